@@ -1,0 +1,12 @@
+/* commands.h: the subcommands of the snforge program. Each takes (argc, argv) with argv[0] the
+ * subcommand's name and returns the process exit status: 0 success, 1 the work failed, 2 bad input. */
+#ifndef SNFORGE_CLI_COMMANDS_H
+#define SNFORGE_CLI_COMMANDS_H
+
+int snf_cmd_simulate(int argc, char **argv);
+int snf_cmd_run(int argc, char **argv);
+
+/* Prints "snforge: <msg>" on stderr and returns the exit code for status (see snf_status_exit_code). */
+int snf_cli_fail(int status);
+
+#endif

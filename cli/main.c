@@ -1,0 +1,65 @@
+/* main.c: the snforge program: dispatches to one subcommand per verb (interfaces.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "commands.h"
+#include "snforge/status.h"
+
+typedef struct snf_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} snf_command;
+
+static const snf_command snf_commands[] = {
+    {"run", snf_cmd_run, "the main job on the embedded SN 1987A-like default (a short summary)"},
+    {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file"},
+};
+
+static void snf_usage(FILE *f)
+{
+    fprintf(f, "usage: snforge [--help] [--version] SUBCOMMAND [options]\n\nsubcommands:\n");
+    for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
+        fprintf(f, "  %-10s %s\n", snf_commands[i].name, snf_commands[i].summary);
+    }
+    fprintf(f, "\n'snforge SUBCOMMAND --help' describes a subcommand's options.\n"
+               "Exit status: 0 success, 1 the work failed, 2 the input is wrong.\n");
+}
+
+int snf_cli_fail(int status)
+{
+    fprintf(stderr, "snforge: %s\n", snf_error_last_message());
+    return snf_status_exit_code(status);
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off(); /* GSL failures come back as status codes, never abort() */
+    if (argc < 2) {
+        snf_usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        snf_usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        char buf[512];
+        snf_versions(buf, sizeof buf);
+        printf("%s\n", buf);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
+        if (strcmp(argv[1], snf_commands[i].name) == 0) {
+            return snf_commands[i].run(argc - 1, argv + 1);
+        }
+    }
+    fprintf(stderr, "snforge: unknown subcommand '%s' (expected one of:", argv[1]);
+    for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
+        fprintf(stderr, " %s", snf_commands[i].name);
+    }
+    fprintf(stderr, ")\n");
+    return 2;
+}

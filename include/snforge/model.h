@@ -1,0 +1,135 @@
+/* model.h: the semi-analytic 87A-like light-curve model (Arnett & Fu 1989 / Zampieri et al. 2003 family).
+ * Given explosion energy, ejected mass, progenitor radius and nickel mass, it returns the bolometric
+ * luminosity L(t) and the photospheric velocity v_ph(t) on any time grid, plus derived summaries.
+ * Three closures of the recombination front: temperature (AF89 / LC2), flux (Arnett 1996) and none.
+ * Equations and constants: ../shared/physics/semi-analytic-model.md, summarised in models/README.md.
+ * It knows no files, grids or campaigns; one snf_model workspace serves one thread, model after model. */
+#ifndef SNFORGE_MODEL_H
+#define SNFORGE_MODEL_H
+
+#include <stddef.h>
+
+/* ---- types ---- */
+
+/* The four physical parameters of one supernova (interfaces.md units). */
+typedef struct snf_sn_params {
+    double energy_foe;  /* explosion energy E, 1e51 erg; > 0 */
+    double mass_msun;   /* ejected mass M, solar masses; > 0 */
+    double radius_cm;   /* progenitor radius R0, cm; > 0 */
+    double nickel_msun; /* 56Ni mass, solar masses; >= 0 */
+} snf_sn_params;
+
+typedef enum snf_closure {
+    SNF_CLOSURE_TEMPERATURE = 0, /* (A) T(x_i) = T_ion, exact ODE reduction with front freeze events */
+    SNF_CLOSURE_FLUX = 1,        /* (B) blackbody flux at 2^(1/4) T_ion leaves the front (Arnett 1996) */
+    SNF_CLOSURE_NONE = 2         /* no recombination: x_i = 1 throughout (Arnett 1980/82 limit) */
+} snf_closure;
+
+typedef enum snf_heating {
+    SNF_HEATING_NADYOZHIN = 0, /* S = M_Ni[(eps_Ni - eps_Co) e^-t/tNi + eps_Co e^-t/tCo] (Nadyozhin 1994) */
+    SNF_HEATING_BATEMAN = 1    /* S = M_Ni[eps_Ni X_Ni + eps_Co X_Co], X_Co from the Bateman solution (LC2) */
+} snf_heating;
+
+typedef enum snf_gamma_mode {
+    SNF_GAMMA_HEATING = 0,    /* deposition f_dep = 1 - exp(-A_g/t^2) multiplies the heating (default) */
+    SNF_GAMMA_LUMINOSITY = 1, /* LC2 convention: f_dep multiplies the diffusive luminosity */
+    SNF_GAMMA_OFF = 2         /* full trapping */
+} snf_gamma_mode;
+
+/* Physics and numerics settings. Defaults: snf_physics_default(); sources in models/README.md. */
+typedef struct snf_physics {
+    snf_closure closure;
+    double kappa_cm2_g;       /* grey opacity of the ionized ejecta, cm^2/g */
+    double t_ion_K;           /* recombination (ionization) temperature, K */
+    double q_rec_erg_g;       /* recombination energy released per gram, erg/g */
+    double eth_fraction;      /* share of E that is initial thermal energy (rest is kinetic), (0,1) */
+    double beta;              /* Arnett's diffusion constant, 4 pi^3 / 9 */
+    snf_heating heating;      /* Ni/Co heating convention */
+    double eps_ni_erg_g_s;    /* 56Ni decay energy rate, erg/g/s */
+    double eps_co_erg_g_s;    /* 56Co decay energy rate, erg/g/s */
+    double tau_ni_d;          /* 56Ni mean life, days */
+    double tau_co_d;          /* 56Co mean life, days */
+    snf_gamma_mode gamma_mode;
+    double kappa_gamma_cm2_g; /* gamma-ray opacity for A_g = 3 kappa_g M / (4 pi v_sc^2), cm^2/g */
+    double a_gamma_d2;        /* if > 0, use this A_g (days^2) instead of the kappa_gamma value */
+    double x_floor;           /* LC2 device: the front never recedes below this (0 = no floor) */
+    double x_end;             /* the front is gone below this: the tail L = deposited decay power */
+    double rtol;              /* CVODE relative tolerance */
+    double atol_phi;          /* CVODE absolute tolerance on phi (dimensionless thermal energy) */
+    double atol_w;            /* CVODE absolute tolerance on w = 1 - x_i */
+    long max_steps;           /* CVODE step limit for one model */
+} snf_physics;
+
+/* Constants derived from (params, physics): what a reader checks against a paper. */
+typedef struct snf_model_scales {
+    double e_th0_erg;  /* initial thermal energy */
+    double e_kin_erg;  /* kinetic energy */
+    double v_sc_km_s;  /* velocity scale of the homologous flow, v_sc = sqrt(10 E_k / 3 M) */
+    double t_h_d;      /* expansion time R0 / v_sc */
+    double t_d0_d;     /* initial diffusion time kappa M / (beta c R0) */
+    double t_m_d;      /* Arnett's effective diffusion time sqrt(2 t_d0 t_h) */
+    double T0_K;       /* initial central temperature */
+    double a_ion;      /* (T_ion / T0)^4 */
+    double a_gamma_d2; /* gamma-ray trapping A_g in days^2 */
+} snf_model_scales;
+
+/* Per-model summaries (the /derived datasets of a campaign file). NaN where undefined. */
+typedef struct snf_lc_derived {
+    double t_peak_d;         /* day of the luminosity maximum (parabolic refinement on the grid) */
+    double log_lpeak;        /* log10 of the maximum luminosity, erg/s */
+    double t_plateau_end_d;  /* end of the plateau/dome: steepest decline of log L after the peak */
+    double t_front_end_d;    /* the front reached x_end (or x_floor): NaN if not within the grid */
+    double e_rad_erg;        /* radiated energy over the grid (trapezoid) */
+    double e_rec_erg;        /* recombination energy released by the end of the grid, Q M (1 - x_i^3) */
+} snf_lc_derived;
+
+/* Output of one model on T caller-given times. L_erg_s and vph_km_s are required; the diagnostics
+ * may be NULL. v_ph is NaN once the front is gone (no photosphere inside the ejecta). */
+typedef struct snf_lc {
+    double *L_erg_s;      /* [T] bolometric luminosity */
+    double *vph_km_s;     /* [T] photospheric velocity x_i v_sc */
+    double *L_rec_erg_s;  /* [T] recombination luminosity -3 M Q x_i^2 dx_i/dt, or NULL */
+    double *x_i;          /* [T] front position, or NULL */
+    double *phi;          /* [T] dimensionless thermal energy of the ionized core, or NULL */
+    snf_lc_derived derived;
+    long n_steps;         /* CVODE steps taken */
+    long n_rhs;           /* right-hand-side evaluations */
+} snf_lc;
+
+typedef struct snf_model snf_model; /* opaque per-thread workspace (CVODE memory, vectors) */
+
+/* ---- defaults and checks ---- */
+
+/* SN 1987A-like defaults: Arnett (1996) Table 13.2, E = 1.7 foe, M = 15, R0 = 3e12 cm, M_Ni = 0.075. */
+snf_sn_params snf_sn_params_default(void);
+snf_physics snf_physics_default(void);
+
+/* SNF_OK, or SNF_EINVAL with a message naming the parameter, its value and the valid range. */
+int snf_sn_params_check(const snf_sn_params *p);
+int snf_physics_check(const snf_physics *ph);
+
+/* Closure by name ("temperature", "flux", "none"); SNF_EINVAL naming the choices otherwise. */
+int snf_closure_parse(const char *name, snf_closure *out);
+const char *snf_closure_name(snf_closure c);
+
+/* Scales for (p, ph); SNF_EINVAL if either is invalid. */
+int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const snf_physics *ph);
+
+/* ---- life cycle and run ---- */
+
+/* One workspace per thread, reused across models (CVodeReInit); NULL on allocation failure. */
+snf_model *snf_model_alloc(void);
+
+/* Computes one model at the T strictly increasing times t_days (>= 0) into out.
+ * Returns SNF_OK, a positive warning (the result is usable), SNF_EINVAL for bad parameters,
+ * SNF_ECVODE if the integrator fails (message names CVODE's flag), SNF_ENONFINITE.
+ * On failure the output arrays are filled with NaN. Allocates nothing. */
+int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, const double *t_days,
+                  int T, snf_lc *out);
+
+/* Deposited decay power f_dep(t) S(t) in erg/s at t_days: the model's late-time tail. */
+double snf_model_tail_lum(const snf_sn_params *p, const snf_physics *ph, double t_days);
+
+void snf_model_free(snf_model *m);
+
+#endif
