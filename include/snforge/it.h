@@ -1,0 +1,209 @@
+/* it.h: the InceptionTime regressor (Fawaz et al. 2020, Keras semantics; ../shared/bench/inceptiontime.md)
+ * on flat float slabs, llm.c style: a size table, one layout routine that points params, grads,
+ * adam_m and adam_v identically, activations laid out once for the largest batch, and forward /
+ * backward as straight lists of nn.h kernel calls. Also Adam over the flat slab with a per-tensor
+ * learning-rate multiplier, and the reduce-LR-on-plateau and early-stopping rules (Keras).
+ * It does not read data, write checkpoints or parse configuration files. */
+#ifndef SNFORGE_IT_H
+#define SNFORGE_IT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- types ---- */
+
+#define SNF_IT_MAX_DEPTH 12 /* Inception modules */
+#define SNF_IT_NBRANCH 3    /* wide convolutions per module: kernel, kernel/2, kernel/4 */
+#define SNF_IT_MAX_RES (SNF_IT_MAX_DEPTH / 3)
+/* Per module: bottleneck, 3 branch convs, pool conv, BN gamma, BN beta; per shortcut: conv, gamma,
+ * beta; head: weight, bias. A tensor that a configuration does not use has size 0. */
+#define SNF_IT_TENSORS_PER_MODULE 7
+#define SNF_IT_TENSORS_PER_RES 3
+#define SNF_IT_MAX_TENSORS \
+    (SNF_IT_MAX_DEPTH * SNF_IT_TENSORS_PER_MODULE + SNF_IT_MAX_RES * SNF_IT_TENSORS_PER_RES + 2)
+
+typedef struct snf_it_config {
+    int C_in;          /* input channels (2: bolometric luminosity, photospheric velocity) */
+    int n_out;         /* regression outputs (4 standardised parameters) */
+    int T;             /* samples per series (L) */
+    int max_B;         /* largest batch; activations are laid out for it */
+    int filters;       /* filters per branch (32); a module outputs 4*filters channels */
+    int depth;         /* Inception modules (6), <= SNF_IT_MAX_DEPTH */
+    int kernel;        /* widest kernel (40); branches use kernel >> 0, 1, 2 */
+    int bottleneck;    /* bottleneck channels (32), used when a module's input has > 1 channel; 0 = off */
+    int residual;      /* 1: shortcut (1x1 conv + BN, add, ReLU) after every third module */
+    float bn_eps;      /* BatchNorm epsilon (Keras 1e-3) */
+    float bn_momentum; /* running = momentum*running + (1-momentum)*batch (Keras 0.99) */
+    float dropout;     /* dropout probability before the head (0: none, as in every reference) */
+} snf_it_config;
+
+/* Pointers into a slab laid out by snf_it_point; unused tensors point at size-0 slots. */
+typedef struct snf_it_params {
+    struct {
+        float *bott_w;                 /* (bottleneck, C_mod, 1) or size 0 */
+        float *conv_w[SNF_IT_NBRANCH]; /* (filters, C_src, K_i) */
+        float *pool_w;                 /* (filters, C_mod, 1) */
+        float *bn_g, *bn_b;            /* (4 filters) */
+    } mod[SNF_IT_MAX_DEPTH];
+    struct {
+        float *sc_w;        /* (4 filters, C_res, 1) */
+        float *bn_g, *bn_b; /* (4 filters) */
+    } res[SNF_IT_MAX_RES];
+    float *head_w; /* (n_out, 4 filters) */
+    float *head_b; /* (n_out) */
+} snf_it_params;
+
+/* Non-trainable BatchNorm running statistics (2*4*filters per BN), in their own slab. */
+typedef struct snf_it_stats {
+    float *mod_mean[SNF_IT_MAX_DEPTH], *mod_var[SNF_IT_MAX_DEPTH];
+    float *res_mean[SNF_IT_MAX_RES], *res_var[SNF_IT_MAX_RES];
+} snf_it_stats;
+
+/* Activations (and, with the same layout, their gradients), each (max_B, channels, T) unless noted. */
+typedef struct snf_it_acts {
+    struct {
+        float *bott;       /* bottleneck output (bottleneck channels) or size 0 */
+        float *cat;        /* the four branches, concatenated (4 filters), before BN */
+        float *mp;         /* max-pool of the module input (C_mod) */
+        float *mean, *rstd; /* BN batch statistics (4 filters), written by forward for backward */
+        float *out;        /* BN + ReLU output (4 filters) */
+    } mod[SNF_IT_MAX_DEPTH];
+    struct {
+        float *sc;          /* shortcut 1x1 conv output (4 filters) */
+        float *mean, *rstd; /* its BN statistics (4 filters) */
+        float *scn;         /* shortcut after BN */
+        float *out;         /* ReLU(module output + scn): the block output */
+    } res[SNF_IT_MAX_RES];
+    float *gap;  /* (max_B, 4 filters) */
+    float *drop; /* dropout output (max_B, 4 filters) */
+    float *mask; /* dropout mask (max_B, 4 filters) */
+    float *pred; /* (max_B, n_out) */
+} snf_it_acts;
+
+/* The network workspace (heap, snf_it_alloc). Fields are readable; the slabs are the trainer's to
+ * checkpoint. params/grads/adam_m/adam_v have nparams floats each, laid out by snf_it_point. */
+typedef struct snf_it {
+    snf_it_config cfg;
+    int ntensors;                      /* entries of sizes/lr_mult */
+    size_t sizes[SNF_IT_MAX_TENSORS];  /* floats per trainable tensor, in slab order */
+    float lr_mult[SNF_IT_MAX_TENSORS]; /* per-tensor learning-rate multiplier (1; 0 freezes) */
+    size_t nparams;
+    float *params, *grads, *adam_m, *adam_v;
+    snf_it_params p, g, m, v;
+    size_t nstats; /* 2 * 4 filters per BatchNorm layer */
+    float *bn_stats;
+    snf_it_stats st;
+    size_t nacts;
+    float *acts, *dacts;
+    int *mpidx[SNF_IT_MAX_DEPTH]; /* max-pool argmax per module (max_B, C_mod, T), in idx */
+    int *idx;
+    snf_it_acts a, da;
+    float *ws; /* conv workspace for nthreads threads */
+    size_t nws;
+    int nthreads;
+    /* State of the last forward call, read by backward. */
+    const float *x, *y; /* the caller's input (B, C_in, T) and targets (B, n_out); kept alive by it */
+    int B, train;
+    float loss;
+    uint64_t dropout_seed;
+    uint64_t step; /* training forwards so far (dropout mask index) */
+    long adam_t;   /* Adam steps so far */
+} snf_it;
+
+typedef struct snf_adam_config {
+    float lr;    /* learning rate (1e-3) */
+    float beta1; /* 0.9 */
+    float beta2; /* 0.999 */
+    float eps;   /* 1e-7 (Keras; PyTorch uses 1e-8) */
+} snf_adam_config;
+
+/* Keras ReduceLROnPlateau on a monitored loss (mode 'min', absolute min_delta). */
+typedef struct snf_plateau {
+    float factor;    /* new lr = max(lr * factor, min_lr) (0.5) */
+    int patience;    /* epochs without improvement before a reduction (50) */
+    float min_lr;    /* floor (1e-4) */
+    float min_delta; /* an improvement is loss < best - min_delta (1e-4) */
+    int cooldown;    /* epochs after a reduction during which waiting is suspended (0) */
+    float best;      /* best loss so far (+inf at start) */
+    int wait, cooldown_left;
+} snf_plateau;
+
+/* Early stopping: stop once `patience` epochs pass without loss < best - min_delta. */
+typedef struct snf_earlystop {
+    int patience;
+    float min_delta;
+    float best;
+    int wait;
+    long best_epoch; /* epoch index of the best loss */
+} snf_earlystop;
+
+/* ---- defaults and the size table ---- */
+
+/* Reference configuration: C_in 2, n_out 4, T 128, max_B 64, 32 filters, depth 6, kernel 40,
+ * bottleneck 32, residual, BN eps 1e-3 momentum 0.99, no dropout. */
+snf_it_config snf_it_config_default(void);
+
+/* Fills sizes[SNF_IT_MAX_TENSORS] (floats per trainable tensor in slab order) and returns the
+ * number of tensors, or SNF_EINVAL (< 0) for an invalid configuration. */
+int snf_it_sizes(const snf_it_config *cfg, size_t *sizes);
+/* Total trainable floats (490,372 for the reference); 0 for an invalid configuration. */
+size_t snf_it_num_params(const snf_it_config *cfg);
+/* Floats of BN running statistics (2,048 for the reference). */
+size_t snf_it_num_stats(const snf_it_config *cfg);
+/* The one layout routine: points p's tensors into base (params, grads, adam_m or adam_v alike).
+ * Returns the number of floats used. */
+size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p);
+/* "mod2.conv1_w", "res0.bn_g", "head_b", ... for tensor i of the size table. */
+void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n);
+
+/* ---- life cycle ---- */
+
+/* Allocates slabs for cfg and the current thread count (snf_threads_max()); *out = NULL on failure.
+ * Returns SNF_OK, SNF_EINVAL (bad configuration) or SNF_ENOMEM (nothing is left allocated). */
+int snf_it_alloc(snf_it **out, const snf_it_config *cfg);
+
+/* Glorot-uniform conv/dense kernels (fan_in = C_in K, fan_out = C_out K), zero dense bias, BN gamma 1
+ * beta 0, running mean 0 var 1, Adam moments and grads 0, lr_mult 1, step counters 0. */
+void snf_it_init(snf_it *net, uint64_t seed);
+
+/* ---- run ---- */
+
+/* Forward pass on x (B, C_in, T), B <= max_B. train = 1: BN batch statistics (running statistics
+ * updated), dropout on; train = 0: running statistics, no dropout. If y (B, n_out) is not NULL the
+ * MSE loss is computed (returned through *loss when loss is not NULL). x and y must stay valid until
+ * snf_it_backward. Returns SNF_OK, or SNF_EINVAL for a bad B or more threads than allocated for. */
+int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss);
+
+/* Accumulates d(loss)/d(params) into net->grads for the last forward (train = 1, y given).
+ * Returns SNF_OK or SNF_EINVAL if there is no such forward. */
+int snf_it_backward(snf_it *net);
+
+void snf_it_zero_grad(snf_it *net);
+
+/* Predictions (B, n_out) of the last forward. */
+const float *snf_it_pred(const snf_it *net);
+
+/* One Adam step of the whole parameter slab with net->lr_mult (increments net->adam_t). */
+void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
+
+void snf_it_free(snf_it *net);
+
+/* ---- Adam and schedules (pure functions on flat arrays) ---- */
+
+snf_adam_config snf_adam_config_default(void);
+
+/* Keras Adam, step number t >= 1: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * p -= lr_t m / (sqrt(v) + eps) with lr_t = lr mult_i sqrt(1-b2^t) / (1-b1^t).
+ * Tensor i has sizes[i] floats; lr_mult (NULL = all 1) of 0 leaves its params, m and v unchanged. */
+void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+                     const float *lr_mult, int ntensors, const snf_adam_config *cfg, long t);
+
+snf_plateau snf_plateau_default(void);
+/* Feeds one epoch's loss; returns the learning rate to use next (lr or a reduced one). */
+float snf_plateau_update(snf_plateau *s, float loss, float lr);
+
+snf_earlystop snf_earlystop_default(int patience, float min_delta);
+/* Feeds epoch `epoch`'s loss; returns 1 when training should stop, else 0. */
+int snf_earlystop_update(snf_earlystop *s, float loss, long epoch);
+
+#endif

@@ -1,0 +1,130 @@
+/* nn.h: the layer kernels of the learn/ module, as forward/backward pairs on flat float tensors.
+ * Layout is (B, C, T) row-major. Each _forward writes its outputs (and whatever its _backward needs,
+ * e.g. BatchNorm mean/rstd or max-pool argmax) into caller-owned buffers; each _backward ACCUMULATES
+ * (+=) into dinp, dw, db, so shared inputs and residual shortcuts need no special code.
+ * Kernels never allocate, never print and never call exit; shape errors are programmer errors (assert).
+ * It does not know the network (it.h), data files or checkpoints.
+ * Threading: the kernels parallelise their outermost batch/channel loop with OpenMP when built with
+ * it; BLAS runs single-threaded inside (snf_threads_setup). Results are deterministic for a given
+ * thread count (reductions over the batch use per-thread partials summed in thread order). */
+#ifndef SNFORGE_NN_H
+#define SNFORGE_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- threads ---- */
+
+/* Sets the number of OpenMP threads used by the kernels (nthreads <= 0 keeps the OpenMP default) and
+ * pins OpenBLAS to one thread when OpenMP is on (OpenMP over the batch, serial sgemm inside). In a
+ * serial build, OpenBLAS gets nthreads instead. Returns the thread count the kernels will use. */
+int snf_threads_setup(int nthreads);
+
+/* The number of threads a kernel called now would use (omp_get_max_threads(), 1 if serial). */
+int snf_threads_max(void);
+
+/* ---- deterministic random numbers (splitmix64; the state is the caller's) ---- */
+
+typedef struct snf_rng {
+    uint64_t s; /* splitmix64 counter state */
+} snf_rng;
+
+snf_rng snf_rng_seed(uint64_t seed);
+uint64_t snf_rng_u64(snf_rng *r);
+/* Uniform in [0, 1) with 24 random bits (exactly representable in float). */
+float snf_rng_uniform(snf_rng *r);
+/* A stateless hash of (seed, step, index) to a uniform in [0, 1): dropout masks per element. */
+float snf_rng_hash_uniform(uint64_t seed, uint64_t step, uint64_t index);
+/* Glorot-uniform fill: w[i] ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
+void snf_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, snf_rng *r);
+
+/* ---- conv1d: stride 1, 'same' padding with the TensorFlow split for even K ---- */
+/* Padding: left = (K-1)/2, right = K-1-left (K=40: 19/20). inp (B,C,T), w (OC,C,K), b (OC) or NULL.
+ * The _cs variants read/write a channel slice: out/dout point at channel c_off of a tensor with OCS
+ * channels (batch stride OCS*T), which is how Inception branches write their part of a concat.
+ * ws is a workspace of snf_conv1d_ws_size(C, OC, T, K, snf_threads_max()) floats (im2col columns and
+ * per-thread weight-gradient partials); it is scratch, nothing survives between calls. */
+size_t snf_conv1d_ws_size(int C, int OC, int T, int K, int nthreads);
+
+void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,
+                        int B, int C, int OC, int T, int K);
+void snf_conv1d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                         const float *inp, const float *w, int B, int C, int OC, int T, int K);
+void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
+                           int B, int C, int OC, int OCS, int T, int K);
+/* dinp may be NULL (input of the network: no gradient needed); db may be NULL (no bias). */
+void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                            const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
+                            int K);
+/* Plain loops, same contract (no workspace); the reference the tests compare the BLAS path with. */
+void snf_conv1d_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
+                              int C, int OC, int T, int K);
+void snf_conv1d_backward_naive(float *dinp, float *dw, float *db, const float *dout,
+                               const float *inp, const float *w, int B, int C, int OC, int T, int K);
+
+/* ---- batch normalisation over (batch x time), per channel ---- */
+/* Train mode normalises with the batch mean and the biased batch variance over B*T values and writes
+ * mean (C) and rstd = 1/sqrt(var + eps) (C) for the backward pass. If run_mean/run_var are not NULL it
+ * updates them Keras-style: run = momentum*run + (1-momentum)*batch, with the BIASED batch variance
+ * (the Keras non-fused path; PyTorch would use the Bessel-corrected one; this only affects inference).
+ * Eval mode uses run_mean/run_var and writes nothing else. The _relu variants apply max(0, .) after
+ * the affine map (fused BN+ReLU); their backward takes the output to rebuild the ReLU mask. */
+void snf_bn_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
+                          const float *inp, const float *gamma, const float *beta, int B, int C,
+                          int T, float eps, float momentum);
+void snf_bn_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                         const float *run_mean, const float *run_var, int B, int C, int T, float eps);
+void snf_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+                     const float *mean, const float *rstd, const float *gamma, int B, int C, int T);
+void snf_bnrelu_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
+                              const float *inp, const float *gamma, const float *beta, int B, int C,
+                              int T, float eps, float momentum);
+void snf_bnrelu_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+                             const float *run_mean, const float *run_var, int B, int C, int T,
+                             float eps);
+void snf_bnrelu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                         const float *out, const float *inp, const float *mean, const float *rstd,
+                         const float *gamma, int B, int C, int T);
+
+/* ---- max-pool: window K, stride 1, 'same' (left (K-1)/2), padding never wins ---- */
+/* argmax (B,C,T) receives the time index (within the row) of each window's maximum; ties go to the
+ * earliest index. The backward routes dout to that index. */
+void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C, int T, int K);
+void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T);
+
+/* ---- global average pooling over time: (B,C,T) -> (B,C) ---- */
+void snf_gap_forward(float *out, const float *inp, int B, int C, int T);
+void snf_gap_backward(float *dinp, const float *dout, int B, int C, int T);
+
+/* ---- linear (dense) layer: inp (B,C), w (OC,C), b (OC) or NULL -> out (B,OC) ---- */
+void snf_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int C,
+                        int OC);
+void snf_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                         const float *w, int B, int C, int OC);
+void snf_linear_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
+                              int C, int OC);
+void snf_linear_backward_naive(float *dinp, float *dw, float *db, const float *dout,
+                               const float *inp, const float *w, int B, int C, int OC);
+
+/* ---- element-wise: ReLU, residual add, fused add + ReLU (N = number of elements) ---- */
+/* The ReLU backward reads the output: the gradient passes where out > 0 (0 at the kink). */
+void snf_relu_forward(float *out, const float *inp, size_t N);
+void snf_relu_backward(float *dinp, const float *dout, const float *out, size_t N);
+void snf_add_forward(float *out, const float *a, const float *b, size_t N);
+void snf_add_backward(float *da, float *db, const float *dout, size_t N);
+void snf_addrelu_forward(float *out, const float *a, const float *b, size_t N);
+void snf_addrelu_backward(float *da, float *db, const float *dout, const float *out, size_t N);
+
+/* ---- inverted dropout with a deterministic mask ---- */
+/* mask[i] = 1/(1-p) if hash(seed, step, i) >= p else 0; out = inp * mask. p = 0 copies (mask 1). */
+void snf_dropout_forward(float *out, float *mask, const float *inp, float p, uint64_t seed,
+                         uint64_t step, size_t N);
+void snf_dropout_backward(float *dinp, const float *dout, const float *mask, size_t N);
+
+/* ---- mean squared error over B x NO (standardised targets) ---- */
+/* Returns mean((pred - target)^2) over all B*NO values (accumulated in double). */
+float snf_mse_forward(const float *pred, const float *target, int B, int NO);
+/* dpred += 2 (pred - target) / (B*NO). */
+void snf_mse_backward(float *dpred, const float *pred, const float *target, int B, int NO);
+
+#endif
