@@ -33,7 +33,9 @@ typedef enum snf_heating {
 typedef enum snf_gamma_mode {
     SNF_GAMMA_HEATING = 0,    /* deposition f_dep = 1 - exp(-A_g/t^2) multiplies the heating (default) */
     SNF_GAMMA_LUMINOSITY = 1, /* LC2 convention: f_dep multiplies the diffusive luminosity */
-    SNF_GAMMA_OFF = 2         /* full trapping */
+    SNF_GAMMA_OFF = 2,        /* full trapping */
+    SNF_GAMMA_COLGATE = 3     /* Colgate et al. (1980) D(tau_g), tau_g = kappa_g rho0 R0 (R0/R)^2, on the
+                               * gamma part of the heating; positrons deposit locally (snlc) */
 } snf_gamma_mode;
 
 /* Physics and numerics settings. Defaults: snf_physics_default(); sources in models/README.md. */
@@ -46,7 +48,8 @@ typedef struct snf_physics {
     double beta;              /* Arnett's diffusion constant, 4 pi^3 / 9 */
     snf_heating heating;      /* Ni/Co heating convention */
     double eps_ni_erg_g_s;    /* 56Ni decay energy rate, erg/g/s */
-    double eps_co_erg_g_s;    /* 56Co decay energy rate, erg/g/s */
+    double eps_co_erg_g_s;    /* 56Co decay energy rate, erg/g/s (gammas, or all if eps_pos = 0) */
+    double eps_pos_erg_g_s;   /* 56Co positron share, always deposited, erg/g/s (0: inside eps_co) */
     double tau_ni_d;          /* 56Ni mean life, days */
     double tau_co_d;          /* 56Co mean life, days */
     snf_gamma_mode gamma_mode;
@@ -111,6 +114,11 @@ int snf_physics_check(const snf_physics *ph);
 /* Closure by name ("temperature", "flux", "none"); SNF_EINVAL naming the choices otherwise. */
 int snf_closure_parse(const char *name, snf_closure *out);
 const char *snf_closure_name(snf_closure c);
+
+/* Heating convention by name ("nadyozhin", "bateman") and gamma mode ("heating", "luminosity",
+ * "off", "colgate"); SNF_EINVAL naming the choices otherwise. */
+int snf_heating_parse(const char *name, snf_heating *out);
+int snf_gamma_parse(const char *name, snf_gamma_mode *out);
 
 /* Scales for (p, ph); SNF_EINVAL if either is invalid. */
 int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const snf_physics *ph);

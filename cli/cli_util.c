@@ -1,0 +1,87 @@
+/* cli_util.c: option parsing and output helpers shared by the subcommands. */
+#include "cli_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snforge/status.h"
+
+const char *snf_cli_option_name(const struct option *opts, int val)
+{
+    static _Thread_local char buf[64];
+    for (; opts->name; opts++) {
+        if (opts->val == val) {
+            snprintf(buf, sizeof buf, "--%s", opts->name);
+            return buf;
+        }
+    }
+    return "option";
+}
+
+int snf_cli_parse_double(const char *opt, const char *text, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        SNF_ERROR(SNF_EINVAL, "%s '%s' is not a finite number (expected e.g. 1.5 or 3e12)", opt, text);
+    }
+    *out = v;
+    return SNF_OK;
+}
+
+int snf_cli_parse_heating(const char *text, snf_heating *out) { return snf_heating_parse(text, out); }
+
+int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out) { return snf_gamma_parse(text, out); }
+
+int snf_cli_bad_option(char **argv, const char *cmd)
+{
+    const char *arg = argv[optind - 1];
+    if (optopt && optopt < 256) {
+        if (strchr("o", optopt) && arg && arg[0] == '-' && arg[1] == optopt) {
+            fprintf(stderr, "snforge %s: option -%c needs a value (see snforge %s --help)\n", cmd, optopt, cmd);
+        } else {
+            fprintf(stderr, "snforge %s: unknown option -%c (see snforge %s --help)\n", cmd, optopt, cmd);
+        }
+    } else if (arg && strncmp(arg, "--", 2) == 0 && optopt) {
+        fprintf(stderr, "snforge %s: option %s needs a value (see snforge %s --help)\n", cmd, arg, cmd);
+    } else {
+        fprintf(stderr, "snforge %s: unknown option '%s' (see snforge %s --help)\n", cmd, arg ? arg : "?", cmd);
+    }
+    return 2;
+}
+
+int snf_cli_has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FILE *f, int arg),
+                              const void *ctx, int arg)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+    }
+    int rc = write(ctx, f, arg);
+    if (fclose(f) != 0 && rc >= 0) {
+        rc = SNF_EIO;
+    }
+    if (rc < 0) {
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "writing '%s' failed", tmp);
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
+    }
+    return SNF_OK;
+}

@@ -1,0 +1,31 @@
+/* cli_util.h: option parsing and output helpers shared by the subcommands. */
+#ifndef SNFORGE_CLI_UTIL_H
+#define SNFORGE_CLI_UTIL_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "snforge/model.h"
+
+/* "--name" of a getopt_long option value (for messages); "option" if not found. */
+const char *snf_cli_option_name(const struct option *opts, int val);
+
+/* Strict number: the whole text must parse as a finite double. SNF_EINVAL naming the option. */
+int snf_cli_parse_double(const char *opt, const char *text, double *out);
+int snf_cli_parse_heating(const char *text, snf_heating *out);
+int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out);
+
+/* Message for getopt's '?' / ':' (unknown option or missing value); returns exit status 2. */
+int snf_cli_bad_option(char **argv, const char *cmd);
+
+int snf_cli_has_suffix(const char *s, const char *suffix);
+
+/* Writes PATH.tmp with write(ctx, f, arg), then renames it to PATH: never a half-written PATH. */
+int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FILE *f, int arg),
+                              const void *ctx, int arg);
+
+/* A one-row dataset file (interfaces.md layout) for one simulated model. */
+int snf_cli_write_one_row(const char *path, const snf_sn_params *p, const snf_physics *ph, const double *t,
+                          int T, const double *L, const double *v, int status, const snf_lc_derived *d);
+
+#endif

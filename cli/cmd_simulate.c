@@ -1,0 +1,253 @@
+/* cmd_simulate.c: `snforge simulate` (one model to CSV or a one-row dataset file) and
+ * `snforge run` (the main job on the embedded SN 1987A-like default). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/model.h"
+#include "snforge/status.h"
+
+static void snf_simulate_usage(FILE *f)
+{
+    snf_sn_params p = snf_sn_params_default();
+    snf_physics ph = snf_physics_default();
+    fprintf(f,
+            "usage: snforge simulate [options] [-o FILE.csv|FILE.h5]\n"
+            "One semi-analytic 87A-like model. Without -o, CSV goes to stdout with the header\n"
+            "t_d,L_erg_s,vph_km_s (v_ph is empty once the recombination front is gone).\n\n"
+            "parameters (defaults: SN 1987A, Arnett 1996 Table 13.2):\n"
+            "  --energy E        explosion energy, foe (1e51 erg)          [%g]\n"
+            "  --mass M          ejected mass, Msun                        [%g]\n"
+            "  --radius R        progenitor radius, cm                     [%g]\n"
+            "  --nickel N        56Ni mass, Msun                           [%g]\n"
+            "model and time grid:\n"
+            "  --model NAME      front closure: temperature, flux or none  [%s]\n"
+            "  --t-max D         last day                                  [300]\n"
+            "  --dt D            output step, days                         [1]\n"
+            "physics settings (models/README.md gives the sources):\n"
+            "  --kappa K         opacity of the ionized ejecta, cm^2/g     [%g]\n"
+            "  --t-ion T         recombination temperature, K              [%g]\n"
+            "  --q-rec Q         recombination energy, erg/g               [%g]\n"
+            "  --eth-fraction F  thermal share of E                        [%g]\n"
+            "  --heating NAME    nadyozhin or bateman                      [nadyozhin]\n"
+            "  --gamma NAME      gamma leakage on: heating, luminosity, off [heating]\n"
+            "  --kappa-gamma K   gamma-ray opacity, cm^2/g                 [%g]\n"
+            "  --a-gamma A       trapping constant A_g, days^2 (0 = from kappa-gamma) [0]\n"
+            "  --x-floor X       LC2's front floor (0 = none)              [0]\n"
+            "  --x-end X         front gone below this                     [%g]\n"
+            "  --rtol R          CVODE relative tolerance                  [%g]\n"
+            "output:\n"
+            "  -o FILE           .csv or .h5 (dataset layout of interfaces.md)\n"
+            "  --diagnostics     CSV: add L_rec_erg_s,x_i,phi columns\n"
+            "  -h, --help\n",
+            p.energy_foe, p.mass_msun, p.radius_cm, p.nickel_msun, snf_closure_name(ph.closure),
+            ph.kappa_cm2_g, ph.t_ion_K, ph.q_rec_erg_g, ph.eth_fraction, ph.kappa_gamma_cm2_g, ph.x_end,
+            ph.rtol);
+}
+
+enum {
+    OPT_ENERGY = 256, OPT_MASS, OPT_RADIUS, OPT_NICKEL, OPT_MODEL, OPT_TMAX, OPT_DT, OPT_KAPPA,
+    OPT_TION, OPT_QREC, OPT_ETH, OPT_HEATING, OPT_GAMMA, OPT_KGAMMA, OPT_AGAMMA, OPT_XFLOOR,
+    OPT_XEND, OPT_RTOL, OPT_DIAG
+};
+
+static const struct option snf_simulate_opts[] = {
+    {"energy", required_argument, 0, OPT_ENERGY}, {"mass", required_argument, 0, OPT_MASS},
+    {"radius", required_argument, 0, OPT_RADIUS}, {"nickel", required_argument, 0, OPT_NICKEL},
+    {"model", required_argument, 0, OPT_MODEL},   {"t-max", required_argument, 0, OPT_TMAX},
+    {"dt", required_argument, 0, OPT_DT},         {"kappa", required_argument, 0, OPT_KAPPA},
+    {"t-ion", required_argument, 0, OPT_TION},    {"q-rec", required_argument, 0, OPT_QREC},
+    {"eth-fraction", required_argument, 0, OPT_ETH}, {"heating", required_argument, 0, OPT_HEATING},
+    {"gamma", required_argument, 0, OPT_GAMMA},   {"kappa-gamma", required_argument, 0, OPT_KGAMMA},
+    {"a-gamma", required_argument, 0, OPT_AGAMMA}, {"x-floor", required_argument, 0, OPT_XFLOOR},
+    {"x-end", required_argument, 0, OPT_XEND},    {"rtol", required_argument, 0, OPT_RTOL},
+    {"diagnostics", no_argument, 0, OPT_DIAG},    {"output", required_argument, 0, 'o'},
+    {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+
+/* One model with its grid and outputs; buffers owned here. */
+typedef struct snf_sim {
+    snf_sn_params p;
+    snf_physics ph;
+    double t_max, dt;
+    int T;
+    double *t, *L, *v, *lrec, *x, *phi;
+    snf_lc lc;
+    int status;
+} snf_sim;
+
+static void snf_sim_free(snf_sim *s)
+{
+    free(s->t);
+    free(s->L);
+    free(s->v);
+    free(s->lrec);
+    free(s->x);
+    free(s->phi);
+}
+
+/* Builds the grid 0, dt, ..., t_max and runs the model. Returns a status (message recorded). */
+static int snf_sim_run(snf_sim *s)
+{
+    if (!(s->t_max > 0) || !isfinite(s->t_max)) {
+        SNF_ERROR(SNF_EINVAL, "--t-max = %g is invalid: expected a finite number of days > 0", s->t_max);
+    }
+    if (!(s->dt > 0) || !isfinite(s->dt) || s->t_max / s->dt > 1e7) {
+        SNF_ERROR(SNF_EINVAL, "--dt = %g is invalid: expected days > 0 and at most 1e7 steps to t-max", s->dt);
+    }
+    SNF_CHECK(snf_sn_params_check(&s->p));
+    SNF_CHECK(snf_physics_check(&s->ph));
+    s->T = (int)floor(s->t_max / s->dt * (1 + 1e-12)) + 1;
+    size_t n = (size_t)s->T;
+    s->t = malloc(n * sizeof(double));
+    s->L = malloc(n * sizeof(double));
+    s->v = malloc(n * sizeof(double));
+    s->lrec = malloc(n * sizeof(double));
+    s->x = malloc(n * sizeof(double));
+    s->phi = malloc(n * sizeof(double));
+    if (!s->t || !s->L || !s->v || !s->lrec || !s->x || !s->phi) {
+        SNF_ERROR(SNF_ENOMEM, "cannot allocate a %d-point time grid", s->T);
+    }
+    for (int k = 0; k < s->T; k++) {
+        s->t[k] = k * s->dt;
+    }
+    snf_lc lc = {.L_erg_s = s->L, .vph_km_s = s->v, .L_rec_erg_s = s->lrec, .x_i = s->x, .phi = s->phi};
+    snf_model *m = snf_model_alloc();
+    if (!m) {
+        SNF_ERROR(SNF_ENOMEM, "cannot allocate the model workspace");
+    }
+    s->status = snf_model_run(m, &s->p, &s->ph, s->t, s->T, &lc);
+    snf_model_free(m);
+    s->lc = lc;
+    return s->status;
+}
+
+static int snf_sim_write_csv(const snf_sim *s, FILE *f, int diagnostics)
+{
+    fprintf(f, diagnostics ? "t_d,L_erg_s,vph_km_s,L_rec_erg_s,x_i,phi\n" : "t_d,L_erg_s,vph_km_s\n");
+    for (int k = 0; k < s->T; k++) {
+        fprintf(f, "%.10g,%.8e,", s->t[k], s->L[k]);
+        if (isfinite(s->v[k])) {
+            fprintf(f, "%.8g", s->v[k]);
+        }
+        if (diagnostics) {
+            fprintf(f, ",%.8e,%.10g,", s->lrec[k], s->x[k]);
+            if (isfinite(s->phi[k])) {
+                fprintf(f, "%.10g", s->phi[k]);
+            }
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? SNF_EIO : SNF_OK;
+}
+
+static void snf_sim_summary(const snf_sim *s, FILE *f)
+{
+    const snf_lc_derived *d = &s->lc.derived;
+    fprintf(f,
+            "snforge simulate: model %s, E %g foe, M %g Msun, R0 %g cm, M_Ni %g Msun: peak day %.2f, "
+            "log L_peak %.4f, plateau end day %.1f, front end day %.1f, %d points, %ld steps, status %d (%s)\n",
+            snf_closure_name(s->ph.closure), s->p.energy_foe, s->p.mass_msun, s->p.radius_cm,
+            s->p.nickel_msun, d->t_peak_d, d->log_lpeak, d->t_plateau_end_d, d->t_front_end_d, s->T,
+            s->lc.n_steps, s->status, snf_strerror(s->status));
+}
+
+int snf_cmd_simulate(int argc, char **argv)
+{
+    snf_sim s = {.p = snf_sn_params_default(), .ph = snf_physics_default(), .t_max = 300, .dt = 1};
+    const char *out = NULL;
+    int diagnostics = 0, rc = SNF_OK;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":ho:", snf_simulate_opts, NULL)) != -1) {
+        const char *name = snf_cli_option_name(snf_simulate_opts, c);
+        switch (c) {
+        case OPT_ENERGY: rc = snf_cli_parse_double(name, optarg, &s.p.energy_foe); break;
+        case OPT_MASS: rc = snf_cli_parse_double(name, optarg, &s.p.mass_msun); break;
+        case OPT_RADIUS: rc = snf_cli_parse_double(name, optarg, &s.p.radius_cm); break;
+        case OPT_NICKEL: rc = snf_cli_parse_double(name, optarg, &s.p.nickel_msun); break;
+        case OPT_MODEL: rc = snf_closure_parse(optarg, &s.ph.closure); break;
+        case OPT_TMAX: rc = snf_cli_parse_double(name, optarg, &s.t_max); break;
+        case OPT_DT: rc = snf_cli_parse_double(name, optarg, &s.dt); break;
+        case OPT_KAPPA: rc = snf_cli_parse_double(name, optarg, &s.ph.kappa_cm2_g); break;
+        case OPT_TION: rc = snf_cli_parse_double(name, optarg, &s.ph.t_ion_K); break;
+        case OPT_QREC: rc = snf_cli_parse_double(name, optarg, &s.ph.q_rec_erg_g); break;
+        case OPT_ETH: rc = snf_cli_parse_double(name, optarg, &s.ph.eth_fraction); break;
+        case OPT_HEATING: rc = snf_cli_parse_heating(optarg, &s.ph.heating); break;
+        case OPT_GAMMA: rc = snf_cli_parse_gamma(optarg, &s.ph.gamma_mode); break;
+        case OPT_KGAMMA: rc = snf_cli_parse_double(name, optarg, &s.ph.kappa_gamma_cm2_g); break;
+        case OPT_AGAMMA: rc = snf_cli_parse_double(name, optarg, &s.ph.a_gamma_d2); break;
+        case OPT_XFLOOR: rc = snf_cli_parse_double(name, optarg, &s.ph.x_floor); break;
+        case OPT_XEND: rc = snf_cli_parse_double(name, optarg, &s.ph.x_end); break;
+        case OPT_RTOL: rc = snf_cli_parse_double(name, optarg, &s.ph.rtol); break;
+        case OPT_DIAG: diagnostics = 1; break;
+        case 'o': out = optarg; break;
+        case 'h': snf_simulate_usage(stdout); return 0;
+        default: return snf_cli_bad_option(argv, "simulate");
+        }
+        if (rc < 0) {
+            return snf_cli_fail(rc);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "snforge simulate: unexpected argument '%s' (see snforge simulate --help)\n", argv[optind]);
+        return 2;
+    }
+    rc = snf_sim_run(&s);
+    if (rc < 0) {
+        rc = snf_cli_fail(rc);
+        snf_sim_free(&s);
+        return rc;
+    }
+    if (out && snf_cli_has_suffix(out, ".h5")) {
+        rc = snf_cli_write_one_row(out, &s.p, &s.ph, s.t, s.T, s.L, s.v, s.status, &s.lc.derived);
+    } else if (out) {
+        rc = snf_cli_write_file_atomic(out, (int (*)(const void *, FILE *, int))snf_sim_write_csv, &s, diagnostics);
+    } else {
+        rc = snf_sim_write_csv(&s, stdout, diagnostics);
+        if (rc < 0) {
+            rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "writing CSV to stdout failed");
+        }
+    }
+    snf_sim_summary(&s, stderr);
+    snf_sim_free(&s);
+    return rc < 0 ? snf_cli_fail(rc) : 0;
+}
+
+int snf_cmd_run(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: snforge run\nThe main job on the embedded default: the SN 1987A-like model (Arnett 1996\n"
+               "Table 13.2 parameters) with each front closure, summarised as peak day and luminosity,\n"
+               "end of the plateau/dome, and v_ph at day 50.\n");
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "snforge run: unexpected argument '%s' (see snforge run --help)\n", argv[1]);
+        return 2;
+    }
+    const snf_closure closures[3] = {SNF_CLOSURE_FLUX, SNF_CLOSURE_TEMPERATURE, SNF_CLOSURE_NONE};
+    printf("SN 1987A-like default: E 1.7 foe, M 15 Msun, R0 3e12 cm, M_Ni 0.075 Msun, daily to day 300\n");
+    printf("%-12s %10s %12s %14s %14s %12s\n", "closure", "peak_day", "L_peak", "plateau_end", "front_end",
+           "vph_d50");
+    for (int i = 0; i < 3; i++) {
+        snf_sim s = {.p = snf_sn_params_default(), .ph = snf_physics_default(), .t_max = 300, .dt = 1};
+        s.ph.closure = closures[i];
+        int rc = snf_sim_run(&s);
+        if (rc < 0) {
+            rc = snf_cli_fail(rc);
+            snf_sim_free(&s);
+            return rc;
+        }
+        const snf_lc_derived *d = &s.lc.derived;
+        printf("%-12s %10.2f %12.4e %14.1f %14.1f %12.1f\n", snf_closure_name(closures[i]), d->t_peak_d,
+               pow(10.0, d->log_lpeak), d->t_plateau_end_d, d->t_front_end_d, s.v[50]);
+        snf_sim_free(&s);
+    }
+    return 0;
+}

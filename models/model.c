@@ -1,0 +1,283 @@
+/* model.c: one light curve: set up the context, integrate with events, write the outputs. */
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_roots.h>
+
+#include "internal.h"
+#include "snforge/ode.h"
+#include "snforge/status.h"
+
+/* ---- types ---- */
+
+struct snf_model {
+    snf_ode *ode;
+    gsl_root_fsolver *brent; /* initial front position; allocated once */
+    snf_rhs_ctx ctx;         /* CVODE's user data: its address must not change */
+};
+
+/* Switches of a front that flickers between frozen and moving are bounded: beyond this the
+ * solution is numerically undecided and the model fails rather than spinning. */
+#define SNF_MAX_SWITCHES 2000
+
+/* ---- static helpers ---- */
+
+static double snf_psi_minus_a(double w, void *params)
+{
+    return snf_psi_w(w) - *(const double *)params;
+}
+
+/* Moving if the closure's drive is positive at t = 0 (phi = 1, front depth w0), else frozen. */
+static int snf_front_first_mode(snf_rhs_ctx *c, double w0, snf_front_mode *mode)
+{
+    double y[SNF_NEQ] = {1.0, w0}, g[SNF_NROOT];
+    c->mode = SNF_FRONT_MOVING;
+    snf_model_roots(0.0, y, g, c);
+    *mode = g[SNF_ROOT_SWITCH] > 0 ? SNF_FRONT_MOVING : SNF_FRONT_FROZEN;
+    return SNF_OK;
+}
+
+/* Initial mode and front depth w0 = 1 - x_i(0) for the closure; SNF_EINVAL if the ejecta start
+ * below T_ion ((T_ion/T0)^4 >= 1: there is no ionized core to follow). */
+static int snf_front_init(snf_model *m, snf_front_mode *mode, double *w0)
+{
+    snf_rhs_ctx *c = &m->ctx;
+    *w0 = 0.0;
+    if (c->closure == SNF_CLOSURE_NONE) {
+        *mode = SNF_FRONT_NONE;
+        return SNF_OK;
+    }
+    if (c->closure == SNF_CLOSURE_FLUX) {
+        return snf_front_first_mode(c, 0.0, mode); /* x_i = 1 until L_min exceeds L_diff */
+    }
+    /* Temperature closure: psi(x_i) = a at t = 0 (phi = 1, s = 1); psi rises from 0 at w = 0 to 1. */
+    double a = c->a_ion;
+    if (!(a < 1.0)) {
+        SNF_ERROR(SNF_EINVAL,
+                  "the ejecta start colder than t_ion: (T_ion/T0)^4 = %g >= 1 (T0 from energy, radius)", a);
+    }
+    gsl_function F = {.function = snf_psi_minus_a, .params = &a};
+    double hi = fmin(1.0 - 1e-12, 4.0 * a + 1e-300); /* psi(w) >= w, so w0 <= a; 4a brackets it */
+    if (!(snf_psi_minus_a(hi, &a) > 0)) {
+        hi = 1.0 - 1e-12;
+    }
+    int rc = gsl_root_fsolver_set(m->brent, &F, 0.0, hi);
+    if (rc != GSL_SUCCESS) {
+        SNF_ERROR(SNF_EGSL, "initial front: gsl_root_fsolver_set: %s", gsl_strerror(rc));
+    }
+    for (int it = 0; it < 200; it++) {
+        rc = gsl_root_fsolver_iterate(m->brent);
+        if (rc != GSL_SUCCESS) {
+            SNF_ERROR(SNF_EGSL, "initial front: brent: %s", gsl_strerror(rc));
+        }
+        double lo = gsl_root_fsolver_x_lower(m->brent), up = gsl_root_fsolver_x_upper(m->brent);
+        if (gsl_root_test_interval(lo, up, 0.0, 1e-14) == GSL_SUCCESS) {
+            break;
+        }
+    }
+    *w0 = gsl_root_fsolver_root(m->brent);
+    return snf_front_first_mode(c, *w0, mode);
+}
+
+static int snf_check_times(const double *t, int T)
+{
+    if (T < 1) {
+        SNF_ERROR(SNF_EINVAL, "time grid: %d points, expected at least 1", T);
+    }
+    for (int k = 0; k < T; k++) {
+        if (!isfinite(t[k]) || t[k] < 0) {
+            SNF_ERROR(SNF_EINVAL, "time grid: t[%d] = %g days, expected a finite value >= 0", k, t[k]);
+        }
+        if (k > 0 && !(t[k] > t[k - 1])) {
+            SNF_ERROR(SNF_EINVAL, "time grid: t[%d] = %g is not after t[%d] = %g (must increase strictly)",
+                      k, t[k], k - 1, t[k - 1]);
+        }
+    }
+    return SNF_OK;
+}
+
+static void snf_lc_fill_nan(snf_lc *out, int T)
+{
+    for (int k = 0; k < T; k++) {
+        out->L_erg_s[k] = NAN;
+        out->vph_km_s[k] = NAN;
+        if (out->L_rec_erg_s) out->L_rec_erg_s[k] = NAN;
+        if (out->x_i) out->x_i[k] = NAN;
+        if (out->phi) out->phi[k] = NAN;
+    }
+    snf_lc_derived nan_d = {NAN, NAN, NAN, NAN, NAN, NAN};
+    out->derived = nan_d;
+}
+
+/* ---- public API ---- */
+
+snf_model *snf_model_alloc(void)
+{
+    snf_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        return NULL;
+    }
+    m->ode = snf_ode_alloc(SNF_NEQ, SNF_NROOT, SNF_ODE_BDF);
+    m->brent = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!m->ode || !m->brent || snf_ode_set_problem(m->ode, snf_model_rhs, snf_model_roots, &m->ctx) < 0) {
+        snf_model_free(m);
+        return NULL;
+    }
+    const int dir[SNF_NROOT] = {-1, -1, -1}; /* every root function fires on a downward crossing */
+    if (snf_ode_set_root_direction(m->ode, dir) < 0) {
+        snf_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void snf_model_free(snf_model *m)
+{
+    if (!m) {
+        return;
+    }
+    snf_ode_free(m->ode);
+    if (m->brent) {
+        gsl_root_fsolver_free(m->brent);
+    }
+    free(m);
+}
+
+int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, const double *t_days,
+                  int T, snf_lc *out)
+{
+    int rc = SNF_OK;
+    int warn = SNF_OK;
+    snf_model_scales sc;
+    out->n_steps = out->n_rhs = 0;
+    if (T > 0) {
+        snf_lc_fill_nan(out, T);
+    }
+    rc = snf_check_times(t_days, T);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = snf_model_scales_compute(&sc, p, ph);
+    if (rc < 0) {
+        return rc;
+    }
+
+    /* ---- context in days ---- */
+    const double M = p->mass_msun * SNF_MSUN_G;
+    snf_rhs_ctx *c = &m->ctx;
+    c->ph = ph;
+    c->closure = ph->closure;
+    c->t_h = sc.t_h_d;
+    c->t_d0 = sc.t_d0_d;
+    c->t_i0 = sc.e_th0_erg / (4.0 * M_PI * p->radius_cm * p->radius_cm * SNF_SIGMA_SB * 2.0 *
+                              pow(ph->t_ion_K, 4)) / SNF_DAY_S;
+    c->a_ion = sc.a_ion;
+    c->p1 = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s / sc.e_th0_erg * SNF_DAY_S;
+    c->q_rel = M * ph->q_rec_erg_g / sc.e_th0_erg;
+    snf_heating_setup(c, ph, &sc, p);
+
+    snf_front_mode mode = SNF_FRONT_NONE;
+    double y[SNF_NEQ];
+    rc = snf_front_init(m, &mode, &y[SNF_IW]);
+    if (rc < 0) {
+        return rc;
+    }
+    y[SNF_IPHI] = 1.0;
+    c->mode = mode;
+    const double atol[SNF_NEQ] = {ph->atol_phi, ph->atol_w};
+    const double t_stop = t_days[T - 1];
+    double t = 0.0;
+    rc = snf_ode_reinit(m->ode, 0.0, y, ph->rtol, atol, ph->max_steps, t_stop);
+    if (rc < 0) {
+        return rc;
+    }
+
+    const double lum_unit = sc.e_th0_erg / SNF_DAY_S; /* E_th0 per day in erg/s */
+    const double lrec_unit = 3.0 * M * ph->q_rec_erg_g / SNF_DAY_S;
+    double t_front_end = NAN;
+    int switches = 0;
+    for (int k = 0; k < T; k++) {
+        const double tk = t_days[k];
+        while (c->mode != SNF_FRONT_GONE && t < tk) {
+            int found[SNF_NROOT] = {0, 0, 0};
+            int arc = snf_ode_advance(m->ode, tk, &t, y, found);
+            if (arc < 0) {
+                snf_lc_fill_nan(out, T);
+                return arc;
+            }
+            if (arc != SNF_ODE_ROOT) {
+                break;
+            }
+            if (found[SNF_ROOT_END]) {
+                c->mode = SNF_FRONT_GONE;
+                t_front_end = t;
+                break;
+            }
+            if (found[SNF_ROOT_FLOOR]) {
+                c->mode = SNF_FRONT_FLOOR;
+                y[SNF_IW] = 1.0 - ph->x_floor;
+                t_front_end = t;
+                warn = SNF_WARN_FRONT_FLOOR;
+            } else if (found[SNF_ROOT_SWITCH]) {
+                c->mode = snf_front_switch(c, c->mode);
+                if (++switches > SNF_MAX_SWITCHES) {
+                    snf_lc_fill_nan(out, T);
+                    SNF_ERROR(SNF_ECVODE, "the front switched between frozen and moving %d times by t = %g d",
+                              switches, t);
+                }
+            }
+            out->n_steps += snf_ode_num_steps(m->ode); /* the counters restart with each reinit */
+            out->n_rhs += snf_ode_num_rhs(m->ode);
+            rc = snf_ode_reinit(m->ode, t, y, ph->rtol, atol, ph->max_steps, t_stop);
+            if (rc < 0) {
+                snf_lc_fill_nan(out, T);
+                return rc;
+            }
+        }
+
+        /* ---- outputs at tk ---- */
+        double L, v, lrec = 0.0, x = 0.0;
+        if (c->mode == SNF_FRONT_GONE) {
+            L = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s * snf_heating_tail(c, tk);
+            v = NAN; /* no photosphere inside transparent ejecta */
+        } else {
+            const double phi = y[SNF_IPHI], w = y[SNF_IW];
+            x = 1.0 - w;
+            const double s = 1.0 + tk / c->t_h;
+            double ldiff = x * phi / c->t_d0 * lum_unit;
+            if (ph->gamma_mode == SNF_GAMMA_LUMINOSITY) {
+                ldiff *= snf_gamma_deposition(c->a_gamma, tk);
+            }
+            const double xdot = snf_front_speed(c, tk, phi, x, w);
+            lrec = -lrec_unit * x * x * xdot;
+            if (c->closure == SNF_CLOSURE_FLUX) {
+                const double lmin = x * x * s * s / c->t_i0 * lum_unit;
+                L = ldiff > lmin ? ldiff : lmin;
+            } else {
+                L = ldiff + lrec;
+            }
+            v = x * sc.v_sc_km_s;
+            if (out->phi) out->phi[k] = phi;
+        }
+        if (!isfinite(L) || (c->mode != SNF_FRONT_GONE && !isfinite(v))) {
+            snf_lc_fill_nan(out, T);
+            SNF_ERROR(SNF_ENONFINITE, "non-finite output at t = %g d (L = %g, v_ph = %g)", tk, L, v);
+        }
+        out->L_erg_s[k] = L;
+        out->vph_km_s[k] = v;
+        if (out->L_rec_erg_s) out->L_rec_erg_s[k] = lrec;
+        if (out->x_i) out->x_i[k] = x;
+    }
+
+    out->n_steps += snf_ode_num_steps(m->ode);
+    out->n_rhs += snf_ode_num_rhs(m->ode);
+    snf_lc_derive(&out->derived, t_days, out->L_erg_s, T);
+    out->derived.t_front_end_d = t_front_end;
+    const double x_last = c->mode == SNF_FRONT_GONE ? 0.0 : 1.0 - y[SNF_IW];
+    out->derived.e_rec_erg = ph->q_rec_erg_g * M * (1.0 - x_last * x_last * x_last);
+    if (warn == SNF_OK && T > 2 && !(out->derived.t_peak_d > t_days[0] && out->derived.t_peak_d < t_stop)) {
+        warn = SNF_WARN_NO_PEAK;
+    }
+    return warn;
+}
