@@ -1,0 +1,734 @@
+#define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
+/* config.c: campaign files (INI) through libinih's ini_parse_stream, with a line-counting reader so
+ * every message can name file:line and the key. The file's text is kept verbatim for provenance. */
+#include "snforge/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "snforge/status.h"
+
+/* ---- tables ---- */
+
+typedef struct snf_axis_def {
+    const char *name;
+    const char *units;
+    size_t physics_off; /* offset of the double in snf_physics, or (size_t)-1 for the four parameters */
+} snf_axis_def;
+
+#define SNF_NOT_PHYSICS ((size_t)-1)
+
+static const snf_axis_def snf_axis_defs[SNF_AXIS_TARGET_COUNT] = {
+    [SNF_AXIS_ENERGY] = {"energy", "foe", SNF_NOT_PHYSICS},
+    [SNF_AXIS_MASS] = {"mass", "Msun", SNF_NOT_PHYSICS},
+    [SNF_AXIS_RADIUS] = {"radius", "cm", SNF_NOT_PHYSICS},
+    [SNF_AXIS_NICKEL] = {"nickel", "Msun", SNF_NOT_PHYSICS},
+    [SNF_AXIS_KAPPA] = {"kappa", "cm2/g", offsetof(snf_physics, kappa_cm2_g)},
+    [SNF_AXIS_T_ION] = {"t_ion", "K", offsetof(snf_physics, t_ion_K)},
+    [SNF_AXIS_Q_REC] = {"q_rec", "erg/g", offsetof(snf_physics, q_rec_erg_g)},
+    [SNF_AXIS_ETH_FRACTION] = {"eth_fraction", "1", offsetof(snf_physics, eth_fraction)},
+    [SNF_AXIS_KAPPA_GAMMA] = {"kappa_gamma", "cm2/g", offsetof(snf_physics, kappa_gamma_cm2_g)},
+    [SNF_AXIS_A_GAMMA_D2] = {"a_gamma_d2", "d2", offsetof(snf_physics, a_gamma_d2)},
+    [SNF_AXIS_X_FLOOR] = {"x_floor", "1", offsetof(snf_physics, x_floor)},
+};
+
+/* [physics] keys that are plain doubles of snf_physics. */
+static const struct { const char *key; size_t off; } snf_physics_doubles[] = {
+    {"kappa", offsetof(snf_physics, kappa_cm2_g)},
+    {"t_ion", offsetof(snf_physics, t_ion_K)},
+    {"q_rec", offsetof(snf_physics, q_rec_erg_g)},
+    {"eth_fraction", offsetof(snf_physics, eth_fraction)},
+    {"beta", offsetof(snf_physics, beta)},
+    {"eps_ni", offsetof(snf_physics, eps_ni_erg_g_s)},
+    {"eps_co", offsetof(snf_physics, eps_co_erg_g_s)},
+    {"tau_ni", offsetof(snf_physics, tau_ni_d)},
+    {"tau_co", offsetof(snf_physics, tau_co_d)},
+    {"kappa_gamma", offsetof(snf_physics, kappa_gamma_cm2_g)},
+    {"a_gamma_d2", offsetof(snf_physics, a_gamma_d2)},
+    {"x_floor", offsetof(snf_physics, x_floor)},
+    {"x_end", offsetof(snf_physics, x_end)},
+    {"rtol", offsetof(snf_physics, rtol)},
+    {"atol_phi", offsetof(snf_physics, atol_phi)},
+    {"atol_w", offsetof(snf_physics, atol_w)},
+};
+
+/* ---- parser state ---- */
+
+#define SNF_MAX_SECTIONS 32
+#define SNF_MAX_KEYS 160
+
+typedef struct snf_axis_seen {
+    int min, max, value, scale, points; /* line of each key, 0 if absent */
+} snf_axis_seen;
+
+typedef struct snf_parse {
+    snf_campaign *c;
+    const char *name;
+    const char *text;
+    size_t pos, len;
+    int line;          /* line the reader returned last (1-based) */
+    int at_line_start; /* the next reader call starts a new line */
+    int err;           /* first error's status (0: none) */
+    char msg[768];     /* first error's message */
+    struct { char name[64]; int line; } sections[SNF_MAX_SECTIONS];
+    int n_sections;
+    char keys[SNF_MAX_KEYS][96]; /* "section\nkey" already seen, for duplicates */
+    int n_keys;
+    int key_line[8];   /* [campaign]: model, sampler, n_models, seed; [time]: start, end, step, count */
+    int spacing_log;
+    long t_count;
+    int axis_of[SNF_AXIS_TARGET_COUNT]; /* slot in c->axes, -1 if not yet seen */
+    snf_axis_seen seen[SNF_CONFIG_MAX_AXES];
+} snf_parse;
+
+enum { K_MODEL, K_SAMPLER, K_N_MODELS, K_SEED, K_START, K_END, K_STEP, K_COUNT };
+
+/* ---- static helpers ---- */
+
+/* Records the first error as "name:line: [section] key: message". Returns 0 for inih's handler. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static int snf_cfg_fail(snf_parse *ps, int line, const char *section, const char *key, const char *fmt, ...)
+{
+    if (ps->err != 0) {
+        return 0;
+    }
+    ps->err = SNF_EFORMAT;
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    char where[256];
+    if (line > 0) {
+        snprintf(where, sizeof where, "%s:%d: ", ps->name, line);
+    } else {
+        snprintf(where, sizeof where, "%s: ", ps->name);
+    }
+    char sk[192] = "";
+    if (section && key) {
+        snprintf(sk, sizeof sk, "[%s] %s: ", section, key);
+    } else if (section) {
+        snprintf(sk, sizeof sk, "[%s]: ", section);
+    }
+    snprintf(ps->msg, sizeof ps->msg, "%s%s%s", where, sk, what);
+    return 0;
+}
+
+/* inih's reader: one line per call (fgets semantics), counting lines and noting section headers. */
+static char *snf_cfg_reader(char *str, int num, void *stream)
+{
+    snf_parse *ps = stream;
+    if (ps->pos >= ps->len || num < 2) {
+        return NULL;
+    }
+    size_t k = 0;
+    while (ps->pos < ps->len && k < (size_t)num - 1) {
+        char ch = ps->text[ps->pos++];
+        str[k++] = ch;
+        if (ch == '\n') {
+            break;
+        }
+    }
+    str[k] = '\0';
+    if (ps->at_line_start) {
+        ps->line++;
+    }
+    ps->at_line_start = (k > 0 && str[k - 1] == '\n') || ps->pos >= ps->len;
+    if (!ps->at_line_start) {
+        snf_cfg_fail(ps, ps->line, NULL, NULL, "line longer than %d characters", num - 2);
+    }
+    const char *p = str;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    if (*p == '[' && ps->n_sections < SNF_MAX_SECTIONS) {
+        const char *e = strchr(p, ']');
+        if (e) {
+            int n = (int)(e - p - 1);
+            snprintf(ps->sections[ps->n_sections].name, sizeof ps->sections[0].name, "%.*s", n, p + 1);
+            ps->sections[ps->n_sections].line = ps->line;
+            ps->n_sections++;
+        }
+    }
+    return str;
+}
+
+static int snf_cfg_section_line(const snf_parse *ps, const char *section)
+{
+    for (int k = 0; k < ps->n_sections; k++) {
+        if (strcmp(ps->sections[k].name, section) == 0) {
+            return ps->sections[k].line;
+        }
+    }
+    return 0;
+}
+
+static int snf_cfg_double(snf_parse *ps, const char *sec, const char *key, const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x)) {
+        return snf_cfg_fail(ps, ps->line, sec, key, "'%s' is not a finite number", v);
+    }
+    *out = x;
+    return 1;
+}
+
+static int snf_cfg_long(snf_parse *ps, const char *sec, const char *key, const char *v, long lo, long hi,
+                        long *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end); /* accepts 2.05e5 as well as 205000 */
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
+        return snf_cfg_fail(ps, ps->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
+    }
+    *out = (long)x;
+    return 1;
+}
+
+static int snf_cfg_campaign(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    snf_campaign *c = ps->c;
+    if (strcmp(key, "model") == 0) {
+        if (strcmp(v, "semi-analytic") != 0) {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown model '%s' (expected semi-analytic)", v);
+        }
+        snprintf(c->model, sizeof c->model, "%s", v);
+        ps->key_line[K_MODEL] = ps->line;
+    } else if (strcmp(key, "sampler") == 0) {
+        if (snf_sampler_parse(v, &c->sampler) != SNF_OK) {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown sampler '%s' (expected grid, uniform, lhs or sobol)", v);
+        }
+        ps->key_line[K_SAMPLER] = ps->line;
+    } else if (strcmp(key, "n_models") == 0) {
+        if (!snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &c->n_models)) {
+            return 0;
+        }
+        ps->key_line[K_N_MODELS] = ps->line;
+    } else if (strcmp(key, "seed") == 0) {
+        long s;
+        if (!snf_cfg_long(ps, sec, key, v, 0, 2147483647L, &s)) {
+            return 0;
+        }
+        c->seed = (uint64_t)s;
+        ps->key_line[K_SEED] = ps->line;
+    } else if (strcmp(key, "description") != 0) {
+        return snf_cfg_fail(ps, ps->line, sec, key,
+                            "unknown key (expected model, sampler, n_models, seed, description)");
+    }
+    return 1;
+}
+
+static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    snf_physics *ph = &ps->c->physics;
+    for (size_t k = 0; k < sizeof snf_physics_doubles / sizeof snf_physics_doubles[0]; k++) {
+        if (strcmp(key, snf_physics_doubles[k].key) == 0) {
+            return snf_cfg_double(ps, sec, key, v, (double *)((char *)ph + snf_physics_doubles[k].off));
+        }
+    }
+    if (strcmp(key, "closure") == 0) {
+        if (snf_closure_parse(v, &ph->closure) != SNF_OK) {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown closure '%s' (expected temperature, flux or none)", v);
+        }
+    } else if (strcmp(key, "heating") == 0) {
+        if (strcmp(v, "nadyozhin") == 0) {
+            ph->heating = SNF_HEATING_NADYOZHIN;
+        } else if (strcmp(v, "bateman") == 0) {
+            ph->heating = SNF_HEATING_BATEMAN;
+        } else {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown heating '%s' (expected nadyozhin or bateman)", v);
+        }
+    } else if (strcmp(key, "gamma") == 0) {
+        if (strcmp(v, "heating") == 0) {
+            ph->gamma_mode = SNF_GAMMA_HEATING;
+        } else if (strcmp(v, "luminosity") == 0) {
+            ph->gamma_mode = SNF_GAMMA_LUMINOSITY;
+        } else if (strcmp(v, "off") == 0) {
+            ph->gamma_mode = SNF_GAMMA_OFF;
+        } else {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown gamma mode '%s' (expected heating, luminosity or off)", v);
+        }
+    } else if (strcmp(key, "max_steps") == 0) {
+        return snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &ph->max_steps);
+    } else {
+        return snf_cfg_fail(ps, ps->line, sec, key,
+                            "unknown physics key (expected closure, kappa, t_ion, q_rec, eth_fraction, beta, "
+                            "heating, eps_ni, eps_co, tau_ni, tau_co, gamma, kappa_gamma, a_gamma_d2, "
+                            "x_floor, x_end, rtol, atol_phi, atol_w, max_steps)");
+    }
+    return 1;
+}
+
+static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    const char *aname = sec + strlen("param.");
+    int target = -1;
+    for (int t = 0; t < SNF_AXIS_TARGET_COUNT; t++) {
+        if (strcmp(aname, snf_axis_defs[t].name) == 0) {
+            target = t;
+        }
+    }
+    if (target < 0) {
+        return snf_cfg_fail(ps, snf_cfg_section_line(ps, sec), sec, NULL,
+                            "unknown parameter '%s' (expected energy, mass, radius, nickel, or a nuisance "
+                            "physics setting: kappa, t_ion, q_rec, eth_fraction, kappa_gamma, a_gamma_d2, x_floor)",
+                            aname);
+    }
+    snf_campaign *c = ps->c;
+    int slot = ps->axis_of[target];
+    if (slot < 0) {
+        if (target <= SNF_AXIS_NICKEL) {
+            slot = target;
+        } else {
+            if (c->n_axes >= SNF_CONFIG_MAX_AXES) {
+                return snf_cfg_fail(ps, ps->line, sec, NULL, "too many parameters (at most %d)", SNF_CONFIG_MAX_AXES);
+            }
+            slot = c->n_axes++;
+        }
+        ps->axis_of[target] = slot;
+        snf_axis *a = &c->axes[slot];
+        snprintf(a->name, sizeof a->name, "%s", snf_axis_defs[target].name);
+        snprintf(a->units, sizeof a->units, "%s", snf_axis_defs[target].units);
+        a->target = (snf_axis_target)target;
+        a->line = snf_cfg_section_line(ps, sec);
+        a->scale = SNF_AXIS_LINEAR;
+        a->points = 0;
+    }
+    snf_axis *a = &c->axes[slot];
+    snf_axis_seen *s = &ps->seen[slot];
+    if (strcmp(key, "min") == 0) {
+        s->min = ps->line;
+        return snf_cfg_double(ps, sec, key, v, &a->lo);
+    } else if (strcmp(key, "max") == 0) {
+        s->max = ps->line;
+        return snf_cfg_double(ps, sec, key, v, &a->hi);
+    } else if (strcmp(key, "value") == 0) {
+        s->value = ps->line;
+        if (!snf_cfg_double(ps, sec, key, v, &a->lo)) {
+            return 0;
+        }
+        a->hi = a->lo;
+    } else if (strcmp(key, "scale") == 0) {
+        s->scale = ps->line;
+        if (strcmp(v, "linear") == 0) {
+            a->scale = SNF_AXIS_LINEAR;
+        } else if (strcmp(v, "log") == 0) {
+            a->scale = SNF_AXIS_LOG;
+        } else {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown scale '%s' (expected linear or log)", v);
+        }
+    } else if (strcmp(key, "points") == 0) {
+        long n;
+        s->points = ps->line;
+        if (!snf_cfg_long(ps, sec, key, v, 1, 100000000L, &n)) {
+            return 0;
+        }
+        a->points = (int)n;
+    } else {
+        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected min, max, scale, points, value)");
+    }
+    return 1;
+}
+
+static int snf_cfg_time(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    snf_campaign *c = ps->c;
+    if (strcmp(key, "start") == 0) {
+        ps->key_line[K_START] = ps->line;
+        return snf_cfg_double(ps, sec, key, v, &c->t_start_d);
+    } else if (strcmp(key, "end") == 0) {
+        ps->key_line[K_END] = ps->line;
+        return snf_cfg_double(ps, sec, key, v, &c->t_end_d);
+    } else if (strcmp(key, "step") == 0) {
+        ps->key_line[K_STEP] = ps->line;
+        return snf_cfg_double(ps, sec, key, v, &c->t_step_d);
+    } else if (strcmp(key, "count") == 0) {
+        ps->key_line[K_COUNT] = ps->line;
+        return snf_cfg_long(ps, sec, key, v, 2, 1000000L, &ps->t_count);
+    } else if (strcmp(key, "spacing") == 0) {
+        if (strcmp(v, "linear") == 0) {
+            ps->spacing_log = 0;
+        } else if (strcmp(v, "log") == 0) {
+            ps->spacing_log = 1;
+        } else {
+            return snf_cfg_fail(ps, ps->line, sec, key, "unknown spacing '%s' (expected linear or log)", v);
+        }
+    } else {
+        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected start, end, step, count, spacing)");
+    }
+    return 1;
+}
+
+static int snf_cfg_output(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    snf_campaign *c = ps->c;
+    long x;
+    if (strcmp(key, "deflate") == 0) {
+        if (!snf_cfg_long(ps, sec, key, v, 0, 9, &x)) {
+            return 0;
+        }
+        c->deflate = (int)x;
+    } else if (strcmp(key, "chunk_rows") == 0) {
+        if (!snf_cfg_long(ps, sec, key, v, 1, 1 << 20, &x)) {
+            return 0;
+        }
+        c->chunk_rows = (int)x;
+    } else if (strcmp(key, "block_rows") == 0) {
+        if (!snf_cfg_long(ps, sec, key, v, 1, 1 << 22, &x)) {
+            return 0;
+        }
+        c->block_rows = (int)x;
+    } else {
+        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected deflate, chunk_rows, block_rows)");
+    }
+    return 1;
+}
+
+static int snf_cfg_handler(void *user, const char *section, const char *name, const char *value)
+{
+    snf_parse *ps = user;
+    if (ps->err != 0) {
+        return 0;
+    }
+    char tag[96];
+    snprintf(tag, sizeof tag, "%s\n%s", section, name);
+    for (int k = 0; k < ps->n_keys; k++) {
+        if (strcmp(ps->keys[k], tag) == 0) {
+            return snf_cfg_fail(ps, ps->line, section, name, "key given twice");
+        }
+    }
+    if (ps->n_keys < SNF_MAX_KEYS) {
+        snprintf(ps->keys[ps->n_keys++], sizeof ps->keys[0], "%s", tag);
+    }
+    if (strcmp(section, "campaign") == 0) {
+        return snf_cfg_campaign(ps, section, name, value);
+    } else if (strcmp(section, "physics") == 0) {
+        return snf_cfg_physics(ps, section, name, value);
+    } else if (strncmp(section, "param.", 6) == 0) {
+        return snf_cfg_param(ps, section, name, value);
+    } else if (strcmp(section, "time") == 0) {
+        return snf_cfg_time(ps, section, name, value);
+    } else if (strcmp(section, "output") == 0) {
+        return snf_cfg_output(ps, section, name, value);
+    } else if (section[0] == '\0') {
+        return snf_cfg_fail(ps, ps->line, NULL, NULL, "key '%s' outside any section", name);
+    }
+    return snf_cfg_fail(ps, snf_cfg_section_line(ps, section), section, NULL,
+                        "unknown section (expected campaign, physics, param.NAME, time, output)");
+}
+
+/* A required key: names the section's line, or the file alone if the section is absent too. */
+static int snf_cfg_require(snf_parse *ps, int line_seen, const char *section, const char *key, const char *what)
+{
+    if (line_seen > 0) {
+        return 1;
+    }
+    int sl = snf_cfg_section_line(ps, section);
+    if (sl == 0) {
+        return snf_cfg_fail(ps, 0, NULL, NULL, "missing section [%s] (it needs %s = %s)", section, key, what);
+    }
+    return snf_cfg_fail(ps, sl, section, NULL, "missing key '%s' (%s)", key, what);
+}
+
+/* Checks after the whole file is read: required keys, ranges, derived sizes. */
+static int snf_cfg_validate(snf_parse *ps)
+{
+    snf_campaign *c = ps->c;
+    if (!snf_cfg_require(ps, ps->key_line[K_MODEL], "campaign", "model", "semi-analytic") ||
+        !snf_cfg_require(ps, ps->key_line[K_SAMPLER], "campaign", "sampler", "grid, uniform, lhs or sobol") ||
+        !snf_cfg_require(ps, ps->key_line[K_SEED], "campaign", "seed", "an integer") ||
+        (c->sampler != SNF_SAMPLER_GRID &&
+         !snf_cfg_require(ps, ps->key_line[K_N_MODELS], "campaign", "n_models", "the number of models"))) {
+        return 0;
+    }
+    for (int t = 0; t <= SNF_AXIS_NICKEL; t++) {
+        if (ps->axis_of[t] < 0) {
+            return snf_cfg_fail(ps, 0, NULL, NULL, "missing section [param.%s] (min, max, scale or value)",
+                                snf_axis_defs[t].name);
+        }
+    }
+    double prod = 1;
+    for (int k = 0; k < c->n_axes; k++) {
+        snf_axis *a = &c->axes[k];
+        snf_axis_seen *s = &ps->seen[k];
+        char sec[64];
+        snprintf(sec, sizeof sec, "param.%s", a->name);
+        if (s->value > 0 && (s->min > 0 || s->max > 0)) {
+            return snf_cfg_fail(ps, s->value, sec, "value", "give either value or min and max, not both");
+        }
+        if (s->value == 0) {
+            if (!snf_cfg_require(ps, s->min, sec, "min", "the low end of the range") ||
+                !snf_cfg_require(ps, s->max, sec, "max", "the high end of the range")) {
+                return 0;
+            }
+            if (!(a->hi > a->lo)) {
+                return snf_cfg_fail(ps, s->max, sec, "max", "bad range: max (%g) must exceed min (%g)", a->hi, a->lo);
+            }
+        }
+        if (a->scale == SNF_AXIS_LOG && !(a->lo > 0)) {
+            return snf_cfg_fail(ps, s->min ? s->min : s->value, sec, s->min ? "min" : "value",
+                                "bad range: a log scale needs min > 0 (got %g)", a->lo);
+        }
+        if (a->target <= SNF_AXIS_NICKEL) {
+            /* Both ends must be valid physical parameters: the model's check says which rule fails. */
+            for (int end = 0; end < 2; end++) {
+                snf_sn_params p = snf_sn_params_default();
+                double x = end ? a->hi : a->lo;
+                double *f[] = {&p.energy_foe, &p.mass_msun, &p.radius_cm, &p.nickel_msun};
+                *f[a->target] = x;
+                if (snf_sn_params_check(&p) != SNF_OK) {
+                    int line = s->value ? s->value : (end ? s->max : s->min);
+                    return snf_cfg_fail(ps, line, sec, s->value ? "value" : (end ? "max" : "min"),
+                                        "bad range: %s", snf_error_last_message());
+                }
+            }
+        }
+        if (s->value > 0) {
+            a->points = 1;
+        } else if (c->sampler == SNF_SAMPLER_GRID) {
+            if (!snf_cfg_require(ps, s->points, sec, "points", "values on this axis for sampler = grid")) {
+                return 0;
+            }
+        } else if (a->points == 0) {
+            a->points = 1;
+        }
+        prod *= a->points;
+    }
+    if (c->sampler == SNF_SAMPLER_GRID) {
+        if (prod > 1e9) {
+            return snf_cfg_fail(ps, ps->key_line[K_SAMPLER], "campaign", "sampler",
+                                "the grid's points multiply to %.0f models (at most 1e9)", prod);
+        }
+        if (ps->key_line[K_N_MODELS] > 0 && (double)c->n_models != prod) {
+            return snf_cfg_fail(ps, ps->key_line[K_N_MODELS], "campaign", "n_models",
+                                "%ld differs from the product of the axes' points (%.0f); omit it or make them agree",
+                                c->n_models, prod);
+        }
+        c->n_models = (long)prod;
+    }
+    if (snf_physics_check(&c->physics) != SNF_OK) {
+        return snf_cfg_fail(ps, snf_cfg_section_line(ps, "physics"), "physics", NULL, "%s", snf_error_last_message());
+    }
+    /* time grid */
+    if (!snf_cfg_require(ps, ps->key_line[K_START], "time", "start", "first day") ||
+        !snf_cfg_require(ps, ps->key_line[K_END], "time", "end", "last day")) {
+        return 0;
+    }
+    if (!(c->t_start_d >= 0)) {
+        return snf_cfg_fail(ps, ps->key_line[K_START], "time", "start", "must be >= 0 days (got %g)", c->t_start_d);
+    }
+    if (!(c->t_end_d > c->t_start_d)) {
+        return snf_cfg_fail(ps, ps->key_line[K_END], "time", "end", "bad range: end (%g) must exceed start (%g)",
+                            c->t_end_d, c->t_start_d);
+    }
+    c->t_log = ps->spacing_log;
+    if (c->t_log) {
+        if (!snf_cfg_require(ps, ps->key_line[K_COUNT], "time", "count", "number of log-spaced times")) {
+            return 0;
+        }
+        if (!(c->t_start_d > 0)) {
+            return snf_cfg_fail(ps, ps->key_line[K_START], "time", "start", "log spacing needs start > 0");
+        }
+        c->t_step_d = 0;
+        c->T = (int)ps->t_count;
+    } else {
+        if (ps->key_line[K_COUNT] > 0 && ps->key_line[K_STEP] == 0) {
+            c->t_step_d = (c->t_end_d - c->t_start_d) / (double)(ps->t_count - 1);
+        } else if (!snf_cfg_require(ps, ps->key_line[K_STEP], "time", "step", "spacing in days, or count")) {
+            return 0;
+        }
+        if (!(c->t_step_d > 0)) {
+            return snf_cfg_fail(ps, ps->key_line[K_STEP], "time", "step", "must be > 0 (got %g)", c->t_step_d);
+        }
+        /* The small slack keeps end itself when (end - start) / step is an integer up to rounding. */
+        double nt = floor((c->t_end_d - c->t_start_d) / c->t_step_d * (1 + 1e-12)) + 1;
+        if (nt > 1000000) {
+            return snf_cfg_fail(ps, ps->key_line[K_STEP], "time", "step", "gives %.0f times (at most 1e6)", nt);
+        }
+        c->T = (int)nt;
+    }
+    if (c->block_rows % c->chunk_rows != 0) {
+        return snf_cfg_fail(ps, snf_cfg_section_line(ps, "output"), "output", "block_rows",
+                            "must be a multiple of chunk_rows (%d), got %d", c->chunk_rows, c->block_rows);
+    }
+    return 1;
+}
+
+/* ---- load ---- */
+
+int snf_config_parse(snf_campaign *c, const char *text, const char *name)
+{
+    memset(c, 0, sizeof *c);
+    c->physics = snf_physics_default();
+    c->sampler = SNF_SAMPLER_SOBOL;
+    c->n_axes = SNF_AXIS_NICKEL + 1;
+    c->deflate = 4;
+    c->chunk_rows = 256;
+    c->block_rows = 2048;
+    snprintf(c->path, sizeof c->path, "%s", name);
+
+    snf_parse *ps = calloc(1, sizeof *ps);
+    if (ps == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    ps->c = c;
+    ps->name = name;
+    ps->text = text;
+    ps->len = strlen(text);
+    ps->at_line_start = 1;
+    for (int t = 0; t < SNF_AXIS_TARGET_COUNT; t++) {
+        ps->axis_of[t] = -1;
+    }
+    int rc = ini_parse_stream(snf_cfg_reader, ps, snf_cfg_handler, ps);
+    if (rc > 0 && ps->err == 0) {
+        snf_cfg_fail(ps, rc, NULL, NULL, "syntax error (expected [section], key = value, or a ; comment)");
+    } else if (rc < 0 && ps->err == 0) {
+        snf_cfg_fail(ps, 0, NULL, NULL, "ini parser failed (%d)", rc);
+    }
+    if (ps->err == 0) {
+        snf_cfg_validate(ps);
+    }
+    if (ps->err != 0) {
+        int err = ps->err;
+        snf_error_report(err, __FILE__, __LINE__, __func__, "%s", ps->msg);
+        free(ps);
+        memset(c, 0, sizeof *c);
+        return err;
+    }
+    free(ps);
+    c->text = strdup(text);
+    if (c->text == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    return SNF_OK;
+}
+
+int snf_config_load(snf_campaign *c, const char *path)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot read campaign file %s: %s", path, strerror(e));
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = SNF_OK;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *t = realloc(text, cap);
+            if (t == NULL) {
+                rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory reading %s", path);
+                goto cleanup;
+            }
+            text = t;
+        }
+        size_t got = fread(text + len, 1, 4096, f);
+        len += got;
+        if (got < 4096) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot read campaign file %s", path);
+        goto cleanup;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: not a text file (NUL byte)", path);
+        goto cleanup;
+    }
+    rc = snf_config_parse(c, text, path);
+cleanup:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+/* ---- getters ---- */
+
+void snf_config_times(const snf_campaign *c, double *t_days)
+{
+    for (int k = 0; k < c->T; k++) {
+        if (c->t_log) {
+            double f = (double)k / (double)(c->T - 1);
+            t_days[k] = c->t_start_d * pow(c->t_end_d / c->t_start_d, f);
+        } else {
+            t_days[k] = c->t_start_d + (double)k * c->t_step_d;
+        }
+    }
+    if (c->t_log) {
+        t_days[c->T - 1] = c->t_end_d; /* exact end despite pow's rounding */
+    }
+}
+
+void snf_config_point(const snf_campaign *c, const double *u, double *x)
+{
+    for (int k = 0; k < c->n_axes; k++) {
+        const snf_axis *a = &c->axes[k];
+        if (a->hi == a->lo) {
+            x[k] = a->lo;
+        } else if (a->scale == SNF_AXIS_LOG) {
+            x[k] = exp(log(a->lo) + u[k] * (log(a->hi) - log(a->lo)));
+        } else {
+            x[k] = a->lo + u[k] * (a->hi - a->lo);
+        }
+    }
+}
+
+void snf_config_model_inputs(const snf_campaign *c, const double *x, snf_sn_params *p, snf_physics *ph)
+{
+    *ph = c->physics;
+    *p = snf_sn_params_default();
+    for (int k = 0; k < c->n_axes; k++) {
+        switch (c->axes[k].target) {
+        case SNF_AXIS_ENERGY: p->energy_foe = x[k]; break;
+        case SNF_AXIS_MASS: p->mass_msun = x[k]; break;
+        case SNF_AXIS_RADIUS: p->radius_cm = x[k]; break;
+        case SNF_AXIS_NICKEL: p->nickel_msun = x[k]; break;
+        default:
+            *(double *)((char *)ph + snf_axis_defs[c->axes[k].target].physics_off) = x[k];
+            break;
+        }
+    }
+}
+
+void snf_config_grid_points(const snf_campaign *c, int *points)
+{
+    for (int k = 0; k < c->n_axes; k++) {
+        points[k] = c->axes[k].points;
+    }
+}
+
+void snf_config_source(const snf_campaign *c, char *buf, int n)
+{
+    snprintf(buf, (size_t)n, "%s:%s", c->model, snf_closure_name(c->physics.closure));
+}
+
+void snf_config_free(snf_campaign *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    free(c->text);
+    c->text = NULL;
+}

@@ -1,0 +1,731 @@
+#define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
+/* dataset.c: the snforge dataset file (interfaces.md) on top of grids/h5.c: create with every row
+ * pending, open, write row blocks (data, flush, then status, flush), mark complete, one-call small
+ * files, virtual-dataset joins of shards, and the block reader the trainer uses. */
+#include "snforge/h5.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+#include "snforge/status.h"
+#include "snforge/version.h"
+
+/* ---- types ---- */
+
+#define SNF_N_DERIVED 6
+
+static const struct {
+    const char *name;
+    const char *units;
+    size_t off;
+    const char *description;
+} snf_derived_defs[SNF_N_DERIVED] = {
+    {"t_peak_d", "d", offsetof(snf_lc_derived, t_peak_d), "day of the luminosity maximum"},
+    {"log_lpeak", "log10(erg/s)", offsetof(snf_lc_derived, log_lpeak), "log10 of the maximum luminosity"},
+    {"t_plateau_end_d", "d", offsetof(snf_lc_derived, t_plateau_end_d), "end of the plateau: steepest decline after the peak"},
+    {"t_front_end_d", "d", offsetof(snf_lc_derived, t_front_end_d), "day the recombination front is gone"},
+    {"e_rad_erg", "erg", offsetof(snf_lc_derived, e_rad_erg), "radiated energy over the time grid"},
+    {"e_rec_erg", "erg", offsetof(snf_lc_derived, e_rec_erg), "recombination energy released by the end of the grid"},
+};
+
+/* The row datasets, in the order they are created, written and joined (status last). */
+enum { D_PARAMS, D_LOG_LBOL, D_VPH, D_STATUS_MSG, D_DERIVED0, D_STATUS = D_DERIVED0 + SNF_N_DERIVED, D_COUNT };
+
+struct snf_dataset {
+    char path[1024];
+    hid_t file;
+    hid_t msgtype; /* fixed-length string of SNF_DATASET_MSG_LEN */
+    hid_t d[D_COUNT];
+    hid_t time;
+    long N;
+    int P, T;
+    int writable;
+};
+
+/* ---- static helpers ---- */
+
+static const char *snf_ds_name(int k)
+{
+    static const char *names[D_COUNT] = {
+        [D_PARAMS] = "params", [D_LOG_LBOL] = "log_lbol", [D_VPH] = "vph", [D_STATUS_MSG] = "status_msg",
+        [D_DERIVED0 + 0] = "derived/t_peak_d", [D_DERIVED0 + 1] = "derived/log_lpeak",
+        [D_DERIVED0 + 2] = "derived/t_plateau_end_d", [D_DERIVED0 + 3] = "derived/t_front_end_d",
+        [D_DERIVED0 + 4] = "derived/e_rad_erg", [D_DERIVED0 + 5] = "derived/e_rec_erg",
+        [D_STATUS] = "status",
+    };
+    return names[k];
+}
+
+/* Memory type of dataset k. */
+static hid_t snf_ds_memtype(const snf_dataset *d, int k)
+{
+    switch (k) {
+    case D_LOG_LBOL:
+    case D_VPH: return H5T_NATIVE_FLOAT;
+    case D_STATUS: return H5T_NATIVE_INT;
+    case D_STATUS_MSG: return d->msgtype;
+    default: return H5T_NATIVE_DOUBLE;
+    }
+}
+
+static hid_t snf_msg_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, SNF_DATASET_MSG_LEN) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static snf_dataset *snf_ds_new(const char *path)
+{
+    snf_dataset *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        return NULL;
+    }
+    snprintf(d->path, sizeof d->path, "%s", path);
+    d->file = -1;
+    d->time = -1;
+    for (int k = 0; k < D_COUNT; k++) {
+        d->d[k] = -1;
+    }
+    d->msgtype = snf_msg_type();
+    if (d->msgtype < 0) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* The per-dataset attributes: units and description (and names/units lists on /params). */
+static int snf_ds_attrs(const snf_dataset *d, hid_t obj, int k, const snf_dataset_meta *meta)
+{
+    const char *units = "", *desc = "";
+    switch (k) {
+    case D_PARAMS:
+        if (meta && meta->param_names && meta->param_units) {
+            SNF_CHECK(snf_h5_attr_put_strings(obj, "names", meta->param_names, d->P, d->path));
+            SNF_CHECK(snf_h5_attr_put_strings(obj, "units", meta->param_units, d->P, d->path));
+        }
+        return snf_h5_attr_put_string(obj, "description", "model parameters, one row a model (columns: names)", d->path);
+    case D_LOG_LBOL: units = "log10(erg/s)"; desc = "log10 of the bolometric luminosity; NaN where not defined"; break;
+    case D_VPH: units = "km/s"; desc = "photospheric velocity; NaN where there is no photosphere"; break;
+    case D_STATUS: units = "1"; desc = "0 computed, > 0 with a warning, < 0 failed (see status_msg), -100 pending"; break;
+    case D_STATUS_MSG: units = "1"; desc = "message of a failed or warned model, empty otherwise"; break;
+    default:
+        units = snf_derived_defs[k - D_DERIVED0].units;
+        desc = snf_derived_defs[k - D_DERIVED0].description;
+        break;
+    }
+    SNF_CHECK(snf_h5_attr_put_string(obj, "units", units, d->path));
+    return snf_h5_attr_put_string(obj, "description", desc, d->path);
+}
+
+static int snf_ds_root_attrs(snf_dataset *d, const snf_dataset_meta *meta, long N)
+{
+    char created[32], versions[512];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    snf_versions(versions, sizeof versions);
+    hid_t r = d->file;
+    SNF_CHECK(snf_h5_attr_put_string(r, "format", SNF_DATASET_FORMAT, d->path));
+    SNF_CHECK(snf_h5_attr_put_long(r, "format_version", SNF_DATASET_FORMAT_VERSION, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "source", meta->source, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "config", meta->config_text, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "sampler", meta->sampler, d->path));
+    SNF_CHECK(snf_h5_attr_put_long(r, "seed", (long long)meta->seed, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "code_revision", SNF_GIT_REVISION, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "library_versions", versions, d->path));
+    SNF_CHECK(snf_h5_attr_put_string(r, "created", created, d->path));
+    SNF_CHECK(snf_h5_attr_put_long(r, "row_offset", meta->row_offset, d->path));
+    return snf_h5_attr_put_long(r, "n_total", meta->n_total > 0 ? meta->n_total : N, d->path);
+}
+
+static int snf_ds_open_members(snf_dataset *d)
+{
+    int rc = SNF_OK;
+    for (int k = 0; k < D_COUNT; k++) {
+        d->d[k] = H5Dopen2(d->file, snf_ds_name(k), H5P_DEFAULT);
+        if (d->d[k] < 0) {
+            rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: no dataset /%s", d->path, snf_ds_name(k));
+            return rc;
+        }
+    }
+    d->time = H5Dopen2(d->file, "time", H5P_DEFAULT);
+    if (d->time < 0) {
+        SNF_ERROR(SNF_EFORMAT, "%s: no dataset /time", d->path);
+    }
+    hsize_t dims[2] = {0, 0};
+    hid_t s = H5Dget_space(d->d[D_LOG_LBOL]);
+    int r = s >= 0 ? H5Sget_simple_extent_dims(s, dims, NULL) : -1;
+    if (s >= 0) {
+        H5Sclose(s);
+    }
+    if (r != 2) {
+        SNF_ERROR(SNF_EFORMAT, "%s: /log_lbol is not [N, T]", d->path);
+    }
+    d->N = (long)dims[0];
+    d->T = (int)dims[1];
+    s = H5Dget_space(d->d[D_PARAMS]);
+    r = s >= 0 ? H5Sget_simple_extent_dims(s, dims, NULL) : -1;
+    if (s >= 0) {
+        H5Sclose(s);
+    }
+    if (r != 2 || (long)dims[0] != d->N) {
+        SNF_ERROR(SNF_EFORMAT, "%s: /params is not [N, P] with the N of /log_lbol", d->path);
+    }
+    d->P = (int)dims[1];
+    return SNF_OK;
+}
+
+/* ---- create / open ---- */
+
+int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_meta *meta, long N, int P, int T,
+                       const double *time_d)
+{
+    *out = NULL;
+    if (N < 0 || P < 1 || T < 1 || time_d == NULL) {
+        SNF_ERROR(SNF_EINVAL, "%s: bad shape N = %ld, P = %d, T = %d", path, N, P, T);
+    }
+    for (int k = 1; k < T; k++) {
+        if (!(time_d[k] > time_d[k - 1])) {
+            SNF_ERROR(SNF_EINVAL, "%s: times not strictly increasing at index %d (%g after %g)", path, k, time_d[k],
+                      time_d[k - 1]);
+        }
+    }
+    snf_h5_quiet();
+    int rc = SNF_OK;
+    snf_dataset *d = snf_ds_new(path);
+    if (d == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
+    }
+    d->N = N;
+    d->P = P;
+    d->T = T;
+    d->writable = 1;
+    d->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (d->file < 0) {
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create: %s", path, reason);
+        goto cleanup;
+    }
+    const float fnan = NAN;
+    const double dnan = NAN;
+    const int pending = SNF_STATUS_PENDING;
+    hsize_t chunk = (hsize_t)(meta->chunk_rows > 0 ? meta->chunk_rows : 256);
+    for (int k = 0; k < D_COUNT; k++) {
+        int rank = (k == D_PARAMS || k == D_LOG_LBOL || k == D_VPH) ? 2 : 1;
+        hsize_t C = k == D_PARAMS ? (hsize_t)P : (hsize_t)T;
+        const void *fill = k == D_STATUS ? (const void *)&pending
+                         : (k == D_LOG_LBOL || k == D_VPH) ? (const void *)&fnan
+                         : k == D_STATUS_MSG ? NULL : (const void *)&dnan;
+        hid_t ftype = k == D_STATUS ? H5T_STD_I32LE
+                    : (k == D_LOG_LBOL || k == D_VPH) ? H5T_IEEE_F32LE
+                    : k == D_STATUS_MSG ? d->msgtype : H5T_IEEE_F64LE;
+        d->d[k] = snf_h5_create(d->file, path, snf_ds_name(k), ftype, rank, (hsize_t)N, C, chunk, meta->deflate, fill);
+        if (d->d[k] < 0) {
+            rc = SNF_EHDF5;
+            goto cleanup;
+        }
+        rc = snf_ds_attrs(d, d->d[k], k, meta);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    d->time = snf_h5_create(d->file, path, "time", H5T_IEEE_F64LE, 1, (hsize_t)T, 1, (hsize_t)T, meta->deflate, NULL);
+    if (d->time < 0) {
+        rc = SNF_EHDF5;
+        goto cleanup;
+    }
+    if ((rc = snf_h5_write_rows(d->time, H5T_NATIVE_DOUBLE, 0, (hsize_t)T, time_d, path, "time")) < 0 ||
+        (rc = snf_h5_attr_put_string(d->time, "units", "d", path)) < 0 ||
+        (rc = snf_h5_attr_put_string(d->time, "description", "days since explosion", path)) < 0 ||
+        (rc = snf_ds_root_attrs(d, meta, N)) < 0) {
+        goto cleanup;
+    }
+    if (H5Fflush(d->file, H5F_SCOPE_LOCAL) < 0) {
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fflush failed", path);
+        goto cleanup;
+    }
+    *out = d;
+    return SNF_OK;
+cleanup:
+    snf_dataset_close(d);
+    return rc;
+}
+
+int snf_dataset_open(snf_dataset **out, const char *path, int writable)
+{
+    *out = NULL;
+    snf_h5_quiet();
+    int rc = SNF_OK;
+    snf_dataset *d = snf_ds_new(path);
+    if (d == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
+    }
+    d->writable = writable;
+    d->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (d->file < 0) {
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot open as HDF5: %s", path, reason);
+        goto cleanup;
+    }
+    char fmt[64];
+    if (snf_h5_attr_get_string(d->file, "format", fmt, sizeof fmt, path) < 0 || strcmp(fmt, SNF_DATASET_FORMAT) != 0) {
+        rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: not an snforge dataset (format attribute)", path);
+        goto cleanup;
+    }
+    rc = snf_ds_open_members(d);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = d;
+    return SNF_OK;
+cleanup:
+    snf_dataset_close(d);
+    return rc;
+}
+
+/* ---- write ---- */
+
+static int snf_ds_flush(snf_dataset *d)
+{
+    if (H5Fflush(d->file, H5F_SCOPE_LOCAL) < 0) {
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        SNF_ERROR(SNF_EHDF5, "%s: H5Fflush failed: %s", d->path, reason);
+    }
+    return SNF_OK;
+}
+
+int snf_dataset_write_block(snf_dataset *d, long row0, long n, const snf_dataset_rows *rows)
+{
+    if (!d->writable) {
+        SNF_ERROR(SNF_EINVAL, "%s: opened read-only", d->path);
+    }
+    if (row0 < 0 || n < 0 || row0 + n > d->N || rows->params == NULL || rows->log_lbol == NULL ||
+        rows->vph == NULL || rows->status == NULL) {
+        SNF_ERROR(SNF_EINVAL, "%s: bad block rows %ld + %ld of %ld (params, log_lbol, vph, status needed)", d->path,
+                  row0, n, d->N);
+    }
+    if (n == 0) {
+        return SNF_OK;
+    }
+    hsize_t r0 = (hsize_t)row0, nn = (hsize_t)n;
+    SNF_CHECK(snf_h5_write_rows(d->d[D_PARAMS], H5T_NATIVE_DOUBLE, r0, nn, rows->params, d->path, "params"));
+    SNF_CHECK(snf_h5_write_rows(d->d[D_LOG_LBOL], H5T_NATIVE_FLOAT, r0, nn, rows->log_lbol, d->path, "log_lbol"));
+    SNF_CHECK(snf_h5_write_rows(d->d[D_VPH], H5T_NATIVE_FLOAT, r0, nn, rows->vph, d->path, "vph"));
+    if (rows->msg != NULL) {
+        SNF_CHECK(snf_h5_write_rows(d->d[D_STATUS_MSG], d->msgtype, r0, nn, rows->msg, d->path, "status_msg"));
+    }
+    if (rows->derived != NULL) {
+        double *col = malloc((size_t)n * sizeof *col);
+        if (col == NULL) {
+            SNF_ERROR(SNF_ENOMEM, "%s: out of memory", d->path);
+        }
+        for (int k = 0; k < SNF_N_DERIVED; k++) {
+            for (long r = 0; r < n; r++) {
+                col[r] = *(const double *)((const char *)&rows->derived[r] + snf_derived_defs[k].off);
+            }
+            int rc = snf_h5_write_rows(d->d[D_DERIVED0 + k], H5T_NATIVE_DOUBLE, r0, nn, col, d->path,
+                                       snf_ds_name(D_DERIVED0 + k));
+            if (rc < 0) {
+                free(col);
+                return rc;
+            }
+        }
+        free(col);
+    }
+    /* The data must be on disk before the status says it is: a crash in between leaves the rows pending. */
+    SNF_CHECK(snf_ds_flush(d));
+    SNF_CHECK(snf_h5_write_rows(d->d[D_STATUS], H5T_NATIVE_INT, r0, nn, rows->status, d->path, "status"));
+    return snf_ds_flush(d);
+}
+
+int snf_dataset_mark_complete(snf_dataset *d)
+{
+    SNF_CHECK(snf_h5_attr_put_long(d->file, "complete", 1, d->path));
+    return snf_ds_flush(d);
+}
+
+/* Renames path.tmp to path; SNF_EIO naming both on failure. */
+static int snf_ds_commit(const char *tmp, const char *path)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+    }
+    return SNF_OK;
+}
+
+int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T, const double *time_d,
+                           const double *params, const float *log_lbol, const float *vph, const int *status,
+                           const snf_lc_derived *derived)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snf_dataset *d = NULL;
+    SNF_CHECK(snf_dataset_create(&d, tmp, meta, N, P, T, time_d));
+    snf_dataset_rows rows = {(double *)(uintptr_t)params, (float *)(uintptr_t)log_lbol, (float *)(uintptr_t)vph,
+                             (int *)(uintptr_t)status, NULL, (snf_lc_derived *)(uintptr_t)derived};
+    int rc = snf_dataset_write_block(d, 0, N, &rows);
+    if (rc >= 0) {
+        rc = snf_dataset_mark_complete(d);
+    }
+    int rc2 = snf_dataset_close(d);
+    if (rc >= 0) {
+        rc = rc2;
+    }
+    if (rc < 0) {
+        remove(tmp);
+        return rc;
+    }
+    return snf_ds_commit(tmp, path);
+}
+
+/* ---- join (virtual datasets) ---- */
+
+/* The name a VDS stores for shard s: its basename when it sits in out's folder (HDF5 then finds it
+ * beside the joined file wherever the pair is moved), else the path as given. */
+static const char *snf_ds_shard_ref(const char *out, const char *s)
+{
+    const char *os = strrchr(out, '/'), *ss = strrchr(s, '/');
+    size_t od = os ? (size_t)(os - out) : 0, sd = ss ? (size_t)(ss - s) : 0;
+    if (od == sd && strncmp(out, s, od) == 0) {
+        return ss ? ss + 1 : s;
+    }
+    return s;
+}
+
+int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
+{
+    int rc = SNF_OK;
+    snf_dataset **sh = NULL;
+    snf_dataset *out = NULL;
+    hid_t dcpl = -1, vspace = -1, sspace = -1;
+    long *offs = NULL;
+    double *time_d = NULL;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 1) {
+        SNF_ERROR(SNF_EINVAL, "join %s: no shards", path);
+    }
+    sh = calloc((size_t)n, sizeof *sh);
+    offs = calloc((size_t)n, sizeof *offs);
+    if (sh == NULL || offs == NULL) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto cleanup;
+    }
+    long total = -1, covered = 0;
+    for (int i = 0; i < n; i++) {
+        if ((rc = snf_dataset_open(&sh[i], shard_paths[i], 0)) < 0) {
+            goto cleanup;
+        }
+        long long off, tot;
+        if (!snf_dataset_is_complete(sh[i])) {
+            rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "%s: shard is not complete", shard_paths[i]);
+            goto cleanup;
+        }
+        if ((rc = snf_h5_attr_get_long(sh[i]->file, "row_offset", &off, shard_paths[i])) < 0 ||
+            (rc = snf_h5_attr_get_long(sh[i]->file, "n_total", &tot, shard_paths[i])) < 0) {
+            goto cleanup;
+        }
+        if ((total >= 0 && tot != total) || sh[i]->P != sh[0]->P || sh[i]->T != sh[0]->T) {
+            rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                  "%s: shard shape differs from %s's", shard_paths[i], shard_paths[0]);
+            goto cleanup;
+        }
+        total = (long)tot;
+        offs[i] = (long)off;
+        covered += sh[i]->N;
+    }
+    /* The shards must tile [0, total) exactly: no overlap (sum of sizes) and no gap (each row once). */
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            if (i != j && offs[i] < offs[j] + sh[j]->N && offs[j] < offs[i] + sh[i]->N) {
+                rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "shards %s and %s overlap",
+                                      shard_paths[i], shard_paths[j]);
+                goto cleanup;
+            }
+        }
+        if (offs[i] < 0 || offs[i] + sh[i]->N > total) {
+            rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: rows outside the campaign", shard_paths[i]);
+            goto cleanup;
+        }
+    }
+    if (covered != total) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                              "join %s: the %d shards hold %ld of the campaign's %ld rows", path, n, covered, total);
+        goto cleanup;
+    }
+    out = snf_ds_new(tmp);
+    if (out == NULL) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto cleanup;
+    }
+    out->N = total;
+    out->P = sh[0]->P;
+    out->T = sh[0]->T;
+    out->writable = 1;
+    out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (out->file < 0) {
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create", tmp);
+        goto cleanup;
+    }
+    for (int k = 0; k < D_COUNT; k++) {
+        hid_t ftype = H5Dget_type(sh[0]->d[k]);
+        hid_t fs = H5Dget_space(sh[0]->d[k]);
+        hsize_t dims[2] = {0, 0};
+        int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+        if (fs >= 0) {
+            H5Sclose(fs);
+        }
+        dims[0] = (hsize_t)total;
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        vspace = rank > 0 ? H5Screate_simple(rank, dims, NULL) : -1;
+        hid_t src_dcpl = H5Dget_create_plist(sh[0]->d[k]);
+        if (ftype < 0 || dcpl < 0 || vspace < 0 || src_dcpl < 0) {
+            if (ftype >= 0) {
+                H5Tclose(ftype);
+            }
+            if (src_dcpl >= 0) {
+                H5Pclose(src_dcpl);
+            }
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: type or space", tmp, snf_ds_name(k));
+            goto cleanup;
+        }
+        /* The shards' fill value (pending status, NaN) also stands for rows of a missing shard file. */
+        unsigned char fillbuf[SNF_DATASET_MSG_LEN];
+        memset(fillbuf, 0, sizeof fillbuf);
+        H5D_fill_value_t fv;
+        if (H5Pfill_value_defined(src_dcpl, &fv) >= 0 && fv == H5D_FILL_VALUE_USER_DEFINED &&
+            H5Pget_fill_value(src_dcpl, ftype, fillbuf) >= 0) {
+            H5Pset_fill_value(dcpl, ftype, fillbuf);
+        }
+        H5Pclose(src_dcpl);
+        for (int i = 0; i < n && rc >= 0; i++) {
+            hsize_t start[2] = {(hsize_t)offs[i], 0}, count[2] = {(hsize_t)sh[i]->N, dims[1]};
+            hsize_t sdims[2] = {(hsize_t)sh[i]->N, dims[1]};
+            sspace = H5Screate_simple(rank, sdims, NULL);
+            if (sspace < 0 || H5Sselect_hyperslab(vspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+                H5Pset_virtual(dcpl, vspace, snf_ds_shard_ref(path, shard_paths[i]), snf_ds_name(k), sspace) < 0) {
+                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Pset_virtual for %s failed",
+                                      tmp, snf_ds_name(k), shard_paths[i]);
+            }
+            if (sspace >= 0) {
+                H5Sclose(sspace);
+                sspace = -1;
+            }
+        }
+        H5Sselect_all(vspace);
+        if (rc >= 0) {
+            hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+            H5Pset_create_intermediate_group(lcpl, 1);
+            out->d[k] = H5Dcreate2(out->file, snf_ds_name(k), ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
+            H5Pclose(lcpl);
+            if (out->d[k] < 0) {
+                char reason[256];
+                snf_h5_reason(reason, sizeof reason);
+                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Dcreate2 (virtual) failed: %s",
+                                      tmp, snf_ds_name(k), reason);
+            } else {
+                rc = snf_h5_attr_copy_all(out->d[k], sh[0]->d[k], tmp);
+            }
+        }
+        H5Tclose(ftype);
+        H5Pclose(dcpl);
+        dcpl = -1;
+        H5Sclose(vspace);
+        vspace = -1;
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    /* /time is small: a real copy. Then the root attributes, the list of shards, and complete last. */
+    time_d = malloc((size_t)out->T * sizeof *time_d);
+    if (time_d == NULL) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto cleanup;
+    }
+    if ((rc = snf_dataset_read_time(sh[0], time_d)) < 0) {
+        goto cleanup;
+    }
+    out->time = snf_h5_create(out->file, tmp, "time", H5T_IEEE_F64LE, 1, (hsize_t)out->T, 1, (hsize_t)out->T, 0, NULL);
+    if (out->time < 0) {
+        rc = SNF_EHDF5;
+        goto cleanup;
+    }
+    if ((rc = snf_h5_write_rows(out->time, H5T_NATIVE_DOUBLE, 0, (hsize_t)out->T, time_d, tmp, "time")) < 0 ||
+        (rc = snf_h5_attr_copy_all(out->time, sh[0]->time, tmp)) < 0 ||
+        (rc = snf_h5_attr_copy_all(out->file, sh[0]->file, tmp)) < 0) {
+        goto cleanup;
+    }
+    const char **refs = malloc((size_t)n * sizeof *refs);
+    if (refs == NULL) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        refs[i] = snf_ds_shard_ref(path, shard_paths[i]);
+    }
+    rc = snf_h5_attr_put_strings(out->file, "shards", refs, n, tmp);
+    free(refs);
+    if (rc < 0 || (rc = snf_h5_attr_put_long(out->file, "row_offset", 0, tmp)) < 0 ||
+        (rc = snf_h5_attr_put_long(out->file, "n_total", total, tmp)) < 0 ||
+        (rc = snf_h5_attr_put_long(out->file, "complete", 0, tmp)) < 0 ||
+        (rc = snf_dataset_mark_complete(out)) < 0) {
+        goto cleanup;
+    }
+    rc = snf_dataset_close(out);
+    out = NULL;
+    if (rc >= 0) {
+        rc = snf_ds_commit(tmp, path);
+    }
+cleanup:
+    if (out != NULL) {
+        snf_dataset_close(out);
+        remove(tmp);
+    }
+    if (dcpl >= 0) {
+        H5Pclose(dcpl);
+    }
+    if (vspace >= 0) {
+        H5Sclose(vspace);
+    }
+    for (int i = 0; sh != NULL && i < n; i++) {
+        snf_dataset_close(sh[i]);
+    }
+    free(sh);
+    free(offs);
+    free(time_d);
+    return rc;
+}
+
+/* ---- read ---- */
+
+void snf_dataset_dims(const snf_dataset *d, long *N, int *P, int *T)
+{
+    if (N) {
+        *N = d->N;
+    }
+    if (P) {
+        *P = d->P;
+    }
+    if (T) {
+        *T = d->T;
+    }
+}
+
+int snf_dataset_read_rows(snf_dataset *d, long row0, long n, snf_dataset_rows *rows)
+{
+    if (row0 < 0 || n < 0 || row0 + n > d->N) {
+        SNF_ERROR(SNF_EINVAL, "%s: rows %ld + %ld outside [0, %ld)", d->path, row0, n, d->N);
+    }
+    hsize_t r0 = (hsize_t)row0, nn = (hsize_t)n;
+    void *bufs[] = {[D_PARAMS] = rows->params, [D_LOG_LBOL] = rows->log_lbol, [D_VPH] = rows->vph,
+                    [D_STATUS_MSG] = rows->msg, [D_STATUS] = rows->status};
+    for (int k = 0; k < D_COUNT; k++) {
+        if (k >= D_DERIVED0 && k < D_DERIVED0 + SNF_N_DERIVED) {
+            continue;
+        }
+        if (bufs[k] != NULL) {
+            SNF_CHECK(snf_h5_read_rows(d->d[k], snf_ds_memtype(d, k), r0, nn, bufs[k], d->path, snf_ds_name(k)));
+        }
+    }
+    if (rows->derived != NULL && n > 0) {
+        double *col = malloc((size_t)n * sizeof *col);
+        if (col == NULL) {
+            SNF_ERROR(SNF_ENOMEM, "%s: out of memory", d->path);
+        }
+        for (int k = 0; k < SNF_N_DERIVED; k++) {
+            int rc = snf_h5_read_rows(d->d[D_DERIVED0 + k], H5T_NATIVE_DOUBLE, r0, nn, col, d->path,
+                                      snf_ds_name(D_DERIVED0 + k));
+            if (rc < 0) {
+                free(col);
+                return rc;
+            }
+            for (long r = 0; r < n; r++) {
+                *(double *)((char *)&rows->derived[r] + snf_derived_defs[k].off) = col[r];
+            }
+        }
+        free(col);
+    }
+    return SNF_OK;
+}
+
+int snf_dataset_read_time(snf_dataset *d, double *time_d)
+{
+    return snf_h5_read_rows(d->time, H5T_NATIVE_DOUBLE, 0, (hsize_t)d->T, time_d, d->path, "time");
+}
+
+int snf_dataset_read_status(snf_dataset *d, int *status)
+{
+    return snf_h5_read_rows(d->d[D_STATUS], H5T_NATIVE_INT, 0, (hsize_t)d->N, status, d->path, "status");
+}
+
+int snf_dataset_attr_string(snf_dataset *d, const char *obj, const char *name, char *buf, size_t n)
+{
+    if (obj == NULL || strcmp(obj, "/") == 0) {
+        return snf_h5_attr_get_string(d->file, name, buf, n, d->path);
+    }
+    hid_t o = H5Oopen(d->file, obj, H5P_DEFAULT);
+    if (o < 0) {
+        SNF_ERROR(SNF_EFORMAT, "%s: no object %s", d->path, obj);
+    }
+    int rc = snf_h5_attr_get_string(o, name, buf, n, d->path);
+    H5Oclose(o);
+    return rc;
+}
+
+int snf_dataset_attr_long(snf_dataset *d, const char *name, long *value)
+{
+    long long v = 0;
+    SNF_CHECK(snf_h5_attr_get_long(d->file, name, &v, d->path));
+    *value = (long)v;
+    return SNF_OK;
+}
+
+int snf_dataset_is_complete(snf_dataset *d)
+{
+    long long v = 0;
+    if (H5Aexists(d->file, "complete") <= 0 || snf_h5_attr_get_long(d->file, "complete", &v, d->path) < 0) {
+        return 0;
+    }
+    return v == 1;
+}
+
+/* ---- close ---- */
+
+int snf_dataset_close(snf_dataset *d)
+{
+    if (d == NULL) {
+        return SNF_OK;
+    }
+    for (int k = 0; k < D_COUNT; k++) {
+        if (d->d[k] >= 0) {
+            H5Dclose(d->d[k]);
+        }
+    }
+    if (d->time >= 0) {
+        H5Dclose(d->time);
+    }
+    if (d->msgtype >= 0) {
+        H5Tclose(d->msgtype);
+    }
+    int rc = SNF_OK;
+    if (d->file >= 0 && H5Fclose(d->file) < 0) {
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fclose failed", d->path);
+    }
+    free(d);
+    return rc;
+}

@@ -1,0 +1,421 @@
+/* grid.c: the campaign runner. Blocks of block_rows models: the calling thread fills the block's
+ * parameters from the sampler, an OpenMP loop computes its models (one snf_model workspace per thread,
+ * dynamic schedule: stiff models cost more), then the calling thread alone writes the block. The file is
+ * FILE.tmp until every block is written; a rerun skips blocks whose rows all have a status. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, stat */
+#include "snforge/grid.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "snforge/h5.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+static double snf_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int snf_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static double snf_file_bytes(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_size : 0.0;
+}
+
+static void snf_tally(snf_grid_summary *sum, const int *status, long n)
+{
+    sum->n_ok = sum->n_warn = sum->n_failed = sum->by_status_other = 0;
+    memset(sum->by_status, 0, sizeof sum->by_status);
+    for (long r = 0; r < n; r++) {
+        int s = status[r];
+        if (s == SNF_STATUS_PENDING) {
+            continue;
+        }
+        if (s == 0) {
+            sum->n_ok++;
+        } else if (s > 0) {
+            sum->n_warn++;
+        } else {
+            sum->n_failed++;
+        }
+        if (s >= SNF_GRID_STATUS_MIN && s <= SNF_GRID_STATUS_MAX) {
+            sum->by_status[s - SNF_GRID_STATUS_MIN]++;
+        } else {
+            sum->by_status_other++;
+        }
+    }
+}
+
+/* 1 if the file's stored campaign text equals c's, 0 if not, < 0 on a read failure. */
+static int snf_same_campaign(snf_dataset *d, const snf_campaign *c)
+{
+    size_t n = strlen(c->text) + 2;
+    char *buf = malloc(n);
+    if (buf == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    int rc = snf_dataset_attr_string(d, "/", "config", buf, n);
+    int same = rc >= 0 && strcmp(buf, c->text) == 0;
+    free(buf);
+    return rc < 0 ? rc : same;
+}
+
+/* One model: row x[P] -> log10 L and v_ph as float, status, message, derived. Allocates nothing. */
+static void snf_grid_row(const snf_campaign *c, snf_model *m, const double *t_days, double *L, double *V,
+                         const double *x, float *log_lbol, float *vph, int *status, char *msg,
+                         snf_lc_derived *derived)
+{
+    const int T = c->T;
+    snf_sn_params p;
+    snf_physics ph;
+    snf_config_model_inputs(c, x, &p, &ph);
+    snf_lc lc;
+    memset(&lc, 0, sizeof lc);
+    lc.L_erg_s = L;
+    lc.vph_km_s = V;
+    snf_error_clear();
+    int rc = m != NULL ? snf_model_run(m, &p, &ph, t_days, T, &lc)
+                       : snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "no model workspace");
+    memset(msg, 0, SNF_DATASET_MSG_LEN);
+    if (rc < 0) {
+        for (int k = 0; k < T; k++) {
+            log_lbol[k] = NAN;
+            vph[k] = NAN;
+        }
+        derived->t_peak_d = derived->log_lpeak = derived->t_plateau_end_d = NAN;
+        derived->t_front_end_d = derived->e_rad_erg = derived->e_rec_erg = NAN;
+    } else {
+        for (int k = 0; k < T; k++) {
+            log_lbol[k] = (L[k] > 0 && isfinite(L[k])) ? (float)log10(L[k]) : NAN;
+            vph[k] = isfinite(V[k]) ? (float)V[k] : NAN;
+        }
+        *derived = lc.derived;
+    }
+    *status = rc;
+    if (rc != 0) {
+        const char *text = snf_error_last_message();
+        snprintf(msg, SNF_DATASET_MSG_LEN, "%s: %s", snf_status_name(rc), text[0] ? text : snf_strerror(rc));
+    }
+}
+
+/* ---- defaults and helpers ---- */
+
+snf_grid_options snf_grid_options_default(void)
+{
+    snf_grid_options o;
+    memset(&o, 0, sizeof o);
+    o.shard_count = 1;
+    return o;
+}
+
+void snf_grid_shard_range(long N, long block, int i, int count, long *row0, long *n)
+{
+    long nb = (N + block - 1) / block;
+    long b0 = nb * i / count, b1 = nb * (i + 1) / count;
+    long r0 = b0 * block, r1 = b1 * block;
+    *row0 = r0 < N ? r0 : N;
+    *n = (r1 < N ? r1 : N) - *row0;
+}
+
+void snf_grid_shard_path(char *buf, size_t n, const char *path, int i, int count)
+{
+    size_t len = strlen(path);
+    const char *ext = (len > 3 && strcmp(path + len - 3, ".h5") == 0) ? ".h5" : "";
+    snprintf(buf, n, "%.*s.shard%d-of-%d.h5", (int)(len - strlen(ext)), path, i, count);
+}
+
+int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, double *x)
+{
+    SNF_CHECK(snf_sampler_points(s, row0, n, x));
+    for (long r = 0; r < n; r++) {
+        snf_config_point(c, x + r * c->n_axes, x + r * c->n_axes); /* in place: column k reads u[k] only */
+    }
+    return SNF_OK;
+}
+
+/* ---- run ---- */
+
+int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt, snf_grid_summary *sum)
+{
+    const double t0 = snf_now_s();
+    memset(sum, 0, sizeof *sum);
+    int rc = SNF_OK;
+    snf_dataset *d = NULL;
+    snf_sampler *s = NULL;
+    snf_model **models = NULL;
+    double *t_days = NULL, *x = NULL, *work = NULL;
+    float *log_lbol = NULL, *vph = NULL;
+    int *status = NULL, *bstatus = NULL;
+    char *msg = NULL;
+    snf_lc_derived *derived = NULL;
+    int nth = 1;
+
+    const int P = c->n_axes, T = c->T;
+    const long B = c->block_rows;
+    long row0 = 0, n = c->n_models;
+    char fpath[1024], tmp[1100];
+    if (opt->shard_count > 1) {
+        if (opt->shard_index < 0 || opt->shard_index >= opt->shard_count) {
+            SNF_ERROR(SNF_EINVAL, "shard %d/%d: the index must be in 0..%d", opt->shard_index, opt->shard_count,
+                      opt->shard_count - 1);
+        }
+        snf_grid_shard_range(c->n_models, B, opt->shard_index, opt->shard_count, &row0, &n);
+        snf_grid_shard_path(fpath, sizeof fpath, path, opt->shard_index, opt->shard_count);
+    } else {
+        snprintf(fpath, sizeof fpath, "%s", path);
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", fpath);
+    snprintf(sum->path, sizeof sum->path, "%s", fpath);
+    sum->n_rows = n;
+
+    status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
+    if (status == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld status values", n);
+    }
+
+    /* A finished file is never rewritten. */
+    if (snf_file_exists(fpath)) {
+        if ((rc = snf_dataset_open(&d, fpath, 0)) < 0) {
+            SNF_FAIL(SNF_EEXIST, "%s exists and is not a readable snforge dataset (%s); move it away",
+                     fpath, snf_error_last_message());
+        }
+        int same = snf_same_campaign(d, c);
+        if (same < 0 || !same) {
+            SNF_FAIL(SNF_EEXIST, "%s exists and holds another campaign; choose another output name", fpath);
+        }
+        if (!snf_dataset_is_complete(d)) {
+            SNF_FAIL(SNF_EEXIST, "%s exists but is not marked complete; move it away to recompute", fpath);
+        }
+        if ((rc = snf_dataset_read_status(d, status)) < 0) {
+            goto cleanup;
+        }
+        snf_tally(sum, status, n);
+        sum->already_complete = 1;
+        sum->n_skipped = n;
+        goto cleanup;
+    }
+
+    t_days = malloc((size_t)T * sizeof *t_days);
+    if (t_days == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    snf_config_times(c, t_days);
+
+    /* Resume from FILE.tmp, or start it. */
+    if (snf_file_exists(tmp)) {
+        rc = snf_dataset_open(&d, tmp, 1);
+        if (rc >= 0) {
+            long N2;
+            int P2, T2;
+            snf_dataset_dims(d, &N2, &P2, &T2);
+            int same = snf_same_campaign(d, c);
+            if (same < 0 || !same || N2 != n || P2 != P || T2 != T) {
+                SNF_FAIL(SNF_EINVAL,
+                         "%s holds a different campaign (its stored config text differs from %s): finish it with "
+                         "the config it was started with, or delete it to start over",
+                         tmp, c->path);
+            }
+            rc = snf_dataset_read_status(d, status);
+        }
+        if (rc < 0) {
+            /* Killed while HDF5 was writing its metadata: nothing in the file can be trusted. */
+            snf_dataset_close(d);
+            d = NULL;
+            sum->restarted = 1;
+        }
+    }
+    if (d == NULL) {
+        char source[96];
+        snf_config_source(c, source, sizeof source);
+        const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES];
+        for (int k = 0; k < P; k++) {
+            names[k] = c->axes[k].name;
+            units[k] = c->axes[k].units;
+        }
+        snf_dataset_meta meta = {source, names, units, c->text, snf_sampler_name(c->sampler), c->seed,
+                                 c->deflate, c->chunk_rows, row0, c->n_models};
+        if ((rc = snf_dataset_create(&d, tmp, &meta, n, P, T, t_days)) < 0) {
+            goto cleanup;
+        }
+        for (long r = 0; r < n; r++) {
+            status[r] = SNF_STATUS_PENDING;
+        }
+    }
+
+    /* Workspaces: the block, and one model + two [T] rows per thread. */
+#ifdef _OPENMP
+    nth = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+#endif
+    int points[SNF_CONFIG_MAX_AXES];
+    snf_config_grid_points(c, points);
+    s = snf_sampler_alloc(c->sampler, P, c->n_models, c->seed, points);
+    models = calloc((size_t)nth, sizeof *models);
+    x = malloc((size_t)B * (size_t)P * sizeof *x);
+    log_lbol = malloc((size_t)B * (size_t)T * sizeof *log_lbol);
+    vph = malloc((size_t)B * (size_t)T * sizeof *vph);
+    bstatus = malloc((size_t)B * sizeof *bstatus);
+    msg = malloc((size_t)B * SNF_DATASET_MSG_LEN);
+    derived = malloc((size_t)B * sizeof *derived);
+    work = malloc((size_t)nth * 2 * (size_t)T * sizeof *work);
+    if (s == NULL || models == NULL || x == NULL || log_lbol == NULL || vph == NULL || bstatus == NULL ||
+        msg == NULL || derived == NULL || work == NULL) {
+        SNF_FAIL(s == NULL ? SNF_EINVAL : SNF_ENOMEM, "%s",
+                 s == NULL ? snf_error_last_message() : "out of memory for the block buffers");
+    }
+    for (int k = 0; k < nth; k++) {
+        models[k] = snf_model_alloc();
+        if (models[k] == NULL) {
+            SNF_FAIL(SNF_ENOMEM, "snf_model_alloc failed");
+        }
+    }
+
+    long done_before = 0, blocks_written = 0;
+    for (long r = 0; r < n; r++) {
+        done_before += status[r] != SNF_STATUS_PENDING;
+    }
+    const double t_start = snf_now_s();
+    long computed = 0;
+    for (long lb0 = 0; lb0 < n; lb0 += B) {
+        const long nb = (lb0 + B <= n) ? B : n - lb0;
+        int pending = 0;
+        for (long r = 0; r < nb && !pending; r++) {
+            pending = status[lb0 + r] == SNF_STATUS_PENDING;
+        }
+        if (!pending) {
+            sum->n_skipped += nb;
+            continue;
+        }
+        if ((rc = snf_grid_params(c, s, row0 + lb0, nb, x)) < 0) {
+            goto cleanup;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+#endif
+        for (long r = 0; r < nb; r++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            double *L = work + (size_t)tid * 2 * (size_t)T;
+            snf_grid_row(c, models[tid], t_days, L, L + T, x + r * P, log_lbol + r * T, vph + r * T, bstatus + r,
+                         msg + r * SNF_DATASET_MSG_LEN, derived + r);
+        }
+        int any_msg = 0;
+        for (long r = 0; r < nb; r++) {
+            any_msg |= bstatus[r] != 0;
+        }
+        snf_dataset_rows rows = {x, log_lbol, vph, bstatus, any_msg ? msg : NULL, derived};
+        if ((rc = snf_dataset_write_block(d, lb0, nb, &rows)) < 0) {
+            goto cleanup;
+        }
+        memcpy(status + lb0, bstatus, (size_t)nb * sizeof *bstatus);
+        computed += nb;
+        blocks_written++;
+        if (opt->progress != NULL) {
+            double el = snf_now_s() - t_start, rate = el > 0 ? (double)computed / el : 0;
+            long left = n - done_before - computed;
+            fprintf(opt->progress, "\r%s: %ld/%ld models, %.0f models/s, ETA %.0f s   ", fpath,
+                    done_before + computed, n, rate, rate > 0 ? (double)left / rate : 0.0);
+            fflush(opt->progress);
+        }
+        if (opt->stop_after > 0 && blocks_written >= opt->stop_after && lb0 + nb < n) {
+            sum->stopped = 1;
+            break;
+        }
+    }
+    if (opt->progress != NULL && blocks_written > 0) {
+        fputc('\n', opt->progress);
+    }
+    sum->n_computed = computed;
+    snf_tally(sum, status, n);
+    if (!sum->stopped) {
+        if ((rc = snf_dataset_mark_complete(d)) < 0) {
+            goto cleanup;
+        }
+        rc = snf_dataset_close(d);
+        d = NULL;
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (rename(tmp, fpath) != 0) {
+            int e = errno;
+            SNF_FAIL(SNF_EIO, "cannot rename %s to %s: %s", tmp, fpath, strerror(e));
+        }
+    }
+cleanup:
+    if (d != NULL) {
+        int rc2 = snf_dataset_close(d);
+        if (rc >= 0 && rc2 < 0) {
+            rc = rc2;
+        }
+    }
+    for (int k = 0; models != NULL && k < nth; k++) {
+        snf_model_free(models[k]);
+    }
+    free(models);
+    snf_sampler_free(s);
+    free(t_days);
+    free(x);
+    free(work);
+    free(log_lbol);
+    free(vph);
+    free(status);
+    free(bstatus);
+    free(msg);
+    free(derived);
+    sum->wall_s = snf_now_s() - t0;
+    sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
+    return rc;
+}
+
+int snf_grid_join(const snf_campaign *c, const char *path, int count)
+{
+    if (snf_file_exists(path)) {
+        SNF_ERROR(SNF_EEXIST, "%s exists; a joined file is never rewritten", path);
+    }
+    int rc = SNF_OK;
+    char (*paths)[1024] = calloc((size_t)count, sizeof *paths);
+    const char **ptrs = calloc((size_t)count, sizeof *ptrs);
+    if (paths == NULL || ptrs == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    for (int i = 0; i < count; i++) {
+        snf_grid_shard_path(paths[i], sizeof paths[i], path, i, count);
+        ptrs[i] = paths[i];
+        if (!snf_file_exists(paths[i])) {
+            SNF_FAIL(SNF_EIO, "shard %s is missing (or not finished: its .tmp is still there)", paths[i]);
+        }
+        snf_dataset *d = NULL;
+        if ((rc = snf_dataset_open(&d, paths[i], 0)) < 0) {
+            goto cleanup;
+        }
+        int same = snf_same_campaign(d, c);
+        snf_dataset_close(d);
+        if (same <= 0) {
+            SNF_FAIL(SNF_EINVAL, "shard %s holds another campaign than %s", paths[i], c->path);
+        }
+    }
+    rc = snf_dataset_join(path, ptrs, count);
+cleanup:
+    free(paths);
+    free(ptrs);
+    return rc;
+}

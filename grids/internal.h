@@ -1,0 +1,40 @@
+/* internal.h: HDF5 helpers shared by grids/dataset.c (not installed). Every helper checks its HDF5
+ * calls and reports SNF_EHDF5 naming the file and object, with HDF5's own innermost reason appended. */
+#ifndef SNFORGE_GRIDS_INTERNAL_H
+#define SNFORGE_GRIDS_INTERNAL_H
+
+#include <stddef.h>
+
+#include <hdf5.h>
+
+/* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
+void snf_h5_quiet(void);
+
+/* HDF5's innermost error description (the current error stack), or "" if none. */
+void snf_h5_reason(char *buf, size_t n);
+
+/* A dataset of rank 1 or 2 ([N] or [N, C]) chunked along N (chunk_rows clamped to [1, N]), with
+ * shuffle + deflate (if level > 0) + fletcher32, and fill value fill (may be NULL). N = 0: contiguous,
+ * no filters. Returns the dataset id, or < 0 after reporting. */
+hid_t snf_h5_create(hid_t loc, const char *file, const char *name, hid_t type, int rank, hsize_t N, hsize_t C,
+                    hsize_t chunk_rows, int deflate, const void *fill);
+
+/* Writes / reads rows row0 .. row0+n-1 of a rank-1 or rank-2 dataset (all columns) from / into buf. */
+int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const void *buf, const char *file,
+                      const char *name);
+int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *buf, const char *file,
+                     const char *name);
+
+/* Attributes: UTF-8 variable-length strings (h5py reads them as str), string lists, 64-bit integers. */
+int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
+int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
+int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
+
+/* Reads a string (or string list joined with ',') / an integer attribute; SNF_EFORMAT if absent. */
+int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
+int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const char *file);
+
+/* Copies every attribute of src onto dst (same names, types, values). */
+int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);
+
+#endif

@@ -1,0 +1,98 @@
+/* config.h: dataset campaign files (INI, parsed with Debian's libinih). A campaign names the model and
+ * its physics settings, the parameter axes (range, linear or log), the sampler, the number of models
+ * and the seed, the time grid and the output options. Errors name file:line and the key. It computes
+ * nothing and writes nothing: grid.h runs a campaign, h5.h stores it. The format, by example:
+ *
+ *   [campaign]              model = semi-analytic; sampler = grid|uniform|lhs|sobol; n_models; seed
+ *   [physics]               closure, kappa, t_ion, q_rec, eth_fraction, heating, gamma, ... (snf_physics)
+ *   [param.energy]          min, max, scale = linear|log (points = K for the grid sampler), or value
+ *   [param.mass] [param.radius] [param.nickel]   required; [param.kappa] etc. add nuisance columns
+ *   [time]                  start, end, and step (linear) or count (log spacing: spacing = log)
+ *   [output]                deflate = 0..9, chunk_rows, block_rows
+ */
+#ifndef SNFORGE_CONFIG_H
+#define SNFORGE_CONFIG_H
+
+#include <stdint.h>
+
+#include "snforge/model.h"
+#include "snforge/sampler.h"
+
+/* ---- types ---- */
+
+#define SNF_CONFIG_MAX_AXES 12
+#define SNF_CONFIG_NAME_LEN 32
+
+typedef enum snf_axis_scale { SNF_AXIS_LINEAR = 0, SNF_AXIS_LOG = 1 } snf_axis_scale;
+
+/* Which model input an axis drives: the four physical parameters, then physics settings sampled as
+ * nuisance parameters (extra /params columns). */
+typedef enum snf_axis_target {
+    SNF_AXIS_ENERGY = 0, SNF_AXIS_MASS, SNF_AXIS_RADIUS, SNF_AXIS_NICKEL,
+    SNF_AXIS_KAPPA, SNF_AXIS_T_ION, SNF_AXIS_Q_REC, SNF_AXIS_ETH_FRACTION, SNF_AXIS_KAPPA_GAMMA,
+    SNF_AXIS_A_GAMMA_D2, SNF_AXIS_X_FLOOR,
+    SNF_AXIS_TARGET_COUNT
+} snf_axis_target;
+
+typedef struct snf_axis {
+    char name[SNF_CONFIG_NAME_LEN];  /* "energy", "mass", ... (the /params column name) */
+    char units[SNF_CONFIG_NAME_LEN]; /* "foe", "Msun", "cm", ... (interfaces.md) */
+    snf_axis_target target;
+    double lo, hi;        /* range in the axis's units; lo == hi for a fixed value */
+    snf_axis_scale scale; /* how the unit interval maps onto [lo, hi] */
+    int points;           /* values on this axis for the grid sampler (1 if fixed) */
+    int line;             /* line of the [param.NAME] section header, for messages */
+} snf_axis;
+
+typedef struct snf_campaign {
+    char path[512];                /* the file it came from (for messages) */
+    char *text;                    /* the file's text verbatim: stored in the dataset, compared on resume */
+    char model[SNF_CONFIG_NAME_LEN];   /* "semi-analytic" */
+    snf_physics physics;           /* fixed physics settings ([physics]) */
+    snf_sampler_kind sampler;
+    long n_models;                 /* N: rows of the dataset */
+    uint64_t seed;
+    int n_axes;                    /* P: /params columns, energy, mass, radius, nickel first */
+    snf_axis axes[SNF_CONFIG_MAX_AXES];
+    double t_start_d, t_end_d;     /* time grid, days since explosion */
+    double t_step_d;               /* linear spacing (0 if log) */
+    int t_log;                     /* 1: count points log-spaced from start to end (start > 0) */
+    int T;                         /* number of times */
+    int deflate;                   /* 0..9 */
+    int chunk_rows;                /* HDF5 chunk along N (clamped to N when written) */
+    int block_rows;                /* rows computed and written together; a multiple of chunk_rows */
+} snf_campaign;
+
+/* ---- load ---- */
+
+/* Parses the file at path into c (which the caller owns; release with snf_config_free).
+ * SNF_OK; SNF_EIO if it cannot be read; SNF_EFORMAT with "path:line: [section] key: what was expected"
+ * for a syntax error, an unknown section or key, a bad value, a bad range, an unknown sampler or
+ * model, or a missing key (then the line of its section, or the file alone if the section is missing).
+ * On failure c holds nothing to free. */
+int snf_config_load(snf_campaign *c, const char *path);
+
+/* Same, from text in memory; name stands for the file in messages. */
+int snf_config_parse(snf_campaign *c, const char *text, const char *name);
+
+/* ---- getters ---- */
+
+/* The campaign's T times into t_days[T]. */
+void snf_config_times(const snf_campaign *c, double *t_days);
+
+/* Maps a unit-cube point u[P] onto the axes: x[P] in the axes' units. */
+void snf_config_point(const snf_campaign *c, const double *u, double *x);
+
+/* Builds the model inputs of one row x[P]: the four parameters and the physics (fixed settings
+ * overridden by nuisance axes). Values are not checked here: snf_model_run rejects bad ones per row. */
+void snf_config_model_inputs(const snf_campaign *c, const double *x, snf_sn_params *p, snf_physics *ph);
+
+/* Grid sizes per axis (points[P]) for snf_sampler_alloc. */
+void snf_config_grid_points(const snf_campaign *c, int *points);
+
+/* "semi-analytic:<closure>": the dataset's source attribute. */
+void snf_config_source(const snf_campaign *c, char *buf, int n);
+
+void snf_config_free(snf_campaign *c);
+
+#endif

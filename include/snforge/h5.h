@@ -1,0 +1,108 @@
+/* h5.h: the dataset file (interfaces.md): /params, /time, /log_lbol, /vph, /status, /status_msg,
+ * /derived/..., and the provenance attributes at the root. One layer for every writer (grid campaigns,
+ * `snforge simulate -o x.h5`, the hydro importer) and every reader (the trainer, tools). Datasets are
+ * chunked along N (chunk clamped to N), shuffle + deflate + fletcher32; every HDF5 call is checked and
+ * a failure returns SNF_EHDF5 naming the file and dataset. HDF5 is not thread-safe: one thread at a
+ * time may call into an snf_dataset. It does not compute models nor decide which rows to compute. */
+#ifndef SNFORGE_H5_H
+#define SNFORGE_H5_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snforge/model.h" /* snf_lc_derived */
+
+/* ---- types ---- */
+
+#define SNF_DATASET_FORMAT "snforge-dataset"
+#define SNF_DATASET_FORMAT_VERSION 1
+#define SNF_DATASET_MSG_LEN 128 /* /status_msg: fixed-length strings, NUL-padded */
+
+/* Provenance and storage options of a new file. Strings may be NULL (then omitted or empty). */
+typedef struct snf_dataset_meta {
+    const char *source;              /* "semi-analytic:<closure>", "hydro:<code>", "observed" */
+    const char *const *param_names;  /* [P] column names, energy, mass, radius, nickel first */
+    const char *const *param_units;  /* [P] units ("foe", "Msun", "cm", "Msun", ...) */
+    const char *config_text;         /* the campaign file's text (or the command line) */
+    const char *sampler;             /* "sobol", ... or "single" */
+    uint64_t seed;
+    int deflate;                     /* 0..9 */
+    int chunk_rows;                  /* chunk along N; clamped to [1, N] */
+    long row_offset;                 /* first global row in this file (shards; 0 otherwise) */
+    long n_total;                    /* rows of the whole campaign (shards; 0 = this file's N) */
+} snf_dataset_meta;
+
+/* One row-block of results, all arrays with n rows. Any pointer may be NULL for a reader that does not
+ * want that dataset; writers give all but msg (NULL: empty messages) and derived (NULL: NaN). */
+typedef struct snf_dataset_rows {
+    double *params;          /* [n][P] */
+    float *log_lbol;         /* [n][T] */
+    float *vph;              /* [n][T] */
+    int *status;             /* [n] */
+    char *msg;               /* [n][SNF_DATASET_MSG_LEN] */
+    snf_lc_derived *derived; /* [n] */
+} snf_dataset_rows;
+
+typedef struct snf_dataset snf_dataset; /* opaque: the open file and its datasets */
+
+/* ---- create / open ---- */
+
+/* Creates (truncating) path with N rows, P params, T times and every row pending: /status reads
+ * SNF_STATUS_PENDING, the float datasets NaN, until written. Writes /time and all attributes except
+ * `complete`. SNF_OK, SNF_EINVAL (shapes, times not strictly increasing), SNF_EHDF5. */
+int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_meta *meta, long N, int P,
+                       int T, const double *time_d);
+
+/* Opens an existing file; writable = 1 to continue writing it (a campaign's .tmp), 0 to read.
+ * SNF_EFORMAT if it is not an snforge dataset, SNF_EHDF5 if HDF5 cannot open it. */
+int snf_dataset_open(snf_dataset **out, const char *path, int writable);
+
+/* ---- write ---- */
+
+/* Writes rows row0 .. row0+n-1 (local rows of this file): data first, flushed to disk, then /status,
+ * flushed: after a crash a row's status is only set if its data is on disk. */
+int snf_dataset_write_block(snf_dataset *d, long row0, long n, const snf_dataset_rows *rows);
+
+/* Sets the root attribute complete = 1 (the last thing written to a file) and flushes. */
+int snf_dataset_mark_complete(snf_dataset *d);
+
+/* One call for a small file: writes path.tmp with all N rows, marks it complete, closes, renames.
+ * derived may be NULL (NaN). */
+int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T,
+                           const double *time_d, const double *params, const float *log_lbol,
+                           const float *vph, const int *status, const snf_lc_derived *derived);
+
+/* Builds path as one file whose datasets are HDF5 virtual datasets over the n complete shard files
+ * (each made with row_offset/n_total; together they must cover [0, n_total) exactly). Shard paths are
+ * stored relative to path's folder when they sit in it. Writes path.tmp, marks complete, renames. */
+int snf_dataset_join(const char *path, const char *const *shard_paths, int n);
+
+/* ---- read ---- */
+
+void snf_dataset_dims(const snf_dataset *d, long *N, int *P, int *T);
+
+/* Reads rows row0 .. row0+n-1 into the non-NULL members of rows. */
+int snf_dataset_read_rows(snf_dataset *d, long row0, long n, snf_dataset_rows *rows);
+
+/* /time into time_d[T]. */
+int snf_dataset_read_time(snf_dataset *d, double *time_d);
+
+/* Only /status (all N rows) into status[N]: what a campaign reads to resume. */
+int snf_dataset_read_status(snf_dataset *d, int *status);
+
+/* A string attribute of the root (or of dataset obj, e.g. "/vph" for "units") into buf[n]; SNF_EFORMAT
+ * if absent. String-list attributes (/params names) come back joined with ','. */
+int snf_dataset_attr_string(snf_dataset *d, const char *obj, const char *name, char *buf, size_t n);
+
+/* An integer attribute of the root ("complete", "format_version", "seed", "row_offset", "n_total"). */
+int snf_dataset_attr_long(snf_dataset *d, const char *name, long *value);
+
+/* 1 if the root attribute complete is set to 1, else 0. */
+int snf_dataset_is_complete(snf_dataset *d);
+
+/* ---- close ---- */
+
+/* Closes and frees (NULL is a no-op). SNF_EHDF5 if the final flush fails. */
+int snf_dataset_close(snf_dataset *d);
+
+#endif
