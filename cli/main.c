@@ -16,6 +16,7 @@ typedef struct snf_command {
 static const snf_command snf_commands[] = {
     {"run", snf_cmd_run, "the main job on the embedded SN 1987A-like default (a short summary)"},
     {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file"},
+    {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable"},
 };
 
 static void snf_usage(FILE *f)

@@ -1,0 +1,270 @@
+/* cmd_grid.c: `snforge grid CAMPAIGN -o FILE.h5 [--threads N] [--shard I/N] [--join N]`: runs or resumes a
+ * dataset campaign, one shard of it, or joins finished shards into one virtual-dataset file. Built with
+ * MPI (SNF_HAVE_MPI), `mpirun -np K snforge grid ...` runs rank r as shard r/K and rank 0 joins. */
+#define _POSIX_C_SOURCE 200809L /* fileno, isatty */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef SNF_HAVE_MPI
+#include <mpi.h>
+#endif
+
+#include "commands.h"
+#include "snforge/config.h"
+#include "snforge/grid.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+static void snf_grid_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge grid CAMPAIGN.ini -o FILE.h5 [--threads N] [--shard I/N] [--join N] [--quiet]\n\n"
+            "Runs the dataset campaign described by CAMPAIGN.ini (see grids/87a_small.ini) into FILE.h5\n"
+            "(layout: design/interfaces.md). While running, the file is FILE.h5.tmp; run the same command\n"
+            "again after an interruption and it finishes the campaign without recomputing written blocks.\n"
+            "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n\n"
+            "options:\n"
+            "  -o, --output FILE.h5   the dataset file (required)\n"
+            "  -t, --threads N        OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
+            "      --shard I/N        compute shard I (0..N-1) of N only, into FILE.shardI-of-N.h5\n"
+            "                         (whole blocks, contiguous rows; for Slurm job arrays)\n"
+            "      --join N           join the N finished shards into FILE.h5 (HDF5 virtual datasets that\n"
+            "                         read the shard files, which must stay beside FILE.h5)\n"
+            "  -q, --quiet            no progress line (it is shown only when stderr is a terminal)\n"
+            "      --stop-after-blocks K  stop after writing K blocks, as if interrupted (for tests)\n"
+            "  -h, --help             this text\n\n"
+            "With MPI (built with -DSNF_ENABLE_MPI=ON): mpirun -np K snforge grid CAMPAIGN -o FILE.h5\n"
+            "runs rank r as shard r of K and rank 0 joins them into FILE.h5.\n"
+            "Exit status: 0 complete (failed models are recorded in /status, not errors), 1 the work failed\n"
+            "(disk, HDF5), 2 bad input (option, campaign file:line, FILE.h5 holds another campaign).\n");
+}
+
+static int snf_grid_parse_int(const char *opt, const char *text, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "snforge grid: %s expects an integer in [%d, %d], got '%s'\n", opt, lo, hi, text);
+        return 0;
+    }
+    *out = (int)v;
+    return 1;
+}
+
+static void snf_human_bytes(double b, char *buf, size_t n)
+{
+    if (b >= 1e9) {
+        snprintf(buf, n, "%.2f GB", b / 1e9);
+    } else if (b >= 1e6) {
+        snprintf(buf, n, "%.1f MB", b / 1e6);
+    } else {
+        snprintf(buf, n, "%.1f kB", b / 1e3);
+    }
+}
+
+/* The one-line summary (always printed, on stderr with the progress line). */
+static void snf_grid_print_summary(const snf_grid_summary *s)
+{
+    char size[32];
+    snf_human_bytes(s->file_bytes, size, sizeof size);
+    if (s->already_complete) {
+        fprintf(stderr, "snforge grid: %s is complete (%ld models: %ld ok, %ld warnings, %ld failed, %s); "
+                        "nothing to do\n", s->path, s->n_rows, s->n_ok, s->n_warn, s->n_failed, size);
+        return;
+    }
+    char by[512] = "";
+    size_t len = 0;
+    for (int k = 0; k <= SNF_GRID_STATUS_MAX - SNF_GRID_STATUS_MIN; k++) {
+        int code = k + SNF_GRID_STATUS_MIN;
+        if (code != 0 && s->by_status[k] > 0 && len < sizeof by) {
+            int w = snprintf(by + len, sizeof by - len, "%s%s %ld", len ? ", " : " (", snf_status_name(code),
+                             s->by_status[k]);
+            len += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (s->by_status_other > 0 && len < sizeof by) {
+        int w = snprintf(by + len, sizeof by - len, "%sother %ld", len ? ", " : " (", s->by_status_other);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len > 0 && len < sizeof by - 1) {
+        strcat(by, ")");
+    }
+    double rate = s->wall_s > 0 ? (double)s->n_computed / s->wall_s : 0;
+    fprintf(stderr,
+            "snforge grid: %s%s: %ld models: %ld ok, %ld warnings, %ld failed%s; computed %ld, resumed past %ld; "
+            "wall %.2f s, %.0f models/s, file %s\n",
+            s->path, s->stopped ? ".tmp (stopped early)" : "", s->n_rows, s->n_ok, s->n_warn, s->n_failed, by,
+            s->n_computed, s->n_skipped, s->wall_s, rate, size);
+    if (s->restarted) {
+        fprintf(stderr, "snforge grid: note: the previous .tmp was unreadable (interrupted inside an HDF5 "
+                        "metadata write); the campaign was started over\n");
+    }
+}
+
+/* Exit status for a run's failure: a wrong campaign / output name is the user's input (2). */
+static int snf_grid_fail(int rc)
+{
+    fprintf(stderr, "snforge grid: %s\n", snf_error_last_message());
+    return (rc == SNF_EEXIST || rc == SNF_EINVAL || rc == SNF_EFORMAT) ? 2 : 1;
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_grid(int argc, char **argv)
+{
+    enum { OPT_SHARD = 1000, OPT_JOIN, OPT_STOP };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"shard", required_argument, NULL, OPT_SHARD}, {"join", required_argument, NULL, OPT_JOIN},
+        {"quiet", no_argument, NULL, 'q'}, {"stop-after-blocks", required_argument, NULL, OPT_STOP},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    int join = 0, quiet = 0, stop = 0;
+    snf_grid_options opt = snf_grid_options_default();
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't':
+            if (!snf_grid_parse_int("--threads", optarg, 1, 4096, &opt.threads)) {
+                return 2;
+            }
+            break;
+        case OPT_SHARD: {
+            int i, n, used = 0;
+            if (sscanf(optarg, "%d/%d%n", &i, &n, &used) != 2 || optarg[used] != '\0' || n < 1 || i < 0 || i >= n) {
+                fprintf(stderr, "snforge grid: --shard expects I/N with 0 <= I < N (e.g. 0/4), got '%s'\n", optarg);
+                return 2;
+            }
+            opt.shard_index = i;
+            opt.shard_count = n;
+            break;
+        }
+        case OPT_JOIN:
+            if (!snf_grid_parse_int("--join", optarg, 1, 1000000, &join)) {
+                return 2;
+            }
+            break;
+        case OPT_STOP:
+            if (!snf_grid_parse_int("--stop-after-blocks", optarg, 1, 1 << 30, &stop)) {
+                return 2;
+            }
+            opt.stop_after = stop;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': snf_grid_usage(stdout); return 0;
+        default:
+            fprintf(stderr, "snforge grid: unknown option or missing value: '%s' (see snforge grid --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "snforge grid: expected one CAMPAIGN file, got %d (see snforge grid --help)\n", argc - optind);
+        return 2;
+    }
+    if (out == NULL) {
+        fprintf(stderr, "snforge grid: -o FILE.h5 is required (see snforge grid --help)\n");
+        return 2;
+    }
+    if (join > 0 && opt.shard_count > 1) {
+        fprintf(stderr, "snforge grid: --join and --shard exclude each other\n");
+        return 2;
+    }
+    snf_campaign c;
+    int rc = snf_config_load(&c, argv[optind]);
+    if (rc < 0) {
+        fprintf(stderr, "snforge grid: %s\n", snf_error_last_message());
+        return 2;
+    }
+    if (join > 0) {
+        rc = snf_grid_join(&c, out, join);
+        snf_config_free(&c);
+        if (rc < 0) {
+            return snf_grid_fail(rc);
+        }
+        fprintf(stderr, "snforge grid: joined %d shards into %s\n", join, out);
+        return 0;
+    }
+    opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
+
+    int rank = 0, size = 1;
+    (void)rank; /* used by the MPI build */
+#ifdef SNF_HAVE_MPI
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size > 1) {
+        if (opt.shard_count > 1) {
+            if (rank == 0) {
+                fprintf(stderr, "snforge grid: under mpirun the ranks are the shards; drop --shard\n");
+            }
+            MPI_Finalize();
+            snf_config_free(&c);
+            return 2;
+        }
+        opt.shard_index = rank;
+        opt.shard_count = size;
+        if (rank != 0) {
+            opt.progress = NULL;
+        }
+    }
+#endif
+    snf_grid_summary sum;
+    rc = snf_grid_run(&c, out, &opt, &sum);
+    int code = rc < 0 ? snf_grid_fail(rc) : 0;
+    if (rc >= 0 && size == 1) {
+        snf_grid_print_summary(&sum);
+    }
+#ifdef SNF_HAVE_MPI
+    if (size > 1) {
+        int worst = code;
+        MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        snf_grid_summary tot = sum;
+        long mine[5] = {sum.n_rows, sum.n_ok, sum.n_warn, sum.n_failed, sum.n_computed}, all[5];
+        MPI_Reduce(mine, all, 5, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+        MPI_Reduce(sum.by_status, tot.by_status, SNF_GRID_STATUS_MAX - SNF_GRID_STATUS_MIN + 1, MPI_LONG, MPI_SUM, 0,
+                   MPI_COMM_WORLD);
+        MPI_Reduce(&sum.wall_s, &tot.wall_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+        int stopped = sum.stopped, any_stopped = 0;
+        MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        if (rank == 0 && worst == 0 && !any_stopped) {
+            /* A rerun after everything finished finds the joined file and the shards complete. */
+            FILE *f = fopen(out, "rb");
+            int have = f != NULL;
+            if (f) {
+                fclose(f);
+            }
+            rc = have ? SNF_OK : snf_grid_join(&c, out, size);
+            if (rc < 0) {
+                worst = snf_grid_fail(rc);
+            } else {
+                tot.n_rows = all[0];
+                tot.n_ok = all[1];
+                tot.n_warn = all[2];
+                tot.n_failed = all[3];
+                tot.n_computed = all[4];
+                tot.already_complete = have;
+                tot.file_bytes = 0;
+                snprintf(tot.path, sizeof tot.path, "%s (%d ranks)", out, size);
+                snf_grid_print_summary(&tot);
+            }
+        }
+        MPI_Bcast(&worst, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        code = worst;
+    }
+    MPI_Finalize();
+#endif
+    snf_config_free(&c);
+    return code;
+}
