@@ -41,19 +41,20 @@ static void snf_simulate_usage(FILE *f)
             "  --x-floor X       LC2's front floor (0 = none)              [0]\n"
             "  --x-end X         front gone below this                     [%g]\n"
             "  --rtol R          CVODE relative tolerance                  [%g]\n"
+            "  --max-steps N     CVODE step limit per model                [%ld]\n"
             "output:\n"
             "  -o FILE           .csv or .h5 (dataset layout of interfaces.md)\n"
             "  --diagnostics     CSV: add L_rec_erg_s,x_i,phi columns\n"
             "  -h, --help\n",
             p.energy_foe, p.mass_msun, p.radius_cm, p.nickel_msun, snf_closure_name(ph.closure),
             ph.kappa_cm2_g, ph.t_ion_K, ph.q_rec_erg_g, ph.eth_fraction, ph.kappa_gamma_cm2_g, ph.x_end,
-            ph.rtol);
+            ph.rtol, ph.max_steps);
 }
 
 enum {
     OPT_ENERGY = 256, OPT_MASS, OPT_RADIUS, OPT_NICKEL, OPT_MODEL, OPT_TMAX, OPT_DT, OPT_KAPPA,
     OPT_TION, OPT_QREC, OPT_ETH, OPT_HEATING, OPT_GAMMA, OPT_KGAMMA, OPT_AGAMMA, OPT_XFLOOR,
-    OPT_XEND, OPT_RTOL, OPT_DIAG
+    OPT_XEND, OPT_RTOL, OPT_MAXSTEPS, OPT_DIAG
 };
 
 static const struct option snf_simulate_opts[] = {
@@ -66,7 +67,7 @@ static const struct option snf_simulate_opts[] = {
     {"gamma", required_argument, 0, OPT_GAMMA},   {"kappa-gamma", required_argument, 0, OPT_KGAMMA},
     {"a-gamma", required_argument, 0, OPT_AGAMMA}, {"x-floor", required_argument, 0, OPT_XFLOOR},
     {"x-end", required_argument, 0, OPT_XEND},    {"rtol", required_argument, 0, OPT_RTOL},
-    {"diagnostics", no_argument, 0, OPT_DIAG},    {"output", required_argument, 0, 'o'},
+    {"max-steps", required_argument, 0, OPT_MAXSTEPS}, {"diagnostics", no_argument, 0, OPT_DIAG},    {"output", required_argument, 0, 'o'},
     {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
 
 /* One model with its grid and outputs; buffers owned here. */
@@ -185,6 +186,16 @@ int snf_cmd_simulate(int argc, char **argv)
         case OPT_XFLOOR: rc = snf_cli_parse_double(name, optarg, &s.ph.x_floor); break;
         case OPT_XEND: rc = snf_cli_parse_double(name, optarg, &s.ph.x_end); break;
         case OPT_RTOL: rc = snf_cli_parse_double(name, optarg, &s.ph.rtol); break;
+        case OPT_MAXSTEPS: {
+            double v = 0;
+            rc = snf_cli_parse_double(name, optarg, &v);
+            if (rc >= 0 && !(v >= 1 && v <= 1e9 && v == floor(v))) {
+                rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                      "--max-steps '%s' is invalid: expected a whole number 1-1e9", optarg);
+            }
+            s.ph.max_steps = (long)v;
+            break;
+        }
         case OPT_DIAG: diagnostics = 1; break;
         case 'o': out = optarg; break;
         case 'h': snf_simulate_usage(stdout); return 0;

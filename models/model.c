@@ -49,7 +49,10 @@ static int snf_front_init(snf_model *m, snf_front_mode *mode, double *w0)
         return SNF_OK;
     }
     if (c->closure == SNF_CLOSURE_FLUX) {
-        return snf_front_first_mode(c, 0.0, mode); /* x_i = 1 until L_min exceeds L_diff */
+        /* Always 'moving': the clamp dx_i/dt <= 0 holds the front while L_diff > L_min, and at late
+         * times the front slides along L_min = L_diff, where switching modes would chatter. */
+        *mode = SNF_FRONT_MOVING;
+        return SNF_OK;
     }
     /* Temperature closure: psi(x_i) = a at t = 0 (phi = 1, s = 1); psi rises from 0 at w = 0 to 1. */
     double a = c->a_ion;
@@ -242,7 +245,7 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
             L = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s * snf_heating_tail(c, tk);
             v = NAN; /* no photosphere inside transparent ejecta */
         } else {
-            const double phi = y[SNF_IPHI], w = y[SNF_IW];
+            const double phi = y[SNF_IPHI], w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
             x = 1.0 - w;
             const double s = 1.0 + tk / c->t_h;
             double ldiff = x * phi / c->t_d0 * lum_unit;

@@ -36,7 +36,7 @@ snf_physics snf_physics_default(void)
         .kappa_gamma_cm2_g = 0.028,             /* LC2 v2 */
         .a_gamma_d2 = 0.0,
         .x_floor = 0.0,
-        .x_end = 1e-3,
+        .x_end = 1e-2, /* the front then holds 1e-6 of the mass and v_ph < 1% of v_sc */
         .rtol = 3e-6,
         .atol_phi = 1e-10,
         .atol_w = 1e-15,

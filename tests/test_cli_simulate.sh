@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test_cli_simulate.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge simulate` / `run`: output, exit codes, messages.
+set -u
+snf=$1
+pass=0; fail=0
+ok()   { pass=$((pass+1)); echo "PASS $*"; }
+bad()  { fail=$((fail+1)); echo "FAIL $*"; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# expect CODE PATTERN ARGS...: exit status CODE and stderr matching PATTERN (grep -E).
+expect() {
+  local code=$1 pat=$2; shift 2
+  "$snf" "$@" > "$tmp/out" 2> "$tmp/err"; local rc=$?
+  if [ "$rc" -eq "$code" ] && grep -qE -- "$pat" "$tmp/err"; then ok "$* -> exit $rc, '$pat'"
+  else bad "$* -> exit $rc (want $code), stderr: $(head -c 300 "$tmp/err")"; fi
+}
+
+# Good runs.
+"$snf" simulate > "$tmp/d.csv" 2> "$tmp/err"; rc=$?
+[ $rc -eq 0 ] && ok "default simulate exits 0" || bad "default simulate exit $rc: $(cat "$tmp/err")"
+[ "$(head -1 "$tmp/d.csv")" = "t_d,L_erg_s,vph_km_s" ] && ok "CSV header" || bad "CSV header: $(head -1 "$tmp/d.csv")"
+[ "$(wc -l < "$tmp/d.csv")" -eq 302 ] && ok "301 daily rows to day 300" || bad "rows: $(wc -l < "$tmp/d.csv")"
+grep -q "peak day" "$tmp/err" && ok "summary line on stderr" || bad "no summary line"
+"$snf" simulate --model temperature --radius 3e12 --t-max 50 --dt 0.5 -o "$tmp/x.csv" 2> /dev/null
+[ -f "$tmp/x.csv" ] && [ ! -e "$tmp/x.csv.tmp" ] && [ "$(wc -l < "$tmp/x.csv")" -eq 102 ] \
+  && ok "-o x.csv written whole (101 rows, no .tmp left)" || bad "-o x.csv"
+"$snf" run > "$tmp/run.txt" 2>&1 && grep -q "^flux" "$tmp/run.txt" && grep -q "^temperature" "$tmp/run.txt" \
+  && ok "snforge run prints each closure" || bad "snforge run: $(cat "$tmp/run.txt")"
+"$snf" --version | grep -q "SUNDIALS" && ok "--version names the libraries" || bad "--version"
+
+# Bad input: exit 2, the parameter named with its valid range.
+expect 2 "mass = 0 Msun is invalid: expected" simulate --mass 0
+expect 2 "mass = -1 Msun is invalid" simulate --mass -1
+expect 2 "radius = 0 cm is invalid: expected" simulate --radius 0
+expect 2 "energy = -1 foe is invalid" simulate --energy -1
+expect 2 "energy = 0 foe is invalid" simulate --energy 0
+expect 2 "nickel = -0.1 Msun is invalid" simulate --nickel -0.1
+expect 2 "--energy 'nan' is not a finite number" simulate --energy nan
+expect 2 "--mass '12x' is not a finite number" simulate --mass 12x
+expect 2 "model 'arnett' is unknown: expected temperature, flux or none" simulate --model arnett
+expect 2 "--t-max = 0 is invalid" simulate --t-max 0
+expect 2 "--t-max = -5 is invalid" simulate --t-max -5
+expect 2 "--dt = 0 is invalid" simulate --dt 0
+expect 2 "unknown option '--bogus'" simulate --bogus
+expect 2 "option --mass needs a value" simulate --mass
+expect 2 "kappa = -1 cm\^2/g is invalid" simulate --kappa -1
+expect 2 "unknown subcommand 'simulat'" simulat
+# Solver failure: exit 1 with CVODE's flag name.
+expect 1 "CV_TOO_MUCH_WORK" simulate --max-steps 3
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
