@@ -29,7 +29,7 @@ static void snf_simulate_usage(FILE *f)
             "  --model NAME      front closure: temperature, flux or none  [%s]\n"
             "  --t-max D         last day                                  [300]\n"
             "  --dt D            output step, days                         [1]\n"
-            "physics settings (models/README.md gives the sources):\n"
+            "physics settings (README.md gives the sources):\n"
             "  --kappa K         opacity of the ionized ejecta, cm^2/g     [%g]\n"
             "  --t-ion T         recombination temperature, K              [%g]\n"
             "  --q-rec Q         recombination energy, erg/g               [%g]\n"

@@ -28,6 +28,20 @@ grep -q "peak day" "$tmp/err" && ok "summary line on stderr" || bad "no summary 
   && ok "snforge run prints each closure" || bad "snforge run: $(cat "$tmp/run.txt")"
 "$snf" --version | grep -q "SUNDIALS" && ok "--version names the libraries" || bad "--version"
 
+# -o x.h5: a one-row dataset file that h5py reads (layout of interfaces.md).
+if "$snf" simulate --t-max 100 -o "$tmp/one.h5" 2> /dev/null && [ ! -e "$tmp/one.h5.tmp" ]; then
+  if /usr/bin/python3 - "$tmp/one.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f["params"].shape == (1, 4) and f["log_lbol"].shape == (1, 101) and f["vph"].shape == (1, 101)
+assert list(f["params"].attrs["names"][:4].astype(str)) == ["energy", "mass", "radius", "nickel"]
+assert f.attrs["source"] in ("semi-analytic:flux", b"semi-analytic:flux")
+assert abs(f["params"][0, 0] - 1.7) < 1e-12 and f["status"][0] >= 0
+assert np.all(np.diff(f["time"][:]) > 0) and 41.0 < np.nanmax(f["log_lbol"][0]) < 43.0
+PY
+  then ok "-o x.h5 one-row dataset read by h5py"; else bad "-o x.h5 layout"; fi
+else bad "-o x.h5 failed"; fi
+
 # Bad input: exit 2, the parameter named with its valid range.
 expect 2 "mass = 0 Msun is invalid: expected" simulate --mass 0
 expect 2 "mass = -1 Msun is invalid" simulate --mass -1

@@ -2,7 +2,7 @@
  * Given explosion energy, ejected mass, progenitor radius and nickel mass, it returns the bolometric
  * luminosity L(t) and the photospheric velocity v_ph(t) on any time grid, plus derived summaries.
  * Three closures of the recombination front: temperature (AF89 / LC2), flux (Arnett 1996) and none.
- * Equations and constants: ../shared/physics/semi-analytic-model.md, summarised in models/README.md.
+ * Equations and constants: ../shared/physics/semi-analytic-model.md; choices and sources in README.md.
  * It knows no files, grids or campaigns; one snf_model workspace serves one thread, model after model. */
 #ifndef SNFORGE_MODEL_H
 #define SNFORGE_MODEL_H
@@ -38,7 +38,7 @@ typedef enum snf_gamma_mode {
                                * gamma part of the heating; positrons deposit locally (snlc) */
 } snf_gamma_mode;
 
-/* Physics and numerics settings. Defaults: snf_physics_default(); sources in models/README.md. */
+/* Physics and numerics settings. Defaults: snf_physics_default(); sources in README.md. */
 typedef struct snf_physics {
     snf_closure closure;
     double kappa_cm2_g;       /* grey opacity of the ionized ejecta, cm^2/g */
