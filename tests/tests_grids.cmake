@@ -1,3 +1,4 @@
 # grids/: samplers, campaign config, the dataset layer (unit); whole campaigns across threads, shards,
 # interruptions and failing models (numerics); the CLI with kill -9 and the h5py example (cli).
 snf_add_test(test_grids LABELS unit)
+snf_add_test(test_grids_run LABELS numerics)

@@ -1,0 +1,241 @@
+/* test_grids_run.c: whole campaigns through snf_grid_run. Datasets are byte-equal across thread counts
+ * (1, 2), across shardings (3 shards joined by virtual datasets) and after an interrupted run resumed;
+ * a complete file is never rewritten; a .tmp of another campaign is refused; models made to fail
+ * through an invalid physics setting are recorded in /status and /status_msg and the campaign finishes. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "snforge/config.h"
+#include "snforge/grid.h"
+#include "snforge/h5.h"
+#include "snforge/status.h"
+
+/* eth_fraction is sampled over [0.5, 1.5]: the model rejects the rows with eth_fraction >= 1. */
+static const char *snf_cfg =
+    "[campaign]\nmodel = semi-analytic\nsampler = sobol\nn_models = 300\nseed = 11\n"
+    "[physics]\nclosure = temperature\n"
+    "[param.energy]\nmin = 0.5\nmax = 15\nscale = log\n"
+    "[param.mass]\nmin = 10\nmax = 55\n"
+    "[param.radius]\nmin = 2e11\nmax = 1e14\nscale = log\n"
+    "[param.nickel]\nmin = 0.01\nmax = 0.3\n"
+    "[param.eth_fraction]\nmin = 0.5\nmax = 1.5\n"
+    "[time]\nstart = 1\nend = 300\nstep = 5\n"
+    "[output]\ndeflate = 4\nchunk_rows = 32\nblock_rows = 64\n";
+
+typedef struct snf_all {
+    long N;
+    int P, T;
+    double *params, *time;
+    float *L, *V;
+    int *status;
+    char *msg;
+    snf_lc_derived *der;
+} snf_all;
+
+static int read_all(const char *path, snf_all *a)
+{
+    memset(a, 0, sizeof *a);
+    snf_dataset *d = NULL;
+    int rc = snf_dataset_open(&d, path, 0);
+    if (rc < 0) {
+        printf("cannot open %s: %s\n", path, snf_error_last());
+        return rc;
+    }
+    snf_dataset_dims(d, &a->N, &a->P, &a->T);
+    a->params = malloc((size_t)a->N * a->P * sizeof(double));
+    a->time = malloc((size_t)a->T * sizeof(double));
+    a->L = malloc((size_t)a->N * a->T * sizeof(float));
+    a->V = malloc((size_t)a->N * a->T * sizeof(float));
+    a->status = malloc((size_t)a->N * sizeof(int));
+    a->msg = malloc((size_t)a->N * SNF_DATASET_MSG_LEN);
+    a->der = malloc((size_t)a->N * sizeof(snf_lc_derived));
+    snf_dataset_rows rows = {a->params, a->L, a->V, a->status, a->msg, a->der};
+    rc = snf_dataset_read_rows(d, 0, a->N, &rows);
+    if (rc >= 0) {
+        rc = snf_dataset_read_time(d, a->time);
+    }
+    if (!snf_dataset_is_complete(d)) {
+        rc = -1;
+    }
+    snf_dataset_close(d);
+    return rc;
+}
+
+static void free_all(snf_all *a)
+{
+    free(a->params);
+    free(a->time);
+    free(a->L);
+    free(a->V);
+    free(a->status);
+    free(a->msg);
+    free(a->der);
+}
+
+/* Byte equality of every dataset of two files. */
+static void check_same(const char *pa, const char *pb, const char *what)
+{
+    snf_all a, b;
+    int ra = read_all(pa, &a), rb = read_all(pb, &b);
+    CHECK_TRUE(ra >= 0 && rb >= 0, "%s: both files read and complete", what);
+    if (ra >= 0 && rb >= 0) {
+        int same = a.N == b.N && a.P == b.P && a.T == b.T;
+        CHECK_TRUE(same, "%s: same shapes", what);
+        if (same) {
+            size_t NT = (size_t)a.N * a.T;
+            CHECK_TRUE(memcmp(a.params, b.params, (size_t)a.N * a.P * sizeof(double)) == 0, "%s: /params byte-equal", what);
+            CHECK_TRUE(memcmp(a.time, b.time, (size_t)a.T * sizeof(double)) == 0, "%s: /time byte-equal", what);
+            CHECK_TRUE(memcmp(a.L, b.L, NT * sizeof(float)) == 0, "%s: /log_lbol byte-equal", what);
+            CHECK_TRUE(memcmp(a.V, b.V, NT * sizeof(float)) == 0, "%s: /vph byte-equal", what);
+            CHECK_TRUE(memcmp(a.status, b.status, (size_t)a.N * sizeof(int)) == 0, "%s: /status byte-equal", what);
+            CHECK_TRUE(memcmp(a.msg, b.msg, (size_t)a.N * SNF_DATASET_MSG_LEN) == 0, "%s: /status_msg byte-equal", what);
+            CHECK_TRUE(memcmp(a.der, b.der, (size_t)a.N * sizeof(snf_lc_derived)) == 0, "%s: /derived byte-equal", what);
+        }
+    }
+    if (ra >= 0) {
+        free_all(&a);
+    }
+    if (rb >= 0) {
+        free_all(&b);
+    }
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void cleanup_files(const char *base)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s", base);
+    remove(p);
+    snprintf(p, sizeof p, "%s.tmp", base);
+    remove(p);
+    for (int i = 0; i < 3; i++) {
+        snf_grid_shard_path(p, sizeof p, base, i, 3);
+        remove(p);
+        strcat(p, ".tmp");
+        remove(p);
+    }
+}
+
+int main(void)
+{
+    snf_campaign c;
+    int rc = snf_config_parse(&c, snf_cfg, "run.ini");
+    CHECK_INT(rc, SNF_OK, "campaign parses (%s)", rc ? snf_error_last_message() : "");
+    if (rc != SNF_OK) {
+        return snf_check_failures();
+    }
+    const char *files[] = {"run_t1.h5", "run_t2.h5", "run_sh.h5", "run_re.h5"};
+    for (int k = 0; k < 4; k++) {
+        cleanup_files(files[k]);
+    }
+    snf_grid_options o = snf_grid_options_default();
+    snf_grid_summary s;
+
+    /* 1 thread: the reference. */
+    o.threads = 1;
+    rc = snf_grid_run(&c, "run_t1.h5", &o, &s);
+    CHECK_INT(rc, SNF_OK, "1-thread campaign (%s)", rc ? snf_error_last_message() : "");
+    CHECK_INT(s.n_computed, 300, "all 300 models computed");
+    CHECK_TRUE(exists("run_t1.h5") && !exists("run_t1.h5.tmp"), "renamed into place, no .tmp left");
+
+    /* Failures: exactly the rows with eth_fraction >= 1, recorded with a message, campaign complete. */
+    snf_all a;
+    if (read_all("run_t1.h5", &a) >= 0) {
+        long fail = 0, mismatch = 0, nomsg = 0, pending = 0;
+        for (long i = 0; i < a.N; i++) {
+            int bad = a.params[i * a.P + 4] >= 1.0;
+            fail += a.status[i] < 0;
+            mismatch += bad != (a.status[i] < 0);
+            nomsg += a.status[i] < 0 && a.msg[i * SNF_DATASET_MSG_LEN] == '\0';
+            pending += a.status[i] == SNF_STATUS_PENDING;
+            if (a.status[i] < 0 && fail == 1) {
+                printf("first failure: row %ld status %d: %.*s\n", i, a.status[i], SNF_DATASET_MSG_LEN,
+                       a.msg + i * SNF_DATASET_MSG_LEN);
+            }
+        }
+        CHECK_TRUE(fail > 50 && fail < 250, "about half the rows fail (eth_fraction >= 1): %ld", fail);
+        CHECK_INT(mismatch, 0, "failed rows are exactly the eth_fraction >= 1 rows");
+        CHECK_INT(nomsg, 0, "every failed row has a /status_msg");
+        CHECK_INT(pending, 0, "no pending rows in the complete file");
+        CHECK_INT(s.n_failed, fail, "summary counts the failures");
+        CHECK_INT(s.by_status[SNF_EINVAL - SNF_GRID_STATUS_MIN], fail, "failures are SNF_EINVAL");
+        long ok_finite = 1;
+        for (long i = 0; i < a.N; i++) {
+            if (a.status[i] >= 0) {
+                ok_finite &= isfinite(a.L[i * a.T]) && a.L[i * a.T] > 35 && a.L[i * a.T] < 46;
+            }
+        }
+        CHECK_TRUE(ok_finite, "computed rows have a plausible finite log L at day 1");
+        free_all(&a);
+    }
+
+    /* 2 threads: byte-equal. */
+    o.threads = 2;
+    rc = snf_grid_run(&c, "run_t2.h5", &o, &s);
+    CHECK_INT(rc, SNF_OK, "2-thread campaign");
+    check_same("run_t1.h5", "run_t2.h5", "threads 1 vs 2");
+
+    /* 3 shards (uneven: 5 blocks) and a join. */
+    for (int i = 0; i < 3; i++) {
+        snf_grid_options os = o;
+        os.shard_index = i;
+        os.shard_count = 3;
+        rc = snf_grid_run(&c, "run_sh.h5", &os, &s);
+        CHECK_INT(rc, SNF_OK, "shard %d/3", i);
+    }
+    CHECK_INT(snf_grid_join(&c, "run_sh.h5", 2), SNF_EIO, "join with the wrong shard count finds no shards");
+    rc = snf_grid_join(&c, "run_sh.h5", 3);
+    CHECK_INT(rc, SNF_OK, "join 3 shards (%s)", rc ? snf_error_last_message() : "");
+    check_same("run_t1.h5", "run_sh.h5", "unsharded vs 3 shards joined");
+
+    /* Interrupted after 2 of 5 blocks, then resumed with another thread count. */
+    o.stop_after = 2;
+    rc = snf_grid_run(&c, "run_re.h5", &o, &s);
+    CHECK_TRUE(rc == SNF_OK && s.stopped, "stopped after 2 blocks");
+    CHECK_TRUE(exists("run_re.h5.tmp") && !exists("run_re.h5"), "an interrupted campaign is only a .tmp");
+    snf_campaign other;
+    char text[4096];
+    snprintf(text, sizeof text, "%s", snf_cfg);
+    memcpy(strstr(text, "seed = 11"), "seed = 12", 9);
+    snf_config_parse(&other, text, "other.ini");
+    o.stop_after = 0;
+    rc = snf_grid_run(&other, "run_re.h5", &o, &s);
+    CHECK_INT(rc, SNF_EINVAL, "a .tmp of another campaign is refused (%s)", snf_error_last_message());
+    snf_config_free(&other);
+    o.threads = 1;
+    rc = snf_grid_run(&c, "run_re.h5", &o, &s);
+    CHECK_INT(rc, SNF_OK, "resumed");
+    CHECK_INT(s.n_skipped, 128, "resume skipped the 2 written blocks");
+    CHECK_INT(s.n_computed, 300 - 128, "resume computed the rest");
+    check_same("run_t1.h5", "run_re.h5", "uninterrupted vs interrupted + resumed");
+
+    /* A complete file is never rewritten. */
+    struct stat st0, st1;
+    stat("run_re.h5", &st0);
+    rc = snf_grid_run(&c, "run_re.h5", &o, &s);
+    stat("run_re.h5", &st1);
+    CHECK_TRUE(rc == SNF_OK && s.already_complete && s.n_computed == 0, "rerun on a complete file does nothing");
+    CHECK_TRUE(st0.st_mtime == st1.st_mtime && st0.st_size == st1.st_size && st0.st_ino == st1.st_ino,
+               "complete file untouched");
+    snf_campaign c2;
+    snf_config_parse(&c2, text, "other.ini");
+    rc = snf_grid_run(&c2, "run_re.h5", &o, &s);
+    CHECK_INT(rc, SNF_EEXIST, "a complete file of another campaign is refused");
+    snf_config_free(&c2);
+
+    for (int k = 0; k < 4; k++) {
+        cleanup_files(files[k]);
+    }
+    snf_config_free(&c);
+    return snf_check_failures();
+}
