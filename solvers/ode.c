@@ -33,13 +33,24 @@ struct snf_ode {
     int initialized; /* CVodeInit done once; later solves use CVodeReInit */
 };
 
+/* CVODE's name for a return flag, copied into buf (CVodeGetReturnFlagName mallocs its answer). */
+static const char *snf_cv_flag_name(int flag, char *buf, size_t n)
+{
+    char *name = CVodeGetReturnFlagName(flag);
+    snprintf(buf, n, "%s", name ? name : "unknown CVODE flag");
+    free(name);
+    return buf;
+}
+
 /* Map a CVODE return flag: checks a call, records CVODE's flag name. */
-#define SNF_CHECK_CV(call)                                                                  \
-    do {                                                                                    \
-        int cv_rc_ = (call);                                                                \
-        if (cv_rc_ < 0) {                                                                   \
-            SNF_ERROR(SNF_ECVODE, "%s failed: %s", #call, CVodeGetReturnFlagName(cv_rc_)); \
-        }                                                                                   \
+#define SNF_CHECK_CV(call)                                                                       \
+    do {                                                                                         \
+        int cv_rc_ = (call);                                                                     \
+        if (cv_rc_ < 0) {                                                                        \
+            char cv_name_[64];                                                                   \
+            SNF_ERROR(SNF_ECVODE, "%s failed: %s", #call,                                        \
+                      snf_cv_flag_name(cv_rc_, cv_name_, sizeof cv_name_));                      \
+        }                                                                                        \
     } while (0)
 
 /* ---- static helpers: CVODE callbacks that expose plain arrays ---- */
@@ -158,18 +169,16 @@ int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found)
     *t = tret;
     memcpy(y, N_VGetArrayPointer(o->y), (size_t)o->neq * sizeof(double));
     if (rc == CV_ROOT_RETURN) {
-        int cv = CVodeGetRootInfo(o->cvode, o->found);
-        if (cv < 0) {
-            SNF_ERROR(SNF_ECVODE, "CVodeGetRootInfo failed: %s", CVodeGetReturnFlagName(cv));
-        }
+        SNF_CHECK_CV(CVodeGetRootInfo(o->cvode, o->found));
         for (int i = 0; i < o->nroots; i++) {
             found[i] = o->found[i];
         }
         return SNF_ODE_ROOT;
     }
     if (rc < 0) {
+        char name[64];
         SNF_ERROR(SNF_ECVODE, "CVode failed at t = %.6g (target %.6g): %s (%s)", tret, tout,
-                  CVodeGetReturnFlagName(rc), o->cv_msg);
+                  snf_cv_flag_name(rc, name, sizeof name), o->cv_msg);
     }
     return SNF_OK;
 }
