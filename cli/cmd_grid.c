@@ -188,12 +188,17 @@ int snf_cmd_grid(int argc, char **argv)
         return 2;
     }
     if (join > 0) {
-        rc = snf_grid_join(&c, out, join);
+        int already = 0;
+        rc = snf_grid_join(&c, out, join, &already);
         snf_config_free(&c);
         if (rc < 0) {
             return snf_grid_fail(rc);
         }
-        fprintf(stderr, "snforge grid: joined %d shards into %s\n", join, out);
+        if (already) {
+            fprintf(stderr, "snforge grid: %s is complete (a join of %d shards); nothing to do\n", out, join);
+        } else {
+            fprintf(stderr, "snforge grid: joined %d shards into %s\n", join, out);
+        }
         return 0;
     }
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
@@ -240,12 +245,8 @@ int snf_cmd_grid(int argc, char **argv)
         MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         if (rank == 0 && worst == 0 && !any_stopped) {
             /* A rerun after everything finished finds the joined file and the shards complete. */
-            FILE *f = fopen(out, "rb");
-            int have = f != NULL;
-            if (f) {
-                fclose(f);
-            }
-            rc = have ? SNF_OK : snf_grid_join(&c, out, size);
+            int have = 0;
+            rc = snf_grid_join(&c, out, size, &have);
             if (rc < 0) {
                 worst = snf_grid_fail(rc);
             } else {

@@ -386,12 +386,23 @@ cleanup:
     return rc;
 }
 
-int snf_grid_join(const snf_campaign *c, const char *path, int count)
+int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already)
 {
-    if (snf_file_exists(path)) {
-        SNF_ERROR(SNF_EEXIST, "%s exists; a joined file is never rewritten", path);
-    }
     int rc = SNF_OK;
+    *already = 0;
+    if (snf_file_exists(path)) {
+        snf_dataset *d = NULL;
+        if (snf_dataset_open(&d, path, 0) < 0) {
+            SNF_ERROR(SNF_EEXIST, "%s exists and is not a readable snforge dataset; move it away", path);
+        }
+        int same = snf_same_campaign(d, c), complete = snf_dataset_is_complete(d);
+        snf_dataset_close(d);
+        if (same <= 0 || !complete) {
+            SNF_ERROR(SNF_EEXIST, "%s exists and is not a complete file of this campaign; move it away", path);
+        }
+        *already = 1;
+        return SNF_OK;
+    }
     char (*paths)[1024] = calloc((size_t)count, sizeof *paths);
     const char **ptrs = calloc((size_t)count, sizeof *ptrs);
     if (paths == NULL || ptrs == NULL) {

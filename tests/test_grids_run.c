@@ -193,8 +193,9 @@ int main(void)
         rc = snf_grid_run(&c, "run_sh.h5", &os, &s);
         CHECK_INT(rc, SNF_OK, "shard %d/3", i);
     }
-    CHECK_INT(snf_grid_join(&c, "run_sh.h5", 2), SNF_EIO, "join with the wrong shard count finds no shards");
-    rc = snf_grid_join(&c, "run_sh.h5", 3);
+    int already = 0;
+    CHECK_INT(snf_grid_join(&c, "run_sh.h5", 2, &already), SNF_EIO, "join with the wrong shard count finds no shards");
+    rc = snf_grid_join(&c, "run_sh.h5", 3, &already);
     CHECK_INT(rc, SNF_OK, "join 3 shards (%s)", rc ? snf_error_last_message() : "");
     check_same("run_t1.h5", "run_sh.h5", "unsharded vs 3 shards joined");
 

@@ -66,7 +66,9 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                  snf_grid_summary *sum);
 
 /* Joins the count complete shard files of path into path (virtual datasets). Checks each shard holds
- * campaign c. SNF_OK; SNF_EIO if a shard is missing or incomplete; SNF_EINVAL if one holds another campaign. */
-int snf_grid_join(const snf_campaign *c, const char *path, int count);
+ * campaign c. SNF_OK (*already = 1 if path was already a complete join of c: nothing is rewritten);
+ * SNF_EIO if a shard is missing or incomplete; SNF_EINVAL if one holds another campaign; SNF_EEXIST if
+ * path exists and is not a complete file of c. */
+int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already);
 
 #endif

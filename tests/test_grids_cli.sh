@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# test_grids_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge grid` from the outside: exit codes and messages
+# for bad input (2, naming file:line and the key), the summary line, --shard I/N + --join N byte-equal to
+# an unsharded run, a complete file left alone, and the h5py example (/usr/bin/python3) reading both the
+# plain and the joined (virtual-dataset) file, plus the plot script writing a PNG.
+set -u
+snforge=$1
+src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/snf_gridcli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect CODE PATTERN -- command...
+  local want=$1 pat=$2; shift 3
+  local out; out=$("$@" 2>&1); local rc=$?
+  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
+  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
+  echo "ok ($rc): $* -> $(echo "$out" | head -n 1 | cut -c1-150)"
+}
+small="$src/grids/87a_small.ini"
+
+expect 0 "usage: snforge grid" -- "$snforge" grid --help
+expect 2 "expected one CAMPAIGN" -- "$snforge" grid
+expect 2 "-o FILE.h5 is required" -- "$snforge" grid "$small"
+expect 2 "--shard expects I/N" -- "$snforge" grid "$small" -o "$work/x.h5" --shard 3/2
+expect 2 "--threads expects" -- "$snforge" grid "$small" -o "$work/x.h5" --threads zero
+expect 2 "cannot read campaign file" -- "$snforge" grid "$work/none.ini" -o "$work/x.h5"
+sed 's/^sampler = sobol/sampler = halton/' "$small" > "$work/bad1.ini"
+expect 2 "bad1.ini:7: \[campaign\] sampler: unknown sampler 'halton'" -- "$snforge" grid "$work/bad1.ini" -o "$work/x.h5"
+grep -v '^n_models' "$small" > "$work/bad2.ini"
+expect 2 "bad2.ini:4: \[campaign\]: missing key 'n_models'" -- "$snforge" grid "$work/bad2.ini" -o "$work/x.h5"
+sed 's/^max = 15$/max = 0.2/' "$small" > "$work/bad3.ini"
+expect 2 "bad3.ini:[0-9]*: \[param.energy\] max: bad range" -- "$snforge" grid "$work/bad3.ini" -o "$work/x.h5"
+sed 's/^model = semi-analytic/model = snec/' "$small" > "$work/bad4.ini"
+expect 2 "bad4.ini:6: \[campaign\] model: unknown model 'snec'" -- "$snforge" grid "$work/bad4.ini" -o "$work/x.h5"
+sed 's/^closure = temperature/closure = temperature\ncolour = blue/' "$small" > "$work/bad5.ini"
+expect 2 "bad5.ini:13: \[physics\] colour: unknown physics key" -- "$snforge" grid "$work/bad5.ini" -o "$work/x.h5"
+[ ! -e "$work/x.h5" ] && [ ! -e "$work/x.h5.tmp" ] || fail "bad input left a file behind"
+
+# The whole small campaign, then the same as two shards joined.
+expect 0 "4096 models: .* ok, .*models/s, file" -- "$snforge" grid "$small" -o "$work/all.h5" --threads 2
+expect 0 "joined.shard0-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$work/joined.h5" --shard 0/2 --threads 1
+expect 1 "shard .*joined.shard1-of-2.h5 is missing" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
+expect 0 "joined.shard1-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$work/joined.h5" --shard 1/2 --threads 2
+expect 0 "joined 2 shards" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
+/usr/bin/python3 - "$work/all.h5" "$work/joined.h5" <<'PY' || fail "joined shards differ from the unsharded run"
+import sys, h5py
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda n, o: out.__setitem__(n, o[...]) if isinstance(o, h5py.Dataset) else None)
+    return out
+a, b = datasets(sys.argv[1]), datasets(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+for k in a:
+    assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes(), k
+with h5py.File(sys.argv[2], "r") as f:
+    assert f["log_lbol"].is_virtual, "joined datasets should be virtual"
+print(f"{len(a)} datasets byte-equal (sharded + joined vs one run)")
+PY
+
+# A complete file is never rewritten; another campaign may not reuse its name.
+before=$(stat -c '%Y %s %i' "$work/all.h5")
+expect 0 "is complete" -- "$snforge" grid "$small" -o "$work/all.h5"
+[ "$before" = "$(stat -c '%Y %s %i' "$work/all.h5")" ] || fail "complete file was rewritten"
+sed 's/^seed = 1987/seed = 1988/' "$small" > "$work/other.ini"
+expect 2 "holds another campaign" -- "$snforge" grid "$work/other.ini" -o "$work/all.h5"
+expect 0 "joined.h5 is complete (a join of 2 shards)" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
+expect 2 "joined.h5 exists and is not a complete file of this campaign" -- "$snforge" grid "$work/other.ini" -o "$work/joined.h5" --join 2
+
+# The h5py example reads both files and checks the layout; the plot script writes a PNG.
+ex="$src/grids/examples"
+for f in all.h5 joined.h5; do
+  out=$(/usr/bin/python3 "$ex/read_campaign.py" "$work/$f" --check 2>&1) || fail "read_campaign.py $f: $out"
+  echo "$out" | grep -q "N = 4096 models, P = 4 parameters, T = 300 times" || fail "read_campaign.py $f shapes: $out"
+  echo "$out" | grep -q "energy \[foe\], mass \[Msun\], radius \[cm\], nickel \[Msun\]" || fail "units: $out"
+  echo "$out" | grep -q "layout check: OK" || fail "layout check: $out"
+done
+echo "$out"
+out=$(/usr/bin/python3 "$ex/plot_campaign.py" "$work/all.h5" -o "$work/sample.png" -n 25 2>&1) || fail "plot_campaign.py: $out"
+[ "$(head -c 4 "$work/sample.png" | tail -c 3)" = "PNG" ] || fail "sample.png is not a PNG"
+[ "$(stat -c %s "$work/sample.png")" -gt 20000 ] || fail "sample.png is suspiciously small"
+echo "$out"
+echo "PASS: snforge grid CLI"
