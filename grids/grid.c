@@ -1,7 +1,8 @@
 /* grid.c: the campaign runner. Blocks of block_rows models: the calling thread fills the block's
- * parameters from the sampler, an OpenMP loop computes its models (one snf_model workspace per thread,
- * dynamic schedule: stiff models cost more), then the calling thread alone writes the block. The file is
- * FILE.tmp until every block is written; a rerun skips blocks whose rows all have a status. */
+ * parameters from the sampler, then writes the previous block while the other threads start on this one
+ * (OpenMP, one snf_model workspace per thread, dynamic schedule: stiff models cost more) and joins them
+ * when the write is done. HDF5 has one writer. The file is FILE.tmp until every block is written; a rerun
+ * skips blocks whose rows all have a status. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, stat */
 #include "snforge/grid.h"
 
@@ -116,6 +117,75 @@ static void snf_grid_row(const snf_campaign *c, snf_model *m, const double *t_da
     }
 }
 
+/* One block of results in memory: rows lb0 .. lb0+nb-1 of the file. */
+typedef struct snf_block {
+    long lb0, nb;
+    double *x;           /* [B][P] parameters */
+    float *L, *V;        /* [B][T] log10 L, v_ph */
+    int *st;             /* [B] */
+    char *msg;           /* [B][SNF_DATASET_MSG_LEN] */
+    snf_lc_derived *der; /* [B] */
+} snf_block;
+
+static void snf_block_free(snf_block *b)
+{
+    free(b->x);
+    free(b->L);
+    free(b->V);
+    free(b->st);
+    free(b->msg);
+    free(b->der);
+    memset(b, 0, sizeof *b);
+}
+
+static int snf_block_alloc(snf_block *b, long B, int P, int T)
+{
+    memset(b, 0, sizeof *b);
+    b->x = malloc((size_t)B * (size_t)P * sizeof *b->x);
+    b->L = malloc((size_t)B * (size_t)T * sizeof *b->L);
+    b->V = malloc((size_t)B * (size_t)T * sizeof *b->V);
+    b->st = malloc((size_t)B * sizeof *b->st);
+    b->msg = malloc((size_t)B * SNF_DATASET_MSG_LEN);
+    b->der = malloc((size_t)B * sizeof *b->der);
+    if (!b->x || !b->L || !b->V || !b->st || !b->msg || !b->der) {
+        snf_block_free(b);
+        return SNF_ENOMEM;
+    }
+    return SNF_OK;
+}
+
+/* The single writer's state: the file, the campaign's status copy and the progress counters. */
+typedef struct snf_writer {
+    snf_dataset *d;
+    const snf_grid_options *opt;
+    const char *fpath;
+    int *status; /* [n] */
+    long n, done_before, computed, blocks_written;
+    double t_start;
+} snf_writer;
+
+/* Writes one computed block (master thread only) and updates the progress line. */
+static int snf_writer_put(snf_writer *w, const snf_block *b)
+{
+    int any_msg = 0;
+    for (long r = 0; r < b->nb; r++) {
+        any_msg |= b->st[r] != 0;
+    }
+    snf_dataset_rows rows = {b->x, b->L, b->V, b->st, any_msg ? b->msg : NULL, b->der};
+    SNF_CHECK(snf_dataset_write_block(w->d, b->lb0, b->nb, &rows));
+    memcpy(w->status + b->lb0, b->st, (size_t)b->nb * sizeof *b->st);
+    w->computed += b->nb;
+    w->blocks_written++;
+    if (w->opt->progress != NULL) {
+        double el = snf_now_s() - w->t_start, rate = el > 0 ? (double)w->computed / el : 0;
+        long left = w->n - w->done_before - w->computed;
+        fprintf(w->opt->progress, "\r%s: %ld/%ld models, %.0f models/s, ETA %.0f s   ", w->fpath,
+                w->done_before + w->computed, w->n, rate, rate > 0 ? (double)left / rate : 0.0);
+        fflush(w->opt->progress);
+    }
+    return SNF_OK;
+}
+
 /* ---- defaults and helpers ---- */
 
 snf_grid_options snf_grid_options_default(void)
@@ -161,11 +231,11 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     snf_dataset *d = NULL;
     snf_sampler *s = NULL;
     snf_model **models = NULL;
-    double *t_days = NULL, *x = NULL, *work = NULL;
-    float *log_lbol = NULL, *vph = NULL;
-    int *status = NULL, *bstatus = NULL;
-    char *msg = NULL;
-    snf_lc_derived *derived = NULL;
+    double *t_days = NULL, *work = NULL;
+    int *status = NULL;
+    long *pend = NULL;
+    snf_block blk[2];
+    memset(blk, 0, sizeof blk);
     int nth = 1;
 
     const int P = c->n_axes, T = c->T;
@@ -260,7 +330,8 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         }
     }
 
-    /* Workspaces: the block, and one model + two [T] rows per thread. */
+    /* Workspaces: two blocks (one computed while the other is written), one model + two [T] rows per
+     * thread, and the list of blocks still pending. */
 #ifdef _OPENMP
     nth = opt->threads > 0 ? opt->threads : omp_get_max_threads();
 #endif
@@ -268,15 +339,13 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     snf_config_grid_points(c, points);
     s = snf_sampler_alloc(c->sampler, P, c->n_models, c->seed, points);
     models = calloc((size_t)nth, sizeof *models);
-    x = malloc((size_t)B * (size_t)P * sizeof *x);
-    log_lbol = malloc((size_t)B * (size_t)T * sizeof *log_lbol);
-    vph = malloc((size_t)B * (size_t)T * sizeof *vph);
-    bstatus = malloc((size_t)B * sizeof *bstatus);
-    msg = malloc((size_t)B * SNF_DATASET_MSG_LEN);
-    derived = malloc((size_t)B * sizeof *derived);
     work = malloc((size_t)nth * 2 * (size_t)T * sizeof *work);
-    if (s == NULL || models == NULL || x == NULL || log_lbol == NULL || vph == NULL || bstatus == NULL ||
-        msg == NULL || derived == NULL || work == NULL) {
+    pend = malloc((size_t)(n / B + 2) * sizeof *pend);
+    int alloc_ok = s != NULL && models != NULL && work != NULL && pend != NULL;
+    for (int k = 0; k < 2 && alloc_ok; k++) {
+        alloc_ok = snf_block_alloc(&blk[k], B, P, T) == SNF_OK;
+    }
+    if (!alloc_ok) {
         SNF_FAIL(s == NULL ? SNF_EINVAL : SNF_ENOMEM, "%s",
                  s == NULL ? snf_error_last_message() : "out of memory for the block buffers");
     }
@@ -287,60 +356,92 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         }
     }
 
-    long done_before = 0, blocks_written = 0;
+    long done_before = 0, npend = 0;
     for (long r = 0; r < n; r++) {
         done_before += status[r] != SNF_STATUS_PENDING;
     }
-    const double t_start = snf_now_s();
-    long computed = 0;
     for (long lb0 = 0; lb0 < n; lb0 += B) {
         const long nb = (lb0 + B <= n) ? B : n - lb0;
         int pending = 0;
         for (long r = 0; r < nb && !pending; r++) {
             pending = status[lb0 + r] == SNF_STATUS_PENDING;
         }
-        if (!pending) {
+        if (pending) {
+            pend[npend++] = lb0;
+        } else {
             sum->n_skipped += nb;
-            continue;
-        }
-        if ((rc = snf_grid_params(c, s, row0 + lb0, nb, x)) < 0) {
-            goto cleanup;
-        }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
-#endif
-        for (long r = 0; r < nb; r++) {
-            int tid = 0;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
-            double *L = work + (size_t)tid * 2 * (size_t)T;
-            snf_grid_row(c, models[tid], t_days, L, L + T, x + r * P, log_lbol + r * T, vph + r * T, bstatus + r,
-                         msg + r * SNF_DATASET_MSG_LEN, derived + r);
-        }
-        int any_msg = 0;
-        for (long r = 0; r < nb; r++) {
-            any_msg |= bstatus[r] != 0;
-        }
-        snf_dataset_rows rows = {x, log_lbol, vph, bstatus, any_msg ? msg : NULL, derived};
-        if ((rc = snf_dataset_write_block(d, lb0, nb, &rows)) < 0) {
-            goto cleanup;
-        }
-        memcpy(status + lb0, bstatus, (size_t)nb * sizeof *bstatus);
-        computed += nb;
-        blocks_written++;
-        if (opt->progress != NULL) {
-            double el = snf_now_s() - t_start, rate = el > 0 ? (double)computed / el : 0;
-            long left = n - done_before - computed;
-            fprintf(opt->progress, "\r%s: %ld/%ld models, %.0f models/s, ETA %.0f s   ", fpath,
-                    done_before + computed, n, rate, rate > 0 ? (double)left / rate : 0.0);
-            fflush(opt->progress);
-        }
-        if (opt->stop_after > 0 && blocks_written >= opt->stop_after && lb0 + nb < n) {
-            sum->stopped = 1;
-            break;
         }
     }
+    snf_writer wr = {d, opt, fpath, status, n, done_before, 0, 0, snf_now_s()};
+
+    /* Step k: the calling (master) thread fills block k's parameters; then it writes block k-1 while the
+     * other threads start on block k's models, and joins them when the write is done (dynamic schedule).
+     * stop_fill / stop_write are set by the master only, each read by all only after a barrier. */
+    int stop_fill = 0, stop_write = 0, rc_par = SNF_OK;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        double *Lw = work + (size_t)tid * 2 * (size_t)T;
+        for (long k = 0; k <= npend; k++) {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            if (stop_write) {
+                break;
+            }
+            snf_block *cur = &blk[k & 1], *prev = &blk[(k + 1) & 1];
+#ifdef _OPENMP
+#pragma omp master
+#endif
+            if (k < npend) {
+                cur->lb0 = pend[k];
+                cur->nb = (cur->lb0 + B <= n) ? B : n - cur->lb0;
+                int rcf = snf_grid_params(c, s, row0 + cur->lb0, cur->nb, cur->x);
+                if (rcf < 0) {
+                    rc_par = rcf;
+                    stop_fill = 1;
+                }
+            }
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            if (stop_fill) {
+                break;
+            }
+#ifdef _OPENMP
+#pragma omp master
+#endif
+            if (k > 0) {
+                int rcw = snf_writer_put(&wr, prev);
+                if (rcw < 0) {
+                    rc_par = rcw;
+                    stop_write = 1;
+                } else if (opt->stop_after > 0 && wr.blocks_written >= opt->stop_after && k < npend) {
+                    sum->stopped = 1;
+                    stop_write = 1;
+                }
+            }
+            if (k < npend) {
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1) nowait
+#endif
+                for (long r = 0; r < cur->nb; r++) {
+                    snf_grid_row(c, models[tid], t_days, Lw, Lw + T, cur->x + r * P, cur->L + r * T, cur->V + r * T,
+                                 cur->st + r, cur->msg + r * SNF_DATASET_MSG_LEN, cur->der + r);
+                }
+            }
+        }
+    }
+    if (rc_par < 0) {
+        rc = rc_par;
+        goto cleanup;
+    }
+    const long computed = wr.computed, blocks_written = wr.blocks_written;
     if (opt->progress != NULL && blocks_written > 0) {
         fputc('\n', opt->progress);
     }
@@ -373,14 +474,11 @@ cleanup:
     free(models);
     snf_sampler_free(s);
     free(t_days);
-    free(x);
     free(work);
-    free(log_lbol);
-    free(vph);
     free(status);
-    free(bstatus);
-    free(msg);
-    free(derived);
+    free(pend);
+    snf_block_free(&blk[0]);
+    snf_block_free(&blk[1]);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;
