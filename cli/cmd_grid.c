@@ -236,8 +236,9 @@ int snf_cmd_grid(int argc, char **argv)
         int worst = code;
         MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         snf_grid_summary tot = sum;
-        long mine[5] = {sum.n_rows, sum.n_ok, sum.n_warn, sum.n_failed, sum.n_computed}, all[5];
-        MPI_Reduce(mine, all, 5, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+        long mine[6] = {sum.n_rows, sum.n_ok, sum.n_warn, sum.n_failed, sum.n_computed, sum.n_skipped}, all[6];
+        MPI_Reduce(mine, all, 6, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+        MPI_Reduce(&sum.file_bytes, &tot.file_bytes, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
         MPI_Reduce(sum.by_status, tot.by_status, SNF_GRID_STATUS_MAX - SNF_GRID_STATUS_MIN + 1, MPI_LONG, MPI_SUM, 0,
                    MPI_COMM_WORLD);
         MPI_Reduce(&sum.wall_s, &tot.wall_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
@@ -255,8 +256,8 @@ int snf_cmd_grid(int argc, char **argv)
                 tot.n_warn = all[2];
                 tot.n_failed = all[3];
                 tot.n_computed = all[4];
+                tot.n_skipped = all[5];
                 tot.already_complete = have;
-                tot.file_bytes = 0;
                 snprintf(tot.path, sizeof tot.path, "%s (%d ranks)", out, size);
                 snf_grid_print_summary(&tot);
             }
