@@ -76,7 +76,7 @@ typedef struct snf_parse {
     int line;          /* line the reader returned last (1-based) */
     int at_line_start; /* the next reader call starts a new line */
     int err;           /* first error's status (0: none) */
-    char msg[768];     /* first error's message */
+    char msg[1024];    /* first error's message */
     struct { char name[64]; int line; } sections[SNF_MAX_SECTIONS];
     int n_sections;
     char keys[SNF_MAX_KEYS][96]; /* "section\nkey" already seen, for duplicates */
