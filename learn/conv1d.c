@@ -1,10 +1,9 @@
 /* conv1d.c: 1-D convolution, stride 1, 'same' padding with TensorFlow's split for even kernels
- * (left = (K-1)/2, right = K-1-left), as per-sample im2col + cblas_sgemm, and a naive loop version.
+ * (left = (K-1)/2, right = K-1-left), as per-sample im2col + sgemm (OpenBLAS, see internal.h), and a naive loop version.
  * Per-sample GEMMs keep the column matrix cache-resident; OpenMP runs over the batch with
  * single-threaded BLAS inside. The weight gradient is reduced from per-thread partials in thread
  * order, so results depend only on the thread count. */
 #include <assert.h>
-#include <cblas.h>
 #include <string.h>
 
 #include "snforge/nn.h"
@@ -91,7 +90,7 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
                 snf_im2col(col, x, C, T, K);
                 xc = col;
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, T, CK, 1.0f, w, CK, xc, T,
+            snf_sgemm(0, 0, OC, T, CK, 1.0f, w, CK, xc, T,
                         0.0f, y, T);
             if (b) {
                 for (int o = 0; o < OC; o++) {
@@ -133,7 +132,7 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
                 xc = col;
             }
             /* dW (OC, CK) += dY (OC, T) . Xcol^T (T, CK) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, CK, T, 1.0f, dy, T, xc, T,
+            snf_sgemm(0, 1, OC, CK, T, 1.0f, dy, T, xc, T,
                         1.0f, pdw, CK);
             if (db) {
                 for (int o = 0; o < OC; o++) {
@@ -149,11 +148,11 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
                 float *dx = dinp + (size_t)bb * C * T;
                 if (K == 1) {
                     /* dX (C, T) += W^T (C, OC) . dY (OC, T) */
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, T, OC, 1.0f, w, C, dy,
+                    snf_sgemm(1, 0, C, T, OC, 1.0f, w, C, dy,
                                 T, 1.0f, dx, T);
                 } else {
                     /* dXcol (CK, T) = W^T (CK, OC) . dY (OC, T), then scatter-add back. */
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, CK, T, OC, 1.0f, w, CK,
+                    snf_sgemm(1, 0, CK, T, OC, 1.0f, w, CK,
                                 dy, T, 0.0f, col, T);
                     snf_col2im_add(dx, col, C, T, K);
                 }

@@ -12,6 +12,25 @@
 #define SNF_OMP_NT() 1
 #endif
 
+/* OpenBLAS's Fortran sgemm_, declared here with const qualifiers. We call it instead of cblas_sgemm
+ * because the library also links GSL's reference CBLAS (libgslcblas defines cblas_sgemm too, and
+ * it comes first on the link line of every snforge program: a 10-20x slower sgemm). GSL's CBLAS
+ * does not define sgemm_, so this name always reaches OpenBLAS. blasint is 32-bit in Debian's
+ * OpenBLAS; OpenBLAS's sgemm_ takes no hidden string-length arguments. */
+void sgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+            const float *alpha, const float *a, const int *lda, const float *b, const int *ldb,
+            const float *beta, float *c, const int *ldc);
+
+/* Row-major C (M x N) = alpha op(A) (M x K) op(B) (K x N) + beta C, cblas_sgemm's CblasRowMajor
+ * contract: ta/tb are 0 (no transpose) or 1. A row-major product is the column-major product of
+ * the transposes in swapped order, C^T = op(B)^T op(A)^T. */
+static inline void snf_sgemm(int ta, int tb, int M, int N, int K, float alpha, const float *A,
+                             int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
+    sgemm_(&ctb, &cta, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
+}
+
 /* Static split of n items over nt threads: thread tid gets [*lo, *hi). Contiguous chunks, so the
  * per-thread partial sums (and hence results) depend only on the thread count. */
 static inline void snf_split(int n, int nt, int tid, int *lo, int *hi)

@@ -1,9 +1,9 @@
-/* linear.c: the dense head, inp (B,C) . w^T + b -> out (B,OC), with cblas_sgemm and naive loops.
+/* linear.c: the dense head, inp (B,C) . w^T + b -> out (B,OC), with sgemm and naive loops.
  * It is tiny next to the convolutions, so it runs serially (deterministic by construction). */
-#include <cblas.h>
 #include <stddef.h>
 
 #include "snforge/nn.h"
+#include "internal.h"
 
 /* ---- public API ---- */
 
@@ -16,7 +16,7 @@ void snf_linear_forward(float *out, const float *inp, const float *w, const floa
         }
     }
     /* out (B, OC) += inp (B, C) . w^T (C, OC) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C, 1.0f, inp, C, w, C, 1.0f, out,
+    snf_sgemm(0, 1, B, OC, C, 1.0f, inp, C, w, C, 1.0f, out,
                 OC);
 }
 
@@ -24,7 +24,7 @@ void snf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
                          const float *w, int B, int C, int OC)
 {
     /* dw (OC, C) += dout^T (OC, B) . inp (B, C) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dw,
+    snf_sgemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dw,
                 C);
     if (db) {
         for (int i = 0; i < B; i++) {
@@ -35,7 +35,7 @@ void snf_linear_backward(float *dinp, float *dw, float *db, const float *dout, c
     }
     if (dinp) {
         /* dinp (B, C) += dout (B, OC) . w (OC, C) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC, 1.0f, dout, OC, w, C, 1.0f,
+        snf_sgemm(0, 0, B, C, OC, 1.0f, dout, OC, w, C, 1.0f,
                     dinp, C);
     }
 }

@@ -1,0 +1,133 @@
+/* bench_train.c: training and inference throughput of the reference InceptionTime (32 filters,
+ * depth 6, kernels 40/20/10, 2 input channels, 4 outputs) on random data, to compare with the
+ * PyTorch peer in ../shared/bench/results.md.
+ * Usage: bench_train [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]
+ * The last two lines are exactly "train_samples_per_s <x>" and "infer_samples_per_s <x>". */
+#define _POSIX_C_SOURCE 200809L
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "snforge/it.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int arg_int(int argc, char **argv, int *i, const char *name, int *out)
+{
+    if (strcmp(argv[*i], name) != 0) {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "bench_train: %s needs a value\n", name);
+        exit(2);
+    }
+    *out = atoi(argv[++*i]);
+    return 1;
+}
+
+#define BENCH_CHECK(call)                                                                 \
+    do {                                                                                  \
+        int rc_ = (call);                                                                 \
+        if (rc_ < 0) {                                                                    \
+            fprintf(stderr, "bench_train: %s: %s\n", #call, snf_error_last());            \
+            exit(1);                                                                      \
+        }                                                                                 \
+    } while (0)
+
+/* ---- main ---- */
+
+int main(int argc, char **argv)
+{
+    int L = 128, threads = 0, batch = 64, steps = 10, warmup = 2;
+    for (int i = 1; i < argc; i++) {
+        if (arg_int(argc, argv, &i, "--length", &L) || arg_int(argc, argv, &i, "--threads", &threads) ||
+            arg_int(argc, argv, &i, "--batch", &batch) || arg_int(argc, argv, &i, "--steps", &steps) ||
+            arg_int(argc, argv, &i, "--warmup", &warmup)) {
+            continue;
+        }
+        fprintf(stderr,
+                "usage: bench_train [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]\n");
+        return 2;
+    }
+    if (L < 1 || batch < 1 || steps < 1 || warmup < 0) {
+        fprintf(stderr, "bench_train: length, batch and steps must be >= 1\n");
+        return 2;
+    }
+    int nt = snf_threads_setup(threads);
+    printf("openblas_config %s\n", openblas_get_config());
+    printf("openblas_corename %s\n", openblas_get_corename());
+    printf("openblas_threads %d omp_threads %d\n", openblas_get_num_threads(), nt);
+
+    snf_it_config cfg = snf_it_config_default();
+    cfg.T = L;
+    cfg.max_B = batch;
+    snf_it *net = NULL;
+    BENCH_CHECK(snf_it_alloc(&net, &cfg));
+    snf_it_init(net, 1);
+    printf("params %zu bn_stats %zu activations %.1f MB (x2 with gradients)\n", net->nparams,
+           net->nstats, (double)net->nacts * 4e-6);
+
+    size_t nx = (size_t)batch * cfg.C_in * L, ny = (size_t)batch * cfg.n_out;
+    float *x = malloc(nx * sizeof(float)), *y = malloc(ny * sizeof(float));
+    if (!x || !y) {
+        fprintf(stderr, "bench_train: out of memory\n");
+        return 1;
+    }
+    snf_rng rng = snf_rng_seed(99);
+    for (size_t i = 0; i < nx; i++) x[i] = 2.0f * snf_rng_uniform(&rng) - 1.0f;
+    for (size_t i = 0; i < ny; i++) y[i] = 2.0f * snf_rng_uniform(&rng) - 1.0f;
+    snf_adam_config adam = snf_adam_config_default();
+
+    float loss = 0.0f;
+    double t_fwd = 0, t_bwd = 0, t_adam = 0;
+    for (int s = 0; s < warmup + steps; s++) {
+        double t0 = now_s();
+        snf_it_zero_grad(net);
+        BENCH_CHECK(snf_it_forward(net, x, y, batch, 1, &loss));
+        double t1 = now_s();
+        BENCH_CHECK(snf_it_backward(net));
+        double t2 = now_s();
+        snf_it_adam_step(net, &adam);
+        double t3 = now_s();
+        if (s >= warmup) {
+            t_fwd += t1 - t0, t_bwd += t2 - t1, t_adam += t3 - t2;
+        }
+    }
+    double t_train = t_fwd + t_bwd + t_adam;
+    double train_sps = (double)steps * batch / t_train;
+
+    for (int s = 0; s < warmup; s++) {
+        BENCH_CHECK(snf_it_forward(net, x, NULL, batch, 0, NULL));
+    }
+    double t0 = now_s();
+    for (int s = 0; s < steps; s++) {
+        BENCH_CHECK(snf_it_forward(net, x, NULL, batch, 0, NULL));
+    }
+    double t_inf = now_s() - t0;
+    double infer_sps = (double)steps * batch / t_inf;
+
+    double fwd_flop = 0.9756e6 * L; /* per sample (inceptiontime.md section 5) */
+    printf("L %d batch %d steps %d warmup %d threads %d loss %.5f\n", L, batch, steps, warmup, nt,
+           loss);
+    printf("train step %.1f ms (forward %.1f, backward %.1f, adam %.2f) %.1f GFLOP/s\n",
+           1e3 * t_train / steps, 1e3 * t_fwd / steps, 1e3 * t_bwd / steps, 1e3 * t_adam / steps,
+           3.0 * fwd_flop * train_sps * 1e-9);
+    printf("infer batch %.1f ms %.1f GFLOP/s\n", 1e3 * t_inf / steps, fwd_flop * infer_sps * 1e-9);
+    printf("train_samples_per_s %.1f\n", train_sps);
+    printf("infer_samples_per_s %.1f\n", infer_sps);
+    snf_it_free(net);
+    free(x);
+    free(y);
+    return 0;
+}
