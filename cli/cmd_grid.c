@@ -99,6 +99,10 @@ static void snf_grid_print_summary(const snf_grid_summary *s)
             "wall %.2f s, %.0f models/s, file %s\n",
             s->path, s->stopped ? ".tmp (stopped early)" : "", s->n_rows, s->n_ok, s->n_warn, s->n_failed, by,
             s->n_computed, s->n_skipped, s->wall_s, rate, size);
+    if (s->n_reread_bad > 0) {
+        fprintf(stderr, "snforge grid: note: %ld written rows did not read back cleanly and were computed again\n",
+                s->n_reread_bad);
+    }
     if (s->restarted) {
         fprintf(stderr, "snforge grid: note: the previous .tmp was unreadable (interrupted inside an HDF5 "
                         "metadata write); the campaign was started over\n");

@@ -514,6 +514,9 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
         }
         H5Pclose(src_dcpl);
         for (int i = 0; i < n && rc >= 0; i++) {
+            if (sh[i]->N == 0) {
+                continue; /* more shards than blocks: an empty shard maps nothing */
+            }
             hsize_t start[2] = {(hsize_t)offs[i], 0}, count[2] = {(hsize_t)sh[i]->N, dims[1]};
             hsize_t sdims[2] = {(hsize_t)sh[i]->N, dims[1]};
             sspace = H5Screate_simple(rank, sdims, NULL);

@@ -236,7 +236,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     long *pend = NULL;
     snf_block blk[2];
     memset(blk, 0, sizeof blk);
-    int nth = 1;
+    int nth = 1, resumed = 0;
 
     const int P = c->n_axes, T = c->T;
     const long B = c->block_rows;
@@ -304,6 +304,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                          tmp, c->path);
             }
             rc = snf_dataset_read_status(d, status);
+            resumed = rc >= 0;
         }
         if (rc < 0) {
             /* Killed while HDF5 was writing its metadata: nothing in the file can be trusted. */
@@ -354,6 +355,26 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         if (models[k] == NULL) {
             SNF_FAIL(SNF_ENOMEM, "snf_model_alloc failed");
         }
+    }
+
+    /* On resume, read every finished block back (fletcher32 verifies each chunk): a block that does not
+     * read cleanly, e.g. after a kill inside an HDF5 write, is computed again. */
+    if (resumed) {
+        for (long lb0 = 0; lb0 < n; lb0 += B) {
+            const long nb = (lb0 + B <= n) ? B : n - lb0;
+            int done = 1;
+            for (long r = 0; r < nb && done; r++) {
+                done = status[lb0 + r] != SNF_STATUS_PENDING;
+            }
+            snf_dataset_rows rows = {blk[0].x, blk[0].L, blk[0].V, blk[0].st, blk[0].msg, blk[0].der};
+            if (done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {
+                for (long r = 0; r < nb; r++) {
+                    status[lb0 + r] = SNF_STATUS_PENDING;
+                }
+                sum->n_reread_bad += nb;
+            }
+        }
+        snf_error_clear();
     }
 
     long done_before = 0, npend = 0;
