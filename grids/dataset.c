@@ -509,8 +509,8 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
         memset(fillbuf, 0, sizeof fillbuf);
         H5D_fill_value_t fv;
         if (H5Pfill_value_defined(src_dcpl, &fv) >= 0 && fv == H5D_FILL_VALUE_USER_DEFINED &&
-            H5Pget_fill_value(src_dcpl, ftype, fillbuf) >= 0) {
-            H5Pset_fill_value(dcpl, ftype, fillbuf);
+            (H5Pget_fill_value(src_dcpl, ftype, fillbuf) < 0 || H5Pset_fill_value(dcpl, ftype, fillbuf) < 0)) {
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: fill value", tmp, snf_ds_name(k));
         }
         H5Pclose(src_dcpl);
         for (int i = 0; i < n && rc >= 0; i++) {
@@ -533,9 +533,12 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
         H5Sselect_all(vspace);
         if (rc >= 0) {
             hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-            H5Pset_create_intermediate_group(lcpl, 1);
-            out->d[k] = H5Dcreate2(out->file, snf_ds_name(k), ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
-            H5Pclose(lcpl);
+            if (lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0) {
+                out->d[k] = H5Dcreate2(out->file, snf_ds_name(k), ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
+            }
+            if (lcpl >= 0) {
+                H5Pclose(lcpl);
+            }
             if (out->d[k] < 0) {
                 char reason[256];
                 snf_h5_reason(reason, sizeof reason);

@@ -1,6 +1,7 @@
 /* h5.c: low-level HDF5 writes and reads for the dataset layer: chunked + filtered datasets, row-block
  * hyperslabs and attributes. Every herr_t / hid_t is checked; failures report SNF_EHDF5 with the file,
  * the object and HDF5's innermost reason. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,9 +259,8 @@ int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const cha
     if (s < 0) {
         SNF_H5_FAIL(file, name, "H5Screate");
     }
-    rc = snf_h5_attr_put(obj, name, H5T_STD_I64LE, s, &value, file);
-    /* H5Awrite converts from the memory type given; long long and I64LE agree on x86-64 and we pass the
-     * same type to both, which HDF5 treats as native storage of the value. */
+    int64_t v = (int64_t)value; /* stored as little-endian int64 whatever the host: the file type */
+    rc = snf_h5_attr_put(obj, name, H5T_NATIVE_INT64, s, &v, file);
 cleanup:
     if (s >= 0) {
         H5Sclose(s);
