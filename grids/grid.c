@@ -264,8 +264,9 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     /* A finished file is never rewritten. */
     if (snf_file_exists(fpath)) {
         if ((rc = snf_dataset_open(&d, fpath, 0)) < 0) {
-            SNF_FAIL(SNF_EEXIST, "%s exists and is not a readable snforge dataset (%s); move it away",
-                     fpath, snf_error_last_message());
+            char why[512]; /* the message buffer is about to be rewritten: copy the reason out first */
+            snprintf(why, sizeof why, "%s", snf_error_last_message());
+            SNF_FAIL(SNF_EEXIST, "%s exists and is not a readable snforge dataset (%s); move it away", fpath, why);
         }
         int same = snf_same_campaign(d, c);
         if (same < 0 || !same) {
