@@ -1,8 +1,10 @@
 /* conv1d.c: 1-D convolution, stride 1, 'same' padding with TensorFlow's split for even kernels
  * (left = (K-1)/2, right = K-1-left), as per-sample im2col + sgemm (OpenBLAS, see internal.h), and a naive loop version.
+ * With AVX-512 the forward pass and the input gradient use the direct kernel of conv1d_direct.c.
  * Per-sample GEMMs keep the column matrix cache-resident; OpenMP runs over the batch with
- * single-threaded BLAS inside. The weight gradient is reduced from per-thread partials in thread
- * order, so results depend only on the thread count. */
+ * single-threaded BLAS inside, samples handed out dynamically (a shared machine slows one core at a
+ * time). The weight gradient is summed per fixed chunk of samples, then over chunks in order, so
+ * results are bitwise independent of the thread count and of the scheduling. */
 #include <assert.h>
 #include <string.h>
 
@@ -11,15 +13,42 @@
 
 /* ---- static helpers ---- */
 
-/* Floats per thread in ws: im2col columns (none for K = 1) and the dw/db partials, 64-byte aligned. */
-static size_t snf_conv1d_col_floats(int C, int T, int K)
+/* Chunks of the batch whose weight-gradient partials are kept apart (fixed, not per thread). */
+#define SNF_CONV_CHUNKS 16
+
+/* ws holds, 64-byte aligned: nthreads per-thread buffers (im2col columns, C*K*T floats, or a
+ * zero-padded copy of one sample's input or output gradient; none for K = 1), then
+ * SNF_CONV_CHUNKS dw/db partials (OC*C*K + OC floats), then the two packed kernels of the direct
+ * path (forward and input gradient). */
+static size_t snf_conv1d_col_floats(int C, int OC, int T, int K)
 {
-    return K == 1 ? 0 : (size_t)C * K * T;
+    size_t col = K == 1 ? 0 : (size_t)C * K * T;
+    size_t pad = K == 1 ? 0 : (size_t)(C > OC ? C : OC) * (size_t)(T + K - 1);
+    size_t n = col > pad ? col : pad;
+    return (n + 15) & ~(size_t)15;
 }
 
-static size_t snf_conv1d_stride(int C, int OC, int T, int K)
+static size_t snf_conv1d_pack_floats(int C, int OC, int K)
 {
-    size_t n = snf_conv1d_col_floats(C, T, K) + (size_t)OC * C * K + (size_t)OC;
+    size_t n = snf_conv1d_direct_pack_size(C, OC, K) + snf_conv1d_direct_pack_size(OC, C, K);
+    return (n + 15) & ~(size_t)15;
+}
+
+/* Row c of xp (ldx = T + K - 1) = lead zeros, the T samples of x row c, trailing zeros. */
+static void snf_pad_rows(float *restrict xp, const float *restrict x, int C, int T, int K, int lead)
+{
+    int ldx = T + K - 1;
+    for (int c = 0; c < C; c++) {
+        float *r = xp + (size_t)c * ldx;
+        memset(r, 0, (size_t)lead * sizeof(float));
+        memcpy(r + lead, x + (size_t)c * T, (size_t)T * sizeof(float));
+        memset(r + lead + T, 0, (size_t)(K - 1 - lead) * sizeof(float));
+    }
+}
+
+static size_t snf_conv1d_part_floats(int C, int OC, int K)
+{
+    size_t n = (size_t)OC * C * K + (size_t)OC;
     return (n + 15) & ~(size_t)15;
 }
 
@@ -69,29 +98,43 @@ static void snf_col2im_add(float *restrict dx, const float *restrict col, int C,
 
 size_t snf_conv1d_ws_size(int C, int OC, int T, int K, int nthreads)
 {
-    return (size_t)(nthreads < 1 ? 1 : nthreads) * snf_conv1d_stride(C, OC, T, K);
+    return (size_t)(nthreads < 1 ? 1 : nthreads) * snf_conv1d_col_floats(C, OC, T, K) +
+           (size_t)SNF_CONV_CHUNKS * snf_conv1d_part_floats(C, OC, K) +
+           snf_conv1d_pack_floats(C, OC, K);
 }
 
-void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
-                           int B, int C, int OC, int OCS, int T, int K)
+static void snf_conv1d_fwd(float *out, float *ws, const float *inp, const float *w, const float *b,
+                           int B, int C, int OC, int OCS, int T, int K, int direct)
 {
     assert(OCS >= OC && K >= 1);
-    size_t S = snf_conv1d_stride(C, OC, T, K);
-    int CK = C * K;
+    size_t S = snf_conv1d_col_floats(C, OC, T, K);
+    float *wt = ws + (size_t)snf_threads_max() * S + (size_t)SNF_CONV_CHUNKS * snf_conv1d_part_floats(C, OC, K);
+    int CK = C * K, left = (K - 1) / 2;
+    if (direct) {
+        snf_conv1d_direct_pack(wt, w, C, OC, K, 0);
+    }
 #pragma omp parallel
     {
         float *col = ws + (size_t)SNF_OMP_TID() * S;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (int bb = 0; bb < B; bb++) {
             const float *x = inp + (size_t)bb * C * T;
             float *y = out + (size_t)bb * OCS * T;
-            const float *xc = x;
-            if (K > 1) {
-                snf_im2col(col, x, C, T, K);
-                xc = col;
+            if (direct) {
+                if (K == 1) {
+                    snf_conv1d_direct(y, T, x, T, wt, C, OC, T, 1, 0);
+                } else {
+                    snf_pad_rows(col, x, C, T, K, left);
+                    snf_conv1d_direct(y, T, col, T + K - 1, wt, C, OC, T, K, 0);
+                }
+            } else {
+                const float *xc = x;
+                if (K > 1) {
+                    snf_im2col(col, x, C, T, K);
+                    xc = col;
+                }
+                snf_sgemm(0, 0, OC, T, CK, 1.0f, w, CK, xc, T, 0.0f, y, T);
             }
-            snf_sgemm(0, 0, OC, T, CK, 1.0f, w, CK, xc, T,
-                        0.0f, y, T);
             if (b) {
                 for (int o = 0; o < OC; o++) {
                     float bo = b[o];
@@ -105,66 +148,81 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
     }
 }
 
-void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
-                            const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
-                            int K)
+static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                           const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
+                           int K, int direct)
 {
     assert(OCS >= OC && K >= 1);
-    size_t S = snf_conv1d_stride(C, OC, T, K);
-    size_t colf = snf_conv1d_col_floats(C, T, K);
+    size_t S = snf_conv1d_col_floats(C, OC, T, K);
+    size_t P = snf_conv1d_part_floats(C, OC, K);
+    float *wtb = ws + (size_t)snf_threads_max() * S + (size_t)SNF_CONV_CHUNKS * P +
+                 snf_conv1d_direct_pack_size(C, OC, K);
+    int right = K - 1 - (K - 1) / 2;
+    if (direct && dinp) {
+        snf_conv1d_direct_pack(wtb, w, C, OC, K, 1);
+    }
     int CK = C * K;
     size_t nw = (size_t)OC * CK;
+    int nch = B < SNF_CONV_CHUNKS ? B : SNF_CONV_CHUNKS;
 #pragma omp parallel
     {
-        int tid = SNF_OMP_TID(), nt = SNF_OMP_NT();
-        float *col = ws + (size_t)tid * S;
-        float *pdw = col + colf;
-        float *pdb = pdw + nw;
-        int lo, hi;
-        snf_split(B, nt, tid, &lo, &hi);
-        memset(pdw, 0, (nw + (size_t)OC) * sizeof(float));
-        for (int bb = lo; bb < hi; bb++) {
-            const float *x = inp + (size_t)bb * C * T;
-            const float *dy = dout + (size_t)bb * OCS * T;
-            const float *xc = x;
-            if (K > 1) {
-                snf_im2col(col, x, C, T, K);
-                xc = col;
-            }
-            /* dW (OC, CK) += dY (OC, T) . Xcol^T (T, CK) */
-            snf_sgemm(0, 1, OC, CK, T, 1.0f, dy, T, xc, T,
-                        1.0f, pdw, CK);
-            if (db) {
-                for (int o = 0; o < OC; o++) {
-                    const float *dyo = dy + (size_t)o * T;
-                    float s = 0.0f;
-                    for (int t = 0; t < T; t++) {
-                        s += dyo[t];
-                    }
-                    pdb[o] += s;
+        float *col = ws + (size_t)SNF_OMP_TID() * S;
+        float *parts = ws + (size_t)SNF_OMP_NT() * S;
+#pragma omp for schedule(dynamic, 1)
+        for (int ch = 0; ch < nch; ch++) {
+            float *pdw = parts + (size_t)ch * P;
+            float *pdb = pdw + nw;
+            int lo, hi;
+            snf_split(B, nch, ch, &lo, &hi);
+            memset(pdw, 0, (nw + (size_t)OC) * sizeof(float));
+            for (int bb = lo; bb < hi; bb++) {
+                const float *x = inp + (size_t)bb * C * T;
+                const float *dy = dout + (size_t)bb * OCS * T;
+                const float *xc = x;
+                if (K > 1) {
+                    snf_im2col(col, x, C, T, K);
+                    xc = col;
                 }
-            }
-            if (dinp) {
-                float *dx = dinp + (size_t)bb * C * T;
-                if (K == 1) {
-                    /* dX (C, T) += W^T (C, OC) . dY (OC, T) */
-                    snf_sgemm(1, 0, C, T, OC, 1.0f, w, C, dy,
-                                T, 1.0f, dx, T);
-                } else {
-                    /* dXcol (CK, T) = W^T (CK, OC) . dY (OC, T), then scatter-add back. */
-                    snf_sgemm(1, 0, CK, T, OC, 1.0f, w, CK,
-                                dy, T, 0.0f, col, T);
-                    snf_col2im_add(dx, col, C, T, K);
+                /* dW (OC, CK) += dY (OC, T) . Xcol^T (T, CK) */
+                snf_sgemm(0, 1, OC, CK, T, 1.0f, dy, T, xc, T, 1.0f, pdw, CK);
+                if (db) {
+                    for (int o = 0; o < OC; o++) {
+                        const float *dyo = dy + (size_t)o * T;
+                        float s = 0.0f;
+                        for (int t = 0; t < T; t++) {
+                            s += dyo[t];
+                        }
+                        pdb[o] += s;
+                    }
+                }
+                if (dinp && direct) {
+                    /* dX (+)= dY (padded by `right` in front) convolved with the flipped kernel */
+                    float *dx = dinp + (size_t)bb * C * T;
+                    if (K == 1) {
+                        snf_conv1d_direct(dx, T, dy, T, wtb, OC, C, T, 1, 1);
+                    } else {
+                        snf_pad_rows(col, dy, OC, T, K, right);
+                        snf_conv1d_direct(dx, T, col, T + K - 1, wtb, OC, C, T, K, 1);
+                    }
+                } else if (dinp) {
+                    float *dx = dinp + (size_t)bb * C * T;
+                    if (K == 1) {
+                        /* dX (C, T) += W^T (C, OC) . dY (OC, T) */
+                        snf_sgemm(1, 0, C, T, OC, 1.0f, w, C, dy, T, 1.0f, dx, T);
+                    } else {
+                        /* dXcol (CK, T) = W^T (CK, OC) . dY (OC, T), then scatter-add back. */
+                        snf_sgemm(1, 0, CK, T, OC, 1.0f, w, CK, dy, T, 0.0f, col, T);
+                        snf_col2im_add(dx, col, C, T, K);
+                    }
                 }
             }
         }
-#pragma omp barrier
-        /* Reduce the partials element by element in thread order (deterministic for nt). */
+        /* (implicit barrier) Sum the chunk partials element by element in chunk order. */
 #pragma omp for schedule(static)
         for (size_t i = 0; i < nw; i++) {
             float s = 0.0f;
-            for (int p = 0; p < nt; p++) {
-                s += ws[(size_t)p * S + colf + i];
+            for (int p = 0; p < nch; p++) {
+                s += parts[(size_t)p * P + i];
             }
             dw[i] += s;
         }
@@ -172,13 +230,38 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
 #pragma omp for schedule(static)
             for (int o = 0; o < OC; o++) {
                 float s = 0.0f;
-                for (int p = 0; p < nt; p++) {
-                    s += ws[(size_t)p * S + colf + nw + (size_t)o];
+                for (int p = 0; p < nch; p++) {
+                    s += parts[(size_t)p * P + nw + (size_t)o];
                 }
                 db[o] += s;
             }
         }
     }
+}
+
+void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
+                           int B, int C, int OC, int OCS, int T, int K)
+{
+    snf_conv1d_fwd(out, ws, inp, w, b, B, C, OC, OCS, T, K, snf_conv1d_direct_ok());
+}
+
+void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                            const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
+                            int K)
+{
+    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OCS, T, K, snf_conv1d_direct_ok());
+}
+
+void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
+                               const float *b, int B, int C, int OC, int T, int K)
+{
+    snf_conv1d_fwd(out, ws, inp, w, b, B, C, OC, OC, T, K, 0);
+}
+
+void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                                const float *inp, const float *w, int B, int C, int OC, int T, int K)
+{
+    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OC, T, K, 0);
 }
 
 void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,

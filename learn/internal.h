@@ -31,6 +31,19 @@ static inline void snf_sgemm(int ta, int tb, int M, int N, int K, float alpha, c
     sgemm_(&ctb, &cta, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
 }
 
+/* ---- direct AVX-512 convolution (conv1d_direct.c) ---- */
+/* 1 if this CPU runs the direct kernel (AVX-512F). */
+int snf_conv1d_direct_ok(void);
+/* Floats of a packed kernel for C in-channels, OC out-channels (rounded up to 8), width K. */
+size_t snf_conv1d_direct_pack_size(int C, int OC, int K);
+/* flip = 0: wt (C, K, OC8) for the forward pass; flip = 1: wt (OC, K, C8), reversed in k, for the
+ * input gradient (call direct with C and OC swapped). */
+void snf_conv1d_direct_pack(float *wt, const float *w, int C, int OC, int K, int flip);
+/* out[o ldo + t] (+)= sum_{c,k} wt[(c K + k) OC8 + o] xp[c ldx + t + k] for o < OC, t < T: xp is
+ * already padded (row c holds the input shifted by the left padding), ldx >= T + K - 1. */
+void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const float *wt, int C,
+                       int OC, int T, int K, int accumulate);
+
 /* Static split of n items over nt threads: thread tid gets [*lo, *hi). Contiguous chunks, so the
  * per-thread partial sums (and hence results) depend only on the thread count. */
 static inline void snf_split(int n, int nt, int tid, int *lo, int *hi)

@@ -10,7 +10,7 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 {
     int left = (K - 1) / 2;
     int rows = B * C;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * T;
         float *y = out + (size_t)r * T;
@@ -40,7 +40,7 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T)
 {
     int rows = B * C;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < rows; r++) {
         const float *dy = dout + (size_t)r * T;
         const int *am = argmax + (size_t)r * T;

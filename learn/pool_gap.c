@@ -8,7 +8,7 @@
 void snf_gap_forward(float *out, const float *inp, int B, int C, int T)
 {
     int rows = B * C;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * T;
         double s = 0.0;
@@ -23,7 +23,7 @@ void snf_gap_backward(float *dinp, const float *dout, int B, int C, int T)
 {
     int rows = B * C;
     float inv = 1.0f / (float)T;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 4)
     for (int r = 0; r < rows; r++) {
         float g = dout[r] * inv;
         float *dx = dinp + (size_t)r * T;

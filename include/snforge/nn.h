@@ -6,7 +6,7 @@
  * It does not know the network (it.h), data files or checkpoints.
  * Threading: the kernels parallelise their outermost batch/channel loop with OpenMP when built with
  * it; BLAS runs single-threaded inside (snf_threads_setup). Results are deterministic for a given
- * thread count (reductions over the batch use per-thread partials summed in thread order). */
+ * thread count and even across thread counts (batch reductions sum fixed chunks in a fixed order). */
 #ifndef SNFORGE_NN_H
 #define SNFORGE_NN_H
 
@@ -56,6 +56,13 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
 void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K);
+/* The above choose, at run time, a direct AVX-512 kernel for the forward pass and the input gradient
+ * when the CPU has AVX-512F (the weight gradient is always im2col + sgemm). The _im2col variants
+ * force im2col + sgemm everywhere (same workspace), so both paths can be tested on one machine. */
+void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
+                               const float *b, int B, int C, int OC, int T, int K);
+void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
+                                const float *inp, const float *w, int B, int C, int OC, int T, int K);
 /* Plain loops, same contract (no workspace); the reference the tests compare the BLAS path with. */
 void snf_conv1d_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
                               int C, int OC, int T, int K);

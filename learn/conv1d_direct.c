@@ -1,0 +1,115 @@
+/* conv1d_direct.c: a direct (no im2col, no packing) 1-D convolution micro-kernel for AVX-512 CPUs,
+ * used by conv1d.c for the forward pass and for the input gradient (a convolution of dout with the
+ * flipped, transposed kernel). OpenBLAS 0.3.21 runs its Haswell (AVX2) sgemm here, and im2col plus
+ * packing cost as much again; this kernel streams the padded input once per 8 output channels.
+ * Chosen at run time (__builtin_cpu_supports); other CPUs keep the im2col + sgemm path. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "snforge/nn.h"
+#include "internal.h"
+
+/* ---- static helpers ---- */
+
+#define SNF_DC_RO 8  /* output channels per register block */
+#define SNF_DC_RT 32 /* time samples per register block (two 16-float vectors) */
+
+/* 8 output channels x 32 time samples: acc[r][j] += wt[c][k][r] * xp[c][t + k + 16 j]. Loads are
+ * masked with the output mask, so nothing past the last needed sample is read. */
+__attribute__((target("avx512f"))) static void
+snf_dc_block(float *out, int ldo, const float *xp, int ldx, const float *wt, int OCP, int C, int K,
+             int nrow, __mmask16 m0, __mmask16 m1, int accumulate)
+{
+    __m512 a00 = _mm512_setzero_ps(), a01 = _mm512_setzero_ps();
+    __m512 a10 = _mm512_setzero_ps(), a11 = _mm512_setzero_ps();
+    __m512 a20 = _mm512_setzero_ps(), a21 = _mm512_setzero_ps();
+    __m512 a30 = _mm512_setzero_ps(), a31 = _mm512_setzero_ps();
+    __m512 a40 = _mm512_setzero_ps(), a41 = _mm512_setzero_ps();
+    __m512 a50 = _mm512_setzero_ps(), a51 = _mm512_setzero_ps();
+    __m512 a60 = _mm512_setzero_ps(), a61 = _mm512_setzero_ps();
+    __m512 a70 = _mm512_setzero_ps(), a71 = _mm512_setzero_ps();
+    for (int c = 0; c < C; c++) {
+        const float *xr = xp + (size_t)c * ldx;
+        const float *wr = wt + (size_t)c * K * OCP;
+        for (int k = 0; k < K; k++) {
+            __m512 x0 = _mm512_maskz_loadu_ps(m0, xr + k);
+            __m512 x1 = _mm512_maskz_loadu_ps(m1, xr + k + 16);
+            const float *wk = wr + (size_t)k * OCP;
+            __m512 w;
+            w = _mm512_set1_ps(wk[0]), a00 = _mm512_fmadd_ps(w, x0, a00), a01 = _mm512_fmadd_ps(w, x1, a01);
+            w = _mm512_set1_ps(wk[1]), a10 = _mm512_fmadd_ps(w, x0, a10), a11 = _mm512_fmadd_ps(w, x1, a11);
+            w = _mm512_set1_ps(wk[2]), a20 = _mm512_fmadd_ps(w, x0, a20), a21 = _mm512_fmadd_ps(w, x1, a21);
+            w = _mm512_set1_ps(wk[3]), a30 = _mm512_fmadd_ps(w, x0, a30), a31 = _mm512_fmadd_ps(w, x1, a31);
+            w = _mm512_set1_ps(wk[4]), a40 = _mm512_fmadd_ps(w, x0, a40), a41 = _mm512_fmadd_ps(w, x1, a41);
+            w = _mm512_set1_ps(wk[5]), a50 = _mm512_fmadd_ps(w, x0, a50), a51 = _mm512_fmadd_ps(w, x1, a51);
+            w = _mm512_set1_ps(wk[6]), a60 = _mm512_fmadd_ps(w, x0, a60), a61 = _mm512_fmadd_ps(w, x1, a61);
+            w = _mm512_set1_ps(wk[7]), a70 = _mm512_fmadd_ps(w, x0, a70), a71 = _mm512_fmadd_ps(w, x1, a71);
+        }
+    }
+    __m512 acc[SNF_DC_RO][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31},
+                                {a40, a41}, {a50, a51}, {a60, a61}, {a70, a71}};
+    for (int r = 0; r < nrow; r++) {
+        float *o = out + (size_t)r * ldo;
+        __m512 v0 = acc[r][0], v1 = acc[r][1];
+        if (accumulate) {
+            v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, o));
+            v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, o + 16));
+        }
+        _mm512_mask_storeu_ps(o, m0, v0);
+        _mm512_mask_storeu_ps(o + 16, m1, v1);
+    }
+}
+
+static __mmask16 snf_dc_mask(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
+/* ---- internal API (internal.h) ---- */
+
+int snf_conv1d_direct_ok(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+size_t snf_conv1d_direct_pack_size(int C, int OC, int K)
+{
+    return (size_t)C * K * (size_t)((OC + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO);
+}
+
+void snf_conv1d_direct_pack(float *wt, const float *w, int C, int OC, int K, int flip)
+{
+    if (!flip) {
+        /* forward: wt[(c K + k) OCP + o] = w[(o C + c) K + k] */
+        int OCP = (OC + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO;
+        memset(wt, 0, (size_t)C * K * OCP * sizeof(float));
+        for (int o = 0; o < OC; o++)
+            for (int c = 0; c < C; c++)
+                for (int k = 0; k < K; k++)
+                    wt[((size_t)c * K + k) * OCP + o] = w[((size_t)o * C + c) * K + k];
+    } else {
+        /* input gradient: in-channels o, out-channels c, kernel reversed:
+         * wt[(o K + k) CP + c] = w[(o C + c) K + K-1-k] */
+        int CP = (C + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO;
+        memset(wt, 0, (size_t)OC * K * CP * sizeof(float));
+        for (int o = 0; o < OC; o++)
+            for (int c = 0; c < C; c++)
+                for (int k = 0; k < K; k++)
+                    wt[((size_t)o * K + k) * CP + c] = w[((size_t)o * C + c) * K + (K - 1 - k)];
+    }
+}
+
+void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const float *wt, int C,
+                       int OC, int T, int K, int accumulate)
+{
+    int OCP = (OC + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO;
+    for (int o0 = 0; o0 < OC; o0 += SNF_DC_RO) {
+        int nrow = OC - o0 < SNF_DC_RO ? OC - o0 : SNF_DC_RO;
+        for (int t0 = 0; t0 < T; t0 += SNF_DC_RT) {
+            int n = T - t0;
+            snf_dc_block(out + (size_t)o0 * ldo + t0, ldo, xp + t0, ldx, wt + o0, OCP, C, K, nrow,
+                         snf_dc_mask(n), snf_dc_mask(n - 16), accumulate);
+        }
+    }
+}
