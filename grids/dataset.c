@@ -1,7 +1,7 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
 /* dataset.c: the snforge dataset file (interfaces.md) on top of grids/h5.c: create with every row
  * pending, open, write row blocks (data, flush, then status, flush), mark complete, one-call small
- * files, virtual-dataset joins of shards, and the block reader the trainer uses. */
+ * files, and the block reader the trainer uses. Joins of shards: join.c. */
 #include "snforge/h5.h"
 
 #include <errno.h>
@@ -17,8 +17,6 @@
 
 /* ---- types ---- */
 
-#define SNF_N_DERIVED 6
-
 static const struct {
     const char *name;
     const char *units;
@@ -33,23 +31,9 @@ static const struct {
     {"e_rec_erg", "erg", offsetof(snf_lc_derived, e_rec_erg), "recombination energy released by the end of the grid"},
 };
 
-/* The row datasets, in the order they are created, written and joined (status last). */
-enum { D_PARAMS, D_LOG_LBOL, D_VPH, D_STATUS_MSG, D_DERIVED0, D_STATUS = D_DERIVED0 + SNF_N_DERIVED, D_COUNT };
+/* ---- helpers (shared with join.c through internal.h) ---- */
 
-struct snf_dataset {
-    char path[1024];
-    hid_t file;
-    hid_t msgtype; /* fixed-length string of SNF_DATASET_MSG_LEN */
-    hid_t d[D_COUNT];
-    hid_t time;
-    long N;
-    int P, T;
-    int writable;
-};
-
-/* ---- static helpers ---- */
-
-static const char *snf_ds_name(int k)
+const char *snf_ds_name(int k)
 {
     static const char *names[D_COUNT] = {
         [D_PARAMS] = "params", [D_LOG_LBOL] = "log_lbol", [D_VPH] = "vph", [D_STATUS_MSG] = "status_msg",
@@ -83,7 +67,7 @@ static hid_t snf_msg_type(void)
     return t;
 }
 
-static snf_dataset *snf_ds_new(const char *path)
+snf_dataset *snf_ds_new(const char *path)
 {
     snf_dataset *d = calloc(1, sizeof *d);
     if (d == NULL) {
@@ -112,6 +96,13 @@ static int snf_ds_attrs(const snf_dataset *d, hid_t obj, int k, const snf_datase
         if (meta && meta->param_names && meta->param_units) {
             SNF_CHECK(snf_h5_attr_put_strings(obj, "names", meta->param_names, d->P, d->path));
             SNF_CHECK(snf_h5_attr_put_strings(obj, "units", meta->param_units, d->P, d->path));
+        }
+        if (meta && meta->param_min && meta->param_max) {
+            SNF_CHECK(snf_h5_attr_put_doubles(obj, "min", meta->param_min, d->P, d->path));
+            SNF_CHECK(snf_h5_attr_put_doubles(obj, "max", meta->param_max, d->P, d->path));
+        }
+        if (meta && meta->param_scale) {
+            SNF_CHECK(snf_h5_attr_put_strings(obj, "scale", meta->param_scale, d->P, d->path));
         }
         return snf_h5_attr_put_string(obj, "description", "model parameters, one row a model (columns: names)", d->path);
     case D_LOG_LBOL: units = "log10(erg/s)"; desc = "log10 of the bolometric luminosity; NaN where not defined"; break;
@@ -358,8 +349,7 @@ int snf_dataset_mark_complete(snf_dataset *d)
     return snf_ds_flush(d);
 }
 
-/* Renames path.tmp to path; SNF_EIO naming both on failure. */
-static int snf_ds_commit(const char *tmp, const char *path)
+int snf_ds_commit(const char *tmp, const char *path)
 {
     if (rename(tmp, path) != 0) {
         int e = errno;
@@ -391,230 +381,6 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
         return rc;
     }
     return snf_ds_commit(tmp, path);
-}
-
-/* ---- join (virtual datasets) ---- */
-
-/* The name a VDS stores for shard s: its basename when it sits in out's folder (HDF5 then finds it
- * beside the joined file wherever the pair is moved), else the path as given. */
-static const char *snf_ds_shard_ref(const char *out, const char *s)
-{
-    const char *os = strrchr(out, '/'), *ss = strrchr(s, '/');
-    size_t od = os ? (size_t)(os - out) : 0, sd = ss ? (size_t)(ss - s) : 0;
-    if (od == sd && strncmp(out, s, od) == 0) {
-        return ss ? ss + 1 : s;
-    }
-    return s;
-}
-
-int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
-{
-    int rc = SNF_OK;
-    snf_dataset **sh = NULL;
-    snf_dataset *out = NULL;
-    hid_t dcpl = -1, vspace = -1, sspace = -1;
-    long *offs = NULL;
-    double *time_d = NULL;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    if (n < 1) {
-        SNF_ERROR(SNF_EINVAL, "join %s: no shards", path);
-    }
-    sh = calloc((size_t)n, sizeof *sh);
-    offs = calloc((size_t)n, sizeof *offs);
-    if (sh == NULL || offs == NULL) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto cleanup;
-    }
-    long total = -1, covered = 0;
-    for (int i = 0; i < n; i++) {
-        if ((rc = snf_dataset_open(&sh[i], shard_paths[i], 0)) < 0) {
-            goto cleanup;
-        }
-        long long off, tot;
-        if (!snf_dataset_is_complete(sh[i])) {
-            rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "%s: shard is not complete", shard_paths[i]);
-            goto cleanup;
-        }
-        if ((rc = snf_h5_attr_get_long(sh[i]->file, "row_offset", &off, shard_paths[i])) < 0 ||
-            (rc = snf_h5_attr_get_long(sh[i]->file, "n_total", &tot, shard_paths[i])) < 0) {
-            goto cleanup;
-        }
-        if ((total >= 0 && tot != total) || sh[i]->P != sh[0]->P || sh[i]->T != sh[0]->T) {
-            rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
-                                  "%s: shard shape differs from %s's", shard_paths[i], shard_paths[0]);
-            goto cleanup;
-        }
-        total = (long)tot;
-        offs[i] = (long)off;
-        covered += sh[i]->N;
-    }
-    /* The shards must tile [0, total) exactly: no overlap (sum of sizes) and no gap (each row once). */
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j < n; j++) {
-            if (i != j && offs[i] < offs[j] + sh[j]->N && offs[j] < offs[i] + sh[i]->N) {
-                rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "shards %s and %s overlap",
-                                      shard_paths[i], shard_paths[j]);
-                goto cleanup;
-            }
-        }
-        if (offs[i] < 0 || offs[i] + sh[i]->N > total) {
-            rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: rows outside the campaign", shard_paths[i]);
-            goto cleanup;
-        }
-    }
-    if (covered != total) {
-        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
-                              "join %s: the %d shards hold %ld of the campaign's %ld rows", path, n, covered, total);
-        goto cleanup;
-    }
-    out = snf_ds_new(tmp);
-    if (out == NULL) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto cleanup;
-    }
-    out->N = total;
-    out->P = sh[0]->P;
-    out->T = sh[0]->T;
-    out->writable = 1;
-    out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (out->file < 0) {
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create", tmp);
-        goto cleanup;
-    }
-    for (int k = 0; k < D_COUNT; k++) {
-        hid_t ftype = H5Dget_type(sh[0]->d[k]);
-        hid_t fs = H5Dget_space(sh[0]->d[k]);
-        hsize_t dims[2] = {0, 0};
-        int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
-        if (fs >= 0) {
-            H5Sclose(fs);
-        }
-        dims[0] = (hsize_t)total;
-        dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        vspace = rank > 0 ? H5Screate_simple(rank, dims, NULL) : -1;
-        hid_t src_dcpl = H5Dget_create_plist(sh[0]->d[k]);
-        if (ftype < 0 || dcpl < 0 || vspace < 0 || src_dcpl < 0) {
-            if (ftype >= 0) {
-                H5Tclose(ftype);
-            }
-            if (src_dcpl >= 0) {
-                H5Pclose(src_dcpl);
-            }
-            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: type or space", tmp, snf_ds_name(k));
-            goto cleanup;
-        }
-        /* The shards' fill value (pending status, NaN) also stands for rows of a missing shard file. */
-        unsigned char fillbuf[SNF_DATASET_MSG_LEN];
-        memset(fillbuf, 0, sizeof fillbuf);
-        H5D_fill_value_t fv;
-        if (H5Pfill_value_defined(src_dcpl, &fv) >= 0 && fv == H5D_FILL_VALUE_USER_DEFINED &&
-            (H5Pget_fill_value(src_dcpl, ftype, fillbuf) < 0 || H5Pset_fill_value(dcpl, ftype, fillbuf) < 0)) {
-            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: fill value", tmp, snf_ds_name(k));
-        }
-        H5Pclose(src_dcpl);
-        for (int i = 0; i < n && rc >= 0; i++) {
-            if (sh[i]->N == 0) {
-                continue; /* more shards than blocks: an empty shard maps nothing */
-            }
-            hsize_t start[2] = {(hsize_t)offs[i], 0}, count[2] = {(hsize_t)sh[i]->N, dims[1]};
-            hsize_t sdims[2] = {(hsize_t)sh[i]->N, dims[1]};
-            sspace = H5Screate_simple(rank, sdims, NULL);
-            if (sspace < 0 || H5Sselect_hyperslab(vspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                H5Pset_virtual(dcpl, vspace, snf_ds_shard_ref(path, shard_paths[i]), snf_ds_name(k), sspace) < 0) {
-                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Pset_virtual for %s failed",
-                                      tmp, snf_ds_name(k), shard_paths[i]);
-            }
-            if (sspace >= 0) {
-                H5Sclose(sspace);
-                sspace = -1;
-            }
-        }
-        H5Sselect_all(vspace);
-        if (rc >= 0) {
-            hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-            if (lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0) {
-                out->d[k] = H5Dcreate2(out->file, snf_ds_name(k), ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
-            }
-            if (lcpl >= 0) {
-                H5Pclose(lcpl);
-            }
-            if (out->d[k] < 0) {
-                char reason[256];
-                snf_h5_reason(reason, sizeof reason);
-                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Dcreate2 (virtual) failed: %s",
-                                      tmp, snf_ds_name(k), reason);
-            } else {
-                rc = snf_h5_attr_copy_all(out->d[k], sh[0]->d[k], tmp);
-            }
-        }
-        H5Tclose(ftype);
-        H5Pclose(dcpl);
-        dcpl = -1;
-        H5Sclose(vspace);
-        vspace = -1;
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    /* /time is small: a real copy. Then the root attributes, the list of shards, and complete last. */
-    time_d = malloc((size_t)out->T * sizeof *time_d);
-    if (time_d == NULL) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto cleanup;
-    }
-    if ((rc = snf_dataset_read_time(sh[0], time_d)) < 0) {
-        goto cleanup;
-    }
-    out->time = snf_h5_create(out->file, tmp, "time", H5T_IEEE_F64LE, 1, (hsize_t)out->T, 1, (hsize_t)out->T, 0, NULL);
-    if (out->time < 0) {
-        rc = SNF_EHDF5;
-        goto cleanup;
-    }
-    if ((rc = snf_h5_write_rows(out->time, H5T_NATIVE_DOUBLE, 0, (hsize_t)out->T, time_d, tmp, "time")) < 0 ||
-        (rc = snf_h5_attr_copy_all(out->time, sh[0]->time, tmp)) < 0 ||
-        (rc = snf_h5_attr_copy_all(out->file, sh[0]->file, tmp)) < 0) {
-        goto cleanup;
-    }
-    const char **refs = malloc((size_t)n * sizeof *refs);
-    if (refs == NULL) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto cleanup;
-    }
-    for (int i = 0; i < n; i++) {
-        refs[i] = snf_ds_shard_ref(path, shard_paths[i]);
-    }
-    rc = snf_h5_attr_put_strings(out->file, "shards", refs, n, tmp);
-    free(refs);
-    if (rc < 0 || (rc = snf_h5_attr_put_long(out->file, "row_offset", 0, tmp)) < 0 ||
-        (rc = snf_h5_attr_put_long(out->file, "n_total", total, tmp)) < 0 ||
-        (rc = snf_h5_attr_put_long(out->file, "complete", 0, tmp)) < 0 ||
-        (rc = snf_dataset_mark_complete(out)) < 0) {
-        goto cleanup;
-    }
-    rc = snf_dataset_close(out);
-    out = NULL;
-    if (rc >= 0) {
-        rc = snf_ds_commit(tmp, path);
-    }
-cleanup:
-    if (out != NULL) {
-        snf_dataset_close(out);
-        remove(tmp);
-    }
-    if (dcpl >= 0) {
-        H5Pclose(dcpl);
-    }
-    if (vspace >= 0) {
-        H5Sclose(vspace);
-    }
-    for (int i = 0; sh != NULL && i < n; i++) {
-        snf_dataset_close(sh[i]);
-    }
-    free(sh);
-    free(offs);
-    free(time_d);
-    return rc;
 }
 
 /* ---- read ---- */

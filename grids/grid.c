@@ -317,13 +317,19 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     if (d == NULL) {
         char source[96];
         snf_config_source(c, source, sizeof source);
-        const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES];
+        const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
+        double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
         for (int k = 0; k < P; k++) {
             names[k] = c->axes[k].name;
             units[k] = c->axes[k].units;
+            scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
+            lo[k] = c->axes[k].lo;
+            hi[k] = c->axes[k].hi;
         }
-        snf_dataset_meta meta = {source, names, units, c->text, snf_sampler_name(c->sampler), c->seed,
-                                 c->deflate, c->chunk_rows, row0, c->n_models};
+        snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
+                                 .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
+                                 .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
+                                 .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
         if ((rc = snf_dataset_create(&d, tmp, &meta, n, P, T, t_days)) < 0) {
             goto cleanup;
         }

@@ -268,6 +268,22 @@ cleanup:
     return rc;
 }
 
+int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file)
+{
+    int rc = SNF_OK;
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t s = H5Screate_simple(1, dims, NULL);
+    if (s < 0) {
+        SNF_H5_FAIL(file, name, "H5Screate_simple");
+    }
+    rc = snf_h5_attr_put(obj, name, H5T_NATIVE_DOUBLE, s, values, file);
+cleanup:
+    if (s >= 0) {
+        H5Sclose(s);
+    }
+    return rc;
+}
+
 int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file)
 {
     int rc = SNF_OK;

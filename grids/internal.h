@@ -1,4 +1,4 @@
-/* internal.h: HDF5 helpers shared by grids/dataset.c (not installed). Every helper checks its HDF5
+/* internal.h: HDF5 helpers and the dataset file's internals shared by grids/ (not installed). Every helper checks its HDF5
  * calls and reports SNF_EHDF5 naming the file and object, with HDF5's own innermost reason appended. */
 #ifndef SNFORGE_GRIDS_INTERNAL_H
 #define SNFORGE_GRIDS_INTERNAL_H
@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 #include <hdf5.h>
+
+#include "snforge/h5.h"
 
 /* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
 void snf_h5_quiet(void);
@@ -29,6 +31,7 @@ int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *b
 int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
 int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
 int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
+int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file);
 
 /* Reads a string (or string list joined with ',') / an integer attribute; SNF_EFORMAT if absent. */
 int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
@@ -36,5 +39,32 @@ int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const ch
 
 /* Copies every attribute of src onto dst (same names, types, values). */
 int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);
+
+/* ---- the dataset file's internals (dataset.c, join.c) ---- */
+
+#define SNF_N_DERIVED 6
+
+/* The row datasets, in the order they are created, written and joined (status last). */
+enum { D_PARAMS, D_LOG_LBOL, D_VPH, D_STATUS_MSG, D_DERIVED0, D_STATUS = D_DERIVED0 + SNF_N_DERIVED, D_COUNT };
+
+struct snf_dataset {
+    char path[1024];
+    hid_t file;
+    hid_t msgtype; /* fixed-length string of SNF_DATASET_MSG_LEN */
+    hid_t d[D_COUNT];
+    hid_t time;
+    long N;
+    int P, T;
+    int writable;
+};
+
+/* "params", "log_lbol", ..., "derived/t_peak_d", ..., "status" for dataset index k. */
+const char *snf_ds_name(int k);
+
+/* An empty snf_dataset for path (all ids -1, the message string type made); NULL if out of memory. */
+snf_dataset *snf_ds_new(const char *path);
+
+/* Renames tmp to path; SNF_EIO naming both on failure. */
+int snf_ds_commit(const char *tmp, const char *path);
 
 #endif

@@ -266,7 +266,8 @@ static void test_dataset_roundtrip(void)
         der[i] = (snf_lc_derived){i, 42, 100 + i, NAN, 1e49, 1e48};
     }
     const char *names[P] = {"energy", "mass", "radius", "nickel"}, *units[P] = {"foe", "Msun", "cm", "Msun"};
-    snf_dataset_meta meta = {"semi-analytic:temperature", names, units, "energy = 1.7", "single", 0, 4, 8, 0, 0};
+    snf_dataset_meta meta = {.source = "semi-analytic:temperature", .param_names = names, .param_units = units,
+                             .config_text = "energy = 1.7", .sampler = "single", .deflate = 4, .chunk_rows = 8};
     remove("rt.h5");
     int rc = snf_dataset_write_rows("rt.h5", &meta, N, P, T, t, params, L, V, st, der);
     CHECK_INT(rc, SNF_OK, "snf_dataset_write_rows (%s)", rc ? snf_error_last_message() : "");

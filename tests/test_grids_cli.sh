@@ -73,6 +73,7 @@ for f in all.h5 joined.h5; do
   out=$(/usr/bin/python3 "$ex/read_campaign.py" "$work/$f" --check 2>&1) || fail "read_campaign.py $f: $out"
   echo "$out" | grep -q "N = 4096 models, P = 4 parameters, T = 300 times" || fail "read_campaign.py $f shapes: $out"
   echo "$out" | grep -q "energy \[foe\], mass \[Msun\], radius \[cm\], nickel \[Msun\]" || fail "units: $out"
+  echo "$out" | grep -q "ranges: energy 0.5..15 (log), mass 10..55 (linear), radius 2e+11..1e+14 (log)" || fail "ranges: $out"
   echo "$out" | grep -q "layout check: OK" || fail "layout check: $out"
 done
 echo "$out"

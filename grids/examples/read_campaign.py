@@ -35,6 +35,11 @@ def main(argv):
         print(f"N = {N} models, P = {P} parameters, T = {T} times ({f['time'][0]:g}..{f['time'][-1]:g} "
               f"{f['time'].attrs['units']})")
         print("parameters: " + ", ".join(f"{n} [{u}]" for n, u in zip(names, units)))
+        pa = f["params"].attrs
+        if "min" in pa and "max" in pa:  # campaigns record the sampled ranges: what a trainer normalises with
+            scales = [str(s) for s in pa["scale"]] if "scale" in pa else ["?"] * P
+            print("ranges: " + ", ".join(f"{n} {lo:g}..{hi:g} ({s})"
+                                         for n, lo, hi, s in zip(names, pa["min"], pa["max"], scales)))
 
         status = f["status"][:]
         codes, counts = np.unique(status, return_counts=True)

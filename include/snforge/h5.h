@@ -30,6 +30,9 @@ typedef struct snf_dataset_meta {
     int chunk_rows;                  /* chunk along N; clamped to [1, N] */
     long row_offset;                 /* first global row in this file (shards; 0 otherwise) */
     long n_total;                    /* rows of the whole campaign (shards; 0 = this file's N) */
+    const double *param_min;         /* [P] sampled range per column (/params attrs min, max, scale), */
+    const double *param_max;         /*     what a trainer normalises with; NULL to omit */
+    const char *const *param_scale;  /* [P] "linear" / "log"; NULL to omit */
 } snf_dataset_meta;
 
 /* One row-block of results, all arrays with n rows. Any pointer may be NULL for a reader that does not
