@@ -17,14 +17,22 @@
 #define SNF_CONV_CHUNKS 16
 
 /* ws holds, 64-byte aligned: nthreads per-thread buffers (im2col columns, C*K*T floats, or a
- * zero-padded copy of one sample's input or output gradient; none for K = 1), then
- * SNF_CONV_CHUNKS dw/db partials (OC*C*K + OC floats), then the two packed kernels of the direct
+ * zero-padded copy of one sample's input or output gradient and its transposed output gradient),
+ * then SNF_CONV_CHUNKS dw/db partials, then the two packed kernels of the direct
  * path (forward and input gradient). */
+static size_t snf_conv1d_pad_floats(int C, int OC, int T, int K)
+{
+    size_t pad = K == 1 ? 0 : (size_t)(C > OC ? C : OC) * (size_t)(T + K - 1);
+    return (pad + 15) & ~(size_t)15;
+}
+
+/* Per-thread buffer: im2col columns, or (direct path) a padded copy of one sample's input or
+ * output gradient followed by the transposed output gradient (T, OCP). */
 static size_t snf_conv1d_col_floats(int C, int OC, int T, int K)
 {
     size_t col = K == 1 ? 0 : (size_t)C * K * T;
-    size_t pad = K == 1 ? 0 : (size_t)(C > OC ? C : OC) * (size_t)(T + K - 1);
-    size_t n = col > pad ? col : pad;
+    size_t direct = snf_conv1d_pad_floats(C, OC, T, K) + (size_t)T * snf_conv1d_direct_ocp(OC);
+    size_t n = col > direct ? col : direct;
     return (n + 15) & ~(size_t)15;
 }
 
@@ -46,12 +54,17 @@ static void snf_pad_rows(float *restrict xp, const float *restrict x, int C, int
     }
 }
 
-static size_t snf_conv1d_part_floats(int C, int OC, int K)
+/* dw partial floats before db: (OC, C, K) for sgemm, (C, K, OCP) for the direct kernel. */
+static size_t snf_conv1d_part_w(int C, int OC, int K, int direct)
 {
-    size_t n = (size_t)OC * C * K + (size_t)OC;
-    return (n + 15) & ~(size_t)15;
+    return direct ? (size_t)C * K * snf_conv1d_direct_ocp(OC) : (size_t)OC * C * K;
 }
 
+static size_t snf_conv1d_part_floats(int C, int OC, int K)
+{
+    size_t n = snf_conv1d_part_w(C, OC, K, 1) + (size_t)snf_conv1d_direct_ocp(OC);
+    return (n + 15) & ~(size_t)15;
+}
 /* col[(c*K + k)*T + t] = x[c*T + t + k - left], zero outside [0, T). */
 static void snf_im2col(float *restrict col, const float *restrict x, int C, int T, int K)
 {
@@ -164,6 +177,9 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
     int CK = C * K;
     size_t nw = (size_t)OC * CK;
     int nch = B < SNF_CONV_CHUNKS ? B : SNF_CONV_CHUNKS;
+    size_t nwp = snf_conv1d_part_w(C, OC, K, direct);
+    int OCP = snf_conv1d_direct_ocp(OC);
+    size_t padf = snf_conv1d_pad_floats(C, OC, T, K);
 #pragma omp parallel
     {
         float *col = ws + (size_t)SNF_OMP_TID() * S;
@@ -171,20 +187,29 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
 #pragma omp for schedule(dynamic, 1)
         for (int ch = 0; ch < nch; ch++) {
             float *pdw = parts + (size_t)ch * P;
-            float *pdb = pdw + nw;
+            float *pdb = pdw + nwp;
             int lo, hi;
             snf_split(B, nch, ch, &lo, &hi);
-            memset(pdw, 0, (nw + (size_t)OC) * sizeof(float));
+            memset(pdw, 0, (nwp + (size_t)OC) * sizeof(float));
             for (int bb = lo; bb < hi; bb++) {
                 const float *x = inp + (size_t)bb * C * T;
                 const float *dy = dout + (size_t)bb * OCS * T;
-                const float *xc = x;
-                if (K > 1) {
-                    snf_im2col(col, x, C, T, K);
-                    xc = col;
+                if (direct) {
+                    const float *xp = x;
+                    if (K > 1) {
+                        snf_pad_rows(col, x, C, T, K, (K - 1) / 2);
+                        xp = col;
+                    }
+                    snf_conv1d_direct_dw(pdw, col + padf, dy, xp, K > 1 ? T + K - 1 : T, C, OC, T, K);
+                } else {
+                    const float *xc = x;
+                    if (K > 1) {
+                        snf_im2col(col, x, C, T, K);
+                        xc = col;
+                    }
+                    /* dW (OC, CK) += dY (OC, T) . Xcol^T (T, CK) */
+                    snf_sgemm(0, 1, OC, CK, T, 1.0f, dy, T, xc, T, 1.0f, pdw, CK);
                 }
-                /* dW (OC, CK) += dY (OC, T) . Xcol^T (T, CK) */
-                snf_sgemm(0, 1, OC, CK, T, 1.0f, dy, T, xc, T, 1.0f, pdw, CK);
                 if (db) {
                     for (int o = 0; o < OC; o++) {
                         const float *dyo = dy + (size_t)o * T;
@@ -220,9 +245,11 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
         /* (implicit barrier) Sum the chunk partials element by element in chunk order. */
 #pragma omp for schedule(static)
         for (size_t i = 0; i < nw; i++) {
+            /* the direct kernel's partials are transposed: (c K + k) OCP + o */
+            size_t j = direct ? (i % (size_t)CK) * OCP + i / (size_t)CK : i;
             float s = 0.0f;
             for (int p = 0; p < nch; p++) {
-                s += parts[(size_t)p * P + i];
+                s += parts[(size_t)p * P + j];
             }
             dw[i] += s;
         }
@@ -231,7 +258,7 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
             for (int o = 0; o < OC; o++) {
                 float s = 0.0f;
                 for (int p = 0; p < nch; p++) {
-                    s += parts[(size_t)p * P + nw + (size_t)o];
+                    s += parts[(size_t)p * P + nwp + (size_t)o];
                 }
                 db[o] += s;
             }

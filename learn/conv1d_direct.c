@@ -14,6 +14,11 @@
 #define SNF_DC_RO 8  /* output channels per register block */
 #define SNF_DC_RT 32 /* time samples per register block (two 16-float vectors) */
 
+static __mmask16 snf_dc_mask(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
 /* 8 output channels x 32 time samples: acc[r][j] += wt[c][k][r] * xp[c][t + k + 16 j]. Loads are
  * masked with the output mask, so nothing past the last needed sample is read. */
 __attribute__((target("avx512f"))) static void
@@ -60,9 +65,33 @@ snf_dc_block(float *out, int ldo, const float *xp, int ldx, const float *wt, int
     }
 }
 
-static __mmask16 snf_dc_mask(int n)
+
+/* 32 output channels x 8 taps of input channel row xr, summed over t:
+ * dwt[(k0 + j) OCP + o0 + 16 v + l] += sum_t dyt[t OCP + o0 + 16 v + l] xr[t + k0 + j].
+ * dyt is the sample's output gradient transposed to (T, OCP), zero-padded in o. Taps j >= nk are
+ * neither read nor stored. */
+__attribute__((target("avx512f"))) static inline void
+snf_dcw_block(float *dwt, int OCP, int o0, int k0, int nk, const float *dyt, int T, const float *xr)
 {
-    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+    __m512 a[8][2];
+    for (int j = 0; j < 8; j++) a[j][0] = _mm512_setzero_ps(), a[j][1] = _mm512_setzero_ps();
+    for (int t = 0; t < T; t++) {
+        __m512 d0 = _mm512_loadu_ps(dyt + (size_t)t * OCP + o0);
+        __m512 d1 = _mm512_loadu_ps(dyt + (size_t)t * OCP + o0 + 16);
+        const float *xt = xr + t + k0;
+        for (int j = 0; j < 8; j++) {
+            if (j < nk) {
+                __m512 xv = _mm512_set1_ps(xt[j]);
+                a[j][0] = _mm512_fmadd_ps(xv, d0, a[j][0]);
+                a[j][1] = _mm512_fmadd_ps(xv, d1, a[j][1]);
+            }
+        }
+    }
+    for (int j = 0; j < nk; j++) {
+        float *r = dwt + (size_t)(k0 + j) * OCP + o0;
+        _mm512_storeu_ps(r, _mm512_add_ps(_mm512_loadu_ps(r), a[j][0]));
+        _mm512_storeu_ps(r + 16, _mm512_add_ps(_mm512_loadu_ps(r + 16), a[j][1]));
+    }
 }
 
 /* ---- internal API (internal.h) ---- */
@@ -110,6 +139,32 @@ void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const floa
             int n = T - t0;
             snf_dc_block(out + (size_t)o0 * ldo + t0, ldo, xp + t0, ldx, wt + o0, OCP, C, K, nrow,
                          snf_dc_mask(n), snf_dc_mask(n - 16), accumulate);
+        }
+    }
+}
+
+int snf_conv1d_direct_ocp(int OC)
+{
+    return (OC + 31) / 32 * 32;
+}
+
+__attribute__((target("avx512f"))) void snf_conv1d_direct_dw(float *dwt, float *dyt,
+                                                               const float *dy, const float *xp,
+                                                               int ldx, int C, int OC, int T, int K)
+{
+    int OCP = snf_conv1d_direct_ocp(OC);
+    for (int t = 0; t < T; t++) {
+        float *r = dyt + (size_t)t * OCP;
+        for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
+        for (int o = OC; o < OCP; o++) r[o] = 0.0f;
+    }
+    for (int c = 0; c < C; c++) {
+        const float *xr = xp + (size_t)c * ldx;
+        float *dwc = dwt + (size_t)c * K * OCP;
+        for (int o0 = 0; o0 < OCP; o0 += 32) {
+            int k0 = 0;
+            for (; k0 + 8 <= K; k0 += 8) snf_dcw_block(dwc, OCP, o0, k0, 8, dyt, T, xr);
+            if (k0 < K) snf_dcw_block(dwc, OCP, o0, k0, K - k0, dyt, T, xr);
         }
     }
 }

@@ -44,6 +44,14 @@ void snf_conv1d_direct_pack(float *wt, const float *w, int C, int OC, int K, int
 void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const float *wt, int C,
                        int OC, int T, int K, int accumulate);
 
+/* Out-channel padding of the direct weight-gradient layout (a multiple of 32). */
+int snf_conv1d_direct_ocp(int OC);
+/* Weight gradient in the transposed layout dwt (C, K, OCP): dwt[(c K + k) OCP + o] +=
+ * sum_t dy[o T + t] xp[c ldx + t + k] (xp padded as for the forward pass, ldx >= T + K - 1).
+ * dyt is scratch of T * OCP floats. */
+void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
+                          int OC, int T, int K);
+
 /* Static split of n items over nt threads: thread tid gets [*lo, *hi). Contiguous chunks, so the
  * per-thread partial sums (and hence results) depend only on the thread count. */
 static inline void snf_split(int n, int nt, int tid, int *lo, int *hi)
