@@ -10,11 +10,30 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 {
     int left = (K - 1) / 2;
     int rows = B * C;
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 16)
     for (int r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * T;
         float *y = out + (size_t)r * T;
         int *am = argmax + (size_t)r * T;
+        if (K == 3 && T >= 3) {
+            /* The common case, branch-free so it vectorises: ties go to the earliest index. */
+            for (int t = 1; t < T - 1; t++) {
+                float a = x[t - 1], b = x[t], c = x[t + 1];
+                float m = a;
+                int i = t - 1;
+                i = b > m ? t : i;
+                m = b > m ? b : m;
+                i = c > m ? t + 1 : i;
+                m = c > m ? c : m;
+                y[t] = m;
+                am[t] = i;
+            }
+            y[0] = x[1] > x[0] ? x[1] : x[0];
+            am[0] = x[1] > x[0] ? 1 : 0;
+            y[T - 1] = x[T - 1] > x[T - 2] ? x[T - 1] : x[T - 2];
+            am[T - 1] = x[T - 1] > x[T - 2] ? T - 1 : T - 2;
+            continue;
+        }
         for (int t = 0; t < T; t++) {
             int lo = t - left, hi = t - left + K; /* window [lo, hi) clipped to [0, T) */
             if (lo < 0) {
@@ -40,7 +59,7 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T)
 {
     int rows = B * C;
-#pragma omp parallel for schedule(dynamic, 4)
+#pragma omp parallel for schedule(dynamic, 16)
     for (int r = 0; r < rows; r++) {
         const float *dy = dout + (size_t)r * T;
         const int *am = argmax + (size_t)r * T;
