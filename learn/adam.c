@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "snforge/it.h"
+#include "internal.h"
 
 /* ---- Adam ---- */
 
@@ -28,7 +29,7 @@ void snf_adam_update(float *params, float *m, float *v, const float *grads, cons
             float lr_t = lr_t0 * mult;
             float *p = params + off, *mm = m + off, *vv = v + off;
             const float *g = grads + off;
-#pragma omp parallel for schedule(static) if (n > 65536)
+SNF_OMP(parallel for schedule(static) if (n > 65536))
             for (size_t j = 0; j < n; j++) {
                 float gj = g[j];
                 float mj = b1 * mm[j] + (1.0f - b1) * gj;

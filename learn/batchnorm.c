@@ -67,7 +67,7 @@ static void snf_bn_train(float *out, float *mean, float *rstd, float *run_mean, 
                          int T, float eps, float momentum, int relu)
 {
     double n = (double)B * T;
-#pragma omp parallel for schedule(dynamic, 4)
+SNF_OMP(parallel for schedule(dynamic, 4))
     for (int c = 0; c < C; c++) {
         double s = 0.0; /* per-row float sums (vectorised), rows added in double */
         for (int b = 0; b < B; b++) {
@@ -113,7 +113,7 @@ static void snf_bn_eval(float *out, const float *inp, const float *gamma, const 
                         const float *run_mean, const float *run_var, int B, int C, int T, float eps,
                         int relu)
 {
-#pragma omp parallel for schedule(dynamic, 16) collapse(2)
+SNF_OMP(parallel for schedule(dynamic, 16) collapse(2))
     for (int b = 0; b < B; b++) {
         for (int c = 0; c < C; c++) {
             float a = gamma[c] / sqrtf(run_var[c] + eps);
@@ -141,7 +141,7 @@ static void snf_bn_back(float *dinp, float *dgamma, float *dbeta, const float *d
                         const float *gamma, int B, int C, int T)
 {
     double n = (double)B * T;
-#pragma omp parallel for schedule(dynamic, 4)
+SNF_OMP(parallel for schedule(dynamic, 4))
     for (int c = 0; c < C; c++) {
         float m = mean[c], rs = rstd[c];
         double sg = 0.0, sgx = 0.0;

@@ -126,10 +126,10 @@ static void snf_conv1d_fwd(float *out, float *ws, const float *inp, const float 
     if (direct) {
         snf_conv1d_direct_pack(wt, w, C, OC, K, 0);
     }
-#pragma omp parallel
+SNF_OMP(parallel)
     {
         float *col = ws + (size_t)SNF_OMP_TID() * S;
-#pragma omp for schedule(dynamic, 1)
+SNF_OMP(for schedule(dynamic, 1))
         for (int bb = 0; bb < B; bb++) {
             const float *x = inp + (size_t)bb * C * T;
             float *y = out + (size_t)bb * OCS * T;
@@ -180,11 +180,11 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
     size_t nwp = snf_conv1d_part_w(C, OC, K, direct);
     int OCP = snf_conv1d_direct_ocp(OC);
     size_t padf = snf_conv1d_pad_floats(C, OC, T, K);
-#pragma omp parallel
+SNF_OMP(parallel)
     {
         float *col = ws + (size_t)SNF_OMP_TID() * S;
         float *parts = ws + (size_t)SNF_OMP_NT() * S;
-#pragma omp for schedule(dynamic, 1)
+SNF_OMP(for schedule(dynamic, 1))
         for (int ch = 0; ch < nch; ch++) {
             float *pdw = parts + (size_t)ch * P;
             float *pdb = pdw + nwp;
@@ -243,7 +243,7 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
             }
         }
         /* (implicit barrier) Sum the chunk partials element by element in chunk order. */
-#pragma omp for schedule(static)
+SNF_OMP(for schedule(static))
         for (size_t i = 0; i < nw; i++) {
             /* the direct kernel's partials are transposed: (c K + k) OCP + o */
             size_t j = direct ? (i % (size_t)CK) * OCP + i / (size_t)CK : i;
@@ -254,7 +254,7 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
             dw[i] += s;
         }
         if (db) {
-#pragma omp for schedule(static)
+SNF_OMP(for schedule(static))
             for (int o = 0; o < OC; o++) {
                 float s = 0.0f;
                 for (int p = 0; p < nch; p++) {

@@ -1,6 +1,7 @@
 /* dropout.c: inverted dropout with a mask that is a pure function of (seed, step, index), so a run
  * replays exactly and the mask does not depend on the thread count. The mask is kept for backward. */
 #include "snforge/nn.h"
+#include "internal.h"
 
 /* ---- public API ---- */
 
@@ -8,7 +9,7 @@ void snf_dropout_forward(float *out, float *mask, const float *inp, float p, uin
                          uint64_t step, size_t N)
 {
     float keep = p > 0.0f ? 1.0f / (1.0f - p) : 1.0f;
-#pragma omp parallel for schedule(static)
+SNF_OMP(parallel for schedule(static))
     for (size_t i = 0; i < N; i++) {
         float m = (p > 0.0f && snf_rng_hash_uniform(seed, step, i) < p) ? 0.0f : keep;
         mask[i] = m;
@@ -18,7 +19,7 @@ void snf_dropout_forward(float *out, float *mask, const float *inp, float p, uin
 
 void snf_dropout_backward(float *dinp, const float *dout, const float *mask, size_t N)
 {
-#pragma omp parallel for schedule(static)
+SNF_OMP(parallel for schedule(static))
     for (size_t i = 0; i < N; i++) {
         dinp[i] += dout[i] * mask[i];
     }

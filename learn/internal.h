@@ -3,11 +3,18 @@
 #ifndef SNFORGE_LEARN_INTERNAL_H
 #define SNFORGE_LEARN_INTERNAL_H
 
+#include <stddef.h>
+
+/* SNF_OMP(parallel for ...) is "#pragma omp parallel for ..." with OpenMP and nothing without, so a
+ * serial build has no unknown-pragma warnings. */
+#define SNF_PRAGMA(x) _Pragma(#x)
 #ifdef _OPENMP
 #include <omp.h>
+#define SNF_OMP(x) SNF_PRAGMA(omp x)
 #define SNF_OMP_TID() omp_get_thread_num()
 #define SNF_OMP_NT() omp_get_num_threads()
 #else
+#define SNF_OMP(x)
 #define SNF_OMP_TID() 0
 #define SNF_OMP_NT() 1
 #endif

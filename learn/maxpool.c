@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "snforge/nn.h"
+#include "internal.h"
 
 /* ---- public API ---- */
 
@@ -10,7 +11,7 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 {
     int left = (K - 1) / 2;
     int rows = B * C;
-#pragma omp parallel for schedule(dynamic, 16)
+SNF_OMP(parallel for schedule(dynamic, 16))
     for (int r = 0; r < rows; r++) {
         const float *x = inp + (size_t)r * T;
         float *y = out + (size_t)r * T;
@@ -59,7 +60,7 @@ void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C
 void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T)
 {
     int rows = B * C;
-#pragma omp parallel for schedule(dynamic, 16)
+SNF_OMP(parallel for schedule(dynamic, 16))
     for (int r = 0; r < rows; r++) {
         const float *dy = dout + (size_t)r * T;
         const int *am = argmax + (size_t)r * T;
