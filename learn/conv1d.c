@@ -242,25 +242,21 @@ SNF_OMP(for schedule(dynamic, 1))
                 }
             }
         }
-        /* (implicit barrier) Sum the chunk partials element by element in chunk order. */
-SNF_OMP(for schedule(static))
-        for (size_t i = 0; i < nw; i++) {
-            /* the direct kernel's partials are transposed: (c K + k) OCP + o */
-            size_t j = direct ? (i % (size_t)CK) * OCP + i / (size_t)CK : i;
+        /* (implicit barrier) Sum the chunk partials element by element in chunk order; the dw and
+         * db sums share one loop (one barrier, at the end of the region). */
+        size_t nred = nw + (db ? (size_t)OC : 0);
+SNF_OMP(for schedule(static) nowait)
+        for (size_t i = 0; i < nred; i++) {
+            /* the direct kernel's dw partials are transposed: (c K + k) OCP + o */
+            size_t j = i >= nw ? nwp + (i - nw) : direct ? (i % (size_t)CK) * OCP + i / (size_t)CK : i;
             float s = 0.0f;
             for (int p = 0; p < nch; p++) {
                 s += parts[(size_t)p * P + j];
             }
-            dw[i] += s;
-        }
-        if (db) {
-SNF_OMP(for schedule(static))
-            for (int o = 0; o < OC; o++) {
-                float s = 0.0f;
-                for (int p = 0; p < nch; p++) {
-                    s += parts[(size_t)p * P + nwp + (size_t)o];
-                }
-                db[o] += s;
+            if (i < nw) {
+                dw[i] += s;
+            } else {
+                db[i - nw] += s;
             }
         }
     }
