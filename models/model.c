@@ -113,6 +113,47 @@ static void snf_lc_fill_nan(snf_lc *out, int T)
     out->derived = nan_d;
 }
 
+/* Writes output k at time tk from the state y in the current mode. */
+static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
+                            double tk, int k, snf_lc *out)
+{
+    const snf_rhs_ctx *c = &m->ctx;
+    const snf_physics *ph = c->ph;
+    double L, v, lrec = 0.0, x = 0.0;
+    if (c->mode == SNF_FRONT_GONE) {
+        L = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s * snf_heating_tail(c, tk);
+        v = NAN; /* no photosphere inside transparent ejecta */
+        if (out->phi) out->phi[k] = NAN;
+    } else {
+        const double lum_unit = sc->e_th0_erg / SNF_DAY_S; /* E_th0 per day in erg/s */
+        const double phi = y[SNF_IPHI], w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
+        x = 1.0 - w;
+        const double s = 1.0 + tk / c->t_h;
+        double ldiff = x * phi / c->t_d0 * lum_unit;
+        if (ph->gamma_mode == SNF_GAMMA_LUMINOSITY) {
+            ldiff *= snf_gamma_deposition(c->a_gamma, tk);
+        }
+        const double xdot = snf_front_speed(c, tk, phi, x, w);
+        lrec = -3.0 * p->mass_msun * SNF_MSUN_G * ph->q_rec_erg_g / SNF_DAY_S * x * x * xdot;
+        if (c->closure == SNF_CLOSURE_FLUX) {
+            const double lmin = x * x * s * s / c->t_i0 * lum_unit;
+            L = ldiff > lmin ? ldiff : lmin;
+        } else {
+            L = ldiff + lrec;
+        }
+        v = x * sc->v_sc_km_s;
+        if (out->phi) out->phi[k] = phi;
+    }
+    if (!isfinite(L) || (c->mode != SNF_FRONT_GONE && !isfinite(v))) {
+        SNF_ERROR(SNF_ENONFINITE, "non-finite output at t = %g d (L = %g, v_ph = %g)", tk, L, v);
+    }
+    out->L_erg_s[k] = L;
+    out->vph_km_s[k] = v;
+    if (out->L_rec_erg_s) out->L_rec_erg_s[k] = lrec;
+    if (out->x_i) out->x_i[k] = x;
+    return SNF_OK;
+}
+
 /* ---- public API ---- */
 
 snf_model *snf_model_alloc(void)
@@ -196,81 +237,93 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
         return rc;
     }
 
-    const double lum_unit = sc.e_th0_erg / SNF_DAY_S; /* E_th0 per day in erg/s */
-    const double lrec_unit = 3.0 * M * ph->q_rec_erg_g / SNF_DAY_S;
     double t_front_end = NAN;
     int switches = 0;
-    for (int k = 0; k < T; k++) {
-        const double tk = t_days[k];
-        while (c->mode != SNF_FRONT_GONE && t < tk) {
-            int found[SNF_NROOT] = {0, 0, 0};
-            int arc = snf_ode_advance(m->ode, tk, &t, y, found);
-            if (arc < 0) {
-                snf_lc_fill_nan(out, T);
-                return arc;
-            }
-            if (arc != SNF_ODE_ROOT) {
-                break;
-            }
-            if (found[SNF_ROOT_END]) {
-                c->mode = SNF_FRONT_GONE;
-                t_front_end = t;
-                break;
-            }
-            if (found[SNF_ROOT_FLOOR]) {
-                c->mode = SNF_FRONT_FLOOR;
-                y[SNF_IW] = 1.0 - ph->x_floor;
-                t_front_end = t;
-                warn = SNF_WARN_FRONT_FLOOR;
-            } else if (found[SNF_ROOT_SWITCH]) {
-                c->mode = snf_front_switch(c, c->mode);
-                if (++switches > SNF_MAX_SWITCHES) {
+    int k = 0;
+    /* One internal step at a time; the outputs inside each step come from its interpolant, and at a
+     * root the outputs up to the root are written in the old mode before the mode changes. */
+    while (k < T) {
+        while (k < T && t_days[k] <= t) {
+            double yk[SNF_NEQ];
+            if (t_days[k] == t) {
+                yk[0] = y[0];
+                yk[1] = y[1];
+            } else {
+                rc = snf_ode_dense(m->ode, t_days[k], yk);
+                if (rc < 0) {
                     snf_lc_fill_nan(out, T);
-                    SNF_ERROR(SNF_ECVODE, "the front switched between frozen and moving %d times by t = %g d",
-                              switches, t);
+                    return rc;
                 }
             }
-            out->n_steps += snf_ode_num_steps(m->ode); /* the counters restart with each reinit */
-            out->n_rhs += snf_ode_num_rhs(m->ode);
-            rc = snf_ode_reinit(m->ode, t, y, ph->rtol, atol, ph->max_steps, t_stop);
+            rc = snf_model_output(m, &sc, p, yk, t_days[k], k, out);
             if (rc < 0) {
                 snf_lc_fill_nan(out, T);
                 return rc;
             }
+            k++;
         }
-
-        /* ---- outputs at tk ---- */
-        double L, v, lrec = 0.0, x = 0.0;
+        if (k == T) {
+            break;
+        }
         if (c->mode == SNF_FRONT_GONE) {
-            L = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s * snf_heating_tail(c, tk);
-            v = NAN; /* no photosphere inside transparent ejecta */
-        } else {
-            const double phi = y[SNF_IPHI], w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
-            x = 1.0 - w;
-            const double s = 1.0 + tk / c->t_h;
-            double ldiff = x * phi / c->t_d0 * lum_unit;
-            if (ph->gamma_mode == SNF_GAMMA_LUMINOSITY) {
-                ldiff *= snf_gamma_deposition(c->a_gamma, tk);
+            for (; k < T; k++) {
+                snf_model_output(m, &sc, p, y, t_days[k], k, out);
             }
-            const double xdot = snf_front_speed(c, tk, phi, x, w);
-            lrec = -lrec_unit * x * x * xdot;
-            if (c->closure == SNF_CLOSURE_FLUX) {
-                const double lmin = x * x * s * s / c->t_i0 * lum_unit;
-                L = ldiff > lmin ? ldiff : lmin;
-            } else {
-                L = ldiff + lrec;
-            }
-            v = x * sc.v_sc_km_s;
-            if (out->phi) out->phi[k] = phi;
+            break;
         }
-        if (!isfinite(L) || (c->mode != SNF_FRONT_GONE && !isfinite(v))) {
+        int found[SNF_NROOT] = {0, 0, 0};
+        int arc = snf_ode_step(m->ode, &t, y, found);
+        if (arc < 0) {
             snf_lc_fill_nan(out, T);
-            SNF_ERROR(SNF_ENONFINITE, "non-finite output at t = %g d (L = %g, v_ph = %g)", tk, L, v);
+            return arc;
         }
-        out->L_erg_s[k] = L;
-        out->vph_km_s[k] = v;
-        if (out->L_rec_erg_s) out->L_rec_erg_s[k] = lrec;
-        if (out->x_i) out->x_i[k] = x;
+        /* One-step mode: CVODE's own mxstep counts per call, so the limit is enforced here. */
+        if (out->n_steps + snf_ode_num_steps(m->ode) > ph->max_steps) {
+            snf_lc_fill_nan(out, T);
+            SNF_ERROR(SNF_ECVODE, "CV_TOO_MUCH_WORK: more than max_steps = %ld CVODE steps by t = %g d",
+                      ph->max_steps, t);
+        }
+        if (arc != SNF_ODE_ROOT) {
+            continue;
+        }
+        /* Outputs up to the root belong to the old mode. */
+        while (k < T && t_days[k] <= t) {
+            double yk[SNF_NEQ];
+            rc = snf_ode_dense(m->ode, t_days[k], yk);
+            if (rc >= 0) {
+                rc = snf_model_output(m, &sc, p, yk, t_days[k], k, out);
+            }
+            if (rc < 0) {
+                snf_lc_fill_nan(out, T);
+                return rc;
+            }
+            k++;
+        }
+        if (found[SNF_ROOT_END]) {
+            c->mode = SNF_FRONT_GONE;
+            t_front_end = t;
+            continue;
+        }
+        if (found[SNF_ROOT_FLOOR]) {
+            c->mode = SNF_FRONT_FLOOR;
+            y[SNF_IW] = 1.0 - ph->x_floor;
+            t_front_end = t;
+            warn = SNF_WARN_FRONT_FLOOR;
+        } else if (found[SNF_ROOT_SWITCH]) {
+            c->mode = snf_front_switch(c, c->mode);
+            if (++switches > SNF_MAX_SWITCHES) {
+                snf_lc_fill_nan(out, T);
+                SNF_ERROR(SNF_ECVODE, "the front switched between frozen and moving %d times by t = %g d",
+                          switches, t);
+            }
+        }
+        out->n_steps += snf_ode_num_steps(m->ode); /* the counters restart with each reinit */
+        out->n_rhs += snf_ode_num_rhs(m->ode);
+        rc = snf_ode_reinit(m->ode, t, y, ph->rtol, atol, ph->max_steps, t_stop);
+        if (rc < 0) {
+            snf_lc_fill_nan(out, T);
+            return rc;
+        }
     }
 
     out->n_steps += snf_ode_num_steps(m->ode);

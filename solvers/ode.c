@@ -22,6 +22,7 @@ struct snf_ode {
     void *cvode;
     N_Vector y;
     N_Vector atol;
+    N_Vector ydense; /* interpolated outputs (snf_ode_dense) */
     SUNMatrix A;
     SUNLinearSolver LS;
     snf_ode_rhs_fn f;
@@ -96,6 +97,7 @@ snf_ode *snf_ode_alloc(int neq, int nroots, snf_ode_method method)
     o->cvode = CVodeCreate(method == SNF_ODE_ADAMS ? CV_ADAMS : CV_BDF, o->sunctx);
     o->y = N_VNew_Serial(neq, o->sunctx);
     o->atol = N_VNew_Serial(neq, o->sunctx);
+    o->ydense = N_VNew_Serial(neq, o->sunctx);
     o->found = calloc((size_t)(nroots > 0 ? nroots : 1), sizeof *o->found);
     o->dir = calloc((size_t)(nroots > 0 ? nroots : 1), sizeof *o->dir);
     if (o->y) {
@@ -104,7 +106,7 @@ snf_ode *snf_ode_alloc(int neq, int nroots, snf_ode_method method)
     if (o->A) {
         o->LS = SUNLinSol_Dense(o->y, o->A, o->sunctx);
     }
-    if (!o->cvode || !o->y || !o->atol || !o->found || !o->dir || !o->A || !o->LS ||
+    if (!o->cvode || !o->y || !o->atol || !o->ydense || !o->found || !o->dir || !o->A || !o->LS ||
         CVodeSetErrHandlerFn(o->cvode, snf_ode_cv_err, o) != CV_SUCCESS) {
         snf_ode_free(o);
         return NULL;
@@ -162,10 +164,11 @@ int snf_ode_set_root_direction(snf_ode *o, const int *dir)
     return SNF_OK;
 }
 
-int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found)
+/* One CVode call in the given task mode; shared by advance and step. */
+static int snf_ode_call(snf_ode *o, double tout, int task, double *t, double *y, int *found)
 {
     sunrealtype tret = 0;
-    int rc = CVode(o->cvode, tout, o->y, &tret, CV_NORMAL);
+    int rc = CVode(o->cvode, tout, o->y, &tret, task);
     *t = tret;
     memcpy(y, N_VGetArrayPointer(o->y), (size_t)o->neq * sizeof(double));
     if (rc == CV_ROOT_RETURN) {
@@ -183,6 +186,24 @@ int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found)
     return SNF_OK;
 }
 
+int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found)
+{
+    return snf_ode_call(o, tout, CV_NORMAL, t, y, found);
+}
+
+int snf_ode_step(snf_ode *o, double *t, double *y, int *found)
+{
+    /* In CV_ONE_STEP mode tout only sets the direction and, on the first call, the first step. */
+    return snf_ode_call(o, *t + 1.0, CV_ONE_STEP, t, y, found);
+}
+
+int snf_ode_dense(snf_ode *o, double t, double *y)
+{
+    SNF_CHECK_CV(CVodeGetDky(o->cvode, t, 0, o->ydense));
+    memcpy(y, N_VGetArrayPointer(o->ydense), (size_t)o->neq * sizeof(double));
+    return SNF_OK;
+}
+
 long snf_ode_num_steps(const snf_ode *o)
 {
     long n = 0;
@@ -195,6 +216,23 @@ long snf_ode_num_rhs(const snf_ode *o)
     long n = 0;
     CVodeGetNumRhsEvals(o->cvode, &n);
     return n;
+}
+
+void snf_ode_get_stats(const snf_ode *o, snf_ode_stats *st)
+{
+    snf_ode_stats z = {0};
+    *st = z;
+    CVodeGetNumSteps(o->cvode, &st->steps);
+    CVodeGetNumRhsEvals(o->cvode, &st->rhs);
+    CVodeGetNumLinRhsEvals(o->cvode, &st->rhs_jac);
+    CVodeGetNumJacEvals(o->cvode, &st->jac);
+    CVodeGetNumLinSolvSetups(o->cvode, &st->lin_setups);
+    CVodeGetNumErrTestFails(o->cvode, &st->err_fails);
+    CVodeGetNumNonlinSolvIters(o->cvode, &st->nonlin_iters);
+    CVodeGetNumNonlinSolvConvFails(o->cvode, &st->nonlin_fails);
+    if (o->nroots > 0) {
+        CVodeGetNumGEvals(o->cvode, &st->g_evals);
+    }
 }
 
 void snf_ode_free(snf_ode *o)
@@ -216,6 +254,9 @@ void snf_ode_free(snf_ode *o)
     }
     if (o->atol) {
         N_VDestroy(o->atol);
+    }
+    if (o->ydense) {
+        N_VDestroy(o->ydense);
     }
     free(o->found);
     free(o->dir);

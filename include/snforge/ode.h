@@ -41,9 +41,24 @@ int snf_ode_set_root_direction(snf_ode *o, const int *dir);
  * (message names CVODE's flag and the time). */
 int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found);
 
+/* Takes one internal step (never past the stop time). Returns SNF_OK with *t the new time and y
+ * there, SNF_ODE_ROOT as snf_ode_advance, or SNF_ECVODE. Outputs inside the step come from
+ * snf_ode_dense: with many outputs this is cheaper than one snf_ode_advance call each. */
+int snf_ode_step(snf_ode *o, double *t, double *y, int *found);
+
+/* y(t) from the interpolant of the last step; t must lie within that step (or at a root just
+ * returned). SNF_ECVODE (CV_BAD_T) otherwise. */
+int snf_ode_dense(snf_ode *o, double t, double *y);
+
 /* Counters since the last reinit. */
 long snf_ode_num_steps(const snf_ode *o);
 long snf_ode_num_rhs(const snf_ode *o);
+
+/* Solver work since the last reinit (for benchmarks and tuning). */
+typedef struct snf_ode_stats {
+    long steps, rhs, rhs_jac, jac, lin_setups, err_fails, nonlin_iters, nonlin_fails, g_evals;
+} snf_ode_stats;
+void snf_ode_get_stats(const snf_ode *o, snf_ode_stats *st);
 
 void snf_ode_free(snf_ode *o);
 
