@@ -66,6 +66,45 @@ snf_dc_block(float *out, int ldo, const float *xp, int ldx, const float *wt, int
 }
 
 
+/* 8 output channels x 48 time samples (three vectors), full blocks only (no masks): the same sums
+ * as snf_dc_block with 11 loads per 24 FMAs instead of 10 per 16. */
+__attribute__((target("avx512f"))) static void
+snf_dc_block48(float *out, int ldo, const float *xp, int ldx, const float *wt, int OCP, int C, int K,
+               int nrow, int accumulate)
+{
+#define SNF_DC3(r) __m512 a##r##0 = _mm512_setzero_ps(), a##r##1 = _mm512_setzero_ps(), a##r##2 = _mm512_setzero_ps()
+    SNF_DC3(0); SNF_DC3(1); SNF_DC3(2); SNF_DC3(3); SNF_DC3(4); SNF_DC3(5); SNF_DC3(6); SNF_DC3(7);
+#undef SNF_DC3
+    for (int c = 0; c < C; c++) {
+        const float *xr = xp + (size_t)c * ldx;
+        const float *wr = wt + (size_t)c * K * OCP;
+        for (int k = 0; k < K; k++) {
+            __m512 x0 = _mm512_loadu_ps(xr + k);
+            __m512 x1 = _mm512_loadu_ps(xr + k + 16);
+            __m512 x2 = _mm512_loadu_ps(xr + k + 32);
+            const float *wk = wr + (size_t)k * OCP;
+            __m512 w;
+#define SNF_DCF(r)                                                                         \
+    w = _mm512_set1_ps(wk[r]), a##r##0 = _mm512_fmadd_ps(w, x0, a##r##0),                   \
+    a##r##1 = _mm512_fmadd_ps(w, x1, a##r##1), a##r##2 = _mm512_fmadd_ps(w, x2, a##r##2)
+            SNF_DCF(0); SNF_DCF(1); SNF_DCF(2); SNF_DCF(3); SNF_DCF(4); SNF_DCF(5); SNF_DCF(6); SNF_DCF(7);
+#undef SNF_DCF
+        }
+    }
+    __m512 acc[SNF_DC_RO][3] = {{a00, a01, a02}, {a10, a11, a12}, {a20, a21, a22}, {a30, a31, a32},
+                                {a40, a41, a42}, {a50, a51, a52}, {a60, a61, a62}, {a70, a71, a72}};
+    for (int r = 0; r < nrow; r++) {
+        float *o = out + (size_t)r * ldo;
+        for (int v = 0; v < 3; v++) {
+            __m512 y = acc[r][v];
+            if (accumulate) {
+                y = _mm512_add_ps(y, _mm512_loadu_ps(o + 16 * v));
+            }
+            _mm512_storeu_ps(o + 16 * v, y);
+        }
+    }
+}
+
 /* 32 output channels x 8 taps of input channel row xr, summed over t:
  * dwt[(k0 + j) OCP + o0 + 16 v + l] += sum_t dyt[t OCP + o0 + 16 v + l] xr[t + k0 + j].
  * dyt is the sample's output gradient transposed to (T, OCP), zero-padded in o. Taps j >= nk are
@@ -136,7 +175,13 @@ __attribute__((target("avx512f"))) void snf_conv1d_direct(float *out, int ldo, c
     int OCP = (OC + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO;
     for (int o0 = 0; o0 < OC; o0 += SNF_DC_RO) {
         int nrow = OC - o0 < SNF_DC_RO ? OC - o0 : SNF_DC_RO;
-        for (int t0 = 0; t0 < T; t0 += SNF_DC_RT) {
+        int t0 = 0;
+        /* 48-sample blocks while at least 48 + 32 remain or exactly 48 do, then 32-sample ones */
+        for (; T - t0 >= 80 || T - t0 == 48; t0 += 48) {
+            snf_dc_block48(out + (size_t)o0 * ldo + t0, ldo, xp + t0, ldx, wt + o0, OCP, C, K, nrow,
+                           accumulate);
+        }
+        for (; t0 < T; t0 += SNF_DC_RT) {
             int n = T - t0;
             if (n >= SNF_DC_RT) { /* full block: constant masks, plain loads once inlined */
                 snf_dc_block(out + (size_t)o0 * ldo + t0, ldo, xp + t0, ldx, wt + o0, OCP, C, K,
