@@ -1,7 +1,8 @@
 /* conv1d.c: 1-D convolution, stride 1, 'same' padding with TensorFlow's split for even kernels
- * (left = (K-1)/2, right = K-1-left), as per-sample im2col + sgemm (OpenBLAS, see internal.h), and a naive loop version.
- * With AVX-512 the forward pass and the input gradient use the direct kernel of conv1d_direct.c.
- * Per-sample GEMMs keep the column matrix cache-resident; OpenMP runs over the batch with
+ * (left = (K-1)/2, right = K-1-left), and a naive loop version. On AVX-512 CPUs the forward pass,
+ * the input gradient and the weight gradient use the direct kernels of conv1d_direct.c; elsewhere
+ * per-sample im2col + sgemm (OpenBLAS, see internal.h), whose GEMMs stay cache-resident.
+ * OpenMP runs over the batch with
  * single-threaded BLAS inside, samples handed out dynamically (a shared machine slows one core at a
  * time). The weight gradient is summed per fixed chunk of samples, then over chunks in order, so
  * results are bitwise independent of the thread count and of the scheduling. */

@@ -42,8 +42,9 @@ void snf_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, snf_rng *r)
 /* Padding: left = (K-1)/2, right = K-1-left (K=40: 19/20). inp (B,C,T), w (OC,C,K), b (OC) or NULL.
  * The _cs variants read/write a channel slice: out/dout point at channel c_off of a tensor with OCS
  * channels (batch stride OCS*T), which is how Inception branches write their part of a concat.
- * ws is a workspace of snf_conv1d_ws_size(C, OC, T, K, snf_threads_max()) floats (im2col columns and
- * per-thread weight-gradient partials); it is scratch, nothing survives between calls. */
+ * ws is a workspace of snf_conv1d_ws_size(C, OC, T, K, snf_threads_max()) floats (per-thread im2col
+ * or padding buffers, weight-gradient partials, packed kernels); it is scratch, nothing survives
+ * between calls, and one ws serves one call at a time. */
 size_t snf_conv1d_ws_size(int C, int OC, int T, int K, int nthreads);
 
 void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,
@@ -56,8 +57,9 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
 void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K);
-/* The above choose, at run time, a direct AVX-512 kernel for the forward pass and the input gradient
- * when the CPU has AVX-512F (the weight gradient is always im2col + sgemm). The _im2col variants
+/* The above choose, at run time, direct AVX-512 kernels (learn/conv1d_direct.c) for the forward
+ * pass, the input gradient and the weight gradient when the CPU has AVX-512F, and im2col + OpenBLAS
+ * sgemm (per sample, cache-resident) otherwise. The _im2col variants
  * force im2col + sgemm everywhere (same workspace), so both paths can be tested on one machine. */
 void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
                                const float *b, int B, int C, int OC, int T, int K);
