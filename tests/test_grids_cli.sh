@@ -32,8 +32,8 @@ sed 's/^max = 15$/max = 0.2/' "$small" > "$work/bad3.ini"
 expect 2 "bad3.ini:[0-9]*: \[param.energy\] max: bad range" -- "$snforge" grid "$work/bad3.ini" -o "$work/x.h5"
 sed 's/^model = semi-analytic/model = snec/' "$small" > "$work/bad4.ini"
 expect 2 "bad4.ini:6: \[campaign\] model: unknown model 'snec'" -- "$snforge" grid "$work/bad4.ini" -o "$work/x.h5"
-sed 's/^closure = temperature/closure = temperature\ncolour = blue/' "$small" > "$work/bad5.ini"
-expect 2 "bad5.ini:13: \[physics\] colour: unknown physics key" -- "$snforge" grid "$work/bad5.ini" -o "$work/x.h5"
+sed 's/^closure = .*/&\ncolour = blue/' "$small" > "$work/bad5.ini"
+expect 2 "bad5.ini:15: \[physics\] colour: unknown physics key" -- "$snforge" grid "$work/bad5.ini" -o "$work/x.h5"
 [ ! -e "$work/x.h5" ] && [ ! -e "$work/x.h5.tmp" ] || fail "bad input left a file behind"
 
 # The whole small campaign, then the same as two shards joined.
