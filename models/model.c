@@ -154,6 +154,37 @@ static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_
     return SNF_OK;
 }
 
+/* Writes the outputs k.. whose times are <= t (the current solver time, state y there), from
+ * the last step's interpolant; advances *k. */
+static int snf_model_emit(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *t_days,
+                          int T, double t, const double *y, int *k, snf_lc *out)
+{
+    for (; *k < T && t_days[*k] <= t; (*k)++) {
+        double yk[SNF_NEQ] = {y[0], y[1]};
+        if (t_days[*k] != t && m->ctx.mode != SNF_FRONT_GONE) {
+            SNF_CHECK(snf_ode_dense(m->ode, t_days[*k], yk));
+        }
+        SNF_CHECK(snf_model_output(m, sc, p, yk, t_days[*k], *k, out));
+    }
+    return SNF_OK;
+}
+
+/* Fills the right-hand side's context for (p, ph) in days. */
+static void snf_model_setup(snf_rhs_ctx *c, const snf_model_scales *sc, const snf_sn_params *p,
+                            const snf_physics *ph)
+{
+    c->ph = ph;
+    c->closure = ph->closure;
+    c->t_h = sc->t_h_d;
+    c->t_d0 = sc->t_d0_d;
+    c->t_i0 = sc->e_th0_erg /
+              (4.0 * M_PI * p->radius_cm * p->radius_cm * SNF_SIGMA_SB * 2.0 * pow(ph->t_ion_K, 4)) / SNF_DAY_S;
+    c->a_ion = sc->a_ion;
+    c->p1 = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s / sc->e_th0_erg * SNF_DAY_S;
+    c->q_rel = p->mass_msun * SNF_MSUN_G * ph->q_rec_erg_g / sc->e_th0_erg;
+    snf_heating_setup(c, ph, sc, p);
+}
+
 /* ---- public API ---- */
 
 snf_model *snf_model_alloc(void)
@@ -207,19 +238,9 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
         return rc;
     }
 
-    /* ---- context in days ---- */
     const double M = p->mass_msun * SNF_MSUN_G;
     snf_rhs_ctx *c = &m->ctx;
-    c->ph = ph;
-    c->closure = ph->closure;
-    c->t_h = sc.t_h_d;
-    c->t_d0 = sc.t_d0_d;
-    c->t_i0 = sc.e_th0_erg / (4.0 * M_PI * p->radius_cm * p->radius_cm * SNF_SIGMA_SB * 2.0 *
-                              pow(ph->t_ion_K, 4)) / SNF_DAY_S;
-    c->a_ion = sc.a_ion;
-    c->p1 = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s / sc.e_th0_erg * SNF_DAY_S;
-    c->q_rel = M * ph->q_rec_erg_g / sc.e_th0_erg;
-    snf_heating_setup(c, ph, &sc, p);
+    snf_model_setup(c, &sc, p, ph);
 
     snf_front_mode mode = SNF_FRONT_NONE;
     double y[SNF_NEQ];
@@ -243,62 +264,35 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
     /* One internal step at a time; the outputs inside each step come from its interpolant, and at a
      * root the outputs up to the root are written in the old mode before the mode changes. */
     while (k < T) {
-        while (k < T && t_days[k] <= t) {
-            double yk[SNF_NEQ];
-            if (t_days[k] == t) {
-                yk[0] = y[0];
-                yk[1] = y[1];
-            } else {
-                rc = snf_ode_dense(m->ode, t_days[k], yk);
-                if (rc < 0) {
-                    snf_lc_fill_nan(out, T);
-                    return rc;
-                }
-            }
-            rc = snf_model_output(m, &sc, p, yk, t_days[k], k, out);
-            if (rc < 0) {
-                snf_lc_fill_nan(out, T);
-                return rc;
-            }
-            k++;
-        }
-        if (k == T) {
+        rc = snf_model_emit(m, &sc, p, t_days, T, t, y, &k, out);
+        if (rc < 0 || k == T) {
             break;
         }
-        if (c->mode == SNF_FRONT_GONE) {
-            for (; k < T; k++) {
-                snf_model_output(m, &sc, p, y, t_days[k], k, out);
-            }
+        if (c->mode == SNF_FRONT_GONE) { /* the tail needs no solver */
+            rc = snf_model_emit(m, &sc, p, t_days, T, t_days[T - 1], y, &k, out);
             break;
         }
         int found[SNF_NROOT] = {0, 0, 0};
-        int arc = snf_ode_step(m->ode, &t, y, found);
-        if (arc < 0) {
-            snf_lc_fill_nan(out, T);
-            return arc;
+        rc = snf_ode_step(m->ode, &t, y, found);
+        if (rc < 0) {
+            break;
         }
         /* One-step mode: CVODE's own mxstep counts per call, so the limit is enforced here. */
         if (out->n_steps + snf_ode_num_steps(m->ode) > ph->max_steps) {
-            snf_lc_fill_nan(out, T);
-            SNF_ERROR(SNF_ECVODE, "CV_TOO_MUCH_WORK: more than max_steps = %ld CVODE steps by t = %g d",
-                      ph->max_steps, t);
+            rc = snf_error_report(SNF_ECVODE, __FILE__, __LINE__, __func__,
+                                  "CV_TOO_MUCH_WORK: more than max_steps = %ld CVODE steps by t = %g d",
+                                  ph->max_steps, t);
+            break;
         }
-        if (arc != SNF_ODE_ROOT) {
+        if (rc != SNF_ODE_ROOT) {
             continue;
         }
         /* Outputs up to the root belong to the old mode. */
-        while (k < T && t_days[k] <= t) {
-            double yk[SNF_NEQ];
-            rc = snf_ode_dense(m->ode, t_days[k], yk);
-            if (rc >= 0) {
-                rc = snf_model_output(m, &sc, p, yk, t_days[k], k, out);
-            }
-            if (rc < 0) {
-                snf_lc_fill_nan(out, T);
-                return rc;
-            }
-            k++;
+        rc = snf_model_emit(m, &sc, p, t_days, T, t, y, &k, out);
+        if (rc < 0) {
+            break;
         }
+        rc = SNF_OK;
         if (found[SNF_ROOT_END]) {
             c->mode = SNF_FRONT_GONE;
             t_front_end = t;
@@ -312,18 +306,22 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
         } else if (found[SNF_ROOT_SWITCH]) {
             c->mode = snf_front_switch(c, c->mode);
             if (++switches > SNF_MAX_SWITCHES) {
-                snf_lc_fill_nan(out, T);
-                SNF_ERROR(SNF_ECVODE, "the front switched between frozen and moving %d times by t = %g d",
-                          switches, t);
+                rc = snf_error_report(SNF_ECVODE, __FILE__, __LINE__, __func__,
+                                      "the front switched between frozen and moving %d times by t = %g d",
+                                      switches, t);
+                break;
             }
         }
         out->n_steps += snf_ode_num_steps(m->ode); /* the counters restart with each reinit */
         out->n_rhs += snf_ode_num_rhs(m->ode);
         rc = snf_ode_reinit(m->ode, t, y, ph->rtol, atol, ph->max_steps, t_stop);
         if (rc < 0) {
-            snf_lc_fill_nan(out, T);
-            return rc;
+            break;
         }
+    }
+    if (rc < 0) {
+        snf_lc_fill_nan(out, T);
+        return rc;
     }
 
     out->n_steps += snf_ode_num_steps(m->ode);
