@@ -6,6 +6,8 @@
 int snf_cmd_simulate(int argc, char **argv);
 int snf_cmd_run(int argc, char **argv);
 int snf_cmd_grid(int argc, char **argv);
+int snf_cmd_import(int argc, char **argv);
+int snf_cmd_compare(int argc, char **argv);
 
 /* Prints "snforge: <msg>" on stderr and returns the exit code for status (see snf_status_exit_code). */
 int snf_cli_fail(int status);

@@ -17,6 +17,8 @@ static const snf_command snf_commands[] = {
     {"run", snf_cmd_run, "the main job on the embedded SN 1987A-like default (a short summary)"},
     {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file"},
     {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable"},
+    {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid"},
+    {"compare", snf_cmd_compare, "semi-analytic model against imported hydro runs: residuals by phase, fits, plots"},
 };
 
 static void snf_usage(FILE *f)

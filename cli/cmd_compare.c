@@ -1,0 +1,192 @@
+#define _POSIX_C_SOURCE 200809L /* posix_spawn, readlink */
+/* cmd_compare.c: `snforge compare HYDRO.h5 -o DIR`: the semi-analytic model (each closure) against every
+ * hydro model of an imported file (valid.h), then PNGs through validation/plot_compare.py (matplotlib).
+ * Without python3 or matplotlib the tables are still written and the command succeeds. */
+#include <getopt.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/status.h"
+#include "snforge/valid.h"
+
+extern char **environ;
+
+static void snf_compare_usage(FILE *f)
+{
+    snf_physics ph = snf_physics_default();
+    fprintf(f,
+            "usage: snforge compare HYDRO.h5 -o DIR [options]\n"
+            "For every model of HYDRO.h5 (from snforge import), the semi-analytic model at the same parameters with\n"
+            "each closure: residuals of log L and v_ph by phase (early < 30 d, rise, peak +-10 d, fall, tail),\n"
+            "peak day and luminosity differences. Writes DIR/residuals.csv, DIR/summary.csv, DIR/report.md,\n"
+            "DIR/curves/<model>.csv and, with python3 + matplotlib, DIR/<model>.png and DIR/summary.png.\n\n"
+            "  -o DIR              output folder (created)\n"
+            "  --closures LIST     comma-separated: temperature,flux,none   [all three]\n"
+            "  --fit               also the best-fit semi-analytic parameters per model and closure\n"
+            "                      (GSL nonlinear least squares in log E, M, R0, M_Ni)\n"
+            "  --fit-v-weight W    weight of log v_ph residuals in the fit     [1]\n"
+            "  --kappa K --t-ion T --eth-fraction F --q-rec Q   physics settings [%g, %g, %g, %g]\n"
+            "  --no-plots          tables only\n"
+            "  --python PATH       the interpreter for the plots            [/usr/bin/python3]\n"
+            "  --plot-script PATH  plot_compare.py (default: beside the program's source tree,\n"
+            "                      $SNFORGE_PLOT_SCRIPT, or ./validation/plot_compare.py)\n"
+            "  -h, --help\n",
+            ph.kappa_cm2_g, ph.t_ion_K, ph.eth_fraction, ph.q_rec_erg_g);
+}
+
+enum { OPT_CLOSURES = 256, OPT_FIT, OPT_FITW, OPT_KAPPA, OPT_TION, OPT_ETH, OPT_QREC, OPT_NOPLOTS, OPT_PYTHON, OPT_SCRIPT };
+
+static const struct option snf_compare_opts[] = {
+    {"closures", required_argument, 0, OPT_CLOSURES}, {"fit", no_argument, 0, OPT_FIT},
+    {"fit-v-weight", required_argument, 0, OPT_FITW}, {"kappa", required_argument, 0, OPT_KAPPA},
+    {"t-ion", required_argument, 0, OPT_TION},        {"eth-fraction", required_argument, 0, OPT_ETH},
+    {"q-rec", required_argument, 0, OPT_QREC},        {"no-plots", no_argument, 0, OPT_NOPLOTS},
+    {"python", required_argument, 0, OPT_PYTHON},     {"plot-script", required_argument, 0, OPT_SCRIPT},
+    {"output", required_argument, 0, 'o'},            {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+static int snf_parse_closures(const char *text, snf_valid_run_opts *o)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    o->n_closures = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (o->n_closures == 3) {
+            SNF_ERROR(SNF_EINVAL, "--closures '%s': at most 3 closures", text);
+        }
+        SNF_CHECK(snf_closure_parse(tok, &o->closures[o->n_closures]));
+        o->n_closures++;
+    }
+    if (o->n_closures == 0) {
+        SNF_ERROR(SNF_EINVAL, "--closures '%s' is empty: expected e.g. temperature,flux,none", text);
+    }
+    return SNF_OK;
+}
+
+static int snf_file_readable(const char *p) { return access(p, R_OK) == 0; }
+
+/* The plot script: explicit, $SNFORGE_PLOT_SCRIPT, ../validation beside the executable's folder (the
+ * build tree sits in the source tree), then ./validation. NULL if none exists. */
+static const char *snf_find_script(const char *given, char *buf, size_t n)
+{
+    if (given) {
+        return given;
+    }
+    const char *env = getenv("SNFORGE_PLOT_SCRIPT");
+    if (env && snf_file_readable(env)) {
+        return env;
+    }
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(buf, n, "%s/../validation/plot_compare.py", exe);
+            if (snf_file_readable(buf)) {
+                return buf;
+            }
+            snprintf(buf, n, "%s/../../validation/plot_compare.py", exe);
+            if (snf_file_readable(buf)) {
+                return buf;
+            }
+        }
+    }
+    snprintf(buf, n, "validation/plot_compare.py");
+    return snf_file_readable(buf) ? buf : NULL;
+}
+
+int snf_cmd_compare(int argc, char **argv)
+{
+    snf_valid_run_opts o = {.physics = snf_physics_default(),
+                            .closures = {SNF_CLOSURE_TEMPERATURE, SNF_CLOSURE_FLUX, SNF_CLOSURE_NONE},
+                            .n_closures = 3, .opts = snf_valid_opts_default()};
+    const char *python = "/usr/bin/python3", *script = NULL;
+    int plots = 1, rc = SNF_OK;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":ho:", snf_compare_opts, NULL)) != -1) {
+        const char *name = snf_cli_option_name(snf_compare_opts, c);
+        switch (c) {
+        case OPT_CLOSURES: rc = snf_parse_closures(optarg, &o); break;
+        case OPT_FIT: o.fit = 1; break;
+        case OPT_FITW: rc = snf_cli_parse_double(name, optarg, &o.opts.fit_v_weight); break;
+        case OPT_KAPPA: rc = snf_cli_parse_double(name, optarg, &o.physics.kappa_cm2_g); break;
+        case OPT_TION: rc = snf_cli_parse_double(name, optarg, &o.physics.t_ion_K); break;
+        case OPT_ETH: rc = snf_cli_parse_double(name, optarg, &o.physics.eth_fraction); break;
+        case OPT_QREC: rc = snf_cli_parse_double(name, optarg, &o.physics.q_rec_erg_g); break;
+        case OPT_NOPLOTS: plots = 0; break;
+        case OPT_PYTHON: python = optarg; break;
+        case OPT_SCRIPT: script = optarg; break;
+        case 'o': o.out_dir = optarg; break;
+        case 'h': snf_compare_usage(stdout); return 0;
+        default: return snf_cli_bad_option(argv, "compare");
+        }
+        if (rc < 0) {
+            return snf_cli_fail(rc);
+        }
+    }
+    if (optind != argc - 1 || !o.out_dir) {
+        fprintf(stderr, "snforge compare: %s (see snforge compare --help)\n",
+                optind >= argc ? "HYDRO.h5 is required" : optind < argc - 1 ? "only one HYDRO.h5 is expected" : "-o DIR is required");
+        return 2;
+    }
+    if (!(o.opts.fit_v_weight >= 0)) {
+        fprintf(stderr, "snforge compare: --fit-v-weight must be >= 0\n");
+        return 2;
+    }
+    rc = snf_physics_check(&o.physics);
+    if (rc < 0) {
+        return snf_cli_fail(rc);
+    }
+    o.hydro_path = argv[optind];
+    if (access(o.hydro_path, R_OK) != 0) {
+        fprintf(stderr, "snforge compare: %s:0: cannot read the file: expected a dataset from snforge import\n", o.hydro_path);
+        return 2;
+    }
+    int n = 0;
+    rc = snf_valid_compare_file(&o, &n);
+    if (rc < 0) {
+        return snf_cli_fail(rc);
+    }
+    const char *plot_note = "no plots (--no-plots)";
+    if (plots) {
+        char buf[4200];
+        const char *sc = snf_find_script(script, buf, sizeof buf);
+        if (!sc) {
+            fprintf(stderr, "snforge compare: validation/plot_compare.py not found (use --plot-script): tables only\n");
+            plot_note = "no plots (script not found)";
+        } else {
+            static char a0[4200], a1[4200], a2[4200]; /* posix_spawn takes char *const argv[] */
+            snprintf(a0, sizeof a0, "%s", python);
+            snprintf(a1, sizeof a1, "%s", sc);
+            snprintf(a2, sizeof a2, "%s", o.out_dir);
+            char *args[] = {a0, a1, a2, NULL};
+            pid_t pid;
+            int st = 0;
+            if (posix_spawn(&pid, python, NULL, NULL, args, environ) != 0) {
+                fprintf(stderr, "snforge compare: cannot run %s: no plots (tables written)\n", python);
+                plot_note = "no plots (python missing)";
+            } else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+                fprintf(stderr, "snforge compare: %s %s failed (exit %d%s): no plots (tables written)\n", python, sc, code,
+                        code == 3 ? ": matplotlib is missing" : "");
+                plot_note = "no plots (plot script failed)";
+            } else {
+                plot_note = "PNGs written";
+            }
+        }
+    }
+    fprintf(stderr, "snforge compare: %d hydro models x %d closures%s -> %s (residuals.csv, summary.csv, report.md; %s)\n",
+            n, o.n_closures, o.fit ? " with fits" : "", o.out_dir, plot_note);
+    return 0;
+}

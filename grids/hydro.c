@@ -1,0 +1,545 @@
+#define _POSIX_C_SOURCE 200809L /* strdup */
+/* hydro.c: the import of hydro runs: the index file (path + parameters), resampling onto a campaign's
+ * time grid with GSL interpolation in log L and coverage masks (NaN outside a run, never extrapolated),
+ * the peak of a curve, and the writer of the dataset file (source "hydro:<code>"). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_interp.h>
+
+#include "snforge/h5.h"
+#include "snforge/hydro.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+#define SNF_INDEX_MAX_COLS 64
+
+static const char *const snf_index_required[4] = {"energy", "mass", "radius", "nickel"};
+
+static char *snf_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+/* Splits s in place on commas into at most max fields; returns the count or -1. */
+static int snf_csv_split(char *s, char **f, int max)
+{
+    int n = 0;
+    for (;;) {
+        if (n == max) {
+            return -1;
+        }
+        char *c = strchr(s, ',');
+        if (c) {
+            *c = '\0';
+        }
+        f[n++] = snf_trim(s);
+        if (!c) {
+            return n;
+        }
+        s = c + 1;
+    }
+}
+
+/* One stretch [a, b] of finite samples: fills the grid points inside it. */
+static int snf_resample_stretch(float *out, const double *x, const double *y, int n, const double *t, int T, int log_y)
+{
+    const double xa = x[0], xb = x[n - 1];
+    if (n == 1) {
+        for (int k = 0; k < T; k++) {
+            if (t[k] == xa) {
+                out[k] = (float)(log_y ? log10(y[0]) : y[0]);
+            }
+        }
+        return SNF_OK;
+    }
+    double *yy = malloc((size_t)n * sizeof *yy);
+    if (!yy) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory (%d samples)", n);
+    }
+    for (int i = 0; i < n; i++) {
+        yy[i] = log_y ? log10(y[i]) : y[i];
+    }
+    /* Steffen's method: a cubic that is monotone between samples (no overshoot at the breakout spike or
+     * the end of the plateau); two samples get a straight line. */
+    gsl_interp *ip = gsl_interp_alloc(n >= 3 ? gsl_interp_steffen : gsl_interp_linear, (size_t)n);
+    gsl_interp_accel *acc = gsl_interp_accel_alloc();
+    int rc = SNF_OK;
+    if (!ip || !acc) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory (GSL interpolation of %d samples)", n);
+    }
+    int e = gsl_interp_init(ip, x, yy, (size_t)n);
+    if (e != 0) {
+        SNF_FAIL(SNF_EGSL, "gsl_interp_init: %s", gsl_strerror(e));
+    }
+    for (int k = 0; k < T; k++) {
+        if (t[k] >= xa && t[k] <= xb) {
+            double v = 0;
+            e = gsl_interp_eval_e(ip, x, yy, t[k], acc, &v);
+            if (e != 0) {
+                SNF_FAIL(SNF_EGSL, "gsl_interp_eval at t = %g d: %s", t[k], gsl_strerror(e));
+            }
+            out[k] = (float)v;
+        }
+    }
+cleanup:
+    gsl_interp_accel_free(acc);
+    gsl_interp_free(ip);
+    free(yy);
+    return rc;
+}
+
+static int snf_grid_from_like(const char *like, double **t, int *T)
+{
+    snf_dataset *d = NULL;
+    int rc = snf_dataset_open(&d, like, 0);
+    if (rc < 0) {
+        return rc == SNF_EHDF5 ? SNF_EFORMAT : rc; /* a file the user named that is not a dataset: input error */
+    }
+    long N = 0;
+    int P = 0;
+    snf_dataset_dims(d, &N, &P, T);
+    *t = malloc((size_t)(*T > 0 ? *T : 1) * sizeof(double));
+    if (!*t) {
+        snf_dataset_close(d);
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    rc = snf_dataset_read_time(d, *t);
+    snf_dataset_close(d);
+    return rc;
+}
+
+/* ---- public API ---- */
+
+snf_hydro_import_opts snf_hydro_import_opts_default(void)
+{
+    snf_hydro_import_opts o = {.format = SNF_HYDRO_SNEC, .t_min_d = 0, .t_max_d = 300, .dt_d = 1,
+                               .snec_origin = SNF_ORIGIN_EXPLOSION};
+    return o;
+}
+
+int snf_hydro_format_parse(const char *name, snf_hydro_format *out)
+{
+    if (strcmp(name, "snec") == 0) {
+        *out = SNF_HYDRO_SNEC;
+    } else if (strcmp(name, "stella") == 0) {
+        *out = SNF_HYDRO_STELLA;
+    } else if (strcmp(name, "columns") == 0) {
+        *out = SNF_HYDRO_COLUMNS;
+    } else {
+        SNF_ERROR(SNF_EINVAL, "--format '%s' is unknown (expected snec, stella or columns)", name);
+    }
+    return SNF_OK;
+}
+
+const char *snf_hydro_format_name(snf_hydro_format f)
+{
+    return f == SNF_HYDRO_SNEC ? "snec" : f == SNF_HYDRO_STELLA ? "stella" : "columns";
+}
+
+int snf_hydro_resample(float *out, const snf_hydro_series *s, int log_y, const double *t_d, int T)
+{
+    for (int k = 0; k < T; k++) {
+        out[k] = NAN;
+    }
+    int i = 0;
+    while (i < s->n) {
+        while (i < s->n && !(isfinite(s->y[i]) && (!log_y || s->y[i] > 0))) {
+            i++;
+        }
+        int a = i;
+        while (i < s->n && isfinite(s->y[i]) && (!log_y || s->y[i] > 0)) {
+            i++;
+        }
+        if (i > a) {
+            SNF_CHECK(snf_resample_stretch(out, s->t_d + a, s->y + a, i - a, t_d, T, log_y));
+        }
+    }
+    return SNF_OK;
+}
+
+void snf_hydro_peak(snf_lc_derived *d, const double *t, const float *lg, int T, double t_min_d)
+{
+    d->t_peak_d = d->log_lpeak = d->t_plateau_end_d = d->t_front_end_d = d->e_rad_erg = d->e_rec_erg = NAN;
+    int kp = -1;
+    for (int k = 0; k < T; k++) {
+        if (t[k] >= t_min_d && isfinite(lg[k]) && (kp < 0 || lg[k] > lg[kp])) {
+            kp = k;
+        }
+    }
+    if (kp < 0) {
+        return;
+    }
+    d->t_peak_d = t[kp];
+    d->log_lpeak = lg[kp];
+    if (kp > 0 && kp < T - 1 && isfinite(lg[kp - 1]) && isfinite(lg[kp + 1]) && t[kp - 1] >= t_min_d) {
+        /* parabola through three samples (uniform or not) */
+        double x0 = t[kp - 1], x1 = t[kp], x2 = t[kp + 1], y0 = lg[kp - 1], y1 = lg[kp], y2 = lg[kp + 1];
+        double d01 = (y1 - y0) / (x1 - x0), d12 = (y2 - y1) / (x2 - x1), a = (d12 - d01) / (x2 - x0);
+        if (a < 0) {
+            double b = d01 - a * (x0 + x1), xv = -b / (2 * a);
+            if (xv > x0 && xv < x2) {
+                d->t_peak_d = xv;
+                /* the Newton form at xv */
+                d->log_lpeak = y0 + d01 * (xv - x0) + a * (xv - x0) * (xv - x1);
+            }
+        }
+    }
+    double best = 0;
+    for (int k = kp + 2; k + 2 < T; k++) {
+        if (!isfinite(lg[k - 2]) || !isfinite(lg[k + 2])) {
+            continue;
+        }
+        double slope = (lg[k + 2] - lg[k - 2]) / (t[k + 2] - t[k - 2]);
+        if (slope < best) {
+            best = slope;
+            d->t_plateau_end_d = t[k];
+        }
+    }
+}
+
+void snf_hydro_index_free(snf_hydro_index *idx)
+{
+    if (idx == NULL) {
+        return;
+    }
+    for (int i = 0; i < idx->n; i++) {
+        free(idx->path ? idx->path[i] : NULL);
+        free(idx->name ? idx->name[i] : NULL);
+    }
+    for (int p = 0; p < idx->P; p++) {
+        free(idx->param_names ? idx->param_names[p] : NULL);
+    }
+    free(idx->path);
+    free(idx->name);
+    free(idx->line);
+    free(idx->params);
+    free(idx->param_names);
+    free(idx->file);
+    memset(idx, 0, sizeof *idx);
+}
+
+int snf_hydro_index_read(snf_hydro_index *idx, const char *path)
+{
+    memset(idx, 0, sizeof *idx);
+    char *buf = NULL;
+    size_t len = 0;
+    SNF_CHECK(snf_hydro_file_slurp(path, &buf, &len));
+    int rc = SNF_OK, line = 0, ncols = 0, cap = 0;
+    int col_path = -1, map[SNF_INDEX_MAX_COLS]; /* map[c] = parameter index of column c, or -1 */
+    char *f[SNF_INDEX_MAX_COLS];
+    char dir[4096] = ".";
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (slash == path) {
+            snprintf(dir, sizeof dir, "/");
+        }
+    }
+    idx->file = strdup(path);
+    if (!idx->file) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    char *save = NULL;
+    if (memchr(buf, '\0', len) != NULL) {
+        SNF_FAIL(SNF_EFORMAT, "%s:1: binary data: expected a CSV index", path);
+    }
+    for (char *ln = buf; ln && *ln; ln = save) {
+        char *nl = strchr(ln, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl) {
+            *nl = '\0';
+        }
+        line++;
+        char *s = snf_trim(ln);
+        if (*s == '\0' || *s == '#') {
+            continue;
+        }
+        int n = snf_csv_split(s, f, SNF_INDEX_MAX_COLS);
+        if (n < 0) {
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: more than %d columns", path, line, SNF_INDEX_MAX_COLS);
+        }
+        if (ncols == 0) { /* the header */
+            ncols = n;
+            idx->P = 4 + 0;
+            int extra = 0;
+            for (int c = 0; c < n; c++) {
+                map[c] = -1;
+                if (strcmp(f[c], "path") == 0) {
+                    col_path = c;
+                    continue;
+                }
+                int r = -1;
+                for (int q = 0; q < 4; q++) {
+                    if (strcmp(f[c], snf_index_required[q]) == 0) {
+                        r = q;
+                    }
+                }
+                map[c] = r >= 0 ? r : 4 + extra++;
+                if (f[c][0] == '\0') {
+                    SNF_FAIL(SNF_EFORMAT, "%s:%d: column %d has an empty name: expected the header path,energy,mass,radius,nickel[,extra...]",
+                             path, line, c + 1);
+                }
+            }
+            idx->P = 4 + extra;
+            const char *missing = col_path < 0 ? "path" : NULL;
+            for (int q = 0; q < 4 && !missing; q++) {
+                int found = 0;
+                for (int c = 0; c < n; c++) {
+                    found |= map[c] == q;
+                }
+                missing = found ? NULL : snf_index_required[q];
+            }
+            if (missing) {
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: no column '%s' in the header: expected path,energy,mass,radius,nickel (extra columns allowed)",
+                         path, line, missing);
+            }
+            idx->param_names = calloc((size_t)idx->P, sizeof(char *));
+            if (!idx->param_names) {
+                SNF_FAIL(SNF_ENOMEM, "out of memory");
+            }
+            for (int c = 0; c < n; c++) {
+                if (map[c] >= 0) {
+                    for (int c2 = 0; c2 < c; c2++) {
+                        if (strcmp(f[c], f[c2]) == 0) {
+                            SNF_FAIL(SNF_EFORMAT, "%s:%d: column '%s' appears twice", path, line, f[c]);
+                        }
+                    }
+                    idx->param_names[map[c]] = strdup(f[c]);
+                    if (!idx->param_names[map[c]]) {
+                        SNF_FAIL(SNF_ENOMEM, "out of memory");
+                    }
+                }
+            }
+            continue;
+        }
+        if (n != ncols) {
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: %d fields: expected %d as in the header", path, line, n, ncols);
+        }
+        if (idx->n == cap) {
+            int nc = cap ? 2 * cap : 16;
+            char **np = realloc(idx->path, (size_t)nc * sizeof *np);
+            if (np) {
+                idx->path = np;
+            }
+            char **nn = realloc(idx->name, (size_t)nc * sizeof *nn);
+            if (nn) {
+                idx->name = nn;
+            }
+            int *nli = realloc(idx->line, (size_t)nc * sizeof *nli);
+            if (nli) {
+                idx->line = nli;
+            }
+            double *pp = realloc(idx->params, (size_t)nc * (size_t)idx->P * sizeof *pp);
+            if (pp) {
+                idx->params = pp;
+            }
+            if (!np || !nn || !nli || !pp) {
+                SNF_FAIL(SNF_ENOMEM, "out of memory");
+            }
+            cap = nc;
+        }
+        int i = idx->n;
+        idx->path[i] = idx->name[i] = NULL;
+        idx->n++;
+        idx->line[i] = line;
+        for (int c = 0; c < n; c++) {
+            if (c == col_path) {
+                if (f[c][0] == '\0') {
+                    SNF_FAIL(SNF_EFORMAT, "%s:%d: empty path: expected a run's path relative to the index", path, line);
+                }
+                size_t need = strlen(dir) + strlen(f[c]) + 2;
+                idx->path[i] = malloc(need);
+                idx->name[i] = strdup(f[c]);
+                if (!idx->path[i] || !idx->name[i]) {
+                    SNF_FAIL(SNF_ENOMEM, "out of memory");
+                }
+                if (f[c][0] == '/') {
+                    snprintf(idx->path[i], need, "%s", f[c]);
+                } else {
+                    snprintf(idx->path[i], need, "%s/%s", dir, f[c]);
+                }
+                continue;
+            }
+            char *end = NULL;
+            double v = strtod(f[c], &end);
+            if (f[c][0] == '\0' || *end != '\0' || !isfinite(v)) {
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: column '%s' = '%s': expected a finite number", path, line,
+                         idx->param_names[map[c]], f[c]);
+            }
+            idx->params[(size_t)i * (size_t)idx->P + (size_t)map[c]] = v;
+        }
+        const double *p = idx->params + (size_t)i * (size_t)idx->P;
+        snf_sn_params sp = {p[0], p[1], p[2], p[3]};
+        if (snf_sn_params_check(&sp) < 0) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", snf_error_last_message());
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: %s", path, line, msg);
+        }
+    }
+    if (ncols == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s:1: the index is empty: expected the header path,energy,mass,radius,nickel", path);
+    }
+    if (idx->n == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: no runs after the header: expected one line per run", path, line);
+    }
+    free(buf);
+    return SNF_OK;
+cleanup:
+    free(buf);
+    snf_hydro_index_free(idx);
+    return rc;
+}
+
+int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *sum)
+{
+    snf_hydro_index idx = {0};
+    snf_hydro_run run = {0};
+    double *t = NULL;
+    float *lg = NULL, *vp = NULL;
+    int *status = NULL;
+    char *msg = NULL;
+    snf_lc_derived *der = NULL;
+    snf_dataset *d = NULL;
+    char tmp[4200] = "";
+    int T = 0, rc = SNF_OK;
+    memset(sum, 0, sizeof *sum);
+    if (o->format == SNF_HYDRO_COLUMNS && o->columns == NULL) {
+        SNF_ERROR(SNF_EINVAL, "--format columns needs --config COLUMNS.ini (the mapping of columns and units)");
+    }
+    SNF_CHECK(snf_hydro_index_read(&idx, o->index_path));
+    if (o->like_path) {
+        rc = snf_grid_from_like(o->like_path, &t, &T);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    } else {
+        if (!(o->dt_d > 0) || !(o->t_max_d > o->t_min_d) || !(o->t_min_d >= 0) ||
+            (o->t_max_d - o->t_min_d) / o->dt_d > 1e7) {
+            SNF_FAIL(SNF_EINVAL, "time grid --t-min %g --t-max %g --dt %g is invalid: expected 0 <= t-min < t-max, dt > 0",
+                     o->t_min_d, o->t_max_d, o->dt_d);
+        }
+        T = (int)floor((o->t_max_d - o->t_min_d) / o->dt_d * (1 + 1e-12)) + 1;
+        t = malloc((size_t)T * sizeof *t);
+        if (!t) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory");
+        }
+        for (int k = 0; k < T; k++) {
+            t[k] = o->t_min_d + k * o->dt_d;
+        }
+    }
+    size_t NT = (size_t)idx.n * (size_t)T;
+    lg = malloc(NT * sizeof *lg);
+    vp = malloc(NT * sizeof *vp);
+    status = calloc((size_t)idx.n, sizeof *status);
+    msg = calloc((size_t)idx.n, SNF_DATASET_MSG_LEN);
+    der = calloc((size_t)idx.n, sizeof *der);
+    if (!lg || !vp || !status || !msg || !der) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %d runs x %d times", idx.n, T);
+    }
+    for (int i = 0; i < idx.n; i++) {
+        if (o->format == SNF_HYDRO_SNEC) {
+            rc = snf_hydro_read_snec(&run, idx.path[i], o->snec_origin);
+        } else if (o->format == SNF_HYDRO_STELLA) {
+            rc = snf_hydro_read_stella(&run, idx.path[i]);
+        } else {
+            rc = snf_hydro_read_columns(&run, idx.path[i], o->columns);
+        }
+        if (rc < 0) {
+            goto cleanup; /* the reader's message names file:line */
+        }
+        float *lrow = lg + (size_t)i * (size_t)T, *vrow = vp + (size_t)i * (size_t)T;
+        rc = snf_hydro_resample(lrow, &run.L, 1, t, T);
+        if (rc >= 0) {
+            if (run.v.n > 0) {
+                rc = snf_hydro_resample(vrow, &run.v, 0, t, T);
+            } else {
+                for (int k = 0; k < T; k++) {
+                    vrow[k] = NAN;
+                }
+            }
+        }
+        if (rc < 0) {
+            goto cleanup;
+        }
+        snf_hydro_peak(&der[i], t, lrow, T, 10.0);
+        snprintf(msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN, "%s", idx.name[i]);
+        for (int k = 0; k < T; k++) {
+            if (isfinite(lrow[k])) {
+                sum->n_l_points++;
+            } else {
+                sum->n_l_nan++;
+            }
+            if (isfinite(vrow[k])) {
+                sum->n_v_points++;
+            } else {
+                sum->n_v_nan++;
+            }
+        }
+        snf_hydro_run_free(&run);
+    }
+
+    char source[64];
+    snprintf(source, sizeof source, "hydro:%s", snf_hydro_format_name(o->format));
+    const char *units[SNF_INDEX_MAX_COLS];
+    for (int p = 0; p < idx.P; p++) {
+        units[p] = p == 2 ? "cm" : p == 0 ? "foe" : p < 4 ? "Msun" : "";
+    }
+    snf_dataset_meta meta = {.source = source, .param_names = (const char *const *)idx.param_names,
+                             .param_units = units, .config_text = o->command_line, .sampler = "hydro-index",
+                             .seed = 0, .deflate = 4, .chunk_rows = idx.n};
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", o->out_path) >= (int)sizeof tmp) {
+        SNF_FAIL(SNF_EINVAL, "output path '%s' is too long", o->out_path);
+    }
+    rc = snf_dataset_create(&d, tmp, &meta, idx.n, idx.P, T, t);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    snf_dataset_rows rows = {.params = idx.params, .log_lbol = lg, .vph = vp, .status = status, .msg = msg,
+                             .derived = der};
+    rc = snf_dataset_write_block(d, 0, idx.n, &rows);
+    if (rc >= 0) {
+        rc = snf_dataset_mark_complete(d);
+    }
+    int rc2 = snf_dataset_close(d);
+    d = NULL;
+    if (rc >= 0) {
+        rc = rc2;
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (rename(tmp, o->out_path) != 0) {
+        SNF_FAIL(SNF_EIO, "cannot rename '%s' to '%s'", tmp, o->out_path);
+    }
+    tmp[0] = '\0';
+    sum->n_models = idx.n;
+    sum->T = T;
+cleanup:
+    if (d) {
+        snf_dataset_close(d);
+    }
+    if (rc < 0 && tmp[0]) {
+        remove(tmp);
+    }
+    snf_hydro_run_free(&run);
+    snf_hydro_index_free(&idx);
+    free(t);
+    free(lg);
+    free(vp);
+    free(status);
+    free(msg);
+    free(der);
+    return rc;
+}

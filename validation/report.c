@@ -1,0 +1,456 @@
+#define _POSIX_C_SOURCE 200809L /* mkdir, fileno */
+/* report.c: the whole comparison of a hydro dataset file against the semi-analytic model: for every row
+ * and closure, residuals by phase, peak differences and optionally a best fit; written as
+ * residuals.csv, summary.csv, report.md and curves/<model>.csv (NAME.tmp, then renamed). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "snforge/h5.h"
+#include "snforge/status.h"
+#include "snforge/valid.h"
+
+/* ---- types ---- */
+
+typedef struct snf_out_file {
+    FILE *f;
+    char path[4200], tmp[4210];
+} snf_out_file;
+
+/* Everything measured for one (model, closure). */
+typedef struct snf_cmp_row {
+    snf_valid_result r;
+    snf_valid_fit fit;
+} snf_cmp_row;
+
+/* ---- static helpers ---- */
+
+static int snf_out_open(snf_out_file *o, const char *dir, const char *name)
+{
+    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
+    o->f = fopen(o->tmp, "w");
+    if (!o->f) {
+        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", o->tmp, strerror(errno));
+    }
+    return SNF_OK;
+}
+
+static int snf_out_close(snf_out_file *o)
+{
+    int bad = ferror(o->f);
+    if (fclose(o->f) != 0) {
+        bad = 1;
+    }
+    o->f = NULL;
+    if (bad) {
+        remove(o->tmp);
+        SNF_ERROR(SNF_EIO, "writing '%s' failed", o->tmp);
+    }
+    if (rename(o->tmp, o->path) != 0) {
+        int e = errno;
+        remove(o->tmp);
+        SNF_ERROR(SNF_EIO, "cannot rename '%s': %s", o->tmp, strerror(e));
+    }
+    return SNF_OK;
+}
+
+static int snf_mkdir(const char *path)
+{
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        SNF_ERROR(SNF_EIO, "cannot create the folder '%s': %s", path, strerror(errno));
+    }
+    return SNF_OK;
+}
+
+/* A file-name-safe model name from the row's status message (the run's path in the index). */
+static void snf_model_name(char *out, size_t n, const char *msg, long i)
+{
+    size_t k = 0;
+    for (const char *s = msg; *s && k + 1 < n; s++) {
+        char c = *s;
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                 c == '_';
+        out[k++] = ok ? c : '_';
+    }
+    out[k] = '\0';
+    if (k == 0 || out[0] == '.') {
+        snprintf(out, n, "row%ld", i);
+    }
+}
+
+static void snf_put(FILE *f, double x, const char *fmt)
+{
+    if (isfinite(x)) {
+        fprintf(f, fmt, x);
+    }
+}
+
+static double snf_median_of(double *x, int n, double *work)
+{
+    return snf_valid_stats_of(x, n, work).median;
+}
+
+static double snf_mean_of(double *x, int n, double *work)
+{
+    return snf_valid_stats_of(x, n, work).mean;
+}
+
+/* ---- public API ---- */
+
+int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
+{
+    snf_dataset *d = NULL;
+    snf_model *m = NULL;
+    double *t = NULL, *params = NULL, *L = NULL, *v = NULL, *Lf = NULL, *vf = NULL, *col = NULL, *work = NULL;
+    float *lg = NULL, *vp = NULL;
+    char *msg = NULL;
+    snf_cmp_row *rows = NULL;
+    snf_out_file fo = {0};
+    int rc = SNF_OK;
+    long N = 0;
+    int P = 0, T = 0, C = o->n_closures;
+    char source[128];
+    *n_models = 0;
+    rc = snf_dataset_open(&d, o->hydro_path, 0);
+    if (rc < 0) {
+        return rc == SNF_EHDF5 ? SNF_EFORMAT : rc;
+    }
+    if (snf_dataset_attr_string(d, NULL, "source", source, sizeof source) < 0 || strncmp(source, "hydro:", 6) != 0) {
+        snf_dataset_close(d);
+        SNF_ERROR(SNF_EFORMAT, "%s: source is '%s': expected a hydro dataset (source \"hydro:<code>\", made by snforge import)",
+                  o->hydro_path, source);
+    }
+    snf_dataset_dims(d, &N, &P, &T);
+    if (N < 1 || T < 3 || P < 4) {
+        SNF_FAIL(SNF_EFORMAT, "%s: %ld rows, %d params, %d times: expected >= 1, >= 4, >= 3", o->hydro_path, N, P, T);
+    }
+    size_t NT = (size_t)N * (size_t)T;
+    t = malloc((size_t)T * sizeof *t);
+    params = malloc((size_t)N * (size_t)P * sizeof *params);
+    lg = malloc(NT * sizeof *lg);
+    vp = malloc(NT * sizeof *vp);
+    msg = calloc((size_t)N, SNF_DATASET_MSG_LEN);
+    rows = calloc((size_t)N * (size_t)C, sizeof *rows);
+    L = malloc((size_t)T * sizeof *L);
+    v = malloc((size_t)T * sizeof *v);
+    Lf = malloc((size_t)T * sizeof *Lf);
+    vf = malloc((size_t)T * sizeof *vf);
+    col = malloc((size_t)(N > 4 ? N : 4) * sizeof *col);
+    work = malloc((size_t)(N > 4 ? N : 4) * sizeof *work);
+    m = snf_model_alloc();
+    if (!t || !params || !lg || !vp || !msg || !rows || !L || !v || !Lf || !vf || !col || !work || !m) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld models x %d times", N, T);
+    }
+    rc = snf_dataset_read_time(d, t);
+    if (rc >= 0) {
+        snf_dataset_rows rr = {.params = params, .log_lbol = lg, .vph = vp, .msg = msg};
+        rc = snf_dataset_read_rows(d, 0, N, &rr);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (t[0] < 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s: /time starts at %g d: expected days >= 0 since the explosion", o->hydro_path, t[0]);
+    }
+    rc = snf_mkdir(o->out_dir);
+    if (rc >= 0) {
+        char cdir[4200];
+        snprintf(cdir, sizeof cdir, "%s/curves", o->out_dir);
+        rc = snf_mkdir(cdir);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+
+    /* ---- compute, and write one curve file per model ---- */
+    for (long i = 0; i < N; i++) {
+        const double *pr = params + (size_t)i * (size_t)P;
+        snf_sn_params sp = {pr[0], pr[1], pr[2], pr[3]};
+        const float *lh = lg + (size_t)i * (size_t)T, *vh = vp + (size_t)i * (size_t)T;
+        char name[SNF_DATASET_MSG_LEN + 8], fname[SNF_DATASET_MSG_LEN + 32];
+        snf_model_name(name, sizeof name, msg + (size_t)i * SNF_DATASET_MSG_LEN, i);
+        snprintf(fname, sizeof fname, "curves/%s.csv", name);
+        rc = snf_out_open(&fo, o->out_dir, fname);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        /* columns: t_d, logL_hydro, vph_hydro, then per closure logL_<c>, vph_<c>[, logL_<c>_fit, vph_<c>_fit] */
+        double *curves = malloc((size_t)T * (size_t)C * 4 * sizeof *curves);
+        if (!curves) {
+            fclose(fo.f);
+            remove(fo.tmp);
+            SNF_FAIL(SNF_ENOMEM, "out of memory");
+        }
+        for (int c = 0; c < C; c++) {
+            snf_physics ph = o->physics;
+            ph.closure = o->closures[c];
+            snf_cmp_row *row = &rows[(size_t)i * (size_t)C + (size_t)c];
+            snf_lc lc = {.L_erg_s = L, .vph_km_s = v};
+            row->r.model_status = snf_model_run(m, &sp, &ph, t, T, &lc);
+            if (row->r.model_status < 0) {
+                snf_error_clear();
+            }
+            snf_valid_residuals(&row->r, t, T, lh, vh, L, v, &o->opts);
+            row->fit.p = (snf_sn_params){NAN, NAN, NAN, NAN};
+            row->fit.rms = row->fit.rms_start = NAN;
+            for (int k = 0; k < T; k++) {
+                Lf[k] = vf[k] = NAN;
+            }
+            if (o->fit) {
+                int frc = snf_valid_fit_run(&row->fit, m, &ph, &sp, t, T, lh, vh, &o->opts);
+                if (frc >= 0) {
+                    snf_lc lf = {.L_erg_s = Lf, .vph_km_s = vf};
+                    if (snf_model_run(m, &row->fit.p, &ph, t, T, &lf) < 0) {
+                        snf_error_clear();
+                    }
+                } else {
+                    row->fit.p = (snf_sn_params){NAN, NAN, NAN, NAN};
+                    snf_error_clear();
+                }
+            }
+            for (int k = 0; k < T; k++) {
+                double *q = curves + ((size_t)k * (size_t)C + (size_t)c) * 4;
+                q[0] = L[k] > 0 ? log10(L[k]) : NAN;
+                q[1] = v[k];
+                q[2] = Lf[k] > 0 ? log10(Lf[k]) : NAN;
+                q[3] = vf[k];
+            }
+        }
+        fprintf(fo.f, "# %s: model %s (E %g foe, M %g Msun, R0 %g cm, M_Ni %g Msun); hydro from %s\n", "snforge compare",
+                name, sp.energy_foe, sp.mass_msun, sp.radius_cm, sp.nickel_msun, o->hydro_path);
+        fprintf(fo.f, "t_d,logL_hydro,vph_hydro");
+        for (int c = 0; c < C; c++) {
+            const char *cn = snf_closure_name(o->closures[c]);
+            fprintf(fo.f, ",logL_%s,vph_%s", cn, cn);
+            if (o->fit) {
+                fprintf(fo.f, ",logL_%s_fit,vph_%s_fit", cn, cn);
+            }
+        }
+        fputc('\n', fo.f);
+        for (int k = 0; k < T; k++) {
+            fprintf(fo.f, "%.10g,", t[k]);
+            snf_put(fo.f, lh[k], "%.6f");
+            fputc(',', fo.f);
+            snf_put(fo.f, vh[k], "%.2f");
+            for (int c = 0; c < C; c++) {
+                const double *q = curves + ((size_t)k * (size_t)C + (size_t)c) * 4;
+                for (int j = 0; j < (o->fit ? 4 : 2); j++) {
+                    fputc(',', fo.f);
+                    snf_put(fo.f, q[j], j % 2 ? "%.2f" : "%.6f");
+                }
+            }
+            fputc('\n', fo.f);
+        }
+        free(curves);
+        rc = snf_out_close(&fo);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+
+    /* ---- residuals.csv: one row per model and closure ---- */
+    rc = snf_out_open(&fo, o->out_dir, "residuals.csv");
+    if (rc < 0) {
+        goto cleanup;
+    }
+    fprintf(fo.f, "model,closure,energy,mass,radius,nickel,model_status,t_peak_hydro_d,t_peak_model_d,dt_peak_d,"
+                  "log_lpeak_hydro,log_lpeak_model,dlog_lpeak");
+    for (int p = 0; p < SNF_NPHASE; p++) {
+        const char *pn = snf_valid_phase_name(p);
+        fprintf(fo.f, ",n_%s,dlogL_%s_median,dlogL_%s_mean,dlogL_%s_rms,dv_%s_median,dv_%s_mean,dv_%s_rms", pn, pn, pn,
+                pn, pn, pn, pn);
+    }
+    fprintf(fo.f, ",fit_energy,fit_mass,fit_radius,fit_nickel,fit_rms_start,fit_rms,fit_iter,fit_status\n");
+    for (long i = 0; i < N; i++) {
+        const double *pr = params + (size_t)i * (size_t)P;
+        char name[SNF_DATASET_MSG_LEN + 8];
+        snf_model_name(name, sizeof name, msg + (size_t)i * SNF_DATASET_MSG_LEN, i);
+        for (int c = 0; c < C; c++) {
+            const snf_cmp_row *row = &rows[(size_t)i * (size_t)C + (size_t)c];
+            const snf_valid_result *r = &row->r;
+            fprintf(fo.f, "%s,%s,%.10g,%.10g,%.10g,%.10g,%d,", name, snf_closure_name(o->closures[c]), pr[0], pr[1],
+                    pr[2], pr[3], r->model_status);
+            double vals[6] = {r->hydro.t_peak_d, r->model.t_peak_d, r->model.t_peak_d - r->hydro.t_peak_d,
+                              r->hydro.log_lpeak, r->model.log_lpeak, r->model.log_lpeak - r->hydro.log_lpeak};
+            for (int j = 0; j < 6; j++) {
+                if (j) {
+                    fputc(',', fo.f);
+                }
+                snf_put(fo.f, vals[j], "%.5g");
+            }
+            for (int p = 0; p < SNF_NPHASE; p++) {
+                fprintf(fo.f, ",%d", r->dlogL[p].n);
+                double s6[6] = {r->dlogL[p].median, r->dlogL[p].mean, r->dlogL[p].rms,
+                                r->dv[p].median, r->dv[p].mean, r->dv[p].rms};
+                for (int j = 0; j < 6; j++) {
+                    fputc(',', fo.f);
+                    snf_put(fo.f, s6[j], "%.5g");
+                }
+            }
+            double f6[6] = {row->fit.p.energy_foe, row->fit.p.mass_msun, row->fit.p.radius_cm, row->fit.p.nickel_msun,
+                            row->fit.rms_start, row->fit.rms};
+            for (int j = 0; j < 6; j++) {
+                fputc(',', fo.f);
+                snf_put(fo.f, f6[j], "%.6g");
+            }
+            if (o->fit) {
+                fprintf(fo.f, ",%d,%d\n", row->fit.n_iter, row->fit.status);
+            } else {
+                fprintf(fo.f, ",,\n");
+            }
+        }
+    }
+    rc = snf_out_close(&fo);
+    if (rc < 0) {
+        goto cleanup;
+    }
+
+    /* ---- summary.csv and report.md: per closure, over models ---- */
+    snf_out_file fm = {0};
+    rc = snf_out_open(&fo, o->out_dir, "summary.csv");
+    if (rc >= 0) {
+        rc = snf_out_open(&fm, o->out_dir, "report.md");
+        if (rc < 0) {
+            fclose(fo.f);
+            remove(fo.tmp);
+        }
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    fprintf(fo.f, "closure,quantity,phase,median,mean,n_models\n");
+    fprintf(fm.f, "# Semi-analytic model vs hydro: %ld models from %s\n\n", N, o->hydro_path);
+    fprintf(fm.f, "Physics: kappa %g cm^2/g, T_ion %g K, eth_fraction %g, Q %g erg/g. Residuals are model minus hydro: "
+                  "log L in dex, v_ph relative. Per model, the median residual of each phase; then the median (mean) "
+                  "over models. Phases from the hydro curve: early t < %g d, rise to t_peak - %g d, peak +-%g d, fall "
+                  "to %g d after the steepest decline, then tail.\n\n",
+            o->physics.kappa_cm2_g, o->physics.t_ion_K, o->physics.eth_fraction, o->physics.q_rec_erg_g,
+            o->opts.t_early_d, o->opts.peak_half_d, o->opts.peak_half_d, o->opts.tail_gap_d);
+    fprintf(fm.f, "| closure | quantity |");
+    for (int p = 0; p < SNF_NPHASE; p++) {
+        fprintf(fm.f, " %s |", snf_valid_phase_name(p));
+    }
+    fprintf(fm.f, "\n| --- | --- |");
+    for (int p = 0; p < SNF_NPHASE; p++) {
+        fprintf(fm.f, " --- |");
+    }
+    fputc('\n', fm.f);
+    for (int c = 0; c < C; c++) {
+        const char *cn = snf_closure_name(o->closures[c]);
+        for (int q = 0; q < 3; q++) {
+            const char *qn = q == 0 ? "dlogL" : q == 1 ? "dv" : "rms_dlogL";
+            fprintf(fm.f, "| %s | %s |", cn, q == 0 ? "dlog L (dex)" : q == 1 ? "dv/v" : "rms dlog L (dex)");
+            for (int p = 0; p < SNF_NPHASE; p++) {
+                for (long i = 0; i < N; i++) {
+                    const snf_valid_result *r = &rows[(size_t)i * (size_t)C + (size_t)c].r;
+                    col[i] = q == 0 ? r->dlogL[p].median : q == 1 ? r->dv[p].median : r->dlogL[p].rms;
+                }
+                double med = snf_median_of(col, (int)N, work), mean = snf_mean_of(col, (int)N, work);
+                fprintf(fo.f, "%s,%s,%s,%.5g,%.5g,%ld\n", cn, qn, snf_valid_phase_name(p), med, mean, N);
+                if (isfinite(med)) {
+                    fprintf(fm.f, q == 1 ? " %+.1f%% (%+.1f%%) |" : " %+.3f (%+.3f) |", q == 1 ? 100 * med : med,
+                            q == 1 ? 100 * mean : mean);
+                } else {
+                    fprintf(fm.f, " - |");
+                }
+            }
+            fputc('\n', fm.f);
+        }
+    }
+    fprintf(fm.f, "\n| closure | peak day: model - hydro, median (mean) | log L_peak: model - hydro, median (mean) |");
+    if (o->fit) {
+        fprintf(fm.f, " fit bias E | fit bias M | fit bias R0 | fit bias M_Ni | fit MAPE E/M/R0/Ni | rms start -> fit (dex) |");
+    }
+    fprintf(fm.f, "\n| --- | --- | --- |%s\n", o->fit ? " --- | --- | --- | --- | --- | --- |" : "");
+    for (int c = 0; c < C; c++) {
+        const char *cn = snf_closure_name(o->closures[c]);
+        double med[2], mean[2];
+        for (int q = 0; q < 2; q++) {
+            for (long i = 0; i < N; i++) {
+                const snf_valid_result *r = &rows[(size_t)i * (size_t)C + (size_t)c].r;
+                col[i] = q == 0 ? r->model.t_peak_d - r->hydro.t_peak_d : r->model.log_lpeak - r->hydro.log_lpeak;
+            }
+            med[q] = snf_median_of(col, (int)N, work);
+            mean[q] = snf_mean_of(col, (int)N, work);
+            fprintf(fo.f, "%s,%s,peak,%.5g,%.5g,%ld\n", cn, q == 0 ? "dt_peak_d" : "dlog_lpeak", med[q], mean[q], N);
+        }
+        fprintf(fm.f, "| %s | %+.1f d (%+.1f d) | %+.3f (%+.3f) |", cn, med[0], mean[0], med[1], mean[1]);
+        if (o->fit) {
+            double mape[4];
+            for (int j = 0; j < 4; j++) {
+                static const char *const pn[4] = {"energy", "mass", "radius", "nickel"};
+                for (long i = 0; i < N; i++) {
+                    const snf_cmp_row *row = &rows[(size_t)i * (size_t)C + (size_t)c];
+                    const double *pr = params + (size_t)i * (size_t)P;
+                    double fv = j == 0 ? row->fit.p.energy_foe : j == 1 ? row->fit.p.mass_msun
+                                : j == 2 ? row->fit.p.radius_cm : row->fit.p.nickel_msun;
+                    col[i] = fv / pr[j] - 1;
+                }
+                double bm = snf_median_of(col, (int)N, work), bmean = snf_mean_of(col, (int)N, work);
+                for (long i = 0; i < N; i++) {
+                    col[i] = fabs(col[i]);
+                }
+                mape[j] = 100 * snf_mean_of(col, (int)N, work);
+                fprintf(fo.f, "%s,fit_bias_%s,all,%.5g,%.5g,%ld\n", cn, pn[j], bm, bmean, N);
+                fprintf(fo.f, "%s,fit_mape_%s,all,%.5g,%.5g,%ld\n", cn, pn[j], mape[j], mape[j], N);
+                fprintf(fm.f, " %+.0f%% (%+.0f%%) |", 100 * bm, 100 * bmean);
+            }
+            double rs[2];
+            for (int q = 0; q < 2; q++) {
+                for (long i = 0; i < N; i++) {
+                    const snf_cmp_row *row = &rows[(size_t)i * (size_t)C + (size_t)c];
+                    col[i] = q == 0 ? row->fit.rms_start : row->fit.rms;
+                }
+                rs[q] = snf_median_of(col, (int)N, work);
+                fprintf(fo.f, "%s,%s,all,%.5g,%.5g,%ld\n", cn, q == 0 ? "fit_rms_start" : "fit_rms", rs[q],
+                        snf_mean_of(col, (int)N, work), N);
+            }
+            fprintf(fm.f, " %.0f/%.0f/%.0f/%.0f%% | %.3f -> %.3f |", mape[0], mape[1], mape[2], mape[3], rs[0], rs[1]);
+        }
+        fputc('\n', fm.f);
+    }
+    fprintf(fm.f, "\nPer model (median residual over all days; peak differences):\n\n"
+                  "| model | closure | dlog L all (dex) | rms dlog L (dex) | dv/v all | peak day hydro / model | "
+                  "log L_peak hydro / model |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    for (long i = 0; i < N; i++) {
+        char name[SNF_DATASET_MSG_LEN + 8];
+        snf_model_name(name, sizeof name, msg + (size_t)i * SNF_DATASET_MSG_LEN, i);
+        for (int c = 0; c < C; c++) {
+            const snf_valid_result *r = &rows[(size_t)i * (size_t)C + (size_t)c].r;
+            fprintf(fm.f, "| %s | %s | %+.3f | %.3f | %+.1f%% | %.1f / %.1f | %.3f / %.3f |\n", name,
+                    snf_closure_name(o->closures[c]), r->dlogL[SNF_PHASE_ALL].median, r->dlogL[SNF_PHASE_ALL].rms,
+                    100 * r->dv[SNF_PHASE_ALL].median, r->hydro.t_peak_d, r->model.t_peak_d, r->hydro.log_lpeak,
+                    r->model.log_lpeak);
+        }
+    }
+    rc = snf_out_close(&fo);
+    if (rc >= 0) {
+        rc = snf_out_close(&fm);
+    } else {
+        fclose(fm.f);
+        remove(fm.tmp);
+    }
+    if (rc >= 0) {
+        *n_models = (int)N;
+    }
+cleanup:
+    snf_model_free(m);
+    snf_dataset_close(d);
+    free(t);
+    free(params);
+    free(lg);
+    free(vp);
+    free(msg);
+    free(rows);
+    free(L);
+    free(v);
+    free(Lf);
+    free(vf);
+    free(col);
+    free(work);
+    return rc;
+}
