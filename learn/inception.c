@@ -277,10 +277,12 @@ int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
         size_t w = snf_conv1d_ws_size(cin, F > cfg->bottleneck ? F : cfg->bottleneck, T, 1,
                                       net->nthreads);
         net->nws = w > net->nws ? w : net->nws;
+        int Ks[SNF_IT_NBRANCH];
         for (int i = 0; i < SNF_IT_NBRANCH; i++) {
-            w = snf_conv1d_ws_size(cs, F, T, snf_it_kernel(cfg, i), net->nthreads);
-            net->nws = w > net->nws ? w : net->nws;
+            Ks[i] = snf_it_kernel(cfg, i);
         }
+        w = snf_conv1d_multi_ws_size(cs, F, T, Ks, SNF_IT_NBRANCH, net->nthreads);
+        net->nws = w > net->nws ? w : net->nws;
         if (snf_it_has_res(cfg, m)) {
             w = snf_conv1d_ws_size(snf_it_res_cin(cfg, m / 3), F4, T, 1, net->nthreads);
             net->nws = w > net->nws ? w : net->nws;
@@ -405,10 +407,14 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
             snf_conv1d_forward(a->mod[m].bott, ws, xin, p->mod[m].bott_w, NULL, B, cin, Fb, T, 1);
             src = a->mod[m].bott;
         }
+        int Ks[SNF_IT_NBRANCH];
+        const float *wb[SNF_IT_NBRANCH];
         for (int i = 0; i < SNF_IT_NBRANCH; i++) {
-            snf_conv1d_forward_cs(a->mod[m].cat + (size_t)i * F * T, ws, src, p->mod[m].conv_w[i],
-                                  NULL, B, cs, F, F4, T, snf_it_kernel(c, i));
+            Ks[i] = snf_it_kernel(c, i);
+            wb[i] = p->mod[m].conv_w[i];
         }
+        /* the wide branches write channels [0, 3F) of cat; the pool branch writes [3F, 4F) */
+        snf_conv1d_multi_forward(a->mod[m].cat, ws, src, wb, Ks, SNF_IT_NBRANCH, B, cs, F, F4, T);
         snf_maxpool_forward(a->mod[m].mp, net->mpidx[m], xin, B, cin, T, 3);
         snf_conv1d_forward_cs(a->mod[m].cat + (size_t)3 * F * T, ws, a->mod[m].mp, p->mod[m].pool_w,
                               NULL, B, cin, F, F4, T, 1);
@@ -524,11 +530,16 @@ int snf_it_backward(snf_it *net)
         }
         const float *src = snf_it_use_bott(c, m) ? a->mod[m].bott : xin;
         float *dsrc = snf_it_use_bott(c, m) ? da->mod[m].bott : dxin;
-        for (int i = SNF_IT_NBRANCH - 1; i >= 0; i--) {
-            snf_conv1d_backward_cs(dsrc, g->mod[m].conv_w[i], NULL, ws,
-                                   da->mod[m].cat + (size_t)i * F * T, src, p->mod[m].conv_w[i], B,
-                                   cs, F, F4, T, snf_it_kernel(c, i));
+        int Ks[SNF_IT_NBRANCH];
+        const float *wb[SNF_IT_NBRANCH];
+        float *gb[SNF_IT_NBRANCH];
+        for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+            Ks[i] = snf_it_kernel(c, i);
+            wb[i] = p->mod[m].conv_w[i];
+            gb[i] = g->mod[m].conv_w[i];
         }
+        snf_conv1d_multi_backward(dsrc, gb, ws, da->mod[m].cat, src, wb, Ks, SNF_IT_NBRANCH, B, cs,
+                                  F, F4, T);
         if (snf_it_use_bott(c, m)) {
             snf_conv1d_backward(dxin, g->mod[m].bott_w, NULL, ws, da->mod[m].bott, xin,
                                 p->mod[m].bott_w, B, cin, Fb, T, 1);

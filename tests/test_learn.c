@@ -216,6 +216,49 @@ static void test_conv1d_slice(snf_rng *rng)
     free(ws);
 }
 
+/* The Inception multi-branch kernel equals separate channel-slice convolutions. */
+static void test_conv1d_multi(int B, int C, int OC, int T, snf_rng *rng)
+{
+    enum { NB = 3 };
+    const int K[NB] = {8, 4, 2};
+    int OCS = NB * OC + 2;
+    size_t ni = (size_t)B * C * T, no = (size_t)B * OCS * T;
+    float *inp = fmalloc(ni), *dout = fmalloc(no), *o1 = fmalloc(no), *o2 = fmalloc(no);
+    float *di1 = fmalloc(ni), *di2 = fmalloc(ni), *w[NB], *dw1[NB], *dw2[NB];
+    size_t wsn = snf_conv1d_multi_ws_size(C, OC, T, K, NB, snf_threads_max());
+    for (int i = 0; i < NB; i++) {
+        size_t s = snf_conv1d_ws_size(C, OC, T, K[i], snf_threads_max());
+        wsn = s > wsn ? s : wsn;
+        w[i] = fmalloc((size_t)OC * C * K[i]), dw1[i] = fmalloc((size_t)OC * C * K[i]);
+        dw2[i] = fmalloc((size_t)OC * C * K[i]);
+        fill_uniform(w[i], (size_t)OC * C * K[i], -1, 1, rng);
+    }
+    float *ws = fmalloc(wsn);
+    fill_uniform(inp, ni, -1, 1, rng);
+    fill_uniform(dout, no, -1, 1, rng);
+    snf_conv1d_multi_forward(o1, ws, inp, (const float *const *)w, K, NB, B, C, OC, OCS, T);
+    snf_conv1d_multi_backward(di1, dw1, ws, dout, inp, (const float *const *)w, K, NB, B, C, OC, OCS, T);
+    for (int i = 0; i < NB; i++) {
+        snf_conv1d_forward_cs(o2 + (size_t)i * OC * T, ws, inp, w[i], NULL, B, C, OC, OCS, T, K[i]);
+    }
+    for (int i = NB - 1; i >= 0; i--) {
+        snf_conv1d_backward_cs(di2, dw2[i], NULL, ws, dout + (size_t)i * OC * T, inp, w[i], B, C, OC, OCS, T, K[i]);
+    }
+    double e = 0;
+    for (int b = 0; b < B; b++)
+        for (size_t j = 0; j < (size_t)NB * OC * T; j++) {
+            size_t idx = (size_t)b * OCS * T + j;
+            e = fmax(e, fabs(o1[idx] - o2[idx]));
+        }
+    CHECK_ABS(e, 0, 1e-6, "multi-branch forward equals 3 slice convs (B%d C%d OC%d T%d)", B, C, OC, T);
+    CHECK_ABS(rel_l2(di1, di2, ni), 0, 1e-6, "multi-branch backward dinp equals 3 slice convs");
+    for (int i = 0; i < NB; i++) {
+        CHECK_ABS(rel_l2(dw1[i], dw2[i], (size_t)OC * C * K[i]), 0, 1e-6, "multi-branch backward dw[%d]", i);
+        free(w[i]), free(dw1[i]), free(dw2[i]);
+    }
+    free(inp), free(dout), free(o1), free(o2), free(di1), free(di2), free(ws);
+}
+
 /* ---- batch normalisation ---- */
 
 typedef struct bn_ctx {
@@ -476,6 +519,42 @@ static double net_loss(void *vc)
     return loss;
 }
 
+/* Distance of the last training forward from the nearest kink: min |ReLU input| (BN+ReLU of each
+ * module, add+ReLU of each shortcut) and min gap between a max-pool window's maximum and a smaller
+ * competitor. */
+static double net_kink_margin(const snf_it *net, const float *x, int B)
+{
+    const snf_it_config *c = &net->cfg;
+    int T = c->T, F4 = 4 * c->filters;
+    double mn = INFINITY;
+    for (int m = 0; m < c->depth; m++) {
+        for (int b = 0; b < B; b++)
+            for (int ch = 0; ch < F4; ch++)
+                for (int t = 0; t < T; t++) {
+                    size_t i = ((size_t)b * F4 + ch) * T + t;
+                    double z = net->p.mod[m].bn_g[ch] * (net->a.mod[m].cat[i] - net->a.mod[m].mean[ch]) *
+                                   net->a.mod[m].rstd[ch] + net->p.mod[m].bn_b[ch];
+                    mn = fmin(mn, fabs(z));
+                    if (c->residual && m % 3 == 2) {
+                        mn = fmin(mn, fabs(net->a.mod[m].out[i] + net->a.res[m / 3].scn[i]));
+                    }
+                }
+        int cin = m == 0 ? c->C_in : F4;
+        const float *xin = m == 0 ? x : (c->residual && m % 3 == 0) ? net->a.res[m / 3 - 1].out : net->a.mod[m - 1].out;
+        for (int r = 0; r < B * cin; r++)
+            for (int t = 0; t < T; t++) {
+                const float *w = xin + (size_t)r * T;
+                int lo = t > 0 ? t - 1 : 0, hi = t + 2 < T ? t + 2 : T;
+                float mx = w[lo];
+                for (int k = lo; k < hi; k++) mx = fmaxf(mx, w[k]);
+                if (m > 0 && mx <= 0.0f) continue; /* all-zero window: moves only through a ReLU kink */
+                for (int k = lo; k < hi; k++)
+                    if (w[k] < mx) mn = fmin(mn, mx - w[k]);
+            }
+    }
+    return mn;
+}
+
 static void test_network_grad(snf_rng *rng)
 {
     snf_it_config cfg = tiny_config();
@@ -487,24 +566,32 @@ static void test_network_grad(snf_rng *rng)
     int B = 3;
     size_t nx = (size_t)B * cfg.C_in * cfg.T, ny = (size_t)B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny);
-    fill_uniform(x, nx, -2, 2, rng);
-    fill_uniform(y, ny, -1, 1, rng);
     net_ctx c = {net, x, y, B};
     float loss;
+    double margin = 0;
+    int tries = 0;
+    while (margin < 2e-4 && tries < 200) {
+        fill_uniform(x, nx, -2, 2, rng);
+        fill_uniform(y, ny, -1, 1, rng);
+        snf_it_forward(net, x, y, B, 1, &loss);
+        margin = net_kink_margin(net, x, B);
+        tries++;
+    }
+    CHECK_TRUE(margin >= 2e-4, "network test data: nearest kink %.3g away after %d draws", margin, tries);
     snf_it_zero_grad(net);
     snf_it_forward(net, x, y, B, 1, &loss);
     rc = snf_it_backward(net);
     CHECK_INT(rc, SNF_OK, "tiny network backward");
     float *g = fmalloc(net->nparams);
     memcpy(g, net->grads, net->nparams * sizeof(float));
-    /* Per tensor, up to 24 entries by central differences. The network is piecewise smooth (ReLU
-     * after BN on 48 values per channel, max-pool) and runs in float: on this tiny net the loss has
-     * kinks at all scales, so a given step h straddles a kink for some entries (measured: the
-     * difference quotient of one entry wanders by 10-30 % between h = 2^-6 and 2^-10 and settles by
-     * 2^-14). An entry agrees if for some h in {2^-10, 2^-12, 2^-14}: |num - an| <= 1e-3 + 3e-2 |an|
-     * (1e-3 is the float rounding of an O(1) loss over 2^-14). A wiring error (wrong tensor, missing
-     * accumulation, factor 2 or sign) fails at every h; each tensor needs >= 85 % agreeing entries,
-     * the whole network >= 95 %. */
+    /* Per tensor, up to 24 entries by central differences. The network is piecewise smooth (ReLU,
+     * max-pool): a stencil that straddles a kink mixes two slopes, and one ReLU input within 3e-5
+     * of zero spoils the quotients of every upstream parameter at every usable h (seen: a random
+     * draw with |z| = 2.9e-5). So the data are redrawn until every kink is >= 2e-4 away (margin
+     * above), and an entry agrees if for some h in {2^-10, 2^-12, 2^-14}
+     * |num - an| <= 1e-3 + 3e-2 |an| (1e-3: float rounding of an O(1) loss over small h). A wiring
+     * error (wrong tensor, missing accumulation, factor 2 or sign) fails at every h. Required: all
+     * but 1 + 10 % of each tensor's sampled entries, >= 98 % of all (checked with three seeds). */
     int agree_all = 0, total_all = 0;
     size_t off = 0;
     double worst = 1.0;
@@ -524,13 +611,13 @@ static void test_network_grad(snf_rng *rng)
         if (total) {
             char name[64];
             snf_it_tensor_name(&cfg, i, name, sizeof name);
-            CHECK_TRUE(agree >= 0.85 * total, "network gradient %s: %d of %d entries agree", name, agree, total);
+            CHECK_TRUE(agree >= total - 1 - total / 10, "network gradient %s: %d of %d entries agree", name, agree, total);
             worst = fmin(worst, (double)agree / total);
         }
         agree_all += agree, total_all += total;
         off += n;
     }
-    CHECK_TRUE(agree_all >= 0.95 * total_all, "network gradient: %d of %d entries agree", agree_all, total_all);
+    CHECK_TRUE(agree_all >= 0.98 * total_all, "network gradient: %d of %d entries agree", agree_all, total_all);
     printf("network gradient: worst tensor agreement %.3g\n", worst);
     free(g), free(x), free(y);
     snf_it_free(net);
@@ -712,6 +799,8 @@ int main(void)
     test_conv1d_naive_vs_blas(1, 4, 4, 3, 9, &rng); /* kernel longer than the series */
     test_conv1d_naive_vs_blas(3, 32, 32, 37, 40, &rng); /* reference widths, ragged T */
     test_conv1d_naive_vs_blas(2, 13, 19, 64, 20, &rng); /* channel counts not multiples of 8 */
+    test_conv1d_multi(3, 5, 7, 19, &rng);
+    test_conv1d_multi(4, 32, 32, 64, &rng);
     test_conv1d_same_even();
     test_conv1d_slice(&rng);
     test_bn(&rng);

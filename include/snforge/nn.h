@@ -71,6 +71,19 @@ void snf_conv1d_forward_naive(float *out, const float *inp, const float *w, cons
 void snf_conv1d_backward_naive(float *dinp, float *dw, float *db, const float *dout,
                                const float *inp, const float *w, int B, int C, int OC, int T, int K);
 
+/* ---- Inception branches: n convolutions of one input into consecutive channel slices ---- */
+/* Branch i (kernel w[i], shape (OC, C, K[i]), no bias) writes channels [i OC, (i+1) OC) of out, a
+ * tensor with OCS >= n OC channels; the result equals n snf_conv1d_forward_cs calls, in one parallel
+ * region sharing one padded copy of each sample. Backward accumulates dinp (may be NULL) and dw[i].
+ * ws: snf_conv1d_multi_ws_size(C, OC, T, K, n, snf_threads_max()) floats of scratch. */
+#define SNF_MULTI_MAX 4
+size_t snf_conv1d_multi_ws_size(int C, int OC, int T, const int *K, int n, int nthreads);
+void snf_conv1d_multi_forward(float *out, float *ws, const float *inp, const float *const *w,
+                              const int *K, int n, int B, int C, int OC, int OCS, int T);
+void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const float *dout,
+                               const float *inp, const float *const *w, const int *K, int n, int B,
+                               int C, int OC, int OCS, int T);
+
 /* ---- batch normalisation over (batch x time), per channel ---- */
 /* Train mode normalises with the batch mean and the biased batch variance over B*T values and writes
  * mean (C) and rstd = 1/sqrt(var + eps) (C) for the backward pass. If run_mean/run_var are not NULL it
