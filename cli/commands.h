@@ -8,6 +8,9 @@ int snf_cmd_run(int argc, char **argv);
 int snf_cmd_grid(int argc, char **argv);
 int snf_cmd_import(int argc, char **argv);
 int snf_cmd_compare(int argc, char **argv);
+int snf_cmd_train(int argc, char **argv);
+int snf_cmd_evaluate(int argc, char **argv);
+int snf_cmd_predict(int argc, char **argv);
 
 /* Prints "snforge: <msg>" on stderr and returns the exit code for status (see snf_status_exit_code). */
 int snf_cli_fail(int status);

@@ -19,6 +19,9 @@ static const snf_command snf_commands[] = {
     {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable"},
     {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid"},
     {"compare", snf_cmd_compare, "semi-analytic model against imported hydro runs: residuals by phase, fits, plots"},
+    {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
+    {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
+    {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
 };
 
 static void snf_usage(FILE *f)

@@ -1,0 +1,319 @@
+/* cmd_evaluate.c: `snforge evaluate MODEL.h5 DATA.h5 [-o DIR]`: scores a trained model on every usable row
+ * (status >= 0) of a dataset file: per-parameter MAPE, median APE and R^2(log10), with the
+ * predict-the-training-mean baseline beside them, printed and written to DIR/metrics.csv; the true and
+ * predicted parameters of every row to DIR/parity.csv; DIR/parity.png through learn/plot_parity.py
+ * (python3 + matplotlib; skipped with a note when they are missing). Rows stream in blocks. */
+#define _POSIX_C_SOURCE 200809L /* posix_spawnp, mkdir */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "commands.h"
+#include "snforge/data.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+#include "snforge/train.h"
+
+extern char **environ;
+
+/* ---- static helpers ---- */
+
+static const char *const snf_eval_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
+static const char *const snf_eval_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
+
+static void snf_evaluate_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge evaluate MODEL.h5 DATA.h5 [-o DIR] [--threads N] [--max-rows N] [--no-plot]\n\n"
+            "Scores MODEL.h5 (snforge train) on every usable row (status >= 0) of the dataset file DATA.h5:\n"
+            "per parameter the mean and median absolute percentage error (linear parameter) and R^2 of\n"
+            "log10, beside the predict-the-training-mean baseline. Writes DIR/metrics.csv, DIR/parity.csv\n"
+            "(row, true and predicted value of each parameter) and DIR/parity.png (python3 + matplotlib,\n"
+            "script learn/plot_parity.py or $SNF_PLOT_PARITY; skipped with a note if unavailable).\n\n"
+            "options:\n"
+            "  -o, --output DIR   folder for the CSV and PNG files (default: .; created if missing)\n"
+            "  -t, --threads N    OpenMP threads\n"
+            "      --max-rows N   rows encoded in memory at a time (default 16384)\n"
+            "      --no-plot      do not call python for the PNG\n"
+            "  -h, --help         this text\n\n"
+            "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, DATA.h5).\n");
+}
+
+static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b)
+{
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct\n");
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n, m->mape[p],
+                m->mdape[p], m->r2[p], b->mape[p], b->mdape[p]);
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+    }
+    return SNF_OK;
+}
+
+static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
+                                 long n)
+{
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    fprintf(f, "row");
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        fprintf(f, ",%s_true,%s_pred", snf_eval_names[p], snf_eval_names[p]);
+    }
+    fprintf(f, "\n");
+    for (long i = 0; i < n; i++) {
+        fprintf(f, "%ld", rows[i]);
+        for (int p = 0; p < SNF_DATA_NP; p++) {
+            fprintf(f, ",%.7g,%.7g", truth[i * SNF_DATA_NP + p], pred[i * SNF_DATA_NP + p]);
+        }
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+    }
+    return SNF_OK;
+}
+
+/* The plot script: $SNF_PLOT_PARITY, else learn/plot_parity.py beside this source file's folder. */
+static void snf_eval_script(char *buf, size_t n)
+{
+    const char *env = getenv("SNF_PLOT_PARITY");
+    if (env && *env) {
+        snprintf(buf, n, "%s", env);
+        return;
+    }
+    const char *src = __FILE__; /* .../cli/cmd_evaluate.c */
+    const char *slash = strrchr(src, '/');
+    int dir = slash ? (int)(slash - src) : 0;
+    snprintf(buf, n, "%.*s%slearn/plot_parity.py", dir, src, dir ? "/../" : "../");
+}
+
+/* Runs python3 SCRIPT CSV PNG TITLE; 0 if the PNG was written. */
+static int snf_eval_plot(const char *csv, const char *png, const char *title)
+{
+    char script[1200];
+    snf_eval_script(script, sizeof script);
+    struct stat st;
+    if (stat(script, &st) != 0) {
+        fprintf(stderr, "snforge evaluate: note: no parity.png (plot script %s not found; set SNF_PLOT_PARITY)\n",
+                script);
+        return -1;
+    }
+    char *args[] = {"python3", script, (char *)(size_t)csv, (char *)(size_t)png, (char *)(size_t)title, NULL};
+    pid_t pid;
+    if (posix_spawnp(&pid, "python3", NULL, NULL, args, environ) != 0) {
+        fprintf(stderr, "snforge evaluate: note: no parity.png (python3 not found)\n");
+        return -1;
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "snforge evaluate: note: no parity.png (python3 with matplotlib failed; the CSV files "
+                        "are written)\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_evaluate(int argc, char **argv)
+{
+    enum { OPT_MAXROWS = 1000, OPT_NOPLOT };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"max-rows", required_argument, NULL, OPT_MAXROWS}, {"no-plot", no_argument, NULL, OPT_NOPLOT},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *dir = ".";
+    long threads = 0, max_rows = 16384;
+    int plot = 1;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        char *end;
+        switch (ch) {
+        case 'o': dir = optarg; break;
+        case 't':
+            threads = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || threads < 1 || threads > 4096) {
+                fprintf(stderr, "snforge evaluate: --threads expects an integer in [1, 4096], got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_MAXROWS:
+            max_rows = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || max_rows < 1) {
+                fprintf(stderr, "snforge evaluate: --max-rows expects a positive integer, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_NOPLOT: plot = 0; break;
+        case 'h': snf_evaluate_usage(stdout); return 0;
+        default:
+            fprintf(stderr, "snforge evaluate: unknown option or missing value: '%s' (see snforge evaluate --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 2) {
+        fprintf(stderr, "snforge evaluate: expected MODEL.h5 DATA.h5, got %d arguments (see snforge evaluate "
+                        "--help)\n", argc - optind);
+        return 2;
+    }
+    const char *mpath = argv[optind], *dpath = argv[optind + 1];
+    snf_threads_setup((int)threads);
+    snf_ckpt ck;
+    snf_data *d = NULL;
+    snf_batcher *b = NULL;
+    snf_it *net = NULL;
+    long *rows = NULL, *brow = NULL, *prow = NULL;
+    double *truth = NULL, *pred = NULL;
+    float *x = NULL, *y = NULL;
+    int code = 0;
+    int rc = snf_ckpt_read(&ck, mpath);
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    const int B = 64;
+    long n = 0, skipped = 0;
+    rc = snf_data_open(&d, dpath, &ck.spec, 1024);
+    if (rc >= 0) {
+        rc = snf_data_usable_rows(d, &rows, &n, &skipped);
+    }
+    if (rc >= 0 && n == 0) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s has no usable rows (status >= 0)", dpath);
+    }
+    if (rc >= 0) {
+        rc = snf_batcher_alloc(&b, d, &ck.norm, rows, n, B, max_rows, 0, 0);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        code = rc == SNF_EHDF5 || rc == SNF_EFORMAT || rc == SNF_EINVAL ? 2 : 1;
+        if (rc == SNF_ENOMEM) {
+            code = 1;
+        }
+        goto cleanup;
+    }
+    rc = snf_ckpt_net(&ck, B, &net);
+    size_t CL = (size_t)ck.net.C_in * ck.net.T;
+    truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
+    pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
+    prow = malloc((size_t)n * sizeof *prow);
+    brow = malloc((size_t)B * sizeof *brow);
+    x = malloc((size_t)B * CL * sizeof *x);
+    y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
+    if (rc < 0 || !truth || !pred || !prow || !brow || !x || !y) {
+        fprintf(stderr, "snforge evaluate: out of memory\n");
+        code = 1;
+        goto cleanup;
+    }
+    long done = 0;
+    int nb;
+    while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
+        rc = snf_predict(net, &ck.norm, x, nb, pred + done * SNF_DATA_NP);
+        if (rc < 0) {
+            break;
+        }
+        for (int k = 0; k < nb; k++) {
+            snf_data_decode_targets(truth + (done + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, &ck.norm);
+            prow[done + k] = brow[k];
+        }
+        done += nb;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
+    }
+    snf_metrics m, base;
+    rc = snf_metrics_compute(&m, truth, pred, n);
+    if (rc >= 0) {
+        double mean[SNF_DATA_NP];
+        float zero[SNF_DATA_NP] = {0};
+        snf_data_decode_targets(mean, zero, &ck.norm);
+        double *bp = malloc((size_t)n * SNF_DATA_NP * sizeof *bp);
+        if (!bp) {
+            rc = SNF_ENOMEM;
+        } else {
+            for (long i = 0; i < n; i++) {
+                memcpy(bp + i * SNF_DATA_NP, mean, sizeof mean);
+            }
+            rc = snf_metrics_compute(&base, truth, bp, n);
+            free(bp);
+        }
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: out of memory\n");
+        code = 1;
+        goto cleanup;
+    }
+    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%\n");
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f\n", snf_eval_names[p], snf_eval_units[p], m.mape[p], m.mdape[p],
+               m.r2[p], base.mape[p]);
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "snforge evaluate: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
+        code = 1;
+        goto cleanup;
+    }
+    char mcsv[1100], pcsv[1100], png[1100];
+    snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
+    snprintf(pcsv, sizeof pcsv, "%s/parity.csv", dir);
+    snprintf(png, sizeof png, "%s/parity.png", dir);
+    rc = snf_eval_write_metrics(mcsv, &m, &base);
+    if (rc >= 0) {
+        rc = snf_eval_write_parity(pcsv, prow, truth, pred, n);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
+    }
+    int have_png = plot ? snf_eval_plot(pcsv, png, mpath) == 0 : 0;
+    double mm = 0, mb = 0;
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        mm += m.mape[p] / SNF_DATA_NP;
+        mb += base.mape[p] / SNF_DATA_NP;
+    }
+    fprintf(stderr, "snforge evaluate: %s on %s: %ld rows (%ld skipped), mean MAPE %.2f%% (baseline %.2f%%); wrote "
+                    "%s, %s%s%s\n", mpath, dpath, n, skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
+            have_png ? png : "");
+cleanup:
+    free(rows);
+    free(brow);
+    free(prow);
+    free(truth);
+    free(pred);
+    free(x);
+    free(y);
+    snf_it_free(net);
+    snf_batcher_free(b);
+    snf_data_close(d);
+    snf_ckpt_free(&ck);
+    return code;
+}

@@ -1,0 +1,140 @@
+/* cmd_train.c: `snforge train CONFIG.ini [-o MODEL.h5] [--threads N]`: trains an InceptionTime regressor
+ * on a dataset file as the config says (learn/train_small.ini), writing MODEL.h5 after every epoch;
+ * running the same command again after an interruption resumes where it stopped. */
+#define _POSIX_C_SOURCE 200809L /* fileno, isatty */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+#include "snforge/train.h"
+
+/* ---- static helpers ---- */
+
+static void snf_train_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--quiet]\n\n"
+            "Trains the InceptionTime regressor of energy, mass, radius and nickel on the dataset file named in\n"
+            "CONFIG.ini (example and every key: learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
+            "the checkpoint, rewritten atomically after every epoch; run the same command again after an\n"
+            "interruption and training resumes from it (same final weights as an uninterrupted run). A\n"
+            "finished MODEL.h5 is never rewritten.\n\n"
+            "options:\n"
+            "  -o, --output MODEL.h5     the model file (overrides [output] model)\n"
+            "  -t, --threads N           OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
+            "  -q, --quiet               no per-epoch lines and no progress line\n"
+            "      --stop-after-epochs K stop after K epochs of this run, as if interrupted (for tests)\n"
+            "  -h, --help                this text\n\n"
+            "Exit status: 0 trained (or already finished), 1 the work failed (file, disk, non-finite loss),\n"
+            "2 bad input (option, CONFIG file:line, data file, MODEL.h5 holding another config).\n");
+}
+
+static int snf_train_int(const char *opt, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "snforge train: %s expects an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, text);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+static void snf_train_print_metrics(const char *what, const snf_metrics *m, const snf_metrics *b)
+{
+    if (m->n == 0) {
+        return;
+    }
+    fprintf(stderr, "  %s (%ld rows): MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%% (predict-the-mean: %.1f%% %.1f%% "
+                    "%.1f%% %.1f%%); R2(log) %.3f %.3f %.3f %.3f\n", what, m->n, m->mape[0], m->mape[1], m->mape[2],
+            m->mape[3], b->mape[0], b->mape[1], b->mape[2], b->mape[3], m->r2[0], m->r2[1], m->r2[2], m->r2[3]);
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_train(int argc, char **argv)
+{
+    enum { OPT_STOP = 1000 };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {"stop-after-epochs", required_argument, NULL, OPT_STOP}, {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    long threads = 0, stop = 0;
+    int quiet = 0;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't':
+            if (!snf_train_int("--threads", optarg, 1, 4096, &threads)) {
+                return 2;
+            }
+            break;
+        case OPT_STOP:
+            if (!snf_train_int("--stop-after-epochs", optarg, 1, 1L << 30, &stop)) {
+                return 2;
+            }
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': snf_train_usage(stdout); return 0;
+        default:
+            fprintf(stderr, "snforge train: unknown option or missing value: '%s' (see snforge train --help)\n",
+                    argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "snforge train: expected one CONFIG file, got %d (see snforge train --help)\n", argc - optind);
+        return 2;
+    }
+    snf_train_config cfg;
+    int rc = snf_train_config_load(&cfg, argv[optind]);
+    if (rc < 0) {
+        fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    if (out) {
+        snprintf(cfg.model_path, sizeof cfg.model_path, "%s", out);
+    }
+    int nt = snf_threads_setup((int)threads);
+    snf_train_options opt = snf_train_options_default();
+    opt.threads = nt;
+    opt.stop_after = stop;
+    opt.quiet = quiet;
+    opt.log = stderr;
+    opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
+    snf_train_summary s;
+    rc = snf_train_run(&cfg, &opt, &s);
+    if (rc < 0) {
+        fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
+        snf_train_config_free(&cfg);
+        return snf_status_exit_code(rc);
+    }
+    if (s.already_finished) {
+        fprintf(stderr, "snforge train: %s is finished (%ld epochs, %s); nothing to do\n", cfg.model_path, s.epoch,
+                s.stop_reason);
+        snf_train_print_metrics("test", &s.test, &s.test_baseline);
+    } else {
+        snf_train_print_metrics("validation", &s.val, &s.val_baseline);
+        snf_train_print_metrics("test", &s.test, &s.test_baseline);
+        fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
+                        "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads, %.1f s\n", cfg.model_path,
+                s.finished ? (strcmp(s.stop_reason, "epochs") == 0 ? "finished all epochs" : "stopped early (validation loss)") : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
+                s.best_epoch + 1, s.best_val_loss, s.n_train, s.n_val, s.n_test, s.n_skipped, nt, s.wall_s);
+    }
+    snf_train_config_free(&cfg);
+    return 0;
+}

@@ -1,0 +1,158 @@
+/* train.h: training an InceptionTime regressor (it.h) on a dataset file (data.h), and using it.
+ * A training config (INI, parsed with libinih; errors name file:line and [section] key), the training
+ * loop (Adam, reduce-LR-on-plateau on the epoch training loss, early stopping on the validation loss with
+ * best-weights restore, a per-epoch history), checkpoints in HDF5 written atomically every epoch from
+ * which a killed run resumes bitwise, the per-parameter metrics (MAPE, median APE, R^2) and inference.
+ * The model file IS the last checkpoint. It does not compute light curves or define the network. */
+#ifndef SNFORGE_TRAIN_H
+#define SNFORGE_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snforge/data.h"
+#include "snforge/it.h"
+
+/* ---- types ---- */
+
+#define SNF_MODEL_MAGIC "snforge-model"
+#define SNF_MODEL_FORMAT_VERSION 1
+
+enum { SNF_SPLIT_RANDOM = 0, SNF_SPLIT_ORDERED = 1 };
+
+typedef struct snf_train_config {
+    char path[1024];        /* the config file (for messages) */
+    char *text;             /* its text verbatim (stored in the model; compared on resume) */
+    /* [data] */
+    char data_file[1024];   /* resolved against the config file's folder when relative */
+    snf_data_spec spec;
+    int split;              /* SNF_SPLIT_RANDOM (by split_seed) or SNF_SPLIT_ORDERED (file order) */
+    double val_frac, test_frac;
+    uint64_t split_seed;
+    long max_rows;          /* rows encoded in memory at a time (0 = all) */
+    long block_rows;        /* rows per HDF5 read */
+    /* [train] */
+    uint64_t seed;          /* weights, shuffling, dropout, augmentation */
+    int epochs, batch;
+    snf_adam_config adam;
+    snf_plateau plateau;    /* on the epoch training loss */
+    int es_patience;        /* early stopping on the validation loss (0 = off) */
+    float es_min_delta;
+    /* [model] (C_in, T, max_B and n_out follow from the rest) */
+    snf_it_config net;
+    /* [augment] */
+    snf_augment aug;
+    /* [output] */
+    char model_path[1024];  /* resolved like data_file; -o overrides */
+} snf_train_config;
+
+/* One epoch of the history. */
+typedef struct snf_epoch_record {
+    double epoch;           /* 0-based */
+    double train_loss, val_loss, lr;
+    double val_mape[SNF_DATA_NP];
+    double wall_s;          /* cumulative training wall time */
+} snf_epoch_record;
+#define SNF_EPOCH_RECORD_COLS 9
+
+/* Per-parameter metrics. MAPE and median APE in percent of the linear parameter; R^2 of log10. */
+typedef struct snf_metrics {
+    long n;
+    double mape[SNF_DATA_NP], mdape[SNF_DATA_NP], r2[SNF_DATA_NP];
+} snf_metrics;
+
+/* Everything a checkpoint / model file holds. Arrays are owned when read by snf_ckpt_read (freed by
+ * snf_ckpt_free); the trainer writes views of its own buffers. */
+typedef struct snf_ckpt {
+    snf_it_config net;
+    snf_data_spec spec;
+    snf_norm norm;
+    int ntensors;
+    size_t sizes[SNF_IT_MAX_TENSORS];
+    float lr_mult[SNF_IT_MAX_TENSORS];
+    size_t nparams, nstats;
+    float *params, *adam_m, *adam_v, *bn_stats; /* current state */
+    float *best_params, *best_stats;             /* weights of the best validation loss (used to predict) */
+    long adam_t;
+    uint64_t step;          /* training forwards (dropout mask index) */
+    uint64_t seed;
+    long epoch;             /* epochs completed: the next one to run */
+    float lr;
+    snf_plateau plateau;
+    snf_earlystop es;
+    int finished;           /* 1: training ended, current = best */
+    char stop_reason[64];   /* "epochs", "early stopping", "" */
+    long n_hist;
+    snf_epoch_record *hist;
+    long n_train, n_val, n_test;
+    snf_metrics test;       /* on the test rows with the best weights, when finished (n = 0: none) */
+    snf_metrics test_baseline; /* predict-the-training-mean on the same rows */
+    char *config_text;
+    char data_file[1024], data_source[256], data_created[64];
+    int threads;
+} snf_ckpt;
+
+typedef struct snf_train_options {
+    int threads;            /* recorded (snf_threads_setup is the caller's) */
+    long stop_after;        /* testing: return after this many epochs of this call, as if killed (0: never) */
+    FILE *progress;         /* progress line (NULL: none) */
+    int quiet;              /* no per-epoch line on the log */
+    FILE *log;              /* per-epoch lines (NULL: none) */
+} snf_train_options;
+
+typedef struct snf_train_summary {
+    long epochs_run;        /* by this call */
+    long epoch;             /* epochs completed in total */
+    long best_epoch;
+    double best_val_loss;
+    int resumed, already_finished, stopped, finished;
+    char stop_reason[64];
+    long n_train, n_val, n_test, n_skipped;
+    snf_metrics val, val_baseline, test, test_baseline;
+    double wall_s;
+} snf_train_summary;
+
+/* ---- config ---- */
+
+/* Defaults of every key except data.file (required): both channels + masks, L 128 over days 1-300,
+ * random split 0.1/0.1 with seed 1, all rows in memory, blocks of 1024; seed 1, 100 epochs, batch 64,
+ * Adam 1e-3 (Keras), plateau factor 0.5 patience 10 min_lr 1e-5, early stopping patience 20; the
+ * reference network (it.h); no augmentation; model.h5. */
+void snf_train_config_default(snf_train_config *c);
+/* Parses the file (SNF_EIO if unreadable, SNF_EFORMAT "path:line: [section] key: what was expected"). */
+int snf_train_config_load(snf_train_config *c, const char *path);
+int snf_train_config_parse(snf_train_config *c, const char *text, const char *name);
+void snf_train_config_free(snf_train_config *c);
+
+/* ---- metrics ---- */
+
+/* From true and predicted physical parameters [n][4]. SNF_ENOMEM or SNF_OK. */
+int snf_metrics_compute(snf_metrics *m, const double *truth, const double *pred, long n);
+
+/* ---- checkpoints ---- */
+
+/* Writes c to path.tmp, closes it, renames it over path. SNF_EHDF5 / SNF_EIO. */
+int snf_ckpt_write(const char *path, const snf_ckpt *c);
+/* Reads a whole model file. SNF_EFORMAT if it is not one (magic, version, shapes). */
+int snf_ckpt_read(snf_ckpt *c, const char *path);
+void snf_ckpt_free(snf_ckpt *c);
+
+/* A network for inference from a checkpoint: the best weights and their BN statistics, laid out for
+ * batches of max_B. */
+int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
+
+/* Predicts physical parameters pred[n][4] for encoded inputs x[n][C_in*L] (eval mode, batches of
+ * net->cfg.max_B). */
+int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
+
+/* ---- training ---- */
+
+snf_train_options snf_train_options_default(void);
+
+/* Trains cfg into cfg->model_path, resuming from it when it holds an unfinished run of the same config
+ * text (SNF_EINVAL if it holds another config; already_finished if it is done: nothing is rewritten).
+ * A checkpoint is written (atomically) after every epoch. SNF_OK when training finished or stop_after
+ * was reached (sum->stopped). */
+int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
+
+#endif

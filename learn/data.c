@@ -1,0 +1,532 @@
+/* data.c: dataset files -> encoded tensors, read through h5.h in row blocks, and the batcher that serves
+ * training batches either from a resident copy of the row set or by streaming chunks of it from the
+ * file (same batches both ways). Resampling onto the model grid is a plan computed once per file:
+ * sample j interpolates linearly between file times i0[j] and i0[j]+1 with weight w[j]; a grid time
+ * outside the file's time range, or next to a NaN, gives NaN (no extrapolation, no bridging of gaps). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snforge/data.h"
+#include "snforge/h5.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+
+/* ---- types ---- */
+
+struct snf_data {
+    snf_dataset *ds;
+    char path[1024], source[256], created[64];
+    long N;
+    int P, T;
+    snf_data_spec spec;
+    long block_rows;
+    int *i0;    /* [L] left file sample, -1 outside the file's time range */
+    double *w;  /* [L] weight of the right sample */
+    double *pbuf; /* [block][P] */
+    float *lbuf, *vbuf; /* [block][T] */
+    int *sbuf;  /* [block] */
+    float *lg, *vg; /* [L] one row on the model grid */
+};
+
+struct snf_batcher {
+    snf_data *d;
+    snf_norm norm;
+    long *rows, n;
+    int B, CL, shuffle, resident;
+    long cap;         /* rows encoded at a time */
+    uint64_t seed;
+    float *cx, *cy;   /* [cap][CL], [cap][4] */
+    long *crows;      /* [cap] file rows of the chunk */
+    long *order;      /* [n] positions into rows for this epoch */
+    long pos;         /* next position of order */
+    long chunk0, chunk_n; /* positions of order held in cx (streaming) */
+};
+
+typedef struct snf_rowpos {
+    long row, pos;
+} snf_rowpos;
+
+/* ---- static helpers ---- */
+
+static int snf_rowpos_cmp(const void *a, const void *b)
+{
+    const snf_rowpos *x = a, *y = b;
+    if (x->row != y->row) {
+        return x->row < y->row ? -1 : 1;
+    }
+    return x->pos < y->pos ? -1 : (x->pos > y->pos);
+}
+
+static int snf_data_read_block(snf_data *d, long row0, long n)
+{
+    snf_dataset_rows r = {.params = d->pbuf, .log_lbol = d->lbuf, .vph = d->vbuf, .status = d->sbuf};
+    return snf_dataset_read_rows(d->ds, row0, n, &r);
+}
+
+static void snf_resample(float *out, const float *src, const int *i0, const double *w, int L)
+{
+    for (int j = 0; j < L; j++) {
+        if (i0[j] < 0) {
+            out[j] = NAN;
+        } else if (w[j] == 0.0) {
+            out[j] = src[i0[j]];
+        } else {
+            double a = src[i0[j]], b = src[i0[j] + 1];
+            out[j] = (isfinite(a) && isfinite(b)) ? (float)(a + w[j] * (b - a)) : NAN;
+        }
+    }
+}
+
+/* Row k of the current block onto the model grid (d->lg, d->vg). */
+static void snf_data_grid_row(snf_data *d, long k)
+{
+    const int L = d->spec.L, T = d->T;
+    snf_resample(d->lg, d->lbuf + (size_t)k * T, d->i0, d->w, L);
+    snf_resample(d->vg, d->vbuf + (size_t)k * T, d->i0, d->w, L);
+}
+
+static int snf_row_usable(const snf_data *d, long k)
+{
+    if (d->sbuf[k] < 0) {
+        return 0;
+    }
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        double v = d->pbuf[(size_t)k * d->P + p];
+        if (!(isfinite(v) && v > 0)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ---- dataset files ---- */
+
+int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long block_rows)
+{
+    int rc = SNF_OK;
+    double *t = NULL;
+    *out = NULL;
+    if (block_rows < 1 || s->L < 2 || !(s->t_end_d > s->t_start_d)) {
+        SNF_ERROR(SNF_EINVAL, "bad data options (block_rows %ld, length %d, days %g-%g)", block_rows, s->L,
+                  s->t_start_d, s->t_end_d);
+    }
+    FILE *probe = fopen(path, "rb"); /* a missing file is the user's input, not an HDF5 failure */
+    if (!probe) {
+        SNF_ERROR(SNF_EINVAL, "cannot read data file %s: %s", path, strerror(errno));
+    }
+    fclose(probe);
+    snf_data *d = calloc(1, sizeof *d);
+    if (!d) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory opening %s", path);
+    }
+    snprintf(d->path, sizeof d->path, "%s", path);
+    d->spec = *s;
+    rc = snf_dataset_open(&d->ds, path, 0);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    snf_dataset_dims(d->ds, &d->N, &d->P, &d->T);
+    if (d->P < SNF_DATA_NP || d->T < 2) {
+        SNF_FAIL(SNF_EFORMAT, "%s: /params has %d columns and /time %d samples (need >= 4 and >= 2)", path,
+                 d->P, d->T);
+    }
+    if (snf_dataset_attr_string(d->ds, NULL, "source", d->source, sizeof d->source) < 0) {
+        d->source[0] = '\0';
+    }
+    if (snf_dataset_attr_string(d->ds, NULL, "created", d->created, sizeof d->created) < 0) {
+        d->created[0] = '\0';
+    }
+    snf_error_clear();
+    d->block_rows = block_rows < d->N ? block_rows : (d->N > 0 ? d->N : 1);
+    const size_t B = (size_t)d->block_rows, L = (size_t)s->L, T = (size_t)d->T;
+    t = malloc(T * sizeof *t);
+    d->i0 = malloc(L * sizeof *d->i0);
+    d->w = malloc(L * sizeof *d->w);
+    d->pbuf = malloc(B * (size_t)d->P * sizeof *d->pbuf);
+    d->lbuf = malloc(B * T * sizeof *d->lbuf);
+    d->vbuf = malloc(B * T * sizeof *d->vbuf);
+    d->sbuf = malloc(B * sizeof *d->sbuf);
+    d->lg = malloc(L * sizeof *d->lg);
+    d->vg = malloc(L * sizeof *d->vg);
+    if (!t || !d->i0 || !d->w || !d->pbuf || !d->lbuf || !d->vbuf || !d->sbuf || !d->lg || !d->vg) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %s (block of %ld rows)", path, d->block_rows);
+    }
+    rc = snf_dataset_read_time(d->ds, t);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    int inside = 0;
+    for (int j = 0; j < s->L; j++) {
+        double tj = snf_data_spec_time(s, j);
+        d->i0[j] = -1;
+        d->w[j] = 0.0;
+        if (tj < t[0] || tj > t[T - 1]) {
+            continue;
+        }
+        int lo = 0, hi = (int)T - 1; /* t[lo] <= tj <= t[hi] */
+        while (hi - lo > 1) {
+            int mid = (lo + hi) / 2;
+            if (t[mid] <= tj) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        if (t[lo] == tj || lo == (int)T - 1) {
+            d->i0[j] = lo;
+        } else if (t[hi] == tj) {
+            d->i0[j] = hi;
+        } else {
+            d->i0[j] = lo;
+            d->w[j] = (tj - t[lo]) / (t[hi] - t[lo]);
+        }
+        inside++;
+    }
+    if (inside == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s: its time grid (days %g-%g) does not overlap the model grid (days %g-%g)", path,
+                 t[0], t[T - 1], s->t_start_d, s->t_end_d);
+    }
+    free(t);
+    *out = d;
+    return SNF_OK;
+cleanup:
+    free(t);
+    snf_data_close(d);
+    return rc;
+}
+
+long snf_data_nrows(const snf_data *d) { return d->N; }
+const char *snf_data_path(const snf_data *d) { return d->path; }
+const char *snf_data_source(const snf_data *d) { return d->source; }
+const char *snf_data_created(const snf_data *d) { return d->created; }
+
+int snf_data_usable_rows(snf_data *d, long **rows, long *n, long *n_skipped)
+{
+    *rows = NULL;
+    *n = 0;
+    *n_skipped = 0;
+    long *r = malloc((size_t)(d->N > 0 ? d->N : 1) * sizeof *r);
+    if (!r) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory listing the rows of %s", d->path);
+    }
+    long m = 0;
+    for (long b0 = 0; b0 < d->N; b0 += d->block_rows) {
+        long nb = d->N - b0 < d->block_rows ? d->N - b0 : d->block_rows;
+        int rc = snf_data_read_block(d, b0, nb);
+        if (rc < 0) {
+            free(r);
+            return rc;
+        }
+        for (long k = 0; k < nb; k++) {
+            if (snf_row_usable(d, k)) {
+                r[m++] = b0 + k;
+            }
+        }
+    }
+    *rows = r;
+    *n = m;
+    *n_skipped = d->N - m;
+    return SNF_OK;
+}
+
+/* Calls fn(d, k, pos, ctx) for each of rows[n] (k: index in the current block), in file order. */
+static int snf_data_each(snf_data *d, const long *rows, long n,
+                         int (*fn)(snf_data *d, long k, long pos, void *ctx), void *ctx)
+{
+    if (n == 0) {
+        return SNF_OK;
+    }
+    snf_rowpos *rp = malloc((size_t)n * sizeof *rp);
+    if (!rp) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory reading %ld rows of %s", n, d->path);
+    }
+    for (long i = 0; i < n; i++) {
+        if (rows[i] < 0 || rows[i] >= d->N) {
+            free(rp);
+            SNF_ERROR(SNF_EINVAL, "row %ld is outside %s (%ld rows)", rows[i], d->path, d->N);
+        }
+        rp[i].row = rows[i];
+        rp[i].pos = i;
+    }
+    qsort(rp, (size_t)n, sizeof *rp, snf_rowpos_cmp);
+    int rc = SNF_OK;
+    long i = 0;
+    while (i < n) {
+        long b0 = (rp[i].row / d->block_rows) * d->block_rows; /* the block holding the next row */
+        long nb = d->N - b0 < d->block_rows ? d->N - b0 : d->block_rows;
+        rc = snf_data_read_block(d, b0, nb);
+        if (rc < 0) {
+            break;
+        }
+        for (; i < n && rp[i].row < b0 + nb; i++) {
+            rc = fn(d, rp[i].row - b0, rp[i].pos, ctx);
+            if (rc < 0) {
+                break;
+            }
+        }
+        if (rc < 0) {
+            break;
+        }
+    }
+    free(rp);
+    return rc;
+}
+
+typedef struct snf_fit_acc {
+    double shift[SNF_SERIES_COUNT], s1[SNF_SERIES_COUNT], s2[SNF_SERIES_COUNT];
+    long cnt[SNF_SERIES_COUNT];
+    double ys1[SNF_DATA_NP], ys2[SNF_DATA_NP];
+    long ny;
+} snf_fit_acc;
+
+static int snf_fit_row(snf_data *d, long k, long pos, void *ctx)
+{
+    (void)pos;
+    snf_fit_acc *a = ctx;
+    snf_data_grid_row(d, k);
+    const float *g[SNF_SERIES_COUNT] = {d->lg, d->vg};
+    for (int s = 0; s < SNF_SERIES_COUNT; s++) {
+        for (int j = 0; j < d->spec.L; j++) {
+            if (!isfinite(g[s][j])) {
+                continue;
+            }
+            if (a->cnt[s] == 0) {
+                a->shift[s] = g[s][j]; /* shifted sums: no cancellation for log L ~ 41 */
+            }
+            double x = (double)g[s][j] - a->shift[s];
+            a->s1[s] += x;
+            a->s2[s] += x * x;
+            a->cnt[s]++;
+        }
+    }
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        double v = d->pbuf[(size_t)k * d->P + p];
+        if (!(isfinite(v) && v > 0)) {
+            SNF_ERROR(SNF_EINVAL, "%s row %ld: parameter %d is %g (must be finite and > 0)", d->path,
+                      k, p, v);
+        }
+        double y = log10(v);
+        a->ys1[p] += y;
+        a->ys2[p] += y * y;
+    }
+    a->ny++;
+    return SNF_OK;
+}
+
+int snf_data_fit_norm(snf_data *d, const long *rows, long n, snf_norm *norm)
+{
+    snf_fit_acc a;
+    memset(&a, 0, sizeof a);
+    memset(norm, 0, sizeof *norm);
+    int rc = snf_data_each(d, rows, n, snf_fit_row, &a);
+    if (rc < 0) {
+        return rc;
+    }
+    if (a.ny < 2) {
+        SNF_ERROR(SNF_EINVAL, "%s: %ld usable training rows (need at least 2)", d->path, a.ny);
+    }
+    int kinds[SNF_SERIES_COUNT];
+    int ns = snf_data_spec_series(&d->spec, kinds);
+    for (int s = 0; s < SNF_SERIES_COUNT; s++) {
+        norm->x_mean[s] = 0.0;
+        norm->x_std[s] = 1.0;
+        if (a.cnt[s] < 2) {
+            continue;
+        }
+        double m = a.s1[s] / (double)a.cnt[s];
+        double var = a.s2[s] / (double)a.cnt[s] - m * m;
+        norm->x_mean[s] = a.shift[s] + m;
+        norm->x_std[s] = var > 0 ? sqrt(var) : 0.0;
+    }
+    for (int k = 0; k < ns; k++) {
+        int s = kinds[k];
+        if (a.cnt[s] < 2 || !(norm->x_std[s] > 0)) {
+            SNF_ERROR(SNF_EINVAL, "%s: the %s series has %ld finite values on days %g-%g in the training rows "
+                      "and no spread: cannot standardise it", d->path, s == 0 ? "log_lbol" : "vph", a.cnt[s],
+                      d->spec.t_start_d, d->spec.t_end_d);
+        }
+    }
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        double m = a.ys1[p] / (double)a.ny;
+        double var = a.ys2[p] / (double)a.ny - m * m;
+        norm->y_mean[p] = m;
+        /* A fixed parameter (no spread) keeps std 1: its standardised target is 0. */
+        norm->y_std[p] = var > 1e-24 ? sqrt(var) : 1.0;
+    }
+    return SNF_OK;
+}
+
+typedef struct snf_load_ctx {
+    const snf_norm *norm;
+    float *x, *y;
+    int CL;
+} snf_load_ctx;
+
+static int snf_load_row(snf_data *d, long k, long pos, void *ctx)
+{
+    snf_load_ctx *c = ctx;
+    snf_data_grid_row(d, k);
+    snf_data_encode(c->x + (size_t)pos * c->CL, d->lg, d->vg, &d->spec, c->norm);
+    if (c->y) {
+        int rc = snf_data_encode_targets(c->y + (size_t)pos * SNF_DATA_NP, d->pbuf + (size_t)k * d->P, c->norm);
+        if (rc < 0) {
+            SNF_ERROR(rc, "%s: row %ld has a parameter that is not finite and > 0", d->path, pos);
+        }
+    }
+    return SNF_OK;
+}
+
+int snf_data_load(snf_data *d, const snf_norm *norm, const long *rows, long n, float *x, float *y)
+{
+    snf_load_ctx c = {.norm = norm, .x = x, .y = y, .CL = snf_data_spec_cin(&d->spec) * d->spec.L};
+    return snf_data_each(d, rows, n, snf_load_row, &c);
+}
+
+void snf_data_close(snf_data *d)
+{
+    if (!d) {
+        return;
+    }
+    snf_dataset_close(d->ds);
+    free(d->i0);
+    free(d->w);
+    free(d->pbuf);
+    free(d->lbuf);
+    free(d->vbuf);
+    free(d->sbuf);
+    free(d->lg);
+    free(d->vg);
+    free(d);
+}
+
+/* ---- batches ---- */
+
+int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, const long *rows, long n,
+                      int B, long max_rows, int shuffle, uint64_t seed)
+{
+    int rc = SNF_OK;
+    *out = NULL;
+    if (B < 1 || n < 0 || max_rows < 0) {
+        SNF_ERROR(SNF_EINVAL, "bad batcher shape (B %d, n %ld, max_rows %ld)", B, n, max_rows);
+    }
+    snf_batcher *b = calloc(1, sizeof *b);
+    if (!b) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    b->d = d;
+    b->norm = *norm;
+    b->n = n;
+    b->B = B;
+    b->CL = snf_data_spec_cin(&d->spec) * d->spec.L;
+    b->shuffle = shuffle;
+    b->seed = seed;
+    long cap = max_rows == 0 || max_rows >= n ? n : (max_rows / B) * B;
+    if (cap < B && cap < n) {
+        cap = B;
+    }
+    b->cap = cap;
+    b->resident = cap >= n;
+    size_t c1 = (size_t)(cap > 0 ? cap : 1);
+    b->rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->rows);
+    b->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->order);
+    b->cx = malloc(c1 * (size_t)b->CL * sizeof *b->cx);
+    b->cy = malloc(c1 * SNF_DATA_NP * sizeof *b->cy);
+    b->crows = malloc(c1 * sizeof *b->crows);
+    if (!b->rows || !b->order || !b->cx || !b->cy || !b->crows) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows of %d x %d", cap, snf_data_spec_cin(&d->spec), d->spec.L);
+    }
+    if (n > 0) {
+        memcpy(b->rows, rows, (size_t)n * sizeof *rows);
+    }
+    if (b->resident) {
+        rc = snf_data_load(d, norm, b->rows, n, b->cx, b->cy);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        if (n > 0) {
+            memcpy(b->crows, b->rows, (size_t)n * sizeof *b->rows);
+        }
+    }
+    rc = snf_batcher_start(b, 0);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    *out = b;
+    return SNF_OK;
+cleanup:
+    snf_batcher_free(b);
+    return rc;
+}
+
+int snf_batcher_start(snf_batcher *b, long epoch)
+{
+    for (long i = 0; i < b->n; i++) {
+        b->order[i] = i;
+    }
+    if (b->shuffle) { /* Fisher-Yates from a stream that depends only on (seed, epoch) */
+        snf_rng r = snf_rng_seed(b->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
+        for (long i = b->n - 1; i > 0; i--) {
+            long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
+            long t = b->order[i];
+            b->order[i] = b->order[j];
+            b->order[j] = t;
+        }
+    }
+    b->pos = 0;
+    b->chunk0 = 0;
+    b->chunk_n = 0;
+    return SNF_OK;
+}
+
+int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb)
+{
+    *nb = 0;
+    if (b->pos >= b->n) {
+        return 0;
+    }
+    int m = b->n - b->pos < b->B ? (int)(b->n - b->pos) : b->B;
+    if (!b->resident && b->pos >= b->chunk0 + b->chunk_n) { /* stream the next chunk in epoch order */
+        b->chunk0 = b->pos;
+        b->chunk_n = b->n - b->pos < b->cap ? b->n - b->pos : b->cap;
+        for (long i = 0; i < b->chunk_n; i++) {
+            b->crows[i] = b->rows[b->order[b->chunk0 + i]];
+        }
+        int rc = snf_data_load(b->d, &b->norm, b->crows, b->chunk_n, b->cx, b->cy);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (int k = 0; k < m; k++) {
+        long src = b->resident ? b->order[b->pos + k] : b->pos + k - b->chunk0;
+        memcpy(x + (size_t)k * b->CL, b->cx + (size_t)src * b->CL, (size_t)b->CL * sizeof *x);
+        if (y) {
+            memcpy(y + (size_t)k * SNF_DATA_NP, b->cy + (size_t)src * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
+        }
+        if (rows) {
+            rows[k] = b->crows[src];
+        }
+    }
+    b->pos += m;
+    *nb = m;
+    return 1;
+}
+
+long snf_batcher_nbatches(const snf_batcher *b) { return (b->n + b->B - 1) / b->B; }
+
+int snf_batcher_resident(const snf_batcher *b) { return b->resident; }
+
+void snf_batcher_free(snf_batcher *b)
+{
+    if (!b) {
+        return;
+    }
+    free(b->rows);
+    free(b->order);
+    free(b->cx);
+    free(b->cy);
+    free(b->crows);
+    free(b);
+}

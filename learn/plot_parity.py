@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""plot_parity.py PARITY.csv OUT.png [TITLE]: true vs predicted parameters (log axes), one panel per
+parameter, from the parity CSV written by `snforge evaluate`. Needs matplotlib (Debian python3-matplotlib)."""
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+NAMES = [("energy", "foe"), ("mass", "Msun"), ("radius", "cm"), ("nickel", "Msun")]
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit("usage: plot_parity.py PARITY.csv OUT.png [TITLE]")
+    with open(sys.argv[1], newline="") as f:
+        rows = list(csv.DictReader(f))
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2))
+    for ax, (name, unit) in zip(axes, NAMES):
+        t = [float(r[name + "_true"]) for r in rows]
+        p = [float(r[name + "_pred"]) for r in rows]
+        lo, hi = min(t + p), max(t + p)
+        ax.plot([lo, hi], [lo, hi], color="k", lw=0.8)
+        ax.scatter(t, p, s=4, alpha=0.5)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"true {name} ({unit})")
+        ax.set_ylabel(f"predicted {name} ({unit})")
+        mape = 100 * sum(abs(b - a) / a for a, b in zip(t, p)) / max(len(t), 1)
+        ax.set_title(f"{name}: MAPE {mape:.1f}%")
+    if len(sys.argv) > 3:
+        fig.suptitle(sys.argv[3], fontsize=9)
+    fig.tight_layout()
+    fig.savefig(sys.argv[2], dpi=110)
+
+
+if __name__ == "__main__":
+    main()

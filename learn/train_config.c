@@ -1,0 +1,521 @@
+/* train_config.c: training config files (INI) through libinih's ini_parse_stream with a line-counting
+ * reader (the approach of grids/config.c), so every message names file:line, [section] and key. Relative
+ * paths (data.file, output.model) are taken relative to the config file's folder. The text is kept
+ * verbatim: the model stores it, and a resume checks it is unchanged. Format: learn/train_small.ini. */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "snforge/status.h"
+#include "snforge/train.h"
+
+/* ---- parser state ---- */
+
+typedef struct snf_tparse {
+    snf_train_config *c;
+    const char *name, *text;
+    size_t pos, len;
+    int line, at_line_start;
+    int err;
+    char msg[1024];
+    int file_line;         /* line of data.file (0: missing) */
+    int data_line;         /* line of [data] */
+    char data_rel[1024], model_rel[1024];
+    char keys[128][64];    /* "section.key" seen, for duplicates */
+    int n_keys;
+} snf_tparse;
+
+/* ---- static helpers ---- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static int snf_tfail(snf_tparse *ps, int line, const char *sec, const char *key, const char *fmt, ...)
+{
+    if (ps->err) {
+        return 0;
+    }
+    ps->err = SNF_EFORMAT;
+    char what[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    char where[300];
+    if (line > 0) {
+        snprintf(where, sizeof where, "%s:%d: ", ps->name, line);
+    } else {
+        snprintf(where, sizeof where, "%s: ", ps->name);
+    }
+    if (sec && key) {
+        snprintf(ps->msg, sizeof ps->msg, "%s[%s] %s: %s", where, sec, key, what);
+    } else if (sec) {
+        snprintf(ps->msg, sizeof ps->msg, "%s[%s]: %s", where, sec, what);
+    } else {
+        snprintf(ps->msg, sizeof ps->msg, "%s%s", where, what);
+    }
+    return 0;
+}
+
+static char *snf_treader(char *str, int num, void *stream)
+{
+    snf_tparse *ps = stream;
+    if (ps->pos >= ps->len || num < 2) {
+        return NULL;
+    }
+    size_t k = 0;
+    while (ps->pos < ps->len && k < (size_t)num - 1) {
+        char ch = ps->text[ps->pos++];
+        str[k++] = ch;
+        if (ch == '\n') {
+            break;
+        }
+    }
+    str[k] = '\0';
+    if (ps->at_line_start) {
+        ps->line++;
+    }
+    ps->at_line_start = (k > 0 && str[k - 1] == '\n') || ps->pos >= ps->len;
+    if (!ps->at_line_start) {
+        snf_tfail(ps, ps->line, NULL, NULL, "line longer than %d characters", num - 2);
+    }
+    const char *p = str;
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    if (strncmp(p, "[data]", 6) == 0) {
+        ps->data_line = ps->line;
+    }
+    return str;
+}
+
+static int snf_tdouble(snf_tparse *ps, const char *sec, const char *key, const char *v, double lo, double hi,
+                       double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
+        return snf_tfail(ps, ps->line, sec, key, "'%s' is not a number in [%g, %g]", v, lo, hi);
+    }
+    *out = x;
+    return 1;
+}
+
+static int snf_tfloat(snf_tparse *ps, const char *sec, const char *key, const char *v, double lo, double hi,
+                      float *out)
+{
+    double x;
+    if (!snf_tdouble(ps, sec, key, v, lo, hi, &x)) {
+        return 0;
+    }
+    *out = (float)x;
+    return 1;
+}
+
+static int snf_tlong(snf_tparse *ps, const char *sec, const char *key, const char *v, long lo, long hi,
+                     long *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
+        return snf_tfail(ps, ps->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
+    }
+    *out = (long)x;
+    return 1;
+}
+
+static int snf_tint(snf_tparse *ps, const char *sec, const char *key, const char *v, long lo, long hi, int *out)
+{
+    long x;
+    if (!snf_tlong(ps, sec, key, v, lo, hi, &x)) {
+        return 0;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+static int snf_tbool(snf_tparse *ps, const char *sec, const char *key, const char *v, int *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1")) {
+        *out = 1;
+    } else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0")) {
+        *out = 0;
+    } else {
+        return snf_tfail(ps, ps->line, sec, key, "'%s' is not yes or no", v);
+    }
+    return 1;
+}
+
+static int snf_tpath(snf_tparse *ps, const char *sec, const char *key, const char *v, char *out, size_t n)
+{
+    if (*v == '\0') {
+        return snf_tfail(ps, ps->line, sec, key, "empty path");
+    }
+    if (strlen(v) >= n) {
+        return snf_tfail(ps, ps->line, sec, key, "path longer than %zu characters", n - 1);
+    }
+    snprintf(out, n, "%s", v);
+    return 1;
+}
+
+static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_train_config *c = ps->c;
+    if (!strcmp(k, "file")) {
+        ps->file_line = ps->line;
+        return snf_tpath(ps, s, k, v, ps->data_rel, sizeof ps->data_rel);
+    } else if (!strcmp(k, "channels")) {
+        if (!strcmp(v, "luminosity")) {
+            c->spec.channels = SNF_CH_LBOL;
+        } else if (!strcmp(v, "velocity")) {
+            c->spec.channels = SNF_CH_VPH;
+        } else if (!strcmp(v, "both")) {
+            c->spec.channels = SNF_CH_BOTH;
+        } else {
+            return snf_tfail(ps, ps->line, s, k, "unknown channels '%s' (expected luminosity, velocity or both)", v);
+        }
+        return 1;
+    } else if (!strcmp(k, "mask")) {
+        return snf_tbool(ps, s, k, v, &c->spec.mask);
+    } else if (!strcmp(k, "length")) {
+        return snf_tint(ps, s, k, v, 8, 4096, &c->spec.L);
+    } else if (!strcmp(k, "t_start")) {
+        return snf_tdouble(ps, s, k, v, -1e6, 1e6, &c->spec.t_start_d);
+    } else if (!strcmp(k, "t_end")) {
+        return snf_tdouble(ps, s, k, v, -1e6, 1e6, &c->spec.t_end_d);
+    } else if (!strcmp(k, "split")) {
+        if (!strcmp(v, "random")) {
+            c->split = SNF_SPLIT_RANDOM;
+        } else if (!strcmp(v, "ordered")) {
+            c->split = SNF_SPLIT_ORDERED;
+        } else {
+            return snf_tfail(ps, ps->line, s, k, "unknown split '%s' (expected random or ordered)", v);
+        }
+        return 1;
+    } else if (!strcmp(k, "validation")) {
+        return snf_tdouble(ps, s, k, v, 0.0, 0.9, &c->val_frac);
+    } else if (!strcmp(k, "test")) {
+        return snf_tdouble(ps, s, k, v, 0.0, 0.9, &c->test_frac);
+    } else if (!strcmp(k, "split_seed")) {
+        long x;
+        if (!snf_tlong(ps, s, k, v, 0, 2147483647L, &x)) {
+            return 0;
+        }
+        c->split_seed = (uint64_t)x;
+        return 1;
+    } else if (!strcmp(k, "max_rows")) {
+        return snf_tlong(ps, s, k, v, 0, 1000000000L, &c->max_rows);
+    } else if (!strcmp(k, "block_rows")) {
+        return snf_tlong(ps, s, k, v, 1, 100000000L, &c->block_rows);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected file, channels, mask, length, t_start, t_end, "
+                     "split, validation, test, split_seed, max_rows, block_rows)");
+}
+
+static int snf_ttrain(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_train_config *c = ps->c;
+    if (!strcmp(k, "seed")) {
+        long x;
+        if (!snf_tlong(ps, s, k, v, 0, 2147483647L, &x)) {
+            return 0;
+        }
+        c->seed = (uint64_t)x;
+        return 1;
+    } else if (!strcmp(k, "epochs")) {
+        return snf_tint(ps, s, k, v, 1, 1000000, &c->epochs);
+    } else if (!strcmp(k, "batch")) {
+        return snf_tint(ps, s, k, v, 1, 65536, &c->batch);
+    } else if (!strcmp(k, "lr")) {
+        return snf_tfloat(ps, s, k, v, 1e-9, 10.0, &c->adam.lr);
+    } else if (!strcmp(k, "beta1")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->adam.beta1);
+    } else if (!strcmp(k, "beta2")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->adam.beta2);
+    } else if (!strcmp(k, "eps")) {
+        return snf_tfloat(ps, s, k, v, 1e-12, 1.0, &c->adam.eps);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps)");
+}
+
+static int snf_tplateau(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_plateau *p = &ps->c->plateau;
+    if (!strcmp(k, "factor")) {
+        return snf_tfloat(ps, s, k, v, 0.01, 1.0, &p->factor);
+    } else if (!strcmp(k, "patience")) {
+        return snf_tint(ps, s, k, v, 0, 1000000, &p->patience);
+    } else if (!strcmp(k, "min_lr")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &p->min_lr);
+    } else if (!strcmp(k, "min_delta")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1e6, &p->min_delta);
+    } else if (!strcmp(k, "cooldown")) {
+        return snf_tint(ps, s, k, v, 0, 1000000, &p->cooldown);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected factor, patience, min_lr, min_delta, cooldown)");
+}
+
+static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_train_config *c = ps->c;
+    if (!strcmp(k, "patience")) {
+        return snf_tint(ps, s, k, v, 0, 1000000, &c->es_patience);
+    } else if (!strcmp(k, "min_delta")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1e6, &c->es_min_delta);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected patience (0 = off), min_delta)");
+}
+
+static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_it_config *n = &ps->c->net;
+    if (!strcmp(k, "filters")) {
+        return snf_tint(ps, s, k, v, 1, 1024, &n->filters);
+    } else if (!strcmp(k, "depth")) {
+        return snf_tint(ps, s, k, v, 1, SNF_IT_MAX_DEPTH, &n->depth);
+    } else if (!strcmp(k, "kernel")) {
+        return snf_tint(ps, s, k, v, 4, 1024, &n->kernel);
+    } else if (!strcmp(k, "bottleneck")) {
+        return snf_tint(ps, s, k, v, 0, 1024, &n->bottleneck);
+    } else if (!strcmp(k, "residual")) {
+        return snf_tbool(ps, s, k, v, &n->residual);
+    } else if (!strcmp(k, "dropout")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.95, &n->dropout);
+    } else if (!strcmp(k, "bn_eps")) {
+        return snf_tfloat(ps, s, k, v, 1e-9, 1.0, &n->bn_eps);
+    } else if (!strcmp(k, "bn_momentum")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.99999, &n->bn_momentum);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected filters, depth, kernel, bottleneck, residual, "
+                     "dropout, bn_eps, bn_momentum)");
+}
+
+static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_augment *a = &ps->c->aug;
+    if (!strcmp(k, "noise")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &a->noise);
+    } else if (!strcmp(k, "shift")) {
+        return snf_tint(ps, s, k, v, 0, 4096, &a->shift);
+    } else if (!strcmp(k, "drop")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.95, &a->drop);
+    }
+    return snf_tfail(ps, ps->line, s, k, "unknown key (expected noise, shift, drop)");
+}
+
+static int snf_thandler(void *user, const char *section, const char *key, const char *value)
+{
+    snf_tparse *ps = user;
+    if (ps->err) {
+        return 0;
+    }
+    if (!key) { /* a section header alone (inih calls with NULL name for empty sections in newer versions) */
+        return 1;
+    }
+    char sk[64];
+    snprintf(sk, sizeof sk, "%s.%s", section, key);
+    for (int i = 0; i < ps->n_keys; i++) {
+        if (!strcmp(ps->keys[i], sk)) {
+            return snf_tfail(ps, ps->line, section, key, "given twice");
+        }
+    }
+    if (ps->n_keys < (int)(sizeof ps->keys / sizeof ps->keys[0])) {
+        snprintf(ps->keys[ps->n_keys++], sizeof ps->keys[0], "%s", sk);
+    }
+    if (!strcmp(section, "data")) {
+        return snf_tdata(ps, section, key, value);
+    } else if (!strcmp(section, "train")) {
+        return snf_ttrain(ps, section, key, value);
+    } else if (!strcmp(section, "plateau")) {
+        return snf_tplateau(ps, section, key, value);
+    } else if (!strcmp(section, "early_stop")) {
+        return snf_tearly(ps, section, key, value);
+    } else if (!strcmp(section, "model")) {
+        return snf_tmodel(ps, section, key, value);
+    } else if (!strcmp(section, "augment")) {
+        return snf_taugment(ps, section, key, value);
+    } else if (!strcmp(section, "output")) {
+        if (!strcmp(key, "model")) {
+            return snf_tpath(ps, section, key, value, ps->model_rel, sizeof ps->model_rel);
+        }
+        return snf_tfail(ps, ps->line, section, key, "unknown key (expected model)");
+    } else if (section[0] == '\0') {
+        return snf_tfail(ps, ps->line, NULL, NULL, "key '%s' outside a section (expected [data], [train], ...)", key);
+    }
+    return snf_tfail(ps, ps->line, section, NULL,
+                     "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
+}
+
+/* dir of name + rel, unless rel is absolute or name has no folder. */
+static void snf_resolve(char *out, size_t n, const char *name, const char *rel)
+{
+    const char *slash = strrchr(name, '/');
+    size_t dl = (rel[0] == '/' || !slash) ? 0 : (size_t)(slash - name) + 1, rl = strlen(rel);
+    if (dl + rl + 1 > n) { /* too long: keep the relative path (the open will name it) */
+        dl = 0;
+        rl = rl < n - 1 ? rl : n - 1;
+    }
+    memcpy(out, name, dl);
+    memcpy(out + dl, rel, rl);
+    out[dl + rl] = '\0';
+}
+
+/* ---- public API ---- */
+
+void snf_train_config_default(snf_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->spec = snf_data_spec_default();
+    c->split = SNF_SPLIT_RANDOM;
+    c->val_frac = 0.1;
+    c->test_frac = 0.1;
+    c->split_seed = 1;
+    c->max_rows = 0;
+    c->block_rows = 1024;
+    c->seed = 1;
+    c->epochs = 100;
+    c->batch = 64;
+    c->adam = snf_adam_config_default();
+    c->plateau = snf_plateau_default();
+    c->plateau.patience = 10;
+    c->plateau.min_lr = 1e-5f;
+    c->es_patience = 20;
+    c->es_min_delta = 0.0f;
+    c->net = snf_it_config_default();
+    snprintf(c->model_path, sizeof c->model_path, "model.h5");
+}
+
+int snf_train_config_parse(snf_train_config *c, const char *text, const char *name)
+{
+    snf_train_config_default(c);
+    snprintf(c->path, sizeof c->path, "%s", name);
+    snf_tparse *ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    ps->c = c;
+    ps->name = name;
+    ps->text = text;
+    ps->len = strlen(text);
+    ps->at_line_start = 1;
+    int rc = ini_parse_stream(snf_treader, ps, snf_thandler, ps);
+    if (rc > 0 && !ps->err) {
+        snf_tfail(ps, rc, NULL, NULL, "syntax error (expected [section], key = value, or a ; comment)");
+    } else if (rc < 0 && !ps->err) {
+        snf_tfail(ps, 0, NULL, NULL, "ini parser failed (%d)", rc);
+    }
+    if (!ps->err && ps->file_line == 0) {
+        if (ps->data_line) {
+            snf_tfail(ps, ps->data_line, "data", NULL, "missing key 'file' (the dataset file to train on)");
+        } else {
+            snf_tfail(ps, 0, NULL, NULL, "missing section [data] with the key 'file'");
+        }
+    }
+    if (!ps->err && !(c->spec.t_end_d > c->spec.t_start_d)) {
+        snf_tfail(ps, ps->data_line, "data", "t_end", "must be after t_start (%g)", c->spec.t_start_d);
+    }
+    if (!ps->err && c->val_frac + c->test_frac >= 0.95) {
+        snf_tfail(ps, ps->data_line, "data", "validation", "validation + test = %g leaves too few training rows",
+                  c->val_frac + c->test_frac);
+    }
+    if (!ps->err) {
+        snf_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);
+        if (ps->model_rel[0]) {
+            snf_resolve(c->model_path, sizeof c->model_path, name, ps->model_rel);
+        }
+        c->net.C_in = snf_data_spec_cin(&c->spec);
+        c->net.T = c->spec.L;
+        c->net.n_out = SNF_DATA_NP;
+        c->net.max_B = c->batch;
+        size_t sizes[SNF_IT_MAX_TENSORS];
+        if (snf_it_sizes(&c->net, sizes) < 0) {
+            snf_tfail(ps, 0, "model", NULL, "invalid architecture (filters %d, depth %d, kernel %d, bottleneck %d): %s",
+                      c->net.filters, c->net.depth, c->net.kernel, c->net.bottleneck, snf_error_last_message());
+        }
+    }
+    if (ps->err) {
+        int err = ps->err;
+        snf_error_report(err, __FILE__, __LINE__, __func__, "%s", ps->msg);
+        free(ps);
+        memset(c, 0, sizeof *c);
+        return err;
+    }
+    free(ps);
+    c->text = strdup(text);
+    if (!c->text) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    return SNF_OK;
+}
+
+int snf_train_config_load(snf_train_config *c, const char *path)
+{
+    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        int err = errno;
+        SNF_ERROR(err == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read training config %s: %s", path, strerror(err));
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    char buf[8192];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + got + 1 > cap) {
+            size_t nc = cap ? 2 * cap : 16384;
+            while (nc < len + got + 1) {
+                nc *= 2;
+            }
+            char *t = realloc(text, nc);
+            if (!t) {
+                free(text);
+                fclose(f);
+                SNF_ERROR(SNF_ENOMEM, "out of memory reading %s", path);
+            }
+            text = t;
+            cap = nc;
+        }
+        memcpy(text + len, buf, got);
+        len += got;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        SNF_ERROR(SNF_EIO, "error reading %s", path);
+    }
+    if (!text) {
+        text = calloc(1, 1);
+        if (!text) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory reading %s", path);
+        }
+    } else {
+        text[len] = '\0';
+    }
+    int rc = snf_train_config_parse(c, text, path);
+    free(text);
+    return rc;
+}
+
+void snf_train_config_free(snf_train_config *c)
+{
+    if (!c) {
+        return;
+    }
+    free(c->text);
+    c->text = NULL;
+}
