@@ -118,19 +118,27 @@ static int snf_eval_plot(const char *csv, const char *png, const char *title)
                 script);
         return -1;
     }
-    char *args[] = {"python3", script, (char *)(size_t)csv, (char *)(size_t)png, (char *)(size_t)title, NULL};
-    pid_t pid;
-    if (posix_spawnp(&pid, "python3", NULL, NULL, args, environ) != 0) {
-        fprintf(stderr, "snforge evaluate: note: no parity.png (python3 not found)\n");
-        return -1;
+    /* $SNF_PYTHON, then python3 on PATH, then the system's (a PATH python, e.g. pyenv's, may lack
+     * matplotlib where Debian's python3-matplotlib is installed). */
+    const char *cands[3] = {getenv("SNF_PYTHON"), "python3", "/usr/bin/python3"};
+    for (int i = 0; i < 3; i++) {
+        if (!cands[i] || !*cands[i]) {
+            continue;
+        }
+        char *args[] = {(char *)(size_t)cands[i], script, (char *)(size_t)csv, (char *)(size_t)png,
+                        (char *)(size_t)title, NULL};
+        pid_t pid;
+        if (posix_spawnp(&pid, cands[i], NULL, NULL, args, environ) != 0) {
+            continue;
+        }
+        int status = 0;
+        if (waitpid(pid, &status, 0) >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            return 0;
+        }
     }
-    int status = 0;
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "snforge evaluate: note: no parity.png (python3 with matplotlib failed; the CSV files "
-                        "are written)\n");
-        return -1;
-    }
-    return 0;
+    fprintf(stderr, "snforge evaluate: note: no parity.png (no python3 with matplotlib found; set SNF_PYTHON; "
+                    "the CSV files are written)\n");
+    return -1;
 }
 
 /* ---- the subcommand ---- */

@@ -4,10 +4,14 @@ parameter, from the parity CSV written by `snforge evaluate`. Needs matplotlib (
 import csv
 import sys
 
-import matplotlib
+try:
+    import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    sys.stderr.write("plot_parity.py: matplotlib is not installed for %s\n" % sys.executable)
+    sys.exit(3)  # snforge evaluate then tries the next python
 
 NAMES = [("energy", "foe"), ("mass", "Msun"), ("radius", "cm"), ("nickel", "Msun")]
 
