@@ -105,29 +105,31 @@ snf_dc_block48(float *out, int ldo, const float *xp, int ldx, const float *wt, i
     }
 }
 
-/* 32 output channels x 8 taps of input channel row xr, summed over t:
- * dwt[(k0 + j) OCP + o0 + 16 v + l] += sum_t dyt[t OCP + o0 + 16 v + l] xr[t + k0 + j].
- * dyt is the sample's output gradient transposed to (T, OCP), zero-padded in o. Taps j >= nk are
- * neither read nor stored. */
+/* 32 output channels x 8 columns of the input, summed over t:
+ * dwt[(j0 + j) OCP + o0 + l] += sum_t dyt[t OCP + o0 + l] xr[j js + t], j < nj.
+ * Columns are kernel taps of one input row (js = 1, xr at tap j0) or, for 1x1 kernels, input
+ * channels (js = ldx). dyt is the sample's output gradient transposed to (T, OCP), zero-padded in
+ * o. Columns j >= nj are neither read nor stored. */
 __attribute__((target("avx512f"))) static inline void
-snf_dcw_block(float *dwt, int OCP, int o0, int k0, int nk, const float *dyt, int T, const float *xr)
+snf_dcw_block(float *dwt, int OCP, int o0, int j0, int nj, const float *dyt, int T, const float *xr,
+              size_t js)
 {
     __m512 a[8][2];
     for (int j = 0; j < 8; j++) a[j][0] = _mm512_setzero_ps(), a[j][1] = _mm512_setzero_ps();
     for (int t = 0; t < T; t++) {
         __m512 d0 = _mm512_loadu_ps(dyt + (size_t)t * OCP + o0);
         __m512 d1 = _mm512_loadu_ps(dyt + (size_t)t * OCP + o0 + 16);
-        const float *xt = xr + t + k0;
+        const float *xt = xr + t;
         for (int j = 0; j < 8; j++) {
-            if (j < nk) {
-                __m512 xv = _mm512_set1_ps(xt[j]);
+            if (j < nj) {
+                __m512 xv = _mm512_set1_ps(xt[(size_t)j * js]);
                 a[j][0] = _mm512_fmadd_ps(xv, d0, a[j][0]);
                 a[j][1] = _mm512_fmadd_ps(xv, d1, a[j][1]);
             }
         }
     }
-    for (int j = 0; j < nk; j++) {
-        float *r = dwt + (size_t)(k0 + j) * OCP + o0;
+    for (int j = 0; j < nj; j++) {
+        float *r = dwt + (size_t)(j0 + j) * OCP + o0;
         _mm512_storeu_ps(r, _mm512_add_ps(_mm512_loadu_ps(r), a[j][0]));
         _mm512_storeu_ps(r + 16, _mm512_add_ps(_mm512_loadu_ps(r + 16), a[j][1]));
     }
@@ -209,13 +211,23 @@ __attribute__((target("avx512f"))) void snf_conv1d_direct_dw(float *dwt, float *
         for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
         for (int o = OC; o < OCP; o++) r[o] = 0.0f;
     }
+    if (K == 1) { /* 1x1: blocks of 8 input channels (the layout (C, 1, OCP) is (C, OCP)) */
+        for (int o0 = 0; o0 < OCP; o0 += 32) {
+            int c0 = 0;
+            for (; c0 + 8 <= C; c0 += 8)
+                snf_dcw_block(dwt, OCP, o0, c0, 8, dyt, T, xp + (size_t)c0 * ldx, (size_t)ldx);
+            if (c0 < C)
+                snf_dcw_block(dwt, OCP, o0, c0, C - c0, dyt, T, xp + (size_t)c0 * ldx, (size_t)ldx);
+        }
+        return;
+    }
     for (int c = 0; c < C; c++) {
         const float *xr = xp + (size_t)c * ldx;
         float *dwc = dwt + (size_t)c * K * OCP;
         for (int o0 = 0; o0 < OCP; o0 += 32) {
             int k0 = 0;
-            for (; k0 + 8 <= K; k0 += 8) snf_dcw_block(dwc, OCP, o0, k0, 8, dyt, T, xr);
-            if (k0 < K) snf_dcw_block(dwc, OCP, o0, k0, K - k0, dyt, T, xr);
+            for (; k0 + 8 <= K; k0 += 8) snf_dcw_block(dwc, OCP, o0, k0, 8, dyt, T, xr + k0, 1);
+            if (k0 < K) snf_dcw_block(dwc, OCP, o0, k0, K - k0, dyt, T, xr + k0, 1);
         }
     }
 }
