@@ -128,6 +128,7 @@ static void test_cooling_limit(void)
     p.nickel_msun = 0;
     snf_physics ph = snf_physics_default();
     ph.closure = SNF_CLOSURE_NONE;
+    ph.kappa_cm2_g = 0.2; /* Arnett's 87A set, as in the notes' cross-check of L(0) */
     ph.rtol = 1e-9;
     snf_model_scales s;
     snf_model_scales_compute(&s, &p, &ph);
@@ -344,6 +345,8 @@ static void popov_point(double E, double M, double R, double *tp, double *Lp)
     snf_sn_params p = {.energy_foe = E, .mass_msun = M, .radius_cm = R, .nickel_msun = 0};
     snf_physics ph = snf_physics_default();
     ph.closure = SNF_CLOSURE_FLUX;
+    ph.kappa_cm2_g = 0.2; /* Arnett's 87A opacity and T_ion: the setting the README's figures quote */
+    ph.t_ion_K = 4500;
     run *r = run_model(&p, &ph, 400, 0.25);
     *tp = r->lc.derived.t_front_end_d;
     int k = (int)llround(*tp / 2 / 0.25);
