@@ -187,8 +187,8 @@ int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf,
                      SNF_TABLE_MAX_COLS);
         }
         if (in_header) {
-            double dummy;
-            if (n == 0 || snf_field_number(fs[0], fl[0], &dummy, 1) != 0) {
+            double first_value; /* parsed only to tell a header line from data */
+            if (n == 0 || snf_field_number(fs[0], fl[0], &first_value, 1) != 0) {
                 continue;
             }
             in_header = 0;
