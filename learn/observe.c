@@ -106,7 +106,8 @@ int snf_obs_read(snf_obs *o, const char *path)
     memset(o, 0, sizeof *o);
     FILE *f = fopen(path, "r");
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot read observation file %s: %s", path, strerror(errno));
+        int err = errno; /* a missing file is the user's input (exit 2); other failures are I/O */
+        SNF_ERROR(err == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read observation file %s: %s", path, strerror(err));
     }
     int rc = SNF_OK;
     char buf[4096];

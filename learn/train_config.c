@@ -26,6 +26,7 @@ typedef struct snf_tparse {
     char msg[1024];
     int file_line;         /* line of data.file (0: missing) */
     int data_line;         /* line of [data] */
+    int sec_line;          /* line of the last section header */
     char data_rel[1024], model_rel[1024];
     char keys[128][64];    /* "section.key" seen, for duplicates */
     int n_keys;
@@ -88,6 +89,9 @@ static char *snf_treader(char *str, int num, void *stream)
     const char *p = str;
     while (*p == ' ' || *p == '\t') {
         p++;
+    }
+    if (*p == '[') {
+        ps->sec_line = ps->line;
     }
     if (strncmp(p, "[data]", 6) == 0) {
         ps->data_line = ps->line;
@@ -356,7 +360,7 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
     } else if (section[0] == '\0') {
         return snf_tfail(ps, ps->line, NULL, NULL, "key '%s' outside a section (expected [data], [train], ...)", key);
     }
-    return snf_tfail(ps, ps->line, section, NULL,
+    return snf_tfail(ps, ps->sec_line, section, NULL,
                      "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
 }
 

@@ -224,7 +224,7 @@ static void test_config(void)
         {"[data]\nfile = d.h5\n[train]\nepocs = 3\n", "t.ini:4: [train] epocs: unknown key"},
         {"[data]\nfile = d.h5\n[train]\nepochs = three\n", "t.ini:4: [train] epochs: 'three' is not an integer"},
         {"[data]\nchannels = both\n", "t.ini:1: [data]: missing key 'file'"},
-        {"[data]\nfile = d.h5\n[trian]\nseed = 1\n", "t.ini:4: [trian]: unknown section"},
+        {"[data]\nfile = d.h5\n[trian]\nseed = 1\n", "t.ini:3: [trian]: unknown section"},
         {"[data]\nfile = d.h5\nchannels = colour\n", "t.ini:3: [data] channels: unknown channels 'colour'"},
         {"[data]\nfile = d.h5\nfile = e.h5\n", "t.ini:3: [data] file: given twice"},
         {"[data]\nfile = d.h5\nthis is not ini\n", "t.ini:3: syntax error"},

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# test_train_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge train / evaluate / predict` from the outside.
+# A tiny campaign (1,024 Sobol models, 2-day grid) is generated with `snforge grid`; a small network must
+# bring the mean validation MAPE to at most a quarter of the predict-the-mean baseline's (each parameter to
+# at most half of its own); a run killed with
+# -9 and restarted ends with the same weights as an uninterrupted one (h5diff); evaluate writes its CSVs;
+# predict runs on SN 1987A; every bad input exits 2 naming file:line / option.
+set -u
+snforge=$1
+src=$2
+shared=$3
+work=$(mktemp -d "${TMPDIR:-/tmp}/snf_traincli.XXXXXX")
+bgpid=
+trap '[ -n "$bgpid" ] && kill -9 "$bgpid" 2>/dev/null; rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+expect() { # expect CODE PATTERN -- command...
+  local want=$1 pat=$2; shift 3
+  local out; out=$("$@" 2>&1); local rc=$?
+  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
+  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
+  echo "ok ($rc): $* -> $(echo "$out" | tail -n 1 | cut -c1-160)"
+}
+cd "$work" || exit 1
+
+# ---- the tiny campaign ----
+sed -e 's/^n_models = 4096/n_models = 1024/' -e 's/^step = 1$/step = 2/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
+    -e 's/^block_rows = 512/block_rows = 256/' "$src/grids/87a_small.ini" > camp.ini
+expect 0 "1024 models" -- "$snforge" grid camp.ini -o camp.h5 --threads 2
+
+cat > tiny.ini <<'EOF'
+; a small network on the tiny campaign (seconds on 2 cores)
+[data]
+file = camp.h5
+channels = both
+length = 64
+t_start = 1
+t_end = 299
+validation = 0.15
+test = 0.15
+[train]
+seed = 3
+epochs = 25
+batch = 32
+lr = 3e-3
+[plateau]
+patience = 4
+[early_stop]
+patience = 15
+[model]
+filters = 8
+depth = 3
+kernel = 16
+bottleneck = 8
+bn_momentum = 0.9
+[output]
+model = tiny.h5
+EOF
+
+# ---- usage and input errors ----
+expect 0 "usage: snforge train" -- "$snforge" train --help
+expect 0 "usage: snforge evaluate" -- "$snforge" evaluate --help
+expect 0 "usage: snforge predict" -- "$snforge" predict --help
+expect 2 "expected one CONFIG" -- "$snforge" train
+expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
+expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
+expect 2 "cannot read training config none.ini" -- "$snforge" train none.ini
+sed 's/^epochs = 25/epocs = 25/' tiny.ini > bad1.ini
+expect 2 "bad1.ini:12: \[train\] epocs: unknown key" -- "$snforge" train bad1.ini
+sed 's/^batch = 32/batch = many/' tiny.ini > bad2.ini
+expect 2 "bad2.ini:13: \[train\] batch: 'many' is not an integer" -- "$snforge" train bad2.ini
+grep -v '^file' tiny.ini > bad3.ini
+expect 2 "bad3.ini:2: \[data\]: missing key 'file'" -- "$snforge" train bad3.ini
+sed 's/^channels = both/channels = colour/' tiny.ini > bad4.ini
+expect 2 "bad4.ini:4: \[data\] channels: unknown channels 'colour'" -- "$snforge" train bad4.ini
+sed 's/^\[model\]/[modle]/' tiny.ini > bad5.ini
+expect 2 "bad5.ini:19: \[modle\]: unknown section" -- "$snforge" train bad5.ini
+sed 's/^file = camp.h5/file = none.h5/' tiny.ini > bad6.ini
+expect 2 "cannot read data file .*none.h5" -- "$snforge" train bad6.ini
+[ ! -e tiny.h5 ] || fail "bad input left a model behind"
+
+# ---- end to end: train, then the quarter-of-baseline criterion on the validation rows ----
+start=$(date +%s.%N)
+out=$("$snforge" train tiny.ini --threads 2 2>&1) || fail "training failed: $out"
+end=$(date +%s.%N)
+echo "$out" | tail -n 3
+echo "$out" | grep -q "snforge train: tiny.h5: .*at epoch" || fail "no summary line: $out"
+val=$(echo "$out" | grep "^  validation")
+awk -v line="$val" -v wall="$start $end" 'BEGIN {
+  n = split(line, w, /[ %(:;)]+/); k = 0
+  for (i = 1; i <= n; i++) if (w[i] ~ /^[0-9.]+$/) v[k++] = w[i]
+  # v[0] = rows, v[1..4] = MAPE, v[5..8] = baseline MAPE
+  split(wall, t, " "); m = 0; b = 0; bad = 0
+  for (p = 1; p <= 4; p++) { m += v[p]; b += v[p+4]; if (v[p] > 0.5 * v[p+4]) bad = 1 }
+  printf "validation MAPE mean %.2f%% vs baseline %.2f%% (ratio %.3f), wall %.1f s\n", m/4, b/4, m/b, t[2]-t[1]
+  if (k < 9 || m > 0.25 * b || bad) exit 1
+}' || fail "validation MAPE not within a quarter of the baseline: $val"
+expect 0 "is finished .*nothing to do" -- "$snforge" train tiny.ini
+sed 's/^seed = 3/seed = 4/' tiny.ini > other.ini
+expect 2 "different config" -- "$snforge" train other.ini -o tiny.h5
+
+# ---- evaluate ----
+expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv" -- "$snforge" evaluate tiny.h5 camp.h5 -o eval --threads 2
+[ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct" ] \
+  || fail "metrics.csv header"
+[ "$(wc -l < eval/parity.csv)" -eq 1025 ] || fail "parity.csv should hold 1024 rows"
+[ -s eval/parity.png ] && echo "ok: parity.png written" || echo "note: parity.png not written (no python3 with matplotlib)"
+expect 2 "not an snforge model\|not an HDF5 file" -- "$snforge" evaluate camp.h5 camp.h5 --no-plot
+expect 2 "cannot read model file" -- "$snforge" evaluate none.h5 camp.h5
+expect 2 "expected MODEL.h5 DATA.h5" -- "$snforge" evaluate tiny.h5
+
+# ---- kill -9 during training, rerun: same weights as an uninterrupted run ----
+sed -e 's/^epochs = 25/epochs = 6/' -e 's/^model = tiny.h5/model = k.h5/' tiny.ini > k.ini
+"$snforge" train k.ini -o full.h5 --threads 2 -q 2>/dev/null || fail "uninterrupted 6-epoch run"
+"$snforge" train k.ini --threads 2 -q 2>/dev/null &
+bgpid=$!
+for _ in $(seq 1 600); do [ -e k.h5 ] && break; sleep 0.05; done
+kill -9 "$bgpid" 2>/dev/null
+wait "$bgpid" 2>/dev/null
+bgpid=
+[ -e k.h5 ] || fail "no checkpoint appeared"
+epochs_done=$(h5dump -a /epoch k.h5 2>/dev/null | grep -A1 DATA | tail -n 1 | tr -dc '0-9')
+echo "killed after ${epochs_done:-?} checkpointed epochs"
+expect 0 "at epoch 6 (.*resumed" -- "$snforge" train k.ini --threads 2 -q
+for d in /params /best/params /bn_stats /optimizer/m /optimizer/v; do
+  h5diff k.h5 full.h5 "$d" "$d" > /dev/null || fail "after kill -9 and resume, $d differs from the uninterrupted run"
+done
+echo "ok: kill -9 + resume gives bitwise the uninterrupted weights"
+
+# ---- predict ----
+obs="$shared/data/sn1987a_obs.csv"
+[ -f "$obs" ] || obs="$src/validation/data/sn1987a_obs.csv"
+if [ -f "$obs" ]; then
+  out=$("$snforge" predict tiny.h5 "$obs" 2>&1) || fail "predict on $obs: $out"
+  echo "$out"
+  for p in "energy .* foe" "mass .* Msun" "radius .* cm" "nickel .* Msun"; do
+    v=$(echo "$out" | grep "^$p" | awk '{print $2}')
+    awk -v v="$v" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1e30) }' || fail "predict: '$p' not finite ($v)"
+  done
+else
+  echo "note: no sn1987a_obs.csv: predict on SN 1987A skipped"
+fi
+cat > obs.csv <<'EOF'
+# a synthetic observation: luminosity only
+t_d,L_erg_s,L_err,vph_km_s,vph_err
+5,1.5e41,,,
+30,3e41,1e40,,
+60,6e41,,,
+100,8e41,,,
+150,2e41,,,
+250,6e40,,,
+EOF
+expect 2 "obs.csv has no vph_km_s values, but tiny.h5 was trained on both series" -- "$snforge" predict tiny.h5 obs.csv
+sed -e 's/^channels = both/channels = luminosity/' -e 's/^epochs = 25/epochs = 3/' tiny.ini > lum.ini
+"$snforge" train lum.ini -o lum.h5 --threads 2 -q 2>/dev/null || fail "luminosity-only training"
+expect 0 "velocities not used" -- "$snforge" predict lum.h5 obs.csv
+printf '# bad header\nt,L,L_err,vph_km_s,vph_err\n1,1e41,,,\n' > bad_obs1.csv
+expect 2 "bad_obs1.csv:2: bad header" -- "$snforge" predict tiny.h5 bad_obs1.csv
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,,\n2,bright,,,\n' > bad_obs2.csv
+expect 2 "bad_obs2.csv:3: L_erg_s 'bright' is not a number" -- "$snforge" predict tiny.h5 bad_obs2.csv
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,4000,\n5,1e41,,,\n3,1e41,,,\n' > bad_obs3.csv
+expect 2 "bad_obs3.csv:4: t_d 3 is not after the previous row's 5" -- "$snforge" predict tiny.h5 bad_obs3.csv
+expect 2 "cannot read observation file" -- "$snforge" predict tiny.h5 none.csv
+expect 2 "expected MODEL.h5 OBS.csv" -- "$snforge" predict tiny.h5
+echo "all train CLI checks passed"
