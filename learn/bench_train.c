@@ -69,6 +69,8 @@ int main(int argc, char **argv)
     printf("openblas_config %s\n", openblas_get_config());
     printf("openblas_corename %s\n", openblas_get_corename());
     printf("openblas_threads %d omp_threads %d\n", openblas_get_num_threads(), nt);
+    printf("conv_path %s (OpenBLAS serves the dense head%s)\n", snf_conv1d_path_name(),
+           strcmp(snf_conv1d_path_name(), "im2col-sgemm") == 0 ? " and the convolutions" : "");
 
     snf_it_config cfg = snf_it_config_default();
     cfg.T = L;

@@ -263,6 +263,11 @@ SNF_OMP(for schedule(static) nowait)
     }
 }
 
+const char *snf_conv1d_path_name(void)
+{
+    return snf_conv1d_direct_ok() ? "direct-avx512" : "im2col-sgemm";
+}
+
 void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
                            int B, int C, int OC, int OCS, int T, int K)
 {

@@ -61,6 +61,8 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
  * pass, the input gradient and the weight gradient when the CPU has AVX-512F, and im2col + OpenBLAS
  * sgemm (per sample, cache-resident) otherwise. The _im2col variants
  * force im2col + sgemm everywhere (same workspace), so both paths can be tested on one machine. */
+/* "direct-avx512" or "im2col-sgemm": the path the default conv kernels take on this CPU. */
+const char *snf_conv1d_path_name(void);
 void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
                                const float *b, int B, int C, int OC, int T, int K);
 void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
