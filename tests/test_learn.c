@@ -647,6 +647,43 @@ static void test_param_count(void)
     free(slab);
 }
 
+/* Glorot-uniform bounds (fan_in = C_in K, fan_out = C_out K), zero dense bias, BN gamma 1 beta 0,
+ * running mean 0 var 1; the same seed gives the same parameters. */
+static void test_init(void)
+{
+    snf_it_config cfg = snf_it_config_default();
+    cfg.T = 16, cfg.max_B = 2;
+    snf_it *net = NULL, *net2 = NULL;
+    if (snf_it_alloc(&net, &cfg) != SNF_OK || snf_it_alloc(&net2, &cfg) != SNF_OK) {
+        CHECK_TRUE(0, "alloc for init test");
+        snf_it_free(net);
+        return;
+    }
+    snf_it_init(net, 42);
+    snf_it_init(net2, 42);
+    CHECK_TRUE(memcmp(net->params, net2->params, net->nparams * sizeof(float)) == 0, "init is a function of the seed");
+    const float *w = net->p.mod[1].conv_w[0]; /* (32, 32, 40): fan_in 1280, fan_out 1280 */
+    size_t n = 32 * 32 * 40;
+    double a = sqrt(6.0 / (1280 + 1280)), mx = 0, mean = 0, var = 0;
+    for (size_t i = 0; i < n; i++) mx = fmax(mx, fabs(w[i])), mean += w[i];
+    mean /= n;
+    for (size_t i = 0; i < n; i++) var += (w[i] - mean) * (w[i] - mean);
+    var /= n;
+    CHECK_TRUE(mx <= a && mx > 0.99 * a, "mod1.conv0_w inside the Glorot bound %.4g (max %.4g)", a, mx);
+    CHECK_REL(var, a * a / 3.0, 0.03, "mod1.conv0_w variance a^2/3 (7 sigma for 40960 draws)");
+    w = net->p.head_w; /* (4, 128): fan_in 128, fan_out 4 */
+    a = sqrt(6.0 / (128 + 4)), mx = 0;
+    for (size_t i = 0; i < 4 * 128; i++) mx = fmax(mx, fabs(w[i]));
+    CHECK_TRUE(mx <= a && mx > 0.9 * a, "head_w inside the Glorot bound %.4g (max %.4g)", a, mx);
+    int ok = 1;
+    for (int i = 0; i < 4; i++) ok &= net->p.head_b[i] == 0.0f;
+    for (int i = 0; i < 128; i++) ok &= net->p.mod[3].bn_g[i] == 1.0f && net->p.mod[3].bn_b[i] == 0.0f;
+    for (int i = 0; i < 128; i++) ok &= net->st.res_mean[1][i] == 0.0f && net->st.res_var[1][i] == 1.0f;
+    CHECK_TRUE(ok, "dense bias 0, BN gamma 1 beta 0, running mean 0 var 1");
+    snf_it_free(net);
+    snf_it_free(net2);
+}
+
 static void test_errors(void)
 {
     snf_it_config cfg = tiny_config();
@@ -809,6 +846,7 @@ int main(void)
     test_adam();
     test_schedules();
     test_errors();
+    test_init();
     test_network_grad(&rng);
     test_determinism(&rng);
     test_training_reduces_loss(&rng);
