@@ -124,6 +124,8 @@ int snf_model_roots(double t, const double *y, double *g, void *user)
         if (c->closure == SNF_CLOSURE_TEMPERATURE) {
             g[SNF_ROOT_SWITCH] = moving ? snf_temp_drive(c, t, phi, snf_source(c, t, s, phi, x))
                                         : phi * snf_psi_w(w) - c->a_ion * s * s * s * s;
+        } else if (!moving) { /* flux closure: only the first onset of the front is an event */
+            g[SNF_ROOT_SWITCH] = -snf_flux_drive(c, s, phi, x);
         }
         g[SNF_ROOT_END] = x - c->ph->x_end;
         if (c->ph->x_floor > 0) {

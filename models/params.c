@@ -41,7 +41,7 @@ snf_physics snf_physics_default(void)
         .x_end = 1e-2, /* the front then holds 1e-6 of the mass and v_ph < 1% of v_sc */
         .rtol = 3e-6,
         .atol_phi = 1e-10,
-        .atol_w = 1e-15,
+        .atol_w = 1e-12, /* the temperature closure tightens it to 1e-3 of the initial depth */
         .max_steps = 20000,
     };
     return ph;

@@ -59,7 +59,7 @@ typedef struct snf_physics {
     double x_end;             /* the front is gone below this: the tail L = deposited decay power */
     double rtol;              /* CVODE relative tolerance */
     double atol_phi;          /* CVODE absolute tolerance on phi (dimensionless thermal energy) */
-    double atol_w;            /* CVODE absolute tolerance on w = 1 - x_i */
+    double atol_w;            /* CVODE absolute tolerance on w = 1 - x_i (at most 1e-3 w(0) if w(0) > 0) */
     long max_steps;           /* CVODE step limit for one model */
 } snf_physics;
 
