@@ -425,6 +425,22 @@ static void test_invalid_input(void)
     CHECK_INT(snf_status_exit_code(SNF_WARN_NO_PEAK), 0, "warnings exit 0");
 }
 
+static void test_front_onset_regression(void)
+{
+    /* A 205,000-model campaign failed here (CV_ERR_FAILURE at the flux front's onset, day 32.6,
+     * with atol_w = 1e-15 below the rounding noise of L_min - L_diff). */
+    snf_sn_params p = {3.5749064710645704, 28.43893421985722, 6555436406512.4844, 0.097237233566562969};
+    snf_physics ph = snf_physics_default();
+    ph.closure = SNF_CLOSURE_FLUX;
+    ph.kappa_cm2_g = 0.2;
+    ph.t_ion_K = 4500;
+    run *r = run_model(&p, &ph, 300, 1);
+    CHECK_TRUE(r->rc >= 0, "flux closure through the front's onset at day 32.6 (rc %d)", r->rc);
+    CHECK_TRUE(r->x[40] < 1 && r->x[30] == 1, "front frozen at day 30 (x %.9f), moving by day 40 (x %.9f)",
+               r->x[30], r->x[40]);
+    free(r);
+}
+
 static void test_determinism_and_reuse(void)
 {
     /* A reused workspace gives bit-identical results whatever ran before it. */
@@ -451,6 +467,7 @@ int main(void)
     test_snlc_references();
     test_popov_scaling();
     test_invalid_input();
+    test_front_onset_regression();
     test_determinism_and_reuse();
     return snf_check_failures();
 }
