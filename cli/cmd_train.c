@@ -3,6 +3,7 @@
  * running the same command again after an interruption resumes where it stopped. */
 #define _POSIX_C_SOURCE 200809L /* fileno, isatty */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 static void snf_train_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--quiet]\n\n"
+            "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--time-budget S] [--quiet]\n\n"
             "Trains the InceptionTime regressor of energy, mass, radius and nickel on the dataset file named in\n"
             "CONFIG.ini (example and every key: learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
             "the checkpoint, rewritten atomically after every epoch; run the same command again after an\n"
@@ -27,6 +28,9 @@ static void snf_train_usage(FILE *f)
             "options:\n"
             "  -o, --output MODEL.h5     the model file (overrides [output] model)\n"
             "  -t, --threads N           OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
+            "      --time-budget S       end training after the epoch at which one more epoch as long as the\n"
+            "                            last would pass S seconds of this run: the model is finished as after\n"
+            "                            early stopping (best weights, test rows scored; reason 'time budget')\n"
             "  -q, --quiet               no per-epoch lines and no progress line\n"
             "      --stop-after-epochs K stop after K epochs of this run, as if interrupted (for tests)\n"
             "  -h, --help                this text\n\n"
@@ -56,18 +60,31 @@ static void snf_train_print_metrics(const char *what, const snf_metrics *m, cons
             m->mape[3], b->mape[0], b->mape[1], b->mape[2], b->mape[3], m->r2[0], m->r2[1], m->r2[2], m->r2[3]);
 }
 
+static const char *snf_train_outcome(const char *reason)
+{
+    if (strcmp(reason, "epochs") == 0) {
+        return "finished all epochs";
+    }
+    if (strcmp(reason, "time budget") == 0) {
+        return "stopped at the time budget";
+    }
+    return "stopped early (validation loss)";
+}
+
 /* ---- the subcommand ---- */
 
 int snf_cmd_train(int argc, char **argv)
 {
-    enum { OPT_STOP = 1000 };
+    enum { OPT_STOP = 1000, OPT_BUDGET };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {"stop-after-epochs", required_argument, NULL, OPT_STOP}, {NULL, 0, NULL, 0},
+        {"stop-after-epochs", required_argument, NULL, OPT_STOP},
+        {"time-budget", required_argument, NULL, OPT_BUDGET},    {NULL, 0, NULL, 0},
     };
     const char *out = NULL;
     long threads = 0, stop = 0;
+    double budget = 0;
     int quiet = 0;
     optind = 1;
     opterr = 0;
@@ -88,6 +105,15 @@ int snf_cmd_train(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_BUDGET: {
+            char *end;
+            budget = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(budget > 0) || !isfinite(budget)) {
+                fprintf(stderr, "snforge train: --time-budget expects seconds > 0, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': snf_train_usage(stdout); return 0;
         default:
@@ -113,6 +139,7 @@ int snf_cmd_train(int argc, char **argv)
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
     opt.stop_after = stop;
+    opt.max_wall_s = budget;
     opt.quiet = quiet;
     opt.log = stderr;
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
@@ -132,7 +159,7 @@ int snf_cmd_train(int argc, char **argv)
         snf_train_print_metrics("test", &s.test, &s.test_baseline);
         fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
                         "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads, %.1f s\n", cfg.model_path,
-                s.finished ? (strcmp(s.stop_reason, "epochs") == 0 ? "finished all epochs" : "stopped early (validation loss)") : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
+                s.finished ? snf_train_outcome(s.stop_reason) : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
                 s.best_epoch + 1, s.best_val_loss, s.n_train, s.n_val, s.n_test, s.n_skipped, nt, s.wall_s);
     }
     snf_train_config_free(&cfg);

@@ -141,7 +141,7 @@ cleanup:
 
 snf_train_options snf_train_options_default(void)
 {
-    snf_train_options o = {.threads = 0, .stop_after = 0, .progress = NULL, .quiet = 0, .log = NULL};
+    snf_train_options o = {.threads = 0, .stop_after = 0, .max_wall_s = 0, .progress = NULL, .quiet = 0, .log = NULL};
     return o;
 }
 
@@ -318,6 +318,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
     }
     while (!done) {
+        double te0 = snf_now();
         rc = snf_batcher_start(btr, epoch);
         if (rc < 0) {
             goto cleanup;
@@ -402,6 +403,9 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         } else if (epoch >= cfg->epochs) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
+        } else if (opt->max_wall_s > 0 && (snf_now() - t0) + (snf_now() - te0) > opt->max_wall_s) {
+            done = 1;
+            snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
         }
         if (!done) {
             ck.epoch = epoch;

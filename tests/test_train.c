@@ -402,6 +402,51 @@ static void test_checkpoint_and_resume(const char *data)
     snf_train_config_free(&c);
 }
 
+/* A time budget ends training as finished after the epoch that would take it past the budget: with a
+ * budget far below one epoch, exactly one epoch runs, its weights are kept and the test rows are scored. */
+static void test_time_budget(const char *data)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[data]\nfile = %s\nlength = 16\nt_start = 0\nt_end = 60\nvalidation = 0.2\ntest = 0.1\n"
+             "[train]\nseed = 5\nepochs = 50\nbatch = 8\nlr = 3e-3\n[early_stop]\npatience = 0\n"
+             "[model]\nfilters = 4\ndepth = 3\nkernel = 8\nbottleneck = 4\n[output]\nmodel = budget.h5\n", data);
+    snf_train_config c;
+    int rc = snf_train_config_parse(&c, text, "budget.ini");
+    CHECK_INT(rc, SNF_OK, "time-budget config (%s)", snf_error_last_message());
+    if (rc < 0) {
+        return;
+    }
+    remove("budget.h5");
+    snf_train_options opt = snf_train_options_default();
+    opt.max_wall_s = 1e-9;
+    snf_train_summary s;
+    rc = snf_train_run(&c, &opt, &s);
+    CHECK_INT(rc, SNF_OK, "run with a time budget (%s)", snf_error_last());
+    CHECK_TRUE(s.finished && !s.stopped && s.epoch == 1 && s.epochs_run == 1, "one epoch, finished (epoch %ld)",
+               s.epoch);
+    CHECK_TRUE(strcmp(s.stop_reason, "time budget") == 0, "stop reason '%s'", s.stop_reason);
+    CHECK_TRUE(s.test.n == s.n_test && s.n_test > 0, "test rows scored (%ld of %ld)", s.test.n, s.n_test);
+    snf_ckpt k;
+    if (read_ckpt(&k, "budget.h5") == 0) {
+        CHECK_TRUE(k.finished && k.epoch == 1 && k.n_hist == 1 && strcmp(k.stop_reason, "time budget") == 0,
+                   "model file: finished after 1 epoch, reason '%s'", k.stop_reason);
+        snf_ckpt_free(&k);
+    }
+    rc = snf_train_run(&c, &opt, &s);
+    CHECK_TRUE(rc == SNF_OK && s.already_finished, "the budget-finished model is left alone");
+    /* A generous budget changes nothing: all epochs of a short run. */
+    snf_train_config c2 = c;
+    c2.epochs = 3;
+    snprintf(c2.model_path, sizeof c2.model_path, "budget2.h5");
+    remove("budget2.h5");
+    opt.max_wall_s = 1e6;
+    rc = snf_train_run(&c2, &opt, &s);
+    CHECK_TRUE(rc == SNF_OK && s.finished && s.epoch == 3 && strcmp(s.stop_reason, "epochs") == 0,
+               "a generous budget: all 3 epochs (%ld, '%s')", s.epoch, s.stop_reason);
+    snf_train_config_free(&c);
+}
+
 int main(void)
 {
     snf_threads_setup(2);
@@ -411,5 +456,6 @@ int main(void)
     test_obs();
     test_metrics();
     test_checkpoint_and_resume("train_data.h5");
+    test_time_budget("train_data.h5");
     return snf_check_failures();
 }

@@ -62,6 +62,8 @@ expect 0 "usage: snforge evaluate" -- "$snforge" evaluate --help
 expect 0 "usage: snforge predict" -- "$snforge" predict --help
 expect 2 "expected one CONFIG" -- "$snforge" train
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
+expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
+expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
 expect 2 "cannot read training config none.ini" -- "$snforge" train none.ini
 sed 's/^epochs = 25/epocs = 25/' tiny.ini > bad1.ini
@@ -128,7 +130,7 @@ echo "ok: kill -9 + resume gives bitwise the uninterrupted weights"
 
 # ---- predict ----
 obs="$shared/data/sn1987a_obs.csv"
-[ -f "$obs" ] || obs="$src/validation/data/sn1987a_obs.csv"
+[ -f "$obs" ] || obs="$src/validation/data/sn1987a/sn1987a_obs.csv"
 if [ -f "$obs" ]; then
   out=$("$snforge" predict tiny.h5 "$obs" 2>&1) || fail "predict on $obs: $out"
   echo "$out"

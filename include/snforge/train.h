@@ -95,6 +95,9 @@ typedef struct snf_ckpt {
 typedef struct snf_train_options {
     int threads;            /* recorded (snf_threads_setup is the caller's) */
     long stop_after;        /* testing: return after this many epochs of this call, as if killed (0: never) */
+    double max_wall_s;      /* time budget of this call in seconds (0: none): after an epoch, when one more
+                             * epoch as long as the last would pass it, training ends as finished ("time
+                             * budget"): best weights restored, test rows scored, nothing left to resume */
     FILE *progress;         /* progress line (NULL: none) */
     int quiet;              /* no per-epoch line on the log */
     FILE *log;              /* per-epoch lines (NULL: none) */
