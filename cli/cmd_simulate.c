@@ -1,5 +1,5 @@
-/* cmd_simulate.c: `snforge simulate` (one model to CSV or a one-row dataset file) and
- * `snforge run` (the main job on the embedded SN 1987A-like default). */
+/* cmd_simulate.c: `snforge simulate`: one model to CSV or a one-row dataset file; and the table of
+ * the SN 1987A-like default under each closure that `snforge run` opens with. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -230,35 +230,24 @@ int snf_cmd_simulate(int argc, char **argv)
     return rc < 0 ? snf_cli_fail(rc) : 0;
 }
 
-int snf_cmd_run(int argc, char **argv)
+int snf_cli_closure_table(FILE *f)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: snforge run\nThe main job on the embedded default: the SN 1987A-like model (Arnett 1996\n"
-               "Table 13.2 parameters) with each front closure, summarised as peak day and luminosity,\n"
-               "end of the plateau/dome, and v_ph at day 50.\n");
-        return 0;
-    }
-    if (argc > 1) {
-        fprintf(stderr, "snforge run: unexpected argument '%s' (see snforge run --help)\n", argv[1]);
-        return 2;
-    }
     const snf_closure closures[3] = {SNF_CLOSURE_FLUX, SNF_CLOSURE_TEMPERATURE, SNF_CLOSURE_NONE};
-    printf("SN 1987A-like default: E 1.7 foe, M 15 Msun, R0 3e12 cm, M_Ni 0.075 Msun, daily to day 300\n");
-    printf("%-12s %10s %12s %14s %14s %12s\n", "closure", "peak_day", "L_peak", "plateau_end", "front_end",
-           "vph_d50");
+    fprintf(f, "SN 1987A-like default: E 1.7 foe, M 15 Msun, R0 3e12 cm, M_Ni 0.075 Msun, daily to day 300\n");
+    fprintf(f, "%-12s %10s %12s %14s %14s %12s\n", "closure", "peak_day", "L_peak", "plateau_end", "front_end",
+            "vph_d50");
     for (int i = 0; i < 3; i++) {
         snf_sim s = {.p = snf_sn_params_default(), .ph = snf_physics_default(), .t_max = 300, .dt = 1};
         s.ph.closure = closures[i];
         int rc = snf_sim_run(&s);
         if (rc < 0) {
-            rc = snf_cli_fail(rc);
             snf_sim_free(&s);
             return rc;
         }
         const snf_lc_derived *d = &s.lc.derived;
-        printf("%-12s %10.2f %12.4e %14.1f %14.1f %12.1f\n", snf_closure_name(closures[i]), d->t_peak_d,
-               pow(10.0, d->log_lpeak), d->t_plateau_end_d, d->t_front_end_d, s.v[50]);
+        fprintf(f, "%-12s %10.2f %12.4e %14.1f %14.1f %12.1f\n", snf_closure_name(closures[i]), d->t_peak_d,
+                pow(10.0, d->log_lpeak), d->t_plateau_end_d, d->t_front_end_d, s.v[50]);
         snf_sim_free(&s);
     }
-    return 0;
+    return SNF_OK;
 }

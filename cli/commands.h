@@ -12,6 +12,10 @@ int snf_cmd_train(int argc, char **argv);
 int snf_cmd_evaluate(int argc, char **argv);
 int snf_cmd_predict(int argc, char **argv);
 
+/* The SN 1987A-like default under each closure, as a table on f; a status. */
+#include <stdio.h>
+int snf_cli_closure_table(FILE *f);
+
 /* Prints "snforge: <msg>" on stderr and returns the exit code for status (see snf_status_exit_code). */
 int snf_cli_fail(int status);
 
