@@ -14,7 +14,7 @@ typedef struct snf_command {
 } snf_command;
 
 static const snf_command snf_commands[] = {
-    {"run", snf_cmd_run, "the main job on the embedded SN 1987A-like default (a short summary)"},
+    {"run", snf_cmd_run, "the main job on the embedded default: model, campaign, training, SN 1987A"},
     {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file"},
     {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable"},
     {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid"},
