@@ -1,18 +1,16 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
-/* config.c: campaign files (INI) through libinih's ini_parse_stream, with a line-counting reader so
+/* config.c: campaign files (INI) through snf_ini (ini.h: libinih with a line-counting reader), so
  * every message can name file:line and the key. The file's text is kept verbatim for provenance. */
 #include "snforge/config.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
+#include "snforge/ini.h"
 #include "snforge/status.h"
 
 /* ---- tables ---- */
@@ -61,26 +59,13 @@ static const struct { const char *key; size_t off; } snf_physics_doubles[] = {
 
 /* ---- parser state ---- */
 
-#define SNF_MAX_SECTIONS 32
-#define SNF_MAX_KEYS 160
-
 typedef struct snf_axis_seen {
     int min, max, value, scale, points; /* line of each key, 0 if absent */
 } snf_axis_seen;
 
 typedef struct snf_parse {
+    snf_ini ini;       /* reader state, current line, section lines, first failure */
     snf_campaign *c;
-    const char *name;
-    const char *text;
-    size_t pos, len;
-    int line;          /* line the reader returned last (1-based) */
-    int at_line_start; /* the next reader call starts a new line */
-    int err;           /* first error's status (0: none) */
-    char msg[1024];    /* first error's message */
-    struct { char name[64]; int line; } sections[SNF_MAX_SECTIONS];
-    int n_sections;
-    char keys[SNF_MAX_KEYS][96]; /* "section\nkey" already seen, for duplicates */
-    int n_keys;
     int key_line[8];   /* [campaign]: model, sampler, n_models, seed; [time]: start, end, step, count */
     int spacing_log;
     long t_count;
@@ -92,86 +77,6 @@ enum { K_MODEL, K_SAMPLER, K_N_MODELS, K_SEED, K_START, K_END, K_STEP, K_COUNT }
 
 /* ---- static helpers ---- */
 
-/* Records the first error as "name:line: [section] key: message". Returns 0 for inih's handler. */
-#if defined(__GNUC__)
-__attribute__((format(printf, 5, 6)))
-#endif
-static int snf_cfg_fail(snf_parse *ps, int line, const char *section, const char *key, const char *fmt, ...)
-{
-    if (ps->err != 0) {
-        return 0;
-    }
-    ps->err = SNF_EFORMAT;
-    char what[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    char where[256];
-    if (line > 0) {
-        snprintf(where, sizeof where, "%s:%d: ", ps->name, line);
-    } else {
-        snprintf(where, sizeof where, "%s: ", ps->name);
-    }
-    char sk[192] = "";
-    if (section && key) {
-        snprintf(sk, sizeof sk, "[%s] %s: ", section, key);
-    } else if (section) {
-        snprintf(sk, sizeof sk, "[%s]: ", section);
-    }
-    snprintf(ps->msg, sizeof ps->msg, "%s%s%s", where, sk, what);
-    return 0;
-}
-
-/* inih's reader: one line per call (fgets semantics), counting lines and noting section headers. */
-static char *snf_cfg_reader(char *str, int num, void *stream)
-{
-    snf_parse *ps = stream;
-    if (ps->pos >= ps->len || num < 2) {
-        return NULL;
-    }
-    size_t k = 0;
-    while (ps->pos < ps->len && k < (size_t)num - 1) {
-        char ch = ps->text[ps->pos++];
-        str[k++] = ch;
-        if (ch == '\n') {
-            break;
-        }
-    }
-    str[k] = '\0';
-    if (ps->at_line_start) {
-        ps->line++;
-    }
-    ps->at_line_start = (k > 0 && str[k - 1] == '\n') || ps->pos >= ps->len;
-    if (!ps->at_line_start) {
-        snf_cfg_fail(ps, ps->line, NULL, NULL, "line longer than %d characters", num - 2);
-    }
-    const char *p = str;
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    if (*p == '[' && ps->n_sections < SNF_MAX_SECTIONS) {
-        const char *e = strchr(p, ']');
-        if (e) {
-            int n = (int)(e - p - 1);
-            snprintf(ps->sections[ps->n_sections].name, sizeof ps->sections[0].name, "%.*s", n, p + 1);
-            ps->sections[ps->n_sections].line = ps->line;
-            ps->n_sections++;
-        }
-    }
-    return str;
-}
-
-static int snf_cfg_section_line(const snf_parse *ps, const char *section)
-{
-    for (int k = 0; k < ps->n_sections; k++) {
-        if (strcmp(ps->sections[k].name, section) == 0) {
-            return ps->sections[k].line;
-        }
-    }
-    return 0;
-}
-
 static int snf_cfg_double(snf_parse *ps, const char *sec, const char *key, const char *v, double *out)
 {
     char *end;
@@ -181,7 +86,7 @@ static int snf_cfg_double(snf_parse *ps, const char *sec, const char *key, const
         end++;
     }
     if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x)) {
-        return snf_cfg_fail(ps, ps->line, sec, key, "'%s' is not a finite number", v);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a finite number", v);
     }
     *out = x;
     return 1;
@@ -197,7 +102,7 @@ static int snf_cfg_long(snf_parse *ps, const char *sec, const char *key, const c
         end++;
     }
     if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
-        return snf_cfg_fail(ps, ps->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
     }
     *out = (long)x;
     return 1;
@@ -208,29 +113,30 @@ static int snf_cfg_campaign(snf_parse *ps, const char *sec, const char *key, con
     snf_campaign *c = ps->c;
     if (strcmp(key, "model") == 0) {
         if (strcmp(v, "semi-analytic") != 0) {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown model '%s' (expected semi-analytic)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown model '%s' (expected semi-analytic)", v);
         }
         snprintf(c->model, sizeof c->model, "%s", v);
-        ps->key_line[K_MODEL] = ps->line;
+        ps->key_line[K_MODEL] = ps->ini.line;
     } else if (strcmp(key, "sampler") == 0) {
         if (snf_sampler_parse(v, &c->sampler) != SNF_OK) {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown sampler '%s' (expected grid, uniform, lhs or sobol)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                                "unknown sampler '%s' (expected grid, uniform, lhs or sobol)", v);
         }
-        ps->key_line[K_SAMPLER] = ps->line;
+        ps->key_line[K_SAMPLER] = ps->ini.line;
     } else if (strcmp(key, "n_models") == 0) {
         if (!snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &c->n_models)) {
             return 0;
         }
-        ps->key_line[K_N_MODELS] = ps->line;
+        ps->key_line[K_N_MODELS] = ps->ini.line;
     } else if (strcmp(key, "seed") == 0) {
         long s;
         if (!snf_cfg_long(ps, sec, key, v, 0, 2147483647L, &s)) {
             return 0;
         }
         c->seed = (uint64_t)s;
-        ps->key_line[K_SEED] = ps->line;
+        ps->key_line[K_SEED] = ps->ini.line;
     } else if (strcmp(key, "description") != 0) {
-        return snf_cfg_fail(ps, ps->line, sec, key,
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                             "unknown key (expected model, sampler, n_models, seed, description)");
     }
     return 1;
@@ -246,7 +152,8 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
     }
     if (strcmp(key, "closure") == 0) {
         if (snf_closure_parse(v, &ph->closure) != SNF_OK) {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown closure '%s' (expected temperature, flux or none)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                                "unknown closure '%s' (expected temperature, flux or none)", v);
         }
     } else if (strcmp(key, "heating") == 0) {
         if (strcmp(v, "nadyozhin") == 0) {
@@ -254,7 +161,8 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
         } else if (strcmp(v, "bateman") == 0) {
             ph->heating = SNF_HEATING_BATEMAN;
         } else {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown heating '%s' (expected nadyozhin or bateman)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                                "unknown heating '%s' (expected nadyozhin or bateman)", v);
         }
     } else if (strcmp(key, "gamma") == 0) {
         if (strcmp(v, "heating") == 0) {
@@ -264,12 +172,13 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
         } else if (strcmp(v, "off") == 0) {
             ph->gamma_mode = SNF_GAMMA_OFF;
         } else {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown gamma mode '%s' (expected heating, luminosity or off)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                                "unknown gamma mode '%s' (expected heating, luminosity or off)", v);
         }
     } else if (strcmp(key, "max_steps") == 0) {
         return snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &ph->max_steps);
     } else {
-        return snf_cfg_fail(ps, ps->line, sec, key,
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                             "unknown physics key (expected closure, kappa, t_ion, q_rec, eth_fraction, beta, "
                             "heating, eps_ni, eps_co, tau_ni, tau_co, gamma, kappa_gamma, a_gamma_d2, "
                             "x_floor, x_end, rtol, atol_phi, atol_w, max_steps)");
@@ -287,7 +196,7 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
         }
     }
     if (target < 0) {
-        return snf_cfg_fail(ps, snf_cfg_section_line(ps, sec), sec, NULL,
+        return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, sec), sec, NULL,
                             "unknown parameter '%s' (expected energy, mass, radius, nickel, or a nuisance "
                             "physics setting: kappa, t_ion, q_rec, eth_fraction, kappa_gamma, a_gamma_d2, x_floor)",
                             aname);
@@ -299,7 +208,8 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
             slot = target;
         } else {
             if (c->n_axes >= SNF_CONFIG_MAX_AXES) {
-                return snf_cfg_fail(ps, ps->line, sec, NULL, "too many parameters (at most %d)", SNF_CONFIG_MAX_AXES);
+                return snf_ini_fail(&ps->ini, ps->ini.line, sec, NULL, "too many parameters (at most %d)",
+                                    SNF_CONFIG_MAX_AXES);
             }
             slot = c->n_axes++;
         }
@@ -308,42 +218,42 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
         snprintf(a->name, sizeof a->name, "%s", snf_axis_defs[target].name);
         snprintf(a->units, sizeof a->units, "%s", snf_axis_defs[target].units);
         a->target = (snf_axis_target)target;
-        a->line = snf_cfg_section_line(ps, sec);
+        a->line = snf_ini_section_line(&ps->ini, sec);
         a->scale = SNF_AXIS_LINEAR;
         a->points = 0;
     }
     snf_axis *a = &c->axes[slot];
     snf_axis_seen *s = &ps->seen[slot];
     if (strcmp(key, "min") == 0) {
-        s->min = ps->line;
+        s->min = ps->ini.line;
         return snf_cfg_double(ps, sec, key, v, &a->lo);
     } else if (strcmp(key, "max") == 0) {
-        s->max = ps->line;
+        s->max = ps->ini.line;
         return snf_cfg_double(ps, sec, key, v, &a->hi);
     } else if (strcmp(key, "value") == 0) {
-        s->value = ps->line;
+        s->value = ps->ini.line;
         if (!snf_cfg_double(ps, sec, key, v, &a->lo)) {
             return 0;
         }
         a->hi = a->lo;
     } else if (strcmp(key, "scale") == 0) {
-        s->scale = ps->line;
+        s->scale = ps->ini.line;
         if (strcmp(v, "linear") == 0) {
             a->scale = SNF_AXIS_LINEAR;
         } else if (strcmp(v, "log") == 0) {
             a->scale = SNF_AXIS_LOG;
         } else {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown scale '%s' (expected linear or log)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown scale '%s' (expected linear or log)", v);
         }
     } else if (strcmp(key, "points") == 0) {
         long n;
-        s->points = ps->line;
+        s->points = ps->ini.line;
         if (!snf_cfg_long(ps, sec, key, v, 1, 100000000L, &n)) {
             return 0;
         }
         a->points = (int)n;
     } else {
-        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected min, max, scale, points, value)");
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown key (expected min, max, scale, points, value)");
     }
     return 1;
 }
@@ -352,16 +262,16 @@ static int snf_cfg_time(snf_parse *ps, const char *sec, const char *key, const c
 {
     snf_campaign *c = ps->c;
     if (strcmp(key, "start") == 0) {
-        ps->key_line[K_START] = ps->line;
+        ps->key_line[K_START] = ps->ini.line;
         return snf_cfg_double(ps, sec, key, v, &c->t_start_d);
     } else if (strcmp(key, "end") == 0) {
-        ps->key_line[K_END] = ps->line;
+        ps->key_line[K_END] = ps->ini.line;
         return snf_cfg_double(ps, sec, key, v, &c->t_end_d);
     } else if (strcmp(key, "step") == 0) {
-        ps->key_line[K_STEP] = ps->line;
+        ps->key_line[K_STEP] = ps->ini.line;
         return snf_cfg_double(ps, sec, key, v, &c->t_step_d);
     } else if (strcmp(key, "count") == 0) {
-        ps->key_line[K_COUNT] = ps->line;
+        ps->key_line[K_COUNT] = ps->ini.line;
         return snf_cfg_long(ps, sec, key, v, 2, 1000000L, &ps->t_count);
     } else if (strcmp(key, "spacing") == 0) {
         if (strcmp(v, "linear") == 0) {
@@ -369,10 +279,11 @@ static int snf_cfg_time(snf_parse *ps, const char *sec, const char *key, const c
         } else if (strcmp(v, "log") == 0) {
             ps->spacing_log = 1;
         } else {
-            return snf_cfg_fail(ps, ps->line, sec, key, "unknown spacing '%s' (expected linear or log)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown spacing '%s' (expected linear or log)", v);
         }
     } else {
-        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected start, end, step, count, spacing)");
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                            "unknown key (expected start, end, step, count, spacing)");
     }
     return 1;
 }
@@ -397,7 +308,7 @@ static int snf_cfg_output(snf_parse *ps, const char *sec, const char *key, const
         }
         c->block_rows = (int)x;
     } else {
-        return snf_cfg_fail(ps, ps->line, sec, key, "unknown key (expected deflate, chunk_rows, block_rows)");
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown key (expected deflate, chunk_rows, block_rows)");
     }
     return 1;
 }
@@ -405,18 +316,11 @@ static int snf_cfg_output(snf_parse *ps, const char *sec, const char *key, const
 static int snf_cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
     snf_parse *ps = user;
-    if (ps->err != 0) {
+    if (ps->ini.err != 0) {
         return 0;
     }
-    char tag[96];
-    snprintf(tag, sizeof tag, "%s\n%s", section, name);
-    for (int k = 0; k < ps->n_keys; k++) {
-        if (strcmp(ps->keys[k], tag) == 0) {
-            return snf_cfg_fail(ps, ps->line, section, name, "key given twice");
-        }
-    }
-    if (ps->n_keys < SNF_MAX_KEYS) {
-        snprintf(ps->keys[ps->n_keys++], sizeof ps->keys[0], "%s", tag);
+    if (snf_ini_key_seen(&ps->ini, section, name)) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, section, name, "key given twice");
     }
     if (strcmp(section, "campaign") == 0) {
         return snf_cfg_campaign(ps, section, name, value);
@@ -429,9 +333,9 @@ static int snf_cfg_handler(void *user, const char *section, const char *name, co
     } else if (strcmp(section, "output") == 0) {
         return snf_cfg_output(ps, section, name, value);
     } else if (section[0] == '\0') {
-        return snf_cfg_fail(ps, ps->line, NULL, NULL, "key '%s' outside any section", name);
+        return snf_ini_fail(&ps->ini, ps->ini.line, NULL, NULL, "key '%s' outside any section", name);
     }
-    return snf_cfg_fail(ps, snf_cfg_section_line(ps, section), section, NULL,
+    return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, section), section, NULL,
                         "unknown section (expected campaign, physics, param.NAME, time, output)");
 }
 
@@ -441,11 +345,11 @@ static int snf_cfg_require(snf_parse *ps, int line_seen, const char *section, co
     if (line_seen > 0) {
         return 1;
     }
-    int sl = snf_cfg_section_line(ps, section);
+    int sl = snf_ini_section_line(&ps->ini, section);
     if (sl == 0) {
-        return snf_cfg_fail(ps, 0, NULL, NULL, "missing section [%s] (it needs %s = %s)", section, key, what);
+        return snf_ini_fail(&ps->ini, 0, NULL, NULL, "missing section [%s] (it needs %s = %s)", section, key, what);
     }
-    return snf_cfg_fail(ps, sl, section, NULL, "missing key '%s' (%s)", key, what);
+    return snf_ini_fail(&ps->ini, sl, section, NULL, "missing key '%s' (%s)", key, what);
 }
 
 /* Checks after the whole file is read: required keys, ranges, derived sizes. */
@@ -461,7 +365,7 @@ static int snf_cfg_validate(snf_parse *ps)
     }
     for (int t = 0; t <= SNF_AXIS_NICKEL; t++) {
         if (ps->axis_of[t] < 0) {
-            return snf_cfg_fail(ps, 0, NULL, NULL, "missing section [param.%s] (min, max, scale or value)",
+            return snf_ini_fail(&ps->ini, 0, NULL, NULL, "missing section [param.%s] (min, max, scale or value)",
                                 snf_axis_defs[t].name);
         }
     }
@@ -472,7 +376,7 @@ static int snf_cfg_validate(snf_parse *ps)
         char sec[64];
         snprintf(sec, sizeof sec, "param.%s", a->name);
         if (s->value > 0 && (s->min > 0 || s->max > 0)) {
-            return snf_cfg_fail(ps, s->value, sec, "value", "give either value or min and max, not both");
+            return snf_ini_fail(&ps->ini, s->value, sec, "value", "give either value or min and max, not both");
         }
         if (s->value == 0) {
             if (!snf_cfg_require(ps, s->min, sec, "min", "the low end of the range") ||
@@ -480,11 +384,12 @@ static int snf_cfg_validate(snf_parse *ps)
                 return 0;
             }
             if (!(a->hi > a->lo)) {
-                return snf_cfg_fail(ps, s->max, sec, "max", "bad range: max (%g) must exceed min (%g)", a->hi, a->lo);
+                return snf_ini_fail(&ps->ini, s->max, sec, "max", "bad range: max (%g) must exceed min (%g)", a->hi,
+                                    a->lo);
             }
         }
         if (a->scale == SNF_AXIS_LOG && !(a->lo > 0)) {
-            return snf_cfg_fail(ps, s->min ? s->min : s->value, sec, s->min ? "min" : "value",
+            return snf_ini_fail(&ps->ini, s->min ? s->min : s->value, sec, s->min ? "min" : "value",
                                 "bad range: a log scale needs min > 0 (got %g)", a->lo);
         }
         if (a->target <= SNF_AXIS_NICKEL) {
@@ -496,7 +401,7 @@ static int snf_cfg_validate(snf_parse *ps)
                 *f[a->target] = x;
                 if (snf_sn_params_check(&p) != SNF_OK) {
                     int line = s->value ? s->value : (end ? s->max : s->min);
-                    return snf_cfg_fail(ps, line, sec, s->value ? "value" : (end ? "max" : "min"),
+                    return snf_ini_fail(&ps->ini, line, sec, s->value ? "value" : (end ? "max" : "min"),
                                         "bad range: %s", snf_error_last_message());
                 }
             }
@@ -514,18 +419,19 @@ static int snf_cfg_validate(snf_parse *ps)
     }
     if (c->sampler == SNF_SAMPLER_GRID) {
         if (prod > 1e9) {
-            return snf_cfg_fail(ps, ps->key_line[K_SAMPLER], "campaign", "sampler",
+            return snf_ini_fail(&ps->ini, ps->key_line[K_SAMPLER], "campaign", "sampler",
                                 "the grid's points multiply to %.0f models (at most 1e9)", prod);
         }
         if (ps->key_line[K_N_MODELS] > 0 && (double)c->n_models != prod) {
-            return snf_cfg_fail(ps, ps->key_line[K_N_MODELS], "campaign", "n_models",
+            return snf_ini_fail(&ps->ini, ps->key_line[K_N_MODELS], "campaign", "n_models",
                                 "%ld differs from the product of the axes' points (%.0f); omit it or make them agree",
                                 c->n_models, prod);
         }
         c->n_models = (long)prod;
     }
     if (snf_physics_check(&c->physics) != SNF_OK) {
-        return snf_cfg_fail(ps, snf_cfg_section_line(ps, "physics"), "physics", NULL, "%s", snf_error_last_message());
+        return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "physics"), "physics", NULL, "%s",
+                            snf_error_last_message());
     }
     /* time grid */
     if (!snf_cfg_require(ps, ps->key_line[K_START], "time", "start", "first day") ||
@@ -533,10 +439,11 @@ static int snf_cfg_validate(snf_parse *ps)
         return 0;
     }
     if (!(c->t_start_d >= 0)) {
-        return snf_cfg_fail(ps, ps->key_line[K_START], "time", "start", "must be >= 0 days (got %g)", c->t_start_d);
+        return snf_ini_fail(&ps->ini, ps->key_line[K_START], "time", "start", "must be >= 0 days (got %g)",
+                            c->t_start_d);
     }
     if (!(c->t_end_d > c->t_start_d)) {
-        return snf_cfg_fail(ps, ps->key_line[K_END], "time", "end", "bad range: end (%g) must exceed start (%g)",
+        return snf_ini_fail(&ps->ini, ps->key_line[K_END], "time", "end", "bad range: end (%g) must exceed start (%g)",
                             c->t_end_d, c->t_start_d);
     }
     c->t_log = ps->spacing_log;
@@ -545,7 +452,7 @@ static int snf_cfg_validate(snf_parse *ps)
             return 0;
         }
         if (!(c->t_start_d > 0)) {
-            return snf_cfg_fail(ps, ps->key_line[K_START], "time", "start", "log spacing needs start > 0");
+            return snf_ini_fail(&ps->ini, ps->key_line[K_START], "time", "start", "log spacing needs start > 0");
         }
         c->t_step_d = 0;
         c->T = (int)ps->t_count;
@@ -556,17 +463,17 @@ static int snf_cfg_validate(snf_parse *ps)
             return 0;
         }
         if (!(c->t_step_d > 0)) {
-            return snf_cfg_fail(ps, ps->key_line[K_STEP], "time", "step", "must be > 0 (got %g)", c->t_step_d);
+            return snf_ini_fail(&ps->ini, ps->key_line[K_STEP], "time", "step", "must be > 0 (got %g)", c->t_step_d);
         }
         /* The small slack keeps end itself when (end - start) / step is an integer up to rounding. */
         double nt = floor((c->t_end_d - c->t_start_d) / c->t_step_d * (1 + 1e-12)) + 1;
         if (nt > 1000000) {
-            return snf_cfg_fail(ps, ps->key_line[K_STEP], "time", "step", "gives %.0f times (at most 1e6)", nt);
+            return snf_ini_fail(&ps->ini, ps->key_line[K_STEP], "time", "step", "gives %.0f times (at most 1e6)", nt);
         }
         c->T = (int)nt;
     }
     if (c->block_rows % c->chunk_rows != 0) {
-        return snf_cfg_fail(ps, snf_cfg_section_line(ps, "output"), "output", "block_rows",
+        return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "output"), "output", "block_rows",
                             "must be a multiple of chunk_rows (%d), got %d", c->chunk_rows, c->block_rows);
     }
     return 1;
@@ -589,31 +496,22 @@ int snf_config_parse(snf_campaign *c, const char *text, const char *name)
     if (ps == NULL) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
     }
+    snf_ini_init(&ps->ini, name, text, strlen(text));
     ps->c = c;
-    ps->name = name;
-    ps->text = text;
-    ps->len = strlen(text);
-    ps->at_line_start = 1;
     for (int t = 0; t < SNF_AXIS_TARGET_COUNT; t++) {
         ps->axis_of[t] = -1;
     }
-    int rc = ini_parse_stream(snf_cfg_reader, ps, snf_cfg_handler, ps);
-    if (rc > 0 && ps->err == 0) {
-        snf_cfg_fail(ps, rc, NULL, NULL, "syntax error (expected [section], key = value, or a ; comment)");
-    } else if (rc < 0 && ps->err == 0) {
-        snf_cfg_fail(ps, 0, NULL, NULL, "ini parser failed (%d)", rc);
-    }
-    if (ps->err == 0) {
+    int rc = snf_ini_parse(&ps->ini, snf_cfg_handler, ps);
+    snf_ini_fail_syntax(&ps->ini, rc);
+    if (ps->ini.err == 0) {
         snf_cfg_validate(ps);
     }
-    if (ps->err != 0) {
-        int err = ps->err;
-        snf_error_report(err, __FILE__, __LINE__, __func__, "%s", ps->msg);
-        free(ps);
-        memset(c, 0, sizeof *c);
-        return err;
-    }
+    rc = snf_ini_report(&ps->ini);
     free(ps);
+    if (rc < 0) {
+        memset(c, 0, sizeof *c);
+        return rc;
+    }
     c->text = strdup(text);
     if (c->text == NULL) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
@@ -624,43 +522,16 @@ int snf_config_parse(snf_campaign *c, const char *text, const char *name)
 int snf_config_load(snf_campaign *c, const char *path)
 {
     memset(c, 0, sizeof *c);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        SNF_ERROR(SNF_EIO, "cannot read campaign file %s: %s", path, strerror(e));
-    }
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    int rc = SNF_OK;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            char *t = realloc(text, cap);
-            if (t == NULL) {
-                rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory reading %s", path);
-                goto cleanup;
-            }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, 4096, f);
-        len += got;
-        if (got < 4096) {
-            break;
-        }
-    }
-    if (ferror(f)) {
-        rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot read campaign file %s", path);
-        goto cleanup;
-    }
-    text[len] = '\0';
+    size_t len = 0;
+    SNF_CHECK(snf_ini_file_read(&text, &len, path, "campaign file"));
+    int rc;
     if (strlen(text) != len) {
         rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: not a text file (NUL byte)", path);
-        goto cleanup;
+    } else {
+        rc = snf_config_parse(c, text, path);
     }
-    rc = snf_config_parse(c, text, path);
-cleanup:
     free(text);
-    fclose(f);
     return rc;
 }
 

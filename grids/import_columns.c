@@ -1,30 +1,22 @@
 /* import_columns.c: the "columns" format: any CSV or blank-separated table read through a mapping of
- * columns, units, log/linear luminosity and time origin given in a small INI file (libinih, with a
- * line-counting reader so every message names file:line and the key). This lets a code snforge does
- * not know be read by configuration alone. The config's keys are documented in validation/README.md. */
+ * columns, units, log/linear luminosity and time origin given in a small INI file (snf_ini in ini.h:
+ * libinih with a line-counting reader, so every message names file:line and the key). This lets a code
+ * snforge does not know be read by configuration alone. The config's keys are documented in validation/README.md. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <ini.h>
-
 #include "snforge/hydro.h"
+#include "snforge/ini.h"
 #include "snforge/status.h"
 
 /* ---- types ---- */
 
 typedef struct snf_cc_parse {
+    snf_ini ini; /* reader state, current line, first failure */
     snf_columns_spec *s;
-    const char *name;
-    const char *buf;
-    size_t len, pos;
-    int line;
-    int at_line_start;
-    int failed;
-    char msg[512];
 } snf_cc_parse;
 
 #define SNF_SOLAR_L_ERG_S 3.828e33 /* IAU 2015 nominal solar luminosity */
@@ -32,54 +24,12 @@ typedef struct snf_cc_parse {
 
 /* ---- static helpers ---- */
 
-static int snf_cc_fail(snf_cc_parse *ps, const char *section, const char *key, const char *fmt, ...)
-{
-    if (ps->failed) {
-        return 0;
-    }
-    ps->failed = 1;
-    char what[384];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (key) {
-        snprintf(ps->msg, sizeof ps->msg, "%s:%d: [%s] %s: %s", ps->name, ps->line, section, key, what);
-    } else {
-        snprintf(ps->msg, sizeof ps->msg, "%s:%d: %s", ps->name, ps->line, what);
-    }
-    return 0;
-}
-
-/* inih's reader: one line per call, counting lines. */
-static char *snf_cc_reader(char *str, int num, void *stream)
-{
-    snf_cc_parse *ps = stream;
-    if (ps->pos >= ps->len || num < 2) {
-        return NULL;
-    }
-    int k = 0;
-    while (ps->pos < ps->len && k < num - 1) {
-        char c = ps->buf[ps->pos++];
-        str[k++] = c == '\0' ? '?' : c;
-        if (c == '\n') {
-            break;
-        }
-    }
-    str[k] = '\0';
-    if (ps->at_line_start) {
-        ps->line++;
-    }
-    ps->at_line_start = (k > 0 && str[k - 1] == '\n') || ps->pos >= ps->len;
-    return str;
-}
-
 static int snf_cc_number(snf_cc_parse *ps, const char *sec, const char *key, const char *v, double *out)
 {
     char *end = NULL;
     double x = strtod(v, &end);
     if (end == v || *end != '\0' || !isfinite(x)) {
-        return snf_cc_fail(ps, sec, key, "'%s' is not a finite number", v);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a finite number", v);
     }
     *out = x;
     return 1;
@@ -90,7 +40,8 @@ static int snf_cc_column(snf_cc_parse *ps, const char *sec, const char *key, con
     char *end = NULL;
     long x = strtol(v, &end, 10);
     if (end == v || *end != '\0' || x < (zero_ok ? 0 : 1) || x > 256) {
-        return snf_cc_fail(ps, sec, key, "'%s' is not a column number (expected %s1-256)", v, zero_ok ? "0 = none or " : "");
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a column number (expected %s1-256)", v,
+                            zero_ok ? "0 = none or " : "");
     }
     *out = (int)x;
     return 1;
@@ -100,7 +51,7 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
 {
     snf_cc_parse *ps = user;
     snf_columns_spec *s = ps->s;
-    if (ps->failed) {
+    if (ps->ini.err) {
         return 0;
     }
     if (strcmp(section, "columns") == 0) {
@@ -120,7 +71,8 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             char *end = NULL;
             long x = strtol(v, &end, 10);
             if (end == v || *end != '\0' || x < 0 || x > 100000) {
-                return snf_cc_fail(ps, section, key, "'%s' is not a line count (expected 0-100000)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is not a line count (expected 0-100000)", v);
             }
             s->table.skip_lines = (int)x;
             return 1;
@@ -133,7 +85,8 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "whitespace") == 0 || strcmp(v, "blank") == 0) {
                 s->table.delimiter = ' ';
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected auto, comma or whitespace)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is unknown (expected auto, comma or whitespace)", v);
             }
             return 1;
         }
@@ -143,7 +96,7 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "none") == 0) {
                 s->table.skip_text_header = 0;
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected auto or none)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key, "'%s' is unknown (expected auto or none)", v);
             }
             return 1;
         }
@@ -158,7 +111,8 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "d") == 0) {
                 s->t_to_d = 1.0;
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected s, min, h or d)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key, "'%s' is unknown (expected s, min, h or d)",
+                                    v);
             }
             return 1;
         }
@@ -172,7 +126,8 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "1e40 erg/s") == 0) {
                 s->lum_unit_erg_s = 1e40;
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected erg/s, W, Lsun or 1e40 erg/s)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is unknown (expected erg/s, W, Lsun or 1e40 erg/s)", v);
             }
             return 1;
         }
@@ -184,7 +139,8 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "mbol") == 0) {
                 s->lum_scale = SNF_LUM_MBOL;
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected linear, log10 or mbol)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is unknown (expected linear, log10 or mbol)", v);
             }
             return 1;
         }
@@ -201,14 +157,16 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             } else if (strcmp(v, "1000 km/s") == 0 || strcmp(v, "1e8 cm/s") == 0) {
                 s->v_to_km_s = 1e3;
             } else {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected km/s, cm/s, m/s or 1000 km/s)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is unknown (expected km/s, cm/s, m/s or 1000 km/s)", v);
             }
             return 1;
         }
     } else if (strcmp(section, "time") == 0) {
         if (strcmp(key, "origin") == 0) {
             if (snf_time_origin_parse(v, &s->origin) < 0) {
-                return snf_cc_fail(ps, section, key, "'%s' is unknown (expected explosion, run, breakout or lmax)", v);
+                return snf_ini_fail(&ps->ini, ps->ini.line, section, key,
+                                    "'%s' is unknown (expected explosion, run, breakout or lmax)", v);
             }
             return 1;
         }
@@ -216,9 +174,10 @@ static int snf_cc_handler(void *user, const char *section, const char *key, cons
             return snf_cc_number(ps, section, key, v, &s->offset_d);
         }
     } else {
-        return snf_cc_fail(ps, section, NULL, "unknown section [%s] (expected [columns], [units] or [time])", section);
+        return snf_ini_fail(&ps->ini, ps->ini.line, NULL, NULL,
+                            "unknown section [%s] (expected [columns], [units] or [time])", section);
     }
-    return snf_cc_fail(ps, section, key, "unknown key");
+    return snf_ini_fail(&ps->ini, ps->ini.line, section, key, "unknown key");
 }
 
 /* ---- public API ---- */
@@ -251,10 +210,18 @@ int snf_time_origin_parse(const char *name, snf_time_origin *out)
 int snf_columns_config_parse(snf_columns_spec *s, const char *name, const char *buf, size_t len)
 {
     *s = snf_columns_spec_default();
-    snf_cc_parse ps = {.s = s, .name = name, .buf = buf, .len = len, .at_line_start = 1};
-    int e = ini_parse_stream(snf_cc_reader, &ps, snf_cc_handler, &ps);
-    if (ps.failed) {
-        SNF_ERROR(SNF_EFORMAT, "%s", ps.msg);
+    snf_cc_parse *ps = malloc(sizeof *ps);
+    if (ps == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", name);
+    }
+    snf_ini_init(&ps->ini, name, buf, len);
+    ps->s = s;
+    int e = snf_ini_parse(&ps->ini, snf_cc_handler, ps);
+    int line = ps->ini.line;
+    int rc = snf_ini_report(&ps->ini);
+    free(ps);
+    if (rc < 0) {
+        return rc;
     }
     if (e > 0) {
         SNF_ERROR(SNF_EFORMAT, "%s:%d: not an INI line: expected [section] or key = value", name, e);
@@ -267,14 +234,14 @@ int snf_columns_config_parse(snf_columns_spec *s, const char *name, const char *
         for (int b = a + 1; b < 3; b++) {
             if (cols[a] > 0 && cols[a] == cols[b]) {
                 SNF_ERROR(SNF_EFORMAT, "%s:%d: [columns] time, lum and vph use column %d twice: expected distinct columns",
-                          name, ps.line, cols[a]);
+                          name, line, cols[a]);
             }
         }
     }
     int maxc = s->col_t > s->col_L ? s->col_t : s->col_L;
     maxc = s->col_v > maxc ? s->col_v : maxc;
     if (s->table.ncols > 0 && s->table.ncols < maxc) {
-        SNF_ERROR(SNF_EFORMAT, "%s:%d: [columns] ncols = %d but column %d is used: expected ncols >= %d", name, ps.line,
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: [columns] ncols = %d but column %d is used: expected ncols >= %d", name, line,
                   s->table.ncols, maxc, maxc);
     }
     return SNF_OK;

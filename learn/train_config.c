@@ -1,103 +1,28 @@
-/* train_config.c: training config files (INI) through libinih's ini_parse_stream with a line-counting
- * reader (the approach of grids/config.c), so every message names file:line, [section] and key. Relative
+/* train_config.c: training config files (INI) through snf_ini (ini.h: libinih with a line-counting
+ * reader, shared with grids/config.c), so every message names file:line, [section] and key. Relative
  * paths (data.file, output.model) are taken relative to the config file's folder. The text is kept
  * verbatim: the model stores it, and a resume checks it is unchanged. Format: learn/train_small.ini. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
+#include "snforge/ini.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
 /* ---- parser state ---- */
 
 typedef struct snf_tparse {
+    snf_ini ini;           /* reader state, current line, section lines, first failure */
     snf_train_config *c;
-    const char *name, *text;
-    size_t pos, len;
-    int line, at_line_start;
-    int err;
-    char msg[1024];
     int file_line;         /* line of data.file (0: missing) */
-    int data_line;         /* line of [data] */
-    int sec_line;          /* line of the last section header */
     char data_rel[1024], model_rel[1024];
-    char keys[128][64];    /* "section.key" seen, for duplicates */
-    int n_keys;
 } snf_tparse;
 
 /* ---- static helpers ---- */
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 5, 6)))
-#endif
-static int snf_tfail(snf_tparse *ps, int line, const char *sec, const char *key, const char *fmt, ...)
-{
-    if (ps->err) {
-        return 0;
-    }
-    ps->err = SNF_EFORMAT;
-    char what[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    char where[300];
-    if (line > 0) {
-        snprintf(where, sizeof where, "%s:%d: ", ps->name, line);
-    } else {
-        snprintf(where, sizeof where, "%s: ", ps->name);
-    }
-    if (sec && key) {
-        snprintf(ps->msg, sizeof ps->msg, "%s[%s] %s: %s", where, sec, key, what);
-    } else if (sec) {
-        snprintf(ps->msg, sizeof ps->msg, "%s[%s]: %s", where, sec, what);
-    } else {
-        snprintf(ps->msg, sizeof ps->msg, "%s%s", where, what);
-    }
-    return 0;
-}
-
-static char *snf_treader(char *str, int num, void *stream)
-{
-    snf_tparse *ps = stream;
-    if (ps->pos >= ps->len || num < 2) {
-        return NULL;
-    }
-    size_t k = 0;
-    while (ps->pos < ps->len && k < (size_t)num - 1) {
-        char ch = ps->text[ps->pos++];
-        str[k++] = ch;
-        if (ch == '\n') {
-            break;
-        }
-    }
-    str[k] = '\0';
-    if (ps->at_line_start) {
-        ps->line++;
-    }
-    ps->at_line_start = (k > 0 && str[k - 1] == '\n') || ps->pos >= ps->len;
-    if (!ps->at_line_start) {
-        snf_tfail(ps, ps->line, NULL, NULL, "line longer than %d characters", num - 2);
-    }
-    const char *p = str;
-    while (*p == ' ' || *p == '\t') {
-        p++;
-    }
-    if (*p == '[') {
-        ps->sec_line = ps->line;
-    }
-    if (strncmp(p, "[data]", 6) == 0) {
-        ps->data_line = ps->line;
-    }
-    return str;
-}
 
 static int snf_tdouble(snf_tparse *ps, const char *sec, const char *key, const char *v, double lo, double hi,
                        double *out)
@@ -109,7 +34,7 @@ static int snf_tdouble(snf_tparse *ps, const char *sec, const char *key, const c
         end++;
     }
     if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
-        return snf_tfail(ps, ps->line, sec, key, "'%s' is not a number in [%g, %g]", v, lo, hi);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a number in [%g, %g]", v, lo, hi);
     }
     *out = x;
     return 1;
@@ -136,7 +61,7 @@ static int snf_tlong(snf_tparse *ps, const char *sec, const char *key, const cha
         end++;
     }
     if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
-        return snf_tfail(ps, ps->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
     }
     *out = (long)x;
     return 1;
@@ -159,7 +84,7 @@ static int snf_tbool(snf_tparse *ps, const char *sec, const char *key, const cha
     } else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0")) {
         *out = 0;
     } else {
-        return snf_tfail(ps, ps->line, sec, key, "'%s' is not yes or no", v);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not yes or no", v);
     }
     return 1;
 }
@@ -167,10 +92,10 @@ static int snf_tbool(snf_tparse *ps, const char *sec, const char *key, const cha
 static int snf_tpath(snf_tparse *ps, const char *sec, const char *key, const char *v, char *out, size_t n)
 {
     if (*v == '\0') {
-        return snf_tfail(ps, ps->line, sec, key, "empty path");
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "empty path");
     }
     if (strlen(v) >= n) {
-        return snf_tfail(ps, ps->line, sec, key, "path longer than %zu characters", n - 1);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "path longer than %zu characters", n - 1);
     }
     snprintf(out, n, "%s", v);
     return 1;
@@ -180,7 +105,7 @@ static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v
 {
     snf_train_config *c = ps->c;
     if (!strcmp(k, "file")) {
-        ps->file_line = ps->line;
+        ps->file_line = ps->ini.line;
         return snf_tpath(ps, s, k, v, ps->data_rel, sizeof ps->data_rel);
     } else if (!strcmp(k, "channels")) {
         if (!strcmp(v, "luminosity")) {
@@ -190,7 +115,8 @@ static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v
         } else if (!strcmp(v, "both")) {
             c->spec.channels = SNF_CH_BOTH;
         } else {
-            return snf_tfail(ps, ps->line, s, k, "unknown channels '%s' (expected luminosity, velocity or both)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                                "unknown channels '%s' (expected luminosity, velocity or both)", v);
         }
         return 1;
     } else if (!strcmp(k, "mask")) {
@@ -207,7 +133,7 @@ static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v
         } else if (!strcmp(v, "ordered")) {
             c->split = SNF_SPLIT_ORDERED;
         } else {
-            return snf_tfail(ps, ps->line, s, k, "unknown split '%s' (expected random or ordered)", v);
+            return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown split '%s' (expected random or ordered)", v);
         }
         return 1;
     } else if (!strcmp(k, "validation")) {
@@ -226,8 +152,9 @@ static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v
     } else if (!strcmp(k, "block_rows")) {
         return snf_tlong(ps, s, k, v, 1, 100000000L, &c->block_rows);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected file, channels, mask, length, t_start, t_end, "
-                     "split, validation, test, split_seed, max_rows, block_rows)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected file, channels, mask, length, t_start, t_end, "
+                        "split, validation, test, split_seed, max_rows, block_rows)");
 }
 
 static int snf_ttrain(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -253,7 +180,8 @@ static int snf_ttrain(snf_tparse *ps, const char *s, const char *k, const char *
     } else if (!strcmp(k, "eps")) {
         return snf_tfloat(ps, s, k, v, 1e-12, 1.0, &c->adam.eps);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps)");
 }
 
 static int snf_tplateau(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -270,7 +198,8 @@ static int snf_tplateau(snf_tparse *ps, const char *s, const char *k, const char
     } else if (!strcmp(k, "cooldown")) {
         return snf_tint(ps, s, k, v, 0, 1000000, &p->cooldown);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected factor, patience, min_lr, min_delta, cooldown)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected factor, patience, min_lr, min_delta, cooldown)");
 }
 
 static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -281,7 +210,7 @@ static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *
     } else if (!strcmp(k, "min_delta")) {
         return snf_tfloat(ps, s, k, v, 0.0, 1e6, &c->es_min_delta);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected patience (0 = off), min_delta)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown key (expected patience (0 = off), min_delta)");
 }
 
 static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -304,8 +233,9 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
     } else if (!strcmp(k, "bn_momentum")) {
         return snf_tfloat(ps, s, k, v, 0.0, 0.99999, &n->bn_momentum);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected filters, depth, kernel, bottleneck, residual, "
-                     "dropout, bn_eps, bn_momentum)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected filters, depth, kernel, bottleneck, residual, "
+                        "dropout, bn_eps, bn_momentum)");
 }
 
 static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -318,27 +248,20 @@ static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char
     } else if (!strcmp(k, "drop")) {
         return snf_tfloat(ps, s, k, v, 0.0, 0.95, &a->drop);
     }
-    return snf_tfail(ps, ps->line, s, k, "unknown key (expected noise, shift, drop)");
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown key (expected noise, shift, drop)");
 }
 
 static int snf_thandler(void *user, const char *section, const char *key, const char *value)
 {
     snf_tparse *ps = user;
-    if (ps->err) {
+    if (ps->ini.err) {
         return 0;
     }
     if (!key) { /* a section header alone (inih calls with NULL name for empty sections in newer versions) */
         return 1;
     }
-    char sk[64];
-    snprintf(sk, sizeof sk, "%s.%s", section, key);
-    for (int i = 0; i < ps->n_keys; i++) {
-        if (!strcmp(ps->keys[i], sk)) {
-            return snf_tfail(ps, ps->line, section, key, "given twice");
-        }
-    }
-    if (ps->n_keys < (int)(sizeof ps->keys / sizeof ps->keys[0])) {
-        snprintf(ps->keys[ps->n_keys++], sizeof ps->keys[0], "%s", sk);
+    if (snf_ini_key_seen(&ps->ini, section, key)) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, section, key, "given twice");
     }
     if (!strcmp(section, "data")) {
         return snf_tdata(ps, section, key, value);
@@ -356,12 +279,13 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
         if (!strcmp(key, "model")) {
             return snf_tpath(ps, section, key, value, ps->model_rel, sizeof ps->model_rel);
         }
-        return snf_tfail(ps, ps->line, section, key, "unknown key (expected model)");
+        return snf_ini_fail(&ps->ini, ps->ini.line, section, key, "unknown key (expected model)");
     } else if (section[0] == '\0') {
-        return snf_tfail(ps, ps->line, NULL, NULL, "key '%s' outside a section (expected [data], [train], ...)", key);
+        return snf_ini_fail(&ps->ini, ps->ini.line, NULL, NULL,
+                            "key '%s' outside a section (expected [data], [train], ...)", key);
     }
-    return snf_tfail(ps, ps->sec_line, section, NULL,
-                     "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
+    return snf_ini_fail(&ps->ini, ps->ini.section_line, section, NULL,
+                        "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
 }
 
 /* dir of name + rel, unless rel is absolute or name has no folder. */
@@ -411,32 +335,26 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
     if (!ps) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
     }
+    snf_ini_init(&ps->ini, name, text, strlen(text));
     ps->c = c;
-    ps->name = name;
-    ps->text = text;
-    ps->len = strlen(text);
-    ps->at_line_start = 1;
-    int rc = ini_parse_stream(snf_treader, ps, snf_thandler, ps);
-    if (rc > 0 && !ps->err) {
-        snf_tfail(ps, rc, NULL, NULL, "syntax error (expected [section], key = value, or a ; comment)");
-    } else if (rc < 0 && !ps->err) {
-        snf_tfail(ps, 0, NULL, NULL, "ini parser failed (%d)", rc);
-    }
-    if (!ps->err && ps->file_line == 0) {
-        if (ps->data_line) {
-            snf_tfail(ps, ps->data_line, "data", NULL, "missing key 'file' (the dataset file to train on)");
+    int rc = snf_ini_parse(&ps->ini, snf_thandler, ps);
+    snf_ini_fail_syntax(&ps->ini, rc);
+    int data_line = snf_ini_section_line_last(&ps->ini, "data");
+    if (!ps->ini.err && ps->file_line == 0) {
+        if (data_line) {
+            snf_ini_fail(&ps->ini, data_line, "data", NULL, "missing key 'file' (the dataset file to train on)");
         } else {
-            snf_tfail(ps, 0, NULL, NULL, "missing section [data] with the key 'file'");
+            snf_ini_fail(&ps->ini, 0, NULL, NULL, "missing section [data] with the key 'file'");
         }
     }
-    if (!ps->err && !(c->spec.t_end_d > c->spec.t_start_d)) {
-        snf_tfail(ps, ps->data_line, "data", "t_end", "must be after t_start (%g)", c->spec.t_start_d);
+    if (!ps->ini.err && !(c->spec.t_end_d > c->spec.t_start_d)) {
+        snf_ini_fail(&ps->ini, data_line, "data", "t_end", "must be after t_start (%g)", c->spec.t_start_d);
     }
-    if (!ps->err && c->val_frac + c->test_frac >= 0.95) {
-        snf_tfail(ps, ps->data_line, "data", "validation", "validation + test = %g leaves too few training rows",
-                  c->val_frac + c->test_frac);
+    if (!ps->ini.err && c->val_frac + c->test_frac >= 0.95) {
+        snf_ini_fail(&ps->ini, data_line, "data", "validation", "validation + test = %g leaves too few training rows",
+                     c->val_frac + c->test_frac);
     }
-    if (!ps->err) {
+    if (!ps->ini.err) {
         snf_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);
         if (ps->model_rel[0]) {
             snf_resolve(c->model_path, sizeof c->model_path, name, ps->model_rel);
@@ -447,18 +365,17 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
         c->net.max_B = c->batch;
         size_t sizes[SNF_IT_MAX_TENSORS];
         if (snf_it_sizes(&c->net, sizes) < 0) {
-            snf_tfail(ps, 0, "model", NULL, "invalid architecture (filters %d, depth %d, kernel %d, bottleneck %d): %s",
-                      c->net.filters, c->net.depth, c->net.kernel, c->net.bottleneck, snf_error_last_message());
+            snf_ini_fail(&ps->ini, 0, "model", NULL,
+                         "invalid architecture (filters %d, depth %d, kernel %d, bottleneck %d): %s",
+                         c->net.filters, c->net.depth, c->net.kernel, c->net.bottleneck, snf_error_last_message());
         }
     }
-    if (ps->err) {
-        int err = ps->err;
-        snf_error_report(err, __FILE__, __LINE__, __func__, "%s", ps->msg);
-        free(ps);
-        memset(c, 0, sizeof *c);
-        return err;
-    }
+    rc = snf_ini_report(&ps->ini);
     free(ps);
+    if (rc < 0) {
+        memset(c, 0, sizeof *c);
+        return rc;
+    }
     c->text = strdup(text);
     if (!c->text) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
@@ -469,48 +386,16 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
 int snf_train_config_load(snf_train_config *c, const char *path)
 {
     memset(c, 0, sizeof *c);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int err = errno;
-        SNF_ERROR(err == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read training config %s: %s", path, strerror(err));
-    }
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    char buf[8192];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        if (len + got + 1 > cap) {
-            size_t nc = cap ? 2 * cap : 16384;
-            while (nc < len + got + 1) {
-                nc *= 2;
-            }
-            char *t = realloc(text, nc);
-            if (!t) {
-                free(text);
-                fclose(f);
-                SNF_ERROR(SNF_ENOMEM, "out of memory reading %s", path);
-            }
-            text = t;
-            cap = nc;
-        }
-        memcpy(text + len, buf, got);
-        len += got;
+    size_t len = 0;
+    int rc = snf_ini_file_read(&text, &len, path, "training config");
+    if (rc == SNF_EIO && text == NULL && errno == ENOENT) {
+        return SNF_EINVAL; /* a missing config is the user's input (exit 2); the message stands */
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        SNF_ERROR(SNF_EIO, "error reading %s", path);
+    if (rc < 0) {
+        return rc;
     }
-    if (!text) {
-        text = calloc(1, 1);
-        if (!text) {
-            SNF_ERROR(SNF_ENOMEM, "out of memory reading %s", path);
-        }
-    } else {
-        text[len] = '\0';
-    }
-    int rc = snf_train_config_parse(c, text, path);
+    rc = snf_train_config_parse(c, text, path);
     free(text);
     return rc;
 }

@@ -17,7 +17,7 @@ GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
 "$CLANG" -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$SRC/include" "$SRC/tests/fuzz_columns.c" "$SRC/grids/hydro_table.c" "$SRC/grids/import_columns.c" \
-  "$SRC/grids/hydro_resample.c" -o "$W/fuzz_columns" $GSL_FLAGS $INIH_FLAGS 2>"$W/build.err"
+  "$SRC/grids/ini.c" "$SRC/grids/hydro_resample.c" -o "$W/fuzz_columns" $GSL_FLAGS $INIH_FLAGS 2>"$W/build.err"
 if [ ! -x "$W/fuzz_columns" ]; then echo "FAIL: building the fuzzer:"; cat "$W/build.err"; exit 1; fi
 mkdir -p "$W/corpus"
 i=0

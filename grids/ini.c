@@ -1,0 +1,203 @@
+/* ini.c: libinih's ini_parse_stream fed by a line-counting reader, file:line failure messages, and the
+ * whole-file read that the INI configs share (campaigns, the columns format, training configs). */
+#include "snforge/ini.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+/* inih's reader: one line per call (fgets semantics), counting lines and noting section headers. */
+static char *snf_ini_reader(char *str, int num, void *stream)
+{
+    snf_ini *p = stream;
+    if (p->pos >= p->len || num < 2) {
+        return NULL;
+    }
+    size_t k = 0;
+    while (p->pos < p->len && k < (size_t)num - 1) {
+        char ch = p->text[p->pos++];
+        str[k++] = ch == '\0' ? '?' : ch;
+        if (ch == '\n') {
+            break;
+        }
+    }
+    str[k] = '\0';
+    if (p->at_line_start) {
+        p->line++;
+    }
+    p->at_line_start = (k > 0 && str[k - 1] == '\n') || p->pos >= p->len;
+    if (!p->at_line_start) {
+        snf_ini_fail(p, p->line, NULL, NULL, "line longer than %d characters", num - 2);
+    }
+    const char *s = str;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    if (*s == '[') {
+        p->section_line = p->line;
+        const char *e = strchr(s, ']');
+        if (e && p->n_sections < SNF_INI_MAX_SECTIONS) {
+            int n = (int)(e - s - 1);
+            snprintf(p->sections[p->n_sections].name, sizeof p->sections[0].name, "%.*s", n, s + 1);
+            p->sections[p->n_sections].line = p->line;
+            p->n_sections++;
+        }
+    }
+    return str;
+}
+
+/* ---- init ---- */
+
+void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len)
+{
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->text = text;
+    p->len = len;
+    p->at_line_start = 1;
+}
+
+/* ---- run ---- */
+
+int snf_ini_parse(snf_ini *p, snf_ini_handler handler, void *user)
+{
+    return ini_parse_stream(snf_ini_reader, p, handler, user);
+}
+
+int snf_ini_fail(snf_ini *p, int line, const char *section, const char *key, const char *fmt, ...)
+{
+    if (p->err != 0) {
+        return 0;
+    }
+    p->err = SNF_EFORMAT;
+    int n;
+    if (line > 0) {
+        n = snprintf(p->msg, sizeof p->msg, "%s:%d: ", p->name, line);
+    } else {
+        n = snprintf(p->msg, sizeof p->msg, "%s: ", p->name);
+    }
+    size_t used = n < 0 ? 0 : ((size_t)n < sizeof p->msg ? (size_t)n : sizeof p->msg - 1);
+    if (section && key) {
+        n = snprintf(p->msg + used, sizeof p->msg - used, "[%s] %s: ", section, key);
+    } else if (section) {
+        n = snprintf(p->msg + used, sizeof p->msg - used, "[%s]: ", section);
+    } else {
+        n = 0;
+    }
+    used += n < 0 ? 0 : (size_t)n;
+    used = used < sizeof p->msg ? used : sizeof p->msg - 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->msg + used, sizeof p->msg - used, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+int snf_ini_fail_syntax(snf_ini *p, int rc)
+{
+    if (rc > 0) {
+        return snf_ini_fail(p, rc, NULL, NULL, "syntax error (expected [section], key = value, or a ; comment)");
+    }
+    if (rc < 0) {
+        return snf_ini_fail(p, 0, NULL, NULL, "ini parser failed (%d)", rc);
+    }
+    return 0;
+}
+
+int snf_ini_report(const snf_ini *p)
+{
+    if (p->err == 0) {
+        return SNF_OK;
+    }
+    return snf_error_report(p->err, __FILE__, __LINE__, __func__, "%s", p->msg);
+}
+
+/* ---- getters ---- */
+
+int snf_ini_section_line(const snf_ini *p, const char *section)
+{
+    for (int k = 0; k < p->n_sections; k++) {
+        if (strcmp(p->sections[k].name, section) == 0) {
+            return p->sections[k].line;
+        }
+    }
+    return 0;
+}
+
+int snf_ini_section_line_last(const snf_ini *p, const char *section)
+{
+    for (int k = p->n_sections - 1; k >= 0; k--) {
+        if (strcmp(p->sections[k].name, section) == 0) {
+            return p->sections[k].line;
+        }
+    }
+    return 0;
+}
+
+int snf_ini_key_seen(snf_ini *p, const char *section, const char *key)
+{
+    char tag[sizeof p->keys[0]];
+    snprintf(tag, sizeof tag, "%s\n%s", section, key);
+    for (int k = 0; k < p->n_keys; k++) {
+        if (strcmp(p->keys[k], tag) == 0) {
+            return 1;
+        }
+    }
+    if (p->n_keys < SNF_INI_MAX_KEYS) {
+        memcpy(p->keys[p->n_keys++], tag, sizeof tag);
+    }
+    return 0;
+}
+
+/* ---- files ---- */
+
+int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what)
+{
+    *text = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot read %s %s: %s", what, path, strerror(e));
+        errno = e;
+        return SNF_EIO;
+    }
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SNF_OK;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            char *t = realloc(buf, cap);
+            if (t == NULL) {
+                SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", path);
+            }
+            buf = t;
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (got < 4096) {
+            break;
+        }
+    }
+    if (ferror(f)) {
+        SNF_FAIL(SNF_EIO, "cannot read %s %s", what, path);
+    }
+    buf[n] = '\0';
+    fclose(f);
+    *text = buf;
+    *len = n;
+    return SNF_OK;
+cleanup:
+    free(buf);
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,86 @@
+/* ini.h: INI texts parsed with Debian's libinih, with line numbers. The text goes to ini_parse_stream one
+ * line per call through a reader that counts lines and notes the line of each section header, so a
+ * handler can say where a value stands; the first failure is kept as "NAME:LINE: [section] key: what".
+ * It knows no sections or keys (the caller's handler does) and does not report through snf_error_report
+ * except in snf_ini_file_read: the caller decides when a recorded failure becomes its error.
+ * Used by campaign files (config.h), the columns format (hydro.h) and training configs (train.h). */
+#ifndef SNFORGE_INI_H
+#define SNFORGE_INI_H
+
+#include <stddef.h>
+
+/* ---- types ---- */
+
+#define SNF_INI_MAX_SECTIONS 32 /* section headers remembered for snf_ini_section_line */
+#define SNF_INI_MAX_KEYS 160    /* keys remembered for snf_ini_key_seen */
+
+/* The caller's handler, called once per key with inih's arguments (libinih's ini_handler). Returns
+ * nonzero to go on; 0 marks the line as failed for inih (snf_ini_parse then returns that line). */
+typedef int (*snf_ini_handler)(void *user, const char *section, const char *key, const char *value);
+
+/* Parser state; fill it with snf_ini_init. Read line and section_line inside a handler. */
+typedef struct snf_ini {
+    const char *name;  /* the file's name in messages */
+    const char *text;  /* the text (not owned); NUL bytes inside it read as '?' */
+    size_t len, pos;
+    int line;          /* line the reader returned last (1-based): the line of the handler's key */
+    int section_line;  /* line of the last section header read (0: none yet) */
+    int at_line_start; /* the next reader call starts a new line */
+    int err;           /* first failure's status (SNF_EFORMAT), 0 if none */
+    char msg[1024];    /* first failure's message */
+    struct { char name[64]; int line; } sections[SNF_INI_MAX_SECTIONS];
+    int n_sections;
+    char keys[SNF_INI_MAX_KEYS][96]; /* "section\nkey" already seen */
+    int n_keys;
+} snf_ini;
+
+/* ---- init ---- */
+
+/* Prepares p to parse len bytes of text; name appears in messages. Keeps pointers to both. */
+void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len);
+
+/* ---- run ---- */
+
+/* Feeds the whole text to inih, calling handler(user, section, key, value) for each key. A line longer
+ * than inih's buffer is recorded as a failure ("line longer than N characters"). Returns inih's result:
+ * 0 every line was read, > 0 the first line inih could not parse (or whose handler returned 0), < 0 inih
+ * itself failed (out of memory). Failures are in p->err / p->msg; the syntax message is the caller's. */
+int snf_ini_parse(snf_ini *p, snf_ini_handler handler, void *user);
+
+/* Records the first failure as "NAME:LINE: [section] key: what" (LINE <= 0: "NAME: ..."; no key:
+ * "[section]: what"; no section: "what" alone) with p->err = SNF_EFORMAT. Later calls change nothing.
+ * Returns 0, so a handler can return its value. */
+int snf_ini_fail(snf_ini *p, int line, const char *section, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Records inih's own failure from snf_ini_parse's result with the campaign and training configs'
+ * wording: rc > 0 "NAME:RC: syntax error (expected [section], key = value, or a ; comment)", rc < 0
+ * "NAME: ini parser failed (RC)". rc == 0 or an earlier failure: nothing. Returns 0. */
+int snf_ini_fail_syntax(snf_ini *p, int rc);
+
+/* Passes the recorded failure to snf_error_report and returns its status; SNF_OK if none. */
+int snf_ini_report(const snf_ini *p);
+
+/* ---- getters ---- */
+
+/* Line of the first / the last header [section] (among the first SNF_INI_MAX_SECTIONS headers), 0 if
+ * none. A section may be given in several parts; campaign files name the first, training configs the last. */
+int snf_ini_section_line(const snf_ini *p, const char *section);
+int snf_ini_section_line_last(const snf_ini *p, const char *section);
+
+/* 1 if this section's key was seen before; otherwise remembers it (up to SNF_INI_MAX_KEYS) and
+ * returns 0. For "given twice" messages. */
+int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
+
+/* ---- files ---- */
+
+/* Reads the whole file path into a NUL-terminated buffer (*text, caller frees; *len bytes, which may
+ * hold NUL bytes). what names the kind of file in messages ("campaign file"). SNF_OK; SNF_EIO "cannot
+ * read WHAT PATH: reason", with errno as the failing call left it (ENOENT only for a missing file, so a
+ * caller can treat that as bad input); SNF_ENOMEM. On failure *text is NULL and *len 0. */
+int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what);
+
+#endif
