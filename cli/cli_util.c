@@ -32,6 +32,18 @@ int snf_cli_parse_double(const char *opt, const char *text, double *out)
     return SNF_OK;
 }
 
+int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (end == text || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "snforge %s: %s expects an integer in [%ld, %ld], got '%s'\n", cmd, opt, lo, hi, text);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
 int snf_cli_parse_heating(const char *text, snf_heating *out) { return snf_heating_parse(text, out); }
 
 int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out) { return snf_gamma_parse(text, out); }
@@ -50,6 +62,13 @@ int snf_cli_bad_option(char **argv, const char *cmd)
     } else {
         fprintf(stderr, "snforge %s: unknown option '%s' (see snforge %s --help)\n", cmd, arg ? arg : "?", cmd);
     }
+    return 2;
+}
+
+int snf_cli_unknown_option(char **argv, const char *cmd)
+{
+    fprintf(stderr, "snforge %s: unknown option or missing value: '%s' (see snforge %s --help)\n", cmd,
+            argv[optind - 1], cmd);
     return 2;
 }
 

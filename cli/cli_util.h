@@ -15,8 +15,16 @@ int snf_cli_parse_double(const char *opt, const char *text, double *out);
 int snf_cli_parse_heating(const char *text, snf_heating *out);
 int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out);
 
+/* Strict integer option value: the whole text, in [lo, hi]. Returns 0 with *out set; otherwise prints
+ * "snforge CMD: OPT expects an integer in [LO, HI], got 'TEXT'" and returns exit status 2. */
+int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long lo, long hi, long *out);
+
 /* Message for getopt's '?' / ':' (unknown option or missing value); returns exit status 2. */
 int snf_cli_bad_option(char **argv, const char *cmd);
+
+/* The same in the one-line wording of grid, train, evaluate and predict: "snforge CMD: unknown option
+ * or missing value: 'ARG' (see snforge CMD --help)". Returns exit status 2. */
+int snf_cli_unknown_option(char **argv, const char *cmd);
 
 int snf_cli_has_suffix(const char *s, const char *suffix);
 

@@ -12,6 +12,7 @@
 #include <mpi.h>
 #endif
 
+#include "cli_util.h"
 #include "commands.h"
 #include "snforge/config.h"
 #include "snforge/grid.h"
@@ -41,18 +42,6 @@ static void snf_grid_usage(FILE *f)
             "runs rank r as shard r of K and rank 0 joins them into FILE.h5.\n"
             "Exit status: 0 complete (failed models are recorded in /status, not errors), 1 the work failed\n"
             "(disk, HDF5), 2 bad input (option, campaign file:line, FILE.h5 holds another campaign).\n");
-}
-
-static int snf_grid_parse_int(const char *opt, const char *text, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "snforge grid: %s expects an integer in [%d, %d], got '%s'\n", opt, lo, hi, text);
-        return 0;
-    }
-    *out = (int)v;
-    return 1;
 }
 
 static void snf_human_bytes(double b, char *buf, size_t n)
@@ -128,7 +117,8 @@ int snf_cmd_grid(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *out = NULL;
-    int join = 0, quiet = 0, stop = 0;
+    int join = 0, quiet = 0;
+    long v;
     snf_grid_options opt = snf_grid_options_default();
     optind = 1;
     opterr = 0;
@@ -140,9 +130,10 @@ int snf_cmd_grid(int argc, char **argv)
         switch (ch) {
         case 'o': out = optarg; break;
         case 't':
-            if (!snf_grid_parse_int("--threads", optarg, 1, 4096, &opt.threads)) {
+            if (snf_cli_parse_long("grid", "--threads", optarg, 1, 4096, &v) != 0) {
                 return 2;
             }
+            opt.threads = (int)v;
             break;
         case OPT_SHARD: {
             int i, n, used = 0;
@@ -155,22 +146,20 @@ int snf_cmd_grid(int argc, char **argv)
             break;
         }
         case OPT_JOIN:
-            if (!snf_grid_parse_int("--join", optarg, 1, 1000000, &join)) {
+            if (snf_cli_parse_long("grid", "--join", optarg, 1, 1000000, &v) != 0) {
                 return 2;
             }
+            join = (int)v;
             break;
         case OPT_STOP:
-            if (!snf_grid_parse_int("--stop-after-blocks", optarg, 1, 1 << 30, &stop)) {
+            if (snf_cli_parse_long("grid", "--stop-after-blocks", optarg, 1, 1L << 30, &v) != 0) {
                 return 2;
             }
-            opt.stop_after = stop;
+            opt.stop_after = (int)v;
             break;
         case 'q': quiet = 1; break;
         case 'h': snf_grid_usage(stdout); return 0;
-        default:
-            fprintf(stderr, "snforge grid: unknown option or missing value: '%s' (see snforge grid --help)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return snf_cli_unknown_option(argv, "grid");
         }
     }
     if (optind != argc - 1) {

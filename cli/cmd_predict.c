@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
@@ -59,20 +60,15 @@ int snf_cmd_predict(int argc, char **argv)
         }
         switch (ch) {
         case 't': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 1 || v > 4096) {
-                fprintf(stderr, "snforge predict: --threads expects an integer in [1, 4096], got '%s'\n", optarg);
+            long v;
+            if (snf_cli_parse_long("predict", "--threads", optarg, 1, 4096, &v) != 0) {
                 return 2;
             }
             threads = (int)v;
             break;
         }
         case 'h': snf_predict_usage(stdout); return 0;
-        default:
-            fprintf(stderr, "snforge predict: unknown option or missing value: '%s' (see snforge predict --help)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return snf_cli_unknown_option(argv, "predict");
         }
     }
     if (optind != argc - 2) {
