@@ -62,6 +62,21 @@ static void snf_row_gsums(const float *restrict dy, const float *restrict y,
     *s2 = v;
 }
 
+/* y = a x + sh over one row of n samples, then ReLU if relu (the normalise-scale-shift of both modes). */
+static void snf_bn_affine_row(float *y, const float *x, float a, float sh, int n, int relu)
+{
+    if (relu) {
+        for (int t = 0; t < n; t++) {
+            float z = a * x[t] + sh;
+            y[t] = z > 0.0f ? z : 0.0f;
+        }
+    } else {
+        for (int t = 0; t < n; t++) {
+            y[t] = a * x[t] + sh;
+        }
+    }
+}
+
 static void snf_bn_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                          const float *inp, const float *gamma, const float *beta, int B, int C,
                          int T, float eps, float momentum, int relu)
@@ -93,18 +108,8 @@ SNF_OMP(parallel for schedule(dynamic, 4))
         float a = gamma[c] * rs;
         float sh = beta[c] - a * mf;
         for (int b = 0; b < B; b++) {
-            const float *x = inp + ((size_t)b * C + c) * T;
-            float *y = out + ((size_t)b * C + c) * T;
-            if (relu) {
-                for (int t = 0; t < T; t++) {
-                    float z = a * x[t] + sh;
-                    y[t] = z > 0.0f ? z : 0.0f;
-                }
-            } else {
-                for (int t = 0; t < T; t++) {
-                    y[t] = a * x[t] + sh;
-                }
-            }
+            size_t off = ((size_t)b * C + c) * T;
+            snf_bn_affine_row(out + off, inp + off, a, sh, T, relu);
         }
     }
 }
@@ -118,18 +123,8 @@ SNF_OMP(parallel for schedule(dynamic, 16) collapse(2))
         for (int c = 0; c < C; c++) {
             float a = gamma[c] / sqrtf(run_var[c] + eps);
             float sh = beta[c] - a * run_mean[c];
-            const float *x = inp + ((size_t)b * C + c) * T;
-            float *y = out + ((size_t)b * C + c) * T;
-            if (relu) {
-                for (int t = 0; t < T; t++) {
-                    float z = a * x[t] + sh;
-                    y[t] = z > 0.0f ? z : 0.0f;
-                }
-            } else {
-                for (int t = 0; t < T; t++) {
-                    y[t] = a * x[t] + sh;
-                }
-            }
+            size_t off = ((size_t)b * C + c) * T;
+            snf_bn_affine_row(out + off, inp + off, a, sh, T, relu);
         }
     }
 }
