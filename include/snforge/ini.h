@@ -1,8 +1,8 @@
 /* ini.h: INI texts parsed with Debian's libinih, with line numbers. The text goes to ini_parse_stream one
  * line per call through a reader that counts lines and notes the line of each section header, so a
  * handler can say where a value stands; the first failure is kept as "NAME:LINE: [section] key: what".
- * It knows no sections or keys (the caller's handler does) and does not report through snf_error_report
- * except in snf_ini_file_read: the caller decides when a recorded failure becomes its error.
+ * It knows no sections or keys (the caller's handler does). A recorded failure becomes an error only
+ * when the caller says so (snf_ini_report); snf_ini_file_read reports its own.
  * Used by campaign files (config.h), the columns format (hydro.h) and training configs (train.h). */
 #ifndef SNFORGE_INI_H
 #define SNFORGE_INI_H
@@ -18,7 +18,8 @@
  * nonzero to go on; 0 marks the line as failed for inih (snf_ini_parse then returns that line). */
 typedef int (*snf_ini_handler)(void *user, const char *section, const char *key, const char *value);
 
-/* Parser state; fill it with snf_ini_init. Read line and section_line inside a handler. */
+/* Parser state; fill it with snf_ini_init. Read line and section_line inside a handler. It is about
+ * 17 KB: keep it in a heap-allocated parse state rather than on a thread's stack. */
 typedef struct snf_ini {
     const char *name;  /* the file's name in messages */
     const char *text;  /* the text (not owned); NUL bytes inside it read as '?' */
@@ -44,7 +45,8 @@ void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len);
 /* Feeds the whole text to inih, calling handler(user, section, key, value) for each key. A line longer
  * than inih's buffer is recorded as a failure ("line longer than N characters"). Returns inih's result:
  * 0 every line was read, > 0 the first line inih could not parse (or whose handler returned 0), < 0 inih
- * itself failed (out of memory). Failures are in p->err / p->msg; the syntax message is the caller's. */
+ * itself failed (out of memory). Failures are in p->err / p->msg; inih's own failure is not recorded
+ * (snf_ini_fail_syntax does it in the configs' wording; the columns format has its own). */
 int snf_ini_parse(snf_ini *p, snf_ini_handler handler, void *user);
 
 /* Records the first failure as "NAME:LINE: [section] key: what" (LINE <= 0: "NAME: ..."; no key:
