@@ -257,15 +257,23 @@ int snf_columns_config_read(snf_columns_spec *s, const char *path)
     return rc;
 }
 
+void snf_hydro_series_free(snf_hydro_series *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    free(s->t_d);
+    free(s->y);
+    memset(s, 0, sizeof *s);
+}
+
 void snf_hydro_run_free(snf_hydro_run *r)
 {
     if (r == NULL) {
         return;
     }
-    free(r->L.t_d);
-    free(r->L.y);
-    free(r->v.t_d);
-    free(r->v.y);
+    snf_hydro_series_free(&r->L);
+    snf_hydro_series_free(&r->v);
     memset(r, 0, sizeof *r);
 }
 

@@ -43,10 +43,8 @@ static int snf_snec_series(snf_hydro_series *s, int **lines, const char *path)
     s->t_d = malloc((size_t)t.nrows * sizeof(double));
     s->y = malloc((size_t)t.nrows * sizeof(double));
     if (!s->t_d || !s->y) {
-        free(s->t_d);
-        free(s->y);
+        snf_hydro_series_free(s);
         snf_hydro_table_free(&t);
-        memset(s, 0, sizeof *s);
         SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
     }
     for (int k = 0; k < t.nrows; k++) {
@@ -58,9 +56,7 @@ static int snf_snec_series(snf_hydro_series *s, int **lines, const char *path)
     snf_hydro_table_free(&t);
     int rc = snf_hydro_series_check(s, *lines, path, "data");
     if (rc < 0) {
-        free(s->t_d);
-        free(s->y);
-        memset(s, 0, sizeof *s);
+        snf_hydro_series_free(s);
         free(*lines);
         *lines = NULL;
     }
@@ -177,13 +173,11 @@ int snf_hydro_read_snec(snf_hydro_run *r, const char *dir, snf_time_origin origi
         r->v_valid_end_d -= r->t_breakout_d;
         r->t_breakout_d = 0;
     }
-    free(idx.t_d);
-    free(idx.y);
+    snf_hydro_series_free(&idx);
     return SNF_OK;
 cleanup:
     free(lines);
-    free(idx.t_d);
-    free(idx.y);
+    snf_hydro_series_free(&idx);
     snf_hydro_run_free(r);
     return rc;
 }

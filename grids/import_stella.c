@@ -49,9 +49,7 @@ static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path,
     s->t_d = malloc((size_t)t.nrows * sizeof(double));
     s->y = malloc((size_t)t.nrows * sizeof(double));
     if (!s->t_d || !s->y) {
-        free(s->t_d);
-        free(s->y);
-        memset(s, 0, sizeof *s);
+        snf_hydro_series_free(s);
         snf_hydro_table_free(&t);
         SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
     }
@@ -82,9 +80,7 @@ static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path,
         rc = snf_hydro_series_check(s, *lines, path, "data");
     }
     if (rc < 0) {
-        free(s->t_d);
-        free(s->y);
-        memset(s, 0, sizeof *s);
+        snf_hydro_series_free(s);
         free(*lines);
         *lines = NULL;
     }

@@ -177,6 +177,8 @@ int snf_time_origin_parse(const char *name, snf_time_origin *out);
 /* ---- free ---- */
 
 void snf_hydro_table_free(snf_hydro_table *t);
+/* Frees t_d and y and zeroes the series (NULL: nothing). */
+void snf_hydro_series_free(snf_hydro_series *s);
 void snf_hydro_run_free(snf_hydro_run *r);
 
 #endif
