@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
@@ -165,9 +166,7 @@ int snf_cmd_evaluate(int argc, char **argv)
         switch (ch) {
         case 'o': dir = optarg; break;
         case 't':
-            threads = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || threads < 1 || threads > 4096) {
-                fprintf(stderr, "snforge evaluate: --threads expects an integer in [1, 4096], got '%s'\n", optarg);
+            if (snf_cli_parse_long("evaluate", "--threads", optarg, 1, 4096, &threads) != 0) {
                 return 2;
             }
             break;
@@ -180,10 +179,7 @@ int snf_cmd_evaluate(int argc, char **argv)
             break;
         case OPT_NOPLOT: plot = 0; break;
         case 'h': snf_evaluate_usage(stdout); return 0;
-        default:
-            fprintf(stderr, "snforge evaluate: unknown option or missing value: '%s' (see snforge evaluate --help)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return snf_cli_unknown_option(argv, "evaluate");
         }
     }
     if (optind != argc - 2) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
@@ -36,18 +37,6 @@ static void snf_train_usage(FILE *f)
             "  -h, --help                this text\n\n"
             "Exit status: 0 trained (or already finished), 1 the work failed (file, disk, non-finite loss),\n"
             "2 bad input (option, CONFIG file:line, data file, MODEL.h5 holding another config).\n");
-}
-
-static int snf_train_int(const char *opt, const char *text, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (end == text || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "snforge train: %s expects an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, text);
-        return 0;
-    }
-    *out = v;
-    return 1;
 }
 
 static void snf_train_print_metrics(const char *what, const snf_metrics *m, const snf_metrics *b)
@@ -96,12 +85,12 @@ int snf_cmd_train(int argc, char **argv)
         switch (ch) {
         case 'o': out = optarg; break;
         case 't':
-            if (!snf_train_int("--threads", optarg, 1, 4096, &threads)) {
+            if (snf_cli_parse_long("train", "--threads", optarg, 1, 4096, &threads) != 0) {
                 return 2;
             }
             break;
         case OPT_STOP:
-            if (!snf_train_int("--stop-after-epochs", optarg, 1, 1L << 30, &stop)) {
+            if (snf_cli_parse_long("train", "--stop-after-epochs", optarg, 1, 1L << 30, &stop) != 0) {
                 return 2;
             }
             break;
@@ -116,10 +105,7 @@ int snf_cmd_train(int argc, char **argv)
         }
         case 'q': quiet = 1; break;
         case 'h': snf_train_usage(stdout); return 0;
-        default:
-            fprintf(stderr, "snforge train: unknown option or missing value: '%s' (see snforge train --help)\n",
-                    argv[optind - 1]);
-            return 2;
+        default: return snf_cli_unknown_option(argv, "train");
         }
     }
     if (optind != argc - 1) {
