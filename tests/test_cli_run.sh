@@ -3,6 +3,8 @@
 # the closure table, the embedded campaign, training with test metrics, a prediction for SN 1987A; a
 # second run reuses the finished campaign and model; bad options exit 2.
 set -u
+# ctest runs other tests beside this one: passive OpenMP waiting keeps 2-thread training from stalling.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 snf=$1
 pass=0; fail=0
 ok()  { pass=$((pass+1)); echo "PASS $*"; }

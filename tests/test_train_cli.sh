@@ -6,6 +6,8 @@
 # -9 and restarted ends with the same weights as an uninterrupted one (h5diff); evaluate writes its CSVs;
 # predict runs on SN 1987A; every bad input exits 2 naming file:line / option.
 set -u
+# ctest runs other tests beside this one: passive OpenMP waiting keeps 2-thread training from stalling.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 snforge=$1
 src=$2
 shared=$3
