@@ -145,6 +145,20 @@ snf_train_options snf_train_options_default(void)
     return o;
 }
 
+/* The loop's resumable state into the checkpoint (its slabs alias the network's). */
+static void snf_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float lr, const snf_plateau *plateau,
+                             const snf_earlystop *es, long n_hist)
+{
+    ck->epoch = epoch;
+    ck->lr = lr;
+    ck->plateau = *plateau;
+    ck->es = *es;
+    ck->adam_t = net->adam_t;
+    ck->step = net->step;
+    memcpy(ck->lr_mult, net->lr_mult, sizeof ck->lr_mult);
+    ck->n_hist = n_hist;
+}
+
 int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum)
 {
     int rc = SNF_OK;
@@ -408,14 +422,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
         }
         if (!done) {
-            ck.epoch = epoch;
-            ck.lr = lr;
-            ck.plateau = plateau;
-            ck.es = es;
-            ck.adam_t = net->adam_t;
-            ck.step = net->step;
-            memcpy(ck.lr_mult, net->lr_mult, sizeof ck.lr_mult);
-            ck.n_hist = n_hist;
+            snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
             rc = snf_ckpt_write(mpath, &ck);
             if (rc < 0) {
                 goto cleanup;
@@ -452,14 +459,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         ck.test_baseline = sum->test_baseline;
         ck.finished = 1;
         snprintf(ck.stop_reason, sizeof ck.stop_reason, "%s", sum->stop_reason);
-        ck.epoch = epoch;
-        ck.lr = lr;
-        ck.plateau = plateau;
-        ck.es = es;
-        ck.adam_t = net->adam_t;
-        ck.step = net->step;
-        memcpy(ck.lr_mult, net->lr_mult, sizeof ck.lr_mult);
-        ck.n_hist = n_hist;
+        snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
         rc = snf_ckpt_write(mpath, &ck);
         if (rc < 0) {
             goto cleanup;
