@@ -66,11 +66,20 @@ double snf_front_speed(const snf_rhs_ctx *c, double t, double phi, double x, dou
     }
     const double s = 1.0 + t / c->t_h;
     if (c->closure == SNF_CLOSURE_TEMPERATURE) {
-        const double H = snf_source(c, t, s, phi, x);
+        /* x' = psi (4 phi s'/s - H) / (phi (psi' - 2 psi/x)) with phi divided out:
+         * (4 s'/s + s/(x^2 t_d0) - s heat / (x^3 phi)) psi / (psi' - 2 psi/x). Written so, it holds
+         * as phi -> 0: without heating the front's speed does not depend on phi; with heating and
+         * phi <= 0 (an empty core within the solver's tolerance) the heating holds the front. */
+        const double heat = snf_heat(c, t);
+        double bracket = 4.0 / (c->t_h + t) + s / (x * x * c->t_d0);
+        if (heat > 0) {
+            if (!(phi > 0)) {
+                return 0.0;
+            }
+            bracket -= s * heat / (x * x * x * phi);
+        }
         const double psi = snf_psi_w(w);
-        const double num = snf_temp_drive(c, t, phi, H);
-        const double den = phi * (snf_dpsi_w(w) - 2.0 * psi / x);
-        const double xdot = psi * num / den;
+        const double xdot = psi * bracket / (snf_dpsi_w(w) - 2.0 * psi / x);
         return xdot < 0 ? xdot : 0.0; /* within the root finder's tolerance of a freeze */
     }
     if (c->closure == SNF_CLOSURE_FLUX) {
@@ -90,9 +99,11 @@ int snf_model_rhs(double t, const double *y, double *ydot, void *user)
     const double w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
     const double x = 1.0 - w;
     /* Illegal trial states make CVODE retry with a smaller step. phi may dip below 0 in a trial
-     * step of the flux and no-recombination closures, whose equations are linear in phi; the
-     * temperature closure divides by phi. */
-    if (!(x > 0) || !(phi > 0 || (c->closure != SNF_CLOSURE_TEMPERATURE && isfinite(phi)))) {
+     * step, or stay there within the absolute tolerance once the core has radiated its energy
+     * (no heating: phi decays like exp(-t^2 / (2 t_h t_d0 x^2))). Every closure's rates are
+     * finite there (snf_front_speed), so refusing phi <= 0 would stall the solver on the true
+     * solution phi -> 0 (CV_REPTD_RHSFUNC_ERR at the floor without nickel). */
+    if (!(x > 0) || !isfinite(phi)) {
         return 1;
     }
     const double s = 1.0 + t / c->t_h;

@@ -126,7 +126,9 @@ static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_
         if (out->phi) out->phi[k] = NAN;
     } else {
         const double lum_unit = sc->e_th0_erg / SNF_DAY_S; /* E_th0 per day in erg/s */
-        const double phi = y[SNF_IPHI], w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
+        /* phi below 0 is the solver's absolute tolerance around an empty core: it counts as 0, so
+         * L >= 0 (L_rec >= 0 because x' <= 0 in every closure). */
+        const double phi = y[SNF_IPHI] > 0 ? y[SNF_IPHI] : 0.0, w = y[SNF_IW] > 0 ? y[SNF_IW] : 0.0;
         x = 1.0 - w;
         const double s = 1.0 + tk / c->t_h;
         double ldiff = x * phi / c->t_d0 * lum_unit;

@@ -2,3 +2,5 @@ snf_add_test(test_model LABELS unit numerics)
 snf_add_script_test(test_cli_simulate test_cli_simulate.sh LABELS cli)
 # The README's main job end to end (trains a network: minutes under the sanitizers, so Release only).
 snf_add_script_test(test_cli_run test_cli_run.sh LABELS "cli;sanitizer-skip")
+# The model across the whole prior: every closure, nickel or none, front floors (issue 11).
+snf_add_test(test_model_prior LABELS unit numerics)
