@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,27 +35,55 @@ static void snf_simulate_usage(FILE *f)
             "  --t-ion T         recombination temperature, K              [%g]\n"
             "  --q-rec Q         recombination energy, erg/g               [%g]\n"
             "  --eth-fraction F  thermal share of E                        [%g]\n"
+            "  --beta B          Arnett's diffusion constant (t_d0 = kappa M / (beta c R0)) [%.6g]\n"
+            "nuclear data (56Ni -> 56Co -> 56Fe):\n"
             "  --heating NAME    nadyozhin or bateman                      [nadyozhin]\n"
-            "  --gamma NAME      gamma leakage on: heating, luminosity, off [heating]\n"
+            "  --eps-ni E        56Ni decay energy rate, erg/g/s           [%g]\n"
+            "  --eps-co E        56Co decay energy rate, erg/g/s           [%g]\n"
+            "                    (gammas only if --eps-pos > 0)\n"
+            "  --eps-pos E       56Co positron share, deposited locally, erg/g/s [%g]\n"
+            "  --tau-ni D        56Ni mean life, days                      [%g]\n"
+            "  --tau-co D        56Co mean life, days                      [%g]\n"
+            "gamma-ray leakage:\n"
+            "  --gamma NAME      heating (f_dep on the heating), luminosity (on L, LC2),\n"
+            "                    off (full trapping) or colgate (Colgate et al. 1980, snlc) [heating]\n"
             "  --kappa-gamma K   gamma-ray opacity, cm^2/g                 [%g]\n"
             "  --a-gamma A       trapping constant A_g, days^2 (0 = from kappa-gamma) [0]\n"
+            "front and numerics:\n"
             "  --x-floor X       LC2's front floor (0 = none)              [0]\n"
             "  --x-end X         front gone below this                     [%g]\n"
             "  --rtol R          CVODE relative tolerance                  [%g]\n"
+            "  --atol-phi A      CVODE absolute tolerance on phi           [%g]\n"
+            "  --atol-w A        CVODE absolute tolerance on 1 - x_i       [%g]\n"
             "  --max-steps N     CVODE step limit per model                [%ld]\n"
             "output:\n"
             "  -o FILE           .csv or .h5 (dataset layout of interfaces.md)\n"
             "  --diagnostics     CSV: add L_rec_erg_s,x_i,phi columns\n"
             "  -h, --help\n",
             p.energy_foe, p.mass_msun, p.radius_cm, p.nickel_msun, snf_closure_name(ph.closure),
-            ph.kappa_cm2_g, ph.t_ion_K, ph.q_rec_erg_g, ph.eth_fraction, ph.kappa_gamma_cm2_g, ph.x_end,
-            ph.rtol, ph.max_steps);
+            ph.kappa_cm2_g, ph.t_ion_K, ph.q_rec_erg_g, ph.eth_fraction, ph.beta, ph.eps_ni_erg_g_s,
+            ph.eps_co_erg_g_s, ph.eps_pos_erg_g_s, ph.tau_ni_d, ph.tau_co_d, ph.kappa_gamma_cm2_g, ph.x_end,
+            ph.rtol, ph.atol_phi, ph.atol_w, ph.max_steps);
 }
 
 enum {
     OPT_ENERGY = 256, OPT_MASS, OPT_RADIUS, OPT_NICKEL, OPT_MODEL, OPT_TMAX, OPT_DT, OPT_KAPPA,
     OPT_TION, OPT_QREC, OPT_ETH, OPT_HEATING, OPT_GAMMA, OPT_KGAMMA, OPT_AGAMMA, OPT_XFLOOR,
-    OPT_XEND, OPT_RTOL, OPT_MAXSTEPS, OPT_DIAG
+    OPT_XEND, OPT_RTOL, OPT_MAXSTEPS, OPT_DIAG, OPT_BETA, OPT_EPSNI, OPT_EPSCO, OPT_EPSPOS, OPT_TAUNI,
+    OPT_TAUCO, OPT_ATOLPHI, OPT_ATOLW
+};
+
+/* Options that set one double of snf_physics: every numeric physics setting (model.h). */
+static const struct { int opt; size_t off; } snf_simulate_physics_doubles[] = {
+    {OPT_KAPPA, offsetof(snf_physics, kappa_cm2_g)},      {OPT_TION, offsetof(snf_physics, t_ion_K)},
+    {OPT_QREC, offsetof(snf_physics, q_rec_erg_g)},       {OPT_ETH, offsetof(snf_physics, eth_fraction)},
+    {OPT_BETA, offsetof(snf_physics, beta)},              {OPT_EPSNI, offsetof(snf_physics, eps_ni_erg_g_s)},
+    {OPT_EPSCO, offsetof(snf_physics, eps_co_erg_g_s)},   {OPT_EPSPOS, offsetof(snf_physics, eps_pos_erg_g_s)},
+    {OPT_TAUNI, offsetof(snf_physics, tau_ni_d)},         {OPT_TAUCO, offsetof(snf_physics, tau_co_d)},
+    {OPT_KGAMMA, offsetof(snf_physics, kappa_gamma_cm2_g)}, {OPT_AGAMMA, offsetof(snf_physics, a_gamma_d2)},
+    {OPT_XFLOOR, offsetof(snf_physics, x_floor)},         {OPT_XEND, offsetof(snf_physics, x_end)},
+    {OPT_RTOL, offsetof(snf_physics, rtol)},              {OPT_ATOLPHI, offsetof(snf_physics, atol_phi)},
+    {OPT_ATOLW, offsetof(snf_physics, atol_w)},
 };
 
 static const struct option snf_simulate_opts[] = {
@@ -67,7 +96,12 @@ static const struct option snf_simulate_opts[] = {
     {"gamma", required_argument, 0, OPT_GAMMA},   {"kappa-gamma", required_argument, 0, OPT_KGAMMA},
     {"a-gamma", required_argument, 0, OPT_AGAMMA}, {"x-floor", required_argument, 0, OPT_XFLOOR},
     {"x-end", required_argument, 0, OPT_XEND},    {"rtol", required_argument, 0, OPT_RTOL},
-    {"max-steps", required_argument, 0, OPT_MAXSTEPS}, {"diagnostics", no_argument, 0, OPT_DIAG},    {"output", required_argument, 0, 'o'},
+    {"max-steps", required_argument, 0, OPT_MAXSTEPS}, {"diagnostics", no_argument, 0, OPT_DIAG},
+    {"beta", required_argument, 0, OPT_BETA},     {"eps-ni", required_argument, 0, OPT_EPSNI},
+    {"eps-co", required_argument, 0, OPT_EPSCO},  {"eps-pos", required_argument, 0, OPT_EPSPOS},
+    {"tau-ni", required_argument, 0, OPT_TAUNI},  {"tau-co", required_argument, 0, OPT_TAUCO},
+    {"atol-phi", required_argument, 0, OPT_ATOLPHI}, {"atol-w", required_argument, 0, OPT_ATOLW},
+    {"output", required_argument, 0, 'o'},
     {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
 
 /* One model with its grid and outputs; buffers owned here. */
@@ -167,6 +201,19 @@ int snf_cmd_simulate(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":ho:", snf_simulate_opts, NULL)) != -1) {
         const char *name = snf_cli_option_name(snf_simulate_opts, c);
+        int physics_double = 0;
+        for (size_t i = 0; i < sizeof snf_simulate_physics_doubles / sizeof snf_simulate_physics_doubles[0]; i++) {
+            if (snf_simulate_physics_doubles[i].opt == c) {
+                rc = snf_cli_parse_double(name, optarg, (double *)((char *)&s.ph + snf_simulate_physics_doubles[i].off));
+                physics_double = 1;
+            }
+        }
+        if (physics_double) {
+            if (rc < 0) {
+                return snf_cli_fail(rc);
+            }
+            continue;
+        }
         switch (c) {
         case OPT_ENERGY: rc = snf_cli_parse_double(name, optarg, &s.p.energy_foe); break;
         case OPT_MASS: rc = snf_cli_parse_double(name, optarg, &s.p.mass_msun); break;
@@ -175,17 +222,8 @@ int snf_cmd_simulate(int argc, char **argv)
         case OPT_MODEL: rc = snf_closure_parse(optarg, &s.ph.closure); break;
         case OPT_TMAX: rc = snf_cli_parse_double(name, optarg, &s.t_max); break;
         case OPT_DT: rc = snf_cli_parse_double(name, optarg, &s.dt); break;
-        case OPT_KAPPA: rc = snf_cli_parse_double(name, optarg, &s.ph.kappa_cm2_g); break;
-        case OPT_TION: rc = snf_cli_parse_double(name, optarg, &s.ph.t_ion_K); break;
-        case OPT_QREC: rc = snf_cli_parse_double(name, optarg, &s.ph.q_rec_erg_g); break;
-        case OPT_ETH: rc = snf_cli_parse_double(name, optarg, &s.ph.eth_fraction); break;
         case OPT_HEATING: rc = snf_cli_parse_heating(optarg, &s.ph.heating); break;
         case OPT_GAMMA: rc = snf_cli_parse_gamma(optarg, &s.ph.gamma_mode); break;
-        case OPT_KGAMMA: rc = snf_cli_parse_double(name, optarg, &s.ph.kappa_gamma_cm2_g); break;
-        case OPT_AGAMMA: rc = snf_cli_parse_double(name, optarg, &s.ph.a_gamma_d2); break;
-        case OPT_XFLOOR: rc = snf_cli_parse_double(name, optarg, &s.ph.x_floor); break;
-        case OPT_XEND: rc = snf_cli_parse_double(name, optarg, &s.ph.x_end); break;
-        case OPT_RTOL: rc = snf_cli_parse_double(name, optarg, &s.ph.rtol); break;
         case OPT_MAXSTEPS: {
             double v = 0;
             rc = snf_cli_parse_double(name, optarg, &v);

@@ -46,6 +46,7 @@ static const struct { const char *key; size_t off; } snf_physics_doubles[] = {
     {"beta", offsetof(snf_physics, beta)},
     {"eps_ni", offsetof(snf_physics, eps_ni_erg_g_s)},
     {"eps_co", offsetof(snf_physics, eps_co_erg_g_s)},
+    {"eps_pos", offsetof(snf_physics, eps_pos_erg_g_s)},
     {"tau_ni", offsetof(snf_physics, tau_ni_d)},
     {"tau_co", offsetof(snf_physics, tau_co_d)},
     {"kappa_gamma", offsetof(snf_physics, kappa_gamma_cm2_g)},
@@ -156,31 +157,21 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
                                 "unknown closure '%s' (expected temperature, flux or none)", v);
         }
     } else if (strcmp(key, "heating") == 0) {
-        if (strcmp(v, "nadyozhin") == 0) {
-            ph->heating = SNF_HEATING_NADYOZHIN;
-        } else if (strcmp(v, "bateman") == 0) {
-            ph->heating = SNF_HEATING_BATEMAN;
-        } else {
+        if (snf_heating_parse(v, &ph->heating) != SNF_OK) {
             return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                                 "unknown heating '%s' (expected nadyozhin or bateman)", v);
         }
     } else if (strcmp(key, "gamma") == 0) {
-        if (strcmp(v, "heating") == 0) {
-            ph->gamma_mode = SNF_GAMMA_HEATING;
-        } else if (strcmp(v, "luminosity") == 0) {
-            ph->gamma_mode = SNF_GAMMA_LUMINOSITY;
-        } else if (strcmp(v, "off") == 0) {
-            ph->gamma_mode = SNF_GAMMA_OFF;
-        } else {
+        if (snf_gamma_parse(v, &ph->gamma_mode) != SNF_OK) {
             return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
-                                "unknown gamma mode '%s' (expected heating, luminosity or off)", v);
+                                "unknown gamma mode '%s' (expected heating, luminosity, off or colgate)", v);
         }
     } else if (strcmp(key, "max_steps") == 0) {
         return snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &ph->max_steps);
     } else {
         return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                             "unknown physics key (expected closure, kappa, t_ion, q_rec, eth_fraction, beta, "
-                            "heating, eps_ni, eps_co, tau_ni, tau_co, gamma, kappa_gamma, a_gamma_d2, "
+                            "heating, eps_ni, eps_co, eps_pos, tau_ni, tau_co, gamma, kappa_gamma, a_gamma_d2, "
                             "x_floor, x_end, rtol, atol_phi, atol_w, max_steps)");
     }
     return 1;

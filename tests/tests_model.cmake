@@ -4,3 +4,5 @@ snf_add_script_test(test_cli_simulate test_cli_simulate.sh LABELS cli)
 snf_add_script_test(test_cli_run test_cli_run.sh LABELS "cli;sanitizer-skip")
 # The model across the whole prior: every closure, nickel or none, front floors (issue 11).
 snf_add_test(test_model_prior LABELS unit numerics)
+# LC2's and snlc's reference tables from the command line alone (issue 11).
+snf_add_script_test(test_cli_reference test_cli_reference.sh LABELS cli)
