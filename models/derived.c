@@ -61,3 +61,51 @@ void snf_lc_derive(snf_lc_derived *d, const double *t, const double *L, int T)
     }
     d->e_rad_erg = e * SNF_DAY_S;
 }
+
+/* ---- dense-output tracker ---- */
+
+void snf_track_init(snf_derive_track *tr, double t_lo, double t_hi)
+{
+    *tr = (snf_derive_track){.t_lo = t_lo, .t_hi = t_hi, .peak_t = NAN, .peak_lg = -INFINITY, .fall_t = NAN,
+                             .fall_slope = 0.0};
+}
+
+static void snf_track_fall(snf_derive_track *tr, double t, double slope, double lg)
+{
+    if (slope < tr->fall_slope && lg > tr->peak_lg - SNF_FALL_FLOOR_DEX) {
+        tr->fall_slope = slope;
+        tr->fall_t = t;
+        tr->fall_new = 1;
+    }
+}
+
+void snf_track_sample(snf_derive_track *tr, double t, double lg)
+{
+    if (!(t >= tr->t_lo && t <= tr->t_hi) || !isfinite(lg)) {
+        tr->have_prev = 0; /* L = 0 (an empty core without nickel): no slope across it */
+        return;
+    }
+    if (lg > tr->peak_lg) {
+        tr->peak_lg = lg;
+        tr->peak_t = t;
+        tr->fall_t = NAN; /* the steepest fall is sought after the final maximum */
+        tr->fall_slope = 0.0;
+        tr->peak_new = 1;
+    } else if (tr->have_prev && t > tr->prev_t) {
+        snf_track_fall(tr, 0.5 * (t + tr->prev_t), (lg - tr->prev_lg) / (t - tr->prev_t), lg);
+    }
+    tr->prev_t = t;
+    tr->prev_lg = lg;
+    tr->have_prev = 1;
+}
+
+void snf_track_jump(snf_derive_track *tr, double t, double lg_before, double lg_after)
+{
+    if (!(t >= tr->t_lo && t <= tr->t_hi) || !isfinite(lg_before)) {
+        return;
+    }
+    const double drop = isfinite(lg_after) ? lg_after - lg_before : -SNF_FALL_FLOOR_DEX;
+    if (drop < 0 && t > tr->peak_t) {
+        snf_track_fall(tr, t, drop / SNF_JUMP_DAYS, lg_before);
+    }
+}

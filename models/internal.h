@@ -72,6 +72,32 @@ double snf_psi_w(double w);
 snf_front_mode snf_front_switch(const snf_rhs_ctx *c, snf_front_mode m);
 
 /* ---- derived.c ---- */
+/* Grid summaries: peak (parabola through the grid maximum), steepest grid fall, radiated energy. */
 void snf_lc_derive(snf_lc_derived *d, const double *t, const double *L, int T);
+
+/* Derived values from the solver's dense output rather than the output grid (issue 11): the model
+ * feeds log10 L at sub-samples of every internal step, in time order, within [t_lo, t_hi]; the
+ * peak and the steepest fall after it are then refined inside the step by golden-section search
+ * on the step's interpolant. CVODE's steps do not depend on the output grid, so neither do these. */
+typedef struct snf_derive_track {
+    double t_lo, t_hi;          /* the output grid's span: values outside it are not summaries */
+    double peak_t, peak_lg;     /* running maximum of log10 L */
+    double fall_t, fall_slope;  /* steepest fall of log10 L (dex/day, < 0) after the running maximum */
+    double prev_t, prev_lg;     /* last sample (slopes between consecutive samples) */
+    int have_prev;
+    int peak_new, fall_new;     /* set when the last samples moved the maximum / the steepest fall */
+} snf_derive_track;
+
+/* A fall of log L steeper than this share of the peak is not followed (no-nickel cooling ends in an
+ * ever-steeper fall towards 0: its "end of the dome" is where L is 1e-3 of the peak at the latest). */
+#define SNF_FALL_FLOOR_DEX 3.0
+/* A drop of log L at a mode change (floor, front end) counts as a fall over this many days. */
+#define SNF_JUMP_DAYS 1e-3
+
+void snf_track_init(snf_derive_track *tr, double t_lo, double t_hi);
+/* One sample (t, log10 L) later than every earlier one. */
+void snf_track_sample(snf_derive_track *tr, double t, double lg);
+/* log10 L changes from lg_before to lg_after at t (a mode change): a drop counts as a steep fall. */
+void snf_track_jump(snf_derive_track *tr, double t, double lg_before, double lg_after);
 
 #endif

@@ -113,17 +113,16 @@ static void snf_lc_fill_nan(snf_lc *out, int T)
     out->derived = nan_d;
 }
 
-/* Writes output k at time tk from the state y in the current mode. */
-static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
-                            double tk, int k, snf_lc *out)
+/* L, v_ph, L_rec, x_i and phi at time tk from the state y in the current mode. */
+static void snf_model_eval(const snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
+                           double tk, double *L_out, double *v_out, double *lrec_out, double *x_out, double *phi_out)
 {
     const snf_rhs_ctx *c = &m->ctx;
     const snf_physics *ph = c->ph;
-    double L, v, lrec = 0.0, x = 0.0;
+    double L, v, lrec = 0.0, x = 0.0, phi_o = NAN;
     if (c->mode == SNF_FRONT_GONE) {
         L = p->nickel_msun * SNF_MSUN_G * ph->eps_ni_erg_g_s * snf_heating_tail(c, tk);
         v = NAN; /* no photosphere inside transparent ejecta */
-        if (out->phi) out->phi[k] = NAN;
     } else {
         const double lum_unit = sc->e_th0_erg / SNF_DAY_S; /* E_th0 per day in erg/s */
         /* phi below 0 is the solver's absolute tolerance around an empty core: it counts as 0, so
@@ -144,16 +143,140 @@ static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_
             L = ldiff + lrec;
         }
         v = x * sc->v_sc_km_s;
-        if (out->phi) out->phi[k] = phi;
+        phi_o = phi;
     }
-    if (!isfinite(L) || (c->mode != SNF_FRONT_GONE && !isfinite(v))) {
+    *L_out = L;
+    *v_out = v;
+    if (lrec_out) *lrec_out = lrec;
+    if (x_out) *x_out = x;
+    if (phi_out) *phi_out = phi_o;
+}
+
+/* Writes output k at time tk from the state y in the current mode. */
+static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
+                            double tk, int k, snf_lc *out)
+{
+    double L, v, lrec, x, phi;
+    snf_model_eval(m, sc, p, y, tk, &L, &v, &lrec, &x, &phi);
+    if (!isfinite(L) || (m->ctx.mode != SNF_FRONT_GONE && !isfinite(v))) {
         SNF_ERROR(SNF_ENONFINITE, "non-finite output at t = %g d (L = %g, v_ph = %g)", tk, L, v);
     }
     out->L_erg_s[k] = L;
     out->vph_km_s[k] = v;
     if (out->L_rec_erg_s) out->L_rec_erg_s[k] = lrec;
     if (out->x_i) out->x_i[k] = x;
+    if (out->phi) out->phi[k] = phi;
     return SNF_OK;
+}
+
+/* ---- derived values from the dense output ---- */
+
+/* Sub-samples of log L per internal step fed to the tracker (steps are a few days near the peak). */
+#define SNF_DENSE_SAMPLES 4
+
+/* What the golden-section searches evaluate: log10 L inside the last step [t0, t1]. */
+typedef struct snf_dense_ctx {
+    snf_model *m;
+    const snf_model_scales *sc;
+    const snf_sn_params *p;
+    double t0, t1;
+} snf_dense_ctx;
+
+/* log10 L(t) in the current mode from the last step's interpolant (-inf where L <= 0). */
+static double snf_dense_lg(const snf_dense_ctx *d, double t)
+{
+    double y[SNF_NEQ], L, v;
+    t = t < d->t0 ? d->t0 : (t > d->t1 ? d->t1 : t);
+    if (snf_ode_dense(d->m->ode, t, y) < 0) {
+        return NAN;
+    }
+    snf_model_eval(d->m, d->sc, d->p, y, t, &L, &v, NULL, NULL, NULL);
+    return L > 0 ? log10(L) : -INFINITY;
+}
+
+/* d log10 L / dt at t by a central difference on the interpolant. */
+static double snf_dense_slope(const snf_dense_ctx *d, double t)
+{
+    const double h = 1e-4 * (d->t1 - d->t0) + 1e-9;
+    const double a = fmax(d->t0, t - h), b = fmin(d->t1, t + h);
+    return (snf_dense_lg(d, b) - snf_dense_lg(d, a)) / (b - a);
+}
+
+/* Golden-section search for the maximum of sign * f on [a, b] to 1e-4 days (Kiefer 1953; Press et
+ * al., Numerical Recipes 10.2). Returns the abscissa; *fbest = f there. */
+static double snf_golden(const snf_dense_ctx *d, double (*f)(const snf_dense_ctx *, double), double sign,
+                         double a, double b, double *fbest)
+{
+    const double r = 0.5 * (sqrt(5.0) - 1.0);
+    double x1 = b - r * (b - a), x2 = a + r * (b - a);
+    double f1 = sign * f(d, x1), f2 = sign * f(d, x2);
+    for (int it = 0; it < 80 && b - a > 1e-4; it++) {
+        if (f1 > f2) {
+            b = x2; x2 = x1; f2 = f1; x1 = b - r * (b - a); f1 = sign * f(d, x1);
+        } else {
+            a = x1; x1 = x2; f1 = f2; x2 = a + r * (b - a); f2 = sign * f(d, x2);
+        }
+    }
+    const double x = 0.5 * (a + b);
+    *fbest = f(d, x);
+    return x;
+}
+
+/* Feeds the step [t0, t1] just taken (current mode) to the tracker and refines a new peak or
+ * steepest fall inside it. */
+static void snf_dense_step(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, double t0, double t1,
+                           snf_derive_track *tr)
+{
+    const double a = fmax(t0, tr->t_lo), b = fmin(t1, tr->t_hi);
+    if (!(b >= a) || !(t1 > t0)) {
+        return;
+    }
+    snf_dense_ctx d = {m, sc, p, t0, t1};
+    const double h = (b - a) / SNF_DENSE_SAMPLES;
+    tr->peak_new = tr->fall_new = 0;
+    for (int j = 0; j <= SNF_DENSE_SAMPLES; j++) {
+        snf_track_sample(tr, j == SNF_DENSE_SAMPLES ? b : a + j * h, snf_dense_lg(&d, a + j * h));
+    }
+    if (h <= 0) {
+        return;
+    }
+    if (tr->peak_new && tr->peak_t > a && tr->peak_t < b) {
+        double fv;
+        double tv = snf_golden(&d, snf_dense_lg, 1.0, fmax(a, tr->peak_t - h), fmin(b, tr->peak_t + h), &fv);
+        if (fv > tr->peak_lg) {
+            tr->peak_t = tv;
+            tr->peak_lg = fv;
+        }
+    }
+    /* A fall still steepening at the step's end is refined in a later step, if it stays steepest. */
+    if (tr->fall_new && tr->fall_t > a && tr->fall_t < b - h) {
+        double sv;
+        double tv = snf_golden(&d, snf_dense_slope, -1.0, fmax(a, tr->fall_t - h), fmin(b, tr->fall_t + h), &sv);
+        if (sv < tr->fall_slope) {
+            tr->fall_t = tv;
+            tr->fall_slope = sv;
+        }
+    }
+}
+
+/* log10 L at t from the state y in the current mode. */
+static double snf_state_lg(const snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
+                           double t)
+{
+    double L, v;
+    snf_model_eval(m, sc, p, y, t, &L, &v, NULL, NULL, NULL);
+    return L > 0 ? log10(L) : -INFINITY;
+}
+
+/* The tail after the front is gone (no solver): daily samples from t_gone to the grid's end. */
+static void snf_dense_tail(const snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, double t_gone,
+                           snf_derive_track *tr)
+{
+    const double y[SNF_NEQ] = {0.0, 1.0};
+    for (double t = t_gone; t < tr->t_hi; t += 1.0) {
+        snf_track_sample(tr, t, snf_state_lg(m, sc, p, y, t));
+    }
+    snf_track_sample(tr, tr->t_hi, snf_state_lg(m, sc, p, y, tr->t_hi));
 }
 
 /* Writes the outputs k.. whose times are <= t (the current solver time, state y there), from
@@ -267,6 +390,8 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
     double t_front_end = NAN;
     int switches = 0;
     int k = 0;
+    snf_derive_track tr;
+    snf_track_init(&tr, t_days[0], t_stop);
     /* One internal step at a time; the outputs inside each step come from its interpolant, and at a
      * root the outputs up to the root are written in the old mode before the mode changes. */
     while (k < T) {
@@ -275,14 +400,17 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
             break;
         }
         if (c->mode == SNF_FRONT_GONE) { /* the tail needs no solver */
+            snf_dense_tail(m, &sc, p, t, &tr);
             rc = snf_model_emit(m, &sc, p, t_days, T, t_days[T - 1], y, &k, out);
             break;
         }
         int found[SNF_NROOT] = {0, 0, 0};
+        const double t_prev = t;
         rc = snf_ode_step(m->ode, &t, y, found);
         if (rc < 0) {
             break;
         }
+        snf_dense_step(m, &sc, p, t_prev, t, &tr);
         /* One-step mode: CVODE's own mxstep counts per call, so the limit is enforced here. */
         if (out->n_steps + snf_ode_num_steps(m->ode) > ph->max_steps) {
             rc = snf_error_report(SNF_ECVODE, __FILE__, __LINE__, __func__,
@@ -299,9 +427,11 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
             break;
         }
         rc = SNF_OK;
+        const double lg_before = snf_state_lg(m, &sc, p, y, t);
         if (found[SNF_ROOT_END]) {
             c->mode = SNF_FRONT_GONE;
             t_front_end = t;
+            snf_track_jump(&tr, t, lg_before, snf_state_lg(m, &sc, p, y, t));
             continue;
         }
         if (found[SNF_ROOT_FLOOR]) {
@@ -318,6 +448,7 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
                 break;
             }
         }
+        snf_track_jump(&tr, t, lg_before, snf_state_lg(m, &sc, p, y, t));
         out->n_steps += snf_ode_num_steps(m->ode); /* the counters restart with each reinit */
         out->n_rhs += snf_ode_num_rhs(m->ode);
         rc = snf_ode_reinit(m->ode, t, y, ph->rtol, atol, ph->max_steps, t_stop);
@@ -333,6 +464,12 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
     out->n_steps += snf_ode_num_steps(m->ode);
     out->n_rhs += snf_ode_num_rhs(m->ode);
     snf_lc_derive(&out->derived, t_days, out->L_erg_s, T);
+    /* Peak and end of the dome from the dense output (snf_derive_track), not from the grid. */
+    if (isfinite(tr.peak_lg)) {
+        out->derived.t_peak_d = tr.peak_t;
+        out->derived.log_lpeak = tr.peak_lg;
+        out->derived.t_plateau_end_d = tr.fall_t;
+    }
     out->derived.t_front_end_d = t_front_end;
     const double x_last = c->mode == SNF_FRONT_GONE ? 0.0 : 1.0 - y[SNF_IW];
     out->derived.e_rec_erg = ph->q_rec_erg_g * M * (1.0 - x_last * x_last * x_last);
