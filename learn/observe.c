@@ -1,7 +1,7 @@
 /* observe.c: observation files (interfaces.md) and their resampling onto a model's grid. The file is
  * CSV: '#' comment lines (and blank lines) before the header t_d,L_erg_s,L_err,vph_km_s,vph_err, then
- * one row per epoch with empty fields for missing values. Errors (L_err, vph_err) are read and checked
- * but not used: the network takes no uncertainties. Each series is interpolated linearly (log10 L and
+ * one row per epoch with empty fields for missing values. Errors (L_err, vph_err) are read and checked;
+ * the network takes no uncertainties, `snforge fit` and `keypoints` use them. Each series is interpolated linearly (log10 L and
  * v_ph) between its own first and last points; outside, the grid gets NaN (the NaN policy then fills
  * it and clears its mask). */
 #include <errno.h>
@@ -69,10 +69,20 @@ static int snf_obs_number(const char *s, double *out)
     return 1;
 }
 
-static int snf_obs_push(snf_obs *o, long *cap, double t, double L, double v)
+static int snf_obs_push(snf_obs *o, long *cap, double t, double L, double v, double le, double ve)
 {
     if (o->n == *cap) {
         long nc = *cap ? 2 * *cap : 256;
+        double *e = realloc(o->L_err, (size_t)nc * sizeof *e);
+        if (!e) {
+            return SNF_ENOMEM;
+        }
+        o->L_err = e;
+        e = realloc(o->vph_err, (size_t)nc * sizeof *e);
+        if (!e) {
+            return SNF_ENOMEM;
+        }
+        o->vph_err = e;
         double *a = realloc(o->t_d, (size_t)nc * sizeof *a);
         if (!a) {
             return SNF_ENOMEM;
@@ -93,6 +103,8 @@ static int snf_obs_push(snf_obs *o, long *cap, double t, double L, double v)
     o->t_d[o->n] = t;
     o->L_erg_s[o->n] = L;
     o->vph_km_s[o->n] = v;
+    o->L_err[o->n] = le;
+    o->vph_err[o->n] = ve;
     o->n++;
     o->n_L += isfinite(L);
     o->n_v += isfinite(v);
@@ -168,7 +180,7 @@ int snf_obs_read(snf_obs *o, const char *path)
         if ((isfinite(v[2]) && v[2] < 0) || (isfinite(v[4]) && v[4] < 0)) {
             SNF_FAIL(SNF_EFORMAT, "%s:%ld: uncertainties must be >= 0", path, line);
         }
-        if (snf_obs_push(o, &cap, v[0], v[1], v[3]) < 0) {
+        if (snf_obs_push(o, &cap, v[0], v[1], v[3], v[2], v[4]) < 0) {
             SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", path);
         }
     }
@@ -244,5 +256,7 @@ void snf_obs_free(snf_obs *o)
     free(o->t_d);
     free(o->L_erg_s);
     free(o->vph_km_s);
+    free(o->L_err);
+    free(o->vph_err);
     memset(o, 0, sizeof *o);
 }

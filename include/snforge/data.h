@@ -122,6 +122,8 @@ typedef struct snf_obs {
     double *t_d;      /* [n] strictly increasing */
     double *L_erg_s;  /* [n] NaN = missing */
     double *vph_km_s; /* [n] NaN = missing */
+    double *L_err;    /* [n] 1-sigma error of L_erg_s, erg/s; NaN = not given */
+    double *vph_err;  /* [n] 1-sigma error of vph_km_s, km/s; NaN = not given */
     long n_L, n_v;    /* present values per series */
 } snf_obs;
 

@@ -1,0 +1,156 @@
+/* test_mcmc.c: the ensemble sampler and the autocorrelation time (solvers/, include/snforge/mcmc.h)
+ * against known answers: an AR(1) series has tau = (1 + phi) / (1 - phi) and rho(t) = phi^t; the
+ * stretch move leaves a 2-D correlated Gaussian invariant (detailed balance), so its chain's mean and
+ * covariance approach the target's; a seed gives the same chain for 1 or 2 threads. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "check.h"
+#include "snforge/mcmc.h"
+#include "snforge/status.h"
+
+static void test_ar1(double phi)
+{
+    const long S = 20000;
+    const int W = 32;
+    double *chain = malloc((size_t)S * W * sizeof *chain);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 42);
+    for (int w = 0; w < W; w++) {
+        double x = gsl_ran_gaussian(r, 1.0) / sqrt(1 - phi * phi); /* stationary start */
+        for (long s = 0; s < S; s++) {
+            x = phi * x + gsl_ran_gaussian(r, 1.0);
+            chain[s * W + w] = x;
+        }
+    }
+    double tau;
+    int reliable;
+    int rc = snf_autocorr_time(chain, S, W, W, 5.0, &tau, &reliable);
+    CHECK_INT(rc, SNF_OK, "AR(1) phi %g: autocorrelation time status", phi);
+    /* Sokal's window estimate: its standard error is ~ tau sqrt(2 (2M + 1) / (W S)) < 1% here; its
+     * truncation bias is -2 phi^(M+1) / (1 - phi) ~ -1e-3 tau for M = 5 tau. 5% holds both. */
+    CHECK_REL(tau, (1 + phi) / (1 - phi), 0.05, "AR(1) phi %g: tau = (1 + phi) / (1 - phi)", phi);
+    CHECK_TRUE(reliable, "AR(1) phi %g: %ld steps >= 50 tau flagged reliable", phi, S);
+    double *rho = malloc((size_t)S * sizeof *rho);
+    for (long s = 0; s < S; s++) chain[s] = chain[s * W]; /* walker 0 */
+    snf_autocorr_function(chain, S, rho);
+    CHECK_ABS(rho[0], 1.0, 1e-12, "AR(1) phi %g: rho(0) = 1", phi);
+    CHECK_ABS(rho[1], phi, 0.03, "AR(1) phi %g: rho(1) = phi (one walker, 20000 steps)", phi);
+    CHECK_ABS(rho[3], pow(phi, 3), 0.05, "AR(1) phi %g: rho(3) = phi^3", phi);
+    free(rho);
+    free(chain);
+    gsl_rng_free(r);
+}
+
+/* Correlated Gaussian: mean (1, -2), sd (1, 2), correlation 0.8. */
+typedef struct { double mu[2], icov[4]; } gauss2;
+
+static double gauss_lp(const double *x, int thread, void *user)
+{
+    (void)thread;
+    const gauss2 *g = user;
+    const double d0 = x[0] - g->mu[0], d1 = x[1] - g->mu[1];
+    return -0.5 * (d0 * (g->icov[0] * d0 + g->icov[1] * d1) + d1 * (g->icov[2] * d0 + g->icov[3] * d1));
+}
+
+static void run_gauss(int threads, long S, double *chain, double *acc)
+{
+    const double s0 = 1, s1 = 2, rho = 0.8;
+    const double det = s0 * s0 * s1 * s1 * (1 - rho * rho);
+    gauss2 g = {{1, -2}, {s1 * s1 / det, -rho * s0 * s1 / det, -rho * s0 * s1 / det, s0 * s0 / det}};
+    const int W = 32;
+    snf_ensemble *e;
+    snf_ensemble_alloc(&e, W, 2, 2.0);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    double x0[64];
+    for (int w = 0; w < W; w++) { /* a small ball away from the mean: the chain must find it */
+        x0[2 * w] = 3 + 0.1 * gsl_ran_gaussian(r, 1);
+        x0[2 * w + 1] = 1 + 0.1 * gsl_ran_gaussian(r, 1);
+    }
+    snf_ensemble_start(e, x0, gauss_lp, &g, threads);
+    for (long s = 0; s < S; s++) {
+        snf_ensemble_step(e, gauss_lp, &g, r, threads);
+        memcpy(chain + s * W * 2, e->pos, sizeof(double) * W * 2);
+    }
+    *acc = (double)e->accepted / (double)e->proposed;
+    snf_ensemble_free(e);
+    gsl_rng_free(r);
+}
+
+static void test_stretch_gaussian(void)
+{
+    const long S = 3000, burn = 600;
+    const int W = 32;
+    double *c1 = malloc(sizeof(double) * S * W * 2), *c2 = malloc(sizeof(double) * S * W * 2), acc, acc2;
+    run_gauss(1, S, c1, &acc);
+    run_gauss(2, S, c2, &acc2);
+    CHECK_INT(memcmp(c1, c2, sizeof(double) * S * W * 2) == 0, 1, "same seed: identical chains with 1 and 2 threads");
+    double m[2] = {0, 0}, cv[3] = {0, 0, 0};
+    long n = (S - burn) * W;
+    for (long s = burn; s < S; s++)
+        for (int w = 0; w < W; w++) {
+            m[0] += c1[(s * W + w) * 2];
+            m[1] += c1[(s * W + w) * 2 + 1];
+        }
+    m[0] /= n;
+    m[1] /= n;
+    for (long s = burn; s < S; s++)
+        for (int w = 0; w < W; w++) {
+            double d0 = c1[(s * W + w) * 2] - m[0], d1 = c1[(s * W + w) * 2 + 1] - m[1];
+            cv[0] += d0 * d0; cv[1] += d0 * d1; cv[2] += d1 * d1;
+        }
+    for (int k = 0; k < 3; k++) cv[k] /= n - 1;
+    double tau0, tau1;
+    int rel;
+    double *x0 = malloc(sizeof(double) * (S - burn) * W), *x1 = malloc(sizeof(double) * (S - burn) * W);
+    for (long i = 0; i < (S - burn) * W; i++) { x0[i] = c1[(burn * W + i) * 2]; x1[i] = c1[(burn * W + i) * 2 + 1]; }
+    snf_autocorr_time(x0, S - burn, W, W, 5.0, &tau0, &rel);
+    snf_autocorr_time(x1, S - burn, W, W, 5.0, &tau1, &rel);
+    /* Monte Carlo standard error of a mean: sd sqrt(tau / n); 5 of them as the tolerance. */
+    const double se0 = 1 * sqrt(tau0 / n), se1 = 2 * sqrt(tau1 / n);
+    printf("  stretch move: acceptance %.3f, tau %.1f / %.1f steps, n %ld, se %.4f / %.4f\n", acc, tau0, tau1, n,
+           se0, se1);
+    CHECK_ABS(m[0], 1.0, 5 * se0, "stretch move on a correlated Gaussian: mean x");
+    CHECK_ABS(m[1], -2.0, 5 * se1, "stretch move on a correlated Gaussian: mean y");
+    CHECK_REL(cv[0], 1.0, 0.08, "stretch move: var x");
+    CHECK_REL(cv[2], 4.0, 0.08, "stretch move: var y");
+    CHECK_REL(cv[1], 0.8 * 1 * 2, 0.08, "stretch move: cov xy");
+    CHECK_TRUE(acc > 0.2 && acc < 0.9, "stretch move acceptance %.3f in (0.2, 0.9) (Goodman & Weare: ~0.5-0.7 in 2-D)",
+               acc);
+    free(x0); free(x1); free(c1); free(c2);
+}
+
+static double flat_lp(const double *x, int thread, void *user)
+{
+    (void)thread; (void)user;
+    return x[0] > 0 ? 0.0 : -INFINITY;
+}
+
+static void test_bad_input(void)
+{
+    snf_ensemble *e = NULL;
+    CHECK_INT(snf_ensemble_alloc(&e, 5, 2, 2.0), SNF_EINVAL, "odd number of walkers refused");
+    CHECK_INT(snf_ensemble_alloc(&e, 8, 2, 1.0), SNF_EINVAL, "a = 1 refused");
+    snf_ensemble_alloc(&e, 4, 1, 2.0);
+    double x0[4] = {1, 2, -1, 3};
+    CHECK_INT(snf_ensemble_start(e, x0, flat_lp, NULL, 1), SNF_EINVAL, "a walker outside the support refused");
+    snf_ensemble_free(e);
+    double c[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, tau;
+    int rel;
+    CHECK_INT(snf_autocorr_time(c, 10, 1, 1, 5.0, &tau, &rel), SNF_EINVAL, "constant series refused");
+}
+
+int main(void)
+{
+    test_ar1(0.5);
+    test_ar1(0.9);
+    test_stretch_gaussian();
+    test_bad_input();
+    return snf_check_failures();
+}
