@@ -22,6 +22,8 @@ static const snf_command snf_commands[] = {
     {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
     {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
+    {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve"},
+    {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve"},
 };
 
 static void snf_usage(FILE *f)
