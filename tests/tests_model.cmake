@@ -6,3 +6,6 @@ snf_add_script_test(test_cli_run test_cli_run.sh LABELS "cli;sanitizer-skip")
 snf_add_test(test_model_prior LABELS unit numerics)
 # LC2's and snlc's reference tables from the command line alone (issue 11).
 snf_add_script_test(test_cli_reference test_cli_reference.sh LABELS cli)
+# Key points and classical estimates of light curves (issue 11).
+snf_add_test(test_keypoints LABELS unit numerics)
+snf_add_script_test(test_cli_keypoints test_cli_keypoints.sh LABELS cli)
