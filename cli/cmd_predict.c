@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -129,8 +130,21 @@ int snf_cmd_predict(int argc, char **argv)
     snf_data_encode(x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s, &ck.norm);
     rc = snf_ckpt_net(&ck, 1, &net);
     double p[SNF_DATA_NP];
+    /* The network's forward pass alone (no start-up, file reading or resampling), mean of repeats after a
+     * warm-up: the figure compared with a fit's time (validation/sn1987a.sh). */
+    double fwd_s = NAN;
+    const int reps = 20;
     if (rc >= 0) {
         rc = snf_predict(net, &ck.norm, x, 1, p);
+    }
+    if (rc >= 0) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (int r = 0; r < reps && rc >= 0; r++) {
+            rc = snf_predict(net, &ck.norm, x, 1, p);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        fwd_s = ((double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec)) / reps;
     }
     if (rc < 0) {
         fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
@@ -142,6 +156,8 @@ int snf_cmd_predict(int argc, char **argv)
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,
             s->t_end_d, L, (s->channels & SNF_CH_LBOL) ? cl : 0, (s->channels & SNF_CH_VPH) ? cv : 0,
             (s->channels & SNF_CH_VPH) ? "" : " (velocities not used: the model was trained on luminosity alone)");
+    fprintf(stderr, "snforge predict: forward pass %.4g ms (mean of %d after a warm-up; start-up and reading not "
+                    "included)\n", 1e3 * fwd_s, reps);
 cleanup:
     snf_it_free(net);
     free(lg);

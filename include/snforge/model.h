@@ -76,12 +76,16 @@ typedef struct snf_model_scales {
     double a_gamma_d2; /* gamma-ray trapping A_g in days^2 */
 } snf_model_scales;
 
-/* Per-model summaries (the /derived datasets of a campaign file). NaN where undefined. */
+/* Per-model summaries (the /derived datasets of a campaign file). NaN where undefined. The first four
+ * come from the solver's dense output over [t_days[0], t_days[T-1]], not from the output grid: the same
+ * for any grid over that span (golden-section search on each CVODE step's interpolant, 1e-4 d). */
 typedef struct snf_lc_derived {
-    double t_peak_d;         /* day of the luminosity maximum (parabolic refinement on the grid) */
+    double t_peak_d;         /* day of the luminosity maximum */
     double log_lpeak;        /* log10 of the maximum luminosity, erg/s */
-    double t_plateau_end_d;  /* end of the plateau/dome: steepest decline of log L after the peak */
-    double t_front_end_d;    /* the front reached x_end (or x_floor): NaN if not within the grid */
+    double t_plateau_end_d;  /* end of the plateau/dome: steepest decline of log L after the peak (a drop
+                              * at a mode change counts as a fall over 1e-3 d; falls below 1e-3 of the
+                              * peak are not followed) */
+    double t_front_end_d;    /* the front reached x_end (or x_floor): the root's time; NaN if not reached */
     double e_rad_erg;        /* radiated energy over the grid (trapezoid) */
     double e_rec_erg;        /* recombination energy released by the end of the grid, Q M (1 - x_i^3) */
 } snf_lc_derived;
@@ -129,8 +133,11 @@ int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const 
 snf_model *snf_model_alloc(void);
 
 /* Computes one model at the T strictly increasing times t_days (>= 0) into out.
- * Returns SNF_OK, a positive warning (the result is usable), SNF_EINVAL for bad parameters,
- * SNF_ECVODE if the integrator fails (message names CVODE's flag), SNF_ENONFINITE.
+ * Returns SNF_OK, a positive warning (the result is usable: SNF_WARN_FRONT_FLOOR, SNF_WARN_NO_PEAK),
+ * SNF_EINVAL for bad parameters, SNF_ECVODE if the integrator fails (message names CVODE's flag),
+ * SNF_ENONFINITE. Every closure, with or without nickel and with any x_floor, integrates across the
+ * 87A-like prior (tests/test_model_prior.c); L >= 0 always (a core that has radiated its energy
+ * without nickel has phi -> 0: a state, not an error).
  * On failure the output arrays are filled with NaN. Allocates nothing. */
 int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, const double *t_days,
                   int T, snf_lc *out);
