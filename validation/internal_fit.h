@@ -41,9 +41,11 @@ void snf_fit_signature(const snf_fit_ctx *f, const snf_obs *obs, const snf_campa
 /* Reads a stored chain at path if it exists: SNF_OK with *done = 0 if there is none; SNF_EINVAL if it
  * was made with another signature; fills chain/lp for its steps, the generator's state and counters. */
 int snf_chain_read(const char *path, const char *sig, int W, int D, long S, double *chain, double *lp, long *done,
-                   gsl_rng *r, long *accepted, long *proposed);
-/* Writes the first `done` steps (atomically: path.tmp then rename). */
+                   gsl_rng *r, long *accepted, long *proposed, double *wall_s, long *calls);
+/* Writes the first `done` steps (atomically: path.tmp then rename) with the sampling's wall time and model calls
+ * so far (all runs together). */
 int snf_chain_write(const char *path, const char *sig, int W, int D, long S, const double *chain, const double *lp,
-                    long done, const gsl_rng *r, long accepted, long proposed, const int *log_scale);
+                    long done, const gsl_rng *r, long accepted, long proposed, const int *log_scale, double wall_s,
+                    long calls);
 
 #endif

@@ -1,7 +1,8 @@
 /* mcmc_chain.c: the fit's chain file (HDF5), written atomically every checkpoint and read back to
  * continue an interrupted run. Layout: /chain [steps][walkers][D] (sampled coordinates: ln x on log
  * axes and for the error floors, x elsewhere; attribute log_scale[D]), /lnprob [steps][walkers],
- * /rng_state (the GSL mt19937 state, bytes) and attributes signature, accepted, proposed, steps_total. */
+ * /rng_state (the GSL mt19937 state, bytes) and attributes signature, accepted, proposed, steps_total,
+ * wall_s and model_calls (the sampling's totals over every run that made the chain). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,9 +60,11 @@ static int snf_attr_str(hid_t loc, const char *name, char *out, size_t n)
 }
 
 int snf_chain_read(const char *path, const char *sig, int W, int D, long S, double *chain, double *lp, long *done,
-                   gsl_rng *r, long *accepted, long *proposed)
+                   gsl_rng *r, long *accepted, long *proposed, double *wall_s, long *calls)
 {
     *done = 0;
+    *wall_s = 0;
+    *calls = 0;
     if (access(path, F_OK) != 0) {
         return SNF_OK;
     }
@@ -121,6 +124,17 @@ int snf_chain_read(const char *path, const char *sig, int W, int D, long S, doub
     }
     if (a >= 0) H5Aclose(a);
     if (b >= 0) H5Aclose(b);
+    long long nc = 0;
+    double ws = 0;
+    a = H5Aopen(f, "model_calls", H5P_DEFAULT);
+    b = H5Aopen(f, "wall_s", H5P_DEFAULT);
+    if (a < 0 || b < 0 || H5Aread(a, H5T_NATIVE_LLONG, &nc) < 0 || H5Aread(b, H5T_NATIVE_DOUBLE, &ws) < 0) {
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot read wall_s / model_calls", path);
+    }
+    if (a >= 0) H5Aclose(a);
+    if (b >= 0) H5Aclose(b);
+    *calls = (long)nc;
+    *wall_s = ws;
     *accepted = (long)acc;
     *proposed = (long)pro;
     if (rc == SNF_OK) *done = have;
@@ -152,7 +166,8 @@ static int snf_write_attr(hid_t f, const char *name, hid_t type, hsize_t n, cons
 }
 
 int snf_chain_write(const char *path, const char *sig, int W, int D, long S, const double *chain, const double *lp,
-                    long done, const gsl_rng *r, long accepted, long proposed, const int *log_scale)
+                    long done, const gsl_rng *r, long accepted, long proposed, const int *log_scale, double wall_s,
+                    long calls)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -162,14 +177,16 @@ int snf_chain_write(const char *path, const char *sig, int W, int D, long S, con
     }
     const hsize_t dc[3] = {(hsize_t)done, (hsize_t)W, (hsize_t)D}, dl[2] = {(hsize_t)done, (hsize_t)W},
                   dr[1] = {(hsize_t)gsl_rng_size(r)};
-    const long long acc = accepted, pro = proposed, st = S;
+    const long long acc = accepted, pro = proposed, st = S, nc = calls;
     int bad = snf_write_ds(f, "chain", H5T_NATIVE_DOUBLE, 3, dc, chain) < 0 ||
               snf_write_ds(f, "lnprob", H5T_NATIVE_DOUBLE, 2, dl, lp) < 0 ||
               snf_write_ds(f, "rng_state", H5T_NATIVE_UCHAR, 1, dr, gsl_rng_state(r)) < 0 ||
               snf_write_attr(f, "accepted", H5T_NATIVE_LLONG, 1, &acc) < 0 ||
               snf_write_attr(f, "proposed", H5T_NATIVE_LLONG, 1, &pro) < 0 ||
               snf_write_attr(f, "steps_total", H5T_NATIVE_LLONG, 1, &st) < 0 ||
-              snf_write_attr(f, "log_scale", H5T_NATIVE_INT, (hsize_t)D, log_scale) < 0;
+              snf_write_attr(f, "log_scale", H5T_NATIVE_INT, (hsize_t)D, log_scale) < 0 ||
+              snf_write_attr(f, "model_calls", H5T_NATIVE_LLONG, 1, &nc) < 0 ||
+              snf_write_attr(f, "wall_s", H5T_NATIVE_DOUBLE, 1, &wall_s) < 0;
     hid_t st_t = H5Tcopy(H5T_C_S1);
     H5Tset_size(st_t, strlen(sig));
     hid_t sp = H5Screate(H5S_SCALAR);

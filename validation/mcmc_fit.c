@@ -355,9 +355,11 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     }
     char sig[256];
     snf_fit_signature(&f, obs, c, o, sig, sizeof sig);
-    long done = 0;
+    long done = 0, calls_before = 0;
+    double wall_before = 0;
     if (o->chain_path) {
-        rc = snf_chain_read(o->chain_path, sig, W, D, S, chain, lpc, &done, r, &e->accepted, &e->proposed);
+        rc = snf_chain_read(o->chain_path, sig, W, D, S, chain, lpc, &done, r, &e->accepted, &e->proposed,
+                            &wall_before, &calls_before);
         if (rc < 0) goto cleanup;
     }
     res->steps_resumed = done;
@@ -379,7 +381,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
         const long have = s + 1;
         if (o->chain_path && (have % o->checkpoint_steps == 0 || have == S)) {
             rc = snf_chain_write(o->chain_path, sig, W, D, S, chain, lpc, have, r, e->accepted, e->proposed,
-                                 f.log_scale);
+                                 f.log_scale, wall_before + snf_now() - t0, calls_before + f.calls + e->calls);
             if (rc < 0) goto cleanup;
         }
         if (!o->quiet && (have % 100 == 0 || have == S)) {
@@ -388,8 +390,8 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
             if (have == S) fputc('\n', stderr);
         }
     }
-    res->wall_s = snf_now() - t0;
-    res->model_calls = f.calls + e->calls;
+    res->wall_s = wall_before + snf_now() - t0;
+    res->model_calls = calls_before + f.calls + e->calls;
     res->steps_done = S;
     res->acceptance = (double)e->accepted / (double)(e->proposed ? e->proposed : 1);
     snf_fit_summarize(&f, chain, lpc, S, burn, W, res);

@@ -41,7 +41,8 @@ if [ -z "$model" ]; then
   model=$work/run/model.h5
 fi
 echo "== predict with $model"
-t0=$(now); "$snf" predict "$model" "$obs" > "$work/predict.txt" 2> "$work/predict.err"; t1=$(now)
+# One object: one thread (OpenMP team start-up and active waiting on a busy machine cost more than the pass).
+t0=$(now); OMP_WAIT_POLICY=passive "$snf" predict "$model" "$obs" --threads 1 > "$work/predict.txt" 2> "$work/predict.err"; t1=$(now)
 pr_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
 cat "$work/predict.txt" "$work/predict.err"
 
@@ -105,6 +106,39 @@ md += ["", f"Speed: the fit took {fit_s:.0f} s; the network's forward pass {fwd 
        f"Key points: peak day {kp['t_peak_d']:.1f} +- {kp['t_peak_err']:.1f}, L_peak {kp['L_peak']:.3g} erg/s, end of the dome "
        f"day {kp['t_dome_end_d']:.1f}, tail days {kp['t_tail_from_d']:.0f}-{kp['t_tail_to_d']:.0f} declining "
        f"{kp['decline_mag_100d']:.2f} +- {kp['decline_err']:.2f} mag/100 d, v_ph(30 d) {kp['vph_30d']:.0f} km/s.", ""]
+# Which method recovers which parameter: inside the span of the literature rows above (E 1.0-1.7 foe,
+# M 14.7-20.6 Msun, R0 2.3e12-3.4e12 cm = 33-48 Rsun, M_Ni 0.069-0.078 Msun), the fit by its 95% interval.
+span = {"energy": (1.0, 1.7), "mass": (14.7, 20.6), "radius": (2.3e12, 3.4e12), "nickel": (0.069, 0.078)}
+def hit(lo, hi, p):
+    a, b = span[p]
+    return hi >= a and lo <= b
+got = {"keypoints": {"energy": kp["energy_popov_foe"], "mass": kp["mass_popov_msun"], "radius": kp["radius_popov_cm"],
+                     "nickel": kp["nickel_from_tail"]},
+       "predict": {p: pred.get(p, float("nan")) for p in span}}
+rec = {m: [p for p in span if hit(v[p], v[p], p)] for m, v in got.items()}
+rec["fit"] = [p for p in span if hit(float(fit[p]["lo95"]), float(fit[p]["hi95"]), p)]
+md += ["## Which method recovers what, and why the others miss", "",
+       f"Recovered (inside the literature's span; the fit by its 95% interval): keypoints {', '.join(rec['keypoints']) or 'none'}; "
+       f"fit {', '.join(rec['fit']) or 'none'}; network {', '.join(rec['predict']) or 'none'}.", "",
+       "- The nickel mass is what every method that reads the 56Co tail gets: it rests on decay energetics alone "
+       "(key points: the tail with gamma-ray leakage; the fit: the model's tail is the same deposited decay power). "
+       "Arnett's rule at the peak overestimates it (87A's dome holds shock and recombination energy besides nickel).",
+       "- The fit's E, M and R0 carry the semi-analytic model's known gaps against hydrodynamics "
+       "(validation/results/choice.md and README 'Hydro outputs and model-vs-hydro': on 13 SNEC 87A-like models the "
+       "flux closure's best-fit parameters are biased by -50% in E, -54% in M and +85% in R0, -1% in M_Ni). The "
+       "literature's rows are hydro models, so the fit lands low in E and M and high in R0 by about those factors; "
+       "the mass presses against the prior's lower edge (10 Msun, grids/87a_default.ini), so its interval is cut "
+       "by the prior. The fitted error floors (about 12% on L and 33% on v_ph) say the model cannot follow the "
+       "data within their errors: the model's v_ph = x_i v_sc stays at v_sc (about 3000 km/s) while the front sits "
+       "at the surface of its uniform-density ejecta (the first ~50 days), whereas the observed Fe II 5169 velocities "
+       "fall from 6500 to 2000 km/s in the first 40 days (steep outer layers the model does not have), and its "
+       "dome rises later and peaks higher than SN 1987A's (sn1987a_bestfit.png).",
+       "- Popov's (1993) relations are for red-supergiant plateaus (t_p, L_p of a plateau, v_ph): a blue-supergiant "
+       "dome powered by nickel is outside their domain, hence the order-of-magnitude misses.",
+       "- The network is the one `snforge run` trains in minutes (4,096 models, 30 epochs; its own held-out MAPE "
+       "5-9%), on the same semi-analytic model, so it inherits the fit's model gap; in addition SN 1987A is outside "
+       "its training distribution (its answers can leave the prior: M below 10 Msun), and its interpolated input "
+       "covers the observation's days 4-188 only. Its value is speed, not accuracy, until trained on hydro data.", ""]
 open(f"{out}/sn1987a.md", "w").write("\n".join(md) + "\n")
 print("\n".join(md))
 PY

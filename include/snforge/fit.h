@@ -47,11 +47,11 @@ typedef struct snf_fit_result {
     snf_fit_param par[SNF_FIT_MAX_DIM];
     double acceptance;      /* accepted / proposed over all iterations */
     double best_lp;         /* highest ln p seen */
-    long model_calls;       /* posterior evaluations in this process (start-up draws included) */
+    long model_calls;       /* posterior evaluations of the whole chain, every run (start-up draws included) */
     long steps_done;        /* iterations in the chain (including resumed ones) */
     long steps_resumed;     /* iterations read from an existing chain */
     int tau_reliable;       /* post burn-in steps >= 50 tau for every parameter */
-    double wall_s;          /* wall time of this process's sampling */
+    double wall_s;          /* wall time of the sampling, every run of the chain together */
 } snf_fit_result;
 
 /* Fits obs under campaign c's physics and prior. Returns SNF_OK; SNF_EINVAL (an observation with no
