@@ -171,8 +171,8 @@ static int snf_model_output(snf_model *m, const snf_model_scales *sc, const snf_
 
 /* ---- derived values from the dense output ---- */
 
-/* Sub-samples of log L per internal step fed to the tracker (steps are a few days near the peak). */
-#define SNF_DENSE_SAMPLES 4
+/* Sub-intervals of log L samples per internal step fed to the tracker (steps are a few days near the peak). */
+#define SNF_DENSE_SAMPLES 3
 
 /* What the golden-section searches evaluate: log10 L inside the last step [t0, t1]. */
 typedef struct snf_dense_ctx {
@@ -224,8 +224,13 @@ static double snf_golden(const snf_dense_ctx *d, double (*f)(const snf_dense_ctx
 
 /* Feeds the step [t0, t1] just taken (current mode) to the tracker and refines a new peak or
  * steepest fall inside it. */
-static void snf_dense_step(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, double t0, double t1,
-                           snf_derive_track *tr)
+static double snf_state_lg(const snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, const double *y,
+                           double t);
+
+/* The step's end points come from the states the solver returned (y0 at t0, y1 at t1), the interior
+ * samples from the interpolant: SNF_DENSE_SAMPLES - 1 CVodeGetDky calls a step. */
+static void snf_dense_step(snf_model *m, const snf_model_scales *sc, const snf_sn_params *p, double t0,
+                           const double *y0, double t1, const double *y1, snf_derive_track *tr)
 {
     const double a = fmax(t0, tr->t_lo), b = fmin(t1, tr->t_hi);
     if (!(b >= a) || !(t1 > t0)) {
@@ -235,7 +240,16 @@ static void snf_dense_step(snf_model *m, const snf_model_scales *sc, const snf_s
     const double h = (b - a) / SNF_DENSE_SAMPLES;
     tr->peak_new = tr->fall_new = 0;
     for (int j = 0; j <= SNF_DENSE_SAMPLES; j++) {
-        snf_track_sample(tr, j == SNF_DENSE_SAMPLES ? b : a + j * h, snf_dense_lg(&d, a + j * h));
+        const double tj = j == SNF_DENSE_SAMPLES ? b : a + j * h;
+        double lg;
+        if (tj == t0) {
+            lg = snf_state_lg(m, sc, p, y0, t0);
+        } else if (tj == t1) {
+            lg = snf_state_lg(m, sc, p, y1, t1);
+        } else {
+            lg = snf_dense_lg(&d, tj);
+        }
+        snf_track_sample(tr, tj, lg);
     }
     if (h <= 0) {
         return;
@@ -405,12 +419,12 @@ int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, c
             break;
         }
         int found[SNF_NROOT] = {0, 0, 0};
-        const double t_prev = t;
+        const double t_prev = t, y_prev[SNF_NEQ] = {y[0], y[1]};
         rc = snf_ode_step(m->ode, &t, y, found);
         if (rc < 0) {
             break;
         }
-        snf_dense_step(m, &sc, p, t_prev, t, &tr);
+        snf_dense_step(m, &sc, p, t_prev, y_prev, t, y, &tr);
         /* One-step mode: CVODE's own mxstep counts per call, so the limit is enforced here. */
         if (out->n_steps + snf_ode_num_steps(m->ode) > ph->max_steps) {
             rc = snf_error_report(SNF_ECVODE, __FILE__, __LINE__, __func__,
