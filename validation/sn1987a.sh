@@ -11,7 +11,7 @@
 # Settings (environment; defaults in brackets):
 #   OBS [../shared/data/sn1987a_obs.csv, else validation/data/sn1987a/sn1987a_obs.csv]
 #   MODEL []             a network file (snforge train); empty: `snforge run -o $WORK/run` trains one (minutes)
-#   WALKERS [32] STEPS [3000] BURN [STEPS/2] SEED [1987] THREADS [2]   the fit
+#   WALKERS [32] STEPS [8400] BURN [4000] SEED [1987] THREADS [2]   the fit (8400 steps: >= 50 tau after burn-in)
 #   WORK [/tmp/snforge_sn1987a]   work folder (the fit's chain is resumable there)
 #   OUT [validation/results]      where the table and figures go
 #   SNFORGE [build/snforge]
@@ -22,7 +22,7 @@ obs=${OBS:-$here/../shared/data/sn1987a_obs.csv}
 [ -f "$obs" ] || obs=$here/validation/data/sn1987a/sn1987a_obs.csv
 work=${WORK:-/tmp/snforge_sn1987a}
 out=${OUT:-$here/validation/results}
-W=${WALKERS:-32}; S=${STEPS:-3000}; B=${BURN:-$((S / 2))}; SEED=${SEED:-1987}; TH=${THREADS:-2}
+W=${WALKERS:-32}; S=${STEPS:-8400}; B=${BURN:-4000}; SEED=${SEED:-1987}; TH=${THREADS:-2}
 PY=/usr/bin/python3
 mkdir -p "$work" "$out"
 now() { date +%s.%N; }
