@@ -31,7 +31,9 @@ static void snf_train_usage(FILE *f)
             "  -t, --threads N           OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
             "      --time-budget S       end training after the epoch at which one more epoch as long as the\n"
             "                            last would pass S seconds of this run: the model is finished as after\n"
-            "                            early stopping (best weights, test rows scored; reason 'time budget')\n"
+            "                            early stopping (best weights, test rows scored; reason 'time budget').\n"
+            "                            A step schedule ([train] schedule = cosine | onecycle) is sized to\n"
+            "                            the steps that fit in S, timed on the first batch (reason 'schedule')\n"
             "  -q, --quiet               no per-epoch lines and no progress line\n"
             "      --stop-after-epochs K stop after K epochs of this run, as if interrupted (for tests)\n"
             "  -h, --help                this text\n\n"
@@ -56,6 +58,9 @@ static const char *snf_train_outcome(const char *reason)
     }
     if (strcmp(reason, "time budget") == 0) {
         return "stopped at the time budget";
+    }
+    if (strcmp(reason, "schedule") == 0) {
+        return "finished the learning-rate schedule";
     }
     return "stopped early (validation loss)";
 }

@@ -345,6 +345,7 @@ void snf_it_init(snf_it *net, uint64_t seed)
         }
         w += d[i].size;
         net->lr_mult[i] = 1.0f;
+        net->wd_mult[i] = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DENSE ? 1.0f : 0.0f;
     }
     /* Running mean 0, running variance 1 (Keras initialisers). */
     size_t F4 = 4 * (size_t)net->cfg.filters;
@@ -561,6 +562,6 @@ const float *snf_it_pred(const snf_it *net)
 void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg)
 {
     net->adam_t++;
-    snf_adam_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,
-                    net->ntensors, cfg, net->adam_t);
+    snf_adamw_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,
+                     net->wd_mult, net->ntensors, cfg, net->adam_t);
 }

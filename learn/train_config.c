@@ -179,9 +179,32 @@ static int snf_ttrain(snf_tparse *ps, const char *s, const char *k, const char *
         return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->adam.beta2);
     } else if (!strcmp(k, "eps")) {
         return snf_tfloat(ps, s, k, v, 1e-12, 1.0, &c->adam.eps);
+    } else if (!strcmp(k, "schedule")) {
+        static const char *const names[] = {"plateau", "constant", "cosine", "onecycle"};
+        for (int i = 0; i < 4; i++) {
+            if (!strcmp(v, names[i])) {
+                c->sched.kind = i;
+                return 1;
+            }
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                            "unknown schedule '%s' (expected plateau, constant, cosine or onecycle)", v);
+    } else if (!strcmp(k, "warmup")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.9, &c->sched.warmup);
+    } else if (!strcmp(k, "lr_end")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &c->sched.lr_end);
+    } else if (!strcmp(k, "onecycle_div")) {
+        return snf_tfloat(ps, s, k, v, 1.0, 1e6, &c->sched.div);
+    } else if (!strcmp(k, "weight_decay")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &c->adam.weight_decay);
+    } else if (!strcmp(k, "clip_norm")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1e9, &c->clip_norm);
+    } else if (!strcmp(k, "ema")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->ema);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
-                        "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps)");
+                        "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps, schedule, warmup, "
+                        "lr_end, onecycle_div, weight_decay, clip_norm, ema)");
 }
 
 static int snf_tplateau(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -318,6 +341,12 @@ void snf_train_config_default(snf_train_config *c)
     c->epochs = 100;
     c->batch = 64;
     c->adam = snf_adam_config_default();
+    c->sched.kind = SNF_SCHED_PLATEAU;
+    c->sched.warmup = 0.05f;
+    c->sched.lr_end = 1e-6f;
+    c->sched.div = 25.0f;
+    c->clip_norm = 0.0f;
+    c->ema = 0.0f;
     c->plateau = snf_plateau_default();
     c->plateau.patience = 10;
     c->plateau.min_lr = 1e-5f;

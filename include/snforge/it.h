@@ -87,6 +87,8 @@ typedef struct snf_it {
     int ntensors;                      /* entries of sizes/lr_mult */
     size_t sizes[SNF_IT_MAX_TENSORS];  /* floats per trainable tensor, in slab order */
     float lr_mult[SNF_IT_MAX_TENSORS]; /* per-tensor learning-rate multiplier (1; 0 freezes) */
+    float wd_mult[SNF_IT_MAX_TENSORS]; /* weight decay applies (1): conv and dense kernels; not (0): BN
+                                        * gamma/beta and biases (the usual AdamW practice) */
     size_t nparams;
     float *params, *grads, *adam_m, *adam_v;
     snf_it_params p, g, m, v;
@@ -115,7 +117,25 @@ typedef struct snf_adam_config {
     float beta1; /* 0.9 */
     float beta2; /* 0.999 */
     float eps;   /* 1e-7 (Keras; PyTorch uses 1e-8) */
+    float weight_decay; /* decoupled (AdamW) decay per unit learning rate (0: plain Adam) */
 } snf_adam_config;
+
+/* Learning-rate schedules by optimiser step. PLATEAU: the epoch-level reduce-on-plateau rule (below)
+ * owns the rate; CONSTANT: lr throughout; COSINE: linear warm-up from 0 to lr over the first
+ * warmup * total steps, then a half cosine from lr to lr_end at step total (Loshchilov & Hutter 2017,
+ * SGDR without restarts; Goyal et al. 2017 warm-up); ONECYCLE: a half-cosine warm-up from lr / div to
+ * lr over warmup * total steps, then a half cosine to lr_end (Smith & Topin 2019, the fastai
+ * fit_one_cycle shape; momentum is not cycled). After total steps the rate stays at lr_end. */
+enum { SNF_SCHED_PLATEAU = 0, SNF_SCHED_CONSTANT = 1, SNF_SCHED_COSINE = 2, SNF_SCHED_ONECYCLE = 3 };
+
+typedef struct snf_lr_schedule {
+    int kind;     /* SNF_SCHED_* */
+    float lr;     /* peak rate (the [train] lr) */
+    float lr_end; /* rate at the end of the decay */
+    float warmup; /* warm-up as a fraction of total, [0, 1) */
+    float div;    /* one-cycle: starting rate lr / div (25) */
+    long total;   /* optimiser steps the schedule spans (>= 1) */
+} snf_lr_schedule;
 
 /* Keras ReduceLROnPlateau on a monitored loss (mode 'min', absolute min_delta). */
 typedef struct snf_plateau {
@@ -183,7 +203,8 @@ void snf_it_zero_grad(snf_it *net);
 /* Predictions (B, n_out) of the last forward. */
 const float *snf_it_pred(const snf_it *net);
 
-/* One Adam step of the whole parameter slab with net->lr_mult (increments net->adam_t). */
+/* One Adam(W) step of the whole parameter slab with net->lr_mult and, when cfg->weight_decay > 0,
+ * decoupled weight decay on the tensors with net->wd_mult 1 (increments net->adam_t). */
 void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
 
 void snf_it_free(snf_it *net);
@@ -197,6 +218,27 @@ snf_adam_config snf_adam_config_default(void);
  * Tensor i has sizes[i] floats; lr_mult (NULL = all 1) of 0 leaves its params, m and v unchanged. */
 void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
                      const float *lr_mult, int ntensors, const snf_adam_config *cfg, long t);
+/* AdamW (Loshchilov & Hutter 2019, "Decoupled weight decay regularization", Algorithm 2, in the
+ * PyTorch parametrisation): first p *= 1 - lr mult_i wd wd_mult_i with lr = cfg->lr (the scheduled
+ * rate, before bias correction), then the Adam step above on the gradient alone, so the decay never
+ * enters m or v. wd_mult NULL: decay on every tensor. cfg->weight_decay 0 is snf_adam_update. */
+void snf_adamw_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+                      const float *lr_mult, const float *wd_mult, int ntensors, const snf_adam_config *cfg,
+                      long t);
+
+/* The schedule's rate for 0-based optimiser step t (t >= total gives lr_end; PLATEAU and CONSTANT
+ * give lr). */
+float snf_lr_schedule_at(const snf_lr_schedule *s, long t);
+
+/* Gradient-norm clipping (Pascanu et al. 2013): the global L2 norm of g[n] (summed in double in index
+ * order, so it is deterministic); when it exceeds max_norm > 0, g *= max_norm / norm. Returns the norm
+ * before clipping. max_norm <= 0 only measures. */
+double snf_grad_clip(float *g, size_t n, float max_norm);
+
+/* Exponential moving average of weights (Polyak averaging; the TensorFlow ExponentialMovingAverage
+ * rule with num_updates): d = min(decay, (1 + t) / (10 + t)) for update number t >= 1, then
+ * ema = d ema + (1 - d) x over n floats. Returns d. */
+float snf_ema_update(float *ema, const float *x, size_t n, float decay, long t);
 
 snf_plateau snf_plateau_default(void);
 /* Feeds one epoch's loss; returns the learning rate to use next (lr or a reduced one). */

@@ -34,8 +34,11 @@ typedef struct snf_train_config {
     /* [train] */
     uint64_t seed;          /* weights, shuffling, dropout, augmentation */
     int epochs, batch;
-    snf_adam_config adam;
-    snf_plateau plateau;    /* on the epoch training loss */
+    snf_adam_config adam;   /* lr, betas, eps, weight_decay (AdamW, decoupled) */
+    snf_lr_schedule sched;  /* kind, warmup, lr_end, div (lr and total are set by the trainer) */
+    float clip_norm;        /* global gradient-norm clip (0: off) */
+    float ema;              /* decay of the weight EMA used for validation and the saved model (0: off) */
+    snf_plateau plateau;    /* on the epoch training loss (schedule = plateau only) */
     int es_patience;        /* early stopping on the validation loss (0 = off) */
     float es_min_delta;
     /* [model] (C_in, T, max_B and n_out follow from the rest) */
@@ -73,6 +76,8 @@ typedef struct snf_ckpt {
     size_t nparams, nstats;
     float *params, *adam_m, *adam_v, *bn_stats; /* current state */
     float *best_params, *best_stats;             /* weights of the best validation loss (used to predict) */
+    float *ema_params, *ema_stats;               /* the weight EMA and its BN statistics (NULL: no EMA) */
+    long sched_total;       /* optimiser steps of the learning-rate schedule (0: plateau) */
     long adam_t;
     uint64_t step;          /* training forwards (dropout mask index) */
     uint64_t seed;
@@ -119,7 +124,8 @@ typedef struct snf_train_summary {
 
 /* Defaults of every key except data.file (required): both channels + masks, L 128 over days 1-300,
  * random split 0.1/0.1 with seed 1, all rows in memory, blocks of 1024; seed 1, 100 epochs, batch 64,
- * Adam 1e-3 (Keras), plateau factor 0.5 patience 10 min_lr 1e-5, early stopping patience 20; the
+ * Adam 1e-3 (Keras), no weight decay, clipping or EMA, schedule plateau (factor 0.5 patience 10
+ * min_lr 1e-5; step schedules: warmup 0.05, lr_end 1e-6, onecycle_div 25), early stopping patience 20; the
  * reference network (it.h); no augmentation; model.h5. */
 void snf_train_config_default(snf_train_config *c);
 /* Parses the file (SNF_EIO if unreadable, SNF_EFORMAT "path:line: [section] key: what was expected"). */
