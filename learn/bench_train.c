@@ -1,7 +1,8 @@
-/* bench_train.c: training and inference throughput of the reference InceptionTime (32 filters,
- * depth 6, kernels 40/20/10, 2 input channels, 4 outputs) on random data, to compare with the
- * PyTorch peer in ../shared/bench/results.md.
- * Usage: bench_train [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]
+/* bench_train.c: training and inference throughput of a network of it.h (default the reference
+ * InceptionTime: 32 filters, depth 6, kernels 40/20/10, 2 input channels, 4 outputs; --arch lite or
+ * hinception for the lighter ones) on random data, to compare with the PyTorch peer in
+ * ../shared/bench/results.md. Precision: float32 (the only one the kernels have).
+ * Usage: bench_train [--arch A] [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]
  * The last two lines are exactly "train_samples_per_s <x>" and "infer_samples_per_s <x>" (means over
  * the timed steps; the line before gives the fastest single step, the machine being shared). */
 #define _POSIX_C_SOURCE 200809L
@@ -50,15 +51,29 @@ static int arg_int(int argc, char **argv, int *i, const char *name, int *out)
 
 int main(int argc, char **argv)
 {
-    int L = 128, threads = 0, batch = 64, steps = 10, warmup = 2;
+    int L = 128, threads = 0, batch = 64, steps = 10, warmup = 2, arch = SNF_ARCH_INCEPTION;
+    static const char *const arch_names[] = {"inception", "lite", "hinception"};
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--arch") == 0 && i + 1 < argc) {
+            arch = -1;
+            for (int a = 0; a < 3; a++) {
+                arch = strcmp(argv[i + 1], arch_names[a]) == 0 ? a : arch;
+            }
+            if (arch < 0) {
+                fprintf(stderr, "bench_train: --arch expects inception, lite or hinception, got '%s'\n", argv[i + 1]);
+                return 2;
+            }
+            i++;
+            continue;
+        }
         if (arg_int(argc, argv, &i, "--length", &L) || arg_int(argc, argv, &i, "--threads", &threads) ||
             arg_int(argc, argv, &i, "--batch", &batch) || arg_int(argc, argv, &i, "--steps", &steps) ||
             arg_int(argc, argv, &i, "--warmup", &warmup)) {
             continue;
         }
         fprintf(stderr,
-                "usage: bench_train [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]\n");
+                "usage: bench_train [--arch inception|lite|hinception] [--length L] [--threads T] [--batch B]\n"
+                "                   [--steps N] [--warmup W]\n");
         return 2;
     }
     if (L < 1 || batch < 1 || steps < 1 || warmup < 0) {
@@ -75,9 +90,11 @@ int main(int argc, char **argv)
     snf_it_config cfg = snf_it_config_default();
     cfg.T = L;
     cfg.max_B = batch;
+    cfg.arch = arch;
     snf_it *net = NULL;
     BENCH_CHECK(snf_it_alloc(&net, &cfg));
     snf_it_init(net, 1);
+    printf("arch %s precision float32\n", arch_names[arch]);
     printf("params %zu bn_stats %zu activations %.1f MB (x2 with gradients)\n", net->nparams,
            net->nstats, (double)net->nacts * 4e-6);
 
@@ -124,7 +141,7 @@ int main(int argc, char **argv)
     }
     double infer_sps = (double)steps * batch / t_inf;
 
-    double fwd_flop = 0.9756e6 * L; /* per sample (inceptiontime.md section 5) */
+    double fwd_flop = snf_it_flops(&cfg); /* per sample (0.9756 MFLOP x L for the reference) */
     printf("L %d batch %d steps %d warmup %d threads %d loss %.5f\n", L, batch, steps, warmup, nt,
            loss);
     printf("train step %.1f ms (forward %.1f, backward %.1f, adam %.2f) %.1f GFLOP/s\n",

@@ -3,7 +3,7 @@
  *   /            attrs magic "snforge-model", format_version, finished, stop_reason, epoch, seed, threads,
  *                config_text, data_file, data_source, data_created, n_train, n_val, n_test,
  *                target_names, target_units
- *   /net         attrs: the snf_it_config fields
+ *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime)
  *   /params      f32 [nparams]  current weights      /bn_stats f32 [nstats] current BN running statistics
  *   /best/params, /best/bn_stats  the weights of the best validation loss (what evaluate/predict use)
  *   /ema/params, /ema/bn_stats    the weight EMA and its BN statistics (only when [train] ema > 0)
@@ -328,6 +328,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_double(g, "bn_eps", n->bn_eps, tmp));
     TRY(snf_ck_attr_double(g, "bn_momentum", n->bn_momentum, tmp));
     TRY(snf_ck_attr_double(g, "dropout", n->dropout, tmp));
+    TRY(snf_ck_attr_long(g, "arch", n->arch, tmp));
     H5Gclose(g);
     g = -1;
     /* slabs */
@@ -507,6 +508,10 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     TRY(snf_ck_get_float(g, "bn_eps", &n->bn_eps, path));
     TRY(snf_ck_get_float(g, "bn_momentum", &n->bn_momentum, path));
     TRY(snf_ck_get_float(g, "dropout", &n->dropout, path));
+    n->arch = SNF_ARCH_INCEPTION; /* absent in models written before the lighter architectures */
+    if (H5Aexists(g, "arch") > 0) {
+        TRY(snf_ck_get_int(g, "arch", &n->arch, path));
+    }
     H5Gclose(g);
     g = -1;
     int nt = snf_it_sizes(n, c->sizes);

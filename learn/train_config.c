@@ -239,7 +239,17 @@ static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *
 static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *v)
 {
     snf_it_config *n = &ps->c->net;
-    if (!strcmp(k, "filters")) {
+    if (!strcmp(k, "arch")) {
+        static const char *const names[] = {"inception", "lite", "hinception"};
+        for (int i = 0; i < 3; i++) {
+            if (!strcmp(v, names[i])) {
+                n->arch = i;
+                return 1;
+            }
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                            "unknown architecture '%s' (expected inception, lite or hinception)", v);
+    } else if (!strcmp(k, "filters")) {
         return snf_tint(ps, s, k, v, 1, 1024, &n->filters);
     } else if (!strcmp(k, "depth")) {
         return snf_tint(ps, s, k, v, 1, SNF_IT_MAX_DEPTH, &n->depth);
@@ -257,7 +267,7 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
         return snf_tfloat(ps, s, k, v, 0.0, 0.99999, &n->bn_momentum);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
-                        "unknown key (expected filters, depth, kernel, bottleneck, residual, "
+                        "unknown key (expected arch, filters, depth, kernel, bottleneck, residual, "
                         "dropout, bn_eps, bn_momentum)");
 }
 

@@ -1,5 +1,8 @@
 /* it.h: the InceptionTime regressor (Fawaz et al. 2020, Keras semantics; ../shared/bench/inceptiontime.md)
- * on flat float slabs, llm.c style: a size table, one layout routine that points params, grads,
+ * and its lighter relatives H-InceptionTime (Ismail-Fawaz et al. 2022: InceptionTime with the fixed
+ * hand-crafted filters of nn.h beside the first module's branches) and LITE (Ismail-Fawaz et al. 2023,
+ * "LITE: Light Inception with boosTing tEchniques for Time Series Classification", DSAA; layout learnt
+ * from aeon's LITENetwork), on flat float slabs, llm.c style: a size table, one layout routine that points params, grads,
  * adam_m and adam_v identically, activations laid out once for the largest batch, and forward /
  * backward as straight lists of nn.h kernel calls. Also Adam over the flat slab with a per-tensor
  * learning-rate multiplier, and the reduce-LR-on-plateau and early-stopping rules (Keras).
@@ -35,7 +38,39 @@ typedef struct snf_it_config {
     float bn_eps;      /* BatchNorm epsilon (Keras 1e-3) */
     float bn_momentum; /* running = momentum*running + (1-momentum)*batch (Keras 0.99) */
     float dropout;     /* dropout probability before the head (0: none, as in every reference) */
+    int arch;          /* SNF_ARCH_INCEPTION (0), SNF_ARCH_LITE or SNF_ARCH_HINCEPTION */
 } snf_it_config;
+
+/* Architectures. INCEPTION: the reference above. HINCEPTION: the same, with the SNF_HYBRID_PER_CHANNEL
+ * x C_in hand-crafted filter outputs (nn.h, ReLU'd) concatenated after module 0's four branches, so
+ * module 0 outputs 4 filters + 17 C_in channels (depth >= 2). LITE: module 0 = three convolutions
+ * C_in -> filters of widths kernel, kernel/2, kernel/4 (no bottleneck, no pool branch; the
+ * multiplexed kernels), the hybrid filters (depthwise on each input channel, as aeon's LITEMV, since
+ * our channels are different quantities), BN + ReLU over the 3 filters + 17 C_in channels; then two
+ * depthwise-separable blocks (depthwise kernel/2 with dilation 2, then kernel/4 with dilation 4, each
+ * followed by a 1x1 convolution to `filters`, BN, ReLU); GAP; dense head. No biases but the head's.
+ * LITE ignores depth, bottleneck and residual. */
+enum { SNF_ARCH_INCEPTION = 0, SNF_ARCH_LITE = 1, SNF_ARCH_HINCEPTION = 2 };
+
+/* LITE's tensors (pointers into the same slabs as snf_it_params). */
+typedef struct snf_lite_params {
+    float *conv_w[SNF_IT_NBRANCH]; /* (filters, C_in, kernel >> i) */
+    float *bn0_g, *bn0_b;          /* (3 filters + 17 C_in) */
+    float *dw_w[2];                /* depthwise (C_l, K_l): C_0 = 3 filters + 17 C_in, K_0 = kernel/2; C_1 = filters, K_1 = kernel/4 */
+    float *pw_w[2];                /* pointwise (filters, C_l, 1) */
+    float *bn_g[2], *bn_b[2];      /* (filters) */
+    float *head_w, *head_b;        /* (n_out, filters), (n_out) */
+} snf_lite_params;
+
+typedef struct snf_lite_stats {
+    float *mean[3], *var[3]; /* module 0 (3 filters + 17 C_in), separable blocks 0 and 1 (filters) */
+} snf_lite_stats;
+
+typedef struct snf_lite_acts {
+    float *cat, *mean0, *rstd0, *out0;          /* module 0: branches + hybrid, BN stats, BN+ReLU output */
+    float *dw[2], *pw[2], *mean[2], *rstd[2], *out[2]; /* separable blocks */
+    float *gap, *drop, *mask, *pred;
+} snf_lite_acts;
 
 /* Pointers into a slab laid out by snf_it_point; unused tensors point at size-0 slots. */
 typedef struct snf_it_params {
@@ -95,6 +130,9 @@ typedef struct snf_it {
     size_t nstats; /* 2 * 4 filters per BatchNorm layer */
     float *bn_stats;
     snf_it_stats st;
+    snf_lite_params lp, lg, lm, lv; /* LITE: params, grads, adam_m, adam_v (arch = LITE only) */
+    snf_lite_stats lst;
+    snf_lite_acts la, lda;
     size_t nacts;
     float *acts, *dacts;
     int *mpidx[SNF_IT_MAX_DEPTH]; /* max-pool argmax per module (max_B, C_mod, T), in idx */
@@ -168,6 +206,10 @@ snf_it_config snf_it_config_default(void);
 int snf_it_sizes(const snf_it_config *cfg, size_t *sizes);
 /* Total trainable floats (490,372 for the reference); 0 for an invalid configuration. */
 size_t snf_it_num_params(const snf_it_config *cfg);
+/* Forward FLOP per sample as executed: 2 x the multiply-adds of every convolution (weights x T, the
+ * zero padding included), of the fixed hand-crafted filters and of the head; BN, ReLU and pooling
+ * left out (< 1 %). 124.9 MFLOP for the reference at T = 128 (../shared/bench/inceptiontime.md). */
+double snf_it_flops(const snf_it_config *cfg);
 /* Floats of BN running statistics (2,048 for the reference). */
 size_t snf_it_num_stats(const snf_it_config *cfg);
 /* The one layout routine: points p's tensors into base (params, grads, adam_m or adam_v alike).
