@@ -14,6 +14,7 @@
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/uq.h"
 
 /* ---- static helpers ---- */
 
@@ -135,7 +136,7 @@ int snf_cmd_train(int argc, char **argv)
     opt.log = stderr;
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
     snf_train_summary s;
-    rc = snf_train_run(&cfg, &opt, &s);
+    rc = snf_uq_train(&cfg, &opt, &s); /* snf_train_run per member, then the /uq group (uq.h) */
     if (rc < 0) {
         fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
         snf_train_config_free(&cfg);

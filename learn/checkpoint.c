@@ -3,7 +3,8 @@
  *   /            attrs magic "snforge-model", format_version, finished, stop_reason, epoch, seed, threads,
  *                config_text, data_file, data_source, data_created, n_train, n_val, n_test,
  *                target_names, target_units
- *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime)
+ *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime;
+ *                head: 0 MSE, 1 Gaussian)
  *   /params      f32 [nparams]  current weights      /bn_stats f32 [nstats] current BN running statistics
  *   /best/params, /best/bn_stats  the weights of the best validation loss (what evaluate/predict use)
  *   /ema/params, /ema/bn_stats    the weight EMA and its BN statistics (only when [train] ema > 0)
@@ -329,6 +330,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_double(g, "bn_momentum", n->bn_momentum, tmp));
     TRY(snf_ck_attr_double(g, "dropout", n->dropout, tmp));
     TRY(snf_ck_attr_long(g, "arch", n->arch, tmp));
+    TRY(snf_ck_attr_long(g, "head", n->head, tmp));
     H5Gclose(g);
     g = -1;
     /* slabs */
@@ -512,10 +514,14 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     if (H5Aexists(g, "arch") > 0) {
         TRY(snf_ck_get_int(g, "arch", &n->arch, path));
     }
+    n->head = SNF_HEAD_MSE; /* absent in models written before the Gaussian head (uq.h) */
+    if (H5Aexists(g, "head") > 0) {
+        TRY(snf_ck_get_int(g, "head", &n->head, path));
+    }
     H5Gclose(g);
     g = -1;
     int nt = snf_it_sizes(n, c->sizes);
-    if (nt < 0 || n->n_out != SNF_DATA_NP) {
+    if (nt < 0 || n->n_out != (n->head == SNF_HEAD_GAUSSIAN ? 2 : 1) * SNF_DATA_NP) {
         SNF_FAIL(SNF_EFORMAT, "%s: /net holds an invalid architecture", path);
     }
     c->ntensors = nt;
@@ -698,7 +704,7 @@ int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, doubl
         }
         const float *y = snf_it_pred(net);
         for (int k = 0; k < nb; k++) {
-            snf_data_decode_targets(pred + (size_t)(i0 + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
+            snf_data_decode_targets(pred + (size_t)(i0 + k) * SNF_DATA_NP, y + (size_t)k * net->cfg.n_out, norm);
         }
     }
     return SNF_OK;

@@ -8,6 +8,7 @@
 
 #include "snforge/it.h"
 #include "snforge/nn.h"
+#include "snforge/uq.h"
 #include "snforge/status.h"
 #include "internal.h"
 
@@ -60,6 +61,9 @@ static int snf_it_res_cin(const snf_it_config *c, int r)
 
 static int snf_it_valid(const snf_it_config *c)
 {
+    if (!(c->head == SNF_HEAD_MSE || (c->head == SNF_HEAD_GAUSSIAN && c->n_out % 2 == 0))) {
+        return 0;
+    }
     if (c->arch == SNF_ARCH_LITE) {
         return snf_lite_valid(c);
     }
@@ -206,7 +210,7 @@ static int snf_it_desc(const snf_it_config *c, snf_it_tdesc *d)
 
 snf_it_config snf_it_config_default(void)
 {
-    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION};
+    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION, SNF_HEAD_MSE};
     return c;
 }
 
@@ -507,7 +511,7 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
         if (Fm > F4) {
             snf_hybrid_forward(a->mod[m].cat + (size_t)F4 * T, xin, B, cin, Fm, T);
         }
-        if (train) {
+        if (train == 1) {
             snf_bnrelu_forward_train(a->mod[m].out, a->mod[m].mean, a->mod[m].rstd,
                                      net->st.mod_mean[m], net->st.mod_var[m], a->mod[m].cat,
                                      p->mod[m].bn_g, p->mod[m].bn_b, B, Fm, T, c->bn_eps,
@@ -520,7 +524,7 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
             int r = m / 3;
             snf_conv1d_forward(a->res[r].sc, ws, snf_it_res_in(net, a, r), p->res[r].sc_w, NULL, B,
                                snf_it_res_cin(c, r), F4, T, 1);
-            if (train) {
+            if (train == 1) {
                 snf_bn_forward_train(a->res[r].scn, a->res[r].mean, a->res[r].rstd,
                                      net->st.res_mean[r], net->st.res_var[r], a->res[r].sc,
                                      p->res[r].bn_g, p->res[r].bn_b, B, F4, T, c->bn_eps,
@@ -543,10 +547,10 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
     }
     snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, Fo, c->n_out);
 head_done:
-    if (train) {
+    if (train == 1) {
         net->step++;
     }
-    net->loss = y ? snf_mse_forward(snf_it_pred(net), y, B, c->n_out) : 0.0f;
+    net->loss = y ? snf_head_loss(c->head, snf_it_pred(net), y, B, c->n_out) : 0.0f;
     if (loss) {
         *loss = net->loss;
     }
@@ -556,7 +560,7 @@ head_done:
 int snf_it_backward(snf_it *net)
 {
     const snf_it_config *c = &net->cfg;
-    if (!net->train || !net->y || net->B < 1) {
+    if (net->train != 1 || !net->y || net->B < 1) {
         SNF_ERROR(SNF_EINVAL, "backward needs a preceding training forward with targets");
     }
     const int B = net->B, F = c->filters, F4 = 4 * F, T = c->T, Fb = c->bottleneck;
@@ -593,7 +597,7 @@ int snf_it_backward(snf_it *net)
     memset(da->drop, 0, (size_t)B * Fo * sizeof(float));
     memset(da->pred, 0, (size_t)B * c->n_out * sizeof(float));
 
-    snf_mse_backward(da->pred, a->pred, net->y, B, c->n_out);
+    snf_head_loss_backward(c->head, da->pred, a->pred, net->y, B, c->n_out);
     snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred,
                         dropout ? a->drop : a->gap, p->head_w, B, Fo, c->n_out);
     if (dropout) {

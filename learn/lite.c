@@ -6,6 +6,7 @@
 
 #include "snforge/it.h"
 #include "snforge/nn.h"
+#include "snforge/uq.h"
 #include "internal.h"
 
 /* ---- static helpers: shapes ---- */
@@ -152,7 +153,7 @@ void snf_lite_forward(snf_it *net, const float *x, int B, int train)
     /* module 0: the multiplexed convolutions write channels [0, 3F) of cat, the fixed filters [3F, C0) */
     snf_conv1d_multi_forward(a->cat, net->ws, x, wb, Ks, SNF_IT_NBRANCH, B, c->C_in, F, C0, T);
     snf_hybrid_forward(a->cat + (size_t)3 * F * T, x, B, c->C_in, C0, T);
-    if (train) {
+    if (train == 1) {
         snf_bnrelu_forward_train(a->out0, a->mean0, a->rstd0, st->mean[0], st->var[0], a->cat, p->bn0_g, p->bn0_b,
                                  B, C0, T, c->bn_eps, c->bn_momentum);
     } else {
@@ -163,7 +164,7 @@ void snf_lite_forward(snf_it *net, const float *x, int B, int train)
         int Cl = snf_lite_cl(c, l);
         snf_dwconv1d_forward(a->dw[l], in, p->dw_w[l], B, Cl, T, snf_lite_kl(c, l), snf_lite_dl(l));
         snf_conv1d_forward(a->pw[l], net->ws, a->dw[l], p->pw_w[l], NULL, B, Cl, F, T, 1);
-        if (train) {
+        if (train == 1) {
             snf_bnrelu_forward_train(a->out[l], a->mean[l], a->rstd[l], st->mean[l + 1], st->var[l + 1], a->pw[l],
                                      p->bn_g[l], p->bn_b[l], B, F, T, c->bn_eps, c->bn_momentum);
         } else {
@@ -200,7 +201,7 @@ void snf_lite_backward(snf_it *net)
     memset(da->drop, 0, (size_t)B * F * sizeof(float));
     memset(da->pred, 0, (size_t)B * c->n_out * sizeof(float));
 
-    snf_mse_backward(da->pred, a->pred, net->y, B, c->n_out);
+    snf_head_loss_backward(c->head, da->pred, a->pred, net->y, B, c->n_out);
     snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred, dropout ? a->drop : a->gap,
                         p->head_w, B, F, c->n_out);
     if (dropout) {

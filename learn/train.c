@@ -70,6 +70,16 @@ static void snf_split_rows(const snf_train_config *cfg, long *rows, long n, long
     qsort(*te, (size_t)nt, sizeof **te, snf_cmp_long);
 }
 
+/* ---- public API: the split ---- */
+
+void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
+                          long *n_test, long **tr, long **va, long **te)
+{
+    snf_split_rows(cfg, rows, n, n_train, n_val, n_test, tr, va, te);
+}
+
+/* ---- static helpers ---- */
+
 /* Eval-mode pass over a batcher: the mean standardised MSE (*loss) and physical truth / predictions
  * [n][4] (either may be NULL). */
 static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
@@ -92,7 +102,7 @@ static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float
                 snf_data_decode_targets(truth + (size_t)(n + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
             }
             if (pred) {
-                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * SNF_DATA_NP, norm);
+                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * net->cfg.n_out, norm); /* the means */
             }
         }
         n += nb;

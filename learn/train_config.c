@@ -261,6 +261,12 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
         return snf_tbool(ps, s, k, v, &n->residual);
     } else if (!strcmp(k, "dropout")) {
         return snf_tfloat(ps, s, k, v, 0.0, 0.95, &n->dropout);
+    } else if (!strcmp(k, "head")) {
+        if (!strcmp(v, "mse") || !strcmp(v, "gaussian")) {
+            n->head = !strcmp(v, "gaussian") ? SNF_HEAD_GAUSSIAN : SNF_HEAD_MSE;
+            return 1;
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown head '%s' (expected mse or gaussian)", v);
     } else if (!strcmp(k, "bn_eps")) {
         return snf_tfloat(ps, s, k, v, 1e-9, 1.0, &n->bn_eps);
     } else if (!strcmp(k, "bn_momentum")) {
@@ -268,7 +274,7 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
                         "unknown key (expected arch, filters, depth, kernel, bottleneck, residual, "
-                        "dropout, bn_eps, bn_momentum)");
+                        "dropout, head, bn_eps, bn_momentum)");
 }
 
 static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -282,6 +288,27 @@ static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char
         return snf_tfloat(ps, s, k, v, 0.0, 0.95, &a->drop);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown key (expected noise, shift, drop)");
+}
+
+/* [uncertainty]: deep ensembles, MC dropout, calibration, OOD (uq.h) */
+static int snf_tuq(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_uq_config *u = &ps->c->uq;
+    if (!strcmp(k, "ensemble")) {
+        return snf_tint(ps, s, k, v, 1, SNF_UQ_MAX_MEMBERS, &u->ensemble);
+    } else if (!strcmp(k, "jobs")) {
+        return snf_tint(ps, s, k, v, 1, SNF_UQ_MAX_MEMBERS, &u->jobs);
+    } else if (!strcmp(k, "mc_samples")) {
+        return snf_tint(ps, s, k, v, 1, 10000, &u->mc_samples);
+    } else if (!strcmp(k, "calibrate")) {
+        return snf_tbool(ps, s, k, v, &u->calibrate);
+    } else if (!strcmp(k, "ood_shrinkage")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1.0, &u->ood_shrinkage);
+    } else if (!strcmp(k, "ood_alpha")) {
+        return snf_tfloat(ps, s, k, v, 1e-6, 0.5, &u->ood_alpha);
+    }
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected ensemble, jobs, mc_samples, calibrate, ood_shrinkage, ood_alpha)");
 }
 
 static int snf_thandler(void *user, const char *section, const char *key, const char *value)
@@ -306,6 +333,8 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
         return snf_tearly(ps, section, key, value);
     } else if (!strcmp(section, "model")) {
         return snf_tmodel(ps, section, key, value);
+    } else if (!strcmp(section, "uncertainty")) {
+        return snf_tuq(ps, section, key, value);
     } else if (!strcmp(section, "augment")) {
         return snf_taugment(ps, section, key, value);
     } else if (!strcmp(section, "output")) {
@@ -318,7 +347,7 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
                             "key '%s' outside a section (expected [data], [train], ...)", key);
     }
     return snf_ini_fail(&ps->ini, ps->ini.section_line, section, NULL,
-                        "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
+                        "unknown section (expected data, train, plateau, early_stop, model, uncertainty, augment, output)");
 }
 
 /* dir of name + rel, unless rel is absolute or name has no folder. */
@@ -363,6 +392,7 @@ void snf_train_config_default(snf_train_config *c)
     c->es_patience = 20;
     c->es_min_delta = 0.0f;
     c->net = snf_it_config_default();
+    c->uq = snf_uq_config_default();
     snprintf(c->model_path, sizeof c->model_path, "model.h5");
 }
 
@@ -400,7 +430,11 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
         }
         c->net.C_in = snf_data_spec_cin(&c->spec);
         c->net.T = c->spec.L;
-        c->net.n_out = SNF_DATA_NP;
+        c->net.n_out = c->net.head == SNF_HEAD_GAUSSIAN ? 2 * SNF_DATA_NP : SNF_DATA_NP;
+        if (c->uq.mc_samples > 1 && c->net.dropout <= 0.0f) {
+            snf_ini_fail(&ps->ini, 0, "uncertainty", "mc_samples",
+                         "%d Monte Carlo dropout samples need [model] dropout > 0", c->uq.mc_samples);
+        }
         c->net.max_B = c->batch;
         size_t sizes[SNF_IT_MAX_TENSORS];
         if (snf_it_sizes(&c->net, sizes) < 0) {

@@ -39,7 +39,15 @@ typedef struct snf_it_config {
     float bn_momentum; /* running = momentum*running + (1-momentum)*batch (Keras 0.99) */
     float dropout;     /* dropout probability before the head (0: none, as in every reference) */
     int arch;          /* SNF_ARCH_INCEPTION (0), SNF_ARCH_LITE or SNF_ARCH_HINCEPTION */
+    int head;          /* SNF_HEAD_MSE (0): n_out means, MSE loss; SNF_HEAD_GAUSSIAN: n_out = 2 NP outputs
+                        * (NP means, then NP raw variances), Gaussian NLL loss (uq.h) */
 } snf_it_config;
+
+/* Output heads (uq.h documents the Gaussian one). */
+enum { SNF_HEAD_MSE = 0, SNF_HEAD_GAUSSIAN = 1 };
+/* snf_it_forward's train argument: 0 eval, 1 training, SNF_IT_MC: BN running statistics (eval) with
+ * dropout on, mask index net->step (not advanced): Monte Carlo dropout (Gal & Ghahramani 2016). */
+#define SNF_IT_MC 2
 
 /* Architectures. INCEPTION: the reference above. HINCEPTION: the same, with the SNF_HYBRID_PER_CHANNEL
  * x C_in hand-crafted filter outputs (nn.h, ReLU'd) concatenated after module 0's four branches, so
@@ -231,8 +239,9 @@ void snf_it_init(snf_it *net, uint64_t seed);
 /* ---- run ---- */
 
 /* Forward pass on x (B, C_in, T), B <= max_B. train = 1: BN batch statistics (running statistics
- * updated), dropout on; train = 0: running statistics, no dropout. If y (B, n_out) is not NULL the
- * MSE loss is computed (returned through *loss when loss is not NULL). x and y must stay valid until
+ * updated), dropout on; train = 0: running statistics, no dropout; train = SNF_IT_MC: running
+ * statistics, dropout on. If y (B, NP) is not NULL the head's loss (MSE, or the Gaussian NLL of uq.h)
+ * is computed (returned through *loss when loss is not NULL). x and y must stay valid until
  * snf_it_backward. Returns SNF_OK, or SNF_EINVAL for a bad B or more threads than allocated for. */
 int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss);
 

@@ -20,6 +20,19 @@
 
 enum { SNF_SPLIT_RANDOM = 0, SNF_SPLIT_ORDERED = 1 };
 
+/* [uncertainty] (uq.h): how many networks, how many dropout passes, calibration and the OOD score. */
+#define SNF_UQ_MAX_MEMBERS 64
+typedef struct snf_uq_config {
+    int ensemble;        /* deep-ensemble members, each trained from its own seed (1) */
+    int jobs;            /* members trained at once, one process each, threads split between them (1) */
+    int mc_samples;      /* Monte Carlo dropout passes per member at inference (1: off; needs dropout > 0) */
+    int calibrate;       /* 1: fit a per-parameter variance scale on the validation rows (0) */
+    float ood_shrinkage; /* covariance shrinkage towards (tr S / d) I for the Mahalanobis score (0.1) */
+    float ood_alpha;     /* the OOD flag is raised below this p-value (0.01) */
+} snf_uq_config;
+
+snf_uq_config snf_uq_config_default(void);
+
 typedef struct snf_train_config {
     char path[1024];        /* the config file (for messages) */
     char *text;             /* its text verbatim (stored in the model; compared on resume) */
@@ -43,6 +56,8 @@ typedef struct snf_train_config {
     float es_min_delta;
     /* [model] (C_in, T, max_B and n_out follow from the rest) */
     snf_it_config net;
+    /* [uncertainty] */
+    snf_uq_config uq;
     /* [augment] */
     snf_augment aug;
     /* [output] */
@@ -132,6 +147,11 @@ void snf_train_config_default(snf_train_config *c);
 int snf_train_config_load(snf_train_config *c, const char *path);
 int snf_train_config_parse(snf_train_config *c, const char *text, const char *name);
 void snf_train_config_free(snf_train_config *c);
+
+/* Splits the usable rows[n] (snf_data_usable_rows) as training does: *te, *va, *tr point into rows
+ * (reordered), each part sorted. Deterministic in (split, split_seed, val_frac, test_frac, n). */
+void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
+                          long *n_test, long **tr, long **va, long **te);
 
 /* ---- metrics ---- */
 
