@@ -314,6 +314,28 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
     return SNF_OK;
 }
 
+snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int K)
+{
+    const double ln10 = 2.302585092994045684;
+    snf_uq_param q;
+    q.log10 = snf_mix_summarise(mu, var, K);
+    double e1 = 0.0, e2 = 0.0;
+    for (int j = 0; j < K; j++) { /* log-normal moments of 10^Y, Y ~ N(mu, var) */
+        double a = mu[j] * ln10, v = var[j] * ln10 * ln10;
+        e1 += exp(a + 0.5 * v);
+        e2 += exp(2.0 * a + 2.0 * v);
+    }
+    e1 /= K;
+    e2 /= K;
+    q.mean = e1;
+    q.std = sqrt(fmax(e2 - e1 * e1, 0.0));
+    q.lo68 = pow(10.0, q.log10.lo68);
+    q.hi68 = pow(10.0, q.log10.hi68);
+    q.lo95 = pow(10.0, q.log10.lo95);
+    q.hi95 = pow(10.0, q.log10.hi95);
+    return q;
+}
+
 int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out)
 {
     const int K = snf_uq_model_ncomp(m), NP = SNF_DATA_NP, D = snf_uq_model_nfeat(m);
@@ -328,28 +350,13 @@ int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *o
     if (rc < 0) {
         goto cleanup;
     }
-    const double ln10 = 2.302585092994045684;
     for (long i = 0; i < n; i++) {
         snf_uq_pred *o = &out[i];
         memset(o, 0, sizeof *o);
         for (int k = 0; k < NP; k++) {
             const double *cm = mu + ((size_t)i * NP + k) * K, *cv = var + ((size_t)i * NP + k) * K;
             snf_uq_param *q = &o->p[k];
-            q->log10 = snf_mix_summarise(cm, cv, K);
-            double e1 = 0.0, e2 = 0.0;
-            for (int j = 0; j < K; j++) { /* log-normal moments of 10^Y, Y ~ N(cm, cv) */
-                double a = cm[j] * ln10, v = cv[j] * ln10 * ln10;
-                e1 += exp(a + 0.5 * v);
-                e2 += exp(2.0 * a + 2.0 * v);
-            }
-            e1 /= K;
-            e2 /= K;
-            q->mean = e1;
-            q->std = sqrt(fmax(e2 - e1 * e1, 0.0));
-            q->lo68 = pow(10.0, q->log10.lo68);
-            q->hi68 = pow(10.0, q->log10.hi68);
-            q->lo95 = pow(10.0, q->log10.lo95);
-            q->hi95 = pow(10.0, q->log10.hi95);
+            *q = snf_uq_param_from_mixture(cm, cv, K);
             if (m->has_ranges) {
                 o->outside[k] = q->mean < m->range_lo[k] || q->mean > m->range_hi[k] || q->lo95 < m->range_lo[k] ||
                                 q->hi95 > m->range_hi[k];

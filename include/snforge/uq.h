@@ -149,6 +149,8 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
 int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat);
 int snf_uq_model_ncomp(const snf_uq_model *m);
 int snf_uq_model_nfeat(const snf_uq_model *m);
+/* One parameter's summary from its K log10 components. */
+snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int K);
 /* Predictions for n encoded rows x[n][C_in L] into out[n]. */
 int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
