@@ -32,7 +32,8 @@ static void snf_predict_usage(FILE *f)
             "  -j, --json        one JSON object on stdout instead of the table\n"
             "  -t, --threads N   OpenMP threads\n"
             "  -h, --help        this text\n\n"
-            "Output: a table on stdout, one row per parameter: mean, std and the central 68%% and 95%% intervals\n"
+            "Output: one line per parameter on stdout, 'energy MEAN +- STD  68%% [LO, HI]  95%% [LO, HI] foe': the\n"
+            "mean, standard deviation and central 68%% and 95%% intervals\n"
             "(the mixture of the ensemble members' Gaussians x Monte Carlo dropout passes, calibrated when the\n"
             "model is; a plain MSE model has std 0), then the OOD line: the Mahalanobis distance of the pooled\n"
             "features and its p-value against the validation rows, flagged below the model's alpha, and the\n"
@@ -82,12 +83,10 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
         fprintf(f, "]}\n");
         return;
     }
-    fprintf(f, "%-8s %11s %11s %11s %11s %11s %11s  %s\n", "param", "mean", "std", "lo68", "hi68", "lo95", "hi95",
-            "unit");
     for (int k = 0; k < SNF_DATA_NP; k++) {
         const snf_uq_param *q = &p->p[k];
-        fprintf(f, "%-8s %11.4g %11.4g %11.4g %11.4g %11.4g %11.4g  %s%s\n", snf_pnames[k], q->mean, q->std, q->lo68,
-                q->hi68, q->lo95, q->hi95, snf_punits[k], p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
+        fprintf(f, "%s %.4g +- %.3g  68%% [%.4g, %.4g]  95%% [%.4g, %.4g] %s%s\n", snf_pnames[k], q->mean, q->std,
+                q->lo68, q->hi68, q->lo95, q->hi95, snf_punits[k], p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
     }
     if (m->has_ood) {
         fprintf(f, "ood: Mahalanobis d2 %.4g, p-value %.4g (%s at alpha %.3g)\n", p->ood_d2, p->ood_p,
