@@ -366,7 +366,8 @@ int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *o
         if (m->has_ood) {
             o->ood_d2 = snf_ood_d2(&m->ood, feat + (size_t)i * D);
             o->ood_p = snf_ood_pvalue(&m->ood, o->ood_d2);
-            o->ood_flag = o->ood_p < m->ood_alpha;
+            /* beyond every validation row also flags: with few validation rows 1 / (n_ref + 1) may exceed alpha */
+            o->ood_flag = o->ood_p < m->ood_alpha || (m->ood.n_ref > 0 && o->ood_d2 > m->ood.ref_d2[m->ood.n_ref - 1]);
         } else {
             o->ood_d2 = NAN;
             o->ood_p = 1.0;

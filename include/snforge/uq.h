@@ -116,7 +116,7 @@ typedef struct snf_uq_param {
 typedef struct snf_uq_pred {
     snf_uq_param p[SNF_DATA_NP];
     double ood_d2, ood_p; /* NaN, 1 without an OOD fit */
-    int ood_flag;         /* ood_p < alpha */
+    int ood_flag;         /* ood_p < alpha, or d2 beyond every validation row's */
     int outside[SNF_DATA_NP]; /* mean or 95% interval leaves the training range */
     int n_outside;
 } snf_uq_pred;
