@@ -151,13 +151,13 @@ static void snf_eval_script(char *buf, size_t n, const char *envname, const char
 }
 
 /* Runs python3 SCRIPT CSV PNG TITLE; 0 if the PNG was written. */
-static int snf_eval_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title)
+int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title)
 {
     char script[1200];
     snf_eval_script(script, sizeof script, envname, name);
     struct stat st;
     if (stat(script, &st) != 0) {
-        fprintf(stderr, "snforge evaluate: note: no %s (plot script %s not found; set %s)\n", png, script, envname);
+        fprintf(stderr, "snforge: note: no %s (plot script %s not found; set %s)\n", png, script, envname);
         return -1;
     }
     /* $SNF_PYTHON, then python3 on PATH, then the system's (a PATH python, e.g. pyenv's, may lack
@@ -178,7 +178,7 @@ static int snf_eval_plot(const char *envname, const char *name, const char *csv,
             return 0;
         }
     }
-    fprintf(stderr, "snforge evaluate: note: no %s (no python3 with matplotlib found; set SNF_PYTHON; "
+    fprintf(stderr, "snforge: note: no %s (no python3 with matplotlib found; set SNF_PYTHON; "
                     "the CSV files are written)\n", png);
     return -1;
 }
@@ -373,9 +373,9 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
-    int have_png = plot ? snf_eval_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, mpath) == 0 : 0;
+    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, mpath) == 0 : 0;
     if (plot) {
-        snf_eval_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, mpath);
+        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, mpath);
     }
     double mm = 0, mb = 0;
     for (int p = 0; p < SNF_DATA_NP; p++) {

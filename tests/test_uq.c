@@ -14,6 +14,7 @@
 #include <gsl/gsl_integration.h>
 
 #include "check.h"
+#include "snforge/explain.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
@@ -418,6 +419,64 @@ static void test_toy_ensemble(void)
     }
 }
 
+/* Integrated gradients: completeness (the attributions sum to F(x) - F(0)) within 1% on a small
+ * InceptionTime; occlusion of a window that is already missing changes nothing (exactly). */
+static void test_explain(void)
+{
+    snf_it_config cfg = snf_it_config_default();
+    cfg.C_in = 4, cfg.T = 16, cfg.max_B = 64, cfg.filters = 4, cfg.depth = 3, cfg.kernel = 8, cfg.bottleneck = 4;
+    cfg.bn_momentum = 0.5f;
+    snf_it *net = NULL;
+    snf_it_alloc(&net, &cfg);
+    snf_it_init(net, 21);
+    snf_rng r = snf_rng_seed(31);
+    float x[4 * 16], y[64 * SNF_DATA_NP];
+    float xb[64 * 4 * 16];
+    for (int i = 0; i < 64 * 64; i++) {
+        xb[i] = (float)(2 * snf_rng_uniform(&r) - 1);
+    }
+    for (int i = 0; i < 64 * SNF_DATA_NP; i++) {
+        y[i] = 0;
+    }
+    for (int it = 0; it < 5; it++) { /* running BN statistics away from the initial 0 / 1 */
+        snf_it_forward(net, xb, y, 64, 1, NULL);
+    }
+    snf_uq_model m;
+    uq_from_nets(&m, &net, 1, 1, 64);
+    m.ck.spec.channels = SNF_CH_BOTH, m.ck.spec.mask = 1, m.ck.spec.L = 16;
+    m.ck.spec.t_start_d = 1, m.ck.spec.t_end_d = 300;
+    for (int t = 0; t < 16; t++) {
+        x[t] = (float)sin(0.4 * t), x[16 + t] = (float)cos(0.3 * t), x[32 + t] = 1, x[48 + t] = 1;
+    }
+    for (int t = 10; t < 16; t++) { /* velocity missing at the end */
+        x[16 + t] = 0, x[48 + t] = 0;
+    }
+    double attr[SNF_DATA_NP * 64], delta[SNF_DATA_NP];
+    CHECK_INT(snf_explain_ig(&m, x, 256, attr, delta), SNF_OK, "integrated gradients");
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        double s = 0;
+        for (int i = 0; i < 64; i++) {
+            s += attr[k * 64 + i];
+        }
+        CHECK_REL(s, delta[k], 0.01, "output %d: completeness, sum of attributions = F(x) - F(baseline)", k);
+    }
+    double imp[SNF_DATA_NP * 2 * 16];
+    CHECK_INT(snf_explain_occlusion(&m, x, 4, 2, imp), SNF_OK, "occlusion");
+    double seen = 0, unseen = 0;
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        for (int t = 12; t < 16; t++) { /* only windows [12, 16) cover these samples of v_ph */
+            unseen = fmax(unseen, imp[(k * 2 + 1) * 16 + t]);
+        }
+        for (int t = 0; t < 16; t++) {
+            seen = fmax(seen, imp[(k * 2 + 0) * 16 + t]);
+        }
+    }
+    CHECK_TRUE(unseen == 0.0, "occluding v_ph days 12-15, already missing, changes nothing (got %.3g)", unseen);
+    CHECK_TRUE(seen > 1e-4, "occluding observed luminosity changes the answer (largest %.3g dex)", seen);
+    snf_uq_model_free(&m);
+    snf_it_free(net);
+}
+
 int main(void)
 {
     snf_threads_setup(1);
@@ -428,6 +487,7 @@ int main(void)
     test_calib_by_hand();
     test_ood();
     test_mc_dropout();
+    test_explain();
     test_toy_ensemble();
     return snf_check_failures();
 }
