@@ -35,7 +35,8 @@ static const char *const snf_eval_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Ms
 static void snf_evaluate_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge evaluate MODEL.h5 DATA.h5 [-o DIR] [--threads N] [--max-rows N] [--no-plot]\n\n"
+            "usage: snforge evaluate MODEL.h5 DATA.h5 [-o DIR] [--threads N] [--max-rows N] [--no-plot]\n"
+            "                        [--uncalibrated]\n\n"
             "Scores MODEL.h5 (snforge train) on every usable row (status >= 0) of the dataset file DATA.h5:\n"
             "per parameter the mean and median absolute percentage error (linear parameter) and R^2 of\n"
             "log10, beside the predict-the-training-mean baseline; the coverage (%%) of the 68%% and 95%%\n"
@@ -50,6 +51,7 @@ static void snf_evaluate_usage(FILE *f)
             "  -t, --threads N    OpenMP threads\n"
             "      --max-rows N   rows encoded in memory at a time (default 16384)\n"
             "      --no-plot      do not call python for the PNG\n"
+            "      --uncalibrated score the intervals without the model's variance scale\n"
             "  -h, --help         this text\n\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, DATA.h5).\n");
 }
@@ -76,7 +78,7 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
 }
 
 static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
-                                 const double *band, long n)
+                                 const double *band, const double *oodp, long n)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -89,13 +91,16 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
         fprintf(f, ",%s_true,%s_pred,%s_std,%s_lo68,%s_hi68", snf_eval_names[p], snf_eval_names[p], snf_eval_names[p],
                 snf_eval_names[p], snf_eval_names[p]);
     }
-    fprintf(f, "\n");
+    fprintf(f, "%s\n", oodp ? ",ood_p_value" : "");
     for (long i = 0; i < n; i++) {
         fprintf(f, "%ld", rows[i]);
         for (int p = 0; p < SNF_DATA_NP; p++) {
             const double *bd = band + (i * SNF_DATA_NP + p) * 3;
             fprintf(f, ",%.7g,%.7g,%.7g,%.7g,%.7g", truth[i * SNF_DATA_NP + p], pred[i * SNF_DATA_NP + p], bd[0], bd[1],
                     bd[2]);
+        }
+        if (oodp) {
+            fprintf(f, ",%.6g", oodp[i]);
         }
         fprintf(f, "\n");
     }
@@ -187,15 +192,16 @@ int snf_cli_plot(const char *envname, const char *name, const char *csv, const c
 
 int snf_cmd_evaluate(int argc, char **argv)
 {
-    enum { OPT_MAXROWS = 1000, OPT_NOPLOT };
+    enum { OPT_MAXROWS = 1000, OPT_NOPLOT, OPT_UNCAL };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
         {"max-rows", required_argument, NULL, OPT_MAXROWS}, {"no-plot", no_argument, NULL, OPT_NOPLOT},
+        {"uncalibrated", no_argument, NULL, OPT_UNCAL},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *dir = ".";
     long threads = 0, max_rows = 16384;
-    int plot = 1;
+    int plot = 1, calibrated = 1;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -219,6 +225,7 @@ int snf_cmd_evaluate(int argc, char **argv)
             }
             break;
         case OPT_NOPLOT: plot = 0; break;
+        case OPT_UNCAL: calibrated = 0; break;
         case 'h': snf_evaluate_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "evaluate");
         }
@@ -235,8 +242,8 @@ int snf_cmd_evaluate(int argc, char **argv)
     snf_data *d = NULL;
     snf_batcher *b = NULL;
     long *rows = NULL, *brow = NULL, *prow = NULL;
-    double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL;
-    float *x = NULL, *y = NULL;
+    double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL, *oodp = NULL;
+    float *x = NULL, *y = NULL, *feat = NULL;
     int code = 0;
     int rc = snf_uq_model_open(&um, mpath, B);
     const snf_ckpt ck = um.ck; /* a shallow view */
@@ -274,19 +281,26 @@ int snf_cmd_evaluate(int argc, char **argv)
     band = malloc((size_t)n * NP * 3 * sizeof *band);
     pit = malloc((size_t)n * NP * sizeof *pit);
     cmu = malloc((size_t)B * NP * K * sizeof *cmu);
+    feat = malloc((size_t)B * snf_uq_model_nfeat(&um) * sizeof *feat);
+    oodp = malloc((size_t)n * sizeof *oodp);
     cvar = malloc((size_t)B * NP * K * sizeof *cvar);
-    if (!band || !pit || !cmu || !cvar || !truth || !pred || !prow || !brow || !x || !y) {
+    if (!feat || !oodp || !band || !pit || !cmu || !cvar || !truth || !pred || !prow || !brow || !x || !y) {
         fprintf(stderr, "snforge evaluate: out of memory\n");
         code = 1;
         goto cleanup;
     }
-    long done = 0, in68[SNF_DATA_NP] = {0}, in95[SNF_DATA_NP] = {0};
+    long done = 0, in68[SNF_DATA_NP] = {0}, in95[SNF_DATA_NP] = {0}, n_flag = 0;
     double nll[SNF_DATA_NP] = {0};
     int nb;
     while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
-        rc = snf_uq_model_components(&um, x, nb, 1, cmu, cvar, NULL);
+        rc = snf_uq_model_components(&um, x, nb, calibrated, cmu, cvar, um.has_ood ? feat : NULL);
         if (rc < 0) {
             break;
+        }
+        for (int k = 0; um.has_ood && k < nb; k++) {
+            double d2 = snf_ood_d2(&um.ood, feat + (size_t)k * snf_uq_model_nfeat(&um));
+            oodp[done + k] = snf_ood_pvalue(&um.ood, d2);
+            n_flag += oodp[done + k] < um.ood_alpha || (um.ood.n_ref > 0 && d2 > um.ood.ref_d2[um.ood.n_ref - 1]);
         }
         for (int k = 0; k < nb; k++) {
             long r = done + k;
@@ -349,7 +363,12 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",
            um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
-           um.calibrated ? ", calibrated" : "");
+           um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "");
+    if (um.has_ood) {
+        printf("ood: %ld of %ld rows (%.1f%%) flagged unlike the training inputs (p < %.3g or beyond every "
+               "validation row)\n", n_flag, done, done ? 100.0 * (double)n_flag / (double)done : 0.0,
+               (double)um.ood_alpha);
+    }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "snforge evaluate: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
         code = 1;
@@ -363,7 +382,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     snprintf(png, sizeof png, "%s/parity.png", dir);
     rc = snf_eval_write_metrics(mcsv, &m, &base, cal);
     if (rc >= 0) {
-        rc = snf_eval_write_parity(pcsv, prow, truth, pred, band, n);
+        rc = snf_eval_write_parity(pcsv, prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
     }
     if (rc >= 0) {
         rc = snf_eval_write_reliability(rcsv, pit, n);
@@ -394,6 +413,8 @@ cleanup:
     free(x);
     free(y);
     free(band);
+    free(feat);
+    free(oodp);
     free(pit);
     free(cmu);
     free(cvar);
