@@ -358,8 +358,9 @@ int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_
         snf_ckpt_free(&ck);
         return SNF_OK;
     }
-    int jobs = cfg->uq.jobs < M ? cfg->uq.jobs : M;
+    int jobs = cfg->uq.jobs < M ? cfg->uq.jobs : M, parallel = 0;
     if (jobs > 1 && opt->stop_after == 0) {
+        parallel = 1;
         for (int k0 = 0; k0 < M; k0 += jobs) {
             int rc = snf_uq_train_parallel(cfg, opt, k0, k0 + jobs < M ? k0 + jobs : M);
             if (rc < 0) {
@@ -377,6 +378,11 @@ int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_
         }
         if (k == 0) {
             *sum = s;
+            if (parallel) { /* trained by the children just now: member 0's summary, read back from its file */
+                sum->already_finished = 0;
+                sum->epochs_run = s.epoch;
+                sum->best_epoch = s.best_epoch;
+            }
         }
         if (!s.finished) {
             return SNF_OK; /* stopped (stop_after): resumable */
