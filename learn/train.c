@@ -183,7 +183,7 @@ static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float
         double a = snf_now();
         snf_it_zero_grad(net);
         snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * net->cfg.n_out, hi - lo, 1, NULL);
+        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
         rc = rc < 0 ? rc : snf_it_backward(net);
         snf_bn_set_reduce(NULL, NULL);
         if (rc >= 0 && shard) {
