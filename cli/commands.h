@@ -12,6 +12,7 @@ int snf_cmd_train(int argc, char **argv);
 int snf_cmd_evaluate(int argc, char **argv);
 int snf_cmd_predict(int argc, char **argv);
 int snf_cmd_explain(int argc, char **argv);
+int snf_cmd_plan(int argc, char **argv);
 
 /* Runs python3 learn/NAME (or $ENVNAME) CSV PNG TITLE (cmd_evaluate.c); 0 if the PNG was written, else a
  * note on stderr and -1. */

@@ -22,6 +22,7 @@ static const snf_command snf_commands[] = {
     {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
     {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
+    {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most"},
     {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion"},
 };
 
