@@ -82,6 +82,13 @@ head -n 1 ev/parity.csv | grep -q "energy_true,energy_pred,energy_std" || fail "
 [ "$(wc -l < ev/reliability.csv)" -eq 21 ] || fail "reliability.csv rows"
 echo "ok: evaluate writes coverage, NLL, std and the reliability curve"
 
+out=$("$snforge" plan uq.h5 --epochs 3 2>&1) || fail "plan: $out"
+[ "$(echo "$out" | grep -cE '^[0-9]+,[0-9.]+,(L|vph),')" -eq 3 ] && echo "$out" | grep -q "3 observations keep" \
+  || fail "plan output: $out"
+out=$("$snforge" plan uq.h5 --epochs 2 "$obs" 2>&1) || fail "plan around SN 1987A: $out"
+out=$("$snforge" plan uq.h5 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "epochs K" || fail "plan without --epochs: $out"
+echo "ok: plan"
+
 printf '[data]\nfile = camp.h5\n[uncertainty]\nensemble = 0\n' > bad1.ini
 out=$("$snforge" train bad1.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "bad1.ini:4" || fail "ensemble = 0: $out"
 printf '[data]\nfile = camp.h5\n[uncertainty]\nmc_samples = 5\n' > bad2.ini

@@ -33,3 +33,4 @@ obs="$shared/data/sn1987a_obs.csv"
 "$snf" predict ens3.h5 "$obs" --json > sn1987a.json
 "$snf" explain ens3.h5 test.h5 -o xp_test --rows 4 --steps 16
 "$snf" explain ens3.h5 "$obs" -o xp_87a --steps 16
+"$snf" plan ens3.h5 --epochs 20 > plan.csv
