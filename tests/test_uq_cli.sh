@@ -82,6 +82,13 @@ head -n 1 ev/parity.csv | grep -q "energy_true,energy_pred,energy_std" || fail "
 [ "$(wc -l < ev/reliability.csv)" -eq 21 ] || fail "reliability.csv rows"
 echo "ok: evaluate writes coverage, NLL, std and the reliability curve"
 
+out=$("$snforge" explain uq.h5 camp.h5 -o xp --rows 2 --steps 4 --no-plot 2>&1) || fail "explain: $out"
+[ -s xp/explain.csv ] && [ "$(wc -l < xp/phases.csv)" -eq 9 ] && [ -s xp/summary.md ] && echo "$out" | grep -q "^energy *IG" \
+  || fail "explain outputs: $out"
+head -n 1 xp/explain.csv | grep -q "^t_d,ig_energy_L,occ_energy_L,ig_energy_vph" || fail "explain.csv header"
+out=$("$snforge" explain uq.h5 "$obs" -o xp87 --steps 4 --window 100 --no-plot 2>&1); [ $? -eq 2 ] \
+  && echo "$out" | grep -q -- "--window 100 is longer" || fail "explain --window 100: $out"
+echo "ok: explain"
 out=$("$snforge" plan uq.h5 --epochs 3 2>&1) || fail "plan: $out"
 [ "$(echo "$out" | grep -cE '^[0-9]+,[0-9.]+,(L|vph),')" -eq 3 ] && echo "$out" | grep -q "3 observations keep" \
   || fail "plan output: $out"
