@@ -34,9 +34,10 @@
 #   BUDGET [3000]    training time budget in seconds (0: none, EPOCHS or early stopping end the run)
 #   THREADS [2]      threads for grid, train and evaluate
 #   ARCH [lite]      network: lite | inception | hinception ([model] arch)
-#   SCHEDULE [onecycle]  learning-rate schedule by step: onecycle | cosine | constant | plateau
-#   LR [3e-3]        peak learning rate (the first iteration: 1e-3 with SCHEDULE=plateau)
-#   WARMUP [0.25]    warm-up fraction of the schedule
+#   SCHEDULE [cosine]  learning-rate schedule by step: cosine | onecycle | constant | plateau
+#   LR [3e-2]        peak learning rate (the first iteration: 1e-3 with SCHEDULE=plateau; chosen by
+#                    learn/recipe_ablation.sh, README.md)
+#   WARMUP [0.05]    warm-up fraction of the schedule
 #   EMA [0]          weight-EMA decay (0: off)
 #   WD [0]           AdamW decoupled weight decay
 #   CLIP [0]         gradient-norm clip (0: off)
@@ -76,9 +77,9 @@ THREADS=${THREADS:-2}
 PLATEAU=${PLATEAU:-2}
 ES=${ES:-0}
 ARCH=${ARCH:-lite}
-SCHEDULE=${SCHEDULE:-onecycle}
-LR=${LR:-3e-3}
-WARMUP=${WARMUP:-0.25}
+SCHEDULE=${SCHEDULE:-cosine}
+LR=${LR:-3e-2}
+WARMUP=${WARMUP:-0.05}
 EMA=${EMA:-0}
 WD=${WD:-0}
 CLIP=${CLIP:-0}
