@@ -111,8 +111,8 @@ cd "$WORK"
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
 
 # ---- 1. campaigns ----
-campaign() { # NAME DESCRIPTION SAMPLER N SEED
-    cat > "$1" <<EOF
+campaign() { # NAME DESCRIPTION SAMPLER N SEED (rewritten only when it changes, so finished grids are kept)
+    cat > "$1.new" <<EOF
 ; written by validation/reproduce_iter1.sh: $2
 [campaign]
 description = $2
@@ -155,6 +155,7 @@ deflate = 4
 chunk_rows = 256
 block_rows = 2048
 EOF
+    if cmp -s "$1.new" "$1"; then rm "$1.new"; else mv "$1.new" "$1"; fi
 }
 campaign train_campaign.ini "87A-like training campaign for the paper's first iteration ($N models)" sobol "$N" 1987
 campaign test_campaign.ini "87A-like held-out test campaign for the paper's first iteration ($NTEST models)" \
@@ -357,7 +358,8 @@ if os.path.exists(os.path.join(work, "eval", "parity.png")):
 
 ok = lambda v: "yes" if v < 1.0 else "no"
 L = []
-L.append("# Paper's first iteration: InceptionTime trained and tested on semi-analytic models (issue 5)\n")
+L.append("# Paper's first iteration: %s trained and tested on semi-analytic models (issue 5)\n"
+         % {"lite": "LITE", "inception": "InceptionTime", "hinception": "H-InceptionTime"}[key("arch")])
 L.append("Made by `validation/reproduce_iter1.sh` (exact command below). Paper: Grassia, Mangioni, Cosentino & "
          "Pumo (2024), trained and tested on semi-analytic models (205,000), MAPE < 1% on all four parameters.\n")
 L.append("## Held-out test: MAPE per parameter\n")
