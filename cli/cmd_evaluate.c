@@ -1,8 +1,11 @@
 /* cmd_evaluate.c: `snforge evaluate MODEL.h5 DATA.h5 [-o DIR]`: scores a trained model on every usable row
  * (status >= 0) of a dataset file: per-parameter MAPE, median APE and R^2(log10), with the
- * predict-the-training-mean baseline beside them, printed and written to DIR/metrics.csv; the true and
- * predicted parameters of every row to DIR/parity.csv; DIR/parity.png through learn/plot_parity.py
- * (python3 + matplotlib; skipped with a note when they are missing). Rows stream in blocks. */
+ * predict-the-training-mean baseline beside them, and the uncertainty's calibration (coverage of the 68%
+ * and 95% intervals, mean NLL of log10 truth), printed and written to DIR/metrics.csv; the true and
+ * predicted parameters of every row with std and 68% interval to DIR/parity.csv; the reliability curve to
+ * DIR/reliability.csv; DIR/parity.png and DIR/reliability.png through learn/plot_parity.py and
+ * learn/plot_reliability.py (python3 + matplotlib; skipped with a note when they are missing). Rows
+ * stream in blocks. */
 #define _POSIX_C_SOURCE 200809L /* posix_spawnp, mkdir */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +23,7 @@
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/uq.h"
 
 extern char **environ;
 
@@ -31,22 +35,28 @@ static const char *const snf_eval_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Ms
 static void snf_evaluate_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge evaluate MODEL.h5 DATA.h5 [-o DIR] [--threads N] [--max-rows N] [--no-plot]\n\n"
+            "usage: snforge evaluate MODEL.h5 DATA.h5 [-o DIR] [--threads N] [--max-rows N] [--no-plot]\n"
+            "                        [--uncalibrated]\n\n"
             "Scores MODEL.h5 (snforge train) on every usable row (status >= 0) of the dataset file DATA.h5:\n"
             "per parameter the mean and median absolute percentage error (linear parameter) and R^2 of\n"
-            "log10, beside the predict-the-training-mean baseline. Writes DIR/metrics.csv, DIR/parity.csv\n"
-            "(row, true and predicted value of each parameter) and DIR/parity.png (python3 + matplotlib,\n"
-            "script learn/plot_parity.py or $SNF_PLOT_PARITY; skipped with a note if unavailable).\n\n"
+            "log10, beside the predict-the-training-mean baseline; the coverage (%%) of the 68%% and 95%%\n"
+            "intervals and the mean negative log-likelihood of the log10 truth (nats) under the predicted\n"
+            "mixture (uq.h). The point prediction is 10^(mixture mean of log10). Writes DIR/metrics.csv,\n"
+            "DIR/parity.csv (row, true and predicted value, std, lo68, hi68 of each parameter),\n"
+            "DIR/reliability.csv (observed against nominal coverage of central intervals) and DIR/parity.png,\n"
+            "DIR/reliability.png (python3 + matplotlib, scripts learn/plot_parity.py, plot_reliability.py\n"
+            "or $SNF_PLOT_PARITY, $SNF_PLOT_RELIABILITY; skipped with a note if unavailable).\n\n"
             "options:\n"
             "  -o, --output DIR   folder for the CSV and PNG files (default: .; created if missing)\n"
             "  -t, --threads N    OpenMP threads\n"
             "      --max-rows N   rows encoded in memory at a time (default 16384)\n"
             "      --no-plot      do not call python for the PNG\n"
+            "      --uncalibrated score the intervals without the model's variance scale\n"
             "  -h, --help         this text\n\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, DATA.h5).\n");
 }
 
-static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b)
+static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b, const snf_calib *c)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -54,10 +64,11 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
     if (!f) {
         SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
     }
-    fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct\n");
+    fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,"
+               "coverage95_pct,nll\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n, m->mape[p],
-                m->mdape[p], m->r2[p], b->mape[p], b->mdape[p]);
+        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n,
+                m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p], c[p].cover68, c[p].cover95, c[p].nll);
     }
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         remove(tmp);
@@ -67,7 +78,7 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
 }
 
 static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
-                                 long n)
+                                 const double *band, const double *oodp, long n)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -77,13 +88,19 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
     }
     fprintf(f, "row");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, ",%s_true,%s_pred", snf_eval_names[p], snf_eval_names[p]);
+        fprintf(f, ",%s_true,%s_pred,%s_std,%s_lo68,%s_hi68", snf_eval_names[p], snf_eval_names[p], snf_eval_names[p],
+                snf_eval_names[p], snf_eval_names[p]);
     }
-    fprintf(f, "\n");
+    fprintf(f, "%s\n", oodp ? ",ood_p_value" : "");
     for (long i = 0; i < n; i++) {
         fprintf(f, "%ld", rows[i]);
         for (int p = 0; p < SNF_DATA_NP; p++) {
-            fprintf(f, ",%.7g,%.7g", truth[i * SNF_DATA_NP + p], pred[i * SNF_DATA_NP + p]);
+            const double *bd = band + (i * SNF_DATA_NP + p) * 3;
+            fprintf(f, ",%.7g,%.7g,%.7g,%.7g,%.7g", truth[i * SNF_DATA_NP + p], pred[i * SNF_DATA_NP + p], bd[0], bd[1],
+                    bd[2]);
+        }
+        if (oodp) {
+            fprintf(f, ",%.6g", oodp[i]);
         }
         fprintf(f, "\n");
     }
@@ -94,10 +111,40 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
     return SNF_OK;
 }
 
-/* The plot script: $SNF_PLOT_PARITY, else learn/plot_parity.py beside this source file's folder. */
-static void snf_eval_script(char *buf, size_t n)
+/* Observed coverage of central intervals at nominal levels 5%, 10%, ... 95%, 99% from the PIT values
+ * u = CDF(truth) (a central interval at level a covers the truth iff |u - 1/2| <= a/2). */
+static int snf_eval_write_reliability(const char *path, const double *pit, long n)
 {
-    const char *env = getenv("SNF_PLOT_PARITY");
+    char tmp[1200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    fprintf(f, "nominal_pct,energy_pct,mass_pct,radius_pct,nickel_pct\n");
+    for (int l = 1; l <= 20; l++) {
+        double a = l < 20 ? 0.05 * l : 0.99;
+        fprintf(f, "%.6g", 100.0 * a);
+        for (int p = 0; p < SNF_DATA_NP; p++) {
+            long in = 0;
+            for (long i = 0; i < n; i++) {
+                in += fabs(pit[i * SNF_DATA_NP + p] - 0.5) <= 0.5 * a;
+            }
+            fprintf(f, ",%.6g", n ? 100.0 * (double)in / (double)n : NAN);
+        }
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+    }
+    return SNF_OK;
+}
+
+/* A plot script: $ENV, else learn/NAME beside this source file's folder. */
+static void snf_eval_script(char *buf, size_t n, const char *envname, const char *name)
+{
+    const char *env = getenv(envname);
     if (env && *env) {
         snprintf(buf, n, "%s", env);
         return;
@@ -105,18 +152,17 @@ static void snf_eval_script(char *buf, size_t n)
     const char *src = __FILE__; /* .../cli/cmd_evaluate.c */
     const char *slash = strrchr(src, '/');
     int dir = slash ? (int)(slash - src) : 0;
-    snprintf(buf, n, "%.*s%slearn/plot_parity.py", dir, src, dir ? "/../" : "../");
+    snprintf(buf, n, "%.*s%slearn/%s", dir, src, dir ? "/../" : "../", name);
 }
 
 /* Runs python3 SCRIPT CSV PNG TITLE; 0 if the PNG was written. */
-static int snf_eval_plot(const char *csv, const char *png, const char *title)
+int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title)
 {
     char script[1200];
-    snf_eval_script(script, sizeof script);
+    snf_eval_script(script, sizeof script, envname, name);
     struct stat st;
     if (stat(script, &st) != 0) {
-        fprintf(stderr, "snforge evaluate: note: no parity.png (plot script %s not found; set SNF_PLOT_PARITY)\n",
-                script);
+        fprintf(stderr, "snforge: note: no %s (plot script %s not found; set %s)\n", png, script, envname);
         return -1;
     }
     /* $SNF_PYTHON, then python3 on PATH, then the system's (a PATH python, e.g. pyenv's, may lack
@@ -137,8 +183,8 @@ static int snf_eval_plot(const char *csv, const char *png, const char *title)
             return 0;
         }
     }
-    fprintf(stderr, "snforge evaluate: note: no parity.png (no python3 with matplotlib found; set SNF_PYTHON; "
-                    "the CSV files are written)\n");
+    fprintf(stderr, "snforge: note: no %s (no python3 with matplotlib found; set SNF_PYTHON; "
+                    "the CSV files are written)\n", png);
     return -1;
 }
 
@@ -146,15 +192,16 @@ static int snf_eval_plot(const char *csv, const char *png, const char *title)
 
 int snf_cmd_evaluate(int argc, char **argv)
 {
-    enum { OPT_MAXROWS = 1000, OPT_NOPLOT };
+    enum { OPT_MAXROWS = 1000, OPT_NOPLOT, OPT_UNCAL };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
         {"max-rows", required_argument, NULL, OPT_MAXROWS}, {"no-plot", no_argument, NULL, OPT_NOPLOT},
+        {"uncalibrated", no_argument, NULL, OPT_UNCAL},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *dir = ".";
     long threads = 0, max_rows = 16384;
-    int plot = 1;
+    int plot = 1, calibrated = 1;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -178,6 +225,7 @@ int snf_cmd_evaluate(int argc, char **argv)
             }
             break;
         case OPT_NOPLOT: plot = 0; break;
+        case OPT_UNCAL: calibrated = 0; break;
         case 'h': snf_evaluate_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "evaluate");
         }
@@ -189,20 +237,20 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     const char *mpath = argv[optind], *dpath = argv[optind + 1];
     snf_threads_setup((int)threads);
-    snf_ckpt ck;
+    const int B = 64;
+    snf_uq_model um;
     snf_data *d = NULL;
     snf_batcher *b = NULL;
-    snf_it *net = NULL;
     long *rows = NULL, *brow = NULL, *prow = NULL;
-    double *truth = NULL, *pred = NULL;
-    float *x = NULL, *y = NULL;
+    double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL, *oodp = NULL;
+    float *x = NULL, *y = NULL, *feat = NULL;
     int code = 0;
-    int rc = snf_ckpt_read(&ck, mpath);
+    int rc = snf_uq_model_open(&um, mpath, B);
+    const snf_ckpt ck = um.ck; /* a shallow view */
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    const int B = 64;
     long n = 0, skipped = 0;
     rc = snf_data_open(&d, dpath, &ck.spec, 1024);
     if (rc >= 0) {
@@ -222,7 +270,7 @@ int snf_cmd_evaluate(int argc, char **argv)
         }
         goto cleanup;
     }
-    rc = snf_ckpt_net(&ck, B, &net);
+    const int K = snf_uq_model_ncomp(&um), NP = SNF_DATA_NP;
     size_t CL = (size_t)ck.net.C_in * ck.net.T;
     truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
     pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
@@ -230,23 +278,56 @@ int snf_cmd_evaluate(int argc, char **argv)
     brow = malloc((size_t)B * sizeof *brow);
     x = malloc((size_t)B * CL * sizeof *x);
     y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
-    if (rc < 0 || !truth || !pred || !prow || !brow || !x || !y) {
+    band = malloc((size_t)n * NP * 3 * sizeof *band);
+    pit = malloc((size_t)n * NP * sizeof *pit);
+    cmu = malloc((size_t)B * NP * K * sizeof *cmu);
+    feat = malloc((size_t)B * snf_uq_model_nfeat(&um) * sizeof *feat);
+    oodp = malloc((size_t)n * sizeof *oodp);
+    cvar = malloc((size_t)B * NP * K * sizeof *cvar);
+    if (!feat || !oodp || !band || !pit || !cmu || !cvar || !truth || !pred || !prow || !brow || !x || !y) {
         fprintf(stderr, "snforge evaluate: out of memory\n");
         code = 1;
         goto cleanup;
     }
-    long done = 0;
+    long done = 0, in68[SNF_DATA_NP] = {0}, in95[SNF_DATA_NP] = {0}, n_flag = 0;
+    double nll[SNF_DATA_NP] = {0};
     int nb;
     while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
-        rc = snf_predict(net, &ck.norm, x, nb, pred + done * SNF_DATA_NP);
+        rc = snf_uq_model_components(&um, x, nb, calibrated, cmu, cvar, um.has_ood ? feat : NULL);
         if (rc < 0) {
             break;
         }
+        for (int k = 0; um.has_ood && k < nb; k++) {
+            double d2 = snf_ood_d2(&um.ood, feat + (size_t)k * snf_uq_model_nfeat(&um));
+            oodp[done + k] = snf_ood_pvalue(&um.ood, d2);
+            n_flag += oodp[done + k] < um.ood_alpha || (um.ood.n_ref > 0 && d2 > um.ood.ref_d2[um.ood.n_ref - 1]);
+        }
         for (int k = 0; k < nb; k++) {
-            snf_data_decode_targets(truth + (done + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, &ck.norm);
-            prow[done + k] = brow[k];
+            long r = done + k;
+            snf_data_decode_targets(truth + r * NP, y + (size_t)k * NP, &ck.norm);
+            prow[r] = brow[k];
+            for (int p = 0; p < NP; p++) {
+                const double *m = cmu + ((size_t)k * NP + p) * K, *v = cvar + ((size_t)k * NP + p) * K;
+                snf_uq_param q = snf_uq_param_from_mixture(m, v, K);
+                double tl = log10(truth[r * NP + p]);
+                pred[r * NP + p] = pow(10.0, q.log10.mean);
+                band[(r * NP + p) * 3 + 0] = q.std;
+                band[(r * NP + p) * 3 + 1] = q.lo68;
+                band[(r * NP + p) * 3 + 2] = q.hi68;
+                pit[r * NP + p] = snf_mix_cdf(tl, m, v, K);
+                in68[p] += tl >= q.log10.lo68 && tl <= q.log10.hi68;
+                in95[p] += tl >= q.log10.lo95 && tl <= q.log10.hi95;
+                nll[p] -= snf_mix_logpdf(tl, m, v, K);
+            }
         }
         done += nb;
+    }
+    snf_calib cal[SNF_DATA_NP];
+    for (int p = 0; p < NP; p++) {
+        cal[p].n = done;
+        cal[p].cover68 = done ? 100.0 * (double)in68[p] / (double)done : NAN;
+        cal[p].cover95 = done ? 100.0 * (double)in95[p] / (double)done : NAN;
+        cal[p].nll = done ? nll[p] / (double)done : NAN;
     }
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
@@ -275,30 +356,46 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
-    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%\n");
+    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f\n", snf_eval_names[p], snf_eval_units[p], m.mape[p], m.mdape[p],
-               m.r2[p], base.mape[p]);
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f\n", snf_eval_names[p], snf_eval_units[p],
+               m.mape[p], m.mdape[p], m.r2[p], base.mape[p], cal[p].cover68, cal[p].cover95, cal[p].nll);
+    }
+    printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",
+           um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
+           um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "");
+    if (um.has_ood) {
+        printf("ood: %ld of %ld rows (%.1f%%) flagged unlike the training inputs (p < %.3g or beyond every "
+               "validation row)\n", n_flag, done, done ? 100.0 * (double)n_flag / (double)done : 0.0,
+               (double)um.ood_alpha);
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "snforge evaluate: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
         code = 1;
         goto cleanup;
     }
-    char mcsv[1100], pcsv[1100], png[1100];
+    char mcsv[1100], pcsv[1100], png[1100], rcsv[1100], rpng[1100];
+    snprintf(rcsv, sizeof rcsv, "%s/reliability.csv", dir);
+    snprintf(rpng, sizeof rpng, "%s/reliability.png", dir);
     snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
     snprintf(pcsv, sizeof pcsv, "%s/parity.csv", dir);
     snprintf(png, sizeof png, "%s/parity.png", dir);
-    rc = snf_eval_write_metrics(mcsv, &m, &base);
+    rc = snf_eval_write_metrics(mcsv, &m, &base, cal);
     if (rc >= 0) {
-        rc = snf_eval_write_parity(pcsv, prow, truth, pred, n);
+        rc = snf_eval_write_parity(pcsv, prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
+    }
+    if (rc >= 0) {
+        rc = snf_eval_write_reliability(rcsv, pit, n);
     }
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
         code = 1;
         goto cleanup;
     }
-    int have_png = plot ? snf_eval_plot(pcsv, png, mpath) == 0 : 0;
+    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, mpath) == 0 : 0;
+    if (plot) {
+        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, mpath);
+    }
     double mm = 0, mb = 0;
     for (int p = 0; p < SNF_DATA_NP; p++) {
         mm += m.mape[p] / SNF_DATA_NP;
@@ -315,9 +412,14 @@ cleanup:
     free(pred);
     free(x);
     free(y);
-    snf_it_free(net);
+    free(band);
+    free(feat);
+    free(oodp);
+    free(pit);
+    free(cmu);
+    free(cvar);
     snf_batcher_free(b);
     snf_data_close(d);
-    snf_ckpt_free(&ck);
+    snf_uq_model_free(&um);
     return code;
 }

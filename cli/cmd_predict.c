@@ -15,13 +15,14 @@
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/uq.h"
 
 /* ---- static helpers ---- */
 
 static void snf_predict_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge predict MODEL.h5 OBS.csv [--threads N]\n\n"
+            "usage: snforge predict MODEL.h5 OBS.csv [--json] [--threads N]\n\n"
             "Predicts energy (foe), mass (Msun), radius (cm) and nickel (Msun) with a model written by\n"
             "snforge train, from an observation file: CSV with the header t_d,L_erg_s,L_err,vph_km_s,vph_err\n"
             "('#' comment lines before it), empty fields for missing values, irregular sampling allowed.\n"
@@ -29,9 +30,18 @@ static void snf_predict_usage(FILE *f)
             "last points; outside, samples are missing (filled with the training mean, mask 0). A model\n"
             "trained on luminosity alone accepts a file without velocities; one trained on velocities needs them.\n\n"
             "options:\n"
+            "  -j, --json        one JSON object on stdout instead of the table\n"
             "  -t, --threads N   OpenMP threads\n"
             "  -h, --help        this text\n\n"
-            "Output: one line per parameter on stdout ('energy 1.52 foe'); coverage summary on stderr.\n"
+            "Output: one line per parameter on stdout, 'energy MEAN +- STD  68%% [LO, HI]  95%% [LO, HI] foe': the\n"
+            "mean, standard deviation and central 68%% and 95%% intervals\n"
+            "(the mixture of the ensemble members' Gaussians x Monte Carlo dropout passes, calibrated when the\n"
+            "model is; a plain MSE model has std 0), then the OOD line: the Mahalanobis distance of the pooled\n"
+            "features and its p-value against the validation rows, flagged below the model's alpha, and the\n"
+            "parameters whose mean or 95%% interval leaves the training ranges. Flags do not change the exit\n"
+            "status. With --json: {\"parameters\": {\"energy\": {\"mean\", \"std\", \"lo68\", \"hi68\", \"lo95\",\n"
+            "\"hi95\", \"unit\"}, ...}, \"ood\": {\"score\", \"p_value\", \"flag\"}, \"outside_training_ranges\": [...]}.\n"
+            "Coverage summary on stderr.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, OBS.csv file:line).\n");
 }
 
@@ -44,18 +54,76 @@ static int snf_count_finite(const float *v, int L)
     return n;
 }
 
+static const char *const snf_pnames[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
+static const char *const snf_punits[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
+
+/* The answer with its uncertainty: a table, or one JSON object (%.6g keeps 6 significant digits). */
+static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred *p, int json)
+{
+    if (json) {
+        fprintf(f, "{\"parameters\": {");
+        for (int k = 0; k < SNF_DATA_NP; k++) {
+            const snf_uq_param *q = &p->p[k];
+            fprintf(f, "%s\"%s\": {\"mean\": %.6g, \"std\": %.6g, \"lo68\": %.6g, \"hi68\": %.6g, \"lo95\": %.6g, "
+                       "\"hi95\": %.6g, \"unit\": \"%s\"}", k ? ", " : "", snf_pnames[k], q->mean, q->std, q->lo68,
+                    q->hi68, q->lo95, q->hi95, snf_punits[k]);
+        }
+        fprintf(f, "}, \"ood\": {");
+        if (m->has_ood) {
+            fprintf(f, "\"score\": %.6g, \"p_value\": %.6g, \"flag\": %s", p->ood_d2, p->ood_p,
+                    p->ood_flag ? "true" : "false");
+        } else {
+            fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": false");
+        }
+        fprintf(f, "}, \"outside_training_ranges\": [");
+        for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
+            if (p->outside[k]) {
+                fprintf(f, "%s\"%s\"", n++ ? ", " : "", snf_pnames[k]);
+            }
+        }
+        fprintf(f, "]}\n");
+        return;
+    }
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        const snf_uq_param *q = &p->p[k];
+        fprintf(f, "%s %.4g +- %.3g  68%% [%.4g, %.4g]  95%% [%.4g, %.4g] %s%s\n", snf_pnames[k], q->mean, q->std,
+                q->lo68, q->hi68, q->lo95, q->hi95, snf_punits[k], p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
+    }
+    if (m->has_ood) {
+        fprintf(f, "ood: Mahalanobis d2 %.4g, p-value %.4g (%s at alpha %.3g)\n", p->ood_d2, p->ood_p,
+                p->ood_flag ? "FLAG: unlike the training inputs" : "in distribution", (double)m->ood_alpha);
+    } else {
+        fprintf(f, "ood: not available (the model file has no /uq group)\n");
+    }
+    if (m->has_ranges) {
+        fprintf(f, "training ranges: E %.3g-%.3g foe, M %.3g-%.3g Msun, R %.3g-%.3g cm, Ni %.3g-%.3g Msun; outside: ",
+                m->range_lo[0], m->range_hi[0], m->range_lo[1], m->range_hi[1], m->range_lo[2], m->range_hi[2],
+                m->range_lo[3], m->range_hi[3]);
+        for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
+            if (p->outside[k]) {
+                fprintf(f, "%s%s", n++ ? ", " : "", snf_pnames[k]);
+            }
+        }
+        fprintf(f, "%s\n", p->n_outside ? "" : "none");
+    }
+    fprintf(f, "uncertainty: %d member%s x %d dropout pass%s%s%s\n", m->members, m->members > 1 ? "s" : "",
+            m->mc_samples, m->mc_samples > 1 ? "es" : "", m->ck.net.head == SNF_HEAD_GAUSSIAN ? ", Gaussian head" : ", MSE head",
+            m->calibrated ? ", calibrated on validation rows" : "");
+}
+
 /* ---- the subcommand ---- */
 
 int snf_cmd_predict(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    int threads = 0;
+    int threads = 0, json = 0;
     optind = 1;
     opterr = 0;
     for (;;) {
-        int ch = getopt_long(argc, argv, "t:h", opts, NULL);
+        int ch = getopt_long(argc, argv, "t:jh", opts, NULL);
         if (ch == -1) {
             break;
         }
@@ -68,6 +136,7 @@ int snf_cmd_predict(int argc, char **argv)
             threads = (int)v;
             break;
         }
+        case 'j': json = 1; break;
         case 'h': snf_predict_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "predict");
         }
@@ -79,13 +148,13 @@ int snf_cmd_predict(int argc, char **argv)
     }
     const char *mpath = argv[optind], *opath = argv[optind + 1];
     snf_threads_setup(threads);
-    snf_ckpt ck;
+    snf_uq_model um;
     snf_obs obs;
     memset(&obs, 0, sizeof obs);
-    snf_it *net = NULL;
     float *lg = NULL, *vg = NULL, *x = NULL;
     int code = 0;
-    int rc = snf_ckpt_read(&ck, mpath);
+    int rc = snf_uq_model_open(&um, mpath, 1);
+    const snf_ckpt *ckp = &um.ck;
     if (rc < 0) {
         fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
@@ -96,7 +165,7 @@ int snf_cmd_predict(int argc, char **argv)
         code = snf_status_exit_code(rc);
         goto cleanup;
     }
-    const snf_data_spec *s = &ck.spec;
+    const snf_data_spec *s = &ckp->spec;
     if ((s->channels & SNF_CH_VPH) && obs.n_v == 0) {
         fprintf(stderr, "snforge predict: %s has no vph_km_s values, but %s was trained on %s (luminosity and "
                         "velocity): give velocities, or use a model trained with channels = luminosity\n",
@@ -127,31 +196,29 @@ int snf_cmd_predict(int argc, char **argv)
         code = 2;
         goto cleanup;
     }
-    snf_data_encode(x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s, &ck.norm);
-    rc = snf_ckpt_net(&ck, 1, &net);
-    double p[SNF_DATA_NP];
-    /* The network's forward pass alone (no start-up, file reading or resampling), mean of repeats after a
-     * warm-up: the figure compared with a fit's time (validation/sn1987a.sh). */
+    snf_data_encode(x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s, &ckp->norm);
+    snf_uq_pred pr;
+    rc = snf_uq_model_predict(&um, x, 1, &pr);
+    /* The network's answer alone (every member and MC pass; no start-up, file reading or resampling), mean of
+     * repeats after the warm-up call above: the figure compared with a fit's time (validation/sn1987a.sh). */
     double fwd_s = NAN;
     const int reps = 20;
     if (rc >= 0) {
-        rc = snf_predict(net, &ck.norm, x, 1, p);
-    }
-    if (rc >= 0) {
-        struct timespec a, b;
-        clock_gettime(CLOCK_MONOTONIC, &a);
+        snf_uq_pred scratch;
+        struct timespec ta, tb;
+        clock_gettime(CLOCK_MONOTONIC, &ta);
         for (int r = 0; r < reps && rc >= 0; r++) {
-            rc = snf_predict(net, &ck.norm, x, 1, p);
+            rc = snf_uq_model_predict(&um, x, 1, &scratch);
         }
-        clock_gettime(CLOCK_MONOTONIC, &b);
-        fwd_s = ((double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec)) / reps;
+        clock_gettime(CLOCK_MONOTONIC, &tb);
+        fwd_s = ((double)(tb.tv_sec - ta.tv_sec) + 1e-9 * (double)(tb.tv_nsec - ta.tv_nsec)) / reps;
     }
     if (rc < 0) {
         fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
         code = 1;
         goto cleanup;
     }
-    printf("energy %.4g foe\nmass %.4g Msun\nradius %.4g cm\nnickel %.4g Msun\n", p[0], p[1], p[2], p[3]);
+    snf_predict_print(stdout, &um, &pr, json);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,
             s->t_end_d, L, (s->channels & SNF_CH_LBOL) ? cl : 0, (s->channels & SNF_CH_VPH) ? cv : 0,
@@ -159,11 +226,10 @@ int snf_cmd_predict(int argc, char **argv)
     fprintf(stderr, "snforge predict: forward pass %.4g ms (mean of %d after a warm-up; start-up and reading not "
                     "included)\n", 1e3 * fwd_s, reps);
 cleanup:
-    snf_it_free(net);
     free(lg);
     free(vg);
     free(x);
     snf_obs_free(&obs);
-    snf_ckpt_free(&ck);
+    snf_uq_model_free(&um);
     return code;
 }

@@ -24,6 +24,8 @@ static const snf_command snf_commands[] = {
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
     {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve"},
     {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve"},
+    {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most"},
+    {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion"},
 };
 
 static void snf_usage(FILE *f)

@@ -1,6 +1,7 @@
-/* adam.c: Adam over a flat parameter slab with a per-tensor learning-rate multiplier (curriculum
- * freezes are multiplier 0, not a separate code path), and Keras's ReduceLROnPlateau and early
- * stopping rules as small pure functions on caller-owned state. */
+/* adam.c: Adam(W) over a flat parameter slab with a per-tensor learning-rate multiplier (curriculum
+ * freezes are multiplier 0, not a separate code path), step-wise learning-rate schedules, gradient-norm
+ * clipping, the weight EMA, and Keras's ReduceLROnPlateau and early stopping rules, as small pure
+ * functions on caller-owned state. */
 #include <math.h>
 
 #include "snforge/it.h"
@@ -10,12 +11,19 @@
 
 snf_adam_config snf_adam_config_default(void)
 {
-    snf_adam_config c = {1e-3f, 0.9f, 0.999f, 1e-7f};
+    snf_adam_config c = {1e-3f, 0.9f, 0.999f, 1e-7f, 0.0f};
     return c;
 }
 
 void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
                      const float *lr_mult, int ntensors, const snf_adam_config *cfg, long t)
+{
+    snf_adamw_update(params, m, v, grads, sizes, lr_mult, NULL, ntensors, cfg, t);
+}
+
+void snf_adamw_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+                      const float *lr_mult, const float *wd_mult, int ntensors, const snf_adam_config *cfg,
+                      long t)
 {
     double bc1 = 1.0 - pow((double)cfg->beta1, (double)t);
     double bc2 = 1.0 - pow((double)cfg->beta2, (double)t);
@@ -29,6 +37,13 @@ void snf_adam_update(float *params, float *m, float *v, const float *grads, cons
             float lr_t = lr_t0 * mult;
             float *p = params + off, *mm = m + off, *vv = v + off;
             const float *g = grads + off;
+            float wd = cfg->weight_decay * (wd_mult ? wd_mult[i] : 1.0f);
+            if (wd > 0.0f) { /* decoupled: the decay scales p before, and apart from, the Adam step */
+                float keep = 1.0f - cfg->lr * mult * wd;
+                for (size_t j = 0; j < n; j++) {
+                    p[j] *= keep;
+                }
+            }
 SNF_OMP(parallel for schedule(static) if (n > 65536))
             for (size_t j = 0; j < n; j++) {
                 float gj = g[j];
@@ -41,6 +56,64 @@ SNF_OMP(parallel for schedule(static) if (n > 65536))
         }
         off += n;
     }
+}
+
+/* ---- learning-rate schedules by step ---- */
+
+/* Half cosine from a (x = 0) to b (x = 1). */
+static float snf_cos_interp(float a, float b, double x)
+{
+    x = x < 0 ? 0 : (x > 1 ? 1 : x);
+    return (float)((double)b + ((double)a - (double)b) * 0.5 * (1.0 + cos(M_PI * x)));
+}
+
+float snf_lr_schedule_at(const snf_lr_schedule *s, long t)
+{
+    if (s->kind != SNF_SCHED_COSINE && s->kind != SNF_SCHED_ONECYCLE) {
+        return s->lr;
+    }
+    long total = s->total > 0 ? s->total : 1;
+    long w = (long)floor((double)s->warmup * (double)total);
+    if (t >= total) {
+        return s->lr_end;
+    }
+    if (t < w) {
+        if (s->kind == SNF_SCHED_COSINE) { /* linear from 0: step 0 already moves, step w-1 reaches lr */
+            return (float)((double)s->lr * (double)(t + 1) / (double)w);
+        }
+        return snf_cos_interp(s->lr / s->div, s->lr, (double)t / (double)w);
+    }
+    return snf_cos_interp(s->lr, s->lr_end, (double)(t - w) / (double)(total - w));
+}
+
+/* ---- gradient clipping and the weight EMA ---- */
+
+double snf_grad_clip(float *g, size_t n, float max_norm)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)g[i] * (double)g[i];
+    }
+    double norm = sqrt(s);
+    if (max_norm > 0.0f && norm > (double)max_norm) {
+        float k = (float)((double)max_norm / norm);
+        for (size_t i = 0; i < n; i++) {
+            g[i] *= k;
+        }
+    }
+    return norm;
+}
+
+float snf_ema_update(float *ema, const float *x, size_t n, float decay, long t)
+{
+    double warm = (1.0 + (double)t) / (10.0 + (double)t);
+    float d = (double)decay < warm ? decay : (float)warm;
+    float e = 1.0f - d;
+SNF_OMP(parallel for schedule(static) if (n > 65536))
+    for (size_t i = 0; i < n; i++) {
+        ema[i] = d * ema[i] + e * x[i];
+    }
+    return d;
 }
 
 /* ---- reduce LR on plateau (Keras semantics, mode 'min') ---- */

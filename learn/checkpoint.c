@@ -3,13 +3,16 @@
  *   /            attrs magic "snforge-model", format_version, finished, stop_reason, epoch, seed, threads,
  *                config_text, data_file, data_source, data_created, n_train, n_val, n_test,
  *                target_names, target_units
- *   /net         attrs: the snf_it_config fields
+ *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime;
+ *                head: 0 MSE, 1 Gaussian)
  *   /params      f32 [nparams]  current weights      /bn_stats f32 [nstats] current BN running statistics
  *   /best/params, /best/bn_stats  the weights of the best validation loss (what evaluate/predict use)
+ *   /ema/params, /ema/bn_stats    the weight EMA and its BN statistics (only when [train] ema > 0)
  *   /sizes       i64 [ntensors] the size table (slab order); /lr_mult f32 [ntensors]
  *   /optimizer   /optimizer/m, /optimizer/v f32 [nparams]; attrs t (Adam steps), step (forwards), lr,
  *                beta1, beta2, eps, base_lr
- *   /schedule    attrs plateau_* and earlystop_* (settings and state)
+ *   /schedule    attrs plateau_* and earlystop_* (settings and state), sched_total (optimiser steps of the
+ *                learning-rate schedule, fixed at the start of the run; absent or 0: plateau)
  *   /norm        attrs channels, mask, length, t_start_d, t_end_d; datasets x_mean, x_std [2] (log10 L,
  *                v_ph km/s), y_mean, y_std [4] (log10 energy, mass, radius, nickel)
  *   /history     f64 [epochs, 9]: epoch, train_loss, val_loss, lr, val_mape_{energy,mass,radius,nickel}
@@ -326,6 +329,8 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_double(g, "bn_eps", n->bn_eps, tmp));
     TRY(snf_ck_attr_double(g, "bn_momentum", n->bn_momentum, tmp));
     TRY(snf_ck_attr_double(g, "dropout", n->dropout, tmp));
+    TRY(snf_ck_attr_long(g, "arch", n->arch, tmp));
+    TRY(snf_ck_attr_long(g, "head", n->head, tmp));
     H5Gclose(g);
     g = -1;
     /* slabs */
@@ -343,6 +348,15 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_dset(g, "params", H5T_NATIVE_FLOAT, c->best_params, c->nparams, 0, tmp));
     TRY(snf_ck_dset(g, "bn_stats", H5T_NATIVE_FLOAT, c->best_stats, c->nstats, 0, tmp));
     H5Gclose(g);
+    if (c->ema_params) {
+        g = H5Gcreate2(f, "ema", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (g < 0) {
+            SNF_FAIL(SNF_EHDF5, "%s: cannot create /ema", tmp);
+        }
+        TRY(snf_ck_dset(g, "params", H5T_NATIVE_FLOAT, c->ema_params, c->nparams, 0, tmp));
+        TRY(snf_ck_dset(g, "bn_stats", H5T_NATIVE_FLOAT, c->ema_stats, c->nstats, 0, tmp));
+        H5Gclose(g);
+    }
     /* optimizer */
     g = H5Gcreate2(f, "optimizer", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
@@ -372,6 +386,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_double(g, "earlystop_best", c->es.best, tmp));
     TRY(snf_ck_attr_long(g, "earlystop_wait", c->es.wait, tmp));
     TRY(snf_ck_attr_long(g, "earlystop_best_epoch", c->es.best_epoch, tmp));
+    TRY(snf_ck_attr_long(g, "sched_total", c->sched_total, tmp));
     H5Gclose(g);
     /* normalisation */
     g = H5Gcreate2(f, "norm", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -495,10 +510,18 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     TRY(snf_ck_get_float(g, "bn_eps", &n->bn_eps, path));
     TRY(snf_ck_get_float(g, "bn_momentum", &n->bn_momentum, path));
     TRY(snf_ck_get_float(g, "dropout", &n->dropout, path));
+    n->arch = SNF_ARCH_INCEPTION; /* absent in models written before the lighter architectures */
+    if (H5Aexists(g, "arch") > 0) {
+        TRY(snf_ck_get_int(g, "arch", &n->arch, path));
+    }
+    n->head = SNF_HEAD_MSE; /* absent in models written before the Gaussian head (uq.h) */
+    if (H5Aexists(g, "head") > 0) {
+        TRY(snf_ck_get_int(g, "head", &n->head, path));
+    }
     H5Gclose(g);
     g = -1;
     int nt = snf_it_sizes(n, c->sizes);
-    if (nt < 0 || n->n_out != SNF_DATA_NP) {
+    if (nt < 0 || n->n_out != (n->head == SNF_HEAD_GAUSSIAN ? 2 : 1) * SNF_DATA_NP) {
         SNF_FAIL(SNF_EFORMAT, "%s: /net holds an invalid architecture", path);
     }
     c->ntensors = nt;
@@ -521,6 +544,12 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
                         0, path));
     TRY(snf_ck_get_dset(f, "best/bn_stats", H5T_NATIVE_FLOAT, sizeof(float), (void **)&c->best_stats, c->nstats,
                         0, path));
+    if (H5Lexists(f, "ema", H5P_DEFAULT) > 0) {
+        TRY(snf_ck_get_dset(f, "ema/params", H5T_NATIVE_FLOAT, sizeof(float), (void **)&c->ema_params, c->nparams,
+                            0, path));
+        TRY(snf_ck_get_dset(f, "ema/bn_stats", H5T_NATIVE_FLOAT, sizeof(float), (void **)&c->ema_stats, c->nstats,
+                            0, path));
+    }
     TRY(snf_ck_get_dset(f, "optimizer/m", H5T_NATIVE_FLOAT, sizeof(float), (void **)&c->adam_m, c->nparams, 0, path));
     TRY(snf_ck_get_dset(f, "optimizer/v", H5T_NATIVE_FLOAT, sizeof(float), (void **)&c->adam_v, c->nparams, 0, path));
     g = H5Gopen2(f, "optimizer", H5P_DEFAULT);
@@ -551,6 +580,11 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     TRY(snf_ck_get_int(g, "earlystop_wait", &c->es.wait, path));
     TRY(snf_ck_get_long(g, "earlystop_best_epoch", &v, path));
     c->es.best_epoch = (long)v;
+    v = 0;
+    if (H5Aexists(g, "sched_total") > 0) { /* absent in models written before schedules: plateau */
+        TRY(snf_ck_get_long(g, "sched_total", &v, path));
+    }
+    c->sched_total = (long)v;
     H5Gclose(g);
     g = H5Gopen2(f, "norm", H5P_DEFAULT);
     if (g < 0) {
@@ -637,6 +671,8 @@ void snf_ckpt_free(snf_ckpt *c)
     free(c->bn_stats);
     free(c->best_params);
     free(c->best_stats);
+    free(c->ema_params);
+    free(c->ema_stats);
     free(c->hist);
     free(c->config_text);
     memset(c, 0, sizeof *c);
@@ -668,7 +704,7 @@ int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, doubl
         }
         const float *y = snf_it_pred(net);
         for (int k = 0; k < nb; k++) {
-            snf_data_decode_targets(pred + (size_t)(i0 + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
+            snf_data_decode_targets(pred + (size_t)(i0 + k) * SNF_DATA_NP, y + (size_t)k * net->cfg.n_out, norm);
         }
     }
     return SNF_OK;

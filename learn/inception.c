@@ -8,13 +8,28 @@
 
 #include "snforge/it.h"
 #include "snforge/nn.h"
+#include "snforge/uq.h"
 #include "snforge/status.h"
+#include "internal.h"
 
 /* ---- static helpers: shapes ---- */
 
+/* Hand-crafted filter channels beside module 0's branches (H-InceptionTime), else 0. */
+static int snf_it_hyb(const snf_it_config *c)
+{
+    return c->arch == SNF_ARCH_HINCEPTION ? SNF_HYBRID_PER_CHANNEL * c->C_in : 0;
+}
+
+/* Channels module m outputs: its four branches (+ the hybrid filters in module 0). */
+static int snf_it_mod_cout(const snf_it_config *c, int m)
+{
+    return 4 * c->filters + (m == 0 ? snf_it_hyb(c) : 0);
+}
+
+/* A module reads the network input or the previous module's (or shortcut block's, also 4 filters) output. */
 static int snf_it_mod_cin(const snf_it_config *c, int m)
 {
-    return m == 0 ? c->C_in : 4 * c->filters;
+    return m == 0 ? c->C_in : snf_it_mod_cout(c, m - 1);
 }
 
 static int snf_it_use_bott(const snf_it_config *c, int m)
@@ -46,21 +61,19 @@ static int snf_it_res_cin(const snf_it_config *c, int r)
 
 static int snf_it_valid(const snf_it_config *c)
 {
-    return c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 &&
+    if (!(c->head == SNF_HEAD_MSE || (c->head == SNF_HEAD_GAUSSIAN && c->n_out % 2 == 0))) {
+        return 0;
+    }
+    if (c->arch == SNF_ARCH_LITE) {
+        return snf_lite_valid(c);
+    }
+    return (c->arch == SNF_ARCH_INCEPTION || c->arch == SNF_ARCH_HINCEPTION) && c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 &&
            c->depth >= 1 && c->depth <= SNF_IT_MAX_DEPTH && c->kernel >= 4 && c->bottleneck >= 0 &&
            c->bn_eps > 0.0f && c->bn_momentum >= 0.0f && c->bn_momentum <= 1.0f &&
            c->dropout >= 0.0f && c->dropout < 1.0f;
 }
 
 /* ---- static helpers: the parameter table ---- */
-
-enum { SNF_IT_KIND_CONV, SNF_IT_KIND_DENSE, SNF_IT_KIND_BIAS, SNF_IT_KIND_GAMMA, SNF_IT_KIND_BETA };
-
-typedef struct snf_it_tdesc {
-    size_t size;
-    int kind, fan_in, fan_out;
-    float **slot; /* where snf_it_point writes the tensor's address (may be NULL) */
-} snf_it_tdesc;
 
 /* Walks the tensors in slab order: returns the count and fills d[] (slots into p when p != NULL). */
 static int snf_it_table(const snf_it_config *c, snf_it_params *p, snf_it_tdesc *d)
@@ -73,6 +86,7 @@ static int snf_it_table(const snf_it_config *c, snf_it_params *p, snf_it_tdesc *
         d[n].fan_in = (fi);                                                       \
         d[n].fan_out = (fo);                                                      \
         d[n].slot = p ? (sl) : NULL;                                              \
+        d[n].name = NULL;                                                         \
         n++;                                                                      \
     } while (0)
     for (int m = 0; m < c->depth; m++) {
@@ -84,8 +98,8 @@ static int snf_it_table(const snf_it_config *c, snf_it_params *p, snf_it_tdesc *
             SNF_T(F * cs * K, SNF_IT_KIND_CONV, cs * K, F * K, p ? &p->mod[m].conv_w[i] : NULL);
         }
         SNF_T(F * cin, SNF_IT_KIND_CONV, cin, F, p ? &p->mod[m].pool_w : NULL);
-        SNF_T(F4, SNF_IT_KIND_GAMMA, 0, 0, p ? &p->mod[m].bn_g : NULL);
-        SNF_T(F4, SNF_IT_KIND_BETA, 0, 0, p ? &p->mod[m].bn_b : NULL);
+        SNF_T(snf_it_mod_cout(c, m), SNF_IT_KIND_GAMMA, 0, 0, p ? &p->mod[m].bn_g : NULL);
+        SNF_T(snf_it_mod_cout(c, m), SNF_IT_KIND_BETA, 0, 0, p ? &p->mod[m].bn_b : NULL);
         if (snf_it_has_res(c, m)) {
             int r = m / 3, cr = snf_it_res_cin(c, r);
             SNF_T(F4 * cr, SNF_IT_KIND_CONV, cr, F4, p ? &p->res[r].sc_w : NULL);
@@ -93,7 +107,8 @@ static int snf_it_table(const snf_it_config *c, snf_it_params *p, snf_it_tdesc *
             SNF_T(F4, SNF_IT_KIND_BETA, 0, 0, p ? &p->res[r].bn_b : NULL);
         }
     }
-    SNF_T(c->n_out * F4, SNF_IT_KIND_DENSE, F4, c->n_out, p ? &p->head_w : NULL);
+    int Fo = snf_it_mod_cout(c, c->depth - 1);
+    SNF_T(c->n_out * Fo, SNF_IT_KIND_DENSE, Fo, c->n_out, p ? &p->head_w : NULL);
     SNF_T(c->n_out, SNF_IT_KIND_BIAS, 0, 0, p ? &p->head_b : NULL);
 #undef SNF_T
     return n;
@@ -113,11 +128,12 @@ static size_t snf_it_point_acts(const snf_it_config *c, float *base, snf_it_acts
     memset(a, 0, sizeof *a);
     for (int m = 0; m < c->depth; m++) {
         SNF_A(a->mod[m].bott, snf_it_use_bott(c, m) ? BT * c->bottleneck : 0);
-        SNF_A(a->mod[m].cat, BT * F4);
+        int Fm = snf_it_mod_cout(c, m);
+        SNF_A(a->mod[m].cat, BT * Fm);
         SNF_A(a->mod[m].mp, BT * snf_it_mod_cin(c, m));
-        SNF_A(a->mod[m].mean, F4);
-        SNF_A(a->mod[m].rstd, F4);
-        SNF_A(a->mod[m].out, BT * F4);
+        SNF_A(a->mod[m].mean, Fm);
+        SNF_A(a->mod[m].rstd, Fm);
+        SNF_A(a->mod[m].out, BT * Fm);
         if (snf_it_has_res(c, m)) {
             int r = m / 3;
             SNF_A(a->res[r].sc, BT * F4);
@@ -127,25 +143,34 @@ static size_t snf_it_point_acts(const snf_it_config *c, float *base, snf_it_acts
             SNF_A(a->res[r].out, BT * F4);
         }
     }
-    SNF_A(a->gap, (size_t)c->max_B * F4);
-    SNF_A(a->drop, (size_t)c->max_B * F4);
-    SNF_A(a->mask, (size_t)c->max_B * F4);
+    int Fo = snf_it_mod_cout(c, c->depth - 1);
+    SNF_A(a->gap, (size_t)c->max_B * Fo);
+    SNF_A(a->drop, (size_t)c->max_B * Fo);
+    SNF_A(a->mask, (size_t)c->max_B * Fo);
     SNF_A(a->pred, (size_t)c->max_B * c->n_out);
 #undef SNF_A
     return off;
 }
 
-static size_t snf_it_point_stats(const snf_it_config *c, float *base, snf_it_stats *s)
+/* Lays out the BN running statistics (mean then variance per layer); fills mean 0, variance 1 if init. */
+static size_t snf_it_point_stats(const snf_it_config *c, float *base, snf_it_stats *s, int init)
 {
     size_t off = 0, F4 = 4 * (size_t)c->filters;
     memset(s, 0, sizeof *s);
     for (int m = 0; m < c->depth; m++) {
+        size_t Fm = (size_t)snf_it_mod_cout(c, m);
         s->mod_mean[m] = base ? base + off : NULL;
-        s->mod_var[m] = base ? base + off + F4 : NULL;
-        off += 2 * F4;
+        s->mod_var[m] = base ? base + off + Fm : NULL;
+        for (size_t j = 0; base && init && j < 2 * Fm; j++) {
+            base[off + j] = j < Fm ? 0.0f : 1.0f;
+        }
+        off += 2 * Fm;
         if (snf_it_has_res(c, m)) {
             s->res_mean[m / 3] = base ? base + off : NULL;
             s->res_var[m / 3] = base ? base + off + F4 : NULL;
+            for (size_t j = 0; base && init && j < 2 * F4; j++) {
+                base[off + j] = j < F4 ? 0.0f : 1.0f;
+            }
             off += 2 * F4;
         }
     }
@@ -175,11 +200,17 @@ static const float *snf_it_res_in(const snf_it *net, const snf_it_acts *a, int r
     return r == 0 ? net->x : a->res[r - 1].out;
 }
 
+/* The tensor table of either architecture, without slots. */
+static int snf_it_desc(const snf_it_config *c, snf_it_tdesc *d)
+{
+    return c->arch == SNF_ARCH_LITE ? snf_lite_table(c, NULL, d) : snf_it_table(c, NULL, d);
+}
+
 /* ---- public API: sizes and layout ---- */
 
 snf_it_config snf_it_config_default(void)
 {
-    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f};
+    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION, SNF_HEAD_MSE};
     return c;
 }
 
@@ -189,7 +220,7 @@ int snf_it_sizes(const snf_it_config *cfg, size_t *sizes)
         SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
     }
     snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_table(cfg, NULL, d);
+    int n = snf_it_desc(cfg, d);
     for (int i = 0; i < n; i++) {
         sizes[i] = d[i].size;
     }
@@ -209,17 +240,43 @@ size_t snf_it_num_params(const snf_it_config *cfg)
 size_t snf_it_num_stats(const snf_it_config *cfg)
 {
     snf_it_stats s;
-    return snf_it_valid(cfg) ? snf_it_point_stats(cfg, NULL, &s) : 0;
+    snf_lite_stats ls;
+    if (!snf_it_valid(cfg)) {
+        return 0;
+    }
+    return cfg->arch == SNF_ARCH_LITE ? snf_lite_point_stats(cfg, NULL, &ls, 0) : snf_it_point_stats(cfg, NULL, &s, 0);
+}
+
+double snf_it_flops(const snf_it_config *cfg)
+{
+    if (!snf_it_valid(cfg)) {
+        return 0.0;
+    }
+    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    int n = snf_it_desc(cfg, d);
+    double mac = 0.0;
+    for (int i = 0; i < n; i++) {
+        mac += d[i].kind == SNF_IT_KIND_CONV ? (double)d[i].size * cfg->T : d[i].kind == SNF_IT_KIND_DENSE ? (double)d[i].size : 0.0;
+    }
+    if (cfg->arch != SNF_ARCH_INCEPTION) {
+        float w[96];
+        for (int j = 0; j < SNF_HYBRID_PER_CHANNEL; j++) {
+            mac += (double)snf_hybrid_filter(j, w) * cfg->C_in * cfg->T;
+        }
+    }
+    return 2.0 * mac;
 }
 
 size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p)
 {
     snf_it_tdesc d[SNF_IT_MAX_TENSORS];
     memset(p, 0, sizeof *p);
-    int n = snf_it_table(cfg, p, d);
+    int n = cfg->arch == SNF_ARCH_LITE ? snf_lite_table(cfg, NULL, d) : snf_it_table(cfg, p, d);
     size_t off = 0;
     for (int i = 0; i < n; i++) {
-        *d[i].slot = base + off;
+        if (d[i].slot) {
+            *d[i].slot = base + off;
+        }
         off += d[i].size;
     }
     return off;
@@ -230,6 +287,12 @@ void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
     static const char *const mod_names[SNF_IT_TENSORS_PER_MODULE] = {
         "bott_w", "conv0_w", "conv1_w", "conv2_w", "pool_w", "bn_g", "bn_b"};
     static const char *const res_names[SNF_IT_TENSORS_PER_RES] = {"sc_w", "bn_g", "bn_b"};
+    if (cfg->arch == SNF_ARCH_LITE) {
+        snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+        int nt = snf_lite_table(cfg, NULL, d);
+        snprintf(buf, n, "%s", i >= 0 && i < nt ? d[i].name : "?");
+        return;
+    }
     int k = 0;
     for (int m = 0; m < cfg->depth; m++) {
         if (i < k + SNF_IT_TENSORS_PER_MODULE) {
@@ -266,13 +329,15 @@ int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
         net->nparams += net->sizes[i];
         net->lr_mult[i] = 1.0f;
     }
-    net->nstats = snf_it_point_stats(cfg, NULL, &net->st);
-    net->nacts = snf_it_point_acts(cfg, NULL, &net->a);
+    const int lite = cfg->arch == SNF_ARCH_LITE;
     net->nthreads = snf_threads_max();
+    net->nstats = lite ? snf_lite_point_stats(cfg, NULL, &net->lst, 0) : snf_it_point_stats(cfg, NULL, &net->st, 0);
+    net->nacts = lite ? snf_lite_point_acts(cfg, NULL, &net->la) : snf_it_point_acts(cfg, NULL, &net->a);
+    net->nws = lite ? snf_lite_ws_size(cfg, net->nthreads) : 0;
     /* The workspace serves the widest convolution of every shape the network calls. */
     int F = cfg->filters, F4 = 4 * F, T = cfg->T;
     size_t nidx = 0;
-    for (int m = 0; m < cfg->depth; m++) {
+    for (int m = 0; !lite && m < cfg->depth; m++) {
         int cin = snf_it_mod_cin(cfg, m), cs = snf_it_mod_csrc(cfg, m);
         size_t w = snf_conv1d_ws_size(cin, F > cfg->bottleneck ? F : cfg->bottleneck, T, 1,
                                       net->nthreads);
@@ -293,26 +358,43 @@ int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
     net->grads = calloc(net->nparams, sizeof(float));
     net->adam_m = calloc(net->nparams, sizeof(float));
     net->adam_v = calloc(net->nparams, sizeof(float));
-    net->bn_stats = malloc(net->nstats * sizeof(float));
+    net->bn_stats = malloc((net->nstats ? net->nstats : 1) * sizeof(float));
     net->acts = malloc(net->nacts * sizeof(float));
     net->dacts = malloc(net->nacts * sizeof(float));
-    net->idx = malloc(nidx * sizeof(int));
-    net->ws = malloc(net->nws * sizeof(float));
+    net->idx = malloc((nidx ? nidx : 1) * sizeof(int));
+    net->ws = malloc((net->nws ? net->nws : 1) * sizeof(float));
     if (!net->params || !net->grads || !net->adam_m || !net->adam_v || !net->bn_stats ||
         !net->acts || !net->dacts || !net->idx || !net->ws) {
         size_t np = net->nparams, na = net->nacts;
         snf_it_free(net);
         SNF_ERROR(SNF_ENOMEM, "InceptionTime slabs (%zu params, %zu activations)", np, na);
     }
-    snf_it_point(cfg, net->params, &net->p);
-    snf_it_point(cfg, net->grads, &net->g);
-    snf_it_point(cfg, net->adam_m, &net->m);
-    snf_it_point(cfg, net->adam_v, &net->v);
-    snf_it_point_stats(cfg, net->bn_stats, &net->st);
-    snf_it_point_acts(cfg, net->acts, &net->a);
-    snf_it_point_acts(cfg, net->dacts, &net->da);
+    if (lite) {
+        snf_lite_params *lps[4] = {&net->lp, &net->lg, &net->lm, &net->lv};
+        float *slabs[4] = {net->params, net->grads, net->adam_m, net->adam_v};
+        for (int k = 0; k < 4; k++) {
+            snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+            int nt = snf_lite_table(cfg, lps[k], d);
+            size_t off = 0;
+            for (int i = 0; i < nt; i++) {
+                *d[i].slot = slabs[k] + off;
+                off += d[i].size;
+            }
+        }
+        snf_lite_point_stats(cfg, net->bn_stats, &net->lst, 0);
+        snf_lite_point_acts(cfg, net->acts, &net->la);
+        snf_lite_point_acts(cfg, net->dacts, &net->lda);
+    } else {
+        snf_it_point(cfg, net->params, &net->p);
+        snf_it_point(cfg, net->grads, &net->g);
+        snf_it_point(cfg, net->adam_m, &net->m);
+        snf_it_point(cfg, net->adam_v, &net->v);
+        snf_it_point_stats(cfg, net->bn_stats, &net->st, 0);
+        snf_it_point_acts(cfg, net->acts, &net->a);
+        snf_it_point_acts(cfg, net->dacts, &net->da);
+    }
     size_t off = 0;
-    for (int m = 0; m < cfg->depth; m++) {
+    for (int m = 0; !lite && m < cfg->depth; m++) {
         net->mpidx[m] = net->idx + off;
         off += (size_t)cfg->max_B * snf_it_mod_cin(cfg, m) * T;
     }
@@ -324,8 +406,7 @@ int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
 void snf_it_init(snf_it *net, uint64_t seed)
 {
     snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    snf_it_params p;
-    int n = snf_it_table(&net->cfg, &p, d);
+    int n = snf_it_desc(&net->cfg, d);
     snf_rng rng = snf_rng_seed(seed);
     float *w = net->params;
     for (int i = 0; i < n; i++) {
@@ -345,17 +426,22 @@ void snf_it_init(snf_it *net, uint64_t seed)
         }
         w += d[i].size;
         net->lr_mult[i] = 1.0f;
+        net->wd_mult[i] = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DENSE ? 1.0f : 0.0f;
     }
     /* Running mean 0, running variance 1 (Keras initialisers). */
-    size_t F4 = 4 * (size_t)net->cfg.filters;
-    for (size_t j = 0; j < net->nstats; j++) {
-        net->bn_stats[j] = (j / F4) % 2 ? 1.0f : 0.0f;
+    if (net->cfg.arch == SNF_ARCH_LITE) {
+        snf_lite_stats ls;
+        snf_lite_point_stats(&net->cfg, net->bn_stats, &ls, 1);
+    } else {
+        snf_it_stats st;
+        snf_it_point_stats(&net->cfg, net->bn_stats, &st, 1);
     }
     memset(net->grads, 0, net->nparams * sizeof(float));
     memset(net->adam_m, 0, net->nparams * sizeof(float));
     memset(net->adam_v, 0, net->nparams * sizeof(float));
     net->dropout_seed = seed ^ 0xd1b54a32d192ed03ULL;
     net->step = 0;
+    net->grad_scale = 1.0f;
     net->adam_t = 0;
     net->B = 0;
     net->train = 0;
@@ -398,10 +484,14 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
     net->y = y;
     net->B = B;
     net->train = train;
+    if (c->arch == SNF_ARCH_LITE) {
+        snf_lite_forward(net, x, B, train);
+        goto head_done;
+    }
 
     for (int m = 0; m < c->depth; m++) {
         const float *xin = snf_it_mod_in(net, a, m);
-        int cin = snf_it_mod_cin(c, m), cs = snf_it_mod_csrc(c, m);
+        int cin = snf_it_mod_cin(c, m), cs = snf_it_mod_csrc(c, m), Fm = snf_it_mod_cout(c, m);
         const float *src = xin;
         if (snf_it_use_bott(c, m)) {
             snf_conv1d_forward(a->mod[m].bott, ws, xin, p->mod[m].bott_w, NULL, B, cin, Fb, T, 1);
@@ -413,25 +503,29 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
             Ks[i] = snf_it_kernel(c, i);
             wb[i] = p->mod[m].conv_w[i];
         }
-        /* the wide branches write channels [0, 3F) of cat; the pool branch writes [3F, 4F) */
-        snf_conv1d_multi_forward(a->mod[m].cat, ws, src, wb, Ks, SNF_IT_NBRANCH, B, cs, F, F4, T);
+        /* the wide branches write channels [0, 3F) of cat; the pool branch writes [3F, 4F); the
+         * hand-crafted filters of H-InceptionTime [4F, Fm) of module 0 */
+        snf_conv1d_multi_forward(a->mod[m].cat, ws, src, wb, Ks, SNF_IT_NBRANCH, B, cs, F, Fm, T);
         snf_maxpool_forward(a->mod[m].mp, net->mpidx[m], xin, B, cin, T, 3);
         snf_conv1d_forward_cs(a->mod[m].cat + (size_t)3 * F * T, ws, a->mod[m].mp, p->mod[m].pool_w,
-                              NULL, B, cin, F, F4, T, 1);
-        if (train) {
+                              NULL, B, cin, F, Fm, T, 1);
+        if (Fm > F4) {
+            snf_hybrid_forward(a->mod[m].cat + (size_t)F4 * T, xin, B, cin, Fm, T);
+        }
+        if (train == 1) {
             snf_bnrelu_forward_train(a->mod[m].out, a->mod[m].mean, a->mod[m].rstd,
                                      net->st.mod_mean[m], net->st.mod_var[m], a->mod[m].cat,
-                                     p->mod[m].bn_g, p->mod[m].bn_b, B, F4, T, c->bn_eps,
+                                     p->mod[m].bn_g, p->mod[m].bn_b, B, Fm, T, c->bn_eps,
                                      c->bn_momentum);
         } else {
             snf_bnrelu_forward_eval(a->mod[m].out, a->mod[m].cat, p->mod[m].bn_g, p->mod[m].bn_b,
-                                    net->st.mod_mean[m], net->st.mod_var[m], B, F4, T, c->bn_eps);
+                                    net->st.mod_mean[m], net->st.mod_var[m], B, Fm, T, c->bn_eps);
         }
         if (snf_it_has_res(c, m)) {
             int r = m / 3;
             snf_conv1d_forward(a->res[r].sc, ws, snf_it_res_in(net, a, r), p->res[r].sc_w, NULL, B,
                                snf_it_res_cin(c, r), F4, T, 1);
-            if (train) {
+            if (train == 1) {
                 snf_bn_forward_train(a->res[r].scn, a->res[r].mean, a->res[r].rstd,
                                      net->st.res_mean[r], net->st.res_var[r], a->res[r].sc,
                                      p->res[r].bn_g, p->res[r].bn_b, B, F4, T, c->bn_eps,
@@ -444,18 +538,20 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
         }
     }
     const float *last = snf_it_mod_in(net, a, c->depth); /* output of the last module/block */
-    snf_gap_forward(a->gap, last, B, F4, T);
+    const int Fo = snf_it_mod_cout(c, c->depth - 1);
+    snf_gap_forward(a->gap, last, B, Fo, T);
     const float *h = a->gap;
     if (train && c->dropout > 0.0f) {
         snf_dropout_forward(a->drop, a->mask, a->gap, c->dropout, net->dropout_seed, net->step,
-                            (size_t)B * F4);
+                            (size_t)B * Fo);
         h = a->drop;
     }
-    snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, F4, c->n_out);
-    if (train) {
+    snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, Fo, c->n_out);
+head_done:
+    if (train == 1) {
         net->step++;
     }
-    net->loss = y ? snf_mse_forward(a->pred, y, B, c->n_out) : 0.0f;
+    net->loss = y ? snf_head_loss(c->head, snf_it_pred(net), y, B, c->n_out) : 0.0f;
     if (loss) {
         *loss = net->loss;
     }
@@ -465,7 +561,7 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
 int snf_it_backward(snf_it *net)
 {
     const snf_it_config *c = &net->cfg;
-    if (!net->train || !net->y || net->B < 1) {
+    if (net->train != 1 || !net->y || net->B < 1) {
         SNF_ERROR(SNF_EINVAL, "backward needs a preceding training forward with targets");
     }
     const int B = net->B, F = c->filters, F4 = 4 * F, T = c->T, Fb = c->bottleneck;
@@ -476,6 +572,11 @@ int snf_it_backward(snf_it *net)
     const snf_it_acts *da = &net->da;
     float *ws = net->ws;
     const int dropout = c->dropout > 0.0f;
+    if (c->arch == SNF_ARCH_LITE) {
+        snf_lite_backward(net);
+        return SNF_OK;
+    }
+    const int Fo = snf_it_mod_cout(c, c->depth - 1);
 
     /* Zero the gradient tensors this batch touches (each backward kernel accumulates). */
     size_t BT = (size_t)B * T;
@@ -483,9 +584,9 @@ int snf_it_backward(snf_it *net)
         if (snf_it_use_bott(c, m)) {
             memset(da->mod[m].bott, 0, BT * Fb * sizeof(float));
         }
-        memset(da->mod[m].cat, 0, N4 * sizeof(float));
+        memset(da->mod[m].cat, 0, BT * snf_it_mod_cout(c, m) * sizeof(float));
         memset(da->mod[m].mp, 0, BT * snf_it_mod_cin(c, m) * sizeof(float));
-        memset(da->mod[m].out, 0, N4 * sizeof(float));
+        memset(da->mod[m].out, 0, BT * snf_it_mod_cout(c, m) * sizeof(float));
         if (snf_it_has_res(c, m)) {
             int r = m / 3;
             memset(da->res[r].sc, 0, N4 * sizeof(float));
@@ -493,22 +594,27 @@ int snf_it_backward(snf_it *net)
             memset(da->res[r].out, 0, N4 * sizeof(float));
         }
     }
-    memset(da->gap, 0, (size_t)B * F4 * sizeof(float));
-    memset(da->drop, 0, (size_t)B * F4 * sizeof(float));
+    memset(da->gap, 0, (size_t)B * Fo * sizeof(float));
+    memset(da->drop, 0, (size_t)B * Fo * sizeof(float));
     memset(da->pred, 0, (size_t)B * c->n_out * sizeof(float));
 
-    snf_mse_backward(da->pred, a->pred, net->y, B, c->n_out);
-    snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred,
-                        dropout ? a->drop : a->gap, p->head_w, B, F4, c->n_out);
-    if (dropout) {
-        snf_dropout_backward(da->gap, da->drop, a->mask, (size_t)B * F4);
+    snf_head_loss_backward(c->head, da->pred, a->pred, net->y, B, c->n_out);
+    if (net->grad_scale != 1.0f) {
+        for (int i = 0; i < B * c->n_out; i++) {
+            da->pred[i] *= net->grad_scale;
+        }
     }
-    snf_gap_backward(snf_it_mod_din(net, c->depth), da->gap, B, F4, T);
+    snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred,
+                        dropout ? a->drop : a->gap, p->head_w, B, Fo, c->n_out);
+    if (dropout) {
+        snf_dropout_backward(da->gap, da->drop, a->mask, (size_t)B * Fo);
+    }
+    snf_gap_backward(snf_it_mod_din(net, c->depth), da->gap, B, Fo, T);
 
     for (int m = c->depth - 1; m >= 0; m--) {
         const float *xin = snf_it_mod_in(net, a, m);
         float *dxin = snf_it_mod_din(net, m);
-        int cin = snf_it_mod_cin(c, m), cs = snf_it_mod_csrc(c, m);
+        int cin = snf_it_mod_cin(c, m), cs = snf_it_mod_csrc(c, m), Fm = snf_it_mod_cout(c, m);
         if (snf_it_has_res(c, m)) {
             int r = m / 3;
             float *dres_in = r == 0 ? NULL : da->res[r - 1].out;
@@ -521,10 +627,11 @@ int snf_it_backward(snf_it *net)
         }
         snf_bnrelu_backward(da->mod[m].cat, g->mod[m].bn_g, g->mod[m].bn_b, da->mod[m].out,
                             a->mod[m].out, a->mod[m].cat, a->mod[m].mean, a->mod[m].rstd,
-                            p->mod[m].bn_g, B, F4, T);
+                            p->mod[m].bn_g, B, Fm, T);
+        /* the hand-crafted channels [4F, Fm) read the network input through fixed filters: no gradient */
         snf_conv1d_backward_cs(da->mod[m].mp, g->mod[m].pool_w, NULL, ws,
                                da->mod[m].cat + (size_t)3 * F * T, a->mod[m].mp, p->mod[m].pool_w,
-                               B, cin, F, F4, T, 1);
+                               B, cin, F, Fm, T, 1);
         if (dxin) {
             snf_maxpool_backward(dxin, da->mod[m].mp, net->mpidx[m], B, cin, T);
         }
@@ -539,7 +646,7 @@ int snf_it_backward(snf_it *net)
             gb[i] = g->mod[m].conv_w[i];
         }
         snf_conv1d_multi_backward(dsrc, gb, ws, da->mod[m].cat, src, wb, Ks, SNF_IT_NBRANCH, B, cs,
-                                  F, F4, T);
+                                  F, Fm, T);
         if (snf_it_use_bott(c, m)) {
             snf_conv1d_backward(dxin, g->mod[m].bott_w, NULL, ws, da->mod[m].bott, xin,
                                 p->mod[m].bott_w, B, cin, Fb, T, 1);
@@ -555,12 +662,12 @@ void snf_it_zero_grad(snf_it *net)
 
 const float *snf_it_pred(const snf_it *net)
 {
-    return net->a.pred;
+    return net->cfg.arch == SNF_ARCH_LITE ? net->la.pred : net->a.pred;
 }
 
 void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg)
 {
     net->adam_t++;
-    snf_adam_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,
-                    net->ntensors, cfg, net->adam_t);
+    snf_adamw_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,
+                     net->wd_mult, net->ntensors, cfg, net->adam_t);
 }

@@ -59,6 +59,32 @@ int snf_conv1d_direct_ocp(int OC);
 void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
                           int OC, int T, int K);
 
+/* ---- the networks' tensor tables (inception.c, lite.c) ---- */
+
+enum { SNF_IT_KIND_CONV, SNF_IT_KIND_DENSE, SNF_IT_KIND_BIAS, SNF_IT_KIND_GAMMA, SNF_IT_KIND_BETA };
+
+typedef struct snf_it_tdesc {
+    size_t size;
+    int kind, fan_in, fan_out;
+    float **slot; /* where the layout routine writes the tensor's address (may be NULL) */
+    const char *name;
+} snf_it_tdesc;
+
+struct snf_it_config;
+struct snf_it;
+struct snf_lite_params;
+struct snf_lite_acts;
+struct snf_lite_stats;
+/* LITE (lite.c), called by the public snf_it_* functions when cfg->arch is SNF_ARCH_LITE. */
+int snf_lite_valid(const struct snf_it_config *c);
+int snf_lite_table(const struct snf_it_config *c, struct snf_lite_params *p, snf_it_tdesc *d);
+size_t snf_lite_point_acts(const struct snf_it_config *c, float *base, struct snf_lite_acts *a);
+/* Lays out the BN running statistics (mean then variance per layer); fills mean 0, variance 1 if init. */
+size_t snf_lite_point_stats(const struct snf_it_config *c, float *base, struct snf_lite_stats *s, int init);
+size_t snf_lite_ws_size(const struct snf_it_config *c, int nthreads);
+void snf_lite_forward(struct snf_it *net, const float *x, int B, int train);
+void snf_lite_backward(struct snf_it *net);
+
 /* Static split of n items over nt threads: thread tid gets [*lo, *hi). Contiguous chunks, so the
  * per-thread partial sums (and hence results) depend only on the thread count. */
 static inline void snf_split(int n, int nt, int tid, int *lo, int *hi)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """plot_parity.py PARITY.csv OUT.png [TITLE]: true vs predicted parameters (log axes), one panel per
-parameter, from the parity CSV written by `snforge evaluate`. Needs matplotlib (Debian python3-matplotlib)."""
+parameter, from the parity CSV written by `snforge evaluate`, with the 68% intervals as error bars when
+the model gives them (lo68 < hi68). Needs matplotlib (Debian python3-matplotlib)."""
 import csv
 import sys
 
@@ -27,6 +28,11 @@ def main():
         p = [float(r[name + "_pred"]) for r in rows]
         lo, hi = min(t + p), max(t + p)
         ax.plot([lo, hi], [lo, hi], color="k", lw=0.8)
+        lo68 = [float(r.get(name + "_lo68", "nan")) for r in rows]
+        hi68 = [float(r.get(name + "_hi68", "nan")) for r in rows]
+        if any(h > l for l, h in zip(lo68, hi68)):
+            yerr = [[max(b - l, 0) for b, l in zip(p, lo68)], [max(h - b, 0) for b, h in zip(p, hi68)]]
+            ax.errorbar(t, p, yerr=yerr, fmt="none", ecolor="tab:gray", elinewidth=0.5, alpha=0.3)
         ax.scatter(t, p, s=4, alpha=0.5)
         ax.set_xscale("log")
         ax.set_yscale("log")

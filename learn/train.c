@@ -1,11 +1,20 @@
 /* train.c: the training loop. Splits the dataset's usable rows (status >= 0) into train / validation /
  * test, fits the normalisation on the training rows, then per epoch: a seeded shuffle, batches of B
- * (last partial batch kept), Adam steps, reduce-LR-on-plateau on the epoch training loss (Keras rule),
- * the validation loss and per-parameter metrics, early stopping on the validation loss, and a checkpoint
- * (the model file) written atomically. Everything an epoch depends on is in the checkpoint (weights, BN
- * statistics, Adam moments and step, dropout step, lr, schedule states, best weights, history), and the
- * shuffle and augmentation streams are functions of (seed, epoch), so a resumed run continues bitwise
- * where the killed one stopped. At the end the best weights are restored and the test rows scored. */
+ * (last partial batch kept), optional gradient-norm clipping, Adam(W) steps at the rate of the step
+ * schedule (or of reduce-LR-on-plateau on the epoch training loss, Keras rule), the weight EMA, the
+ * validation loss and per-parameter metrics (of the EMA weights when on), early stopping on the
+ * validation loss, and a checkpoint (the model file) written atomically. Everything an epoch depends on
+ * is in the checkpoint (weights, BN statistics, Adam moments and step, dropout step, lr, schedule states
+ * and length, EMA, best weights, history), and the shuffle and augmentation streams are functions of
+ * (seed, epoch), so a resumed run continues bitwise where the killed one stopped. A step schedule spans
+ * epochs x batches steps, or, with a time budget, the steps that fit in it (timed on the first batch
+ * before training, then fixed in the checkpoint); training ends when it is complete. At the end the best
+ * weights are restored and the test rows scored.
+ * Under MPI (learn/dist.c) every rank loads the data and draws the same global batches; each computes
+ * its contiguous share with synchronised BatchNorm, the parameter gradients are summed over the ranks in
+ * rank order (identical on all), and every rank takes the same optimiser step, so all hold the same
+ * state; every rank scores the validation rows; rank 0 writes the checkpoints and its clock decides the
+ * time budget. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
 #include <limits.h>
@@ -66,6 +75,16 @@ static void snf_split_rows(const snf_train_config *cfg, long *rows, long n, long
     qsort(*te, (size_t)nt, sizeof **te, snf_cmp_long);
 }
 
+/* ---- public API: the split ---- */
+
+void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
+                          long *n_test, long **tr, long **va, long **te)
+{
+    snf_split_rows(cfg, rows, n, n_train, n_val, n_test, tr, va, te);
+}
+
+/* ---- static helpers ---- */
+
 /* Eval-mode pass over a batcher: the mean standardised MSE (*loss) and physical truth / predictions
  * [n][4] (either may be NULL). */
 static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
@@ -88,7 +107,7 @@ static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float
                 snf_data_decode_targets(truth + (size_t)(n + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
             }
             if (pred) {
-                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * SNF_DATA_NP, norm);
+                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * net->cfg.n_out, norm); /* the means */
             }
         }
         n += nb;
@@ -137,6 +156,78 @@ cleanup:
     return rc;
 }
 
+/* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
+ * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
+ * untimed call, then three timed); the weights are not stepped and the BN running statistics, gradients
+ * and forward counter are restored, so the run that follows is the same as without the probe. */
+static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather, double *t_step,
+                          double *t_eval)
+{
+    int rank, nranks;
+    snf_dist_info(&rank, &nranks);
+    float *keep = malloc((net->nstats ? net->nstats : 1) * sizeof *keep);
+    if (!keep) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory timing a training step");
+    }
+    memcpy(keep, net->bn_stats, net->nstats * sizeof *keep);
+    uint64_t step = net->step;
+    int nb = 0, rc = snf_batcher_start(b, 0);
+    if (rc >= 0) {
+        rc = snf_batcher_next(b, x, y, NULL, &nb);
+    }
+    double ts = 0, tv = 0;
+    int shard = nranks > 1 && nb >= nranks;
+    int lo = shard ? (int)((long)nb * rank / nranks) : 0, hi = shard ? (int)((long)nb * (rank + 1) / nranks) : nb;
+    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
+    for (int i = 0; rc > 0 && i < 4; i++) {
+        double a = snf_now();
+        snf_it_zero_grad(net);
+        snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
+        rc = rc < 0 ? rc : snf_it_backward(net);
+        snf_bn_set_reduce(NULL, NULL);
+        if (rc >= 0 && shard) {
+            snf_dist_sum_floats(net->grads, net->nparams, gather);
+        }
+        rc = rc < 0 ? rc : 1;
+        ts += i > 0 ? snf_now() - a : 0;
+    }
+    for (int i = 0; rc > 0 && i < 4; i++) {
+        double a = snf_now();
+        rc = snf_it_forward(net, x, NULL, nb, 0, NULL);
+        rc = rc < 0 ? rc : 1;
+        tv += i > 0 ? snf_now() - a : 0;
+    }
+    memcpy(net->bn_stats, keep, net->nstats * sizeof *keep);
+    net->step = step;
+    snf_it_zero_grad(net);
+    free(keep);
+    if (rc < 0) {
+        return rc;
+    }
+    int rs = snf_batcher_start(b, 0);
+    if (rs < 0) {
+        return rs;
+    }
+    *t_step = ts / 3.0;
+    *t_eval = tv / 3.0;
+    return SNF_OK;
+}
+
+/* Puts (p, s) into the network, saving its own into (keep_p, keep_s), or back (p = NULL). */
+static void snf_swap_weights(snf_it *net, float *keep_p, float *keep_s, const float *p, const float *s)
+{
+    if (p) {
+        memcpy(keep_p, net->params, net->nparams * sizeof(float));
+        memcpy(keep_s, net->bn_stats, net->nstats * sizeof(float));
+        memcpy(net->params, p, net->nparams * sizeof(float));
+        memcpy(net->bn_stats, s, net->nstats * sizeof(float));
+    } else {
+        memcpy(net->params, keep_p, net->nparams * sizeof(float));
+        memcpy(net->bn_stats, keep_s, net->nstats * sizeof(float));
+    }
+}
+
 /* ---- public API ---- */
 
 snf_train_options snf_train_options_default(void)
@@ -167,6 +258,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     snf_batcher *btr = NULL, *bva = NULL, *bte = NULL;
     long *rows = NULL, *tr = NULL, *va = NULL, *te = NULL;
     float *x = NULL, *y = NULL, *best_p = NULL, *best_s = NULL;
+    float *ema_p = NULL, *ema_s = NULL, *live_p = NULL, *live_s = NULL, *gather = NULL;
     snf_epoch_record *hist = NULL;
     snf_ckpt old;
     memset(&old, 0, sizeof old);
@@ -252,6 +344,30 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     if (!best_p || !best_s || !hist || !x || !y) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for the network state");
     }
+    const int use_ema = cfg->ema > 0.0f;
+    int rank = 0, nranks = 1;
+    snf_dist_info(&rank, &nranks);
+    if (nranks > 1) {
+        gather = malloc(net->nparams * (size_t)nranks * sizeof *gather);
+        if (!gather) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory for the gradients of %d ranks", nranks);
+        }
+    }
+    if (use_ema) {
+        ema_p = malloc(net->nparams * sizeof *ema_p);
+        live_p = malloc(net->nparams * sizeof *live_p);
+        ema_s = malloc((net->nstats ? net->nstats : 1) * sizeof *ema_s);
+        live_s = malloc((net->nstats ? net->nstats : 1) * sizeof *live_s);
+        if (!ema_p || !live_p || !ema_s || !live_s) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory for the weight EMA");
+        }
+        memcpy(ema_p, net->params, net->nparams * sizeof *ema_p);
+        memcpy(ema_s, net->bn_stats, net->nstats * sizeof *ema_s);
+    }
+    snf_lr_schedule sched = cfg->sched;
+    sched.lr = cfg->adam.lr;
+    sched.total = 0;
+    const int stepwise = sched.kind != SNF_SCHED_PLATEAU;
     memcpy(best_p, net->params, net->nparams * sizeof *best_p);
     memcpy(best_s, net->bn_stats, net->nstats * sizeof *best_s);
     float lr = cfg->adam.lr;
@@ -272,6 +388,17 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         memcpy(net->lr_mult, old.lr_mult, (size_t)net->ntensors * sizeof(float));
         memcpy(best_p, old.best_params, net->nparams * sizeof(float));
         memcpy(best_s, old.best_stats, net->nstats * sizeof(float));
+        if (use_ema) {
+            if (!old.ema_params || !old.ema_stats) {
+                SNF_FAIL(SNF_EINVAL, "%s has no weight EMA although the config asks for one", mpath);
+            }
+            memcpy(ema_p, old.ema_params, net->nparams * sizeof(float));
+            memcpy(ema_s, old.ema_stats, net->nstats * sizeof(float));
+        }
+        sched.total = old.sched_total;
+        if (stepwise && sched.total < 1) {
+            SNF_FAIL(SNF_EINVAL, "%s has no schedule length although the config asks for a step schedule", mpath);
+        }
         net->adam_t = old.adam_t;
         net->step = old.step;
         lr = old.lr;
@@ -307,6 +434,8 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     ck.bn_stats = net->bn_stats;
     ck.best_params = best_p;
     ck.best_stats = best_s;
+    ck.ema_params = ema_p;
+    ck.ema_stats = ema_s;
     ck.seed = cfg->seed;
     ck.hist = hist;
     ck.n_train = sum->n_train;
@@ -318,8 +447,34 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     snprintf(ck.data_created, sizeof ck.data_created, "%s", snf_data_created(d));
     ck.threads = opt->threads;
 
-    int done = 0;
+    int done = 0, sched_done = 0;
     const long nbatches = snf_batcher_nbatches(btr);
+    if (stepwise && !have_old) {
+        /* The schedule's length: every epoch's steps, or the steps that fit in the time budget (an epoch
+         * costs its training steps plus its validation batches; the final scoring of the validation and
+         * test rows is kept aside; 3% margin for a busy machine). Fixed here and kept in the checkpoint. */
+        long all = (long)cfg->epochs * nbatches;
+        sched.total = all;
+        if (opt->max_wall_s > 0) {
+            double t_step = 0, t_eval = 0;
+            rc = snf_probe_step(net, btr, x, y, gather, &t_step, &t_eval);
+            if (rc < 0) {
+                goto cleanup;
+            }
+            double vb = ceil((double)sum->n_val / cfg->batch), tb = ceil((double)sum->n_test / cfg->batch);
+            double t_epoch = (double)nbatches * t_step + vb * t_eval;
+            double left = opt->max_wall_s - (snf_now() - t0) - (vb + tb) * t_eval;
+            double fit = 0.97 * left / t_epoch * (double)nbatches;
+            snf_dist_bcast_doubles(&fit, 1); /* rank 0's clock sizes the schedule of every rank */
+            sched.total = fit < 1 ? 1 : (fit < (double)all ? (long)fit : all);
+            if (opt->log && !opt->quiet) {
+                fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %.0f s budget (%.1f ms a step, "
+                                  "%.1f ms a validation batch, measured)\n", sched.total,
+                        (double)sched.total / (double)nbatches, opt->max_wall_s, 1e3 * t_step, 1e3 * t_eval);
+            }
+        }
+    }
+    ck.sched_total = sched.total;
     double tstart = snf_now();
     /* A run resumed after its last epoch but before the final write (cannot happen with one write per
      * epoch, but an epochs value lowered by hand would) finishes at once. */
@@ -331,6 +486,10 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         done = 1;
         snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
     }
+    if (!done && stepwise && net->adam_t >= sched.total) {
+        done = 1;
+        snprintf(sum->stop_reason, sizeof sum->stop_reason, "schedule");
+    }
     while (!done) {
         double te0 = snf_now();
         rc = snf_batcher_start(btr, epoch);
@@ -340,27 +499,57 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         double se = 0;
         long seen = 0, bi = 0;
         int nb;
+        float lr_step = lr;
         while ((rc = snf_batcher_next(btr, x, y, NULL, &nb)) > 0) {
             snf_rng ar = snf_rng_seed(cfg->seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(epoch + 1)) ^
                                       (0x9FB21C651E98DF25ULL * (uint64_t)(bi + 1)));
             snf_data_augment(x, nb, &cfg->spec, &cfg->aug, &ar);
             float l = 0;
             snf_it_zero_grad(net);
-            rc = snf_it_forward(net, x, y, nb, 1, &l);
+            /* data-parallel: this rank's contiguous share of the global batch, BN synchronised; a batch
+             * smaller than the rank count is computed whole on every rank (no reductions) */
+            int lo = 0, hi = nb, shard = nranks > 1 && nb >= nranks;
+            if (shard) {
+                lo = (int)((long)nb * rank / nranks);
+                hi = (int)((long)nb * (rank + 1) / nranks);
+                net->grad_scale = (float)(hi - lo) / (float)nb;
+            }
+            snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+            rc = snf_it_forward(net, x + (size_t)lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l);
             if (rc < 0) {
                 goto cleanup;
+            }
+            if (shard) { /* the global batch loss, identical on every rank */
+                double part = (double)l * (hi - lo);
+                snf_dist_sum_doubles(&part, 1);
+                l = (float)(part / nb);
             }
             if (!isfinite(l)) {
                 SNF_FAIL(SNF_ENONFINITE, "training loss is %g at epoch %ld batch %ld (lower [train] lr?)", (double)l,
                          epoch + 1, bi + 1);
             }
             rc = snf_it_backward(net);
+            snf_bn_set_reduce(NULL, NULL);
+            net->grad_scale = 1.0f;
             if (rc < 0) {
                 goto cleanup;
             }
+            if (shard) {
+                snf_dist_sum_floats(net->grads, net->nparams, gather);
+            }
+            if (cfg->clip_norm > 0.0f) {
+                snf_grad_clip(net->grads, net->nparams, cfg->clip_norm);
+            }
             snf_adam_config ac = cfg->adam;
-            ac.lr = lr;
+            lr_step = stepwise ? snf_lr_schedule_at(&sched, net->adam_t) : lr;
+            ac.lr = lr_step;
             snf_it_adam_step(net, &ac);
+            if (use_ema) {
+                float de = snf_ema_update(ema_p, net->params, net->nparams, cfg->ema, net->adam_t);
+                for (size_t j = 0; j < net->nstats; j++) { /* BN statistics averaged alike (see train_small.ini) */
+                    ema_s[j] = de * ema_s[j] + (1.0f - de) * net->bn_stats[j];
+                }
+            }
             se += (double)l * nb;
             seen += nb;
             bi++;
@@ -369,6 +558,10 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
                         cfg->epochs, bi, nbatches, se / (double)seen);
                 fflush(opt->progress);
             }
+            if (stepwise && net->adam_t >= sched.total) {
+                sched_done = 1;
+                break;
+            }
         }
         if (rc < 0) {
             goto cleanup;
@@ -376,18 +569,26 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         double train_loss = se / (double)(seen > 0 ? seen : 1);
         double val_loss = NAN;
         snf_metrics vm, vb;
+        if (use_ema) {
+            snf_swap_weights(net, live_p, live_s, ema_p, ema_s);
+        }
         rc = snf_score(net, bva, sum->n_val, &norm, x, y, &val_loss, &vm, &vb);
+        if (use_ema) {
+            snf_swap_weights(net, live_p, live_s, NULL, NULL);
+        }
         if (rc < 0) {
             goto cleanup;
         }
-        float lr_used = lr;
-        lr = snf_plateau_update(&plateau, (float)train_loss, lr);
+        float lr_used = lr_step;
+        if (!stepwise) {
+            lr = snf_plateau_update(&plateau, (float)train_loss, lr);
+        }
         /* Early stopping and best weights on the validation loss (the training loss without a validation set). */
         double monitor = sum->n_val > 0 ? val_loss : train_loss;
         int stop = snf_earlystop_update(&es, (float)monitor, epoch);
         if (es.best_epoch == epoch) {
-            memcpy(best_p, net->params, net->nparams * sizeof *best_p);
-            memcpy(best_s, net->bn_stats, net->nstats * sizeof *best_s);
+            memcpy(best_p, use_ema ? ema_p : net->params, net->nparams * sizeof *best_p);
+            memcpy(best_s, use_ema ? ema_s : net->bn_stats, net->nstats * sizeof *best_s);
             sum->val = vm;
             sum->val_baseline = vb;
         }
@@ -417,13 +618,25 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         } else if (epoch >= cfg->epochs) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
-        } else if (opt->max_wall_s > 0 && (snf_now() - t0) + (snf_now() - te0) > opt->max_wall_s) {
+        } else if (sched_done) {
             done = 1;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
+            snprintf(sum->stop_reason, sizeof sum->stop_reason, "schedule");
+        } else if (opt->max_wall_s > 0) {
+            /* the next epoch costs the last one's time, or its share when the schedule ends within it */
+            double frac = 1.0;
+            if (stepwise && sched.total - net->adam_t < nbatches) {
+                frac = (double)(sched.total - net->adam_t) / (double)nbatches;
+            }
+            double over = (snf_now() - t0) + frac * (snf_now() - te0) > opt->max_wall_s;
+            snf_dist_bcast_doubles(&over, 1); /* rank 0's clock decides for all */
+            if (over > 0) {
+                done = 1;
+                snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
+            }
         }
         if (!done) {
             snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-            rc = snf_ckpt_write(mpath, &ck);
+            rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK; /* every rank holds the same state */
             if (rc < 0) {
                 goto cleanup;
             }
@@ -460,7 +673,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         ck.finished = 1;
         snprintf(ck.stop_reason, sizeof ck.stop_reason, "%s", sum->stop_reason);
         snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-        rc = snf_ckpt_write(mpath, &ck);
+        rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK;
         if (rc < 0) {
             goto cleanup;
         }
@@ -483,6 +696,11 @@ cleanup:
     free(y);
     free(best_p);
     free(best_s);
+    free(ema_p);
+    free(ema_s);
+    free(live_p);
+    free(live_s);
+    free(gather);
     free(hist);
     return rc;
 }

@@ -179,9 +179,32 @@ static int snf_ttrain(snf_tparse *ps, const char *s, const char *k, const char *
         return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->adam.beta2);
     } else if (!strcmp(k, "eps")) {
         return snf_tfloat(ps, s, k, v, 1e-12, 1.0, &c->adam.eps);
+    } else if (!strcmp(k, "schedule")) {
+        static const char *const names[] = {"plateau", "constant", "cosine", "onecycle"};
+        for (int i = 0; i < 4; i++) {
+            if (!strcmp(v, names[i])) {
+                c->sched.kind = i;
+                return 1;
+            }
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                            "unknown schedule '%s' (expected plateau, constant, cosine or onecycle)", v);
+    } else if (!strcmp(k, "warmup")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.9, &c->sched.warmup);
+    } else if (!strcmp(k, "lr_end")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &c->sched.lr_end);
+    } else if (!strcmp(k, "onecycle_div")) {
+        return snf_tfloat(ps, s, k, v, 1.0, 1e6, &c->sched.div);
+    } else if (!strcmp(k, "weight_decay")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 10.0, &c->adam.weight_decay);
+    } else if (!strcmp(k, "clip_norm")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1e9, &c->clip_norm);
+    } else if (!strcmp(k, "ema")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 0.999999, &c->ema);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
-                        "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps)");
+                        "unknown key (expected seed, epochs, batch, lr, beta1, beta2, eps, schedule, warmup, "
+                        "lr_end, onecycle_div, weight_decay, clip_norm, ema)");
 }
 
 static int snf_tplateau(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -216,7 +239,17 @@ static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *
 static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *v)
 {
     snf_it_config *n = &ps->c->net;
-    if (!strcmp(k, "filters")) {
+    if (!strcmp(k, "arch")) {
+        static const char *const names[] = {"inception", "lite", "hinception"};
+        for (int i = 0; i < 3; i++) {
+            if (!strcmp(v, names[i])) {
+                n->arch = i;
+                return 1;
+            }
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                            "unknown architecture '%s' (expected inception, lite or hinception)", v);
+    } else if (!strcmp(k, "filters")) {
         return snf_tint(ps, s, k, v, 1, 1024, &n->filters);
     } else if (!strcmp(k, "depth")) {
         return snf_tint(ps, s, k, v, 1, SNF_IT_MAX_DEPTH, &n->depth);
@@ -228,14 +261,20 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
         return snf_tbool(ps, s, k, v, &n->residual);
     } else if (!strcmp(k, "dropout")) {
         return snf_tfloat(ps, s, k, v, 0.0, 0.95, &n->dropout);
+    } else if (!strcmp(k, "head")) {
+        if (!strcmp(v, "mse") || !strcmp(v, "gaussian")) {
+            n->head = !strcmp(v, "gaussian") ? SNF_HEAD_GAUSSIAN : SNF_HEAD_MSE;
+            return 1;
+        }
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown head '%s' (expected mse or gaussian)", v);
     } else if (!strcmp(k, "bn_eps")) {
         return snf_tfloat(ps, s, k, v, 1e-9, 1.0, &n->bn_eps);
     } else if (!strcmp(k, "bn_momentum")) {
         return snf_tfloat(ps, s, k, v, 0.0, 0.99999, &n->bn_momentum);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
-                        "unknown key (expected filters, depth, kernel, bottleneck, residual, "
-                        "dropout, bn_eps, bn_momentum)");
+                        "unknown key (expected arch, filters, depth, kernel, bottleneck, residual, "
+                        "dropout, head, bn_eps, bn_momentum)");
 }
 
 static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char *v)
@@ -249,6 +288,27 @@ static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char
         return snf_tfloat(ps, s, k, v, 0.0, 0.95, &a->drop);
     }
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown key (expected noise, shift, drop)");
+}
+
+/* [uncertainty]: deep ensembles, MC dropout, calibration, OOD (uq.h) */
+static int snf_tuq(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_uq_config *u = &ps->c->uq;
+    if (!strcmp(k, "ensemble")) {
+        return snf_tint(ps, s, k, v, 1, SNF_UQ_MAX_MEMBERS, &u->ensemble);
+    } else if (!strcmp(k, "jobs")) {
+        return snf_tint(ps, s, k, v, 1, SNF_UQ_MAX_MEMBERS, &u->jobs);
+    } else if (!strcmp(k, "mc_samples")) {
+        return snf_tint(ps, s, k, v, 1, 10000, &u->mc_samples);
+    } else if (!strcmp(k, "calibrate")) {
+        return snf_tbool(ps, s, k, v, &u->calibrate);
+    } else if (!strcmp(k, "ood_shrinkage")) {
+        return snf_tfloat(ps, s, k, v, 0.0, 1.0, &u->ood_shrinkage);
+    } else if (!strcmp(k, "ood_alpha")) {
+        return snf_tfloat(ps, s, k, v, 1e-6, 0.5, &u->ood_alpha);
+    }
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected ensemble, jobs, mc_samples, calibrate, ood_shrinkage, ood_alpha)");
 }
 
 static int snf_thandler(void *user, const char *section, const char *key, const char *value)
@@ -273,6 +333,8 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
         return snf_tearly(ps, section, key, value);
     } else if (!strcmp(section, "model")) {
         return snf_tmodel(ps, section, key, value);
+    } else if (!strcmp(section, "uncertainty")) {
+        return snf_tuq(ps, section, key, value);
     } else if (!strcmp(section, "augment")) {
         return snf_taugment(ps, section, key, value);
     } else if (!strcmp(section, "output")) {
@@ -285,7 +347,7 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
                             "key '%s' outside a section (expected [data], [train], ...)", key);
     }
     return snf_ini_fail(&ps->ini, ps->ini.section_line, section, NULL,
-                        "unknown section (expected data, train, plateau, early_stop, model, augment, output)");
+                        "unknown section (expected data, train, plateau, early_stop, model, uncertainty, augment, output)");
 }
 
 /* dir of name + rel, unless rel is absolute or name has no folder. */
@@ -318,12 +380,19 @@ void snf_train_config_default(snf_train_config *c)
     c->epochs = 100;
     c->batch = 64;
     c->adam = snf_adam_config_default();
+    c->sched.kind = SNF_SCHED_PLATEAU;
+    c->sched.warmup = 0.05f;
+    c->sched.lr_end = 1e-6f;
+    c->sched.div = 25.0f;
+    c->clip_norm = 0.0f;
+    c->ema = 0.0f;
     c->plateau = snf_plateau_default();
     c->plateau.patience = 10;
     c->plateau.min_lr = 1e-5f;
     c->es_patience = 20;
     c->es_min_delta = 0.0f;
     c->net = snf_it_config_default();
+    c->uq = snf_uq_config_default();
     snprintf(c->model_path, sizeof c->model_path, "model.h5");
 }
 
@@ -361,7 +430,11 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
         }
         c->net.C_in = snf_data_spec_cin(&c->spec);
         c->net.T = c->spec.L;
-        c->net.n_out = SNF_DATA_NP;
+        c->net.n_out = c->net.head == SNF_HEAD_GAUSSIAN ? 2 * SNF_DATA_NP : SNF_DATA_NP;
+        if (c->uq.mc_samples > 1 && c->net.dropout <= 0.0f) {
+            snf_ini_fail(&ps->ini, 0, "uncertainty", "mc_samples",
+                         "%d Monte Carlo dropout samples need [model] dropout > 0", c->uq.mc_samples);
+        }
         c->net.max_B = c->batch;
         size_t sizes[SNF_IT_MAX_TENSORS];
         if (snf_it_sizes(&c->net, sizes) < 0) {

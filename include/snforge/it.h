@@ -1,5 +1,8 @@
 /* it.h: the InceptionTime regressor (Fawaz et al. 2020, Keras semantics; ../shared/bench/inceptiontime.md)
- * on flat float slabs, llm.c style: a size table, one layout routine that points params, grads,
+ * and its lighter relatives H-InceptionTime (Ismail-Fawaz et al. 2022: InceptionTime with the fixed
+ * hand-crafted filters of nn.h beside the first module's branches) and LITE (Ismail-Fawaz et al. 2023,
+ * "LITE: Light Inception with boosTing tEchniques for Time Series Classification", DSAA; layout learnt
+ * from aeon's LITENetwork), on flat float slabs, llm.c style: a size table, one layout routine that points params, grads,
  * adam_m and adam_v identically, activations laid out once for the largest batch, and forward /
  * backward as straight lists of nn.h kernel calls. Also Adam over the flat slab with a per-tensor
  * learning-rate multiplier, and the reduce-LR-on-plateau and early-stopping rules (Keras).
@@ -35,7 +38,47 @@ typedef struct snf_it_config {
     float bn_eps;      /* BatchNorm epsilon (Keras 1e-3) */
     float bn_momentum; /* running = momentum*running + (1-momentum)*batch (Keras 0.99) */
     float dropout;     /* dropout probability before the head (0: none, as in every reference) */
+    int arch;          /* SNF_ARCH_INCEPTION (0), SNF_ARCH_LITE or SNF_ARCH_HINCEPTION */
+    int head;          /* SNF_HEAD_MSE (0): n_out means, MSE loss; SNF_HEAD_GAUSSIAN: n_out = 2 NP outputs
+                        * (NP means, then NP raw variances), Gaussian NLL loss (uq.h) */
 } snf_it_config;
+
+/* Output heads (uq.h documents the Gaussian one). */
+enum { SNF_HEAD_MSE = 0, SNF_HEAD_GAUSSIAN = 1 };
+/* snf_it_forward's train argument: 0 eval, 1 training, SNF_IT_MC: BN running statistics (eval) with
+ * dropout on, mask index net->step (not advanced): Monte Carlo dropout (Gal & Ghahramani 2016). */
+#define SNF_IT_MC 2
+
+/* Architectures. INCEPTION: the reference above. HINCEPTION: the same, with the SNF_HYBRID_PER_CHANNEL
+ * x C_in hand-crafted filter outputs (nn.h, ReLU'd) concatenated after module 0's four branches, so
+ * module 0 outputs 4 filters + 17 C_in channels (depth >= 2). LITE: module 0 = three convolutions
+ * C_in -> filters of widths kernel, kernel/2, kernel/4 (no bottleneck, no pool branch; the
+ * multiplexed kernels), the hybrid filters (depthwise on each input channel, as aeon's LITEMV, since
+ * our channels are different quantities), BN + ReLU over the 3 filters + 17 C_in channels; then two
+ * depthwise-separable blocks (depthwise kernel/2 with dilation 2, then kernel/4 with dilation 4, each
+ * followed by a 1x1 convolution to `filters`, BN, ReLU); GAP; dense head. No biases but the head's.
+ * LITE ignores depth, bottleneck and residual. */
+enum { SNF_ARCH_INCEPTION = 0, SNF_ARCH_LITE = 1, SNF_ARCH_HINCEPTION = 2 };
+
+/* LITE's tensors (pointers into the same slabs as snf_it_params). */
+typedef struct snf_lite_params {
+    float *conv_w[SNF_IT_NBRANCH]; /* (filters, C_in, kernel >> i) */
+    float *bn0_g, *bn0_b;          /* (3 filters + 17 C_in) */
+    float *dw_w[2];                /* depthwise (C_l, K_l): C_0 = 3 filters + 17 C_in, K_0 = kernel/2; C_1 = filters, K_1 = kernel/4 */
+    float *pw_w[2];                /* pointwise (filters, C_l, 1) */
+    float *bn_g[2], *bn_b[2];      /* (filters) */
+    float *head_w, *head_b;        /* (n_out, filters), (n_out) */
+} snf_lite_params;
+
+typedef struct snf_lite_stats {
+    float *mean[3], *var[3]; /* module 0 (3 filters + 17 C_in), separable blocks 0 and 1 (filters) */
+} snf_lite_stats;
+
+typedef struct snf_lite_acts {
+    float *cat, *mean0, *rstd0, *out0;          /* module 0: branches + hybrid, BN stats, BN+ReLU output */
+    float *dw[2], *pw[2], *mean[2], *rstd[2], *out[2]; /* separable blocks */
+    float *gap, *drop, *mask, *pred;
+} snf_lite_acts;
 
 /* Pointers into a slab laid out by snf_it_point; unused tensors point at size-0 slots. */
 typedef struct snf_it_params {
@@ -87,12 +130,17 @@ typedef struct snf_it {
     int ntensors;                      /* entries of sizes/lr_mult */
     size_t sizes[SNF_IT_MAX_TENSORS];  /* floats per trainable tensor, in slab order */
     float lr_mult[SNF_IT_MAX_TENSORS]; /* per-tensor learning-rate multiplier (1; 0 freezes) */
+    float wd_mult[SNF_IT_MAX_TENSORS]; /* weight decay applies (1): conv and dense kernels; not (0): BN
+                                        * gamma/beta and biases (the usual AdamW practice) */
     size_t nparams;
     float *params, *grads, *adam_m, *adam_v;
     snf_it_params p, g, m, v;
     size_t nstats; /* 2 * 4 filters per BatchNorm layer */
     float *bn_stats;
     snf_it_stats st;
+    snf_lite_params lp, lg, lm, lv; /* LITE: params, grads, adam_m, adam_v (arch = LITE only) */
+    snf_lite_stats lst;
+    snf_lite_acts la, lda;
     size_t nacts;
     float *acts, *dacts;
     int *mpidx[SNF_IT_MAX_DEPTH]; /* max-pool argmax per module (max_B, C_mod, T), in idx */
@@ -105,6 +153,8 @@ typedef struct snf_it {
     const float *x, *y; /* the caller's input (B, C_in, T) and targets (B, n_out); kept alive by it */
     int B, train;
     float loss;
+    float grad_scale; /* multiplies d(loss)/d(pred) in backward (1; a data-parallel rank: its rows / the
+                       * global batch, so the summed gradients are the global batch mean's) */
     uint64_t dropout_seed;
     uint64_t step; /* training forwards so far (dropout mask index) */
     long adam_t;   /* Adam steps so far */
@@ -115,7 +165,25 @@ typedef struct snf_adam_config {
     float beta1; /* 0.9 */
     float beta2; /* 0.999 */
     float eps;   /* 1e-7 (Keras; PyTorch uses 1e-8) */
+    float weight_decay; /* decoupled (AdamW) decay per unit learning rate (0: plain Adam) */
 } snf_adam_config;
+
+/* Learning-rate schedules by optimiser step. PLATEAU: the epoch-level reduce-on-plateau rule (below)
+ * owns the rate; CONSTANT: lr throughout; COSINE: linear warm-up from 0 to lr over the first
+ * warmup * total steps, then a half cosine from lr to lr_end at step total (Loshchilov & Hutter 2017,
+ * SGDR without restarts; Goyal et al. 2017 warm-up); ONECYCLE: a half-cosine warm-up from lr / div to
+ * lr over warmup * total steps, then a half cosine to lr_end (Smith & Topin 2019, the fastai
+ * fit_one_cycle shape; momentum is not cycled). After total steps the rate stays at lr_end. */
+enum { SNF_SCHED_PLATEAU = 0, SNF_SCHED_CONSTANT = 1, SNF_SCHED_COSINE = 2, SNF_SCHED_ONECYCLE = 3 };
+
+typedef struct snf_lr_schedule {
+    int kind;     /* SNF_SCHED_* */
+    float lr;     /* peak rate (the [train] lr) */
+    float lr_end; /* rate at the end of the decay */
+    float warmup; /* warm-up as a fraction of total, [0, 1) */
+    float div;    /* one-cycle: starting rate lr / div (25) */
+    long total;   /* optimiser steps the schedule spans (>= 1) */
+} snf_lr_schedule;
 
 /* Keras ReduceLROnPlateau on a monitored loss (mode 'min', absolute min_delta). */
 typedef struct snf_plateau {
@@ -148,6 +216,10 @@ snf_it_config snf_it_config_default(void);
 int snf_it_sizes(const snf_it_config *cfg, size_t *sizes);
 /* Total trainable floats (490,372 for the reference); 0 for an invalid configuration. */
 size_t snf_it_num_params(const snf_it_config *cfg);
+/* Forward FLOP per sample as executed: 2 x the multiply-adds of every convolution (weights x T, the
+ * zero padding included), of the fixed hand-crafted filters and of the head; BN, ReLU and pooling
+ * left out (< 1 %). 124.9 MFLOP for the reference at T = 128 (../shared/bench/inceptiontime.md). */
+double snf_it_flops(const snf_it_config *cfg);
 /* Floats of BN running statistics (2,048 for the reference). */
 size_t snf_it_num_stats(const snf_it_config *cfg);
 /* The one layout routine: points p's tensors into base (params, grads, adam_m or adam_v alike).
@@ -169,8 +241,9 @@ void snf_it_init(snf_it *net, uint64_t seed);
 /* ---- run ---- */
 
 /* Forward pass on x (B, C_in, T), B <= max_B. train = 1: BN batch statistics (running statistics
- * updated), dropout on; train = 0: running statistics, no dropout. If y (B, n_out) is not NULL the
- * MSE loss is computed (returned through *loss when loss is not NULL). x and y must stay valid until
+ * updated), dropout on; train = 0: running statistics, no dropout; train = SNF_IT_MC: running
+ * statistics, dropout on. If y (B, NP) is not NULL the head's loss (MSE, or the Gaussian NLL of uq.h)
+ * is computed (returned through *loss when loss is not NULL). x and y must stay valid until
  * snf_it_backward. Returns SNF_OK, or SNF_EINVAL for a bad B or more threads than allocated for. */
 int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss);
 
@@ -183,7 +256,8 @@ void snf_it_zero_grad(snf_it *net);
 /* Predictions (B, n_out) of the last forward. */
 const float *snf_it_pred(const snf_it *net);
 
-/* One Adam step of the whole parameter slab with net->lr_mult (increments net->adam_t). */
+/* One Adam(W) step of the whole parameter slab with net->lr_mult and, when cfg->weight_decay > 0,
+ * decoupled weight decay on the tensors with net->wd_mult 1 (increments net->adam_t). */
 void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
 
 void snf_it_free(snf_it *net);
@@ -197,6 +271,27 @@ snf_adam_config snf_adam_config_default(void);
  * Tensor i has sizes[i] floats; lr_mult (NULL = all 1) of 0 leaves its params, m and v unchanged. */
 void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
                      const float *lr_mult, int ntensors, const snf_adam_config *cfg, long t);
+/* AdamW (Loshchilov & Hutter 2019, "Decoupled weight decay regularization", Algorithm 2, in the
+ * PyTorch parametrisation): first p *= 1 - lr mult_i wd wd_mult_i with lr = cfg->lr (the scheduled
+ * rate, before bias correction), then the Adam step above on the gradient alone, so the decay never
+ * enters m or v. wd_mult NULL: decay on every tensor. cfg->weight_decay 0 is snf_adam_update. */
+void snf_adamw_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+                      const float *lr_mult, const float *wd_mult, int ntensors, const snf_adam_config *cfg,
+                      long t);
+
+/* The schedule's rate for 0-based optimiser step t (t >= total gives lr_end; PLATEAU and CONSTANT
+ * give lr). */
+float snf_lr_schedule_at(const snf_lr_schedule *s, long t);
+
+/* Gradient-norm clipping (Pascanu et al. 2013): the global L2 norm of g[n] (summed in double in index
+ * order, so it is deterministic); when it exceeds max_norm > 0, g *= max_norm / norm. Returns the norm
+ * before clipping. max_norm <= 0 only measures. */
+double snf_grad_clip(float *g, size_t n, float max_norm);
+
+/* Exponential moving average of weights (Polyak averaging; the TensorFlow ExponentialMovingAverage
+ * rule with num_updates): d = min(decay, (1 + t) / (10 + t)) for update number t >= 1, then
+ * ema = d ema + (1 - d) x over n floats. Returns d. */
+float snf_ema_update(float *ema, const float *x, size_t n, float decay, long t);
 
 snf_plateau snf_plateau_default(void);
 /* Feeds one epoch's loss; returns the learning rate to use next (lr or a reduced one). */

@@ -86,6 +86,30 @@ void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const f
                                const float *inp, const float *const *w, const int *K, int n, int B,
                                int C, int OC, int OCS, int T);
 
+/* ---- depthwise convolution with dilation (LITE's separable convolutions) ---- */
+/* out[b,c,t] = sum_k w[c,k] inp[b,c,t + d k - left], 'same' padding of the dilated kernel as in
+ * TensorFlow: span d (K-1) + 1, left = (d (K-1)) / 2, zeros outside. inp/out (B,C,T), w (C,K), d >= 1.
+ * Plain C loops (no CPU-specific path), parallel over rows (forward, input gradient) and channels
+ * (weight gradient), so results do not depend on the thread count. Backward accumulates dinp (may
+ * be NULL) and dw. Chollet 2017 (Xception); dilation as in Yu & Koltun 2016. */
+void snf_dwconv1d_forward(float *out, const float *inp, const float *w, int B, int C, int T, int K, int d);
+void snf_dwconv1d_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, int B,
+                           int C, int T, int K, int d);
+
+/* ---- hand-crafted filters (Ismail-Fawaz et al. 2022, "Deep learning for time series classification
+ * using new hand-crafted convolution filters", IEEE BigData; the LITE/H-InceptionTime hybrid layer) ---- */
+/* Per input channel, SNF_HYBRID_PER_CHANNEL fixed (non-trainable) filters applied depthwise with 'same'
+ * padding (left (L-1)/2), then ReLU: 6 increasing-trend filters of lengths 2, 4, ..., 64 with
+ * w[k] = -1 (k even), +1 (k odd); 6 decreasing-trend filters, the negatives; 5 peak filters for
+ * K = 4, 8, ..., 64 of length 3K/2 built from q = K/4 parabola samples l_i = ((i+1)/q)^2, i < q, and
+ * their reversal r: [-l, -r, 2l, 2r, -l, -r]. Output channel c SNF_HYBRID_PER_CHANNEL + j of the slice
+ * is filter j on input channel c. out points at channel c_off of a tensor with OCS channels. Forward
+ * only: the filters are fixed and, in LITE and H-InceptionTime, read the network input. */
+#define SNF_HYBRID_PER_CHANNEL 17
+/* The weights of filter j (< SNF_HYBRID_PER_CHANNEL) into w (room for 96); returns its length. */
+int snf_hybrid_filter(int j, float *w);
+void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int T);
+
 /* ---- batch normalisation over (batch x time), per channel ---- */
 /* Train mode normalises with the batch mean and the biased batch variance over B*T values and writes
  * mean (C) and rstd = 1/sqrt(var + eps) (C) for the backward pass. If run_mean/run_var are not NULL it
@@ -93,6 +117,17 @@ void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const f
  * (the Keras non-fused path; PyTorch would use the Bessel-corrected one; this only affects inference).
  * Eval mode uses run_mean/run_var and writes nothing else. The _relu variants apply max(0, .) after
  * the affine map (fused BN+ReLU); their backward takes the output to rebuild the ReLU mask. */
+/* Synchronised BatchNorm for data-parallel training (learn/dist.c): once a reducer is set, train-mode
+ * BN (and its backward) sums each channel's statistics over all ranks before using them: fn must replace
+ * v[0..n) by the sum over the ranks of every rank's v, identically on all ranks. The forward sums
+ * (sum x, count) then (sum (x - m)^2); the backward (sum g, sum g (x - m), count) for the input gradient,
+ * while dgamma and dbeta keep the local sums (the trainer sums parameter gradients over ranks). NULL
+ * restores the local statistics. Channels per BN layer <= SNF_BN_SYNC_MAX. Not thread-safe (one
+ * network per process). */
+#define SNF_BN_SYNC_MAX 8192
+typedef void (*snf_bn_reduce_fn)(double *v, int n, void *ctx);
+void snf_bn_set_reduce(snf_bn_reduce_fn fn, void *ctx);
+
 void snf_bn_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                           const float *inp, const float *gamma, const float *beta, int B, int C,
                           int T, float eps, float momentum);

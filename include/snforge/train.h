@@ -20,6 +20,19 @@
 
 enum { SNF_SPLIT_RANDOM = 0, SNF_SPLIT_ORDERED = 1 };
 
+/* [uncertainty] (uq.h): how many networks, how many dropout passes, calibration and the OOD score. */
+#define SNF_UQ_MAX_MEMBERS 64
+typedef struct snf_uq_config {
+    int ensemble;        /* deep-ensemble members, each trained from its own seed (1) */
+    int jobs;            /* members trained at once, one process each, threads split between them (1) */
+    int mc_samples;      /* Monte Carlo dropout passes per member at inference (1: off; needs dropout > 0) */
+    int calibrate;       /* 1: fit a per-parameter variance scale on the validation rows (0) */
+    float ood_shrinkage; /* covariance shrinkage towards (tr S / d) I for the Mahalanobis score (0.1) */
+    float ood_alpha;     /* the OOD flag is raised below this p-value (0.01) */
+} snf_uq_config;
+
+snf_uq_config snf_uq_config_default(void);
+
 typedef struct snf_train_config {
     char path[1024];        /* the config file (for messages) */
     char *text;             /* its text verbatim (stored in the model; compared on resume) */
@@ -34,12 +47,17 @@ typedef struct snf_train_config {
     /* [train] */
     uint64_t seed;          /* weights, shuffling, dropout, augmentation */
     int epochs, batch;
-    snf_adam_config adam;
-    snf_plateau plateau;    /* on the epoch training loss */
+    snf_adam_config adam;   /* lr, betas, eps, weight_decay (AdamW, decoupled) */
+    snf_lr_schedule sched;  /* kind, warmup, lr_end, div (lr and total are set by the trainer) */
+    float clip_norm;        /* global gradient-norm clip (0: off) */
+    float ema;              /* decay of the weight EMA used for validation and the saved model (0: off) */
+    snf_plateau plateau;    /* on the epoch training loss (schedule = plateau only) */
     int es_patience;        /* early stopping on the validation loss (0 = off) */
     float es_min_delta;
     /* [model] (C_in, T, max_B and n_out follow from the rest) */
     snf_it_config net;
+    /* [uncertainty] */
+    snf_uq_config uq;
     /* [augment] */
     snf_augment aug;
     /* [output] */
@@ -73,6 +91,8 @@ typedef struct snf_ckpt {
     size_t nparams, nstats;
     float *params, *adam_m, *adam_v, *bn_stats; /* current state */
     float *best_params, *best_stats;             /* weights of the best validation loss (used to predict) */
+    float *ema_params, *ema_stats;               /* the weight EMA and its BN statistics (NULL: no EMA) */
+    long sched_total;       /* optimiser steps of the learning-rate schedule (0: plateau) */
     long adam_t;
     uint64_t step;          /* training forwards (dropout mask index) */
     uint64_t seed;
@@ -119,13 +139,19 @@ typedef struct snf_train_summary {
 
 /* Defaults of every key except data.file (required): both channels + masks, L 128 over days 1-300,
  * random split 0.1/0.1 with seed 1, all rows in memory, blocks of 1024; seed 1, 100 epochs, batch 64,
- * Adam 1e-3 (Keras), plateau factor 0.5 patience 10 min_lr 1e-5, early stopping patience 20; the
+ * Adam 1e-3 (Keras), no weight decay, clipping or EMA, schedule plateau (factor 0.5 patience 10
+ * min_lr 1e-5; step schedules: warmup 0.05, lr_end 1e-6, onecycle_div 25), early stopping patience 20; the
  * reference network (it.h); no augmentation; model.h5. */
 void snf_train_config_default(snf_train_config *c);
 /* Parses the file (SNF_EIO if unreadable, SNF_EFORMAT "path:line: [section] key: what was expected"). */
 int snf_train_config_load(snf_train_config *c, const char *path);
 int snf_train_config_parse(snf_train_config *c, const char *text, const char *name);
 void snf_train_config_free(snf_train_config *c);
+
+/* Splits the usable rows[n] (snf_data_usable_rows) as training does: *te, *va, *tr point into rows
+ * (reordered), each part sorted. Deterministic in (split, split_seed, val_frac, test_frac, n). */
+void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
+                          long *n_test, long **tr, long **va, long **te);
 
 /* ---- metrics ---- */
 
@@ -147,6 +173,19 @@ int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
 /* Predicts physical parameters pred[n][4] for encoded inputs x[n][C_in*L] (eval mode, batches of
  * net->cfg.max_B). */
 int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
+
+/* ---- data-parallel ranks (learn/dist.c) ---- */
+
+/* This process's MPI rank and the number of ranks (0 and 1 without MPI or before MPI_Init). */
+void snf_dist_info(int *rank, int *size);
+/* v[i] <- sum over the ranks of v[i], added in rank order in double (identical on every rank).
+ * snf_dist_sum_floats needs scratch of n x ranks floats. SNF_OK, SNF_ENOMEM. */
+int snf_dist_sum_doubles(double *v, int n);
+int snf_dist_sum_floats(float *v, size_t n, float *scratch);
+/* Rank 0's v[0..n) to every rank. */
+void snf_dist_bcast_doubles(double *v, int n);
+/* snf_bn_reduce_fn for synchronised BatchNorm (nn.h): snf_dist_sum_doubles. */
+void snf_dist_bn_reduce(double *v, int n, void *ctx);
 
 /* ---- training ---- */
 

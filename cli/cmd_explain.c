@@ -1,0 +1,318 @@
+/* cmd_explain.c: `snforge explain MODEL.h5 DATA.h5|OBS.csv -o DIR`: per-day importance of each series for
+ * each parameter (explain.h: integrated gradients and occlusion), averaged over the objects, as
+ * DIR/explain.csv, DIR/phases.csv, DIR/summary.md and DIR/explain.png (learn/plot_explain.py). */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/data.h"
+#include "snforge/explain.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+static const char *const snf_xp_par[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
+static const char *const snf_xp_ser[SNF_SERIES_COUNT] = {"L", "vph"};
+
+static void snf_explain_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge explain MODEL.h5 DATA.h5|OBS.csv [-o DIR] [--rows N] [--steps S] [--window W]\n"
+            "                       [--stride S] [--threads N] [--no-plot]\n\n"
+            "Which days of which series each parameter's prediction rests on, for one observation file or\n"
+            "averaged over N rows of a dataset file (spread evenly through its usable rows):\n"
+            "  integrated gradients (Sundararajan et al. 2017) from the all-missing input (every series at\n"
+            "  its training mean, mask 0) along a slightly bowed path (explain.h), S midpoint steps, gradients\n"
+            "  by central differences; per grid day\n"
+            "  the |attribution| of the series' value and mask channels together, in dex of log10 parameter;\n"
+            "  occlusion: W-sample windows of one series set to missing, slid by the stride; per day the mean\n"
+            "  |change| of the prediction (dex) over the windows covering it.\n"
+            "Phases per object from its own luminosity: early (< 30 d), rise, peak (+-10 d of the brightest\n"
+            "sample), fall (to 15 d after the steepest decline), tail.\n\n"
+            "options:\n"
+            "  -o, --output DIR   folder for explain.csv, phases.csv, summary.md, explain.png (default .)\n"
+            "      --rows N       dataset rows to average over (default 16)\n"
+            "      --steps S      integrated-gradient steps (default 64)\n"
+            "      --window W     occlusion window in grid samples (default L/10)\n"
+            "      --stride S     occlusion stride (default W/2)\n"
+            "  -t, --threads N    OpenMP threads\n"
+            "      --no-plot      no PNG\n"
+            "  -h, --help         this text\n\n"
+            "Output: the phase summary on stdout; completeness of the attributions (sum vs the output change)\n"
+            "on stderr. Exit status: 0 success, 1 the work failed, 2 bad input.\n");
+}
+
+static int snf_has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && !strcmp(s + n - m, suf);
+}
+
+/* Encoded rows of the input: one observation, or n rows of a dataset. *x malloc'd. */
+static int snf_explain_load(const snf_uq_model *m, const char *in, long want, float **x, long *n)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const size_t CL = (size_t)snf_data_spec_cin(s) * s->L;
+    int rc;
+    if (snf_has_suffix(in, ".csv")) {
+        snf_obs obs;
+        memset(&obs, 0, sizeof obs);
+        rc = snf_obs_read(&obs, in);
+        if (rc < 0) {
+            return rc;
+        }
+        float *lg = malloc((size_t)s->L * sizeof *lg), *vg = malloc((size_t)s->L * sizeof *vg);
+        *x = malloc(CL * sizeof **x);
+        if (!lg || !vg || !*x) {
+            free(lg), free(vg), snf_obs_free(&obs);
+            SNF_ERROR(SNF_ENOMEM, "out of memory");
+        }
+        snf_obs_resample(&obs, s, lg, vg);
+        snf_data_encode(*x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s,
+                        &m->ck.norm);
+        free(lg), free(vg), snf_obs_free(&obs);
+        *n = 1;
+        return SNF_OK;
+    }
+    snf_data *d = NULL;
+    long *rows = NULL, nr = 0, skipped = 0;
+    rc = snf_data_open(&d, in, s, 1024);
+    if (rc >= 0) {
+        rc = snf_data_usable_rows(d, &rows, &nr, &skipped);
+    }
+    if (rc >= 0 && nr == 0) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s has no usable rows", in);
+    }
+    if (rc >= 0) {
+        long k = want < nr ? want : nr;
+        for (long i = 0; i < k; i++) {
+            rows[i] = rows[(long)((double)i * nr / k)];
+        }
+        *x = malloc((size_t)k * CL * sizeof **x);
+        rc = *x ? snf_data_load(d, &m->ck.norm, rows, k, *x, NULL) : SNF_ENOMEM;
+        *n = k;
+    }
+    free(rows);
+    snf_data_close(d);
+    return rc;
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_explain(int argc, char **argv)
+{
+    enum { O_ROWS = 1000, O_STEPS, O_WIN, O_STRIDE, O_NOPLOT };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"rows", required_argument, NULL, O_ROWS}, {"steps", required_argument, NULL, O_STEPS},
+        {"window", required_argument, NULL, O_WIN}, {"stride", required_argument, NULL, O_STRIDE},
+        {"no-plot", no_argument, NULL, O_NOPLOT}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *dir = ".";
+    long threads = 0, nrows = 16, steps = 64, win = 0, stride = 0;
+    int plot = 1;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        int bad = 0;
+        switch (ch) {
+        case 'o': dir = optarg; break;
+        case 't': bad = snf_cli_parse_long("explain", "--threads", optarg, 1, 4096, &threads); break;
+        case O_ROWS: bad = snf_cli_parse_long("explain", "--rows", optarg, 1, 100000, &nrows); break;
+        case O_STEPS: bad = snf_cli_parse_long("explain", "--steps", optarg, 1, 10000, &steps); break;
+        case O_WIN: bad = snf_cli_parse_long("explain", "--window", optarg, 1, 100000, &win); break;
+        case O_STRIDE: bad = snf_cli_parse_long("explain", "--stride", optarg, 1, 100000, &stride); break;
+        case O_NOPLOT: plot = 0; break;
+        case 'h': snf_explain_usage(stdout); return 0;
+        default: return snf_cli_unknown_option(argv, "explain");
+        }
+        if (bad) {
+            return 2;
+        }
+    }
+    if (optind != argc - 2) {
+        fprintf(stderr, "snforge explain: expected MODEL.h5 DATA.h5|OBS.csv, got %d arguments (see snforge explain "
+                        "--help)\n", argc - optind);
+        return 2;
+    }
+    const char *mpath = argv[optind], *in = argv[optind + 1];
+    snf_threads_setup((int)threads);
+    snf_uq_model m;
+    int rc = snf_uq_model_open(&m, mpath, 64);
+    if (rc < 0) {
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    const snf_data_spec *sp = &m.ck.spec;
+    const int T = sp->L, NP = SNF_DATA_NP, C = m.net->cfg.C_in, CT = C * T;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds);
+    if (win == 0) {
+        win = T / 10 > 0 ? T / 10 : 1;
+    }
+    if (win > T) {
+        fprintf(stderr, "snforge explain: --window %ld is longer than the model's %d samples\n", win, T);
+        snf_uq_model_free(&m);
+        return 2;
+    }
+    if (stride == 0) {
+        stride = win / 2 > 0 ? win / 2 : 1;
+    }
+    float *x = NULL;
+    long n = 0;
+    int code = 0;
+    double *attr = malloc((size_t)NP * CT * sizeof *attr), *imp = malloc((size_t)NP * ns * T * sizeof *imp);
+    double *ig_day = calloc((size_t)NP * ns * T, sizeof *ig_day), *oc_day = calloc((size_t)NP * ns * T, sizeof *oc_day);
+    double frac[2][SNF_DATA_NP][SNF_EXPLAIN_NPHASE] = {{{0}}};
+    int *phase = malloc((size_t)T * sizeof *phase);
+    if (!attr || !imp || !ig_day || !oc_day || !phase) {
+        fprintf(stderr, "snforge explain: out of memory\n");
+        code = 1;
+        goto cleanup;
+    }
+    rc = snf_explain_load(&m, in, nrows, &x, &n);
+    if (rc < 0) {
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        code = snf_status_exit_code(rc);
+        goto cleanup;
+    }
+    double worst = 0;
+    for (long r = 0; r < n; r++) {
+        const float *xr = x + (size_t)r * CT;
+        double delta[SNF_DATA_NP];
+        rc = snf_explain_ig(&m, xr, (int)steps, attr, delta);
+        if (rc >= 0) {
+            rc = snf_explain_occlusion(&m, xr, (int)win, (int)stride, imp);
+        }
+        if (rc < 0) {
+            fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+            code = 1;
+            goto cleanup;
+        }
+        snf_explain_phases(&m, xr, phase);
+        for (int k = 0; k < NP; k++) {
+            double sum = 0, tot[2] = {0, 0}, ph[2][SNF_EXPLAIN_NPHASE] = {{0}};
+            for (int i = 0; i < CT; i++) {
+                sum += attr[(size_t)k * CT + i];
+            }
+            worst = fmax(worst, fabs(sum - delta[k]) / fmax(fabs(delta[k]), 1e-3));
+            for (int s = 0; s < ns; s++) {
+                for (int t = 0; t < T; t++) {
+                    double a = attr[((size_t)k * C + s) * T + t];
+                    if (sp->mask) {
+                        a += attr[((size_t)k * C + ns + s) * T + t];
+                    }
+                    double o = imp[((size_t)k * ns + s) * T + t];
+                    ig_day[((size_t)k * ns + s) * T + t] += fabs(a) / n;
+                    oc_day[((size_t)k * ns + s) * T + t] += o / n;
+                    ph[0][phase[t]] += fabs(a), tot[0] += fabs(a);
+                    ph[1][phase[t]] += o, tot[1] += o;
+                }
+            }
+            for (int meth = 0; meth < 2; meth++) {
+                for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
+                    frac[meth][k][p] += tot[meth] > 0 ? ph[meth][p] / tot[meth] / n : 0;
+                }
+            }
+        }
+        fprintf(stderr, "\rsnforge explain: %ld/%ld objects", r + 1, n);
+    }
+    fprintf(stderr, "\n");
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "snforge explain: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
+        code = 1;
+        goto cleanup;
+    }
+    char csv[1100], pcsv[1100], md[1100], png[1100];
+    snprintf(csv, sizeof csv, "%s/explain.csv", dir);
+    snprintf(pcsv, sizeof pcsv, "%s/phases.csv", dir);
+    snprintf(md, sizeof md, "%s/summary.md", dir);
+    snprintf(png, sizeof png, "%s/explain.png", dir);
+    FILE *f = fopen(csv, "w"), *g = fopen(pcsv, "w"), *h = fopen(md, "w");
+    if (!f || !g || !h) {
+        fprintf(stderr, "snforge explain: cannot write into %s: %s\n", dir, strerror(errno));
+        if (f) fclose(f);
+        if (g) fclose(g);
+        if (h) fclose(h);
+        code = 1;
+        goto cleanup;
+    }
+    fprintf(f, "t_d");
+    for (int k = 0; k < NP; k++) {
+        for (int s = 0; s < ns; s++) {
+            fprintf(f, ",ig_%s_%s,occ_%s_%s", snf_xp_par[k], snf_xp_ser[kinds[s]], snf_xp_par[k], snf_xp_ser[kinds[s]]);
+        }
+    }
+    fprintf(f, "\n");
+    for (int t = 0; t < T; t++) {
+        fprintf(f, "%.6g", snf_data_spec_time(sp, t));
+        for (int k = 0; k < NP; k++) {
+            for (int s = 0; s < ns; s++) {
+                fprintf(f, ",%.6g,%.6g", ig_day[((size_t)k * ns + s) * T + t], oc_day[((size_t)k * ns + s) * T + t]);
+            }
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(g, "parameter,method,early,rise,peak,fall,tail\n");
+    fprintf(h, "# snforge explain %s %s\n\n%ld object(s); integrated gradients (%ld steps, all-missing baseline) and "
+               "occlusion (%ld-sample windows, stride %ld); share of the per-day importance by phase (%%).\n\n"
+               "| parameter | method | early | rise | peak | fall | tail | most |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+            mpath, in, n, steps, win, stride);
+    printf("share of importance by phase (%%), %ld object(s):\nparameter method       early  rise  peak  fall  tail  most\n", n);
+    for (int k = 0; k < NP; k++) {
+        for (int meth = 0; meth < 2; meth++) {
+            const char *mn = meth ? "occlusion" : "integrated-gradients";
+            int best = 0;
+            for (int p = 1; p < SNF_EXPLAIN_NPHASE; p++) {
+                best = frac[meth][k][p] > frac[meth][k][best] ? p : best;
+            }
+            fprintf(g, "%s,%s", snf_xp_par[k], mn);
+            fprintf(h, "| %s | %s", snf_xp_par[k], mn);
+            printf("%-9s %-10s", snf_xp_par[k], meth ? "occlusion" : "IG");
+            for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
+                fprintf(g, ",%.4f", 100 * frac[meth][k][p]);
+                fprintf(h, " | %.1f", 100 * frac[meth][k][p]);
+                printf(" %5.1f", 100 * frac[meth][k][p]);
+            }
+            fprintf(g, "\n");
+            fprintf(h, " | %s |\n", snf_explain_phase_name(best));
+            printf("  %s\n", snf_explain_phase_name(best));
+        }
+    }
+    fprintf(h, "\nCompleteness: the attributions sum to the output change within %.2g (relative, worst object "
+               "and parameter).\n", worst);
+    int bad = fclose(f) != 0;
+    bad |= fclose(g) != 0;
+    bad |= fclose(h) != 0;
+    if (bad) {
+        fprintf(stderr, "snforge explain: writing into %s failed\n", dir);
+        code = 1;
+        goto cleanup;
+    }
+    fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
+                    "worst); wrote %s, %s, %s\n", worst, csv, pcsv, md);
+    if (plot) {
+        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, mpath);
+    }
+cleanup:
+    free(x);
+    free(attr);
+    free(imp);
+    free(ig_day);
+    free(oc_day);
+    free(phase);
+    snf_uq_model_free(&m);
+    return code;
+}

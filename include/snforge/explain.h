@@ -1,0 +1,55 @@
+/* explain.h: which days of which series the network's answer rests on. Integrated gradients
+ * (Sundararajan, Taly & Yan 2017, "Axiomatic attribution for deep networks", ICML) from the baseline
+ * x' = 0, which in the encoded input is every series at its training mean with its mask channel at 0:
+ * the all-missing input; the path integral by the midpoint rule over `steps` points, the gradient at
+ * each point by central differences (h = 1e-4 standardised units) of the eval-mode network. The path is
+ * x' + a (x - x') + a (1 - a) delta, a fixed pseudo-random bow (|delta_i| <= 0.2) vanishing at both
+ * ends (a path method, Sundararajan et al. sec. 2.1): the encoded input has exact ties (constant mask
+ * channels, filled samples) where max-pooling has no gradient and central differences credit every
+ * tied sample, so a straight path over-counts by up to 1.5x; the bow breaks the ties. Completeness,
+ * sum_i attr_i = F(x) - F(x'), then holds to the quadrature and difference error (0.3% at 256 steps
+ * in tests/test_uq.c). Occlusion
+ * (Zeiler & Fergus 2014): a window of `win` samples of one series set to missing (value 0, mask 0),
+ * slid by `stride`; a sample's importance is the mean |change| of the outputs over the windows that
+ * cover it. F is the ensemble's mean of the log10 parameter (dex). Phases as the model-vs-hydro
+ * comparison (valid.h's defaults) on the object's own grid luminosity: early t < 30 d, peak within
+ * 10 d of the brightest sample, rise between, fall until 15 d after the steepest decline of log L,
+ * tail after. It trains nothing and reads no files. */
+#ifndef SNFORGE_EXPLAIN_H
+#define SNFORGE_EXPLAIN_H
+
+#include "snforge/uq.h"
+
+enum { SNF_EXPLAIN_EARLY, SNF_EXPLAIN_RISE, SNF_EXPLAIN_PEAK, SNF_EXPLAIN_FALL, SNF_EXPLAIN_TAIL, SNF_EXPLAIN_NPHASE };
+
+/* "early", "rise", "peak", "fall", "tail". */
+const char *snf_explain_phase_name(int phase);
+
+/* F(x) for n encoded rows: out[n][NP], the members' mean of the predicted log10 parameter. */
+int snf_explain_outputs(snf_uq_model *m, const float *x, long n, double *out);
+
+/* Integrated gradients of one encoded row x[C_in T]: attr[NP][C_in][T] (dex per input) and
+ * delta[NP] = F(x) - F(0). steps >= 1. SNF_ENOMEM or the network's errors. */
+int snf_explain_ig(snf_uq_model *m, const float *x, int steps, double *attr, double *delta);
+
+/* Occlusion of one encoded row: imp[NP][nseries][T] (dex), windows of win samples, stride >= 1. */
+int snf_explain_occlusion(snf_uq_model *m, const float *x, int win, int stride, double *imp);
+
+/* The phase of each grid sample phase[T] from the row's luminosity channel (all SNF_EXPLAIN_EARLY
+ * before 30 d, else by the rules above; without a luminosity channel: by day only, peak at the middle). */
+void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase);
+
+/* ---- observing plans (plan.c) ---- */
+
+/* Greedy observing plan (a myopic design: each step takes the single best next observation). The
+ * model must have mask channels. x0[C_in T]: the encoded starting input (all missing, or a partial
+ * observation); full[C_in T]: an encoded curve the new observations are drawn from (a stand-in for the
+ * object). For k < K: among the (grid sample, series) observed in full but not in the current input,
+ * the one whose addition (full's value, mask 1) gives the smallest mean over the parameters of the
+ * predicted mixture's log10 standard deviation is added. Writes sample[K], series[K] (index among the
+ * model's series), std_k[K][NP] (dex, after step k), std0[NP] at x0 and std_full[NP] with all of full.
+ * SNF_EINVAL without mask channels or when fewer than K candidates remain. */
+int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
+                    double *std_k, double *std0, double *std_full);
+
+#endif

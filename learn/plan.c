@@ -1,0 +1,107 @@
+/* plan.c: the greedy observing plan of explain.h. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snforge/explain.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+/* Mixture log10 std per parameter std[n][NP] of n encoded rows. */
+static int snf_plan_std(snf_uq_model *m, const float *x, long n, double *std, double *mu, double *var)
+{
+    const int NP = SNF_DATA_NP, K = snf_uq_model_ncomp(m), B = m->max_B;
+    const size_t CL = (size_t)m->net->cfg.C_in * m->net->cfg.T;
+    for (long i0 = 0; i0 < n; i0 += B) {
+        int nb = n - i0 < B ? (int)(n - i0) : B;
+        int rc = snf_uq_model_components(m, x + (size_t)i0 * CL, nb, 1, mu, var, NULL);
+        if (rc < 0) {
+            return rc;
+        }
+        for (int b = 0; b < nb; b++) {
+            for (int k = 0; k < NP; k++) {
+                size_t at = ((size_t)b * NP + k) * K;
+                std[(i0 + b) * NP + k] = snf_mix_summarise(mu + at, var + at, K).std;
+            }
+        }
+    }
+    return SNF_OK;
+}
+
+/* ---- public API ---- */
+
+int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
+                    double *std_k, double *std0, double *std_full)
+{
+    const snf_data_spec *sp = &m->ck.spec;
+    const int NP = SNF_DATA_NP, T = sp->L, C = m->net->cfg.C_in, CT = C * T, KC = snf_uq_model_ncomp(m);
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds);
+    if (!sp->mask) {
+        SNF_ERROR(SNF_EINVAL, "an observing plan needs a model trained with mask channels ([data] mask = yes)");
+    }
+    float *cur = malloc((size_t)CT * sizeof *cur), *xb = malloc((size_t)ns * T * CT * sizeof *xb);
+    int *cand = malloc((size_t)ns * T * sizeof *cand);
+    double *std = malloc((size_t)ns * T * NP * sizeof *std);
+    double *mu = malloc((size_t)m->max_B * NP * KC * sizeof *mu), *var = malloc((size_t)m->max_B * NP * KC * sizeof *var);
+    int rc = SNF_OK;
+    if (!cur || !xb || !cand || !std || !mu || !var) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for the observing plan");
+    }
+    memcpy(cur, x0, (size_t)CT * sizeof *cur);
+    rc = snf_plan_std(m, cur, 1, std0, mu, var);
+    if (rc >= 0) {
+        rc = snf_plan_std(m, full, 1, std_full, mu, var);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    for (int step = 0; step < K; step++) {
+        int nc = 0;
+        for (int s = 0; s < ns; s++) {
+            for (int t = 0; t < T; t++) {
+                if (full[(ns + s) * T + t] > 0.5f && cur[(ns + s) * T + t] <= 0.5f) {
+                    float *r = xb + (size_t)nc * CT;
+                    memcpy(r, cur, (size_t)CT * sizeof *r);
+                    r[s * T + t] = full[s * T + t];
+                    r[(ns + s) * T + t] = 1.0f;
+                    cand[nc++] = s * T + t;
+                }
+            }
+        }
+        if (nc == 0) {
+            SNF_FAIL(SNF_EINVAL, "only %d observations are possible, %d asked for", step, K);
+        }
+        rc = snf_plan_std(m, xb, nc, std, mu, var);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        int best = 0;
+        double bs = INFINITY;
+        for (int c = 0; c < nc; c++) {
+            double sc = 0;
+            for (int k = 0; k < NP; k++) {
+                sc += std[c * NP + k] / NP;
+            }
+            if (sc < bs) { /* ties: the earliest candidate */
+                bs = sc;
+                best = c;
+            }
+        }
+        int s = cand[best] / T, t = cand[best] % T;
+        cur[s * T + t] = full[s * T + t];
+        cur[(ns + s) * T + t] = 1.0f;
+        sample[step] = t;
+        series[step] = s;
+        memcpy(std_k + (size_t)step * NP, std + (size_t)best * NP, NP * sizeof *std_k);
+    }
+cleanup:
+    free(cur);
+    free(xb);
+    free(cand);
+    free(std);
+    free(mu);
+    free(var);
+    return rc;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test_uq_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: uncertainty from the outside. A 512-model campaign; a
+# 2-member Gaussian-head ensemble (trained two at a time) with calibration and MC dropout; predict's
+# table and --json (one JSON object with the documented keys, intervals ordered lo95 <= lo68 <= mean-ish
+# <= hi68 <= hi95); a shifted observation (light curve x 100) is flagged OOD and still answered (exit 0);
+# evaluate's calibration columns; bad [uncertainty] keys exit 2 naming file:line.
+set -u
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+snforge=$1
+src=$2
+shared=$3
+work=$(mktemp -d "${TMPDIR:-/tmp}/snf_uqcli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$work" || exit 1
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+
+sed -e 's/^n_models = 4096/n_models = 512/' -e 's/^step = 1$/step = 3/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
+    -e 's/^block_rows = 512/block_rows = 128/' "$src/grids/87a_small.ini" > camp.ini
+"$snforge" grid camp.ini -o camp.h5 --threads 2 -q || fail "grid"
+
+cat > uq.ini <<'EOF'
+[data]
+file = camp.h5
+length = 32
+t_start = 1
+t_end = 298
+[train]
+seed = 5
+epochs = 3
+batch = 32
+[model]
+filters = 4
+depth = 3
+kernel = 8
+bottleneck = 4
+dropout = 0.2
+head = gaussian
+[uncertainty]
+ensemble = 2
+jobs = 2
+mc_samples = 4
+calibrate = yes
+[output]
+model = uq.h5
+EOF
+out=$("$snforge" train uq.ini --threads 2 2>&1) || fail "train: $out"
+echo "$out" | grep -q "calibration on" || fail "no calibration line: $out"
+[ -f uq.h5 ] && [ ! -f uq.h5.member0.h5 ] && [ ! -f uq.h5.member1.h5 ] || fail "member files left or model missing"
+echo "ok: 2-member ensemble trained"
+out=$("$snforge" train uq.ini --threads 2 2>&1) || fail "rerun: $out"
+echo "$out" | grep -q "nothing to do" || fail "a finished ensemble reruns: $out"
+
+obs="$shared/data/sn1987a_obs.csv"
+[ -f "$obs" ] || obs="$src/validation/data/sn1987a/sn1987a_obs.csv"
+out=$("$snforge" predict uq.h5 "$obs" 2>/dev/null) || fail "predict: $out"
+echo "$out"
+echo "$out" | grep -q "^energy .* foe" && echo "$out" | grep -q "^ood: Mahalanobis" || fail "predict table"
+"$snforge" predict uq.h5 "$obs" --json 2>/dev/null > p.json || fail "predict --json"
+$py - p.json <<'EOF' || fail "predict --json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"parameters", "ood", "outside_training_ranges"}, d.keys()
+for n, u in [("energy", "foe"), ("mass", "Msun"), ("radius", "cm"), ("nickel", "Msun")]:
+    p = d["parameters"][n]
+    assert set(p) == {"mean", "std", "lo68", "hi68", "lo95", "hi95", "unit"}, p
+    assert p["unit"] == u and p["std"] > 0, p
+    assert 0 < p["lo95"] <= p["lo68"] < p["hi68"] <= p["hi95"], p
+assert set(d["ood"]) == {"score", "p_value", "flag"} and 0 < d["ood"]["p_value"] <= 1, d["ood"]
+print("ok: predict --json", d["ood"], d["outside_training_ranges"])
+EOF
+# an object unlike the training set: the luminosity times 100
+awk -F, 'BEGIN{OFS=","} /^#/ || /^t_d/ {print; next} { if ($2 != "") $2 = $2 * 100; print }' "$obs" > bright.csv
+"$snforge" predict uq.h5 bright.csv --json 2>/dev/null > b.json || fail "predict on a shifted object must still answer"
+$py -c "import json,sys; d=json.load(open('b.json')); assert d['ood']['flag'] is True, d['ood']; print('ok: shifted object flagged', d['ood'])" \
+  || fail "the shifted object is not flagged"
+
+"$snforge" evaluate uq.h5 camp.h5 -o ev --no-plot > ev.txt 2>&1 || fail "evaluate: $(cat ev.txt)"
+head -n 1 ev/metrics.csv | grep -q ",coverage68_pct,coverage95_pct,nll$" || fail "metrics.csv header"
+head -n 1 ev/parity.csv | grep -q "energy_true,energy_pred,energy_std" || fail "parity.csv header"
+[ "$(wc -l < ev/reliability.csv)" -eq 21 ] || fail "reliability.csv rows"
+echo "ok: evaluate writes coverage, NLL, std and the reliability curve"
+
+out=$("$snforge" explain uq.h5 camp.h5 -o xp --rows 2 --steps 4 --no-plot 2>&1) || fail "explain: $out"
+[ -s xp/explain.csv ] && [ "$(wc -l < xp/phases.csv)" -eq 9 ] && [ -s xp/summary.md ] && echo "$out" | grep -q "^energy *IG" \
+  || fail "explain outputs: $out"
+head -n 1 xp/explain.csv | grep -q "^t_d,ig_energy_L,occ_energy_L,ig_energy_vph" || fail "explain.csv header"
+out=$("$snforge" explain uq.h5 "$obs" -o xp87 --steps 4 --window 100 --no-plot 2>&1); [ $? -eq 2 ] \
+  && echo "$out" | grep -q -- "--window 100 is longer" || fail "explain --window 100: $out"
+echo "ok: explain"
+out=$("$snforge" plan uq.h5 --epochs 3 2>&1) || fail "plan: $out"
+[ "$(echo "$out" | grep -cE '^[0-9]+,[0-9.]+,(L|vph),')" -eq 3 ] && echo "$out" | grep -q "3 observations keep" \
+  || fail "plan output: $out"
+out=$("$snforge" plan uq.h5 --epochs 2 "$obs" 2>&1) || fail "plan around SN 1987A: $out"
+out=$("$snforge" plan uq.h5 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "epochs K" || fail "plan without --epochs: $out"
+echo "ok: plan"
+
+printf '[data]\nfile = camp.h5\n[uncertainty]\nensemble = 0\n' > bad1.ini
+out=$("$snforge" train bad1.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "bad1.ini:4" || fail "ensemble = 0: $out"
+printf '[data]\nfile = camp.h5\n[uncertainty]\nmc_samples = 5\n' > bad2.ini
+out=$("$snforge" train bad2.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "dropout > 0" || fail "mc without dropout: $out"
+printf '[data]\nfile = camp.h5\n[model]\nhead = laplace\n' > bad3.ini
+out=$("$snforge" train bad3.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "bad3.ini:4.*expected mse or gaussian" || fail "head: $out"
+echo "ok: bad [uncertainty] / head keys exit 2"
+echo "all uq cli checks passed"
