@@ -20,6 +20,8 @@ static const snf_command snf_commands[] = {
     {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid"},
     {"compare", snf_cmd_compare, "semi-analytic model against imported hydro runs: residuals by phase, fits, plots"},
     {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
+    {"finetune", snf_cmd_finetune, "continue training a model file on another dataset (frozen modules, mixed rows)"},
+    {"curriculum", snf_cmd_curriculum, "curriculum transfer semi-analytic -> hydro, k-fold, ablations (config)"},
     {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
 };
