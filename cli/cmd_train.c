@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef SNF_HAVE_MPI
+#include <mpi.h>
+#endif
+
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/nn.h"
@@ -21,8 +25,9 @@ static void snf_train_usage(FILE *f)
 {
     fprintf(f,
             "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--time-budget S] [--quiet]\n\n"
-            "Trains the InceptionTime regressor of energy, mass, radius and nickel on the dataset file named in\n"
-            "CONFIG.ini (example and every key: learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
+            "Trains the regressor ([model] arch: InceptionTime, LITE or H-InceptionTime) of energy, mass,\n"
+            "radius and nickel on the dataset file named in CONFIG.ini (example and every key:\n"
+            "learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
             "the checkpoint, rewritten atomically after every epoch; run the same command again after an\n"
             "interruption and training resumes from it (same final weights as an uninterrupted run). A\n"
             "finished MODEL.h5 is never rewritten.\n\n"
@@ -37,6 +42,9 @@ static void snf_train_usage(FILE *f)
             "  -q, --quiet               no per-epoch lines and no progress line\n"
             "      --stop-after-epochs K stop after K epochs of this run, as if interrupted (for tests)\n"
             "  -h, --help                this text\n\n"
+            "With an MPI build (-DSNF_ENABLE_MPI=ON), `mpirun -np K snforge train CONFIG.ini` trains data-parallel:\n"
+            "each rank computes its share of every batch of [train] batch rows (BatchNorm synchronised,\n"
+            "gradients summed over the ranks); rank 0 logs and writes MODEL.h5 (see README.md).\n\n"
             "Exit status: 0 trained (or already finished), 1 the work failed (file, disk, non-finite loss),\n"
             "2 bad input (option, CONFIG file:line, data file, MODEL.h5 holding another config).\n");
 }
@@ -127,6 +135,15 @@ int snf_cmd_train(int argc, char **argv)
         snprintf(cfg.model_path, sizeof cfg.model_path, "%s", out);
     }
     int nt = snf_threads_setup((int)threads);
+    int rank = 0, nranks = 1;
+    (void)rank; /* used by the MPI build */
+#ifdef SNF_HAVE_MPI
+    MPI_Init(&argc, &argv);
+    snf_dist_info(&rank, &nranks);
+    if (rank != 0) {
+        quiet = 1;
+    }
+#endif
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
     opt.stop_after = stop;
@@ -136,6 +153,23 @@ int snf_cmd_train(int argc, char **argv)
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
     snf_train_summary s;
     rc = snf_train_run(&cfg, &opt, &s);
+#ifdef SNF_HAVE_MPI
+    int code = rc < 0 ? snf_status_exit_code(rc) : 0, worst = code;
+    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    if (rank == 0 && rc >= 0 && worst != 0) {
+        fprintf(stderr, "snforge train: another rank failed (its message is above)\n");
+        snf_train_config_free(&cfg);
+        return worst;
+    }
+    if (rank != 0) {
+        if (rc < 0 && code != 0) {
+            fprintf(stderr, "snforge train (rank %d): %s\n", rank, snf_error_last_message());
+        }
+        snf_train_config_free(&cfg);
+        return worst;
+    }
+#endif
     if (rc < 0) {
         fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
         snf_train_config_free(&cfg);
@@ -149,9 +183,9 @@ int snf_cmd_train(int argc, char **argv)
         snf_train_print_metrics("validation", &s.val, &s.val_baseline);
         snf_train_print_metrics("test", &s.test, &s.test_baseline);
         fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
-                        "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads, %.1f s\n", cfg.model_path,
+                        "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads x %d ranks, %.1f s\n", cfg.model_path,
                 s.finished ? snf_train_outcome(s.stop_reason) : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
-                s.best_epoch + 1, s.best_val_loss, s.n_train, s.n_val, s.n_test, s.n_skipped, nt, s.wall_s);
+                s.best_epoch + 1, s.best_val_loss, s.n_train, s.n_val, s.n_test, s.n_skipped, nt, nranks, s.wall_s);
     }
     snf_train_config_free(&cfg);
     return 0;

@@ -77,10 +77,74 @@ static void snf_bn_affine_row(float *y, const float *x, float a, float sh, int n
     }
 }
 
+/* The synchronised-BN reducer (NULL: local statistics) and its scratch. */
+static snf_bn_reduce_fn snf_bn_reduce = NULL;
+static void *snf_bn_reduce_ctx = NULL;
+static double snf_bn_buf[2 * SNF_BN_SYNC_MAX + 1];
+
+void snf_bn_set_reduce(snf_bn_reduce_fn fn, void *ctx)
+{
+    snf_bn_reduce = fn;
+    snf_bn_reduce_ctx = ctx;
+}
+
+/* Train mode with statistics summed over the ranks: the same arithmetic as snf_bn_train, split into
+ * phases around the two reductions. */
+static void snf_bn_train_sync(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
+                              const float *inp, const float *gamma, const float *beta, int B, int C,
+                              int T, float eps, float momentum, int relu)
+{
+    double *acc = snf_bn_buf;
+SNF_OMP(parallel for schedule(dynamic, 4))
+    for (int c = 0; c < C; c++) {
+        double s = 0.0;
+        for (int b = 0; b < B; b++) {
+            s += snf_row_sum(inp + ((size_t)b * C + c) * T, T);
+        }
+        acc[c] = s;
+    }
+    acc[C] = (double)B * T;
+    snf_bn_reduce(acc, C + 1, snf_bn_reduce_ctx);
+    const double n = acc[C];
+    for (int c = 0; c < C; c++) {
+        mean[c] = (float)(acc[c] / n);
+    }
+SNF_OMP(parallel for schedule(dynamic, 4))
+    for (int c = 0; c < C; c++) {
+        double v = 0.0;
+        for (int b = 0; b < B; b++) {
+            v += snf_row_sumsq(inp + ((size_t)b * C + c) * T, mean[c], T);
+        }
+        acc[c] = v;
+    }
+    snf_bn_reduce(acc, C, snf_bn_reduce_ctx);
+SNF_OMP(parallel for schedule(dynamic, 4))
+    for (int c = 0; c < C; c++) {
+        double v = acc[c] / n;
+        float mf = mean[c];
+        float rs = (float)(1.0 / sqrt(v + (double)eps));
+        rstd[c] = rs;
+        if (run_mean && run_var) {
+            run_mean[c] = momentum * run_mean[c] + (1.0f - momentum) * mf;
+            run_var[c] = momentum * run_var[c] + (1.0f - momentum) * (float)v;
+        }
+        float a = gamma[c] * rs;
+        float sh = beta[c] - a * mf;
+        for (int b = 0; b < B; b++) {
+            size_t off = ((size_t)b * C + c) * T;
+            snf_bn_affine_row(out + off, inp + off, a, sh, T, relu);
+        }
+    }
+}
+
 static void snf_bn_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                          const float *inp, const float *gamma, const float *beta, int B, int C,
                          int T, float eps, float momentum, int relu)
 {
+    if (snf_bn_reduce) {
+        snf_bn_train_sync(out, mean, rstd, run_mean, run_var, inp, gamma, beta, B, C, T, eps, momentum, relu);
+        return;
+    }
     double n = (double)B * T;
 SNF_OMP(parallel for schedule(dynamic, 4))
     for (int c = 0; c < C; c++) {
@@ -136,6 +200,25 @@ static void snf_bn_back(float *dinp, float *dgamma, float *dbeta, const float *d
                         const float *gamma, int B, int C, int T)
 {
     double n = (double)B * T;
+    double *acc = snf_bn_buf; /* synchronised BN: the sums over all ranks */
+    if (snf_bn_reduce) {
+SNF_OMP(parallel for schedule(dynamic, 4))
+        for (int c = 0; c < C; c++) {
+            double sg = 0.0, sgx = 0.0;
+            for (int b = 0; b < B; b++) {
+                size_t o = ((size_t)b * C + c) * T;
+                float s1, s2;
+                snf_row_gsums(dout + o, out ? out + o : NULL, inp + o, mean[c], T, &s1, &s2);
+                sg += s1;
+                sgx += s2;
+            }
+            acc[c] = sg;
+            acc[C + c] = sgx;
+        }
+        acc[2 * C] = n;
+        snf_bn_reduce(acc, 2 * C + 1, snf_bn_reduce_ctx);
+        n = acc[2 * C];
+    }
 SNF_OMP(parallel for schedule(dynamic, 4))
     for (int c = 0; c < C; c++) {
         float m = mean[c], rs = rstd[c];
@@ -149,8 +232,12 @@ SNF_OMP(parallel for schedule(dynamic, 4))
             sgx += s2;
         }
         sgx *= rs; /* sum g xhat */
-        dbeta[c] += (float)sg;
+        dbeta[c] += (float)sg; /* local sums: parameter gradients are summed over the ranks later */
         dgamma[c] += (float)sgx;
+        if (snf_bn_reduce) {
+            sg = acc[c];
+            sgx = acc[C + c] * rs;
+        }
         float k = gamma[c] * rs;
         float mg = (float)(sg / n);
         float mgx = (float)(sgx / n) * rs; /* multiplies (x - m): xhat mean(g xhat) */

@@ -437,6 +437,7 @@ void snf_it_init(snf_it *net, uint64_t seed)
     memset(net->adam_v, 0, net->nparams * sizeof(float));
     net->dropout_seed = seed ^ 0xd1b54a32d192ed03ULL;
     net->step = 0;
+    net->grad_scale = 1.0f;
     net->adam_t = 0;
     net->B = 0;
     net->train = 0;
@@ -594,6 +595,11 @@ int snf_it_backward(snf_it *net)
     memset(da->pred, 0, (size_t)B * c->n_out * sizeof(float));
 
     snf_mse_backward(da->pred, a->pred, net->y, B, c->n_out);
+    if (net->grad_scale != 1.0f) {
+        for (int i = 0; i < B * c->n_out; i++) {
+            da->pred[i] *= net->grad_scale;
+        }
+    }
     snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred,
                         dropout ? a->drop : a->gap, p->head_w, B, Fo, c->n_out);
     if (dropout) {

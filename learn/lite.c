@@ -201,6 +201,11 @@ void snf_lite_backward(snf_it *net)
     memset(da->pred, 0, (size_t)B * c->n_out * sizeof(float));
 
     snf_mse_backward(da->pred, a->pred, net->y, B, c->n_out);
+    if (net->grad_scale != 1.0f) {
+        for (int i = 0; i < B * c->n_out; i++) {
+            da->pred[i] *= net->grad_scale;
+        }
+    }
     snf_linear_backward(dropout ? da->drop : da->gap, g->head_w, g->head_b, da->pred, dropout ? a->drop : a->gap,
                         p->head_w, B, F, c->n_out);
     if (dropout) {

@@ -9,7 +9,12 @@
  * (seed, epoch), so a resumed run continues bitwise where the killed one stopped. A step schedule spans
  * epochs x batches steps, or, with a time budget, the steps that fit in it (timed on the first batch
  * before training, then fixed in the checkpoint); training ends when it is complete. At the end the best
- * weights are restored and the test rows scored. */
+ * weights are restored and the test rows scored.
+ * Under MPI (learn/dist.c) every rank loads the data and draws the same global batches; each computes
+ * its contiguous share with synchronised BatchNorm, the parameter gradients are summed over the ranks in
+ * rank order (identical on all), and every rank takes the same optimiser step, so all hold the same
+ * state; every rank scores the validation rows; rank 0 writes the checkpoints and its clock decides the
+ * time budget. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
 #include <limits.h>
@@ -141,11 +146,15 @@ cleanup:
     return rc;
 }
 
-/* Seconds per training step (forward + backward) and per evaluation batch, timed on the first training
- * batch (one untimed call, then three timed); the weights are not stepped and the BN running statistics,
- * gradients and forward counter are restored, so the run that follows is the same as without the probe. */
-static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, double *t_step, double *t_eval)
+/* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
+ * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
+ * untimed call, then three timed); the weights are not stepped and the BN running statistics, gradients
+ * and forward counter are restored, so the run that follows is the same as without the probe. */
+static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather, double *t_step,
+                          double *t_eval)
 {
+    int rank, nranks;
+    snf_dist_info(&rank, &nranks);
     float *keep = malloc((net->nstats ? net->nstats : 1) * sizeof *keep);
     if (!keep) {
         SNF_ERROR(SNF_ENOMEM, "out of memory timing a training step");
@@ -157,11 +166,19 @@ static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, doubl
         rc = snf_batcher_next(b, x, y, NULL, &nb);
     }
     double ts = 0, tv = 0;
+    int shard = nranks > 1 && nb >= nranks;
+    int lo = shard ? (int)((long)nb * rank / nranks) : 0, hi = shard ? (int)((long)nb * (rank + 1) / nranks) : nb;
+    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
     for (int i = 0; rc > 0 && i < 4; i++) {
         double a = snf_now();
         snf_it_zero_grad(net);
-        rc = snf_it_forward(net, x, y, nb, 1, NULL);
+        snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * net->cfg.n_out, hi - lo, 1, NULL);
         rc = rc < 0 ? rc : snf_it_backward(net);
+        snf_bn_set_reduce(NULL, NULL);
+        if (rc >= 0 && shard) {
+            snf_dist_sum_floats(net->grads, net->nparams, gather);
+        }
         rc = rc < 0 ? rc : 1;
         ts += i > 0 ? snf_now() - a : 0;
     }
@@ -231,7 +248,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     snf_batcher *btr = NULL, *bva = NULL, *bte = NULL;
     long *rows = NULL, *tr = NULL, *va = NULL, *te = NULL;
     float *x = NULL, *y = NULL, *best_p = NULL, *best_s = NULL;
-    float *ema_p = NULL, *ema_s = NULL, *live_p = NULL, *live_s = NULL;
+    float *ema_p = NULL, *ema_s = NULL, *live_p = NULL, *live_s = NULL, *gather = NULL;
     snf_epoch_record *hist = NULL;
     snf_ckpt old;
     memset(&old, 0, sizeof old);
@@ -318,6 +335,14 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         SNF_FAIL(SNF_ENOMEM, "out of memory for the network state");
     }
     const int use_ema = cfg->ema > 0.0f;
+    int rank = 0, nranks = 1;
+    snf_dist_info(&rank, &nranks);
+    if (nranks > 1) {
+        gather = malloc(net->nparams * (size_t)nranks * sizeof *gather);
+        if (!gather) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory for the gradients of %d ranks", nranks);
+        }
+    }
     if (use_ema) {
         ema_p = malloc(net->nparams * sizeof *ema_p);
         live_p = malloc(net->nparams * sizeof *live_p);
@@ -422,7 +447,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         sched.total = all;
         if (opt->max_wall_s > 0) {
             double t_step = 0, t_eval = 0;
-            rc = snf_probe_step(net, btr, x, y, &t_step, &t_eval);
+            rc = snf_probe_step(net, btr, x, y, gather, &t_step, &t_eval);
             if (rc < 0) {
                 goto cleanup;
             }
@@ -430,6 +455,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
             double t_epoch = (double)nbatches * t_step + vb * t_eval;
             double left = opt->max_wall_s - (snf_now() - t0) - (vb + tb) * t_eval;
             double fit = 0.97 * left / t_epoch * (double)nbatches;
+            snf_dist_bcast_doubles(&fit, 1); /* rank 0's clock sizes the schedule of every rank */
             sched.total = fit < 1 ? 1 : (fit < (double)all ? (long)fit : all);
             if (opt->log && !opt->quiet) {
                 fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %.0f s budget (%.1f ms a step, "
@@ -470,17 +496,36 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
             snf_data_augment(x, nb, &cfg->spec, &cfg->aug, &ar);
             float l = 0;
             snf_it_zero_grad(net);
-            rc = snf_it_forward(net, x, y, nb, 1, &l);
+            /* data-parallel: this rank's contiguous share of the global batch, BN synchronised; a batch
+             * smaller than the rank count is computed whole on every rank (no reductions) */
+            int lo = 0, hi = nb, shard = nranks > 1 && nb >= nranks;
+            if (shard) {
+                lo = (int)((long)nb * rank / nranks);
+                hi = (int)((long)nb * (rank + 1) / nranks);
+                net->grad_scale = (float)(hi - lo) / (float)nb;
+            }
+            snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+            rc = snf_it_forward(net, x + (size_t)lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l);
             if (rc < 0) {
                 goto cleanup;
+            }
+            if (shard) { /* the global batch loss, identical on every rank */
+                double part = (double)l * (hi - lo);
+                snf_dist_sum_doubles(&part, 1);
+                l = (float)(part / nb);
             }
             if (!isfinite(l)) {
                 SNF_FAIL(SNF_ENONFINITE, "training loss is %g at epoch %ld batch %ld (lower [train] lr?)", (double)l,
                          epoch + 1, bi + 1);
             }
             rc = snf_it_backward(net);
+            snf_bn_set_reduce(NULL, NULL);
+            net->grad_scale = 1.0f;
             if (rc < 0) {
                 goto cleanup;
+            }
+            if (shard) {
+                snf_dist_sum_floats(net->grads, net->nparams, gather);
             }
             if (cfg->clip_norm > 0.0f) {
                 snf_grad_clip(net->grads, net->nparams, cfg->clip_norm);
@@ -572,14 +617,16 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
             if (stepwise && sched.total - net->adam_t < nbatches) {
                 frac = (double)(sched.total - net->adam_t) / (double)nbatches;
             }
-            if ((snf_now() - t0) + frac * (snf_now() - te0) > opt->max_wall_s) {
+            double over = (snf_now() - t0) + frac * (snf_now() - te0) > opt->max_wall_s;
+            snf_dist_bcast_doubles(&over, 1); /* rank 0's clock decides for all */
+            if (over > 0) {
                 done = 1;
                 snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
             }
         }
         if (!done) {
             snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-            rc = snf_ckpt_write(mpath, &ck);
+            rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK; /* every rank holds the same state */
             if (rc < 0) {
                 goto cleanup;
             }
@@ -616,7 +663,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         ck.finished = 1;
         snprintf(ck.stop_reason, sizeof ck.stop_reason, "%s", sum->stop_reason);
         snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-        rc = snf_ckpt_write(mpath, &ck);
+        rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK;
         if (rc < 0) {
             goto cleanup;
         }
@@ -643,6 +690,7 @@ cleanup:
     free(ema_s);
     free(live_p);
     free(live_s);
+    free(gather);
     free(hist);
     return rc;
 }

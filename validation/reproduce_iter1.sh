@@ -8,14 +8,18 @@
 #   1. writes train_campaign.ini (N Sobol points, seed 1987, the 87A-like ranges of grids/87a_default.ini,
 #      the default physics, a daily grid days 1-300) and test_campaign.ini (NTEST uniform random points,
 #      seed 2024: another sampler and seed, so no test model is a training model), runs `snforge grid`;
-#   2. writes train.ini: the reference InceptionTime (shared/bench/inceptiontime.md: 32 filters, depth 6,
-#      kernels 40/20/10, bottleneck 32, residual; batch 64, Adam 1e-3, plateau factor 0.5), both channels
-#      with their masks, LENGTH samples over days 1-300, standardised log10 targets (the trainer's
-#      encoding), a random split of the training campaign into train / validation (VAL, early stopping
-#      and best weights) / test (TEST, held out, scored by the trainer with the best weights);
-#   3. runs `snforge train --time-budget BUDGET` under /usr/bin/time -v: training stops after EPOCHS or
-#      after the epoch at which one more would pass BUDGET seconds, whichever comes first, and keeps the
-#      weights of the best validation loss;
+#   2. writes train.ini: the network ARCH (lite by default: LITE, 32 filters, kernels 40/20/10, the
+#      hand-crafted filters, two dilated separable blocks; `inception` is the reference of
+#      shared/bench/inceptiontime.md: depth 6, bottleneck 32, residual) and the recipe (batch 64, Adam(W)
+#      at the step schedule SCHEDULE peaking at LR, optional EMA / weight decay / clipping; SCHEDULE =
+#      plateau gives the first iteration's Adam 1e-3 with reduce-on-plateau), both channels with their
+#      masks, LENGTH samples over days 1-300, standardised log10 targets (the trainer's encoding), a random
+#      split of the training campaign into train / validation (VAL, best weights) / test (TEST, held out,
+#      scored by the trainer with the best weights);
+#   3. runs `snforge train --time-budget BUDGET` under /usr/bin/time -v: a step schedule is sized to the
+#      steps that fit in BUDGET (timed on the first batch) and ends training; plateau training stops after
+#      EPOCHS or after the epoch at which one more would pass BUDGET seconds; the weights of the best
+#      validation loss are kept;
 #   4. runs `snforge evaluate` on the separate test campaign (metrics.csv, parity.csv, parity.png);
 #   5. writes $OUT/iter1.md (the table), $OUT/iter1_metrics.csv, $OUT/iter1_history.csv (the loss curve),
 #      $OUT/iter1_parity.png and $OUT/iter1_loss.png (the figures).
@@ -29,8 +33,15 @@
 #   EPOCHS [200]     most epochs
 #   BUDGET [3000]    training time budget in seconds (0: none, EPOCHS or early stopping end the run)
 #   THREADS [2]      threads for grid, train and evaluate
-#   PLATEAU [2]      reduce-LR-on-plateau patience in epochs (the reference's 50 is for 1500 epochs)
-#   ES [10]          early-stopping patience on the validation loss
+#   ARCH [lite]      network: lite | inception | hinception ([model] arch)
+#   SCHEDULE [onecycle]  learning-rate schedule by step: onecycle | cosine | constant | plateau
+#   LR [3e-3]        peak learning rate (the first iteration: 1e-3 with SCHEDULE=plateau)
+#   WARMUP [0.25]    warm-up fraction of the schedule
+#   EMA [0]          weight-EMA decay (0: off)
+#   WD [0]           AdamW decoupled weight decay
+#   CLIP [0]         gradient-norm clip (0: off)
+#   PLATEAU [2]      reduce-LR-on-plateau patience in epochs (SCHEDULE=plateau only)
+#   ES [0]           early-stopping patience on the validation loss (0: off; the schedule ends training)
 #   SEED [1]         training seed (weights, shuffling)
 #   WORK [/tmp/snforge_iter1]   work folder (campaigns, model, logs: large, not committed)
 #   OUT [validation/results]    folder of the table, CSVs and figures
@@ -63,7 +74,14 @@ EPOCHS=${EPOCHS:-200}
 BUDGET=${BUDGET:-3000}
 THREADS=${THREADS:-2}
 PLATEAU=${PLATEAU:-2}
-ES=${ES:-10}
+ES=${ES:-0}
+ARCH=${ARCH:-lite}
+SCHEDULE=${SCHEDULE:-onecycle}
+LR=${LR:-3e-3}
+WARMUP=${WARMUP:-0.25}
+EMA=${EMA:-0}
+WD=${WD:-0}
+CLIP=${CLIP:-0}
 SEED=${SEED:-1}
 WORK=${WORK:-/tmp/snforge_iter1}
 OUT=${OUT:-$root/validation/results}
@@ -158,7 +176,7 @@ run_grid test_campaign.ini test.h5
 
 # ---- 2. training config ----
 cat > train.ini <<EOF
-; written by validation/reproduce_iter1.sh: the paper's first iteration, reference InceptionTime
+; written by validation/reproduce_iter1.sh: the paper's first iteration
 [data]
 file = train.h5
 channels = both
@@ -177,10 +195,16 @@ block_rows = 4096
 seed = $SEED
 epochs = $EPOCHS
 batch = 64
-lr = 1e-3
+lr = $LR
 beta1 = 0.9
 beta2 = 0.999
 eps = 1e-7
+schedule = $SCHEDULE
+warmup = $WARMUP
+lr_end = 1e-6
+ema = $EMA
+weight_decay = $WD
+clip_norm = $CLIP
 
 [plateau]
 factor = 0.5
@@ -194,6 +218,7 @@ patience = $ES
 min_delta = 0
 
 [model]
+arch = $ARCH
 filters = 32
 depth = 6
 kernel = 40
@@ -224,6 +249,7 @@ cat eval.log
 
 # ---- 5. the table and figures ----
 cmdline="N=$N NTEST=$NTEST VAL=$VAL TEST=$TEST LENGTH=$LENGTH EPOCHS=$EPOCHS BUDGET=$BUDGET THREADS=$THREADS"
+cmdline="$cmdline ARCH=$ARCH SCHEDULE=$SCHEDULE LR=$LR WARMUP=$WARMUP EMA=$EMA WD=$WD CLIP=$CLIP"
 cmdline="$cmdline PLATEAU=$PLATEAU ES=$ES SEED=$SEED OMP_WAIT_POLICY=$OMP_WAIT_POLICY bash validation/reproduce_iter1.sh"
 "$PY" - "$WORK" "$OUT" "$cmdline" "${train_cmd[*]/#$root\//}" <<'PYEOF'
 import csv, os, re, shutil, sys
@@ -289,6 +315,8 @@ gt_wall, gt_rss = timing(os.path.join(work, "test.h5.time"))
 t_wall, t_rss = timing(os.path.join(work, "train.time"))
 e_wall, e_rss = timing(os.path.join(work, "eval.time"))
 length = re.search(r"^length = (\d+)", open(os.path.join(work, "train.ini")).read(), re.M).group(1)
+ini = open(os.path.join(work, "train.ini")).read()
+key = lambda k: re.search(r"^%s = (\S+)" % k, ini, re.M).group(1)
 sps = n_train * len(hist) / hist[-1, 8] if len(hist) else float("nan")
 
 # metrics CSV: both test sets
@@ -320,7 +348,7 @@ for i, p in enumerate(names):
     ax[1].semilogy(ep, hist[:, 4 + i], "o-", label=p)
 ax[1].axhline(1.0, color="k", lw=0.8, ls="--", label="paper: < 1%")
 ax[1].set_xlabel("epoch"); ax[1].set_ylabel("validation MAPE (%)"); ax[1].legend()
-fig.suptitle("InceptionTime on %d semi-analytic models, L = %s" % (n_train, length))
+fig.suptitle("%s on %d semi-analytic models, L = %s" % (key("arch"), n_train, length))
 fig.tight_layout()
 fig.savefig(os.path.join(out, "iter1_loss.png"), dpi=90)
 if os.path.exists(os.path.join(work, "eval", "parity.png")):
@@ -355,9 +383,15 @@ L.append("| N train / validation / test | %d / %d / %d (+ %d in the separate tes
          % (n_train, n_val, n_test, n_sep))
 L.append("| input | both channels (log10 L, v_ph) with their masks, length %s over days 1-300; targets standardised "
          "log10 |" % length)
-L.append("| network | reference InceptionTime: 32 filters, depth 6, kernels 40/20/10, bottleneck 32, residual, "
-         "490,372 parameters; batch 64, Adam 1e-3, plateau on the training loss (factor 0.5, patience in the "
-         "command), early stopping on the validation loss, best-validation weights kept |")
+with h5py.File(os.path.join(work, "model.h5"), "r") as f:
+    nparams = int(f["params"].shape[0])
+arch_text = {"lite": "LITE (3 x 32 filters of widths 40/20/10 + 17 hand-crafted filters per input channel, "
+                     "two depthwise-separable blocks dilated 2 and 4)",
+             "inception": "reference InceptionTime (32 filters, depth 6, kernels 40/20/10, bottleneck 32, residual)",
+             "hinception": "H-InceptionTime (the reference + hand-crafted filters)"}[key("arch")]
+L.append("| network | %s, %s parameters; batch 64, Adam(W) schedule %s peaking at lr %s (warm-up %s), EMA %s, "
+         "weight decay %s, clip %s; best-validation weights kept |" % (arch_text, format(nparams, ","),
+         key("schedule"), key("lr"), key("warmup"), key("ema"), key("weight_decay"), key("clip_norm")))
 L.append("| epochs run | %d (stop: %s%s); best validation loss at epoch %d |"
          % (epoch, stop or "interrupted", "" if finished else ", not finished", best + 1))
 L.append("| final learning rate | %.3g |" % hist[-1, 3])

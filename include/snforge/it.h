@@ -145,6 +145,8 @@ typedef struct snf_it {
     const float *x, *y; /* the caller's input (B, C_in, T) and targets (B, n_out); kept alive by it */
     int B, train;
     float loss;
+    float grad_scale; /* multiplies d(loss)/d(pred) in backward (1; a data-parallel rank: its rows / the
+                       * global batch, so the summed gradients are the global batch mean's) */
     uint64_t dropout_seed;
     uint64_t step; /* training forwards so far (dropout mask index) */
     long adam_t;   /* Adam steps so far */

@@ -117,6 +117,17 @@ void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int
  * (the Keras non-fused path; PyTorch would use the Bessel-corrected one; this only affects inference).
  * Eval mode uses run_mean/run_var and writes nothing else. The _relu variants apply max(0, .) after
  * the affine map (fused BN+ReLU); their backward takes the output to rebuild the ReLU mask. */
+/* Synchronised BatchNorm for data-parallel training (learn/dist.c): once a reducer is set, train-mode
+ * BN (and its backward) sums each channel's statistics over all ranks before using them: fn must replace
+ * v[0..n) by the sum over the ranks of every rank's v, identically on all ranks. The forward sums
+ * (sum x, count) then (sum (x - m)^2); the backward (sum g, sum g (x - m), count) for the input gradient,
+ * while dgamma and dbeta keep the local sums (the trainer sums parameter gradients over ranks). NULL
+ * restores the local statistics. Channels per BN layer <= SNF_BN_SYNC_MAX. Not thread-safe (one
+ * network per process). */
+#define SNF_BN_SYNC_MAX 8192
+typedef void (*snf_bn_reduce_fn)(double *v, int n, void *ctx);
+void snf_bn_set_reduce(snf_bn_reduce_fn fn, void *ctx);
+
 void snf_bn_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                           const float *inp, const float *gamma, const float *beta, int B, int C,
                           int T, float eps, float momentum);

@@ -154,6 +154,19 @@ int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
  * net->cfg.max_B). */
 int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
 
+/* ---- data-parallel ranks (learn/dist.c) ---- */
+
+/* This process's MPI rank and the number of ranks (0 and 1 without MPI or before MPI_Init). */
+void snf_dist_info(int *rank, int *size);
+/* v[i] <- sum over the ranks of v[i], added in rank order in double (identical on every rank).
+ * snf_dist_sum_floats needs scratch of n x ranks floats. SNF_OK, SNF_ENOMEM. */
+int snf_dist_sum_doubles(double *v, int n);
+int snf_dist_sum_floats(float *v, size_t n, float *scratch);
+/* Rank 0's v[0..n) to every rank. */
+void snf_dist_bcast_doubles(double *v, int n);
+/* snf_bn_reduce_fn for synchronised BatchNorm (nn.h): snf_dist_sum_doubles. */
+void snf_dist_bn_reduce(double *v, int n, void *ctx);
+
 /* ---- training ---- */
 
 snf_train_options snf_train_options_default(void);

@@ -1,0 +1,101 @@
+/* dist.c: data-parallel training over MPI ranks (built with -DSNF_ENABLE_MPI=ON; a serial build, or one
+ * process, is one rank and every call is a no-op). Sums are made identical on every rank and
+ * independent of the MPI library's reduction order: each rank's vector is gathered to all (Allgather)
+ * and added in rank order, in double. The caller (train.c) keeps MPI_Init/Finalize to the program. */
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef SNF_HAVE_MPI
+#include <mpi.h>
+#endif
+
+#include "snforge/status.h"
+#include "snforge/train.h"
+
+/* ---- public API ---- */
+
+void snf_dist_info(int *rank, int *size)
+{
+    *rank = 0;
+    *size = 1;
+#ifdef SNF_HAVE_MPI
+    int init = 0, fin = 0;
+    MPI_Initialized(&init);
+    MPI_Finalized(&fin);
+    if (init && !fin) {
+        MPI_Comm_rank(MPI_COMM_WORLD, rank);
+        MPI_Comm_size(MPI_COMM_WORLD, size);
+    }
+#endif
+}
+
+int snf_dist_sum_doubles(double *v, int n)
+{
+#ifdef SNF_HAVE_MPI
+    int rank, size;
+    snf_dist_info(&rank, &size);
+    if (size > 1 && n > 0) {
+        double *all = malloc((size_t)n * size * sizeof *all);
+        if (!all) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory summing over %d ranks", size);
+        }
+        MPI_Allgather(v, n, MPI_DOUBLE, all, n, MPI_DOUBLE, MPI_COMM_WORLD);
+        for (int i = 0; i < n; i++) {
+            double s = 0.0;
+            for (int r = 0; r < size; r++) {
+                s += all[(size_t)r * n + i];
+            }
+            v[i] = s;
+        }
+        free(all);
+    }
+#else
+    (void)v;
+    (void)n;
+#endif
+    return SNF_OK;
+}
+
+int snf_dist_sum_floats(float *v, size_t n, float *scratch)
+{
+#ifdef SNF_HAVE_MPI
+    int rank, size;
+    snf_dist_info(&rank, &size);
+    if (size > 1 && n > 0) {
+        MPI_Allgather(v, (int)n, MPI_FLOAT, scratch, (int)n, MPI_FLOAT, MPI_COMM_WORLD);
+        for (size_t i = 0; i < n; i++) {
+            double s = 0.0;
+            for (int r = 0; r < size; r++) {
+                s += scratch[(size_t)r * n + i];
+            }
+            v[i] = (float)s;
+        }
+    }
+#else
+    (void)v;
+    (void)n;
+    (void)scratch;
+#endif
+    return SNF_OK;
+}
+
+void snf_dist_bcast_doubles(double *v, int n)
+{
+#ifdef SNF_HAVE_MPI
+    int rank, size;
+    snf_dist_info(&rank, &size);
+    if (size > 1) {
+        MPI_Bcast(v, n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    }
+#else
+    (void)v;
+    (void)n;
+#endif
+}
+
+/* The snf_bn_reduce_fn of synchronised BatchNorm. */
+void snf_dist_bn_reduce(double *v, int n, void *ctx)
+{
+    (void)ctx;
+    snf_dist_sum_doubles(v, n);
+}
