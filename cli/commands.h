@@ -13,6 +13,7 @@ int snf_cmd_evaluate(int argc, char **argv);
 int snf_cmd_predict(int argc, char **argv);
 int snf_cmd_finetune(int argc, char **argv);
 int snf_cmd_curriculum(int argc, char **argv);
+int snf_cmd_search(int argc, char **argv);
 
 /* The SN 1987A-like default under each closure, as a table on f; a status. */
 #include <stdio.h>

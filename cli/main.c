@@ -22,6 +22,7 @@ static const snf_command snf_commands[] = {
     {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
     {"finetune", snf_cmd_finetune, "continue training a model file on another dataset (frozen modules, mixed rows)"},
     {"curriculum", snf_cmd_curriculum, "curriculum transfer semi-analytic -> hydro, k-fold, ablations (config)"},
+    {"search", snf_cmd_search, "hyper-parameter search over curriculum experiments (grid / random, resumable)"},
     {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
 };

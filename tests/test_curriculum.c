@@ -13,6 +13,7 @@
 #include "check.h"
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
+#include "snforge/search.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
 
@@ -291,6 +292,26 @@ static void test_config(void)
     bad_config("[data]\nsa = a.h5\nsa = c.h5\nhydro = b.h5\n", "exp.ini:3: [data] sa: given twice");
 }
 
+static void test_search_keys(void)
+{
+    const char *base = "; c\n[data]\nsa = a.h5\nhydro = b.h5\n[stage2]\nlr = 1e-4 ; x\n[ablation.x]\nt_start = 30\n"
+                       "[model]\narch = lite\n";
+    char sec[3][64] = {"stage2", "data", "augment"}, key[3][64] = {"lr", "length", "noise"};
+    const char *val[3] = {"3e-4", "48", "0.2"};
+    char *t = snf_search_set_keys(base, 3, sec, key, val);
+    const char *want = "; c\n[data]\nlength = 48\nsa = a.h5\nhydro = b.h5\n[stage2]\nlr = 3e-4\n[model]\narch = lite\n"
+                       "[augment]\nnoise = 0.2\n";
+    CHECK_TRUE(t && !strcmp(t, want), "keys replaced, added under their section or in a new one, ablations dropped:\n%s",
+               t ? t : "(null)");
+    snf_curr_config c;
+    CHECK_INT(snf_curr_config_parse(&c, t, "x.ini"), SNF_OK, "the trial config parses");
+    CHECK_ABS(c.variants[0].s2.lr, 3e-4, 1e-12, "trial stage2.lr");
+    CHECK_INT(c.variants[0].spec.L, 48, "trial length");
+    CHECK_INT(c.nvariants, 1, "no ablations in a trial");
+    snf_curr_config_free(&c);
+    free(t);
+}
+
 int main(void)
 {
     snf_threads_setup(1);
@@ -300,5 +321,6 @@ int main(void)
     test_resume_and_selection();
     test_folds();
     test_config();
+    test_search_keys();
     return snf_check_failures();
 }

@@ -182,6 +182,26 @@ expect 2 "expected MODEL.h5 and DATA.h5" -- "$snforge" finetune "$m"
 expect 2 "snforge finetune" -- "$snforge" finetune nothere.h5 hydro.h5
 expect 0 "usage: snforge finetune" -- "$snforge" finetune --help
 
+# ---- search: grid of 2 trials, resumed without recomputing ----
+printf '[search]\nbase = tiny.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4, 1e-3\n' > search.ini
+expect 0 "best by the hydro validation loss" -- "$snforge" search search.ini -o srch --threads 1
+[ "$(wc -l < srch/trials.csv)" -eq 3 ] || fail "trials.csv: $(cat srch/trials.csv)"
+head -1 srch/trials.csv | grep -q '^trial,stage2.lr,val_loss,' || fail "trials.csv header: $(head -1 srch/trials.csv)"
+grep -q '^lr = 1e-3$' srch/trial002/curriculum.ini || fail "trial 2 config lacks lr = 1e-3"
+# trial 1 = the base (lr 1e-4): its table equals the curriculum's own base rows
+cmp -s <(grep -v '^no_velocity' ref/results.csv | grep -v external) srch/trial001/results.csv ||
+  fail "trial 1 (the base's settings) differs from the curriculum run"
+m1=$(stat -c %Y srch/trial001/results.csv srch/trial002/base/fold3/scores.csv)
+cp srch/trials.csv trials1.csv
+expect 0 "2 trials" -- "$snforge" search search.ini -o srch --threads 1
+[ "$m1" = "$(stat -c %Y srch/trial001/results.csv srch/trial002/base/fold3/scores.csv)" ] || fail "search recomputed a trial"
+cmp -s trials1.csv srch/trials.csv || fail "trials.csv changed on resume"
+printf '[search]\nbase = tiny.ini\n[vary]\nlr = 1\n' > sbad.ini
+expect 2 "sbad.ini:4: \[vary\] lr" -- "$snforge" search sbad.ini -o s2
+printf '[search]\nbase = tiny.ini\n[vary]\nstage2.lr = fast\n' > sbad2.ini
+expect 2 "trial 1" -- "$snforge" search sbad2.ini -o s3
+echo "ok: search: trials.csv, trial 1 = the base, resumed without recomputing, bad configs"
+
 # ---- bad configs and options ----
 printf '[data]\nsa = sa.h5\nhydro = hydro.h5\n[split]\nfolds = 1\n' > bad1.ini
 expect 2 "bad1.ini:5: \[split\] folds" -- "$snforge" curriculum bad1.ini -o b
