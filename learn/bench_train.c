@@ -1,7 +1,10 @@
 /* bench_train.c: training and inference throughput of a network of it.h (default the reference
  * InceptionTime: 32 filters, depth 6, kernels 40/20/10, 2 input channels, 4 outputs; --arch lite or
  * hinception for the lighter ones) on random data, to compare with the PyTorch peer in
- * ../shared/bench/results.md. Precision: float32 (the only one the kernels have).
+ * ../shared/bench/results.md. Precision: float32 (the only one the kernels have). In an MPI build,
+ * `mpirun -np K bench_train` times data-parallel steps as the trainer takes them (each rank its share of
+ * the batch, synchronised BN, gradients all-gathered and added in rank order) and prints the global
+ * samples/s and the bytes each rank sends and receives per step; rank 0 prints.
  * Usage: bench_train [--arch A] [--length L] [--threads T] [--batch B] [--steps N] [--warmup W]
  * The last two lines are exactly "train_samples_per_s <x>" and "infer_samples_per_s <x>" (means over
  * the timed steps; the line before gives the fastest single step, the machine being shared). */
@@ -15,6 +18,10 @@
 #include "snforge/it.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
+#include "snforge/train.h"
+#ifdef SNF_HAVE_MPI
+#include <mpi.h>
+#endif
 
 /* ---- static helpers ---- */
 
@@ -80,6 +87,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_train: length, batch and steps must be >= 1\n");
         return 2;
     }
+#ifdef SNF_HAVE_MPI
+    MPI_Init(&argc, &argv);
+#endif
+    int rank = 0, nranks = 1;
+    snf_dist_info(&rank, &nranks);
+    if (rank != 0 && !freopen("/dev/null", "w", stdout)) {
+        return 1;
+    }
     int nt = snf_threads_setup(threads);
     printf("openblas_config %s\n", openblas_get_config());
     printf("openblas_corename %s\n", openblas_get_corename());
@@ -111,12 +126,29 @@ int main(int argc, char **argv)
 
     float loss = 0.0f;
     double t_fwd = 0, t_bwd = 0, t_adam = 0, t_best = 1e30;
+    int shard = nranks > 1 && batch >= nranks;
+    int lo = shard ? (int)((long)batch * rank / nranks) : 0;
+    int hi = shard ? (int)((long)batch * (rank + 1) / nranks) : batch;
+    float *gather = shard ? malloc(net->nparams * (size_t)nranks * sizeof(float)) : NULL;
+    if (shard) {
+        net->grad_scale = (float)(hi - lo) / (float)batch;
+        /* per step: the gradients, and per BN layer of C channels (C + 1) + C doubles forward and 2 C + 1
+         * backward, about 4 C doubles = 2 x its 2 C running statistics */
+        double sent = 4.0 * (double)net->nparams + 8.0 * 2.0 * (double)net->nstats;
+        printf("data-parallel: %d ranks, rows [%d, %d) of %d on rank 0; per step each rank sends %.3f MB and "
+               "receives %.3f MB (all-gathers)\n", nranks, lo, hi, batch, sent * 1e-6, sent * (nranks - 1) * 1e-6);
+    }
     for (int s = 0; s < warmup + steps; s++) {
         double t0 = now_s();
         snf_it_zero_grad(net);
-        BENCH_CHECK(snf_it_forward(net, x, y, batch, 1, &loss));
+        snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+        BENCH_CHECK(snf_it_forward(net, x + (size_t)lo * cfg.C_in * L, y + (size_t)lo * cfg.n_out, hi - lo, 1, &loss));
         double t1 = now_s();
         BENCH_CHECK(snf_it_backward(net));
+        snf_bn_set_reduce(NULL, NULL);
+        if (shard) {
+            snf_dist_sum_floats(net->grads, net->nparams, gather);
+        }
         double t2 = now_s();
         snf_it_adam_step(net, &adam);
         double t3 = now_s();
@@ -157,5 +189,9 @@ int main(int argc, char **argv)
     snf_it_free(net);
     free(x);
     free(y);
+    free(gather);
+#ifdef SNF_HAVE_MPI
+    MPI_Finalize();
+#endif
     return 0;
 }
