@@ -1,13 +1,15 @@
 /* cmd_run.c: `snforge run`, the main job on the small embedded default: the SN 1987A-like model under
  * each closure, the 4,096-model campaign grids/87a_small.ini, a small InceptionTime trained on it
  * (learn/train_run.ini, with held-out test metrics), and a prediction for SN 1987A from its observed
- * L(t) and v_ph(t). Each stage is the subcommand a user would run, on files written into the run
+ * L(t) and v_ph(t), then a short curriculum transfer onto the bundled SNEC models
+ * (validation/curriculum_run.ini). Each stage is the subcommand a user would run, on files written into the run
  * folder, so every stage can be inspected and rerun; a second `run` resumes or reuses them. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -18,6 +20,31 @@
 extern const char snf_embedded_campaign[];
 extern const char snf_embedded_train[];
 extern const char snf_embedded_obs[];
+extern const char snf_embedded_curriculum[];
+
+/* The bundled SNEC models' index: beside the executable's source tree (../ or ../../validation/data/snec,
+ * the build tree sits in the source tree), else ./validation/data/snec. NULL if none is found. */
+static const char *snf_run_snec_index(char *buf, size_t n)
+{
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            const char *ups[2] = {"..", "../.."};
+            for (int i = 0; i < 2; i++) {
+                snprintf(buf, n, "%s/%s/validation/data/snec/index.csv", exe, ups[i]);
+                if (access(buf, R_OK) == 0) {
+                    return buf;
+                }
+            }
+        }
+    }
+    snprintf(buf, n, "validation/data/snec/index.csv");
+    return access(buf, R_OK) == 0 ? buf : NULL;
+}
 
 static int snf_run_write(const void *ctx, FILE *f, int arg)
 {
@@ -76,7 +103,9 @@ int snf_cmd_run(int argc, char **argv)
                    "  1. the SN 1987A-like model under each front closure (peak, end of the dome, v_ph);\n"
                    "  2. the campaign grids/87a_small.ini (4,096 models) -> DIR/87a_small.h5;\n"
                    "  3. a small InceptionTime (learn/train_run.ini) -> DIR/model.h5, with test-set MAPE;\n"
-                   "  4. a prediction of E, M, R0, M_Ni for SN 1987A from its L(t) and v_ph(t).\n"
+                   "  4. a prediction of E, M, R0, M_Ni for SN 1987A from its L(t) and v_ph(t);\n"
+                   "  5. a short curriculum transfer (validation/curriculum_run.ini) from the campaign onto the SNEC\n"
+                   "     models bundled in validation/data/snec -> DIR/curriculum/ (results.md: the table).\n"
                    "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv) are written into DIR; a second\n"
                    "run reuses the finished campaign and model.\n");
             return 0;
@@ -121,6 +150,45 @@ int snf_cmd_run(int argc, char **argv)
     exit_code = snf_run_stage("4. SN 1987A", snf_cmd_predict, 3, predict_argv);
     if (exit_code != 0) {
         return exit_code;
+    }
+    /* 5. a short curriculum transfer onto the bundled SNEC models */
+    char idx_buf[4200], snec[4096], curr[4096], cdir[4096], res[4200];
+    const char *idx = snf_run_snec_index(idx_buf, sizeof idx_buf);
+    if (!idx) {
+        printf("\n== 5. curriculum transfer: skipped (validation/data/snec not found beside the program)\n");
+    } else {
+        snprintf(snec, sizeof snec, "%s/snec.h5", dir);
+        snprintf(cdir, sizeof cdir, "%s/curriculum", dir);
+        if ((rc = snf_run_file(curr, sizeof curr, dir, "curriculum.ini", snf_embedded_curriculum)) < 0) {
+            return snf_cli_fail(rc);
+        }
+        char idx_path[4200];
+        snprintf(idx_path, sizeof idx_path, "%s", idx);
+        char *import_argv[] = {"import", "--format", "snec", "--index", idx_path, "-o", snec, NULL};
+        exit_code = snf_run_stage("5a. bundled SNEC models", snf_cmd_import, 7, import_argv);
+        if (exit_code != 0) {
+            return exit_code;
+        }
+        char *curr_argv[] = {"curriculum", curr, "-o", cdir, "--threads", threads, NULL};
+        exit_code = snf_run_stage("5b. curriculum transfer", snf_cmd_curriculum, threads[0] ? 6 : 4, curr_argv);
+        if (exit_code != 0) {
+            return exit_code;
+        }
+        snprintf(res, sizeof res, "%s/results.md", cdir);
+        FILE *f = fopen(res, "r");
+        char line[1024];
+        int in_table = 0;
+        while (f && fgets(line, sizeof line, f)) { /* the table only */
+            if (line[0] == '|') {
+                fputs(line, stdout);
+                in_table = 1;
+            } else if (in_table) {
+                break;
+            }
+        }
+        if (f) {
+            fclose(f);
+        }
     }
     printf("\nPublished for SN 1987A (validation/data/sn1987a/sn1987a_params.md): E 1.5-1.7 foe, M_ej 15-21 Msun,\n"
            "R0 2.4-3.3e12 cm (35-48 Rsun), M_Ni 0.07-0.078 Msun. The run's files are in %s/.\n", dir);

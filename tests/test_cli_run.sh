@@ -26,6 +26,11 @@ echo "$test_line" | awk '{ n = split($0, w, /[ %(:;)]+/); k = 0
 for p in energy mass radius nickel; do
   grep -qE "^$p [0-9.e+-]+ " "$work/out" && ok "SN 1987A $p predicted" || bad "no $p prediction"
 done
+# stage 5: the short curriculum on the bundled SNEC models prints its table (rows with k-fold mean +- std)
+for row in sa_sa sa_hydro curriculum; do
+  grep -qE "^\| $row \| [0-9.]+ ± [0-9.]+ \|" "$work/out" && ok "curriculum table row $row" || bad "no curriculum row $row"
+done
+[ -f "$work/r/curriculum/results.csv" ] && ok "curriculum results.csv" || bad "no curriculum/results.csv"
 "$snf" run -o "$work/r" > "$work/out2" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "is complete" "$work/out2" && grep -qi "nothing to do" "$work/out2" \
   && ok "second run reuses campaign and model" || bad "rerun: $(grep -iE 'complete|nothing|error' "$work/out2" | head -3)"

@@ -1,0 +1,170 @@
+/* cmd_curriculum.c: `snforge curriculum EXPERIMENT.ini -o DIR [--test HYDRO.h5] [--threads N]`: curriculum
+ * transfer from semi-analytic to hydro models, k-fold cross-validated, with ablations (curriculum.h);
+ * DIR/results.csv, results.md and, with python3 + matplotlib, results.png. Resumable after kill -9. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/curriculum.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+
+extern char **environ;
+
+/* ---- static helpers ---- */
+
+static void snf_curr_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge curriculum EXPERIMENT.ini -o DIR [--test HYDRO.h5] [--threads N] [--no-plot]\n\n"
+            "Curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia et al. 2024), k-fold\n"
+            "cross-validated over the hydro models: per fold, stage 1 trains on the semi-analytic campaign and\n"
+            "selects the epoch on the fold's hydro validation models, stage 2 fine-tunes it on the fold's hydro\n"
+            "training models (semi-analytic rows mixed in), stage 3 scores the fold's hydro test models. Every\n"
+            "hydro model is tested exactly once. Each [ablation.NAME] of the config reruns the experiment with\n"
+            "its changes. Config: every key in validation/curriculum.ini.\n\n"
+            "Writes DIR/<variant>/fold<k>/{stage1.h5,stage2.h5,tested.csv,scores.csv}, DIR/results.csv (row,split,\n"
+            "energy,mass,radius,nickel: MAPE %%; split = fold number, mean, std or external), DIR/results.md and\n"
+            "DIR/results.png. Run the same command after an interruption: finished folds are not recomputed and\n"
+            "an unfinished stage resumes bitwise.\n\n"
+            "options:\n"
+            "  -o, --output DIR      the output folder (required)\n"
+            "      --test HYDRO.h5   an external hydro test set, read only after every fold is done; scored with\n"
+            "                        the mean of log10 predictions of the fold models (rows split = external)\n"
+            "  -t, --threads N       OpenMP threads\n"
+            "      --no-plot         no results.png\n"
+            "      --python PATH     interpreter for the plot                         [/usr/bin/python3]\n"
+            "      --plot-script P   plot_curriculum.py (default: validation/ of the source tree)\n"
+            "      --stop-after-folds K  return after K newly finished folds, as if interrupted (for tests)\n"
+            "  -h, --help            this text\n\n"
+            "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line, data files,\n"
+            "too few hydro models for the folds, an external model that is also in the hydro set).\n");
+}
+
+/* The plot script: explicit, ../validation or ../../validation beside the executable, ./validation. */
+static const char *snf_curr_script(const char *given, char *buf, size_t n)
+{
+    if (given) {
+        return given;
+    }
+    char exe[4096];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            const char *ups[2] = {"..", "../.."};
+            for (int i = 0; i < 2; i++) {
+                snprintf(buf, n, "%s/%s/validation/plot_curriculum.py", exe, ups[i]);
+                if (access(buf, R_OK) == 0) {
+                    return buf;
+                }
+            }
+        }
+    }
+    snprintf(buf, n, "validation/plot_curriculum.py");
+    return access(buf, R_OK) == 0 ? buf : NULL;
+}
+
+static const char *snf_curr_plot(const char *python, const char *script, const char *dir)
+{
+    char buf[4200];
+    const char *sc = snf_curr_script(script, buf, sizeof buf);
+    if (!sc) {
+        return "no plot (validation/plot_curriculum.py not found; --plot-script)";
+    }
+    static char a0[4200], a1[4200], a2[4200];
+    snprintf(a0, sizeof a0, "%s", python);
+    snprintf(a1, sizeof a1, "%s", sc);
+    snprintf(a2, sizeof a2, "%s", dir);
+    char *args[] = {a0, a1, a2, NULL};
+    pid_t pid;
+    int st = 0;
+    if (posix_spawn(&pid, python, NULL, NULL, args, environ) != 0) {
+        return "no plot (python missing)";
+    }
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        return "no plot (the plot script failed; matplotlib missing?)";
+    }
+    return "results.png written";
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_curriculum(int argc, char **argv)
+{
+    enum { O_TEST = 1000, O_NOPLOT, O_PY, O_SCRIPT, O_STOP };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {"test", required_argument, NULL, O_TEST},
+        {"no-plot", no_argument, NULL, O_NOPLOT}, {"python", required_argument, NULL, O_PY},
+        {"plot-script", required_argument, NULL, O_SCRIPT}, {"stop-after-folds", required_argument, NULL, O_STOP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL, *test = NULL, *python = "/usr/bin/python3", *script = NULL;
+    long threads = 0, stop = 0;
+    int plot = 1;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        int e = 0;
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't': e = snf_cli_parse_long("curriculum", "--threads", optarg, 1, 4096, &threads); break;
+        case 'h': snf_curr_usage(stdout); return 0;
+        case O_TEST: test = optarg; break;
+        case O_NOPLOT: plot = 0; break;
+        case O_PY: python = optarg; break;
+        case O_SCRIPT: script = optarg; break;
+        case O_STOP: e = snf_cli_parse_long("curriculum", "--stop-after-folds", optarg, 1, 1L << 30, &stop); break;
+        default: return snf_cli_unknown_option(argv, "curriculum");
+        }
+        if (e) {
+            return 2;
+        }
+    }
+    if (optind != argc - 1 || !out) {
+        fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
+                        "--help)\n");
+        return 2;
+    }
+    if (test && access(test, R_OK) != 0) {
+        fprintf(stderr, "snforge curriculum: --test %s: cannot read the file (expected a dataset from snforge "
+                        "import)\n", test);
+        return 2;
+    }
+    snf_curr_config c;
+    int rc = snf_curr_config_load(&c, argv[optind]);
+    if (rc < 0) {
+        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    int nt = snf_threads_setup((int)threads);
+    snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop, .log = stderr};
+    int stopped = 0;
+    rc = snf_curr_run(&c, &o, &stopped);
+    snf_curr_config_free(&c);
+    if (rc < 0) {
+        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    if (stopped) {
+        fprintf(stderr, "snforge curriculum: stopped after %ld folds (run again to go on)\n", stop);
+        return 0;
+    }
+    const char *note = plot ? snf_curr_plot(python, script, out) : "no plot (--no-plot)";
+    fprintf(stderr, "snforge curriculum: %s/results.csv, results.md; %s\n", out, note);
+    return 0;
+}

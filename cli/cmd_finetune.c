@@ -1,0 +1,257 @@
+/* cmd_finetune.c: `snforge finetune MODEL.h5 DATA.h5 [-o OUT.h5] ...`: continues training a model file on
+ * another dataset file (transfer.h), keeping the starting model's input grid and normalisation, with a
+ * lower learning rate, frozen early Inception modules and a share of semi-analytic rows in each batch.
+ * Resumable like train: the same command after an interruption continues bitwise. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/curriculum.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+#include "snforge/transfer.h"
+
+/* ---- static helpers ---- */
+
+static void snf_finetune_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge finetune MODEL.h5 DATA.h5 [-o OUT.h5] [--lr X] [--freeze K] [--epochs N] [--batch B]\n"
+            "                        [--val F] [--patience P] [--seed S] [--mix-sa SA.h5 --mix-share F]\n"
+            "                        [--mix-max-rows N] [--threads N] [--quiet]\n\n"
+            "Continues training MODEL.h5 (its best weights) on the usable rows of DATA.h5 (e.g. hydro models from\n"
+            "snforge import). The model's input grid (channels, masks, length, days) and normalisation are kept,\n"
+            "so OUT.h5 works with evaluate and predict like any model file. A random share --val of DATA.h5's\n"
+            "rows selects the epoch (best validation loss, early stopping); the rest train. OUT.h5 is rewritten\n"
+            "atomically after every epoch; the same command after an interruption resumes bitwise.\n\n"
+            "options:\n"
+            "  -o, --output OUT.h5   the fine-tuned model file                      [finetuned.h5]\n"
+            "      --lr X            Adam learning rate (constant)                  [1e-4]\n"
+            "      --freeze K        freeze Inception modules 0..K-1 (and the shortcut of modules 0-2 when\n"
+            "                        K >= 3): learning-rate multiplier 0, so their weights, Adam moments and\n"
+            "                        BatchNorm running statistics stay bitwise unchanged, and no weight decay [0]\n"
+            "      --epochs N        most epochs                                    [50]\n"
+            "      --batch B         rows per batch (mixed rows included)           [16]\n"
+            "      --val F           validation share of DATA.h5's rows (0: select on the training loss) [0.2]\n"
+            "      --patience P      early-stopping patience on the validation loss (0: off)          [15]\n"
+            "      --weight-decay W  AdamW decoupled weight decay on unfrozen kernels [0]\n"
+            "      --seed S          split, shuffling and mixing seed               [1]\n"
+            "      --mix-sa SA.h5    semi-analytic rows mixed into each batch against forgetting\n"
+            "      --mix-share F     their share of each batch, 0..0.9              [0.25 with --mix-sa]\n"
+            "      --mix-max-rows N  at most N rows of SA.h5 (the first usable ones) [4096]\n"
+            "  -t, --threads N       OpenMP threads\n"
+            "  -q, --quiet           no per-epoch lines\n"
+            "      --stop-after-epochs K  stop after K epochs of this run, as if interrupted (for tests)\n"
+            "  -h, --help            this text\n\n"
+            "Exit status: 0 done (or already finished), 1 the work failed, 2 bad input (option, file, OUT.h5\n"
+            "holding another run).\n");
+}
+
+static int snf_ft_double(const char *opt, const char *text, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(text, &end);
+    if (end == text || *end != '\0' || !isfinite(x) || x < lo || x > hi) {
+        fprintf(stderr, "snforge finetune: %s expects a number in [%g, %g], got '%s'\n", opt, lo, hi, text);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+/* ---- the subcommand ---- */
+
+int snf_cmd_finetune(int argc, char **argv)
+{
+    enum { O_LR = 1000, O_FREEZE, O_EPOCHS, O_BATCH, O_VAL, O_PAT, O_SEED, O_MIX, O_SHARE, O_MAXR, O_STOP, O_WD };
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},   {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"lr", required_argument, NULL, O_LR},      {"freeze", required_argument, NULL, O_FREEZE},
+        {"epochs", required_argument, NULL, O_EPOCHS}, {"batch", required_argument, NULL, O_BATCH},
+        {"val", required_argument, NULL, O_VAL},    {"patience", required_argument, NULL, O_PAT},
+        {"seed", required_argument, NULL, O_SEED},  {"mix-sa", required_argument, NULL, O_MIX},
+        {"mix-share", required_argument, NULL, O_SHARE}, {"mix-max-rows", required_argument, NULL, O_MAXR},
+        {"stop-after-epochs", required_argument, NULL, O_STOP}, {"weight-decay", required_argument, NULL, O_WD},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = "finetuned.h5", *mix_path = NULL;
+    double lr = 1e-4, val = 0.2, share = -1, wd = 0;
+    long freeze = 0, epochs = 50, batch = 16, patience = 15, seed = 1, maxr = 4096, stop = 0, threads = 0;
+    int quiet = 0, e = 0;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't': e = snf_cli_parse_long("finetune", "--threads", optarg, 1, 4096, &threads); break;
+        case 'q': quiet = 1; break;
+        case 'h': snf_finetune_usage(stdout); return 0;
+        case O_LR: e = snf_ft_double("--lr", optarg, 1e-9, 1, &lr); break;
+        case O_WD: e = snf_ft_double("--weight-decay", optarg, 0, 1, &wd); break;
+        case O_VAL: e = snf_ft_double("--val", optarg, 0, 0.9, &val); break;
+        case O_SHARE: e = snf_ft_double("--mix-share", optarg, 0, 0.9, &share); break;
+        case O_FREEZE: e = snf_cli_parse_long("finetune", "--freeze", optarg, 0, SNF_IT_MAX_DEPTH, &freeze); break;
+        case O_EPOCHS: e = snf_cli_parse_long("finetune", "--epochs", optarg, 1, 1000000, &epochs); break;
+        case O_BATCH: e = snf_cli_parse_long("finetune", "--batch", optarg, 1, 4096, &batch); break;
+        case O_PAT: e = snf_cli_parse_long("finetune", "--patience", optarg, 0, 1000000, &patience); break;
+        case O_SEED: e = snf_cli_parse_long("finetune", "--seed", optarg, 0, 1L << 40, &seed); break;
+        case O_MAXR: e = snf_cli_parse_long("finetune", "--mix-max-rows", optarg, 1, 1L << 30, &maxr); break;
+        case O_STOP: e = snf_cli_parse_long("finetune", "--stop-after-epochs", optarg, 1, 1L << 30, &stop); break;
+        case O_MIX: mix_path = optarg; break;
+        default: return snf_cli_unknown_option(argv, "finetune");
+        }
+        if (e) {
+            return 2;
+        }
+    }
+    if (optind != argc - 2) {
+        fprintf(stderr, "snforge finetune: expected MODEL.h5 and DATA.h5, got %d arguments (see snforge finetune "
+                        "--help)\n", argc - optind);
+        return 2;
+    }
+    if (share >= 0 && !mix_path) {
+        fprintf(stderr, "snforge finetune: --mix-share needs --mix-sa SA.h5\n");
+        return 2;
+    }
+    if (mix_path && share < 0) {
+        share = 0.25;
+    }
+    if (share < 0) {
+        share = 0;
+    }
+    const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    int nt = snf_threads_setup((int)threads);
+    snf_ckpt init;
+    memset(&init, 0, sizeof init);
+    snf_rowset all, tr, va, mix;
+    memset(&all, 0, sizeof all);
+    memset(&tr, 0, sizeof tr);
+    memset(&va, 0, sizeof va);
+    memset(&mix, 0, sizeof mix);
+    char *text = NULL;
+    long *ids = NULL;
+    int rc = snf_ckpt_read(&init, model_path);
+    if (rc < 0) {
+        rc = SNF_EINVAL; /* the starting model is the user's input */
+        goto fail;
+    }
+    if (!init.finished) {
+        fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
+                model_path);
+    }
+    if ((rc = snf_rowset_load(&all, data_path, &init.spec, &init.norm, NULL, 0)) < 0) {
+        goto fail;
+    }
+    if (all.n < 2) {
+        rc = SNF_EINVAL;
+        fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all.n);
+        goto done;
+    }
+    /* seeded split of DATA.h5's rows into validation (first nv of a shuffle) and training */
+    ids = malloc((size_t)all.n * sizeof *ids);
+    if (!ids) {
+        rc = SNF_ENOMEM;
+        goto fail;
+    }
+    memcpy(ids, all.ids, (size_t)all.n * sizeof *ids);
+    snf_rng r = snf_rng_seed((uint64_t)seed * 0xD1B54A32D192ED03ULL + 7);
+    for (long i = all.n - 1; i > 0; i--) {
+        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1)), t = ids[i];
+        ids[i] = ids[j];
+        ids[j] = t;
+    }
+    long nv = (long)floor(val * (double)all.n + 0.5);
+    if (nv >= all.n) {
+        nv = all.n - 1;
+    }
+    const size_t CL = (size_t)snf_data_spec_cin(&init.spec) * (size_t)init.spec.L;
+    if ((rc = snf_rowset_subset(&va, &all, CL, ids, nv)) < 0 ||
+        (rc = snf_rowset_subset(&tr, &all, CL, ids + nv, all.n - nv)) < 0) {
+        goto fail;
+    }
+    if (mix_path) {
+        snf_rowset m0;
+        if ((rc = snf_rowset_load(&m0, mix_path, &init.spec, &init.norm, NULL, 0)) < 0) {
+            goto fail;
+        }
+        long n = m0.n < maxr ? m0.n : maxr;
+        rc = snf_rowset_subset(&mix, &m0, CL, m0.ids, n);
+        snf_rowset_free(&m0);
+        if (rc < 0) {
+            goto fail;
+        }
+    }
+    size_t tl = 4096 + strlen(model_path) + strlen(data_path) + (mix_path ? strlen(mix_path) : 0);
+    text = malloc(tl);
+    if (!text) {
+        rc = SNF_ENOMEM;
+        goto fail;
+    }
+    snprintf(text, tl, "snforge finetune\nmodel = %s\ndata = %s\nlr = %.17g\nfreeze = %ld\nepochs = %ld\nbatch = %ld\n"
+             "val = %.17g\npatience = %ld\nseed = %ld\nweight_decay = %.17g\nmix_sa = %s\nmix_share = %.17g\n"
+             "mix_max_rows = %ld\n", model_path, data_path, lr, freeze, epochs, batch, val, patience, seed, wd,
+             mix_path ? mix_path : "", share, maxr);
+    snf_transfer_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.net = init.net;
+    tc.spec = init.spec;
+    tc.norm = init.norm;
+    tc.init = &init;
+    tc.freeze = (int)freeze;
+    tc.seed = (uint64_t)seed;
+    tc.epochs = (int)epochs;
+    tc.batch = (int)batch;
+    tc.adam = snf_adam_config_default();
+    tc.adam.lr = (float)lr;
+    tc.adam.weight_decay = (float)wd;
+    tc.es_patience = (int)patience;
+    tc.mix_share = share;
+    tc.text = text;
+    tc.data_file = data_path;
+    tc.out_path = out;
+    snf_train_options o = snf_train_options_default();
+    o.threads = nt;
+    o.stop_after = stop;
+    o.quiet = quiet;
+    o.log = stderr;
+    snf_rows rt = {tr.x, tr.y, tr.n}, rv = {va.x, va.y, va.n}, rm = {mix.x, mix.y, mix.n};
+    snf_transfer_summary s;
+    rc = snf_transfer_run(&tc, &rt, mix_path ? &rm : NULL, &rv, &o, &s);
+    if (rc < 0) {
+        goto fail;
+    }
+    if (s.already_finished) {
+        fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s.epoch,
+                s.stop_reason);
+    } else {
+        fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f); "
+                        "%ld training / %ld validation rows of %s, %ld mixed-in rows (share %.2f), %d frozen tensors; "
+                        "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%\n", out,
+                s.finished ? s.stop_reason : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
+                s.best_epoch + 1, s.best_val_loss, tr.n, va.n, data_path, mix.n, share, s.frozen_tensors,
+                s.val.mape[0], s.val.mape[1], s.val.mape[2], s.val.mape[3]);
+    }
+    rc = SNF_OK;
+    goto done;
+fail:
+    fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+done:
+    snf_ckpt_free(&init);
+    snf_rowset_free(&all);
+    snf_rowset_free(&tr);
+    snf_rowset_free(&va);
+    snf_rowset_free(&mix);
+    free(text);
+    free(ids);
+    return snf_status_exit_code(rc);
+}

@@ -1,0 +1,78 @@
+/* cmd_search.c: `snforge search SEARCH.ini -o DIR [--threads N]`: hyper-parameter search over curriculum
+ * experiments (search.h): grid or random trials, resumable, DIR/trials.csv, the best by validation only. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "snforge/nn.h"
+#include "snforge/search.h"
+#include "snforge/status.h"
+
+static void snf_search_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snforge search SEARCH.ini -o DIR [--threads N]\n\n"
+            "Hyper-parameter search over a curriculum experiment (snforge curriculum). SEARCH.ini:\n"
+            "  [search]\n"
+            "  base = curriculum.ini   ; the curriculum config whose keys are varied (its ablations are dropped)\n"
+            "  mode = grid             ; grid: every combination; random: `trials` distinct combinations drawn\n"
+            "  trials = 8              ;   with `seed`\n"
+            "  seed = 1\n"
+            "  [vary]\n"
+            "  stage2.lr = 1e-4, 3e-4, 1e-3   ; SECTION.KEY of the curriculum config = comma-separated values\n"
+            "  stage2.mix_share = 0, 0.25\n\n"
+            "Trial t runs into DIR/trialNNN (its config in curriculum.ini there) and resumes like a curriculum; a\n"
+            "finished trial is not recomputed. Criterion: the mean over folds of stage 2's best hydro validation\n"
+            "loss; the test models never choose. DIR/trials.csv lists each trial's values, criterion and (for\n"
+            "information) k-fold curriculum test MAPE. Trials run one after another with all threads (the\n"
+            "trainer's batch-parallel OpenMP uses every core; trials side by side would split the same cores).\n\n"
+            "options:\n"
+            "  -o, --output DIR   the output folder (required)\n"
+            "  -t, --threads N    OpenMP threads\n"
+            "  -h, --help         this text\n\n"
+            "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line).\n");
+}
+
+int snf_cmd_search(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    long threads = 0;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
+        if (ch == -1) {
+            break;
+        }
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 't':
+            if (snf_cli_parse_long("search", "--threads", optarg, 1, 4096, &threads) != 0) {
+                return 2;
+            }
+            break;
+        case 'h': snf_search_usage(stdout); return 0;
+        default: return snf_cli_unknown_option(argv, "search");
+        }
+    }
+    if (optind != argc - 1 || !out) {
+        fprintf(stderr, "snforge search: expected one SEARCH.ini and -o DIR (see snforge search --help)\n");
+        return 2;
+    }
+    snf_search_config c;
+    int rc = snf_search_config_load(&c, argv[optind]);
+    if (rc >= 0) {
+        rc = snf_search_run(&c, out, snf_threads_setup((int)threads), stderr);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge search: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    return 0;
+}

@@ -1,0 +1,112 @@
+/* curriculum.h: curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia, Mangioni,
+ * Cosentino & Pumo 2024, iterations 2 and 3), k-fold cross-validated over the hydro models.
+ * Stage 1 trains on semi-analytic rows and selects the epoch by the loss on the fold's hydro validation
+ * models; stage 2 fine-tunes that model (transfer.h) on the fold's hydro training models (with a share of
+ * semi-analytic rows mixed in), selecting on the same validation models; stage 3 scores the fold's hydro
+ * test models, which never touched training or selection. Hydro models are dealt to k folds after a
+ * seeded shuffle (position i -> fold i mod k); fold f tests on fold f, validates on fold f+1 (mod k) and
+ * trains on the rest, so every hydro model is tested exactly once. Each ablation is the whole experiment
+ * again with some settings changed. Every stage is a resumable model file; a fold's scores, once written,
+ * are not recomputed. An external test file is read only after every fold of every variant is done.
+ * Config format: validation/curriculum.ini (every key documented). */
+#ifndef SNFORGE_CURRICULUM_H
+#define SNFORGE_CURRICULUM_H
+
+#include <stdio.h>
+
+#include "snforge/data.h"
+#include "snforge/it.h"
+#include "snforge/transfer.h"
+
+/* ---- types ---- */
+
+#define SNF_CURR_MAX_VARIANTS 16 /* the base experiment + ablations */
+#define SNF_CURR_MAX_FOLDS 64
+
+typedef struct snf_curr_stage {
+    int epochs, batch, patience;
+    double lr, weight_decay;
+    int freeze;             /* stage 2: frozen Inception modules */
+    double mix_share;       /* stage 2: semi-analytic share of each batch */
+} snf_curr_stage;
+
+/* One variant of the experiment (the base, or an ablation). */
+typedef struct snf_curr_variant {
+    char name[64];          /* "base" or the ablation's name (its row in the table) */
+    int line;               /* its section's line in the config (0: base) */
+    char sa_file[1024];     /* semi-analytic campaign file (resolved against the config's folder) */
+    snf_data_spec spec;
+    snf_augment aug;        /* on the semi-analytic rows of stage 1 */
+    snf_curr_stage s1, s2;
+} snf_curr_variant;
+
+typedef struct snf_curr_config {
+    char path[1024];
+    char *text;
+    char hydro_file[1024];
+    long sa_max_rows;       /* semi-analytic rows used (the first usable ones after a seeded shuffle) */
+    double sa_test;         /* held-out semi-analytic fraction for the sa_sa row */
+    int folds;
+    uint64_t split_seed, seed;
+    snf_it_config net;      /* C_in and T follow from each variant's spec */
+    int nvariants;          /* variants[0] is the base */
+    snf_curr_variant variants[SNF_CURR_MAX_VARIANTS];
+} snf_curr_config;
+
+/* Resident encoded rows of a dataset file, with their file row indices and physical parameters. */
+typedef struct snf_rowset {
+    float *x, *y;
+    double *params;         /* [n][4] foe, Msun, cm, Msun */
+    long *ids;              /* file rows */
+    long n;
+} snf_rowset;
+
+/* The hydro models of fold f: test, validation and training positions (file rows). */
+typedef struct snf_fold {
+    long *test, *val, *train;
+    long n_test, n_val, n_train;
+} snf_fold;
+
+/* ---- config ---- */
+
+/* Parses a curriculum config (SNF_EIO unreadable; SNF_EFORMAT "path:line: [section] key: what"). */
+int snf_curr_config_load(snf_curr_config *c, const char *path);
+int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name);
+void snf_curr_config_free(snf_curr_config *c);
+
+/* ---- rows and folds ---- */
+
+/* Loads rows[n] of a dataset file (rows = NULL: every usable row, n ignored) encoded with spec and norm.
+ * SNF_EFORMAT / SNF_EIO from the file; SNF_ENOMEM. */
+int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
+                    const long *rows, long n);
+/* Copies the rows of r whose file rows are ids[n] (in that order; CL floats per input row) into out.
+ * SNF_EINVAL if one is not in r. */
+int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n);
+void snf_rowset_free(snf_rowset *r);
+
+/* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and
+ * fills fold f's test / val / train lists (file rows, ascending). SNF_EINVAL for k < 3 or n < k. */
+int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold);
+/* SNF_EINVAL (naming the row) unless test, validation and training rows of f are pairwise disjoint. */
+int snf_fold_check_disjoint(const snf_fold *f);
+void snf_fold_free(snf_fold *f);
+
+/* ---- run ---- */
+
+typedef struct snf_curr_options {
+    const char *out_dir;
+    const char *test_file;  /* external hydro test set (NULL: none), read only after every fold is done */
+    int threads;
+    long stop_after_folds;  /* testing: return after this many newly finished folds (0: never) */
+    FILE *log;
+} snf_curr_options;
+
+/* Runs (or resumes) the whole experiment into out_dir: per variant and fold, stage1.h5, stage2.h5,
+ * scores.csv and tested.csv (the fold's test rows); then results.csv (header row,split,energy,mass,
+ * radius,nickel: MAPE in percent; split = fold number, mean, std (sample, n-1), or external) and
+ * results.md. Returns SNF_OK, SNF_EINVAL (bad data: too few hydro models, overlapping external models),
+ * or the failing step's status. *stopped = 1 if stop_after_folds ended it early. */
+int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped);
+
+#endif

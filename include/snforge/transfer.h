@@ -1,0 +1,83 @@
+/* transfer.h: training on one set of encoded rows while selecting on another, for transfer learning:
+ * fine-tuning a model file on another dataset (`snforge finetune`) and the two training stages of the
+ * curriculum (curriculum.h). The rows are already encoded with the model's normalisation and resident
+ * in memory (hydro sets are tens of models; the semi-analytic share is bounded by the caller). Per
+ * epoch: a seeded shuffle of the training rows (a function of (seed, epoch)), batches of B rows of which
+ * round(mix_share B) are drawn from a second row set (semi-analytic rows against forgetting, Li & Hoiem
+ * 2017's rehearsal variant), Adam(W) steps with a per-tensor learning-rate multiplier (0 freezes a
+ * tensor: parameters, Adam moments and weight decay untouched), the validation loss (standardised MSE)
+ * and MAPE, best weights on the validation loss, early stopping, and a checkpoint (an ordinary model
+ * file, train.h) written atomically after every epoch, from which a killed run resumes bitwise.
+ * Frozen modules also keep their BatchNorm running statistics (restored after every training forward);
+ * their BatchNorm layers still normalise training batches with the batch statistics (PyTorch's
+ * train-mode semantics with requires_grad = False), so only their stored state is frozen.
+ * It does not open dataset files, split hydro sets or parse configuration files. */
+#ifndef SNFORGE_TRANSFER_H
+#define SNFORGE_TRANSFER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snforge/data.h"
+#include "snforge/it.h"
+#include "snforge/train.h"
+
+/* ---- types ---- */
+
+/* Encoded rows: x[n][C_in*L], y[n][4] (standardised targets), both owned by the caller. */
+typedef struct snf_rows {
+    const float *x, *y;
+    long n;
+} snf_rows;
+
+typedef struct snf_transfer_config {
+    snf_it_config net;      /* C_in and T must match spec; max_B is set to batch */
+    snf_data_spec spec;
+    snf_norm norm;          /* stored in the output (the starting model's when init is given) */
+    const snf_ckpt *init;   /* start from its best weights and BN statistics (NULL: Glorot init from seed) */
+    int freeze;             /* the first `freeze` Inception modules (and the shortcuts inside them) frozen */
+    uint64_t seed;          /* init (without `init`), shuffling, mixing, augmentation, dropout */
+    int epochs, batch;
+    snf_adam_config adam;   /* constant rate (fine-tuning wants a small fixed one) */
+    int es_patience;        /* early stopping on the validation loss (0: off) */
+    float es_min_delta;
+    double mix_share;       /* share of each batch drawn from `mix` (0: none), in [0, 0.9] */
+    snf_augment aug;        /* applied to the training rows' batch part */
+    snf_augment aug_mix;    /* applied to the mixed rows' batch part */
+    const char *text;       /* the run's identity, stored as config_text; a resume checks it is equal */
+    const char *data_file;  /* provenance written to the model file (may be "") */
+    const char *out_path;   /* the model file (checkpoint) */
+} snf_transfer_config;
+
+typedef struct snf_transfer_summary {
+    long epochs_run, epoch, best_epoch;
+    double best_val_loss;
+    int resumed, already_finished, stopped, finished;
+    snf_metrics val;        /* of the best weights on the validation rows */
+    int frozen_tensors;
+    char stop_reason[64];
+} snf_transfer_summary;
+
+/* ---- freezing ---- */
+
+/* Sets net->lr_mult to 0 for the tensors of Inception modules 0..k-1 and of the shortcuts whose three
+ * modules are all among them (1 elsewhere), and returns the number of frozen tensors. Fills
+ * stats_lo/stats_hi (may be NULL) with the [lo, hi) float ranges of net->bn_stats belonging to the frozen
+ * BatchNorm layers, *nranges their count (at most 2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)).
+ * SNF_EINVAL for k < 0, k > depth, or k > 0 with arch = LITE (its modules are not Inception modules). */
+int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges);
+
+/* ---- run ---- */
+
+/* Trains cfg on `train` (+ `mix`), selecting on `val` (n = 0: on the training loss), into
+ * cfg->out_path, resuming it when it holds an unfinished run of the same cfg->text (SNF_EINVAL if it
+ * holds another text; already_finished if done). opt->stop_after, log and quiet as in train.h.
+ * SNF_EINVAL for bad settings (empty training rows, mix_share out of range or without mix rows). */
+int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
+                     const snf_rows *val, const snf_train_options *opt, snf_transfer_summary *sum);
+
+/* Metrics (train.h) of the best weights of a model file's checkpoint on encoded rows; pred[n][4] (may be
+ * NULL) receives the physical predictions. */
+int snf_transfer_score(const snf_ckpt *ck, const snf_rows *rows, snf_metrics *m, double *pred);
+
+#endif

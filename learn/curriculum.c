@@ -1,0 +1,525 @@
+/* curriculum.c: the curriculum experiment of curriculum.h: resident row sets, the k-fold deal of the
+ * hydro models, and the three stages per variant and fold, each stage a resumable model file and each
+ * fold's scores a file written atomically once the fold is done. The table is curriculum_report.c's. */
+#define _POSIX_C_SOURCE 200809L /* fsync, mkdir */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "curriculum_internal.h"
+#include "snforge/nn.h"
+#include "snforge/status.h"
+
+/* ---- static helpers ---- */
+
+static int snf_cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+static void snf_shuffle(long *v, long n, uint64_t seed)
+{
+    snf_rng r = snf_rng_seed(seed);
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
+        long t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
+static int snf_mkdir(const char *p)
+{
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", p, strerror(errno));
+    }
+    return SNF_OK;
+}
+
+int snf_curr_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A view of a row set for transfer.h. */
+static snf_rows snf_view(const snf_rowset *r)
+{
+    snf_rows v = {r->x, r->y, r->n};
+    return v;
+}
+
+/* The run's identity for a stage's model file: every setting it depends on. */
+static char *snf_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
+                            int stage)
+{
+    size_t cap = 4096 + 24 * (size_t)(f->n_test + f->n_val + f->n_train);
+    char *t = malloc(cap);
+    if (!t) {
+        return NULL;
+    }
+    const snf_curr_stage *s = stage == 1 ? &v->s1 : &v->s2;
+    size_t k = (size_t)snprintf(t, cap,
+        "snforge curriculum stage %d, fold %d\nsa = %s\nhydro = %s\nsa_max_rows = %ld\nsa_test = %.17g\n"
+        "folds = %d\nsplit_seed = %llu\nseed = %llu\nchannels = %d mask = %d L = %d t = %.17g..%.17g\n"
+        "arch = %d filters = %d depth = %d kernel = %d bottleneck = %d residual = %d bn_momentum = %.9g\n"
+        "epochs = %d batch = %d patience = %d lr = %.17g weight_decay = %.17g freeze = %d mix_share = %.17g\n"
+        "noise = %.9g drop = %.9g shift = %d\n", stage, fold + 1, v->sa_file, c->hydro_file, c->sa_max_rows,
+        c->sa_test, c->folds, (unsigned long long)c->split_seed, (unsigned long long)c->seed, v->spec.channels,
+        v->spec.mask, v->spec.L, v->spec.t_start_d, v->spec.t_end_d, c->net.arch, c->net.filters, c->net.depth,
+        c->net.kernel, c->net.bottleneck, c->net.residual, (double)c->net.bn_momentum, s->epochs, s->batch,
+        s->patience, s->lr, s->weight_decay, s->freeze, s->mix_share, (double)v->aug.noise, (double)v->aug.drop,
+        v->aug.shift);
+    const char *names[3] = {"validation", "training", "test"};
+    const long *lists[3] = {f->val, f->train, f->test};
+    long ns[3] = {f->n_val, f->n_train, f->n_test};
+    for (int q = 0; q < 3 && k < cap; q++) {
+        k += (size_t)snprintf(t + k, cap - k, "%s rows:", names[q]);
+        for (long i = 0; i < ns[q] && k < cap; i++) {
+            k += (size_t)snprintf(t + k, cap - k, " %ld", lists[q][i]);
+        }
+        if (k < cap) {
+            k += (size_t)snprintf(t + k, cap - k, "\n");
+        }
+    }
+    return t;
+}
+
+/* Writes text to path.tmp, fsyncs, renames over path. */
+int snf_curr_write_atomic(const char *path, const char *text)
+{
+    char tmp[2100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    }
+    int ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", path, strerror(errno));
+    }
+    return SNF_OK;
+}
+
+/* ---- public API: rows and folds ---- */
+
+int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
+                    const long *rows, long n)
+{
+    memset(r, 0, sizeof *r);
+    snf_data *d = NULL;
+    long *all = NULL, nall = 0, skipped = 0;
+    int rc = snf_data_open(&d, path, spec, 1024);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!rows) {
+        rc = snf_data_usable_rows(d, &all, &nall, &skipped);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        rows = all;
+        n = nall;
+    }
+    const size_t CL = (size_t)snf_data_spec_cin(spec) * (size_t)spec->L;
+    r->n = n;
+    r->x = malloc((n ? (size_t)n : 1) * CL * sizeof *r->x);
+    r->y = malloc((n ? (size_t)n : 1) * SNF_DATA_NP * sizeof *r->y);
+    r->params = malloc((n ? (size_t)n : 1) * SNF_DATA_NP * sizeof *r->params);
+    r->ids = malloc((n ? (size_t)n : 1) * sizeof *r->ids);
+    if (!r->x || !r->y || !r->params || !r->ids) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows of %s", n, path);
+    }
+    memcpy(r->ids, rows, (size_t)n * sizeof *r->ids);
+    if (n > 0) {
+        rc = snf_data_load(d, norm, rows, n, r->x, r->y);
+        if (rc < 0) {
+            goto cleanup;
+        }
+    }
+    for (long i = 0; i < n; i++) {
+        snf_data_decode_targets(r->params + i * SNF_DATA_NP, r->y + i * SNF_DATA_NP, norm);
+    }
+cleanup:
+    free(all);
+    snf_data_close(d);
+    if (rc < 0) {
+        snf_rowset_free(r);
+    }
+    return rc;
+}
+
+void snf_rowset_free(snf_rowset *r)
+{
+    if (r) {
+        free(r->x);
+        free(r->y);
+        free(r->params);
+        free(r->ids);
+        memset(r, 0, sizeof *r);
+    }
+}
+
+int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold)
+{
+    memset(f, 0, sizeof *f);
+    if (k < 3 || n < k || fold < 0 || fold >= k) {
+        SNF_ERROR(SNF_EINVAL, "%ld hydro models cannot be dealt to %d folds (each fold tests, validates and trains "
+                  "on different models: at least 3 folds and one model per fold)", n, k);
+    }
+    long *sh = malloc((size_t)n * sizeof *sh);
+    f->test = malloc((size_t)n * sizeof *f->test);
+    f->val = malloc((size_t)n * sizeof *f->val);
+    f->train = malloc((size_t)n * sizeof *f->train);
+    if (!sh || !f->test || !f->val || !f->train) {
+        free(sh);
+        snf_fold_free(f);
+        SNF_ERROR(SNF_ENOMEM, "out of memory for folds");
+    }
+    memcpy(sh, ids, (size_t)n * sizeof *sh);
+    qsort(sh, (size_t)n, sizeof *sh, snf_cmp_long);
+    snf_shuffle(sh, n, seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL);
+    for (long i = 0; i < n; i++) {
+        int g = (int)(i % k);
+        if (g == fold) {
+            f->test[f->n_test++] = sh[i];
+        } else if (g == (fold + 1) % k) {
+            f->val[f->n_val++] = sh[i];
+        } else {
+            f->train[f->n_train++] = sh[i];
+        }
+    }
+    free(sh);
+    qsort(f->test, (size_t)f->n_test, sizeof *f->test, snf_cmp_long);
+    qsort(f->val, (size_t)f->n_val, sizeof *f->val, snf_cmp_long);
+    qsort(f->train, (size_t)f->n_train, sizeof *f->train, snf_cmp_long);
+    return SNF_OK;
+}
+
+int snf_fold_check_disjoint(const snf_fold *f)
+{
+    const long *a[3] = {f->test, f->val, f->train};
+    const long na[3] = {f->n_test, f->n_val, f->n_train};
+    const char *nm[3] = {"test", "validation", "training"};
+    for (int p = 0; p < 3; p++) {
+        for (int q = p + 1; q < 3; q++) {
+            for (long i = 0; i < na[p]; i++) {
+                for (long j = 0; j < na[q]; j++) {
+                    if (a[p][i] == a[q][j]) {
+                        SNF_ERROR(SNF_EINVAL, "hydro model row %ld is both a %s and a %s model", a[p][i], nm[p], nm[q]);
+                    }
+                }
+            }
+        }
+    }
+    return SNF_OK;
+}
+
+void snf_fold_free(snf_fold *f)
+{
+    if (f) {
+        free(f->test);
+        free(f->val);
+        free(f->train);
+        memset(f, 0, sizeof *f);
+    }
+}
+
+/* ---- the experiment ---- */
+
+/* The semi-analytic rows of a variant: the usable rows after a seeded shuffle, the first sa_max_rows,
+ * of which the last sa_test fraction is held out (sa_sa row); the normalisation fitted on the rest. */
+int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
+                     snf_rowset *te)
+{
+    memset(tr, 0, sizeof *tr);
+    memset(te, 0, sizeof *te);
+    snf_data *d = NULL;
+    long *rows = NULL, n = 0, skipped = 0;
+    int rc = snf_data_open(&d, v->sa_file, &v->spec, 1024);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = snf_data_usable_rows(d, &rows, &n, &skipped);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    snf_shuffle(rows, n, c->split_seed ^ 0x5A5A5A5A12345678ULL);
+    if (n > c->sa_max_rows) {
+        n = c->sa_max_rows;
+    }
+    long nte = (long)floor(c->sa_test * (double)n + 0.5), ntr = n - nte;
+    if (ntr < 2) {
+        SNF_FAIL(SNF_EINVAL, "%s has %ld usable rows: too few to train on", v->sa_file, n);
+    }
+    qsort(rows, (size_t)ntr, sizeof *rows, snf_cmp_long);
+    qsort(rows + ntr, (size_t)nte, sizeof *rows, snf_cmp_long);
+    rc = snf_data_fit_norm(d, rows, ntr, norm);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    snf_data_close(d);
+    d = NULL;
+    rc = snf_rowset_load(tr, v->sa_file, &v->spec, norm, rows, ntr);
+    if (rc >= 0) {
+        rc = snf_rowset_load(te, v->sa_file, &v->spec, norm, rows + ntr, nte);
+    }
+cleanup:
+    snf_data_close(d);
+    free(rows);
+    return rc;
+}
+
+int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n)
+{
+    memset(out, 0, sizeof *out);
+    size_t m = n ? (size_t)n : 1;
+    out->n = n;
+    out->x = malloc(m * CL * sizeof *out->x);
+    out->y = malloc(m * SNF_DATA_NP * sizeof *out->y);
+    out->params = malloc(m * SNF_DATA_NP * sizeof *out->params);
+    out->ids = malloc(m * sizeof *out->ids);
+    if (!out->x || !out->y || !out->params || !out->ids) {
+        snf_rowset_free(out);
+        SNF_ERROR(SNF_ENOMEM, "out of memory picking %ld rows", n);
+    }
+    for (long i = 0; i < n; i++) {
+        long j = 0;
+        while (j < r->n && r->ids[j] != ids[i]) {
+            j++;
+        }
+        if (j == r->n) {
+            snf_rowset_free(out);
+            SNF_ERROR(SNF_EINVAL, "row %ld is not in the row set", ids[i]);
+        }
+        memcpy(out->x + (size_t)i * CL, r->x + (size_t)j * CL, CL * sizeof *out->x);
+        memcpy(out->y + i * SNF_DATA_NP, r->y + j * SNF_DATA_NP, SNF_DATA_NP * sizeof *out->y);
+        memcpy(out->params + i * SNF_DATA_NP, r->params + j * SNF_DATA_NP, SNF_DATA_NP * sizeof *out->params);
+        out->ids[i] = ids[i];
+    }
+    return SNF_OK;
+}
+
+/* One fold of one variant: stage 1, stage 2, stage 3 into fdir (scores.csv last). */
+static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, const snf_curr_options *opt,
+                         const snf_norm *norm, const snf_rowset *sa_tr, const snf_rowset *sa_te,
+                         const snf_rowset *hydro, int fold, const char *fdir)
+{
+    snf_fold f;
+    snf_rowset hv, ht, hs;
+    memset(&hv, 0, sizeof hv);
+    memset(&ht, 0, sizeof ht);
+    memset(&hs, 0, sizeof hs);
+    snf_ckpt s1, s2;
+    memset(&s1, 0, sizeof s1);
+    memset(&s2, 0, sizeof s2);
+    char *t1 = NULL, *t2 = NULL, *out = NULL;
+    double *pred1 = NULL, *pred2 = NULL;
+    int rc = snf_fold_make(&f, hydro->ids, hydro->n, c->folds, c->split_seed, fold);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = snf_fold_check_disjoint(&f);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
+    if ((rc = snf_rowset_subset(&hv, hydro, CL, f.val, f.n_val)) < 0 ||
+        (rc = snf_rowset_subset(&ht, hydro, CL, f.train, f.n_train)) < 0 ||
+        (rc = snf_rowset_subset(&hs, hydro, CL, f.test, f.n_test)) < 0) {
+        goto cleanup;
+    }
+    t1 = snf_stage_text(c, v, &f, fold, 1);
+    t2 = snf_stage_text(c, v, &f, fold, 2);
+    if (!t1 || !t2) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    char p1[2100], p2[2100], ps[2100], pt[2100];
+    snprintf(p1, sizeof p1, "%s/stage1.h5", fdir);
+    snprintf(p2, sizeof p2, "%s/stage2.h5", fdir);
+    snprintf(ps, sizeof ps, "%s/scores.csv", fdir);
+    snprintf(pt, sizeof pt, "%s/tested.csv", fdir);
+    snf_train_options to = snf_train_options_default();
+    to.threads = opt->threads;
+    to.quiet = 1;
+    snf_transfer_summary sum;
+
+    /* Stage 1: semi-analytic training rows; selection on the fold's hydro validation models only. */
+    snf_transfer_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.net = c->net;
+    tc.net.C_in = snf_data_spec_cin(&v->spec);
+    tc.net.T = v->spec.L;
+    tc.net.n_out = SNF_DATA_NP;
+    tc.spec = v->spec;
+    tc.norm = *norm;
+    tc.seed = c->seed + 1000003ULL * (uint64_t)fold;
+    tc.epochs = v->s1.epochs;
+    tc.batch = v->s1.batch;
+    tc.adam = snf_adam_config_default();
+    tc.adam.lr = (float)v->s1.lr;
+    tc.adam.weight_decay = (float)v->s1.weight_decay;
+    tc.es_patience = v->s1.patience;
+    tc.aug = v->aug;
+    tc.text = t1;
+    tc.data_file = v->sa_file;
+    tc.out_path = p1;
+    snf_rows rtr = snf_view(sa_tr), rval = snf_view(&hv), rht = snf_view(&ht);
+    rc = snf_transfer_run(&tc, &rtr, NULL, &rval, &to, &sum);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (opt->log) {
+        fprintf(opt->log, "  %s fold %d stage 1: %ld epochs, best %ld (hydro validation loss %.4f, %ld models)\n",
+                v->name, fold + 1, sum.epoch, sum.best_epoch + 1, sum.best_val_loss, hv.n);
+    }
+    rc = snf_ckpt_read(&s1, p1);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    /* Stage 2: fine-tune on the fold's hydro training models, semi-analytic rows mixed in. */
+    tc.init = &s1;
+    tc.freeze = v->s2.freeze;
+    tc.epochs = v->s2.epochs;
+    tc.batch = v->s2.batch;
+    tc.adam.lr = (float)v->s2.lr;
+    tc.adam.weight_decay = (float)v->s2.weight_decay;
+    tc.es_patience = v->s2.patience;
+    tc.mix_share = v->s2.mix_share;
+    memset(&tc.aug, 0, sizeof tc.aug);
+    tc.aug_mix = v->aug;
+    tc.text = t2;
+    tc.data_file = c->hydro_file;
+    tc.out_path = p2;
+    rc = snf_transfer_run(&tc, &rht, v->s2.mix_share > 0 ? &rtr : NULL, &rval, &to, &sum);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (opt->log) {
+        fprintf(opt->log, "  %s fold %d stage 2: %ld epochs, best %ld (hydro validation loss %.4f), %ld training "
+                "models, %d frozen tensors\n", v->name, fold + 1, sum.epoch, sum.best_epoch + 1, sum.best_val_loss,
+                ht.n, sum.frozen_tensors);
+    }
+    rc = snf_ckpt_read(&s2, p2);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    /* Stage 3: the fold's test models, first read here. */
+    snf_metrics msa, mh1, mh2;
+    snf_rows rte = snf_view(sa_te), rhs = snf_view(&hs);
+    pred1 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred1);
+    pred2 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred2);
+    out = malloc(4096 + 256 * (size_t)hs.n);
+    if (!pred1 || !pred2 || !out) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    if ((rc = snf_transfer_score(&s1, &rte, &msa, NULL)) < 0 || (rc = snf_transfer_score(&s1, &rhs, &mh1, pred1)) < 0 ||
+        (rc = snf_transfer_score(&s2, &rhs, &mh2, pred2)) < 0) {
+        goto cleanup;
+    }
+    size_t k = (size_t)sprintf(out, "row,hydro_row,energy,mass,radius,nickel,sa_hydro_energy,sa_hydro_mass,"
+                                    "sa_hydro_radius,sa_hydro_nickel,curriculum_energy,curriculum_mass,"
+                                    "curriculum_radius,curriculum_nickel\n");
+    for (long i = 0; i < hs.n; i++) {
+        const double *p = hs.params + i * SNF_DATA_NP, *a = pred1 + i * SNF_DATA_NP, *b = pred2 + i * SNF_DATA_NP;
+        k += (size_t)sprintf(out + k, "%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", i,
+                             hs.ids[i], p[0], p[1], p[2], p[3], a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]);
+    }
+    rc = snf_curr_write_atomic(pt, out);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    const snf_metrics *ms[3] = {&msa, &mh1, &mh2};
+    const char *rn[3] = {"sa_sa", "sa_hydro", "curriculum"};
+    k = (size_t)sprintf(out, "row,n,energy,mass,radius,nickel\n");
+    for (int q = 0; q < 3; q++) {
+        k += (size_t)sprintf(out + k, "%s,%ld,%.17g,%.17g,%.17g,%.17g\n", rn[q], ms[q]->n, ms[q]->mape[0],
+                             ms[q]->mape[1], ms[q]->mape[2], ms[q]->mape[3]);
+    }
+    rc = snf_curr_write_atomic(ps, out);
+    if (rc >= 0 && opt->log) {
+        fprintf(opt->log, "  %s fold %d: %ld test models, curriculum MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%% "
+                "(semi-analytic only: %.1f%% %.1f%% %.1f%% %.1f%%)\n", v->name, fold + 1, hs.n, mh2.mape[0],
+                mh2.mape[1], mh2.mape[2], mh2.mape[3], mh1.mape[0], mh1.mape[1], mh1.mape[2], mh1.mape[3]);
+    }
+cleanup:
+    snf_fold_free(&f);
+    snf_rowset_free(&hv);
+    snf_rowset_free(&ht);
+    snf_rowset_free(&hs);
+    snf_ckpt_free(&s1);
+    snf_ckpt_free(&s2);
+    free(t1);
+    free(t2);
+    free(out);
+    free(pred1);
+    free(pred2);
+    return rc;
+}
+
+int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped)
+{
+    *stopped = 0;
+    int rc = snf_mkdir(opt->out_dir);
+    if (rc < 0) {
+        return rc;
+    }
+    long newly = 0;
+    for (int vi = 0; vi < c->nvariants; vi++) {
+        const snf_curr_variant *v = &c->variants[vi];
+        char vdir[1200];
+        snprintf(vdir, sizeof vdir, "%s/%s", opt->out_dir, v->name);
+        if ((rc = snf_mkdir(vdir)) < 0) {
+            return rc;
+        }
+        int todo = 0;
+        for (int f = 0; f < c->folds; f++) {
+            char p[1400];
+            snprintf(p, sizeof p, "%s/fold%d/scores.csv", vdir, f + 1);
+            todo += !snf_curr_exists(p);
+        }
+        if (!todo) {
+            continue; /* every fold of this variant is done: nothing is recomputed */
+        }
+        snf_norm norm;
+        snf_rowset sa_tr, sa_te, hydro;
+        memset(&hydro, 0, sizeof hydro);
+        rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
+        if (rc >= 0) {
+            rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
+        }
+        if (opt->log && rc >= 0) {
+            fprintf(opt->log, "snforge curriculum: %s: %ld semi-analytic training rows, %ld held out; %ld hydro "
+                    "models in %d folds\n", v->name, sa_tr.n, sa_te.n, hydro.n, c->folds);
+        }
+        for (int f = 0; f < c->folds && rc >= 0; f++) {
+            char fdir[1300], p[1400];
+            snprintf(fdir, sizeof fdir, "%s/fold%d", vdir, f + 1);
+            snprintf(p, sizeof p, "%s/scores.csv", fdir);
+            if (snf_curr_exists(p)) {
+                continue;
+            }
+            rc = snf_mkdir(fdir);
+            if (rc >= 0) {
+                rc = snf_curr_fold(c, v, opt, &norm, &sa_tr, &sa_te, &hydro, f, fdir);
+            }
+            if (rc >= 0 && opt->stop_after_folds > 0 && ++newly >= opt->stop_after_folds) {
+                *stopped = 1;
+                break;
+            }
+        }
+        snf_rowset_free(&sa_tr);
+        snf_rowset_free(&sa_te);
+        snf_rowset_free(&hydro);
+        if (rc < 0 || *stopped) {
+            return rc;
+        }
+    }
+    return snf_curr_report(c, opt);
+}

@@ -1,0 +1,4 @@
+# curriculum transfer: frozen modules, bitwise resume, selection, k-fold bookkeeping and config errors
+# (unit); finetune and a tiny end-to-end curriculum with kill/resume, external test and bad input (cli).
+snf_add_test(test_curriculum LABELS unit)
+snf_add_script_test(test_curriculum_cli test_curriculum_cli.sh LABELS cli)
