@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 const char *snf_cli_option_name(const struct option *opts, int val)
@@ -90,17 +91,15 @@ int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FI
         SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(errno));
     }
     int rc = write(ctx, f, arg);
-    if (fclose(f) != 0 && rc >= 0) {
-        rc = SNF_EIO;
+    if (rc < 0) {
+        fclose(f);
+        remove(tmp);
+        return rc;
     }
+    rc = snf_file_close_checked(f, tmp);
     if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "writing '%s' failed", tmp);
+        return rc;
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
-    }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }

@@ -16,6 +16,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "snforge/fileio.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
@@ -59,11 +60,12 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
         fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n, m->mape[p],
                 m->mdape[p], m->r2[p], b->mape[p], b->mdape[p]);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+        return rc;
     }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }
 
 static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
@@ -87,11 +89,12 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
         }
         fprintf(f, "\n");
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+        return rc;
     }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }
 
 /* The plot script: $SNF_PLOT_PARITY, else learn/plot_parity.py beside this source file's folder. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/version.h"
 
@@ -349,15 +350,6 @@ int snf_dataset_mark_complete(snf_dataset *d)
     return snf_ds_flush(d);
 }
 
-int snf_ds_commit(const char *tmp, const char *path)
-{
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-    }
-    return SNF_OK;
-}
-
 int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T, const double *time_d,
                            const double *params, const float *log_lbol, const float *vph, const int *status,
                            const snf_lc_derived *derived)
@@ -376,11 +368,13 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     if (rc >= 0) {
         rc = rc2;
     }
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
+    }
     if (rc < 0) {
         remove(tmp);
-        return rc;
     }
-    return snf_ds_commit(tmp, path);
+    return rc;
 }
 
 /* ---- read ---- */

@@ -4,6 +4,7 @@
  * when the write is done. HDF5 has one writer. The file is FILE.tmp until every block is written; a rerun
  * skips blocks whose rows all have a status. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, stat */
+#include "snforge/fileio.h"
 #include "snforge/grid.h"
 
 #include <errno.h>
@@ -406,6 +407,9 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
      * other threads start on block k's models, and joins them when the write is done (dynamic schedule).
      * stop_fill / stop_write are set by the master only, each read by all only after a barrier. */
     int stop_fill = 0, stop_write = 0, rc_par = SNF_OK;
+    /* The master's error message is copied out when it happens: the master then computes models too, and
+     * each model clears and may set its thread's error buffer before the error is reported. */
+    char par_msg[1024] = "";
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
 #endif
@@ -432,6 +436,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                 int rcf = snf_grid_params(c, s, row0 + cur->lb0, cur->nb, cur->x);
                 if (rcf < 0) {
                     rc_par = rcf;
+                    snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
                     stop_fill = 1;
                 }
             }
@@ -448,6 +453,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                 int rcw = snf_writer_put(&wr, prev);
                 if (rcw < 0) {
                     rc_par = rcw;
+                    snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
                     stop_write = 1;
                 } else if (opt->stop_after > 0 && wr.blocks_written >= opt->stop_after && k < npend) {
                     sum->stopped = 1;
@@ -466,8 +472,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         }
     }
     if (rc_par < 0) {
-        rc = rc_par;
-        goto cleanup;
+        SNF_FAIL(rc_par, "%s", par_msg[0] ? par_msg : snf_strerror(rc_par));
     }
     const long computed = wr.computed, blocks_written = wr.blocks_written;
     if (opt->progress != NULL && blocks_written > 0) {
@@ -484,9 +489,8 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         if (rc < 0) {
             goto cleanup;
         }
-        if (rename(tmp, fpath) != 0) {
-            int e = errno;
-            SNF_FAIL(SNF_EIO, "cannot rename %s to %s: %s", tmp, fpath, strerror(e));
+        if ((rc = snf_atomic_commit(tmp, fpath)) < 0) {
+            goto cleanup;
         }
     }
 cleanup:

@@ -64,7 +64,4 @@ const char *snf_ds_name(int k);
 /* An empty snf_dataset for path (all ids -1, the message string type made); NULL if out of memory. */
 snf_dataset *snf_ds_new(const char *path);
 
-/* Renames tmp to path; SNF_EIO naming both on failure. */
-int snf_ds_commit(const char *tmp, const char *path);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/status.h"
 
@@ -213,7 +214,7 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     rc = snf_dataset_close(out);
     out = NULL;
     if (rc >= 0) {
-        rc = snf_ds_commit(tmp, path);
+        rc = snf_atomic_commit(tmp, path);
     }
 cleanup:
     if (out != NULL) {

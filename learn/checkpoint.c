@@ -24,6 +24,7 @@
 
 #include <hdf5.h>
 
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
@@ -416,9 +417,8 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     if (e < 0) {
         SNF_FAIL(SNF_EHDF5, "cannot close %s", tmp);
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        SNF_FAIL(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(err));
+    if ((rc = snf_atomic_commit(tmp, path)) < 0) {
+        goto cleanup;
     }
     free(sz);
     return SNF_OK;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/status.h"
 #include "snforge/valid.h"
@@ -41,21 +42,13 @@ static int snf_out_open(snf_out_file *o, const char *dir, const char *name)
 
 static int snf_out_close(snf_out_file *o)
 {
-    int bad = ferror(o->f);
-    if (fclose(o->f) != 0) {
-        bad = 1;
-    }
+    int rc = snf_file_close_checked(o->f, o->tmp);
     o->f = NULL;
-    if (bad) {
+    if (rc < 0) {
         remove(o->tmp);
-        SNF_ERROR(SNF_EIO, "writing '%s' failed", o->tmp);
+        return rc;
     }
-    if (rename(o->tmp, o->path) != 0) {
-        int e = errno;
-        remove(o->tmp);
-        SNF_ERROR(SNF_EIO, "cannot rename '%s': %s", o->tmp, strerror(e));
-    }
-    return SNF_OK;
+    return snf_atomic_commit(o->tmp, o->path);
 }
 
 static int snf_mkdir(const char *path)
