@@ -237,7 +237,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     long *pend = NULL;
     snf_block blk[2];
     memset(blk, 0, sizeof blk);
-    int nth = 1, resumed = 0;
+    int nth = 1, resumed = 0, lock = -1;
 
     const int P = c->n_axes, T = c->T;
     const long B = c->block_rows;
@@ -257,6 +257,12 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     snprintf(sum->path, sizeof sum->path, "%s", fpath);
     sum->n_rows = n;
 
+    /* One run per output: a second run on it refuses before touching FILE or FILE.tmp. */
+    lock = snf_lock_output(fpath);
+    if (lock < 0) {
+        rc = lock;
+        goto cleanup;
+    }
     status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
     if (status == NULL) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for %ld status values", n);
@@ -291,9 +297,29 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     }
     snf_config_times(c, t_days);
 
+    char source[96];
+    snf_config_source(c, source, sizeof source);
+    const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
+    double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
+    for (int k = 0; k < P; k++) {
+        names[k] = c->axes[k].name;
+        units[k] = c->axes[k].units;
+        scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
+        lo[k] = c->axes[k].lo;
+        hi[k] = c->axes[k].hi;
+    }
+    snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
+                             .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
+                             .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
+                             .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
+
     /* Resume from FILE.tmp, or start it. */
     if (snf_file_exists(tmp)) {
         rc = snf_dataset_open(&d, tmp, 1);
+        if (rc == SNF_EIO || rc == SNF_EINVAL || rc == SNF_ENOMEM) {
+            /* Held by another program (HDF5's file lock) or unreadable: not damage. Never recreated. */
+            goto cleanup;
+        }
         if (rc >= 0) {
             long N2;
             int P2, T2;
@@ -305,7 +331,16 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                          "the config it was started with, or delete it to start over",
                          tmp, c->path);
             }
-            rc = snf_dataset_read_status(d, status);
+            /* Every attribute and the time grid as this campaign writes them; a damaged one restarts the file. */
+            rc = snf_dataset_verify(d, &meta, n, P, T, t_days);
+            if (rc >= 0) {
+                rc = snf_dataset_read_status(d, status);
+            }
+            for (long r = 0; rc >= 0 && r < n; r++) {
+                if (status[r] != SNF_STATUS_PENDING && (status[r] < SNF_ENOTIMPL || status[r] > SNF_WARN_NO_PEAK)) {
+                    status[r] = SNF_STATUS_PENDING; /* not a status this program writes: compute the row again */
+                }
+            }
             resumed = rc >= 0;
         }
         if (rc < 0) {
@@ -316,21 +351,6 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         }
     }
     if (d == NULL) {
-        char source[96];
-        snf_config_source(c, source, sizeof source);
-        const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
-        double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
-        for (int k = 0; k < P; k++) {
-            names[k] = c->axes[k].name;
-            units[k] = c->axes[k].units;
-            scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
-            lo[k] = c->axes[k].lo;
-            hi[k] = c->axes[k].hi;
-        }
-        snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
-                                 .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
-                                 .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
-                                 .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
         if ((rc = snf_dataset_create(&d, tmp, &meta, n, P, T, t_days)) < 0) {
             goto cleanup;
         }
@@ -511,6 +531,7 @@ cleanup:
     free(pend);
     snf_block_free(&blk[0]);
     snf_block_free(&blk[1]);
+    snf_unlock_output(lock);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;

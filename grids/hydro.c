@@ -332,6 +332,18 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
         }
         snf_hydro_peak(&der[i], t, lrow, T, 10.0);
         snprintf(msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN, "%s", idx.name[i]);
+        int n_l = 0;
+        for (int k = 0; k < T; k++) {
+            n_l += isfinite(lrow[k]) != 0;
+        }
+        if (n_l < SNF_HYDRO_MIN_COVERAGE) {
+            /* Nothing to compare or train on: failed, with the reason after the run's name. */
+            status[i] = SNF_ENONFINITE;
+            snprintf(msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN,
+                     "%.40s: no usable coverage: L at %d of %d grid times (run ends day %.3g)", idx.name[i], n_l, T,
+                     run.L.n > 0 ? run.L.t_d[run.L.n - 1] : 0.0);
+            sum->n_failed++;
+        }
         for (int k = 0; k < T; k++) {
             if (isfinite(lrow[k])) {
                 sum->n_l_points++;

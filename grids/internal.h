@@ -8,12 +8,7 @@
 #include <hdf5.h>
 
 #include "snforge/h5.h"
-
-/* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
-void snf_h5_quiet(void);
-
-/* HDF5's innermost error description (the current error stack), or "" if none. */
-void snf_h5_reason(char *buf, size_t n);
+#include "snforge/h5io.h"
 
 /* A dataset of rank 1 or 2 ([N] or [N, C]) chunked along N (chunk_rows clamped to [1, N]), with
  * shuffle + deflate (if level > 0) + fletcher32, and fill value fill (may be NULL). N = 0: contiguous,
@@ -26,16 +21,6 @@ int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const 
                       const char *name);
 int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *buf, const char *file,
                      const char *name);
-
-/* Attributes: UTF-8 variable-length strings (h5py reads them as str), string lists, 64-bit integers. */
-int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
-int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
-int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
-int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file);
-
-/* Reads a string (or string list joined with ',') / an integer attribute; SNF_EFORMAT if absent. */
-int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
-int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const char *file);
 
 /* Copies every attribute of src onto dst (same names, types, values). */
 int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);

@@ -96,9 +96,9 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     out->P = sh[0]->P;
     out->T = sh[0]->T;
     out->writable = 1;
-    out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    out->file = snf_h5_create_file(tmp);
     if (out->file < 0) {
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create", tmp);
+        rc = SNF_EHDF5;
         goto cleanup;
     }
     for (int k = 0; k < D_COUNT; k++) {
