@@ -86,20 +86,29 @@ int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FI
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
     }
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
+    }
+    int rc = SNF_OK;
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+        int e = errno;
+        snf_unlock_output(lock, path);
+        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(e));
     }
-    int rc = write(ctx, f, arg);
+    rc = write(ctx, f, arg);
     if (rc < 0) {
         fclose(f);
-        remove(tmp);
-        return rc;
+    } else {
+        rc = snf_file_close_checked(f, tmp);
     }
-    rc = snf_file_close_checked(f, tmp);
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
+    }
     if (rc < 0) {
         remove(tmp);
-        return rc;
     }
-    return snf_atomic_commit(tmp, path);
+    snf_unlock_output(lock, path);
+    return rc;
 }

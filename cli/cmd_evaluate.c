@@ -199,7 +199,8 @@ int snf_cmd_evaluate(int argc, char **argv)
     long *rows = NULL, *brow = NULL, *prow = NULL;
     double *truth = NULL, *pred = NULL;
     float *x = NULL, *y = NULL;
-    int code = 0;
+    int code = 0, lock = -1;
+    char lockpath[1100] = "";
     int rc = snf_ckpt_read(&ck, mpath);
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
@@ -256,6 +257,15 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
+    for (long i = 0; i < n * SNF_DATA_NP; i++) { /* checked before anything is printed */
+        if (!isfinite(pred[i])) {
+            fprintf(stderr, "snforge evaluate: the model gives a non-finite %s (%g) for row %ld of %s: the model file "
+                            "%s may be damaged\n", snf_eval_names[i % SNF_DATA_NP], pred[i], prow[i / SNF_DATA_NP], dpath,
+                    mpath);
+            code = 1;
+            goto cleanup;
+        }
+    }
     snf_metrics m, base;
     rc = snf_metrics_compute(&m, truth, pred, n);
     if (rc >= 0) {
@@ -289,6 +299,13 @@ int snf_cmd_evaluate(int argc, char **argv)
         goto cleanup;
     }
     char mcsv[1100], pcsv[1100], png[1100];
+    snprintf(lockpath, sizeof lockpath, "%s/evaluate", dir);
+    lock = snf_lock_output(lockpath); /* DIR/evaluate.lock: one evaluate per folder at a time */
+    if (lock < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
+    }
     snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
     snprintf(pcsv, sizeof pcsv, "%s/parity.csv", dir);
     snprintf(png, sizeof png, "%s/parity.png", dir);
@@ -311,6 +328,7 @@ int snf_cmd_evaluate(int argc, char **argv)
                     "%s, %s%s%s\n", mpath, dpath, n, skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
             have_png ? png : "");
 cleanup:
+    snf_unlock_output(lock, lockpath);
     free(rows);
     free(brow);
     free(prow);

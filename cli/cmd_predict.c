@@ -137,6 +137,15 @@ int snf_cmd_predict(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        if (!isfinite(p[k]) || !(p[k] > 0)) { /* checked before anything is printed */
+            fprintf(stderr, "snforge predict: the model gives %s = %g for %s: not a usable value (the model file %s "
+                            "may be damaged, or the observations far outside its training range)\n",
+                    k == 0 ? "energy" : k == 1 ? "mass" : k == 2 ? "radius" : "nickel", p[k], opath, mpath);
+            code = 1;
+            goto cleanup;
+        }
+    }
     printf("energy %.4g foe\nmass %.4g Msun\nradius %.4g cm\nnickel %.4g Msun\n", p[0], p[1], p[2], p[3]);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,

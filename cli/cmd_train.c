@@ -11,6 +11,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "snforge/fileio.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -121,6 +122,13 @@ int snf_cmd_train(int argc, char **argv)
     if (out) {
         snprintf(cfg.model_path, sizeof cfg.model_path, "%s", out);
     }
+    /* One run per model file, for the whole run (its checkpoints are rewritten every epoch). */
+    int lock = snf_lock_output(cfg.model_path);
+    if (lock < 0) {
+        fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
+        snf_train_config_free(&cfg);
+        return snf_status_exit_code(lock);
+    }
     int nt = snf_threads_setup((int)threads);
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
@@ -131,6 +139,7 @@ int snf_cmd_train(int argc, char **argv)
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
     snf_train_summary s;
     rc = snf_train_run(&cfg, &opt, &s);
+    snf_unlock_output(lock, cfg.model_path);
     if (rc < 0) {
         fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
         snf_train_config_free(&cfg);

@@ -603,7 +603,15 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     snf_dataset *d = NULL;
-    SNF_CHECK(snf_dataset_create(&d, tmp, meta, N, P, T, time_d));
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
+    }
+    int rcc = snf_dataset_create(&d, tmp, meta, N, P, T, time_d);
+    if (rcc < 0) {
+        snf_unlock_output(lock, path);
+        return rcc;
+    }
     snf_dataset_rows rows = {(double *)(uintptr_t)params, (float *)(uintptr_t)log_lbol, (float *)(uintptr_t)vph,
                              (int *)(uintptr_t)status, NULL, (snf_lc_derived *)(uintptr_t)derived};
     int rc = snf_dataset_write_block(d, 0, N, &rows);
@@ -620,6 +628,7 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     if (rc < 0) {
         remove(tmp);
     }
+    snf_unlock_output(lock, path);
     return rc;
 }
 

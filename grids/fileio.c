@@ -297,36 +297,50 @@ int snf_lock_output(const char *path)
     if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
         SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
     }
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        SNF_ERROR(SNF_EIO, "cannot create the lock file %s: %s", lock, strerror(e));
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        char who[32] = "";
-        ssize_t got = pread(fd, who, sizeof who - 1, 0);
-        who[got > 0 ? got : 0] = '\0';
-        who[strcspn(who, "\n")] = '\0';
-        close(fd);
-        if (e == EWOULDBLOCK) {
-            SNF_ERROR(SNF_EIO, "%s is being written by another snforge run%s%s%s (lock %s): wait for it to finish",
-                      path, who[0] ? " (pid " : "", who, who[0] ? ")" : "", lock);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot create the lock file %s: %s", lock, strerror(e));
         }
-        SNF_ERROR(SNF_EIO, "cannot lock %s: %s", lock, strerror(e));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            char who[32] = "";
+            ssize_t got = pread(fd, who, sizeof who - 1, 0);
+            who[got > 0 ? got : 0] = '\0';
+            who[strcspn(who, "\n")] = '\0';
+            close(fd);
+            if (e == EWOULDBLOCK) {
+                SNF_ERROR(SNF_EIO, "%s is being written by another snforge run%s%s%s (lock %s): wait for it to finish "
+                          "or stop it", path, who[0] ? " (pid " : "", who, who[0] ? ")" : "", lock);
+            }
+            SNF_ERROR(SNF_EIO, "cannot lock %s: %s", lock, strerror(e));
+        }
+        /* The holder before us may have unlinked the file after we opened it: then our lock is on a dead
+         * inode and a third run could lock a new file. Lock only the file that is still at the path. */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            char pid[32];
+            int k = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)k, 0) != k) {
+                /* the pid is only for the message of a second run: not worth failing for */
+            }
+            return fd;
+        }
+        close(fd);
     }
-    char pid[32];
-    int k = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)k, 0) != k) {
-        /* the pid is only for the message of a second run: not worth failing for */
-    }
-    return fd;
+    SNF_ERROR(SNF_EIO, "cannot lock %s: it keeps being replaced", lock);
 }
 
-void snf_unlock_output(int fd)
+void snf_unlock_output(int fd, const char *path)
 {
-    if (fd >= 0) {
-        flock(fd, LOCK_UN);
-        close(fd);
+    if (fd < 0) {
+        return;
     }
+    char lock[4096];
+    if (path != NULL && snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
+        unlink(lock); /* while still holding it: a run that opened it now sees a dead inode and retries */
+    }
+    flock(fd, LOCK_UN);
+    close(fd);
 }

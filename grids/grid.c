@@ -531,7 +531,7 @@ cleanup:
     free(pend);
     snf_block_free(&blk[0]);
     snf_block_free(&blk[1]);
-    snf_unlock_output(lock);
+    snf_unlock_output(lock, fpath);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;

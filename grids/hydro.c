@@ -39,6 +39,12 @@ static int snf_grid_from_like(const char *like, double **t, int *T)
 {
     snf_dataset *d = NULL;
     int rc = snf_dataset_open(&d, like, 0);
+    if (rc >= 0) {
+        rc = snf_dataset_require_complete(d);
+        if (rc < 0) {
+            snf_dataset_close(d);
+        }
+    }
     if (rc < 0) {
         return rc == SNF_EHDF5 ? SNF_EFORMAT : rc; /* a file the user named that is not a dataset: input error */
     }
@@ -275,7 +281,15 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     if (o->format == SNF_HYDRO_COLUMNS && o->columns == NULL) {
         SNF_ERROR(SNF_EINVAL, "--format columns needs --config COLUMNS.ini (the mapping of columns and units)");
     }
-    SNF_CHECK(snf_hydro_index_read(&idx, o->index_path));
+    int lock = snf_lock_output(o->out_path);
+    if (lock < 0) {
+        return lock;
+    }
+    rc = snf_hydro_index_read(&idx, o->index_path);
+    if (rc < 0) {
+        snf_unlock_output(lock, o->out_path);
+        return rc;
+    }
     if (o->like_path) {
         rc = snf_grid_from_like(o->like_path, &t, &T);
         if (rc < 0) {
@@ -410,5 +424,6 @@ cleanup:
     free(status);
     free(msg);
     free(der);
+    snf_unlock_output(lock, o->out_path);
     return rc;
 }

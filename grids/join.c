@@ -39,6 +39,10 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     if (n < 1) {
         SNF_ERROR(SNF_EINVAL, "join %s: no shards", path);
     }
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
+    }
     sh = calloc((size_t)n, sizeof *sh);
     offs = calloc((size_t)n, sizeof *offs);
     if (sh == NULL || offs == NULL) {
@@ -233,5 +237,6 @@ cleanup:
     free(sh);
     free(offs);
     free(time_d);
+    snf_unlock_output(lock, path);
     return rc;
 }

@@ -103,6 +103,8 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     char *msg = NULL, *left = NULL;
     int *status = NULL;
     long n_left = 0;
+    int lock = -1;
+    char lockpath[4200] = "";
     snf_cmp_row *rows = NULL;
     snf_out_file fo = {0};
     int rc = SNF_OK;
@@ -113,6 +115,10 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     rc = snf_dataset_open(&d, o->hydro_path, 0);
     if (rc < 0) {
         return rc == SNF_EHDF5 ? SNF_EFORMAT : rc;
+    }
+    if ((rc = snf_dataset_require_complete(d)) < 0) {
+        snf_dataset_close(d);
+        return rc;
     }
     if (snf_dataset_attr_string(d, NULL, "source", source, sizeof source) < 0 || strncmp(source, "hydro:", 6) != 0) {
         snf_dataset_close(d);
@@ -183,6 +189,11 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
         SNF_FAIL(SNF_EFORMAT, "%s: /time starts at %g d: expected days >= 0 since the explosion", o->hydro_path, t[0]);
     }
     rc = snf_mkdir(o->out_dir);
+    if (rc >= 0) {
+        snprintf(lockpath, sizeof lockpath, "%s/compare", o->out_dir);
+        lock = snf_lock_output(lockpath); /* DIR/compare.lock: one compare per folder at a time */
+        rc = lock < 0 ? lock : SNF_OK;
+    }
     if (rc >= 0) {
         char cdir[4200];
         snprintf(cdir, sizeof cdir, "%s/curves", o->out_dir);
@@ -468,6 +479,7 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
         *n_models = (int)N;
     }
 cleanup:
+    snf_unlock_output(lock, lockpath);
     snf_model_free(m);
     snf_dataset_close(d);
     free(t);

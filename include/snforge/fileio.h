@@ -11,8 +11,8 @@
  * the rename made durable (fsync of the folder): after a crash at any moment PATH is the old or the new
  * file, never a half-written one. snf_atomic_commit does the last two steps for writers that produce the
  * .tmp themselves (HDF5); snf_atomic_write_text runs a FILE* writer through all of them.
- * Output locks: snf_lock_output takes an exclusive flock(2) on PATH.lock (created beside the output) so
- * that two runs never write one output; it never waits.
+ * Output locks: snf_lock_output takes an exclusive flock(2) on PATH.lock (created beside the output,
+ * removed when released) so that two runs never write one output; it never waits.
  * Errors: SNF_EINVAL for a missing input file (the user's input), SNF_EIO with strerror(errno) for every
  * failing system call, SNF_EFORMAT "file:line: ..." for a malformed table. No function prints. */
 #ifndef SNFORGE_FILEIO_H
@@ -77,12 +77,15 @@ int snf_file_close_checked(FILE *f, const char *name);
 
 /* ---- locks ---- */
 
-/* An exclusive lock on an output: flock(LOCK_EX | LOCK_NB) on "path.lock" (created if needed, left in
- * place: removing it would race with a run that opened it). Returns a descriptor >= 0 to pass to
- * snf_unlock_output, or SNF_EIO with "path is being written by another snforge run (pid N)" when another
- * process holds it, or the reason it could not be taken. The lock is released when the process exits. */
+/* An exclusive lock on an output: flock(LOCK_EX | LOCK_NB) on "path.lock" (created; the pid written in
+ * it), so that two runs never write one output. Never waits. Returns a descriptor >= 0 for
+ * snf_unlock_output, or SNF_EIO "PATH is being written by another snforge run (pid N) ..." when another
+ * process holds it, or the reason it could not be taken. Released when the process exits, whatever the
+ * way; a lock file left by a killed run is simply locked again. Not reentrant: a process must not lock
+ * one path twice. */
 int snf_lock_output(const char *path);
-void snf_unlock_output(int fd);
+/* Removes path.lock and releases the lock (fd < 0: nothing). */
+void snf_unlock_output(int fd, const char *path);
 
 /* The path of path's folder into dir[n] ("." for a bare name). */
 void snf_path_dir(const char *path, char *dir, size_t n);
