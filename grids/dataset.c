@@ -745,7 +745,10 @@ int snf_dataset_close(snf_dataset *d)
     }
     int rc = SNF_OK;
     if (d->file >= 0 && H5Fclose(d->file) < 0) {
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fclose failed", d->path);
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fclose failed (its last writes did not "
+                              "reach the disk): %s", d->path, reason);
     }
     free(d);
     return rc;

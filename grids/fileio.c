@@ -92,6 +92,9 @@ cleanup:
 snf_text_lines snf_text_lines_init(const char *buf, size_t len)
 {
     snf_text_lines it = {buf, len, 0, 0, 0};
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        it.pos = 3; /* a byte-order mark in a buffer that did not come through snf_text_slurp */
+    }
     return it;
 }
 

@@ -348,6 +348,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
             snf_dataset_close(d);
             d = NULL;
             sum->restarted = 1;
+            snprintf(sum->restart_why, sizeof sum->restart_why, "%s", snf_error_last_message());
         }
     }
     if (d == NULL) {

@@ -21,7 +21,17 @@ static herr_t snf_h5_walk_cb(unsigned k, const H5E_error2_t *e, void *data)
 {
     snf_h5_walk *w = data;
     if (k == 0 && e->desc != NULL) {
-        snprintf(w->buf, w->n, "%s (%s)", e->desc, e->func_name ? e->func_name : "?");
+        /* A system call's failure (a full disk) is described as "..., errno = 28, error message = ...": lead
+         * with errno's text, which a long description would otherwise push out of the message. */
+        const char *en = strstr(e->desc, "errno = ");
+        int err = en ? atoi(en + 8) : 0;
+        if (err > 0) {
+            const char *colon = strchr(e->desc, ':');
+            int head = colon ? (int)(colon - e->desc) : (int)strlen(e->desc);
+            snprintf(w->buf, w->n, "%s (%.*s in %s)", strerror(err), head, e->desc, e->func_name ? e->func_name : "?");
+        } else {
+            snprintf(w->buf, w->n, "%s (%s)", e->desc, e->func_name ? e->func_name : "?");
+        }
     }
     return 0;
 }

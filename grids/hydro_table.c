@@ -96,10 +96,6 @@ int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf,
         }
         SNF_FAIL(SNF_EFORMAT, "%s:%d: binary data (a NUL byte): expected a text table", name, nl);
     }
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3; /* a UTF-8 byte-order mark (snf_text_slurp already drops it from files) */
-        len -= 3;
-    }
     snf_text_lines it = snf_text_lines_init(buf, len);
     const char *ln;
     size_t lnl;

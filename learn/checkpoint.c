@@ -44,6 +44,10 @@ static int snf_ck_attr(hid_t obj, const char *name, hid_t type, const void *val,
     hid_t sp = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
     hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
     herr_t e = a < 0 ? -1 : H5Awrite(a, type, val);
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason); /* before the closes clear HDF5's error stack */
+    }
     if (a >= 0) {
         H5Aclose(a);
     }
@@ -51,7 +55,7 @@ static int snf_ck_attr(hid_t obj, const char *name, hid_t type, const void *val,
         H5Sclose(sp);
     }
     if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write attribute %s", file, name);
+        SNF_ERROR(SNF_EHDF5, "%s: cannot write attribute %s: %s", file, name, reason[0] ? reason : "HDF5 error");
     }
     return SNF_OK;
 }
@@ -96,6 +100,10 @@ static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf,
         H5Pclose(dcpl);
     }
     herr_t e = d < 0 ? -1 : (rows * (cols ? cols : 1) == 0 ? 0 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason);
+    }
     if (d >= 0) {
         H5Dclose(d);
     }
@@ -103,7 +111,7 @@ static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf,
         H5Sclose(sp);
     }
     if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write dataset %s", file, name);
+        SNF_ERROR(SNF_EHDF5, "%s: cannot write dataset %s: %s", file, name, reason[0] ? reason : "HDF5 error");
     }
     return SNF_OK;
 }
@@ -197,6 +205,10 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
         *buf = malloc(n ? n * elsize : 1);
         e = *buf == NULL ? -1 : (n == 0 ? 0 : H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf));
     }
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason); /* before the closes below clear HDF5's error stack */
+    }
     if (sp >= 0) {
         H5Sclose(sp);
     }
@@ -210,7 +222,8 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
     if (e < 0) {
         free(*buf);
         *buf = NULL;
-        SNF_ERROR(SNF_EHDF5, "%s: cannot read dataset %s", file, name);
+        SNF_ERROR(SNF_EFORMAT, "%s: cannot read dataset %s (%s): the model file is damaged", file, name,
+                  reason[0] ? reason : "HDF5 read error");
     }
     return SNF_OK;
 }
@@ -404,7 +417,9 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     herr_t e = H5Fclose(f);
     f = -1;
     if (e < 0) {
-        SNF_FAIL(SNF_EHDF5, "cannot close %s", tmp);
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        SNF_FAIL(SNF_EHDF5, "cannot close %s (its last writes failed): %s", tmp, reason);
     }
     if ((rc = snf_atomic_commit(tmp, path)) < 0) {
         goto cleanup;

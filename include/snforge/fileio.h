@@ -40,6 +40,7 @@ typedef struct snf_text_lines {
     int keep_comments; /* 1: '#' lines are returned too (a reader that wants them) */
 } snf_text_lines;
 
+/* A cursor at the start of buf (after a UTF-8 byte-order mark if there is one). */
 snf_text_lines snf_text_lines_init(const char *buf, size_t len);
 
 /* Next line that is neither blank nor (unless keep_comments) a '#' comment: *s points into the buffer,
