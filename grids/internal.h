@@ -10,6 +10,16 @@
 #include "snforge/h5.h"
 #include "snforge/h5io.h"
 
+/* Reports SNF_EHDF5 "file: name: what failed: HDF5's reason", sets rc and jumps to cleanup. */
+#define SNF_H5_FAIL(file, name, what)                                                                   \
+    do {                                                                                                \
+        char reason_[256];                                                                              \
+        snf_h5_reason(reason_, sizeof reason_);                                                         \
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: %s: %s failed%s%s", (file), \
+                              (name), (what), reason_[0] ? ": " : "", reason_);                         \
+        goto cleanup;                                                                                   \
+    } while (0)
+
 /* A dataset of rank 1 or 2 ([N] or [N, C]) chunked along N (chunk_rows clamped to [1, N]), with
  * shuffle + deflate (if level > 0) + fletcher32, and fill value fill (may be NULL). N = 0: contiguous,
  * no filters. Returns the dataset id, or < 0 after reporting. */
@@ -45,6 +55,12 @@ struct snf_dataset {
 
 /* "params", "log_lbol", ..., "derived/t_peak_d", ..., "status" for dataset index k. */
 const char *snf_ds_name(int k);
+
+/* Units and description of row dataset k (D_PARAMS: description only), as written and verified. */
+void snf_ds_units_desc(int k, const char **units, const char **desc);
+
+/* Opens every row dataset and /time of d->file and reads N, P, T from /log_lbol and /params. */
+int snf_ds_open_members(snf_dataset *d);
 
 /* An empty snf_dataset for path (all ids -1, the message string type made); NULL if out of memory. */
 snf_dataset *snf_ds_new(const char *path);

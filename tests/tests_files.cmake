@@ -6,6 +6,6 @@
 snf_add_test(test_files LABELS unit)
 snf_add_script_test(test_files_cli test_files_cli.sh LABELS cli)
 snf_add_script_test(test_files_full test_files_full.sh LABELS cli)
-snf_add_script_test(test_files_fuzz test_files_fuzz.sh LABELS fuzz)
+snf_add_script_test(test_files_fuzz test_files_fuzz.sh LABELS fuzz sanitizer-skip) # its own ASan build
 snf_add_script_test(test_files_fuzz_h5 test_files_fuzz_h5.sh LABELS fuzz)
 set_tests_properties(test_files_full test_files_fuzz test_files_fuzz_h5 PROPERTIES SKIP_RETURN_CODE 77)
