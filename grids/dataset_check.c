@@ -80,7 +80,7 @@ static int snf_ds_validate(snf_dataset *d)
                 }
             }
             if (k < SNF_DS_MAX_P) {
-                snprintf(prev[k], sizeof prev[k], "%s", name);
+                snprintf(prev[k], sizeof prev[k], "%.63s", name);
             }
         }
     }
