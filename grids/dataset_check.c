@@ -148,7 +148,7 @@ int snf_dataset_open(snf_dataset **out, const char *path, int writable)
 {
     *out = NULL;
     snf_h5_quiet();
-    SNF_CHECK(snf_h5_guard(path, "snforge dataset", snf_ds_check_child, NULL, 120));
+    SNF_CHECK(snf_h5_guard(path, "snforge dataset", snf_ds_check_child, NULL, 60));
     return snf_ds_open_unguarded(out, path, writable);
 }
 

@@ -110,11 +110,18 @@ int snf_h5_guard(const char *path, const char *what, int (*check)(const char *pa
         return SNF_OK;
     }
     fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
+    int fds[2] = {-1, -1};
+    if (pipe(fds) != 0) {
         return SNF_OK; /* cannot guard: the caller's own read still checks everything it reads */
     }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return SNF_OK;
+    }
     if (pid == 0) {
+        close(fds[0]);
         int dn = open("/dev/null", O_WRONLY);
         if (dn >= 0) {
             dup2(dn, STDOUT_FILENO);
@@ -123,20 +130,55 @@ int snf_h5_guard(const char *path, const char *what, int (*check)(const char *pa
         signal(SIGALRM, SIG_DFL);
         alarm((unsigned)(timeout_s > 0 ? timeout_s : 60));
         int rc = check(path, ctx);
+        if (rc < 0) { /* the error and its message, for the parent to report without reading the file again */
+            char msg[1100];
+            int n = snprintf(msg, sizeof msg, "%d\n%s", rc, snf_error_last_message());
+            if (n > 0 && write(fds[1], msg, (size_t)(n < (int)sizeof msg ? n : (int)sizeof msg - 1)) < 0) {
+                rc = -1;
+            }
+        }
         _exit(rc < 0 ? 3 : 0); /* no atexit handlers: the parent's open HDF5 files are not the child's */
     }
+    close(fds[1]);
+    char msg[1100];
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], msg + got, sizeof msg - 1 - got);
+        if (r > 0 && got + (size_t)r < sizeof msg - 1) {
+            got += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r > 0) {
+            got += (size_t)r;
+        }
+        break;
+    }
+    msg[got] = '\0';
+    close(fds[0]);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0) {
         if (errno != EINTR) {
             return SNF_OK;
         }
     }
-    if (WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3)) {
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         return SNF_OK;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
+        /* The check failed cleanly: report its error; the parent never reads a file its child found bad. */
+        char *nl = strchr(msg, '\n');
+        int code = nl ? atoi(msg) : SNF_EFORMAT;
+        if (code >= 0 || code < -100) {
+            code = SNF_EFORMAT;
+        }
+        return snf_error_report(code, __FILE__, __LINE__, __func__, "%s", nl ? nl + 1 : "the file failed its checks");
     }
     const char *role = what ? what : "HDF5 file";
     if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
-        SNF_ERROR(SNF_EFORMAT, "%s: the %s is damaged: reading it did not finish in %d s (libhdf5 loops on it); "
+        SNF_ERROR(SNF_EFORMAT, "%s: the %s is damaged: reading it did not finish in %d s (libhdf5 looping, or reading gigabytes for a damaged size); "
                   "restore it from a copy or write it again", path, role, timeout_s);
     }
     if (WIFSIGNALED(st)) {

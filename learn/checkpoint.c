@@ -498,7 +498,7 @@ static int snf_ck_check_child(const char *path, void *ctx)
 int snf_ckpt_read(snf_ckpt *c, const char *path)
 {
     memset(c, 0, sizeof *c);
-    SNF_CHECK(snf_h5_guard(path, "model file", snf_ck_check_child, NULL, 120));
+    SNF_CHECK(snf_h5_guard(path, "model file", snf_ck_check_child, NULL, 20));
     SNF_CHECK(snf_ckpt_read_file(c, path));
     int rc = snf_ck_validate(c, path);
     if (rc < 0) {

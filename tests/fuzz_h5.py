@@ -5,7 +5,7 @@
 
 Each run copies the seed file with 1 to 4 bytes changed (a random bit flip, a random byte or a 0x00/0xff,
 at a uniform offset, or within the first 4 KiB where the superblock and root metadata live), substitutes
-its path for {} in COMMAND and runs it with a 20 s timeout. Exit 0, 1 or 2 is a handled outcome; a
+its path for {} in COMMAND and runs it with a 60 s timeout (snforge gives up on a file after 20 s). Exit 0, 1 or 2 is a handled outcome; a
 timeout is a hang; a signal or any other exit status (a sanitizer's report) is a crash. Crashing and
 hanging inputs are kept in --keep DIR. Prints one line "TARGET: runs R, crashes C, hangs H, exit0 A,
 exit1 B, exit2 D" and exits 1 if anything crashed or hung.
@@ -45,7 +45,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", default="")
-    ap.add_argument("--timeout", type=float, default=20)
+    ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.command[1:] if a.command and a.command[0] == "--" else a.command

@@ -41,10 +41,12 @@ hid_t snf_h5_create_file(const char *path);
  * file locking, or unreadable), SNF_EFORMAT (not HDF5, or damaged) with *out = -1. */
 int snf_h5_open(hid_t *out, const char *path, int writable, const char *what);
 
-/* Runs check(path, ctx) in a child process with a timeout of timeout_s seconds. SNF_OK if the child
- * finished (whatever check returned: the caller's own read reports errors), SNF_EFORMAT "path: the
- * WHAT is corrupt: reading it crashed libhdf5 (signal N) ..." if it crashed or hung. If the process
- * cannot fork, SNF_OK (unguarded). Set SNF_H5_NO_GUARD=1 in the environment to skip it. */
+/* Runs check(path, ctx) in a child process with a timeout of timeout_s seconds. SNF_OK if the check
+ * succeeded; the check's own status and message if it failed cleanly (the caller then never reads the
+ * file itself); SNF_EFORMAT "path: the WHAT is damaged: reading it crashed libhdf5 (signal) ..." if the
+ * child crashed, exited through a sanitizer, or did not finish in time (libhdf5 looping, or allocating
+ * and reading gigabytes for a damaged size). If the process cannot fork, SNF_OK (unguarded: the caller's
+ * own read still checks everything). Set SNF_H5_NO_GUARD=1 in the environment to skip it. */
 int snf_h5_guard(const char *path, const char *what, int (*check)(const char *path, void *ctx), void *ctx,
                  int timeout_s);
 
