@@ -27,7 +27,7 @@ CF="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-s
 CF="$CF -I$SRC/include -I$SRC/tests/fuzz -I$BUILD/include -I$BUILD"
 "$CLANG" $CF "$SRC/tests/fuzz/fuzz_observe.c" "$SRC/learn/observe.c" "$SRC/grids/fileio.c" -o "$W/fuzz_observe" -lm \
   2>"$W/build_observe.err" || { echo "FAIL: building fuzz_observe:"; cat "$W/build_observe.err"; exit 1; }
-"$CLANG" $CF "$SRC/tests/fuzz/fuzz_ini.c" "$SRC/grids/config.c" "$SRC/grids/ini.c" "$SRC/learn/train_config.c" \
+"$CLANG" $CF "$SRC/tests/fuzz/fuzz_ini.c" "$SRC/grids/config.c" "$SRC/grids/ini.c" "$SRC/grids/fileio.c" "$SRC/learn/train_config.c" \
   "$SRC/grids/sampler.c" "$SRC/learn/adam.c" "$SRC/learn/normalize.c" "$SRC/models/params.c" "$LIB" \
   -o "$W/fuzz_ini" $GSL_FLAGS $INIH_FLAGS -lopenblas -fopenmp -lm 2>"$W/build_ini.err" \
   || { echo "FAIL: building fuzz_ini:"; cat "$W/build_ini.err"; exit 1; }
