@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 const char *snf_cli_option_name(const struct option *opts, int val)
@@ -85,22 +86,29 @@ int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FI
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
     }
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
+    }
+    int rc = SNF_OK;
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+        int e = errno;
+        snf_unlock_output(lock, path);
+        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(e));
     }
-    int rc = write(ctx, f, arg);
-    if (fclose(f) != 0 && rc >= 0) {
-        rc = SNF_EIO;
+    rc = write(ctx, f, arg);
+    if (rc < 0) {
+        fclose(f);
+    } else {
+        rc = snf_file_close_checked(f, tmp);
+    }
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
     }
     if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "writing '%s' failed", tmp);
     }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
-    }
-    return SNF_OK;
+    snf_unlock_output(lock, path);
+    return rc;
 }

@@ -153,7 +153,8 @@ int snf_cmd_compare(int argc, char **argv)
         fprintf(stderr, "snforge compare: %s:0: cannot read the file: expected a dataset from snforge import\n", o.hydro_path);
         return 2;
     }
-    int n = 0;
+    int n = 0, n_left = 0;
+    o.n_left_out = &n_left;
     rc = snf_valid_compare_file(&o, &n);
     if (rc < 0) {
         return snf_cli_fail(rc);
@@ -188,5 +189,9 @@ int snf_cmd_compare(int argc, char **argv)
     }
     fprintf(stderr, "snforge compare: %d hydro models x %d closures%s -> %s (residuals.csv, summary.csv, report.md; %s)\n",
             n, o.n_closures, o.fit ? " with fits" : "", o.out_dir, plot_note);
+    if (n_left > 0) {
+        fprintf(stderr, "snforge compare: left out %d run%s marked failed in %s (no usable coverage or failed import; "
+                "listed in report.md)\n", n_left, n_left == 1 ? "" : "s", o.hydro_path);
+    }
     return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "snforge/fileio.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
@@ -70,11 +71,12 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
         fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n,
                 m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p], c[p].cover68, c[p].cover95, c[p].nll);
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+        return rc;
     }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }
 
 static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
@@ -104,11 +106,12 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
         }
         fprintf(f, "\n");
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+        return rc;
     }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }
 
 /* Observed coverage of central intervals at nominal levels 5%, 10%, ... 95%, 99% from the PIT values
@@ -134,11 +137,12 @@ static int snf_eval_write_reliability(const char *path, const double *pit, long 
         }
         fprintf(f, "\n");
     }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
         remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s", path);
+        return rc;
     }
-    return SNF_OK;
+    return snf_atomic_commit(tmp, path);
 }
 
 /* A plot script: $ENV, else learn/NAME beside this source file's folder. */
@@ -244,7 +248,8 @@ int snf_cmd_evaluate(int argc, char **argv)
     long *rows = NULL, *brow = NULL, *prow = NULL;
     double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL, *oodp = NULL;
     float *x = NULL, *y = NULL, *feat = NULL;
-    int code = 0;
+    int code = 0, lock = -1;
+    char lockpath[1100] = "";
     int rc = snf_uq_model_open(&um, mpath, B);
     const snf_ckpt ck = um.ck; /* a shallow view */
     if (rc < 0) {
@@ -334,6 +339,15 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
+    for (long i = 0; i < n * SNF_DATA_NP; i++) { /* checked before anything is printed */
+        if (!isfinite(pred[i])) {
+            fprintf(stderr, "snforge evaluate: the model gives a non-finite %s (%g) for row %ld of %s: the model file "
+                            "%s may be damaged\n", snf_eval_names[i % SNF_DATA_NP], pred[i], prow[i / SNF_DATA_NP], dpath,
+                    mpath);
+            code = 1;
+            goto cleanup;
+        }
+    }
     snf_metrics m, base;
     rc = snf_metrics_compute(&m, truth, pred, n);
     if (rc >= 0) {
@@ -375,6 +389,13 @@ int snf_cmd_evaluate(int argc, char **argv)
         goto cleanup;
     }
     char mcsv[1100], pcsv[1100], png[1100], rcsv[1100], rpng[1100];
+    snprintf(lockpath, sizeof lockpath, "%s/evaluate", dir);
+    lock = snf_lock_output(lockpath); /* DIR/evaluate.lock: one evaluate per folder at a time */
+    if (lock < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
+    }
     snprintf(rcsv, sizeof rcsv, "%s/reliability.csv", dir);
     snprintf(rpng, sizeof rpng, "%s/reliability.png", dir);
     snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
@@ -405,6 +426,7 @@ int snf_cmd_evaluate(int argc, char **argv)
                     "%s, %s%s%s\n", mpath, dpath, n, skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
             have_png ? png : "");
 cleanup:
+    snf_unlock_output(lock, lockpath);
     free(rows);
     free(brow);
     free(prow);

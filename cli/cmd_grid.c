@@ -93,8 +93,8 @@ static void snf_grid_print_summary(const snf_grid_summary *s)
                 s->n_reread_bad);
     }
     if (s->restarted) {
-        fprintf(stderr, "snforge grid: note: the previous .tmp was unreadable (interrupted inside an HDF5 "
-                        "metadata write); the campaign was started over\n");
+        fprintf(stderr, "snforge grid: note: the previous .tmp was unreadable or damaged (%s); the campaign was "
+                        "started over\n", s->restart_why);
     }
 }
 

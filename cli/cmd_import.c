@@ -115,5 +115,10 @@ int snf_cmd_import(int argc, char **argv)
             "v_ph at %ld (%ld NaN)\n",
             s.n_models, snf_hydro_format_name(o.format), o.out_path, s.T, s.n_l_points, s.n_l_nan, s.n_v_points,
             s.n_v_nan);
+    if (s.n_failed > 0) {
+        fprintf(stderr, "snforge import: warning: %d run%s with no usable coverage stored as failed (status %d; see "
+                "/status_msg): compare and train leave %s out\n", s.n_failed, s.n_failed == 1 ? "" : "s", SNF_ENONFINITE,
+                s.n_failed == 1 ? "it" : "them");
+    }
     return 0;
 }

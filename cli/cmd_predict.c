@@ -218,6 +218,16 @@ int snf_cmd_predict(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
+    for (int k = 0; k < SNF_DATA_NP; k++) { /* checked before anything is printed */
+        const snf_uq_param *q = &pr.p[k];
+        if (!isfinite(q->mean) || !(q->mean > 0) || !isfinite(q->std) || !isfinite(q->lo95) || !isfinite(q->hi95)) {
+            fprintf(stderr, "snforge predict: the model gives %s = %g +- %g for %s: not a usable value (the model "
+                            "file %s may be damaged, or the observations far outside its training range)\n",
+                    snf_pnames[k], q->mean, q->std, opath, mpath);
+            code = 1;
+            goto cleanup;
+        }
+    }
     snf_predict_print(stdout, &um, &pr, json);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,

@@ -15,6 +15,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "snforge/fileio.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -145,6 +146,23 @@ int snf_cmd_train(int argc, char **argv)
         quiet = 1;
     }
 #endif
+    /* One run per model file, for the whole run (its checkpoints are rewritten every epoch); under MPI
+     * rank 0 alone writes, so it alone locks, and every rank stops if it could not. */
+    int lock = rank == 0 ? snf_lock_output(cfg.model_path) : 0;
+    int lock_failed = lock < 0;
+#ifdef SNF_HAVE_MPI
+    MPI_Bcast(&lock_failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#endif
+    if (lock_failed) {
+        if (rank == 0) {
+            fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
+        }
+#ifdef SNF_HAVE_MPI
+        MPI_Finalize();
+#endif
+        snf_train_config_free(&cfg);
+        return 1;
+    }
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
     opt.stop_after = stop;
@@ -156,6 +174,9 @@ int snf_cmd_train(int argc, char **argv)
     /* one process: snf_train_run per ensemble member, then the /uq group (uq.h); under MPI with several
      * ranks the data-parallel run alone (no ensemble, no /uq group: every rank would write it) */
     rc = nranks > 1 ? snf_train_run(&cfg, &opt, &s) : snf_uq_train(&cfg, &opt, &s);
+    if (rank == 0) {
+        snf_unlock_output(lock, cfg.model_path);
+    }
 #ifdef SNF_HAVE_MPI
     int code = rc < 0 ? snf_status_exit_code(rc) : 0, worst = code;
     MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

@@ -1,4 +1,5 @@
 /* main.c: the snforge program: dispatches to one subcommand per verb (interfaces.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,24 @@ int snf_cli_fail(int status)
     return snf_status_exit_code(status);
 }
 
+/* Everything printed must have reached its destination: a full disk or a closed pipe behind stdout is a
+ * failure (exit 1), not a silent success. */
+static int snf_finish(const char *cmd, int code)
+{
+    errno = 0;
+    int bad = ferror(stdout);
+    if (fflush(stdout) != 0) {
+        bad = 1;
+    }
+    if (bad) {
+        int e = errno;
+        fprintf(stderr, "snforge%s%s: cannot write the standard output: %s\n", cmd ? " " : "", cmd ? cmd : "",
+                e ? strerror(e) : "write error");
+        return code == 0 ? 1 : code;
+    }
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off(); /* GSL failures come back as status codes, never abort() */
@@ -56,17 +75,17 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         snf_usage(stdout);
-        return 0;
+        return snf_finish(NULL, 0);
     }
     if (strcmp(argv[1], "--version") == 0) {
         char buf[512];
         snf_versions(buf, sizeof buf);
         printf("%s\n", buf);
-        return 0;
+        return snf_finish(NULL, 0);
     }
     for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
         if (strcmp(argv[1], snf_commands[i].name) == 0) {
-            return snf_commands[i].run(argc - 1, argv + 1);
+            return snf_finish(snf_commands[i].name, snf_commands[i].run(argc - 1, argv + 1));
         }
     }
     fprintf(stderr, "snforge: unknown subcommand '%s' (expected one of:", argv[1]);

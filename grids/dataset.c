@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/version.h"
 
@@ -87,10 +88,27 @@ snf_dataset *snf_ds_new(const char *path)
     return d;
 }
 
+/* Units and description of row dataset k (D_PARAMS: description only). */
+void snf_ds_units_desc(int k, const char **units, const char **desc)
+{
+    switch (k) {
+    case D_PARAMS: *units = ""; *desc = "model parameters, one row a model (columns: names)"; break;
+    case D_LOG_LBOL: *units = "log10(erg/s)"; *desc = "log10 of the bolometric luminosity; NaN where not defined"; break;
+    case D_VPH: *units = "km/s"; *desc = "photospheric velocity; NaN where there is no photosphere"; break;
+    case D_STATUS: *units = "1"; *desc = "0 computed, > 0 with a warning, < 0 failed (see status_msg), -100 pending"; break;
+    case D_STATUS_MSG: *units = "1"; *desc = "message of a failed or warned model, empty otherwise"; break;
+    default:
+        *units = snf_derived_defs[k - D_DERIVED0].units;
+        *desc = snf_derived_defs[k - D_DERIVED0].description;
+        break;
+    }
+}
+
 /* The per-dataset attributes: units and description (and names/units lists on /params). */
 static int snf_ds_attrs(const snf_dataset *d, hid_t obj, int k, const snf_dataset_meta *meta)
 {
     const char *units = "", *desc = "";
+    snf_ds_units_desc(k, &units, &desc);
     switch (k) {
     case D_PARAMS:
         if (meta && meta->param_names && meta->param_units) {
@@ -104,15 +122,8 @@ static int snf_ds_attrs(const snf_dataset *d, hid_t obj, int k, const snf_datase
         if (meta && meta->param_scale) {
             SNF_CHECK(snf_h5_attr_put_strings(obj, "scale", meta->param_scale, d->P, d->path));
         }
-        return snf_h5_attr_put_string(obj, "description", "model parameters, one row a model (columns: names)", d->path);
-    case D_LOG_LBOL: units = "log10(erg/s)"; desc = "log10 of the bolometric luminosity; NaN where not defined"; break;
-    case D_VPH: units = "km/s"; desc = "photospheric velocity; NaN where there is no photosphere"; break;
-    case D_STATUS: units = "1"; desc = "0 computed, > 0 with a warning, < 0 failed (see status_msg), -100 pending"; break;
-    case D_STATUS_MSG: units = "1"; desc = "message of a failed or warned model, empty otherwise"; break;
-    default:
-        units = snf_derived_defs[k - D_DERIVED0].units;
-        desc = snf_derived_defs[k - D_DERIVED0].description;
-        break;
+        return snf_h5_attr_put_string(obj, "description", desc, d->path);
+    default: break;
     }
     SNF_CHECK(snf_h5_attr_put_string(obj, "units", units, d->path));
     return snf_h5_attr_put_string(obj, "description", desc, d->path);
@@ -140,7 +151,7 @@ static int snf_ds_root_attrs(snf_dataset *d, const snf_dataset_meta *meta, long 
     return snf_h5_attr_put_long(r, "n_total", meta->n_total > 0 ? meta->n_total : N, d->path);
 }
 
-static int snf_ds_open_members(snf_dataset *d)
+int snf_ds_open_members(snf_dataset *d)
 {
     int rc = SNF_OK;
     for (int k = 0; k < D_COUNT; k++) {
@@ -202,11 +213,9 @@ int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_me
     d->P = P;
     d->T = T;
     d->writable = 1;
-    d->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    d->file = snf_h5_create_file(path);
     if (d->file < 0) {
-        char reason[256];
-        snf_h5_reason(reason, sizeof reason);
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create: %s", path, reason);
+        rc = SNF_EHDF5;
         goto cleanup;
     }
     const float fnan = NAN;
@@ -245,39 +254,6 @@ int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_me
     }
     if (H5Fflush(d->file, H5F_SCOPE_LOCAL) < 0) {
         rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fflush failed", path);
-        goto cleanup;
-    }
-    *out = d;
-    return SNF_OK;
-cleanup:
-    snf_dataset_close(d);
-    return rc;
-}
-
-int snf_dataset_open(snf_dataset **out, const char *path, int writable)
-{
-    *out = NULL;
-    snf_h5_quiet();
-    int rc = SNF_OK;
-    snf_dataset *d = snf_ds_new(path);
-    if (d == NULL) {
-        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
-    }
-    d->writable = writable;
-    d->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (d->file < 0) {
-        char reason[256];
-        snf_h5_reason(reason, sizeof reason);
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot open as HDF5: %s", path, reason);
-        goto cleanup;
-    }
-    char fmt[64];
-    if (snf_h5_attr_get_string(d->file, "format", fmt, sizeof fmt, path) < 0 || strcmp(fmt, SNF_DATASET_FORMAT) != 0) {
-        rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: not an snforge dataset (format attribute)", path);
-        goto cleanup;
-    }
-    rc = snf_ds_open_members(d);
-    if (rc < 0) {
         goto cleanup;
     }
     *out = d;
@@ -349,15 +325,6 @@ int snf_dataset_mark_complete(snf_dataset *d)
     return snf_ds_flush(d);
 }
 
-int snf_ds_commit(const char *tmp, const char *path)
-{
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-    }
-    return SNF_OK;
-}
-
 int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T, const double *time_d,
                            const double *params, const float *log_lbol, const float *vph, const int *status,
                            const snf_lc_derived *derived)
@@ -365,7 +332,15 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     snf_dataset *d = NULL;
-    SNF_CHECK(snf_dataset_create(&d, tmp, meta, N, P, T, time_d));
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
+    }
+    int rcc = snf_dataset_create(&d, tmp, meta, N, P, T, time_d);
+    if (rcc < 0) {
+        snf_unlock_output(lock, path);
+        return rcc;
+    }
     snf_dataset_rows rows = {(double *)(uintptr_t)params, (float *)(uintptr_t)log_lbol, (float *)(uintptr_t)vph,
                              (int *)(uintptr_t)status, NULL, (snf_lc_derived *)(uintptr_t)derived};
     int rc = snf_dataset_write_block(d, 0, N, &rows);
@@ -376,11 +351,14 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     if (rc >= 0) {
         rc = rc2;
     }
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
+    }
     if (rc < 0) {
         remove(tmp);
-        return rc;
     }
-    return snf_ds_commit(tmp, path);
+    snf_unlock_output(lock, path);
+    return rc;
 }
 
 /* ---- read ---- */
@@ -496,7 +474,10 @@ int snf_dataset_close(snf_dataset *d)
     }
     int rc = SNF_OK;
     if (d->file >= 0 && H5Fclose(d->file) < 0) {
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fclose failed", d->path);
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: H5Fclose failed (its last writes did not "
+                              "reach the disk): %s", d->path, reason);
     }
     free(d);
     return rc;

@@ -4,6 +4,7 @@
  * when the write is done. HDF5 has one writer. The file is FILE.tmp until every block is written; a rerun
  * skips blocks whose rows all have a status. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, stat */
+#include "snforge/fileio.h"
 #include "snforge/grid.h"
 
 #include <errno.h>
@@ -236,7 +237,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     long *pend = NULL;
     snf_block blk[2];
     memset(blk, 0, sizeof blk);
-    int nth = 1, resumed = 0;
+    int nth = 1, resumed = 0, lock = -1;
 
     const int P = c->n_axes, T = c->T;
     const long B = c->block_rows;
@@ -256,6 +257,12 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     snprintf(sum->path, sizeof sum->path, "%s", fpath);
     sum->n_rows = n;
 
+    /* One run per output: a second run on it refuses before touching FILE or FILE.tmp. */
+    lock = snf_lock_output(fpath);
+    if (lock < 0) {
+        rc = lock;
+        goto cleanup;
+    }
     status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
     if (status == NULL) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for %ld status values", n);
@@ -290,9 +297,29 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     }
     snf_config_times(c, t_days);
 
+    char source[96];
+    snf_config_source(c, source, sizeof source);
+    const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
+    double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
+    for (int k = 0; k < P; k++) {
+        names[k] = c->axes[k].name;
+        units[k] = c->axes[k].units;
+        scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
+        lo[k] = c->axes[k].lo;
+        hi[k] = c->axes[k].hi;
+    }
+    snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
+                             .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
+                             .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
+                             .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
+
     /* Resume from FILE.tmp, or start it. */
     if (snf_file_exists(tmp)) {
         rc = snf_dataset_open(&d, tmp, 1);
+        if (rc == SNF_EIO || rc == SNF_EINVAL || rc == SNF_ENOMEM) {
+            /* Held by another program (HDF5's file lock) or unreadable: not damage. Never recreated. */
+            goto cleanup;
+        }
         if (rc >= 0) {
             long N2;
             int P2, T2;
@@ -304,7 +331,16 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                          "the config it was started with, or delete it to start over",
                          tmp, c->path);
             }
-            rc = snf_dataset_read_status(d, status);
+            /* Every attribute and the time grid as this campaign writes them; a damaged one restarts the file. */
+            rc = snf_dataset_verify(d, &meta, n, P, T, t_days);
+            if (rc >= 0) {
+                rc = snf_dataset_read_status(d, status);
+            }
+            for (long r = 0; rc >= 0 && r < n; r++) {
+                if (status[r] != SNF_STATUS_PENDING && (status[r] < SNF_ENOTIMPL || status[r] > SNF_WARN_NO_PEAK)) {
+                    status[r] = SNF_STATUS_PENDING; /* not a status this program writes: compute the row again */
+                }
+            }
             resumed = rc >= 0;
         }
         if (rc < 0) {
@@ -312,24 +348,10 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
             snf_dataset_close(d);
             d = NULL;
             sum->restarted = 1;
+            snprintf(sum->restart_why, sizeof sum->restart_why, "%s", snf_error_last_message());
         }
     }
     if (d == NULL) {
-        char source[96];
-        snf_config_source(c, source, sizeof source);
-        const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
-        double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
-        for (int k = 0; k < P; k++) {
-            names[k] = c->axes[k].name;
-            units[k] = c->axes[k].units;
-            scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
-            lo[k] = c->axes[k].lo;
-            hi[k] = c->axes[k].hi;
-        }
-        snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
-                                 .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
-                                 .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
-                                 .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
         if ((rc = snf_dataset_create(&d, tmp, &meta, n, P, T, t_days)) < 0) {
             goto cleanup;
         }
@@ -406,6 +428,9 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
      * other threads start on block k's models, and joins them when the write is done (dynamic schedule).
      * stop_fill / stop_write are set by the master only, each read by all only after a barrier. */
     int stop_fill = 0, stop_write = 0, rc_par = SNF_OK;
+    /* The master's error message is copied out when it happens: the master then computes models too, and
+     * each model clears and may set its thread's error buffer before the error is reported. */
+    char par_msg[1024] = "";
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nth)
 #endif
@@ -432,6 +457,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                 int rcf = snf_grid_params(c, s, row0 + cur->lb0, cur->nb, cur->x);
                 if (rcf < 0) {
                     rc_par = rcf;
+                    snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
                     stop_fill = 1;
                 }
             }
@@ -448,6 +474,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
                 int rcw = snf_writer_put(&wr, prev);
                 if (rcw < 0) {
                     rc_par = rcw;
+                    snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
                     stop_write = 1;
                 } else if (opt->stop_after > 0 && wr.blocks_written >= opt->stop_after && k < npend) {
                     sum->stopped = 1;
@@ -466,8 +493,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         }
     }
     if (rc_par < 0) {
-        rc = rc_par;
-        goto cleanup;
+        SNF_FAIL(rc_par, "%s", par_msg[0] ? par_msg : snf_strerror(rc_par));
     }
     const long computed = wr.computed, blocks_written = wr.blocks_written;
     if (opt->progress != NULL && blocks_written > 0) {
@@ -484,9 +510,8 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         if (rc < 0) {
             goto cleanup;
         }
-        if (rename(tmp, fpath) != 0) {
-            int e = errno;
-            SNF_FAIL(SNF_EIO, "cannot rename %s to %s: %s", tmp, fpath, strerror(e));
+        if ((rc = snf_atomic_commit(tmp, fpath)) < 0) {
+            goto cleanup;
         }
     }
 cleanup:
@@ -507,6 +532,7 @@ cleanup:
     free(pend);
     snf_block_free(&blk[0]);
     snf_block_free(&blk[1]);
+    snf_unlock_output(lock, fpath);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;

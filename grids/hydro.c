@@ -2,10 +2,12 @@
 /* hydro.c: the import of hydro runs: the index file (path + parameters), resampling onto a campaign's
  * time grid (hydro_resample.c), and the writer of the dataset file (source "hydro:<code>"). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/hydro.h"
 #include "snforge/status.h"
@@ -16,42 +18,33 @@
 
 static const char *const snf_index_required[4] = {"energy", "mass", "radius", "nickel"};
 
-static char *snf_trim(char *s)
+/* Splits one line (from snf_text_next, inside a writable buffer) at commas with the one CSV splitter and
+ * NUL-terminates each field in place. Returns the count or -1 if more than max. */
+static int snf_index_split(const char *line, size_t len, char **f, int max)
 {
-    while (*s == ' ' || *s == '\t') {
-        s++;
+    const char *fs[SNF_INDEX_MAX_COLS];
+    size_t fl[SNF_INDEX_MAX_COLS];
+    int n = snf_csv_split(line, len, fs, fl, max < SNF_INDEX_MAX_COLS ? max : SNF_INDEX_MAX_COLS);
+    if (n > max || n > SNF_INDEX_MAX_COLS) {
+        return -1;
     }
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
-        s[--n] = '\0';
+    for (int k = 0; k < n; k++) {
+        f[k] = (char *)(uintptr_t)fs[k]; /* the caller's buffer is writable */
+        f[k][fl[k]] = '\0';               /* over a comma, a blank, or a line end already passed */
     }
-    return s;
-}
-
-/* Splits s in place on commas into at most max fields; returns the count or -1. */
-static int snf_csv_split(char *s, char **f, int max)
-{
-    int n = 0;
-    for (;;) {
-        if (n == max) {
-            return -1;
-        }
-        char *c = strchr(s, ',');
-        if (c) {
-            *c = '\0';
-        }
-        f[n++] = snf_trim(s);
-        if (!c) {
-            return n;
-        }
-        s = c + 1;
-    }
+    return n;
 }
 
 static int snf_grid_from_like(const char *like, double **t, int *T)
 {
     snf_dataset *d = NULL;
     int rc = snf_dataset_open(&d, like, 0);
+    if (rc >= 0) {
+        rc = snf_dataset_require_complete(d);
+        if (rc < 0) {
+            snf_dataset_close(d);
+        }
+    }
     if (rc < 0) {
         return rc == SNF_EHDF5 ? SNF_EFORMAT : rc; /* a file the user named that is not a dataset: input error */
     }
@@ -126,34 +119,18 @@ int snf_hydro_index_read(snf_hydro_index *idx, const char *path)
     int rc = SNF_OK, line = 0, ncols = 0, cap = 0;
     int col_path = -1, map[SNF_INDEX_MAX_COLS]; /* map[c] = parameter index of column c, or -1 */
     char *f[SNF_INDEX_MAX_COLS];
-    char dir[4096] = ".";
-    const char *slash = strrchr(path, '/');
-    if (slash) {
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        if (slash == path) {
-            snprintf(dir, sizeof dir, "/");
-        }
-    }
+    char dir[4096];
+    snf_path_dir(path, dir, sizeof dir);
     idx->file = strdup(path);
     if (!idx->file) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
-    char *save = NULL;
-    if (memchr(buf, '\0', len) != NULL) {
-        SNF_FAIL(SNF_EFORMAT, "%s:1: binary data: expected a CSV index", path);
-    }
-    for (char *ln = buf; ln && *ln; ln = save) {
-        char *nl = strchr(ln, '\n');
-        save = nl ? nl + 1 : NULL;
-        if (nl) {
-            *nl = '\0';
-        }
-        line++;
-        char *s = snf_trim(ln);
-        if (*s == '\0' || *s == '#') {
-            continue;
-        }
-        int n = snf_csv_split(s, f, SNF_INDEX_MAX_COLS);
+    snf_text_lines it = snf_text_lines_init(buf, len);
+    const char *ln;
+    size_t lnl;
+    while (snf_text_next(&it, &ln, &lnl)) {
+        line = it.line;
+        int n = snf_index_split(ln, lnl, f, SNF_INDEX_MAX_COLS);
         if (n < 0) {
             SNF_FAIL(SNF_EFORMAT, "%s:%d: more than %d columns", path, line, SNF_INDEX_MAX_COLS);
         }
@@ -259,9 +236,8 @@ int snf_hydro_index_read(snf_hydro_index *idx, const char *path)
                 }
                 continue;
             }
-            char *end = NULL;
-            double v = strtod(f[c], &end);
-            if (f[c][0] == '\0' || *end != '\0' || !isfinite(v)) {
+            double v = NAN;
+            if (f[c][0] == '\0' || snf_csv_number(f[c], strlen(f[c]), &v) != 0) {
                 SNF_FAIL(SNF_EFORMAT, "%s:%d: column '%s' = '%s': expected a finite number", path, line,
                          idx->param_names[map[c]], f[c]);
             }
@@ -305,7 +281,15 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     if (o->format == SNF_HYDRO_COLUMNS && o->columns == NULL) {
         SNF_ERROR(SNF_EINVAL, "--format columns needs --config COLUMNS.ini (the mapping of columns and units)");
     }
-    SNF_CHECK(snf_hydro_index_read(&idx, o->index_path));
+    int lock = snf_lock_output(o->out_path);
+    if (lock < 0) {
+        return lock;
+    }
+    rc = snf_hydro_index_read(&idx, o->index_path);
+    if (rc < 0) {
+        snf_unlock_output(lock, o->out_path);
+        return rc;
+    }
     if (o->like_path) {
         rc = snf_grid_from_like(o->like_path, &t, &T);
         if (rc < 0) {
@@ -362,6 +346,18 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
         }
         snf_hydro_peak(&der[i], t, lrow, T, 10.0);
         snprintf(msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN, "%s", idx.name[i]);
+        int n_l = 0;
+        for (int k = 0; k < T; k++) {
+            n_l += isfinite(lrow[k]) != 0;
+        }
+        if (n_l < SNF_HYDRO_MIN_COVERAGE) {
+            /* Nothing to compare or train on: failed, with the reason after the run's name. */
+            status[i] = SNF_ENONFINITE;
+            snprintf(msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN,
+                     "%.40s: no usable coverage: L at %d of %d grid times (run ends day %.3g)", idx.name[i], n_l, T,
+                     run.L.n > 0 ? run.L.t_d[run.L.n - 1] : 0.0);
+            sum->n_failed++;
+        }
         for (int k = 0; k < T; k++) {
             if (isfinite(lrow[k])) {
                 sum->n_l_points++;
@@ -407,8 +403,8 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     if (rc < 0) {
         goto cleanup;
     }
-    if (rename(tmp, o->out_path) != 0) {
-        SNF_FAIL(SNF_EIO, "cannot rename '%s' to '%s'", tmp, o->out_path);
+    if ((rc = snf_atomic_commit(tmp, o->out_path)) < 0) {
+        goto cleanup;
     }
     tmp[0] = '\0';
     sum->n_models = idx.n;
@@ -428,5 +424,6 @@ cleanup:
     free(status);
     free(msg);
     free(der);
+    snf_unlock_output(lock, o->out_path);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
 #include "snforge/hydro.h"
 #include "snforge/status.h"
 
@@ -14,49 +15,25 @@
 
 #define SNF_TABLE_MAX_COLS 256 /* a generous bound: the widest known output (MESA .data) has 36 */
 
-static int snf_is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-/* Splits line[0..len) into fields. delim ',' splits on commas (blanks around a field trimmed); ' ' on
- * runs of blanks. Fields are (start, length) pairs. Returns the count, or -1 if more than max. */
+/* Splits line[0..len) into fields: ',' through the one CSV splitter (fileio.h), ' ' on runs of blanks.
+ * Fields are (start, length) pairs. Returns the count, or -1 if more than max. */
 static int snf_split(const char *line, size_t len, char delim, const char **fs, size_t *fl, int max)
 {
+    if (delim == ',') {
+        int n = snf_csv_split(line, len, fs, fl, max);
+        return n > max ? -1 : n;
+    }
     int n = 0;
     size_t i = 0;
-    if (delim == ',') {
-        for (;;) {
-            size_t a = i;
-            while (i < len && line[i] != ',') {
-                i++;
-            }
-            size_t b = i;
-            while (a < b && snf_is_blank(line[a])) {
-                a++;
-            }
-            while (b > a && snf_is_blank(line[b - 1])) {
-                b--;
-            }
-            if (n == max) {
-                return -1;
-            }
-            fs[n] = line + a;
-            fl[n] = b - a;
-            n++;
-            if (i >= len) {
-                break;
-            }
-            i++; /* the comma */
-        }
-        return n;
-    }
     while (i < len) {
-        while (i < len && snf_is_blank(line[i])) {
+        while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\v' || line[i] == '\f')) {
             i++;
         }
         if (i >= len) {
             break;
         }
         size_t a = i;
-        while (i < len && !snf_is_blank(line[i])) {
+        while (i < len && !(line[i] == ' ' || line[i] == '\t' || line[i] == '\r' || line[i] == '\v' || line[i] == '\f')) {
             i++;
         }
         if (n == max) {
@@ -69,48 +46,15 @@ static int snf_split(const char *line, size_t len, char delim, const char **fs, 
     return n;
 }
 
-/* Strict number: the whole field. Returns 0 and *out, or -1. Fortran's "1.0D+03" is accepted. */
+/* Strict number: the whole field (an empty field is an error here). Returns 0 and *out, -1 if not a
+ * number, -2 if not finite (unless allowed). */
 static int snf_field_number(const char *f, size_t n, double *out, int allow_nonfinite)
 {
-    char buf[64];
-    if (n == 0 || n >= sizeof buf) {
+    if (n == 0) {
         return -1;
     }
-    memcpy(buf, f, n);
-    buf[n] = '\0';
-    for (size_t k = 0; k < n; k++) {
-        if (buf[k] == 'D' || buf[k] == 'd') {
-            buf[k] = 'e';
-        }
-    }
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (end == buf || *end != '\0') {
-        return -1;
-    }
-    if (!allow_nonfinite && (!isfinite(v) || errno == ERANGE)) {
-        if (!(errno == ERANGE && isfinite(v))) { /* underflow to a tiny value is fine */
-            return -2;
-        }
-    }
-    *out = v;
-    return 0;
-}
-
-/* Copies a field into a short printable excerpt for messages. */
-static void snf_excerpt(char *dst, size_t n, const char *f, size_t len)
-{
-    size_t k = 0;
-    for (; k < len && k + 4 < n; k++) {
-        char c = f[k];
-        dst[k] = (c >= 32 && c < 127) ? c : '?';
-    }
-    if (k < len) {
-        dst[k++] = '.';
-        dst[k++] = '.';
-    }
-    dst[k] = '\0';
+    int e = snf_csv_number(f, n, out);
+    return (e == -2 && allow_nonfinite) ? 0 : e;
 }
 
 /* ---- public API ---- */
@@ -145,35 +89,28 @@ int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf,
     char delim = o->delimiter;
     int in_header = o->skip_text_header;
     int waiting_start = o->start_after != NULL;
+    if (memchr(buf, '\0', len) != NULL) {
+        int nl = 1;
+        for (const char *p = buf; *p; p++) {
+            nl += *p == '\n';
+        }
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: binary data (a NUL byte): expected a text table", name, nl);
+    }
+    snf_text_lines it = snf_text_lines_init(buf, len);
+    const char *ln;
+    size_t lnl;
     int line = 0;
-    size_t pos = 0;
-    while (pos < len) {
-        size_t a = pos;
-        while (pos < len && buf[pos] != '\n') {
-            pos++;
-        }
-        size_t b = pos;
-        if (pos < len) {
-            pos++; /* the newline */
-        }
-        line++;
-        if (memchr(buf + a, '\0', b - a) != NULL) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%d: binary data (a NUL byte): expected a text table", name, line);
-        }
+    while (snf_text_next(&it, &ln, &lnl)) {
+        line = it.line;
         if (line <= o->skip_lines) {
             continue;
         }
-        size_t s = a;
-        while (s < b && snf_is_blank(buf[s])) {
-            s++;
-        }
-        if (s == b || buf[s] == '#') {
-            continue; /* blank line or comment */
-        }
+        size_t s = 0, b = lnl;
+        buf = ln; /* the loop below indexes buf[s..b) */
         if (waiting_start) {
             const char *w = o->start_after;
             size_t wl = strlen(w);
-            if (b - s >= wl && memcmp(buf + s, w, wl) == 0 && (s + wl == b || snf_is_blank(buf[s + wl]))) {
+            if (b - s >= wl && memcmp(buf + s, w, wl) == 0 && (s + wl == b || buf[s + wl] == ' ' || buf[s + wl] == '\t')) {
                 waiting_start = 0;
             }
             continue;
@@ -226,7 +163,7 @@ int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf,
             int e = snf_field_number(fs[k], fl[k], &v, o->allow_nonfinite);
             if (e != 0) {
                 char ex[40];
-                snf_excerpt(ex, sizeof ex, fs[k], fl[k]);
+                snf_text_excerpt(ex, sizeof ex, fs[k], fl[k]);
                 if (fl[k] == 0) {
                     SNF_FAIL(SNF_EFORMAT, "%s:%d: field %d is empty: expected a number", name, line, k + 1);
                 }
@@ -238,6 +175,7 @@ int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf,
         t->line[t->nrows] = line;
         t->nrows++;
     }
+    line = it.line;
     if (waiting_start) {
         SNF_FAIL(SNF_EFORMAT, "%s:%d: no line starting with '%s': expected the column header before the data",
                  name, line, o->start_after);
@@ -253,45 +191,10 @@ cleanup:
 
 int snf_hydro_file_slurp(const char *path, char **out, size_t *len)
 {
-    *out = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        SNF_ERROR(SNF_EFORMAT, "%s:0: cannot open: %s", path, strerror(errno));
+    int rc = snf_text_slurp(path, "table", out, len);
+    if (rc == SNF_EINVAL) { /* a missing table is a malformed run for the importers (exit 2 either way) */
+        return snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s", snf_error_last_message());
     }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    int rc = SNF_OK;
-    if (buf == NULL) {
-        SNF_FAIL(SNF_ENOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap) {
-            if (ferror(f)) {
-                SNF_FAIL(SNF_EFORMAT, "%s:0: read error", path);
-            }
-            break;
-        }
-        if (cap > ((size_t)1 << 31)) {
-            SNF_FAIL(SNF_EFORMAT, "%s:0: larger than 2 GiB: expected a text table", path);
-        }
-        char *nb = realloc(buf, 2 * cap + 1);
-        if (nb == NULL) {
-            SNF_FAIL(SNF_ENOMEM, "%s: out of memory", path);
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *out = buf;
-    *len = n;
-    return SNF_OK;
-cleanup:
-    free(buf);
-    fclose(f);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include <ini.h>
 
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
@@ -161,43 +162,11 @@ int snf_ini_key_seen(snf_ini *p, const char *section, const char *key)
 
 int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what)
 {
-    *text = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot read %s %s: %s", what, path, strerror(e));
-        errno = e;
-        return SNF_EIO;
+    /* The one text reader (fileio.h): a byte-order mark dropped, NUL bytes refused with file:line. */
+    int rc = snf_text_slurp(path, what, text, len);
+    if (rc == SNF_EINVAL) { /* missing: this function's contract is SNF_EIO with errno ENOENT */
+        rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "%s", snf_error_last_message());
+        errno = ENOENT;
     }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int rc = SNF_OK;
-    for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? 2 * cap : 8192;
-            char *t = realloc(buf, cap);
-            if (t == NULL) {
-                SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", path);
-            }
-            buf = t;
-        }
-        size_t got = fread(buf + n, 1, 4096, f);
-        n += got;
-        if (got < 4096) {
-            break;
-        }
-    }
-    if (ferror(f)) {
-        SNF_FAIL(SNF_EIO, "cannot read %s %s", what, path);
-    }
-    buf[n] = '\0';
-    fclose(f);
-    *text = buf;
-    *len = n;
-    return SNF_OK;
-cleanup:
-    free(buf);
-    fclose(f);
     return rc;
 }

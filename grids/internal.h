@@ -8,12 +8,17 @@
 #include <hdf5.h>
 
 #include "snforge/h5.h"
+#include "snforge/h5io.h"
 
-/* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
-void snf_h5_quiet(void);
-
-/* HDF5's innermost error description (the current error stack), or "" if none. */
-void snf_h5_reason(char *buf, size_t n);
+/* Reports SNF_EHDF5 "file: name: what failed: HDF5's reason", sets rc and jumps to cleanup. */
+#define SNF_H5_FAIL(file, name, what)                                                                   \
+    do {                                                                                                \
+        char reason_[256];                                                                              \
+        snf_h5_reason(reason_, sizeof reason_);                                                         \
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: %s: %s failed%s%s", (file), \
+                              (name), (what), reason_[0] ? ": " : "", reason_);                         \
+        goto cleanup;                                                                                   \
+    } while (0)
 
 /* A dataset of rank 1 or 2 ([N] or [N, C]) chunked along N (chunk_rows clamped to [1, N]), with
  * shuffle + deflate (if level > 0) + fletcher32, and fill value fill (may be NULL). N = 0: contiguous,
@@ -26,16 +31,6 @@ int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const 
                       const char *name);
 int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *buf, const char *file,
                      const char *name);
-
-/* Attributes: UTF-8 variable-length strings (h5py reads them as str), string lists, 64-bit integers. */
-int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
-int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
-int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
-int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file);
-
-/* Reads a string (or string list joined with ',') / an integer attribute; SNF_EFORMAT if absent. */
-int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
-int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const char *file);
 
 /* Copies every attribute of src onto dst (same names, types, values). */
 int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);
@@ -61,10 +56,13 @@ struct snf_dataset {
 /* "params", "log_lbol", ..., "derived/t_peak_d", ..., "status" for dataset index k. */
 const char *snf_ds_name(int k);
 
+/* Units and description of row dataset k (D_PARAMS: description only), as written and verified. */
+void snf_ds_units_desc(int k, const char **units, const char **desc);
+
+/* Opens every row dataset and /time of d->file and reads N, P, T from /log_lbol and /params. */
+int snf_ds_open_members(snf_dataset *d);
+
 /* An empty snf_dataset for path (all ids -1, the message string type made); NULL if out of memory. */
 snf_dataset *snf_ds_new(const char *path);
-
-/* Renames tmp to path; SNF_EIO naming both on failure. */
-int snf_ds_commit(const char *tmp, const char *path);
 
 #endif

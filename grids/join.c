@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/status.h"
 
@@ -37,6 +38,10 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (n < 1) {
         SNF_ERROR(SNF_EINVAL, "join %s: no shards", path);
+    }
+    int lock = snf_lock_output(path);
+    if (lock < 0) {
+        return lock;
     }
     sh = calloc((size_t)n, sizeof *sh);
     offs = calloc((size_t)n, sizeof *offs);
@@ -95,9 +100,9 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     out->P = sh[0]->P;
     out->T = sh[0]->T;
     out->writable = 1;
-    out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    out->file = snf_h5_create_file(tmp);
     if (out->file < 0) {
-        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot create", tmp);
+        rc = SNF_EHDF5;
         goto cleanup;
     }
     for (int k = 0; k < D_COUNT; k++) {
@@ -213,7 +218,7 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     rc = snf_dataset_close(out);
     out = NULL;
     if (rc >= 0) {
-        rc = snf_ds_commit(tmp, path);
+        rc = snf_atomic_commit(tmp, path);
     }
 cleanup:
     if (out != NULL) {
@@ -232,5 +237,6 @@ cleanup:
     free(sh);
     free(offs);
     free(time_d);
+    snf_unlock_output(lock, path);
     return rc;
 }

@@ -27,6 +27,8 @@
 
 #include <hdf5.h>
 
+#include "snforge/fileio.h"
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
@@ -45,6 +47,10 @@ static int snf_ck_attr(hid_t obj, const char *name, hid_t type, const void *val,
     hid_t sp = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
     hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
     herr_t e = a < 0 ? -1 : H5Awrite(a, type, val);
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason); /* before the closes clear HDF5's error stack */
+    }
     if (a >= 0) {
         H5Aclose(a);
     }
@@ -52,7 +58,7 @@ static int snf_ck_attr(hid_t obj, const char *name, hid_t type, const void *val,
         H5Sclose(sp);
     }
     if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write attribute %s", file, name);
+        SNF_ERROR(SNF_EHDF5, "%s: cannot write attribute %s: %s", file, name, reason[0] ? reason : "HDF5 error");
     }
     return SNF_OK;
 }
@@ -67,35 +73,15 @@ static int snf_ck_attr_double(hid_t obj, const char *name, double v, const char 
     return snf_ck_attr(obj, name, H5T_NATIVE_DOUBLE, &v, 0, file);
 }
 
-static hid_t snf_ck_strtype(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0) {
-        H5Tset_size(t, H5T_VARIABLE);
-        H5Tset_cset(t, H5T_CSET_UTF8);
-    }
-    return t;
-}
-
+/* Strings are fixed-length UTF-8 attributes (h5io.h: no global heap, which has no checksum). */
 static int snf_ck_attr_string(hid_t obj, const char *name, const char *v, const char *file)
 {
-    hid_t t = snf_ck_strtype();
-    const char *s = v ? v : "";
-    int rc = t < 0 ? SNF_EHDF5 : snf_ck_attr(obj, name, t, &s, 0, file);
-    if (t >= 0) {
-        H5Tclose(t);
-    }
-    return rc;
+    return snf_h5_attr_put_string(obj, name, v, file);
 }
 
 static int snf_ck_attr_strings(hid_t obj, const char *name, const char *const *v, int n, const char *file)
 {
-    hid_t t = snf_ck_strtype();
-    int rc = t < 0 ? SNF_EHDF5 : snf_ck_attr(obj, name, t, v, (hsize_t)n, file);
-    if (t >= 0) {
-        H5Tclose(t);
-    }
-    return rc;
+    return snf_h5_attr_put_strings(obj, name, v, n, file);
 }
 
 static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf, hsize_t rows, hsize_t cols,
@@ -103,8 +89,24 @@ static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf,
 {
     hsize_t dims[2] = {rows, cols};
     hid_t sp = H5Screate_simple(cols ? 2 : 1, dims, NULL);
-    hid_t d = sp < 0 ? -1 : H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    /* Chunked with fletcher32 when not empty: a damaged weight is a read error, not a silent change. */
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl >= 0 && rows > 0 && (!cols || cols > 0)) {
+        hsize_t chunk[2] = {rows, cols};
+        if (H5Pset_chunk(dcpl, cols ? 2 : 1, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+            H5Pclose(dcpl);
+            dcpl = -1;
+        }
+    }
+    hid_t d = (sp < 0 || dcpl < 0) ? -1 : H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0) {
+        H5Pclose(dcpl);
+    }
     herr_t e = d < 0 ? -1 : (rows * (cols ? cols : 1) == 0 ? 0 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason);
+    }
     if (d >= 0) {
         H5Dclose(d);
     }
@@ -112,7 +114,7 @@ static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf,
         H5Sclose(sp);
     }
     if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write dataset %s", file, name);
+        SNF_ERROR(SNF_EHDF5, "%s: cannot write dataset %s: %s", file, name, reason[0] ? reason : "HDF5 error");
     }
     return SNF_OK;
 }
@@ -164,32 +166,27 @@ static int snf_ck_get_float(hid_t obj, const char *name, float *v, const char *f
     return rc;
 }
 
-/* A string attribute: into buf[n] (when buf) or a malloc'd copy (*dup). */
+/* A string attribute (fixed or variable length): into buf[n] (when buf) or a malloc'd copy (*dup). */
 static int snf_ck_get_string(hid_t obj, const char *name, char *buf, size_t n, char **dup, const char *file)
 {
-    hid_t t = snf_ck_strtype();
-    char *s = NULL;
-    int rc = t < 0 ? SNF_EHDF5 : snf_ck_get_attr(obj, name, t, &s, 0, file);
-    if (t >= 0) {
-        H5Tclose(t);
-    }
-    if (rc < 0) {
-        return rc;
+    if (H5Aexists(obj, name) <= 0) {
+        SNF_ERROR(SNF_EFORMAT, "%s: attribute %s is missing (not an snforge model file?)", file, name);
     }
     if (buf) {
-        snprintf(buf, n, "%s", s ? s : "");
+        return snf_h5_attr_get_string(obj, name, buf, n, file) < 0 ? SNF_EFORMAT : SNF_OK;
     }
-    if (dup) {
-        *dup = strdup(s ? s : "");
-        if (!*dup) {
-            rc = SNF_ENOMEM;
-        }
+    const size_t cap = (size_t)1 << 20;
+    char *tmp = malloc(cap);
+    if (tmp == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory reading %s", file);
     }
-    H5free_memory(s);
-    if (rc < 0) {
-        SNF_ERROR(rc, "out of memory reading %s", file);
+    int rc = snf_h5_attr_get_string(obj, name, tmp, cap, file);
+    if (rc >= 0) {
+        *dup = strdup(tmp);
+        rc = *dup ? SNF_OK : snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory reading %s", file);
     }
-    return SNF_OK;
+    free(tmp);
+    return rc < 0 && rc != SNF_ENOMEM ? SNF_EFORMAT : rc;
 }
 
 /* Reads dataset name into a new buffer of exactly n elements (rows x cols when cols > 0). */
@@ -211,6 +208,10 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
         *buf = malloc(n ? n * elsize : 1);
         e = *buf == NULL ? -1 : (n == 0 ? 0 : H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf));
     }
+    char reason[256] = "";
+    if (e < 0) {
+        snf_h5_reason(reason, sizeof reason); /* before the closes below clear HDF5's error stack */
+    }
     if (sp >= 0) {
         H5Sclose(sp);
     }
@@ -224,7 +225,8 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
     if (e < 0) {
         free(*buf);
         *buf = NULL;
-        SNF_ERROR(SNF_EHDF5, "%s: cannot read dataset %s", file, name);
+        SNF_ERROR(SNF_EFORMAT, "%s: cannot read dataset %s (%s): the model file is damaged", file, name,
+                  reason[0] ? reason : "HDF5 read error");
     }
     return SNF_OK;
 }
@@ -290,9 +292,10 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     if (!sz) {
         SNF_ERROR(SNF_ENOMEM, "out of memory writing %s", path);
     }
-    f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    f = snf_h5_create_file(tmp);
     if (f < 0) {
-        SNF_FAIL(SNF_EIO, "cannot create %s", tmp);
+        rc = SNF_EIO;
+        goto cleanup;
     }
     /* root */
     TRY(snf_ck_attr_string(f, "magic", SNF_MODEL_MAGIC, tmp));
@@ -429,11 +432,12 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     herr_t e = H5Fclose(f);
     f = -1;
     if (e < 0) {
-        SNF_FAIL(SNF_EHDF5, "cannot close %s", tmp);
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        SNF_FAIL(SNF_EHDF5, "cannot close %s (its last writes failed): %s", tmp, reason);
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
-        SNF_FAIL(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(err));
+    if ((rc = snf_atomic_commit(tmp, path)) < 0) {
+        goto cleanup;
     }
     free(sz);
     return SNF_OK;
@@ -449,7 +453,76 @@ cleanup:
     return rc;
 }
 
+/* Bounds of the architecture a model file may describe: a damaged integer is refused before it sizes
+ * an allocation. */
+static int snf_ck_net_plausible(const snf_it_config *n)
+{
+    return n->C_in >= 1 && n->C_in <= 64 && n->T >= 2 && n->T <= 1000000 && n->filters >= 1 &&
+           n->filters <= 4096 && n->depth >= 1 && n->depth <= 256 && n->kernel >= 1 && n->kernel <= 4096 &&
+           n->bottleneck >= 0 && n->bottleneck <= 4096 && (n->residual == 0 || n->residual == 1) &&
+           n->max_B >= 0 && n->max_B <= 1000000 && isfinite(n->bn_eps) && n->bn_eps > 0 &&
+           isfinite(n->bn_momentum) && n->bn_momentum >= 0 && n->bn_momentum <= 1 && isfinite(n->dropout) &&
+           n->dropout >= 0 && n->dropout < 1;
+}
+
+/* What a model must hold to be used: finite weights and statistics, a positive finite normalisation and a
+ * time window. SNF_EFORMAT naming the file and the value. */
+static int snf_ck_validate(const snf_ckpt *c, const char *path)
+{
+    const char *nm[4] = {"x_mean", "x_std", "y_mean", "y_std"};
+    const double *v[4] = {c->norm.x_mean, c->norm.x_std, c->norm.y_mean, c->norm.y_std};
+    const int cnt[4] = {SNF_SERIES_COUNT, SNF_SERIES_COUNT, SNF_DATA_NP, SNF_DATA_NP};
+    for (int k = 0; k < 4; k++) {
+        for (int i = 0; i < cnt[k]; i++) {
+            if (!isfinite(v[k][i]) || ((k == 1 || k == 3) && !(v[k][i] > 0))) {
+                SNF_ERROR(SNF_EFORMAT, "%s: /norm/%s[%d] = %g: expected a finite%s value; the model file is invalid "
+                          "(train it again)", path, nm[k], i, v[k][i], (k == 1 || k == 3) ? " positive" : "");
+            }
+        }
+    }
+    if (!(isfinite(c->spec.t_start_d) && isfinite(c->spec.t_end_d) && c->spec.t_end_d > c->spec.t_start_d)) {
+        SNF_ERROR(SNF_EFORMAT, "%s: /norm t_start_d %g, t_end_d %g: expected finite days, start before end", path,
+                  c->spec.t_start_d, c->spec.t_end_d);
+    }
+    for (size_t i = 0; i < c->nparams; i++) {
+        if (!isfinite(c->best_params[i])) {
+            SNF_ERROR(SNF_EFORMAT, "%s: /best/params[%zu] is not finite: the model file is invalid", path, i);
+        }
+    }
+    for (size_t i = 0; i < c->nstats; i++) {
+        if (!isfinite(c->best_stats[i])) {
+            SNF_ERROR(SNF_EFORMAT, "%s: /best/bn_stats[%zu] is not finite: the model file is invalid", path, i);
+        }
+    }
+    return SNF_OK;
+}
+
+static int snf_ckpt_read_file(snf_ckpt *c, const char *path);
+
+static int snf_ck_check_child(const char *path, void *ctx)
+{
+    (void)ctx;
+    snf_ckpt c;
+    int rc = snf_ckpt_read_file(&c, path);
+    if (rc >= 0) {
+        snf_ckpt_free(&c);
+    }
+    return rc;
+}
+
 int snf_ckpt_read(snf_ckpt *c, const char *path)
+{
+    memset(c, 0, sizeof *c);
+    SNF_CHECK(snf_h5_guard(path, "model file", snf_ck_check_child, NULL, 20));
+    SNF_CHECK(snf_ckpt_read_file(c, path));
+    int rc = snf_ck_validate(c, path);
+    if (rc < 0) {
+        snf_ckpt_free(c);
+    }
+    return rc;
+}
+
+static int snf_ckpt_read_file(snf_ckpt *c, const char *path)
 {
     int rc = SNF_OK;
     memset(c, 0, sizeof *c);
@@ -457,16 +530,7 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     hid_t f = -1, g = -1;
     char magic[64] = "";
     long long v = 0, *sz = NULL;
-    FILE *probe = fopen(path, "rb");
-    if (!probe) {
-        int err = errno;
-        SNF_ERROR(err == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read model file %s: %s", path, strerror(err));
-    }
-    fclose(probe);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        SNF_ERROR(SNF_EFORMAT, "%s is not an HDF5 file (expected a model written by snforge train)", path);
-    }
+    SNF_CHECK(snf_h5_open(&f, path, 0, "model file"));
     if (snf_ck_get_string(f, "magic", magic, sizeof magic, NULL, path) < 0 || strcmp(magic, SNF_MODEL_MAGIC) != 0) {
         SNF_FAIL(SNF_EFORMAT, "%s is not an snforge model file (magic '%s', expected '%s')", path, magic,
                  SNF_MODEL_MAGIC);
@@ -520,6 +584,10 @@ int snf_ckpt_read(snf_ckpt *c, const char *path)
     }
     H5Gclose(g);
     g = -1;
+    if (!snf_ck_net_plausible(n)) {
+        SNF_FAIL(SNF_EFORMAT, "%s: /net holds an implausible architecture (C_in %d, T %d, filters %d, depth %d, "
+                 "kernel %d): the model file is damaged", path, n->C_in, n->T, n->filters, n->depth, n->kernel);
+    }
     int nt = snf_it_sizes(n, c->sizes);
     if (nt < 0 || n->n_out != (n->head == SNF_HEAD_GAUSSIAN ? 2 : 1) * SNF_DATA_NP) {
         SNF_FAIL(SNF_EFORMAT, "%s: /net holds an invalid architecture", path);

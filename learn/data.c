@@ -128,10 +128,30 @@ int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long
     if (rc < 0) {
         goto cleanup;
     }
+    if ((rc = snf_dataset_require_complete(d->ds)) < 0) {
+        goto cleanup;
+    }
     snf_dataset_dims(d->ds, &d->N, &d->P, &d->T);
     if (d->P < SNF_DATA_NP || d->T < 2) {
         SNF_FAIL(SNF_EFORMAT, "%s: /params has %d columns and /time %d samples (need >= 4 and >= 2)", path,
                  d->P, d->T);
+    }
+    {
+        /* The targets are the first four columns: their names must say so (interfaces.md). */
+        static const char *const want[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
+        char names[1024];
+        if ((rc = snf_dataset_attr_string(d->ds, "/params", "names", names, sizeof names)) < 0) {
+            goto cleanup;
+        }
+        const char *p = names;
+        for (int k = 0; k < SNF_DATA_NP; k++) {
+            size_t l = strlen(want[k]);
+            if (strncmp(p, want[k], l) != 0 || (p[l] != ',' && p[l] != '\0')) {
+                SNF_FAIL(SNF_EFORMAT, "%s: /params names '%s': expected energy, mass, radius, nickel first", path,
+                         names);
+            }
+            p += l + (p[l] == ',');
+        }
     }
     if (snf_dataset_attr_string(d->ds, NULL, "source", d->source, sizeof d->source) < 0) {
         d->source[0] = '\0';

@@ -1,7 +1,9 @@
 /* observe.c: observation files (interfaces.md) and their resampling onto a model's grid. The file is
- * CSV: '#' comment lines (and blank lines) before the header t_d,L_erg_s,L_err,vph_km_s,vph_err, then
- * one row per epoch with empty fields for missing values. Errors (L_err, vph_err) are read and checked;
- * the network takes no uncertainties, `snforge fit` and `keypoints` use them. Each series is interpolated linearly (log10 L and
+ * CSV read with the one text-table reader (fileio.h: BOM, CRLF, '#' comments, empty fields missing):
+ * the header t_d,L_erg_s,L_err,vph_km_s,vph_err, then one row per epoch. Times increase within each
+ * series (an L-only and a v-only row may share a day); implausible units are refused naming the likely
+ * mistake. Errors (L_err, vph_err) are read and checked; the network takes no uncertainties, `snforge fit`
+ * and `keypoints` use them. Each series is interpolated linearly (log10 L and
  * v_ph) between its own first and last points; outside, the grid gets NaN (the NaN policy then fills
  * it and clears its mask). */
 #include <errno.h>
@@ -11,63 +13,12 @@
 #include <string.h>
 
 #include "snforge/data.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
 
 static const char *const snf_obs_cols[5] = {"t_d", "L_erg_s", "L_err", "vph_km_s", "vph_err"};
-
-static char *snf_trim(char *s)
-{
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
-        s[--n] = '\0';
-    }
-    return s;
-}
-
-/* Splits line at commas into at most max fields; returns the number of fields. */
-static int snf_split(char *line, char **f, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        char *c = strchr(p, ',');
-        if (n < max) {
-            f[n] = p;
-        }
-        n++;
-        if (!c) {
-            break;
-        }
-        *c = '\0';
-        p = c + 1;
-    }
-    for (int k = 0; k < n && k < max; k++) {
-        f[k] = snf_trim(f[k]);
-    }
-    return n;
-}
-
-/* Empty -> NaN (missing); otherwise a strict finite number. Returns 0 on bad text. */
-static int snf_obs_number(const char *s, double *out)
-{
-    if (*s == '\0') {
-        *out = NAN;
-        return 1;
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
 
 static int snf_obs_push(snf_obs *o, long *cap, double t, double L, double v, double le, double ve)
 {
@@ -111,93 +62,215 @@ static int snf_obs_push(snf_obs *o, long *cap, double t, double L, double v, dou
     return SNF_OK;
 }
 
+/* The likely mistake behind an implausible luminosity (erg/s), or "". */
+static const char *snf_obs_L_hint(double L)
+{
+    if (L <= 0) {
+        return " (a magnitude? give L in erg/s)";
+    }
+    if (L < 30) {
+        return " (a bolometric magnitude? give L in erg/s, not mag)";
+    }
+    if (L < 60) {
+        return " (log10 of L? give L itself in erg/s: 10^value)";
+    }
+    if (L > 1e5 && L < 1e14) {
+        return " (in solar luminosities? 1 Lsun = 3.828e33 erg/s)";
+    }
+    if (L >= 1e32 && L < SNF_OBS_L_MIN) {
+        return " (in W? 1 W = 1e7 erg/s)";
+    }
+    if (L > SNF_OBS_L_MAX) {
+        return " (a smaller unit than erg/s, or a flux density times a wrong factor?)";
+    }
+    return "";
+}
+
+static const char *snf_obs_v_hint(double v)
+{
+    if (v > 5e7) {
+        return " (in cm/s? 1 km/s = 1e5 cm/s)";
+    }
+    if (v > SNF_OBS_V_MAX) {
+        return " (in m/s? 1 km/s = 1000 m/s)";
+    }
+    if (v > 0 && v < 1) {
+        return " (a fraction of c? 1 c = 299792 km/s)";
+    }
+    if (v > 0 && v < SNF_OBS_V_MIN) {
+        return " (in 1000 km/s? give km/s)";
+    }
+    return "";
+}
+
+/* Plausibility of one row (v: t_d, L, L_err, v_ph, v_err): SNF_OK or SNF_EFORMAT naming name:line. */
+static int snf_obs_row_check(const double *v, const char *name, int line)
+{
+    if (!isfinite(v[0])) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: t_d is empty (every row needs a time)", name, line);
+    }
+    if (v[0] < 0) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: t_d %g is before the explosion: t_d counts days since the explosion "
+                  "(subtract the explosion's date, not the discovery's)", name, line, v[0]);
+    }
+    if (v[0] > SNF_OBS_T_MAX_D) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: t_d %g is %s: t_d counts days since the explosion (subtract the "
+                  "explosion's date)", name, line, v[0],
+                  v[0] > 2e6 ? "a Julian date" : v[0] > 3e4 ? "a modified Julian date (MJD)" : "over 50 years");
+    }
+    if (isfinite(v[1]) && !(v[1] >= SNF_OBS_L_MIN && v[1] <= SNF_OBS_L_MAX)) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: L_erg_s %g is not a supernova's luminosity in erg/s (expected %g to %g)%s",
+                  name, line, v[1], SNF_OBS_L_MIN, SNF_OBS_L_MAX, snf_obs_L_hint(v[1]));
+    }
+    if (isfinite(v[3]) && !(v[3] >= SNF_OBS_V_MIN && v[3] <= SNF_OBS_V_MAX)) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: vph_km_s %g is not a photospheric velocity in km/s (expected %g to %g)%s",
+                  name, line, v[3], SNF_OBS_V_MIN, SNF_OBS_V_MAX, snf_obs_v_hint(v[3]));
+    }
+    if ((isfinite(v[2]) && v[2] < 0) || (isfinite(v[4]) && v[4] < 0)) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: uncertainties must be >= 0", name, line);
+    }
+    if ((isfinite(v[2]) && !isfinite(v[1])) || (isfinite(v[4]) && !isfinite(v[3]))) {
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: an uncertainty without its value (L_err needs L_erg_s, vph_err needs "
+                  "vph_km_s)", name, line);
+    }
+    return SNF_OK;
+}
+
+/* Stable merge sort of the rows by time (each series is already strictly increasing, so its order is
+ * kept; rows of the two series on one day become neighbours). */
+static int snf_obs_sort(snf_obs *o)
+{
+    long n = o->n;
+    long *idx = malloc((size_t)n * 2 * sizeof *idx);
+    double *tmp = malloc((size_t)n * sizeof *tmp);
+    if (idx == NULL || tmp == NULL) {
+        free(idx);
+        free(tmp);
+        return SNF_ENOMEM;
+    }
+    long *a = idx, *b = idx + n;
+    for (long i = 0; i < n; i++) {
+        a[i] = i;
+    }
+    for (long w = 1; w < n; w *= 2) {
+        for (long lo = 0; lo < n; lo += 2 * w) {
+            long mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            long i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                b[k++] = o->t_d[a[j]] < o->t_d[a[i]] ? a[j++] : a[i++];
+            }
+            while (i < mid) {
+                b[k++] = a[i++];
+            }
+            while (j < hi) {
+                b[k++] = a[j++];
+            }
+        }
+        long *s = a;
+        a = b;
+        b = s;
+    }
+    double *cols[5] = {o->t_d, o->L_erg_s, o->vph_km_s, o->L_err, o->vph_err};
+    for (int c = 0; c < 5; c++) {
+        for (long i = 0; i < n; i++) {
+            tmp[i] = cols[c][a[i]];
+        }
+        memcpy(cols[c], tmp, (size_t)n * sizeof *tmp);
+    }
+    free(idx);
+    free(tmp);
+    return SNF_OK;
+}
+
 /* ---- public API ---- */
 
-int snf_obs_read(snf_obs *o, const char *path)
+int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len)
 {
     memset(o, 0, sizeof *o);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int err = errno; /* a missing file is the user's input (exit 2); other failures are I/O */
-        SNF_ERROR(err == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read observation file %s: %s", path, strerror(err));
-    }
     int rc = SNF_OK;
-    char buf[4096];
-    long line = 0, cap = 0;
+    long cap = 0;
     int header = 0;
-    while (fgets(buf, sizeof buf, f)) {
-        line++;
-        size_t len = strlen(buf);
-        if (len == sizeof buf - 1 && buf[len - 1] != '\n' && !feof(f)) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: line longer than %zu characters", path, line, sizeof buf - 2);
-        }
-        char *s = snf_trim(buf);
+    double last_t[2] = {-INFINITY, -INFINITY};
+    int last_line[2] = {0, 0};
+    snf_text_lines it = snf_text_lines_init(buf, len);
+    const char *s;
+    size_t sl;
+    while (snf_text_next(&it, &s, &sl)) {
+        const char *fs[6];
+        size_t fl[6];
+        int nf = snf_csv_split(s, sl, fs, fl, 6);
         if (!header) {
-            if (*s == '\0' || *s == '#') {
-                continue;
-            }
-            char *f5[6];
-            int nf = snf_split(s, f5, 6);
             int ok = nf == 5;
             for (int k = 0; ok && k < 5; k++) {
-                ok = strcmp(f5[k], snf_obs_cols[k]) == 0;
+                ok = fl[k] == strlen(snf_obs_cols[k]) && memcmp(fs[k], snf_obs_cols[k], fl[k]) == 0;
             }
             if (!ok) {
-                SNF_FAIL(SNF_EFORMAT, "%s:%ld: bad header (expected 't_d,L_erg_s,L_err,vph_km_s,vph_err' after "
-                         "'#' comment lines)", path, line);
+                char ex[64];
+                snf_text_excerpt(ex, sizeof ex, s, sl);
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: bad header '%s' (expected 't_d,L_erg_s,L_err,vph_km_s,vph_err' "
+                         "after '#' comment lines)", name, it.line, ex);
             }
             header = 1;
             continue;
         }
-        if (*s == '\0') {
-            continue;
-        }
-        char *fl[6];
-        int nf = snf_split(s, fl, 6);
         if (nf != 5) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: %d fields (expected 5: t_d,L_erg_s,L_err,vph_km_s,vph_err)", path, line, nf);
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: %d fields (expected 5: t_d,L_erg_s,L_err,vph_km_s,vph_err)", name, it.line,
+                     nf);
         }
         double v[5];
         for (int k = 0; k < 5; k++) {
-            if (!snf_obs_number(fl[k], &v[k])) {
-                SNF_FAIL(SNF_EFORMAT, "%s:%ld: %s '%s' is not a number (leave the field empty for a missing value)",
-                         path, line, snf_obs_cols[k], fl[k]);
+            int e = snf_csv_number(fs[k], fl[k], &v[k]);
+            if (e != 0) {
+                char ex[40];
+                snf_text_excerpt(ex, sizeof ex, fs[k], fl[k]);
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: %s '%s' is not a %s (leave the field empty for a missing value)", name,
+                         it.line, snf_obs_cols[k], ex, e == -2 ? "finite number" : "number");
             }
         }
-        if (!isfinite(v[0])) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: t_d is empty (every row needs a time)", path, line);
+        if ((rc = snf_obs_row_check(v, name, it.line)) < 0) {
+            goto cleanup;
         }
-        if (o->n > 0 && !(v[0] > o->t_d[o->n - 1])) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: t_d %g is not after the previous row's %g (times must increase)", path,
-                     line, v[0], o->t_d[o->n - 1]);
-        }
-        if (isfinite(v[1]) && !(v[1] > 0)) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: L_erg_s %g must be > 0", path, line, v[1]);
-        }
-        if (isfinite(v[3]) && !(v[3] > 0)) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: vph_km_s %g must be > 0", path, line, v[3]);
-        }
-        if ((isfinite(v[2]) && v[2] < 0) || (isfinite(v[4]) && v[4] < 0)) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%ld: uncertainties must be >= 0", path, line);
+        /* Times increase within each series; rows of the two series may share a day. */
+        for (int q = 0; q < 2; q++) {
+            if (!isfinite(v[q == 0 ? 1 : 3])) {
+                continue;
+            }
+            if (!(v[0] > last_t[q])) {
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: t_d %g is not after %g (line %d), the previous %s value: times must "
+                         "increase within each series", name, it.line, v[0], last_t[q], last_line[q],
+                         q == 0 ? "L_erg_s" : "vph_km_s");
+            }
+            last_t[q] = v[0];
+            last_line[q] = it.line;
         }
         if (snf_obs_push(o, &cap, v[0], v[1], v[3], v[2], v[4]) < 0) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", path);
+            SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", name);
         }
     }
-    if (ferror(f)) {
-        SNF_FAIL(SNF_EIO, "error reading %s", path);
-    }
     if (!header) {
-        SNF_FAIL(SNF_EFORMAT, "%s:%ld: no header line 't_d,L_erg_s,L_err,vph_km_s,vph_err'", path, line);
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: no header line 't_d,L_erg_s,L_err,vph_km_s,vph_err'", name, it.line);
     }
-    if (o->n == 0) {
-        SNF_FAIL(SNF_EFORMAT, "%s:%ld: no data rows after the header", path, line);
+    if (o->n_L + o->n_v == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: no values after the header (expected rows with L_erg_s or vph_km_s)", name,
+                 it.line);
     }
-    fclose(f);
+    if (snf_obs_sort(o) < 0) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", name);
+    }
     return SNF_OK;
 cleanup:
-    fclose(f);
     snf_obs_free(o);
+    return rc;
+}
+
+int snf_obs_read(snf_obs *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    char *buf = NULL;
+    size_t len = 0;
+    SNF_CHECK(snf_text_slurp(path, "observation file", &buf, &len));
+    int rc = snf_obs_parse(o, path, buf, len);
+    free(buf);
     return rc;
 }
 

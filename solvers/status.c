@@ -20,17 +20,21 @@ static _Thread_local size_t snf_last_error_loc; /* length of the "file:line func
 
 int snf_error_report(int status, const char *file, int line, const char *func, const char *fmt, ...)
 {
+    /* Formatted into a local buffer first: an argument may be snf_error_last_message() itself (a caller
+     * wrapping the previous error), which must not be overwritten while it is read. */
+    char msg[sizeof snf_last_error];
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
-    int n = snprintf(snf_last_error, sizeof snf_last_error, "%s:%d %s: ", base, line, func);
-    if (n < 0 || (size_t)n >= sizeof snf_last_error) {
+    int n = snprintf(msg, sizeof msg, "%s:%d %s: ", base, line, func);
+    if (n < 0 || (size_t)n >= sizeof msg) {
         n = 0;
     }
-    snf_last_error_loc = (size_t)n;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(snf_last_error + n, sizeof snf_last_error - (size_t)n, fmt, ap);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
     va_end(ap);
+    memcpy(snf_last_error, msg, sizeof msg);
+    snf_last_error_loc = (size_t)n;
     return status;
 }
 

@@ -26,6 +26,8 @@ int snf_error_report(int status, const char *file, int line, const char *func, c
 }
 
 void snf_error_clear(void) {}
+const char *snf_error_last_message(void) { return ""; }
+const char *snf_error_last(void) { return ""; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

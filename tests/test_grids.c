@@ -332,11 +332,11 @@ static void test_dataset_roundtrip(void)
     /* Bad inputs. */
     double tbad[3] = {1, 3, 2};
     CHECK_INT(snf_dataset_create(&d, "bad.h5", &meta, N, P, 3, tbad), SNF_EINVAL, "times not increasing");
-    CHECK_INT(snf_dataset_open(&d, "/nonexistent.h5", 0), SNF_EHDF5, "open a missing file");
+    CHECK_INT(snf_dataset_open(&d, "/nonexistent.h5", 0), SNF_EINVAL, "open a missing file (the user's input)");
     f = fopen("notds.h5", "w");
     fputs("hello", f);
     fclose(f);
-    CHECK_INT(snf_dataset_open(&d, "notds.h5", 0), SNF_EHDF5, "open a non-HDF5 file");
+    CHECK_INT(snf_dataset_open(&d, "notds.h5", 0), SNF_EFORMAT, "open a non-HDF5 file (malformed input)");
     remove("pend.h5");
     remove("notds.h5");
 

@@ -48,9 +48,9 @@ if [ -x "$PY" ] && "$PY" -c "import h5py, numpy" 2>/dev/null; then
 import sys, h5py, numpy as np
 w = sys.argv[1]
 with h5py.File(w + "/snec.h5") as f:
-    assert f.attrs["source"] == "hydro:snec", f.attrs["source"]
+    assert f.attrs["source"] in ("hydro:snec", b"hydro:snec"), f.attrs["source"]
     assert f.attrs["complete"] == 1
-    names = list(f["params"].attrs["names"])
+    names = [s.decode() if isinstance(s, bytes) else s for s in f["params"].attrs["names"]]
     assert names[:4] == ["energy", "mass", "radius", "nickel"] and "m_total_msun" in names, names
     t = f["time"][:]; l = f["log_lbol"][:]; v = f["vph"][:]
     assert len(t) == 301 and t[0] == 0 and t[-1] == 300

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/status.h"
 #include "snforge/valid.h"
@@ -41,21 +42,13 @@ static int snf_out_open(snf_out_file *o, const char *dir, const char *name)
 
 static int snf_out_close(snf_out_file *o)
 {
-    int bad = ferror(o->f);
-    if (fclose(o->f) != 0) {
-        bad = 1;
-    }
+    int rc = snf_file_close_checked(o->f, o->tmp);
     o->f = NULL;
-    if (bad) {
+    if (rc < 0) {
         remove(o->tmp);
-        SNF_ERROR(SNF_EIO, "writing '%s' failed", o->tmp);
+        return rc;
     }
-    if (rename(o->tmp, o->path) != 0) {
-        int e = errno;
-        remove(o->tmp);
-        SNF_ERROR(SNF_EIO, "cannot rename '%s': %s", o->tmp, strerror(e));
-    }
-    return SNF_OK;
+    return snf_atomic_commit(o->tmp, o->path);
 }
 
 static int snf_mkdir(const char *path)
@@ -107,7 +100,11 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     snf_model *m = NULL;
     double *t = NULL, *params = NULL, *L = NULL, *v = NULL, *Lf = NULL, *vf = NULL, *col = NULL, *work = NULL;
     float *lg = NULL, *vp = NULL;
-    char *msg = NULL;
+    char *msg = NULL, *left = NULL;
+    int *status = NULL;
+    long n_left = 0;
+    int lock = -1;
+    char lockpath[4200] = "";
     snf_cmp_row *rows = NULL;
     snf_out_file fo = {0};
     int rc = SNF_OK;
@@ -118,6 +115,10 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     rc = snf_dataset_open(&d, o->hydro_path, 0);
     if (rc < 0) {
         return rc == SNF_EHDF5 ? SNF_EFORMAT : rc;
+    }
+    if ((rc = snf_dataset_require_complete(d)) < 0) {
+        snf_dataset_close(d);
+        return rc;
     }
     if (snf_dataset_attr_string(d, NULL, "source", source, sizeof source) < 0 || strncmp(source, "hydro:", 6) != 0) {
         snf_dataset_close(d);
@@ -145,18 +146,54 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     if (!t || !params || !lg || !vp || !msg || !rows || !L || !v || !Lf || !vf || !col || !work || !m) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for %ld models x %d times", N, T);
     }
+    status = malloc((size_t)N * sizeof *status);
+    left = calloc(1, 4096);
+    if (!status || !left) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
     rc = snf_dataset_read_time(d, t);
     if (rc >= 0) {
-        snf_dataset_rows rr = {.params = params, .log_lbol = lg, .vph = vp, .msg = msg};
+        snf_dataset_rows rr = {.params = params, .log_lbol = lg, .vph = vp, .msg = msg, .status = status};
         rc = snf_dataset_read_rows(d, 0, N, &rr);
     }
     if (rc < 0) {
         goto cleanup;
     }
+    /* Failed runs (no usable coverage, or failed imports) are left out, and said so: compact the rows. */
+    long kept = 0;
+    for (long i = 0; i < N; i++) {
+        if (status[i] < 0) {
+            size_t ll = strlen(left);
+            snprintf(left + ll, 4096 - ll, "- %.*s (status %d)\n", SNF_DATASET_MSG_LEN,
+                     msg + (size_t)i * SNF_DATASET_MSG_LEN, status[i]);
+            n_left++;
+            continue;
+        }
+        if (kept != i) {
+            memmove(params + (size_t)kept * (size_t)P, params + (size_t)i * (size_t)P, (size_t)P * sizeof *params);
+            memmove(lg + (size_t)kept * (size_t)T, lg + (size_t)i * (size_t)T, (size_t)T * sizeof *lg);
+            memmove(vp + (size_t)kept * (size_t)T, vp + (size_t)i * (size_t)T, (size_t)T * sizeof *vp);
+            memmove(msg + (size_t)kept * SNF_DATASET_MSG_LEN, msg + (size_t)i * SNF_DATASET_MSG_LEN, SNF_DATASET_MSG_LEN);
+        }
+        kept++;
+    }
+    if (o->n_left_out) {
+        *o->n_left_out = (int)n_left;
+    }
+    if (kept == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s: all %ld runs are marked failed (e.g. no usable coverage): nothing to compare",
+                 o->hydro_path, N);
+    }
+    N = kept;
     if (t[0] < 0) {
         SNF_FAIL(SNF_EFORMAT, "%s: /time starts at %g d: expected days >= 0 since the explosion", o->hydro_path, t[0]);
     }
     rc = snf_mkdir(o->out_dir);
+    if (rc >= 0) {
+        snprintf(lockpath, sizeof lockpath, "%s/compare", o->out_dir);
+        lock = snf_lock_output(lockpath); /* DIR/compare.lock: one compare per folder at a time */
+        rc = lock < 0 ? lock : SNF_OK;
+    }
     if (rc >= 0) {
         char cdir[4200];
         snprintf(cdir, sizeof cdir, "%s/curves", o->out_dir);
@@ -413,6 +450,10 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
         }
         fputc('\n', fm.f);
     }
+    if (n_left > 0) {
+        fprintf(fm.f, "\nLeft out: %ld run%s marked failed in %s (not compared):\n\n%s", n_left, n_left == 1 ? "" : "s",
+                o->hydro_path, left);
+    }
     fprintf(fm.f, "\nPer model (median residual over all days; peak differences):\n\n"
                   "| model | closure | dlog L all (dex) | rms dlog L (dex) | dv/v all | peak day hydro / model | "
                   "log L_peak hydro / model |\n| --- | --- | --- | --- | --- | --- | --- |\n");
@@ -438,6 +479,7 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
         *n_models = (int)N;
     }
 cleanup:
+    snf_unlock_output(lock, lockpath);
     snf_model_free(m);
     snf_dataset_close(d);
     free(t);
@@ -445,6 +487,8 @@ cleanup:
     free(lg);
     free(vp);
     free(msg);
+    free(status);
+    free(left);
     free(rows);
     free(L);
     free(v);

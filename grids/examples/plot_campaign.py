@@ -34,11 +34,12 @@ def main():
         rng = np.random.default_rng(args.seed)
         rows = np.sort(rng.choice(ok, size=min(args.n, ok.size), replace=False))
         t = f["time"][:]
-        names = [str(s) for s in f["params"].attrs["names"]]
+        names = [s.decode() if isinstance(s, bytes) else str(s) for s in f["params"].attrs["names"]]
         params = f["params"][rows]            # h5py needs increasing indices: sorted above
         logl = f["log_lbol"][rows]
         vph = f["vph"][rows]
         source = f.attrs["source"]
+        source = source.decode() if isinstance(source, bytes) else source  # fixed-length strings: bytes
 
     e = params[:, names.index("energy")]
     norm = matplotlib.colors.LogNorm(vmin=e.min(), vmax=e.max() if e.max() > e.min() else e.min() * 1.01)

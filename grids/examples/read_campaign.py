@@ -13,6 +13,15 @@ import h5py
 import numpy as np
 
 
+def text(v):
+    """An attribute as str: snforge writes fixed-length UTF-8 strings, which h5py returns as bytes."""
+    if isinstance(v, (bytes, np.bytes_)):
+        return v.decode("utf-8")
+    if isinstance(v, np.ndarray):
+        return [text(x) for x in v]
+    return v if isinstance(v, str) else str(v)
+
+
 def check(cond, what):
     if not cond:
         print("layout check failed: " + what, file=sys.stderr)
@@ -25,19 +34,19 @@ def main(argv):
         return 2
     path, strict = argv[1], "--check" in argv[2:]
     with h5py.File(path, "r") as f:
-        a = f.attrs
+        a = {k: (text(v) if isinstance(v, (bytes, np.bytes_, str)) else v) for k, v in f.attrs.items()}
         N, P = f["params"].shape
         T = f["time"].shape[0]
-        names = [str(s) for s in f["params"].attrs["names"]]
-        units = [str(s) for s in f["params"].attrs["units"]]
+        names = text(f["params"].attrs["names"])
+        units = text(f["params"].attrs["units"])
         print(f"{path}: format {a['format']} v{a['format_version']}, source {a['source']}, "
               f"sampler {a['sampler']}, seed {a['seed']}, complete {a.get('complete', 0)}")
         print(f"N = {N} models, P = {P} parameters, T = {T} times ({f['time'][0]:g}..{f['time'][-1]:g} "
-              f"{f['time'].attrs['units']})")
+              f"{text(f['time'].attrs['units'])})")
         print("parameters: " + ", ".join(f"{n} [{u}]" for n, u in zip(names, units)))
         pa = f["params"].attrs
         if "min" in pa and "max" in pa:  # campaigns record the sampled ranges: what a trainer normalises with
-            scales = [str(s) for s in pa["scale"]] if "scale" in pa else ["?"] * P
+            scales = text(pa["scale"]) if "scale" in pa else ["?"] * P
             print("ranges: " + ", ".join(f"{n} {lo:g}..{hi:g} ({s})"
                                          for n, lo, hi, s in zip(names, pa["min"], pa["max"], scales)))
 
@@ -75,8 +84,8 @@ def main(argv):
             check(f["params"].dtype == np.float64, "params dtype")
             check(f["log_lbol"].shape == (N, T) and f["log_lbol"].dtype == np.float32, "log_lbol shape/dtype")
             check(f["vph"].shape == (N, T) and f["vph"].dtype == np.float32, "vph shape/dtype")
-            check(f["vph"].attrs["units"] == "km/s", "vph units")
-            check(f["time"].attrs["units"] == "d", "time units")
+            check(text(f["vph"].attrs["units"]) == "km/s", "vph units")
+            check(text(f["time"].attrs["units"]) == "d", "time units")
             check(f["status"].shape == (N,) and f["status"].dtype == np.int32, "status shape/dtype")
             check(not np.any(status == -100), "no pending rows in a complete file")
             check(np.all(np.diff(t) > 0), "time strictly increasing")

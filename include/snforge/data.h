@@ -118,8 +118,8 @@ void snf_batcher_free(snf_batcher *b);
 /* ---- observation files (interfaces.md: t_d,L_erg_s,L_err,vph_km_s,vph_err) ---- */
 
 typedef struct snf_obs {
-    long n;           /* rows */
-    double *t_d;      /* [n] strictly increasing */
+    long n;           /* rows, sorted by time (non-decreasing: an L row and a v_ph row may share a day) */
+    double *t_d;      /* [n] days since the explosion */
     double *L_erg_s;  /* [n] NaN = missing */
     double *vph_km_s; /* [n] NaN = missing */
     double *L_err;    /* [n] 1-sigma error of L_erg_s, erg/s; NaN = not given */
@@ -127,9 +127,27 @@ typedef struct snf_obs {
     long n_L, n_v;    /* present values per series */
 } snf_obs;
 
-/* Reads an observation CSV. SNF_EIO if it cannot be read; SNF_EFORMAT naming file:line for a bad header,
- * a wrong number of fields, text in a number field, a non-positive L or v, or times that do not increase. */
+/* Plausible values (outside them a row is refused, naming the likely unit mistake): a supernova's
+ * bolometric luminosity in erg/s (log10 L of 41-42 or a magnitude falls outside), a photospheric
+ * velocity in km/s (cm/s and m/s fall outside), days since the explosion (negative or JD/MJD-like
+ * values fall outside). */
+#define SNF_OBS_L_MIN 1e36
+#define SNF_OBS_L_MAX 1e46
+#define SNF_OBS_V_MIN 100.0
+#define SNF_OBS_V_MAX 50000.0
+#define SNF_OBS_T_MAX_D 20000.0
+
+/* Reads an observation CSV through the one text-table reader (fileio.h: a UTF-8 byte-order mark, CRLF
+ * endings, '#' comment lines and blank lines are fine; an empty field is a missing value). Each series
+ * (L, v_ph) must have strictly increasing times; rows may interleave and two rows (one with L only, one
+ * with v_ph only) may share a day; the rows are returned sorted by time (stable). SNF_EINVAL if the
+ * file does not exist, SNF_EIO if it cannot be read; SNF_EFORMAT naming file:line for a bad header, a
+ * wrong number of fields, text or nan/inf in a number field, a value outside the plausible ranges above
+ * (with the likely mistake: log10 L? magnitudes? cm/s? JD?), a negative uncertainty or one without its
+ * value, times that do not increase within a series, or no values at all. */
 int snf_obs_read(snf_obs *o, const char *path);
+/* The same from memory (name is used in messages); what the fuzz target drives. */
+int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len);
 /* Interpolates the observations onto the model grid: lbol[L] (log10 L, linear in log L) and vph[L]
  * (linear in v) between the first and last value of each series, NaN outside. */
 void snf_obs_resample(const snf_obs *o, const snf_data_spec *s, float *lbol, float *vph);

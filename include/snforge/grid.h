@@ -35,7 +35,9 @@ typedef struct snf_grid_summary {
     int already_complete; /* 1: the file was complete; nothing was done */
     int stopped;          /* 1: stopped early through stop_after (the .tmp remains) */
     long n_reread_bad;    /* rows of finished blocks that failed to read back on resume (recomputed) */
-    int restarted;        /* 1: the .tmp was unreadable (killed inside an HDF5 metadata write): started over */
+    int restarted;        /* 1: the .tmp was unreadable (killed inside an HDF5 metadata write) or failed its
+                           * checks (a damaged attribute or time): started over */
+    char restart_why[256]; /* why, when restarted */
     double wall_s;        /* wall time of this run */
     double file_bytes;    /* size of the file at the end */
 } snf_grid_summary;

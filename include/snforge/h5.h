@@ -56,9 +56,25 @@ typedef struct snf_dataset snf_dataset; /* opaque: the open file and its dataset
 int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_meta *meta, long N, int P,
                        int T, const double *time_d);
 
-/* Opens an existing file; writable = 1 to continue writing it (a campaign's .tmp), 0 to read.
- * SNF_EFORMAT if it is not an snforge dataset, SNF_EHDF5 if HDF5 cannot open it. */
+/* Opens an existing file; writable = 1 to continue writing it (a campaign's .tmp), 0 to read. The file
+ * is first read in a checking child process (h5io.h: a file that crashes or hangs libhdf5 is reported,
+ * never crashes the program), then its layout is checked (interfaces.md): format and a known
+ * format_version, the dtype and shape of every dataset, /time finite and strictly increasing, /params
+ * names (one per column, non-empty, distinct). SNF_EINVAL if it does not exist, SNF_EIO if another
+ * program holds it (HDF5 file lock) or it cannot be read, SNF_EFORMAT naming the file and what is wrong
+ * (not HDF5, damaged, not an snforge dataset, layout). It does not require `complete`: readers of
+ * finished files call snf_dataset_require_complete. */
 int snf_dataset_open(snf_dataset **out, const char *path, int writable);
+
+/* Checks an open file (a campaign's .tmp before resuming it) against what snf_dataset_create would write
+ * with meta, N, P, T and time_d: dims, every value of /time, every root attribute (format,
+ * format_version, source, config, sampler, seed, row_offset, n_total; the free-text ones readable), the
+ * units and description of every dataset, /params names, units, scale, min, max. SNF_OK, or SNF_EFORMAT
+ * naming the first difference (the caller recomputes the file). */
+int snf_dataset_verify(snf_dataset *d, const snf_dataset_meta *meta, long N, int P, int T, const double *time_d);
+
+/* SNF_EFORMAT "PATH is not marked complete ..." unless the root attribute complete is 1. */
+int snf_dataset_require_complete(snf_dataset *d);
 
 /* ---- write ---- */
 

@@ -104,7 +104,12 @@ typedef struct snf_hydro_import_summary {
     int n_models, T;
     long n_l_points, n_l_nan; /* finite / NaN log_lbol values on the grid */
     long n_v_points, n_v_nan;
+    int n_failed;             /* runs stored as failed (status SNF_ENONFINITE): no usable coverage */
 } snf_hydro_import_summary;
+
+/* A run whose log L is defined at fewer grid times than this is stored as failed (status
+ * SNF_ENONFINITE, /status_msg "NAME: no usable coverage: ..."): it cannot be compared nor trained on. */
+#define SNF_HYDRO_MIN_COVERAGE 3
 
 /* ---- defaults ---- */
 
@@ -166,7 +171,8 @@ int snf_hydro_index_read(snf_hydro_index *idx, const char *path);
 void snf_hydro_index_free(snf_hydro_index *idx);
 
 /* Reads every run of the index, resamples, writes opts->out_path (as .tmp, renamed when complete).
- * /status_msg of each row holds the run's path as written in the index. */
+ * /status_msg of each row holds the run's path as written in the index (then ": reason" for a failed
+ * run: fewer than SNF_HYDRO_MIN_COVERAGE grid times with L). */
 int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *sum);
 
 /* Format by name ("snec", "stella", "columns"), origin by name ("explosion", "run", "breakout", "lmax"). */

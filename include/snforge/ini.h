@@ -79,10 +79,11 @@ int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
 
 /* ---- files ---- */
 
-/* Reads the whole file path into a NUL-terminated buffer (*text, caller frees; *len bytes, which may
- * hold NUL bytes). what names the kind of file in messages ("campaign file"). SNF_OK; SNF_EIO "cannot
- * read WHAT PATH: reason", with errno as the failing call left it (ENOENT only for a missing file, so a
- * caller can treat that as bad input); SNF_ENOMEM. On failure *text is NULL and *len 0. */
+/* Reads the whole file path through the one text reader (fileio.h: a UTF-8 byte-order mark dropped) into a
+ * NUL-terminated buffer (*text, caller frees; *len bytes). what names the kind of file in messages
+ * ("campaign file"). SNF_OK; SNF_EIO "cannot read WHAT PATH:0: reason", with errno ENOENT for a missing
+ * file (so a caller can treat that as bad input); SNF_EFORMAT "PATH:LINE: binary data" for a NUL byte;
+ * SNF_ENOMEM. On failure *text is NULL and *len 0. */
 int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what);
 
 #endif

@@ -89,12 +89,15 @@ typedef struct snf_valid_run_opts {
     int n_closures;
     int fit;                    /* 1: best-fit parameters per model and closure */
     snf_valid_opts opts;
+    int *n_left_out;            /* out (may be NULL): rows left out because their status is failed */
 } snf_valid_run_opts;
 
 /* Compares every row of the hydro file with every closure and writes, in out_dir: residuals.csv (one
  * row per model and closure), summary.csv and report.md (per closure and phase: median and mean over
  * models), curves/<model>.csv (t, hydro and model curves, for plot_compare.py). Files are written as
- * .tmp and renamed. Returns SNF_OK, SNF_EFORMAT (not a hydro dataset), SNF_EIO, SNF_ENOMEM. */
+ * .tmp and renamed. Rows with a failed status (< 0: e.g. a run with no usable coverage) are left out
+ * and listed in report.md; *o->n_left_out counts them. Returns SNF_OK, SNF_EFORMAT (not a hydro dataset,
+ * or every row failed), SNF_EIO, SNF_ENOMEM. */
 int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models);
 
 #endif

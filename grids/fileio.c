@@ -1,0 +1,349 @@
+#define _GNU_SOURCE /* flock, fsync, O_DIRECTORY */
+/* fileio.c: the one text-table reader (BOM, CRLF, comments, empty fields as missing values, file:line) and
+ * the one atomic writer (PATH.tmp, fsync, rename, fsync of the folder) and output lock of snforge
+ * (fileio.h). */
+#include "snforge/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "snforge/status.h"
+
+/* ---- reading text ---- */
+
+static int snf_is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+int snf_text_strip_bom(char *buf, size_t *len)
+{
+    if (*len >= 3 && (unsigned char)buf[0] == 0xEF && (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
+        memmove(buf, buf + 3, *len - 3 + 1); /* with the terminator */
+        *len -= 3;
+        return 1;
+    }
+    return 0;
+}
+
+int snf_text_slurp(const char *path, const char *what, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    const char *role = what ? what : "file";
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s %s:0: %s", role, path, strerror(e));
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    int rc = SNF_OK;
+    if (buf == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "%s: out of memory", path);
+    }
+    for (;;) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap) {
+            if (ferror(f)) {
+                int e = errno;
+                SNF_FAIL(SNF_EIO, "cannot read %s %s: %s", role, path, strerror(e));
+            }
+            break;
+        }
+        if (cap > ((size_t)1 << 31)) {
+            SNF_FAIL(SNF_EFORMAT, "%s:1: larger than 2 GiB: expected a text table", path);
+        }
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (nb == NULL) {
+            SNF_FAIL(SNF_ENOMEM, "%s: out of memory", path);
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    buf[n] = '\0';
+    fclose(f);
+    f = NULL;
+    snf_text_strip_bom(buf, &n);
+    const char *nul = memchr(buf, '\0', n);
+    if (nul != NULL) {
+        int line = 1;
+        for (const char *p = buf; p < nul; p++) {
+            line += *p == '\n';
+        }
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: binary data (a NUL byte): expected a text %s", path, line, role);
+    }
+    *out = buf;
+    *len = n;
+    return SNF_OK;
+cleanup:
+    free(buf);
+    if (f != NULL) {
+        fclose(f);
+    }
+    return rc;
+}
+
+snf_text_lines snf_text_lines_init(const char *buf, size_t len)
+{
+    snf_text_lines it = {buf, len, 0, 0, 0};
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        it.pos = 3; /* a byte-order mark in a buffer that did not come through snf_text_slurp */
+    }
+    return it;
+}
+
+int snf_text_next(snf_text_lines *it, const char **s, size_t *n)
+{
+    while (it->pos < it->len) {
+        size_t a = it->pos;
+        const char *nl = memchr(it->buf + a, '\n', it->len - a);
+        size_t b = nl ? (size_t)(nl - it->buf) : it->len;
+        it->pos = nl ? b + 1 : it->len;
+        it->line++;
+        while (a < b && snf_is_blank(it->buf[a])) {
+            a++;
+        }
+        while (b > a && snf_is_blank(it->buf[b - 1])) {
+            b--; /* also the '\r' of a CRLF ending */
+        }
+        if (a == b || (it->buf[a] == '#' && !it->keep_comments)) {
+            continue;
+        }
+        *s = it->buf + a;
+        *n = b - a;
+        return 1;
+    }
+    return 0;
+}
+
+int snf_csv_split(const char *line, size_t len, const char **fs, size_t *fl, int max)
+{
+    int n = 0;
+    size_t i = 0;
+    for (;;) {
+        size_t a = i;
+        while (i < len && line[i] != ',') {
+            i++;
+        }
+        size_t b = i;
+        while (a < b && snf_is_blank(line[a])) {
+            a++;
+        }
+        while (b > a && snf_is_blank(line[b - 1])) {
+            b--;
+        }
+        if (n < max) {
+            fs[n] = line + a;
+            fl[n] = b - a;
+        }
+        n++;
+        if (i >= len) {
+            break;
+        }
+        i++; /* the comma */
+    }
+    return n;
+}
+
+int snf_csv_number(const char *f, size_t n, double *out)
+{
+    char buf[64];
+    if (n == 0) {
+        *out = NAN;
+        return 0;
+    }
+    if (n >= sizeof buf) {
+        return -1;
+    }
+    memcpy(buf, f, n);
+    buf[n] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        if (buf[k] == 'D' || buf[k] == 'd') {
+            buf[k] = 'e';
+        }
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0') {
+        return -1;
+    }
+    *out = v;
+    if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0)) {
+        return -2; /* nan, inf, overflow; an underflow to a tiny value is fine */
+    }
+    *out = v;
+    return 0;
+}
+
+void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len)
+{
+    size_t k = 0;
+    for (; k < len && k + 4 < n; k++) {
+        char c = f[k];
+        dst[k] = (c >= 32 && c < 127) ? c : '?';
+    }
+    if (k < len) {
+        dst[k++] = '.';
+        dst[k++] = '.';
+    }
+    dst[k] = '\0';
+}
+
+/* ---- writing files ---- */
+
+void snf_path_dir(const char *path, char *dir, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) {
+        snprintf(dir, n, ".");
+    } else if (slash == path) {
+        snprintf(dir, n, "/");
+    } else {
+        snprintf(dir, n, "%.*s", (int)(slash - path), path);
+    }
+}
+
+/* fsync of a path opened read-only (a file or a folder). */
+static int snf_fsync_path(const char *path, int directory)
+{
+    int fd = open(path, O_RDONLY | (directory ? O_DIRECTORY : 0) | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    /* Some file systems (tmpfs for folders on old kernels) do not sync folders: that is no failure. */
+    return (r != 0 && (errno == EINVAL || errno == EROFS)) ? 0 : r;
+}
+
+int snf_atomic_commit(const char *tmp, const char *path)
+{
+    if (snf_fsync_path(tmp, 0) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", tmp, strerror(e));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
+    }
+    char dir[4096];
+    snf_path_dir(path, dir, sizeof dir);
+    if (snf_fsync_path(dir, 1) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot make the rename of %s durable (fsync of %s): %s", path, dir, strerror(e));
+    }
+    return SNF_OK;
+}
+
+int snf_file_close_checked(FILE *f, const char *name)
+{
+    int bad = ferror(f);
+    int e = bad ? (errno ? errno : EIO) : 0;
+    if (fflush(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        SNF_ERROR(SNF_EIO, "cannot write %s: %s", name, strerror(e));
+    }
+    return SNF_OK;
+}
+
+int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), void *ctx)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    }
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot create %s: %s", tmp, strerror(e));
+    }
+    errno = 0;
+    int rc = write(ctx, f);
+    if (rc < 0) {
+        fclose(f);
+        remove(tmp);
+        return rc;
+    }
+    rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
+        remove(tmp);
+        return rc;
+    }
+    rc = snf_atomic_commit(tmp, path);
+    if (rc < 0) {
+        remove(tmp);
+    }
+    return rc;
+}
+
+/* ---- locks ---- */
+
+int snf_lock_output(const char *path)
+{
+    char lock[4096];
+    if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    }
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot create the lock file %s: %s", lock, strerror(e));
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            char who[32] = "";
+            ssize_t got = pread(fd, who, sizeof who - 1, 0);
+            who[got > 0 ? got : 0] = '\0';
+            who[strcspn(who, "\n")] = '\0';
+            close(fd);
+            if (e == EWOULDBLOCK) {
+                SNF_ERROR(SNF_EIO, "%s is being written by another snforge run%s%s%s (lock %s): wait for it to finish "
+                          "or stop it", path, who[0] ? " (pid " : "", who, who[0] ? ")" : "", lock);
+            }
+            SNF_ERROR(SNF_EIO, "cannot lock %s: %s", lock, strerror(e));
+        }
+        /* The holder before us may have unlinked the file after we opened it: then our lock is on a dead
+         * inode and a third run could lock a new file. Lock only the file that is still at the path. */
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(lock, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            char pid[32];
+            int k = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+            if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)k, 0) != k) {
+                /* the pid is only for the message of a second run: not worth failing for */
+            }
+            return fd;
+        }
+        close(fd);
+    }
+    SNF_ERROR(SNF_EIO, "cannot lock %s: it keeps being replaced", lock);
+}
+
+void snf_unlock_output(int fd, const char *path)
+{
+    if (fd < 0) {
+        return;
+    }
+    char lock[4096];
+    if (path != NULL && snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
+        unlink(lock); /* while still holding it: a run that opened it now sees a dead inode and retries */
+    }
+    flock(fd, LOCK_UN);
+    close(fd);
+}

@@ -1,0 +1,190 @@
+#define _GNU_SOURCE /* strsignal */
+/* h5file.c: creating and opening HDF5 files so that damage is an error, never a crash (h5io.h): version
+ * bounds with checksummed metadata, no truncation in place, HDF5 lock failures told apart from damage, and
+ * the guard that first reads a file in a child process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "snforge/h5io.h"
+#include "snforge/status.h"
+
+/* ---- errors ---- */
+
+static herr_t snf_h5_lock_cb(unsigned k, const H5E_error2_t *e, void *data)
+{
+    (void)k;
+    int *found = data;
+    if (e->min_num == H5E_CANTLOCKFILE || (e->desc != NULL && strstr(e->desc, "unable to lock") != NULL)) {
+        *found = 1;
+    }
+    return 0;
+}
+
+int snf_h5_lock_failed(void)
+{
+    int found = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, snf_h5_lock_cb, &found);
+    return found;
+}
+
+/* ---- create / open ---- */
+
+hid_t snf_h5_create_file(const char *path)
+{
+    snf_h5_quiet();
+    /* Unlinked, never truncated: a program still reading the old file keeps it whole. */
+    if (unlink(path) != 0 && errno != ENOENT) {
+        int e = errno;
+        snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot replace %s: %s", path, strerror(e));
+        return -1;
+    }
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) < 0) {
+        if (fapl >= 0) {
+            H5Pclose(fapl);
+        }
+        snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot set the HDF5 format bounds", path);
+        return -1;
+    }
+    errno = 0;
+    hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    int e = errno;
+    H5Pclose(fapl);
+    if (f < 0) {
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        snf_error_report(e ? SNF_EIO : SNF_EHDF5, __FILE__, __LINE__, __func__, "cannot create %s: %s%s%s", path,
+                         reason, e ? ": " : "", e ? strerror(e) : "");
+        return -1;
+    }
+    return f;
+}
+
+int snf_h5_open(hid_t *out, const char *path, int writable, const char *what)
+{
+    *out = -1;
+    snf_h5_quiet();
+    const char *role = what ? what : "HDF5 file";
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s %s: %s", role, path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        SNF_ERROR(SNF_EINVAL, "%s is not a file (expected a %s)", path, role);
+    }
+    int fd = open(path, writable ? O_RDWR : O_RDONLY);
+    if (fd < 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot open %s %s: %s", role, path, strerror(e));
+    }
+    close(fd);
+    hid_t f = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        char reason[256];
+        snf_h5_reason(reason, sizeof reason);
+        if (snf_h5_lock_failed()) {
+            SNF_ERROR(SNF_EIO, "%s is open in another program (HDF5 file lock: %s): close it and run again", path,
+                      reason);
+        }
+        SNF_ERROR(SNF_EFORMAT, "%s is not a readable %s (not HDF5, or damaged: %s)", path, role, reason);
+    }
+    *out = f;
+    return SNF_OK;
+}
+
+/* ---- the guard ---- */
+
+int snf_h5_guard(const char *path, const char *what, int (*check)(const char *path, void *ctx), void *ctx,
+                 int timeout_s)
+{
+    const char *off = getenv("SNF_H5_NO_GUARD");
+    if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) {
+        return SNF_OK;
+    }
+    fflush(NULL);
+    int fds[2] = {-1, -1};
+    if (pipe(fds) != 0) {
+        return SNF_OK; /* cannot guard: the caller's own read still checks everything it reads */
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return SNF_OK;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        int dn = open("/dev/null", O_WRONLY);
+        if (dn >= 0) {
+            dup2(dn, STDOUT_FILENO);
+            dup2(dn, STDERR_FILENO);
+        }
+        signal(SIGALRM, SIG_DFL);
+        alarm((unsigned)(timeout_s > 0 ? timeout_s : 60));
+        int rc = check(path, ctx);
+        if (rc < 0) { /* the error and its message, for the parent to report without reading the file again */
+            char msg[1100];
+            int n = snprintf(msg, sizeof msg, "%d\n%s", rc, snf_error_last_message());
+            if (n > 0 && write(fds[1], msg, (size_t)(n < (int)sizeof msg ? n : (int)sizeof msg - 1)) < 0) {
+                rc = -1;
+            }
+        }
+        _exit(rc < 0 ? 3 : 0); /* no atexit handlers: the parent's open HDF5 files are not the child's */
+    }
+    close(fds[1]);
+    char msg[1100];
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], msg + got, sizeof msg - 1 - got);
+        if (r > 0 && got + (size_t)r < sizeof msg - 1) {
+            got += (size_t)r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r > 0) {
+            got += (size_t)r;
+        }
+        break;
+    }
+    msg[got] = '\0';
+    close(fds[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0) {
+        if (errno != EINTR) {
+            return SNF_OK;
+        }
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        return SNF_OK;
+    }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
+        /* The check failed cleanly: report its error; the parent never reads a file its child found bad. */
+        char *nl = strchr(msg, '\n');
+        int code = nl ? atoi(msg) : SNF_EFORMAT;
+        if (code >= 0 || code < -100) {
+            code = SNF_EFORMAT;
+        }
+        return snf_error_report(code, __FILE__, __LINE__, __func__, "%s", nl ? nl + 1 : "the file failed its checks");
+    }
+    const char *role = what ? what : "HDF5 file";
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) {
+        SNF_ERROR(SNF_EFORMAT, "%s: the %s is damaged: reading it did not finish in %d s (libhdf5 looping, or reading gigabytes for a damaged size); "
+                  "restore it from a copy or write it again", path, role, timeout_s);
+    }
+    if (WIFSIGNALED(st)) {
+        SNF_ERROR(SNF_EFORMAT, "%s: the %s is damaged: reading it crashed libhdf5 (%s) in a checking process; "
+                  "restore it from a copy or write it again", path, role, strsignal(WTERMSIG(st)));
+    }
+    SNF_ERROR(SNF_EFORMAT, "%s: the %s is damaged: reading it failed in a checking process (exit %d, a "
+              "sanitizer's report); restore it from a copy or write it again", path, role, WEXITSTATUS(st));
+}
