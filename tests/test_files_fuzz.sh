@@ -23,13 +23,15 @@ LIB=$BUILD/libsnforge.a
 [ -f "$LIB" ] || LIB=$(ls "$BUILD"/libsnforge.so 2>/dev/null)
 GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas -lm")
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
+HDF5_FLAGS=$(pkg-config --libs hdf5-serial 2>/dev/null || echo "-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5")
+SUNDIALS_FLAGS="-lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsoldense -lsundials_sunmatrixdense"
 CF="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CF="$CF -I$SRC/include -I$SRC/tests/fuzz -I$BUILD/include -I$BUILD"
 "$CLANG" $CF "$SRC/tests/fuzz/fuzz_observe.c" "$SRC/learn/observe.c" "$SRC/grids/fileio.c" -o "$W/fuzz_observe" -lm \
   2>"$W/build_observe.err" || { echo "FAIL: building fuzz_observe:"; cat "$W/build_observe.err"; exit 1; }
 "$CLANG" $CF "$SRC/tests/fuzz/fuzz_ini.c" "$SRC/grids/config.c" "$SRC/grids/ini.c" "$SRC/grids/fileio.c" "$SRC/learn/train_config.c" \
   "$SRC/grids/sampler.c" "$SRC/learn/adam.c" "$SRC/learn/normalize.c" "$SRC/models/params.c" "$LIB" \
-  -o "$W/fuzz_ini" $GSL_FLAGS $INIH_FLAGS -lopenblas -fopenmp -lm 2>"$W/build_ini.err" \
+  -o "$W/fuzz_ini" $HDF5_FLAGS $SUNDIALS_FLAGS $GSL_FLAGS $INIH_FLAGS -lopenblas -fopenmp -lm 2>"$W/build_ini.err" \
   || { echo "FAIL: building fuzz_ini:"; cat "$W/build_ini.err"; exit 1; }
 status=0
 for t in observe ini; do
