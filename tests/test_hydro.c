@@ -117,12 +117,24 @@ static void test_snec_real(void)
                "coverage: NaN at day 0 and after day 250");
     int k_end = (int)floor(r.v_valid_end_d);
     CHECK_TRUE(isfinite(vv[k_end]) && isnan(vv[k_end + 1]), "v_ph mask ends at day %d", k_end);
-    /* Samples that fall on the grid come back unchanged (to float). */
-    for (int i = 1; i < r.L.n; i++) {
-        if (fabs(r.L.t_d[i] - 100) < 1e-9) {
-            CHECK_ABS(lg[100], log10(r.L.y[i]), 1e-6, "a sample on the grid is kept");
-        }
+    /* Samples on the grid come back unchanged (to float): a grid made of four of the run's own times.
+     * Tolerance: half a float ulp at log L ~ 42 (1.9e-6). */
+    const int pick[4] = {50, 100, 200, 300};
+    double ts[4];
+    float ls[4];
+    for (int j = 0; j < 4; j++) {
+        ts[j] = r.L.t_d[pick[j]];
     }
+    CHECK_INT(snf_hydro_resample(ls, &r.L, 1, ts, 4), SNF_OK, "resample onto four sample times");
+    for (int j = 0; j < 4; j++) {
+        CHECK_ABS(ls[j], log10(r.L.y[pick[j]]), 2e-6, "sample %d (day %.3f) on the grid is kept", pick[j], ts[j]);
+    }
+    /* Between two samples, inside [min, max] of the pair (Steffen's interpolant is monotone). */
+    double tm = 0.5 * (r.L.t_d[100] + r.L.t_d[101]);
+    float lm;
+    CHECK_INT(snf_hydro_resample(&lm, &r.L, 1, &tm, 1), SNF_OK, "resample between samples 100 and 101");
+    double lo = fmin(log10(r.L.y[100]), log10(r.L.y[101])), hi = fmax(log10(r.L.y[100]), log10(r.L.y[101]));
+    CHECK_TRUE(lm >= lo - 2e-6 && lm <= hi + 2e-6, "midpoint %.7f within the two samples [%.7f, %.7f]", lm, lo, hi);
     snf_hydro_run_free(&r);
 
     rc = snf_hydro_read_snec(&r, dir, SNF_ORIGIN_BREAKOUT);
@@ -335,13 +347,14 @@ static void test_index(void)
 
 static void test_residuals(void)
 {
-    /* A model equal to the hydro curve times 2 gives +log10(2) dex in every phase. */
+    /* A dome peaking at day 80 that falls by 1 dex around day 145.5 (a tanh step) onto a tail; a model
+     * equal to the hydro curve times 2 (v_ph x 1.1) gives +log10(2) dex (+10%) in every phase. */
     enum { T = 200 };
     double t[T], L[T], v[T];
     float lg[T], vh[T];
     for (int k = 0; k < T; k++) {
         t[k] = k;
-        double x = 42 - 0.5 * pow((k - 80) / 40.0, 2); /* a dome peaking at day 80 */
+        double x = 42 - 0.5 * pow((k - 80) / 40.0, 2) - 0.5 * (1 + tanh((k - 145.5) / 2));
         lg[k] = (float)x;
         vh[k] = 3000.0f;
         L[k] = 2 * pow(10, lg[k]);
@@ -352,14 +365,22 @@ static void test_residuals(void)
     snf_valid_residuals(&r, t, T, lg, vh, L, v, &o);
     CHECK_ABS(r.hydro.t_peak_d, 80, 1e-6, "hydro peak day");
     CHECK_ABS(r.model.t_peak_d - r.hydro.t_peak_d, 0, 1e-6, "same peak day");
+    /* The hydro end of dome is the grid day of steepest 4-day central difference (hydro_resample.c): the
+     * tanh is symmetric about 145.5, so days 145 and 146 tie but for the dome's own fall: 146. */
+    CHECK_ABS(r.hydro.t_plateau_end_d, 146, 1e-9, "end of the dome at the steepest central difference");
     for (int p = 0; p < SNF_NPHASE; p++) {
-        if (r.dlogL[p].n > 0) {
-            CHECK_ABS(r.dlogL[p].median, log10(2), 1e-6, "phase %s: dlog L = log10 2", snf_valid_phase_name(p));
-            CHECK_ABS(r.dv[p].mean, 0.1, 1e-9, "phase %s: dv/v = 10%%", snf_valid_phase_name(p));
-        }
+        CHECK_TRUE(r.dlogL[p].n > 0, "phase %s has days", snf_valid_phase_name(p));
+        CHECK_ABS(r.dlogL[p].median, log10(2), 1e-6, "phase %s: dlog L = log10 2", snf_valid_phase_name(p));
+        CHECK_ABS(r.dv[p].mean, 0.1, 1e-9, "phase %s: dv/v = 10%%", snf_valid_phase_name(p));
     }
+    /* Phase bounds by hand: early 1-29, rise 30-69 (peak - 10), peak 70-90, fall 91-160 (end of dome
+     * 146 + the 15-day gap), tail 161-199. */
     CHECK_INT(r.dlogL[SNF_PHASE_EARLY].n, 29, "early phase: days 1-29 (day 0 excluded)");
-    CHECK_INT(r.dlogL[SNF_PHASE_PEAK].n, 21, "peak phase: 21 days");
+    CHECK_INT(r.dlogL[SNF_PHASE_RISE].n, 40, "rise phase: days 30-69");
+    CHECK_INT(r.dlogL[SNF_PHASE_PEAK].n, 21, "peak phase: days 70-90");
+    CHECK_INT(r.dlogL[SNF_PHASE_FALL].n, 70, "fall phase: days 91-160");
+    CHECK_INT(r.dlogL[SNF_PHASE_TAIL].n, 39, "tail phase: days 161-199");
+    CHECK_INT(r.dlogL[SNF_PHASE_ALL].n, 199, "all: days 1-199");
 }
 
 int main(void)

@@ -1,17 +1,17 @@
 #!/bin/bash
 # test_hydro_fuzz.sh SNFORGE SOURCE_DIR SHARED_DIR: builds tests/fuzz_columns.c with clang -fsanitize=fuzzer,address
 # against the column parser's sources and runs it for SNF_FUZZ_SECONDS (default 20) on a seed corpus of real files.
-# Passes with a message (skips) only when clang or its libFuzzer runtime is not installed.
+# Without clang or its libFuzzer runtime it exits 77: ctest reports Skipped (SKIP_RETURN_CODE), not Passed.
 set -u
 SRC=$2; SHARED=$3
 SECS=${SNF_FUZZ_SECONDS:-20}
 CLANG=$(command -v clang || command -v clang-14 || true)
-if [ -z "$CLANG" ]; then echo "SKIP: clang not installed (Debian: apt-get install clang libclang-rt-14-dev)"; exit 0; fi
+if [ -z "$CLANG" ]; then echo "SKIP: clang not installed (Debian: apt-get install clang libclang-rt-14-dev)"; exit 77; fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/snf_fuzz.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n); int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' > "$W/probe.c"
 if ! "$CLANG" -fsanitize=fuzzer "$W/probe.c" -o "$W/probe" 2>/dev/null; then
-  echo "SKIP: $CLANG has no libFuzzer runtime (Debian: apt-get install libclang-rt-14-dev)"; exit 0
+  echo "SKIP: $CLANG has no libFuzzer runtime (Debian: apt-get install libclang-rt-14-dev)"; exit 77
 fi
 GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas -lm")
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
