@@ -35,7 +35,7 @@ static void snf_simulate_usage(FILE *f)
             "  --q-rec Q         recombination energy, erg/g               [%g]\n"
             "  --eth-fraction F  thermal share of E                        [%g]\n"
             "  --heating NAME    nadyozhin or bateman                      [nadyozhin]\n"
-            "  --gamma NAME      gamma leakage on: heating, luminosity, off [heating]\n"
+            "  --gamma NAME      gamma leakage: heating, luminosity, off, colgate [heating]\n"
             "  --kappa-gamma K   gamma-ray opacity, cm^2/g                 [%g]\n"
             "  --a-gamma A       trapping constant A_g, days^2 (0 = from kappa-gamma) [0]\n"
             "  --x-floor X       LC2's front floor (0 = none)              [0]\n"
@@ -43,7 +43,7 @@ static void snf_simulate_usage(FILE *f)
             "  --rtol R          CVODE relative tolerance                  [%g]\n"
             "  --max-steps N     CVODE step limit per model                [%ld]\n"
             "output:\n"
-            "  -o FILE           .csv or .h5 (dataset layout of interfaces.md)\n"
+            "  -o FILE           .csv or .h5 (layout: docs/interfaces.md)\n"
             "  --diagnostics     CSV: add L_rec_erg_s,x_i,phi columns\n"
             "  -h, --help\n",
             p.energy_foe, p.mass_msun, p.radius_cm, p.nickel_msun, snf_closure_name(ph.closure),

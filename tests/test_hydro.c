@@ -322,6 +322,20 @@ static void test_index(void)
     CHECK_INT(snf_hydro_index_read(&idx, p), SNF_OK, "index reads");
     CHECK_INT(idx.P, 5, "extra column kept as a nuisance parameter");
     CHECK_TRUE(strcmp(idx.param_names[4], "m_total_msun") == 0, "its name");
+    /* Every value in its column, as written in the file (a swapped column would pass the checks above). */
+    const double want1[5] = {1.5, 15, 3e12, 0.07, 16.5};
+    for (int j = 0; j < 5 && idx.n == 1; j++) {
+        CHECK_ABS(idx.params[j], want1[j], 0, "index column %d (%s)", j, idx.param_names[j]);
+    }
+    /* Columns in another order are read by name. */
+    snf_hydro_index idx2;
+    p = snf_write_tmp("index2.csv", "path,mass,nickel,energy,radius\nrun2,20,0.1,2.5,4e12\n");
+    CHECK_INT(snf_hydro_index_read(&idx2, p), SNF_OK, "index with columns in another order reads");
+    const double want2[4] = {2.5, 20, 4e12, 0.1};
+    for (int j = 0; j < 4 && idx2.n == 1; j++) {
+        CHECK_ABS(idx2.params[j], want2[j], 0, "reordered index: %s", j == 0 ? "energy" : j == 1 ? "mass" : j == 2 ? "radius" : "nickel");
+    }
+    snf_hydro_index_free(&idx2);
     CHECK_TRUE(strstr(idx.path[0], "/run1") != NULL && strncmp(idx.path[0], snf_tmpdir, strlen(snf_tmpdir)) == 0,
                "paths relative to the index (%s)", idx.path[0]);
     snf_hydro_index_free(&idx);

@@ -626,6 +626,16 @@ static void test_network_grad(snf_rng *rng)
 static void test_param_count(void)
 {
     snf_it_config cfg = snf_it_config_default();
+    /* The reference recipe (inceptiontime.md, Keras layers' defaults) typed in here. */
+    CHECK_TRUE(cfg.filters == 32 && cfg.depth == 6 && cfg.kernel == 40 && cfg.bottleneck == 32 && cfg.residual == 1,
+               "default: 32 filters, depth 6, kernel 40, bottleneck 32, residual");
+    CHECK_ABS(cfg.bn_eps, 1e-3, 1e-10, "default BatchNorm epsilon is Keras' 1e-3");
+    CHECK_ABS(cfg.bn_momentum, 0.99, 1e-7, "default BatchNorm momentum is Keras' 0.99");
+    CHECK_ABS(cfg.dropout, 0, 0, "no dropout by default");
+    snf_adam_config ad = snf_adam_config_default();
+    CHECK_TRUE(fabs(ad.lr - 1e-3) < 1e-10 && fabs(ad.beta1 - 0.9) < 1e-7 && fabs(ad.beta2 - 0.999) < 1e-7 &&
+                   fabs(ad.eps - 1e-7) < 1e-13,
+               "default Adam: Keras' lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7");
     CHECK_INT(snf_it_num_params(&cfg), 490372, "reference InceptionTime trainable parameters");
     CHECK_INT(snf_it_num_stats(&cfg), 2048, "reference BN running statistics");
     cfg.n_out = 1;
