@@ -64,6 +64,7 @@ expect 0 "usage: snforge evaluate" -- "$snforge" evaluate --help
 expect 0 "usage: snforge predict" -- "$snforge" predict --help
 expect 2 "expected one CONFIG" -- "$snforge" train
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
+expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads 2x
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
