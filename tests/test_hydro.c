@@ -237,6 +237,26 @@ static void test_resample_analytic(void)
     }
     CHECK_ABS(maxerr, 0, 2e-3, "smooth log L within 2e-3 dex between 2-day samples");
 
+    /* Steffen's interpolant reproduces a monotone quadratic exactly inside the data (its node slopes are
+     * then the parabola's, Steffen 1990 eq. 11, and cubic Hermite is exact for quadratics); linear
+     * interpolation would be off by h^2 f''/8 = 2.5e-3 dex here. Tolerance: float rounding of log L ~ 45. */
+    double tq[21], yq[21], tm[19];
+    float oq[19];
+    for (int i = 0; i < 21; i++) {
+        tq[i] = 50.0 + 10.0 * i;
+        yq[i] = pow(10, 41 + 1e-4 * tq[i] * tq[i]);
+    }
+    for (int i = 0; i < 19; i++) {
+        tm[i] = tq[i + 1] + 5.0; /* midpoints of the interior intervals */
+    }
+    snf_hydro_series sq = {21, tq, yq};
+    CHECK_INT(snf_hydro_resample(oq, &sq, 1, tm, 19), SNF_OK, "resample quadratic");
+    maxerr = 0;
+    for (int i = 0; i < 18; i++) {
+        maxerr = fmax(maxerr, fabs(oq[i] - (41 + 1e-4 * tm[i] * tm[i])));
+    }
+    CHECK_ABS(maxerr, 0, 4e-6, "Steffen: a monotone quadratic in log L reproduced between 10-day samples");
+
     /* Coverage masks: an undefined sample (L = 0) and a negative-free gap split the series. */
     double ts3[6] = {0, 10, 20, 30, 40, 50}, ys3[6] = {1e41, 1e41, 0, 1e41, 1e41, 1e41};
     snf_hydro_series s3 = {6, ts3, ys3};
@@ -359,6 +379,24 @@ static void test_index(void)
     }
 }
 
+static void test_hydro_end_of_dome(void)
+{
+    /* A peak at day 50, a slow linear decline, and a 1-dex tanh step centred on day 120.25: the 4-day
+     * central difference is steepest at the grid day nearest the centre, 120 (by hand). */
+    enum { T = 200 };
+    double t[T];
+    float lg[T];
+    for (int k = 0; k < T; k++) {
+        t[k] = k;
+        double base = k < 50 ? 42 - 1e-4 * (k - 50) * (k - 50) : 42 - 1e-3 * (k - 50);
+        lg[k] = (float)(base - 0.5 * (1 + tanh((k - 120.25) / 3)));
+    }
+    snf_lc_derived d;
+    snf_hydro_peak(&d, t, lg, T, 10);
+    CHECK_ABS(d.t_peak_d, 50, 0.5, "hydro peak near day 50 (%.3f)", d.t_peak_d);
+    CHECK_ABS(d.t_plateau_end_d, 120, 0, "hydro end of dome: the grid day nearest the step's centre 120.25");
+}
+
 static void test_residuals(void)
 {
     /* A dome peaking at day 80 that falls by 1 dex around day 145.5 (a tanh step) onto a tail; a model
@@ -418,6 +456,7 @@ int main(void)
     test_resample_analytic();
     test_columns_config();
     test_index();
+    test_hydro_end_of_dome();
     test_residuals();
     return snf_check_failures();
 }
