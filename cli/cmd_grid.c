@@ -25,7 +25,7 @@ static void snf_grid_usage(FILE *f)
     fprintf(f,
             "usage: snforge grid CAMPAIGN.ini -o FILE.h5 [--threads N] [--shard I/N] [--join N] [--quiet]\n\n"
             "Runs the dataset campaign described by CAMPAIGN.ini (see grids/87a_small.ini) into FILE.h5\n"
-            "(layout: design/interfaces.md). While running, the file is FILE.h5.tmp; run the same command\n"
+            "(layout: cli/interfaces.md). While running, the file is FILE.h5.tmp; run the same command\n"
             "again after an interruption and it finishes the campaign without recomputing written blocks.\n"
             "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n\n"
             "options:\n"

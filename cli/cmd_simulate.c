@@ -57,7 +57,7 @@ static void snf_simulate_usage(FILE *f)
             "  --atol-w A        CVODE absolute tolerance on 1 - x_i       [%g]\n"
             "  --max-steps N     CVODE step limit per model                [%ld]\n"
             "output:\n"
-            "  -o FILE           .csv or .h5 (dataset layout of interfaces.md)\n"
+            "  -o FILE           .csv or .h5 (layout: cli/interfaces.md)\n"
             "  --diagnostics     CSV: add L_rec_erg_s,x_i,phi columns\n"
             "  -h, --help\n",
             p.energy_foe, p.mass_msun, p.radius_cm, p.nickel_msun, snf_closure_name(ph.closure),

@@ -2,8 +2,10 @@
  * used by conv1d.c for the forward pass and for the input gradient (a convolution of dout with the
  * flipped, transposed kernel). OpenBLAS 0.3.21 runs its Haswell (AVX2) sgemm here, and im2col plus
  * packing cost as much again; this kernel streams the padded input once per 8 output channels.
- * Chosen at run time (__builtin_cpu_supports); other CPUs keep the im2col + sgemm path. */
+ * Chosen at run time (__builtin_cpu_supports); other CPUs keep the im2col + sgemm path, and so does
+ * any CPU when the environment sets SNF_CONV_PORTABLE (to anything but "" or "0"). */
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snforge/nn.h"
@@ -139,6 +141,11 @@ snf_dcw_block(float *dwt, int OCP, int o0, int j0, int nj, const float *dyt, int
 
 int snf_conv1d_direct_ok(void)
 {
+    /* SNF_CONV_PORTABLE=1 forces im2col + sgemm on any CPU (tests run both paths on AVX-512 machines). */
+    const char *portable = getenv("SNF_CONV_PORTABLE");
+    if (portable != NULL && portable[0] != '\0' && strcmp(portable, "0") != 0) {
+        return 0;
+    }
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
 }

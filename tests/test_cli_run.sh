@@ -24,7 +24,29 @@ echo "$test_line" | awk '{ n = split($0, w, /[ %(:;)]+/); k = 0
   bad = k < 9; for (p = 1; p <= 4; p++) if (v[p] > 0.25 * v[p+4]) bad = 1; exit bad }' \
   && ok "test MAPE under a quarter of the baseline for each parameter" || bad "test MAPE: $test_line"
 for p in energy mass radius nickel; do
-  grep -qE "^$p [0-9.e+-]+ " "$work/out" && ok "SN 1987A $p predicted" || bad "no $p prediction"
+  grep -qE "^$p [0-9.e+-]+ " "$work/out" && ok "SN 1987A $p predicted: $(grep -E "^$p " "$work/out" | head -1)" || bad "no $p prediction"
+done
+# The run's network on a synthetic object of known parameters (the SN 1987A-like default, inside the prior),
+# observed every 3 days by `snforge simulate`: E, M and M_Ni within 4 x their held-out test MAPE, R0 (the
+# least constrained: only the first days carry it) within a factor 2. Measured 2026-11-29: E 1.284 (-24%,
+# MAPE 9.0%), M 11.96 (-20%, 6.1%), R0 5.06e12 (x1.69), M_Ni 0.0796 (+6%, 5.2%).
+# SN 1987A itself is printed, not checked: on the real observations this network is far off (measured
+# E 0.28 foe, M 3.6 Msun, M_Ni 0.27 Msun against the published 1.7 / 15-21 / 0.07), while the
+# unmasked network of test_train_cli.sh lands near the published E and M_Ni: see the issue 14 report.
+"$snf" simulate --t-max 299 --dt 3 2>/dev/null | awk -F, 'NR == 1 { print "t_d,L_erg_s,L_err,vph_km_s,vph_err"; next }
+  $1 > 0 { print $1 "," $2 ",," $3 "," }' > "$work/syn.csv"
+syn=$("$snf" predict "$work/r/model.h5" "$work/syn.csv" 2>/dev/null)
+echo "$syn"
+for pw in "energy 1.7 E" "mass 15 M" "radius 3e12 R" "nickel 0.075 Ni"; do
+  set -- $pw
+  got=$(echo "$syn" | awk -v p="$1" '$1 == p { print $2 }')
+  mape=$(echo "$test_line" | awk -v k="$3" '{ for (i = 1; i < NF; i++) if ($i == k) { sub(/%/, "", $(i+1)); print $(i+1); exit } }')
+  if awk -v g="$got" -v w="$2" -v m="$mape" -v p="$1" 'BEGIN { e = (g - w) / w; if (e < 0) e = -e
+       if (p == "radius") exit !(g != "" && g > w / 2 && g < 2 * w); exit !(g != "" && m != "" && 100 * e <= 4 * m) }'; then
+    ok "synthetic $1: predicted $got, true $2 (test MAPE ${mape:-?}%)"
+  else
+    bad "synthetic $1: predicted $got, true $2: beyond 4 x the test MAPE ${mape:-?}% (radius: a factor 2)"
+  fi
 done
 # stage 5: the short curriculum on the bundled SNEC models prints its table (rows with k-fold mean +- std)
 for row in sa_sa sa_hydro curriculum; do

@@ -27,15 +27,26 @@ grep -q "peak day" "$tmp/err" && ok "summary line on stderr" || bad "no summary 
 "$snf" --version | grep -q "SUNDIALS" && ok "--version names the libraries" || bad "--version"
 
 # -o x.h5: a one-row dataset file that h5py reads (layout of interfaces.md).
-if "$snf" simulate --t-max 100 -o "$tmp/one.h5" 2> /dev/null && [ ! -e "$tmp/one.h5.tmp" ]; then
-  if /usr/bin/python3 - "$tmp/one.h5" <<'PY'
+# Its rows must equal the CSV writer's output of the same model (log10 of L to float precision, v_ph to
+# float precision, times 0..100), and its parameters the defaults.
+if "$snf" simulate --t-max 100 -o "$tmp/one.h5" 2> /dev/null && [ ! -e "$tmp/one.h5.tmp" ] \
+   && "$snf" simulate --t-max 100 > "$tmp/one.csv" 2> /dev/null; then
+  if /usr/bin/python3 - "$tmp/one.h5" "$tmp/one.csv" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
+c = np.genfromtxt(sys.argv[2], delimiter=",", names=True)
 assert f["params"].shape == (1, 4) and f["log_lbol"].shape == (1, 101) and f["vph"].shape == (1, 101)
 assert list(f["params"].attrs["names"][:4].astype(str)) == ["energy", "mass", "radius", "nickel"]
 assert f.attrs["source"] in ("semi-analytic:flux", b"semi-analytic:flux")
-assert abs(f["params"][0, 0] - 1.7) < 1e-12 and f["status"][0] >= 0
-assert np.all(np.diff(f["time"][:]) > 0) and 41.0 < np.nanmax(f["log_lbol"][0]) < 43.0
+assert np.array_equal(f["params"][0], [1.7, 15, 3e12, 0.075]) and f["status"][0] >= 0
+assert np.array_equal(f["time"][:], np.arange(101.0)) and np.array_equal(c["t_d"], np.arange(101.0))
+lg, v = f["log_lbol"][0].astype(float), f["vph"][0].astype(float)
+want = np.log10(c["L_erg_s"])
+# float32 of log L ~ 42 (half an ulp 1.9e-6) and the CSV's 9 significant digits (2e-9 dex)
+assert np.nanmax(np.abs(lg - want)) < 4e-6, np.nanmax(np.abs(lg - want))
+assert np.array_equal(np.isnan(v), np.isnan(c["vph_km_s"])), "v_ph NaN where the CSV is empty"
+ok = ~np.isnan(v)
+assert np.max(np.abs(v[ok] / c["vph_km_s"][ok] - 1)) < 2e-7
 PY
   then ok "-o x.h5 one-row dataset read by h5py"; else bad "-o x.h5 layout"; fi
 else bad "-o x.h5 failed"; fi

@@ -69,6 +69,22 @@ static void test_sobol_discrepancy(void)
     double ds = snf_sampler_l2_star_discrepancy(us, N, D), dr = snf_sampler_l2_star_discrepancy(ur, N, D);
     printf("L2-star discrepancy, N = %ld, D = %d: sobol %.3e, uniform %.3e\n", N, D, ds, dr);
     CHECK_TRUE(ds < 0.5 * dr, "sobol discrepancy %.3e below half of random's %.3e", ds, dr);
+    /* The discrepancy itself against the classical 1-D closed form (Niederreiter 1992, ch. 2) of the L2 star
+     * discrepancy of sorted points): D^2 = 1/(12 N^2) + (1/N) sum_i (x_(i) - (2i - 1)/(2N))^2. */
+    double x1[10] = {0.91, 0.05, 0.33, 0.62, 0.48, 0.17, 0.77, 0.29, 0.99, 0.56}, xs[10];
+    memcpy(xs, x1, sizeof xs);
+    for (int i = 1; i < 10; i++) { /* insertion sort */
+        double v = xs[i];
+        int j = i - 1;
+        while (j >= 0 && xs[j] > v) { xs[j + 1] = xs[j]; j--; }
+        xs[j + 1] = v;
+    }
+    double d2 = 1.0 / (12.0 * 100);
+    for (int i = 0; i < 10; i++) {
+        double e = xs[i] - (2.0 * (i + 1) - 1) / 20.0;
+        d2 += e * e / 10;
+    }
+    CHECK_REL(snf_sampler_l2_star_discrepancy(x1, 10, 1), sqrt(d2), 1e-12, "L2-star discrepancy vs the 1-D closed form");
     /* Random-access into Sobol (going back restarts the sequence) gives the same points. */
     double v[4];
     snf_sampler_points(so, 700, 1, v);

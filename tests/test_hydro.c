@@ -117,12 +117,24 @@ static void test_snec_real(void)
                "coverage: NaN at day 0 and after day 250");
     int k_end = (int)floor(r.v_valid_end_d);
     CHECK_TRUE(isfinite(vv[k_end]) && isnan(vv[k_end + 1]), "v_ph mask ends at day %d", k_end);
-    /* Samples that fall on the grid come back unchanged (to float). */
-    for (int i = 1; i < r.L.n; i++) {
-        if (fabs(r.L.t_d[i] - 100) < 1e-9) {
-            CHECK_ABS(lg[100], log10(r.L.y[i]), 1e-6, "a sample on the grid is kept");
-        }
+    /* Samples on the grid come back unchanged (to float): a grid made of four of the run's own times.
+     * Tolerance: half a float ulp at log L ~ 42 (1.9e-6). */
+    const int pick[4] = {50, 100, 200, 300};
+    double ts[4];
+    float ls[4];
+    for (int j = 0; j < 4; j++) {
+        ts[j] = r.L.t_d[pick[j]];
     }
+    CHECK_INT(snf_hydro_resample(ls, &r.L, 1, ts, 4), SNF_OK, "resample onto four sample times");
+    for (int j = 0; j < 4; j++) {
+        CHECK_ABS(ls[j], log10(r.L.y[pick[j]]), 2e-6, "sample %d (day %.3f) on the grid is kept", pick[j], ts[j]);
+    }
+    /* Between two samples, inside [min, max] of the pair (Steffen's interpolant is monotone). */
+    double tm = 0.5 * (r.L.t_d[100] + r.L.t_d[101]);
+    float lm;
+    CHECK_INT(snf_hydro_resample(&lm, &r.L, 1, &tm, 1), SNF_OK, "resample between samples 100 and 101");
+    double lo = fmin(log10(r.L.y[100]), log10(r.L.y[101])), hi = fmax(log10(r.L.y[100]), log10(r.L.y[101]));
+    CHECK_TRUE(lm >= lo - 2e-6 && lm <= hi + 2e-6, "midpoint %.7f within the two samples [%.7f, %.7f]", lm, lo, hi);
     snf_hydro_run_free(&r);
 
     rc = snf_hydro_read_snec(&r, dir, SNF_ORIGIN_BREAKOUT);
@@ -225,6 +237,26 @@ static void test_resample_analytic(void)
     }
     CHECK_ABS(maxerr, 0, 2e-3, "smooth log L within 2e-3 dex between 2-day samples");
 
+    /* Steffen's interpolant reproduces a monotone quadratic exactly inside the data (its node slopes are
+     * then the parabola's, Steffen 1990 eq. 11, and cubic Hermite is exact for quadratics); linear
+     * interpolation would be off by h^2 f''/8 = 2.5e-3 dex here. Tolerance: float rounding of log L ~ 45. */
+    double tq[21], yq[21], tm[19];
+    float oq[19];
+    for (int i = 0; i < 21; i++) {
+        tq[i] = 50.0 + 10.0 * i;
+        yq[i] = pow(10, 41 + 1e-4 * tq[i] * tq[i]);
+    }
+    for (int i = 0; i < 19; i++) {
+        tm[i] = tq[i + 1] + 5.0; /* midpoints of the interior intervals */
+    }
+    snf_hydro_series sq = {21, tq, yq};
+    CHECK_INT(snf_hydro_resample(oq, &sq, 1, tm, 19), SNF_OK, "resample quadratic");
+    maxerr = 0;
+    for (int i = 0; i < 18; i++) {
+        maxerr = fmax(maxerr, fabs(oq[i] - (41 + 1e-4 * tm[i] * tm[i])));
+    }
+    CHECK_ABS(maxerr, 0, 4e-6, "Steffen: a monotone quadratic in log L reproduced between 10-day samples");
+
     /* Coverage masks: an undefined sample (L = 0) and a negative-free gap split the series. */
     double ts3[6] = {0, 10, 20, 30, 40, 50}, ys3[6] = {1e41, 1e41, 0, 1e41, 1e41, 1e41};
     snf_hydro_series s3 = {6, ts3, ys3};
@@ -310,6 +342,20 @@ static void test_index(void)
     CHECK_INT(snf_hydro_index_read(&idx, p), SNF_OK, "index reads");
     CHECK_INT(idx.P, 5, "extra column kept as a nuisance parameter");
     CHECK_TRUE(strcmp(idx.param_names[4], "m_total_msun") == 0, "its name");
+    /* Every value in its column, as written in the file (a swapped column would pass the checks above). */
+    const double want1[5] = {1.5, 15, 3e12, 0.07, 16.5};
+    for (int j = 0; j < 5 && idx.n == 1; j++) {
+        CHECK_ABS(idx.params[j], want1[j], 0, "index column %d (%s)", j, idx.param_names[j]);
+    }
+    /* Columns in another order are read by name. */
+    snf_hydro_index idx2;
+    p = snf_write_tmp("index2.csv", "path,mass,nickel,energy,radius\nrun2,20,0.1,2.5,4e12\n");
+    CHECK_INT(snf_hydro_index_read(&idx2, p), SNF_OK, "index with columns in another order reads");
+    const double want2[4] = {2.5, 20, 4e12, 0.1};
+    for (int j = 0; j < 4 && idx2.n == 1; j++) {
+        CHECK_ABS(idx2.params[j], want2[j], 0, "reordered index: %s", j == 0 ? "energy" : j == 1 ? "mass" : j == 2 ? "radius" : "nickel");
+    }
+    snf_hydro_index_free(&idx2);
     CHECK_TRUE(strstr(idx.path[0], "/run1") != NULL && strncmp(idx.path[0], snf_tmpdir, strlen(snf_tmpdir)) == 0,
                "paths relative to the index (%s)", idx.path[0]);
     snf_hydro_index_free(&idx);
@@ -333,15 +379,34 @@ static void test_index(void)
     }
 }
 
+static void test_hydro_end_of_dome(void)
+{
+    /* A peak at day 50, a slow linear decline, and a 1-dex tanh step centred on day 120.25: the 4-day
+     * central difference is steepest at the grid day nearest the centre, 120 (by hand). */
+    enum { T = 200 };
+    double t[T];
+    float lg[T];
+    for (int k = 0; k < T; k++) {
+        t[k] = k;
+        double base = k < 50 ? 42 - 1e-4 * (k - 50) * (k - 50) : 42 - 1e-3 * (k - 50);
+        lg[k] = (float)(base - 0.5 * (1 + tanh((k - 120.25) / 3)));
+    }
+    snf_lc_derived d;
+    snf_hydro_peak(&d, t, lg, T, 10);
+    CHECK_ABS(d.t_peak_d, 50, 0.5, "hydro peak near day 50 (%.3f)", d.t_peak_d);
+    CHECK_ABS(d.t_plateau_end_d, 120, 0, "hydro end of dome: the grid day nearest the step's centre 120.25");
+}
+
 static void test_residuals(void)
 {
-    /* A model equal to the hydro curve times 2 gives +log10(2) dex in every phase. */
+    /* A dome peaking at day 80 that falls by 1 dex around day 145.5 (a tanh step) onto a tail; a model
+     * equal to the hydro curve times 2 (v_ph x 1.1) gives +log10(2) dex (+10%) in every phase. */
     enum { T = 200 };
     double t[T], L[T], v[T];
     float lg[T], vh[T];
     for (int k = 0; k < T; k++) {
         t[k] = k;
-        double x = 42 - 0.5 * pow((k - 80) / 40.0, 2); /* a dome peaking at day 80 */
+        double x = 42 - 0.5 * pow((k - 80) / 40.0, 2) - 0.5 * (1 + tanh((k - 145.5) / 2));
         lg[k] = (float)x;
         vh[k] = 3000.0f;
         L[k] = 2 * pow(10, lg[k]);
@@ -352,14 +417,22 @@ static void test_residuals(void)
     snf_valid_residuals(&r, t, T, lg, vh, L, v, &o);
     CHECK_ABS(r.hydro.t_peak_d, 80, 1e-6, "hydro peak day");
     CHECK_ABS(r.model.t_peak_d - r.hydro.t_peak_d, 0, 1e-6, "same peak day");
+    /* The hydro end of dome is the grid day of steepest 4-day central difference (hydro_resample.c): the
+     * tanh is symmetric about 145.5, so days 145 and 146 tie but for the dome's own fall: 146. */
+    CHECK_ABS(r.hydro.t_plateau_end_d, 146, 1e-9, "end of the dome at the steepest central difference");
     for (int p = 0; p < SNF_NPHASE; p++) {
-        if (r.dlogL[p].n > 0) {
-            CHECK_ABS(r.dlogL[p].median, log10(2), 1e-6, "phase %s: dlog L = log10 2", snf_valid_phase_name(p));
-            CHECK_ABS(r.dv[p].mean, 0.1, 1e-9, "phase %s: dv/v = 10%%", snf_valid_phase_name(p));
-        }
+        CHECK_TRUE(r.dlogL[p].n > 0, "phase %s has days", snf_valid_phase_name(p));
+        CHECK_ABS(r.dlogL[p].median, log10(2), 1e-6, "phase %s: dlog L = log10 2", snf_valid_phase_name(p));
+        CHECK_ABS(r.dv[p].mean, 0.1, 1e-9, "phase %s: dv/v = 10%%", snf_valid_phase_name(p));
     }
+    /* Phase bounds by hand: early 1-29, rise 30-69 (peak - 10), peak 70-90, fall 91-160 (end of dome
+     * 146 + the 15-day gap), tail 161-199. */
     CHECK_INT(r.dlogL[SNF_PHASE_EARLY].n, 29, "early phase: days 1-29 (day 0 excluded)");
-    CHECK_INT(r.dlogL[SNF_PHASE_PEAK].n, 21, "peak phase: 21 days");
+    CHECK_INT(r.dlogL[SNF_PHASE_RISE].n, 40, "rise phase: days 30-69");
+    CHECK_INT(r.dlogL[SNF_PHASE_PEAK].n, 21, "peak phase: days 70-90");
+    CHECK_INT(r.dlogL[SNF_PHASE_FALL].n, 70, "fall phase: days 91-160");
+    CHECK_INT(r.dlogL[SNF_PHASE_TAIL].n, 39, "tail phase: days 161-199");
+    CHECK_INT(r.dlogL[SNF_PHASE_ALL].n, 199, "all: days 1-199");
 }
 
 int main(void)
@@ -383,6 +456,7 @@ int main(void)
     test_resample_analytic();
     test_columns_config();
     test_index();
+    test_hydro_end_of_dome();
     test_residuals();
     return snf_check_failures();
 }

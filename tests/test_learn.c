@@ -626,6 +626,16 @@ static void test_network_grad(snf_rng *rng)
 static void test_param_count(void)
 {
     snf_it_config cfg = snf_it_config_default();
+    /* The reference recipe (inceptiontime.md, Keras layers' defaults) typed in here. */
+    CHECK_TRUE(cfg.filters == 32 && cfg.depth == 6 && cfg.kernel == 40 && cfg.bottleneck == 32 && cfg.residual == 1,
+               "default: 32 filters, depth 6, kernel 40, bottleneck 32, residual");
+    CHECK_ABS(cfg.bn_eps, 1e-3, 1e-10, "default BatchNorm epsilon is Keras' 1e-3");
+    CHECK_ABS(cfg.bn_momentum, 0.99, 1e-7, "default BatchNorm momentum is Keras' 0.99");
+    CHECK_ABS(cfg.dropout, 0, 0, "no dropout by default");
+    snf_adam_config ad = snf_adam_config_default();
+    CHECK_TRUE(fabs(ad.lr - 1e-3) < 1e-10 && fabs(ad.beta1 - 0.9) < 1e-7 && fabs(ad.beta2 - 0.999) < 1e-7 &&
+                   fabs(ad.eps - 1e-7) < 1e-13,
+               "default Adam: Keras' lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7");
     CHECK_INT(snf_it_num_params(&cfg), 490372, "reference InceptionTime trainable parameters");
     CHECK_INT(snf_it_num_stats(&cfg), 2048, "reference BN running statistics");
     cfg.n_out = 1;
@@ -822,8 +832,30 @@ static void test_schedules(void)
     CHECK_INT(e.best_epoch, 1, "early stop remembers the best epoch");
 }
 
-int main(void)
+/* test_learn [portable|avx512]: "portable" forces the im2col + sgemm convolutions (SNF_CONV_PORTABLE=1)
+ * on every CPU; "avx512" runs the direct AVX-512 kernels and exits 77 (ctest: Skipped) on a CPU without
+ * AVX-512F. Every layer and network check then runs on the chosen path. */
+int main(int argc, char **argv)
 {
+    const char *mode = argc > 1 ? argv[1] : "default";
+    if (strcmp(mode, "portable") == 0) {
+        setenv("SNF_CONV_PORTABLE", "1", 1);
+        CHECK_TRUE(strcmp(snf_conv1d_path_name(), "im2col-sgemm") == 0, "SNF_CONV_PORTABLE=1 forces im2col + sgemm (%s)",
+                   snf_conv1d_path_name());
+    } else if (strcmp(mode, "avx512") == 0) {
+        unsetenv("SNF_CONV_PORTABLE");
+        __builtin_cpu_init();
+        if (!__builtin_cpu_supports("avx512f")) {
+            printf("SKIP: this CPU has no AVX-512F: the direct kernels cannot run here (test_learn portable ran the rest)\n");
+            return 77;
+        }
+        CHECK_TRUE(strcmp(snf_conv1d_path_name(), "direct-avx512") == 0, "AVX-512 CPU takes the direct kernels (%s)",
+                   snf_conv1d_path_name());
+    } else if (strcmp(mode, "default") != 0) {
+        fprintf(stderr, "usage: test_learn [portable|avx512]\n");
+        return 2;
+    }
+    printf("convolution path: %s\n", snf_conv1d_path_name());
     snf_threads_setup(0);
     snf_rng rng = snf_rng_seed(20261122);
     int Ks[] = {1, 2, 3, 4, 5, 8};

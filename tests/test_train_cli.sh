@@ -64,6 +64,7 @@ expect 0 "usage: snforge evaluate" -- "$snforge" evaluate --help
 expect 0 "usage: snforge predict" -- "$snforge" predict --help
 expect 2 "expected one CONFIG" -- "$snforge" train
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
+expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads 2x
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
@@ -107,7 +108,15 @@ expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv" -- "$snforge" eva
 [ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,coverage95_pct,nll" ] \
   || fail "metrics.csv header"
 [ "$(wc -l < eval/parity.csv)" -eq 1025 ] || fail "parity.csv should hold 1024 rows"
-[ -s eval/parity.png ] && echo "ok: parity.png written" || echo "note: parity.png not written (no python3 with matplotlib)"
+# parity.png needs Debian's python3 with matplotlib: required where it is installed, a visible skip where not.
+skipped=
+if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
+  [ -s eval/parity.png ] || fail "parity.png not written although /usr/bin/python3 has matplotlib"
+  head -c 8 eval/parity.png | od -An -c | grep -q "P   N   G" || fail "parity.png is not a PNG"
+  echo "ok: parity.png written"
+else
+  skipped="$skipped parity.png (no /usr/bin/python3 with matplotlib)"
+fi
 expect 2 "not an snforge model\|not an HDF5 file" -- "$snforge" evaluate camp.h5 camp.h5 --no-plot
 expect 2 "cannot read model file" -- "$snforge" evaluate none.h5 camp.h5
 expect 2 "expected MODEL.h5 DATA.h5" -- "$snforge" evaluate tiny.h5
@@ -131,18 +140,39 @@ done
 echo "ok: kill -9 + resume gives bitwise the uninterrupted weights"
 
 # ---- predict ----
+# A synthetic object of known parameters (SN 1987A-like, inside the prior), observed every 3 days by
+# `snforge simulate`: each prediction must fall within 4 times that parameter's validation MAPE (a single
+# object, so a few times the mean error). Measured 2026-11-29: energy 9.0%, mass 20.3%, radius 62.3%,
+# nickel 2.7% off, against MAPEs of 20.4%, 16.7%, 20.9%, 7.2% (bounds 82%, 67%, 84%, 29%).
+"$snforge" simulate --t-max 299 --dt 3 -o syn_lc.csv 2>/dev/null || fail "simulate for the synthetic object"
+awk -F, 'NR == 1 { print "t_d,L_erg_s,L_err,vph_km_s,vph_err"; next } $1 > 0 { print $1 "," $2 ",," $3 "," }' \
+  syn_lc.csv > syn_obs.csv
+out=$("$snforge" predict tiny.h5 syn_obs.csv 2>&1) || fail "predict on the synthetic object: $out"
+echo "$out"
+for pw in "energy 1.7" "mass 15" "radius 3e12" "nickel 0.075"; do
+  set -- $pw
+  got=$(echo "$out" | awk -v p="$1" '$1 == p { print $2 }')
+  mape=$(awk -F, -v p="$1" '$1 == p { print $4 }' eval/metrics.csv)
+  awk -v g="$got" -v w="$2" -v m="$mape" -v p="$1" 'BEGIN {
+    e = (g - w) / w; if (e < 0) e = -e
+    printf "synthetic %s: predicted %s, true %s, error %.1f%% (bound 4 x MAPE %.1f%%)\n", p, g, w, 100 * e, 4 * m
+    exit !(g != "" && m != "" && 100 * e <= 4 * m) }' || fail "predict: $1 of the synthetic object off by more than 4 x its MAPE"
+done
+# SN 1987A itself: the bundled observations. The tiny network on 1,024 models only pins down what the tail
+# and the peak set: M_Ni against the verified 0.07 (Woosley 1988) / 0.073 (Menon et al. 2019) and E against
+# Menon's 1.7 foe (validation/data/sn1987a/sn1987a_params.md), within 30% and a factor 2 (measured 2026-11-29:
+# 0.0854, +17% vs 0.073; 1.41 foe, -17%). Mass and radius are printed only: the semi-analytic model's own
+# bias against hydro models (README: -54% M, +85% R0) and this network's size leave them unconstrained.
 obs="$shared/data/sn1987a_obs.csv"
 [ -f "$obs" ] || obs="$src/validation/data/sn1987a/sn1987a_obs.csv"
-if [ -f "$obs" ]; then
-  out=$("$snforge" predict tiny.h5 "$obs" 2>&1) || fail "predict on $obs: $out"
-  echo "$out"
-  for p in "energy .* foe" "mass .* Msun" "radius .* cm" "nickel .* Msun"; do
-    v=$(echo "$out" | grep "^$p" | awk '{print $2}')
-    awk -v v="$v" 'BEGIN { exit !(v + 0 > 0 && v + 0 < 1e30) }' || fail "predict: '$p' not finite ($v)"
-  done
-else
-  echo "note: no sn1987a_obs.csv: predict on SN 1987A skipped"
-fi
+[ -f "$obs" ] || fail "no sn1987a_obs.csv in $shared/data or validation/data/sn1987a"
+out=$("$snforge" predict tiny.h5 "$obs" 2>&1) || fail "predict on $obs: $out"
+echo "$out"
+ni=$(echo "$out" | awk '$1 == "nickel" { print $2 }')
+en=$(echo "$out" | awk '$1 == "energy" { print $2 }')
+awk -v v="$ni" 'BEGIN { exit !(v != "" && v > 0.073 * 0.7 && v < 0.073 * 1.3) }' || fail "SN 1987A nickel $ni Msun not within 30% of 0.073"
+awk -v v="$en" 'BEGIN { exit !(v != "" && v > 1.7 / 2 && v < 1.7 * 2) }' || fail "SN 1987A energy $en foe not within a factor 2 of 1.7"
+echo "ok: SN 1987A nickel $ni Msun, energy $en foe"
 cat > obs.csv <<'EOF'
 # a synthetic observation: luminosity only
 t_d,L_erg_s,L_err,vph_km_s,vph_err
@@ -165,4 +195,8 @@ printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,4000,\n5,1e41,,,\n3,1e41,,,\
 expect 2 "bad_obs3.csv:4: t_d 3 is not after 5 (line 3)" -- "$snforge" predict tiny.h5 bad_obs3.csv
 expect 2 "cannot read observation file" -- "$snforge" predict tiny.h5 none.csv
 expect 2 "expected MODEL.h5 OBS.csv" -- "$snforge" predict tiny.h5
+if [ -n "$skipped" ]; then
+  echo "SKIPPED:$skipped (every other check passed)"
+  exit 77
+fi
 echo "all train CLI checks passed"

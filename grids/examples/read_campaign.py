@@ -4,7 +4,7 @@
     /usr/bin/python3 grids/examples/read_campaign.py 87a_small.h5 [--check]
 
 Prints the shapes, the parameter names and units, the status counts, and one light curve. With --check
-it asserts the layout of design/interfaces.md and exits 1 on the first violation (the test suite uses it).
+it asserts the layout of cli/interfaces.md and exits 1 on the first violation (the test suite uses it).
 Rows are read in blocks, as a trainer would, so memory stays flat for any N.
 """
 import sys

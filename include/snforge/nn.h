@@ -59,8 +59,10 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
                             int K);
 /* The above choose, at run time, direct AVX-512 kernels (learn/conv1d_direct.c) for the forward
  * pass, the input gradient and the weight gradient when the CPU has AVX-512F, and im2col + OpenBLAS
- * sgemm (per sample, cache-resident) otherwise. The _im2col variants
- * force im2col + sgemm everywhere (same workspace), so both paths can be tested on one machine. */
+ * sgemm (per sample, cache-resident) otherwise, or when the environment variable SNF_CONV_PORTABLE
+ * is set (to anything but "" or "0"; read at each call, so set it before any thread starts). The
+ * _im2col variants force im2col + sgemm everywhere (same workspace), so both paths can be tested on
+ * one machine. */
 /* "direct-avx512" or "im2col-sgemm": the path the default conv kernels take on this CPU. */
 const char *snf_conv1d_path_name(void);
 void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
