@@ -3,25 +3,22 @@
  * predict-the-training-mean baseline beside them, printed and written to DIR/metrics.csv; the true and
  * predicted parameters of every row to DIR/parity.csv; DIR/parity.png through learn/plot_parity.py
  * (python3 + matplotlib; skipped with a note when they are missing). Rows stream in blocks. */
-#define _POSIX_C_SOURCE 200809L /* posix_spawnp, mkdir */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
-
-extern char **environ;
 
 /* ---- static helpers ---- */
 
@@ -36,7 +33,8 @@ static void snf_evaluate_usage(FILE *f)
             "per parameter the mean and median absolute percentage error (linear parameter) and R^2 of\n"
             "log10, beside the predict-the-training-mean baseline. Writes DIR/metrics.csv, DIR/parity.csv\n"
             "(row, true and predicted value of each parameter) and DIR/parity.png (python3 + matplotlib,\n"
-            "script learn/plot_parity.py or $SNF_PLOT_PARITY; skipped with a note if unavailable).\n\n"
+            "script learn/plot_parity.py from the data folder, Python $SNFORGE_PYTHON or /usr/bin/python3;\n"
+            "skipped with a note if unavailable).\n\n"
             "options:\n"
             "  -o, --output DIR   folder for the CSV and PNG files (default: .; created if missing)\n"
             "  -t, --threads N    OpenMP threads\n"
@@ -94,51 +92,23 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
     return SNF_OK;
 }
 
-/* The plot script: $SNF_PLOT_PARITY, else learn/plot_parity.py beside this source file's folder. */
-static void snf_eval_script(char *buf, size_t n)
-{
-    const char *env = getenv("SNF_PLOT_PARITY");
-    if (env && *env) {
-        snprintf(buf, n, "%s", env);
-        return;
-    }
-    const char *src = __FILE__; /* .../cli/cmd_evaluate.c */
-    const char *slash = strrchr(src, '/');
-    int dir = slash ? (int)(slash - src) : 0;
-    snprintf(buf, n, "%.*s%slearn/plot_parity.py", dir, src, dir ? "/../" : "../");
-}
-
-/* Runs python3 SCRIPT CSV PNG TITLE; 0 if the PNG was written. */
+/* Runs the plot script learn/plot_parity.py (found by the resource finder) on CSV -> PNG; 0 if the PNG was
+ * written. */
 static int snf_eval_plot(const char *csv, const char *png, const char *title)
 {
-    char script[1200];
-    snf_eval_script(script, sizeof script);
-    struct stat st;
-    if (stat(script, &st) != 0) {
-        fprintf(stderr, "snforge evaluate: note: no parity.png (plot script %s not found; set SNF_PLOT_PARITY)\n",
-                script);
+    char script[4200];
+    if (!snf_resource_find("learn/plot_parity.py", script, sizeof script)) {
+        snf_resource_where("learn/plot_parity.py", script, sizeof script);
+        fprintf(stderr, "snforge evaluate: note: no parity.png (%s)\n", script);
         return -1;
     }
-    /* $SNF_PYTHON, then python3 on PATH, then the system's (a PATH python, e.g. pyenv's, may lack
-     * matplotlib where Debian's python3-matplotlib is installed). */
-    const char *cands[3] = {getenv("SNF_PYTHON"), "python3", "/usr/bin/python3"};
-    for (int i = 0; i < 3; i++) {
-        if (!cands[i] || !*cands[i]) {
-            continue;
-        }
-        char *args[] = {(char *)(size_t)cands[i], script, (char *)(size_t)csv, (char *)(size_t)png,
-                        (char *)(size_t)title, NULL};
-        pid_t pid;
-        if (posix_spawnp(&pid, cands[i], NULL, NULL, args, environ) != 0) {
-            continue;
-        }
-        int status = 0;
-        if (waitpid(pid, &status, 0) >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            return 0;
-        }
+    const char *python = snf_resource_python();
+    const char *args[] = {csv, png, title, NULL};
+    if (snf_resource_run_python(python, script, args) == 0) {
+        return 0;
     }
-    fprintf(stderr, "snforge evaluate: note: no parity.png (no python3 with matplotlib found; set SNF_PYTHON; "
-                    "the CSV files are written)\n");
+    fprintf(stderr, "snforge evaluate: note: no parity.png (%s with matplotlib could not run %s; set %s; "
+                    "the CSV files are written)\n", python, script, SNF_ENV_PYTHON);
     return -1;
 }
 

@@ -20,7 +20,7 @@
 static void snf_predict_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge predict MODEL.h5 OBS.csv [--threads N]\n\n"
+            "usage: snforge predict MODEL.h5 OBS.csv [--threads N] [--digits N]\n\n"
             "Predicts energy (foe), mass (Msun), radius (cm) and nickel (Msun) with a model written by\n"
             "snforge train, from an observation file: CSV with the header t_d,L_erg_s,L_err,vph_km_s,vph_err\n"
             "('#' comment lines before it), empty fields for missing values, irregular sampling allowed.\n"
@@ -29,6 +29,7 @@ static void snf_predict_usage(FILE *f)
             "trained on luminosity alone accepts a file without velocities; one trained on velocities needs them.\n\n"
             "options:\n"
             "  -t, --threads N   OpenMP threads\n"
+            "      --digits N    significant digits printed (1-17, default 4)\n"
             "  -h, --help        this text\n\n"
             "Output: one line per parameter on stdout ('energy 1.52 foe'); coverage summary on stderr.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, OBS.csv file:line).\n");
@@ -48,9 +49,10 @@ static int snf_count_finite(const float *v, int L)
 int snf_cmd_predict(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"threads", required_argument, NULL, 't'}, {"digits", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    int threads = 0;
+    int threads = 0, digits = 4;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -65,6 +67,14 @@ int snf_cmd_predict(int argc, char **argv)
                 return 2;
             }
             threads = (int)v;
+            break;
+        }
+        case 'd': {
+            long v;
+            if (snf_cli_parse_long("predict", "--digits", optarg, 1, 17, &v) != 0) {
+                return 2;
+            }
+            digits = (int)v;
             break;
         }
         case 'h': snf_predict_usage(stdout); return 0;
@@ -137,7 +147,8 @@ int snf_cmd_predict(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
-    printf("energy %.4g foe\nmass %.4g Msun\nradius %.4g cm\nnickel %.4g Msun\n", p[0], p[1], p[2], p[3]);
+    printf("energy %.*g foe\nmass %.*g Msun\nradius %.*g cm\nnickel %.*g Msun\n", digits, p[0], digits, p[1], digits,
+           p[2], digits, p[3]);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,
             s->t_end_d, L, (s->channels & SNF_CH_LBOL) ? cl : 0, (s->channels & SNF_CH_VPH) ? cv : 0,

@@ -14,7 +14,8 @@
  *                v_ph km/s), y_mean, y_std [4] (log10 energy, mass, radius, nickel)
  *   /history     f64 [epochs, 9]: epoch, train_loss, val_loss, lr, val_mape_{energy,mass,radius,nickel}
  *                (percent), wall_s; attr columns
- *   /metrics     attrs test_{mape,mdape,r2}, baseline_{...} [4] when finished and a test split exists */
+ *   /metrics     attrs test_{mape,mdape,r2}, baseline_{...} [4] when finished and a test split exists
+ *   /tensors     the name, slab, offset and shape of every tensor (model_tensors.c) */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <errno.h>
 #include <math.h>
@@ -24,6 +25,7 @@
 
 #include <hdf5.h>
 
+#include "model_tensors.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
@@ -391,6 +393,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_dset(g, "y_std", H5T_NATIVE_DOUBLE, c->norm.y_std, SNF_DATA_NP, 0, tmp));
     H5Gclose(g);
     g = -1;
+    TRY(snf_ckpt_write_tensors(f, c, tmp));
     /* history and metrics */
     TRY(snf_ck_dset(f, "history", H5T_NATIVE_DOUBLE, c->hist, (hsize_t)c->n_hist, SNF_EPOCH_RECORD_COLS, tmp));
     {
