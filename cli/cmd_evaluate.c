@@ -15,15 +15,13 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
+#include "snforge/config.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
 /* ---- static helpers ---- */
-
-static const char *const snf_eval_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-static const char *const snf_eval_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 
 static void snf_evaluate_usage(FILE *f)
 {
@@ -54,7 +52,7 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
     }
     fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n, m->mape[p],
+        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_axis_name((snf_axis_target)p), snf_axis_units((snf_axis_target)p), m->n, m->mape[p],
                 m->mdape[p], m->r2[p], b->mape[p], b->mdape[p]);
     }
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
@@ -75,7 +73,7 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
     }
     fprintf(f, "row");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, ",%s_true,%s_pred", snf_eval_names[p], snf_eval_names[p]);
+        fprintf(f, ",%s_true,%s_pred", snf_axis_name((snf_axis_target)p), snf_axis_name((snf_axis_target)p));
     }
     fprintf(f, "\n");
     for (long i = 0; i < n; i++) {
@@ -163,9 +161,8 @@ int snf_cmd_evaluate(int argc, char **argv)
     snf_data *d = NULL;
     snf_batcher *b = NULL;
     snf_it *net = NULL;
-    long *rows = NULL, *brow = NULL, *prow = NULL;
+    long *rows = NULL, *prow = NULL;
     double *truth = NULL, *pred = NULL;
-    float *x = NULL, *y = NULL;
     int code = 0;
     int rc = snf_ckpt_read(&ck, mpath);
     if (rc < 0) {
@@ -193,31 +190,15 @@ int snf_cmd_evaluate(int argc, char **argv)
         goto cleanup;
     }
     rc = snf_ckpt_net(&ck, B, &net);
-    size_t CL = (size_t)ck.net.C_in * ck.net.T;
     truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
     pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
     prow = malloc((size_t)n * sizeof *prow);
-    brow = malloc((size_t)B * sizeof *brow);
-    x = malloc((size_t)B * CL * sizeof *x);
-    y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
-    if (rc < 0 || !truth || !pred || !prow || !brow || !x || !y) {
+    if (rc < 0 || !truth || !pred || !prow) {
         fprintf(stderr, "snforge evaluate: out of memory\n");
         code = 1;
         goto cleanup;
     }
-    long done = 0;
-    int nb;
-    while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
-        rc = snf_predict(net, &ck.norm, x, nb, pred + done * SNF_DATA_NP);
-        if (rc < 0) {
-            break;
-        }
-        for (int k = 0; k < nb; k++) {
-            snf_data_decode_targets(truth + (done + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, &ck.norm);
-            prow[done + k] = brow[k];
-        }
-        done += nb;
-    }
+    rc = snf_score_rows(net, b, &ck.norm, n, truth, pred, prow);
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
         code = 1;
@@ -226,19 +207,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     snf_metrics m, base;
     rc = snf_metrics_compute(&m, truth, pred, n);
     if (rc >= 0) {
-        double mean[SNF_DATA_NP];
-        float zero[SNF_DATA_NP] = {0};
-        snf_data_decode_targets(mean, zero, &ck.norm);
-        double *bp = malloc((size_t)n * SNF_DATA_NP * sizeof *bp);
-        if (!bp) {
-            rc = SNF_ENOMEM;
-        } else {
-            for (long i = 0; i < n; i++) {
-                memcpy(bp + i * SNF_DATA_NP, mean, sizeof mean);
-            }
-            rc = snf_metrics_compute(&base, truth, bp, n);
-            free(bp);
-        }
+        rc = snf_metrics_baseline(&base, truth, n, &ck.norm);
     }
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: out of memory\n");
@@ -247,7 +216,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f\n", snf_eval_names[p], snf_eval_units[p], m.mape[p], m.mdape[p],
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f\n", snf_axis_name((snf_axis_target)p), snf_axis_units((snf_axis_target)p), m.mape[p], m.mdape[p],
                m.r2[p], base.mape[p]);
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -279,12 +248,9 @@ int snf_cmd_evaluate(int argc, char **argv)
             have_png ? png : "");
 cleanup:
     free(rows);
-    free(brow);
     free(prow);
     free(truth);
     free(pred);
-    free(x);
-    free(y);
     snf_it_free(net);
     snf_batcher_free(b);
     snf_data_close(d);

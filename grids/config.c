@@ -603,3 +603,13 @@ void snf_config_free(snf_campaign *c)
     free(c->text);
     c->text = NULL;
 }
+
+const char *snf_axis_name(snf_axis_target t)
+{
+    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].name : "?";
+}
+
+const char *snf_axis_units(snf_axis_target t)
+{
+    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].units : "?";
+}

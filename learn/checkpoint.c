@@ -26,6 +26,7 @@
 #include <hdf5.h>
 
 #include "model_tensors.h"
+#include "snforge/config.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
 
@@ -228,8 +229,6 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
     return SNF_OK;
 }
 
-static const char *const snf_target_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-static const char *const snf_target_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 static const char *const snf_hist_cols[SNF_EPOCH_RECORD_COLS] = {
     "epoch", "train_loss", "val_loss", "lr", "val_mape_energy", "val_mape_mass", "val_mape_radius",
     "val_mape_nickel", "wall_s"};
@@ -308,8 +307,13 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_long(f, "n_train", c->n_train, tmp));
     TRY(snf_ck_attr_long(f, "n_val", c->n_val, tmp));
     TRY(snf_ck_attr_long(f, "n_test", c->n_test, tmp));
-    TRY(snf_ck_attr_strings(f, "target_names", snf_target_names, SNF_DATA_NP, tmp));
-    TRY(snf_ck_attr_strings(f, "target_units", snf_target_units, SNF_DATA_NP, tmp));
+    const char *tn[SNF_DATA_NP], *tu[SNF_DATA_NP];
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        tn[p] = snf_axis_name((snf_axis_target)p);
+        tu[p] = snf_axis_units((snf_axis_target)p);
+    }
+    TRY(snf_ck_attr_strings(f, "target_names", tn, SNF_DATA_NP, tmp));
+    TRY(snf_ck_attr_strings(f, "target_units", tu, SNF_DATA_NP, tmp));
     /* architecture */
     g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
