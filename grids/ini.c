@@ -205,16 +205,23 @@ cleanup:
 
 /* ---- typed values ---- */
 
-int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
-                   double *out)
+/* strtod over the whole value (trailing blanks allowed), in range (no ERANGE); 1 if it parsed. */
+static int snf_ini_number(const char *v, double *x)
 {
     char *end;
     errno = 0;
-    double x = strtod(v, &end);
+    *x = strtod(v, &end);
     while (*end == ' ' || *end == '\t') {
         end++;
     }
-    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
+    return end != v && *end == '\0' && errno != ERANGE;
+}
+
+int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
+                   double *out)
+{
+    double x;
+    if (!snf_ini_number(v, &x) || !isfinite(x) || x < lo || x > hi) {
         if (lo == -INFINITY && hi == INFINITY) {
             return snf_ini_fail(p, p->line, sec, key, "'%s' is not a finite number", v);
         }
@@ -236,13 +243,8 @@ int snf_ini_float(snf_ini *p, const char *sec, const char *key, const char *v, d
 
 int snf_ini_long(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, long *out)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end); /* accepts 2.05e5 as well as 205000 */
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
+    double x; /* accepts 2.05e5 as well as 205000 */
+    if (!snf_ini_number(v, &x) || x != floor(x) || x < (double)lo || x > (double)hi) {
         return snf_ini_fail(p, p->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
     }
     *out = (long)x;
