@@ -13,7 +13,7 @@ simulate() calls the shared library libsnforge.so through ctypes (set SNFORGE_LI
 from .dataset import Dataset, read_dataset
 from .model import Model, load_model
 from .observation import read_observation, resample_observation
-from .simulate import simulate
+from .native import simulate
 
 __all__ = ["Dataset", "read_dataset", "Model", "load_model", "read_observation", "resample_observation",
            "simulate"]
