@@ -4,14 +4,18 @@
 #include <stdlib.h>
 
 #include "cli_util.h"
+#include "snforge/config.h"
 #include "snforge/h5.h"
 #include "snforge/status.h"
 
 int snf_cli_write_one_row(const char *path, const snf_sn_params *p, const snf_physics *ph, const double *t,
                           int T, const double *L, const double *v, int status, const snf_lc_derived *d)
 {
-    static const char *const names[4] = {"energy", "mass", "radius", "nickel"};
-    static const char *const units[4] = {"foe", "Msun", "cm", "Msun"};
+    const char *names[4], *units[4];
+    for (int k = 0; k < 4; k++) {
+        names[k] = snf_axis_name((snf_axis_target)k);
+        units[k] = snf_axis_units((snf_axis_target)k);
+    }
     char source[64], config[512];
     snprintf(source, sizeof source, "semi-analytic:%s", snf_closure_name(ph->closure));
     snprintf(config, sizeof config,

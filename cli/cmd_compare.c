@@ -1,21 +1,17 @@
-#define _POSIX_C_SOURCE 200809L /* posix_spawn, readlink */
 /* cmd_compare.c: `snforge compare HYDRO.h5 -o DIR`: the semi-analytic model (each closure) against every
  * hydro model of an imported file (valid.h), then PNGs through validation/plot_compare.py (matplotlib).
  * Without python3 or matplotlib the tables are still written and the command succeeds. */
 #include <getopt.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/status.h"
 #include "snforge/valid.h"
-
-extern char **environ;
 
 static void snf_compare_usage(FILE *f)
 {
@@ -33,9 +29,9 @@ static void snf_compare_usage(FILE *f)
             "  --fit-v-weight W    weight of log v_ph residuals in the fit     [1]\n"
             "  --kappa K --t-ion T --eth-fraction F --q-rec Q   physics settings [%g, %g, %g, %g]\n"
             "  --no-plots          tables only\n"
-            "  --python PATH       the interpreter for the plots            [/usr/bin/python3]\n"
-            "  --plot-script PATH  plot_compare.py (default: beside the program's source tree,\n"
-            "                      $SNFORGE_PLOT_SCRIPT, or ./validation/plot_compare.py)\n"
+            "  --python PATH       the interpreter for the plots      [$SNFORGE_PYTHON or /usr/bin/python3]\n"
+            "  --plot-script PATH  plot_compare.py (default: validation/plot_compare.py in $SNFORGE_DATA_DIR,\n"
+            "                      the installed data folder, or the source tree)\n"
             "  -h, --help\n",
             ph.kappa_cm2_g, ph.t_ion_K, ph.eth_fraction, ph.q_rec_erg_g);
 }
@@ -70,46 +66,12 @@ static int snf_parse_closures(const char *text, snf_valid_run_opts *o)
     return SNF_OK;
 }
 
-static int snf_file_readable(const char *p) { return access(p, R_OK) == 0; }
-
-/* The plot script: explicit, $SNFORGE_PLOT_SCRIPT, ../validation beside the executable's folder (the
- * build tree sits in the source tree), then ./validation. NULL if none exists. */
-static const char *snf_find_script(const char *given, char *buf, size_t n)
-{
-    if (given) {
-        return given;
-    }
-    const char *env = getenv("SNFORGE_PLOT_SCRIPT");
-    if (env && snf_file_readable(env)) {
-        return env;
-    }
-    char exe[4096];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(buf, n, "%s/../validation/plot_compare.py", exe);
-            if (snf_file_readable(buf)) {
-                return buf;
-            }
-            snprintf(buf, n, "%s/../../validation/plot_compare.py", exe);
-            if (snf_file_readable(buf)) {
-                return buf;
-            }
-        }
-    }
-    snprintf(buf, n, "validation/plot_compare.py");
-    return snf_file_readable(buf) ? buf : NULL;
-}
-
 int snf_cmd_compare(int argc, char **argv)
 {
     snf_valid_run_opts o = {.physics = snf_physics_default(),
                             .closures = {SNF_CLOSURE_TEMPERATURE, SNF_CLOSURE_FLUX, SNF_CLOSURE_NONE},
                             .n_closures = 3, .opts = snf_valid_opts_default()};
-    const char *python = "/usr/bin/python3", *script = NULL;
+    const char *python = snf_resource_python(), *script = NULL;
     int plots = 1, rc = SNF_OK;
     optind = 1;
     opterr = 0;
@@ -162,23 +124,18 @@ int snf_cmd_compare(int argc, char **argv)
     const char *plot_note = "no plots (--no-plots)";
     if (plots) {
         char buf[4200];
-        const char *sc = snf_find_script(script, buf, sizeof buf);
+        const char *sc = script ? script : snf_resource_find("validation/plot_compare.py", buf, sizeof buf);
         if (!sc) {
-            fprintf(stderr, "snforge compare: validation/plot_compare.py not found (use --plot-script): tables only\n");
+            snf_resource_where("validation/plot_compare.py", buf, sizeof buf);
+            fprintf(stderr, "snforge compare: %s (or use --plot-script): tables only\n", buf);
             plot_note = "no plots (script not found)";
         } else {
-            static char a0[4200], a1[4200], a2[4200]; /* posix_spawn takes char *const argv[] */
-            snprintf(a0, sizeof a0, "%s", python);
-            snprintf(a1, sizeof a1, "%s", sc);
-            snprintf(a2, sizeof a2, "%s", o.out_dir);
-            char *args[] = {a0, a1, a2, NULL};
-            pid_t pid;
-            int st = 0;
-            if (posix_spawn(&pid, python, NULL, NULL, args, environ) != 0) {
+            const char *args[] = {o.out_dir, NULL};
+            int code = snf_resource_run_python(python, sc, args);
+            if (code == -1) {
                 fprintf(stderr, "snforge compare: cannot run %s: no plots (tables written)\n", python);
                 plot_note = "no plots (python missing)";
-            } else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-                int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+            } else if (code != 0) {
                 fprintf(stderr, "snforge compare: %s %s failed (exit %d%s): no plots (tables written)\n", python, sc, code,
                         code == 3 ? ": matplotlib is missing" : "");
                 plot_note = "no plots (plot script failed)";

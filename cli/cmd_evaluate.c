@@ -6,19 +6,19 @@
  * DIR/reliability.csv; DIR/parity.png and DIR/reliability.png through learn/plot_parity.py and
  * learn/plot_reliability.py (python3 + matplotlib; skipped with a note when they are missing). Rows
  * stream in blocks. */
-#define _POSIX_C_SOURCE 200809L /* posix_spawnp, mkdir */
+#define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
+#include "snforge/config.h"
 #include "snforge/fileio.h"
 #include "snforge/data.h"
 #include "snforge/nn.h"
@@ -26,12 +26,8 @@
 #include "snforge/train.h"
 #include "snforge/uq.h"
 
-extern char **environ;
-
 /* ---- static helpers ---- */
 
-static const char *const snf_eval_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-static const char *const snf_eval_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 
 static void snf_evaluate_usage(FILE *f)
 {
@@ -46,7 +42,8 @@ static void snf_evaluate_usage(FILE *f)
             "DIR/parity.csv (row, true and predicted value, std, lo68, hi68 of each parameter),\n"
             "DIR/reliability.csv (observed against nominal coverage of central intervals) and DIR/parity.png,\n"
             "DIR/reliability.png (python3 + matplotlib, scripts learn/plot_parity.py, plot_reliability.py\n"
-            "or $SNF_PLOT_PARITY, $SNF_PLOT_RELIABILITY; skipped with a note if unavailable).\n\n"
+            "from the data folder, or $SNF_PLOT_PARITY, $SNF_PLOT_RELIABILITY; Python $SNFORGE_PYTHON or\n"
+            "/usr/bin/python3; skipped with a note if unavailable).\n\n"
             "options:\n"
             "  -o, --output DIR   folder for the CSV and PNG files (default: .; created if missing)\n"
             "  -t, --threads N    OpenMP threads\n"
@@ -68,7 +65,7 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
     fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,"
                "coverage95_pct,nll\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_eval_names[p], snf_eval_units[p], m->n,
+        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_axis_name((snf_axis_target)(p)), snf_axis_units((snf_axis_target)(p)), m->n,
                 m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p], c[p].cover68, c[p].cover95, c[p].nll);
     }
     int rc = snf_file_close_checked(f, tmp);
@@ -90,8 +87,8 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
     }
     fprintf(f, "row");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, ",%s_true,%s_pred,%s_std,%s_lo68,%s_hi68", snf_eval_names[p], snf_eval_names[p], snf_eval_names[p],
-                snf_eval_names[p], snf_eval_names[p]);
+        fprintf(f, ",%s_true,%s_pred,%s_std,%s_lo68,%s_hi68", snf_axis_name((snf_axis_target)(p)), snf_axis_name((snf_axis_target)(p)), snf_axis_name((snf_axis_target)(p)),
+                snf_axis_name((snf_axis_target)(p)), snf_axis_name((snf_axis_target)(p)));
     }
     fprintf(f, "%s\n", oodp ? ",ood_p_value" : "");
     for (long i = 0; i < n; i++) {
@@ -145,50 +142,27 @@ static int snf_eval_write_reliability(const char *path, const double *pit, long 
     return snf_atomic_commit(tmp, path);
 }
 
-/* A plot script: $ENV, else learn/NAME beside this source file's folder. */
-static void snf_eval_script(char *buf, size_t n, const char *envname, const char *name)
-{
-    const char *env = getenv(envname);
-    if (env && *env) {
-        snprintf(buf, n, "%s", env);
-        return;
-    }
-    const char *src = __FILE__; /* .../cli/cmd_evaluate.c */
-    const char *slash = strrchr(src, '/');
-    int dir = slash ? (int)(slash - src) : 0;
-    snprintf(buf, n, "%.*s%slearn/%s", dir, src, dir ? "/../" : "../", name);
-}
-
-/* Runs python3 SCRIPT CSV PNG TITLE; 0 if the PNG was written. */
+/* Runs the plot script learn/NAME (found by the resource finder, resource.h; $ENVNAME names another script)
+ * as PYTHON SCRIPT CSV PNG TITLE with the resource finder's Python; 0 if the PNG was written. */
 int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title)
 {
-    char script[1200];
-    snf_eval_script(script, sizeof script, envname, name);
-    struct stat st;
-    if (stat(script, &st) != 0) {
-        fprintf(stderr, "snforge: note: no %s (plot script %s not found; set %s)\n", png, script, envname);
+    char script[4200], rel[256];
+    const char *env = getenv(envname);
+    snprintf(rel, sizeof rel, "learn/%s", name);
+    if (env && *env) {
+        snprintf(script, sizeof script, "%s", env);
+    } else if (!snf_resource_find(rel, script, sizeof script)) {
+        snf_resource_where(rel, script, sizeof script);
+        fprintf(stderr, "snforge: note: no %s (%s)\n", png, script);
         return -1;
     }
-    /* $SNF_PYTHON, then python3 on PATH, then the system's (a PATH python, e.g. pyenv's, may lack
-     * matplotlib where Debian's python3-matplotlib is installed). */
-    const char *cands[3] = {getenv("SNF_PYTHON"), "python3", "/usr/bin/python3"};
-    for (int i = 0; i < 3; i++) {
-        if (!cands[i] || !*cands[i]) {
-            continue;
-        }
-        char *args[] = {(char *)(size_t)cands[i], script, (char *)(size_t)csv, (char *)(size_t)png,
-                        (char *)(size_t)title, NULL};
-        pid_t pid;
-        if (posix_spawnp(&pid, cands[i], NULL, NULL, args, environ) != 0) {
-            continue;
-        }
-        int status = 0;
-        if (waitpid(pid, &status, 0) >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            return 0;
-        }
+    const char *python = snf_resource_python();
+    const char *args[] = {csv, png, title, NULL};
+    if (snf_resource_run_python(python, script, args) == 0) {
+        return 0;
     }
-    fprintf(stderr, "snforge: note: no %s (no python3 with matplotlib found; set SNF_PYTHON; "
-                    "the CSV files are written)\n", png);
+    fprintf(stderr, "snforge: note: no %s (%s with matplotlib could not run %s; set %s; the CSV files are "
+                    "written)\n", png, python, script, SNF_ENV_PYTHON);
     return -1;
 }
 
@@ -342,7 +316,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     for (long i = 0; i < n * SNF_DATA_NP; i++) { /* checked before anything is printed */
         if (!isfinite(pred[i])) {
             fprintf(stderr, "snforge evaluate: the model gives a non-finite %s (%g) for row %ld of %s: the model file "
-                            "%s may be damaged\n", snf_eval_names[i % SNF_DATA_NP], pred[i], prow[i / SNF_DATA_NP], dpath,
+                            "%s may be damaged\n", snf_axis_name((snf_axis_target)(i % SNF_DATA_NP)), pred[i], prow[i / SNF_DATA_NP], dpath,
                     mpath);
             code = 1;
             goto cleanup;
@@ -351,19 +325,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     snf_metrics m, base;
     rc = snf_metrics_compute(&m, truth, pred, n);
     if (rc >= 0) {
-        double mean[SNF_DATA_NP];
-        float zero[SNF_DATA_NP] = {0};
-        snf_data_decode_targets(mean, zero, &ck.norm);
-        double *bp = malloc((size_t)n * SNF_DATA_NP * sizeof *bp);
-        if (!bp) {
-            rc = SNF_ENOMEM;
-        } else {
-            for (long i = 0; i < n; i++) {
-                memcpy(bp + i * SNF_DATA_NP, mean, sizeof mean);
-            }
-            rc = snf_metrics_compute(&base, truth, bp, n);
-            free(bp);
-        }
+        rc = snf_metrics_baseline(&base, truth, n, &ck.norm);
     }
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: out of memory\n");
@@ -372,7 +334,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f\n", snf_eval_names[p], snf_eval_units[p],
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f\n", snf_axis_name((snf_axis_target)(p)), snf_axis_units((snf_axis_target)(p)),
                m.mape[p], m.mdape[p], m.r2[p], base.mape[p], cal[p].cover68, cal[p].cover95, cal[p].nll);
     }
     printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",

@@ -1,16 +1,13 @@
 /* cmd_grid.c: `snforge grid CAMPAIGN -o FILE.h5 [--threads N] [--shard I/N] [--join N]`: runs or resumes a
  * dataset campaign, one shard of it, or joins finished shards into one virtual-dataset file. Built with
- * MPI (SNF_HAVE_MPI), `mpirun -np K snforge grid ...` runs rank r as shard r/K and rank 0 joins. */
+ * MPI (SNF_HAVE_MPI), `mpirun -np K snforge grid ...` runs rank r as shard r/K and rank 0 joins
+ * (grids/grid_mpi.c). */
 #define _POSIX_C_SOURCE 200809L /* fileno, isatty */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifdef SNF_HAVE_MPI
-#include <mpi.h>
-#endif
 
 #include "cli_util.h"
 #include "commands.h"
@@ -197,17 +194,13 @@ int snf_cmd_grid(int argc, char **argv)
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
 
     int rank = 0, size = 1;
-    (void)rank; /* used by the MPI build */
-#ifdef SNF_HAVE_MPI
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    snf_grid_mpi_init(&argc, &argv, &rank, &size);
     if (size > 1) {
         if (opt.shard_count > 1) {
             if (rank == 0) {
                 fprintf(stderr, "snforge grid: under mpirun the ranks are the shards; drop --shard\n");
             }
-            MPI_Finalize();
+            snf_grid_mpi_finalize();
             snf_config_free(&c);
             return 2;
         }
@@ -217,49 +210,24 @@ int snf_cmd_grid(int argc, char **argv)
             opt.progress = NULL;
         }
     }
-#endif
     snf_grid_summary sum;
     rc = snf_grid_run(&c, out, &opt, &sum);
     int code = rc < 0 ? snf_grid_fail(rc) : 0;
     if (rc >= 0 && size == 1) {
         snf_grid_print_summary(&sum);
     }
-#ifdef SNF_HAVE_MPI
     if (size > 1) {
-        int worst = code;
-        MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        snf_grid_summary tot = sum;
-        long mine[6] = {sum.n_rows, sum.n_ok, sum.n_warn, sum.n_failed, sum.n_computed, sum.n_skipped}, all[6];
-        MPI_Reduce(mine, all, 6, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
-        MPI_Reduce(&sum.file_bytes, &tot.file_bytes, 1, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-        MPI_Reduce(sum.by_status, tot.by_status, SNF_GRID_STATUS_MAX - SNF_GRID_STATUS_MIN + 1, MPI_LONG, MPI_SUM, 0,
-                   MPI_COMM_WORLD);
-        MPI_Reduce(&sum.wall_s, &tot.wall_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
-        int stopped = sum.stopped, any_stopped = 0;
-        MPI_Allreduce(&stopped, &any_stopped, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-        if (rank == 0 && worst == 0 && !any_stopped) {
-            /* A rerun after everything finished finds the joined file and the shards complete. */
-            int have = 0;
-            rc = snf_grid_join(&c, out, size, &have);
-            if (rc < 0) {
-                worst = snf_grid_fail(rc);
-            } else {
-                tot.n_rows = all[0];
-                tot.n_ok = all[1];
-                tot.n_warn = all[2];
-                tot.n_failed = all[3];
-                tot.n_computed = all[4];
-                tot.n_skipped = all[5];
-                tot.already_complete = have;
-                snprintf(tot.path, sizeof tot.path, "%s (%d ranks)", out, size);
-                snf_grid_print_summary(&tot);
-            }
+        snf_grid_summary tot;
+        int worst = code, joined = 0;
+        rc = snf_grid_mpi_combine(&c, out, rank, size, code, &sum, &tot, &worst, &joined);
+        if (rc < 0) {
+            worst = snf_grid_fail(rc);
+        } else if (joined) {
+            snf_grid_print_summary(&tot);
         }
-        MPI_Bcast(&worst, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        code = worst;
+        code = snf_grid_mpi_share(worst);
     }
-    MPI_Finalize();
-#endif
+    snf_grid_mpi_finalize();
     snf_config_free(&c);
     return code;
 }

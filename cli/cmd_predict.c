@@ -22,7 +22,7 @@
 static void snf_predict_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge predict MODEL.h5 OBS.csv [--json] [--threads N]\n\n"
+            "usage: snforge predict MODEL.h5 OBS.csv [--json] [--threads N] [--digits N]\n\n"
             "Predicts energy (foe), mass (Msun), radius (cm) and nickel (Msun) with a model written by\n"
             "snforge train, from an observation file: CSV with the header t_d,L_erg_s,L_err,vph_km_s,vph_err\n"
             "('#' comment lines before it), empty fields for missing values, irregular sampling allowed.\n"
@@ -32,6 +32,7 @@ static void snf_predict_usage(FILE *f)
             "options:\n"
             "  -j, --json        one JSON object on stdout instead of the table\n"
             "  -t, --threads N   OpenMP threads\n"
+            "      --digits N    significant digits printed (1-17, default 4)\n"
             "  -h, --help        this text\n\n"
             "Output: one line per parameter on stdout, 'energy MEAN +- STD  68%% [LO, HI]  95%% [LO, HI] foe': the\n"
             "mean, standard deviation and central 68%% and 95%% intervals\n"
@@ -57,16 +58,18 @@ static int snf_count_finite(const float *v, int L)
 static const char *const snf_pnames[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
 static const char *const snf_punits[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 
-/* The answer with its uncertainty: a table, or one JSON object (%.6g keeps 6 significant digits). */
-static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred *p, int json)
+/* The answer with its uncertainty: a table (digits significant digits for the mean and the intervals), or one
+ * JSON object (max(6, digits) significant digits). */
+static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred *p, int json, int digits)
 {
     if (json) {
         fprintf(f, "{\"parameters\": {");
         for (int k = 0; k < SNF_DATA_NP; k++) {
             const snf_uq_param *q = &p->p[k];
-            fprintf(f, "%s\"%s\": {\"mean\": %.6g, \"std\": %.6g, \"lo68\": %.6g, \"hi68\": %.6g, \"lo95\": %.6g, "
-                       "\"hi95\": %.6g, \"unit\": \"%s\"}", k ? ", " : "", snf_pnames[k], q->mean, q->std, q->lo68,
-                    q->hi68, q->lo95, q->hi95, snf_punits[k]);
+            const int d = digits > 6 ? digits : 6;
+            fprintf(f, "%s\"%s\": {\"mean\": %.*g, \"std\": %.*g, \"lo68\": %.*g, \"hi68\": %.*g, \"lo95\": %.*g, "
+                       "\"hi95\": %.*g, \"unit\": \"%s\"}", k ? ", " : "", snf_pnames[k], d, q->mean, d, q->std, d,
+                    q->lo68, d, q->hi68, d, q->lo95, d, q->hi95, snf_punits[k]);
         }
         fprintf(f, "}, \"ood\": {");
         if (m->has_ood) {
@@ -86,8 +89,9 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
     }
     for (int k = 0; k < SNF_DATA_NP; k++) {
         const snf_uq_param *q = &p->p[k];
-        fprintf(f, "%s %.4g +- %.3g  68%% [%.4g, %.4g]  95%% [%.4g, %.4g] %s%s\n", snf_pnames[k], q->mean, q->std,
-                q->lo68, q->hi68, q->lo95, q->hi95, snf_punits[k], p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
+        fprintf(f, "%s %.*g +- %.3g  68%% [%.*g, %.*g]  95%% [%.*g, %.*g] %s%s\n", snf_pnames[k], digits, q->mean, q->std,
+                digits, q->lo68, digits, q->hi68, digits, q->lo95, digits, q->hi95, snf_punits[k],
+                p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
     }
     if (m->has_ood) {
         fprintf(f, "ood: Mahalanobis d2 %.4g, p-value %.4g (%s at alpha %.3g)\n", p->ood_d2, p->ood_p,
@@ -117,13 +121,13 @@ int snf_cmd_predict(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"digits", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    int threads = 0, json = 0;
+    int threads = 0, json = 0, digits = 4;
     optind = 1;
     opterr = 0;
     for (;;) {
-        int ch = getopt_long(argc, argv, "t:jh", opts, NULL);
+        int ch = getopt_long(argc, argv, "t:jd:h", opts, NULL);
         if (ch == -1) {
             break;
         }
@@ -137,6 +141,14 @@ int snf_cmd_predict(int argc, char **argv)
             break;
         }
         case 'j': json = 1; break;
+        case 'd': {
+            long v;
+            if (snf_cli_parse_long("predict", "--digits", optarg, 1, 17, &v) != 0) {
+                return 2;
+            }
+            digits = (int)v;
+            break;
+        }
         case 'h': snf_predict_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "predict");
         }
@@ -228,7 +240,7 @@ int snf_cmd_predict(int argc, char **argv)
             goto cleanup;
         }
     }
-    snf_predict_print(stdout, &um, &pr, json);
+    snf_predict_print(stdout, &um, &pr, json, digits);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,
             s->t_end_d, L, (s->channels & SNF_CH_LBOL) ? cl : 0, (s->channels & SNF_CH_VPH) ? cv : 0,

@@ -78,35 +78,16 @@ enum { K_MODEL, K_SAMPLER, K_N_MODELS, K_SEED, K_START, K_END, K_STEP, K_COUNT }
 
 /* ---- static helpers ---- */
 
+/* The typed value parsers are ini.c's (one set for every INI format); these bind them to this parser. */
 static int snf_cfg_double(snf_parse *ps, const char *sec, const char *key, const char *v, double *out)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x)) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a finite number", v);
-    }
-    *out = x;
-    return 1;
+    return snf_ini_double(&ps->ini, sec, key, v, -INFINITY, INFINITY, out);
 }
 
 static int snf_cfg_long(snf_parse *ps, const char *sec, const char *key, const char *v, long lo, long hi,
                         long *out)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end); /* accepts 2.05e5 as well as 205000 */
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
-    }
-    *out = (long)x;
-    return 1;
+    return snf_ini_long(&ps->ini, sec, key, v, lo, hi, out);
 }
 
 static int snf_cfg_campaign(snf_parse *ps, const char *sec, const char *key, const char *v)
@@ -593,4 +574,14 @@ void snf_config_free(snf_campaign *c)
     }
     free(c->text);
     c->text = NULL;
+}
+
+const char *snf_axis_name(snf_axis_target t)
+{
+    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].name : "?";
+}
+
+const char *snf_axis_units(snf_axis_target t)
+{
+    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].units : "?";
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/config.h"
 #include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/hydro.h"
@@ -377,7 +378,7 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     snprintf(source, sizeof source, "hydro:%s", snf_hydro_format_name(o->format));
     const char *units[SNF_INDEX_MAX_COLS];
     for (int p = 0; p < idx.P; p++) {
-        units[p] = p == 2 ? "cm" : p == 0 ? "foe" : p < 4 ? "Msun" : "";
+        units[p] = p < 4 ? snf_axis_units((snf_axis_target)p) : "";
     }
     snf_dataset_meta meta = {.source = source, .param_names = (const char *const *)idx.param_names,
                              .param_units = units, .config_text = o->command_line, .sampler = "hydro-index",

@@ -26,13 +26,7 @@ typedef struct snf_cc_parse {
 
 static int snf_cc_number(snf_cc_parse *ps, const char *sec, const char *key, const char *v, double *out)
 {
-    char *end = NULL;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || !isfinite(x)) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a finite number", v);
-    }
-    *out = x;
-    return 1;
+    return snf_ini_double(&ps->ini, sec, key, v, -INFINITY, INFINITY, out); /* ini.c's typed parser */
 }
 
 static int snf_cc_column(snf_cc_parse *ps, const char *sec, const char *key, const char *v, int *out, int zero_ok)

@@ -3,6 +3,7 @@
 #include "snforge/ini.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,4 +170,74 @@ int snf_ini_file_read(char **text, size_t *len, const char *path, const char *wh
         errno = ENOENT;
     }
     return rc;
+}
+
+/* ---- typed values ---- */
+
+/* strtod over the whole value (trailing blanks allowed), in range (no ERANGE); 1 if it parsed. */
+static int snf_ini_number(const char *v, double *x)
+{
+    char *end;
+    errno = 0;
+    *x = strtod(v, &end);
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    return end != v && *end == '\0' && errno != ERANGE;
+}
+
+int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
+                   double *out)
+{
+    double x;
+    if (!snf_ini_number(v, &x) || !isfinite(x) || x < lo || x > hi) {
+        if (lo == -INFINITY && hi == INFINITY) {
+            return snf_ini_fail(p, p->line, sec, key, "'%s' is not a finite number", v);
+        }
+        return snf_ini_fail(p, p->line, sec, key, "'%s' is not a number in [%g, %g]", v, lo, hi);
+    }
+    *out = x;
+    return 1;
+}
+
+int snf_ini_float(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi, float *out)
+{
+    double x;
+    if (!snf_ini_double(p, sec, key, v, lo, hi, &x)) {
+        return 0;
+    }
+    *out = (float)x;
+    return 1;
+}
+
+int snf_ini_long(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, long *out)
+{
+    double x; /* accepts 2.05e5 as well as 205000 */
+    if (!snf_ini_number(v, &x) || x != floor(x) || x < (double)lo || x > (double)hi) {
+        return snf_ini_fail(p, p->line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
+    }
+    *out = (long)x;
+    return 1;
+}
+
+int snf_ini_int(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, int *out)
+{
+    long x;
+    if (!snf_ini_long(p, sec, key, v, lo, hi, &x)) {
+        return 0;
+    }
+    *out = (int)x;
+    return 1;
+}
+
+int snf_ini_bool(snf_ini *p, const char *sec, const char *key, const char *v, int *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1")) {
+        *out = 1;
+    } else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0")) {
+        *out = 0;
+    } else {
+        return snf_ini_fail(p, p->line, sec, key, "'%s' is not yes or no", v);
+    }
+    return 1;
 }

@@ -17,7 +17,8 @@
  *                v_ph km/s), y_mean, y_std [4] (log10 energy, mass, radius, nickel)
  *   /history     f64 [epochs, 9]: epoch, train_loss, val_loss, lr, val_mape_{energy,mass,radius,nickel}
  *                (percent), wall_s; attr columns
- *   /metrics     attrs test_{mape,mdape,r2}, baseline_{...} [4] when finished and a test split exists */
+ *   /metrics     attrs test_{mape,mdape,r2}, baseline_{...} [4] when finished and a test split exists
+ *   /tensors     the name, slab, offset and shape of every tensor (model_tensors.c) */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <errno.h>
 #include <math.h>
@@ -27,6 +28,8 @@
 
 #include <hdf5.h>
 
+#include "model_tensors.h"
+#include "snforge/config.h"
 #include "snforge/fileio.h"
 #include "snforge/h5io.h"
 #include "snforge/status.h"
@@ -231,8 +234,6 @@ static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsiz
     return SNF_OK;
 }
 
-static const char *const snf_target_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-static const char *const snf_target_units[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 static const char *const snf_hist_cols[SNF_EPOCH_RECORD_COLS] = {
     "epoch", "train_loss", "val_loss", "lr", "val_mape_energy", "val_mape_mass", "val_mape_radius",
     "val_mape_nickel", "wall_s"};
@@ -312,8 +313,13 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_attr_long(f, "n_train", c->n_train, tmp));
     TRY(snf_ck_attr_long(f, "n_val", c->n_val, tmp));
     TRY(snf_ck_attr_long(f, "n_test", c->n_test, tmp));
-    TRY(snf_ck_attr_strings(f, "target_names", snf_target_names, SNF_DATA_NP, tmp));
-    TRY(snf_ck_attr_strings(f, "target_units", snf_target_units, SNF_DATA_NP, tmp));
+    const char *tn[SNF_DATA_NP], *tu[SNF_DATA_NP];
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        tn[p] = snf_axis_name((snf_axis_target)p);
+        tu[p] = snf_axis_units((snf_axis_target)p);
+    }
+    TRY(snf_ck_attr_strings(f, "target_names", tn, SNF_DATA_NP, tmp));
+    TRY(snf_ck_attr_strings(f, "target_units", tu, SNF_DATA_NP, tmp));
     /* architecture */
     g = H5Gcreate2(f, "net", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
@@ -409,6 +415,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     TRY(snf_ck_dset(g, "y_std", H5T_NATIVE_DOUBLE, c->norm.y_std, SNF_DATA_NP, 0, tmp));
     H5Gclose(g);
     g = -1;
+    TRY(snf_ckpt_write_tensors(f, c, tmp));
     /* history and metrics */
     TRY(snf_ck_dset(f, "history", H5T_NATIVE_DOUBLE, c->hist, (hsize_t)c->n_hist, SNF_EPOCH_RECORD_COLS, tmp));
     {

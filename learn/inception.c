@@ -311,6 +311,50 @@ void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
     snprintf(buf, n, "%s", i == k ? "head_w" : i == k + 1 ? "head_b" : "?");
 }
 
+int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
+{
+    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    int n = snf_it_valid(cfg) ? snf_it_table(cfg, NULL, d) : 0;
+    if (i < 0 || i >= n) {
+        return 0;
+    }
+    if (d[i].kind == SNF_IT_KIND_CONV) {
+        /* size = C_out C_in K, fan_in = C_in K, fan_out = C_out K; an unused tensor (size 0) is
+         * (0, C_in, 1) */
+        int K = d[i].size ? (int)((size_t)d[i].fan_in * (size_t)d[i].fan_out / d[i].size) : 1;
+        dims[0] = d[i].fan_out / K;
+        dims[1] = d[i].fan_in / K;
+        dims[2] = K;
+        return 3;
+    }
+    if (d[i].kind == SNF_IT_KIND_DENSE) {
+        dims[0] = d[i].fan_out;
+        dims[1] = d[i].fan_in;
+        return 2;
+    }
+    dims[0] = (int)d[i].size;
+    return 1;
+}
+
+int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size)
+{
+    size_t F4 = 4 * (size_t)cfg->filters, off = 0;
+    int k = 0;
+    for (int m = 0; snf_it_valid(cfg) && m < cfg->depth; m++) {
+        for (int r = 0; r < (snf_it_has_res(cfg, m) ? 2 : 1); r++) {
+            for (int v = 0; v < 2; v++, k++, off += F4) {
+                if (k == i) {
+                    snprintf(buf, n, r ? "res%d.bn_%s" : "mod%d.bn_%s", r ? m / 3 : m, v ? "var" : "mean");
+                    *offset = off;
+                    *size = F4;
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- public API: life cycle ---- */
 
 int snf_it_alloc(snf_it **out, const snf_it_config *cfg)

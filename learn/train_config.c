@@ -24,69 +24,33 @@ typedef struct snf_tparse {
 
 /* ---- static helpers ---- */
 
+/* The typed value parsers are ini.c's (one set for every INI format); these bind them to this parser. */
 static int snf_tdouble(snf_tparse *ps, const char *sec, const char *key, const char *v, double lo, double hi,
                        double *out)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (end == v || *end != '\0' || errno == ERANGE || !isfinite(x) || x < lo || x > hi) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not a number in [%g, %g]", v, lo, hi);
-    }
-    *out = x;
-    return 1;
+    return snf_ini_double(&ps->ini, sec, key, v, lo, hi, out);
 }
 
 static int snf_tfloat(snf_tparse *ps, const char *sec, const char *key, const char *v, double lo, double hi,
                       float *out)
 {
-    double x;
-    if (!snf_tdouble(ps, sec, key, v, lo, hi, &x)) {
-        return 0;
-    }
-    *out = (float)x;
-    return 1;
+    return snf_ini_float(&ps->ini, sec, key, v, lo, hi, out);
 }
 
 static int snf_tlong(snf_tparse *ps, const char *sec, const char *key, const char *v, long lo, long hi,
                      long *out)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (end == v || *end != '\0' || errno == ERANGE || x != floor(x) || x < (double)lo || x > (double)hi) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not an integer in [%ld, %ld]", v, lo, hi);
-    }
-    *out = (long)x;
-    return 1;
+    return snf_ini_long(&ps->ini, sec, key, v, lo, hi, out);
 }
 
 static int snf_tint(snf_tparse *ps, const char *sec, const char *key, const char *v, long lo, long hi, int *out)
 {
-    long x;
-    if (!snf_tlong(ps, sec, key, v, lo, hi, &x)) {
-        return 0;
-    }
-    *out = (int)x;
-    return 1;
+    return snf_ini_int(&ps->ini, sec, key, v, lo, hi, out);
 }
 
 static int snf_tbool(snf_tparse *ps, const char *sec, const char *key, const char *v, int *out)
 {
-    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1")) {
-        *out = 1;
-    } else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0")) {
-        *out = 0;
-    } else {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "'%s' is not yes or no", v);
-    }
-    return 1;
+    return snf_ini_bool(&ps->ini, sec, key, v, out);
 }
 
 static int snf_tpath(snf_tparse *ps, const char *sec, const char *key, const char *v, char *out, size_t n)

@@ -54,7 +54,7 @@
 # Run (the figure):
 #   cmake -S . -B build-repro -DCMAKE_BUILD_TYPE=Release && cmake --build build-repro -j2 --target snforge_cli
 #   nohup bash validation/reproduce_iter1.sh > /tmp/iter1.log 2>&1 &
-# Needs /usr/bin/time and a python3 with h5py + matplotlib (Debian's /usr/bin/python3, or $SNF_PYTHON).
+# Needs /usr/bin/time and a python3 with h5py + matplotlib (Debian's /usr/bin/python3, or $SNFORGE_PYTHON).
 # Exit status: 0 done, 1 a step failed, 2 bad settings.
 set -euo pipefail
 
@@ -91,7 +91,7 @@ if [ -z "${SNFORGE:-}" ]; then
     SNFORGE="$root/build-repro/snforge"
     [ -x "$SNFORGE" ] || SNFORGE="$root/build/snforge"
 fi
-PY=${SNF_PYTHON:-/usr/bin/python3}
+PY=${SNFORGE_PYTHON:-/usr/bin/python3}
 [ -x "$PY" ] || PY=python3
 
 die() { echo "reproduce_iter1.sh: $*" >&2; exit "${2:-2}"; }
@@ -104,7 +104,7 @@ isint "$THREADS" || die "THREADS must be a positive integer, got '$THREADS'"
 [[ "$BUDGET" =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "BUDGET must be seconds >= 0, got '$BUDGET'"
 [ -x "$SNFORGE" ] || die "no snforge program at $SNFORGE (build it, or set SNFORGE)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
-"$PY" -c 'import h5py, matplotlib' 2>/dev/null || die "$PY lacks h5py or matplotlib (set SNF_PYTHON)"
+"$PY" -c 'import h5py, matplotlib' 2>/dev/null || die "$PY lacks h5py or matplotlib (set SNFORGE_PYTHON)"
 
 mkdir -p "$WORK" "$OUT"
 cd "$WORK"

@@ -95,4 +95,13 @@ void snf_config_source(const snf_campaign *c, char *buf, int n);
 
 void snf_config_free(snf_campaign *c);
 
+/* ---- the parameter table ---- */
+
+/* Name and units of an axis target: the one table of parameter names and units (interfaces.md) that
+ * every file writer and reader uses. The four physical parameters come first, in file order: energy
+ * "foe", mass "Msun", radius "cm", nickel "Msun"; then the nuisance settings (kappa "cm2/g", t_ion "K",
+ * ...). "?" for a value outside the enum. */
+const char *snf_axis_name(snf_axis_target t);
+const char *snf_axis_units(snf_axis_target t);
+
 #endif

@@ -74,4 +74,18 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
  * path exists and is not a complete file of c. */
 int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already);
 
+/* ---- MPI (grid_mpi.c; without SNF_HAVE_MPI: one process, rank 0 of 1, nothing to combine) ---- */
+
+/* MPI_Init and this process's rank and the number of ranks. */
+void snf_grid_mpi_init(int *argc, char ***argv, int *rank, int *size);
+void snf_grid_mpi_finalize(void);
+/* After every rank ran its shard (snf_grid_run with shard rank/size): *worst = the largest `code` of all
+ * ranks (every rank); on rank 0, *tot = the summaries combined (counts and file sizes summed, wall time the
+ * longest, path "PATH (K ranks)"), and if every rank's code was 0 and none stopped early, the shards are
+ * joined into path (snf_grid_join) and *joined = 1. Collective. Returns SNF_OK or the join's failure. */
+int snf_grid_mpi_combine(const snf_campaign *c, const char *path, int rank, int size, int code,
+                         const snf_grid_summary *sum, snf_grid_summary *tot, int *worst, int *joined);
+/* Rank 0's value on every rank (MPI_Bcast). Collective. */
+int snf_grid_mpi_share(int value);
+
 #endif

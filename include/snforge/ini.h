@@ -66,6 +66,23 @@ int snf_ini_fail_syntax(snf_ini *p, int rc);
 /* Passes the recorded failure to snf_error_report and returns its status; SNF_OK if none. */
 int snf_ini_report(const snf_ini *p);
 
+/* ---- typed values (for handlers) ---- */
+
+/* The whole value v must parse (trailing blanks allowed). On success *out is set and 1 returned; otherwise
+ * the failure is recorded at the current line as "NAME:LINE: [sec] key: 'V' is not ..." (snf_ini_fail) and
+ * 0 returned, so a handler can return the result. Messages:
+ *   double/float: a finite number in [lo, hi]: "'V' is not a finite number" when lo = -INFINITY and
+ *                 hi = INFINITY, else "'V' is not a number in [LO, HI]" (%g); out of range (ERANGE) fails
+ *   long/int:     a whole number in [lo, hi] (2.05e5 is accepted as 205000): "'V' is not an integer in
+ *                 [LO, HI]"
+ *   bool:         yes/true/on/1 or no/false/off/0: "'V' is not yes or no" */
+int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
+                   double *out);
+int snf_ini_float(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi, float *out);
+int snf_ini_long(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, long *out);
+int snf_ini_int(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, int *out);
+int snf_ini_bool(snf_ini *p, const char *sec, const char *key, const char *v, int *out);
+
 /* ---- getters ---- */
 
 /* Line of the first / the last header [section] (among the first SNF_INI_MAX_SECTIONS headers), 0 if

@@ -157,6 +157,14 @@ void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long 
 
 /* From true and predicted physical parameters [n][4]. SNF_ENOMEM or SNF_OK. */
 int snf_metrics_compute(snf_metrics *m, const double *truth, const double *pred, long n);
+/* The predict-the-training-mean baseline: the metrics of the decoded standardised 0 (the training mean of
+ * log10 of each parameter, norm's y_mean) against truth[n][4]. SNF_ENOMEM. */
+int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const snf_norm *norm);
+/* One pass over the batcher b (at most n rows, batches of at most net's max_B) with net in inference mode:
+ * truth[n][4] and pred[n][4] in physical units (foe, Msun, cm, Msun) and, if rows is not NULL, the file
+ * row of each. Returns SNF_OK, or the batcher's / network's failure, SNF_ENOMEM. */
+int snf_score_rows(snf_it *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
+                   long *rows);
 
 /* ---- checkpoints ---- */
 

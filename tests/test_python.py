@@ -1,0 +1,134 @@
+"""test_python.py MODE WORKDIR SNFORGE: the Python package (python/snforge) against the snforge program.
+MODE h5: read_dataset, load_model and simulate, with PyTorch made unimportable (they must not need it).
+MODE torch: Model.predict_observation equals `snforge predict --digits 10 --json`'s means within 1e-5 relative.
+Exit 77 (ctest: Skipped) when a needed module is missing."""
+import glob
+import math
+import json
+import os
+import subprocess
+import sys
+
+mode, work, program = sys.argv[1], sys.argv[2], sys.argv[3]
+SKIP = 77
+if mode == "h5":
+    sys.modules["torch"] = None  # any `import torch` now raises ImportError
+try:
+    import numpy as np
+    import h5py
+except ImportError as e:
+    print("SKIPPED: %s (Debian: python3-numpy python3-h5py)" % e)
+    sys.exit(SKIP)
+if mode == "torch":
+    try:
+        import torch  # noqa: F401
+    except ImportError as e:
+        print("SKIPPED: %s (Debian: python3-torch)" % e)
+        sys.exit(SKIP)
+
+import snforge  # noqa: E402
+
+failures = []
+
+
+def check(ok, what):
+    print(("ok: " if ok else "FAIL: ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def cli(*args):
+    return subprocess.run([program] + list(args), check=True, capture_output=True, text=True).stdout
+
+
+def cli_curve(energy, mass, radius, nickel, opts):
+    out = cli("simulate", "--energy", repr(energy), "--mass", repr(mass), "--radius", repr(radius),
+              "--nickel", repr(nickel), *opts)
+    rows = [r.split(",") for r in out.strip().splitlines()[1:]]
+    t = np.array([float(r[0]) for r in rows])
+    L = np.array([float(r[1]) for r in rows])
+    v = np.array([float(r[2]) if r[2] else math.nan for r in rows])
+    return t, L, v
+
+
+if mode == "h5":
+    # ---- simulate (ctypes into libsnforge.so) against `snforge simulate`'s CSV (9 significant digits) ----
+    cases = [((1.7, 15.0, 3e12, 0.075), {}, []),
+             ((1.1, 12.0, 5e12, 0.04), {"closure": "temperature", "kappa": 0.2, "t_ion": 4500.0},
+              ["--model", "temperature", "--kappa", "0.2", "--t-ion", "4500"]),
+             ((3.0, 25.0, 2e13, 0.15), {"closure": "none", "gamma": "off"}, ["--model", "none", "--gamma", "off"]),
+             ((0.9, 18.0, 1e12, 0.1), {"heating": "bateman", "eth_fraction": 0.4},
+              ["--heating", "bateman", "--eth-fraction", "0.4"])]
+    for (E, M, R, N), phys, opts in cases:
+        t, L, v = cli_curve(E, M, R, N, opts)
+        Lp, vp = snforge.simulate(energy=E, mass=M, radius=R, nickel=N, t=t, **phys)
+        rl = np.max(np.abs(Lp / L - 1))
+        same_nan = np.array_equal(np.isnan(v), np.isnan(vp))
+        rv = np.nanmax(np.abs(vp / v - 1))
+        check(rl < 1e-8 and rv < 1e-7 and same_nan,
+              "simulate(%g, %g, %g, %g, %s) = snforge simulate %s: max rel diff L %.2e, v_ph %.2e, NaN pattern %s"
+              % (E, M, R, N, phys, " ".join(opts), rl, rv, "same" if same_nan else "DIFFERS"))
+    try:
+        snforge.simulate(energy=1, mass=10, radius=1e12, nickel=0.1, t=[1, 2], kappa=-1)
+        check(False, "kappa = -1 raises ValueError")
+    except ValueError as e:
+        check("kappa" in str(e), "kappa = -1 raises ValueError naming kappa: %s" % e)
+    try:
+        snforge.simulate(energy=1, mass=10, radius=1e12, nickel=0.1, t=[2, 1])
+        check(False, "decreasing t raises ValueError")
+    except ValueError as e:
+        check("increasing" in str(e), "decreasing t raises ValueError: %s" % e)
+
+    # ---- read_dataset: the campaign's rows against the model run at their parameters ----
+    d = snforge.read_dataset(os.path.join(work, "camp.h5"))
+    N, T = d["log_lbol"].shape
+    check(d.names[:4] == ["energy", "mass", "radius", "nickel"] and
+          [d.units[n] for n in d.names[:4]] == ["foe", "Msun", "cm", "Msun"],
+          "read_dataset names/units: %s %s" % (d.names, [d.units[n] for n in d.names]))
+    check(N == 256 and T == len(d["time"]) and d["vph"].shape == (N, T) and d["energy"].shape == (N,),
+          "read_dataset shapes: %d rows x %d times" % (N, T))
+    worst = 0.0
+    for i in (0, 17, 101, 255):
+        if d["status"][i] < 0:
+            continue
+        Lp, vp = snforge.simulate(energy=d["energy"][i], mass=d["mass"][i], radius=d["radius"][i],
+                                  nickel=d["nickel"][i], t=d["time"], closure="flux")
+        worst = max(worst, float(np.nanmax(np.abs(np.log10(Lp) - d["log_lbol"][i]))))
+    check(worst < 1e-5, "read_dataset rows equal simulate at their parameters (max |dlog L| %.1e)" % worst)
+
+    # ---- load_model: named tensors against the file's own size table ----
+    m = snforge.load_model(os.path.join(work, "tiny.h5"))
+    with h5py.File(os.path.join(work, "tiny.h5"), "r") as f:
+        sizes = f["sizes"][()]
+        nparams, nstats = f["best/params"].shape[0], f["best/bn_stats"].shape[0]
+    names = list(m.tensors)
+    trainable = [n for n in names if not n.endswith(("bn_mean", "bn_var"))]
+    check([int(np.prod(m.tensors[n].shape)) for n in trainable] == [int(s) for s in sizes],
+          "tensor shapes match the size table (%d trainable tensors, %d floats)" % (len(trainable), nparams))
+    check(sum(m.tensors[n].size for n in names) == nparams + nstats, "tensors cover params + bn_stats exactly")
+    check(m.tensors["mod0.conv0_w"].shape == (4, 4, 16) and m.tensors["mod1.bott_w"].shape == (4, 16, 1) and
+          m.tensors["res1.sc_w"].shape == (16, 16, 1) and m.tensors["head_w"].shape == (4, 16),
+          "PyTorch layouts: conv (C_out, C_in, K), head (n_out, 4 filters)")
+    check(m.input_channels == ["log_lbol", "vph", "mask_log_lbol", "mask_vph"],
+          "input channel order: %s" % m.input_channels)
+    try:
+        m.torch_module()
+        check(False, "torch_module without PyTorch raises ImportError")
+    except ImportError:
+        check(True, "torch_module without PyTorch raises ImportError (load_model itself did not need it)")
+else:
+    m = snforge.load_model(os.path.join(work, "tiny.h5"))
+    obs = sorted(glob.glob(os.path.join(work, "obs_*.csv")))
+    for path in obs:
+        out = cli("predict", os.path.join(work, "tiny.h5"), path, "--digits", "10", "--json")
+        ref = {k: v["mean"] for k, v in json.loads(out)["parameters"].items()}
+        got = m.predict_observation(path)
+        rel = max(abs(got[k] / ref[k] - 1) for k in ref)
+        check(sorted(got) == sorted(ref) and rel < 1e-5,
+              "%s: predict_observation = snforge predict within %.1e relative" % (os.path.basename(path), rel))
+    check(len(obs) >= 4, "%d observation files" % len(obs))
+
+if failures:
+    print("%d check(s) failed" % len(failures))
+    sys.exit(1)
+print("all checks passed")

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# test_python.sh MODE SNFORGE SOURCE_DIR LIBSNFORGE: the Python package against the program (tests/test_python.py).
+# Makes a 256-model campaign, a 3-epoch InceptionTime (depth 6: two shortcuts; masks on) and observation
+# files (SN 1987A's, and three simulated objects sampled irregularly with gaps), then runs the MODE's checks.
+# Exit 77 = skipped (a Python module is missing).
+set -u
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+mode=$1 snforge=$2 src=$3 lib=$4
+py=${SNFORGE_PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || { echo "SKIPPED: no $py (set SNFORGE_PYTHON)"; exit 77; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/snf_python.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+sed -e 's/^n_models = 4096/n_models = 256/' -e 's/^step = 1$/step = 2/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
+    -e 's/^block_rows = 512/block_rows = 256/' "$src/grids/87a_small.ini" > camp.ini
+"$snforge" grid camp.ini -o camp.h5 --threads 1 -q || { echo "FAIL: snforge grid"; exit 1; }
+cat > tiny.ini <<'INI'
+[data]
+file = camp.h5
+channels = both
+length = 48
+t_start = 1
+t_end = 299
+validation = 0.2
+test = 0.1
+[train]
+seed = 3
+epochs = 3
+batch = 32
+lr = 3e-3
+[model]
+filters = 4
+depth = 6
+kernel = 16
+bottleneck = 4
+bn_momentum = 0.9
+[output]
+model = tiny.h5
+INI
+"$snforge" train tiny.ini -q --threads 1 > train.log 2>&1 || { cat train.log; echo "FAIL: snforge train"; exit 1; }
+cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs_0_sn1987a.csv
+i=1
+for p in "1.2 12 4e12 0.05" "4 30 2e13 0.2" "0.7 20 8e11 0.02"; do
+  set -- $p
+  "$snforge" simulate --energy "$1" --mass "$2" --radius "$3" --nickel "$4" 2>/dev/null |
+    awk -F, -v k=$i 'NR == 1 { print "# simulated, irregular, gaps"; print "t_d,L_erg_s,L_err,vph_km_s,vph_err"; next }
+      { t = $1 + 0; L = (t >= 2 + k && (t % (3 + k)) == 0) ? $2 : ""; v = (t <= 90 + 20 * k && (t % 5) == 1) ? $3 : "";
+        if (L != "" || v != "") print $1 "," L ",," v "," }' > obs_${i}.csv
+  i=$((i + 1))
+done
+SNFORGE_LIBRARY=$lib PYTHONPATH="$src/python" "$py" -B "$src/tests/test_python.py" "$mode" "$work" "$snforge"
