@@ -78,8 +78,9 @@ for name, day, lpk, end, v50 in rows:
     near(lpk, got[1], 3e-4 * got[1], f"{name}: L_peak")
     end = end.strip()
     if end.startswith("-"):
-        # no dome: the program's steepest fall is the grid's last interval (299.5) or undefined
-        check(got[2] != got[2] or got[2] == 299.5, f"{name}: no end of dome, program {got[2]} (grid's end or NaN)")
+        # no dome: the program's steepest fall is within the last 2 days of the 300-day run (dense output:
+        # measured 298.9) or undefined
+        check(got[2] != got[2] or got[2] >= 298.0, f"{name}: no end of dome, program {got[2]} (grid's end or NaN)")
     else:
         near(end, got[2], 0.0, f"{name}: end of dome")
     near(v50, got[3], 0.01, f"{name}: v_ph at day 50")
