@@ -3,20 +3,18 @@
  * DIR/results.csv, results.md and, with python3 + matplotlib, results.png. Resumable after kill -9. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
-extern char **environ;
 
 /* ---- static helpers ---- */
 
@@ -40,58 +38,31 @@ static void snf_curr_usage(FILE *f)
             "                        the mean of log10 predictions of the fold models (rows split = external)\n"
             "  -t, --threads N       OpenMP threads\n"
             "      --no-plot         no results.png\n"
-            "      --python PATH     interpreter for the plot                         [/usr/bin/python3]\n"
-            "      --plot-script P   plot_curriculum.py (default: validation/ of the source tree)\n"
+            "      --python PATH     interpreter for the plot         [$SNFORGE_PYTHON or /usr/bin/python3]\n"
+            "      --plot-script P   plot_curriculum.py (default: validation/ of the data folder)\n"
             "      --stop-after-folds K  return after K newly finished folds, as if interrupted (for tests)\n"
             "  -h, --help            this text\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line, data files,\n"
             "too few hydro models for the folds, an external model that is also in the hydro set).\n");
 }
 
-/* The plot script: explicit, ../validation or ../../validation beside the executable, ./validation. */
-static const char *snf_curr_script(const char *given, char *buf, size_t n)
-{
-    if (given) {
-        return given;
-    }
-    char exe[4096];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            const char *ups[2] = {"..", "../.."};
-            for (int i = 0; i < 2; i++) {
-                snprintf(buf, n, "%s/%s/validation/plot_curriculum.py", exe, ups[i]);
-                if (access(buf, R_OK) == 0) {
-                    return buf;
-                }
-            }
-        }
-    }
-    snprintf(buf, n, "validation/plot_curriculum.py");
-    return access(buf, R_OK) == 0 ? buf : NULL;
-}
-
+/* Runs PYTHON SCRIPT DIR: the script given, else validation/plot_curriculum.py from the resource finder
+ * (resource.h); a note for the summary line. */
 static const char *snf_curr_plot(const char *python, const char *script, const char *dir)
 {
     char buf[4200];
-    const char *sc = snf_curr_script(script, buf, sizeof buf);
-    if (!sc) {
-        return "no plot (validation/plot_curriculum.py not found; --plot-script)";
+    if (!script) {
+        if (!snf_resource_find("validation/plot_curriculum.py", buf, sizeof buf)) {
+            return "no plot (validation/plot_curriculum.py not found in the data folder; --plot-script)";
+        }
+        script = buf;
     }
-    static char a0[4200], a1[4200], a2[4200];
-    snprintf(a0, sizeof a0, "%s", python);
-    snprintf(a1, sizeof a1, "%s", sc);
-    snprintf(a2, sizeof a2, "%s", dir);
-    char *args[] = {a0, a1, a2, NULL};
-    pid_t pid;
-    int st = 0;
-    if (posix_spawn(&pid, python, NULL, NULL, args, environ) != 0) {
+    const char *args[] = {dir, NULL};
+    int st = snf_resource_run_python(python, script, args);
+    if (st == -1) {
         return "no plot (python missing)";
     }
-    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    if (st != 0) {
         return "no plot (the plot script failed; matplotlib missing?)";
     }
     return "results.png written";
@@ -109,7 +80,7 @@ int snf_cmd_curriculum(int argc, char **argv)
         {"plot-script", required_argument, NULL, O_SCRIPT}, {"stop-after-folds", required_argument, NULL, O_STOP},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL, *test = NULL, *python = "/usr/bin/python3", *script = NULL;
+    const char *out = NULL, *test = NULL, *python = snf_resource_python(), *script = NULL;
     long threads = 0, stop = 0;
     int plot = 1;
     optind = 1;

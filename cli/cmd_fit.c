@@ -5,22 +5,20 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/config.h"
 #include "snforge/data.h"
 #include "snforge/fit.h"
 #include "snforge/status.h"
 
-extern char **environ;
 extern const char snf_embedded_prior[]; /* grids/87a_default.ini (cli/embed.cmake) */
 
 static void snf_fit_usage(FILE *f)
@@ -52,45 +50,32 @@ static void snf_fit_usage(FILE *f)
             "and error floor), summary.json (intervals, autocorrelation time, effective sample size,\n"
             "acceptance, wall time, model calls), chain.h5 (resumable: the same command continues an\n"
             "interrupted run), bestfit.csv (the highest-posterior model, daily), corner.png and bestfit.png\n"
-            "(python3 + matplotlib: $SNF_PYTHON, python3, /usr/bin/python3; script validation/plot_fit.py\n"
-            "or $SNF_PLOT_FIT).\n"
+            "(python3 + matplotlib: $SNFORGE_PYTHON or /usr/bin/python3; script validation/plot_fit.py from the\n"
+            "data folder, or $SNF_PLOT_FIT).\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, OBS.csv file:line, campaign).\n",
             o.walkers, o.steps, o.seed, o.init_draws);
 }
 
-/* The plot script: $SNF_PLOT_FIT, else validation/plot_fit.py beside this source file's folder. */
-static void snf_fit_script(char *buf, size_t n)
-{
-    const char *env = getenv("SNF_PLOT_FIT");
-    if (env && *env) {
-        snprintf(buf, n, "%s", env);
-        return;
-    }
-    const char *src = __FILE__;
-    const char *slash = strrchr(src, '/');
-    int dir = slash ? (int)(slash - src) : 0;
-    snprintf(buf, n, "%.*s%svalidation/plot_fit.py", dir, src, dir ? "/../" : "../");
-}
-
+/* Runs validation/plot_fit.py DIR OBS (found by the resource finder, resource.h, or $SNF_PLOT_FIT) with the
+ * resource finder's Python; 0 if it ran. */
 static int snf_fit_plot(const char *dir, const char *obs)
 {
-    char script[1200];
-    snf_fit_script(script, sizeof script);
-    struct stat st;
-    if (stat(script, &st) != 0) {
-        fprintf(stderr, "snforge fit: note: no plots (script %s not found; set SNF_PLOT_FIT)\n", script);
+    char script[4200];
+    const char *env = getenv("SNF_PLOT_FIT");
+    if (env && *env) {
+        snprintf(script, sizeof script, "%s", env);
+    } else if (!snf_resource_find("validation/plot_fit.py", script, sizeof script)) {
+        snf_resource_where("validation/plot_fit.py", script, sizeof script);
+        fprintf(stderr, "snforge fit: note: no plots (%s)\n", script);
         return -1;
     }
-    const char *cands[3] = {getenv("SNF_PYTHON"), "python3", "/usr/bin/python3"};
-    for (int i = 0; i < 3; i++) {
-        if (!cands[i] || !*cands[i]) continue;
-        char *args[] = {(char *)(size_t)cands[i], script, (char *)(size_t)dir, (char *)(size_t)obs, NULL};
-        pid_t pid;
-        if (posix_spawnp(&pid, cands[i], NULL, NULL, args, environ) != 0) continue;
-        int status = 0;
-        if (waitpid(pid, &status, 0) >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    const char *python = snf_resource_python();
+    const char *args[] = {dir, obs, NULL};
+    if (snf_resource_run_python(python, script, args) == 0) {
+        return 0;
     }
-    fprintf(stderr, "snforge fit: note: no plots (no python3 with matplotlib and h5py found; set SNF_PYTHON)\n");
+    fprintf(stderr, "snforge fit: note: no plots (%s with matplotlib and h5py could not run %s; set %s)\n", python,
+            script, SNF_ENV_PYTHON);
     return -1;
 }
 

@@ -11,6 +11,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
+#include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/keypoints.h"
 #include "snforge/status.h"
@@ -198,11 +199,15 @@ int snf_cmd_keypoints(int argc, char **argv)
         }
     }
     if (outp) {
-        int bad = fclose(out) != 0 || rc < 0;
-        if (bad) remove(tmp);
-        else if (rename(tmp, outp) != 0) {
-            fprintf(stderr, "snforge keypoints: cannot rename %s to %s\n", tmp, outp);
-            return 1;
+        int wc = snf_file_close_checked(out, tmp);
+        if (wc >= 0 && rc >= 0) {
+            wc = snf_atomic_commit(tmp, outp);
+        }
+        if (wc < 0 || rc < 0) {
+            remove(tmp);
+        }
+        if (rc >= 0 && wc < 0) {
+            rc = wc;
         }
     }
     return rc < 0 ? snf_cli_fail(rc) : 0;

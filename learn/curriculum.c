@@ -11,6 +11,7 @@
 
 #include "curriculum_internal.h"
 #include "snforge/nn.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
@@ -89,7 +90,7 @@ static char *snf_stage_text(const snf_curr_config *c, const snf_curr_variant *v,
     return t;
 }
 
-/* Writes text to path.tmp, fsyncs, renames over path. */
+/* Writes text to path through the one atomic writer (fileio.h: path.tmp, fsync, rename, fsync of the folder). */
 int snf_curr_write_atomic(const char *path, const char *text)
 {
     char tmp[2100];
@@ -98,13 +99,15 @@ int snf_curr_write_atomic(const char *path, const char *text)
     if (!f) {
         SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
     }
-    int ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s: %s", path, strerror(errno));
+    fputs(text, f);
+    int rc = snf_file_close_checked(f, tmp);
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
     }
-    return SNF_OK;
+    if (rc < 0) {
+        remove(tmp);
+    }
+    return rc;
 }
 
 /* ---- public API: rows and folds ---- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "snforge/nn.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
@@ -302,8 +303,8 @@ static int snf_uq_finish(const snf_train_config *cfg, const snf_train_options *o
     if (rc < 0) {
         goto cleanup;
     }
-    if (rename(tmp, cfg->model_path) != 0) {
-        SNF_FAIL(SNF_EIO, "cannot rename %s to %s", tmp, cfg->model_path);
+    if ((rc = snf_atomic_commit(tmp, cfg->model_path)) < 0) {
+        goto cleanup;
     }
     if (M > 1) {
         for (int k = 0; k < M; k++) {

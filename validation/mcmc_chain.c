@@ -13,6 +13,7 @@
 
 #include "internal_fit.h"
 #include "snforge/status.h"
+#include "snforge/fileio.h"
 
 static uint64_t snf_fnv(uint64_t h, const void *p, size_t n)
 {
@@ -200,10 +201,9 @@ int snf_chain_write(const char *path, const char *sig, int W, int D, long S, con
         unlink(tmp);
         SNF_ERROR(SNF_EHDF5, "cannot write the chain to %s", tmp);
     }
-    if (rename(tmp, path) != 0) {
-        int err = errno;
+    int rc = snf_atomic_commit(tmp, path);
+    if (rc < 0) {
         unlink(tmp);
-        SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(err));
     }
-    return SNF_OK;
+    return rc;
 }
