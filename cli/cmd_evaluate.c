@@ -5,7 +5,9 @@
  * predicted parameters of every row with std and 68% interval to DIR/parity.csv; the reliability curve to
  * DIR/reliability.csv; DIR/parity.png and DIR/reliability.png through learn/plot_parity.py and
  * learn/plot_reliability.py (python3 + matplotlib; skipped with a note when they are missing). Rows
- * stream in blocks. */
+ * stream in blocks. Beside the network, a fast physics baseline: the key points of each row's own light curve
+ * (keypoints.h: M_Ni from the 56Co tail, E/M/R0 from Popov 1993), their MAPE and the count of rows with an
+ * estimate appended to metrics.csv as keypoints_mape_pct,keypoints_n. */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +23,8 @@
 #include "snforge/config.h"
 #include "snforge/fileio.h"
 #include "snforge/data.h"
+#include "snforge/h5.h"
+#include "snforge/keypoints.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -38,7 +42,10 @@ static void snf_evaluate_usage(FILE *f)
             "per parameter the mean and median absolute percentage error (linear parameter) and R^2 of\n"
             "log10, beside the predict-the-training-mean baseline; the coverage (%%) of the 68%% and 95%%\n"
             "intervals and the mean negative log-likelihood of the log10 truth (nats) under the predicted\n"
-            "mixture (uq.h). The point prediction is 10^(mixture mean of log10). Writes DIR/metrics.csv,\n"
+            "mixture (uq.h). The point prediction is 10^(mixture mean of log10). Beside the network, the\n"
+            "key-point baseline (snforge keypoints on each row's own light curve: M_Ni from the 56Co tail,\n"
+            "E, M, R0 from Popov 1993) with its MAPE and the number of rows that had an estimate\n"
+            "(metrics.csv columns keypoints_mape_pct, keypoints_n; NaN and 0 where none). Writes DIR/metrics.csv,\n"
             "DIR/parity.csv (row, true and predicted value, std, lo68, hi68 of each parameter),\n"
             "DIR/reliability.csv (observed against nominal coverage of central intervals) and DIR/parity.png,\n"
             "DIR/reliability.png (python3 + matplotlib, scripts learn/plot_parity.py, plot_reliability.py\n"
@@ -54,7 +61,94 @@ static void snf_evaluate_usage(FILE *f)
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, DATA.h5).\n");
 }
 
-static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b, const snf_calib *c)
+/* The key-point baseline (keypoints.h): each scored row's own light curve (/time, /log_lbol, /vph) through
+ * snf_keypoints_compute, M_Ni from the 56Co tail and E, M, R0 from Popov (1993; kappa 0.34, T_ion 5054 K),
+ * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate (NaN if
+ * none), kn[p] their count. Rows are read in file order, in blocks; microseconds a row. */
+static const long *snf_eval_sort_rows; /* qsort's key: evaluate runs once per process */
+static int snf_eval_cmp_rows(const void *a, const void *b)
+{
+    long ra = snf_eval_sort_rows[*(const long *)a], rb = snf_eval_sort_rows[*(const long *)b];
+    return (ra > rb) - (ra < rb);
+}
+
+static int snf_eval_keypoints(const char *dpath, const long *prow, const double *truth, long n, double *kmape,
+                              long *kn)
+{
+    enum { KB = 256 };
+    double sum[SNF_DATA_NP] = {0};
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        kmape[p] = NAN;
+        kn[p] = 0;
+    }
+    snf_dataset *ds = NULL;
+    int rc = snf_dataset_open(&ds, dpath, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    long N;
+    int P, T;
+    snf_dataset_dims(ds, &N, &P, &T);
+    long *ord = malloc((size_t)n * sizeof *ord);
+    double *t = malloc((size_t)T * sizeof *t), *L = malloc((size_t)T * sizeof *L), *v = malloc((size_t)T * sizeof *v);
+    float *lg = malloc((size_t)KB * T * sizeof *lg), *vf = malloc((size_t)KB * T * sizeof *vf);
+    if (!ord || !t || !L || !v || !lg || !vf) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto done;
+    }
+    if ((rc = snf_dataset_read_time(ds, t)) < 0) {
+        goto done;
+    }
+    for (long i = 0; i < n; i++) { /* indices into prow, sorted into file order */
+        ord[i] = i;
+    }
+    snf_eval_sort_rows = prow;
+    qsort(ord, (size_t)n, sizeof *ord, snf_eval_cmp_rows);
+    for (long i = 0; i < n;) {
+        long row0 = prow[ord[i]], nb = N - row0 < KB ? N - row0 : KB;
+        snf_dataset_rows rows = {.log_lbol = lg, .vph = vf};
+        if (row0 < 0 || nb < 1) {
+            rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: row %ld out of range", dpath, row0);
+            goto done;
+        }
+        if ((rc = snf_dataset_read_rows(ds, row0, nb, &rows)) < 0) {
+            goto done;
+        }
+        for (; i < n && prow[ord[i]] < row0 + nb; i++) {
+            const long r = ord[i], off = (prow[r] - row0) * T;
+            for (int k = 0; k < T; k++) {
+                L[k] = isfinite(lg[off + k]) ? pow(10.0, lg[off + k]) : NAN;
+                v[k] = isfinite(vf[off + k]) ? vf[off + k] : NAN;
+            }
+            snf_keypoints kp;
+            snf_keypoints_compute(&kp, t, L, NULL, v, NULL, T, 0.34, 5054.0);
+            const double est[SNF_DATA_NP] = {kp.energy_popov_foe, kp.mass_popov_msun, kp.radius_popov_cm,
+                                             kp.nickel_from_tail};
+            for (int p = 0; p < SNF_DATA_NP; p++) {
+                const double tr = truth[r * SNF_DATA_NP + p];
+                if (isfinite(est[p]) && tr > 0) {
+                    sum[p] += 100.0 * fabs(est[p] - tr) / tr;
+                    kn[p]++;
+                }
+            }
+        }
+    }
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        kmape[p] = kn[p] ? sum[p] / (double)kn[p] : NAN;
+    }
+done:
+    free(ord);
+    free(t);
+    free(L);
+    free(v);
+    free(lg);
+    free(vf);
+    snf_dataset_close(ds);
+    return rc < 0 ? rc : 0;
+}
+
+static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b, const snf_calib *c,
+                                  const double *kmape, const long *kn)
 {
     char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -63,10 +157,11 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
         SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
     }
     fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,"
-               "coverage95_pct,nll\n");
+               "coverage95_pct,nll,keypoints_mape_pct,keypoints_n\n");
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", snf_axis_name((snf_axis_target)(p)), snf_axis_units((snf_axis_target)(p)), m->n,
-                m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p], c[p].cover68, c[p].cover95, c[p].nll);
+        fprintf(f, "%s,%s,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%ld\n", snf_axis_name((snf_axis_target)(p)),
+                snf_axis_units((snf_axis_target)(p)), m->n, m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p],
+                c[p].cover68, c[p].cover95, c[p].nll, kmape[p], kn[p]);
     }
     int rc = snf_file_close_checked(f, tmp);
     if (rc < 0) {
@@ -332,11 +427,29 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
-    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)\n");
-    for (int p = 0; p < SNF_DATA_NP; p++) {
-        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f\n", snf_axis_name((snf_axis_target)(p)), snf_axis_units((snf_axis_target)(p)),
-               m.mape[p], m.mdape[p], m.r2[p], base.mape[p], cal[p].cover68, cal[p].cover95, cal[p].nll);
+    double kmape[SNF_DATA_NP];
+    long kn[SNF_DATA_NP];
+    rc = snf_eval_keypoints(dpath, prow, truth, n, kmape, kn);
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: key-point baseline: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
     }
+    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)  "
+           "keypoints MAPE%% (rows)\n");
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        char kcol[64];
+        if (kn[p] > 0) {
+            snprintf(kcol, sizeof kcol, "%.2f (%ld)", kmape[p], kn[p]);
+        } else {
+            snprintf(kcol, sizeof kcol, "- (0)");
+        }
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f  %14s\n", snf_axis_name((snf_axis_target)(p)),
+               snf_axis_units((snf_axis_target)(p)), m.mape[p], m.mdape[p], m.r2[p], base.mape[p], cal[p].cover68,
+               cal[p].cover95, cal[p].nll, kcol);
+    }
+    printf("keypoints: the light curve by itself (keypoints.h): M_Ni from the 56Co tail, E/M/R0 from Popov (1993, order "
+           "of magnitude); rows with an estimate in brackets\n");
     printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",
            um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
            um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "");
@@ -363,7 +476,7 @@ int snf_cmd_evaluate(int argc, char **argv)
     snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
     snprintf(pcsv, sizeof pcsv, "%s/parity.csv", dir);
     snprintf(png, sizeof png, "%s/parity.png", dir);
-    rc = snf_eval_write_metrics(mcsv, &m, &base, cal);
+    rc = snf_eval_write_metrics(mcsv, &m, &base, cal, kmape, kn);
     if (rc >= 0) {
         rc = snf_eval_write_parity(pcsv, prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
     }

@@ -105,7 +105,7 @@ expect 2 "different config" -- "$snforge" train other.ini -o tiny.h5
 
 # ---- evaluate ----
 expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv" -- "$snforge" evaluate tiny.h5 camp.h5 -o eval --threads 2
-[ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,coverage95_pct,nll" ] \
+[ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,coverage95_pct,nll,keypoints_mape_pct,keypoints_n" ] \
   || fail "metrics.csv header"
 [ "$(wc -l < eval/parity.csv)" -eq 1025 ] || fail "parity.csv should hold 1024 rows"
 # parity.png needs Debian's python3 with matplotlib: required where it is installed, a visible skip where not.

@@ -77,7 +77,7 @@ $py -c "import json,sys; d=json.load(open('b.json')); assert d['ood']['flag'] is
   || fail "the shifted object is not flagged"
 
 "$snforge" evaluate uq.h5 camp.h5 -o ev --no-plot > ev.txt 2>&1 || fail "evaluate: $(cat ev.txt)"
-head -n 1 ev/metrics.csv | grep -q ",coverage68_pct,coverage95_pct,nll$" || fail "metrics.csv header"
+head -n 1 ev/metrics.csv | grep -q ",coverage68_pct,coverage95_pct,nll,keypoints_mape_pct,keypoints_n$" || fail "metrics.csv header"
 head -n 1 ev/parity.csv | grep -q "energy_true,energy_pred,energy_std" || fail "parity.csv header"
 [ "$(wc -l < ev/reliability.csv)" -eq 21 ] || fail "reliability.csv rows"
 echo "ok: evaluate writes coverage, NLL, std and the reliability curve"
