@@ -64,7 +64,8 @@ static void snf_evaluate_usage(FILE *f)
 /* The key-point baseline (keypoints.h): each scored row's own light curve (/time, /log_lbol, /vph) through
  * snf_keypoints_compute, M_Ni from the 56Co tail and E, M, R0 from Popov (1993; kappa 0.34, T_ion 5054 K),
  * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate (NaN if
- * none), kn[p] their count. Rows are read in file order, in blocks; microseconds a row. */
+ * none), kn[p] their count. Rows are read in file order, in blocks, each block's rows computed in parallel
+ * (OpenMP; about 5 ms a row on a daily 300-day grid, measured). */
 static const long *snf_eval_sort_rows; /* qsort's key: evaluate runs once per process */
 static int snf_eval_cmp_rows(const void *a, const void *b)
 {
@@ -90,9 +91,9 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
     int P, T;
     snf_dataset_dims(ds, &N, &P, &T);
     long *ord = malloc((size_t)n * sizeof *ord);
-    double *t = malloc((size_t)T * sizeof *t), *L = malloc((size_t)T * sizeof *L), *v = malloc((size_t)T * sizeof *v);
+    double *t = malloc((size_t)T * sizeof *t), *est = malloc((size_t)KB * SNF_DATA_NP * sizeof *est);
     float *lg = malloc((size_t)KB * T * sizeof *lg), *vf = malloc((size_t)KB * T * sizeof *vf);
-    if (!ord || !t || !L || !v || !lg || !vf) {
+    if (!ord || !t || !est || !lg || !vf) {
         rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
         goto done;
     }
@@ -114,24 +115,50 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
         if ((rc = snf_dataset_read_rows(ds, row0, nb, &rows)) < 0) {
             goto done;
         }
-        for (; i < n && prow[ord[i]] < row0 + nb; i++) {
-            const long r = ord[i], off = (prow[r] - row0) * T;
-            for (int k = 0; k < T; k++) {
-                L[k] = isfinite(lg[off + k]) ? pow(10.0, lg[off + k]) : NAN;
-                v[k] = isfinite(vf[off + k]) ? vf[off + k] : NAN;
+        long i1 = i;
+        while (i1 < n && prow[ord[i1]] < row0 + nb) {
+            i1++;
+        }
+        const long m = i1 - i;
+        int oom = 0;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 4) reduction(| : oom)
+#endif
+        for (long q = 0; q < m; q++) { /* ~ms a row on a daily grid: the rows of a block in parallel */
+            const long r = ord[i + q], off = (prow[r] - row0) * T;
+            double *Lq = malloc((size_t)T * sizeof *Lq), *vq = malloc((size_t)T * sizeof *vq);
+            if (!Lq || !vq) {
+                oom = 1;
+            } else {
+                for (int k = 0; k < T; k++) {
+                    Lq[k] = isfinite(lg[off + k]) ? pow(10.0, lg[off + k]) : NAN;
+                    vq[k] = isfinite(vf[off + k]) ? vf[off + k] : NAN;
+                }
+                snf_keypoints kp;
+                snf_keypoints_compute(&kp, t, Lq, NULL, vq, NULL, T, 0.34, 5054.0);
+                est[q * SNF_DATA_NP + 0] = kp.energy_popov_foe;
+                est[q * SNF_DATA_NP + 1] = kp.mass_popov_msun;
+                est[q * SNF_DATA_NP + 2] = kp.radius_popov_cm;
+                est[q * SNF_DATA_NP + 3] = kp.nickel_from_tail;
             }
-            snf_keypoints kp;
-            snf_keypoints_compute(&kp, t, L, NULL, v, NULL, T, 0.34, 5054.0);
-            const double est[SNF_DATA_NP] = {kp.energy_popov_foe, kp.mass_popov_msun, kp.radius_popov_cm,
-                                             kp.nickel_from_tail};
+            free(Lq);
+            free(vq);
+        }
+        if (oom) {
+            rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+            goto done;
+        }
+        for (long q = 0; q < m; q++) { /* summed in file order: the same figures for any thread count */
+            const long r = ord[i + q];
             for (int p = 0; p < SNF_DATA_NP; p++) {
-                const double tr = truth[r * SNF_DATA_NP + p];
-                if (isfinite(est[p]) && tr > 0) {
-                    sum[p] += 100.0 * fabs(est[p] - tr) / tr;
+                const double tr = truth[r * SNF_DATA_NP + p], e = est[q * SNF_DATA_NP + p];
+                if (isfinite(e) && tr > 0) {
+                    sum[p] += 100.0 * fabs(e - tr) / tr;
                     kn[p]++;
                 }
             }
         }
+        i = i1;
     }
     for (int p = 0; p < SNF_DATA_NP; p++) {
         kmape[p] = kn[p] ? sum[p] / (double)kn[p] : NAN;
@@ -139,8 +166,7 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
 done:
     free(ord);
     free(t);
-    free(L);
-    free(v);
+    free(est);
     free(lg);
     free(vf);
     snf_dataset_close(ds);
