@@ -45,6 +45,27 @@ int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long 
     return 0;
 }
 
+int snf_cli_parse_threads(const char *cmd, const char *text, long *out)
+{
+    return snf_cli_parse_long(cmd, "--threads", text, 1, 4096, out);
+}
+
+void snf_cli_getopt_start(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
+int snf_cli_expect_operands(const char *cmd, int argc, int n, const char *what)
+{
+    if (argc - optind == n) {
+        return 0;
+    }
+    fprintf(stderr, "snforge %s: expected %s, got %d arguments (see snforge %s --help)\n", cmd, what, argc - optind,
+            cmd);
+    return 2;
+}
+
 int snf_cli_parse_heating(const char *text, snf_heating *out) { return snf_heating_parse(text, out); }
 
 int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out) { return snf_gamma_parse(text, out); }

@@ -19,6 +19,17 @@ int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out);
  * "snforge CMD: OPT expects an integer in [LO, HI], got 'TEXT'" and returns exit status 2. */
 int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long lo, long hi, long *out);
 
+/* Starts getopt_long on a subcommand's argv: optind = 1 (run calls several subcommands in one process) and
+ * opterr = 0 (getopt prints nothing: snf_cli_unknown_option / snf_cli_bad_option word the message). */
+void snf_cli_getopt_start(void);
+
+/* --threads TEXT of subcommand CMD: snf_cli_parse_long over [1, 4096] (0, or its message and exit status 2). */
+int snf_cli_parse_threads(const char *cmd, const char *text, long *out);
+
+/* 0 if argv holds exactly n operands after the options (argc - optind == n); otherwise prints "snforge CMD:
+ * expected WHAT, got N arguments (see snforge CMD --help)" and returns exit status 2. */
+int snf_cli_expect_operands(const char *cmd, int argc, int n, const char *what);
+
 /* Message for getopt's '?' / ':' (unknown option or missing value); returns exit status 2. */
 int snf_cli_bad_option(char **argv, const char *cmd);
 

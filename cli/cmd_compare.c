@@ -73,8 +73,7 @@ int snf_cmd_compare(int argc, char **argv)
                             .n_closures = 3, .opts = snf_valid_opts_default()};
     const char *python = snf_resource_python(), *script = NULL;
     int plots = 1, rc = SNF_OK;
-    optind = 1;
-    opterr = 0;
+    snf_cli_getopt_start();
     int c;
     while ((c = getopt_long(argc, argv, ":ho:", snf_compare_opts, NULL)) != -1) {
         const char *name = snf_cli_option_name(snf_compare_opts, c);

@@ -83,17 +83,12 @@ int snf_cmd_curriculum(int argc, char **argv)
     const char *out = NULL, *test = NULL, *python = snf_resource_python(), *script = NULL;
     long threads = 0, stop = 0;
     int plot = 1;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1;) {
         int e = 0;
         switch (ch) {
         case 'o': out = optarg; break;
-        case 't': e = snf_cli_parse_long("curriculum", "--threads", optarg, 1, 4096, &threads); break;
+        case 't': e = snf_cli_parse_threads("curriculum", optarg, &threads); break;
         case 'h': snf_curr_usage(stdout); return 0;
         case O_TEST: test = optarg; break;
         case O_NOPLOT: plot = 0; break;

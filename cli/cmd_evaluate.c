@@ -301,18 +301,13 @@ int snf_cmd_evaluate(int argc, char **argv)
     const char *dir = ".";
     long threads = 0, max_rows = 16384;
     int plot = 1, calibrated = 1;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1;) {
         char *end;
         switch (ch) {
         case 'o': dir = optarg; break;
         case 't':
-            if (snf_cli_parse_long("evaluate", "--threads", optarg, 1, 4096, &threads) != 0) {
+            if (snf_cli_parse_threads("evaluate", optarg, &threads) != 0) {
                 return 2;
             }
             break;
@@ -329,9 +324,7 @@ int snf_cmd_evaluate(int argc, char **argv)
         default: return snf_cli_unknown_option(argv, "evaluate");
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "snforge evaluate: expected MODEL.h5 DATA.h5, got %d arguments (see snforge evaluate "
-                        "--help)\n", argc - optind);
+    if (snf_cli_expect_operands("evaluate", argc, 2, "MODEL.h5 DATA.h5")) {
         return 2;
     }
     const char *mpath = argv[optind], *dpath = argv[optind + 1];

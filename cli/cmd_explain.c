@@ -119,17 +119,12 @@ int snf_cmd_explain(int argc, char **argv)
     const char *dir = ".";
     long threads = 0, nrows = 16, steps = 64, win = 0, stride = 0;
     int plot = 1;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1;) {
         int bad = 0;
         switch (ch) {
         case 'o': dir = optarg; break;
-        case 't': bad = snf_cli_parse_long("explain", "--threads", optarg, 1, 4096, &threads); break;
+        case 't': bad = snf_cli_parse_threads("explain", optarg, &threads); break;
         case O_ROWS: bad = snf_cli_parse_long("explain", "--rows", optarg, 1, 100000, &nrows); break;
         case O_STEPS: bad = snf_cli_parse_long("explain", "--steps", optarg, 1, 10000, &steps); break;
         case O_WIN: bad = snf_cli_parse_long("explain", "--window", optarg, 1, 100000, &win); break;
@@ -142,9 +137,7 @@ int snf_cmd_explain(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "snforge explain: expected MODEL.h5 DATA.h5|OBS.csv, got %d arguments (see snforge explain "
-                        "--help)\n", argc - optind);
+    if (snf_cli_expect_operands("explain", argc, 2, "MODEL.h5 DATA.h5|OBS.csv")) {
         return 2;
     }
     const char *mpath = argv[optind], *in = argv[optind + 1];

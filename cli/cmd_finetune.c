@@ -84,16 +84,11 @@ int snf_cmd_finetune(int argc, char **argv)
     double lr = 1e-4, val = 0.2, share = -1, wd = 0;
     long freeze = 0, epochs = 50, batch = 16, patience = 15, seed = 1, maxr = 4096, stop = 0, threads = 0;
     int quiet = 0, e = 0;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
         switch (ch) {
         case 'o': out = optarg; break;
-        case 't': e = snf_cli_parse_long("finetune", "--threads", optarg, 1, 4096, &threads); break;
+        case 't': e = snf_cli_parse_threads("finetune", optarg, &threads); break;
         case 'q': quiet = 1; break;
         case 'h': snf_finetune_usage(stdout); return 0;
         case O_LR: e = snf_ft_double("--lr", optarg, 1e-9, 1, &lr); break;
@@ -114,9 +109,7 @@ int snf_cmd_finetune(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "snforge finetune: expected MODEL.h5 and DATA.h5, got %d arguments (see snforge finetune "
-                        "--help)\n", argc - optind);
+    if (snf_cli_expect_operands("finetune", argc, 2, "MODEL.h5 and DATA.h5")) {
         return 2;
     }
     if (share >= 0 && !mix_path) {

@@ -222,11 +222,8 @@ int snf_cmd_fit(int argc, char **argv)
     const char *dir = NULL, *prior = NULL, *closure = NULL;
     int plot = 1;
     long v = 0;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, ":o:w:s:t:qh", opts, NULL);
-        if (ch == -1) break;
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, ":o:w:s:t:qh", opts, NULL)) != -1;) {
         int rc = 0;
         switch (ch) {
         case 'o': dir = optarg; break;

@@ -117,17 +117,12 @@ int snf_cmd_grid(int argc, char **argv)
     int join = 0, quiet = 0;
     long v;
     snf_grid_options opt = snf_grid_options_default();
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 't':
-            if (snf_cli_parse_long("grid", "--threads", optarg, 1, 4096, &v) != 0) {
+            if (snf_cli_parse_threads("grid", optarg, &v) != 0) {
                 return 2;
             }
             opt.threads = (int)v;

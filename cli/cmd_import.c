@@ -46,8 +46,7 @@ int snf_cmd_import(int argc, char **argv)
     snf_columns_spec spec;
     const char *config = NULL;
     int have_format = 0, rc = SNF_OK;
-    optind = 1;
-    opterr = 0;
+    snf_cli_getopt_start();
     int c;
     while ((c = getopt_long(argc, argv, ":ho:", snf_import_opts, NULL)) != -1) {
         const char *name = snf_cli_option_name(snf_import_opts, c);

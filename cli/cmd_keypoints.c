@@ -141,11 +141,8 @@ int snf_cmd_keypoints(int argc, char **argv)
     long max_rows = 0;
     double kappa = 0.34, tion = 5054;
     const char *outp = NULL;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, ":o:h", opts, NULL);
-        if (ch == -1) break;
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1;) {
         int rc = 0;
         switch (ch) {
         case 'j': json = 1; break;

@@ -106,17 +106,12 @@ int snf_cmd_plan(int argc, char **argv)
     };
     long K = 0, threads = 0;
     const char *dpath = NULL;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "k:t:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "k:t:h", opts, NULL)) != -1;) {
         int bad = 0;
         switch (ch) {
         case 'k': bad = snf_cli_parse_long("plan", "--epochs", optarg, 1, 1000, &K); break;
-        case 't': bad = snf_cli_parse_long("plan", "--threads", optarg, 1, 4096, &threads); break;
+        case 't': bad = snf_cli_parse_threads("plan", optarg, &threads); break;
         case O_DATA: dpath = optarg; break;
         case 'h': snf_plan_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "plan");

@@ -124,17 +124,12 @@ int snf_cmd_predict(int argc, char **argv)
         {"digits", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     int threads = 0, json = 0, digits = 4;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "t:jd:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "t:jd:h", opts, NULL)) != -1;) {
         switch (ch) {
         case 't': {
             long v;
-            if (snf_cli_parse_long("predict", "--threads", optarg, 1, 4096, &v) != 0) {
+            if (snf_cli_parse_threads("predict", optarg, &v) != 0) {
                 return 2;
             }
             threads = (int)v;
@@ -153,9 +148,7 @@ int snf_cmd_predict(int argc, char **argv)
         default: return snf_cli_unknown_option(argv, "predict");
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "snforge predict: expected MODEL.h5 OBS.csv, got %d arguments (see snforge predict --help)\n",
-                argc - optind);
+    if (snf_cli_expect_operands("predict", argc, 2, "MODEL.h5 OBS.csv")) {
         return 2;
     }
     const char *mpath = argv[optind], *opath = argv[optind + 1];

@@ -106,8 +106,7 @@ int snf_cmd_run(int argc, char **argv)
                                          {0, 0, 0, 0}};
     const char *dir = "snforge-run";
     char threads[32] = "";
-    optind = 1;
-    opterr = 0;
+    snf_cli_getopt_start();
     int c;
     while ((c = getopt_long(argc, argv, ":ho:t:", opts, NULL)) != -1) {
         switch (c) {

@@ -43,17 +43,12 @@ int snf_cmd_search(int argc, char **argv)
     };
     const char *out = NULL;
     long threads = 0;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:h", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1;) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 't':
-            if (snf_cli_parse_long("search", "--threads", optarg, 1, 4096, &threads) != 0) {
+            if (snf_cli_parse_threads("search", optarg, &threads) != 0) {
                 return 2;
             }
             break;

@@ -196,8 +196,7 @@ int snf_cmd_simulate(int argc, char **argv)
     snf_sim s = {.p = snf_sn_params_default(), .ph = snf_physics_default(), .t_max = 300, .dt = 1};
     const char *out = NULL;
     int diagnostics = 0, rc = SNF_OK;
-    optind = 1;
-    opterr = 0;
+    snf_cli_getopt_start();
     int c;
     while ((c = getopt_long(argc, argv, ":ho:", snf_simulate_opts, NULL)) != -1) {
         const char *name = snf_cli_option_name(snf_simulate_opts, c);

@@ -90,17 +90,12 @@ int snf_cmd_train(int argc, char **argv)
     long threads = 0, stop = 0;
     double budget = 0;
     int quiet = 0;
-    optind = 1;
-    opterr = 0;
-    for (;;) {
-        int ch = getopt_long(argc, argv, "o:t:qh", opts, NULL);
-        if (ch == -1) {
-            break;
-        }
+    snf_cli_getopt_start();
+    for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 't':
-            if (snf_cli_parse_long("train", "--threads", optarg, 1, 4096, &threads) != 0) {
+            if (snf_cli_parse_threads("train", optarg, &threads) != 0) {
                 return 2;
             }
             break;
