@@ -206,6 +206,31 @@ static int snf_it_desc(const snf_it_config *c, snf_it_tdesc *d)
     return c->arch == SNF_ARCH_LITE ? snf_lite_table(c, NULL, d) : snf_it_table(c, NULL, d);
 }
 
+/* BatchNorm layer j of the stats slab, in the order of snf_it_point_stats / snf_lite_point_stats: its name
+ * prefix into pre[n] ("mod2", "res0"; LITE "m0", "sep0", "sep1") and its channel count; 0 past the last. */
+static int snf_it_stats_layer(const snf_it_config *c, int j, char *pre, size_t n)
+{
+    if (c->arch == SNF_ARCH_LITE) {
+        static const char *const names[3] = {"m0", "sep0", "sep1"};
+        if (j < 0 || j >= 3) {
+            return 0;
+        }
+        snprintf(pre, n, "%s", names[j]);
+        return j == 0 ? 3 * c->filters + SNF_HYBRID_PER_CHANNEL * c->C_in : c->filters;
+    }
+    for (int m = 0; m < c->depth; m++) {
+        if (j-- == 0) {
+            snprintf(pre, n, "mod%d", m);
+            return snf_it_mod_cout(c, m);
+        }
+        if (snf_it_has_res(c, m) && j-- == 0) {
+            snprintf(pre, n, "res%d", m / 3);
+            return 4 * c->filters;
+        }
+    }
+    return 0;
+}
+
 /* ---- public API: sizes and layout ---- */
 
 snf_it_config snf_it_config_default(void)
@@ -256,7 +281,8 @@ double snf_it_flops(const snf_it_config *cfg)
     int n = snf_it_desc(cfg, d);
     double mac = 0.0;
     for (int i = 0; i < n; i++) {
-        mac += d[i].kind == SNF_IT_KIND_CONV ? (double)d[i].size * cfg->T : d[i].kind == SNF_IT_KIND_DENSE ? (double)d[i].size : 0.0;
+        int conv = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV;
+        mac += conv ? (double)d[i].size * cfg->T : d[i].kind == SNF_IT_KIND_DENSE ? (double)d[i].size : 0.0;
     }
     if (cfg->arch != SNF_ARCH_INCEPTION) {
         float w[96];
@@ -314,9 +340,15 @@ void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
 int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
 {
     snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_valid(cfg) ? snf_it_table(cfg, NULL, d) : 0;
+    int n = snf_it_valid(cfg) ? snf_it_desc(cfg, d) : 0;
     if (i < 0 || i >= n) {
         return 0;
+    }
+    if (d[i].kind == SNF_IT_KIND_DWCONV) { /* PyTorch's grouped Conv1d weight (C, 1, K) */
+        dims[0] = (int)(d[i].size / (size_t)d[i].fan_in);
+        dims[1] = 1;
+        dims[2] = d[i].fan_in;
+        return 3;
     }
     if (d[i].kind == SNF_IT_KIND_CONV) {
         /* size = C_out C_in K, fan_in = C_in K, fan_out = C_out K; an unused tensor (size 0) is
@@ -338,17 +370,16 @@ int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
 
 int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size)
 {
-    size_t F4 = 4 * (size_t)cfg->filters, off = 0;
-    int k = 0;
-    for (int m = 0; snf_it_valid(cfg) && m < cfg->depth; m++) {
-        for (int r = 0; r < (snf_it_has_res(cfg, m) ? 2 : 1); r++) {
-            for (int v = 0; v < 2; v++, k++, off += F4) {
-                if (k == i) {
-                    snprintf(buf, n, r ? "res%d.bn_%s" : "mod%d.bn_%s", r ? m / 3 : m, v ? "var" : "mean");
-                    *offset = off;
-                    *size = F4;
-                    return 1;
-                }
+    char pre[16];
+    size_t off = 0;
+    int C;
+    for (int j = 0; snf_it_valid(cfg) && (C = snf_it_stats_layer(cfg, j, pre, sizeof pre)) > 0; j++) {
+        for (int v = 0; v < 2; v++, off += (size_t)C) {
+            if (2 * j + v == i) {
+                snprintf(buf, n, "%s.bn_%s", pre, v ? "var" : "mean");
+                *offset = off;
+                *size = (size_t)C;
+                return 1;
             }
         }
     }
@@ -456,6 +487,7 @@ void snf_it_init(snf_it *net, uint64_t seed)
     for (int i = 0; i < n; i++) {
         switch (d[i].kind) {
         case SNF_IT_KIND_CONV:
+        case SNF_IT_KIND_DWCONV:
         case SNF_IT_KIND_DENSE:
             snf_glorot_uniform(w, d[i].size, d[i].fan_in, d[i].fan_out, &rng);
             break;
@@ -470,7 +502,9 @@ void snf_it_init(snf_it *net, uint64_t seed)
         }
         w += d[i].size;
         net->lr_mult[i] = 1.0f;
-        net->wd_mult[i] = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DENSE ? 1.0f : 0.0f;
+        net->wd_mult[i] = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV || d[i].kind == SNF_IT_KIND_DENSE
+                              ? 1.0f
+                              : 0.0f;
     }
     /* Running mean 0, running variance 1 (Keras initialisers). */
     if (net->cfg.arch == SNF_ARCH_LITE) {

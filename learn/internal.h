@@ -61,7 +61,8 @@ void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *
 
 /* ---- the networks' tensor tables (inception.c, lite.c) ---- */
 
-enum { SNF_IT_KIND_CONV, SNF_IT_KIND_DENSE, SNF_IT_KIND_BIAS, SNF_IT_KIND_GAMMA, SNF_IT_KIND_BETA };
+/* DWCONV: a depthwise convolution (C channels of width K, fan_in = fan_out = K); otherwise as CONV. */
+enum { SNF_IT_KIND_CONV, SNF_IT_KIND_DENSE, SNF_IT_KIND_BIAS, SNF_IT_KIND_GAMMA, SNF_IT_KIND_BETA, SNF_IT_KIND_DWCONV };
 
 typedef struct snf_it_tdesc {
     size_t size;

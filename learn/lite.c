@@ -67,7 +67,7 @@ int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tdesc *d)
     for (int l = 0; l < 2; l++) {
         int Cl = snf_lite_cl(c, l), K = snf_lite_kl(c, l);
         /* a depthwise filter has one input and one output channel: fan_in = fan_out = K */
-        SNF_T(Cl * K, SNF_IT_KIND_CONV, K, K, p ? &p->dw_w[l] : NULL, sep_names[l][0]);
+        SNF_T(Cl * K, SNF_IT_KIND_DWCONV, K, K, p ? &p->dw_w[l] : NULL, sep_names[l][0]);
         SNF_T(F * Cl, SNF_IT_KIND_CONV, Cl, F, p ? &p->pw_w[l] : NULL, sep_names[l][1]);
         SNF_T(F, SNF_IT_KIND_GAMMA, 0, 0, p ? &p->bn_g[l] : NULL, sep_names[l][2]);
         SNF_T(F, SNF_IT_KIND_BETA, 0, 0, p ? &p->bn_b[l] : NULL, sep_names[l][3]);

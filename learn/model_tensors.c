@@ -3,14 +3,16 @@
  * snf_ckpt_write (checkpoint.c) into the open file:
  *   /tensors/name    str [n]     "mod0.bott_w", ..., "head_b" (the trainable tensors in slab order), then
  *                                "mod0.bn_mean", "mod0.bn_var", ..., "res1.bn_var" (BatchNorm running
- *                                statistics, Keras/PyTorch running_mean and running_var)
+ *                                statistics, Keras/PyTorch running_mean and running_var); LITE: "m0.conv0_w",
+ *                                ..., "sep0.dw_w", "sep0.pw_w", ..., "m0.bn_mean", "sep1.bn_var"
  *   /tensors/slab    str [n]     the dataset holding the tensor: "params" or "bn_stats" (the same offsets
  *                                serve /params, /best/params, /optimizer/m, /optimizer/v, and /bn_stats,
  *                                /best/bn_stats)
  *   /tensors/offset  i64 [n]     first float of the tensor in its slab
  *   /tensors/rank    i64 [n]     1-3
- *   /tensors/shape   i64 [n, 3]  PyTorch layout: Conv1d weight (C_out, C_in, K), Linear weight (out, in),
- *                                BatchNorm and bias vectors (n); dimensions past the rank are 1
+ *   /tensors/shape   i64 [n, 3]  PyTorch layout: Conv1d weight (C_out, C_in, K) (depthwise: (C, 1, K)),
+ *                                Linear weight (out, in), BatchNorm and bias vectors (n); dimensions past
+ *                                the rank are 1
  *   /norm attr input_channels  str [C_in]  the network's input rows in order: the standardised series
  *                                ("log_lbol" = log10 L/(erg/s), "vph" = km/s), then, with mask = 1, their
  *                                masks ("mask_log_lbol", "mask_vph": 1 observed, 0 missing) */

@@ -187,6 +187,47 @@ static void test_counts(void)
     CHECK_TRUE(n == 15 && strcmp(name, "sep0.dw_w") == 0, "LITE: 15 tensors, tensor 5 is sep0.dw_w (%d, %s)", n, name);
 }
 
+/* The tensor index of model files (model_tensors.c): every shape's product is its tensor's size, the BN statistics
+ * tile the stats slab in order, and the hand-counted layers have their channels. */
+static void test_index(void)
+{
+    static const int archs[3] = {SNF_ARCH_INCEPTION, SNF_ARCH_LITE, SNF_ARCH_HINCEPTION};
+    static const char *const what[3] = {"InceptionTime", "LITE", "H-InceptionTime"};
+    for (int a = 0; a < 3; a++) {
+        snf_it_config c = snf_it_config_default(); /* C_in 2, 32 filters, depth 6, kernel 40 */
+        c.arch = archs[a];
+        size_t sizes[SNF_IT_MAX_TENSORS], off = 0, so, ss;
+        int n = snf_it_sizes(&c, sizes), bad = 0, k = 0;
+        char name[32];
+        for (int i = 0; i < n; i++) {
+            int d[3] = {1, 1, 1}, r = snf_it_tensor_shape(&c, i, d);
+            bad += r < 1 || (size_t)d[0] * (size_t)(r > 1 ? d[1] : 1) * (size_t)(r > 2 ? d[2] : 1) != sizes[i];
+        }
+        CHECK_INT(bad, 0, "%s: tensor shapes multiply to the sizes", what[a]);
+        for (; snf_it_stats_tensor(&c, k, name, sizeof name, &so, &ss); k++) {
+            bad += so != off;
+            off += ss;
+        }
+        CHECK_TRUE(bad == 0 && off == snf_it_num_stats(&c), "%s: %d BN statistics tile the slab (%zu of %zu)",
+                   what[a], k, off, snf_it_num_stats(&c));
+    }
+    snf_it_config c = snf_it_config_default();
+    c.arch = SNF_ARCH_LITE;
+    int d[3];
+    char name[32];
+    size_t so, ss;
+    snf_it_tensor_shape(&c, 5, d);
+    CHECK_TRUE(d[0] == 130 && d[1] == 1 && d[2] == 20, "LITE sep0.dw_w is (130, 1, 20): (%d, %d, %d)", d[0], d[1],
+               d[2]);
+    snf_it_stats_tensor(&c, 3, name, sizeof name, &so, &ss);
+    CHECK_TRUE(!strcmp(name, "sep0.bn_var") && so == 2 * 130 + 32 && ss == 32, "LITE statistic 3: %s at %zu, %zu", name, so,
+               ss);
+    c.arch = SNF_ARCH_HINCEPTION;
+    snf_it_stats_tensor(&c, 2, name, sizeof name, &so, &ss);
+    CHECK_TRUE(!strcmp(name, "mod1.bn_mean") && so == 2 * 162 && ss == 128,
+               "H-InceptionTime statistic 2: %s at %zu, %zu (module 0: 128 + 34 channels)", name, so, ss);
+}
+
 /* ---- network gradients ---- */
 
 typedef struct net_ctx {
@@ -300,6 +341,7 @@ int main(void)
     test_dwconv(3, 2, 20, 10, 4, &rng); /* span 37 > T: most taps fall in the padding */
     test_hybrid();
     test_counts();
+    test_index();
     snf_it_config c = snf_it_config_default();
     c.C_in = 2, c.n_out = 3, c.T = 24, c.max_B = 3, c.filters = 4, c.kernel = 8, c.bottleneck = 4;
     c.arch = SNF_ARCH_LITE;

@@ -228,12 +228,14 @@ size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p);
 /* "mod2.conv1_w", "res0.bn_g", "head_b", ... for tensor i of the size table. */
 void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n);
 /* The shape of tensor i of the size table, in the PyTorch layout: (C_out, C_in, K) for a convolution,
- * (n_out, in) for the dense head, (n) for BN gamma/beta and the head bias. Returns the rank (1-3), or 0
+ * (C, 1, K) for LITE's depthwise ones (a Conv1d with groups = C), (n_out, in) for the dense head, (n) for
+ * BN gamma/beta and the head bias. Returns the rank (1-3), or 0
  * for an i outside the table or an invalid configuration. An unused bottleneck (size 0) is (0, C_in, 1). */
 int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3]);
 /* BatchNorm running statistic i of the stats slab, in slab order: its name ("mod2.bn_mean",
- * "mod2.bn_var", "res0.bn_mean", ...) into buf[n], its float offset and size (4 filters). Returns 1, or 0
- * when i is past the last statistic. */
+ * "mod2.bn_var", "res0.bn_mean", ...; LITE "m0.bn_mean", "sep0.bn_var", ...) into buf[n], its float offset
+ * and size (the layer's channels: 4 filters, + the hand-crafted channels in H-InceptionTime's module 0).
+ * Returns 1, or 0 when i is past the last statistic. */
 int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size);
 
 /* ---- life cycle ---- */
