@@ -1,6 +1,10 @@
 """test_python.py MODE WORKDIR SNFORGE: the Python package (python/snforge) against the snforge program.
 MODE h5: read_dataset, load_model and simulate, with PyTorch made unimportable (they must not need it).
-MODE torch: Model.predict_observation equals `snforge predict --digits 10 --json`'s means within 1e-5 relative.
+MODE torch: for every architecture (InceptionTime, LITE, H-InceptionTime), head (point, Gaussian) and ensemble
+(members x Monte Carlo dropout passes), Model.predict_observation equals `snforge predict --digits 10 --json`'s means
+and predict_observation_uq its standard deviations and 68% / 95% intervals within 1e-5 relative (the standard
+deviation relative to the mean: a point head's is 0 up to rounding), its OOD score within 1e-4 relative, its OOD
+p-value, flag and training-range flags exactly.
 Exit 77 (ctest: Skipped) when a needed module is missing."""
 import glob
 import math
@@ -116,17 +120,54 @@ if mode == "h5":
         check(False, "torch_module without PyTorch raises ImportError")
     except ImportError:
         check(True, "torch_module without PyTorch raises ImportError (load_model itself did not need it)")
+
+    # ---- the other architectures' indexes: every slab tiled (load_model checks), the layers' own shapes ----
+    lite, hinc = snforge.load_model(os.path.join(work, "lite.h5")), snforge.load_model(os.path.join(work, "hinc.h5"))
+    c0 = 3 * 4 + 17 * 2  # LITE module 0: 3 filters + 17 hand-crafted filters on each of 2 inputs (L and its mask)
+    check(lite.input_channels == ["log_lbol", "mask_log_lbol"] and lite.tensors["m0.bn_mean"].shape == (c0,) and
+          lite.tensors["sep0.dw_w"].shape == (c0, 1, 8) and lite.tensors["sep0.pw_w"].shape == (4, c0, 1) and
+          lite.tensors["sep1.dw_w"].shape == (4, 1, 4) and lite.tensors["head_w"].shape == (4, 4),
+          "LITE layouts: depthwise (C, 1, K), module 0 BN over %d channels" % c0)
+    c0 = 16 + 17 * 4
+    check(hinc.tensors["mod0.bn_var"].shape == (c0,) and hinc.tensors["mod1.bott_w"].shape == (4, c0, 1) and
+          hinc.tensors["mod1.bn_mean"].shape == (16,) and hinc.tensors["res0.bn_mean"].shape == (16,),
+          "H-InceptionTime layouts: module 0 BN over %d channels" % c0)
+    e = snforge.load_model(os.path.join(work, "ens_hinc.h5"))
+    check(len(e.members) == 2 and e.uq["mc_samples"] == 3 and e.uq["calibrated"] == 1 and e.gaussian and
+          not np.array_equal(e.members[0]["head_w"], e.members[1]["head_w"]) and e.members[0]["head_w"].shape == (8, 16),
+          "ensemble: 2 members (different weights) x 3 passes, calibrated, Gaussian head (8 outputs)")
 else:
-    m = snforge.load_model(os.path.join(work, "tiny.h5"))
     obs = sorted(glob.glob(os.path.join(work, "obs_*.csv")))
-    for path in obs:
-        out = cli("predict", os.path.join(work, "tiny.h5"), path, "--digits", "10", "--json")
-        ref = {k: v["mean"] for k, v in json.loads(out)["parameters"].items()}
-        got = m.predict_observation(path)
-        rel = max(abs(got[k] / ref[k] - 1) for k in ref)
-        check(sorted(got) == sorted(ref) and rel < 1e-5,
-              "%s: predict_observation = snforge predict within %.1e relative" % (os.path.basename(path), rel))
     check(len(obs) >= 4, "%d observation files" % len(obs))
+    for name in ("tiny", "lite", "hinc", "gauss", "ens_hinc", "ens_lite"):
+        mpath = os.path.join(work, name + ".h5")
+        m = snforge.load_model(mpath)
+        worst = worst_ood = 0.0
+        same_flags, spread = True, True
+        for path in obs:
+            ref = json.loads(cli("predict", mpath, path, "--digits", "10", "--json"))
+            got = m.predict_observation_uq(path)
+            means = m.predict_observation(path)
+            for k, r in ref["parameters"].items():
+                g = got["parameters"][k]
+                worst = max(worst, abs(means[k] / r["mean"] - 1))
+                for f in ("mean", "std", "lo68", "hi68", "lo95", "hi95"):
+                    scale = max(abs(r[f]), abs(r["mean"])) if f == "std" else abs(r[f])
+                    worst = max(worst, abs(g[f] - r[f]) / scale)
+                spread = spread and (g["std"] > 1e-3 * g["mean"]) == (m.gaussian or len(m.members) > 1)
+            worst_ood = max(worst_ood, abs(got["ood"]["score"] / ref["ood"]["score"] - 1))
+            same_flags = same_flags and float("%.6g" % got["ood"]["p_value"]) == ref["ood"]["p_value"] and \
+                got["ood"]["flag"] == ref["ood"]["flag"] and \
+                got["outside_training_ranges"] == ref["outside_training_ranges"]
+        check(worst < 1e-5 and worst_ood < 1e-4 and same_flags and spread,
+              "%s: predict_observation(_uq) = snforge predict on %d files: max rel diff %.1e (means, std, intervals), "
+              "OOD score %.1e, p-values/flags/ranges %s, spread %s" % (
+                  repr(m), len(obs), worst, worst_ood, "same" if same_flags else "DIFFER",
+                  "as the head" if spread else "WRONG"))
+    net = snforge.load_model(os.path.join(work, "gauss.h5")).torch_module()
+    x = torch.zeros(2, 4, 48)
+    check(tuple(net(x).shape) == (2, 8) and tuple(net.features(x).shape) == (2, 16),
+          "torch_module of a Gaussian head: (B, 8) raw outputs, (B, 16) features")
 
 if failures:
     print("%d check(s) failed" % len(failures))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_python.sh MODE SNFORGE SOURCE_DIR LIBSNFORGE: the Python package against the program (tests/test_python.py).
-# Makes a 256-model campaign, a 3-epoch InceptionTime (depth 6: two shortcuts; masks on) and observation
-# files (SN 1987A's, and three simulated objects sampled irregularly with gaps), then runs the MODE's checks.
+# Makes a 256-model campaign, a 3-epoch InceptionTime (depth 6: two shortcuts; masks on), 2-epoch LITE
+# (luminosity only), H-InceptionTime and Gaussian-head (calibrated) models, two deep ensembles (2 members x 3 Monte
+# Carlo dropout passes, Gaussian heads: H-InceptionTime calibrated, LITE) and observation files (SN 1987A's, and
+# three simulated objects sampled irregularly with gaps), then runs the MODE's checks.
 # Exit 77 = skipped (a Python module is missing).
 set -u
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
@@ -38,6 +40,18 @@ bn_momentum = 0.9
 model = tiny.h5
 INI
 "$snforge" train tiny.ini -q --threads 1 > train.log 2>&1 || { cat train.log; echo "FAIL: snforge train"; exit 1; }
+# one tiny model per architecture and head (2 epochs, depth 3): NAME, [model] lines, [uncertainty] lines, channels
+variant() {
+  sed -e "s/^model = tiny.h5/model = $1.h5/" -e 's/^epochs = 3/epochs = 2/' -e 's/^depth = 6/depth = 3/' \
+      -e "s/^channels = both/channels = ${4:-both}/" -e "s/^\[model\]/[model]\n$2/" \
+      -e "s/^\[output\]/[uncertainty]\n$3\n[output]/" tiny.ini > "$1.ini"
+  "$snforge" train "$1.ini" -q --threads 1 > "$1.log" 2>&1 || { cat "$1.log"; echo "FAIL: snforge train $1"; exit 1; }
+}
+variant lite 'arch = lite' '' luminosity
+variant hinc 'arch = hinception' ''
+variant gauss 'head = gaussian' 'calibrate = yes'
+variant ens_hinc 'arch = hinception\nhead = gaussian\ndropout = 0.2' 'ensemble = 2\nmc_samples = 3\ncalibrate = yes'
+variant ens_lite 'arch = lite\nhead = gaussian\ndropout = 0.2' 'ensemble = 2\nmc_samples = 3'
 cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs_0_sn1987a.csv
 i=1
 for p in "1.2 12 4e12 0.05" "4 30 2e13 0.2" "0.7 20 8e11 0.02"; do

@@ -1,13 +1,14 @@
 """Model files written by `snforge train` (learn/checkpoint.c): architecture, named tensors (/tensors, written by
-learn/model_tensors.c), input/target normalisation, training history. load_model needs only h5py; the network
-(Model.torch_module, Model.predict*) needs PyTorch."""
-import math
-
+learn/model_tensors.c), input/target normalisation, training history, and the uncertainty group /uq (learn/uq_model.c:
+ensemble members' weights, Monte Carlo dropout passes, variance scale, OOD fit, training ranges). load_model needs
+only h5py; the network (Model.torch_module, Model.predict*) needs PyTorch."""
 import numpy as np
 
 from .observation import read_observation, resample_observation
+from . import uq
 
 TARGETS = ["energy", "mass", "radius", "nickel"]
+UQ_DEFAULTS = {"members": 1, "mc_samples": 1, "calibrated": 0, "has_ranges": 0, "has_ood": 0, "ood_alpha": 0.01}
 
 
 def _text(v):
@@ -18,13 +19,42 @@ def _text(v):
     return v
 
 
-class Model:
-    """A trained InceptionTime regressor read from an snforge model file.
+def _index(f, path):
+    """name -> (slab, offset, shape) of the /tensors index, checked to tile each slab exactly."""
+    t = f["tensors"]
+    names, slab = _text(t["name"][()]), _text(t["slab"][()])
+    off, rank, shape = t["offset"][()], t["rank"][()], t["shape"][()]
+    out, used = {}, {"params": 0, "bn_stats": 0}
+    for i, n in enumerate(names):
+        dims = tuple(int(x) for x in shape[i][: int(rank[i])])
+        out[n] = (slab[i], int(off[i]), dims)
+        used[slab[i]] += int(np.prod(dims))
+    for s in used:
+        if used[s] != f[s].shape[0]:
+            raise ValueError("%s: the /tensors index covers %d of the %d floats of /%s (written by an snforge whose "
+                             "index was wrong for LITE and H-InceptionTime: train it again, or resume it for one "
+                             "epoch)" % (path, used[s], f[s].shape[0], s))
+    return out
 
-    config       the /net attributes (C_in, n_out, T, filters, depth, kernel, bottleneck, residual, bn_eps, ...)
+
+def _unpack(index, params, stats):
+    slabs = {"params": params, "bn_stats": stats}
+    return {n: slabs[s][o: o + int(np.prod(d))].reshape(d) for n, (s, o, d) in index.items()}
+
+
+class Model:
+    """A trained regressor read from an snforge model file: InceptionTime, H-InceptionTime or LITE, with a point
+    head (4 means) or a Gaussian head (4 means, then 4 raw variances: uq.gnll_var), possibly a deep ensemble.
+
+    config       the /net attributes (C_in, n_out, T, filters, depth, kernel, bottleneck, residual, bn_eps,
+                 dropout, arch 0 InceptionTime / 1 LITE / 2 H-InceptionTime, head 0 point / 1 Gaussian, ...)
     tensors      name -> numpy float32 array in the PyTorch layout ("mod0.conv0_w" (C_out, C_in, K),
-                 "mod0.bn_mean", "head_w" (n_out, 4 filters), ...): the best-validation weights that
-                 `snforge predict` uses (weights="current": the last epoch's)
+                 "mod0.bn_mean", "sep0.dw_w" (C, 1, K), "head_w" (n_out, features), ...): the weights that
+                 `snforge predict` uses (member 0 of an ensemble; weights="current": the last epoch's)
+    members      the tensors of every ensemble member (members[0] is tensors)
+    uq           the /uq attributes (members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha) and arrays
+                 (var_scale, range_lo, range_hi [4], ood_mean [D], ood_chol [D, D], ood_ref_d2 [n]); defaults
+                 (one member, one pass, uncalibrated, no OOD) for a file without the group
     input_channels  the network's input rows in order: values ("log_lbol", "vph"), then masks
     norm         channels, mask, length, t_start_d, t_end_d, x_mean/x_std [log10 L, v_ph], y_mean/y_std [4]
     target_names, target_units, history (epochs x columns), attrs (root attributes)"""
@@ -48,17 +78,32 @@ class Model:
             self.target_names = _text(f.attrs["target_names"])
             self.target_units = _text(f.attrs["target_units"])
             self.history = f["history"][()] if "history" in f else None
-            base = "best/" if weights == "best" else ""
-            slabs = {"params": f[base + "params"][()], "bn_stats": f[base + "bn_stats"][()]}
-            t = f["tensors"]
-            names, slab = _text(t["name"][()]), _text(t["slab"][()])
-            off, rank, shape = t["offset"][()], t["rank"][()], t["shape"][()]
-            self.tensors = {}
-            for i, n in enumerate(names):
-                dims = tuple(int(x) for x in shape[i][: int(rank[i])])
-                size = int(np.prod(dims))
-                self.tensors[n] = slabs[slab[i]][int(off[i]): int(off[i]) + size].reshape(dims)
-        self._module = None
+            index = _index(f, path)
+            self.uq = dict(UQ_DEFAULTS)
+            self.uq.update(var_scale=np.ones(4), range_lo=None, range_hi=None)
+            if weights == "best" and "uq" in f:
+                u = f["uq"]
+                if u.attrs.get("complete", 0) != 1:
+                    raise ValueError("%s: /uq is incomplete (the ensemble did not finish)" % path)
+                for k in UQ_DEFAULTS:
+                    if k not in u.attrs:
+                        raise ValueError("%s: /uq lacks the attribute %s" % (path, k))
+                    self.uq[k] = float(u.attrs[k])
+                for k in ("members", "mc_samples", "calibrated", "has_ranges", "has_ood"):
+                    self.uq[k] = int(self.uq[k])
+                for k in ("var_scale", "range_lo", "range_hi", "ood_mean", "ood_chol", "ood_ref_d2"):
+                    if k in u:
+                        self.uq[k] = u[k][()].astype(np.float64)
+                mp, ms = u["member_params"][()], u["member_stats"][()] if "member_stats" in u else None
+                self.members = [_unpack(index, mp[i], ms[i] if ms is not None else np.zeros(0, np.float32))
+                                for i in range(self.uq["members"])]
+            else:
+                base = "best/" if weights == "best" else ""
+                self.members = [_unpack(index, f[base + "params"][()], f[base + "bn_stats"][()])]
+            self.tensors = self.members[0]
+        self.arch = int(self.config.get("arch", 0))
+        self.gaussian = int(self.config.get("head", 0)) == 1
+        self._modules = {}
 
     # ---- encoding, as learn/normalize.c ----
 
@@ -92,39 +137,117 @@ class Model:
 
     # ---- the network (PyTorch) ----
 
-    def torch_module(self):
-        """The network as a torch.nn.Module (eval mode) holding the trained weights."""
-        if self._module is None:
+    def torch_module(self, member=0):
+        """The network of ensemble member `member` as a torch.nn.Module (eval mode) holding its trained weights:
+        forward(x (B, C_in, T)) gives the head's raw outputs (B, n_out) (standardised log10 means; a Gaussian
+        head then its raw variances), .features(x) the pooled features (B, D) that feed the head."""
+        if member not in self._modules:
             from .torch_net import build
-            self._module = build(self.config, self.tensors)
-        return self._module
+            self._modules[member] = build(self.config, self.members[member])
+        return self._modules[member]
 
-    def predict(self, x):
-        """Physical parameters [B, 4] from encoded inputs x [B, C_in, T] (float32)."""
+    def components(self, x, calibrated=True, batch=1):
+        """The mixture of every member x Monte Carlo dropout pass, as snf_uq_model_components: mu, var [B, 4, K]
+        in log10 units (var 0 for a point head), rescaled by the calibrated variance scale when the model is
+        and calibrated is true; feat [B, D] (member 0, dropout off). batch: the rows a pass's dropout masks are
+        laid out for (the mask of row b depends on b mod batch: 1 as snforge predict, 64 as evaluate)."""
         import torch
-        net = self.torch_module()
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        B, NP = x.shape[0], len(TARGETS)
+        mc, M = self.uq["mc_samples"], len(self.members)
+        p = np.float32(self.config.get("dropout", 0.0))
+        if mc > 1 and not p > 0:
+            raise ValueError("%s: %d Monte Carlo passes but dropout %g" % (self.path, mc, p))
+        seed = (int(self.attrs.get("seed", 0)) ^ 0xd1b54a32d192ed03) & 0xFFFFFFFFFFFFFFFF
+        mu, var = np.zeros((B, NP, M * mc)), np.zeros((B, NP, M * mc))
+        ys, ym = self.norm["y_std"], self.norm["y_mean"]
+        feat = None
         with torch.no_grad():
-            y = net(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))).numpy()
-        return self.decode(y)
+            xt = torch.from_numpy(x)
+            for m in range(M):
+                net = self.torch_module(m)
+                f = net.features(xt)
+                if m == 0:
+                    feat = f.numpy().copy()
+                for t in range(mc):
+                    h = f
+                    if mc > 1:
+                        mask = uq.dropout_mask(seed, t, p, np.arange(B) % batch, f.shape[1])
+                        h = f * torch.from_numpy(mask)
+                    out = net.head(h).numpy()
+                    k = m * mc + t
+                    mu[:, :, k] = out[:, :NP].astype(np.float64) * ys + ym
+                    if self.gaussian:
+                        var[:, :, k] = uq.gnll_var(out[:, NP:2 * NP]) * ys * ys
+        if calibrated and self.uq["calibrated"]:
+            for i in range(B):
+                for k in range(NP):
+                    mu[i, k], var[i, k] = uq.mix_rescale(mu[i, k], var[i, k], self.uq["var_scale"][k])
+        return mu, var, feat
 
-    def predict_observation(self, csv_path):
-        """{"energy": foe, "mass": Msun, "radius": cm, "nickel": Msun} for one observation file, as
-        `snforge predict MODEL OBS.csv` computes it."""
+    def predict_uncertainty(self, x, batch=1):
+        """Per row of encoded inputs x [B, C_in, T], what `snforge predict --json` prints: {"parameters":
+        {name: {"mean", "std", "lo68", "hi68", "lo95", "hi95", "unit", "log10": the log10 mixture's summary}},
+        "ood": {"score", "p_value", "flag"} (empty without an OOD fit), "outside_training_ranges": [names]}."""
+        mu, var, feat = self.components(x, True, batch)
+        rows = []
+        for i in range(mu.shape[0]):
+            pars, outside = {}, []
+            for k, n in enumerate(TARGETS):
+                q = uq.param_summary(mu[i, k], var[i, k])
+                q["unit"] = self.target_units[k] if k < len(self.target_units) else ""
+                pars[n] = q
+                lo, hi = self.uq["range_lo"], self.uq["range_hi"]
+                if self.uq["has_ranges"] and (q["mean"] < lo[k] or q["mean"] > hi[k] or q["lo95"] < lo[k] or
+                                              q["hi95"] > hi[k]):
+                    outside.append(n)
+            ood = {}
+            if self.uq["has_ood"]:
+                ref = self.uq["ood_ref_d2"]
+                d2 = uq.ood_d2(self.uq["ood_mean"], self.uq["ood_chol"], feat[i])
+                pv = uq.ood_pvalue(ref, d2)
+                ood = {"score": d2, "p_value": pv,
+                       "flag": bool(pv < np.float32(self.uq["ood_alpha"]) or (len(ref) > 0 and d2 > ref[-1]))}
+            rows.append({"parameters": pars, "ood": ood, "outside_training_ranges": outside})
+        return rows
+
+    def predict(self, x, batch=1):
+        """Physical parameters [B, 4] (foe, Msun, cm, Msun) from encoded inputs x [B, C_in, T] (float32): the
+        means `snforge predict` prints (10^(log10 mean) for one point-head network; for a Gaussian head or an
+        ensemble, the mean of 10^Y over the mixture)."""
+        rows = self.predict_uncertainty(x, batch)
+        return np.array([[r["parameters"][n]["mean"] for n in TARGETS] for r in rows])
+
+    def encode_observation(self, csv_path):
+        """The network input (C_in, T) of one observation file, as `snforge predict` builds it."""
         t, L, v = read_observation(csv_path)
         lg, vg = resample_observation(t, L, v, *self.grid())
         need = set(n for n in self.input_channels if not n.startswith("mask_"))
         for name, arr in (("log_lbol", lg), ("vph", vg)):
             if name in need and not np.isfinite(arr).any():
                 raise ValueError("%s: no %s inside the model's time grid" % (csv_path, name))
-        p = self.predict(self.encode(lg, vg)[None])[0]
+        return self.encode(lg, vg)
+
+    def predict_observation(self, csv_path):
+        """{"energy": foe, "mass": Msun, "radius": cm, "nickel": Msun} for one observation file: the means of
+        `snforge predict MODEL OBS.csv`."""
+        p = self.predict(self.encode_observation(csv_path)[None])[0]
         return {n: float(p[i]) for i, n in enumerate(TARGETS)}
 
+    def predict_observation_uq(self, csv_path):
+        """The whole answer of `snforge predict MODEL OBS.csv --json` for one observation file (see
+        predict_uncertainty): means, standard deviations, 68% and 95% intervals, OOD score, range flags."""
+        return self.predict_uncertainty(self.encode_observation(csv_path)[None])[0]
+
     def __repr__(self):
-        return "<snforge.Model %s: InceptionTime depth %s, %d tensors, inputs %s>" % (
-            self.path, self.config.get("depth"), len(self.tensors), ",".join(self.input_channels))
+        from .torch_net import ARCH_NAMES
+        return "<snforge.Model %s: %s depth %s, %s head, %d member(s) x %d pass(es), %d tensors, inputs %s>" % (
+            self.path, ARCH_NAMES.get(self.arch, "?"), self.config.get("depth"),
+            "Gaussian" if self.gaussian else "point", len(self.members), self.uq["mc_samples"], len(self.tensors),
+            ",".join(self.input_channels))
 
 
 def load_model(path, weights="best"):
-    """Reads a model file (h5py only). weights: "best" (the best validation loss: what snforge predict and
-    evaluate use) or "current" (the last epoch's)."""
+    """Reads a model file (h5py only). weights: "best" (the best validation loss, or the ensemble members of
+    /uq: what snforge predict and evaluate use) or "current" (the last epoch's weights of the one network)."""
     return Model(path, weights)
