@@ -9,55 +9,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "numcheck.h"
 #include "snforge/it.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
-
-/* ---- helpers ---- */
-
-static float *fmalloc(size_t n)
-{
-    float *p = calloc(n ? n : 1, sizeof(float));
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-static void fill(float *x, size_t n, float lo, float hi, snf_rng *r)
-{
-    for (size_t i = 0; i < n; i++) {
-        x[i] = lo + (hi - lo) * snf_rng_uniform(r);
-    }
-}
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)a[i] * b[i];
-    }
-    return s;
-}
-
-typedef double (*loss_fn)(void *ctx);
-
-/* 4-point central difference (8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h. */
-static double fd_one(loss_fn f, void *ctx, float *x, float h)
-{
-    float x0 = *x;
-    *x = x0 + h;
-    double fp1 = f(ctx);
-    *x = x0 - h;
-    double fm1 = f(ctx);
-    *x = x0 + 2 * h;
-    double fp2 = f(ctx);
-    *x = x0 - 2 * h;
-    double fm2 = f(ctx);
-    *x = x0;
-    return (8.0 * (fp1 - fm1) - (fp2 - fm2)) / (12.0 * (double)h);
-}
 
 /* ---- depthwise convolution ---- */
 
@@ -94,9 +49,9 @@ static void test_dwconv(int B, int C, int T, int K, int d, snf_rng *rng)
     size_t nx = (size_t)B * C * T, nw = (size_t)C * K;
     dw_ctx c = {fmalloc(nx), fmalloc(nx), fmalloc(nw), fmalloc(nx), B, C, T, K, d};
     float *ref = fmalloc(nx), *dx = fmalloc(nx), *dw = fmalloc(nw);
-    fill(c.x, nx, -1, 1, rng);
-    fill(c.w, nw, -1, 1, rng);
-    fill(c.r, nx, -1, 1, rng);
+    fill_uniform(c.x, nx, -1, 1, rng);
+    fill_uniform(c.w, nw, -1, 1, rng);
+    fill_uniform(c.r, nx, -1, 1, rng);
     dw_reference(ref, c.x, c.w, B, C, T, K, d);
     snf_dwconv1d_forward(c.out, c.x, c.w, B, C, T, K, d);
     double e = 0;
@@ -230,19 +185,6 @@ static void test_index(void)
 
 /* ---- network gradients ---- */
 
-typedef struct net_ctx {
-    snf_it *net;
-    const float *x, *y;
-    int B;
-} net_ctx;
-
-static double net_loss(void *v)
-{
-    net_ctx *c = v;
-    float loss = 0;
-    snf_it_forward(c->net, c->x, c->y, c->B, 1, &loss);
-    return loss;
-}
 
 /* Per tensor up to 16 entries; an entry agrees if for some h in 2^-10, 2^-12, 2^-14
  * |num - an| <= 1e-3 + 3e-2 |an| (test_learn's rule; ReLU and max-pool kinks spoil a stencil that
@@ -258,8 +200,8 @@ static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
     int B = cfg.max_B;
     size_t nx = (size_t)B * cfg.C_in * cfg.T, ny = (size_t)B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny), *g = fmalloc(net->nparams);
-    fill(x, nx, -2, 2, rng);
-    fill(y, ny, -1, 1, rng);
+    fill_uniform(x, nx, -2, 2, rng);
+    fill_uniform(y, ny, -1, 1, rng);
     net_ctx c = {net, x, y, B};
     float loss;
     snf_it_zero_grad(net);
@@ -272,12 +214,7 @@ static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
         size_t n = net->sizes[i], step = n > 16 ? n / 16 : 1;
         int agree = 0, total = 0;
         for (size_t j = 0; j < n; j += step) {
-            double an = g[off + j];
-            int ok = 0;
-            for (int e = 10; e <= 14 && !ok; e += 2) {
-                double num = fd_one(net_loss, &c, net->params + off + j, ldexpf(1.0f, -e));
-                ok = fabs(num - an) <= 1e-3 + 3e-2 * fabs(an);
-            }
+            int ok = fd_agrees(net_loss, &c, net->params + off + j, g[off + j]);
             agree += ok, total++;
         }
         if (total) {
@@ -300,8 +237,8 @@ static void check_determinism(snf_it_config cfg, const char *what, snf_rng *rng)
     int nt = 2, keep = snf_threads_max();
     size_t nx = (size_t)cfg.max_B * cfg.C_in * cfg.T, ny = (size_t)cfg.max_B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny), *gref = NULL;
-    fill(x, nx, -2, 2, rng);
-    fill(y, ny, -1, 1, rng);
+    fill_uniform(x, nx, -2, 2, rng);
+    fill_uniform(y, ny, -1, 1, rng);
     for (int run = 0; run < 2; run++) {
         snf_threads_setup(run == 1 ? 1 : nt);
         snf_it *net = NULL;

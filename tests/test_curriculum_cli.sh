@@ -7,24 +7,10 @@
 # kill -9) run resumed gives the same table; stage models do not change when the test models' light
 # curves change (selection reads validation rows only); --test with another file scores it on its own
 # rows; --test with a hydro model of the experiment, bad configs and bad options exit 2 naming the place.
-set -u
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 snforge=$1
 src=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_currcli.XXXXXX")
-bgpid=
-trap '[ -n "$bgpid" ] && kill -9 "$bgpid" 2>/dev/null; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # expect CODE PATTERN -- command...
-  local want=$1 pat=$2; shift 3
-  local out; out=$("$@" 2>&1); local rc=$?
-  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
-  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
-  echo "ok ($rc): $* -> $(echo "$out" | tail -n 1 | cut -c1-160)"
-}
-same_dset() { # same_dset A.h5 B.h5 DATASET: bitwise equal
-  h5diff -d 0 "$1" "$2" "$3" "$3" > /dev/null 2>&1
-}
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch currcli
 cd "$work" || exit 1
 command -v h5diff > /dev/null || fail "h5diff is missing (hdf5-tools)"
 

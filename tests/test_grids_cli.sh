@@ -3,19 +3,11 @@
 # for bad input (2, naming file:line and the key), the summary line, --shard I/N + --join N byte-equal to
 # an unsharded run, a complete file left alone, and the h5py example (/usr/bin/python3) reading both the
 # plain and the joined (virtual-dataset) file, plus the plot script writing a PNG.
-set -u
 snforge=$1
 src=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_gridcli.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # expect CODE PATTERN -- command...
-  local want=$1 pat=$2; shift 3
-  local out; out=$("$@" 2>&1); local rc=$?
-  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
-  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
-  echo "ok ($rc): $* -> $(echo "$out" | head -n 1 | cut -c1-150)"
-}
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch gridcli
+expect_line=head expect_width=150
 small="$src/grids/87a_small.ini"
 
 expect 0 "usage: snforge grid" -- "$snforge" grid --help
@@ -42,21 +34,10 @@ expect 0 "joined.shard0-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$w
 expect 1 "shard .*joined.shard1-of-2.h5 is missing" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
 expect 0 "joined.shard1-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$work/joined.h5" --shard 1/2 --threads 2
 expect 0 "joined 2 shards" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
-/usr/bin/python3 - "$work/all.h5" "$work/joined.h5" <<'PY' || fail "joined shards differ from the unsharded run"
-import sys, h5py
-def datasets(path):
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[...]) if isinstance(o, h5py.Dataset) else None)
-    return out
-a, b = datasets(sys.argv[1]), datasets(sys.argv[2])
-assert sorted(a) == sorted(b), (sorted(a), sorted(b))
-for k in a:
-    assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes(), k
-with h5py.File(sys.argv[2], "r") as f:
-    assert f["log_lbol"].is_virtual, "joined datasets should be virtual"
-print(f"{len(a)} datasets byte-equal (sharded + joined vs one run)")
-PY
+same_datasets "$work/all.h5" "$work/joined.h5" "sharded + joined vs one run" ||
+  fail "joined shards differ from the unsharded run"
+/usr/bin/python3 -c 'import sys, h5py; assert h5py.File(sys.argv[1], "r")["log_lbol"].is_virtual' "$work/joined.h5" ||
+  fail "joined datasets should be virtual"
 
 # A complete file is never rewritten; another campaign may not reuse its name.
 before=$(stat -c '%Y %s %i' "$work/all.h5")

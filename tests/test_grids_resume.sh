@@ -2,12 +2,10 @@
 # test_grids_resume.sh SNFORGE SOURCE_DIR SHARED_DIR: kill -9 `snforge grid` at random moments on the small
 # campaign (at least 6 kills, at least one after written blocks), rerun until it finishes, and require datasets byte-equal to an uninterrupted run; then a rerun
 # must say the file is complete, exit 0 and leave it untouched. Set SNF_TEST_SEED to replay a sequence.
-set -u
 snforge=$1
 src=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_resume.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch resume
 seed=${SNF_TEST_SEED:-$$}
 RANDOM=$seed
 echo "kill schedule seed: $seed (SNF_TEST_SEED=$seed replays it)"

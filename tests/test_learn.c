@@ -9,18 +9,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "numcheck.h"
 #include "snforge/it.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
 /* ---- helpers ---- */
-
-static void fill_uniform(float *x, size_t n, float lo, float hi, snf_rng *r)
-{
-    for (size_t i = 0; i < n; i++) {
-        x[i] = lo + (hi - lo) * snf_rng_uniform(r);
-    }
-}
 
 /* Values whose magnitude stays >= margin (away from ReLU kinks). */
 static void fill_away(float *x, size_t n, float margin, snf_rng *r)
@@ -32,48 +26,8 @@ static void fill_away(float *x, size_t n, float margin, snf_rng *r)
     }
 }
 
-static float *fmalloc(size_t n)
-{
-    float *p = calloc(n ? n : 1, sizeof(float));
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    return p;
-}
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        s += (double)a[i] * (double)b[i];
-    }
-    return s;
-}
-
 #define H_LIN (1.0f / 128)   /* step for smooth or linear functions */
 #define H_KINK (1.0f / 1024) /* step where a kink is 0.045 or more away */
-
-/* A scalar function of the current contents of the float buffers it closes over. */
-typedef double (*loss_fn)(void *ctx);
-
-/* 4-point central difference of f with respect to *x:
- * (8 (f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / 12h, f evaluated in double from float kernels.
- * h is a power of two, so x +- h and x +- 2h are exact in float for |x| < 2^13. */
-static double fd_one(loss_fn f, void *ctx, float *x, float h)
-{
-    float x0 = *x;
-    *x = x0 + h;
-    double fp1 = f(ctx);
-    *x = x0 - h;
-    double fm1 = f(ctx);
-    *x = x0 + 2 * h;
-    double fp2 = f(ctx);
-    *x = x0 - 2 * h;
-    double fm2 = f(ctx);
-    *x = x0;
-    return (8.0 * (fp1 - fm1) - (fp2 - fm2)) / (12.0 * (double)h);
-}
 
 /* Relative L2 error between the central differences of f with respect to x[0..n) and g. */
 static double fd_error(loss_fn f, void *ctx, float *x, size_t n, const float *g, float h)
@@ -505,19 +459,6 @@ static snf_it_config tiny_config(void)
     return c;
 }
 
-typedef struct net_ctx {
-    snf_it *net;
-    const float *x, *y;
-    int B;
-} net_ctx;
-
-static double net_loss(void *vc)
-{
-    net_ctx *c = vc;
-    float loss = 0;
-    snf_it_forward(c->net, c->x, c->y, c->B, 1, &loss);
-    return loss;
-}
 
 /* Distance of the last training forward from the nearest kink: min |ReLU input| (BN+ReLU of each
  * module, add+ReLU of each shortcut) and min gap between a max-pool window's maximum and a smaller
@@ -599,12 +540,7 @@ static void test_network_grad(snf_rng *rng)
         size_t n = net->sizes[i], step = n > 24 ? n / 24 : 1;
         int agree = 0, total = 0;
         for (size_t j = 0; j < n; j += step) {
-            double an = g[off + j];
-            int ok = 0;
-            for (int e = 10; e <= 14 && !ok; e += 2) {
-                double num = fd_one(net_loss, &c, net->params + off + j, ldexpf(1.0f, -e));
-                ok = fabs(num - an) <= 1e-3 + 3e-2 * fabs(an);
-            }
+            int ok = fd_agrees(net_loss, &c, net->params + off + j, g[off + j]);
             agree += ok;
             total++;
         }

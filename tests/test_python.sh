@@ -5,13 +5,11 @@
 # Carlo dropout passes, Gaussian heads: H-InceptionTime calibrated, LITE) and observation files (SN 1987A's, and
 # three simulated objects sampled irregularly with gaps), then runs the MODE's checks.
 # Exit 77 = skipped (a Python module is missing).
-set -u
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 mode=$1 snforge=$2 src=$3 lib=$4
 py=${SNFORGE_PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || { echo "SKIPPED: no $py (set SNFORGE_PYTHON)"; exit 77; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_python.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch python
 cd "$work" || exit 1
 sed -e 's/^n_models = 4096/n_models = 256/' -e 's/^step = 1$/step = 2/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
     -e 's/^block_rows = 512/block_rows = 256/' "$src/grids/87a_small.ini" > camp.ini

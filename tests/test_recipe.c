@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "train_fixtures.h"
 #include "snforge/data.h"
 #include "snforge/h5.h"
 #include "snforge/it.h"
@@ -155,17 +156,7 @@ static void make_data(const char *path)
             v[r * NT + j] = t[j] > 60 ? NAN : (float)(6000 + 20 * r - 30 * t[j]);
         }
     }
-    const char *names[4] = {"energy", "mass", "radius", "nickel"};
-    const char *units[4] = {"foe", "Msun", "cm", "Msun"};
-    snf_dataset_meta m;
-    memset(&m, 0, sizeof m);
-    m.source = "semi-analytic:test";
-    m.param_names = names;
-    m.param_units = units;
-    m.sampler = "test";
-    m.chunk_rows = 8;
-    int rc = snf_dataset_write_rows(path, &m, NR, 4, NT, t, p, l, v, st, NULL);
-    CHECK_INT(rc, SNF_OK, "write the test dataset (%s)", snf_error_last());
+    write_test_dataset(path, NR, NT, t, p, l, v, st);
 }
 
 static void test_config_errors(void)
@@ -179,19 +170,13 @@ static void test_config_errors(void)
                    c.clip_norm == 1.0f && c.ema == 0.999f, "recipe keys land in the config");
         snf_train_config_free(&c);
     }
-    struct {
-        const char *text, *want;
-    } bad[] = {
+    static const snf_bad_config bad[] = {
         {"[data]\nfile = d.h5\n[train]\nschedule = linear\n", "r.ini:4: [train] schedule: unknown schedule 'linear'"},
         {"[data]\nfile = d.h5\n[train]\nwarmup = 1.5\n", "r.ini:4: [train] warmup: '1.5' is not a number in [0, 0.9]"},
         {"[data]\nfile = d.h5\n[train]\nema = 1\n", "r.ini:4: [train] ema: '1' is not a number in [0, 0.999999]"},
         {"[data]\nfile = d.h5\n[train]\nweight_decay = -1\n", "r.ini:4: [train] weight_decay: '-1' is not a number"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rc = snf_train_config_parse(&c, bad[i].text, "r.ini");
-        CHECK_TRUE(rc == SNF_EFORMAT && strstr(snf_error_last_message(), bad[i].want) != NULL,
-                   "config error %zu: '%s' (got '%s')", i, bad[i].want, snf_error_last_message());
-    }
+    check_config_errors(bad, sizeof bad / sizeof bad[0], "r.ini");
 }
 
 static int same(const float *a, const float *b, size_t n) { return a && b && memcmp(a, b, n * sizeof *a) == 0; }

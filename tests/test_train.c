@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "train_fixtures.h"
 #include "snforge/data.h"
 #include "snforge/h5.h"
 #include "snforge/nn.h"
@@ -40,17 +41,7 @@ static void make_data(const char *path)
             g_v[r * NT + j] = t > 60 ? NAN : (float)(6000 + 20 * r - 30 * t);
         }
     }
-    const char *names[4] = {"energy", "mass", "radius", "nickel"};
-    const char *units[4] = {"foe", "Msun", "cm", "Msun"};
-    snf_dataset_meta m;
-    memset(&m, 0, sizeof m);
-    m.source = "semi-analytic:test";
-    m.param_names = names;
-    m.param_units = units;
-    m.sampler = "test";
-    m.chunk_rows = 8;
-    int rc = snf_dataset_write_rows(path, &m, NR, 4, NT, g_t, g_p, g_l, g_v, g_s, NULL);
-    CHECK_INT(rc, SNF_OK, "write the test dataset (%s)", snf_error_last());
+    write_test_dataset(path, NR, NT, g_t, g_p, g_l, g_v, g_s);
 }
 
 static void test_data(const char *path)
@@ -227,9 +218,7 @@ static void test_config(void)
     CHECK_INT(c.net.T, 32, "T follows length");
     CHECK_INT(c.net.max_B, 8, "max_B follows batch");
     snf_train_config_free(&c);
-    struct {
-        const char *text, *want;
-    } bad[] = {
+    static const snf_bad_config bad[] = {
         {"[data]\nfile = d.h5\n[train]\nepocs = 3\n", "t.ini:4: [train] epocs: unknown key"},
         {"[data]\nfile = d.h5\n[train]\nepochs = three\n", "t.ini:4: [train] epochs: 'three' is not an integer"},
         {"[data]\nchannels = both\n", "t.ini:1: [data]: missing key 'file'"},
@@ -239,11 +228,7 @@ static void test_config(void)
         {"[data]\nfile = d.h5\nthis is not ini\n", "t.ini:3: syntax error"},
         {"[data]\nfile = d.h5\n[model]\ndepth = 40\n", "t.ini:4: [model] depth: '40' is not an integer in [1, 12]"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        rc = snf_train_config_parse(&c, bad[i].text, "t.ini");
-        CHECK_TRUE(rc == SNF_EFORMAT && strstr(snf_error_last_message(), bad[i].want) != NULL,
-                   "config error %zu: '%s' (got '%s')", i, bad[i].want, snf_error_last_message());
-    }
+    check_config_errors(bad, sizeof bad / sizeof bad[0], "t.ini");
     rc = snf_train_config_load(&c, "no_such_config.ini");
     CHECK_INT(rc, SNF_EINVAL, "missing config file");
 }

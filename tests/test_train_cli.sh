@@ -5,23 +5,11 @@
 # at most three quarters of its own: mass is the hardest); a run killed with
 # -9 and restarted ends with the same weights as an uninterrupted one (h5diff); evaluate writes its CSVs;
 # predict runs on SN 1987A; every bad input exits 2 naming file:line / option.
-set -u
-# ctest runs other tests beside this one: passive OpenMP waiting keeps 2-thread training from stalling.
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 snforge=$1
 src=$2
 shared=$3
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_traincli.XXXXXX")
-bgpid=
-trap '[ -n "$bgpid" ] && kill -9 "$bgpid" 2>/dev/null; rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect() { # expect CODE PATTERN -- command...
-  local want=$1 pat=$2; shift 3
-  local out; out=$("$@" 2>&1); local rc=$?
-  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
-  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
-  echo "ok ($rc): $* -> $(echo "$out" | tail -n 1 | cut -c1-160)"
-}
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch traincli
 cd "$work" || exit 1
 
 # ---- the tiny campaign ----

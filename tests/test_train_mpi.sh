@@ -6,14 +6,10 @@
 # the one-process run within 1e-2 of the largest weight (measured 2e-3: rounding differences grow over
 # ~300 Adam steps), and every epoch's validation loss within 1e-3 relative (measured 4e-4).
 # A 2-rank run stopped after one epoch and resumed under mpirun equals the uninterrupted 2-rank run bitwise.
-set -u
 snforge=$1
 src=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_trainmpi.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-mpirun=(mpirun -np 2 --oversubscribe)
-[ "$(id -u)" = 0 ] && mpirun+=(--allow-run-as-root)
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch trainmpi
 export OMP_WAIT_POLICY=passive
 
 "$snforge" grid "$src/grids/87a_small.ini" -o "$work/d.h5" --threads 2 -q || fail "grid"

@@ -4,14 +4,11 @@
 # table and --json (one JSON object with the documented keys, intervals ordered lo95 <= lo68 <= mean-ish
 # <= hi68 <= hi95); a shifted observation (light curve x 100) is flagged OOD and still answered (exit 0);
 # evaluate's calibration columns; bad [uncertainty] keys exit 2 naming file:line.
-set -u
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 snforge=$1
 src=$2
 shared=$3
-work=$(mktemp -d "${TMPDIR:-/tmp}/snf_uqcli.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. "${BASH_SOURCE%/*}/lib.sh"
+snf_scratch uqcli
 cd "$work" || exit 1
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3

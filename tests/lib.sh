@@ -1,0 +1,55 @@
+# lib.sh: the set-up the shell tests share. Source it from a test script: . "${BASH_SOURCE%/*}/lib.sh"
+# It sets -u and passive OpenMP waiting (ctest runs tests side by side: spinning threads stall each other).
+#   snf_scratch NAME   $work: a fresh folder $TMPDIR/snf_NAME.XXXXXX, removed at exit together with the
+#                      background job $bgpid (kill -9) if one is running
+#   fail MESSAGE       prints "FAIL: MESSAGE" and exits 1
+#   expect CODE PATTERN -- COMMAND...
+#                      runs COMMAND: it must exit CODE and its output (stdout and stderr) contain PATTERN
+#                      (grep); prints "ok (CODE): COMMAND -> " and the output's last line (first line with
+#                      expect_line=head), cut to expect_width (160) characters
+#   same_dset A.h5 B.h5 DATASET   bitwise equal datasets (h5diff -d 0)
+#   same_datasets A.h5 B.h5 WHAT  every dataset of the two files has the same name, type, shape and bytes
+#                      (/usr/bin/python3 with h5py); prints "N datasets byte-equal (WHAT)"
+#   mpirun             the array "mpirun -np 2 --oversubscribe" (+ --allow-run-as-root as root)
+
+set -u
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
+
+snf_scratch() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/snf_$1.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
+  bgpid=
+  trap '[ -n "${bgpid:-}" ] && kill -9 "$bgpid" 2>/dev/null; rm -rf "$work"' EXIT
+}
+
+fail() { echo "FAIL: $*"; exit 1; }
+
+expect() { # expect CODE PATTERN -- command...
+  local want=$1 pat=$2; shift 3
+  local out; out=$("$@" 2>&1); local rc=$?
+  [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
+  echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
+  echo "ok ($rc): $* -> $(echo "$out" | "${expect_line:-tail}" -n 1 | cut -c1-"${expect_width:-160}")"
+}
+
+same_dset() { # same_dset A.h5 B.h5 DATASET: bitwise equal
+  h5diff -d 0 "$1" "$2" "$3" "$3" > /dev/null 2>&1
+}
+
+same_datasets() {
+  /usr/bin/python3 - "$@" <<'PY'
+import sys, h5py
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda n, o: out.__setitem__(n, o[...]) if isinstance(o, h5py.Dataset) else None)
+    return out
+a, b = datasets(sys.argv[1]), datasets(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+for k in a:
+    assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape and a[k].tobytes() == b[k].tobytes(), k
+print(f"{len(a)} datasets byte-equal ({sys.argv[3]})")
+PY
+}
+
+mpirun=(mpirun -np 2 --oversubscribe)
+[ "$(id -u)" = 0 ] && mpirun+=(--allow-run-as-root)
