@@ -502,9 +502,8 @@ void snf_it_init(snf_it *net, uint64_t seed)
         }
         w += d[i].size;
         net->lr_mult[i] = 1.0f;
-        net->wd_mult[i] = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV || d[i].kind == SNF_IT_KIND_DENSE
-                              ? 1.0f
-                              : 0.0f;
+        int decays = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV || d[i].kind == SNF_IT_KIND_DENSE;
+        net->wd_mult[i] = decays ? 1.0f : 0.0f;
     }
     /* Running mean 0, running variance 1 (Keras initialisers). */
     if (net->cfg.arch == SNF_ARCH_LITE) {

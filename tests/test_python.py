@@ -132,9 +132,25 @@ if mode == "h5":
     check(hinc.tensors["mod0.bn_var"].shape == (c0,) and hinc.tensors["mod1.bott_w"].shape == (4, c0, 1) and
           hinc.tensors["mod1.bn_mean"].shape == (16,) and hinc.tensors["res0.bn_mean"].shape == (16,),
           "H-InceptionTime layouts: module 0 BN over %d channels" % c0)
+    # an index as the snforge before this fix wrote it (module 0's statistics sized 4 filters) is refused
+    import shutil
+    old = os.path.join(work, "old_index.h5")
+    shutil.copy(os.path.join(work, "hinc.h5"), old)
+    with h5py.File(old, "r+") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["tensors/name"][()]]
+        shape = f["tensors/shape"][()]
+        for n in ("mod0.bn_mean", "mod0.bn_var"):
+            shape[names.index(n)][0] = 16
+        f["tensors/shape"][...] = shape
+    try:
+        snforge.load_model(old)
+        check(False, "a model file whose index does not tile its slabs is refused")
+    except ValueError as err:
+        check("index covers" in str(err) and "bn_stats" in str(err), "a wrong index is refused: %s" % err)
     e = snforge.load_model(os.path.join(work, "ens_hinc.h5"))
     check(len(e.members) == 2 and e.uq["mc_samples"] == 3 and e.uq["calibrated"] == 1 and e.gaussian and
-          not np.array_equal(e.members[0]["head_w"], e.members[1]["head_w"]) and e.members[0]["head_w"].shape == (8, 16),
+          not np.array_equal(e.members[0]["head_w"], e.members[1]["head_w"]) and
+          e.members[0]["head_w"].shape == (8, 16),
           "ensemble: 2 members (different weights) x 3 passes, calibrated, Gaussian head (8 outputs)")
 else:
     obs = sorted(glob.glob(os.path.join(work, "obs_*.csv")))

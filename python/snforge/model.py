@@ -61,6 +61,8 @@ class Model:
 
     def __init__(self, path, weights="best"):
         import h5py
+        if weights not in ("best", "current"):
+            raise ValueError("weights=%r: expected 'best' or 'current'" % (weights,))
         self.path = str(path)
         with h5py.File(path, "r") as f:
             self.attrs = {k: _text(v) for k, v in f.attrs.items()}
@@ -95,6 +97,9 @@ class Model:
                     if k in u:
                         self.uq[k] = u[k][()].astype(np.float64)
                 mp, ms = u["member_params"][()], u["member_stats"][()] if "member_stats" in u else None
+                if mp.shape != (self.uq["members"], f["params"].shape[0]):
+                    raise ValueError("%s: /uq/member_params is %s, expected (%d, %d)" % (
+                        path, mp.shape, self.uq["members"], f["params"].shape[0]))
                 self.members = [_unpack(index, mp[i], ms[i] if ms is not None else np.zeros(0, np.float32))
                                 for i in range(self.uq["members"])]
             else:
