@@ -246,8 +246,9 @@ class Model:
 
     def __repr__(self):
         from .torch_net import ARCH_NAMES
-        return "<snforge.Model %s: %s depth %s, %s head, %d member(s) x %d pass(es), %d tensors, inputs %s>" % (
-            self.path, ARCH_NAMES.get(self.arch, "?"), self.config.get("depth"),
+        depth = "" if self.arch == 1 else " depth %s" % self.config.get("depth")  # LITE has no depth
+        return "<snforge.Model %s: %s%s, %s head, %d member(s) x %d pass(es), %d tensors, inputs %s>" % (
+            self.path, ARCH_NAMES.get(self.arch, "?"), depth,
             "Gaussian" if self.gaussian else "point", len(self.members), self.uq["mc_samples"], len(self.tensors),
             ",".join(self.input_channels))
 
