@@ -27,58 +27,47 @@
         }                    \
     } while (0)
 
-static int snf_ck_attr(hid_t obj, const char *name, hid_t type, const void *val, hsize_t n, const char *file)
+/* Writes buf as attribute (attr 1; rows 0: a scalar) or dataset (rows, or rows x cols when cols > 0) name
+ * of loc. Datasets are chunked with fletcher32 when not empty: a damaged weight is a read error, not a
+ * silent change. */
+static int snf_ck_write(hid_t loc, const char *name, hid_t type, const void *buf, hsize_t rows, hsize_t cols,
+                        int attr, const char *file)
 {
-    hid_t sp = n == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &n, NULL);
-    hid_t a = sp < 0 ? -1 : H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t e = a < 0 ? -1 : H5Awrite(a, type, val);
+    hsize_t dims[2] = {rows, cols};
+    hid_t sp = attr && rows == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(cols ? 2 : 1, dims, NULL);
+    hid_t o = -1;
+    herr_t e = -1;
+    if (attr) {
+        o = sp < 0 ? -1 : H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+        e = o < 0 ? -1 : H5Awrite(o, type, buf);
+    } else {
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (dcpl >= 0 && rows > 0) {
+            hsize_t chunk[2] = {rows, cols};
+            if (H5Pset_chunk(dcpl, cols ? 2 : 1, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
+                H5Pclose(dcpl);
+                dcpl = -1;
+            }
+        }
+        o = (sp < 0 || dcpl < 0) ? -1 : H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        if (dcpl >= 0) {
+            H5Pclose(dcpl);
+        }
+        e = o < 0 ? -1 : (rows * (cols ? cols : 1) == 0 ? 0 : H5Dwrite(o, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+    }
     char reason[256] = "";
     if (e < 0) {
         snf_h5_reason(reason, sizeof reason); /* before the closes clear HDF5's error stack */
     }
-    if (a >= 0) {
-        H5Aclose(a);
+    if (o >= 0) {
+        attr ? H5Aclose(o) : H5Dclose(o);
     }
     if (sp >= 0) {
         H5Sclose(sp);
     }
     if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write attribute %s: %s", file, name, reason[0] ? reason : "HDF5 error");
-    }
-    return SNF_OK;
-}
-
-static int snf_ck_dset(hid_t loc, const char *name, hid_t type, const void *buf, hsize_t rows, hsize_t cols,
-                       const char *file)
-{
-    hsize_t dims[2] = {rows, cols};
-    hid_t sp = H5Screate_simple(cols ? 2 : 1, dims, NULL);
-    /* Chunked with fletcher32 when not empty: a damaged weight is a read error, not a silent change. */
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (dcpl >= 0 && rows > 0 && (!cols || cols > 0)) {
-        hsize_t chunk[2] = {rows, cols};
-        if (H5Pset_chunk(dcpl, cols ? 2 : 1, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
-            H5Pclose(dcpl);
-            dcpl = -1;
-        }
-    }
-    hid_t d = (sp < 0 || dcpl < 0) ? -1 : H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (dcpl >= 0) {
-        H5Pclose(dcpl);
-    }
-    herr_t e = d < 0 ? -1 : (rows * (cols ? cols : 1) == 0 ? 0 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
-    char reason[256] = "";
-    if (e < 0) {
-        snf_h5_reason(reason, sizeof reason);
-    }
-    if (d >= 0) {
-        H5Dclose(d);
-    }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write dataset %s: %s", file, name, reason[0] ? reason : "HDF5 error");
+        SNF_ERROR(SNF_EHDF5, "%s: cannot write %s %s: %s", file, attr ? "attribute" : "dataset", name,
+                  reason[0] ? reason : "HDF5 error");
     }
     return SNF_OK;
 }
@@ -198,17 +187,17 @@ static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c
         } else {
             memcpy(&x, m, sizeof x); /* long, uint64_t: the same 64 bits */
         }
-        return snf_ck_attr(obj, f->name, H5T_NATIVE_LLONG, &x, 0, path);
+        return snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, &x, 0, 0, 1, path);
     case SNF_CKF_REAL:
         if (f->count > 0) {
-            return snf_ck_attr(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, path);
+            return snf_ck_write(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, 0, 1, path);
         }
         d = f->size == sizeof(float) ? *(const float *)m : *(const double *)m;
-        return snf_ck_attr(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, path);
+        return snf_ck_write(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, 0, 1, path);
     case SNF_CKF_STR: return snf_h5_attr_put_string(obj, f->name, m, path);
     case SNF_CKF_CONST:
         return f->text ? snf_h5_attr_put_string(obj, f->name, f->text, path)
-                       : snf_ck_attr(obj, f->name, H5T_NATIVE_LLONG, &f->value, 0, path);
+                       : snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, &f->value, 0, 0, 1, path);
     case SNF_CKF_STRS: return snf_h5_attr_put_strings(obj, f->name, v, f->strings(v), path);
     case SNF_CKF_CHANNEL:
         return snf_h5_attr_put_string(obj, f->name, snf_data_channels_name(*(const int *)m), path);
@@ -218,7 +207,7 @@ static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c
     unsigned long long rows, cols;
     snf_ckf_dims(f, c, &rows, &cols);
     if (f->elem != SNF_CKE_SIZE) {
-        return snf_ck_dset(obj, f->name, snf_ck_h5type(f->elem), m, rows, cols, path);
+        return snf_ck_write(obj, f->name, snf_ck_h5type(f->elem), m, rows, cols, 0, path);
     }
     long long *sz = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *sz);
     if (!sz) {
@@ -227,7 +216,7 @@ static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c
     for (unsigned long long i = 0; i < rows; i++) {
         sz[i] = (long long)((const size_t *)m)[i];
     }
-    int rc = snf_ck_dset(obj, f->name, H5T_NATIVE_LLONG, sz, rows, cols, path);
+    int rc = snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, sz, rows, cols, 0, path);
     free(sz);
     return rc;
 }

@@ -90,17 +90,18 @@ static int snf_ckf_norm_check(snf_ckpt *c, const char *path)
 
 /* ---- the table ---- */
 
-#define M(member) offsetof(snf_ckpt, member), sizeof(((snf_ckpt *)0)->member)
-#define INT(g, n, member) {g, n, SNF_CKF_INT, M(member), 0, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define OPT_INT(g, n, member) {g, n, SNF_CKF_INT, M(member), 0, 0, 0, SNF_CKF_OPTIONAL, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define REAL(g, n, member) {g, n, SNF_CKF_REAL, M(member), 0, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define REALS(g, n, member, k) {g, n, SNF_CKF_REAL, M(member), k, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define STR(g, n, member) {g, n, SNF_CKF_STR, M(member), 0, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define STRP(g, n, member) {g, n, SNF_CKF_STR, offsetof(snf_ckpt, member), 0, 0, 0, 0, SNF_CKF_PTR, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL}
-#define CONST(g, n, t, v, fl) {g, n, SNF_CKF_CONST, 0, 0, 0, 0, 0, fl, SNF_CKR_NONE, t, v, NULL, NULL, NULL}
-#define STRS(g, n, fn) {g, n, SNF_CKF_STRS, 0, 0, 0, 0, 0, SNF_CKF_WRITE_ONLY, SNF_CKR_NONE, NULL, 0, fn, NULL, NULL}
-#define DSET(g, n, member, sh, el, fl, r) {g, n, SNF_CKF_DSET, M(member), 0, sh, el, fl, r, NULL, 0, NULL, NULL, NULL}
-#define CHECK(g, chk, pt) {g, "", SNF_CKF_CHECK, 0, 0, 0, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, chk, pt}
+#define M(member) .off = offsetof(snf_ckpt, member), .size = sizeof(((snf_ckpt *)0)->member)
+#define INT(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_INT, M(member)}
+#define OPT_INT(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_INT, M(member), .flags = SNF_CKF_OPTIONAL}
+#define REAL(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_REAL, M(member)}
+#define REALS(g, n, member, k) {.group = g, .name = n, .kind = SNF_CKF_REAL, M(member), .count = k}
+#define STR(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_STR, M(member)}
+#define STRP(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_STR, M(member), .flags = SNF_CKF_PTR}
+#define CONST(g, n, t, v, fl) {.group = g, .name = n, .kind = SNF_CKF_CONST, .text = t, .value = v, .flags = fl}
+#define STRS(g, n, fn) {.group = g, .name = n, .kind = SNF_CKF_STRS, .strings = fn, .flags = SNF_CKF_WRITE_ONLY}
+#define DSET(g, n, member, sh, el, fl, r) \
+    {.group = g, .name = n, .kind = SNF_CKF_DSET, M(member), .shape = sh, .elem = el, .flags = fl, .rule = r}
+#define CHECK(g, chk, pt) {.group = g, .name = "", .kind = SNF_CKF_CHECK, .check = chk, .put = pt}
 
 const snf_ckf snf_ckpt_fields[] = {
     /* provenance and run state */
@@ -167,7 +168,7 @@ const snf_ckf snf_ckpt_fields[] = {
     INT("schedule", "earlystop_best_epoch", es.best_epoch),
     OPT_INT("schedule", "sched_total", sched_total), /* absent before step schedules: plateau */
     /* normalisation and input grid */
-    {"norm", "channels", SNF_CKF_CHANNEL, M(spec.channels), 0, 0, 0, 0, SNF_CKR_NONE, NULL, 0, NULL, NULL, NULL},
+    {.group = "norm", .name = "channels", .kind = SNF_CKF_CHANNEL, M(spec.channels)},
     INT("norm", "mask", spec.mask),
     INT("norm", "length", spec.L),
     REAL("norm", "t_start_d", spec.t_start_d),

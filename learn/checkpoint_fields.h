@@ -24,7 +24,9 @@ typedef enum snf_ckf_kind {
 } snf_ckf_kind;
 
 /* Shape sources of datasets (rows; HIST: n_hist x SNF_EPOCH_RECORD_COLS, the rows read from the file). */
-typedef enum snf_ckf_shape { SNF_CKS_NT, SNF_CKS_NPARAMS, SNF_CKS_NSTATS, SNF_CKS_SERIES, SNF_CKS_NP, SNF_CKS_HIST } snf_ckf_shape;
+typedef enum snf_ckf_shape {
+    SNF_CKS_NT, SNF_CKS_NPARAMS, SNF_CKS_NSTATS, SNF_CKS_SERIES, SNF_CKS_NP, SNF_CKS_HIST
+} snf_ckf_shape;
 typedef enum snf_ckf_elem { SNF_CKE_F32, SNF_CKE_F64, SNF_CKE_SIZE } snf_ckf_elem;
 
 /* Flags: which files carry the row and what the reader does without it. */
