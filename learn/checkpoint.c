@@ -346,6 +346,27 @@ static int snf_ck_rule(const snf_ckf *f, const snf_ckpt *c, const char *path)
     return SNF_OK;
 }
 
+/* Makes grp the open object *g (closing the previous one; "" is the root, *g = -1): opened as a group
+ * when reading, opened (an existing object, such as the /history dataset) or created when writing. */
+static int snf_ck_enter(hid_t f, hid_t *g, const char **open, const char *grp, int write)
+{
+    if (strcmp(grp, *open) == 0) {
+        return SNF_OK;
+    }
+    if (*g >= 0) {
+        H5Oclose(*g);
+    }
+    *g = -1;
+    *open = grp;
+    if (grp[0] && !write) {
+        *g = H5Gopen2(f, grp, H5P_DEFAULT);
+    } else if (grp[0]) {
+        *g = H5Lexists(f, grp, H5P_DEFAULT) > 0 ? H5Oopen(f, grp, H5P_DEFAULT)
+                                                : H5Gcreate2(f, grp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    return grp[0] && *g < 0 ? -1 : SNF_OK;
+}
+
 /* ---- public API ---- */
 
 int snf_ckpt_write(const char *path, const snf_ckpt *c)
@@ -364,27 +385,13 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
         if ((r->flags & SNF_CKF_IF_SET) && snf_ck_member(c, r) == NULL) {
             continue;
         }
-        const char *grp = r->kind == SNF_CKF_CHECK ? "" : r->group;
-        if (strcmp(grp, open) != 0) { /* the groups are created in the table's order */
-            if (g >= 0) {
-                H5Oclose(g);
-            }
-            g = -1;
-            open = grp;
-            if (grp[0]) {
-                g = H5Lexists(f, grp, H5P_DEFAULT) > 0 ? H5Oopen(f, grp, H5P_DEFAULT)
-                                                       : H5Gcreate2(f, grp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-                if (g < 0) {
-                    SNF_FAIL(SNF_EHDF5, "%s: cannot create /%s", tmp, grp);
-                }
-            }
+        const char *grp = r->kind == SNF_CKF_CHECK ? "" : r->group; /* groups made in the table's order */
+        if (snf_ck_enter(f, &g, &open, grp, 1) < 0) {
+            SNF_FAIL(SNF_EHDF5, "%s: cannot create /%s", tmp, grp);
         }
         TRY(snf_ck_put(f, g >= 0 ? g : f, r, c, tmp));
     }
-    if (g >= 0) {
-        H5Oclose(g);
-    }
-    g = -1;
+    snf_ck_enter(f, &g, &open, "", 1);
     herr_t e = H5Fclose(f);
     f = -1;
     if (e < 0) {
@@ -430,33 +437,19 @@ static int snf_ckpt_read_file(snf_ckpt *c, const char *path)
             }
             continue;
         }
-        if (strcmp(r->group, open) != 0) { /* attributes from their group */
-            if (g >= 0) {
-                H5Gclose(g);
-            }
-            g = -1;
-            open = r->group;
-            if (open[0] && (g = H5Gopen2(f, open, H5P_DEFAULT)) < 0) {
-                SNF_FAIL(SNF_EFORMAT, "%s: group /%s is missing", path, open);
-            }
+        if (snf_ck_enter(f, &g, &open, r->group, 0) < 0) { /* attributes from their group */
+            SNF_FAIL(SNF_EFORMAT, "%s: group /%s is missing", path, r->group);
         }
         if (!(r->flags & SNF_CKF_OPTIONAL) || H5Aexists(g >= 0 ? g : f, r->name) > 0) {
             TRY(snf_ck_get(g >= 0 ? g : f, r, c, path));
         }
     }
-    if (g >= 0) {
-        H5Gclose(g);
-    }
-    H5Fclose(f);
-    return SNF_OK;
 cleanup:
-    if (g >= 0) {
-        H5Gclose(g);
+    snf_ck_enter(f, &g, &open, "", 0);
+    H5Fclose(f);
+    if (rc < 0) {
+        snf_ckpt_free(c);
     }
-    if (f >= 0) {
-        H5Fclose(f);
-    }
-    snf_ckpt_free(c);
     return rc;
 }
 
