@@ -2,7 +2,6 @@
  * (a killed run never leaves a half-written model). Its fields, their layout and their checks are one table
  * (checkpoint_fields.c): snf_ckpt_write, snf_ckpt_read and snf_ckpt_free walk it in order. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,6 @@
 #include <hdf5.h>
 
 #include "checkpoint_fields.h"
-#include "snforge/config.h"
 #include "snforge/fileio.h"
 #include "snforge/h5io.h"
 #include "snforge/status.h"
@@ -177,7 +175,7 @@ static size_t snf_ck_elsize(snf_ckf_elem e) { return e == SNF_CKE_F32 ? sizeof(f
 static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c, const char *path)
 {
     const void *m = snf_ck_member(c, f);
-    const char *v[SNF_EPOCH_RECORD_COLS > SNF_DATA_NP ? SNF_EPOCH_RECORD_COLS : SNF_DATA_NP];
+    const char *v[SNF_CKF_MAX_STRS];
     long long x = 0;
     double d = 0;
     switch (f->kind) {

@@ -45,6 +45,8 @@ typedef enum snf_ckf_rule {
     SNF_CKR_WEIGHTS,  /* every value finite (weights: "is not finite") */
 } snf_ckf_rule;
 
+#define SNF_CKF_MAX_STRS 16
+
 typedef struct snf_ckf {
     const char *group;  /* "" root, "net", "best", ...: the group (or dataset, for "history") holding the row */
     const char *name;   /* attribute or dataset name */
@@ -57,7 +59,7 @@ typedef struct snf_ckf {
     snf_ckf_rule rule;
     const char *text;   /* CONST: the string (NULL: the integer value) */
     long long value;
-    int (*strings)(const char **v); /* STRS: fills v[] and returns the count */
+    int (*strings)(const char **v); /* STRS: fills v[SNF_CKF_MAX_STRS] and returns the count */
     int (*check)(snf_ckpt *c, const char *path); /* CHECK, read */
     int (*put)(hid_t file, const snf_ckpt *c, const char *path); /* CHECK, write (NULL: nothing) */
 } snf_ckf;
