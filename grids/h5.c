@@ -137,8 +137,9 @@ cleanup:
     return rc;
 }
 
-int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const void *buf, const char *file,
-                      const char *name)
+/* Rows row0 .. row0+n-1 of dset written from wbuf (when not NULL) or read into rbuf. */
+static int snf_h5_rows_io(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const void *wbuf, void *rbuf,
+                          const char *file, const char *name)
 {
     if (n == 0) {
         return SNF_OK;
@@ -148,32 +149,24 @@ int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const 
     if (rc < 0) {
         return rc;
     }
-    if (H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0) {
-        SNF_H5_FAIL(file, name, "H5Dwrite");
+    if (wbuf ? H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, wbuf) < 0
+             : H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, rbuf) < 0) {
+        SNF_H5_FAIL(file, name, wbuf ? "H5Dwrite" : "H5Dread");
     }
 cleanup:
     H5Sclose(mspace);
     H5Sclose(fspace);
     return rc;
+}
+
+int snf_h5_write_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const void *buf, const char *file,
+                      const char *name)
+{
+    return snf_h5_rows_io(dset, memtype, row0, n, buf, NULL, file, name);
 }
 
 int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *buf, const char *file,
                      const char *name)
 {
-    if (n == 0) {
-        return SNF_OK;
-    }
-    hid_t fspace, mspace;
-    int rc = snf_h5_rows_select(dset, row0, n, &fspace, &mspace, file, name);
-    if (rc < 0) {
-        return rc;
-    }
-    if (H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0) {
-        SNF_H5_FAIL(file, name, "H5Dread");
-    }
-cleanup:
-    H5Sclose(mspace);
-    H5Sclose(fspace);
-    return rc;
+    return snf_h5_rows_io(dset, memtype, row0, n, NULL, buf, file, name);
 }
-

@@ -36,11 +36,19 @@ static hid_t snf_h5_fixed_str(size_t len)
     return t;
 }
 
-/* Creates (replacing) attribute name on obj with type and space, writes buf. */
-static int snf_h5_attr_put(hid_t obj, const char *name, hid_t type, hid_t space, const void *buf, const char *file)
+/* Creates (replacing) attribute name on obj with type and space, writes buf. own: which of them it closes
+ * afterwards (SNF_H5_OWN_SPACE | SNF_H5_OWN_TYPE); a type or space < 0 (their making failed) is reported as
+ * `what` failing. */
+enum { SNF_H5_OWN_SPACE = 1, SNF_H5_OWN_TYPE = 2 };
+
+static int snf_h5_attr_put(hid_t obj, const char *name, hid_t type, hid_t space, int own, const void *buf,
+                           const char *what, const char *file)
 {
     int rc = SNF_OK;
     hid_t a = -1;
+    if (type < 0 || space < 0) {
+        SNF_H5_FAIL(file, name, what);
+    }
     htri_t exists = H5Aexists(obj, name);
     if (exists < 0) {
         SNF_H5_FAIL(file, name, "H5Aexists");
@@ -59,31 +67,24 @@ cleanup:
     if (a >= 0) {
         H5Aclose(a);
     }
+    if ((own & SNF_H5_OWN_SPACE) && space >= 0) {
+        H5Sclose(space);
+    }
+    if ((own & SNF_H5_OWN_TYPE) && type >= 0) {
+        H5Tclose(type);
+    }
     return rc;
 }
 
 int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file)
 {
-    int rc = SNF_OK;
     const char *v = value ? value : "";
-    hid_t t = snf_h5_fixed_str(strlen(v) + 1), s = H5Screate(H5S_SCALAR);
-    if (t < 0 || s < 0) {
-        SNF_H5_FAIL(file, name, "string type");
-    }
-    rc = snf_h5_attr_put(obj, name, t, s, v, file);
-cleanup:
-    if (s >= 0) {
-        H5Sclose(s);
-    }
-    if (t >= 0) {
-        H5Tclose(t);
-    }
-    return rc;
+    return snf_h5_attr_put(obj, name, snf_h5_fixed_str(strlen(v) + 1), H5Screate(H5S_SCALAR),
+                           SNF_H5_OWN_SPACE | SNF_H5_OWN_TYPE, v, "string type", file);
 }
 
 int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file)
 {
-    int rc = SNF_OK;
     size_t w = 1;
     for (int k = 0; k < n; k++) {
         size_t l = values[k] ? strlen(values[k]) + 1 : 1;
@@ -91,61 +92,31 @@ int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *valu
     }
     hsize_t dims[1] = {(hsize_t)n};
     char *buf = calloc((size_t)(n > 0 ? n : 1), w);
-    hid_t t = snf_h5_fixed_str(w), s = H5Screate_simple(1, dims, NULL);
     if (buf == NULL) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto cleanup;
-    }
-    if (t < 0 || s < 0) {
-        SNF_H5_FAIL(file, name, "string list type");
+        return snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
     }
     for (int k = 0; k < n; k++) {
         if (values[k]) {
             memcpy(buf + (size_t)k * w, values[k], strlen(values[k]));
         }
     }
-    rc = snf_h5_attr_put(obj, name, t, s, buf, file);
-cleanup:
+    int rc = snf_h5_attr_put(obj, name, snf_h5_fixed_str(w), H5Screate_simple(1, dims, NULL),
+                             SNF_H5_OWN_SPACE | SNF_H5_OWN_TYPE, buf, "string list type", file);
     free(buf);
-    if (s >= 0) {
-        H5Sclose(s);
-    }
-    if (t >= 0) {
-        H5Tclose(t);
-    }
     return rc;
 }
 
 int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file)
 {
-    int rc = SNF_OK;
-    hid_t s = H5Screate(H5S_SCALAR);
-    if (s < 0) {
-        SNF_H5_FAIL(file, name, "H5Screate");
-    }
     int64_t v = (int64_t)value; /* stored as little-endian int64 whatever the host: the file type */
-    rc = snf_h5_attr_put(obj, name, H5T_NATIVE_INT64, s, &v, file);
-cleanup:
-    if (s >= 0) {
-        H5Sclose(s);
-    }
-    return rc;
+    return snf_h5_attr_put(obj, name, H5T_NATIVE_INT64, H5Screate(H5S_SCALAR), SNF_H5_OWN_SPACE, &v, "H5Screate", file);
 }
 
 int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file)
 {
-    int rc = SNF_OK;
     hsize_t dims[1] = {(hsize_t)n};
-    hid_t s = H5Screate_simple(1, dims, NULL);
-    if (s < 0) {
-        SNF_H5_FAIL(file, name, "H5Screate_simple");
-    }
-    rc = snf_h5_attr_put(obj, name, H5T_NATIVE_DOUBLE, s, values, file);
-cleanup:
-    if (s >= 0) {
-        H5Sclose(s);
-    }
-    return rc;
+    return snf_h5_attr_put(obj, name, H5T_NATIVE_DOUBLE, H5Screate_simple(1, dims, NULL), SNF_H5_OWN_SPACE, values,
+                           "H5Screate_simple", file);
 }
 
 /* Opens attribute name with its type, space and number of values; SNF_EFORMAT if absent or its class is
@@ -430,7 +401,7 @@ static herr_t snf_h5_copy_cb(hid_t src, const char *name, const H5A_info_t *info
     if (H5Aread(a, t, buf) < 0) {
         SNF_H5_FAIL(cx->file, name, "H5Aread");
     }
-    rc = snf_h5_attr_put(cx->dst, name, t, s, buf, cx->file);
+    rc = snf_h5_attr_put(cx->dst, name, t, s, 0, buf, "H5Aget_type", cx->file);
     if (H5Tdetect_class(t, H5T_VLEN) > 0 || H5Tis_variable_str(t) > 0) {
         H5Dvlen_reclaim(t, s, H5P_DEFAULT, buf);
     }

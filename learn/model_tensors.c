@@ -1,6 +1,6 @@
 /* model_tensors.c: the named-tensor index of a model file, so that a reader needs no C source to
  * take the flat slabs apart (the Python package python/snforge does exactly this). Written by
- * snf_ckpt_write (checkpoint.c) into the open file:
+ * snf_ckpt_write (a row of the field table, checkpoint_fields.c) into the open file:
  *   /tensors/name    str [n]     "mod0.bott_w", ..., "head_b" (the trainable tensors in slab order), then
  *                                "mod0.bn_mean", "mod0.bn_var", ..., "res1.bn_var" (BatchNorm running
  *                                statistics, Keras/PyTorch running_mean and running_var); LITE: "m0.conv0_w",
