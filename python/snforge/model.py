@@ -1,4 +1,4 @@
-"""Model files written by `snforge train` (learn/checkpoint.c): architecture, named tensors (/tensors, written by
+"""Model files written by `snforge train` (layout: the field table of learn/checkpoint_fields.c): architecture, named tensors (/tensors, written by
 learn/model_tensors.c), input/target normalisation, training history, and the uncertainty group /uq (learn/uq_model.c:
 ensemble members' weights, Monte Carlo dropout passes, variance scale, OOD fit, training ranges). load_model needs
 only h5py; the network (Model.torch_module, Model.predict*) needs PyTorch."""
