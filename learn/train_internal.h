@@ -50,6 +50,10 @@ void snf_train_restore_best(snf_it *net, const float *best_p, const float *best_
 
 /* ---- train_score.c ---- */
 
+/* The clock a time budget is counted on (snf_train_options.budget_cpu): wall seconds, or the process's CPU
+ * seconds divided by its threads (CLOCK_PROCESS_CPUTIME_ID, POSIX). */
+double snf_train_budget_now(const snf_train_options *opt);
+
 /* Eval-mode pass of net over the n rows of batcher b (x, y: its batch buffers): the mean standardised loss
  * (*loss, NaN for n = 0), the metrics of the predictions (m) and of predict-the-training-mean (base), both in
  * physical units through norm. SNF_ENOMEM, or the forward pass's failure. */
@@ -60,7 +64,7 @@ int snf_train_score(snf_it *net, snf_batcher *b, long n, const snf_norm *norm, f
  * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
  * untimed call, then three timed); the weights are not stepped and the BN running statistics, gradients
  * and forward counter are restored, so the run that follows is the same as without the probe. */
-int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather, double *t_step,
-                         double *t_eval);
+int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
+                         const snf_train_options *opt, double *t_step, double *t_eval);
 
 #endif

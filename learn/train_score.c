@@ -18,6 +18,16 @@ static double snf_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+double snf_train_budget_now(const snf_train_options *opt)
+{
+    if (!opt->budget_cpu) {
+        return snf_now();
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec) / (double)(opt->threads > 0 ? opt->threads : 1);
+}
+
 /* Eval-mode pass over a batcher: the mean standardised MSE (*loss) and physical truth / predictions
  * [n][4] (either may be NULL). */
 static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
@@ -88,8 +98,8 @@ cleanup:
     return rc;
 }
 
-int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather, double *t_step,
-                          double *t_eval)
+int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
+                         const snf_train_options *opt, double *t_step, double *t_eval)
 {
     int rank, nranks;
     snf_dist_info(&rank, &nranks);
@@ -108,7 +118,7 @@ int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float 
     int lo = shard ? (int)((long)nb * rank / nranks) : 0, hi = shard ? (int)((long)nb * (rank + 1) / nranks) : nb;
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
     for (int i = 0; rc > 0 && i < 4; i++) {
-        double a = snf_now();
+        double a = snf_train_budget_now(opt);
         snf_it_zero_grad(net);
         snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
         rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
@@ -118,13 +128,13 @@ int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float 
             snf_dist_sum_floats(net->grads, net->nparams, gather);
         }
         rc = rc < 0 ? rc : 1;
-        ts += i > 0 ? snf_now() - a : 0;
+        ts += i > 0 ? snf_train_budget_now(opt) - a : 0;
     }
     for (int i = 0; rc > 0 && i < 4; i++) {
-        double a = snf_now();
+        double a = snf_train_budget_now(opt);
         rc = snf_it_forward(net, x, NULL, nb, 0, NULL);
         rc = rc < 0 ? rc : 1;
-        tv += i > 0 ? snf_now() - a : 0;
+        tv += i > 0 ? snf_train_budget_now(opt) - a : 0;
     }
     memcpy(net->bn_stats, keep, net->nstats * sizeof *keep);
     net->step = step;
