@@ -518,26 +518,6 @@ static int snf_run_finish(snf_run *r)
     return SNF_OK;
 }
 
-static void snf_run_free(snf_run *r)
-{
-    snf_batcher_free(r->btr);
-    snf_batcher_free(r->bva);
-    snf_batcher_free(r->bte);
-    snf_it_free(r->net);
-    snf_data_close(r->d);
-    free(r->rows);
-    free(r->x);
-    free(r->y);
-    free(r->best_p);
-    free(r->best_s);
-    free(r->ema_p);
-    free(r->ema_s);
-    free(r->live_p);
-    free(r->live_s);
-    free(r->gather);
-    free(r->hist);
-}
-
 int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum)
 {
     snf_run r;
@@ -623,7 +603,17 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     rc = SNF_OK;
 cleanup:
     sum->wall_s = snf_now() - r.t0;
-    snf_run_free(&r);
+    snf_batcher_free(r.btr);
+    snf_batcher_free(r.bva);
+    snf_batcher_free(r.bte);
+    snf_it_free(r.net);
+    snf_data_close(r.d);
+    free(r.rows);
+    free(r.hist);
+    float *bufs[] = {r.x, r.y, r.best_p, r.best_s, r.ema_p, r.ema_s, r.live_p, r.live_s, r.gather};
+    for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++) {
+        free(bufs[k]);
+    }
     snf_ckpt_free(&old);
     return rc;
 }

@@ -45,6 +45,12 @@ int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const sn
 void snf_train_record(snf_epoch_record *h, long epoch, double train_loss, double val_loss, float lr,
                       const snf_metrics *vm);
 
+/* An eval batch of nb rows in physical units through norm: truths from the standardised targets y
+ * ([nb][SNF_DATA_NP]) into truth rows k0 .. k0+nb-1, and predictions from p (rows `stride` floats apart; the
+ * means come first) into the same rows of pred ([n][SNF_DATA_NP] each; either may be NULL). */
+void snf_train_decode_batch(double *truth, double *pred, const float *y, const float *p, size_t stride, long k0,
+                            int nb, const snf_norm *norm);
+
 /* The best weights back into the network (current = best) before the final write. */
 void snf_train_restore_best(snf_it *net, const float *best_p, const float *best_s);
 

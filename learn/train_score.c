@@ -44,15 +44,7 @@ static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float
             return rc;
         }
         se += (double)l * nb;
-        const float *p = snf_it_pred(net);
-        for (int k = 0; k < nb; k++) {
-            if (truth) {
-                snf_data_decode_targets(truth + (size_t)(n + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
-            }
-            if (pred) {
-                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * net->cfg.n_out, norm); /* the means */
-            }
-        }
+        snf_train_decode_batch(truth, pred, y, snf_it_pred(net), (size_t)net->cfg.n_out, n, nb, norm);
         n += nb;
     }
     if (rc < 0) {

@@ -1,6 +1,7 @@
 /* train_state.c: the pieces of a training run shared by snf_train_run (train.c), snf_transfer_run
  * (transfer.c) and snf_uq_train (uq_train.c), declared in train_internal.h: the probe of an existing model
- * file, the resumed state, the checkpoint's views, and the best weights and history record of an epoch. */
+ * file, the resumed state, the checkpoint's views, the best weights and history record of an epoch, and an eval
+ * batch decoded into physical units. */
 #include <stdio.h>
 #include <string.h>
 
@@ -115,6 +116,19 @@ void snf_train_record(snf_epoch_record *h, long epoch, double train_loss, double
     h->lr = lr;
     for (int p = 0; p < SNF_DATA_NP; p++) {
         h->val_mape[p] = vm->mape[p];
+    }
+}
+
+void snf_train_decode_batch(double *truth, double *pred, const float *y, const float *p, size_t stride, long k0,
+                            int nb, const snf_norm *norm)
+{
+    for (int k = 0; k < nb; k++) {
+        if (truth) {
+            snf_data_decode_targets(truth + (size_t)(k0 + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
+        }
+        if (pred) {
+            snf_data_decode_targets(pred + (size_t)(k0 + k) * SNF_DATA_NP, p + (size_t)k * stride, norm);
+        }
     }
 }
 

@@ -52,16 +52,8 @@ static int snf_tr_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, 
             return rc;
         }
         se += (double)l * nb;
-        const float *p = snf_it_pred(net);
-        for (int k = 0; k < nb; k++) {
-            if (truth) {
-                snf_data_decode_targets(truth + (size_t)(i + k) * SNF_DATA_NP,
-                                        rows->y + (size_t)(i + k) * SNF_DATA_NP, norm);
-            }
-            if (pred) {
-                snf_data_decode_targets(pred + (size_t)(i + k) * SNF_DATA_NP, p + (size_t)k * SNF_DATA_NP, norm);
-            }
-        }
+        snf_train_decode_batch(truth, pred, rows->y + (size_t)i * SNF_DATA_NP, snf_it_pred(net), SNF_DATA_NP, i,
+                               nb, norm);
     }
     *loss = rows->n > 0 ? se / (double)rows->n : NAN;
     return SNF_OK;
