@@ -478,17 +478,12 @@ int snf_config_parse(snf_campaign *c, const char *text, const char *name)
     if (ps->ini.err == 0) {
         snf_cfg_validate(ps);
     }
-    rc = snf_ini_report(&ps->ini);
+    rc = snf_ini_finish(&ps->ini, &c->text, text, name);
     free(ps);
     if (rc < 0) {
         memset(c, 0, sizeof *c);
-        return rc;
     }
-    c->text = strdup(text);
-    if (c->text == NULL) {
-        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
-    }
-    return SNF_OK;
+    return rc;
 }
 
 int snf_config_load(snf_campaign *c, const char *path)

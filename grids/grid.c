@@ -20,6 +20,7 @@
 
 #include "snforge/h5.h"
 #include "snforge/status.h"
+#include "internal.h"
 
 /* ---- static helpers ---- */
 
@@ -66,8 +67,7 @@ static void snf_tally(snf_grid_summary *sum, const int *status, long n)
     }
 }
 
-/* 1 if the file's stored campaign text equals c's, 0 if not, < 0 on a read failure. */
-static int snf_same_campaign(snf_dataset *d, const snf_campaign *c)
+int snf_grid_same_campaign(snf_dataset *d, const snf_campaign *c)
 {
     size_t n = strlen(c->text) + 2;
     char *buf = malloc(n);
@@ -197,22 +197,6 @@ snf_grid_options snf_grid_options_default(void)
     return o;
 }
 
-void snf_grid_shard_range(long N, long block, int i, int count, long *row0, long *n)
-{
-    long nb = (N + block - 1) / block;
-    long b0 = nb * i / count, b1 = nb * (i + 1) / count;
-    long r0 = b0 * block, r1 = b1 * block;
-    *row0 = r0 < N ? r0 : N;
-    *n = (r1 < N ? r1 : N) - *row0;
-}
-
-void snf_grid_shard_path(char *buf, size_t n, const char *path, int i, int count)
-{
-    size_t len = strlen(path);
-    const char *ext = (len > 3 && strcmp(path + len - 3, ".h5") == 0) ? ".h5" : "";
-    snprintf(buf, n, "%.*s.shard%d-of-%d.h5", (int)(len - strlen(ext)), path, i, count);
-}
-
 int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, double *x)
 {
     SNF_CHECK(snf_sampler_points(s, row0, n, x));
@@ -222,193 +206,217 @@ int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, do
     return SNF_OK;
 }
 
-/* ---- run ---- */
+/* ---- run, section by section ---- */
 
-int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt, snf_grid_summary *sum)
+/* The rows and file of this run: the whole campaign, or shard opt->shard_index of opt->shard_count. */
+static int snf_grid_target(const snf_campaign *c, const char *path, const snf_grid_options *opt, long *row0, long *n,
+                           char *fpath, size_t nf)
 {
-    const double t0 = snf_now_s();
-    memset(sum, 0, sizeof *sum);
-    int rc = SNF_OK;
-    snf_dataset *d = NULL;
-    snf_sampler *s = NULL;
-    snf_model **models = NULL;
-    double *t_days = NULL, *work = NULL;
-    int *status = NULL;
-    long *pend = NULL;
-    snf_block blk[2];
-    memset(blk, 0, sizeof blk);
-    int nth = 1, resumed = 0, lock = -1;
-
-    const int P = c->n_axes, T = c->T;
-    const long B = c->block_rows;
-    long row0 = 0, n = c->n_models;
-    char fpath[1024], tmp[1100];
+    *row0 = 0;
+    *n = c->n_models;
     if (opt->shard_count > 1) {
         if (opt->shard_index < 0 || opt->shard_index >= opt->shard_count) {
             SNF_ERROR(SNF_EINVAL, "shard %d/%d: the index must be in 0..%d", opt->shard_index, opt->shard_count,
                       opt->shard_count - 1);
         }
-        snf_grid_shard_range(c->n_models, B, opt->shard_index, opt->shard_count, &row0, &n);
-        snf_grid_shard_path(fpath, sizeof fpath, path, opt->shard_index, opt->shard_count);
+        snf_grid_shard_range(c->n_models, c->block_rows, opt->shard_index, opt->shard_count, row0, n);
+        snf_grid_shard_path(fpath, nf, path, opt->shard_index, opt->shard_count);
     } else {
-        snprintf(fpath, sizeof fpath, "%s", path);
+        snprintf(fpath, nf, "%s", path);
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", fpath);
-    snprintf(sum->path, sizeof sum->path, "%s", fpath);
-    sum->n_rows = n;
+    return SNF_OK;
+}
 
-    /* One run per output: a second run on it refuses before touching FILE or FILE.tmp. */
-    lock = snf_lock_output(fpath);
-    if (lock < 0) {
-        rc = lock;
-        goto cleanup;
+/* A finished file is never rewritten: opens it (*d, the caller closes it) and tallies its statuses, or says
+ * why it cannot stand for this campaign. */
+static int snf_grid_finished(snf_dataset **d, const snf_campaign *c, const char *fpath, int *status, long n,
+                             snf_grid_summary *sum)
+{
+    if (snf_dataset_open(d, fpath, 0) < 0) {
+        char why[512]; /* the message buffer is about to be rewritten: copy the reason out first */
+        snprintf(why, sizeof why, "%s", snf_error_last_message());
+        SNF_ERROR(SNF_EEXIST, "%s exists and is not a readable snforge dataset (%s); move it away", fpath, why);
     }
-    status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
-    if (status == NULL) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld status values", n);
+    int same = snf_grid_same_campaign(*d, c);
+    if (same < 0 || !same) {
+        SNF_ERROR(SNF_EEXIST, "%s exists and holds another campaign; choose another output name", fpath);
     }
+    if (!snf_dataset_is_complete(*d)) {
+        SNF_ERROR(SNF_EEXIST, "%s exists but is not marked complete; move it away to recompute", fpath);
+    }
+    SNF_CHECK(snf_dataset_read_status(*d, status));
+    snf_tally(sum, status, n);
+    sum->already_complete = 1;
+    sum->n_skipped = n;
+    return SNF_OK;
+}
 
-    /* A finished file is never rewritten. */
-    if (snf_file_exists(fpath)) {
-        if ((rc = snf_dataset_open(&d, fpath, 0)) < 0) {
-            char why[512]; /* the message buffer is about to be rewritten: copy the reason out first */
-            snprintf(why, sizeof why, "%s", snf_error_last_message());
-            SNF_FAIL(SNF_EEXIST, "%s exists and is not a readable snforge dataset (%s); move it away", fpath, why);
-        }
-        int same = snf_same_campaign(d, c);
-        if (same < 0 || !same) {
-            SNF_FAIL(SNF_EEXIST, "%s exists and holds another campaign; choose another output name", fpath);
-        }
-        if (!snf_dataset_is_complete(d)) {
-            SNF_FAIL(SNF_EEXIST, "%s exists but is not marked complete; move it away to recompute", fpath);
-        }
-        if ((rc = snf_dataset_read_status(d, status)) < 0) {
-            goto cleanup;
-        }
-        snf_tally(sum, status, n);
-        sum->already_complete = 1;
-        sum->n_skipped = n;
-        goto cleanup;
-    }
-
-    t_days = malloc((size_t)T * sizeof *t_days);
-    if (t_days == NULL) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory");
-    }
-    snf_config_times(c, t_days);
-
+/* The file's description as this campaign writes it; meta views the other fields and c. */
+typedef struct snf_grid_meta {
     char source[96];
-    snf_config_source(c, source, sizeof source);
     const char *names[SNF_CONFIG_MAX_AXES], *units[SNF_CONFIG_MAX_AXES], *scales[SNF_CONFIG_MAX_AXES];
     double lo[SNF_CONFIG_MAX_AXES], hi[SNF_CONFIG_MAX_AXES];
-    for (int k = 0; k < P; k++) {
-        names[k] = c->axes[k].name;
-        units[k] = c->axes[k].units;
-        scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
-        lo[k] = c->axes[k].lo;
-        hi[k] = c->axes[k].hi;
+    snf_dataset_meta meta;
+} snf_grid_meta;
+
+static void snf_grid_meta_fill(snf_grid_meta *m, const snf_campaign *c, long row0)
+{
+    snf_config_source(c, m->source, sizeof m->source);
+    for (int k = 0; k < c->n_axes; k++) {
+        m->names[k] = c->axes[k].name;
+        m->units[k] = c->axes[k].units;
+        m->scales[k] = c->axes[k].scale == SNF_AXIS_LOG ? "log" : "linear";
+        m->lo[k] = c->axes[k].lo;
+        m->hi[k] = c->axes[k].hi;
     }
-    snf_dataset_meta meta = {.source = source, .param_names = names, .param_units = units,
+    snf_dataset_meta meta = {.source = m->source, .param_names = m->names, .param_units = m->units,
                              .config_text = c->text, .sampler = snf_sampler_name(c->sampler), .seed = c->seed,
                              .deflate = c->deflate, .chunk_rows = c->chunk_rows, .row_offset = row0,
-                             .n_total = c->n_models, .param_min = lo, .param_max = hi, .param_scale = scales};
+                             .n_total = c->n_models, .param_min = m->lo, .param_max = m->hi,
+                             .param_scale = m->scales};
+    m->meta = meta;
+}
 
-    /* Resume from FILE.tmp, or start it. */
+/* Resume from FILE.tmp (*resumed = 1, status read back), or start it (every row pending). A FILE.tmp held by
+ * another program or unreadable is an error, never recreated; one damaged while HDF5 wrote its metadata is
+ * started again (sum->restarted and why). */
+static int snf_grid_open_tmp(snf_dataset **d, const char *tmp, const snf_campaign *c, const snf_dataset_meta *meta,
+                             long n, const double *t_days, int *status, int *resumed, snf_grid_summary *sum)
+{
+    const int P = c->n_axes, T = c->T;
+    int rc = SNF_OK;
     if (snf_file_exists(tmp)) {
-        rc = snf_dataset_open(&d, tmp, 1);
+        rc = snf_dataset_open(d, tmp, 1);
         if (rc == SNF_EIO || rc == SNF_EINVAL || rc == SNF_ENOMEM) {
             /* Held by another program (HDF5's file lock) or unreadable: not damage. Never recreated. */
-            goto cleanup;
+            return rc;
         }
         if (rc >= 0) {
             long N2;
             int P2, T2;
-            snf_dataset_dims(d, &N2, &P2, &T2);
-            int same = snf_same_campaign(d, c);
+            snf_dataset_dims(*d, &N2, &P2, &T2);
+            int same = snf_grid_same_campaign(*d, c);
             if (same < 0 || !same || N2 != n || P2 != P || T2 != T) {
-                SNF_FAIL(SNF_EINVAL,
-                         "%s holds a different campaign (its stored config text differs from %s): finish it with "
-                         "the config it was started with, or delete it to start over",
-                         tmp, c->path);
+                SNF_ERROR(SNF_EINVAL,
+                          "%s holds a different campaign (its stored config text differs from %s): finish it with "
+                          "the config it was started with, or delete it to start over",
+                          tmp, c->path);
             }
             /* Every attribute and the time grid as this campaign writes them; a damaged one restarts the file. */
-            rc = snf_dataset_verify(d, &meta, n, P, T, t_days);
+            rc = snf_dataset_verify(*d, meta, n, P, T, t_days);
             if (rc >= 0) {
-                rc = snf_dataset_read_status(d, status);
+                rc = snf_dataset_read_status(*d, status);
             }
             for (long r = 0; rc >= 0 && r < n; r++) {
                 if (status[r] != SNF_STATUS_PENDING && (status[r] < SNF_ENOTIMPL || status[r] > SNF_WARN_NO_PEAK)) {
                     status[r] = SNF_STATUS_PENDING; /* not a status this program writes: compute the row again */
                 }
             }
-            resumed = rc >= 0;
+            *resumed = rc >= 0;
         }
         if (rc < 0) {
             /* Killed while HDF5 was writing its metadata: nothing in the file can be trusted. */
-            snf_dataset_close(d);
-            d = NULL;
+            snf_dataset_close(*d);
+            *d = NULL;
             sum->restarted = 1;
             snprintf(sum->restart_why, sizeof sum->restart_why, "%s", snf_error_last_message());
         }
     }
-    if (d == NULL) {
-        if ((rc = snf_dataset_create(&d, tmp, &meta, n, P, T, t_days)) < 0) {
-            goto cleanup;
-        }
+    if (*d == NULL) {
+        SNF_CHECK(snf_dataset_create(d, tmp, meta, n, P, T, t_days));
         for (long r = 0; r < n; r++) {
             status[r] = SNF_STATUS_PENDING;
         }
     }
+    return SNF_OK;
+}
 
-    /* Workspaces: two blocks (one computed while the other is written), one model + two [T] rows per
-     * thread, and the list of blocks still pending. */
+/* Workspaces: two blocks (one computed while the other is written), one model + two [T] rows per thread, the
+ * sampler and the list of blocks still pending. */
+typedef struct snf_grid_work {
+    int nth;
+    snf_sampler *s;
+    snf_model **models; /* [nth] */
+    double *work;       /* [nth][2][T] */
+    long *pend;         /* [n / B + 2] */
+    snf_block blk[2];
+} snf_grid_work;
+
+static void snf_grid_work_free(snf_grid_work *w)
+{
+    for (int k = 0; w->models != NULL && k < w->nth; k++) {
+        snf_model_free(w->models[k]);
+    }
+    free(w->models);
+    snf_sampler_free(w->s);
+    free(w->work);
+    free(w->pend);
+    snf_block_free(&w->blk[0]);
+    snf_block_free(&w->blk[1]);
+}
+
+static int snf_grid_work_alloc(snf_grid_work *w, const snf_campaign *c, const snf_grid_options *opt, long n)
+{
+    const int P = c->n_axes, T = c->T;
+    const long B = c->block_rows;
+    w->nth = 1;
 #ifdef _OPENMP
-    nth = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    w->nth = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+#else
+    (void)opt;
 #endif
     int points[SNF_CONFIG_MAX_AXES];
     snf_config_grid_points(c, points);
-    s = snf_sampler_alloc(c->sampler, P, c->n_models, c->seed, points);
-    models = calloc((size_t)nth, sizeof *models);
-    work = malloc((size_t)nth * 2 * (size_t)T * sizeof *work);
-    pend = malloc((size_t)(n / B + 2) * sizeof *pend);
-    int alloc_ok = s != NULL && models != NULL && work != NULL && pend != NULL;
+    w->s = snf_sampler_alloc(c->sampler, P, c->n_models, c->seed, points);
+    w->models = calloc((size_t)w->nth, sizeof *w->models);
+    w->work = malloc((size_t)w->nth * 2 * (size_t)T * sizeof *w->work);
+    w->pend = malloc((size_t)(n / B + 2) * sizeof *w->pend);
+    int alloc_ok = w->s != NULL && w->models != NULL && w->work != NULL && w->pend != NULL;
     for (int k = 0; k < 2 && alloc_ok; k++) {
-        alloc_ok = snf_block_alloc(&blk[k], B, P, T) == SNF_OK;
+        alloc_ok = snf_block_alloc(&w->blk[k], B, P, T) == SNF_OK;
     }
     if (!alloc_ok) {
-        SNF_FAIL(s == NULL ? SNF_EINVAL : SNF_ENOMEM, "%s",
-                 s == NULL ? snf_error_last_message() : "out of memory for the block buffers");
+        SNF_ERROR(w->s == NULL ? SNF_EINVAL : SNF_ENOMEM, "%s",
+                  w->s == NULL ? snf_error_last_message() : "out of memory for the block buffers");
     }
-    for (int k = 0; k < nth; k++) {
-        models[k] = snf_model_alloc();
-        if (models[k] == NULL) {
-            SNF_FAIL(SNF_ENOMEM, "snf_model_alloc failed");
+    for (int k = 0; k < w->nth; k++) {
+        w->models[k] = snf_model_alloc();
+        if (w->models[k] == NULL) {
+            SNF_ERROR(SNF_ENOMEM, "snf_model_alloc failed");
         }
     }
+    return SNF_OK;
+}
 
-    /* On resume, read every finished block back (fletcher32 verifies each chunk): a block that does not
-     * read cleanly, e.g. after a kill inside an HDF5 write, is computed again. */
-    if (resumed) {
-        for (long lb0 = 0; lb0 < n; lb0 += B) {
-            const long nb = (lb0 + B <= n) ? B : n - lb0;
-            int done = 1;
-            for (long r = 0; r < nb && done; r++) {
-                done = status[lb0 + r] != SNF_STATUS_PENDING;
-            }
-            snf_dataset_rows rows = {blk[0].x, blk[0].L, blk[0].V, blk[0].st, blk[0].msg, blk[0].der};
-            if (done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {
-                for (long r = 0; r < nb; r++) {
-                    status[lb0 + r] = SNF_STATUS_PENDING;
-                }
-                sum->n_reread_bad += nb;
-            }
+/* On resume, read every finished block back (fletcher32 verifies each chunk): a block that does not read
+ * cleanly, e.g. after a kill inside an HDF5 write, is computed again. */
+static void snf_grid_reread(snf_dataset *d, snf_block *buf, int *status, long n, long B, snf_grid_summary *sum)
+{
+    for (long lb0 = 0; lb0 < n; lb0 += B) {
+        const long nb = (lb0 + B <= n) ? B : n - lb0;
+        int done = 1;
+        for (long r = 0; r < nb && done; r++) {
+            done = status[lb0 + r] != SNF_STATUS_PENDING;
         }
-        snf_error_clear();
+        snf_dataset_rows rows = {buf->x, buf->L, buf->V, buf->st, buf->msg, buf->der};
+        if (done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {
+            for (long r = 0; r < nb; r++) {
+                status[lb0 + r] = SNF_STATUS_PENDING;
+            }
+            sum->n_reread_bad += nb;
+        }
     }
+    snf_error_clear();
+}
 
-    long done_before = 0, npend = 0;
+/* The first rows of the blocks with a pending row into pend; returns their count. *done_before: rows
+ * already with a status; the other blocks count as skipped. */
+static long snf_grid_pending(const int *status, long n, long B, long *pend, long *done_before, snf_grid_summary *sum)
+{
+    long npend = 0;
+    *done_before = 0;
     for (long r = 0; r < n; r++) {
-        done_before += status[r] != SNF_STATUS_PENDING;
+        *done_before += status[r] != SNF_STATUS_PENDING;
     }
     for (long lb0 = 0; lb0 < n; lb0 += B) {
         const long nb = (lb0 + B <= n) ? B : n - lb0;
@@ -422,24 +430,30 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
             sum->n_skipped += nb;
         }
     }
-    snf_writer wr = {d, opt, fpath, status, n, done_before, 0, 0, snf_now_s()};
+    return npend;
+}
 
-    /* Step k: the calling (master) thread fills block k's parameters; then it writes block k-1 while the
-     * other threads start on block k's models, and joins them when the write is done (dynamic schedule).
-     * stop_fill / stop_write are set by the master only, each read by all only after a barrier. */
+/* The pending blocks. Step k: the calling (master) thread fills block k's parameters; then it writes block k-1
+ * while the other threads start on block k's models, and joins them when the write is done (dynamic
+ * schedule). stop_fill / stop_write are set by the master only, each read by all only after a barrier. */
+static int snf_grid_compute(const snf_campaign *c, snf_grid_work *w, const double *t_days, long row0, long n,
+                            long npend, snf_writer *wr, const snf_grid_options *opt, snf_grid_summary *sum)
+{
+    const int P = c->n_axes, T = c->T;
+    const long B = c->block_rows;
     int stop_fill = 0, stop_write = 0, rc_par = SNF_OK;
     /* The master's error message is copied out when it happens: the master then computes models too, and
      * each model clears and may set its thread's error buffer before the error is reported. */
     char par_msg[1024] = "";
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
+#pragma omp parallel num_threads(w->nth)
 #endif
     {
         int tid = 0;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        double *Lw = work + (size_t)tid * 2 * (size_t)T;
+        double *Lw = w->work + (size_t)tid * 2 * (size_t)T;
         for (long k = 0; k <= npend; k++) {
 #ifdef _OPENMP
 #pragma omp barrier
@@ -447,14 +461,14 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
             if (stop_write) {
                 break;
             }
-            snf_block *cur = &blk[k & 1], *prev = &blk[(k + 1) & 1];
+            snf_block *cur = &w->blk[k & 1], *prev = &w->blk[(k + 1) & 1];
 #ifdef _OPENMP
 #pragma omp master
 #endif
             if (k < npend) {
-                cur->lb0 = pend[k];
+                cur->lb0 = w->pend[k];
                 cur->nb = (cur->lb0 + B <= n) ? B : n - cur->lb0;
-                int rcf = snf_grid_params(c, s, row0 + cur->lb0, cur->nb, cur->x);
+                int rcf = snf_grid_params(c, w->s, row0 + cur->lb0, cur->nb, cur->x);
                 if (rcf < 0) {
                     rc_par = rcf;
                     snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
@@ -471,12 +485,12 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
 #pragma omp master
 #endif
             if (k > 0) {
-                int rcw = snf_writer_put(&wr, prev);
+                int rcw = snf_writer_put(wr, prev);
                 if (rcw < 0) {
                     rc_par = rcw;
                     snprintf(par_msg, sizeof par_msg, "%s", snf_error_last_message());
                     stop_write = 1;
-                } else if (opt->stop_after > 0 && wr.blocks_written >= opt->stop_after && k < npend) {
+                } else if (opt->stop_after > 0 && wr->blocks_written >= opt->stop_after && k < npend) {
                     sum->stopped = 1;
                     stop_write = 1;
                 }
@@ -486,34 +500,86 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
 #pragma omp for schedule(dynamic, 1) nowait
 #endif
                 for (long r = 0; r < cur->nb; r++) {
-                    snf_grid_row(c, models[tid], t_days, Lw, Lw + T, cur->x + r * P, cur->L + r * T, cur->V + r * T,
-                                 cur->st + r, cur->msg + r * SNF_DATASET_MSG_LEN, cur->der + r);
+                    snf_grid_row(c, w->models[tid], t_days, Lw, Lw + T, cur->x + r * P, cur->L + r * T,
+                                 cur->V + r * T, cur->st + r, cur->msg + r * SNF_DATASET_MSG_LEN, cur->der + r);
                 }
             }
         }
     }
     if (rc_par < 0) {
-        SNF_FAIL(rc_par, "%s", par_msg[0] ? par_msg : snf_strerror(rc_par));
+        SNF_ERROR(rc_par, "%s", par_msg[0] ? par_msg : snf_strerror(rc_par));
     }
-    const long computed = wr.computed, blocks_written = wr.blocks_written;
-    if (opt->progress != NULL && blocks_written > 0) {
+    return SNF_OK;
+}
+
+/* The last block written: the file marked complete, closed (*d = NULL) and renamed from FILE.tmp. */
+static int snf_grid_commit(snf_dataset **d, const char *tmp, const char *fpath)
+{
+    SNF_CHECK(snf_dataset_mark_complete(*d));
+    int rc = snf_dataset_close(*d);
+    *d = NULL;
+    SNF_CHECK(rc);
+    return snf_atomic_commit(tmp, fpath);
+}
+
+int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt, snf_grid_summary *sum)
+{
+    const double t0 = snf_now_s();
+    memset(sum, 0, sizeof *sum);
+    snf_dataset *d = NULL;
+    double *t_days = NULL;
+    int *status = NULL;
+    snf_grid_work w;
+    memset(&w, 0, sizeof w);
+    int resumed = 0, lock = -1;
+    long row0 = 0, n = 0;
+    char fpath[1024], tmp[1100];
+    SNF_CHECK(snf_grid_target(c, path, opt, &row0, &n, fpath, sizeof fpath));
+    snprintf(tmp, sizeof tmp, "%s.tmp", fpath);
+    snprintf(sum->path, sizeof sum->path, "%s", fpath);
+    sum->n_rows = n;
+
+    /* One run per output: a second run on it refuses before touching FILE or FILE.tmp. */
+    int rc = SNF_OK;
+    lock = snf_lock_output(fpath);
+    if (lock < 0) {
+        rc = lock;
+        goto cleanup;
+    }
+    status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
+    if (status == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld status values", n);
+    }
+    if (snf_file_exists(fpath)) {
+        rc = snf_grid_finished(&d, c, fpath, status, n, sum);
+        goto cleanup;
+    }
+    t_days = malloc((size_t)c->T * sizeof *t_days);
+    if (t_days == NULL) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    snf_config_times(c, t_days);
+    snf_grid_meta meta;
+    snf_grid_meta_fill(&meta, c, row0);
+    if ((rc = snf_grid_open_tmp(&d, tmp, c, &meta.meta, n, t_days, status, &resumed, sum)) < 0 ||
+        (rc = snf_grid_work_alloc(&w, c, opt, n)) < 0) {
+        goto cleanup;
+    }
+    if (resumed) {
+        snf_grid_reread(d, &w.blk[0], status, n, c->block_rows, sum);
+    }
+    long done_before = 0;
+    long npend = snf_grid_pending(status, n, c->block_rows, w.pend, &done_before, sum);
+    snf_writer wr = {d, opt, fpath, status, n, done_before, 0, 0, snf_now_s()};
+    if ((rc = snf_grid_compute(c, &w, t_days, row0, n, npend, &wr, opt, sum)) < 0) {
+        goto cleanup;
+    }
+    if (opt->progress != NULL && wr.blocks_written > 0) {
         fputc('\n', opt->progress);
     }
-    sum->n_computed = computed;
+    sum->n_computed = wr.computed;
     snf_tally(sum, status, n);
-    if (!sum->stopped) {
-        if ((rc = snf_dataset_mark_complete(d)) < 0) {
-            goto cleanup;
-        }
-        rc = snf_dataset_close(d);
-        d = NULL;
-        if (rc < 0) {
-            goto cleanup;
-        }
-        if ((rc = snf_atomic_commit(tmp, fpath)) < 0) {
-            goto cleanup;
-        }
-    }
+    rc = sum->stopped ? SNF_OK : snf_grid_commit(&d, tmp, fpath);
 cleanup:
     if (d != NULL) {
         int rc2 = snf_dataset_close(d);
@@ -521,64 +587,11 @@ cleanup:
             rc = rc2;
         }
     }
-    for (int k = 0; models != NULL && k < nth; k++) {
-        snf_model_free(models[k]);
-    }
-    free(models);
-    snf_sampler_free(s);
+    snf_grid_work_free(&w);
     free(t_days);
-    free(work);
     free(status);
-    free(pend);
-    snf_block_free(&blk[0]);
-    snf_block_free(&blk[1]);
     snf_unlock_output(lock, fpath);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
-    return rc;
-}
-
-int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already)
-{
-    int rc = SNF_OK;
-    *already = 0;
-    if (snf_file_exists(path)) {
-        snf_dataset *d = NULL;
-        if (snf_dataset_open(&d, path, 0) < 0) {
-            SNF_ERROR(SNF_EEXIST, "%s exists and is not a readable snforge dataset; move it away", path);
-        }
-        int same = snf_same_campaign(d, c), complete = snf_dataset_is_complete(d);
-        snf_dataset_close(d);
-        if (same <= 0 || !complete) {
-            SNF_ERROR(SNF_EEXIST, "%s exists and is not a complete file of this campaign; move it away", path);
-        }
-        *already = 1;
-        return SNF_OK;
-    }
-    char (*paths)[1024] = calloc((size_t)count, sizeof *paths);
-    const char **ptrs = calloc((size_t)count, sizeof *ptrs);
-    if (paths == NULL || ptrs == NULL) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory");
-    }
-    for (int i = 0; i < count; i++) {
-        snf_grid_shard_path(paths[i], sizeof paths[i], path, i, count);
-        ptrs[i] = paths[i];
-        if (!snf_file_exists(paths[i])) {
-            SNF_FAIL(SNF_EIO, "shard %s is missing (or not finished: its .tmp is still there)", paths[i]);
-        }
-        snf_dataset *d = NULL;
-        if ((rc = snf_dataset_open(&d, paths[i], 0)) < 0) {
-            goto cleanup;
-        }
-        int same = snf_same_campaign(d, c);
-        snf_dataset_close(d);
-        if (same <= 0) {
-            SNF_FAIL(SNF_EINVAL, "shard %s holds another campaign than %s", paths[i], c->path);
-        }
-    }
-    rc = snf_dataset_join(path, ptrs, count);
-cleanup:
-    free(paths);
-    free(ptrs);
     return rc;
 }

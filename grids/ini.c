@@ -122,6 +122,16 @@ int snf_ini_report(const snf_ini *p)
     return snf_error_report(p->err, __FILE__, __LINE__, __func__, "%s", p->msg);
 }
 
+int snf_ini_finish(const snf_ini *p, char **kept, const char *text, const char *name)
+{
+    SNF_CHECK(snf_ini_report(p));
+    *kept = strdup(text);
+    if (*kept == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    return SNF_OK;
+}
+
 /* ---- getters ---- */
 
 int snf_ini_section_line(const snf_ini *p, const char *section)
@@ -170,6 +180,29 @@ int snf_ini_file_read(char **text, size_t *len, const char *path, const char *wh
         errno = ENOENT;
     }
     return rc;
+}
+
+int snf_ini_config_read(char **text, const char *path, const char *what)
+{
+    size_t len = 0;
+    int rc = snf_ini_file_read(text, &len, path, what);
+    if (rc == SNF_EIO && *text == NULL && errno == ENOENT) {
+        return SNF_EINVAL; /* a missing config is the user's input (exit 2); the message stands */
+    }
+    return rc;
+}
+
+void snf_ini_resolve(char *out, size_t n, const char *name, const char *rel)
+{
+    const char *slash = strrchr(name, '/');
+    size_t dl = (rel[0] == '/' || !slash) ? 0 : (size_t)(slash - name) + 1, rl = strlen(rel);
+    if (dl + rl + 1 > n) { /* too long: keep the relative path (the open will name it) */
+        dl = 0;
+        rl = rl < n - 1 ? rl : n - 1;
+    }
+    memcpy(out, name, dl);
+    memcpy(out + dl, rel, rl);
+    out[dl + rl] = '\0';
 }
 
 /* ---- typed values ---- */

@@ -65,4 +65,10 @@ int snf_ds_open_members(snf_dataset *d);
 /* An empty snf_dataset for path (all ids -1, the message string type made); NULL if out of memory. */
 snf_dataset *snf_ds_new(const char *path);
 
+/* ---- the campaign runner's internals (grid.c, grid_shard.c) ---- */
+
+struct snf_campaign;
+/* 1 if the file's stored campaign text equals c's, 0 if not, < 0 on a read failure. */
+int snf_grid_same_campaign(snf_dataset *d, const struct snf_campaign *c);
+
 #endif

@@ -3,7 +3,6 @@
  * number of [ablation.NAME], whose keys override the base's (data and augment keys by name, stage keys as
  * stage1.KEY / stage2.KEY); ablations are applied after the whole file is read, so section order does not
  * matter. Relative paths are taken from the config file's folder. Format: validation/curriculum.ini. */
-#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,20 +63,6 @@ static int snf_cint(snf_cparse *ps, int line, const char *sec, const char *key, 
     return 1;
 }
 
-/* Relative to the folder of the config file. */
-static void snf_cresolve(char *out, size_t n, const char *cfg, const char *rel)
-{
-    const char *slash = strrchr(cfg, '/');
-    if (rel[0] == '/' || !slash) {
-        snprintf(out, n, "%s", rel);
-    } else {
-        int w = snprintf(out, n, "%.*s/%s", (int)(slash - cfg), cfg, rel);
-        if (w < 0 || (size_t)w >= n) {
-            snprintf(out, n, "%s", rel);
-        }
-    }
-}
-
 /* A variant's key (data, augment and stage keys); stage keys come as "stage1.KEY" or with sec = stage1. */
 static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const char *sec, const char *key,
                             const char *val)
@@ -118,7 +103,7 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
         if (!*val) {
             return snf_ini_fail(&ps->ini, line, sec, key, "empty path");
         }
-        snf_cresolve(v->sa_file, sizeof v->sa_file, ps->c->path, val);
+        snf_ini_resolve(v->sa_file, sizeof v->sa_file, ps->c->path, val);
     } else if (!strcmp(key, "channels")) {
         v->spec.channels = !strcmp(val, "luminosity") ? SNF_CH_LBOL : !strcmp(val, "velocity") ? SNF_CH_VPH
                            : !strcmp(val, "both") ? SNF_CH_BOTH : 0;
@@ -292,7 +277,7 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
                      ps->sa_line ? "hydro dataset" : "semi-analytic campaign");
     }
     if (!ps->ini.err) {
-        snf_cresolve(c->hydro_file, sizeof c->hydro_file, name, ps->hydro_rel);
+        snf_ini_resolve(c->hydro_file, sizeof c->hydro_file, name, ps->hydro_rel);
     }
     for (int i = 1; i < c->nvariants && !ps->ini.err; i++) { /* ablations: the base with overrides */
         snf_curr_variant keep = c->variants[i];
@@ -332,28 +317,19 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
                          "%d: expected 0..depth (%d) Inception modules (0 for lite)", v->s2.freeze, n.depth);
         }
     }
-    rc = snf_ini_report(&ps->ini);
+    rc = snf_ini_finish(&ps->ini, &c->text, text, name);
     free(ps);
     if (rc < 0) {
         memset(c, 0, sizeof *c);
-        return rc;
     }
-    c->text = strdup(text);
-    if (!c->text) {
-        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
-    }
-    return SNF_OK;
+    return rc;
 }
 
 int snf_curr_config_load(snf_curr_config *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     char *text = NULL;
-    size_t len = 0;
-    int rc = snf_ini_file_read(&text, &len, path, "curriculum config");
-    if (rc == SNF_EIO && text == NULL && errno == ENOENT) {
-        return SNF_EINVAL;
-    }
+    int rc = snf_ini_config_read(&text, path, "curriculum config");
     if (rc < 0) {
         return rc;
     }

@@ -26,6 +26,7 @@
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
+#include "train_internal.h"
 
 /* ---- static helpers ---- */
 
@@ -34,18 +35,6 @@ static double snf_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* The clock a time budget is counted on (snf_train_options.budget_cpu): wall seconds, or the process's
- * CPU seconds divided by its threads. */
-static double snf_budget_now(const snf_train_options *opt)
-{
-    if (!opt->budget_cpu) {
-        return snf_now();
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec) / (double)(opt->threads > 0 ? opt->threads : 1);
 }
 
 static int snf_cmp_long(const void *a, const void *b)
@@ -97,135 +86,6 @@ void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long 
 
 /* ---- static helpers ---- */
 
-/* Eval-mode pass over a batcher: the mean standardised MSE (*loss) and physical truth / predictions
- * [n][4] (either may be NULL). */
-static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
-                        double *truth, double *pred)
-{
-    int rc = snf_batcher_start(b, 0);
-    double se = 0;
-    long n = 0;
-    int nb;
-    while ((rc = snf_batcher_next(b, x, y, NULL, &nb)) > 0) {
-        float l = 0;
-        rc = snf_it_forward(net, x, y, nb, 0, &l);
-        if (rc < 0) {
-            return rc;
-        }
-        se += (double)l * nb;
-        const float *p = snf_it_pred(net);
-        for (int k = 0; k < nb; k++) {
-            if (truth) {
-                snf_data_decode_targets(truth + (size_t)(n + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
-            }
-            if (pred) {
-                snf_data_decode_targets(pred + (size_t)(n + k) * SNF_DATA_NP, p + (size_t)k * net->cfg.n_out, norm); /* the means */
-            }
-        }
-        n += nb;
-    }
-    if (rc < 0) {
-        return rc;
-    }
-    *loss = n > 0 ? se / (double)n : NAN;
-    return SNF_OK;
-}
-
-/* Metrics of the network and of predict-the-training-mean on a row set. */
-static int snf_score(snf_it *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
-                     double *loss, snf_metrics *m, snf_metrics *base)
-{
-    memset(m, 0, sizeof *m);
-    memset(base, 0, sizeof *base);
-    *loss = NAN;
-    if (n == 0) {
-        return SNF_OK;
-    }
-    int rc = SNF_OK;
-    double *truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
-    double *pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
-    if (!truth || !pred) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", n);
-    }
-    rc = snf_eval_set(net, b, norm, x, y, loss, truth, pred);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    rc = snf_metrics_compute(m, truth, pred, n);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    float zero[SNF_DATA_NP] = {0};
-    double mean[SNF_DATA_NP];
-    snf_data_decode_targets(mean, zero, norm);
-    for (long i = 0; i < n; i++) {
-        memcpy(pred + i * SNF_DATA_NP, mean, sizeof mean);
-    }
-    rc = snf_metrics_compute(base, truth, pred, n);
-cleanup:
-    free(truth);
-    free(pred);
-    return rc;
-}
-
-/* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
- * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
- * untimed call, then three timed); the weights are not stepped and the BN running statistics, gradients
- * and forward counter are restored, so the run that follows is the same as without the probe. */
-static int snf_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
-                          const snf_train_options *opt, double *t_step, double *t_eval)
-{
-    int rank, nranks;
-    snf_dist_info(&rank, &nranks);
-    float *keep = malloc((net->nstats ? net->nstats : 1) * sizeof *keep);
-    if (!keep) {
-        SNF_ERROR(SNF_ENOMEM, "out of memory timing a training step");
-    }
-    memcpy(keep, net->bn_stats, net->nstats * sizeof *keep);
-    uint64_t step = net->step;
-    int nb = 0, rc = snf_batcher_start(b, 0);
-    if (rc >= 0) {
-        rc = snf_batcher_next(b, x, y, NULL, &nb);
-    }
-    double ts = 0, tv = 0;
-    int shard = nranks > 1 && nb >= nranks;
-    int lo = shard ? (int)((long)nb * rank / nranks) : 0, hi = shard ? (int)((long)nb * (rank + 1) / nranks) : nb;
-    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
-    for (int i = 0; rc > 0 && i < 4; i++) {
-        double a = snf_budget_now(opt);
-        snf_it_zero_grad(net);
-        snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
-        rc = rc < 0 ? rc : snf_it_backward(net);
-        snf_bn_set_reduce(NULL, NULL);
-        if (rc >= 0 && shard) {
-            snf_dist_sum_floats(net->grads, net->nparams, gather);
-        }
-        rc = rc < 0 ? rc : 1;
-        ts += i > 0 ? snf_budget_now(opt) - a : 0;
-    }
-    for (int i = 0; rc > 0 && i < 4; i++) {
-        double a = snf_budget_now(opt);
-        rc = snf_it_forward(net, x, NULL, nb, 0, NULL);
-        rc = rc < 0 ? rc : 1;
-        tv += i > 0 ? snf_budget_now(opt) - a : 0;
-    }
-    memcpy(net->bn_stats, keep, net->nstats * sizeof *keep);
-    net->step = step;
-    snf_it_zero_grad(net);
-    free(keep);
-    if (rc < 0) {
-        return rc;
-    }
-    int rs = snf_batcher_start(b, 0);
-    if (rs < 0) {
-        return rs;
-    }
-    *t_step = ts / 3.0;
-    *t_eval = tv / 3.0;
-    return SNF_OK;
-}
-
 /* Puts (p, s) into the network, saving its own into (keep_p, keep_s), or back (p = NULL). */
 static void snf_swap_weights(snf_it *net, float *keep_p, float *keep_s, const float *p, const float *s)
 {
@@ -249,434 +109,482 @@ snf_train_options snf_train_options_default(void)
     return o;
 }
 
-/* The loop's resumable state into the checkpoint (its slabs alias the network's). */
-static void snf_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float lr, const snf_plateau *plateau,
-                             const snf_earlystop *es, long n_hist)
+/* ---- the run, section by section ---- */
+
+/* One run's state: the data and its split, the network and the loop's buffers, the optimiser's schedule
+ * and counters, and the checkpoint that views them. */
+typedef struct snf_run {
+    const snf_train_config *cfg;
+    const snf_train_options *opt;
+    snf_train_summary *sum;
+    snf_data *d;
+    snf_it *net;
+    snf_it_config ncfg;
+    snf_batcher *btr, *bva, *bte;
+    long *rows, *tr, *va, *te;
+    float *x, *y, *best_p, *best_s;
+    float *ema_p, *ema_s, *live_p, *live_s, *gather;
+    snf_epoch_record *hist;
+    snf_norm norm;
+    snf_lr_schedule sched;
+    snf_plateau plateau;
+    snf_earlystop es;
+    snf_ckpt ck;
+    float lr;
+    long epoch, n_hist, nbatches;
+    size_t CL;
+    double t0, tb0;     /* wall start; the budget's clock at the start (snf_train_budget_now) */
+    double tstart, wall0;
+    double t_eval_probe; /* the probe's seconds per validation batch */
+    int resize;          /* a budget-sized schedule still to be re-sized by the first epoch's time */
+    int use_ema, stepwise, rank, nranks;
+} snf_run;
+
+/* Data, splits, normalisation (the checkpoint's when resuming). */
+static int snf_run_data(snf_run *r, const snf_ckpt *old, int have_old)
 {
-    ck->epoch = epoch;
-    ck->lr = lr;
-    ck->plateau = *plateau;
-    ck->es = *es;
-    ck->adam_t = net->adam_t;
-    ck->step = net->step;
-    memcpy(ck->lr_mult, net->lr_mult, sizeof ck->lr_mult);
-    ck->n_hist = n_hist;
+    const snf_train_config *cfg = r->cfg;
+    snf_train_summary *sum = r->sum;
+    SNF_CHECK(snf_data_open(&r->d, cfg->data_file, &cfg->spec, cfg->block_rows));
+    long n = 0;
+    SNF_CHECK(snf_data_usable_rows(r->d, &r->rows, &n, &sum->n_skipped));
+    if (n < 2) {
+        SNF_ERROR(SNF_EINVAL, "%s has %ld usable rows (status >= 0 and positive parameters): nothing to train on",
+                  cfg->data_file, n);
+    }
+    snf_split_rows(cfg, r->rows, n, &sum->n_train, &sum->n_val, &sum->n_test, &r->tr, &r->va, &r->te);
+    if (have_old && (old->n_train != sum->n_train || old->n_val != sum->n_val || old->n_test != sum->n_test)) {
+        SNF_ERROR(SNF_EINVAL, "%s was trained on %ld/%ld/%ld train/validation/test rows, but %s now gives "
+                  "%ld/%ld/%ld: the data file changed", cfg->model_path, old->n_train, old->n_val, old->n_test,
+                  cfg->data_file, sum->n_train, sum->n_val, sum->n_test);
+    }
+    if (have_old) {
+        r->norm = old->norm;
+        return SNF_OK;
+    }
+    return snf_data_fit_norm(r->d, r->tr, sum->n_train, &r->norm);
+}
+
+/* Network, buffers, weight EMA and the optimiser's starting state. */
+static int snf_run_network(snf_run *r)
+{
+    const snf_train_config *cfg = r->cfg;
+    r->ncfg = cfg->net;
+    SNF_CHECK(snf_it_alloc(&r->net, &r->ncfg));
+    snf_it *net = r->net;
+    snf_it_init(net, cfg->seed);
+    net->dropout_seed = cfg->seed;
+    const size_t NS = net->nstats ? net->nstats : 1;
+    r->best_p = malloc(net->nparams * sizeof *r->best_p);
+    r->best_s = malloc(NS * sizeof *r->best_s);
+    r->hist = malloc((size_t)(cfg->epochs > 0 ? cfg->epochs : 1) * sizeof *r->hist);
+    r->CL = (size_t)r->ncfg.C_in * r->ncfg.T;
+    r->x = malloc((size_t)cfg->batch * r->CL * sizeof *r->x);
+    r->y = malloc((size_t)cfg->batch * SNF_DATA_NP * sizeof *r->y);
+    if (!r->best_p || !r->best_s || !r->hist || !r->x || !r->y) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory for the network state");
+    }
+    r->use_ema = cfg->ema > 0.0f;
+    snf_dist_info(&r->rank, &r->nranks);
+    if (r->nranks > 1) {
+        r->gather = malloc(net->nparams * (size_t)r->nranks * sizeof *r->gather);
+        if (!r->gather) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory for the gradients of %d ranks", r->nranks);
+        }
+    }
+    if (r->use_ema) {
+        r->ema_p = malloc(net->nparams * sizeof *r->ema_p);
+        r->live_p = malloc(net->nparams * sizeof *r->live_p);
+        r->ema_s = malloc(NS * sizeof *r->ema_s);
+        r->live_s = malloc(NS * sizeof *r->live_s);
+        if (!r->ema_p || !r->live_p || !r->ema_s || !r->live_s) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory for the weight EMA");
+        }
+        memcpy(r->ema_p, net->params, net->nparams * sizeof *r->ema_p);
+        memcpy(r->ema_s, net->bn_stats, net->nstats * sizeof *r->ema_s);
+    }
+    r->sched = cfg->sched;
+    r->sched.lr = cfg->adam.lr;
+    r->sched.total = 0;
+    r->stepwise = r->sched.kind != SNF_SCHED_PLATEAU;
+    memcpy(r->best_p, net->params, net->nparams * sizeof *r->best_p);
+    memcpy(r->best_s, net->bn_stats, net->nstats * sizeof *r->best_s);
+    r->lr = cfg->adam.lr;
+    r->plateau = cfg->plateau;
+    r->plateau.best = INFINITY;
+    r->plateau.wait = r->plateau.cooldown_left = 0;
+    r->es = snf_earlystop_default(cfg->es_patience > 0 ? cfg->es_patience : INT_MAX, cfg->es_min_delta);
+    return SNF_OK;
+}
+
+/* The killed run's state back from its checkpoint. */
+static int snf_run_resume(snf_run *r, const snf_ckpt *old)
+{
+    snf_it *net = r->net;
+    const char *mpath = r->cfg->model_path;
+    if (old->nparams != net->nparams || old->nstats != net->nstats) {
+        SNF_ERROR(SNF_EINVAL, "%s: its network does not match the config's", mpath);
+    }
+    r->n_hist = snf_train_resume(net, r->best_p, r->best_s, r->hist, r->cfg->epochs, old);
+    memcpy(net->lr_mult, old->lr_mult, (size_t)net->ntensors * sizeof(float));
+    if (r->use_ema) {
+        if (!old->ema_params || !old->ema_stats) {
+            SNF_ERROR(SNF_EINVAL, "%s has no weight EMA although the config asks for one", mpath);
+        }
+        memcpy(r->ema_p, old->ema_params, net->nparams * sizeof(float));
+        memcpy(r->ema_s, old->ema_stats, net->nstats * sizeof(float));
+    }
+    r->sched.total = old->sched_total;
+    if (r->stepwise && r->sched.total < 1) {
+        SNF_ERROR(SNF_EINVAL, "%s has no schedule length although the config asks for a step schedule", mpath);
+    }
+    r->lr = old->lr;
+    r->plateau = old->plateau;
+    r->es = old->es;
+    r->epoch = old->epoch;
+    r->wall0 = r->n_hist > 0 ? r->hist[r->n_hist - 1].wall_s : 0;
+    return SNF_OK;
+}
+
+/* The checkpoint's views of the run's state and its description of the data. */
+static void snf_run_bind(snf_run *r)
+{
+    const snf_train_config *cfg = r->cfg;
+    snf_ckpt *ck = &r->ck;
+    snf_train_ckpt_bind(ck, r->net, &r->ncfg, &cfg->spec, &r->norm, r->best_p, r->best_s, r->hist, cfg->seed,
+                        r->opt->threads);
+    ck->ema_params = r->ema_p;
+    ck->ema_stats = r->ema_s;
+    ck->n_train = r->sum->n_train;
+    ck->n_val = r->sum->n_val;
+    ck->n_test = r->sum->n_test;
+    ck->config_text = cfg->text;
+    snprintf(ck->data_file, sizeof ck->data_file, "%s", snf_data_path(r->d));
+    snprintf(ck->data_source, sizeof ck->data_source, "%s", snf_data_source(r->d));
+    snprintf(ck->data_created, sizeof ck->data_created, "%s", snf_data_created(r->d));
+}
+
+/* The schedule's length: every epoch's steps, or the steps that fit in the time budget (an epoch costs its
+ * training steps plus its validation batches; the final scoring of the validation and test rows is kept
+ * aside; 3% margin for a busy machine). Fixed here and kept in the checkpoint. */
+static int snf_run_schedule(snf_run *r)
+{
+    const snf_train_config *cfg = r->cfg;
+    const snf_train_options *opt = r->opt;
+    long all = (long)cfg->epochs * r->nbatches;
+    r->sched.total = all;
+    if (opt->max_wall_s <= 0) {
+        return SNF_OK;
+    }
+    double t_step = 0, t_eval = 0;
+    SNF_CHECK(snf_train_probe_step(r->net, r->btr, r->x, r->y, r->gather, opt, &t_step, &t_eval));
+    double vb = ceil((double)r->sum->n_val / cfg->batch), tb = ceil((double)r->sum->n_test / cfg->batch);
+    double t_epoch = (double)r->nbatches * t_step + vb * t_eval;
+    double left = opt->max_wall_s - (snf_train_budget_now(opt) - r->tb0) - (vb + tb) * t_eval;
+    double fit = 0.97 * left / t_epoch * (double)r->nbatches;
+    snf_dist_bcast_doubles(&fit, 1); /* rank 0's clock sizes the schedule of every rank */
+    r->sched.total = fit < 1 ? 1 : (fit < (double)all ? (long)fit : all);
+    r->resize = r->sched.total < all; /* re-sized once from the first epoch's own time (snf_run_resize) */
+    r->t_eval_probe = t_eval;
+    if (opt->log && !opt->quiet) {
+        fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %.0f s budget (%.1f ms a step, "
+                          "%.1f ms a validation batch, measured)\n", r->sched.total,
+                (double)r->sched.total / (double)r->nbatches, opt->max_wall_s, 1e3 * t_step, 1e3 * t_eval);
+    }
+    return SNF_OK;
+}
+
+/* One optimiser step on the batch x, y of nb rows (batch bi of the epoch): forward and backward (this rank's
+ * share under MPI), the gradient sum and clipping, Adam at the scheduled rate (*lr_step) and the weight EMA.
+ * *loss: the global batch loss. */
+static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step)
+{
+    const snf_train_config *cfg = r->cfg;
+    snf_it *net = r->net;
+    float l = 0;
+    snf_it_zero_grad(net);
+    /* data-parallel: this rank's contiguous share of the global batch, BN synchronised; a batch smaller than
+     * the rank count is computed whole on every rank (no reductions) */
+    int lo = 0, hi = nb, shard = r->nranks > 1 && nb >= r->nranks;
+    if (shard) {
+        lo = (int)((long)nb * r->rank / r->nranks);
+        hi = (int)((long)nb * (r->rank + 1) / r->nranks);
+        net->grad_scale = (float)(hi - lo) / (float)nb;
+    }
+    snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
+    SNF_CHECK(snf_it_forward(net, r->x + (size_t)lo * r->CL, r->y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l));
+    if (shard) { /* the global batch loss, identical on every rank */
+        double part = (double)l * (hi - lo);
+        snf_dist_sum_doubles(&part, 1);
+        l = (float)(part / nb);
+    }
+    if (!isfinite(l)) {
+        SNF_ERROR(SNF_ENONFINITE, "training loss is %g at epoch %ld batch %ld (lower [train] lr?)", (double)l,
+                  r->epoch + 1, bi + 1);
+    }
+    int rc = snf_it_backward(net);
+    snf_bn_set_reduce(NULL, NULL);
+    net->grad_scale = 1.0f;
+    if (rc < 0) {
+        return rc;
+    }
+    if (shard) {
+        snf_dist_sum_floats(net->grads, net->nparams, r->gather);
+    }
+    if (cfg->clip_norm > 0.0f) {
+        snf_grad_clip(net->grads, net->nparams, cfg->clip_norm);
+    }
+    snf_adam_config ac = cfg->adam;
+    *lr_step = r->stepwise ? snf_lr_schedule_at(&r->sched, net->adam_t) : r->lr;
+    ac.lr = *lr_step;
+    snf_it_adam_step(net, &ac);
+    if (r->use_ema) {
+        float de = snf_ema_update(r->ema_p, net->params, net->nparams, cfg->ema, net->adam_t);
+        for (size_t j = 0; j < net->nstats; j++) { /* BN statistics averaged alike (see train_small.ini) */
+            r->ema_s[j] = de * r->ema_s[j] + (1.0f - de) * net->bn_stats[j];
+        }
+    }
+    *loss = l;
+    return SNF_OK;
+}
+
+/* The training batches of one epoch: the seeded shuffle and augmentation, a step per batch, the progress
+ * line. *train_loss: the epoch's mean; *lr_step: the last step's rate; *sched_done: the schedule ended. */
+static int snf_run_epoch(snf_run *r, double *train_loss, float *lr_step, int *sched_done)
+{
+    const snf_train_config *cfg = r->cfg;
+    const long epoch = r->epoch;
+    SNF_CHECK(snf_batcher_start(r->btr, epoch));
+    double se = 0;
+    long seen = 0, bi = 0;
+    int nb, rc;
+    *lr_step = r->lr;
+    while ((rc = snf_batcher_next(r->btr, r->x, r->y, NULL, &nb)) > 0) {
+        snf_rng ar = snf_rng_seed(cfg->seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(epoch + 1)) ^
+                                  (0x9FB21C651E98DF25ULL * (uint64_t)(bi + 1)));
+        snf_data_augment(r->x, nb, &cfg->spec, &cfg->aug, &ar);
+        float l = 0;
+        SNF_CHECK(snf_run_step(r, nb, bi, &l, lr_step));
+        se += (double)l * nb;
+        seen += nb;
+        bi++;
+        if (r->opt->progress) {
+            fprintf(r->opt->progress, "\rsnforge train: epoch %ld/%d batch %ld/%ld loss %.4f   ", epoch + 1,
+                    cfg->epochs, bi, r->nbatches, se / (double)seen);
+            fflush(r->opt->progress);
+        }
+        if (r->stepwise && r->net->adam_t >= r->sched.total) {
+            *sched_done = 1;
+            break;
+        }
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    *train_loss = se / (double)(seen > 0 ? seen : 1);
+    return SNF_OK;
+}
+
+/* After an epoch's steps: the validation score (of the EMA weights when on), the plateau rule, early
+ * stopping and the best weights, the history record and the log line. *stop: early stopping says stop. */
+static int snf_run_epoch_end(snf_run *r, double train_loss, float lr_used, int *stop)
+{
+    const snf_train_config *cfg = r->cfg;
+    const snf_train_options *opt = r->opt;
+    snf_train_summary *sum = r->sum;
+    snf_it *net = r->net;
+    double val_loss = NAN;
+    snf_metrics vm, vb;
+    if (r->use_ema) {
+        snf_swap_weights(net, r->live_p, r->live_s, r->ema_p, r->ema_s);
+    }
+    int rc = snf_train_score(net, r->bva, sum->n_val, &r->norm, r->x, r->y, &val_loss, &vm, &vb);
+    if (r->use_ema) {
+        snf_swap_weights(net, r->live_p, r->live_s, NULL, NULL);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (!r->stepwise) {
+        r->lr = snf_plateau_update(&r->plateau, (float)train_loss, r->lr);
+    }
+    /* Early stopping and best weights on the validation loss (the training loss without a validation set). */
+    double monitor = sum->n_val > 0 ? val_loss : train_loss;
+    *stop = snf_train_track_best(&r->es, monitor, r->epoch, net, r->use_ema ? r->ema_p : net->params,
+                                 r->use_ema ? r->ema_s : net->bn_stats, r->best_p, r->best_s);
+    if (r->es.best_epoch == r->epoch) {
+        sum->val = vm;
+        sum->val_baseline = vb;
+    }
+    snf_epoch_record *h = &r->hist[r->n_hist++];
+    snf_train_record(h, r->epoch, train_loss, val_loss, lr_used, &vm);
+    h->wall_s = r->wall0 + (snf_now() - r->tstart);
+    r->epoch++;
+    sum->epochs_run++;
+    if (opt->progress) {
+        fprintf(opt->progress, "\r\033[K");
+    }
+    if (opt->log && !opt->quiet) {
+        fprintf(opt->log, "epoch %ld/%d: train loss %.5f, val loss %.5f, val MAPE E %.1f%% M %.1f%% R %.1f%% "
+                          "Ni %.1f%%, lr %.3g%s\n", r->epoch, cfg->epochs, train_loss, val_loss, vm.mape[0],
+                vm.mape[1], vm.mape[2], vm.mape[3], (double)lr_used, r->es.best_epoch == r->epoch - 1 ? " *" : "");
+        fflush(opt->log);
+    }
+    return SNF_OK;
+}
+
+/* The probe times a few steps of a cold start (first touch of the activations, thread wake-up, clock ramp-up)
+ * and was measured to overstate a step by up to 1.7x (LITE, 2 threads: 67.8 ms probed, 40 ms run), so a
+ * budget-sized schedule ended with a third of the budget unused. The first whole epoch's time (training steps
+ * and its validation; it started at te0 on the budget's clock) sizes the rest once; the decay then spans the
+ * new length, so the rate moves by the small difference of the two schedules at this step. Fixed from here on
+ * and kept in the checkpoint. */
+static void snf_run_resize(snf_run *r, double te0)
+{
+    const snf_train_config *cfg = r->cfg;
+    const snf_train_options *opt = r->opt;
+    const snf_it *net = r->net;
+    const long nbatches = r->nbatches;
+    double tb = ceil((double)r->sum->n_test / cfg->batch);
+    double left = opt->max_wall_s - (snf_train_budget_now(opt) - r->tb0) - tb * r->t_eval_probe;
+    double fit = (double)net->adam_t + 0.97 * left / (snf_train_budget_now(opt) - te0) * (double)nbatches;
+    snf_dist_bcast_doubles(&fit, 1);
+    long all = (long)cfg->epochs * nbatches;
+    long was = r->sched.total;
+    r->sched.total = fit < (double)net->adam_t + 1 ? net->adam_t + 1 : (fit < (double)all ? (long)fit : all);
+    r->ck.sched_total = r->sched.total;
+    r->resize = 0;
+    if (opt->log && !opt->quiet && r->sched.total != was) {
+        double ms = 1e3 * (snf_train_budget_now(opt) - te0) / (double)nbatches;
+        fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the budget by the first epoch's time "
+                          "(%.1f ms a step with validation; the probe's length was %ld)\n", r->sched.total,
+                (double)r->sched.total / (double)nbatches, ms, was);
+    }
+}
+
+/* 1 (and the reason in the summary) if the run ends here: early stopping, the last epoch, the end of the
+ * schedule, or (te0 != NULL: after an epoch that started at *te0) a time budget the next epoch would overrun
+ * (the next epoch costs the last one's time, or its share when the schedule ends within it; rank 0's clock
+ * decides for all). */
+static int snf_run_done(snf_run *r, int stop, int sched_done, const double *te0)
+{
+    const snf_train_options *opt = r->opt;
+    snf_train_summary *sum = r->sum;
+    const char *why = NULL;
+    if (stop) {
+        why = "early stopping";
+    } else if (r->epoch >= r->cfg->epochs) {
+        why = "epochs";
+    } else if (sched_done) {
+        why = "schedule";
+    } else if (te0 && opt->max_wall_s > 0) {
+        double frac = 1.0;
+        if (r->stepwise && r->sched.total - r->net->adam_t < r->nbatches) {
+            frac = (double)(r->sched.total - r->net->adam_t) / (double)r->nbatches;
+        }
+        double now = snf_train_budget_now(opt);
+        double over = (now - r->tb0) + frac * (now - *te0) > opt->max_wall_s;
+        snf_dist_bcast_doubles(&over, 1);
+        why = over > 0 ? "time budget" : NULL;
+    }
+    if (why) {
+        snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", why);
+    }
+    return why != NULL;
+}
+
+/* Best weights restored; the test rows scored with them; the final write marks the model finished. The state
+ * written is the best one's, so the file is self-consistent (current = best). */
+static int snf_run_finish(snf_run *r)
+{
+    const snf_train_config *cfg = r->cfg;
+    snf_train_summary *sum = r->sum;
+    snf_train_restore_best(r->net, r->best_p, r->best_s);
+    SNF_CHECK(snf_batcher_alloc(&r->bte, r->d, &r->norm, r->te, sum->n_test, cfg->batch, cfg->max_rows, 0, 0));
+    double tl;
+    SNF_CHECK(snf_train_score(r->net, r->bte, sum->n_test, &r->norm, r->x, r->y, &tl, &sum->test, &sum->test_baseline));
+    if (sum->n_val > 0) {
+        double vl;
+        SNF_CHECK(snf_train_score(r->net, r->bva, sum->n_val, &r->norm, r->x, r->y, &vl, &sum->val,
+                                  &sum->val_baseline));
+    }
+    r->ck.test = sum->test;
+    r->ck.test_baseline = sum->test_baseline;
+    r->ck.finished = 1;
+    snprintf(r->ck.stop_reason, sizeof r->ck.stop_reason, "%s", sum->stop_reason);
+    snf_train_ckpt_capture(&r->ck, r->net, r->epoch, r->lr, &r->plateau, &r->es, r->n_hist);
+    SNF_CHECK(r->rank == 0 ? snf_ckpt_write(cfg->model_path, &r->ck) : SNF_OK);
+    sum->finished = 1;
+    return SNF_OK;
 }
 
 int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum)
 {
-    int rc = SNF_OK;
-    snf_data *d = NULL;
-    snf_it *net = NULL;
-    snf_batcher *btr = NULL, *bva = NULL, *bte = NULL;
-    long *rows = NULL, *tr = NULL, *va = NULL, *te = NULL;
-    float *x = NULL, *y = NULL, *best_p = NULL, *best_s = NULL;
-    float *ema_p = NULL, *ema_s = NULL, *live_p = NULL, *live_s = NULL, *gather = NULL;
-    snf_epoch_record *hist = NULL;
+    snf_run r;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    r.opt = opt;
+    r.sum = sum;
     snf_ckpt old;
     memset(&old, 0, sizeof old);
     memset(sum, 0, sizeof *sum);
-    double t0 = snf_now(), tb0 = snf_budget_now(opt); /* wall start; the budget's clock at the start */
+    r.t0 = snf_now();
+    r.tb0 = snf_train_budget_now(opt);
     const char *mpath = cfg->model_path;
 
     /* An existing model file: finished (nothing to do), resumable, or another run's. */
-    FILE *probe = fopen(mpath, "rb");
-    int have_old = probe != NULL;
-    if (probe) {
-        fclose(probe);
-        rc = snf_ckpt_read(&old, mpath);
-        if (rc < 0) {
-            SNF_FAIL(SNF_EINVAL, "%s exists and is not a readable snforge model (%s); remove it or choose another "
-                     "output", mpath, snf_error_last_message());
-        }
-        if (strcmp(old.config_text ? old.config_text : "", cfg->text ? cfg->text : "") != 0) {
-            SNF_FAIL(SNF_EINVAL, "%s holds a model trained with a different config; remove it or choose another "
-                     "output (-o)", mpath);
-        }
-        if (old.finished) {
-            sum->already_finished = 1;
-            sum->finished = 1;
-            sum->epoch = old.epoch;
-            sum->best_epoch = old.es.best_epoch;
-            sum->best_val_loss = old.es.best;
-            sum->n_train = old.n_train;
-            sum->n_val = old.n_val;
-            sum->n_test = old.n_test;
-            sum->test = old.test;
-            sum->test_baseline = old.test_baseline;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", old.stop_reason);
-            goto cleanup;
-        }
-        sum->resumed = 1;
-    }
-
-    /* Data, splits, normalisation. */
-    rc = snf_data_open(&d, cfg->data_file, &cfg->spec, cfg->block_rows);
+    int have_old = 0;
+    int rc = snf_train_probe_old(&old, &have_old, mpath, cfg->text, "remove it or choose another output",
+                                 "holds a model trained with a different config; remove it or choose another "
+                                 "output (-o)");
     if (rc < 0) {
         goto cleanup;
     }
-    long n = 0;
-    rc = snf_data_usable_rows(d, &rows, &n, &sum->n_skipped);
+    if (have_old && old.finished) {
+        snf_train_summary_finished(sum, &old);
+        goto cleanup;
+    }
+    sum->resumed = have_old;
+
+    if ((rc = snf_run_data(&r, &old, have_old)) < 0 || (rc = snf_run_network(&r)) < 0 ||
+        (have_old && (rc = snf_run_resume(&r, &old)) < 0)) {
+        goto cleanup;
+    }
+    rc = snf_batcher_alloc(&r.btr, r.d, &r.norm, r.tr, sum->n_train, cfg->batch, cfg->max_rows, 1, cfg->seed);
     if (rc < 0) {
         goto cleanup;
     }
-    if (n < 2) {
-        SNF_FAIL(SNF_EINVAL, "%s has %ld usable rows (status >= 0 and positive parameters): nothing to train on",
-                 cfg->data_file, n);
-    }
-    snf_split_rows(cfg, rows, n, &sum->n_train, &sum->n_val, &sum->n_test, &tr, &va, &te);
-    if (have_old && (old.n_train != sum->n_train || old.n_val != sum->n_val || old.n_test != sum->n_test)) {
-        SNF_FAIL(SNF_EINVAL, "%s was trained on %ld/%ld/%ld train/validation/test rows, but %s now gives %ld/%ld/%ld: "
-                 "the data file changed", mpath, old.n_train, old.n_val, old.n_test, cfg->data_file, sum->n_train,
-                 sum->n_val, sum->n_test);
-    }
-    snf_norm norm;
-    if (have_old) {
-        norm = old.norm;
-    } else {
-        rc = snf_data_fit_norm(d, tr, sum->n_train, &norm);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-
-    /* Network and optimiser state. */
-    snf_it_config ncfg = cfg->net;
-    rc = snf_it_alloc(&net, &ncfg);
+    rc = snf_batcher_alloc(&r.bva, r.d, &r.norm, r.va, sum->n_val, cfg->batch, cfg->max_rows, 0, 0);
     if (rc < 0) {
         goto cleanup;
     }
-    snf_it_init(net, cfg->seed);
-    net->dropout_seed = cfg->seed;
-    best_p = malloc(net->nparams * sizeof *best_p);
-    best_s = malloc((net->nstats ? net->nstats : 1) * sizeof *best_s);
-    hist = malloc((size_t)(cfg->epochs > 0 ? cfg->epochs : 1) * sizeof *hist);
-    const size_t CL = (size_t)ncfg.C_in * ncfg.T;
-    x = malloc((size_t)cfg->batch * CL * sizeof *x);
-    y = malloc((size_t)cfg->batch * SNF_DATA_NP * sizeof *y);
-    if (!best_p || !best_s || !hist || !x || !y) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory for the network state");
-    }
-    const int use_ema = cfg->ema > 0.0f;
-    int rank = 0, nranks = 1;
-    snf_dist_info(&rank, &nranks);
-    if (nranks > 1) {
-        gather = malloc(net->nparams * (size_t)nranks * sizeof *gather);
-        if (!gather) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory for the gradients of %d ranks", nranks);
-        }
-    }
-    if (use_ema) {
-        ema_p = malloc(net->nparams * sizeof *ema_p);
-        live_p = malloc(net->nparams * sizeof *live_p);
-        ema_s = malloc((net->nstats ? net->nstats : 1) * sizeof *ema_s);
-        live_s = malloc((net->nstats ? net->nstats : 1) * sizeof *live_s);
-        if (!ema_p || !live_p || !ema_s || !live_s) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory for the weight EMA");
-        }
-        memcpy(ema_p, net->params, net->nparams * sizeof *ema_p);
-        memcpy(ema_s, net->bn_stats, net->nstats * sizeof *ema_s);
-    }
-    snf_lr_schedule sched = cfg->sched;
-    sched.lr = cfg->adam.lr;
-    sched.total = 0;
-    const int stepwise = sched.kind != SNF_SCHED_PLATEAU;
-    memcpy(best_p, net->params, net->nparams * sizeof *best_p);
-    memcpy(best_s, net->bn_stats, net->nstats * sizeof *best_s);
-    float lr = cfg->adam.lr;
-    snf_plateau plateau = cfg->plateau;
-    plateau.best = INFINITY;
-    plateau.wait = plateau.cooldown_left = 0;
-    snf_earlystop es = snf_earlystop_default(cfg->es_patience > 0 ? cfg->es_patience : INT_MAX, cfg->es_min_delta);
-    long epoch = 0, n_hist = 0;
-    double wall0 = 0;
-    if (have_old) {
-        if (old.nparams != net->nparams || old.nstats != net->nstats) {
-            SNF_FAIL(SNF_EINVAL, "%s: its network does not match the config's", mpath);
-        }
-        memcpy(net->params, old.params, net->nparams * sizeof(float));
-        memcpy(net->adam_m, old.adam_m, net->nparams * sizeof(float));
-        memcpy(net->adam_v, old.adam_v, net->nparams * sizeof(float));
-        memcpy(net->bn_stats, old.bn_stats, net->nstats * sizeof(float));
-        memcpy(net->lr_mult, old.lr_mult, (size_t)net->ntensors * sizeof(float));
-        memcpy(best_p, old.best_params, net->nparams * sizeof(float));
-        memcpy(best_s, old.best_stats, net->nstats * sizeof(float));
-        if (use_ema) {
-            if (!old.ema_params || !old.ema_stats) {
-                SNF_FAIL(SNF_EINVAL, "%s has no weight EMA although the config asks for one", mpath);
-            }
-            memcpy(ema_p, old.ema_params, net->nparams * sizeof(float));
-            memcpy(ema_s, old.ema_stats, net->nstats * sizeof(float));
-        }
-        sched.total = old.sched_total;
-        if (stepwise && sched.total < 1) {
-            SNF_FAIL(SNF_EINVAL, "%s has no schedule length although the config asks for a step schedule", mpath);
-        }
-        net->adam_t = old.adam_t;
-        net->step = old.step;
-        lr = old.lr;
-        plateau = old.plateau;
-        es = old.es;
-        epoch = old.epoch;
-        n_hist = old.n_hist < cfg->epochs ? old.n_hist : cfg->epochs;
-        memcpy(hist, old.hist, (size_t)n_hist * sizeof *hist);
-        wall0 = n_hist > 0 ? hist[n_hist - 1].wall_s : 0;
-    }
-
-    rc = snf_batcher_alloc(&btr, d, &norm, tr, sum->n_train, cfg->batch, cfg->max_rows, 1, cfg->seed);
-    if (rc < 0) {
+    snf_run_bind(&r);
+    r.nbatches = snf_batcher_nbatches(r.btr);
+    if (r.stepwise && !have_old && (rc = snf_run_schedule(&r)) < 0) {
         goto cleanup;
     }
-    rc = snf_batcher_alloc(&bva, d, &norm, va, sum->n_val, cfg->batch, cfg->max_rows, 0, 0);
-    if (rc < 0) {
-        goto cleanup;
-    }
+    r.ck.sched_total = r.sched.total;
+    r.tstart = snf_now();
 
-    snf_ckpt ck;
-    memset(&ck, 0, sizeof ck);
-    ck.net = ncfg;
-    ck.spec = cfg->spec;
-    ck.norm = norm;
-    ck.ntensors = net->ntensors;
-    memcpy(ck.sizes, net->sizes, sizeof ck.sizes);
-    ck.nparams = net->nparams;
-    ck.nstats = net->nstats;
-    ck.params = net->params;
-    ck.adam_m = net->adam_m;
-    ck.adam_v = net->adam_v;
-    ck.bn_stats = net->bn_stats;
-    ck.best_params = best_p;
-    ck.best_stats = best_s;
-    ck.ema_params = ema_p;
-    ck.ema_stats = ema_s;
-    ck.seed = cfg->seed;
-    ck.hist = hist;
-    ck.n_train = sum->n_train;
-    ck.n_val = sum->n_val;
-    ck.n_test = sum->n_test;
-    ck.config_text = cfg->text;
-    snprintf(ck.data_file, sizeof ck.data_file, "%s", snf_data_path(d));
-    snprintf(ck.data_source, sizeof ck.data_source, "%s", snf_data_source(d));
-    snprintf(ck.data_created, sizeof ck.data_created, "%s", snf_data_created(d));
-    ck.threads = opt->threads;
-
-    int done = 0, sched_done = 0, resize = 0;
-    double t_eval_probe = 0;
-    const long nbatches = snf_batcher_nbatches(btr);
-    if (stepwise && !have_old) {
-        /* The schedule's length: every epoch's steps, or the steps that fit in the time budget (an epoch
-         * costs its training steps plus its validation batches; the final scoring of the validation and
-         * test rows is kept aside; 3% margin for a busy machine). Fixed here and kept in the checkpoint. */
-        long all = (long)cfg->epochs * nbatches;
-        sched.total = all;
-        if (opt->max_wall_s > 0) {
-            double t_step = 0, t_eval = 0;
-            rc = snf_probe_step(net, btr, x, y, gather, opt, &t_step, &t_eval);
-            if (rc < 0) {
-                goto cleanup;
-            }
-            double vb = ceil((double)sum->n_val / cfg->batch), tb = ceil((double)sum->n_test / cfg->batch);
-            double t_epoch = (double)nbatches * t_step + vb * t_eval;
-            double left = opt->max_wall_s - (snf_budget_now(opt) - tb0) - (vb + tb) * t_eval;
-            double fit = 0.97 * left / t_epoch * (double)nbatches;
-            snf_dist_bcast_doubles(&fit, 1); /* rank 0's clock sizes the schedule of every rank */
-            sched.total = fit < 1 ? 1 : (fit < (double)all ? (long)fit : all);
-            resize = sched.total < all; /* re-sized once from the first epoch's own time (below) */
-            t_eval_probe = t_eval;
-            if (opt->log && !opt->quiet) {
-                fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %.0f s budget (%.1f ms a step, "
-                                  "%.1f ms a validation batch, measured)\n", sched.total,
-                        (double)sched.total / (double)nbatches, opt->max_wall_s, 1e3 * t_step, 1e3 * t_eval);
-            }
-        }
-    }
-    ck.sched_total = sched.total;
-    double tstart = snf_now();
-    /* A run resumed after its last epoch but before the final write (cannot happen with one write per
-     * epoch, but an epochs value lowered by hand would) finishes at once. */
-    if (epoch >= cfg->epochs) {
-        done = 1;
-        snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
-    }
-    if (es.wait >= es.patience) {
-        done = 1;
-        snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
-    }
-    if (!done && stepwise && net->adam_t >= sched.total) {
-        done = 1;
-        snprintf(sum->stop_reason, sizeof sum->stop_reason, "schedule");
-    }
+    /* A run resumed after its last epoch but before the final write (cannot happen with one write per epoch,
+     * but an epochs value lowered by hand would) finishes at once. */
+    int done = snf_run_done(&r, r.es.wait >= r.es.patience, r.stepwise && r.net->adam_t >= r.sched.total, NULL);
     while (!done) {
-        double te0 = snf_budget_now(opt);
-        rc = snf_batcher_start(btr, epoch);
-        if (rc < 0) {
+        double te0 = snf_train_budget_now(opt);
+        double train_loss = 0;
+        float lr_step = r.lr;
+        int sched_done = 0, stop = 0;
+        if ((rc = snf_run_epoch(&r, &train_loss, &lr_step, &sched_done)) < 0 ||
+            (rc = snf_run_epoch_end(&r, train_loss, lr_step, &stop)) < 0) {
             goto cleanup;
         }
-        double se = 0;
-        long seen = 0, bi = 0;
-        int nb;
-        float lr_step = lr;
-        while ((rc = snf_batcher_next(btr, x, y, NULL, &nb)) > 0) {
-            snf_rng ar = snf_rng_seed(cfg->seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(epoch + 1)) ^
-                                      (0x9FB21C651E98DF25ULL * (uint64_t)(bi + 1)));
-            snf_data_augment(x, nb, &cfg->spec, &cfg->aug, &ar);
-            float l = 0;
-            snf_it_zero_grad(net);
-            /* data-parallel: this rank's contiguous share of the global batch, BN synchronised; a batch
-             * smaller than the rank count is computed whole on every rank (no reductions) */
-            int lo = 0, hi = nb, shard = nranks > 1 && nb >= nranks;
-            if (shard) {
-                lo = (int)((long)nb * rank / nranks);
-                hi = (int)((long)nb * (rank + 1) / nranks);
-                net->grad_scale = (float)(hi - lo) / (float)nb;
-            }
-            snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-            rc = snf_it_forward(net, x + (size_t)lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l);
-            if (rc < 0) {
-                goto cleanup;
-            }
-            if (shard) { /* the global batch loss, identical on every rank */
-                double part = (double)l * (hi - lo);
-                snf_dist_sum_doubles(&part, 1);
-                l = (float)(part / nb);
-            }
-            if (!isfinite(l)) {
-                SNF_FAIL(SNF_ENONFINITE, "training loss is %g at epoch %ld batch %ld (lower [train] lr?)", (double)l,
-                         epoch + 1, bi + 1);
-            }
-            rc = snf_it_backward(net);
-            snf_bn_set_reduce(NULL, NULL);
-            net->grad_scale = 1.0f;
-            if (rc < 0) {
-                goto cleanup;
-            }
-            if (shard) {
-                snf_dist_sum_floats(net->grads, net->nparams, gather);
-            }
-            if (cfg->clip_norm > 0.0f) {
-                snf_grad_clip(net->grads, net->nparams, cfg->clip_norm);
-            }
-            snf_adam_config ac = cfg->adam;
-            lr_step = stepwise ? snf_lr_schedule_at(&sched, net->adam_t) : lr;
-            ac.lr = lr_step;
-            snf_it_adam_step(net, &ac);
-            if (use_ema) {
-                float de = snf_ema_update(ema_p, net->params, net->nparams, cfg->ema, net->adam_t);
-                for (size_t j = 0; j < net->nstats; j++) { /* BN statistics averaged alike (see train_small.ini) */
-                    ema_s[j] = de * ema_s[j] + (1.0f - de) * net->bn_stats[j];
-                }
-            }
-            se += (double)l * nb;
-            seen += nb;
-            bi++;
-            if (opt->progress) {
-                fprintf(opt->progress, "\rsnforge train: epoch %ld/%d batch %ld/%ld loss %.4f   ", epoch + 1,
-                        cfg->epochs, bi, nbatches, se / (double)seen);
-                fflush(opt->progress);
-            }
-            if (stepwise && net->adam_t >= sched.total) {
-                sched_done = 1;
-                break;
-            }
+        if (r.resize && !sched_done) {
+            snf_run_resize(&r, te0);
         }
-        if (rc < 0) {
-            goto cleanup;
-        }
-        double train_loss = se / (double)(seen > 0 ? seen : 1);
-        double val_loss = NAN;
-        snf_metrics vm, vb;
-        if (use_ema) {
-            snf_swap_weights(net, live_p, live_s, ema_p, ema_s);
-        }
-        rc = snf_score(net, bva, sum->n_val, &norm, x, y, &val_loss, &vm, &vb);
-        if (use_ema) {
-            snf_swap_weights(net, live_p, live_s, NULL, NULL);
-        }
-        if (rc < 0) {
-            goto cleanup;
-        }
-        float lr_used = lr_step;
-        if (!stepwise) {
-            lr = snf_plateau_update(&plateau, (float)train_loss, lr);
-        }
-        /* Early stopping and best weights on the validation loss (the training loss without a validation set). */
-        double monitor = sum->n_val > 0 ? val_loss : train_loss;
-        int stop = snf_earlystop_update(&es, (float)monitor, epoch);
-        if (es.best_epoch == epoch) {
-            memcpy(best_p, use_ema ? ema_p : net->params, net->nparams * sizeof *best_p);
-            memcpy(best_s, use_ema ? ema_s : net->bn_stats, net->nstats * sizeof *best_s);
-            sum->val = vm;
-            sum->val_baseline = vb;
-        }
-        snf_epoch_record *h = &hist[n_hist++];
-        h->epoch = (double)epoch;
-        h->train_loss = train_loss;
-        h->val_loss = val_loss;
-        h->lr = lr_used;
-        for (int p = 0; p < SNF_DATA_NP; p++) {
-            h->val_mape[p] = vm.mape[p];
-        }
-        h->wall_s = wall0 + (snf_now() - tstart);
-        epoch++;
-        sum->epochs_run++;
-        if (opt->progress) {
-            fprintf(opt->progress, "\r\033[K");
-        }
-        if (opt->log && !opt->quiet) {
-            fprintf(opt->log, "epoch %ld/%d: train loss %.5f, val loss %.5f, val MAPE E %.1f%% M %.1f%% R %.1f%% "
-                              "Ni %.1f%%, lr %.3g%s\n", epoch, cfg->epochs, train_loss, val_loss, vm.mape[0],
-                    vm.mape[1], vm.mape[2], vm.mape[3], (double)lr_used, es.best_epoch == epoch - 1 ? " *" : "");
-            fflush(opt->log);
-        }
-        if (resize && !sched_done) {
-            /* The probe times a few steps of a cold start (first touch of the activations, thread wake-up,
-             * clock ramp-up) and was measured to overstate a step by up to 1.7x (LITE, 2 threads: 67.8 ms
-             * probed, 40 ms run), so a budget-sized schedule ended with a third of the budget unused. The
-             * first whole epoch's wall time (training steps and its validation) sizes the rest once; the
-             * decay then spans the new length, so the rate moves by the small difference of the two
-             * schedules at this step. Fixed from here on and kept in the checkpoint. */
-            double tb = ceil((double)sum->n_test / cfg->batch);
-            double left = opt->max_wall_s - (snf_budget_now(opt) - tb0) - tb * t_eval_probe;
-            double fit = (double)net->adam_t + 0.97 * left / (snf_budget_now(opt) - te0) * (double)nbatches;
-            snf_dist_bcast_doubles(&fit, 1);
-            long all = (long)cfg->epochs * nbatches;
-            long was = sched.total;
-            sched.total = fit < (double)net->adam_t + 1 ? net->adam_t + 1 : (fit < (double)all ? (long)fit : all);
-            ck.sched_total = sched.total;
-            resize = 0;
-            if (opt->log && !opt->quiet && sched.total != was) {
-                double ms = 1e3 * (snf_budget_now(opt) - te0) / (double)nbatches;
-                fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the budget by the first epoch's time "
-                                  "(%.1f ms a step with validation; the probe's length was %ld)\n", sched.total,
-                        (double)sched.total / (double)nbatches, ms, was);
-            }
-        }
-        if (stop) {
-            done = 1;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
-        } else if (epoch >= cfg->epochs) {
-            done = 1;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
-        } else if (sched_done) {
-            done = 1;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "schedule");
-        } else if (opt->max_wall_s > 0) {
-            /* the next epoch costs the last one's time, or its share when the schedule ends within it */
-            double frac = 1.0;
-            if (stepwise && sched.total - net->adam_t < nbatches) {
-                frac = (double)(sched.total - net->adam_t) / (double)nbatches;
-            }
-            double now = snf_budget_now(opt);
-            double over = (now - tb0) + frac * (now - te0) > opt->max_wall_s;
-            snf_dist_bcast_doubles(&over, 1); /* rank 0's clock decides for all */
-            if (over > 0) {
-                done = 1;
-                snprintf(sum->stop_reason, sizeof sum->stop_reason, "time budget");
-            }
-        }
+        done = snf_run_done(&r, stop, sched_done, &te0);
         if (!done) {
-            snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-            rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK; /* every rank holds the same state */
+            snf_train_ckpt_capture(&r.ck, r.net, r.epoch, r.lr, &r.plateau, &r.es, r.n_hist);
+            rc = r.rank == 0 ? snf_ckpt_write(mpath, &r.ck) : SNF_OK; /* every rank holds the same state */
             if (rc < 0) {
                 goto cleanup;
             }
@@ -686,61 +594,26 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
             }
         }
     }
-
-    if (done) {
-        /* Best weights restored; the test rows scored with them; the final write marks the model finished.
-         * The state written is the best one's, so the file is self-consistent (current = best). */
-        memcpy(net->params, best_p, net->nparams * sizeof *best_p);
-        memcpy(net->bn_stats, best_s, net->nstats * sizeof *best_s);
-        rc = snf_batcher_alloc(&bte, d, &norm, te, sum->n_test, cfg->batch, cfg->max_rows, 0, 0);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        double tl;
-        rc = snf_score(net, bte, sum->n_test, &norm, x, y, &tl, &sum->test, &sum->test_baseline);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        if (sum->n_val > 0) {
-            double vl;
-            rc = snf_score(net, bva, sum->n_val, &norm, x, y, &vl, &sum->val, &sum->val_baseline);
-            if (rc < 0) {
-                goto cleanup;
-            }
-        }
-        ck.test = sum->test;
-        ck.test_baseline = sum->test_baseline;
-        ck.finished = 1;
-        snprintf(ck.stop_reason, sizeof ck.stop_reason, "%s", sum->stop_reason);
-        snf_ckpt_capture(&ck, net, epoch, lr, &plateau, &es, n_hist);
-        rc = rank == 0 ? snf_ckpt_write(mpath, &ck) : SNF_OK;
-        if (rc < 0) {
-            goto cleanup;
-        }
-        sum->finished = 1;
+    if (done && (rc = snf_run_finish(&r)) < 0) {
+        goto cleanup;
     }
-    sum->epoch = epoch;
-    sum->best_epoch = es.best_epoch;
-    sum->best_val_loss = es.best;
+    sum->epoch = r.epoch;
+    sum->best_epoch = r.es.best_epoch;
+    sum->best_val_loss = r.es.best;
     rc = SNF_OK;
 cleanup:
-    sum->wall_s = snf_now() - t0;
-    snf_batcher_free(btr);
-    snf_batcher_free(bva);
-    snf_batcher_free(bte);
-    snf_it_free(net);
-    snf_data_close(d);
+    sum->wall_s = snf_now() - r.t0;
+    snf_batcher_free(r.btr);
+    snf_batcher_free(r.bva);
+    snf_batcher_free(r.bte);
+    snf_it_free(r.net);
+    snf_data_close(r.d);
+    free(r.rows);
+    free(r.hist);
+    float *bufs[] = {r.x, r.y, r.best_p, r.best_s, r.ema_p, r.ema_s, r.live_p, r.live_s, r.gather};
+    for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++) {
+        free(bufs[k]);
+    }
     snf_ckpt_free(&old);
-    free(rows);
-    free(x);
-    free(y);
-    free(best_p);
-    free(best_s);
-    free(ema_p);
-    free(ema_s);
-    free(live_p);
-    free(live_s);
-    free(gather);
-    free(hist);
     return rc;
 }

@@ -2,8 +2,6 @@
  * reader, shared with grids/config.c), so every message names file:line, [section] and key. Relative
  * paths (data.file, output.model) are taken relative to the config file's folder. The text is kept
  * verbatim: the model stores it, and a resume checks it is unchanged. Format: learn/train_small.ini. */
-#define _POSIX_C_SOURCE 200809L /* strdup */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,20 +312,6 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
                         "unknown section (expected data, train, plateau, early_stop, model, uncertainty, augment, output)");
 }
 
-/* dir of name + rel, unless rel is absolute or name has no folder. */
-static void snf_resolve(char *out, size_t n, const char *name, const char *rel)
-{
-    const char *slash = strrchr(name, '/');
-    size_t dl = (rel[0] == '/' || !slash) ? 0 : (size_t)(slash - name) + 1, rl = strlen(rel);
-    if (dl + rl + 1 > n) { /* too long: keep the relative path (the open will name it) */
-        dl = 0;
-        rl = rl < n - 1 ? rl : n - 1;
-    }
-    memcpy(out, name, dl);
-    memcpy(out + dl, rel, rl);
-    out[dl + rl] = '\0';
-}
-
 /* ---- public API ---- */
 
 void snf_train_config_default(snf_train_config *c)
@@ -388,9 +372,9 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
                      c->val_frac + c->test_frac);
     }
     if (!ps->ini.err) {
-        snf_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);
+        snf_ini_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);
         if (ps->model_rel[0]) {
-            snf_resolve(c->model_path, sizeof c->model_path, name, ps->model_rel);
+            snf_ini_resolve(c->model_path, sizeof c->model_path, name, ps->model_rel);
         }
         c->net.C_in = snf_data_spec_cin(&c->spec);
         c->net.T = c->spec.L;
@@ -407,28 +391,19 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
                          c->net.filters, c->net.depth, c->net.kernel, c->net.bottleneck, snf_error_last_message());
         }
     }
-    rc = snf_ini_report(&ps->ini);
+    rc = snf_ini_finish(&ps->ini, &c->text, text, name);
     free(ps);
     if (rc < 0) {
         memset(c, 0, sizeof *c);
-        return rc;
     }
-    c->text = strdup(text);
-    if (!c->text) {
-        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
-    }
-    return SNF_OK;
+    return rc;
 }
 
 int snf_train_config_load(snf_train_config *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     char *text = NULL;
-    size_t len = 0;
-    int rc = snf_ini_file_read(&text, &len, path, "training config");
-    if (rc == SNF_EIO && text == NULL && errno == ENOENT) {
-        return SNF_EINVAL; /* a missing config is the user's input (exit 2); the message stands */
-    }
+    int rc = snf_ini_config_read(&text, path, "training config");
     if (rc < 0) {
         return rc;
     }

@@ -11,6 +11,7 @@
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
+#include "train_internal.h"
 
 /* ---- static helpers ---- */
 
@@ -51,16 +52,8 @@ static int snf_tr_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, 
             return rc;
         }
         se += (double)l * nb;
-        const float *p = snf_it_pred(net);
-        for (int k = 0; k < nb; k++) {
-            if (truth) {
-                snf_data_decode_targets(truth + (size_t)(i + k) * SNF_DATA_NP,
-                                        rows->y + (size_t)(i + k) * SNF_DATA_NP, norm);
-            }
-            if (pred) {
-                snf_data_decode_targets(pred + (size_t)(i + k) * SNF_DATA_NP, p + (size_t)k * SNF_DATA_NP, norm);
-            }
-        }
+        snf_train_decode_batch(truth, pred, rows->y + (size_t)i * SNF_DATA_NP, snf_it_pred(net), SNF_DATA_NP, i,
+                               nb, norm);
     }
     *loss = rows->n > 0 ? se / (double)rows->n : NAN;
     return SNF_OK;
@@ -90,6 +83,95 @@ cleanup:
         free(pred);
     }
     return rc;
+}
+
+/* ---- the transfer loop's sections ---- */
+
+/* The settings a run needs: training rows, a mix share in 0..0.9 with rows to mix in, batch and epochs >= 1, and
+ * at least one training row in a batch. *nm, *nt: mixed-in and training rows of a batch. */
+static int snf_tr_check(const snf_transfer_config *cfg, const snf_rows *train, long n_mix, int *nm, int *nt)
+{
+    if (!train || train->n < 1) {
+        SNF_ERROR(SNF_EINVAL, "%s: no training rows", cfg->out_path);
+    }
+    if (cfg->mix_share < 0 || cfg->mix_share > 0.9 || (cfg->mix_share > 0 && n_mix < 1)) {
+        SNF_ERROR(SNF_EINVAL, "mix share %g: expected 0..0.9, and rows to mix in when > 0", cfg->mix_share);
+    }
+    if (cfg->batch < 1 || cfg->epochs < 1) {
+        SNF_ERROR(SNF_EINVAL, "batch %d and epochs %d must be >= 1", cfg->batch, cfg->epochs);
+    }
+    *nm = cfg->mix_share > 0 ? (int)floor(cfg->mix_share * cfg->batch + 0.5) : 0;
+    *nt = cfg->batch - *nm;
+    if (*nt < 1) {
+        SNF_ERROR(SNF_EINVAL, "batch %d with mix share %g leaves no training rows in a batch", cfg->batch,
+                  cfg->mix_share);
+    }
+    return SNF_OK;
+}
+
+/* The network (*net, config *ncfg): seeded weights or the starting model's best ones, then the first k Inception
+ * modules frozen (snf_transfer_freeze: the BatchNorm statistics ranges into lo, hi, *nranges). Returns the
+ * number of frozen tensors. */
+static int snf_tr_network(snf_it **net, snf_it_config *ncfg, const snf_transfer_config *cfg, size_t *lo, size_t *hi,
+                          int *nranges)
+{
+    *ncfg = cfg->net;
+    ncfg->max_B = cfg->batch > 64 ? cfg->batch : 64;
+    SNF_CHECK(snf_it_alloc(net, ncfg));
+    snf_it *n = *net;
+    snf_it_init(n, cfg->seed);
+    n->dropout_seed = cfg->seed;
+    if (cfg->init) {
+        if (cfg->init->nparams != n->nparams || cfg->init->nstats != n->nstats) {
+            SNF_ERROR(SNF_EINVAL, "the starting model's network does not match");
+        }
+        memcpy(n->params, cfg->init->best_params, n->nparams * sizeof(float));
+        memcpy(n->bn_stats, cfg->init->best_stats, n->nstats * sizeof(float));
+    }
+    return snf_transfer_freeze(n, cfg->freeze, lo, hi, nranges);
+}
+
+/* Batch b of an epoch into x, y: training rows of the permutation perm (nt a batch, fewer in the last), then nm
+ * mixed-in rows cycling through their own permutation mperm (*mi: the next one). Returns the batch's rows. */
+static int snf_tr_batch(float *x, float *y, const snf_rows *train, const snf_rows *mix, const long *perm,
+                        const long *mperm, long b, int nt, int nm, long *mi, size_t CL)
+{
+    int bt = (int)((train->n - b * nt) < nt ? train->n - b * nt : nt);
+    for (int k = 0; k < bt; k++) {
+        long r = perm[b * nt + k];
+        memcpy(x + (size_t)k * CL, train->x + (size_t)r * CL, CL * sizeof *x);
+        memcpy(y + (size_t)k * SNF_DATA_NP, train->y + (size_t)r * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
+    }
+    for (int k = 0; k < nm; k++) {
+        long r = mperm[(*mi)++ % mix->n];
+        memcpy(x + (size_t)(bt + k) * CL, mix->x + (size_t)r * CL, CL * sizeof *x);
+        memcpy(y + (size_t)(bt + k) * SNF_DATA_NP, mix->y + (size_t)r * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
+    }
+    return bt;
+}
+
+/* One Adam step on the batch x, y of nb rows (epoch: for the message); frozen BatchNorm layers (the nranges
+ * ranges [lo, hi) of the statistics, keep_s: scratch) keep their running statistics. *loss: the batch loss. */
+static int snf_tr_step(snf_it *net, const snf_adam_config *adam, float *x, float *y, int nb, const size_t *lo,
+                       const size_t *hi, int nranges, float *keep_s, long epoch, float *loss)
+{
+    if (nranges > 0) {
+        memcpy(keep_s, net->bn_stats, net->nstats * sizeof *keep_s);
+    }
+    float l = 0;
+    snf_it_zero_grad(net);
+    SNF_CHECK(snf_it_forward(net, x, y, nb, 1, &l));
+    if (!isfinite(l)) {
+        SNF_ERROR(SNF_ENONFINITE, "training loss is %g at epoch %ld (lower the learning rate?)", (double)l,
+                  epoch + 1);
+    }
+    for (int q = 0; q < nranges; q++) {
+        memcpy(net->bn_stats + lo[q], keep_s + lo[q], (hi[q] - lo[q]) * sizeof *keep_s);
+    }
+    SNF_CHECK(snf_it_backward(net));
+    snf_it_adam_step(net, adam);
+    *loss = l;
+    return SNF_OK;
 }
 
 /* ---- public API ---- */
@@ -178,64 +260,30 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     long *perm = NULL, *mperm = NULL;
     snf_epoch_record *hist = NULL;
     const long n_mix = mix ? mix->n : 0;
-    if (!train || train->n < 1) {
-        SNF_ERROR(SNF_EINVAL, "%s: no training rows", cfg->out_path);
-    }
-    if (cfg->mix_share < 0 || cfg->mix_share > 0.9 || (cfg->mix_share > 0 && n_mix < 1)) {
-        SNF_ERROR(SNF_EINVAL, "mix share %g: expected 0..0.9, and rows to mix in when > 0", cfg->mix_share);
-    }
-    if (cfg->batch < 1 || cfg->epochs < 1) {
-        SNF_ERROR(SNF_EINVAL, "batch %d and epochs %d must be >= 1", cfg->batch, cfg->epochs);
-    }
-    const int nm = cfg->mix_share > 0 ? (int)floor(cfg->mix_share * cfg->batch + 0.5) : 0;
-    const int nt = cfg->batch - nm;
-    if (nt < 1) {
-        SNF_ERROR(SNF_EINVAL, "batch %d with mix share %g leaves no training rows in a batch", cfg->batch,
-                  cfg->mix_share);
-    }
+    int nm = 0, nt = 0;
+    SNF_CHECK(snf_tr_check(cfg, train, n_mix, &nm, &nt));
 
     /* An existing file: finished, resumable, or another run's. */
-    FILE *probe = fopen(cfg->out_path, "rb");
-    int have_old = probe != NULL;
-    if (probe) {
-        fclose(probe);
-        if (snf_ckpt_read(&old, cfg->out_path) < 0) {
-            SNF_FAIL(SNF_EINVAL, "%s exists and is not a readable snforge model (%s); remove it", cfg->out_path,
-                     snf_error_last_message());
-        }
-        if (strcmp(old.config_text ? old.config_text : "", cfg->text ? cfg->text : "") != 0) {
-            SNF_FAIL(SNF_EINVAL, "%s holds another run (different settings); remove it or choose another output",
-                     cfg->out_path);
-        }
-        if (old.finished) {
-            sum->already_finished = sum->finished = 1;
-            sum->epoch = old.epoch;
-            sum->best_epoch = old.es.best_epoch;
-            sum->best_val_loss = old.es.best;
-            snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", old.stop_reason);
-            goto cleanup;
-        }
-        sum->resumed = 1;
-    }
-
-    snf_it_config ncfg = cfg->net;
-    ncfg.max_B = cfg->batch > 64 ? cfg->batch : 64;
-    rc = snf_it_alloc(&net, &ncfg);
+    int have_old = 0;
+    rc = snf_train_probe_old(&old, &have_old, cfg->out_path, cfg->text, "remove it",
+                             "holds another run (different settings); remove it or choose another output");
     if (rc < 0) {
         goto cleanup;
     }
-    snf_it_init(net, cfg->seed);
-    net->dropout_seed = cfg->seed;
-    if (cfg->init) {
-        if (cfg->init->nparams != net->nparams || cfg->init->nstats != net->nstats) {
-            SNF_FAIL(SNF_EINVAL, "the starting model's network does not match");
-        }
-        memcpy(net->params, cfg->init->best_params, net->nparams * sizeof(float));
-        memcpy(net->bn_stats, cfg->init->best_stats, net->nstats * sizeof(float));
+    if (have_old && old.finished) {
+        sum->already_finished = sum->finished = 1;
+        sum->epoch = old.epoch;
+        sum->best_epoch = old.es.best_epoch;
+        sum->best_val_loss = old.es.best;
+        snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", old.stop_reason);
+        goto cleanup;
     }
+    sum->resumed = have_old;
+
+    snf_it_config ncfg;
     size_t lo[2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)], hi[2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)];
     int nranges = 0;
-    rc = snf_transfer_freeze(net, cfg->freeze, lo, hi, &nranges);
+    rc = snf_tr_network(&net, &ncfg, cfg, lo, hi, &nranges);
     if (rc < 0) {
         goto cleanup;
     }
@@ -261,46 +309,23 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         if (old.nparams != net->nparams || old.nstats != net->nstats) {
             SNF_FAIL(SNF_EINVAL, "%s: its network does not match", cfg->out_path);
         }
-        memcpy(net->params, old.params, net->nparams * sizeof(float));
-        memcpy(net->adam_m, old.adam_m, net->nparams * sizeof(float));
-        memcpy(net->adam_v, old.adam_v, net->nparams * sizeof(float));
-        memcpy(net->bn_stats, old.bn_stats, net->nstats * sizeof(float));
-        memcpy(best_p, old.best_params, net->nparams * sizeof(float));
-        memcpy(best_s, old.best_stats, net->nstats * sizeof(float));
-        net->adam_t = old.adam_t;
-        net->step = old.step;
+        n_hist = snf_train_resume(net, best_p, best_s, hist, cfg->epochs, &old);
         es = old.es;
         epoch = old.epoch;
-        n_hist = old.n_hist < cfg->epochs ? old.n_hist : cfg->epochs;
-        memcpy(hist, old.hist, (size_t)n_hist * sizeof *hist);
     }
 
+    /* The checkpoint: a constant learning rate (no plateau rule, factor 1) and the frozen tensors' rates. */
     snf_ckpt ck;
-    memset(&ck, 0, sizeof ck);
-    ck.net = ncfg;
-    ck.spec = cfg->spec;
-    ck.norm = cfg->norm;
-    ck.ntensors = net->ntensors;
-    memcpy(ck.sizes, net->sizes, sizeof ck.sizes);
-    memcpy(ck.lr_mult, net->lr_mult, sizeof ck.lr_mult);
-    ck.nparams = net->nparams;
-    ck.nstats = net->nstats;
-    ck.params = net->params;
-    ck.adam_m = net->adam_m;
-    ck.adam_v = net->adam_v;
-    ck.bn_stats = net->bn_stats;
-    ck.best_params = best_p;
-    ck.best_stats = best_s;
-    ck.seed = cfg->seed;
-    ck.hist = hist;
+    snf_train_ckpt_bind(&ck, net, &ncfg, &cfg->spec, &cfg->norm, best_p, best_s, hist, cfg->seed, opt->threads);
+    snf_plateau no_plateau;
+    memset(&no_plateau, 0, sizeof no_plateau);
+    no_plateau.factor = 1.0f;
+    snf_train_ckpt_capture(&ck, net, 0, cfg->adam.lr, &no_plateau, &es, 0);
     ck.n_train = train->n;
     ck.n_val = val ? val->n : 0;
-    ck.lr = cfg->adam.lr;
-    ck.plateau.factor = 1.0f;
     ck.config_text = (char *)(uintptr_t)(cfg->text ? cfg->text : "");
     snprintf(ck.data_file, sizeof ck.data_file, "%s", cfg->data_file ? cfg->data_file : "");
     snprintf(ck.data_source, sizeof ck.data_source, "transfer");
-    ck.threads = opt->threads;
 
     int done = epoch >= cfg->epochs || es.wait >= es.patience;
     snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", es.wait >= es.patience ? "early stopping" : "epochs");
@@ -315,42 +340,15 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         double se = 0;
         long seen = 0;
         for (long b = 0; b < nbatches; b++) {
-            int bt = (int)((train->n - b * nt) < nt ? train->n - b * nt : nt);
-            for (int k = 0; k < bt; k++) {
-                long r = perm[b * nt + k];
-                memcpy(x + (size_t)k * CL, train->x + (size_t)r * CL, CL * sizeof *x);
-                memcpy(y + (size_t)k * SNF_DATA_NP, train->y + (size_t)r * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
-            }
-            for (int k = 0; k < nm; k++) { /* the mixed rows cycle through their own permutation */
-                long r = mperm[mi++ % n_mix];
-                memcpy(x + (size_t)(bt + k) * CL, mix->x + (size_t)r * CL, CL * sizeof *x);
-                memcpy(y + (size_t)(bt + k) * SNF_DATA_NP, mix->y + (size_t)r * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
-            }
+            int bt = snf_tr_batch(x, y, train, mix, perm, mperm, b, nt, nm, &mi, CL);
             int nb = bt + nm;
             snf_rng ar = snf_rng_seed(es_seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(b + 1)));
             snf_data_augment(x, bt, &cfg->spec, &cfg->aug, &ar);
             snf_data_augment(x + (size_t)bt * CL, nm, &cfg->spec, &cfg->aug_mix, &ar);
-            if (nranges > 0) {
-                memcpy(keep_s, net->bn_stats, net->nstats * sizeof *keep_s);
-            }
             float l = 0;
-            snf_it_zero_grad(net);
-            rc = snf_it_forward(net, x, y, nb, 1, &l);
-            if (rc < 0) {
+            if ((rc = snf_tr_step(net, &cfg->adam, x, y, nb, lo, hi, nranges, keep_s, epoch, &l)) < 0) {
                 goto cleanup;
             }
-            if (!isfinite(l)) {
-                SNF_FAIL(SNF_ENONFINITE, "training loss is %g at epoch %ld (lower the learning rate?)", (double)l,
-                         epoch + 1);
-            }
-            for (int q = 0; q < nranges; q++) { /* frozen BatchNorm layers keep their running statistics */
-                memcpy(net->bn_stats + lo[q], keep_s + lo[q], (hi[q] - lo[q]) * sizeof *keep_s);
-            }
-            rc = snf_it_backward(net);
-            if (rc < 0) {
-                goto cleanup;
-            }
-            snf_it_adam_step(net, &cfg->adam);
             se += (double)l * nb;
             seen += nb;
         }
@@ -364,20 +362,8 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
             }
         }
         double monitor = val && val->n > 0 ? val_loss : train_loss;
-        int stop = snf_earlystop_update(&es, (float)monitor, epoch);
-        if (es.best_epoch == epoch) {
-            memcpy(best_p, net->params, net->nparams * sizeof *best_p);
-            memcpy(best_s, net->bn_stats, net->nstats * sizeof *best_s);
-        }
-        snf_epoch_record *h = &hist[n_hist++];
-        memset(h, 0, sizeof *h);
-        h->epoch = (double)epoch;
-        h->train_loss = train_loss;
-        h->val_loss = val_loss;
-        h->lr = cfg->adam.lr;
-        for (int p = 0; p < SNF_DATA_NP; p++) {
-            h->val_mape[p] = vm.mape[p];
-        }
+        int stop = snf_train_track_best(&es, monitor, epoch, net, net->params, net->bn_stats, best_p, best_s);
+        snf_train_record(&hist[n_hist++], epoch, train_loss, val_loss, cfg->adam.lr, &vm);
         epoch++;
         sum->epochs_run++;
         if (opt->log && !opt->quiet) {
@@ -394,11 +380,7 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
         }
         if (!done) {
-            ck.epoch = epoch;
-            ck.es = es;
-            ck.adam_t = net->adam_t;
-            ck.step = net->step;
-            ck.n_hist = n_hist;
+            snf_train_ckpt_capture(&ck, net, epoch, cfg->adam.lr, &no_plateau, &es, n_hist);
             rc = snf_ckpt_write(cfg->out_path, &ck);
             if (rc < 0) {
                 goto cleanup;
@@ -410,15 +392,10 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         }
     }
     if (done) { /* current = best, marked finished */
-        memcpy(net->params, best_p, net->nparams * sizeof *best_p);
-        memcpy(net->bn_stats, best_s, net->nstats * sizeof *best_s);
+        snf_train_restore_best(net, best_p, best_s);
         ck.finished = 1;
         snprintf(ck.stop_reason, sizeof ck.stop_reason, "%s", sum->stop_reason);
-        ck.epoch = epoch;
-        ck.es = es;
-        ck.adam_t = net->adam_t;
-        ck.step = net->step;
-        ck.n_hist = n_hist;
+        snf_train_ckpt_capture(&ck, net, epoch, cfg->adam.lr, &no_plateau, &es, n_hist);
         rc = snf_ckpt_write(cfg->out_path, &ck);
         if (rc < 0) {
             goto cleanup;

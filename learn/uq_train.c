@@ -16,6 +16,7 @@
 #include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
+#include "train_internal.h"
 
 /* Training rows whose features fit the OOD mean and covariance (the first ones of the sorted split). */
 #define SNF_UQ_OOD_FIT_ROWS 20000L
@@ -346,16 +347,7 @@ int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_
         if (rc < 0) {
             return rc;
         }
-        sum->already_finished = sum->finished = 1;
-        sum->epoch = ck.epoch;
-        sum->best_epoch = ck.es.best_epoch;
-        sum->best_val_loss = ck.es.best;
-        sum->n_train = ck.n_train;
-        sum->n_val = ck.n_val;
-        sum->n_test = ck.n_test;
-        sum->test = ck.test;
-        sum->test_baseline = ck.test_baseline;
-        snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", ck.stop_reason);
+        snf_train_summary_finished(sum, &ck);
         snf_ckpt_free(&ck);
         return SNF_OK;
     }

@@ -1,5 +1,5 @@
-/* fuzz_columns.c: libFuzzer target for the column parser (grids/hydro_table.c, grids/import_columns.c): the
- * input is split at the first "\n---\n" into a columns config (INI) and a data table; both are parsed, and a
+/* fuzz_columns.c: libFuzzer target for the column parser (grids/hydro/hydro_table.c, grids/hydro/import_columns.c):
+ * the input is split at the first "\n---\n" into a columns config (INI) and a data table; both are parsed, and a
  * table that parses is applied through the config (or the default spec). Any crash, leak or sanitizer report
  * is a bug; error returns are expected. Built by tests/test_hydro_fuzz.sh with clang -fsanitize=fuzzer,address. */
 #include <stdarg.h>

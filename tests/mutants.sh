@@ -50,7 +50,7 @@ m N3-no-resume-readback grids grids/grid.c "$GRID_T" \
   'if (done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {' 'if (0 && done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {'
 m N4-no-fletcher32 grids grids/h5.c "$GRID_T" \
   'if (H5Pset_fletcher32(dcpl) < 0) {' 'if (0 && H5Pset_fletcher32(dcpl) < 0) {'
-m N5-index-energy-mass-swap grids grids/hydro.c "$GRID_T" \
+m N5-index-energy-mass-swap grids grids/hydro/hydro.c "$GRID_T" \
   '{"energy", "mass", "radius", "nickel"}' '{"mass", "energy", "radius", "nickel"}'
 m N6-bn-eps-1e-5 learn learn/inception.c "$LEARN_T" \
   '1, 1e-3f, 0.99f, 0.0f};' '1, 1e-5f, 0.99f, 0.0f};'
@@ -98,13 +98,13 @@ m G2-lhs-strata-n-plus-1 grids grids/sampler.c "$GRID_T" \
   'u[r * D + d] = ((double)stratum + jitter) / (double)s->N;' 'u[r * D + d] = ((double)stratum + jitter) / (double)(s->N + 1);'
 m G3-write-vph-as-lbol grids grids/dataset.c "$GRID_T" \
   'rows->log_lbol, d->path, "log_lbol"));' 'rows->vph, d->path, "log_lbol"));'
-m G4-resample-linear grids grids/hydro_resample.c "$GRID_T" \
+m G4-resample-linear grids grids/hydro/hydro_resample.c "$GRID_T" \
   'gsl_interp_steffen : gsl_interp_linear' 'gsl_interp_linear : gsl_interp_linear'
-m G5-breakout-shift-sign grids grids/import_snec.c "$GRID_T" \
+m G5-breakout-shift-sign grids grids/hydro/import_snec.c "$GRID_T" \
   'r->L.t_d[k] -= r->t_breakout_d;' 'r->L.t_d[k] += r->t_breakout_d;'
-m G6-columns-seconds-as-hours grids grids/import_columns.c "$GRID_T" \
+m G6-columns-seconds-as-hours grids grids/hydro/import_columns.c "$GRID_T" \
   's->t_to_d = 1.0 / 86400.0;' 's->t_to_d = 1.0 / 3600.0;'
-m G7-hydro-slope-window grids grids/hydro_resample.c "$GRID_T" \
+m G7-hydro-slope-window grids grids/hydro/hydro_resample.c "$GRID_T" \
   'double slope = (lg[k + 2] - lg[k - 2]) / (t[k + 2] - t[k - 2]);' 'double slope = (lg[k + 1] - lg[k - 2]) / (t[k + 2] - t[k - 2]);'
 
 # learn/

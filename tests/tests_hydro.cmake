@@ -1,4 +1,4 @@
-# Hydro import and the model-vs-hydro comparison (grids/hydro*.c, grids/import_*.c, validation/): readers on real
+# Hydro import and the model-vs-hydro comparison (grids/hydro/, validation/): readers on real
 # sample files, resampling against analytic curves, malformed input (unit); the import/compare CLI with exit codes
 # and file:line messages (cli); a libFuzzer run of the column parser with clang when installed (fuzz).
 snf_add_test(test_hydro LABELS unit)

@@ -66,6 +66,10 @@ int snf_ini_fail_syntax(snf_ini *p, int rc);
 /* Passes the recorded failure to snf_error_report and returns its status; SNF_OK if none. */
 int snf_ini_report(const snf_ini *p);
 
+/* The end of a config parser: snf_ini_report's status, and on success *kept = a copy of the parsed text
+ * (the caller frees it; a config keeps its text verbatim); SNF_ENOMEM "out of memory parsing NAME". */
+int snf_ini_finish(const snf_ini *p, char **kept, const char *text, const char *name);
+
 /* ---- typed values (for handlers) ---- */
 
 /* The whole value v must parse (trailing blanks allowed). On success *out is set and 1 returned; otherwise
@@ -102,5 +106,13 @@ int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
  * file (so a caller can treat that as bad input); SNF_EFORMAT "PATH:LINE: binary data" for a NUL byte;
  * SNF_ENOMEM. On failure *text is NULL and *len 0. */
 int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what);
+
+/* snf_ini_file_read for a config the user names on the command line: a missing file is SNF_EINVAL (the
+ * user's input: exit 2), with the same message. */
+int snf_ini_config_read(char **text, const char *path, const char *what);
+
+/* A path rel given in the config file name, into out[n]: taken from name's folder unless rel is absolute or
+ * name has none; a result longer than n - 1 characters keeps rel alone (cut to n - 1; the open names it). */
+void snf_ini_resolve(char *out, size_t n, const char *name, const char *rel);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "snforge/hydro.h"
 #include "snforge/status.h"
+#include "internal.h"
 
 /* ---- static helpers ---- */
 
@@ -46,14 +47,7 @@ static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path,
         snf_hydro_table_free(&t);
         return rc;
     }
-    s->t_d = malloc((size_t)t.nrows * sizeof(double));
-    s->y = malloc((size_t)t.nrows * sizeof(double));
-    if (!s->t_d || !s->y) {
-        snf_hydro_series_free(s);
-        snf_hydro_table_free(&t);
-        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
-    }
-    s->n = t.nrows;
+    SNF_CHECK(snf_hydro_series_alloc(s, &t, t.nrows, path));
     for (int k = 0; k < t.nrows; k++) {
         const double *row = t.v + (size_t)k * (size_t)t.ncols;
         double y = row[cy - 1];
@@ -73,18 +67,7 @@ static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path,
         }
         s->y[k] = y;
     }
-    *lines = t.line;
-    t.line = NULL;
-    snf_hydro_table_free(&t);
-    if (rc >= 0) {
-        rc = snf_hydro_series_check(s, *lines, path, "data");
-    }
-    if (rc < 0) {
-        snf_hydro_series_free(s);
-        free(*lines);
-        *lines = NULL;
-    }
-    return rc;
+    return snf_hydro_series_take(s, lines, &t, path, rc);
 }
 
 /* ---- public API ---- */

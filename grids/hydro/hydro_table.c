@@ -10,6 +10,7 @@
 #include "snforge/fileio.h"
 #include "snforge/hydro.h"
 #include "snforge/status.h"
+#include "internal.h"
 
 /* ---- static helpers ---- */
 
@@ -210,6 +211,35 @@ int snf_hydro_table_read(snf_hydro_table *t, const char *path, const snf_hydro_t
     }
     int rc = snf_hydro_table_parse(t, path, buf, len, o);
     free(buf);
+    return rc;
+}
+
+int snf_hydro_series_alloc(snf_hydro_series *s, snf_hydro_table *t, int n, const char *path)
+{
+    s->n = n;
+    s->t_d = malloc((size_t)n * sizeof(double));
+    s->y = malloc((size_t)n * sizeof(double));
+    if (!s->t_d || !s->y) {
+        snf_hydro_series_free(s);
+        snf_hydro_table_free(t);
+        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
+    }
+    return SNF_OK;
+}
+
+int snf_hydro_series_take(snf_hydro_series *s, int **lines, snf_hydro_table *t, const char *path, int rc)
+{
+    *lines = t->line; /* the caller owns the line numbers now */
+    t->line = NULL;
+    snf_hydro_table_free(t);
+    if (rc >= 0) {
+        rc = snf_hydro_series_check(s, *lines, path, "data");
+    }
+    if (rc < 0) {
+        snf_hydro_series_free(s);
+        free(*lines);
+        *lines = NULL;
+    }
     return rc;
 }
 

@@ -12,6 +12,7 @@
 
 #include "snforge/hydro.h"
 #include "snforge/status.h"
+#include "internal.h"
 
 /* ---- static helpers ---- */
 
@@ -39,28 +40,12 @@ static int snf_snec_series(snf_hydro_series *s, int **lines, const char *path)
     memset(s, 0, sizeof *s);
     *lines = NULL;
     SNF_CHECK(snf_hydro_table_read(&t, path, &o));
-    s->n = t.nrows;
-    s->t_d = malloc((size_t)t.nrows * sizeof(double));
-    s->y = malloc((size_t)t.nrows * sizeof(double));
-    if (!s->t_d || !s->y) {
-        snf_hydro_series_free(s);
-        snf_hydro_table_free(&t);
-        SNF_ERROR(SNF_ENOMEM, "%s: out of memory", path);
-    }
+    SNF_CHECK(snf_hydro_series_alloc(s, &t, t.nrows, path));
     for (int k = 0; k < t.nrows; k++) {
         s->t_d[k] = t.v[2 * k] / SNF_S_PER_DAY;
         s->y[k] = t.v[2 * k + 1];
     }
-    *lines = t.line; /* the caller owns the line numbers now */
-    t.line = NULL;
-    snf_hydro_table_free(&t);
-    int rc = snf_hydro_series_check(s, *lines, path, "data");
-    if (rc < 0) {
-        snf_hydro_series_free(s);
-        free(*lines);
-        *lines = NULL;
-    }
-    return rc;
+    return snf_hydro_series_take(s, lines, &t, path, SNF_OK);
 }
 
 /* "Time of breakout =    5566.57 seconds" from info.dat; NaN if absent. */

@@ -1,0 +1,139 @@
+/* train_state.c: the pieces of a training run shared by snf_train_run (train.c), snf_transfer_run
+ * (transfer.c) and snf_uq_train (uq_train.c), declared in train_internal.h: the probe of an existing model
+ * file, the resumed state, the checkpoint's views, the best weights and history record of an epoch, and an eval
+ * batch decoded into physical units. */
+#include <stdio.h>
+#include <string.h>
+
+#include "snforge/nn.h"
+#include "snforge/status.h"
+#include "train_internal.h"
+
+int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
+                        const char *other)
+{
+    FILE *probe = fopen(path, "rb");
+    *have_old = probe != NULL;
+    if (!probe) {
+        return SNF_OK;
+    }
+    fclose(probe);
+    if (snf_ckpt_read(old, path) < 0) {
+        SNF_ERROR(SNF_EINVAL, "%s exists and is not a readable snforge model (%s); %s", path,
+                  snf_error_last_message(), advice);
+    }
+    if (strcmp(old->config_text ? old->config_text : "", text ? text : "") != 0) {
+        SNF_ERROR(SNF_EINVAL, "%s %s", path, other);
+    }
+    return SNF_OK;
+}
+
+void snf_train_summary_finished(snf_train_summary *sum, const snf_ckpt *ck)
+{
+    sum->already_finished = 1;
+    sum->finished = 1;
+    sum->epoch = ck->epoch;
+    sum->best_epoch = ck->es.best_epoch;
+    sum->best_val_loss = ck->es.best;
+    sum->n_train = ck->n_train;
+    sum->n_val = ck->n_val;
+    sum->n_test = ck->n_test;
+    sum->test = ck->test;
+    sum->test_baseline = ck->test_baseline;
+    snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", ck->stop_reason);
+}
+
+long snf_train_resume(snf_it *net, float *best_p, float *best_s, snf_epoch_record *hist, long max_hist,
+                      const snf_ckpt *old)
+{
+    memcpy(net->params, old->params, net->nparams * sizeof(float));
+    memcpy(net->adam_m, old->adam_m, net->nparams * sizeof(float));
+    memcpy(net->adam_v, old->adam_v, net->nparams * sizeof(float));
+    memcpy(net->bn_stats, old->bn_stats, net->nstats * sizeof(float));
+    memcpy(best_p, old->best_params, net->nparams * sizeof(float));
+    memcpy(best_s, old->best_stats, net->nstats * sizeof(float));
+    net->adam_t = old->adam_t;
+    net->step = old->step;
+    long n_hist = old->n_hist < max_hist ? old->n_hist : max_hist;
+    memcpy(hist, old->hist, (size_t)n_hist * sizeof *hist);
+    return n_hist;
+}
+
+void snf_train_ckpt_bind(snf_ckpt *ck, const snf_it *net, const snf_it_config *ncfg, const snf_data_spec *spec,
+                         const snf_norm *norm, float *best_p, float *best_s, snf_epoch_record *hist, uint64_t seed,
+                         int threads)
+{
+    memset(ck, 0, sizeof *ck);
+    ck->net = *ncfg;
+    ck->spec = *spec;
+    ck->norm = *norm;
+    ck->ntensors = net->ntensors;
+    memcpy(ck->sizes, net->sizes, sizeof ck->sizes);
+    ck->nparams = net->nparams;
+    ck->nstats = net->nstats;
+    ck->params = net->params;
+    ck->adam_m = net->adam_m;
+    ck->adam_v = net->adam_v;
+    ck->bn_stats = net->bn_stats;
+    ck->best_params = best_p;
+    ck->best_stats = best_s;
+    ck->seed = seed;
+    ck->hist = hist;
+    ck->threads = threads;
+}
+
+void snf_train_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float lr, const snf_plateau *plateau,
+                            const snf_earlystop *es, long n_hist)
+{
+    ck->epoch = epoch;
+    ck->lr = lr;
+    ck->plateau = *plateau;
+    ck->es = *es;
+    ck->adam_t = net->adam_t;
+    ck->step = net->step;
+    memcpy(ck->lr_mult, net->lr_mult, sizeof ck->lr_mult);
+    ck->n_hist = n_hist;
+}
+
+int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const snf_it *net, const float *p,
+                         const float *s, float *best_p, float *best_s)
+{
+    int stop = snf_earlystop_update(es, (float)monitor, epoch);
+    if (es->best_epoch == epoch) {
+        memcpy(best_p, p, net->nparams * sizeof *best_p);
+        memcpy(best_s, s, net->nstats * sizeof *best_s);
+    }
+    return stop;
+}
+
+void snf_train_record(snf_epoch_record *h, long epoch, double train_loss, double val_loss, float lr,
+                      const snf_metrics *vm)
+{
+    memset(h, 0, sizeof *h);
+    h->epoch = (double)epoch;
+    h->train_loss = train_loss;
+    h->val_loss = val_loss;
+    h->lr = lr;
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        h->val_mape[p] = vm->mape[p];
+    }
+}
+
+void snf_train_decode_batch(double *truth, double *pred, const float *y, const float *p, size_t stride, long k0,
+                            int nb, const snf_norm *norm)
+{
+    for (int k = 0; k < nb; k++) {
+        if (truth) {
+            snf_data_decode_targets(truth + (size_t)(k0 + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
+        }
+        if (pred) {
+            snf_data_decode_targets(pred + (size_t)(k0 + k) * SNF_DATA_NP, p + (size_t)k * stride, norm);
+        }
+    }
+}
+
+void snf_train_restore_best(snf_it *net, const float *best_p, const float *best_s)
+{
+    memcpy(net->params, best_p, net->nparams * sizeof *best_p);
+    memcpy(net->bn_stats, best_s, net->nstats * sizeof *best_s);
+}
