@@ -94,6 +94,11 @@ cleanup:
 
 /* ---- public API ---- */
 
+int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m)
+{
+    return snf_tr_metrics(net, norm, rows, loss, m, NULL);
+}
+
 int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges)
 {
     const snf_it_config *c = &net->cfg;
@@ -378,6 +383,14 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         for (int p = 0; p < SNF_DATA_NP; p++) {
             h->val_mape[p] = vm.mape[p];
         }
+        int hook_stop = 0;
+        if (cfg->epoch_hook) {
+            hook_stop = cfg->epoch_hook(cfg->hook_ctx, net, &ck, epoch);
+            if (hook_stop < 0) {
+                rc = hook_stop;
+                goto cleanup;
+            }
+        }
         epoch++;
         sum->epochs_run++;
         if (opt->log && !opt->quiet) {
@@ -389,6 +402,9 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         if (stop) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
+        } else if (hook_stop) {
+            done = 1;
+            snprintf(sum->stop_reason, sizeof sum->stop_reason, "selection");
         } else if (epoch >= cfg->epochs) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");
