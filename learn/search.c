@@ -326,6 +326,10 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
 {
     int per = threads / jobs > 0 ? threads / jobs : 1, worst = 0;
     long next = 0, running = 0, failed = -1;
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
     fflush(NULL);
     while (next < n || running > 0) {
         if (next < n && running < jobs && worst == 0) {
@@ -369,6 +373,7 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
                 fflush(NULL);
                 _exit(snf_status_exit_code(rc));
             }
+            pids[next - 1] = pid;
             running++;
             continue;
         }
@@ -379,10 +384,17 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
         }
         running--;
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+        for (long i = 0; i < next && log; i++) {
+            if (pids[i] == w) {
+                fprintf(log, "snforge search: trial %ld/%ld %s\n", todo[i] + 1, nt, code ? "failed" : "done");
+                fflush(log);
+            }
+        }
         if (code != 0 && (worst == 0 || code == 2)) {
             worst = code;
         }
     }
+    free(pids);
     if (worst) {
         if (failed >= 0) {
             SNF_ERROR(SNF_EIO, "cannot start trial %ld (fork failed)", failed + 1);
