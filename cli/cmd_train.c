@@ -26,7 +26,8 @@
 static void snf_train_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--time-budget S] [--quiet]\n\n"
+            "usage: snforge train CONFIG.ini [-o MODEL.h5] [--threads N] [--time-budget S [--budget-clock cpu]]\n"
+            "                     [--quiet]\n\n"
             "Trains the regressor ([model] arch: InceptionTime, LITE or H-InceptionTime) of energy, mass,\n"
             "radius and nickel on the dataset file named in CONFIG.ini (example and every key:\n"
             "learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
@@ -40,7 +41,12 @@ static void snf_train_usage(FILE *f)
             "                            last would pass S seconds of this run: the model is finished as after\n"
             "                            early stopping (best weights, test rows scored; reason 'time budget').\n"
             "                            A step schedule ([train] schedule = cosine | onecycle) is sized to\n"
-            "                            the steps that fit in S, timed on the first batch (reason 'schedule')\n"
+            "                            the steps that fit in S, timed on the first batch and re-sized once\n"
+            "                            by the first epoch's own time (reason 'schedule')\n"
+            "      --budget-clock C      wall (default): S is wall-clock seconds; cpu: S is counted on the\n"
+            "                            process's CPU clock divided by the threads, i.e. seconds on N\n"
+            "                            dedicated cores (a benchmark on a shared machine then does the work\n"
+            "                            of S dedicated seconds and takes longer on the wall clock)\n"
             "  -q, --quiet               no per-epoch lines and no progress line\n"
             "      --stop-after-epochs K stop after K epochs of this run, as if interrupted (for tests)\n"
             "  -h, --help                this text\n\n"
@@ -79,17 +85,18 @@ static const char *snf_train_outcome(const char *reason)
 
 int snf_cmd_train(int argc, char **argv)
 {
-    enum { OPT_STOP = 1000, OPT_BUDGET };
+    enum { OPT_STOP = 1000, OPT_BUDGET, OPT_CLOCK };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"stop-after-epochs", required_argument, NULL, OPT_STOP},
-        {"time-budget", required_argument, NULL, OPT_BUDGET},    {NULL, 0, NULL, 0},
+        {"time-budget", required_argument, NULL, OPT_BUDGET},
+        {"budget-clock", required_argument, NULL, OPT_CLOCK},    {NULL, 0, NULL, 0},
     };
     const char *out = NULL;
     long threads = 0, stop = 0;
     double budget = 0;
-    int quiet = 0;
+    int quiet = 0, budget_cpu = 0;
     optind = 1;
     opterr = 0;
     for (;;) {
@@ -118,6 +125,13 @@ int snf_cmd_train(int argc, char **argv)
             }
             break;
         }
+        case OPT_CLOCK:
+            if (strcmp(optarg, "wall") != 0 && strcmp(optarg, "cpu") != 0) {
+                fprintf(stderr, "snforge train: --budget-clock expects wall or cpu, got '%s'\n", optarg);
+                return 2;
+            }
+            budget_cpu = strcmp(optarg, "cpu") == 0;
+            break;
         case 'q': quiet = 1; break;
         case 'h': snf_train_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "train");
@@ -167,6 +181,7 @@ int snf_cmd_train(int argc, char **argv)
     opt.threads = nt;
     opt.stop_after = stop;
     opt.max_wall_s = budget;
+    opt.budget_cpu = budget_cpu;
     opt.quiet = quiet;
     opt.log = stderr;
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;

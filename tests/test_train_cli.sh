@@ -68,6 +68,15 @@ expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads 2x
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
+expect 2 "--budget-clock expects wall or cpu, got 'sundial'" -- "$snforge" train tiny.ini --time-budget 5 \
+    --budget-clock sundial
+
+# ---- a cosine schedule sized from a CPU-clock budget (seconds on 2 dedicated cores) ----
+sed -e 's/^lr = 3e-3/lr = 3e-3\nschedule = cosine/' -e 's/^model = tiny.h5/model = budget.h5/' tiny.ini > budget.ini
+expect 0 "fit in the 4 s budget" -- "$snforge" train budget.ini --threads 2 --time-budget 4 --budget-clock cpu
+grep -q '^schedule = cosine' budget.ini || fail "budget.ini lacks the cosine schedule"
+"$snforge" train budget.ini --threads 2 --time-budget 4 --budget-clock cpu > budget.again 2>&1 ||
+    fail "a finished budget run must exit 0 when run again: $(cat budget.again)"
 expect 2 "cannot read training config none.ini" -- "$snforge" train none.ini
 sed 's/^epochs = 25/epocs = 25/' tiny.ini > bad1.ini
 expect 2 "bad1.ini:12: \[train\] epocs: unknown key" -- "$snforge" train bad1.ini

@@ -118,6 +118,11 @@ typedef struct snf_train_options {
     double max_wall_s;      /* time budget of this call in seconds (0: none): after an epoch, when one more
                              * epoch as long as the last would pass it, training ends as finished ("time
                              * budget"): best weights restored, test rows scored, nothing left to resume */
+    int budget_cpu;         /* 0: max_wall_s is wall-clock seconds; 1: it is counted on the process's CPU
+                             * clock divided by threads (CLOCK_PROCESS_CPUTIME_ID / threads, POSIX): seconds
+                             * on `threads` dedicated cores, so a benchmark on a shared machine gets the work
+                             * a dedicated one does in the budget (it then takes longer on the wall clock;
+                             * the threads' sleeping waits cost nothing, OpenBLAS spinning counts against it) */
     FILE *progress;         /* progress line (NULL: none) */
     int quiet;              /* no per-epoch line on the log */
     FILE *log;              /* per-epoch lines (NULL: none) */
