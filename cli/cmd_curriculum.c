@@ -28,6 +28,8 @@ static void snf_curr_usage(FILE *f)
             "training models (semi-analytic rows mixed in), stage 3 scores the fold's hydro test models. Every\n"
             "hydro model is tested exactly once. Each [ablation.NAME] of the config reruns the experiment with\n"
             "its changes. Config: every key in validation/curriculum.ini.\n\n"
+            "Stage 1 reads no hydro rows: it is one training run per variant for every fold, each fold keeping\n"
+            "its own best epoch (DIR/<variant>/stage1/losses.csv: each fold's validation loss per epoch).\n"
             "Writes DIR/<variant>/fold<k>/{stage1.h5,stage2.h5,tested.csv,scores.csv}, DIR/results.csv (row,split,\n"
             "energy,mass,radius,nickel: MAPE %%; split = fold number, mean, std or external), DIR/results.md and\n"
             "DIR/results.png. Run the same command after an interruption: finished folds are not recomputed and\n"

@@ -47,16 +47,14 @@ int snf_curr_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-/* A view of a row set for transfer.h. */
-static snf_rows snf_view(const snf_rowset *r)
+snf_rows snf_curr_view(const snf_rowset *r)
 {
     snf_rows v = {r->x, r->y, r->n};
     return v;
 }
 
-/* The run's identity for a stage's model file: every setting it depends on. */
-static char *snf_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
-                            int stage)
+char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
+                          int stage)
 {
     size_t cap = 4096 + 24 * (size_t)(f->n_test + f->n_val + f->n_train);
     char *t = malloc(cap);
@@ -65,11 +63,12 @@ static char *snf_stage_text(const snf_curr_config *c, const snf_curr_variant *v,
     }
     const snf_curr_stage *s = stage == 1 ? &v->s1 : &v->s2;
     size_t k = (size_t)snprintf(t, cap,
-        "snforge curriculum stage %d, fold %d\nsa = %s\nhydro = %s\nsa_max_rows = %ld\nsa_test = %.17g\n"
+        "snforge curriculum stage %d, fold %d\n%ssa = %s\nhydro = %s\nsa_max_rows = %ld\nsa_test = %.17g\n"
         "folds = %d\nsplit_seed = %llu\nseed = %llu\nchannels = %d mask = %d L = %d t = %.17g..%.17g\n"
         "arch = %d filters = %d depth = %d kernel = %d bottleneck = %d residual = %d bn_momentum = %.9g\n"
         "epochs = %d batch = %d patience = %d lr = %.17g weight_decay = %.17g freeze = %d mix_share = %.17g\n"
-        "noise = %.9g drop = %.9g shift = %d\n", stage, fold + 1, v->sa_file, c->hydro_file, c->sa_max_rows,
+        "noise = %.9g drop = %.9g shift = %d\n", stage, fold + 1,
+        stage == 1 ? "trained once for every fold (seed as below), the epoch selected per fold\n" : "", v->sa_file, c->hydro_file, c->sa_max_rows,
         c->sa_test, c->folds, (unsigned long long)c->split_seed, (unsigned long long)c->seed, v->spec.channels,
         v->spec.mask, v->spec.L, v->spec.t_start_d, v->spec.t_end_d, c->net.arch, c->net.filters, c->net.depth,
         c->net.kernel, c->net.bottleneck, c->net.residual, (double)c->net.bn_momentum, s->epochs, s->batch,
@@ -309,7 +308,7 @@ int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const lon
     return SNF_OK;
 }
 
-/* One fold of one variant: stage 1, stage 2, stage 3 into fdir (scores.csv last). */
+/* One fold of one variant after its stage 1 (snf_curr_stage1): stage 2 and stage 3 into fdir (scores.csv last). */
 static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, const snf_curr_options *opt,
                          const snf_norm *norm, const snf_rowset *sa_tr, const snf_rowset *sa_te,
                          const snf_rowset *hydro, int fold, const char *fdir)
@@ -338,8 +337,8 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
         (rc = snf_rowset_subset(&hs, hydro, CL, f.test, f.n_test)) < 0) {
         goto cleanup;
     }
-    t1 = snf_stage_text(c, v, &f, fold, 1);
-    t2 = snf_stage_text(c, v, &f, fold, 2);
+    t1 = snf_curr_stage_text(c, v, &f, fold, 1);
+    t2 = snf_curr_stage_text(c, v, &f, fold, 2);
     if (!t1 || !t2) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
@@ -353,7 +352,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     to.quiet = 1;
     snf_transfer_summary sum;
 
-    /* Stage 1: semi-analytic training rows; selection on the fold's hydro validation models only. */
+    /* Stage 1: trained once for every fold (snf_curr_stage1), selected on this fold's validation models. */
     snf_transfer_config tc;
     memset(&tc, 0, sizeof tc);
     tc.net = c->net;
@@ -363,28 +362,14 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     tc.spec = v->spec;
     tc.norm = *norm;
     tc.seed = c->seed + 1000003ULL * (uint64_t)fold;
-    tc.epochs = v->s1.epochs;
-    tc.batch = v->s1.batch;
     tc.adam = snf_adam_config_default();
-    tc.adam.lr = (float)v->s1.lr;
-    tc.adam.weight_decay = (float)v->s1.weight_decay;
-    tc.es_patience = v->s1.patience;
-    tc.aug = v->aug;
-    tc.text = t1;
-    tc.data_file = v->sa_file;
-    tc.out_path = p1;
-    snf_rows rtr = snf_view(sa_tr), rval = snf_view(&hv), rht = snf_view(&ht);
-    rc = snf_transfer_run(&tc, &rtr, NULL, &rval, &to, &sum);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if (opt->log) {
-        fprintf(opt->log, "  %s fold %d stage 1: %ld epochs, best %ld (hydro validation loss %.4f, %ld models)\n",
-                v->name, fold + 1, sum.epoch, sum.best_epoch + 1, sum.best_val_loss, hv.n);
-    }
+    snf_rows rtr = snf_curr_view(sa_tr), rval = snf_curr_view(&hv), rht = snf_curr_view(&ht);
     rc = snf_ckpt_read(&s1, p1);
     if (rc < 0) {
         goto cleanup;
+    }
+    if (!s1.finished || strcmp(s1.config_text ? s1.config_text : "", t1) != 0) {
+        SNF_FAIL(SNF_EINVAL, "%s is not this experiment's finished stage 1 (remove the folder to recompute)", p1);
     }
     /* Stage 2: fine-tune on the fold's hydro training models, semi-analytic rows mixed in. */
     tc.init = &s1;
@@ -415,7 +400,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     }
     /* Stage 3: the fold's test models, first read here. */
     snf_metrics msa, mh1, mh2;
-    snf_rows rte = snf_view(sa_te), rhs = snf_view(&hs);
+    snf_rows rte = snf_curr_view(sa_te), rhs = snf_curr_view(&hs);
     pred1 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred1);
     pred2 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred2);
     out = malloc(4096 + 256 * (size_t)hs.n);
@@ -500,6 +485,9 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         if (opt->log && rc >= 0) {
             fprintf(opt->log, "snforge curriculum: %s: %ld semi-analytic training rows, %ld held out; %ld hydro "
                     "models in %d folds\n", v->name, sa_tr.n, sa_te.n, hydro.n, c->folds);
+        }
+        if (rc >= 0) {
+            rc = snf_curr_stage1(c, vi, opt, &norm, &sa_tr, &hydro, vdir);
         }
         for (int f = 0; f < c->folds && rc >= 0; f++) {
             char fdir[1300], p[1400];

@@ -4,6 +4,17 @@
 
 #include "snforge/curriculum.h"
 
+/* A view of a row set for transfer.h. */
+snf_rows snf_curr_view(const snf_rowset *r);
+/* The identity of variant v's stage (1 or 2) of fold `fold` (0-based) with its rows f: every setting the
+ * stage's model file depends on, stored as its config_text (malloc'd; NULL: out of memory). */
+char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
+                          int stage);
+/* Stage 1 of variant vi for every fold: one training run on the semi-analytic rows sa_tr, selected per
+ * fold on its hydro validation models (snf_transfer_run_folds), into vdir/stage1/ and vdir/fold<k>/stage1.h5;
+ * copied from an earlier variant with the same stage-1 input (its fold texts equal). */
+int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *opt, const snf_norm *norm,
+                    const snf_rowset *sa_tr, const snf_rowset *hydro, const char *vdir);
 /* 1 if path exists. */
 int snf_curr_exists(const char *path);
 /* Writes text to path.tmp, fsyncs it and renames it over path (SNF_EIO). */

@@ -1,5 +1,6 @@
 /* search.c: the hyper-parameter search of search.h: config parsing (snf_ini), key substitution in the base
- * curriculum config's text, the grid / random trial list, and the trials run through snf_curr_run. */
+ * curriculum config's text, the grid / random trial list, and the trials run through snf_curr_run, one
+ * after another or side by side in forked children (as the ensemble members of uq_train.c). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "curriculum_internal.h"
 #include "snforge/ini.h"
@@ -286,11 +289,126 @@ static int snf_trial_result(const char *dir, int folds, double *crit, double *ma
     return SNF_OK;
 }
 
-int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, FILE *log)
+/* Trial t's values (vals[nkeys]) and its parsed config (SNF_EFORMAT naming the trial). */
+static int snf_trial_config(const snf_search_config *c, const char *base, long code, long t, const char **vals,
+                            char **text, snf_curr_config *cc)
+{
+    for (int i = 0; i < c->nkeys; i++) {
+        vals[i] = c->value[i][code % c->nvalues[i]];
+        code /= c->nvalues[i];
+    }
+    char (*sec)[64] = (char (*)[64])c->section, (*key)[64] = (char (*)[64])c->key;
+    *text = snf_search_set_keys(base, c->nkeys, sec, key, vals);
+    if (!*text) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    if (snf_curr_config_parse(cc, *text, c->base) < 0) { /* relative paths stay the base config's */
+        free(*text);
+        *text = NULL;
+        SNF_ERROR(SNF_EFORMAT, "%s: trial %ld: %s", c->path, t + 1, snf_error_last_message());
+    }
+    return SNF_OK;
+}
+
+/* Runs one trial (config cc) into dir in this process. */
+static int snf_trial_run(const snf_curr_config *cc, const char *dir, int threads, FILE *log)
+{
+    snf_curr_options o = {.out_dir = dir, .test_file = NULL, .threads = threads, .log = log};
+    int stopped = 0;
+    return snf_curr_run(cc, &o, &stopped);
+}
+
+/* The trials todo[n] (indices into order) in child processes, `jobs` at a time, threads split between
+ * them; each child logs to its trial's search.log. SNF_EINVAL / SNF_EIO if a trial failed (after all
+ * running ones ended). */
+static int snf_trials_parallel(const snf_search_config *c, const char *base, const long *order, const long *todo,
+                               long n, long nt, const char *out_dir, int threads, int jobs, FILE *log)
+{
+    int per = threads / jobs > 0 ? threads / jobs : 1, worst = 0;
+    long next = 0, running = 0, failed = -1;
+    pid_t *pids = calloc((size_t)n, sizeof *pids);
+    if (!pids) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    fflush(NULL);
+    while (next < n || running > 0) {
+        if (next < n && running < jobs && worst == 0) {
+            long t = todo[next++];
+            char dir[1200];
+            snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
+            if (log) {
+                fprintf(log, "snforge search: trial %ld/%ld (%d thread%s; log %s/search.log)\n", t + 1, nt, per,
+                        per > 1 ? "s" : "", dir);
+                fflush(log);
+            }
+            pid_t pid = fork();
+            if (pid < 0) {
+                worst = 1;
+                failed = t;
+                continue;
+            }
+            if (pid == 0) {
+                snf_threads_setup(per);
+                char lp[1300];
+                snprintf(lp, sizeof lp, "%s/search.log", dir);
+                FILE *tl = fopen(lp, "a");
+                const char *vals[SNF_SEARCH_MAX_KEYS];
+                char *text = NULL;
+                snf_curr_config cc;
+                int rc = snf_trial_config(c, base, order[t], t, vals, &text, &cc);
+                if (rc >= 0) {
+                    rc = snf_trial_run(&cc, dir, per, tl ? tl : stderr);
+                    snf_curr_config_free(&cc);
+                }
+                free(text);
+                if (rc < 0) {
+                    fprintf(stderr, "snforge search: trial %ld: %s\n", t + 1, snf_error_last_message());
+                    if (tl) {
+                        fprintf(tl, "snforge search: trial %ld: %s\n", t + 1, snf_error_last_message());
+                    }
+                }
+                if (tl) {
+                    fclose(tl);
+                }
+                fflush(NULL);
+                _exit(snf_status_exit_code(rc));
+            }
+            pids[next - 1] = pid;
+            running++;
+            continue;
+        }
+        int st = 0;
+        pid_t w = wait(&st);
+        if (w < 0) {
+            break;
+        }
+        running--;
+        int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+        for (long i = 0; i < next && log; i++) {
+            if (pids[i] == w) {
+                fprintf(log, "snforge search: trial %ld/%ld %s\n", todo[i] + 1, nt, code ? "failed" : "done");
+                fflush(log);
+            }
+        }
+        if (code != 0 && (worst == 0 || code == 2)) {
+            worst = code;
+        }
+    }
+    free(pids);
+    if (worst) {
+        if (failed >= 0) {
+            SNF_ERROR(SNF_EIO, "cannot start trial %ld (fork failed)", failed + 1);
+        }
+        SNF_ERROR(worst == 2 ? SNF_EINVAL : SNF_EIO, "a trial failed (its message above and in its search.log)");
+    }
+    return SNF_OK;
+}
+
+int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, int jobs, FILE *log)
 {
     char *base = NULL, *csv = NULL;
     size_t blen = 0;
-    long *order = NULL;
+    long *order = NULL, *todo = NULL, ntodo = 0;
     int rc = snf_ini_file_read(&base, &blen, c->base, "curriculum config");
     if (rc < 0) {
         return errno == ENOENT ? SNF_EINVAL : rc;
@@ -301,8 +419,9 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
     }
     long nt = c->random && c->trials < total ? c->trials : total;
     order = malloc((size_t)total * sizeof *order);
+    todo = malloc((size_t)nt * sizeof *todo);
     csv = malloc(4096 + (size_t)nt * (200 + 64 * SNF_SEARCH_MAX_KEYS));
-    if (!order || !csv) {
+    if (!order || !todo || !csv) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
     for (long i = 0; i < total; i++) {
@@ -319,6 +438,58 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
     if (mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
         SNF_FAIL(SNF_EIO, "cannot create %s: %s", out_dir, strerror(errno));
     }
+    if (jobs < 1) {
+        jobs = 1;
+    }
+    /* Every trial's config first (a bad one fails before any training), then the unfinished trials. */
+    for (long t = 0; t < nt && rc >= 0; t++) {
+        const char *vals[SNF_SEARCH_MAX_KEYS];
+        char *text = NULL, dir[1200], p[1400];
+        snf_curr_config cc;
+        if ((rc = snf_trial_config(c, base, order[t], t, vals, &text, &cc)) < 0) {
+            goto cleanup;
+        }
+        snf_curr_config_free(&cc);
+        snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+            free(text);
+            SNF_FAIL(SNF_EIO, "cannot create %s: %s", dir, strerror(errno));
+        }
+        snprintf(p, sizeof p, "%s/curriculum.ini", dir);
+        rc = snf_curr_write_atomic(p, text);
+        free(text);
+        snprintf(p, sizeof p, "%s/results.csv", dir);
+        if (!snf_curr_exists(p)) { /* a finished trial is not recomputed */
+            todo[ntodo++] = t;
+        }
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (jobs > 1 && ntodo > 1) {
+        rc = snf_trials_parallel(c, base, order, todo, ntodo, nt, out_dir, threads, jobs < ntodo ? jobs : (int)ntodo,
+                                 log);
+    } else {
+        for (long i = 0; i < ntodo && rc >= 0; i++) {
+            long t = todo[i];
+            const char *vals[SNF_SEARCH_MAX_KEYS];
+            char *text = NULL, dir[1200];
+            snf_curr_config cc;
+            if ((rc = snf_trial_config(c, base, order[t], t, vals, &text, &cc)) < 0) {
+                break;
+            }
+            snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
+            if (log) {
+                fprintf(log, "snforge search: trial %ld/%ld\n", t + 1, nt);
+            }
+            rc = snf_trial_run(&cc, dir, threads, log);
+            snf_curr_config_free(&cc);
+            free(text);
+        }
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
     size_t k = (size_t)sprintf(csv, "trial");
     for (int i = 0; i < c->nkeys; i++) {
         k += (size_t)sprintf(csv + k, ",%s.%s", c->section[i], c->key[i]);
@@ -328,45 +499,15 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
     long best_t = -1;
     for (long t = 0; t < nt; t++) {
         const char *vals[SNF_SEARCH_MAX_KEYS];
-        long code = order[t];
-        for (int i = 0; i < c->nkeys; i++) {
-            vals[i] = c->value[i][code % c->nvalues[i]];
-            code /= c->nvalues[i];
-        }
-        char (*sec)[64] = (char (*)[64])c->section, (*key)[64] = (char (*)[64])c->key;
-        char *text = snf_search_set_keys(base, c->nkeys, sec, key, vals);
-        if (!text) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory");
-        }
-        char dir[1200], p[1400];
-        snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
+        char *text = NULL, dir[1200];
         snf_curr_config cc;
-        rc = snf_curr_config_parse(&cc, text, c->base); /* relative paths stay the base config's */
-        if (rc < 0) {
-            free(text);
-            SNF_FAIL(SNF_EFORMAT, "%s: trial %ld: %s", c->path, t + 1, snf_error_last_message());
+        if ((rc = snf_trial_config(c, base, order[t], t, vals, &text, &cc)) < 0) {
+            goto cleanup;
         }
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-            free(text);
-            snf_curr_config_free(&cc);
-            SNF_FAIL(SNF_EIO, "cannot create %s: %s", dir, strerror(errno));
-        }
-        snprintf(p, sizeof p, "%s/curriculum.ini", dir);
-        rc = snf_curr_write_atomic(p, text);
         free(text);
-        snprintf(p, sizeof p, "%s/results.csv", dir);
-        if (rc >= 0 && !snf_curr_exists(p)) { /* a finished trial is not recomputed */
-            if (log) {
-                fprintf(log, "snforge search: trial %ld/%ld\n", t + 1, nt);
-            }
-            snf_curr_options o = {.out_dir = dir, .test_file = NULL, .threads = threads, .log = log};
-            int stopped = 0;
-            rc = snf_curr_run(&cc, &o, &stopped);
-        }
+        snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
         double crit = NAN, m[4] = {NAN, NAN, NAN, NAN};
-        if (rc >= 0) {
-            rc = snf_trial_result(dir, cc.folds, &crit, m);
-        }
+        rc = snf_trial_result(dir, cc.folds, &crit, m);
         snf_curr_config_free(&cc);
         if (rc < 0) {
             goto cleanup;
@@ -392,5 +533,6 @@ cleanup:
     free(base);
     free(csv);
     free(order);
+    free(todo);
     return rc;
 }

@@ -176,6 +176,11 @@ static int snf_tr_step(snf_it *net, const snf_adam_config *adam, float *x, float
 
 /* ---- public API ---- */
 
+int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m)
+{
+    return snf_tr_metrics(net, norm, rows, loss, m, NULL);
+}
+
 int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges)
 {
     const snf_it_config *c = &net->cfg;
@@ -364,6 +369,14 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         double monitor = val && val->n > 0 ? val_loss : train_loss;
         int stop = snf_train_track_best(&es, monitor, epoch, net, net->params, net->bn_stats, best_p, best_s);
         snf_train_record(&hist[n_hist++], epoch, train_loss, val_loss, cfg->adam.lr, &vm);
+        int hook_stop = 0;
+        if (cfg->epoch_hook) {
+            hook_stop = cfg->epoch_hook(cfg->hook_ctx, net, &ck, epoch);
+            if (hook_stop < 0) {
+                rc = hook_stop;
+                goto cleanup;
+            }
+        }
         epoch++;
         sum->epochs_run++;
         if (opt->log && !opt->quiet) {
@@ -375,6 +388,9 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         if (stop) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "early stopping");
+        } else if (hook_stop) {
+            done = 1;
+            snprintf(sum->stop_reason, sizeof sum->stop_reason, "selection");
         } else if (epoch >= cfg->epochs) {
             done = 1;
             snprintf(sum->stop_reason, sizeof sum->stop_reason, "epochs");

@@ -1,7 +1,8 @@
 /* test_curriculum.c: transfer.h and curriculum.h without data files. Frozen modules stay bitwise frozen
  * (weights, Adam moments, BatchNorm running statistics, with and without weight decay) while the rest
  * changes; a fine-tune interrupted and resumed ends bitwise like an uninterrupted one; the epoch kept is
- * the one of the lowest validation loss and its weights reproduce that loss on the validation rows; the
+ * the one of the lowest validation loss and its weights reproduce that loss on the validation rows; one
+ * training run selected per fold selects what a separate run per fold selects, bitwise, and resumes; the
  * k-fold deal tests every model exactly once with disjoint test / validation / training rows; curriculum
  * configs with mistakes fail naming file:line. */
 #include <stdint.h>
@@ -218,6 +219,125 @@ static void test_resume_and_selection(void)
     unlink(b);
 }
 
+/* Removes dir/run.h5, losses.csv, epochNNN.h5 and dir itself. */
+static void rm_folds_dir(const char *dir)
+{
+    char p[256];
+    const char *names[] = {"run.h5", "run.h5.tmp", "losses.csv"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    for (int e = 1; e <= 20; e++) {
+        snprintf(p, sizeof p, "%s/epoch%03d.h5", dir, e);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* One training run selected per fold (the curriculum's stage 1) selects for each fold what a separate run
+ * with that fold's validation rows and the same seed selects: the same epoch, bitwise the same weights and
+ * the same validation-loss history; killed twice and resumed, bitwise the same again. */
+static void test_run_folds(void)
+{
+    enum { K = 3, EPOCHS = 12 };
+    static float yb[5 * SNF_DATA_NP];
+    for (int i = 0; i < 5; i++) { /* fold 2 validates on targets that do not follow the inputs */
+        for (int q = 0; q < SNF_DATA_NP; q++) {
+            yb[i * SNF_DATA_NP + q] = g_y[((i * 3 + q) % 5 + 30) * SNF_DATA_NP + q] * (q % 2 ? -1.5f : 2.0f);
+        }
+    }
+    snf_rows train = {g_x, g_y, 24};
+    snf_rows val[K] = {{g_x + 24 * CIN * T, g_y + 24 * SNF_DATA_NP, 6},
+                       {g_x + 30 * CIN * T, yb, 5},
+                       {g_x + 35 * CIN * T, g_y + 35 * SNF_DATA_NP, 5}};
+    const char *text[K] = {"fold 1", "fold 2", "fold 3"};
+    const char *outa[K] = {"tcf_a1.h5", "tcf_a2.h5", "tcf_a3.h5"}, *outb[K] = {"tcf_b1.h5", "tcf_b2.h5", "tcf_b3.h5"};
+    const char *sep[K] = {"tcf_s1.h5", "tcf_s2.h5", "tcf_s3.h5"};
+    for (int f = 0; f < K; f++) {
+        unlink(outa[f]);
+        unlink(outb[f]);
+        unlink(sep[f]);
+    }
+    rm_folds_dir("tcf_a");
+    rm_folds_dir("tcf_b");
+    snf_transfer_config c = base_cfg("unused.h5", "shared");
+    c.epochs = EPOCHS;
+    c.es_patience = 2;
+    c.aug.noise = 0.05f;
+    snf_train_options o = snf_train_options_default();
+    snf_transfer_summary sa[K], sb[K], ss;
+    int stopped = 0;
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text, outa, "tcf_a", &o, sa, &stopped), SNF_OK,
+              "one run for 3 folds");
+    CHECK_TRUE(!stopped && access("tcf_a/losses.csv", F_OK) == 0 && access("tcf_a/epoch001.h5", F_OK) != 0,
+               "finished; losses.csv kept, the epoch files removed");
+    long maxlast = 0;
+    for (int f = 0; f < K; f++) {
+        snf_transfer_config s = c;
+        s.out_path = sep[f];
+        s.text = text[f];
+        CHECK_INT(snf_transfer_run(&s, &train, NULL, &val[f], &o, &ss), SNF_OK, "fold %d's separate run", f + 1);
+        snf_ckpt a, b;
+        CHECK_INT(snf_ckpt_read(&a, outa[f]), SNF_OK, "fold %d's model file reads", f + 1);
+        CHECK_INT(snf_ckpt_read(&b, sep[f]), SNF_OK, "the separate run's model file reads");
+        printf("  fold %d: separate run %ld epochs (%s), best %ld; shared: %ld epochs, best %ld\n", f + 1, b.epoch,
+               b.stop_reason, b.es.best_epoch + 1, a.epoch, a.es.best_epoch + 1);
+        CHECK_INT(a.es.best_epoch, b.es.best_epoch, "fold %d: the same epoch selected", f + 1);
+        CHECK_INT(a.epoch, b.epoch, "fold %d: stopped after the same epochs", f + 1);
+        CHECK_TRUE(a.es.best == b.es.best && a.es.wait == b.es.wait && sa[f].best_epoch == b.es.best_epoch,
+                   "fold %d: the same early-stopping state and summary", f + 1);
+        CHECK_TRUE(!memcmp(a.best_params, b.best_params, a.nparams * sizeof(float)) &&
+                       !memcmp(a.best_stats, b.best_stats, a.nstats * sizeof(float)),
+                   "fold %d: bitwise the separate run's selected weights and BN statistics", f + 1);
+        int same_hist = a.n_hist == b.n_hist && a.finished && !strcmp(a.config_text, text[f]);
+        for (long e = 0; same_hist && e < a.n_hist; e++) {
+            same_hist = a.hist[e].val_loss == b.hist[e].val_loss && a.hist[e].val_mape[2] == b.hist[e].val_mape[2];
+        }
+        CHECK_TRUE(same_hist, "fold %d: finished, its text, the separate run's validation history", f + 1);
+        maxlast = a.epoch > maxlast ? a.epoch : maxlast;
+        snf_ckpt_free(&a);
+        snf_ckpt_free(&b);
+    }
+    snf_ckpt r;
+    CHECK_INT(snf_ckpt_read(&r, "tcf_a/run.h5"), SNF_OK, "the shared run's file");
+    CHECK_INT(r.epoch, maxlast, "the shared run ends when the last fold stops (or at the epoch limit)");
+    snf_ckpt_free(&r);
+    /* killed twice (after 3 and 2 more epochs) and resumed: the same fold files */
+    o.stop_after = 3;
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text, outb, "tcf_b", &o, sb, &stopped), SNF_OK, "stopped");
+    CHECK_TRUE(stopped && access(outb[0], F_OK) != 0, "it says it stopped, no fold file yet");
+    o.stop_after = 2;
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text, outb, "tcf_b", &o, sb, &stopped), SNF_OK, "resumed");
+    o.stop_after = 0;
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text, outb, "tcf_b", &o, sb, &stopped), SNF_OK,
+              "resumed to the end");
+    for (int f = 0; f < K; f++) {
+        snf_ckpt a, b;
+        snf_ckpt_read(&a, outa[f]);
+        snf_ckpt_read(&b, outb[f]);
+        CHECK_TRUE(a.es.best_epoch == b.es.best_epoch && a.nparams == b.nparams &&
+                       !memcmp(a.best_params, b.best_params, a.nparams * sizeof(float)) &&
+                       !memcmp(a.best_stats, b.best_stats, a.nstats * sizeof(float)),
+                   "fold %d: stopped twice and resumed: bitwise the uninterrupted selection", f + 1);
+        snf_ckpt_free(&a);
+        snf_ckpt_free(&b);
+    }
+    /* once done, nothing is recomputed; a fold file of another run is refused */
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text, outb, "tcf_b", &o, sb, &stopped), SNF_OK, "again");
+    CHECK_TRUE(sb[0].already_finished && sb[2].already_finished, "already finished");
+    const char *text2[K] = {"fold 1", "other", "fold 3"};
+    CHECK_INT(snf_transfer_run_folds(&c, &train, K, val, text2, outb, "tcf_b", &o, sb, &stopped), SNF_EINVAL,
+              "a fold file of another run is refused");
+    for (int f = 0; f < K; f++) {
+        unlink(outa[f]);
+        unlink(outb[f]);
+        unlink(sep[f]);
+    }
+    rm_folds_dir("tcf_a");
+    rm_folds_dir("tcf_b");
+}
+
 static void test_folds(void)
 {
     int bad = 0, cases = 0;
@@ -319,6 +439,7 @@ int main(void)
     test_freeze(0.0);
     test_freeze(0.05);
     test_resume_and_selection();
+    test_run_folds();
     test_folds();
     test_config();
     test_search_keys();

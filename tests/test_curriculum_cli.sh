@@ -7,6 +7,8 @@
 # kill -9) run resumed gives the same table; stage models do not change when the test models' light
 # curves change (selection reads validation rows only); --test with another file scores it on its own
 # rows; --test with a hydro model of the experiment, bad configs and bad options exit 2 naming the place.
+# search: trials.csv, resumed without recomputing, trials side by side (--jobs 2) give the same table as one
+# after another, a trial failing in a child process exits 2 with its message.
 snforge=$1
 src=$2
 . "${BASH_SOURCE%/*}/lib.sh"
@@ -182,11 +184,18 @@ cp srch/trials.csv trials1.csv
 expect 0 "2 trials" -- "$snforge" search search.ini -o srch --threads 1
 [ "$m1" = "$(stat -c %Y srch/trial001/results.csv srch/trial002/base/fold3/scores.csv)" ] || fail "search recomputed a trial"
 cmp -s trials1.csv srch/trials.csv || fail "trials.csv changed on resume"
+# two trials side by side (one thread each) give the table of one after another (results do not depend on threads)
+expect 0 "log srch2/trial002/search.log" -- "$snforge" search search.ini -o srch2 --threads 2 --jobs 2
+cmp -s srch/trials.csv srch2/trials.csv || fail "trials side by side differ: $(diff srch/trials.csv srch2/trials.csv)"
+grep -q "stage 2" srch2/trial001/search.log || fail "trial 1's search.log lacks its progress"
+printf '[data]\nsa = nothere.h5\nhydro = hydro.h5\n' > sbadbase.ini
+printf '[search]\nbase = sbadbase.ini\n[vary]\nstage2.lr = 1e-4, 1e-3\n' > sbad3.ini
+expect 2 "trial 2: .*nothere.h5" -- "$snforge" search sbad3.ini -o s4 --threads 2 --jobs 2
 printf '[search]\nbase = tiny.ini\n[vary]\nlr = 1\n' > sbad.ini
 expect 2 "sbad.ini:4: \[vary\] lr" -- "$snforge" search sbad.ini -o s2
 printf '[search]\nbase = tiny.ini\n[vary]\nstage2.lr = fast\n' > sbad2.ini
 expect 2 "trial 1" -- "$snforge" search sbad2.ini -o s3
-echo "ok: search: trials.csv, trial 1 = the base, resumed without recomputing, bad configs"
+echo "ok: search: trials.csv, trial 1 = the base, resumed without recomputing, side by side = one after another, bad configs"
 
 # ---- bad configs and options ----
 printf '[data]\nsa = sa.h5\nhydro = hydro.h5\n[split]\nfolds = 1\n' > bad1.ini

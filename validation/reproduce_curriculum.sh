@@ -15,8 +15,9 @@
 #      $OUT/curriculum.png.
 #
 # Settings (environment variables; defaults in brackets):
-#   SCALE [small]    small: validation/curriculum.ini as committed (2,048 semi-analytic models; about 10
-#                    minutes on 2 cores); full: 30,000 models, sa_max_rows 30000, 30 stage-1 epochs
+#   SCALE [small]    small: validation/curriculum.ini as committed (2,048 semi-analytic models; 4 minutes on
+#                    2 cores at load average 9); full: 30,000 models, sa_max_rows 30000, at most 12 stage-1
+#                    epochs (about 40 minutes on 2 cores: see below)
 #   OUT [validation/results]      folder of curriculum.csv / .md / .png
 #   TEST []          an external hydro test set (a dataset file from snforge import) passed to --test
 #   HYDRO [../shared/hydro/snec]  the SNEC models (index.csv + run folders)
@@ -24,6 +25,12 @@
 #   WORK [/tmp/snforge_curriculum]  work folder (campaigns, models; re-running resumes)
 #   SNFORGE [build-repro/snforge, else build/snforge]   the program
 #   OMP_WAIT_POLICY [passive]     (a shared machine: see reproduce_iter1.sh)
+# Sizing of SCALE=full: stage 1 dominates (one run per variant for every fold; stage 2 trains on ~10 hydro
+# models a fold, seconds). A stage-1 step (batch 64, LITE) took 0.072 s on 2 threads at nice 0 with load
+# average 9 (0.097 s at nice 15); 27,000 training rows are 422 steps, 30 s an epoch, so 6 variants x 12
+# epochs are at most 36 minutes, plus 2 campaigns of 30,000 models (about 2 minutes) and stage 2 (about 2
+# minutes). 30 epochs would be 90 minutes; the folds' early stopping (patience 5 on the hydro validation
+# loss, which mostly bottoms out in the first epochs) usually ends stage 1 before the limit.
 # Run:
 #   nohup nice -n 10 bash validation/reproduce_curriculum.sh > /tmp/curriculum.log 2>&1 &
 # Exit status: 0 done, 1 a step failed, 2 bad settings.
@@ -66,6 +73,7 @@ OUT=$(cd "$OUT" && pwd)
 cd "$WORK"
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
 t0=$(date +%s)
+load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
 
 # ---- 1. the SNEC models ----
 log "snforge import --format snec --index $HYDRO/index.csv -o hydro.h5"
@@ -96,7 +104,7 @@ t1=$(date +%s)
 # ---- 3. the experiment ----
 cp "$root/validation/curriculum.ini" curriculum.ini
 if [ "$SCALE" = full ]; then
-    sed -i -e 's/^sa_max_rows = 2048/sa_max_rows = 30000/' -e '/^\[stage1\]/,/^\[/ s/^epochs = 10/epochs = 30/' \
+    sed -i -e 's/^sa_max_rows = 2048/sa_max_rows = 30000/' -e '/^\[stage1\]/,/^\[/ s/^epochs = 10/epochs = 12/' \
         curriculum.ini
 fi
 test_opt=()
@@ -109,6 +117,12 @@ t2=$(date +%s)
 
 # ---- 4. the results ----
 cp out/results.csv "$OUT/curriculum.csv"
+s1epochs=""
+for d in out/*/stage1/losses.csv; do
+    [ -f "$d" ] || continue
+    v=$(basename "$(dirname "$(dirname "$d")")")
+    s1epochs="$s1epochs${s1epochs:+, }$v $(tail -n 1 "$d" | cut -d, -f1)"
+done
 [ -f out/results.png ] && cp out/results.png "$OUT/curriculum.png"
 nh=$(grep -c . "$HYDRO/index.csv")
 {
@@ -121,8 +135,9 @@ nh=$(grep -c . "$HYDRO/index.csv")
     echo "| command | \`SCALE=$SCALE THREADS=$THREADS${TEST:+ TEST=$TEST} OMP_WAIT_POLICY=$OMP_WAIT_POLICY bash validation/reproduce_curriculum.sh\` |"
     echo "| hydro set | \`$(basename "$(dirname "$HYDRO")")/$(basename "$HYDRO")\`: $((nh - 1)) SNEC models in the index (SNEC 1.01; see its README) |"
     echo "| semi-analytic campaign | $N Sobol models of validation/curriculum_campaign.ini (physics_before: kappa 0.2, T_ion 4500) |"
-    echo "| config | validation/curriculum.ini$([ "$SCALE" = full ] && echo ' with sa_max_rows 30000, 30 stage-1 epochs') |"
-    echo "| wall time | $((t1 - t0)) s import + campaigns, $((t2 - t1)) s curriculum, $THREADS threads |"
+    echo "| config | validation/curriculum.ini$([ "$SCALE" = full ] && echo ' with sa_max_rows 30000, at most 12 stage-1 epochs') |"
+    echo "| wall time | $((t1 - t0)) s import + campaigns, $((t2 - t1)) s curriculum, $THREADS threads, load average $load0 at the start, $(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?') at the end |"
+    echo "| stage-1 epochs | $s1epochs (one run per variant for every fold) |"
     echo
     echo "Figure: \`curriculum.png\` (k-fold mean MAPE per row with the spread over folds; the paper's figures as marks)."
 } > "$OUT/curriculum.md"

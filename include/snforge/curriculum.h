@@ -1,7 +1,10 @@
 /* curriculum.h: curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia, Mangioni,
  * Cosentino & Pumo 2024, iterations 2 and 3), k-fold cross-validated over the hydro models.
  * Stage 1 trains on semi-analytic rows and selects the epoch by the loss on the fold's hydro validation
- * models; stage 2 fine-tunes that model (transfer.h) on the fold's hydro training models (with a share of
+ * models: as it reads no hydro rows, it is one training run per variant for all folds (seed = the config's),
+ * each fold keeping its own best epoch and early stopping on its own patience, the run ending when every
+ * fold has stopped (transfer.h snf_transfer_run_folds; a variant with an earlier one's stage-1 input
+ * copies its models); stage 2 fine-tunes that model (transfer.h) on the fold's hydro training models (with a share of
  * semi-analytic rows mixed in), selecting on the same validation models; stage 3 scores the fold's hydro
  * test models, which never touched training or selection. Hydro models are dealt to k folds after a
  * seeded shuffle (position i -> fold i mod k); fold f tests on fold f, validates on fold f+1 (mod k) and
@@ -102,7 +105,8 @@ typedef struct snf_curr_options {
     FILE *log;
 } snf_curr_options;
 
-/* Runs (or resumes) the whole experiment into out_dir: per variant and fold, stage1.h5, stage2.h5,
+/* Runs (or resumes) the whole experiment into out_dir: per variant the shared stage-1 run (stage1/run.h5
+ * and losses.csv: every fold's validation loss per epoch), per variant and fold stage1.h5, stage2.h5,
  * scores.csv and tested.csv (the fold's test rows); then results.csv (header row,split,energy,mass,
  * radius,nickel: MAPE in percent; split = fold number, mean, std (sample, n-1), or external) and
  * results.md. Returns SNF_OK, SNF_EINVAL (bad data: too few hydro models, overlapping external models),

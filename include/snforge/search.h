@@ -4,7 +4,9 @@
  * into DIR/trialNNN (so it resumes like any curriculum, and a finished trial is not recomputed); the
  * criterion is the mean over folds of the stage-2 best hydro validation loss (the test models are never
  * used to choose), and DIR/trials.csv lists every trial with its criterion and, for information only,
- * its k-fold curriculum test MAPE. Trials run one after another, each with all threads. */
+ * its k-fold curriculum test MAPE. Trials run `jobs` at a time side by side (forked processes, the threads
+ * split between them, each logging to its DIR/trialNNN/search.log), or one after another with all threads
+ * (jobs = 1). */
 #ifndef SNFORGE_SEARCH_H
 #define SNFORGE_SEARCH_H
 
@@ -42,8 +44,10 @@ char *snf_search_set_keys(const char *text, int n, char (*section)[64], char (*k
 
 /* ---- run ---- */
 
-/* Runs (or resumes) every trial into out_dir, writes out_dir/trials.csv and prints the best trial (lowest
- * criterion) on log. SNF_EFORMAT for a trial config that does not parse (naming the trial and key). */
-int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, FILE *log);
+/* Runs (or resumes) every trial into out_dir, `jobs` at a time (>= 1; threads / jobs threads each, at least
+ * one), writes out_dir/trials.csv and prints the best trial (lowest criterion) on log. Every trial's config
+ * is checked before any runs: SNF_EFORMAT for one that does not parse (naming the trial and key).
+ * SNF_EINVAL / SNF_EIO when a trial run side by side failed (its message on stderr and its search.log). */
+int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, int jobs, FILE *log);
 
 #endif

@@ -47,6 +47,13 @@ typedef struct snf_transfer_config {
     const char *text;       /* the run's identity, stored as config_text; a resume checks it is equal */
     const char *data_file;  /* provenance written to the model file (may be "") */
     const char *out_path;   /* the model file (checkpoint) */
+    /* Optional (NULL: none): called after every epoch's training steps and validation (epoch counts from 0)
+     * with the network holding that epoch's weights and `state`, the checkpoint about to be written (its
+     * net, spec, norm and tensor layout are final; params / bn_stats / adam_m / adam_v are the network's;
+     * epoch, es and hist are the previous write's). Returns < 0 to fail the run, 1 to end it (finished,
+     * stop reason "selection"), 0 to go on. snf_transfer_run_folds selects per fold here. */
+    int (*epoch_hook)(void *ctx, snf_it *net, const snf_ckpt *state, long epoch);
+    void *hook_ctx;
 } snf_transfer_config;
 
 typedef struct snf_transfer_summary {
@@ -75,6 +82,29 @@ int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, 
  * SNF_EINVAL for bad settings (empty training rows, mix_share out of range or without mix rows). */
 int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
                      const snf_rows *val, const snf_train_options *opt, snf_transfer_summary *sum);
+
+/* One training run selected k ways: the curriculum's stage 1, whose training rows are the same for every
+ * fold and whose selection is per fold. Trains cfg on `train` (no validation rows of its own, cfg->
+ * es_patience and es_min_delta applied per fold instead) into dir/run.h5 (config_text cfg->text) and, after
+ * every epoch, scores val[f] (f < k) with the epoch's weights (eval mode, as snf_transfer_run scores its
+ * validation rows): fold f keeps the epoch of its lowest validation loss and stops on its own patience,
+ * exactly as a separate snf_transfer_run with val = val[f] and the same seed would, since the training
+ * never depends on validation rows (test_curriculum compares the two bitwise). The run ends when every
+ * fold has stopped, or after cfg->epochs. Each fold's best-so-far weights are kept as dir/epochNNN.h5 and
+ * the validation losses in dir/losses.csv (epoch,fold,val_loss,val MAPE x 4, 1-based); at the end fold
+ * f's model file out[f] is written (finished, config_text text[f], best = current = its selected epoch's
+ * weights, its history) and the epoch files are removed. A killed run resumes from dir (run.h5 bitwise,
+ * the folds' early-stopping states replayed from losses.csv); an existing out[f] holding text[f] is kept.
+ * sums[f] as snf_transfer_run's for fold f's own run. opt->stop_after counts epochs of the shared run
+ * (*stopped = 1 then). SNF_EINVAL for bad settings, out[f] or dir holding another run, or dir's files out
+ * of step ("remove dir"); SNF_EIO / SNF_EHDF5 / SNF_EFORMAT from files. Source: transfer_folds.c. */
+int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train, int k, const snf_rows *val,
+                           const char *const *text, const char *const *out, const char *dir,
+                           const snf_train_options *opt, snf_transfer_summary *sums, int *stopped);
+
+/* Loss (standardised MSE, as the training loss) and metrics (train.h) of the network's current weights in
+ * eval mode on encoded rows (rows->n = 0: loss NaN, m zero). SNF_ENOMEM, or the forward's status. */
+int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m);
 
 /* Metrics (train.h) of the best weights of a model file's checkpoint on encoded rows; pred[n][4] (may be
  * NULL) receives the physical predictions. */
