@@ -93,7 +93,7 @@ int snf_cmd_compare(int argc, char **argv)
         default: return snf_cli_bad_option(argv, "compare");
         }
         if (rc < 0) {
-            return snf_cli_fail(rc);
+            return snf_cli_fail("compare", rc);
         }
     }
     if (optind != argc - 1 || !o.out_dir) {
@@ -107,7 +107,7 @@ int snf_cmd_compare(int argc, char **argv)
     }
     rc = snf_physics_check(&o.physics);
     if (rc < 0) {
-        return snf_cli_fail(rc);
+        return snf_cli_fail("compare", rc);
     }
     o.hydro_path = argv[optind];
     if (access(o.hydro_path, R_OK) != 0) {
@@ -118,7 +118,7 @@ int snf_cmd_compare(int argc, char **argv)
     o.n_left_out = &n_left;
     rc = snf_valid_compare_file(&o, &n);
     if (rc < 0) {
-        return snf_cli_fail(rc);
+        return snf_cli_fail("compare", rc);
     }
     const char *plot_note = "no plots (--no-plots)";
     if (plots) {

@@ -264,7 +264,7 @@ int snf_cmd_fit(int argc, char **argv)
     snf_campaign c;
     int rc = prior ? snf_config_load(&c, prior)
                    : snf_config_parse(&c, snf_embedded_prior, "grids/87a_default.ini (embedded)");
-    if (rc < 0) return snf_cli_fail(rc);
+    if (rc < 0) return snf_cli_fail("fit", rc);
     if (closure && (rc = snf_closure_parse(closure, &c.physics.closure)) < 0) {
         snf_config_free(&c);
         fprintf(stderr, "snforge fit: --closure: %s\n", snf_error_last_message());
@@ -274,7 +274,7 @@ int snf_cmd_fit(int argc, char **argv)
     rc = snf_obs_read(&obs, obs_path);
     if (rc < 0) {
         snf_config_free(&c);
-        return snf_cli_fail(rc);
+        return snf_cli_fail("fit", rc);
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "snforge fit: cannot create %s: %s\n", dir, strerror(errno));
@@ -317,5 +317,5 @@ int snf_cmd_fit(int argc, char **argv)
     }
     snf_obs_free(&obs);
     snf_config_free(&c);
-    return rc < 0 ? snf_cli_fail(rc) : 0;
+    return rc < 0 ? snf_cli_fail("fit", rc) : 0;
 }

@@ -70,7 +70,7 @@ int snf_cmd_import(int argc, char **argv)
         default: return snf_cli_bad_option(argv, "import");
         }
         if (rc < 0) {
-            return snf_cli_fail(rc);
+            return snf_cli_fail("import", rc);
         }
     }
     if (optind < argc) {
@@ -89,7 +89,7 @@ int snf_cmd_import(int argc, char **argv)
         }
         rc = snf_columns_config_read(&spec, config);
         if (rc < 0) {
-            return snf_cli_fail(rc);
+            return snf_cli_fail("import", rc);
         }
         o.columns = &spec;
     } else if (config) {
@@ -107,7 +107,7 @@ int snf_cmd_import(int argc, char **argv)
     snf_hydro_import_summary s;
     rc = snf_hydro_import(&o, &s);
     if (rc < 0) {
-        return snf_cli_fail(rc);
+        return snf_cli_fail("import", rc);
     }
     fprintf(stderr,
             "snforge import: %d %s runs -> %s, %d times; log_lbol defined at %ld points (%ld NaN: outside the runs), "

@@ -207,5 +207,5 @@ int snf_cmd_keypoints(int argc, char **argv)
             rc = wc;
         }
     }
-    return rc < 0 ? snf_cli_fail(rc) : 0;
+    return rc < 0 ? snf_cli_fail("keypoints", rc) : 0;
 }

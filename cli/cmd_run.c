@@ -149,14 +149,14 @@ int snf_cmd_run(int argc, char **argv)
     printf("== 1. the semi-analytic model\n");
     int rc = snf_cli_closure_table(stdout);
     if (rc < 0) {
-        return snf_cli_fail(rc);
+        return snf_cli_fail("run", rc);
     }
 
     char campaign[4096], train[4096], obs[4096], data[4096], model[4096];
     if ((rc = snf_run_file(campaign, sizeof campaign, dir, "87a_small.ini", snf_embedded_campaign)) < 0 ||
         (rc = snf_run_file(train, sizeof train, dir, "train.ini", snf_embedded_train)) < 0 ||
         (rc = snf_run_file(obs, sizeof obs, dir, "sn1987a_obs.csv", snf_embedded_obs)) < 0) {
-        return snf_cli_fail(rc);
+        return snf_cli_fail("run", rc);
     }
     snprintf(data, sizeof data, "%s/87a_small.h5", dir);
     snprintf(model, sizeof model, "%s/model.h5", dir);
@@ -187,7 +187,7 @@ int snf_cmd_run(int argc, char **argv)
         snprintf(snec, sizeof snec, "%s/snec.h5", dir);
         snprintf(cdir, sizeof cdir, "%s/curriculum", dir);
         if ((rc = snf_run_file(curr, sizeof curr, dir, "curriculum.ini", snf_embedded_curriculum)) < 0) {
-            return snf_cli_fail(rc);
+            return snf_cli_fail("run", rc);
         }
         char idx_path[4200];
         snprintf(idx_path, sizeof idx_path, "%s", idx);

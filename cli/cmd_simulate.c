@@ -209,7 +209,7 @@ int snf_cmd_simulate(int argc, char **argv)
         }
         if (physics_double) {
             if (rc < 0) {
-                return snf_cli_fail(rc);
+                return snf_cli_fail("simulate", rc);
             }
             continue;
         }
@@ -239,7 +239,7 @@ int snf_cmd_simulate(int argc, char **argv)
         default: return snf_cli_bad_option(argv, "simulate");
         }
         if (rc < 0) {
-            return snf_cli_fail(rc);
+            return snf_cli_fail("simulate", rc);
         }
     }
     if (optind < argc) {
@@ -248,7 +248,7 @@ int snf_cmd_simulate(int argc, char **argv)
     }
     rc = snf_sim_run(&s);
     if (rc < 0) {
-        rc = snf_cli_fail(rc);
+        rc = snf_cli_fail("simulate", rc);
         snf_sim_free(&s);
         return rc;
     }
@@ -264,7 +264,7 @@ int snf_cmd_simulate(int argc, char **argv)
     }
     snf_sim_summary(&s, stderr);
     snf_sim_free(&s);
-    return rc < 0 ? snf_cli_fail(rc) : 0;
+    return rc < 0 ? snf_cli_fail("simulate", rc) : 0;
 }
 
 int snf_cli_closure_table(FILE *f)

@@ -27,7 +27,8 @@ int snf_cli_plot(const char *envname, const char *name, const char *csv, const c
 #include <stdio.h>
 int snf_cli_closure_table(FILE *f);
 
-/* Prints "snforge: <msg>" on stderr and returns the exit code for status (see snf_status_exit_code). */
-int snf_cli_fail(int status);
+/* Prints "snforge CMD: <msg>" (the last error's message) on stderr and returns the exit code for status
+ * (see snf_status_exit_code). */
+int snf_cli_fail(const char *cmd, int status);
 
 #endif

@@ -42,9 +42,9 @@ static void snf_usage(FILE *f)
                "Exit status: 0 success, 1 the work failed, 2 the input is wrong.\n");
 }
 
-int snf_cli_fail(int status)
+int snf_cli_fail(const char *cmd, int status)
 {
-    fprintf(stderr, "snforge: %s\n", snf_error_last_message());
+    fprintf(stderr, "snforge %s: %s\n", cmd, snf_error_last_message());
     return snf_status_exit_code(status);
 }
 

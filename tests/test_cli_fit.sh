@@ -93,7 +93,7 @@ expect() {
   else bad "$* -> exit $rc (want $code '$pat'): $(head -c 300 "$tmp/err")"; fi
 }
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n10,1e41,,,\n20,abc,,,\n' > "$tmp/bad.csv"
-expect 2 "bad.csv:3" fit "$tmp/bad.csv" -o "$tmp/x"
+expect 2 "snforge fit: .*bad.csv:3" fit "$tmp/bad.csv" -o "$tmp/x"
 expect 2 "-o DIR is required" fit "$o"
 expect 2 "--walkers expects an integer" fit "$o" -o "$tmp/x" --walkers many
 expect 2 "--walkers 6: expected an even number >= 2 D \+ 2 = 14" fit "$o" -o "$tmp/x" --walkers 6 --no-plot

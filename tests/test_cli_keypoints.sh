@@ -75,7 +75,7 @@ expect() {
   else bad "$* -> exit $rc (want $code '$pat'): $(head -c 300 "$tmp/err")"; fi
 }
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n10,1e41,,,\n20,-3,,,\n' > "$tmp/bad.csv"
-expect 2 "bad.csv:3" keypoints "$tmp/bad.csv"
+expect 2 "snforge keypoints: .*bad.csv:3" keypoints "$tmp/bad.csv"
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n10,1e41,,,\n20,2e41,,,\n' > "$tmp/two.csv"
 expect 2 "fewer than 3 luminosities" keypoints "$tmp/two.csv"
 expect 2 "cannot read observation file" keypoints "$tmp/missing.csv"
