@@ -53,6 +53,20 @@ snf_rows snf_curr_view(const snf_rowset *r)
     return v;
 }
 
+void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, const snf_curr_variant *v,
+                            const snf_norm *norm, uint64_t seed)
+{
+    memset(tc, 0, sizeof *tc);
+    tc->net = c->net;
+    tc->net.C_in = snf_data_spec_cin(&v->spec);
+    tc->net.T = v->spec.L;
+    tc->net.n_out = SNF_DATA_NP;
+    tc->spec = v->spec;
+    tc->norm = *norm;
+    tc->seed = seed;
+    tc->adam = snf_adam_config_default();
+}
+
 char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
                           int stage)
 {
@@ -354,15 +368,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
 
     /* Stage 1: trained once for every fold (snf_curr_stage1), selected on this fold's validation models. */
     snf_transfer_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.net = c->net;
-    tc.net.C_in = snf_data_spec_cin(&v->spec);
-    tc.net.T = v->spec.L;
-    tc.net.n_out = SNF_DATA_NP;
-    tc.spec = v->spec;
-    tc.norm = *norm;
-    tc.seed = c->seed + 1000003ULL * (uint64_t)fold;
-    tc.adam = snf_adam_config_default();
+    snf_curr_transfer_base(&tc, c, v, norm, c->seed + 1000003ULL * (uint64_t)fold);
     snf_rows rtr = snf_curr_view(sa_tr), rval = snf_curr_view(&hv), rht = snf_curr_view(&ht);
     rc = snf_ckpt_read(&s1, p1);
     if (rc < 0) {
@@ -466,13 +472,13 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         if ((rc = snf_mkdir(vdir)) < 0) {
             return rc;
         }
-        int todo = 0;
+        int missing = 0;
         for (int f = 0; f < c->folds; f++) {
             char p[1400];
             snprintf(p, sizeof p, "%s/fold%d/scores.csv", vdir, f + 1);
-            todo += !snf_curr_exists(p);
+            missing += !snf_curr_exists(p);
         }
-        if (!todo) {
+        if (!missing) {
             continue; /* every fold of this variant is done: nothing is recomputed */
         }
         snf_norm norm;

@@ -6,6 +6,10 @@
 
 /* A view of a row set for transfer.h. */
 snf_rows snf_curr_view(const snf_rowset *r);
+/* *tc zeroed, then the network of c for variant v's input (C_in, T, four outputs), v's data spec, the
+ * normalisation norm, the seed and Adam's defaults: the part of a transfer config both stages share. */
+void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, const snf_curr_variant *v,
+                            const snf_norm *norm, uint64_t seed);
 /* The identity of variant v's stage (1 or 2) of fold `fold` (0-based) with its rows f: every setting the
  * stage's model file depends on, stored as its config_text (malloc'd; NULL: out of memory). */
 char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,

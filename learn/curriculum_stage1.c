@@ -104,17 +104,9 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
         n += (size_t)snprintf(shared + n, cap - n, "%s", texts[f]);
     }
     snf_transfer_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.net = c->net;
-    tc.net.C_in = snf_data_spec_cin(&v->spec);
-    tc.net.T = v->spec.L;
-    tc.net.n_out = SNF_DATA_NP;
-    tc.spec = v->spec;
-    tc.norm = *norm;
-    tc.seed = c->seed;
+    snf_curr_transfer_base(&tc, c, v, norm, c->seed);
     tc.epochs = v->s1.epochs;
     tc.batch = v->s1.batch;
-    tc.adam = snf_adam_config_default();
     tc.adam.lr = (float)v->s1.lr;
     tc.adam.weight_decay = (float)v->s1.weight_decay;
     tc.es_patience = v->s1.patience;

@@ -318,10 +318,10 @@ static int snf_trial_run(const snf_curr_config *cc, const char *dir, int threads
     return snf_curr_run(cc, &o, &stopped);
 }
 
-/* The trials todo[n] (indices into order) in child processes, `jobs` at a time, threads split between
+/* The trials pending[n] (indices into order) in child processes, `jobs` at a time, threads split between
  * them; each child logs to its trial's search.log. SNF_EINVAL / SNF_EIO if a trial failed (after all
  * running ones ended). */
-static int snf_trials_parallel(const snf_search_config *c, const char *base, const long *order, const long *todo,
+static int snf_trials_parallel(const snf_search_config *c, const char *base, const long *order, const long *pending,
                                long n, long nt, const char *out_dir, int threads, int jobs, FILE *log)
 {
     int per = threads / jobs > 0 ? threads / jobs : 1, worst = 0;
@@ -333,7 +333,7 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
     fflush(NULL);
     while (next < n || running > 0) {
         if (next < n && running < jobs && worst == 0) {
-            long t = todo[next++];
+            long t = pending[next++];
             char dir[1200];
             snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
             if (log) {
@@ -386,7 +386,7 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
         int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
         for (long i = 0; i < next && log; i++) {
             if (pids[i] == w) {
-                fprintf(log, "snforge search: trial %ld/%ld %s\n", todo[i] + 1, nt, code ? "failed" : "done");
+                fprintf(log, "snforge search: trial %ld/%ld %s\n", pending[i] + 1, nt, code ? "failed" : "done");
                 fflush(log);
             }
         }
@@ -408,7 +408,7 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
 {
     char *base = NULL, *csv = NULL;
     size_t blen = 0;
-    long *order = NULL, *todo = NULL, ntodo = 0;
+    long *order = NULL, *pending = NULL, npending = 0;
     int rc = snf_ini_file_read(&base, &blen, c->base, "curriculum config");
     if (rc < 0) {
         return errno == ENOENT ? SNF_EINVAL : rc;
@@ -419,9 +419,9 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
     }
     long nt = c->random && c->trials < total ? c->trials : total;
     order = malloc((size_t)total * sizeof *order);
-    todo = malloc((size_t)nt * sizeof *todo);
+    pending = malloc((size_t)nt * sizeof *pending);
     csv = malloc(4096 + (size_t)nt * (200 + 64 * SNF_SEARCH_MAX_KEYS));
-    if (!order || !todo || !csv) {
+    if (!order || !pending || !csv) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
     for (long i = 0; i < total; i++) {
@@ -460,18 +460,18 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
         free(text);
         snprintf(p, sizeof p, "%s/results.csv", dir);
         if (!snf_curr_exists(p)) { /* a finished trial is not recomputed */
-            todo[ntodo++] = t;
+            pending[npending++] = t;
         }
     }
     if (rc < 0) {
         goto cleanup;
     }
-    if (jobs > 1 && ntodo > 1) {
-        rc = snf_trials_parallel(c, base, order, todo, ntodo, nt, out_dir, threads, jobs < ntodo ? jobs : (int)ntodo,
+    if (jobs > 1 && npending > 1) {
+        rc = snf_trials_parallel(c, base, order, pending, npending, nt, out_dir, threads, jobs < npending ? jobs : (int)npending,
                                  log);
     } else {
-        for (long i = 0; i < ntodo && rc >= 0; i++) {
-            long t = todo[i];
+        for (long i = 0; i < npending && rc >= 0; i++) {
+            long t = pending[i];
             const char *vals[SNF_SEARCH_MAX_KEYS];
             char *text = NULL, dir[1200];
             snf_curr_config cc;
@@ -533,6 +533,6 @@ cleanup:
     free(base);
     free(csv);
     free(order);
-    free(todo);
+    free(pending);
     return rc;
 }
