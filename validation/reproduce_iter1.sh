@@ -37,6 +37,7 @@
 #                    benchmark on a shared machine; the table gives both the wall and the CPU time)
 #   THREADS [2]      threads for grid, train and evaluate
 #   ARCH [lite]      network: lite | inception | hinception ([model] arch)
+#   FILTERS [32]     filters per convolution ([model] filters; LITE's width, the reference's 32)
 #   SCHEDULE [cosine]  learning-rate schedule by step: cosine | onecycle | constant | plateau
 #   LR [3e-2]        peak learning rate (the first iteration: 1e-3 with SCHEDULE=plateau; chosen by
 #                    learn/recipe_ablation.sh, README.md)
@@ -81,6 +82,7 @@ THREADS=${THREADS:-2}
 PLATEAU=${PLATEAU:-2}
 ES=${ES:-0}
 ARCH=${ARCH:-lite}
+FILTERS=${FILTERS:-32}
 SCHEDULE=${SCHEDULE:-cosine}
 LR=${LR:-3e-2}
 WARMUP=${WARMUP:-0.05}
@@ -100,6 +102,7 @@ PY=${SNFORGE_PYTHON:-/usr/bin/python3}
 
 die() { echo "reproduce_iter1.sh: $*" >&2; exit "${2:-2}"; }
 isint() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -gt 0 ]; }
+isint "$FILTERS" || die "FILTERS must be a positive integer, got '$FILTERS'"
 isint "$N" || die "N must be a positive integer, got '$N'"
 isint "$NTEST" || die "NTEST must be a positive integer, got '$NTEST'"
 isint "$LENGTH" || die "LENGTH must be a positive integer, got '$LENGTH'"
@@ -226,7 +229,7 @@ min_delta = 0
 
 [model]
 arch = $ARCH
-filters = 32
+filters = $FILTERS
 depth = 6
 kernel = 40
 bottleneck = 32
@@ -257,7 +260,7 @@ cat eval.log
 # ---- 5. the table and figures ----
 cmdline="N=$N NTEST=$NTEST VAL=$VAL TEST=$TEST LENGTH=$LENGTH EPOCHS=$EPOCHS BUDGET=$BUDGET CLOCK=$CLOCK"
 cmdline="$cmdline THREADS=$THREADS"
-cmdline="$cmdline ARCH=$ARCH SCHEDULE=$SCHEDULE LR=$LR WARMUP=$WARMUP EMA=$EMA WD=$WD CLIP=$CLIP"
+cmdline="$cmdline ARCH=$ARCH FILTERS=$FILTERS SCHEDULE=$SCHEDULE LR=$LR WARMUP=$WARMUP EMA=$EMA WD=$WD CLIP=$CLIP"
 cmdline="$cmdline PLATEAU=$PLATEAU ES=$ES SEED=$SEED OMP_WAIT_POLICY=$OMP_WAIT_POLICY bash validation/reproduce_iter1.sh"
 "$PY" - "$WORK" "$OUT" "$cmdline" "${train_cmd[*]/#$root\//}" <<'PYEOF'
 import csv, os, re, shutil, sys
@@ -399,10 +402,12 @@ L.append("| input | both channels (log10 L, v_ph) with their masks, length %s ov
          "log10 |" % length)
 with h5py.File(os.path.join(work, "model.h5"), "r") as f:
     nparams = int(f["params"].shape[0])
-arch_text = {"lite": "LITE (3 x 32 filters of widths 40/20/10 + 17 hand-crafted filters per input channel, "
-                     "two depthwise-separable blocks dilated 2 and 4)",
-             "inception": "reference InceptionTime (32 filters, depth 6, kernels 40/20/10, bottleneck 32, residual)",
-             "hinception": "H-InceptionTime (the reference + hand-crafted filters)"}[key("arch")]
+nf = key("filters")
+arch_text = {"lite": "LITE (3 x %s filters of widths 40/20/10 + 17 hand-crafted filters per input channel, "
+                     "two depthwise-separable blocks dilated 2 and 4)" % nf,
+             "inception": "reference InceptionTime (%s filters, depth 6, kernels 40/20/10, bottleneck 32, "
+                          "residual)" % nf,
+             "hinception": "H-InceptionTime (the reference + hand-crafted filters, %s filters)" % nf}[key("arch")]
 L.append("| network | %s, %s parameters; batch 64, Adam(W) schedule %s peaking at lr %s (warm-up %s), EMA %s, "
          "weight decay %s, clip %s; best-validation weights kept |" % (arch_text, format(nparams, ","),
          key("schedule"), key("lr"), key("warmup"), key("ema"), key("weight_decay"), key("clip_norm")))
