@@ -1,6 +1,6 @@
 /* conv1d.c: 1-D convolution, stride 1, 'same' padding with TensorFlow's split for even kernels
- * (left = (K-1)/2, right = K-1-left), and a naive loop version. On AVX-512 CPUs the forward pass,
- * the input gradient and the weight gradient use the direct kernels of conv1d_direct.c; elsewhere
+ * (left = (K-1)/2, right = K-1-left), and a naive loop version. On AVX-512 or AVX2 CPUs the forward
+ * pass, the input gradient and the weight gradient use the direct kernels of conv1d_direct.c; elsewhere
  * per-sample im2col + sgemm (OpenBLAS, see internal.h), whose GEMMs stay cache-resident.
  * OpenMP runs over the batch with
  * single-threaded BLAS inside, samples handed out dynamically (a shared machine slows one core at a
@@ -265,7 +265,8 @@ SNF_OMP(for schedule(static) nowait)
 
 const char *snf_conv1d_path_name(void)
 {
-    return snf_conv1d_direct_ok() ? "direct-avx512" : "im2col-sgemm";
+    int level = snf_conv1d_direct_level();
+    return level == SNF_CONV_AVX512 ? "direct-avx512" : level == SNF_CONV_AVX2 ? "direct-avx2" : "im2col-sgemm";
 }
 
 void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,

@@ -1,9 +1,11 @@
-/* conv1d_direct.c: a direct (no im2col, no packing) 1-D convolution micro-kernel for AVX-512 CPUs,
+/* conv1d_direct.c: a direct (no im2col, no packing) 1-D convolution micro-kernel for AVX-512 CPUs
+ * (its AVX2 + FMA twin is conv1d_direct_avx2.c; this file chooses between them),
  * used by conv1d.c for the forward pass and for the input gradient (a convolution of dout with the
  * flipped, transposed kernel). OpenBLAS 0.3.21 runs its Haswell (AVX2) sgemm here, and im2col plus
  * packing cost as much again; this kernel streams the padded input once per 8 output channels.
- * Chosen at run time (__builtin_cpu_supports); other CPUs keep the im2col + sgemm path, and so does
- * any CPU when the environment sets SNF_CONV_PORTABLE (to anything but "" or "0"). */
+ * Chosen at run time (__builtin_cpu_supports): AVX-512F, else AVX2 + FMA, else the im2col + sgemm path,
+ * which any CPU takes when the environment sets SNF_CONV_PORTABLE (to anything but "" or "0");
+ * SNF_CONV_AVX2 likewise makes an AVX-512 CPU take the AVX2 kernels. */
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,15 +141,25 @@ snf_dcw_block(float *dwt, int OCP, int o0, int j0, int nj, const float *dyt, int
 
 /* ---- internal API (internal.h) ---- */
 
-int snf_conv1d_direct_ok(void)
+int snf_conv1d_direct_level(void)
 {
-    /* SNF_CONV_PORTABLE=1 forces im2col + sgemm on any CPU (tests run both paths on AVX-512 machines). */
-    const char *portable = getenv("SNF_CONV_PORTABLE");
+    /* SNF_CONV_PORTABLE=1 forces im2col + sgemm on any CPU, SNF_CONV_AVX2=1 the AVX2 kernels on an
+     * AVX-512 CPU (tests run every path a CPU can take). */
+    const char *portable = getenv("SNF_CONV_PORTABLE"), *avx2 = getenv("SNF_CONV_AVX2");
     if (portable != NULL && portable[0] != '\0' && strcmp(portable, "0") != 0) {
-        return 0;
+        return SNF_CONV_IM2COL;
     }
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+    int has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (__builtin_cpu_supports("avx512f") && !(has2 && avx2 != NULL && avx2[0] != '\0' && strcmp(avx2, "0") != 0)) {
+        return SNF_CONV_AVX512;
+    }
+    return has2 ? SNF_CONV_AVX2 : SNF_CONV_IM2COL;
+}
+
+int snf_conv1d_direct_ok(void)
+{
+    return snf_conv1d_direct_level() != SNF_CONV_IM2COL;
 }
 
 size_t snf_conv1d_direct_pack_size(int C, int OC, int K)
@@ -177,9 +189,9 @@ void snf_conv1d_direct_pack(float *wt, const float *w, int C, int OC, int K, int
     }
 }
 
-__attribute__((target("avx512f"))) void snf_conv1d_direct(float *out, int ldo, const float *xp,
-                                                            int ldx, const float *wt, int C, int OC,
-                                                            int T, int K, int accumulate)
+__attribute__((target("avx512f"))) static void snf_conv1d_direct_avx512(float *out, int ldo, const float *xp,
+                                                                          int ldx, const float *wt, int C,
+                                                                          int OC, int T, int K, int accumulate)
 {
     int OCP = (OC + SNF_DC_RO - 1) / SNF_DC_RO * SNF_DC_RO;
     for (int o0 = 0; o0 < OC; o0 += SNF_DC_RO) {
@@ -208,9 +220,9 @@ int snf_conv1d_direct_ocp(int OC)
     return (OC + 31) / 32 * 32;
 }
 
-__attribute__((target("avx512f"))) void snf_conv1d_direct_dw(float *dwt, float *dyt,
-                                                               const float *dy, const float *xp,
-                                                               int ldx, int C, int OC, int T, int K)
+__attribute__((target("avx512f"))) static void snf_conv1d_direct_dw_avx512(float *dwt, float *dyt,
+                                                                             const float *dy, const float *xp,
+                                                                             int ldx, int C, int OC, int T, int K)
 {
     int OCP = snf_conv1d_direct_ocp(OC);
     for (int t = 0; t < T; t++) {
@@ -236,5 +248,25 @@ __attribute__((target("avx512f"))) void snf_conv1d_direct_dw(float *dwt, float *
             for (; k0 + 8 <= K; k0 += 8) snf_dcw_block(dwc, OCP, o0, k0, 8, dyt, T, xr + k0, 1);
             if (k0 < K) snf_dcw_block(dwc, OCP, o0, k0, K - k0, dyt, T, xr + k0, 1);
         }
+    }
+}
+
+void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const float *wt, int C, int OC, int T,
+                       int K, int accumulate)
+{
+    if (snf_conv1d_direct_level() == SNF_CONV_AVX512) {
+        snf_conv1d_direct_avx512(out, ldo, xp, ldx, wt, C, OC, T, K, accumulate);
+    } else {
+        snf_conv1d_direct_avx2(out, ldo, xp, ldx, wt, C, OC, T, K, accumulate);
+    }
+}
+
+void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C, int OC,
+                          int T, int K)
+{
+    if (snf_conv1d_direct_level() == SNF_CONV_AVX512) {
+        snf_conv1d_direct_dw_avx512(dwt, dyt, dy, xp, ldx, C, OC, T, K);
+    } else {
+        snf_conv1d_direct_dw_avx2(dwt, dyt, dy, xp, ldx, C, OC, T, K);
     }
 }

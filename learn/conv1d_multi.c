@@ -2,8 +2,8 @@
  * K[i], same out-channel count OC) writing consecutive channel slices of one output. Per sample,
  * one zero-padded copy of the input (padded for the widest kernel) serves every branch, and the
  * whole module costs one parallel region forward and one backward instead of n (fewer barriers,
- * which a shared 2-core machine makes expensive). Uses the direct AVX-512 kernels; on other CPUs
- * it calls the single-branch kernels in turn. Same determinism rules as conv1d.c. */
+ * which a shared 2-core machine makes expensive). Uses the direct kernels (AVX-512 or AVX2); on
+ * other CPUs it calls the single-branch kernels in turn. Same determinism rules as conv1d.c. */
 #include <assert.h>
 #include <string.h>
 

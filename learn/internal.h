@@ -38,8 +38,11 @@ static inline void snf_sgemm(int ta, int tb, int M, int N, int K, float alpha, c
     sgemm_(&ctb, &cta, &N, &M, &K, &alpha, B, &ldb, A, &lda, &beta, C, &ldc);
 }
 
-/* ---- direct AVX-512 convolution (conv1d_direct.c) ---- */
-/* 1 if this CPU runs the direct kernel (AVX-512F). */
+/* ---- direct convolution kernels (conv1d_direct.c: AVX-512F; conv1d_direct_avx2.c: AVX2 + FMA) ---- */
+enum { SNF_CONV_IM2COL, SNF_CONV_AVX2, SNF_CONV_AVX512 };
+/* The convolution path of this CPU and environment (SNF_CONV_PORTABLE, SNF_CONV_AVX2; conv1d_direct.c). */
+int snf_conv1d_direct_level(void);
+/* 1 if this CPU runs a direct kernel (AVX-512F, or AVX2 with FMA). */
 int snf_conv1d_direct_ok(void);
 /* Floats of a packed kernel for C in-channels, OC out-channels (rounded up to 8), width K. */
 size_t snf_conv1d_direct_pack_size(int C, int OC, int K);
@@ -58,6 +61,11 @@ int snf_conv1d_direct_ocp(int OC);
  * dyt is scratch of T * OCP floats. */
 void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
                           int OC, int T, int K);
+/* The AVX2 + FMA kernels behind snf_conv1d_direct and snf_conv1d_direct_dw (same arguments and sums). */
+void snf_conv1d_direct_avx2(float *out, int ldo, const float *xp, int ldx, const float *wt, int C, int OC,
+                            int T, int K, int accumulate);
+void snf_conv1d_direct_dw_avx2(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
+                               int OC, int T, int K);
 
 /* ---- the networks' tensor tables (inception.c, lite.c) ---- */
 

@@ -768,9 +768,9 @@ static void test_schedules(void)
     CHECK_INT(e.best_epoch, 1, "early stop remembers the best epoch");
 }
 
-/* test_learn [portable|avx512]: "portable" forces the im2col + sgemm convolutions (SNF_CONV_PORTABLE=1)
- * on every CPU; "avx512" runs the direct AVX-512 kernels and exits 77 (ctest: Skipped) on a CPU without
- * AVX-512F. Every layer and network check then runs on the chosen path. */
+/* test_learn [portable|avx2|avx512]: "portable" forces the im2col + sgemm convolutions
+ * (SNF_CONV_PORTABLE=1) on every CPU; "avx2" the direct AVX2 kernels (SNF_CONV_AVX2=1, also on an AVX-512
+ * CPU); "avx512" runs the direct AVX-512 kernels; each exits 77 (ctest: Skipped) on a CPU without them. Every layer and network check then runs on the chosen path. */
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "default";
@@ -787,8 +787,17 @@ int main(int argc, char **argv)
         }
         CHECK_TRUE(strcmp(snf_conv1d_path_name(), "direct-avx512") == 0, "AVX-512 CPU takes the direct kernels (%s)",
                    snf_conv1d_path_name());
+    } else if (strcmp(mode, "avx2") == 0) {
+        setenv("SNF_CONV_AVX2", "1", 1);
+        __builtin_cpu_init();
+        if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+            printf("SKIP: this CPU has no AVX2 with FMA: the AVX2 direct kernels cannot run here\n");
+            return 77;
+        }
+        CHECK_TRUE(strcmp(snf_conv1d_path_name(), "direct-avx2") == 0, "AVX2 CPU takes the AVX2 direct kernels (%s)",
+                   snf_conv1d_path_name());
     } else if (strcmp(mode, "default") != 0) {
-        fprintf(stderr, "usage: test_learn [portable|avx512]\n");
+        fprintf(stderr, "usage: test_learn [portable|avx2|avx512]\n");
         return 2;
     }
     printf("convolution path: %s\n", snf_conv1d_path_name());

@@ -57,13 +57,14 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
 void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K);
-/* The above choose, at run time, direct AVX-512 kernels (learn/conv1d_direct.c) for the forward
- * pass, the input gradient and the weight gradient when the CPU has AVX-512F, and im2col + OpenBLAS
- * sgemm (per sample, cache-resident) otherwise, or when the environment variable SNF_CONV_PORTABLE
- * is set (to anything but "" or "0"; read at each call, so set it before any thread starts). The
- * _im2col variants force im2col + sgemm everywhere (same workspace), so both paths can be tested on
- * one machine. */
-/* "direct-avx512" or "im2col-sgemm": the path the default conv kernels take on this CPU. */
+/* The above choose, at run time, direct kernels for the forward pass, the input gradient and the
+ * weight gradient: AVX-512 (learn/conv1d_direct.c) when the CPU has AVX-512F, else AVX2 + FMA
+ * (learn/conv1d_direct_avx2.c), else im2col + OpenBLAS sgemm (per sample, cache-resident). The
+ * environment variable SNF_CONV_PORTABLE forces im2col + sgemm, SNF_CONV_AVX2 the AVX2 kernels on an
+ * AVX-512 CPU (set to anything but "" or "0"; read at each call, so set them before any thread
+ * starts). The _im2col variants force im2col + sgemm everywhere (same workspace), so every path can be
+ * tested on one machine. */
+/* "direct-avx512", "direct-avx2" or "im2col-sgemm": the path the default conv kernels take here. */
 const char *snf_conv1d_path_name(void);
 void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
                                const float *b, int B, int C, int OC, int T, int K);
