@@ -220,16 +220,12 @@ int snf_conv1d_direct_ocp(int OC)
     return (OC + 31) / 32 * 32;
 }
 
-__attribute__((target("avx512f"))) static void snf_conv1d_direct_dw_avx512(float *dwt, float *dyt,
-                                                                             const float *dy, const float *xp,
-                                                                             int ldx, int C, int OC, int T, int K)
+/* dwt += the weight gradient of one sample from its transposed output gradient dyt (T, OCP). */
+__attribute__((target("avx512f"))) static void snf_conv1d_direct_dw_avx512(float *dwt, const float *dyt,
+                                                                             const float *xp, int ldx, int C,
+                                                                             int OC, int T, int K)
 {
     int OCP = snf_conv1d_direct_ocp(OC);
-    for (int t = 0; t < T; t++) {
-        float *r = dyt + (size_t)t * OCP;
-        for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
-        for (int o = OC; o < OCP; o++) r[o] = 0.0f;
-    }
     if (K == 1) { /* 1x1: blocks of 8 input channels (the layout (C, 1, OCP) is (C, OCP)) */
         for (int o0 = 0; o0 < OCP; o0 += 32) {
             int c0 = 0;
@@ -264,9 +260,15 @@ void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const floa
 void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C, int OC,
                           int T, int K)
 {
+    int OCP = snf_conv1d_direct_ocp(OC);
+    for (int t = 0; t < T; t++) { /* dyt (T, OCP) = dy (OC, T) transposed, zero-padded in o */
+        float *r = dyt + (size_t)t * OCP;
+        for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
+        for (int o = OC; o < OCP; o++) r[o] = 0.0f;
+    }
     if (snf_conv1d_direct_level() == SNF_CONV_AVX512) {
-        snf_conv1d_direct_dw_avx512(dwt, dyt, dy, xp, ldx, C, OC, T, K);
+        snf_conv1d_direct_dw_avx512(dwt, dyt, xp, ldx, C, OC, T, K);
     } else {
-        snf_conv1d_direct_dw_avx2(dwt, dyt, dy, xp, ldx, C, OC, T, K);
+        snf_conv1d_direct_dw_avx2(dwt, dyt, xp, ldx, C, OC, T, K);
     }
 }

@@ -135,7 +135,7 @@ __attribute__((target("avx2,fma"))) void snf_conv1d_direct_avx2(float *out, int 
                                                                  const float *wt, int C, int OC, int T, int K,
                                                                  int accumulate)
 {
-    int OCP = (int)(snf_conv1d_direct_pack_size(1, OC, 1)); /* OC rounded up to the pack's 8 */
+    int OCP = (int)snf_conv1d_direct_pack_size(1, OC, 1); /* OC rounded up to the packed layout's 8 */
     for (int o0 = 0; o0 < OC; o0 += SNF_D2_RO) {
         int nrow = OC - o0 < SNF_D2_RO ? OC - o0 : SNF_D2_RO;
         int t0 = 0;
@@ -151,16 +151,10 @@ __attribute__((target("avx2,fma"))) void snf_conv1d_direct_avx2(float *out, int 
     }
 }
 
-__attribute__((target("avx2,fma"))) void snf_conv1d_direct_dw_avx2(float *dwt, float *dyt, const float *dy,
-                                                                    const float *xp, int ldx, int C, int OC,
-                                                                    int T, int K)
+__attribute__((target("avx2,fma"))) void snf_conv1d_direct_dw_avx2(float *dwt, const float *dyt, const float *xp,
+                                                                    int ldx, int C, int OC, int T, int K)
 {
     int OCP = snf_conv1d_direct_ocp(OC);
-    for (int t = 0; t < T; t++) {
-        float *r = dyt + (size_t)t * OCP;
-        for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
-        for (int o = OC; o < OCP; o++) r[o] = 0.0f;
-    }
     if (K == 1) { /* 1x1: columns are input channels (the layout (C, 1, OCP) is (C, OCP)) */
         for (int o0 = 0; o0 < OCP; o0 += 32)
             for (int c0 = 0; c0 < C; c0 += SNF_D2_CJ)

@@ -61,11 +61,12 @@ int snf_conv1d_direct_ocp(int OC);
  * dyt is scratch of T * OCP floats. */
 void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
                           int OC, int T, int K);
-/* The AVX2 + FMA kernels behind snf_conv1d_direct and snf_conv1d_direct_dw (same arguments and sums). */
+/* The AVX2 + FMA kernels behind snf_conv1d_direct and snf_conv1d_direct_dw (same sums; the weight
+ * gradient's takes the output gradient already transposed: dyt (T, OCP), zero-padded in o). */
 void snf_conv1d_direct_avx2(float *out, int ldo, const float *xp, int ldx, const float *wt, int C, int OC,
                             int T, int K, int accumulate);
-void snf_conv1d_direct_dw_avx2(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
-                               int OC, int T, int K);
+void snf_conv1d_direct_dw_avx2(float *dwt, const float *dyt, const float *xp, int ldx, int C, int OC, int T,
+                               int K);
 
 /* ---- the networks' tensor tables (inception.c, lite.c) ---- */
 
