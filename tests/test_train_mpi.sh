@@ -4,7 +4,10 @@
 # against one process with the same global batch and seed. The sums are regrouped (two half-batch
 # partial sums instead of one pass), so equality is to rounding: after 3 epochs every weight agrees with
 # the one-process run within 1e-2 of the largest weight (measured 2e-3: rounding differences grow over
-# ~300 Adam steps), and every epoch's validation loss within 1e-3 relative (measured 4e-4).
+# ~300 Adam steps), and every epoch's validation loss within 5e-3 relative (measured 2026-11-29 for the
+# reference: 3.7e-4 on the im2col + sgemm path, 1.3e-3 on the AVX2 direct kernels; two one-process
+# runs differing only in those kernels' summation order differ by 1.2e-3 after one epoch, so 1e-3 is
+# the scale rounding alone reaches here).
 # A 2-rank run stopped after one epoch and resumed under mpirun equals the uninterrupted 2-rank run bitwise.
 snforge=$1
 src=$2
@@ -55,7 +58,7 @@ h1, h2 = one["history"][()], two["history"][()]
 verr = float(np.max(np.abs(h1[:, 2] - h2[:, 2]) / np.abs(h1[:, 2])))
 print(f"{arch}: 2 ranks vs 1 process after 3 epochs: max |dw| / max |w| = {err:.2e}, val loss rel {verr:.2e};"
       f" resumed 2-rank run bitwise equal")
-assert err < 1e-2 and verr < 1e-3, (err, verr)
+assert err < 1e-2 and verr < 5e-3, (err, verr)
 PY
 done
 echo "PASS: data-parallel training"
