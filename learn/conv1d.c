@@ -1,6 +1,7 @@
 /* conv1d.c: 1-D convolution, stride 1, 'same' padding with TensorFlow's split for even kernels
- * (left = (K-1)/2, right = K-1-left), and a naive loop version. On AVX-512 or AVX2 CPUs the forward
- * pass, the input gradient and the weight gradient use the direct kernels of conv1d_direct.c; elsewhere
+ * (left = (K-1)/2, right = K-1-left), and a naive loop version. On AVX-512 CPUs the forward pass, the
+ * input gradient and the weight gradient use the direct kernels of conv1d_direct.c, on AVX2 CPUs the
+ * forward pass and the input gradient (conv1d_direct_avx2.c); elsewhere, and for the rest,
  * per-sample im2col + sgemm (OpenBLAS, see internal.h), whose GEMMs stay cache-resident.
  * OpenMP runs over the batch with
  * single-threaded BLAS inside, samples handed out dynamically (a shared machine slows one core at a
@@ -162,9 +163,11 @@ SNF_OMP(for schedule(dynamic, 1))
     }
 }
 
+/* direct: the weight gradient by the AVX-512 direct kernel (else im2col + sgemm); direct_dx: the input
+ * gradient by a direct kernel (AVX-512 or AVX2; else sgemm + col2im). */
 static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const float *dout,
                            const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
-                           int K, int direct)
+                           int K, int direct, int direct_dx)
 {
     assert(OCS >= OC && K >= 1);
     size_t S = snf_conv1d_col_floats(C, OC, T, K);
@@ -172,7 +175,7 @@ static void snf_conv1d_bwd(float *dinp, float *dw, float *db, float *ws, const f
     float *wtb = ws + (size_t)snf_threads_max() * S + (size_t)SNF_CONV_CHUNKS * P +
                  snf_conv1d_direct_pack_size(C, OC, K);
     int right = K - 1 - (K - 1) / 2;
-    if (direct && dinp) {
+    if (direct_dx && dinp) {
         snf_conv1d_direct_pack(wtb, w, C, OC, K, 1);
     }
     int CK = C * K;
@@ -221,7 +224,7 @@ SNF_OMP(for schedule(dynamic, 1))
                         pdb[o] += s;
                     }
                 }
-                if (dinp && direct) {
+                if (dinp && direct_dx) {
                     /* dX (+)= dY (padded by `right` in front) convolved with the flipped kernel */
                     float *dx = dinp + (size_t)bb * C * T;
                     if (K == 1) {
@@ -279,7 +282,11 @@ void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const 
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K)
 {
-    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OCS, T, K, snf_conv1d_direct_ok());
+    int level = snf_conv1d_direct_level();
+    /* AVX2: the weight gradient stays on sgemm (measured: the reference's backward pass took 226 ms a
+     * step with sgemm for dW and the direct kernel for dX, 320 ms with an AVX2 direct dW kernel) */
+    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OCS, T, K, level == SNF_CONV_AVX512,
+                   level != SNF_CONV_IM2COL);
 }
 
 void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
@@ -291,7 +298,7 @@ void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const fl
 void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
                                 const float *inp, const float *w, int B, int C, int OC, int T, int K)
 {
-    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OC, T, K, 0);
+    snf_conv1d_bwd(dinp, dw, db, ws, dout, inp, w, B, C, OC, OC, T, K, 0, 0);
 }
 
 void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,

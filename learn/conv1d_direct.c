@@ -1,5 +1,6 @@
 /* conv1d_direct.c: a direct (no im2col, no packing) 1-D convolution micro-kernel for AVX-512 CPUs
- * (its AVX2 + FMA twin is conv1d_direct_avx2.c; this file chooses between them),
+ * (its AVX2 + FMA twin for the forward pass and the input gradient is conv1d_direct_avx2.c; this file
+ * chooses between them),
  * used by conv1d.c for the forward pass and for the input gradient (a convolution of dout with the
  * flipped, transposed kernel). OpenBLAS 0.3.21 runs its Haswell (AVX2) sgemm here, and im2col plus
  * packing cost as much again; this kernel streams the padded input once per 8 output channels.
@@ -266,9 +267,5 @@ void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *
         for (int o = 0; o < OC; o++) r[o] = dy[(size_t)o * T + t];
         for (int o = OC; o < OCP; o++) r[o] = 0.0f;
     }
-    if (snf_conv1d_direct_level() == SNF_CONV_AVX512) {
-        snf_conv1d_direct_dw_avx512(dwt, dyt, xp, ldx, C, OC, T, K);
-    } else {
-        snf_conv1d_direct_dw_avx2(dwt, dyt, xp, ldx, C, OC, T, K);
-    }
+    snf_conv1d_direct_dw_avx512(dwt, dyt, xp, ldx, C, OC, T, K);
 }

@@ -2,8 +2,8 @@
  * K[i], same out-channel count OC) writing consecutive channel slices of one output. Per sample,
  * one zero-padded copy of the input (padded for the widest kernel) serves every branch, and the
  * whole module costs one parallel region forward and one backward instead of n (fewer barriers,
- * which a shared 2-core machine makes expensive). Uses the direct kernels (AVX-512 or AVX2); on
- * other CPUs it calls the single-branch kernels in turn. Same determinism rules as conv1d.c. */
+ * which a shared 2-core machine makes expensive). Uses the direct kernels (the forward pass on AVX-512
+ * or AVX2, the backward pass on AVX-512); otherwise it calls the single-branch kernels in turn. Same determinism rules as conv1d.c. */
 #include <assert.h>
 #include <string.h>
 
@@ -116,7 +116,7 @@ void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const f
                                int C, int OC, int OCS, int T)
 {
     assert(n >= 1 && n <= SNF_MULTI_MAX && OCS >= n * OC);
-    if (!snf_conv1d_direct_ok()) {
+    if (snf_conv1d_direct_level() != SNF_CONV_AVX512) { /* AVX2 keeps sgemm for dW (conv1d.c) */
         for (int i = n - 1; i >= 0; i--) {
             snf_conv1d_backward_cs(dinp, dw[i], NULL, ws, dout + (size_t)i * OC * T, inp, w[i],
                                    B, C, OC, OCS, T, K[i]);

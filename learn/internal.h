@@ -56,17 +56,15 @@ void snf_conv1d_direct(float *out, int ldo, const float *xp, int ldx, const floa
 
 /* Out-channel padding of the direct weight-gradient layout (a multiple of 32). */
 int snf_conv1d_direct_ocp(int OC);
-/* Weight gradient in the transposed layout dwt (C, K, OCP): dwt[(c K + k) OCP + o] +=
+/* AVX-512 only (AVX2 CPUs use sgemm for the weight gradient, conv1d.c).
+ * Weight gradient in the transposed layout dwt (C, K, OCP): dwt[(c K + k) OCP + o] +=
  * sum_t dy[o T + t] xp[c ldx + t + k] (xp padded as for the forward pass, ldx >= T + K - 1).
  * dyt is scratch of T * OCP floats. */
 void snf_conv1d_direct_dw(float *dwt, float *dyt, const float *dy, const float *xp, int ldx, int C,
                           int OC, int T, int K);
-/* The AVX2 + FMA kernels behind snf_conv1d_direct and snf_conv1d_direct_dw (same sums; the weight
- * gradient's takes the output gradient already transposed: dyt (T, OCP), zero-padded in o). */
+/* The AVX2 + FMA kernel behind snf_conv1d_direct (same arguments and sums). */
 void snf_conv1d_direct_avx2(float *out, int ldo, const float *xp, int ldx, const float *wt, int C, int OC,
                             int T, int K, int accumulate);
-void snf_conv1d_direct_dw_avx2(float *dwt, const float *dyt, const float *xp, int ldx, int C, int OC, int T,
-                               int K);
 
 /* ---- the networks' tensor tables (inception.c, lite.c) ---- */
 

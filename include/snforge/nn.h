@@ -57,9 +57,10 @@ void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float 
 void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K);
-/* The above choose, at run time, direct kernels for the forward pass, the input gradient and the
- * weight gradient: AVX-512 (learn/conv1d_direct.c) when the CPU has AVX-512F, else AVX2 + FMA
- * (learn/conv1d_direct_avx2.c), else im2col + OpenBLAS sgemm (per sample, cache-resident). The
+/* The above choose, at run time: with AVX-512F, direct kernels (learn/conv1d_direct.c) for the forward
+ * pass, the input gradient and the weight gradient; with AVX2 + FMA, direct kernels for the forward
+ * pass and the input gradient (learn/conv1d_direct_avx2.c) and im2col + OpenBLAS sgemm for the weight
+ * gradient (faster there); otherwise im2col + sgemm (per sample, cache-resident) throughout. The
  * environment variable SNF_CONV_PORTABLE forces im2col + sgemm, SNF_CONV_AVX2 the AVX2 kernels on an
  * AVX-512 CPU (set to anything but "" or "0"; read at each call, so set them before any thread
  * starts). The _im2col variants force im2col + sgemm everywhere (same workspace), so every path can be
