@@ -3,8 +3,8 @@
  * predict-the-training-mean baseline beside them, and the uncertainty's calibration (coverage of the 68%
  * and 95% intervals, mean NLL of log10 truth), printed and written to DIR/metrics.csv; the true and
  * predicted parameters of every row with std and 68% interval to DIR/parity.csv; the reliability curve to
- * DIR/reliability.csv; DIR/parity.png and DIR/reliability.png through learn/plot_parity.py and
- * learn/plot_reliability.py (python3 + matplotlib; skipped with a note when they are missing). Rows
+ * DIR/reliability.csv; DIR/parity.png and DIR/reliability.png through infer/plot_parity.py and
+ * infer/plot_reliability.py (python3 + matplotlib; skipped with a note when they are missing). Rows
  * stream in blocks. Beside the network, a fast physics baseline: the key points of each row's own light curve
  * (keypoints.h: M_Ni from the 56Co tail, E/M/R0 from Popov 1993), their MAPE and the count of rows with an
  * estimate appended to metrics.csv as keypoints_mape_pct,keypoints_n. */
@@ -48,7 +48,7 @@ static void snf_evaluate_usage(FILE *f)
             "(metrics.csv columns keypoints_mape_pct, keypoints_n; NaN and 0 where none). Writes DIR/metrics.csv,\n"
             "DIR/parity.csv (row, true and predicted value, std, lo68, hi68 of each parameter),\n"
             "DIR/reliability.csv (observed against nominal coverage of central intervals) and DIR/parity.png,\n"
-            "DIR/reliability.png (python3 + matplotlib, scripts learn/plot_parity.py, plot_reliability.py\n"
+            "DIR/reliability.png (python3 + matplotlib, scripts infer/plot_parity.py, plot_reliability.py\n"
             "from the data folder, or $SNF_PLOT_PARITY, $SNF_PLOT_RELIABILITY; Python $SNFORGE_PYTHON or\n"
             "/usr/bin/python3; skipped with a note if unavailable).\n\n"
             "options:\n"
@@ -263,13 +263,13 @@ static int snf_eval_write_reliability(const char *path, const double *pit, long 
     return snf_atomic_commit(tmp, path);
 }
 
-/* Runs the plot script learn/NAME (found by the resource finder, resource.h; $ENVNAME names another script)
+/* Runs the plot script infer/NAME (found by the resource finder, resource.h; $ENVNAME names another script)
  * as PYTHON SCRIPT CSV PNG TITLE with the resource finder's Python; 0 if the PNG was written. */
 int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title)
 {
     char script[4200], rel[256];
     const char *env = getenv(envname);
-    snprintf(rel, sizeof rel, "learn/%s", name);
+    snprintf(rel, sizeof rel, "infer/%s", name);
     if (env && *env) {
         snprintf(script, sizeof script, "%s", env);
     } else if (!snf_resource_find(rel, script, sizeof script)) {

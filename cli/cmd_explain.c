@@ -1,6 +1,6 @@
 /* cmd_explain.c: `snforge explain MODEL.h5 DATA.h5|OBS.csv -o DIR`: per-day importance of each series for
  * each parameter (explain.h: integrated gradients and occlusion), averaged over the objects, as
- * DIR/explain.csv, DIR/phases.csv, DIR/summary.md and DIR/explain.png (learn/plot_explain.py). */
+ * DIR/explain.csv, DIR/phases.csv, DIR/summary.md and DIR/explain.png (infer/plot_explain.py). */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <getopt.h>

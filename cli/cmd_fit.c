@@ -1,5 +1,5 @@
 /* cmd_fit.c: `snforge fit OBS.csv -o DIR`: Bayesian fit of the semi-analytic model to one observed light
- * curve with the ensemble MCMC of validation/mcmc_fit.c (fit.h): posterior.csv, summary.json, the chain
+ * curve with the ensemble MCMC of infer/mcmc_fit.c (fit.h): posterior.csv, summary.json, the chain
  * (chain.h5, resumable), the best-fit curve (bestfit.csv) and the plots (corner.png, bestfit.png) by
  * validation/plot_fit.py. */
 #include <errno.h>
@@ -50,13 +50,13 @@ static void snf_fit_usage(FILE *f)
             "and error floor), summary.json (intervals, autocorrelation time, effective sample size,\n"
             "acceptance, wall time, model calls), chain.h5 (resumable: the same command continues an\n"
             "interrupted run), bestfit.csv (the highest-posterior model, daily), corner.png and bestfit.png\n"
-            "(python3 + matplotlib: $SNFORGE_PYTHON or /usr/bin/python3; script validation/plot_fit.py from the\n"
+            "(python3 + matplotlib: $SNFORGE_PYTHON or /usr/bin/python3; script infer/plot_fit.py from the\n"
             "data folder, or $SNF_PLOT_FIT).\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, OBS.csv file:line, campaign).\n",
             o.walkers, o.steps, o.seed, o.init_draws);
 }
 
-/* Runs validation/plot_fit.py DIR OBS (found by the resource finder, resource.h, or $SNF_PLOT_FIT) with the
+/* Runs infer/plot_fit.py DIR OBS (found by the resource finder, resource.h, or $SNF_PLOT_FIT) with the
  * resource finder's Python; 0 if it ran. */
 static int snf_fit_plot(const char *dir, const char *obs)
 {
@@ -64,8 +64,8 @@ static int snf_fit_plot(const char *dir, const char *obs)
     const char *env = getenv("SNF_PLOT_FIT");
     if (env && *env) {
         snprintf(script, sizeof script, "%s", env);
-    } else if (!snf_resource_find("validation/plot_fit.py", script, sizeof script)) {
-        snf_resource_where("validation/plot_fit.py", script, sizeof script);
+    } else if (!snf_resource_find("infer/plot_fit.py", script, sizeof script)) {
+        snf_resource_where("infer/plot_fit.py", script, sizeof script);
         fprintf(stderr, "snforge fit: note: no plots (%s)\n", script);
         return -1;
     }

@@ -1,5 +1,5 @@
 /* cmd_train.c: `snforge train CONFIG.ini [-o MODEL.h5] [--threads N]`: trains an InceptionTime regressor
- * on a dataset file as the config says (learn/train_small.ini), writing MODEL.h5 after every epoch;
+ * on a dataset file as the config says (train/train_small.ini), writing MODEL.h5 after every epoch;
  * running the same command again after an interruption resumes where it stopped. */
 #define _POSIX_C_SOURCE 200809L /* fileno, isatty */
 #include <getopt.h>
@@ -30,7 +30,7 @@ static void snf_train_usage(FILE *f)
             "                     [--quiet]\n\n"
             "Trains the regressor ([model] arch: InceptionTime, LITE or H-InceptionTime) of energy, mass,\n"
             "radius and nickel on the dataset file named in CONFIG.ini (example and every key:\n"
-            "learn/train_small.ini). MODEL.h5 (default: [output] model) is\n"
+            "train/train_small.ini). MODEL.h5 (default: [output] model) is\n"
             "the checkpoint, rewritten atomically after every epoch; run the same command again after an\n"
             "interruption and training resumes from it (same final weights as an uninterrupted run). A\n"
             "finished MODEL.h5 is never rewritten.\n\n"

@@ -19,7 +19,7 @@ int snf_cmd_keypoints(int argc, char **argv);
 int snf_cmd_explain(int argc, char **argv);
 int snf_cmd_plan(int argc, char **argv);
 
-/* Runs python3 learn/NAME (or $ENVNAME) CSV PNG TITLE (cmd_evaluate.c); 0 if the PNG was written, else a
+/* Runs python3 infer/NAME (or $ENVNAME) CSV PNG TITLE (cmd_evaluate.c); 0 if the PNG was written, else a
  * note on stderr and -1. */
 int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title);
 

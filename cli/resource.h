@@ -1,7 +1,7 @@
 /* resource.h: where the snforge program finds its scripts and data files, and which Python runs its plots.
  * Every subcommand that needs a file shipped with snforge (plot scripts, example configs, bundled data)
  * asks snf_resource_find for it by its path relative to the data folder, which is also its path in the
- * source tree (e.g. "validation/plot_compare.py", "learn/plot_parity.py"). */
+ * source tree (e.g. "validation/plot_compare.py", "infer/plot_parity.py"). */
 #ifndef SNFORGE_CLI_RESOURCE_H
 #define SNFORGE_CLI_RESOURCE_H
 

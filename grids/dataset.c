@@ -1,5 +1,5 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
-/* dataset.c: the snforge dataset file (interfaces.md) on top of grids/h5.c: create with every row
+/* dataset.c: the snforge dataset file (interfaces.md) on top of core/h5.c: create with every row
  * pending, open, write row blocks (data, flush, then status, flush), mark complete, one-call small
  * files, and the block reader the trainer uses. Joins of shards: join.c. */
 #include "snforge/h5.h"

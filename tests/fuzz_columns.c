@@ -11,7 +11,7 @@
 #include "snforge/hydro.h"
 #include "snforge/status.h"
 
-/* The library's error sink (solvers/status.c pulls in HDF5 and BLAS; the parser needs only this). */
+/* The library's error sink (core/status.c pulls in HDF5 and BLAS; the parser needs only this). */
 int snf_error_report(int status, const char *file, int line, const char *func, const char *fmt, ...)
 {
     char buf[512];

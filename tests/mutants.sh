@@ -44,21 +44,21 @@ m() { M+=("$1"$'\x1f'"$2"$'\x1f'"$3"$'\x1f'"$4"$'\x1f'"$5"$'\x1f'"$6"$'\x1f'"${7
 # The seven of issue 14.
 m N1-temp-drive-sign models models/closures.c "$MODEL_T" \
   'return 4.0 * phi / (c->t_h + t) - H;' 'return 4.0 * phi / (c->t_h + t) + H;'
-m N2-same-padding-split learn learn/conv1d.c "$LEARN_T" \
+m N2-same-padding-split learn nn/conv1d.c "$LEARN_T" \
   'int left = (K - 1) / 2;' 'int left = K / 2;'
 m N3-no-resume-readback grids grids/grid.c "$GRID_T" \
   'if (done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {' 'if (0 && done && snf_dataset_read_rows(d, lb0, nb, &rows) < 0) {'
-m N4-no-fletcher32 grids grids/h5.c "$GRID_T" \
+m N4-no-fletcher32 grids core/h5.c "$GRID_T" \
   'if (H5Pset_fletcher32(dcpl) < 0) {' 'if (0 && H5Pset_fletcher32(dcpl) < 0) {'
 m N5-index-energy-mass-swap grids grids/hydro/hydro.c "$GRID_T" \
   '{"energy", "mass", "radius", "nickel"}' '{"mass", "energy", "radius", "nickel"}'
-m N6-bn-eps-1e-5 learn learn/inception.c "$LEARN_T" \
+m N6-bn-eps-1e-5 learn nn/inception.c "$LEARN_T" \
   '1, 1e-3f, 0.99f, 0.0f};' '1, 1e-5f, 0.99f, 0.0f};'
 m N7-gamma-trapping-x10 models models/params.c "$MODEL_T" \
   ': 3.0 * ph->kappa_gamma_cm2_g * M' ': 30.0 * ph->kappa_gamma_cm2_g * M'
 
 # solvers/
-m S1-eformat-exit-1 solvers solvers/status.c '^(test_model|test_hydro_cli)$' \
+m S1-eformat-exit-1 solvers core/status.c '^(test_model|test_hydro_cli)$' \
   '(status == SNF_EINVAL || status == SNF_EFORMAT) ? 2 : 1' '(status == SNF_EINVAL) ? 2 : 1'
 # S2 is expected to survive: every root function is > 0 while its mode holds (inactive ones are 1.0), so
 # the first crossing is always downward and the direction flag only restates that (an equivalent mutant).
@@ -108,27 +108,27 @@ m G7-hydro-slope-window grids grids/hydro/hydro_resample.c "$GRID_T" \
   'double slope = (lg[k + 2] - lg[k - 2]) / (t[k + 2] - t[k - 2]);' 'double slope = (lg[k + 1] - lg[k - 2]) / (t[k + 2] - t[k - 2]);'
 
 # learn/
-m L1-relu-grad-at-zero learn learn/relu.c "$LEARN_T" \
+m L1-relu-grad-at-zero learn nn/relu.c "$LEARN_T" \
   'dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;' 'dinp[i] += out[i] >= 0.0f ? dout[i] : 0.0f;'
-m L2-gap-divides-t-minus-1 learn learn/pool_gap.c "$LEARN_T" \
+m L2-gap-divides-t-minus-1 learn nn/pool_gap.c "$LEARN_T" \
   'float inv = 1.0f / (float)T;' 'float inv = 1.0f / (float)(T - 1);'
-m L3-mse-grad-half learn learn/loss.c "$LEARN_T" \
+m L3-mse-grad-half learn nn/loss.c "$LEARN_T" \
   'float k = n ? 2.0f / (float)n : 0.0f;' 'float k = n ? 1.0f / (float)n : 0.0f;'
-m L4-adam-no-sqrt-bc2 learn learn/adam.c "$LEARN_T" \
+m L4-adam-no-sqrt-bc2 learn nn/adam.c "$LEARN_T" \
   'float lr_t0 = (float)((double)cfg->lr * sqrt(bc2) / bc1);' 'float lr_t0 = (float)((double)cfg->lr * bc2 / bc1);'
-m L5-plateau-patience-off-by-one learn learn/adam.c "$LEARN_T" \
+m L5-plateau-patience-off-by-one learn nn/adam.c "$LEARN_T" \
   'if (s->wait >= s->patience && lr > s->min_lr) {' 'if (s->wait > s->patience && lr > s->min_lr) {'
-m L6-mape-over-prediction learn learn/metrics.c "$LEARN_T" \
+m L6-mape-over-prediction learn train/metrics.c "$LEARN_T" \
   'ape[i] = 100.0 * fabs(y - t) / fabs(t);' 'ape[i] = 100.0 * fabs(y - t) / fabs(y);'
-m L7-decode-mean-sign learn learn/normalize.c "$LEARN_T" \
+m L7-decode-mean-sign learn train/normalize.c "$LEARN_T" \
   'p[k] = pow(10.0, (double)y[k] * norm->y_std[k] + norm->y_mean[k]);' 'p[k] = pow(10.0, (double)y[k] * norm->y_std[k] - norm->y_mean[k]);'
-m L8-target-std-is-var learn learn/data.c "$LEARN_T" \
+m L8-target-std-is-var learn train/data.c "$LEARN_T" \
   'norm->y_std[p] = var > 1e-24 ? sqrt(var) : 1.0;' 'norm->y_std[p] = var > 1e-24 ? var : 1.0;'
-m L9-interp-weight-flipped learn learn/data.c "$LEARN_T" \
+m L9-interp-weight-flipped learn train/data.c "$LEARN_T" \
   'd->w[j] = (tj - t[lo]) / (t[hi] - t[lo]);' 'd->w[j] = (t[hi] - tj) / (t[hi] - t[lo]);'
-m L10-maxpool-last-edge learn learn/maxpool.c "$LEARN_T" \
+m L10-maxpool-last-edge learn nn/maxpool.c "$LEARN_T" \
   'y[T - 1] = x[T - 1] > x[T - 2] ? x[T - 1] : x[T - 2];' 'y[T - 1] = x[T - 1];'
-m L11-obs-linear-L learn learn/observe.c "$LEARN_T" \
+m L11-obs-linear-L learn infer/observe.c "$LEARN_T" \
   'double a = logy ? log10(y[i]) : y[i];' 'double a = y[i];'
 
 # validation/

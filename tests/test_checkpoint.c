@@ -1,4 +1,4 @@
-/* test_checkpoint.c: the model / checkpoint file's field table (learn/checkpoint_fields.c) against the
+/* test_checkpoint.c: the model / checkpoint file's field table (train/checkpoint_fields.c) against the
  * struct it stores. (1) Every member of snf_ckpt survives write -> read -> write -> read: the struct is
  * filled with a byte pattern before the fields a valid file needs are set, so a member the table forgets
  * reads back as 0 and the bytes differ (padding cleared with __builtin_clear_padding). (2) Each required

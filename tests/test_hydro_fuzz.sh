@@ -16,8 +16,8 @@ fi
 GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas -lm")
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
 "$CLANG" -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$SRC/include" "$SRC/tests/fuzz_columns.c" "$SRC/grids/hydro/hydro_table.c" "$SRC/grids/fileio.c" "$SRC/grids/hydro/import_columns.c" \
-  "$SRC/grids/ini.c" "$SRC/grids/hydro/hydro_resample.c" -o "$W/fuzz_columns" $GSL_FLAGS $INIH_FLAGS 2>"$W/build.err"
+  -I"$SRC/include" "$SRC/tests/fuzz_columns.c" "$SRC/grids/hydro/hydro_table.c" "$SRC/core/fileio.c" "$SRC/grids/hydro/import_columns.c" \
+  "$SRC/core/ini.c" "$SRC/grids/hydro/hydro_resample.c" -o "$W/fuzz_columns" $GSL_FLAGS $INIH_FLAGS 2>"$W/build.err"
 if [ ! -x "$W/fuzz_columns" ]; then echo "FAIL: building the fuzzer:"; cat "$W/build.err"; exit 1; fi
 mkdir -p "$W/corpus"
 i=0

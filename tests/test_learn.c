@@ -1,4 +1,4 @@
-/* test_learn.c: the learn/ numerical core. Every backward is checked against central differences
+/* test_learn.c: the nn/ numerical core. Every backward is checked against central differences
  * (4-point stencil, evaluated in double from the float kernels) on small random shapes; BLAS kernels
  * against naive loops; 'same' padding and Adam against hand-computed numbers; BN modes, the
  * parameter count, schedules, error codes and bitwise determinism of the whole network.

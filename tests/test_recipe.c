@@ -1,4 +1,4 @@
-/* test_recipe.c: the training recipe of learn/adam.c and learn/train.c. Learning-rate schedules against
+/* test_recipe.c: the training recipe of nn/adam.c and train/train.c. Learning-rate schedules against
  * hand-computed rates (warm-up, cosine end points, one-cycle start and peak), AdamW's decay decoupled
  * from Adam's moments (hand numbers), gradient-norm clipping, the weight-EMA arithmetic, config errors,
  * and a kill-and-resume run with each recipe element equal bitwise to an uninterrupted one. */

@@ -1,3 +1,8 @@
 # README.md and --help figures against the programs (closure table, Popov exponents, benchmark steps,
 # campaigns, option lists, documents cited): tests/test_readme.sh. Needs test_model and bench_model built.
 snf_add_script_test(test_readme test_readme.sh LABELS "cli;docs;sanitizer-skip")
+
+# The shared library's boundary: nm -D lists exactly the SNF_API declarations of include/snforge/.
+add_test(NAME test_symbols COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_symbols.sh $<TARGET_FILE:snforge_shared>
+         ${PROJECT_SOURCE_DIR})
+set_tests_properties(test_symbols PROPERTIES LABELS "unit;docs" TIMEOUT 60 SKIP_RETURN_CODE 77)

@@ -1,4 +1,4 @@
-# learn/: layer kernels, InceptionTime network, Adam and schedules (fast unit tests), on both convolution
+# nn/: layer kernels, InceptionTime network, Adam and schedules (fast unit tests), on both convolution
 # paths: test_learn forces the portable im2col + sgemm path (SNF_CONV_PORTABLE=1) on every CPU;
 # test_learn_avx2 and test_learn_avx512 run the same checks on the direct AVX2 (forced also on AVX-512
 # CPUs) and AVX-512 kernels, each Skipped on a CPU without them.

@@ -1,4 +1,4 @@
-# learn/ training recipe: step schedules, AdamW, clipping, weight EMA by hand, and bitwise resume with each.
+# nn/ + train/ training recipe: step schedules, AdamW, clipping, weight EMA by hand, and bitwise resume with each.
 snf_add_test(test_recipe LABELS unit)
 # data-parallel training: mpirun -np 2 against one process, and resume under mpirun (MPI builds only)
 if(SNF_ENABLE_MPI)

@@ -1,4 +1,4 @@
-# learn/ trainer: data tensors, config, observations, metrics, checkpoints and bitwise resume (unit);
+# train/ trainer: data tensors, config, observations, metrics, checkpoints and bitwise resume (unit);
 # the model file's field table: every snf_ckpt member round-trips, a missing field is named (unit);
 # the CLI end to end: a tiny campaign trained to a quarter of the baseline's MAPE, kill -9 and resume,
 # evaluate, predict on SN 1987A, and every input error (cli).

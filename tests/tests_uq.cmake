@@ -1,4 +1,4 @@
-# learn/ uncertainty (uq.h): the Gaussian NLL and its gradients, mixtures, coverage/NLL by hand, the
+# infer/ uncertainty (uq.h): the Gaussian NLL and its gradients, mixtures, coverage/NLL by hand, the
 # variance scale, MC dropout, the OOD score and a toy heteroscedastic deep ensemble (unit); the CLI
 # end to end: ensemble training, predict --json, evaluate's calibration columns (cli).
 snf_add_test(test_uq LABELS unit)

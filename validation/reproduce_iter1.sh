@@ -40,7 +40,7 @@
 #   FILTERS [32]     filters per convolution ([model] filters; LITE's width, the reference's 32)
 #   SCHEDULE [cosine]  learning-rate schedule by step: cosine | onecycle | constant | plateau
 #   LR [3e-2]        peak learning rate (the first iteration: 1e-3 with SCHEDULE=plateau; chosen by
-#                    learn/recipe_ablation.sh, README.md)
+#                    train/recipe_ablation.sh, README.md)
 #   WARMUP [0.05]    warm-up fraction of the schedule
 #   EMA [0]          weight-EMA decay (0: off)
 #   WD [0]           AdamW decoupled weight decay

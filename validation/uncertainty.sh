@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # uncertainty.sh BUILD_DIR OUT_DIR [SHARED_DIR]: the measurements of validation/results/uncertainty.md.
-# A 3-member Gaussian-head ensemble of the `snforge run` network (learn/train_run.ini, 25 epochs,
+# A 3-member Gaussian-head ensemble of the `snforge run` network (train/train_run.ini, 25 epochs,
 # calibrated on its validation rows) on the 4,096-model campaign grids/87a_small.ini; an independent
 # 2,000-model uniform campaign (another sampler and seed: no model in common); the SNEC hydro models;
 # SN 1987A; and explain on 4 test rows and on SN 1987A. About 10-20 minutes on 2 quiet cores.
@@ -18,7 +18,7 @@ sed -e 's/^n_models = 4096/n_models = 2000/' -e 's/^sampler = .*/sampler = unifo
     "$src/grids/87a_small.ini" > test_camp.ini
 [ -f test.h5 ] || "$snf" grid test_camp.ini -o test.h5 -q
 sed -e 's/file = 87a_small.h5/file = train.h5/' -e 's/epochs = 30/epochs = 25/' -e 's/model = model.h5/model = ens3.h5/' \
-    -e 's/^calibrate = yes/calibrate = yes\nensemble = 3\njobs = 1/' "$src/learn/train_run.ini" > ens3.ini
+    -e 's/^calibrate = yes/calibrate = yes\nensemble = 3\njobs = 1/' "$src/train/train_run.ini" > ens3.ini
 "$snf" train ens3.ini --threads 2
 "$snf" evaluate ens3.h5 test.h5 -o ev_test
 "$snf" evaluate ens3.h5 test.h5 -o ev_test_raw --uncalibrated --no-plot

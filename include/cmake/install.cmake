@@ -50,10 +50,15 @@ configure_file(include/cmake/snforge.pc.in ${PROJECT_BINARY_DIR}/snforge.pc @ONL
 install(FILES ${PROJECT_BINARY_DIR}/snforge.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The data folder keeps the source tree's relative paths, so one relative name finds a file in both.
-install(FILES validation/plot_compare.py validation/run_snec_comparison.py
+# Every script the program runs is installed (.ci/test-install checks every PNG the commands promise).
+install(PROGRAMS validation/plot_compare.py validation/plot_curriculum.py validation/run_snec_comparison.py
   DESTINATION ${SNF_INSTALL_DATADIR}/validation)
 install(DIRECTORY validation/data DESTINATION ${SNF_INSTALL_DATADIR}/validation)
-install(FILES learn/plot_parity.py learn/train_run.ini learn/train_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/learn)
+install(FILES validation/curriculum.ini validation/curriculum_campaign.ini validation/curriculum_run.ini
+  validation/curriculum_tiny.ini DESTINATION ${SNF_INSTALL_DATADIR}/validation)
+install(PROGRAMS infer/plot_parity.py infer/plot_reliability.py infer/plot_explain.py infer/plot_fit.py
+  DESTINATION ${SNF_INSTALL_DATADIR}/infer)
+install(FILES train/train_run.ini train/train_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/train)
 install(FILES grids/87a_default.ini grids/87a_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/grids)
 install(DIRECTORY grids/examples DESTINATION ${SNF_INSTALL_DATADIR}/grids)
 if(EXISTS ${PROJECT_SOURCE_DIR}/python/snforge)

@@ -4,6 +4,8 @@
 #ifndef SNFORGE_API_H
 #define SNFORGE_API_H
 
+#include "snforge/export.h"
+
 /* One semi-analytic model (model.h) at energy (foe), mass (Msun), radius (cm) and nickel (Msun), on the
  * T >= 1 strictly increasing times t_days (days since explosion, >= 0). physics is the text of a campaign's
  * [physics] section, "key = value" lines (closure, kappa, t_ion, q_rec, eth_fraction, heating, gamma, ...;
@@ -14,7 +16,7 @@
  * are usable), SNF_EINVAL / SNF_EFORMAT for a bad parameter, setting or time grid, SNF_ECVODE, SNF_ENOMEM;
  * the message is snf_error_last_message() (status.h) on the calling thread. Thread-safe; allocates one model
  * workspace per call (about 0.1 ms beside the model's own 0.2-0.4 ms). */
-int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, double radius_cm,
+SNF_API int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, double radius_cm,
                      double nickel_msun, const double *t_days, int T, double *L_erg_s, double *vph_km_s);
 
 #endif

@@ -13,6 +13,8 @@
 #ifndef SNFORGE_CONFIG_H
 #define SNFORGE_CONFIG_H
 
+#include "snforge/export.h"
+
 #include <stdint.h>
 
 #include "snforge/model.h"
@@ -70,30 +72,30 @@ typedef struct snf_campaign {
  * for a syntax error, an unknown section or key, a bad value, a bad range, an unknown sampler or
  * model, or a missing key (then the line of its section, or the file alone if the section is missing).
  * On failure c holds nothing to free. */
-int snf_config_load(snf_campaign *c, const char *path);
+SNF_API int snf_config_load(snf_campaign *c, const char *path);
 
 /* Same, from text in memory; name stands for the file in messages. */
-int snf_config_parse(snf_campaign *c, const char *text, const char *name);
+SNF_API int snf_config_parse(snf_campaign *c, const char *text, const char *name);
 
 /* ---- getters ---- */
 
 /* The campaign's T times into t_days[T]. */
-void snf_config_times(const snf_campaign *c, double *t_days);
+SNF_API void snf_config_times(const snf_campaign *c, double *t_days);
 
 /* Maps a unit-cube point u[P] onto the axes: x[P] in the axes' units. */
-void snf_config_point(const snf_campaign *c, const double *u, double *x);
+SNF_API void snf_config_point(const snf_campaign *c, const double *u, double *x);
 
 /* Builds the model inputs of one row x[P]: the four parameters and the physics (fixed settings
  * overridden by nuisance axes). Values are not checked here: snf_model_run rejects bad ones per row. */
-void snf_config_model_inputs(const snf_campaign *c, const double *x, snf_sn_params *p, snf_physics *ph);
+SNF_API void snf_config_model_inputs(const snf_campaign *c, const double *x, snf_sn_params *p, snf_physics *ph);
 
 /* Grid sizes per axis (points[P]) for snf_sampler_alloc. */
-void snf_config_grid_points(const snf_campaign *c, int *points);
+SNF_API void snf_config_grid_points(const snf_campaign *c, int *points);
 
 /* "semi-analytic:<closure>": the dataset's source attribute. */
-void snf_config_source(const snf_campaign *c, char *buf, int n);
+SNF_API void snf_config_source(const snf_campaign *c, char *buf, int n);
 
-void snf_config_free(snf_campaign *c);
+SNF_API void snf_config_free(snf_campaign *c);
 
 /* ---- the parameter table ---- */
 
@@ -101,7 +103,7 @@ void snf_config_free(snf_campaign *c);
  * every file writer and reader uses. The four physical parameters come first, in file order: energy
  * "foe", mass "Msun", radius "cm", nickel "Msun"; then the nuisance settings (kappa "cm2/g", t_ion "K",
  * ...). "?" for a value outside the enum. */
-const char *snf_axis_name(snf_axis_target t);
-const char *snf_axis_units(snf_axis_target t);
+SNF_API const char *snf_axis_name(snf_axis_target t);
+SNF_API const char *snf_axis_units(snf_axis_target t);
 
 #endif

@@ -15,6 +15,8 @@
 #ifndef SNFORGE_CURRICULUM_H
 #define SNFORGE_CURRICULUM_H
 
+#include "snforge/export.h"
+
 #include <stdio.h>
 
 #include "snforge/data.h"
@@ -73,27 +75,27 @@ typedef struct snf_fold {
 /* ---- config ---- */
 
 /* Parses a curriculum config (SNF_EIO unreadable; SNF_EFORMAT "path:line: [section] key: what"). */
-int snf_curr_config_load(snf_curr_config *c, const char *path);
-int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name);
-void snf_curr_config_free(snf_curr_config *c);
+SNF_API int snf_curr_config_load(snf_curr_config *c, const char *path);
+SNF_API int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name);
+SNF_API void snf_curr_config_free(snf_curr_config *c);
 
 /* ---- rows and folds ---- */
 
 /* Loads rows[n] of a dataset file (rows = NULL: every usable row, n ignored) encoded with spec and norm.
  * SNF_EFORMAT / SNF_EIO from the file; SNF_ENOMEM. */
-int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
+SNF_API int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
                     const long *rows, long n);
 /* Copies the rows of r whose file rows are ids[n] (in that order; CL floats per input row) into out.
  * SNF_EINVAL if one is not in r. */
-int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n);
-void snf_rowset_free(snf_rowset *r);
+SNF_API int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n);
+SNF_API void snf_rowset_free(snf_rowset *r);
 
 /* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and
  * fills fold f's test / val / train lists (file rows, ascending). SNF_EINVAL for k < 3 or n < k. */
-int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold);
+SNF_API int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold);
 /* SNF_EINVAL (naming the row) unless test, validation and training rows of f are pairwise disjoint. */
-int snf_fold_check_disjoint(const snf_fold *f);
-void snf_fold_free(snf_fold *f);
+SNF_API int snf_fold_check_disjoint(const snf_fold *f);
+SNF_API void snf_fold_free(snf_fold *f);
 
 /* ---- run ---- */
 
@@ -111,6 +113,6 @@ typedef struct snf_curr_options {
  * radius,nickel: MAPE in percent; split = fold number, mean, std (sample, n-1), or external) and
  * results.md. Returns SNF_OK, SNF_EINVAL (bad data: too few hydro models, overlapping external models),
  * or the failing step's status. *stopped = 1 if stop_after_folds ended it early. */
-int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped);
+SNF_API int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped);
 
 #endif

@@ -8,6 +8,8 @@
 #ifndef SNFORGE_DATA_H
 #define SNFORGE_DATA_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,57 +47,57 @@ typedef struct snf_batcher snf_batcher; /* batches over a row set, resident or s
 /* ---- spec ---- */
 
 /* Both series, masks on, L 128 over days 1-300. */
-snf_data_spec snf_data_spec_default(void);
+SNF_API snf_data_spec snf_data_spec_default(void);
 /* Network input channels: series + masks. */
-int snf_data_spec_cin(const snf_data_spec *s);
+SNF_API int snf_data_spec_cin(const snf_data_spec *s);
 /* Number of series selected (1 or 2) and which: kinds[k] = SNF_SERIES_* in channel order. */
-int snf_data_spec_series(const snf_data_spec *s, int kinds[SNF_SERIES_COUNT]);
+SNF_API int snf_data_spec_series(const snf_data_spec *s, int kinds[SNF_SERIES_COUNT]);
 /* "luminosity", "velocity", "both". */
-const char *snf_data_channels_name(int channels);
+SNF_API const char *snf_data_channels_name(int channels);
 /* The grid time of sample j. */
-double snf_data_spec_time(const snf_data_spec *s, int j);
+SNF_API double snf_data_spec_time(const snf_data_spec *s, int j);
 
 /* ---- encoding (pure functions) ---- */
 
 /* One light curve already on the model grid (lbol[L] = log10 L, vph[L] in km/s, NaN = missing; either
  * may be NULL when that series is not selected) into out[C_in * L] (standardised, NaN -> 0, masks). */
-void snf_data_encode(float *out, const float *lbol, const float *vph, const snf_data_spec *s,
+SNF_API void snf_data_encode(float *out, const float *lbol, const float *vph, const snf_data_spec *s,
                      const snf_norm *norm);
 /* Standardised targets y[4] from physical params p[4] (foe, Msun, cm, Msun); SNF_EINVAL if one is not
  * finite and > 0. */
-int snf_data_encode_targets(float *y, const double *p, const snf_norm *norm);
+SNF_API int snf_data_encode_targets(float *y, const double *p, const snf_norm *norm);
 /* Physical parameters from standardised network outputs. */
-void snf_data_decode_targets(double *p, const float *y, const snf_norm *norm);
+SNF_API void snf_data_decode_targets(double *p, const float *y, const snf_norm *norm);
 
 /* Augments nb encoded rows x[nb][C_in*L] in place with r's stream. */
 struct snf_rng;
-void snf_data_augment(float *x, int nb, const snf_data_spec *s, const snf_augment *a, struct snf_rng *r);
+SNF_API void snf_data_augment(float *x, int nb, const snf_data_spec *s, const snf_augment *a, struct snf_rng *r);
 
 /* ---- dataset files ---- */
 
 /* Opens a dataset file for reading in blocks of block_rows rows (>= 1). SNF_EFORMAT if it is not a
  * dataset, lacks the four parameters, or its time grid does not overlap [t_start, t_end]. */
-int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long block_rows);
-long snf_data_nrows(const snf_data *d);
+SNF_API int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long block_rows);
+SNF_API long snf_data_nrows(const snf_data *d);
 /* Provenance: the file's path, root attributes source and created ("" if absent). */
-const char *snf_data_path(const snf_data *d);
-const char *snf_data_source(const snf_data *d);
-const char *snf_data_created(const snf_data *d);
+SNF_API const char *snf_data_path(const snf_data *d);
+SNF_API const char *snf_data_source(const snf_data *d);
+SNF_API const char *snf_data_created(const snf_data *d);
 
 /* Rows usable for training (status >= 0, four finite positive parameters) in file order: *rows is
  * malloc'd (caller frees), *n its length; *n_skipped counts the others. */
-int snf_data_usable_rows(snf_data *d, long **rows, long *n, long *n_skipped);
+SNF_API int snf_data_usable_rows(snf_data *d, long **rows, long *n, long *n_skipped);
 
 /* Fits norm on rows[n] (the training rows): per series the mean and std of every finite resampled
  * value, per target the mean and std of log10. Reads blocks in file order (the result does not
  * depend on the buffer sizes). SNF_EINVAL if a series has no finite value or no spread. */
-int snf_data_fit_norm(snf_data *d, const long *rows, long n, snf_norm *norm);
+SNF_API int snf_data_fit_norm(snf_data *d, const long *rows, long n, snf_norm *norm);
 
 /* Encodes rows[n] (any order, duplicates allowed) into x[n][C_in*L] and y[n][4] (y may be NULL),
  * in the given order, reading only the blocks that hold one of them. */
-int snf_data_load(snf_data *d, const snf_norm *norm, const long *rows, long n, float *x, float *y);
+SNF_API int snf_data_load(snf_data *d, const snf_norm *norm, const long *rows, long n, float *x, float *y);
 
-void snf_data_close(snf_data *d);
+SNF_API void snf_data_close(snf_data *d);
 
 /* ---- batches ---- */
 
@@ -104,16 +106,16 @@ void snf_data_close(snf_data *d);
  * stays resident; otherwise each epoch streams through the file in chunks. Either way the batches are
  * the same: epoch e visits the rows in a permutation drawn from (seed, e) when shuffle = 1 (file
  * order otherwise), B at a time, the last batch partial. */
-int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, const long *rows, long n,
+SNF_API int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, const long *rows, long n,
                       int B, long max_rows, int shuffle, uint64_t seed);
 /* Starts epoch e (rewinds). */
-int snf_batcher_start(snf_batcher *b, long epoch);
+SNF_API int snf_batcher_start(snf_batcher *b, long epoch);
 /* Next batch into x[B][C_in*L], y[B][4] (y may be NULL) and, if rows is not NULL, the file rows of
  * the batch; *nb = its size. Returns 1 for a batch, 0 after the last one, < 0 on failure. */
-int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb);
-long snf_batcher_nbatches(const snf_batcher *b);
-int snf_batcher_resident(const snf_batcher *b);
-void snf_batcher_free(snf_batcher *b);
+SNF_API int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb);
+SNF_API long snf_batcher_nbatches(const snf_batcher *b);
+SNF_API int snf_batcher_resident(const snf_batcher *b);
+SNF_API void snf_batcher_free(snf_batcher *b);
 
 /* ---- observation files (interfaces.md: t_d,L_erg_s,L_err,vph_km_s,vph_err) ---- */
 
@@ -145,12 +147,12 @@ typedef struct snf_obs {
  * wrong number of fields, text or nan/inf in a number field, a value outside the plausible ranges above
  * (with the likely mistake: log10 L? magnitudes? cm/s? JD?), a negative uncertainty or one without its
  * value, times that do not increase within a series, or no values at all. */
-int snf_obs_read(snf_obs *o, const char *path);
+SNF_API int snf_obs_read(snf_obs *o, const char *path);
 /* The same from memory (name is used in messages); what the fuzz target drives. */
-int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len);
+SNF_API int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len);
 /* Interpolates the observations onto the model grid: lbol[L] (log10 L, linear in log L) and vph[L]
  * (linear in v) between the first and last value of each series, NaN outside. */
-void snf_obs_resample(const snf_obs *o, const snf_data_spec *s, float *lbol, float *vph);
-void snf_obs_free(snf_obs *o);
+SNF_API void snf_obs_resample(const snf_obs *o, const snf_data_spec *s, float *lbol, float *vph);
+SNF_API void snf_obs_free(snf_obs *o);
 
 #endif

@@ -18,26 +18,28 @@
 #ifndef SNFORGE_EXPLAIN_H
 #define SNFORGE_EXPLAIN_H
 
+#include "snforge/export.h"
+
 #include "snforge/uq.h"
 
 enum { SNF_EXPLAIN_EARLY, SNF_EXPLAIN_RISE, SNF_EXPLAIN_PEAK, SNF_EXPLAIN_FALL, SNF_EXPLAIN_TAIL, SNF_EXPLAIN_NPHASE };
 
 /* "early", "rise", "peak", "fall", "tail". */
-const char *snf_explain_phase_name(int phase);
+SNF_API const char *snf_explain_phase_name(int phase);
 
 /* F(x) for n encoded rows: out[n][NP], the members' mean of the predicted log10 parameter. */
-int snf_explain_outputs(snf_uq_model *m, const float *x, long n, double *out);
+SNF_API int snf_explain_outputs(snf_uq_model *m, const float *x, long n, double *out);
 
 /* Integrated gradients of one encoded row x[C_in T]: attr[NP][C_in][T] (dex per input) and
  * delta[NP] = F(x) - F(0). steps >= 1. SNF_ENOMEM or the network's errors. */
-int snf_explain_ig(snf_uq_model *m, const float *x, int steps, double *attr, double *delta);
+SNF_API int snf_explain_ig(snf_uq_model *m, const float *x, int steps, double *attr, double *delta);
 
 /* Occlusion of one encoded row: imp[NP][nseries][T] (dex), windows of win samples, stride >= 1. */
-int snf_explain_occlusion(snf_uq_model *m, const float *x, int win, int stride, double *imp);
+SNF_API int snf_explain_occlusion(snf_uq_model *m, const float *x, int win, int stride, double *imp);
 
 /* The phase of each grid sample phase[T] from the row's luminosity channel (all SNF_EXPLAIN_EARLY
  * before 30 d, else by the rules above; without a luminosity channel: by day only, peak at the middle). */
-void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase);
+SNF_API void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase);
 
 /* ---- observing plans (plan.c) ---- */
 
@@ -49,7 +51,7 @@ void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase);
  * predicted mixture's log10 standard deviation is added. Writes sample[K], series[K] (index among the
  * model's series), std_k[K][NP] (dex, after step k), std0[NP] at x0 and std_full[NP] with all of full.
  * SNF_EINVAL without mask channels or when fewer than K candidates remain. */
-int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
+SNF_API int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
                     double *std_k, double *std0, double *std_full);
 
 #endif

@@ -18,6 +18,8 @@
 #ifndef SNFORGE_FILEIO_H
 #define SNFORGE_FILEIO_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,10 +29,10 @@
  * byte-order mark; *len excludes the terminator. what names the file's role in messages ("observation
  * file"). SNF_EINVAL if the file does not exist, SNF_EIO if it cannot be read (errno's text),
  * SNF_EFORMAT "path:line: binary data" for a NUL byte or a file over 2 GiB, SNF_ENOMEM. */
-int snf_text_slurp(const char *path, const char *what, char **buf, size_t *len);
+SNF_API int snf_text_slurp(const char *path, const char *what, char **buf, size_t *len);
 
 /* Removes a leading UTF-8 byte-order mark from buf[0..*len) in place (memmove); returns 1 if there was one. */
-int snf_text_strip_bom(char *buf, size_t *len);
+SNF_API int snf_text_strip_bom(char *buf, size_t *len);
 
 /* A cursor over the lines of a buffer. */
 typedef struct snf_text_lines {
@@ -41,40 +43,40 @@ typedef struct snf_text_lines {
 } snf_text_lines;
 
 /* A cursor at the start of buf (after a UTF-8 byte-order mark if there is one). */
-snf_text_lines snf_text_lines_init(const char *buf, size_t len);
+SNF_API snf_text_lines snf_text_lines_init(const char *buf, size_t len);
 
 /* Next line that is neither blank nor (unless keep_comments) a '#' comment: *s points into the buffer,
  * *n is its length without the line ending ('\n' or "\r\n") and without leading and trailing blanks.
  * Returns 1, or 0 at the end of the buffer. it->line is the line's number. */
-int snf_text_next(snf_text_lines *it, const char **s, size_t *n);
+SNF_API int snf_text_next(snf_text_lines *it, const char **s, size_t *n);
 
 /* Splits s[0..n) at commas into fields (fs[k], fl[k]: start and length, blanks trimmed). Returns the
  * number of fields, which may exceed max (only the first max are stored). */
-int snf_csv_split(const char *s, size_t n, const char **fs, size_t *fl, int max);
+SNF_API int snf_csv_split(const char *s, size_t n, const char **fs, size_t *fl, int max);
 
 /* A field as a number: the whole field must be one finite number (strtod's syntax, Fortran's 1.0D+03
  * accepted); an empty field is a missing value and gives NaN. Returns 0, -1 if it is not a number,
  * -2 if it is not finite (nan, inf, overflow; *out then holds the value read). */
-int snf_csv_number(const char *f, size_t n, double *out);
+SNF_API int snf_csv_number(const char *f, size_t n, double *out);
 
 /* Copies a field into dst[n] as printable ASCII ('?' for other bytes, ".." when cut): for messages. */
-void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len);
+SNF_API void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len);
 
 /* ---- writing files ---- */
 
 /* Makes tmp durable and atomically replaces path by it: fsync(tmp), rename(tmp, path), fsync of path's
  * folder. On failure SNF_EIO names the step and errno's text; tmp is left in place (a campaign's .tmp
  * stays resumable; small writers remove it). */
-int snf_atomic_commit(const char *tmp, const char *path);
+SNF_API int snf_atomic_commit(const char *tmp, const char *path);
 
 /* Writes path through write(ctx, f) into path.tmp, checks every write (ferror, fflush, fclose: a full
  * disk is reported with errno's text), then snf_atomic_commit. write returns SNF_OK or < 0 (its own
  * error reported). On any failure path is untouched and path.tmp removed. */
-int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), void *ctx);
+SNF_API int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), void *ctx);
 
 /* Closes a FILE* written by a caller and reports a write error (ferror, fflush or fclose failing) as
  * SNF_EIO "cannot write NAME: strerror". Always closes f. */
-int snf_file_close_checked(FILE *f, const char *name);
+SNF_API int snf_file_close_checked(FILE *f, const char *name);
 
 /* ---- locks ---- */
 
@@ -84,11 +86,11 @@ int snf_file_close_checked(FILE *f, const char *name);
  * process holds it, or the reason it could not be taken. Released when the process exits, whatever the
  * way; a lock file left by a killed run is simply locked again. Not reentrant: a process must not lock
  * one path twice. */
-int snf_lock_output(const char *path);
+SNF_API int snf_lock_output(const char *path);
 /* Removes path.lock and releases the lock (fd < 0: nothing). */
-void snf_unlock_output(int fd, const char *path);
+SNF_API void snf_unlock_output(int fd, const char *path);
 
 /* The path of path's folder into dir[n] ("." for a bare name). */
-void snf_path_dir(const char *path, char *dir, size_t n);
+SNF_API void snf_path_dir(const char *path, char *dir, size_t n);
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef SNFORGE_FIT_H
 #define SNFORGE_FIT_H
 
+#include "snforge/export.h"
+
 #include "snforge/config.h"
 #include "snforge/data.h"
 
@@ -29,7 +31,7 @@ typedef struct snf_fit_opts {
     int quiet;
 } snf_fit_opts;
 
-snf_fit_opts snf_fit_opts_default(void);
+SNF_API snf_fit_opts snf_fit_opts_default(void);
 
 typedef struct snf_fit_param {
     char name[SNF_CONFIG_NAME_LEN];  /* energy, mass, ..., floor_L, floor_vph */
@@ -57,9 +59,9 @@ typedef struct snf_fit_result {
 /* Fits obs under campaign c's physics and prior. Returns SNF_OK; SNF_EINVAL (an observation with no
  * L or v_ph in the model's time range, walkers too few for the dimension, a stored chain made with
  * other settings: the message says which); SNF_ENOMEM; SNF_EHDF5/SNF_EIO for the chain file. */
-int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o, snf_fit_result *res);
+SNF_API int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o, snf_fit_result *res);
 
 /* ln p at physical parameters x[D] (the order of res->par; for tests and the best-fit curve). */
-double snf_fit_lnprob_at(const snf_campaign *c, const snf_obs *obs, const double *x_phys, int D);
+SNF_API double snf_fit_lnprob_at(const snf_campaign *c, const snf_obs *obs, const double *x_phys, int D);
 
 #endif

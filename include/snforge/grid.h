@@ -7,6 +7,8 @@
 #ifndef SNFORGE_GRID_H
 #define SNFORGE_GRID_H
 
+#include "snforge/export.h"
+
 #include <stdio.h>
 
 #include "snforge/config.h"
@@ -44,19 +46,19 @@ typedef struct snf_grid_summary {
 
 /* ---- defaults ---- */
 
-snf_grid_options snf_grid_options_default(void);
+SNF_API snf_grid_options snf_grid_options_default(void);
 
 /* ---- helpers ---- */
 
 /* Rows [row0, row0 + n) of shard i of count for a campaign of N rows in blocks of block rows: whole
  * blocks, spread as evenly as possible. */
-void snf_grid_shard_range(long N, long block, int i, int count, long *row0, long *n);
+SNF_API void snf_grid_shard_range(long N, long block, int i, int count, long *row0, long *n);
 
 /* The file of shard i of count for output path "F.h5": "F.shard<i>-of-<count>.h5". */
-void snf_grid_shard_path(char *buf, size_t n, const char *path, int i, int count);
+SNF_API void snf_grid_shard_path(char *buf, size_t n, const char *path, int i, int count);
 
 /* /params rows row0 .. row0+n-1 of the campaign into x[n][P]: what every writer of the campaign agrees on. */
-int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, double *x);
+SNF_API int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, double *x);
 
 /* ---- run ---- */
 
@@ -65,27 +67,27 @@ int snf_grid_params(const snf_campaign *c, snf_sampler *s, long row0, long n, do
  * is not complete; SNF_EINVAL if the .tmp holds a different campaign (message says how to proceed);
  * SNF_EHDF5 / SNF_EIO / SNF_ENOMEM when the work fails. Failed models are not failures of the run:
  * they are counted in sum and recorded in /status and /status_msg. */
-int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt,
+SNF_API int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt,
                  snf_grid_summary *sum);
 
 /* Joins the count complete shard files of path into path (virtual datasets). Checks each shard holds
  * campaign c. SNF_OK (*already = 1 if path was already a complete join of c: nothing is rewritten);
  * SNF_EIO if a shard is missing or incomplete; SNF_EINVAL if one holds another campaign; SNF_EEXIST if
  * path exists and is not a complete file of c. */
-int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already);
+SNF_API int snf_grid_join(const snf_campaign *c, const char *path, int count, int *already);
 
 /* ---- MPI (grid_mpi.c; without SNF_HAVE_MPI: one process, rank 0 of 1, nothing to combine) ---- */
 
 /* MPI_Init and this process's rank and the number of ranks. */
-void snf_grid_mpi_init(int *argc, char ***argv, int *rank, int *size);
-void snf_grid_mpi_finalize(void);
+SNF_API void snf_grid_mpi_init(int *argc, char ***argv, int *rank, int *size);
+SNF_API void snf_grid_mpi_finalize(void);
 /* After every rank ran its shard (snf_grid_run with shard rank/size): *worst = the largest `code` of all
  * ranks (every rank); on rank 0, *tot = the summaries combined (counts and file sizes summed, wall time the
  * longest, path "PATH (K ranks)"), and if every rank's code was 0 and none stopped early, the shards are
  * joined into path (snf_grid_join) and *joined = 1. Collective. Returns SNF_OK or the join's failure. */
-int snf_grid_mpi_combine(const snf_campaign *c, const char *path, int rank, int size, int code,
+SNF_API int snf_grid_mpi_combine(const snf_campaign *c, const char *path, int rank, int size, int code,
                          const snf_grid_summary *sum, snf_grid_summary *tot, int *worst, int *joined);
 /* Rank 0's value on every rank (MPI_Bcast). Collective. */
-int snf_grid_mpi_share(int value);
+SNF_API int snf_grid_mpi_share(int value);
 
 #endif

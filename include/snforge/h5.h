@@ -7,6 +7,8 @@
 #ifndef SNFORGE_H5_H
 #define SNFORGE_H5_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,7 +55,7 @@ typedef struct snf_dataset snf_dataset; /* opaque: the open file and its dataset
 /* Creates (truncating) path with N rows, P params, T times and every row pending: /status reads
  * SNF_STATUS_PENDING, the float datasets NaN, until written. Writes /time and all attributes except
  * `complete`. SNF_OK, SNF_EINVAL (shapes, times not strictly increasing), SNF_EHDF5. */
-int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_meta *meta, long N, int P,
+SNF_API int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_meta *meta, long N, int P,
                        int T, const double *time_d);
 
 /* Opens an existing file; writable = 1 to continue writing it (a campaign's .tmp), 0 to read. The file
@@ -64,64 +66,64 @@ int snf_dataset_create(snf_dataset **out, const char *path, const snf_dataset_me
  * program holds it (HDF5 file lock) or it cannot be read, SNF_EFORMAT naming the file and what is wrong
  * (not HDF5, damaged, not an snforge dataset, layout). It does not require `complete`: readers of
  * finished files call snf_dataset_require_complete. */
-int snf_dataset_open(snf_dataset **out, const char *path, int writable);
+SNF_API int snf_dataset_open(snf_dataset **out, const char *path, int writable);
 
 /* Checks an open file (a campaign's .tmp before resuming it) against what snf_dataset_create would write
  * with meta, N, P, T and time_d: dims, every value of /time, every root attribute (format,
  * format_version, source, config, sampler, seed, row_offset, n_total; the free-text ones readable), the
  * units and description of every dataset, /params names, units, scale, min, max. SNF_OK, or SNF_EFORMAT
  * naming the first difference (the caller recomputes the file). */
-int snf_dataset_verify(snf_dataset *d, const snf_dataset_meta *meta, long N, int P, int T, const double *time_d);
+SNF_API int snf_dataset_verify(snf_dataset *d, const snf_dataset_meta *meta, long N, int P, int T, const double *time_d);
 
 /* SNF_EFORMAT "PATH is not marked complete ..." unless the root attribute complete is 1. */
-int snf_dataset_require_complete(snf_dataset *d);
+SNF_API int snf_dataset_require_complete(snf_dataset *d);
 
 /* ---- write ---- */
 
 /* Writes rows row0 .. row0+n-1 (local rows of this file): data first, flushed to disk, then /status,
  * flushed: after a crash a row's status is only set if its data is on disk. */
-int snf_dataset_write_block(snf_dataset *d, long row0, long n, const snf_dataset_rows *rows);
+SNF_API int snf_dataset_write_block(snf_dataset *d, long row0, long n, const snf_dataset_rows *rows);
 
 /* Sets the root attribute complete = 1 (the last thing written to a file) and flushes. */
-int snf_dataset_mark_complete(snf_dataset *d);
+SNF_API int snf_dataset_mark_complete(snf_dataset *d);
 
 /* One call for a small file: writes path.tmp with all N rows, marks it complete, closes, renames.
  * derived may be NULL (NaN). */
-int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T,
+SNF_API int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T,
                            const double *time_d, const double *params, const float *log_lbol,
                            const float *vph, const int *status, const snf_lc_derived *derived);
 
 /* Builds path as one file whose datasets are HDF5 virtual datasets over the n complete shard files
  * (each made with row_offset/n_total; together they must cover [0, n_total) exactly). Shard paths are
  * stored relative to path's folder when they sit in it. Writes path.tmp, marks complete, renames. */
-int snf_dataset_join(const char *path, const char *const *shard_paths, int n);
+SNF_API int snf_dataset_join(const char *path, const char *const *shard_paths, int n);
 
 /* ---- read ---- */
 
-void snf_dataset_dims(const snf_dataset *d, long *N, int *P, int *T);
+SNF_API void snf_dataset_dims(const snf_dataset *d, long *N, int *P, int *T);
 
 /* Reads rows row0 .. row0+n-1 into the non-NULL members of rows. */
-int snf_dataset_read_rows(snf_dataset *d, long row0, long n, snf_dataset_rows *rows);
+SNF_API int snf_dataset_read_rows(snf_dataset *d, long row0, long n, snf_dataset_rows *rows);
 
 /* /time into time_d[T]. */
-int snf_dataset_read_time(snf_dataset *d, double *time_d);
+SNF_API int snf_dataset_read_time(snf_dataset *d, double *time_d);
 
 /* Only /status (all N rows) into status[N]: what a campaign reads to resume. */
-int snf_dataset_read_status(snf_dataset *d, int *status);
+SNF_API int snf_dataset_read_status(snf_dataset *d, int *status);
 
 /* A string attribute of the root (or of dataset obj, e.g. "/vph" for "units") into buf[n]; SNF_EFORMAT
  * if absent. String-list attributes (/params names) come back joined with ','. */
-int snf_dataset_attr_string(snf_dataset *d, const char *obj, const char *name, char *buf, size_t n);
+SNF_API int snf_dataset_attr_string(snf_dataset *d, const char *obj, const char *name, char *buf, size_t n);
 
 /* An integer attribute of the root ("complete", "format_version", "seed", "row_offset", "n_total"). */
-int snf_dataset_attr_long(snf_dataset *d, const char *name, long *value);
+SNF_API int snf_dataset_attr_long(snf_dataset *d, const char *name, long *value);
 
 /* 1 if the root attribute complete is set to 1, else 0. */
-int snf_dataset_is_complete(snf_dataset *d);
+SNF_API int snf_dataset_is_complete(snf_dataset *d);
 
 /* ---- close ---- */
 
 /* Closes and frees (NULL is a no-op). SNF_EHDF5 if the final flush fails. */
-int snf_dataset_close(snf_dataset *d);
+SNF_API int snf_dataset_close(snf_dataset *d);
 
 #endif

@@ -19,27 +19,29 @@
 #ifndef SNFORGE_H5IO_H
 #define SNFORGE_H5IO_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 
 #include <hdf5.h>
 
 /* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
-void snf_h5_quiet(void);
+SNF_API void snf_h5_quiet(void);
 
 /* HDF5's innermost error description (the current error stack), or "" if none. */
-void snf_h5_reason(char *buf, size_t n);
+SNF_API void snf_h5_reason(char *buf, size_t n);
 
 /* 1 if the current HDF5 error stack says a file could not be locked (another program has it open). */
-int snf_h5_lock_failed(void);
+SNF_API int snf_h5_lock_failed(void);
 
 /* A new file at path (an existing one is unlinked first, never truncated) with the version bounds above.
  * Returns the file id, or < 0 after reporting SNF_EHDF5 / SNF_EIO (with errno's text). */
-hid_t snf_h5_create_file(const char *path);
+SNF_API hid_t snf_h5_create_file(const char *path);
 
 /* Opens path (read-only, or read-write if writable) into *out; what names the file's role in messages
  * ("model file"). SNF_OK, or SNF_EINVAL (missing), SNF_EIO (locked by another program through HDF5's
  * file locking, or unreadable), SNF_EFORMAT (not HDF5, or damaged) with *out = -1. */
-int snf_h5_open(hid_t *out, const char *path, int writable, const char *what);
+SNF_API int snf_h5_open(hid_t *out, const char *path, int writable, const char *what);
 
 /* Runs check(path, ctx) in a child process with a timeout of timeout_s seconds. SNF_OK if the check
  * succeeded; the check's own status and message if it failed cleanly (the caller then never reads the
@@ -47,31 +49,31 @@ int snf_h5_open(hid_t *out, const char *path, int writable, const char *what);
  * child crashed, exited through a sanitizer, or did not finish in time (libhdf5 looping, or allocating
  * and reading gigabytes for a damaged size). If the process cannot fork, SNF_OK (unguarded: the caller's
  * own read still checks everything). Set SNF_H5_NO_GUARD=1 in the environment to skip it. */
-int snf_h5_guard(const char *path, const char *what, int (*check)(const char *path, void *ctx), void *ctx,
+SNF_API int snf_h5_guard(const char *path, const char *what, int (*check)(const char *path, void *ctx), void *ctx,
                  int timeout_s);
 
 /* Attributes: fixed-length UTF-8 strings and string lists, 64-bit integers, doubles. Each replaces an
  * attribute of the same name. SNF_EHDF5 naming file and attribute. */
-int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
-int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
-int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
-int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file);
+SNF_API int snf_h5_attr_put_string(hid_t obj, const char *name, const char *value, const char *file);
+SNF_API int snf_h5_attr_put_strings(hid_t obj, const char *name, const char *const *values, int n, const char *file);
+SNF_API int snf_h5_attr_put_long(hid_t obj, const char *name, long long value, const char *file);
+SNF_API int snf_h5_attr_put_doubles(hid_t obj, const char *name, const double *values, int n, const char *file);
 
 /* Reads a string attribute (fixed or variable length; a list comes back joined with ',') into buf[n],
  * an integer (any integer or float class holding a whole number) or doubles (exactly count values).
  * SNF_EFORMAT naming file and attribute if absent, of the wrong class or shape. */
-int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
-int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const char *file);
-int snf_h5_attr_get_doubles(hid_t obj, const char *name, double *values, int count, const char *file);
+SNF_API int snf_h5_attr_get_string(hid_t obj, const char *name, char *buf, size_t n, const char *file);
+SNF_API int snf_h5_attr_get_long(hid_t obj, const char *name, long long *value, const char *file);
+SNF_API int snf_h5_attr_get_doubles(hid_t obj, const char *name, double *values, int count, const char *file);
 
 /* Reads element k of a string-list attribute into buf[n]; SNF_EFORMAT if absent or k out of range. *count
  * (may be NULL) gets the list's length. */
-int snf_h5_attr_get_string_at(hid_t obj, const char *name, int k, char *buf, size_t n, int *count,
+SNF_API int snf_h5_attr_get_string_at(hid_t obj, const char *name, int k, char *buf, size_t n, int *count,
                               const char *file);
 
 /* Checks dataset name under loc: rank, dims (0 = any), type class (H5T_FLOAT, H5T_INTEGER, H5T_STRING).
  * SNF_EFORMAT "file: /name: ..." naming what is wrong. dims_out (may be NULL) gets the dims. */
-int snf_h5_check_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims, H5T_class_t cls,
+SNF_API int snf_h5_check_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims, H5T_class_t cls,
                          hsize_t *dims_out, const char *file);
 
 #endif

@@ -7,6 +7,8 @@
 #ifndef SNFORGE_HYDRO_H
 #define SNFORGE_HYDRO_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 
 #include "snforge/model.h" /* snf_lc_derived */
@@ -113,44 +115,44 @@ typedef struct snf_hydro_import_summary {
 
 /* ---- defaults ---- */
 
-snf_hydro_table_opts snf_hydro_table_opts_default(void);
+SNF_API snf_hydro_table_opts snf_hydro_table_opts_default(void);
 /* Time in days, L linear erg/s, v in km/s, columns 1,2,3, origin explosion, auto delimiter. */
-snf_columns_spec snf_columns_spec_default(void);
-snf_hydro_import_opts snf_hydro_import_opts_default(void);
+SNF_API snf_columns_spec snf_columns_spec_default(void);
+SNF_API snf_hydro_import_opts snf_hydro_import_opts_default(void);
 
 /* ---- parsers ---- */
 
 /* Parses a table from memory (name is used in messages). SNF_OK, SNF_EFORMAT ("name:line: ..."),
  * SNF_ENOMEM. On failure t is empty. */
-int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf, size_t len,
+SNF_API int snf_hydro_table_parse(snf_hydro_table *t, const char *name, const char *buf, size_t len,
                           const snf_hydro_table_opts *o);
 /* Reads a whole file and parses it; SNF_EFORMAT also for a missing or unreadable file. */
-int snf_hydro_table_read(snf_hydro_table *t, const char *path, const snf_hydro_table_opts *o);
+SNF_API int snf_hydro_table_read(snf_hydro_table *t, const char *path, const snf_hydro_table_opts *o);
 /* Reads a whole file into a NUL-terminated buffer (caller frees); SNF_EFORMAT if missing. */
-int snf_hydro_file_slurp(const char *path, char **buf, size_t *len);
+SNF_API int snf_hydro_file_slurp(const char *path, char **buf, size_t *len);
 
 /* The columns INI config (validation/README.md), from memory or a file; SNF_EFORMAT "name:line: ...". */
-int snf_columns_config_parse(snf_columns_spec *s, const char *name, const char *buf, size_t len);
-int snf_columns_config_read(snf_columns_spec *s, const char *path);
+SNF_API int snf_columns_config_parse(snf_columns_spec *s, const char *name, const char *buf, size_t len);
+SNF_API int snf_columns_config_read(snf_columns_spec *s, const char *path);
 
 /* Applies a spec to a parsed table: checks columns, converts units and the time origin, checks the
  * series (strictly increasing times, L >= 0, at least 2 rows). name is used in messages. */
-int snf_columns_apply(snf_hydro_run *r, const snf_hydro_table *t, const char *name, const snf_columns_spec *s);
+SNF_API int snf_columns_apply(snf_hydro_run *r, const snf_hydro_table *t, const char *name, const snf_columns_spec *s);
 
 /* ---- readers: one run each ---- */
 
 /* A column file (one file: time, L and optionally v). */
-int snf_hydro_read_columns(snf_hydro_run *r, const char *path, const snf_columns_spec *s);
+SNF_API int snf_hydro_read_columns(snf_hydro_run *r, const char *path, const snf_columns_spec *s);
 /* A SNEC output folder (its Data/ subfolder is used if present): lum_observed.dat, vel_photo.dat;
  * index_photo.dat (optional) ends v_ph at the photosphere's deepest cell; info.dat (optional) gives the
  * breakout time. origin: SNF_ORIGIN_EXPLOSION (t = 0 at the bomb) or SNF_ORIGIN_BREAKOUT. */
-int snf_hydro_read_snec(snf_hydro_run *r, const char *dir, snf_time_origin origin);
+SNF_API int snf_hydro_read_snec(snf_hydro_run *r, const char *dir, snf_time_origin origin);
 /* A STELLA model by base name: L from BASE.lbol, else BASE.tt (Mbol), else BASE.lbol_lnuc.txt; v_ph from
  * BASE.swd.ph (tau = 2/3), else BASE.vel_feII (Fe II 5169, tau_Sob = 1), else none. */
-int snf_hydro_read_stella(snf_hydro_run *r, const char *base);
+SNF_API int snf_hydro_read_stella(snf_hydro_run *r, const char *base);
 
 /* Strict checks shared by the readers (the message names name and the source lines). */
-int snf_hydro_series_check(const snf_hydro_series *s, const int *lines, const char *name, const char *what);
+SNF_API int snf_hydro_series_check(const snf_hydro_series *s, const int *lines, const char *name, const char *what);
 
 /* ---- resampling ---- */
 
@@ -158,33 +160,33 @@ int snf_hydro_series_check(const snf_hydro_series *s, const int *lines, const ch
  * samples) inside each stretch of finite samples, of log10 y if log_y (y <= 0 is undefined), else of y.
  * Grid times outside the stretches (before the first sample, after the last, or across undefined
  * samples) get NaN. Values are float like the dataset. SNF_OK, SNF_EGSL, SNF_ENOMEM. */
-int snf_hydro_resample(float *out, const snf_hydro_series *s, int log_y, const double *t_d, int T);
+SNF_API int snf_hydro_resample(float *out, const snf_hydro_series *s, int log_y, const double *t_d, int T);
 
 /* Peak of a curve on a grid, ignoring t < t_min_d (SNEC's breakout spike): day and log10 L of the
  * maximum (parabolic refinement), and the end of the dome (steepest fall of log L after the peak, over
  * +-2 samples). NaN where undefined. */
-void snf_hydro_peak(snf_lc_derived *d, const double *t_d, const float *log_l, int T, double t_min_d);
+SNF_API void snf_hydro_peak(snf_lc_derived *d, const double *t_d, const float *log_l, int T, double t_min_d);
 
 /* ---- index and import ---- */
 
-int snf_hydro_index_read(snf_hydro_index *idx, const char *path);
-void snf_hydro_index_free(snf_hydro_index *idx);
+SNF_API int snf_hydro_index_read(snf_hydro_index *idx, const char *path);
+SNF_API void snf_hydro_index_free(snf_hydro_index *idx);
 
 /* Reads every run of the index, resamples, writes opts->out_path (as .tmp, renamed when complete).
  * /status_msg of each row holds the run's path as written in the index (then ": reason" for a failed
  * run: fewer than SNF_HYDRO_MIN_COVERAGE grid times with L). */
-int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *sum);
+SNF_API int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *sum);
 
 /* Format by name ("snec", "stella", "columns"), origin by name ("explosion", "run", "breakout", "lmax"). */
-int snf_hydro_format_parse(const char *name, snf_hydro_format *out);
-const char *snf_hydro_format_name(snf_hydro_format f);
-int snf_time_origin_parse(const char *name, snf_time_origin *out);
+SNF_API int snf_hydro_format_parse(const char *name, snf_hydro_format *out);
+SNF_API const char *snf_hydro_format_name(snf_hydro_format f);
+SNF_API int snf_time_origin_parse(const char *name, snf_time_origin *out);
 
 /* ---- free ---- */
 
-void snf_hydro_table_free(snf_hydro_table *t);
+SNF_API void snf_hydro_table_free(snf_hydro_table *t);
 /* Frees t_d and y and zeroes the series (NULL: nothing). */
-void snf_hydro_series_free(snf_hydro_series *s);
-void snf_hydro_run_free(snf_hydro_run *r);
+SNF_API void snf_hydro_series_free(snf_hydro_series *s);
+SNF_API void snf_hydro_run_free(snf_hydro_run *r);
 
 #endif

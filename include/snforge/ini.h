@@ -7,6 +7,8 @@
 #ifndef SNFORGE_INI_H
 #define SNFORGE_INI_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 
 /* ---- types ---- */
@@ -38,7 +40,7 @@ typedef struct snf_ini {
 /* ---- init ---- */
 
 /* Prepares p to parse len bytes of text; name appears in messages. Keeps pointers to both. */
-void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len);
+SNF_API void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len);
 
 /* ---- run ---- */
 
@@ -47,12 +49,12 @@ void snf_ini_init(snf_ini *p, const char *name, const char *text, size_t len);
  * 0 every line was read, > 0 the first line inih could not parse (or whose handler returned 0), < 0 inih
  * itself failed (out of memory). Failures are in p->err / p->msg; inih's own failure is not recorded
  * (snf_ini_fail_syntax does it in the configs' wording; the columns format has its own). */
-int snf_ini_parse(snf_ini *p, snf_ini_handler handler, void *user);
+SNF_API int snf_ini_parse(snf_ini *p, snf_ini_handler handler, void *user);
 
 /* Records the first failure as "NAME:LINE: [section] key: what" (LINE <= 0: "NAME: ..."; no key:
  * "[section]: what"; no section: "what" alone) with p->err = SNF_EFORMAT. Later calls change nothing.
  * Returns 0, so a handler can return its value. */
-int snf_ini_fail(snf_ini *p, int line, const char *section, const char *key, const char *fmt, ...)
+SNF_API int snf_ini_fail(snf_ini *p, int line, const char *section, const char *key, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
@@ -61,14 +63,14 @@ int snf_ini_fail(snf_ini *p, int line, const char *section, const char *key, con
 /* Records inih's own failure from snf_ini_parse's result with the campaign and training configs'
  * wording: rc > 0 "NAME:RC: syntax error (expected [section], key = value, or a ; comment)", rc < 0
  * "NAME: ini parser failed (RC)". rc == 0 or an earlier failure: nothing. Returns 0. */
-int snf_ini_fail_syntax(snf_ini *p, int rc);
+SNF_API int snf_ini_fail_syntax(snf_ini *p, int rc);
 
 /* Passes the recorded failure to snf_error_report and returns its status; SNF_OK if none. */
-int snf_ini_report(const snf_ini *p);
+SNF_API int snf_ini_report(const snf_ini *p);
 
 /* The end of a config parser: snf_ini_report's status, and on success *kept = a copy of the parsed text
  * (the caller frees it; a config keeps its text verbatim); SNF_ENOMEM "out of memory parsing NAME". */
-int snf_ini_finish(const snf_ini *p, char **kept, const char *text, const char *name);
+SNF_API int snf_ini_finish(const snf_ini *p, char **kept, const char *text, const char *name);
 
 /* ---- typed values (for handlers) ---- */
 
@@ -80,23 +82,23 @@ int snf_ini_finish(const snf_ini *p, char **kept, const char *text, const char *
  *   long/int:     a whole number in [lo, hi] (2.05e5 is accepted as 205000): "'V' is not an integer in
  *                 [LO, HI]"
  *   bool:         yes/true/on/1 or no/false/off/0: "'V' is not yes or no" */
-int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
+SNF_API int snf_ini_double(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi,
                    double *out);
-int snf_ini_float(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi, float *out);
-int snf_ini_long(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, long *out);
-int snf_ini_int(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, int *out);
-int snf_ini_bool(snf_ini *p, const char *sec, const char *key, const char *v, int *out);
+SNF_API int snf_ini_float(snf_ini *p, const char *sec, const char *key, const char *v, double lo, double hi, float *out);
+SNF_API int snf_ini_long(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, long *out);
+SNF_API int snf_ini_int(snf_ini *p, const char *sec, const char *key, const char *v, long lo, long hi, int *out);
+SNF_API int snf_ini_bool(snf_ini *p, const char *sec, const char *key, const char *v, int *out);
 
 /* ---- getters ---- */
 
 /* Line of the first / the last header [section] (among the first SNF_INI_MAX_SECTIONS headers), 0 if
  * none. A section may be given in several parts; campaign files name the first, training configs the last. */
-int snf_ini_section_line(const snf_ini *p, const char *section);
-int snf_ini_section_line_last(const snf_ini *p, const char *section);
+SNF_API int snf_ini_section_line(const snf_ini *p, const char *section);
+SNF_API int snf_ini_section_line_last(const snf_ini *p, const char *section);
 
 /* 1 if this section's key was seen before; otherwise remembers it (up to SNF_INI_MAX_KEYS) and
  * returns 0. For "given twice" messages. */
-int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
+SNF_API int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
 
 /* ---- files ---- */
 
@@ -105,14 +107,14 @@ int snf_ini_key_seen(snf_ini *p, const char *section, const char *key);
  * ("campaign file"). SNF_OK; SNF_EIO "cannot read WHAT PATH:0: reason", with errno ENOENT for a missing
  * file (so a caller can treat that as bad input); SNF_EFORMAT "PATH:LINE: binary data" for a NUL byte;
  * SNF_ENOMEM. On failure *text is NULL and *len 0. */
-int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what);
+SNF_API int snf_ini_file_read(char **text, size_t *len, const char *path, const char *what);
 
 /* snf_ini_file_read for a config the user names on the command line: a missing file is SNF_EINVAL (the
  * user's input: exit 2), with the same message. */
-int snf_ini_config_read(char **text, const char *path, const char *what);
+SNF_API int snf_ini_config_read(char **text, const char *path, const char *what);
 
 /* A path rel given in the config file name, into out[n]: taken from name's folder unless rel is absolute or
  * name has none; a result longer than n - 1 characters keeps rel alone (cut to n - 1; the open names it). */
-void snf_ini_resolve(char *out, size_t n, const char *name, const char *rel);
+SNF_API void snf_ini_resolve(char *out, size_t n, const char *name, const char *rel);
 
 #endif

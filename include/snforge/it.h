@@ -10,6 +10,8 @@
 #ifndef SNFORGE_IT_H
 #define SNFORGE_IT_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -209,44 +211,44 @@ typedef struct snf_earlystop {
 
 /* Reference configuration: C_in 2, n_out 4, T 128, max_B 64, 32 filters, depth 6, kernel 40,
  * bottleneck 32, residual, BN eps 1e-3 momentum 0.99, no dropout. */
-snf_it_config snf_it_config_default(void);
+SNF_API snf_it_config snf_it_config_default(void);
 
 /* Fills sizes[SNF_IT_MAX_TENSORS] (floats per trainable tensor in slab order) and returns the
  * number of tensors, or SNF_EINVAL (< 0) for an invalid configuration. */
-int snf_it_sizes(const snf_it_config *cfg, size_t *sizes);
+SNF_API int snf_it_sizes(const snf_it_config *cfg, size_t *sizes);
 /* Total trainable floats (490,372 for the reference); 0 for an invalid configuration. */
-size_t snf_it_num_params(const snf_it_config *cfg);
+SNF_API size_t snf_it_num_params(const snf_it_config *cfg);
 /* Forward FLOP per sample as executed: 2 x the multiply-adds of every convolution (weights x T, the
  * zero padding included), of the fixed hand-crafted filters and of the head; BN, ReLU and pooling
  * left out (< 1 %). 124.9 MFLOP for the reference at T = 128 (../shared/bench/inceptiontime.md). */
-double snf_it_flops(const snf_it_config *cfg);
+SNF_API double snf_it_flops(const snf_it_config *cfg);
 /* Floats of BN running statistics (2,048 for the reference). */
-size_t snf_it_num_stats(const snf_it_config *cfg);
+SNF_API size_t snf_it_num_stats(const snf_it_config *cfg);
 /* The one layout routine: points p's tensors into base (params, grads, adam_m or adam_v alike).
  * Returns the number of floats used. */
-size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p);
+SNF_API size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p);
 /* "mod2.conv1_w", "res0.bn_g", "head_b", ... for tensor i of the size table. */
-void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n);
+SNF_API void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n);
 /* The shape of tensor i of the size table, in the PyTorch layout: (C_out, C_in, K) for a convolution,
  * (C, 1, K) for LITE's depthwise ones (a Conv1d with groups = C), (n_out, in) for the dense head, (n) for
  * BN gamma/beta and the head bias. Returns the rank (1-3), or 0
  * for an i outside the table or an invalid configuration. An unused bottleneck (size 0) is (0, C_in, 1). */
-int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3]);
+SNF_API int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3]);
 /* BatchNorm running statistic i of the stats slab, in slab order: its name ("mod2.bn_mean",
  * "mod2.bn_var", "res0.bn_mean", ...; LITE "m0.bn_mean", "sep0.bn_var", ...) into buf[n], its float offset
  * and size (the layer's channels: 4 filters, + the hand-crafted channels in H-InceptionTime's module 0).
  * Returns 1, or 0 when i is past the last statistic. */
-int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size);
+SNF_API int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size);
 
 /* ---- life cycle ---- */
 
 /* Allocates slabs for cfg and the current thread count (snf_threads_max()); *out = NULL on failure.
  * Returns SNF_OK, SNF_EINVAL (bad configuration) or SNF_ENOMEM (nothing is left allocated). */
-int snf_it_alloc(snf_it **out, const snf_it_config *cfg);
+SNF_API int snf_it_alloc(snf_it **out, const snf_it_config *cfg);
 
 /* Glorot-uniform conv/dense kernels (fan_in = C_in K, fan_out = C_out K), zero dense bias, BN gamma 1
  * beta 0, running mean 0 var 1, Adam moments and grads 0, lr_mult 1, step counters 0. */
-void snf_it_init(snf_it *net, uint64_t seed);
+SNF_API void snf_it_init(snf_it *net, uint64_t seed);
 
 /* ---- run ---- */
 
@@ -255,60 +257,60 @@ void snf_it_init(snf_it *net, uint64_t seed);
  * statistics, dropout on. If y (B, NP) is not NULL the head's loss (MSE, or the Gaussian NLL of uq.h)
  * is computed (returned through *loss when loss is not NULL). x and y must stay valid until
  * snf_it_backward. Returns SNF_OK, or SNF_EINVAL for a bad B or more threads than allocated for. */
-int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss);
+SNF_API int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss);
 
 /* Accumulates d(loss)/d(params) into net->grads for the last forward (train = 1, y given).
  * Returns SNF_OK or SNF_EINVAL if there is no such forward. */
-int snf_it_backward(snf_it *net);
+SNF_API int snf_it_backward(snf_it *net);
 
-void snf_it_zero_grad(snf_it *net);
+SNF_API void snf_it_zero_grad(snf_it *net);
 
 /* Predictions (B, n_out) of the last forward. */
-const float *snf_it_pred(const snf_it *net);
+SNF_API const float *snf_it_pred(const snf_it *net);
 
 /* One Adam(W) step of the whole parameter slab with net->lr_mult and, when cfg->weight_decay > 0,
  * decoupled weight decay on the tensors with net->wd_mult 1 (increments net->adam_t). */
-void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
+SNF_API void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
 
-void snf_it_free(snf_it *net);
+SNF_API void snf_it_free(snf_it *net);
 
 /* ---- Adam and schedules (pure functions on flat arrays) ---- */
 
-snf_adam_config snf_adam_config_default(void);
+SNF_API snf_adam_config snf_adam_config_default(void);
 
 /* Keras Adam, step number t >= 1: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p -= lr_t m / (sqrt(v) + eps) with lr_t = lr mult_i sqrt(1-b2^t) / (1-b1^t).
  * Tensor i has sizes[i] floats; lr_mult (NULL = all 1) of 0 leaves its params, m and v unchanged. */
-void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+SNF_API void snf_adam_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
                      const float *lr_mult, int ntensors, const snf_adam_config *cfg, long t);
 /* AdamW (Loshchilov & Hutter 2019, "Decoupled weight decay regularization", Algorithm 2, in the
  * PyTorch parametrisation): first p *= 1 - lr mult_i wd wd_mult_i with lr = cfg->lr (the scheduled
  * rate, before bias correction), then the Adam step above on the gradient alone, so the decay never
  * enters m or v. wd_mult NULL: decay on every tensor. cfg->weight_decay 0 is snf_adam_update. */
-void snf_adamw_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
+SNF_API void snf_adamw_update(float *params, float *m, float *v, const float *grads, const size_t *sizes,
                       const float *lr_mult, const float *wd_mult, int ntensors, const snf_adam_config *cfg,
                       long t);
 
 /* The schedule's rate for 0-based optimiser step t (t >= total gives lr_end; PLATEAU and CONSTANT
  * give lr). */
-float snf_lr_schedule_at(const snf_lr_schedule *s, long t);
+SNF_API float snf_lr_schedule_at(const snf_lr_schedule *s, long t);
 
 /* Gradient-norm clipping (Pascanu et al. 2013): the global L2 norm of g[n] (summed in double in index
  * order, so it is deterministic); when it exceeds max_norm > 0, g *= max_norm / norm. Returns the norm
  * before clipping. max_norm <= 0 only measures. */
-double snf_grad_clip(float *g, size_t n, float max_norm);
+SNF_API double snf_grad_clip(float *g, size_t n, float max_norm);
 
 /* Exponential moving average of weights (Polyak averaging; the TensorFlow ExponentialMovingAverage
  * rule with num_updates): d = min(decay, (1 + t) / (10 + t)) for update number t >= 1, then
  * ema = d ema + (1 - d) x over n floats. Returns d. */
-float snf_ema_update(float *ema, const float *x, size_t n, float decay, long t);
+SNF_API float snf_ema_update(float *ema, const float *x, size_t n, float decay, long t);
 
-snf_plateau snf_plateau_default(void);
+SNF_API snf_plateau snf_plateau_default(void);
 /* Feeds one epoch's loss; returns the learning rate to use next (lr or a reduced one). */
-float snf_plateau_update(snf_plateau *s, float loss, float lr);
+SNF_API float snf_plateau_update(snf_plateau *s, float loss, float lr);
 
-snf_earlystop snf_earlystop_default(int patience, float min_delta);
+SNF_API snf_earlystop snf_earlystop_default(int patience, float min_delta);
 /* Feeds epoch `epoch`'s loss; returns 1 when training should stop, else 0. */
-int snf_earlystop_update(snf_earlystop *s, float loss, long epoch);
+SNF_API int snf_earlystop_update(snf_earlystop *s, float loss, long epoch);
 
 #endif

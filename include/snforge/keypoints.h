@@ -32,6 +32,8 @@
 #ifndef SNFORGE_KEYPOINTS_H
 #define SNFORGE_KEYPOINTS_H
 
+#include "snforge/export.h"
+
 #define SNF_KP_NV 4 /* days of v_ph: 15, 30, 50, 100 */
 
 typedef struct snf_keypoints {
@@ -53,11 +55,11 @@ typedef struct snf_keypoints {
  * (NaN or 0 = not given; may be NULL), v[n] (km/s, NaN = missing; may be NULL), v_err[n] (may be NULL).
  * kappa_cm2_g and t_ion_K enter only the Popov estimates. Returns 0, or -1 if fewer than 3 L values
  * (then every field is NaN). */
-int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, const double *L_err, const double *v,
+SNF_API int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, const double *L_err, const double *v,
                           const double *v_err, int n, double kappa_cm2_g, double t_ion_K);
 
 /* Deposited 56Ni/56Co decay power per solar mass of 56Ni at t days with trapping time T0 (days; <= 0 for
  * full trapping), Nadyozhin (1994) rates: erg/s/Msun. */
-double snf_keypoints_decay_power(double t_d, double t0_d);
+SNF_API double snf_keypoints_decay_power(double t_d, double t0_d);
 
 #endif

@@ -17,6 +17,8 @@
 #ifndef SNFORGE_MCMC_H
 #define SNFORGE_MCMC_H
 
+#include "snforge/export.h"
+
 #include <gsl/gsl_rng.h>
 
 /* log p(x) up to a constant for x[D]; -INFINITY (or NaN) outside the support, which is never
@@ -38,28 +40,28 @@ typedef struct snf_ensemble {
 
 /* Allocates an ensemble of W walkers in D dimensions with stretch scale a. SNF_EINVAL if W is odd,
  * W < 4, D < 1 or a <= 1; SNF_ENOMEM. */
-int snf_ensemble_alloc(snf_ensemble **out, int W, int D, double a);
+SNF_API int snf_ensemble_alloc(snf_ensemble **out, int W, int D, double a);
 
 /* Sets the walkers' positions x0[W][D] and evaluates log p there (in parallel with `threads` OpenMP
  * threads). SNF_EINVAL if any walker starts where log p is not finite (message names the walker). */
-int snf_ensemble_start(snf_ensemble *e, const double *x0, snf_logprob_fn f, void *user, int threads);
+SNF_API int snf_ensemble_start(snf_ensemble *e, const double *x0, snf_logprob_fn f, void *user, int threads);
 
 /* Sets positions and their log p without evaluating (resuming a stored chain). */
-void snf_ensemble_restore(snf_ensemble *e, const double *x, const double *lp);
+SNF_API void snf_ensemble_restore(snf_ensemble *e, const double *x, const double *lp);
 
 /* One iteration: every walker proposes one stretch move (two halves in turn). r drives every
  * random choice; threads = OpenMP threads evaluating f. Returns SNF_OK. */
-int snf_ensemble_step(snf_ensemble *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads);
+SNF_API int snf_ensemble_step(snf_ensemble *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads);
 
-void snf_ensemble_free(snf_ensemble *e);
+SNF_API void snf_ensemble_free(snf_ensemble *e);
 
 /* Normalised autocorrelation function rho[0..n-1] of x[n] (rho[0] = 1) by FFT. SNF_EINVAL if n < 2 or
  * x is constant; SNF_ENOMEM; SNF_EGSL. */
-int snf_autocorr_function(const double *x, long n, double *rho);
+SNF_API int snf_autocorr_function(const double *x, long n, double *rho);
 
 /* Integrated autocorrelation time of one parameter of an ensemble chain: chain[s * stride + w] is
  * walker w (of W) at step s (of S). The walkers' ACFs are averaged, then Sokal's window with constant
  * c (5). *tau in steps; *reliable = 1 when S >= 50 tau (emcee's rule of thumb), 0 otherwise. */
-int snf_autocorr_time(const double *chain, long S, int W, long stride, double c, double *tau, int *reliable);
+SNF_API int snf_autocorr_time(const double *chain, long S, int W, long stride, double c, double *tau, int *reliable);
 
 #endif

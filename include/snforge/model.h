@@ -7,6 +7,8 @@
 #ifndef SNFORGE_MODEL_H
 #define SNFORGE_MODEL_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 
 /* ---- types ---- */
@@ -108,29 +110,29 @@ typedef struct snf_model snf_model; /* opaque per-thread workspace (CVODE memory
 /* ---- defaults and checks ---- */
 
 /* SN 1987A-like defaults: Arnett (1996) Table 13.2, E = 1.7 foe, M = 15, R0 = 3e12 cm, M_Ni = 0.075. */
-snf_sn_params snf_sn_params_default(void);
-snf_physics snf_physics_default(void);
+SNF_API snf_sn_params snf_sn_params_default(void);
+SNF_API snf_physics snf_physics_default(void);
 
 /* SNF_OK, or SNF_EINVAL with a message naming the parameter, its value and the valid range. */
-int snf_sn_params_check(const snf_sn_params *p);
-int snf_physics_check(const snf_physics *ph);
+SNF_API int snf_sn_params_check(const snf_sn_params *p);
+SNF_API int snf_physics_check(const snf_physics *ph);
 
 /* Closure by name ("temperature", "flux", "none"); SNF_EINVAL naming the choices otherwise. */
-int snf_closure_parse(const char *name, snf_closure *out);
-const char *snf_closure_name(snf_closure c);
+SNF_API int snf_closure_parse(const char *name, snf_closure *out);
+SNF_API const char *snf_closure_name(snf_closure c);
 
 /* Heating convention by name ("nadyozhin", "bateman") and gamma mode ("heating", "luminosity",
  * "off", "colgate"); SNF_EINVAL naming the choices otherwise. */
-int snf_heating_parse(const char *name, snf_heating *out);
-int snf_gamma_parse(const char *name, snf_gamma_mode *out);
+SNF_API int snf_heating_parse(const char *name, snf_heating *out);
+SNF_API int snf_gamma_parse(const char *name, snf_gamma_mode *out);
 
 /* Scales for (p, ph); SNF_EINVAL if either is invalid. */
-int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const snf_physics *ph);
+SNF_API int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const snf_physics *ph);
 
 /* ---- life cycle and run ---- */
 
 /* One workspace per thread, reused across models (CVodeReInit); NULL on allocation failure. */
-snf_model *snf_model_alloc(void);
+SNF_API snf_model *snf_model_alloc(void);
 
 /* Computes one model at the T strictly increasing times t_days (>= 0) into out.
  * Returns SNF_OK, a positive warning (the result is usable: SNF_WARN_FRONT_FLOOR, SNF_WARN_NO_PEAK),
@@ -139,12 +141,12 @@ snf_model *snf_model_alloc(void);
  * 87A-like prior (tests/test_model_prior.c); L >= 0 always (a core that has radiated its energy
  * without nickel has phi -> 0: a state, not an error).
  * On failure the output arrays are filled with NaN. Allocates nothing. */
-int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, const double *t_days,
+SNF_API int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physics *ph, const double *t_days,
                   int T, snf_lc *out);
 
 /* Deposited decay power f_dep(t) S(t) in erg/s at t_days: the model's late-time tail. */
-double snf_model_tail_lum(const snf_sn_params *p, const snf_physics *ph, double t_days);
+SNF_API double snf_model_tail_lum(const snf_sn_params *p, const snf_physics *ph, double t_days);
 
-void snf_model_free(snf_model *m);
+SNF_API void snf_model_free(snf_model *m);
 
 #endif

@@ -1,4 +1,4 @@
-/* nn.h: the layer kernels of the learn/ module, as forward/backward pairs on flat float tensors.
+/* nn.h: the layer kernels of the nn/ room, as forward/backward pairs on flat float tensors.
  * Layout is (B, C, T) row-major. Each _forward writes its outputs (and whatever its _backward needs,
  * e.g. BatchNorm mean/rstd or max-pool argmax) into caller-owned buffers; each _backward ACCUMULATES
  * (+=) into dinp, dw, db, so shared inputs and residual shortcuts need no special code.
@@ -10,6 +10,8 @@
 #ifndef SNFORGE_NN_H
 #define SNFORGE_NN_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,10 +20,10 @@
 /* Sets the number of OpenMP threads used by the kernels (nthreads <= 0 keeps the OpenMP default) and
  * pins OpenBLAS to one thread when OpenMP is on (OpenMP over the batch, serial sgemm inside). In a
  * serial build, OpenBLAS gets nthreads instead. Returns the thread count the kernels will use. */
-int snf_threads_setup(int nthreads);
+SNF_API int snf_threads_setup(int nthreads);
 
 /* The number of threads a kernel called now would use (omp_get_max_threads(), 1 if serial). */
-int snf_threads_max(void);
+SNF_API int snf_threads_max(void);
 
 /* ---- deterministic random numbers (splitmix64; the state is the caller's) ---- */
 
@@ -29,14 +31,14 @@ typedef struct snf_rng {
     uint64_t s; /* splitmix64 counter state */
 } snf_rng;
 
-snf_rng snf_rng_seed(uint64_t seed);
-uint64_t snf_rng_u64(snf_rng *r);
+SNF_API snf_rng snf_rng_seed(uint64_t seed);
+SNF_API uint64_t snf_rng_u64(snf_rng *r);
 /* Uniform in [0, 1) with 24 random bits (exactly representable in float). */
-float snf_rng_uniform(snf_rng *r);
+SNF_API float snf_rng_uniform(snf_rng *r);
 /* A stateless hash of (seed, step, index) to a uniform in [0, 1): dropout masks per element. */
-float snf_rng_hash_uniform(uint64_t seed, uint64_t step, uint64_t index);
+SNF_API float snf_rng_hash_uniform(uint64_t seed, uint64_t step, uint64_t index);
 /* Glorot-uniform fill: w[i] ~ U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
-void snf_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, snf_rng *r);
+SNF_API void snf_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, snf_rng *r);
 
 /* ---- conv1d: stride 1, 'same' padding with the TensorFlow split for even K ---- */
 /* Padding: left = (K-1)/2, right = K-1-left (K=40: 19/20). inp (B,C,T), w (OC,C,K), b (OC) or NULL.
@@ -45,36 +47,36 @@ void snf_glorot_uniform(float *w, size_t n, int fan_in, int fan_out, snf_rng *r)
  * ws is a workspace of snf_conv1d_ws_size(C, OC, T, K, snf_threads_max()) floats (per-thread im2col
  * or padding buffers, weight-gradient partials, packed kernels); it is scratch, nothing survives
  * between calls, and one ws serves one call at a time. */
-size_t snf_conv1d_ws_size(int C, int OC, int T, int K, int nthreads);
+SNF_API size_t snf_conv1d_ws_size(int C, int OC, int T, int K, int nthreads);
 
-void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,
+SNF_API void snf_conv1d_forward(float *out, float *ws, const float *inp, const float *w, const float *b,
                         int B, int C, int OC, int T, int K);
-void snf_conv1d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout,
+SNF_API void snf_conv1d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout,
                          const float *inp, const float *w, int B, int C, int OC, int T, int K);
-void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
+SNF_API void snf_conv1d_forward_cs(float *out, float *ws, const float *inp, const float *w, const float *b,
                            int B, int C, int OC, int OCS, int T, int K);
 /* dinp may be NULL (input of the network: no gradient needed); db may be NULL (no bias). */
-void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
+SNF_API void snf_conv1d_backward_cs(float *dinp, float *dw, float *db, float *ws, const float *dout,
                             const float *inp, const float *w, int B, int C, int OC, int OCS, int T,
                             int K);
-/* The above choose, at run time: with AVX-512F, direct kernels (learn/conv1d_direct.c) for the forward
+/* The above choose, at run time: with AVX-512F, direct kernels (nn/conv1d_direct.c) for the forward
  * pass, the input gradient and the weight gradient; with AVX2 + FMA, direct kernels for the forward
- * pass and the input gradient (learn/conv1d_direct_avx2.c) and im2col + OpenBLAS sgemm for the weight
+ * pass and the input gradient (nn/conv1d_direct_avx2.c) and im2col + OpenBLAS sgemm for the weight
  * gradient (faster there); otherwise im2col + sgemm (per sample, cache-resident) throughout. The
  * environment variable SNF_CONV_PORTABLE forces im2col + sgemm, SNF_CONV_AVX2 the AVX2 kernels on an
  * AVX-512 CPU (set to anything but "" or "0"; read at each call, so set them before any thread
  * starts). The _im2col variants force im2col + sgemm everywhere (same workspace), so every path can be
  * tested on one machine. */
 /* "direct-avx512", "direct-avx2" or "im2col-sgemm": the path the default conv kernels take here. */
-const char *snf_conv1d_path_name(void);
-void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
+SNF_API const char *snf_conv1d_path_name(void);
+SNF_API void snf_conv1d_forward_im2col(float *out, float *ws, const float *inp, const float *w,
                                const float *b, int B, int C, int OC, int T, int K);
-void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
+SNF_API void snf_conv1d_backward_im2col(float *dinp, float *dw, float *db, float *ws, const float *dout,
                                 const float *inp, const float *w, int B, int C, int OC, int T, int K);
 /* Plain loops, same contract (no workspace); the reference the tests compare the BLAS path with. */
-void snf_conv1d_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
+SNF_API void snf_conv1d_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
                               int C, int OC, int T, int K);
-void snf_conv1d_backward_naive(float *dinp, float *dw, float *db, const float *dout,
+SNF_API void snf_conv1d_backward_naive(float *dinp, float *dw, float *db, const float *dout,
                                const float *inp, const float *w, int B, int C, int OC, int T, int K);
 
 /* ---- Inception branches: n convolutions of one input into consecutive channel slices ---- */
@@ -83,10 +85,10 @@ void snf_conv1d_backward_naive(float *dinp, float *dw, float *db, const float *d
  * region sharing one padded copy of each sample. Backward accumulates dinp (may be NULL) and dw[i].
  * ws: snf_conv1d_multi_ws_size(C, OC, T, K, n, snf_threads_max()) floats of scratch. */
 #define SNF_MULTI_MAX 4
-size_t snf_conv1d_multi_ws_size(int C, int OC, int T, const int *K, int n, int nthreads);
-void snf_conv1d_multi_forward(float *out, float *ws, const float *inp, const float *const *w,
+SNF_API size_t snf_conv1d_multi_ws_size(int C, int OC, int T, const int *K, int n, int nthreads);
+SNF_API void snf_conv1d_multi_forward(float *out, float *ws, const float *inp, const float *const *w,
                               const int *K, int n, int B, int C, int OC, int OCS, int T);
-void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const float *dout,
+SNF_API void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const float *dout,
                                const float *inp, const float *const *w, const int *K, int n, int B,
                                int C, int OC, int OCS, int T);
 
@@ -96,8 +98,8 @@ void snf_conv1d_multi_backward(float *dinp, float *const *dw, float *ws, const f
  * Plain C loops (no CPU-specific path), parallel over rows (forward, input gradient) and channels
  * (weight gradient), so results do not depend on the thread count. Backward accumulates dinp (may
  * be NULL) and dw. Chollet 2017 (Xception); dilation as in Yu & Koltun 2016. */
-void snf_dwconv1d_forward(float *out, const float *inp, const float *w, int B, int C, int T, int K, int d);
-void snf_dwconv1d_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, int B,
+SNF_API void snf_dwconv1d_forward(float *out, const float *inp, const float *w, int B, int C, int T, int K, int d);
+SNF_API void snf_dwconv1d_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, int B,
                            int C, int T, int K, int d);
 
 /* ---- hand-crafted filters (Ismail-Fawaz et al. 2022, "Deep learning for time series classification
@@ -111,8 +113,8 @@ void snf_dwconv1d_backward(float *dinp, float *dw, const float *dout, const floa
  * only: the filters are fixed and, in LITE and H-InceptionTime, read the network input. */
 #define SNF_HYBRID_PER_CHANNEL 17
 /* The weights of filter j (< SNF_HYBRID_PER_CHANNEL) into w (room for 96); returns its length. */
-int snf_hybrid_filter(int j, float *w);
-void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int T);
+SNF_API int snf_hybrid_filter(int j, float *w);
+SNF_API void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int T);
 
 /* ---- batch normalisation over (batch x time), per channel ---- */
 /* Train mode normalises with the batch mean and the biased batch variance over B*T values and writes
@@ -121,7 +123,7 @@ void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int
  * (the Keras non-fused path; PyTorch would use the Bessel-corrected one; this only affects inference).
  * Eval mode uses run_mean/run_var and writes nothing else. The _relu variants apply max(0, .) after
  * the affine map (fused BN+ReLU); their backward takes the output to rebuild the ReLU mask. */
-/* Synchronised BatchNorm for data-parallel training (learn/dist.c): once a reducer is set, train-mode
+/* Synchronised BatchNorm for data-parallel training (nn/dist.c): once a reducer is set, train-mode
  * BN (and its backward) sums each channel's statistics over all ranks before using them: fn must replace
  * v[0..n) by the sum over the ranks of every rank's v, identically on all ranks. The forward sums
  * (sum x, count) then (sum (x - m)^2); the backward (sum g, sum g (x - m), count) for the input gradient,
@@ -130,64 +132,64 @@ void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int
  * network per process). */
 #define SNF_BN_SYNC_MAX 8192
 typedef void (*snf_bn_reduce_fn)(double *v, int n, void *ctx);
-void snf_bn_set_reduce(snf_bn_reduce_fn fn, void *ctx);
+SNF_API void snf_bn_set_reduce(snf_bn_reduce_fn fn, void *ctx);
 
-void snf_bn_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
+SNF_API void snf_bn_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                           const float *inp, const float *gamma, const float *beta, int B, int C,
                           int T, float eps, float momentum);
-void snf_bn_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+SNF_API void snf_bn_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
                          const float *run_mean, const float *run_var, int B, int C, int T, float eps);
-void snf_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
+SNF_API void snf_bn_backward(float *dinp, float *dgamma, float *dbeta, const float *dout, const float *inp,
                      const float *mean, const float *rstd, const float *gamma, int B, int C, int T);
-void snf_bnrelu_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
+SNF_API void snf_bnrelu_forward_train(float *out, float *mean, float *rstd, float *run_mean, float *run_var,
                               const float *inp, const float *gamma, const float *beta, int B, int C,
                               int T, float eps, float momentum);
-void snf_bnrelu_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
+SNF_API void snf_bnrelu_forward_eval(float *out, const float *inp, const float *gamma, const float *beta,
                              const float *run_mean, const float *run_var, int B, int C, int T,
                              float eps);
-void snf_bnrelu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+SNF_API void snf_bnrelu_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
                          const float *out, const float *inp, const float *mean, const float *rstd,
                          const float *gamma, int B, int C, int T);
 
 /* ---- max-pool: window K, stride 1, 'same' (left (K-1)/2), padding never wins ---- */
 /* argmax (B,C,T) receives the time index (within the row) of each window's maximum; ties go to the
  * earliest index. The backward routes dout to that index. */
-void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C, int T, int K);
-void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T);
+SNF_API void snf_maxpool_forward(float *out, int *argmax, const float *inp, int B, int C, int T, int K);
+SNF_API void snf_maxpool_backward(float *dinp, const float *dout, const int *argmax, int B, int C, int T);
 
 /* ---- global average pooling over time: (B,C,T) -> (B,C) ---- */
-void snf_gap_forward(float *out, const float *inp, int B, int C, int T);
-void snf_gap_backward(float *dinp, const float *dout, int B, int C, int T);
+SNF_API void snf_gap_forward(float *out, const float *inp, int B, int C, int T);
+SNF_API void snf_gap_backward(float *dinp, const float *dout, int B, int C, int T);
 
 /* ---- linear (dense) layer: inp (B,C), w (OC,C), b (OC) or NULL -> out (B,OC) ---- */
-void snf_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int C,
+SNF_API void snf_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int C,
                         int OC);
-void snf_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+SNF_API void snf_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                          const float *w, int B, int C, int OC);
-void snf_linear_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
+SNF_API void snf_linear_forward_naive(float *out, const float *inp, const float *w, const float *b, int B,
                               int C, int OC);
-void snf_linear_backward_naive(float *dinp, float *dw, float *db, const float *dout,
+SNF_API void snf_linear_backward_naive(float *dinp, float *dw, float *db, const float *dout,
                                const float *inp, const float *w, int B, int C, int OC);
 
 /* ---- element-wise: ReLU, residual add, fused add + ReLU (N = number of elements) ---- */
 /* The ReLU backward reads the output: the gradient passes where out > 0 (0 at the kink). */
-void snf_relu_forward(float *out, const float *inp, size_t N);
-void snf_relu_backward(float *dinp, const float *dout, const float *out, size_t N);
-void snf_add_forward(float *out, const float *a, const float *b, size_t N);
-void snf_add_backward(float *da, float *db, const float *dout, size_t N);
-void snf_addrelu_forward(float *out, const float *a, const float *b, size_t N);
-void snf_addrelu_backward(float *da, float *db, const float *dout, const float *out, size_t N);
+SNF_API void snf_relu_forward(float *out, const float *inp, size_t N);
+SNF_API void snf_relu_backward(float *dinp, const float *dout, const float *out, size_t N);
+SNF_API void snf_add_forward(float *out, const float *a, const float *b, size_t N);
+SNF_API void snf_add_backward(float *da, float *db, const float *dout, size_t N);
+SNF_API void snf_addrelu_forward(float *out, const float *a, const float *b, size_t N);
+SNF_API void snf_addrelu_backward(float *da, float *db, const float *dout, const float *out, size_t N);
 
 /* ---- inverted dropout with a deterministic mask ---- */
 /* mask[i] = 1/(1-p) if hash(seed, step, i) >= p else 0; out = inp * mask. p = 0 copies (mask 1). */
-void snf_dropout_forward(float *out, float *mask, const float *inp, float p, uint64_t seed,
+SNF_API void snf_dropout_forward(float *out, float *mask, const float *inp, float p, uint64_t seed,
                          uint64_t step, size_t N);
-void snf_dropout_backward(float *dinp, const float *dout, const float *mask, size_t N);
+SNF_API void snf_dropout_backward(float *dinp, const float *dout, const float *mask, size_t N);
 
 /* ---- mean squared error over B x NO (standardised targets) ---- */
 /* Returns mean((pred - target)^2) over all B*NO values (accumulated in double). */
-float snf_mse_forward(const float *pred, const float *target, int B, int NO);
+SNF_API float snf_mse_forward(const float *pred, const float *target, int B, int NO);
 /* dpred += 2 (pred - target) / (B*NO). */
-void snf_mse_backward(float *dpred, const float *pred, const float *target, int B, int NO);
+SNF_API void snf_mse_backward(float *dpred, const float *pred, const float *target, int B, int NO);
 
 #endif

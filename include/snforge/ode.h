@@ -6,6 +6,8 @@
 #ifndef SNFORGE_ODE_H
 #define SNFORGE_ODE_H
 
+#include "snforge/export.h"
+
 /* Right-hand side: ydot = f(t, y). Return 0 on success, > 0 for a recoverable failure (CVODE
  * retries with a smaller step), < 0 for an unrecoverable one. */
 typedef int (*snf_ode_rhs_fn)(double t, const double *y, double *ydot, void *user);
@@ -23,43 +25,43 @@ typedef struct snf_ode snf_ode;
 /* A workspace for neq equations and nroots root functions (the count is fixed for its life,
  * so switching models never reallocates: unused root functions should return a constant).
  * NULL if allocation fails. */
-snf_ode *snf_ode_alloc(int neq, int nroots, snf_ode_method method);
+SNF_API snf_ode *snf_ode_alloc(int neq, int nroots, snf_ode_method method);
 
 /* Sets the problem once per workspace; user is passed to f and g. */
-int snf_ode_set_problem(snf_ode *o, snf_ode_rhs_fn f, snf_ode_root_fn g, void *user);
+SNF_API int snf_ode_set_problem(snf_ode *o, snf_ode_rhs_fn f, snf_ode_root_fn g, void *user);
 
 /* Restarts at (t0, y0) with tolerances rtol and atol[neq], step limit max_steps and a stop time
  * t_stop the solver never steps past. SNF_OK or SNF_ECVODE with CVODE's flag name. */
-int snf_ode_reinit(snf_ode *o, double t0, const double *y0, double rtol, const double *atol,
+SNF_API int snf_ode_reinit(snf_ode *o, double t0, const double *y0, double rtol, const double *atol,
                    long max_steps, double t_stop);
 
 /* Restricts root i to crossings in one direction: +1 increasing, -1 decreasing, 0 both. */
-int snf_ode_set_root_direction(snf_ode *o, const int *dir);
+SNF_API int snf_ode_set_root_direction(snf_ode *o, const int *dir);
 
 /* Integrates towards tout. Returns SNF_OK with *t = tout and y(tout) in y, or SNF_ODE_ROOT with
  * *t the root time, y there, and found[i] != 0 for the roots that fired; SNF_ECVODE on failure
  * (message names CVODE's flag and the time). */
-int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found);
+SNF_API int snf_ode_advance(snf_ode *o, double tout, double *t, double *y, int *found);
 
 /* Takes one internal step (never past the stop time). Returns SNF_OK with *t the new time and y
  * there, SNF_ODE_ROOT as snf_ode_advance, or SNF_ECVODE. Outputs inside the step come from
  * snf_ode_dense: with many outputs this is cheaper than one snf_ode_advance call each. */
-int snf_ode_step(snf_ode *o, double *t, double *y, int *found);
+SNF_API int snf_ode_step(snf_ode *o, double *t, double *y, int *found);
 
 /* y(t) from the interpolant of the last step; t must lie within that step (or at a root just
  * returned). SNF_ECVODE (CV_BAD_T) otherwise. */
-int snf_ode_dense(snf_ode *o, double t, double *y);
+SNF_API int snf_ode_dense(snf_ode *o, double t, double *y);
 
 /* Counters since the last reinit. */
-long snf_ode_num_steps(const snf_ode *o);
-long snf_ode_num_rhs(const snf_ode *o);
+SNF_API long snf_ode_num_steps(const snf_ode *o);
+SNF_API long snf_ode_num_rhs(const snf_ode *o);
 
 /* Solver work since the last reinit (for benchmarks and tuning). */
 typedef struct snf_ode_stats {
     long steps, rhs, rhs_jac, jac, lin_setups, err_fails, nonlin_iters, nonlin_fails, g_evals;
 } snf_ode_stats;
-void snf_ode_get_stats(const snf_ode *o, snf_ode_stats *st);
+SNF_API void snf_ode_get_stats(const snf_ode *o, snf_ode_stats *st);
 
-void snf_ode_free(snf_ode *o);
+SNF_API void snf_ode_free(snf_ode *o);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef SNFORGE_SAMPLER_H
 #define SNFORGE_SAMPLER_H
 
+#include "snforge/export.h"
+
 #include <stdint.h>
 
 /* ---- types ---- */
@@ -27,16 +29,16 @@ typedef struct snf_sampler snf_sampler; /* opaque; holds the Sobol generator and
 /* ---- names ---- */
 
 /* "grid", "uniform", "lhs", "sobol". */
-const char *snf_sampler_name(snf_sampler_kind kind);
+SNF_API const char *snf_sampler_name(snf_sampler_kind kind);
 
 /* Kind by name (also "random" = uniform, "latin" = lhs); SNF_EINVAL naming the choices otherwise. */
-int snf_sampler_parse(const char *name, snf_sampler_kind *out);
+SNF_API int snf_sampler_parse(const char *name, snf_sampler_kind *out);
 
 /* ---- life cycle ---- */
 
 /* D dimensions, N points, a seed; points[D] (the axis sizes) is read only for SNF_SAMPLER_GRID, where
  * N must equal their product. NULL on bad arguments or allocation failure (snf_error_last says which). */
-snf_sampler *snf_sampler_alloc(snf_sampler_kind kind, int D, long N, uint64_t seed, const int *points);
+SNF_API snf_sampler *snf_sampler_alloc(snf_sampler_kind kind, int D, long N, uint64_t seed, const int *points);
 
 /* ---- run ---- */
 
@@ -44,11 +46,11 @@ snf_sampler *snf_sampler_alloc(snf_sampler_kind kind, int D, long N, uint64_t se
  * Sequential calls with increasing i0 cost O(n); a Sobol call that goes back restarts the sequence.
  * Not thread-safe on one sampler (call it from the thread that writes, or give each thread its own).
  * SNF_OK, or SNF_EINVAL if the range leaves [0, N). */
-int snf_sampler_points(snf_sampler *s, long i0, long n, double *u);
+SNF_API int snf_sampler_points(snf_sampler *s, long i0, long n, double *u);
 
 /* L2-star discrepancy of n points u[n][D] (Warnock's formula, O(n^2 D)): a test and diagnostics helper. */
-double snf_sampler_l2_star_discrepancy(const double *u, long n, int D);
+SNF_API double snf_sampler_l2_star_discrepancy(const double *u, long n, int D);
 
-void snf_sampler_free(snf_sampler *s);
+SNF_API void snf_sampler_free(snf_sampler *s);
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef SNFORGE_SEARCH_H
 #define SNFORGE_SEARCH_H
 
+#include "snforge/export.h"
+
 #include <stdio.h>
 
 /* ---- types ---- */
@@ -35,12 +37,12 @@ typedef struct snf_search_config {
  *   [search] base = curriculum.ini, mode = grid | random, trials = N (random), seed = S
  *   [vary]   SECTION.KEY = v1, v2, ...   (e.g. stage2.lr = 1e-4, 3e-4)
  * SNF_EFORMAT naming file:line; SNF_EIO / SNF_EINVAL for an unreadable / missing file. */
-int snf_search_config_load(snf_search_config *c, const char *path);
+SNF_API int snf_search_config_load(snf_search_config *c, const char *path);
 
 /* The text of curriculum config `text` with [section] key = value set (replacing the key's line, or
  * added under the section header, or a new section at the end) and every [ablation.*] section dropped.
  * Returns a malloc'd string (NULL: out of memory). */
-char *snf_search_set_keys(const char *text, int n, char (*section)[64], char (*key)[64], const char **value);
+SNF_API char *snf_search_set_keys(const char *text, int n, char (*section)[64], char (*key)[64], const char **value);
 
 /* ---- run ---- */
 
@@ -48,6 +50,6 @@ char *snf_search_set_keys(const char *text, int n, char (*section)[64], char (*k
  * one), writes out_dir/trials.csv and prints the best trial (lowest criterion) on log. Every trial's config
  * is checked before any runs: SNF_EFORMAT for one that does not parse (naming the trial and key).
  * SNF_EINVAL / SNF_EIO when a trial run side by side failed (its message on stderr and its search.log). */
-int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, int jobs, FILE *log);
+SNF_API int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, int jobs, FILE *log);
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef SNFORGE_STATUS_H
 #define SNFORGE_STATUS_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 
 /* X-macro list: name, value, description. One list makes the enum and snf_strerror. */
@@ -34,33 +36,33 @@ typedef enum snf_status {
 #define SNF_STATUS_PENDING (-100)
 
 /* Description of a status code; never NULL ("unknown status" for codes not in the list). */
-const char *snf_strerror(int status);
+SNF_API const char *snf_strerror(int status);
 
 /* Symbolic name of a status code ("SNF_EINVAL"); never NULL. */
-const char *snf_status_name(int status);
+SNF_API const char *snf_status_name(int status);
 
 /* The command line's exit rule: 0 success, 2 the user's input is wrong (SNF_EINVAL, SNF_EFORMAT),
  * 1 any other failure. Positive (warning) codes count as success. */
-int snf_status_exit_code(int status);
+SNF_API int snf_status_exit_code(int status);
 
 /* Records "file:line func: message" as this thread's last error and returns status.
  * This is the single place every library error passes through (a breakpoint target). */
-int snf_error_report(int status, const char *file, int line, const char *func, const char *fmt, ...)
+SNF_API int snf_error_report(int status, const char *file, int line, const char *func, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
 /* This thread's last error message ("" if none since snf_error_clear). */
-const char *snf_error_last(void);
+SNF_API const char *snf_error_last(void);
 
 /* The last message without its "file:line func: " location prefix, for users. */
-const char *snf_error_last_message(void);
+SNF_API const char *snf_error_last_message(void);
 
-void snf_error_clear(void);
+SNF_API void snf_error_clear(void);
 
 /* Versions of snforge and its libraries, one line ("snforge 0.1.0 (rev abc); GSL 2.7.1; ..."). */
-void snf_versions(char *buf, size_t n);
+SNF_API void snf_versions(char *buf, size_t n);
 
 /* Report an error here and return its code from the current function. */
 #define SNF_ERROR(code, ...)                                                         \

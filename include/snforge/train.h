@@ -7,6 +7,8 @@
 #ifndef SNFORGE_TRAIN_H
 #define SNFORGE_TRAIN_H
 
+#include "snforge/export.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,7 +33,7 @@ typedef struct snf_uq_config {
     float ood_alpha;     /* the OOD flag is raised below this p-value (0.01) */
 } snf_uq_config;
 
-snf_uq_config snf_uq_config_default(void);
+SNF_API snf_uq_config snf_uq_config_default(void);
 
 typedef struct snf_train_config {
     char path[1024];        /* the config file (for messages) */
@@ -147,67 +149,67 @@ typedef struct snf_train_summary {
  * Adam 1e-3 (Keras), no weight decay, clipping or EMA, schedule plateau (factor 0.5 patience 10
  * min_lr 1e-5; step schedules: warmup 0.05, lr_end 1e-6, onecycle_div 25), early stopping patience 20; the
  * reference network (it.h); no augmentation; model.h5. */
-void snf_train_config_default(snf_train_config *c);
+SNF_API void snf_train_config_default(snf_train_config *c);
 /* Parses the file (SNF_EIO if unreadable, SNF_EFORMAT "path:line: [section] key: what was expected"). */
-int snf_train_config_load(snf_train_config *c, const char *path);
-int snf_train_config_parse(snf_train_config *c, const char *text, const char *name);
-void snf_train_config_free(snf_train_config *c);
+SNF_API int snf_train_config_load(snf_train_config *c, const char *path);
+SNF_API int snf_train_config_parse(snf_train_config *c, const char *text, const char *name);
+SNF_API void snf_train_config_free(snf_train_config *c);
 
 /* Splits the usable rows[n] (snf_data_usable_rows) as training does: *te, *va, *tr point into rows
  * (reordered), each part sorted. Deterministic in (split, split_seed, val_frac, test_frac, n). */
-void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
+SNF_API void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long *n_train, long *n_val,
                           long *n_test, long **tr, long **va, long **te);
 
 /* ---- metrics ---- */
 
 /* From true and predicted physical parameters [n][4]. SNF_ENOMEM or SNF_OK. */
-int snf_metrics_compute(snf_metrics *m, const double *truth, const double *pred, long n);
+SNF_API int snf_metrics_compute(snf_metrics *m, const double *truth, const double *pred, long n);
 /* The predict-the-training-mean baseline: the metrics of the decoded standardised 0 (the training mean of
  * log10 of each parameter, norm's y_mean) against truth[n][4]. SNF_ENOMEM. */
-int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const snf_norm *norm);
+SNF_API int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const snf_norm *norm);
 /* One pass over the batcher b (at most n rows, batches of at most net's max_B) with net in inference mode:
  * truth[n][4] and pred[n][4] in physical units (foe, Msun, cm, Msun) and, if rows is not NULL, the file
  * row of each. Returns SNF_OK, or the batcher's / network's failure, SNF_ENOMEM. */
-int snf_score_rows(snf_it *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
+SNF_API int snf_score_rows(snf_it *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
                    long *rows);
 
 /* ---- checkpoints ---- */
 
 /* Writes c to path.tmp, closes it, renames it over path. SNF_EHDF5 / SNF_EIO. */
-int snf_ckpt_write(const char *path, const snf_ckpt *c);
+SNF_API int snf_ckpt_write(const char *path, const snf_ckpt *c);
 /* Reads a whole model file. SNF_EFORMAT if it is not one (magic, version, shapes). */
-int snf_ckpt_read(snf_ckpt *c, const char *path);
-void snf_ckpt_free(snf_ckpt *c);
+SNF_API int snf_ckpt_read(snf_ckpt *c, const char *path);
+SNF_API void snf_ckpt_free(snf_ckpt *c);
 
 /* A network for inference from a checkpoint: the best weights and their BN statistics, laid out for
  * batches of max_B. */
-int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
+SNF_API int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
 
 /* Predicts physical parameters pred[n][4] for encoded inputs x[n][C_in*L] (eval mode, batches of
  * net->cfg.max_B). */
-int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
+SNF_API int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
 
-/* ---- data-parallel ranks (learn/dist.c) ---- */
+/* ---- data-parallel ranks (nn/dist.c) ---- */
 
 /* This process's MPI rank and the number of ranks (0 and 1 without MPI or before MPI_Init). */
-void snf_dist_info(int *rank, int *size);
+SNF_API void snf_dist_info(int *rank, int *size);
 /* v[i] <- sum over the ranks of v[i], added in rank order in double (identical on every rank).
  * snf_dist_sum_floats needs scratch of n x ranks floats. SNF_OK, SNF_ENOMEM. */
-int snf_dist_sum_doubles(double *v, int n);
-int snf_dist_sum_floats(float *v, size_t n, float *scratch);
+SNF_API int snf_dist_sum_doubles(double *v, int n);
+SNF_API int snf_dist_sum_floats(float *v, size_t n, float *scratch);
 /* Rank 0's v[0..n) to every rank. */
-void snf_dist_bcast_doubles(double *v, int n);
+SNF_API void snf_dist_bcast_doubles(double *v, int n);
 /* snf_bn_reduce_fn for synchronised BatchNorm (nn.h): snf_dist_sum_doubles. */
-void snf_dist_bn_reduce(double *v, int n, void *ctx);
+SNF_API void snf_dist_bn_reduce(double *v, int n, void *ctx);
 
 /* ---- training ---- */
 
-snf_train_options snf_train_options_default(void);
+SNF_API snf_train_options snf_train_options_default(void);
 
 /* Trains cfg into cfg->model_path, resuming from it when it holds an unfinished run of the same config
  * text (SNF_EINVAL if it holds another config; already_finished if it is done: nothing is rewritten).
  * A checkpoint is written (atomically) after every epoch. SNF_OK when training finished or stop_after
  * was reached (sum->stopped). */
-int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
+SNF_API int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
 
 #endif

@@ -15,6 +15,8 @@
 #ifndef SNFORGE_TRANSFER_H
 #define SNFORGE_TRANSFER_H
 
+#include "snforge/export.h"
+
 #include <stdint.h>
 #include <stdio.h>
 
@@ -72,7 +74,7 @@ typedef struct snf_transfer_summary {
  * stats_lo/stats_hi (may be NULL) with the [lo, hi) float ranges of net->bn_stats belonging to the frozen
  * BatchNorm layers, *nranges their count (at most 2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)).
  * SNF_EINVAL for k < 0, k > depth, or k > 0 with arch = LITE (its modules are not Inception modules). */
-int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges);
+SNF_API int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges);
 
 /* ---- run ---- */
 
@@ -80,7 +82,7 @@ int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, 
  * cfg->out_path, resuming it when it holds an unfinished run of the same cfg->text (SNF_EINVAL if it
  * holds another text; already_finished if done). opt->stop_after, log and quiet as in train.h.
  * SNF_EINVAL for bad settings (empty training rows, mix_share out of range or without mix rows). */
-int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
+SNF_API int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
                      const snf_rows *val, const snf_train_options *opt, snf_transfer_summary *sum);
 
 /* One training run selected k ways: the curriculum's stage 1, whose training rows are the same for every
@@ -98,16 +100,16 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
  * sums[f] as snf_transfer_run's for fold f's own run. opt->stop_after counts epochs of the shared run
  * (*stopped = 1 then). SNF_EINVAL for bad settings, out[f] or dir holding another run, or dir's files out
  * of step ("remove dir"); SNF_EIO / SNF_EHDF5 / SNF_EFORMAT from files. Source: transfer_folds.c. */
-int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train, int k, const snf_rows *val,
+SNF_API int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train, int k, const snf_rows *val,
                            const char *const *text, const char *const *out, const char *dir,
                            const snf_train_options *opt, snf_transfer_summary *sums, int *stopped);
 
 /* Loss (standardised MSE, as the training loss) and metrics (train.h) of the network's current weights in
  * eval mode on encoded rows (rows->n = 0: loss NaN, m zero). SNF_ENOMEM, or the forward's status. */
-int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m);
+SNF_API int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m);
 
 /* Metrics (train.h) of the best weights of a model file's checkpoint on encoded rows; pred[n][4] (may be
  * NULL) receives the physical predictions. */
-int snf_transfer_score(const snf_ckpt *ck, const snf_rows *rows, snf_metrics *m, double *pred);
+SNF_API int snf_transfer_score(const snf_ckpt *ck, const snf_rows *rows, snf_metrics *m, double *pred);
 
 #endif

@@ -8,6 +8,8 @@
 #ifndef SNFORGE_UQ_H
 #define SNFORGE_UQ_H
 
+#include "snforge/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,21 +25,21 @@
  * raw values s[0..NP); the variance is var = softplus(s) + SNF_GNLL_VAR_MIN with softplus(s) =
  * log(1 + e^s) (Lakshminarayanan et al. 2017, "Simple and scalable predictive uncertainty estimation
  * using deep ensembles", NeurIPS, sec. 2.2.1, who use softplus + 1e-6). */
-double snf_gnll_var(float s);
+SNF_API double snf_gnll_var(float s);
 
 /* Gaussian negative log-likelihood (Nix & Weigend 1994, "Estimating the mean and variance of the target
  * probability distribution", ICNN; Lakshminarayanan et al. 2017 eq. 1), mean over the B x NP targets:
  * loss = 1/(B NP) sum_{b,k} [ 0.5 ln(2 pi var) + 0.5 (y - mu)^2 / var ], in nats per target.
  * pred (B, 2 NP), target (B, NP). */
-float snf_gnll_forward(const float *pred, const float *target, int B, int NP);
+SNF_API float snf_gnll_forward(const float *pred, const float *target, int B, int NP);
 /* Accumulates d loss / d pred into dpred (B, 2 NP): d/dmu = (mu - y) / (var B NP);
  * d/ds = 0.5 (1/var - (y - mu)^2 / var^2) sigmoid(s) / (B NP). */
-void snf_gnll_backward(float *dpred, const float *pred, const float *target, int B, int NP);
+SNF_API void snf_gnll_backward(float *dpred, const float *pred, const float *target, int B, int NP);
 
 /* The head's loss for n_out outputs (head SNF_HEAD_MSE: MSE of nn.h over n_out; SNF_HEAD_GAUSSIAN:
  * the NLL above with NP = n_out / 2) and its gradient (accumulated). */
-float snf_head_loss(int head, const float *pred, const float *target, int B, int n_out);
-void snf_head_loss_backward(int head, float *dpred, const float *pred, const float *target, int B, int n_out);
+SNF_API float snf_head_loss(int head, const float *pred, const float *target, int B, int n_out);
+SNF_API void snf_head_loss_backward(int head, float *dpred, const float *pred, const float *target, int B, int n_out);
 
 /* ---- Gaussian mixtures (mixture.c) ---- */
 
@@ -50,12 +52,12 @@ typedef struct snf_mix_summary {
 /* Summarises the mixture (n >= 1; var_i >= 0: a zero variance is a point mass, handled through a
  * floor of 1e-12 x the squared spread scale). Quantiles by bisection on the mixture CDF to 1e-10 of
  * the bracket (the CDF is monotone, so the root is unique). */
-snf_mix_summary snf_mix_summarise(const double *mu, const double *var, int n);
+SNF_API snf_mix_summary snf_mix_summarise(const double *mu, const double *var, int n);
 /* Mixture CDF and log density at x (same floor). */
-double snf_mix_cdf(double x, const double *mu, const double *var, int n);
-double snf_mix_logpdf(double x, const double *mu, const double *var, int n);
+SNF_API double snf_mix_cdf(double x, const double *mu, const double *var, int n);
+SNF_API double snf_mix_logpdf(double x, const double *mu, const double *var, int n);
 /* The x with mixture CDF q in (0, 1). */
-double snf_mix_quantile(double q, const double *mu, const double *var, int n);
+SNF_API double snf_mix_quantile(double q, const double *mu, const double *var, int n);
 
 /* Coverage and NLL of n predictions of one parameter: cover68/95 in percent of truths inside
  * [lo68, hi68] / [lo95, hi95] (bounds included); nll = mean of -logpdf(truth) over the rows, each
@@ -64,16 +66,16 @@ typedef struct snf_calib {
     long n;
     double cover68, cover95, nll;
 } snf_calib;
-void snf_calib_score(snf_calib *c, const double *truth, const double *mu, const double *var, int ncomp, long n);
+SNF_API void snf_calib_score(snf_calib *c, const double *truth, const double *mu, const double *var, int ncomp, long n);
 
 /* Variance scale (temperature) k > 0 for one parameter: the mixture of row i is rescaled about its mean
  * m_i: mu' = m_i + k (mu - m_i), var' = k^2 var; k minimises the mean NLL of the rows (golden-section
  * search of ln k over [ln 0.05, ln 20], 1e-6; Guo et al. 2017 temperature scaling, for regression as
  * Kuleshov et al. 2018 / Levi et al. 2022 "Evaluating and calibrating uncertainty prediction in
  * regression tasks"). Fitted on validation rows only. */
-double snf_calib_fit_scale(const double *truth, const double *mu, const double *var, int ncomp, long n);
+SNF_API double snf_calib_fit_scale(const double *truth, const double *mu, const double *var, int ncomp, long n);
 /* Applies scale k to one row's ncomp components in place. */
-void snf_mix_rescale(double *mu, double *var, int ncomp, double k);
+SNF_API void snf_mix_rescale(double *mu, double *var, int ncomp, double k);
 
 /* ---- out-of-distribution score (ood.c) ---- */
 
@@ -94,14 +96,14 @@ typedef struct snf_ood {
 
 /* Fits mean and shrunk covariance on n >= 2 feature rows feat[n][D]. SNF_ENOMEM, SNF_EINVAL (n < 2),
  * SNF_ENONFINITE (S' not positive definite: cannot happen for shrinkage > 0 unless features are NaN). */
-int snf_ood_fit(snf_ood *o, const float *feat, long n, int D, double shrinkage);
+SNF_API int snf_ood_fit(snf_ood *o, const float *feat, long n, int D, double shrinkage);
 /* d2 of one feature row f[D]. */
-double snf_ood_d2(const snf_ood *o, const float *f);
+SNF_API double snf_ood_d2(const snf_ood *o, const float *f);
 /* Stores the sorted d2 of n reference (validation) rows. */
-int snf_ood_set_reference(snf_ood *o, const float *feat, long n);
+SNF_API int snf_ood_set_reference(snf_ood *o, const float *feat, long n);
 /* The empirical p-value of d2 (1 when there is no reference). */
-double snf_ood_pvalue(const snf_ood *o, double d2);
-void snf_ood_free(snf_ood *o);
+SNF_API double snf_ood_pvalue(const snf_ood *o, double d2);
+SNF_API void snf_ood_free(snf_ood *o);
 
 /* ---- the uncertainty-aware model (uq_model.c) ---- */
 
@@ -139,23 +141,23 @@ typedef struct snf_uq_model {
 
 /* Reads path (snf_ckpt_read's errors; SNF_EFORMAT for a malformed /uq) and lays out a network for
  * batches of max_B. */
-int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B);
+SNF_API int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B);
 /* Components per row: K = members x mc_samples Gaussians per parameter in log10 units, mu/var
  * [n][NP][K]; feat [n][D] (may be NULL) the pooled features of member 0 in eval mode. Calibration
  * is applied when the model has it and calibrated_out = 1. */
-int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibrated_out, double *mu, double *var,
+SNF_API int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibrated_out, double *mu, double *var,
                             float *feat);
 /* Pooled features feat[n][D] of member 0 in eval mode. */
-int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat);
-int snf_uq_model_ncomp(const snf_uq_model *m);
-int snf_uq_model_nfeat(const snf_uq_model *m);
+SNF_API int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat);
+SNF_API int snf_uq_model_ncomp(const snf_uq_model *m);
+SNF_API int snf_uq_model_nfeat(const snf_uq_model *m);
 /* One parameter's summary from its K log10 components. */
-snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int K);
+SNF_API snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int K);
 /* Predictions for n encoded rows x[n][C_in L] into out[n]. */
-int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
+SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
-int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
-void snf_uq_model_free(snf_uq_model *m);
+SNF_API int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
+SNF_API void snf_uq_model_free(snf_uq_model *m);
 
 /* ---- training with uncertainty (uq_train.c) ---- */
 
@@ -164,6 +166,6 @@ void snf_uq_model_free(snf_uq_model *m);
  * writes model_path with the /uq group: every member's best weights, the training ranges, the OOD fit
  * (features of up to 20,000 training rows, reference d2 of the validation rows) and, with calibrate,
  * the per-parameter variance scale fitted on the validation rows. Resumes like snf_train_run. */
-int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
+SNF_API int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
 
 #endif

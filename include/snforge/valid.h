@@ -7,6 +7,8 @@
 #ifndef SNFORGE_VALID_H
 #define SNFORGE_VALID_H
 
+#include "snforge/export.h"
+
 #include "snforge/model.h"
 
 /* ---- types ---- */
@@ -57,18 +59,18 @@ typedef struct snf_valid_fit {
 
 /* ---- defaults ---- */
 
-snf_valid_opts snf_valid_opts_default(void);
-const char *snf_valid_phase_name(int phase);
+SNF_API snf_valid_opts snf_valid_opts_default(void);
+SNF_API const char *snf_valid_phase_name(int phase);
 
 /* ---- residuals ---- */
 
 /* Residuals of one model curve (L_model, v_model on t[T]; NaN where undefined) against the hydro
  * curve (log_l_h, v_h as stored in the dataset). Fills r except model_status. */
-void snf_valid_residuals(snf_valid_result *r, const double *t, int T, const float *log_l_h, const float *v_h,
+SNF_API void snf_valid_residuals(snf_valid_result *r, const double *t, int T, const float *log_l_h, const float *v_h,
                          const double *L_model, const double *v_model, const snf_valid_opts *o);
 
 /* Mean, median, rms of x[n] ignoring NaN (work: n doubles). */
-snf_valid_stats snf_valid_stats_of(const double *x, int n, double *work);
+SNF_API snf_valid_stats snf_valid_stats_of(const double *x, int n, double *work);
 
 /* ---- fit ---- */
 
@@ -76,7 +78,7 @@ snf_valid_stats snf_valid_stats_of(const double *x, int n, double *work);
  * with steps of 2e-3 in ln p) of the residuals log10 L_model - log10 L_hydro and weight x
  * log10(v_model / v_hydro) on days >= t_fit_min_d, from start. Returns SNF_OK (fit filled),
  * SNF_EGSL or SNF_ENOMEM (f->status set, f->p = start). */
-int snf_valid_fit_run(snf_valid_fit *f, snf_model *m, const snf_physics *ph, const snf_sn_params *start,
+SNF_API int snf_valid_fit_run(snf_valid_fit *f, snf_model *m, const snf_physics *ph, const snf_sn_params *start,
                       const double *t, int T, const float *log_l_h, const float *v_h, const snf_valid_opts *o);
 
 /* ---- whole comparison ---- */
@@ -98,6 +100,6 @@ typedef struct snf_valid_run_opts {
  * .tmp and renamed. Rows with a failed status (< 0: e.g. a run with no usable coverage) are left out
  * and listed in report.md; *o->n_left_out counts them. Returns SNF_OK, SNF_EFORMAT (not a hydro dataset,
  * or every row failed), SNF_EIO, SNF_ENOMEM. */
-int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models);
+SNF_API int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models);
 
 #endif

@@ -1,5 +1,5 @@
-"""Model files written by `snforge train` (layout: the field table of learn/checkpoint_fields.c): architecture, named tensors (/tensors, written by
-learn/model_tensors.c), input/target normalisation, training history, and the uncertainty group /uq (learn/uq_model.c:
+"""Model files written by `snforge train` (layout: the field table of train/checkpoint_fields.c): architecture, named tensors (/tensors, written by
+train/model_tensors.c), input/target normalisation, training history, and the uncertainty group /uq (infer/uq_model.c:
 ensemble members' weights, Monte Carlo dropout passes, variance scale, OOD fit, training ranges). load_model needs
 only h5py; the network (Model.torch_module, Model.predict*) needs PyTorch."""
 import numpy as np
@@ -110,7 +110,7 @@ class Model:
         self.gaussian = int(self.config.get("head", 0)) == 1
         self._modules = {}
 
-    # ---- encoding, as learn/normalize.c ----
+    # ---- encoding, as train/normalize.c ----
 
     def encode(self, log_lbol, vph):
         """The network input (C_in, T) float32 from log10 L and v_ph on the model grid (NaN = missing):

@@ -1,5 +1,5 @@
 """Observation files (interfaces.md) and their resampling onto a model's time grid, as `snforge predict` does
-(learn/observe.c): CSV with '#' comment lines and blank lines before the header t_d,L_erg_s,L_err,vph_km_s,vph_err,
+(infer/observe.c): CSV with '#' comment lines and blank lines before the header t_d,L_erg_s,L_err,vph_km_s,vph_err,
 then one row per epoch, empty fields for missing values. Each series is interpolated linearly (log10 L, and v_ph)
 between its own first and last present points; grid times outside that span get NaN."""
 import math

@@ -1,11 +1,11 @@
-"""The networks of learn/inception.c and learn/lite.c as PyTorch modules (Keras semantics, no biases but the head's).
+"""The networks of nn/inception.c and nn/lite.c as PyTorch modules (Keras semantics, no biases but the head's).
 
 InceptionTime (Fawaz et al. 2020; arch 0): per module an optional 1x1 bottleneck, three 'same' convolutions of
 widths kernel, kernel/2, kernel/4 (TensorFlow's split of the padding for even widths: left (K-1)//2), a max-pool
 (3, stride 1, 'same') of the module input followed by a 1x1 convolution, concatenation, BatchNorm, ReLU; after
 every third module a shortcut (1x1 convolution + BN) added before a ReLU; global average pooling; a dense head.
 H-InceptionTime (Ismail-Fawaz et al. 2022; arch 2): the same, with the 17 fixed hand-crafted filters per input
-channel (learn/dwconv.c, ReLU'd) concatenated after module 0's four branches.
+channel (nn/dwconv.c, ReLU'd) concatenated after module 0's four branches.
 LITE (Ismail-Fawaz et al. 2023; arch 1): three convolutions of the input, the hand-crafted filters, BN + ReLU; two
 depthwise-separable blocks (depthwise kernel/2 dilated 2, then kernel/4 dilated 4, each followed by a 1x1
 convolution to `filters`, BN, ReLU); global average pooling; a dense head.
@@ -20,7 +20,7 @@ ARCH_NAMES = {0: "InceptionTime", 1: "LITE", 2: "H-InceptionTime"}
 
 
 def hybrid_filter(j):
-    """Weights (float32) of hand-crafted filter j < 17, as snf_hybrid_filter (learn/dwconv.c): 12 trend
+    """Weights (float32) of hand-crafted filter j < 17, as snf_hybrid_filter (nn/dwconv.c): 12 trend
     filters of lengths 2^(1 + j mod 6) (increasing -1, +1, ... then decreasing +1, -1, ...), then 5 peak
     filters of lengths 3K/2 for K = 4 ... 64 (Ismail-Fawaz et al. 2022)."""
     if j < 12:

@@ -1,4 +1,4 @@
-"""Uncertainty as `snforge predict` computes it (learn/uq_model.c, mixture.c, gnll.c, ood.c, dropout.c): the
+"""Uncertainty as `snforge predict` computes it (infer/uq_model.c, mixture.c, gnll.c, ood.c, dropout.c): the
 Gaussian head's variance, equal-weight mixtures of the components (ensemble members x Monte Carlo dropout passes),
 their summaries and quantile intervals, the dropout masks, and the out-of-distribution score. numpy only."""
 import math
@@ -19,7 +19,7 @@ def gnll_var(s):
     return sp + GNLL_VAR_MIN
 
 
-# ---- dropout masks (learn/rng.c snf_rng_hash_uniform, learn/dropout.c) ----
+# ---- dropout masks (nn/rng.c snf_rng_hash_uniform, nn/dropout.c) ----
 
 _M = np.uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -51,7 +51,7 @@ def dropout_mask(seed, step, p, rows, D):
     return np.where(u < p, np.float32(0.0), keep).astype(np.float32)
 
 
-# ---- mixtures (learn/mixture.c) ----
+# ---- mixtures (infer/mixture.c) ----
 
 def _floor(mu):
     return 1e-12 * max(1.0, max(abs(m) for m in mu)) ** 2
@@ -116,7 +116,7 @@ def param_summary(mu, var):
     return out
 
 
-# ---- out-of-distribution score (learn/ood.c) ----
+# ---- out-of-distribution score (infer/ood.c) ----
 
 def ood_d2(mean, chol, f):
     """Squared Mahalanobis distance of the feature vector f: |L^-1 (f - mean)|^2 by forward substitution."""

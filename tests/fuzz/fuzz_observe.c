@@ -1,4 +1,4 @@
-/* fuzz_observe.c: libFuzzer target for the observation reader (learn/observe.c over grids/fileio.c): the input
+/* fuzz_observe.c: libFuzzer target for the observation reader (infer/observe.c over core/fileio.c): the input
  * is an observation file; one that parses is resampled onto a grid (every row's series order is relied on
  * there). Any crash, leak or sanitizer report is a bug; error returns are expected. Built by
  * tests/test_files_fuzz.sh with clang -fsanitize=fuzzer,address,undefined. */

@@ -1,4 +1,4 @@
-/* fuzz_stubs.h: the library's error sink for fuzz targets (solvers/status.c pulls in HDF5 and BLAS; the parsers
+/* fuzz_stubs.h: the library's error sink for fuzz targets (core/status.c pulls in HDF5 and BLAS; the parsers
  * need only these). Included once by each target. */
 #ifndef SNFORGE_FUZZ_STUBS_H
 #define SNFORGE_FUZZ_STUBS_H

@@ -1,7 +1,7 @@
 /* train_config.c: training config files (INI) through snf_ini (ini.h: libinih with a line-counting
  * reader, shared with grids/config.c), so every message names file:line, [section] and key. Relative
  * paths (data.file, output.model) are taken relative to the config file's folder. The text is kept
- * verbatim: the model stores it, and a resume checks it is unchanged. Format: learn/train_small.ini. */
+ * verbatim: the model stores it, and a resume checks it is unchanged. Format: train/train_small.ini. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +313,12 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
 }
 
 /* ---- public API ---- */
+
+snf_uq_config snf_uq_config_default(void)
+{
+    snf_uq_config u = {1, 1, 1, 0, 0.1f, 0.01f};
+    return u;
+}
 
 void snf_train_config_default(snf_train_config *c)
 {

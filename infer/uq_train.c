@@ -16,7 +16,7 @@
 #include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
-#include "train_internal.h"
+#include "train/train_internal.h"
 
 /* Training rows whose features fit the OOD mean and covariance (the first ones of the sorted split). */
 #define SNF_UQ_OOD_FIT_ROWS 20000L
@@ -329,12 +329,6 @@ cleanup:
 }
 
 /* ---- public API ---- */
-
-snf_uq_config snf_uq_config_default(void)
-{
-    snf_uq_config u = {1, 1, 1, 0, 0.1f, 0.01f};
-    return u;
-}
 
 int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum)
 {

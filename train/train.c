@@ -10,7 +10,7 @@
  * epochs x batches steps, or, with a time budget, the steps that fit in it (timed on the first batch
  * before training, then fixed in the checkpoint); training ends when it is complete. At the end the best
  * weights are restored and the test rows scored.
- * Under MPI (learn/dist.c) every rank loads the data and draws the same global batches; each computes
+ * Under MPI (nn/dist.c) every rank loads the data and draws the same global batches; each computes
  * its contiguous share with synchronised BatchNorm, the parameter gradients are summed over the ranks in
  * rank order (identical on all), and every rank takes the same optimiser step, so all hold the same
  * state; every rank scores the validation rows; rank 0 writes the checkpoints and its clock decides the

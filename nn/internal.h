@@ -1,4 +1,4 @@
-/* internal.h: helpers shared by the learn/ kernels (not installed). OpenMP stays behind _OPENMP so
+/* internal.h: helpers shared by the nn/ kernels (not installed). OpenMP stays behind _OPENMP so
  * that SNF_ENABLE_OPENMP=OFF gives a correct serial build. */
 #ifndef SNFORGE_LEARN_INTERNAL_H
 #define SNFORGE_LEARN_INTERNAL_H

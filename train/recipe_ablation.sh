@@ -3,7 +3,7 @@
 # recipe element each, on the same data, split, seed and number of steps (not wall time, so a busy
 # machine does not bias them), printing the validation MAPE of each run's saved model (best epoch; the
 # EMA when on). KEYS are [train] lines separated by ';', e.g. 'schedule = cosine; ema = 0.99'.
-#   learn/recipe_ablation.sh small.h5 /tmp/abl lite 12 base='' cosine='schedule = cosine'
+#   train/recipe_ablation.sh small.h5 /tmp/abl lite 12 base='' cosine='schedule = cosine'
 # Environment: SNFORGE (default build/snforge), THREADS (2), LR (1e-3), VAL (0.1), TEST (0.05), LENGTH (128).
 set -eu
 if [ $# -lt 4 ] || [ "$1" = -h ] || [ "$1" = --help ]; then sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi

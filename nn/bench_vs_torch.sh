@@ -4,7 +4,7 @@
 # together compare). For each length it runs ../shared/bench/torch_inception_bench.py (Debian's
 # /usr/bin/python3 with python3-torch) and build/bench_train with the same threads and batch 64, and
 # prints samples/s for training and inference and the ratio C / PyTorch.
-#   learn/bench_vs_torch.sh build 2 128 256 512
+#   nn/bench_vs_torch.sh build 2 128 256 512
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}

@@ -26,7 +26,7 @@ static void snf_dw_row(float *out, const float *x, const float *w, int T, int K,
     }
 }
 
-/* Eight floats in one AVX2 register (GCC/Clang vector extension: learn/ is built for x86-64-v3; the
+/* Eight floats in one AVX2 register (GCC/Clang vector extension: nn/ is built for x86-64-v3 (SNF_ARCH_FLAGS); the
  * same source gives SSE pairs elsewhere). Loads and stores through memcpy, so any alignment is fine. */
 typedef float snf_v8 __attribute__((vector_size(32)));
 #define SNF_DW_TB 32 /* samples per register block: four snf_v8, four independent sum chains */
