@@ -14,6 +14,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/data.h"
 #include "snforge/keypoints.h"
 #include "snforge/status.h"
@@ -25,28 +26,11 @@ extern const char snf_embedded_train[];
 extern const char snf_embedded_obs[];
 extern const char snf_embedded_curriculum[];
 
-/* The bundled SNEC models' index: beside the executable's source tree (../ or ../../validation/data/snec,
- * the build tree sits in the source tree), else ./validation/data/snec. NULL if none is found. */
+/* The bundled SNEC models' index, found like every other data file (resource.h: $SNFORGE_DATA_DIR, the installed
+ * data folder, the source tree), or NULL. */
 static const char *snf_run_snec_index(char *buf, size_t n)
 {
-    char exe[4096];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            const char *ups[2] = {"..", "../.."};
-            for (int i = 0; i < 2; i++) {
-                snprintf(buf, n, "%s/%s/validation/data/snec/index.csv", exe, ups[i]);
-                if (access(buf, R_OK) == 0) {
-                    return buf;
-                }
-            }
-        }
-    }
-    snprintf(buf, n, "validation/data/snec/index.csv");
-    return access(buf, R_OK) == 0 ? buf : NULL;
+    return snf_resource_find("validation/data/snec/index.csv", buf, n);
 }
 
 static int snf_run_write(const void *ctx, FILE *f, int arg)
@@ -182,7 +166,7 @@ int snf_cmd_run(int argc, char **argv)
     char idx_buf[4200], snec[4096], curr[4096], cdir[4096], res[4200];
     const char *idx = snf_run_snec_index(idx_buf, sizeof idx_buf);
     if (!idx) {
-        printf("\n== 5. curriculum transfer: skipped (validation/data/snec not found beside the program)\n");
+        printf("\n== 5. curriculum transfer: skipped (validation/data/snec/index.csv not found: set SNFORGE_DATA_DIR)\n");
     } else {
         snprintf(snec, sizeof snec, "%s/snec.h5", dir);
         snprintf(cdir, sizeof cdir, "%s/curriculum", dir);
