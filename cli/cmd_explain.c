@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "snforge/data.h"
 #include "snforge/explain.h"
+#include "snforge/infer.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -63,22 +64,16 @@ static int snf_explain_load(const snf_uq_model *m, const char *in, long want, fl
     const size_t CL = (size_t)snf_data_spec_cin(s) * s->L;
     int rc;
     if (snf_has_suffix(in, ".csv")) {
-        snf_obs obs;
-        memset(&obs, 0, sizeof obs);
-        rc = snf_obs_read(&obs, in);
-        if (rc < 0) {
-            return rc;
-        }
-        float *lg = malloc((size_t)s->L * sizeof *lg), *vg = malloc((size_t)s->L * sizeof *vg);
         *x = malloc(CL * sizeof **x);
-        if (!lg || !vg || !*x) {
-            free(lg), free(vg), snf_obs_free(&obs);
+        if (!*x) {
             SNF_ERROR(SNF_ENOMEM, "out of memory");
         }
-        snf_obs_resample(&obs, s, lg, vg);
-        snf_data_encode(*x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s,
-                        &m->ck.norm);
-        free(lg), free(vg), snf_obs_free(&obs);
+        rc = snf_infer_encode_file(m, in, *x, NULL);
+        if (rc < 0) {
+            free(*x);
+            *x = NULL;
+            return rc;
+        }
         *n = 1;
         return SNF_OK;
     }

@@ -11,6 +11,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
+#include "snforge/infer.h"
 #include "snforge/explain.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
@@ -137,11 +138,9 @@ int snf_cmd_plan(int argc, char **argv)
     const size_t CL = (size_t)snf_data_spec_cin(s) * L;
     int kinds[SNF_SERIES_COUNT];
     snf_data_spec_series(s, kinds);
-    float *x0 = calloc(CL, sizeof *x0), *full = malloc(CL * sizeof *full), *lg = NULL, *vg = NULL;
+    float *x0 = calloc(CL, sizeof *x0), *full = malloc(CL * sizeof *full);
     int *sample = malloc((size_t)K * sizeof *sample), *series = malloc((size_t)K * sizeof *series);
     double *stdk = malloc((size_t)K * NP * sizeof *stdk), std0[SNF_DATA_NP], stdf[SNF_DATA_NP];
-    snf_obs obs;
-    memset(&obs, 0, sizeof obs);
     int code = 0;
     if (!x0 || !full || !sample || !series || !stdk) {
         fprintf(stderr, "snforge plan: out of memory\n");
@@ -153,22 +152,13 @@ int snf_cmd_plan(int argc, char **argv)
     }
     double target[SNF_DATA_NP], *tp = NULL;
     if (opath) {
-        rc = snf_obs_read(&obs, opath);
-        lg = malloc((size_t)L * sizeof *lg);
-        vg = malloc((size_t)L * sizeof *vg);
-        if (rc < 0 || !lg || !vg) {
-            fprintf(stderr, "snforge plan: %s\n", rc < 0 ? snf_error_last_message() : "out of memory");
-            code = rc < 0 ? snf_status_exit_code(rc) : 1;
-            goto cleanup;
-        }
-        snf_obs_resample(&obs, s, lg, vg);
-        snf_data_encode(x0, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s,
-                        &m.ck.norm);
         snf_uq_pred pr;
-        rc = snf_uq_model_predict(&m, x0, 1, &pr);
+        rc = snf_infer_encode_file(&m, opath, x0, NULL);
+        if (rc >= 0) {
+            rc = snf_infer_answer(&m, x0, opath, &pr);
+        }
         if (rc < 0) {
-            fprintf(stderr, "snforge plan: %s\n", snf_error_last_message());
-            code = 1;
+            code = snf_cli_fail("plan", rc);
             goto cleanup;
         }
         for (int k = 0; k < NP; k++) {
@@ -219,12 +209,9 @@ int snf_cmd_plan(int argc, char **argv)
 cleanup:
     free(x0);
     free(full);
-    free(lg);
-    free(vg);
     free(sample);
     free(series);
     free(stdk);
-    snf_obs_free(&obs);
     snf_uq_model_free(&m);
     return code;
 }

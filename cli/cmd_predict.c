@@ -12,6 +12,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
+#include "snforge/infer.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -44,15 +45,6 @@ static void snf_predict_usage(FILE *f)
             "\"hi95\", \"unit\"}, ...}, \"ood\": {\"score\", \"p_value\", \"flag\"}, \"outside_training_ranges\": [...]}.\n"
             "Coverage summary on stderr.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, OBS.csv file:line).\n");
-}
-
-static int snf_count_finite(const float *v, int L)
-{
-    int n = 0;
-    for (int j = 0; j < L; j++) {
-        n += isfinite(v[j]) ? 1 : 0;
-    }
-    return n;
 }
 
 static const char *const snf_pnames[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
@@ -154,56 +146,18 @@ int snf_cmd_predict(int argc, char **argv)
     const char *mpath = argv[optind], *opath = argv[optind + 1];
     snf_threads_setup(threads);
     snf_uq_model um;
-    snf_obs obs;
-    memset(&obs, 0, sizeof obs);
-    float *lg = NULL, *vg = NULL, *x = NULL;
-    int code = 0;
     int rc = snf_uq_model_open(&um, mpath, 1);
-    const snf_ckpt *ckp = &um.ck;
     if (rc < 0) {
-        fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        return snf_cli_fail("predict", rc);
     }
-    rc = snf_obs_read(&obs, opath);
-    if (rc < 0) {
-        fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
-        code = snf_status_exit_code(rc);
-        goto cleanup;
-    }
-    const snf_data_spec *s = &ckp->spec;
-    if ((s->channels & SNF_CH_VPH) && obs.n_v == 0) {
-        fprintf(stderr, "snforge predict: %s has no vph_km_s values, but %s was trained on %s (luminosity and "
-                        "velocity): give velocities, or use a model trained with channels = luminosity\n",
-                opath, mpath, s->channels == SNF_CH_BOTH ? "both series" : "velocity");
-        code = 2;
-        goto cleanup;
-    }
-    if ((s->channels & SNF_CH_LBOL) && obs.n_L == 0) {
-        fprintf(stderr, "snforge predict: %s has no L_erg_s values, but %s was trained on the luminosity: give "
-                        "luminosities, or use a model trained with channels = velocity\n", opath, mpath);
-        code = 2;
-        goto cleanup;
-    }
-    const int L = s->L;
-    lg = malloc((size_t)L * sizeof *lg);
-    vg = malloc((size_t)L * sizeof *vg);
-    x = malloc((size_t)snf_data_spec_cin(s) * L * sizeof *x);
-    if (!lg || !vg || !x) {
-        fprintf(stderr, "snforge predict: out of memory\n");
-        code = 1;
-        goto cleanup;
-    }
-    snf_obs_resample(&obs, s, lg, vg);
-    int cl = snf_count_finite(lg, L), cv = snf_count_finite(vg, L);
-    if (((s->channels & SNF_CH_LBOL) && cl == 0) || ((s->channels & SNF_CH_VPH) && cv == 0)) {
-        fprintf(stderr, "snforge predict: %s does not overlap the model's grid (days %g-%g) in %s\n", opath,
-                s->t_start_d, s->t_end_d, cl == 0 ? "L_erg_s" : "vph_km_s");
-        code = 2;
-        goto cleanup;
-    }
-    snf_data_encode(x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s, &ckp->norm);
+    const snf_data_spec *s = &um.ck.spec;
+    float *x = malloc((size_t)snf_data_spec_cin(s) * s->L * sizeof *x);
+    snf_infer_obs info;
     snf_uq_pred pr;
-    rc = snf_uq_model_predict(&um, x, 1, &pr);
+    rc = x ? snf_infer_encode_file(&um, opath, x, &info) : SNF_ENOMEM;
+    if (rc >= 0) {
+        rc = snf_infer_answer(&um, x, opath, &pr);
+    }
     /* The network's answer alone (every member and MC pass; no start-up, file reading or resampling), mean of
      * repeats after the warm-up call above: the figure compared with a fit's time (validation/sn1987a.sh). */
     double fwd_s = NAN;
@@ -218,33 +172,19 @@ int snf_cmd_predict(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &tb);
         fwd_s = ((double)(tb.tv_sec - ta.tv_sec) + 1e-9 * (double)(tb.tv_nsec - ta.tv_nsec)) / reps;
     }
+    free(x);
     if (rc < 0) {
-        fprintf(stderr, "snforge predict: %s\n", snf_error_last_message());
-        code = 1;
-        goto cleanup;
-    }
-    for (int k = 0; k < SNF_DATA_NP; k++) { /* checked before anything is printed */
-        const snf_uq_param *q = &pr.p[k];
-        if (!isfinite(q->mean) || !(q->mean > 0) || !isfinite(q->std) || !isfinite(q->lo95) || !isfinite(q->hi95)) {
-            fprintf(stderr, "snforge predict: the model gives %s = %g +- %g for %s: not a usable value (the model "
-                            "file %s may be damaged, or the observations far outside its training range)\n",
-                    snf_pnames[k], q->mean, q->std, opath, mpath);
-            code = 1;
-            goto cleanup;
-        }
+        int code = snf_cli_fail("predict", rc);
+        snf_uq_model_free(&um);
+        return code;
     }
     snf_predict_print(stdout, &um, &pr, json, digits);
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
-                    "%d (L) and %d (v_ph) samples%s\n", opath, mpath, obs.n, obs.n_L, obs.n_v, s->t_start_d,
-            s->t_end_d, L, (s->channels & SNF_CH_LBOL) ? cl : 0, (s->channels & SNF_CH_VPH) ? cv : 0,
-            (s->channels & SNF_CH_VPH) ? "" : " (velocities not used: the model was trained on luminosity alone)");
+                    "%d (L) and %d (v_ph) samples%s\n", opath, mpath, info.rows, info.n_L, info.n_v, s->t_start_d,
+            s->t_end_d, s->L, info.covered_L, info.covered_v,
+            info.uses_v ? "" : " (velocities not used: the model was trained on luminosity alone)");
     fprintf(stderr, "snforge predict: forward pass %.4g ms (mean of %d after a warm-up; start-up and reading not "
                     "included)\n", 1e3 * fwd_s, reps);
-cleanup:
-    free(lg);
-    free(vg);
-    free(x);
-    snf_obs_free(&obs);
     snf_uq_model_free(&um);
-    return code;
+    return 0;
 }

@@ -6,6 +6,7 @@
  *       var_scale, range_lo, range_hi float64 [4]; ood_mean [D], ood_chol [D][D], ood_ref_d2 [n_ref] */
 #include <hdf5.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,7 @@ int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *pat
 int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B)
 {
     memset(m, 0, sizeof *m);
+    snprintf(m->path, sizeof m->path, "%s", path);
     int rc = snf_ckpt_read(&m->ck, path);
     if (rc < 0) {
         return rc;

@@ -92,6 +92,19 @@ out=$("$snforge" plan uq.h5 --epochs 3 2>&1) || fail "plan: $out"
 out=$("$snforge" plan uq.h5 --epochs 2 "$obs" 2>&1) || fail "plan around SN 1987A: $out"
 out=$("$snforge" plan uq.h5 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "epochs K" || fail "plan without --epochs: $out"
 echo "ok: plan"
+# One inference path (infer.h): predict, plan and explain check an observation the same way. A file without
+# velocities for a model trained on both series, and one outside the model's grid, are refused by all three.
+awk -F, 'BEGIN{OFS=","} /^#/ {print; next} !hdr {print; hdr=1; next} $2 != "" {$4=""; $5=""; print}' "$obs" > lonly.csv
+awk -F, 'BEGIN{OFS=","} /^#/ {print; next} !hdr {print; hdr=1; next} {$1=$1+2000; print}' "$obs" > late.csv
+for cmd in "predict uq.h5 lonly.csv" "plan uq.h5 --epochs 2 lonly.csv" "explain uq.h5 lonly.csv -o xl --steps 2 --no-plot"; do
+  out=$("$snforge" $cmd 2>&1); rc=$?
+  [ $rc -eq 2 ] && echo "$out" | grep -q "lonly.csv has no vph_km_s values" || fail "$cmd: exit $rc: $out"
+done
+for cmd in "predict uq.h5 late.csv" "plan uq.h5 --epochs 2 late.csv" "explain uq.h5 late.csv -o xd --steps 2 --no-plot"; do
+  out=$("$snforge" $cmd 2>&1); rc=$?
+  [ $rc -eq 2 ] && echo "$out" | grep -q "late.csv does not overlap the model's grid" || fail "$cmd: exit $rc: $out"
+done
+echo "ok: predict, plan and explain refuse the same observations with the same messages"
 
 printf '[data]\nfile = camp.h5\n[uncertainty]\nensemble = 0\n' > bad1.ini
 out=$("$snforge" train bad1.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "bad1.ini:4" || fail "ensemble = 0: $out"

@@ -137,6 +137,7 @@ typedef struct snf_uq_model {
     float ood_alpha;
     snf_it *net;
     int max_B;
+    char path[1024]; /* the file it was opened from (for messages) */
 } snf_uq_model;
 
 /* Reads path (snf_ckpt_read's errors; SNF_EFORMAT for a malformed /uq) and lays out a network for
