@@ -12,6 +12,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/data.h"
+#include "snforge/fileio.h"
 #include "snforge/infer.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
@@ -23,15 +24,26 @@
 static void snf_predict_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge predict MODEL.h5 OBS.csv [--json] [--threads N] [--digits N]\n\n"
+            "usage: snforge predict MODEL.h5 OBS.csv [--json] [--threads N] [--digits N] [--t0-err DAYS]\n"
+            "       snforge predict MODEL.h5 --catalogue LIST.csv -o OBJECTS.csv [--threads N]\n\n"
             "Predicts energy (foe), mass (Msun), radius (cm) and nickel (Msun) with a model written by\n"
             "snforge train, from an observation file: CSV with the header t_d,L_erg_s,L_err,vph_km_s,vph_err\n"
             "('#' comment lines before it), empty fields for missing values, irregular sampling allowed.\n"
             "Each series is interpolated linearly (log L, v_ph) onto the model's grid between its first and\n"
             "last points; outside, samples are missing (filled with the training mean, mask 0). A model\n"
-            "trained on luminosity alone accepts a file without velocities; one trained on velocities needs them.\n\n"
+            "trained on luminosity alone accepts a file without velocities; one trained on velocities needs them.\n"
+            "A series measured twice on one day is combined (inverse-variance weights), with a note on stderr.\n\n"
             "options:\n"
             "  -j, --json        one JSON object on stdout instead of the table\n"
+            "      --t0-err D    the explosion epoch is uncertain by D days (1 sigma): the answer is the mixture of\n"
+            "                    the answers at 9 epochs spread as that normal law (default: the file's own\n"
+            "                    '# t0_err_d = D' comment line, else the epoch is taken as exact)\n"
+            "  -c, --catalogue LIST.csv  answer every object of LIST.csv (header name,path or name,path,t0_err_d;\n"
+            "                    paths relative to the list's folder) into -o OBJECTS.csv: one row per object and\n"
+            "                    parameter, name,parameter,mean,std,lo68,hi68,lo95,hi95,unit,ood_score,ood_p_value,\n"
+            "                    ood_flag,outside_range,status,message; an object that cannot be answered gets\n"
+            "                    status error and its reason, and never stops the others\n"
+            "  -o, --output FILE the catalogue's table (required with --catalogue)\n"
             "  -t, --threads N   OpenMP threads\n"
             "      --digits N    significant digits printed (1-17, default 4)\n"
             "  -h, --help        this text\n\n"
@@ -109,15 +121,63 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
 
 /* ---- the subcommand ---- */
 
+static int snf_predict_write_catalogue(void *ctx, FILE *f)
+{
+    struct { const snf_uq_model *m; const snf_catalogue *c; const snf_catalogue_result *r; } *w = ctx;
+    return snf_catalogue_write_csv(f, w->m, w->c, w->r);
+}
+
+/* Catalogue mode: every object of the list answered into out_path (locked, written atomically). */
+static int snf_predict_catalogue(snf_uq_model *um, const char *list, const char *out_path)
+{
+    snf_catalogue cat;
+    int rc = snf_catalogue_read(&cat, list);
+    if (rc < 0) {
+        return snf_cli_fail("predict", rc);
+    }
+    snf_catalogue_result *res = calloc((size_t)cat.n, sizeof *res);
+    int lock = res ? snf_lock_output(out_path) : SNF_ENOMEM;
+    struct timespec ta, tb;
+    clock_gettime(CLOCK_MONOTONIC, &ta);
+    rc = lock >= 0 ? snf_catalogue_answer(um, &cat, res) : lock;
+    clock_gettime(CLOCK_MONOTONIC, &tb);
+    if (rc >= 0) {
+        struct { const snf_uq_model *m; const snf_catalogue *c; const snf_catalogue_result *r; } w = {um, &cat, res};
+        rc = snf_atomic_write_text(out_path, snf_predict_write_catalogue, &w);
+    }
+    int code = rc < 0 ? snf_cli_fail("predict", rc) : 0;
+    if (rc >= 0) {
+        long ok = 0, ood = 0;
+        for (long i = 0; i < cat.n; i++) {
+            ok += res[i].ok;
+            ood += res[i].ok && res[i].pred.ood_flag;
+        }
+        const double s = (double)(tb.tv_sec - ta.tv_sec) + 1e-9 * (double)(tb.tv_nsec - ta.tv_nsec);
+        fprintf(stderr, "snforge predict: %s: %ld objects, %ld answered (%ld flagged OOD), %ld errors (status error, "
+                        "message); %.3g s, %.4g objects/s (reading, encoding and the network)\n", out_path, cat.n, ok, ood,
+                cat.n - ok, s, s > 0 ? (double)cat.n / s : 0.0);
+    }
+    if (lock >= 0) {
+        snf_unlock_output(lock, out_path);
+    }
+    free(res);
+    snf_catalogue_free(&cat);
+    return code;
+}
+
 int snf_cmd_predict(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"digits", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+        {"digits", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
+        {"catalogue", required_argument, NULL, 'c'}, {"output", required_argument, NULL, 'o'},
+        {"t0-err", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     int threads = 0, json = 0, digits = 4;
+    const char *list = NULL, *out_path = NULL;
+    double t0_err = -1;
     snf_cli_getopt_start();
-    for (int ch; (ch = getopt_long(argc, argv, "t:jd:h", opts, NULL)) != -1;) {
+    for (int ch; (ch = getopt_long(argc, argv, "t:jd:hc:o:", opts, NULL)) != -1;) {
         switch (ch) {
         case 't': {
             long v;
@@ -136,27 +196,47 @@ int snf_cmd_predict(int argc, char **argv)
             digits = (int)v;
             break;
         }
+        case 'c': list = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'T':
+            if (snf_cli_parse_double("--t0-err", optarg, &t0_err) < 0 || !(t0_err >= 0 && t0_err <= 100)) {
+                fprintf(stderr, "snforge predict: --t0-err %s: expected the explosion epoch's uncertainty in days, 0 to "
+                                "100\n", optarg);
+                return 2;
+            }
+            break;
         case 'h': snf_predict_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "predict");
         }
     }
-    if (snf_cli_expect_operands("predict", argc, 2, "MODEL.h5 OBS.csv")) {
+    if (list || out_path) {
+        if (!list || !out_path || json || snf_cli_expect_operands("predict", argc, 1, "MODEL.h5 --catalogue LIST.csv -o OBJECTS.csv")) {
+            fprintf(stderr, "snforge predict: catalogue mode is MODEL.h5 --catalogue LIST.csv -o OBJECTS.csv (no OBS.csv, "
+                            "no --json)\n");
+            return 2;
+        }
+    } else if (snf_cli_expect_operands("predict", argc, 2, "MODEL.h5 OBS.csv")) {
         return 2;
     }
-    const char *mpath = argv[optind], *opath = argv[optind + 1];
+    const char *mpath = argv[optind], *opath = list ? NULL : argv[optind + 1];
     snf_threads_setup(threads);
     snf_uq_model um;
-    int rc = snf_uq_model_open(&um, mpath, 1);
+    int rc = snf_uq_model_open(&um, mpath, list ? 64 : 1);
     if (rc < 0) {
         return snf_cli_fail("predict", rc);
+    }
+    if (list) {
+        int code = snf_predict_catalogue(&um, list, out_path);
+        snf_uq_model_free(&um);
+        return code;
     }
     const snf_data_spec *s = &um.ck.spec;
     float *x = malloc((size_t)snf_data_spec_cin(s) * s->L * sizeof *x);
     snf_infer_obs info;
     snf_uq_pred pr;
-    rc = x ? snf_infer_encode_file(&um, opath, x, &info) : SNF_ENOMEM;
+    rc = x ? snf_infer_answer_file(&um, opath, t0_err, &pr, &info) : SNF_ENOMEM;
     if (rc >= 0) {
-        rc = snf_infer_answer(&um, x, opath, &pr);
+        rc = snf_infer_encode_file(&um, opath, x, NULL); /* the stated epoch's input, for the timing below */
     }
     /* The network's answer alone (every member and MC pass; no start-up, file reading or resampling), mean of
      * repeats after the warm-up call above: the figure compared with a fit's time (validation/sn1987a.sh). */
@@ -183,6 +263,14 @@ int snf_cmd_predict(int argc, char **argv)
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, info.rows, info.n_L, info.n_v, s->t_start_d,
             s->t_end_d, s->L, info.covered_L, info.covered_v,
             info.uses_v ? "" : " (velocities not used: the model was trained on luminosity alone)");
+    if (info.n_combined > 0) {
+        fprintf(stderr, "snforge predict: %s: %ld repeated epochs of a series combined (inverse-variance weighted mean "
+                        "where every repeat has an error, else the plain mean)\n", opath, info.n_combined);
+    }
+    if (info.t0_nodes > 1) {
+        fprintf(stderr, "snforge predict: marginalised over the explosion epoch's uncertainty +- %g d (%d epochs)\n",
+                info.t0_err_d, info.t0_nodes);
+    }
     fprintf(stderr, "snforge predict: forward pass %.4g ms (mean of %d after a warm-up; start-up and reading not "
                     "included)\n", 1e3 * fwd_s, reps);
     snf_uq_model_free(&um);

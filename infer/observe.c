@@ -182,6 +182,88 @@ static int snf_obs_sort(snf_obs *o)
     return SNF_OK;
 }
 
+/* The '# t0_err_d = X' comment line of buf, if any: *out = X (NaN when absent). SNF_EFORMAT naming the line for
+ * a value that is not a number >= 0. */
+static int snf_obs_t0_line(const char *name, const char *buf, size_t len, double *out)
+{
+    static const char key[] = "t0_err_d";
+    *out = NAN;
+    int line = 1;
+    for (size_t i = 0; i < len; line++) {
+        size_t e = i;
+        while (e < len && buf[e] != '\n') {
+            e++;
+        }
+        size_t a = i;
+        if (line == 1 && e - a >= 3 && memcmp(buf + a, "\xEF\xBB\xBF", 3) == 0) {
+            a += 3;
+        }
+        if (a < e && buf[a] == '#') {
+            a++;
+            while (a < e && (buf[a] == ' ' || buf[a] == '\t')) {
+                a++;
+            }
+            if (e - a > sizeof key - 1 && memcmp(buf + a, key, sizeof key - 1) == 0) {
+                a += sizeof key - 1;
+                while (a < e && (buf[a] == ' ' || buf[a] == '\t')) {
+                    a++;
+                }
+                if (a < e && (buf[a] == '=' || buf[a] == ':')) {
+                    a++;
+                    size_t z = e;
+                    while (z > a && (buf[z - 1] == '\r' || buf[z - 1] == ' ' || buf[z - 1] == '\t')) {
+                        z--;
+                    }
+                    while (a < z && (buf[a] == ' ' || buf[a] == '\t')) {
+                        a++;
+                    }
+                    double v;
+                    if (snf_csv_number(buf + a, z - a, &v) != 0 || !(v >= 0) || v > 100) {
+                        char ex[40];
+                        snf_text_excerpt(ex, sizeof ex, buf + a, z - a);
+                        SNF_ERROR(SNF_EFORMAT, "%s:%d: t0_err_d '%s' is not an explosion-epoch uncertainty in days "
+                                  "(expected a number from 0 to 100)", name, line, ex);
+                    }
+                    *out = v;
+                }
+            }
+        }
+        i = e + 1;
+    }
+    return SNF_OK;
+}
+
+/* The running combination of one series' values on one day (snf_obs_parse). */
+typedef struct snf_obs_group {
+    long row;          /* the row holding the combined value */
+    int n, all_err;    /* values so far; every one had an error > 0 */
+    double sw, swv, sv; /* sum of 1/err^2, of v/err^2, of v */
+} snf_obs_group;
+
+static void snf_obs_group_start(snf_obs_group *g, long row, double v, double err)
+{
+    g->row = row;
+    g->n = 1;
+    g->all_err = isfinite(err) && err > 0;
+    g->sw = g->all_err ? 1.0 / (err * err) : 0.0;
+    g->swv = g->sw * v;
+    g->sv = v;
+}
+
+/* Folds value v (error err) into the group and rewrites its row's value and error. */
+static void snf_obs_group_add(snf_obs_group *g, double v, double err, double *val, double *val_err)
+{
+    g->n++;
+    g->all_err = g->all_err && isfinite(err) && err > 0;
+    if (g->all_err) {
+        g->sw += 1.0 / (err * err);
+        g->swv += v / (err * err);
+    }
+    g->sv += v;
+    val[g->row] = g->all_err ? g->swv / g->sw : g->sv / g->n;
+    val_err[g->row] = g->all_err ? 1.0 / sqrt(g->sw) : NAN;
+}
+
 /* ---- public API ---- */
 
 int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len)
@@ -192,6 +274,11 @@ int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len)
     int header = 0;
     double last_t[2] = {-INFINITY, -INFINITY};
     int last_line[2] = {0, 0};
+    snf_obs_group grp[2];
+    memset(grp, 0, sizeof grp);
+    if ((rc = snf_obs_t0_line(name, buf, len, &o->t0_err_d)) < 0) {
+        goto cleanup;
+    }
     snf_text_lines it = snf_text_lines_init(buf, len);
     const char *s;
     size_t sl;
@@ -230,18 +317,31 @@ int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len)
         if ((rc = snf_obs_row_check(v, name, it.line)) < 0) {
             goto cleanup;
         }
-        /* Times increase within each series; rows of the two series may share a day. */
+        /* Times do not decrease within each series; rows of the two series may share a day; a series measured
+         * again on its last day is folded into that day's value. */
         for (int q = 0; q < 2; q++) {
-            if (!isfinite(v[q == 0 ? 1 : 3])) {
+            const int c = q == 0 ? 1 : 3;
+            if (!isfinite(v[c])) {
+                continue;
+            }
+            if (v[0] == last_t[q]) {
+                snf_obs_group_add(&grp[q], v[c], v[c + 1], q == 0 ? o->L_erg_s : o->vph_km_s,
+                                  q == 0 ? o->L_err : o->vph_err);
+                o->n_combined++;
+                v[c] = v[c + 1] = NAN;
                 continue;
             }
             if (!(v[0] > last_t[q])) {
-                SNF_FAIL(SNF_EFORMAT, "%s:%d: t_d %g is not after %g (line %d), the previous %s value: times must "
-                         "increase within each series", name, it.line, v[0], last_t[q], last_line[q],
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: t_d %g is before %g (line %d), the previous %s value: times must "
+                         "not decrease within each series", name, it.line, v[0], last_t[q], last_line[q],
                          q == 0 ? "L_erg_s" : "vph_km_s");
             }
             last_t[q] = v[0];
             last_line[q] = it.line;
+            snf_obs_group_start(&grp[q], o->n, v[c], v[c + 1]);
+        }
+        if (!isfinite(v[1]) && !isfinite(v[3])) {
+            continue; /* every value of the row was folded into an earlier one */
         }
         if (snf_obs_push(o, &cap, v[0], v[1], v[3], v[2], v[4]) < 0) {
             SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", name);

@@ -338,6 +338,42 @@ snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int 
     return q;
 }
 
+void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, const double *var, int S, const float *feat,
+                            snf_uq_pred *o)
+{
+    const int K = snf_uq_model_ncomp(m), NP = SNF_DATA_NP, SK = S * K;
+    memset(o, 0, sizeof *o);
+    for (int k = 0; k < NP; k++) {
+        snf_uq_param *q = &o->p[k];
+        if (S == 1) {
+            *q = snf_uq_param_from_mixture(mu + (size_t)k * K, var + (size_t)k * K, K);
+        } else {
+            double cm[SNF_UQ_MAX_POOL], cv[SNF_UQ_MAX_POOL];
+            for (int r = 0; r < S; r++) {
+                for (int j = 0; j < K; j++) {
+                    cm[r * K + j] = mu[((size_t)r * NP + k) * K + j];
+                    cv[r * K + j] = var[((size_t)r * NP + k) * K + j];
+                }
+            }
+            *q = snf_uq_param_from_mixture(cm, cv, SK);
+        }
+        if (m->has_ranges) {
+            o->outside[k] = q->mean < m->range_lo[k] || q->mean > m->range_hi[k] || q->lo95 < m->range_lo[k] ||
+                            q->hi95 > m->range_hi[k];
+            o->n_outside += o->outside[k];
+        }
+    }
+    if (m->has_ood && feat) {
+        o->ood_d2 = snf_ood_d2(&m->ood, feat);
+        o->ood_p = snf_ood_pvalue(&m->ood, o->ood_d2);
+        /* beyond every validation row also flags: with few validation rows 1 / (n_ref + 1) may exceed alpha */
+        o->ood_flag = o->ood_p < m->ood_alpha || (m->ood.n_ref > 0 && o->ood_d2 > m->ood.ref_d2[m->ood.n_ref - 1]);
+    } else {
+        o->ood_d2 = NAN;
+        o->ood_p = 1.0;
+    }
+}
+
 int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out)
 {
     const int K = snf_uq_model_ncomp(m), NP = SNF_DATA_NP, D = snf_uq_model_nfeat(m);
@@ -353,27 +389,7 @@ int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *o
         goto cleanup;
     }
     for (long i = 0; i < n; i++) {
-        snf_uq_pred *o = &out[i];
-        memset(o, 0, sizeof *o);
-        for (int k = 0; k < NP; k++) {
-            const double *cm = mu + ((size_t)i * NP + k) * K, *cv = var + ((size_t)i * NP + k) * K;
-            snf_uq_param *q = &o->p[k];
-            *q = snf_uq_param_from_mixture(cm, cv, K);
-            if (m->has_ranges) {
-                o->outside[k] = q->mean < m->range_lo[k] || q->mean > m->range_hi[k] || q->lo95 < m->range_lo[k] ||
-                                q->hi95 > m->range_hi[k];
-                o->n_outside += o->outside[k];
-            }
-        }
-        if (m->has_ood) {
-            o->ood_d2 = snf_ood_d2(&m->ood, feat + (size_t)i * D);
-            o->ood_p = snf_ood_pvalue(&m->ood, o->ood_d2);
-            /* beyond every validation row also flags: with few validation rows 1 / (n_ref + 1) may exceed alpha */
-            o->ood_flag = o->ood_p < m->ood_alpha || (m->ood.n_ref > 0 && o->ood_d2 > m->ood.ref_d2[m->ood.n_ref - 1]);
-        } else {
-            o->ood_d2 = NAN;
-            o->ood_p = 1.0;
-        }
+        snf_uq_model_summarise(m, mu + (size_t)i * NP * K, var + (size_t)i * NP * K, 1, feat + (size_t)i * D, &out[i]);
     }
 cleanup:
     free(mu);

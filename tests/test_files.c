@@ -181,10 +181,29 @@ static void test_observations(void)
                        strstr(snf_error_last_message(), bad[i].want) != NULL,
                    "row '%s' refused with '%s' (%s)", bad[i].row, bad[i].want, snf_error_last_message());
     }
-    const char *dup = "t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,,\n3,,,8000,\n3,2e42,,,\n3,,,7000,\n";
+    /* A series measured twice on one day is combined, never refused: inverse-variance weights when every
+     * repeat has an error (v_ph: 8000 +- 100 and 7000 +- 200 -> (8000/1e4 + 7000/4e4) / (1/1e4 + 1/4e4) = 7800,
+     * error 1/sqrt(1/1e4 + 1/4e4) = 89.44), the plain mean without an error otherwise (L: 2e42, 4e42, 6e42 with
+     * one error missing -> 4e42); a decreasing time is still refused, naming both lines. */
+    const char *dup = "# t0_err_d = 2.5\nt_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,,\n3,,,8000,100\n3,2e42,1e41,,\n"
+                      "3,,,7000,200\n3,4e42,,,\n3,6e42,3e41,,\n4,5e42,,,\n";
     rc = snf_obs_parse(&o, "dup.csv", dup, strlen(dup));
-    CHECK_TRUE(rc == SNF_EFORMAT && strstr(snf_error_last_message(), "dup.csv:5: t_d 3 is not after 3 (line 3)") != NULL,
-               "a repeated time within the v_ph series names both lines (%s)", snf_error_last_message());
+    CHECK_TRUE(rc == SNF_OK && o.n == 4 && o.n_L == 3 && o.n_v == 1 && o.n_combined == 3, "repeats folded (%s): n %ld "
+               "n_L %ld n_v %ld combined %ld", rc < 0 ? snf_error_last_message() : "ok", o.n, o.n_L, o.n_v, o.n_combined);
+    CHECK_REL(o.vph_km_s[1], 7800.0, 1e-12, "inverse-variance mean of the two v_ph values");
+    CHECK_REL(o.vph_err[1], 1.0 / sqrt(1.0 / 1e4 + 1.0 / 4e4), 1e-12, "its error");
+    CHECK_REL(o.L_erg_s[2], 4e42, 1e-12, "plain mean of three L values, one without an error");
+    CHECK_TRUE(isnan(o.L_err[2]), "no error for a mean with an unweighted member");
+    CHECK_REL(o.t0_err_d, 2.5, 0, "the explosion epoch's uncertainty from '# t0_err_d = 2.5'");
+    snf_obs_free(&o);
+    const char *dec = "t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,,\n3,,,8000,\n4,2e42,,,\n2,,,7000,\n";
+    rc = snf_obs_parse(&o, "dec.csv", dec, strlen(dec));
+    CHECK_TRUE(rc == SNF_EFORMAT && strstr(snf_error_last_message(), "dec.csv:5: t_d 2 is before 3 (line 3)") != NULL,
+               "a decreasing time within the v_ph series names both lines (%s)", snf_error_last_message());
+    const char *t0bad = "# t0_err_d = -1\nt_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,,\n";
+    rc = snf_obs_parse(&o, "t0.csv", t0bad, strlen(t0bad));
+    CHECK_TRUE(rc == SNF_EFORMAT && strstr(snf_error_last_message(), "t0.csv:1: t0_err_d '-1'") != NULL,
+               "a negative t0_err_d is refused naming the line (%s)", snf_error_last_message());
     const char *crlf = "\xEF\xBB\xBFt_d,L_erg_s,L_err,vph_km_s,vph_err\r\n10,1e42,1e41,5000,100\r\n";
     rc = snf_obs_parse(&o, "crlf.csv", crlf, strlen(crlf));
     CHECK_TRUE(rc == SNF_OK && o.n == 1 && o.vph_km_s[0] == 5000, "BOM and CRLF from memory too");

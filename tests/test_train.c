@@ -257,7 +257,7 @@ static void test_obs(void)
     } bad[] = {
         {"# c\nt,L,L_err,vph_km_s,vph_err\n1,1e41,,,\n", "obs_bad.csv:2: bad header"},
         {"t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,,\n2,bright,,,\n", "obs_bad.csv:3: L_erg_s 'bright' is not a number"},
-        {"t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,,\n3,1e41,,,\n2,1e41,,,\n", "obs_bad.csv:4: t_d 2 is not after"},
+        {"t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,,\n3,1e41,,,\n2,1e41,,,\n", "obs_bad.csv:4: t_d 2 is before"},
         {"t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,\n", "obs_bad.csv:2: 4 fields"},
         {"t_d,L_erg_s,L_err,vph_km_s,vph_err\n1,-1e41,,,\n", "obs_bad.csv:2: L_erg_s -1e+41 is not a supernova's luminosity in erg/s"},
         {"# only comments\n", "no header"},

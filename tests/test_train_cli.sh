@@ -195,7 +195,7 @@ expect 2 "bad_obs1.csv:2: bad header" -- "$snforge" predict tiny.h5 bad_obs1.csv
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,,\n2,bright,,,\n' > bad_obs2.csv
 expect 2 "bad_obs2.csv:3: L_erg_s 'bright' is not a number" -- "$snforge" predict tiny.h5 bad_obs2.csv
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,4000,\n5,1e41,,,\n3,1e41,,,\n' > bad_obs3.csv
-expect 2 "bad_obs3.csv:4: t_d 3 is not after 5 (line 3)" -- "$snforge" predict tiny.h5 bad_obs3.csv
+expect 2 "bad_obs3.csv:4: t_d 3 is before 5 (line 3)" -- "$snforge" predict tiny.h5 bad_obs3.csv
 expect 2 "cannot read observation file" -- "$snforge" predict tiny.h5 none.csv
 expect 2 "expected MODEL.h5 OBS.csv" -- "$snforge" predict tiny.h5
 if [ -n "$skipped" ]; then

@@ -114,3 +114,84 @@ printf '[data]\nfile = camp.h5\n[model]\nhead = laplace\n' > bad3.ini
 out=$("$snforge" train bad3.ini 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "bad3.ini:4.*expected mse or gaussian" || fail "head: $out"
 echo "ok: bad [uncertainty] / head keys exit 2"
 echo "all uq cli checks passed"
+
+# ---- the explosion epoch's uncertainty: the answer is the equal mixture of the answers at 9 shifted epochs ----
+# Brute force: the 9 shifted files answered one by one; the mixture's mean is the mean of their means and its
+# second moment the mean of theirs (std^2 + mean^2), to the printed digits.
+"$snforge" predict uq.h5 "$obs" --t0-err 3 --json --digits 12 > t0.json 2> t0.err || fail "predict --t0-err: $(cat t0.err)"
+grep -q "marginalised over the explosion epoch's uncertainty +- 3 d (9 epochs)" t0.err || fail "no t0 note: $(cat t0.err)"
+$py - "$obs" <<'EOF2' > nodes.txt || fail "nodes"
+import sys
+from statistics import NormalDist
+n = 9
+for i in range(n):
+    print(0.0 if 2 * i + 1 == n else 3.0 * NormalDist().inv_cdf((i + 0.5) / n))
+EOF2
+i=0
+while read -r d; do
+  awk -F, -v d="$d" 'BEGIN{OFS=","} /^#/ {next} !hdr {print; hdr=1; next} {t=$1+d; if (t > 0) {$1=sprintf("%.17g", t); print}}' "$obs" > "s$i.csv"
+  "$snforge" predict uq.h5 "s$i.csv" --json --digits 12 > "s$i.json" 2> /dev/null || fail "predict on shifted file $i"
+  i=$((i + 1))
+done < nodes.txt
+$py - t0.json s?.json <<'EOF2' || fail "t0 marginalisation against the brute-force mixture"
+import json, sys, math
+m = json.load(open(sys.argv[1]))["parameters"]
+runs = [json.load(open(f))["parameters"] for f in sys.argv[2:]]
+for k in ("energy", "mass", "radius", "nickel"):
+    mean = sum(r[k]["mean"] for r in runs) / len(runs)
+    e2 = sum(r[k]["std"] ** 2 + r[k]["mean"] ** 2 for r in runs) / len(runs)
+    std = math.sqrt(max(e2 - mean * mean, 0))
+    assert abs(m[k]["mean"] - mean) <= 1e-6 * mean, (k, m[k]["mean"], mean)
+    assert abs(m[k]["std"] - std) <= 1e-5 * std, (k, m[k]["std"], std)
+print("ok: t0 marginalisation = the brute-force mixture of 9 shifted answers (mean, std)")
+EOF2
+{ echo "# t0_err_d = 3"; cat "$obs"; } > t0line.csv
+"$snforge" predict uq.h5 t0line.csv --json --digits 12 > t0l.json 2> /dev/null || fail "predict t0 line"
+cmp -s <(sed 's/.*"parameters"//' t0.json) <(sed 's/.*"parameters"//' t0l.json) \
+  || fail "the file's '# t0_err_d = 3' line gives another answer than --t0-err 3"
+echo "ok: '# t0_err_d = 3' in the file = --t0-err 3"
+
+# ---- catalogue mode: relative paths, a BOM, a bad row among good ones, quoted names, 10,000 rows ----
+mkdir -p cat/objs
+cp "$obs" cat/objs/a.csv
+printf '\xEF\xBB\xBFt_d,L_erg_s,L_err,vph_km_s,vph_err\r\n' > cat/objs/bom.csv
+grep -v '^#' "$obs" | tail -n +2 | sed 's/$/\r/' >> cat/objs/bom.csv
+printf 'name,path,t0_err_d\n"SN 1987A, again","objs/a.csv",\nbom "q",objs/bom.csv,\nmissing,objs/none.csv,\nlonly,../lonly.csv,\nshifted,objs/a.csv,3\n' \
+  | sed 's/"q"/""q""/; s/bom ""q""/"bom ""q"""/' > cat/list.csv
+"$snforge" predict uq.h5 "$obs" --json --digits 12 > single.json 2> /dev/null || fail "predict"
+out=$("$snforge" predict uq.h5 --catalogue cat/list.csv -o objects.csv 2>&1) || fail "catalogue: $out"
+echo "$out" | grep -q "5 objects, 3 answered" || fail "catalogue summary: $out"
+$py - objects.csv single.json t0.json <<'EOF2' || fail "catalogue table"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+assert list(rows[0].keys()) == "name,parameter,mean,std,lo68,hi68,lo95,hi95,unit,ood_score,ood_p_value,ood_flag,outside_range,status,message".split(","), rows[0].keys()
+assert len(rows) == 20, len(rows)
+by = {}
+for r in rows:
+    by.setdefault(r["name"], {})[r["parameter"]] = r
+assert set(by) == {"SN 1987A, again", 'bom "q"', "missing", "lonly", "shifted"}, set(by)
+one = json.load(open(sys.argv[2]))["parameters"]
+t0 = json.load(open(sys.argv[3]))["parameters"]
+for k in ("energy", "mass", "radius", "nickel"):
+    for name, ref in (("SN 1987A, again", one), ('bom "q"', one), ("shifted", t0)):
+        r = by[name][k]
+        assert r["status"] == "ok", r
+        for f in ("mean", "std", "lo95", "hi95"):
+            assert abs(float(r[f]) - ref[k][f]) <= 1e-5 * abs(ref[k][f]), (name, k, f, r[f], ref[k][f])
+    assert by["missing"][k]["status"] == "error" and "none.csv" in by["missing"][k]["message"], by["missing"][k]
+    assert by["lonly"][k]["status"] == "error" and "has no vph_km_s values" in by["lonly"][k]["message"], by["lonly"][k]
+    assert by["missing"][k]["mean"] == "" and by["missing"][k]["ood_flag"] == ""
+print("ok: catalogue = predict object by object (relative paths, BOM + CRLF, quoted names, t0 column); bad rows "
+      "get status error with their reason")
+EOF2
+{ echo "name,path"; for i in $(seq 1 9996); do echo "gone$i,objs/none$i.csv"; done; for i in 1 2 3 4; do echo "good$i,objs/a.csv"; done; } > cat/big.csv
+out=$("$snforge" predict uq.h5 --catalogue cat/big.csv -o big.csv 2>&1) || fail "catalogue of 10,000: $out"
+echo "$out" | grep -q "10000 objects, 4 answered" || fail "10,000-row summary: $out"
+[ "$(wc -l < big.csv)" -eq 40001 ] && [ "$(grep -c ',ok,' big.csv)" -eq 16 ] || fail "10,000-row table"
+printf 'name,path\nx,\n' > cat/bad.csv
+expect 2 "cat/bad.csv:2: an empty name or path" -- "$snforge" predict uq.h5 --catalogue cat/bad.csv -o x.csv
+printf 'name;path\n' > cat/bad2.csv
+expect 2 "bad header" -- "$snforge" predict uq.h5 --catalogue cat/bad2.csv -o x.csv
+expect 2 "catalogue mode is" -- "$snforge" predict uq.h5 --catalogue cat/list.csv
+[ ! -e x.csv ] || fail "a refused catalogue wrote its output"
+echo "ok: catalogue of 10,000 rows; bad lists refused with file:line"

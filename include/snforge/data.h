@@ -127,6 +127,9 @@ typedef struct snf_obs {
     double *L_err;    /* [n] 1-sigma error of L_erg_s, erg/s; NaN = not given */
     double *vph_err;  /* [n] 1-sigma error of vph_km_s, km/s; NaN = not given */
     long n_L, n_v;    /* present values per series */
+    long n_combined;  /* repeated epochs of a series folded into the value before them (see snf_obs_parse) */
+    double t0_err_d;  /* 1-sigma uncertainty of the explosion epoch, days, from a '# t0_err_d = X' comment
+                       * line; NaN when the file states none */
 } snf_obs;
 
 /* Plausible values (outside them a row is refused, naming the likely unit mistake): a supernova's
@@ -141,12 +144,16 @@ typedef struct snf_obs {
 
 /* Reads an observation CSV through the one text-table reader (fileio.h: a UTF-8 byte-order mark, CRLF
  * endings, '#' comment lines and blank lines are fine; an empty field is a missing value). Each series
- * (L, v_ph) must have strictly increasing times; rows may interleave and two rows (one with L only, one
- * with v_ph only) may share a day; the rows are returned sorted by time (stable). SNF_EINVAL if the
+ * (L, v_ph) must have non-decreasing times; rows may interleave and two rows (one with L only, one
+ * with v_ph only) may share a day; the rows are returned sorted by time (stable). A series measured twice
+ * on one day (two merged series, or two spectra of one night) is combined into one value: the
+ * inverse-variance weighted mean with error 1/sqrt(sum 1/err^2) when every repeat has an error > 0, else
+ * the plain mean without an error; o->n_combined counts the folded rows (the caller says so). A comment
+ * line '# t0_err_d = X' (X >= 0 days) states the explosion epoch's 1-sigma uncertainty (o->t0_err_d). SNF_EINVAL if the
  * file does not exist, SNF_EIO if it cannot be read; SNF_EFORMAT naming file:line for a bad header, a
  * wrong number of fields, text or nan/inf in a number field, a value outside the plausible ranges above
  * (with the likely mistake: log10 L? magnitudes? cm/s? JD?), a negative uncertainty or one without its
- * value, times that do not increase within a series, or no values at all. */
+ * value, times that decrease within a series, a bad t0_err_d line, or no values at all. */
 SNF_API int snf_obs_read(snf_obs *o, const char *path);
 /* The same from memory (name is used in messages); what the fuzz target drives. */
 SNF_API int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len);

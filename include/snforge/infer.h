@@ -1,8 +1,9 @@
 /* infer.h: the one inference path. "Answer one observed supernova" as a library call: read the
  * observation file, check that it carries the series the model was trained on and that they overlap
  * the model's grid, resample and encode it as the network's input, then predict with intervals, the
- * OOD test and the training-range flags (uq.h). `snforge predict`, `plan` and `explain` call it; the
- * Python package mirrors it (python/snforge: predict_observation_uq).
+ * OOD test and the training-range flags (uq.h), marginalised over the explosion epoch's uncertainty when
+ * one is stated. `snforge predict` (one file or a catalogue), `plan` and `explain` call it; the Python
+ * package mirrors it (python/snforge: predict_observation_uq).
  * It does not train (train.h) and prints nothing: failures come back as status codes with a message
  * (snf_error_last_message) naming the file and what was expected. */
 #ifndef SNFORGE_INFER_H
@@ -10,19 +11,31 @@
 
 #include "snforge/export.h"
 
+#include <stdio.h>
+
 #include "snforge/uq.h"
+
+/* Explosion-epoch nodes of the marginalisation: the answer for an epoch uncertain by sigma days is the
+ * equally weighted mixture of the answers with every observed time shifted by delta_i = sigma
+ * Phi^-1((i + 1/2) / N), i = 0..N-1 (Phi the standard normal CDF; the middle node is the stated epoch),
+ * rows that the shift puts at or before the explosion dropped. */
+#define SNF_INFER_T0_NODES 9
 
 /* What an observation gave the model. */
 typedef struct snf_infer_obs {
-    long rows, n_L, n_v;        /* rows of the file and values per series */
-    int covered_L, covered_v;   /* model grid samples each series covers (0 for a series the model ignores) */
-    int uses_L, uses_v;         /* the model reads the series */
+    long rows, n_L, n_v;      /* rows of the file and values per series */
+    long n_combined;          /* repeated epochs folded into one value (data.h: snf_obs_parse) */
+    int covered_L, covered_v; /* model grid samples each series covers at the stated epoch (0 for a series
+                               * the model ignores) */
+    int uses_L, uses_v;       /* the model reads the series */
+    double t0_err_d;          /* the explosion epoch's uncertainty marginalised over (0: none) */
+    int t0_nodes;             /* epochs the answer mixes (1, or SNF_INFER_T0_NODES) */
 } snf_infer_obs;
 
 /* Reads, checks and encodes the observation file obs_path for model m into x (snf_data_spec_cin(spec) x
- * spec.L floats, the caller's): SNF_EINVAL naming the file when a series the model was trained on has no
- * values in it or does not overlap the model's grid; the reader's own codes for a bad file (SNF_EFORMAT,
- * SNF_EIO). info may be NULL. */
+ * spec.L floats, the caller's), at the stated explosion epoch: SNF_EINVAL naming the file when a series
+ * the model was trained on has no values in it or does not overlap the model's grid; the reader's own
+ * codes for a bad file (SNF_EFORMAT, SNF_EIO). info may be NULL. */
 SNF_API int snf_infer_encode_file(const snf_uq_model *m, const char *obs_path, float *x, snf_infer_obs *info);
 
 /* The answer for an encoded input x (from snf_infer_encode_file; name names it in messages):
@@ -31,7 +44,53 @@ SNF_API int snf_infer_encode_file(const snf_uq_model *m, const char *obs_path, f
  * nothing unusable is returned as an answer. */
 SNF_API int snf_infer_answer(snf_uq_model *m, const float *x, const char *name, snf_uq_pred *pred);
 
-/* Both: the whole answer for one observation file. info may be NULL. */
-SNF_API int snf_infer_answer_file(snf_uq_model *m, const char *obs_path, snf_uq_pred *pred, snf_infer_obs *info);
+/* The whole answer for one observation file. t0_err_d >= 0: the explosion epoch's 1-sigma uncertainty in
+ * days (0: exact); < 0 or NaN: the file's own '# t0_err_d' line, else exact. With an uncertainty the answer
+ * is marginalised over SNF_INFER_T0_NODES epochs (above); the OOD test is the stated epoch's. info may be
+ * NULL. */
+SNF_API int snf_infer_answer_file(snf_uq_model *m, const char *obs_path, double t0_err_d, snf_uq_pred *pred,
+                                  snf_infer_obs *info);
+
+/* ---- catalogue mode (catalogue.c) ---- */
+
+/* One object of a catalogue list: a CSV with the header name,path or name,path,t0_err_d (a UTF-8 BOM,
+ * CRLF, '#' comments and blank lines are fine; names may be quoted with "" for a quote; paths relative
+ * to the list's folder). */
+typedef struct snf_catalogue_entry {
+    char *name, *path; /* path resolved against the list's folder */
+    double t0_err_d;   /* NaN: the column is absent or empty (the file's own line applies) */
+    int line;          /* line of the list */
+} snf_catalogue_entry;
+
+typedef struct snf_catalogue {
+    long n;
+    snf_catalogue_entry *e;
+} snf_catalogue;
+
+/* Reads a list: SNF_EFORMAT naming list:line for a bad header, a row without a name or path, a bad
+ * t0_err_d; SNF_EINVAL / SNF_EIO for a missing or unreadable list. */
+SNF_API int snf_catalogue_read(snf_catalogue *c, const char *list_path);
+SNF_API void snf_catalogue_free(snf_catalogue *c);
+
+/* One object's answer: ok, or the reason it has none (an object that cannot be answered never stops the
+ * others). */
+typedef struct snf_catalogue_result {
+    int ok;
+    char message[512]; /* why not (ok = 0); notes such as combined repeats (ok = 1) */
+    snf_uq_pred pred;
+    snf_infer_obs info;
+} snf_catalogue_result;
+
+/* Answers every object of c into out[c->n], the network run on batches of objects (m opened with a
+ * max_B of 64 or more answers up to 64 rows per pass). Returns SNF_OK when every object was tried (each
+ * result says ok or why not), or < 0 when the model itself failed. */
+SNF_API int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_result *out);
+
+/* The table: one row per object and parameter, header
+ * name,parameter,mean,std,lo68,hi68,lo95,hi95,unit,ood_score,ood_p_value,ood_flag,outside_range,status,message
+ * (names and messages quoted as CSV requires; empty numbers for an object without an answer; ood_score
+ * and ood_p_value empty when the model has no OOD fit, ood_flag then 'unavailable'). */
+SNF_API int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue *c,
+                                    const snf_catalogue_result *r);
 
 #endif

@@ -154,6 +154,14 @@ SNF_API int snf_uq_model_ncomp(const snf_uq_model *m);
 SNF_API int snf_uq_model_nfeat(const snf_uq_model *m);
 /* One parameter's summary from its K log10 components. */
 SNF_API snf_uq_param snf_uq_param_from_mixture(const double *mu, const double *var, int K);
+/* Most components snf_uq_model_summarise pools (S rows x K components). */
+#define SNF_UQ_MAX_POOL 4096
+/* The answer from the components of S rows pooled as one equally weighted mixture of S K Gaussians per
+ * parameter (S K <= SNF_UQ_MAX_POOL; S = 1: one row's answer, as snf_uq_model_predict gives it): mu/var
+ * [S][NP][K] as snf_uq_model_components writes them; feat the D pooled features of the row whose OOD test
+ * is reported (NULL: none). Training-range flags as for one row. */
+SNF_API void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, const double *var, int S,
+                                    const float *feat, snf_uq_pred *out);
 /* Predictions for n encoded rows x[n][C_in L] into out[n]. */
 SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */

@@ -1,0 +1,346 @@
+/* catalogue.c: catalogue mode (infer.h): a list of observation files answered in one run, the network on
+ * batches of objects, one table row per object and parameter; an object that cannot be answered gets its
+ * reason and never stops the others. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snforge/data.h"
+#include "snforge/fileio.h"
+#include "snforge/infer.h"
+#include "snforge/status.h"
+
+/* answer.c's internal steps */
+int snf_infer_components(snf_uq_model *m, const float *x, long n, double *mu, double *var, float *feat);
+int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err_d, float *x, int *nrows,
+                      snf_infer_obs *info);
+int snf_infer_finish(const snf_uq_model *m, const double *mu, const double *var, int S, const float *feat,
+                     const char *name, snf_uq_pred *pred);
+
+/* ---- static helpers ---- */
+
+/* Splits one list line into at most max fields (RFC 4180 quotes: "a, b" and "say ""x""" are one field each).
+ * Each field is malloc'd into out[k] (blanks around unquoted fields trimmed). Returns the number of fields,
+ * -1 for an unterminated quote, -2 out of memory. */
+static int snf_cat_split(const char *s, size_t n, char **out, int max)
+{
+    int nf = 0;
+    size_t i = 0;
+    for (;;) {
+        char *f = malloc(n + 1);
+        if (!f) {
+            return -2;
+        }
+        size_t k = 0;
+        while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+            i++;
+        }
+        if (i < n && s[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= n) {
+                    free(f);
+                    return -1;
+                }
+                if (s[i] == '"') {
+                    if (i + 1 < n && s[i + 1] == '"') {
+                        f[k++] = '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                f[k++] = s[i++];
+            }
+            while (i < n && s[i] != ',') {
+                i++; /* blanks after the closing quote */
+            }
+        } else {
+            while (i < n && s[i] != ',') {
+                f[k++] = s[i++];
+            }
+            while (k > 0 && (f[k - 1] == ' ' || f[k - 1] == '\t')) {
+                k--;
+            }
+        }
+        f[k] = '\0';
+        if (nf < max) {
+            out[nf] = f;
+        } else {
+            free(f);
+        }
+        nf++;
+        if (i >= n) {
+            return nf;
+        }
+        i++; /* the comma */
+    }
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break (quotes doubled). */
+static void snf_cat_csv(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') {
+            fputc('"', f);
+        }
+        fputc(*s == '\r' || *s == '\n' ? ' ' : *s, f);
+    }
+    fputc('"', f);
+}
+
+static void snf_cat_num(FILE *f, double v)
+{
+    if (isfinite(v)) {
+        fprintf(f, "%.6g", v);
+    }
+}
+
+static void snf_cat_entry_free(snf_catalogue_entry *e)
+{
+    free(e->name);
+    free(e->path);
+}
+
+/* ---- public API ---- */
+
+int snf_catalogue_read(snf_catalogue *c, const char *list_path)
+{
+    memset(c, 0, sizeof *c);
+    char *buf = NULL, dir[4096];
+    size_t len = 0;
+    SNF_CHECK(snf_text_slurp(list_path, "catalogue list", &buf, &len));
+    snf_path_dir(list_path, dir, sizeof dir);
+    snf_text_lines it = snf_text_lines_init(buf, len);
+    const char *s;
+    size_t sl;
+    int rc = SNF_OK, header = 0, has_t0 = 0;
+    long cap = 0;
+    while (snf_text_next(&it, &s, &sl)) {
+        char *fs[4] = {NULL, NULL, NULL, NULL};
+        int nf = snf_cat_split(s, sl, fs, 4);
+        if (nf == -2) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", list_path);
+        }
+        if (nf == -1) {
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: a quoted field is not closed", list_path, it.line);
+        }
+        const int stored = nf < 4 ? nf : 4;
+        if (!header) {
+            int ok = (nf == 2 || nf == 3) && !strcmp(fs[0], "name") && !strcmp(fs[1], "path") &&
+                     (nf == 2 || !strcmp(fs[2], "t0_err_d"));
+            has_t0 = nf == 3;
+            for (int k = 0; k < stored; k++) {
+                free(fs[k]);
+            }
+            if (!ok) {
+                char ex[64];
+                snf_text_excerpt(ex, sizeof ex, s, sl);
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: bad header '%s' (expected 'name,path' or 'name,path,t0_err_d')", list_path,
+                         it.line, ex);
+            }
+            header = 1;
+            continue;
+        }
+        const int want = has_t0 ? 3 : 2;
+        double t0 = NAN;
+        const char *why = NULL;
+        if (nf != want && !(has_t0 && nf == 2)) {
+            why = has_t0 ? "expected 3 fields: name,path,t0_err_d" : "expected 2 fields: name,path";
+        } else if (!fs[0][0] || !fs[1][0]) {
+            why = "an empty name or path";
+        } else if (nf == 3 && snf_csv_number(fs[2], strlen(fs[2]), &t0) != 0) {
+            why = "t0_err_d is not a number (days; leave it empty for the file's own line)";
+        } else if (isfinite(t0) && !(t0 >= 0 && t0 <= 100)) {
+            why = "t0_err_d must be 0 to 100 days";
+        }
+        if (why) {
+            for (int k = 0; k < stored; k++) {
+                free(fs[k]);
+            }
+            SNF_FAIL(SNF_EFORMAT, "%s:%d: %s", list_path, it.line, why);
+        }
+        if (c->n == cap) {
+            long nc = cap ? 2 * cap : 64;
+            snf_catalogue_entry *e = realloc(c->e, (size_t)nc * sizeof *e);
+            if (!e) {
+                for (int k = 0; k < stored; k++) {
+                    free(fs[k]);
+                }
+                SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", list_path);
+            }
+            c->e = e;
+            cap = nc;
+        }
+        snf_catalogue_entry *e = &c->e[c->n];
+        e->name = fs[0];
+        e->t0_err_d = t0;
+        e->line = it.line;
+        if (fs[1][0] == '/') {
+            e->path = fs[1];
+        } else {
+            size_t n = strlen(dir) + strlen(fs[1]) + 2;
+            e->path = malloc(n);
+            if (e->path) {
+                snprintf(e->path, n, "%s/%s", dir, fs[1]);
+            }
+            free(fs[1]);
+        }
+        if (nf == 3) {
+            free(fs[2]);
+        }
+        c->n++;
+        if (!e->path) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory reading %s", list_path);
+        }
+    }
+    if (!header) {
+        SNF_FAIL(SNF_EFORMAT, "%s: no header line 'name,path[,t0_err_d]'", list_path);
+    }
+    if (c->n == 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s: no objects after the header", list_path);
+    }
+    free(buf);
+    return SNF_OK;
+cleanup:
+    free(buf);
+    snf_catalogue_free(c);
+    return rc;
+}
+
+void snf_catalogue_free(snf_catalogue *c)
+{
+    if (!c) {
+        return;
+    }
+    for (long i = 0; i < c->n; i++) {
+        snf_cat_entry_free(&c->e[i]);
+    }
+    free(c->e);
+    memset(c, 0, sizeof *c);
+}
+
+int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_result *out)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const size_t CL = (size_t)snf_data_spec_cin(s) * (size_t)s->L;
+    const int K = snf_uq_model_ncomp(m), D = snf_uq_model_nfeat(m), NP = SNF_DATA_NP, N = SNF_INFER_T0_NODES;
+    const long cap = (m->max_B > N ? m->max_B : N); /* rows per batch of objects */
+    float *x = malloc((size_t)cap * CL * sizeof *x), *feat = malloc((size_t)cap * (D > 0 ? D : 1) * sizeof *feat);
+    double *mu = malloc((size_t)cap * NP * K * sizeof *mu), *var = malloc((size_t)cap * NP * K * sizeof *var);
+    long *first = malloc((size_t)cap * sizeof *first);
+    int *nrows = malloc((size_t)cap * sizeof *nrows);
+    long *obj = malloc((size_t)cap * sizeof *obj);
+    int rc = SNF_OK;
+    if (!x || !feat || !mu || !var || !first || !nrows || !obj) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory answering %ld objects", c->n);
+    }
+    for (long i = 0; i < c->n;) {
+        /* a batch: objects encoded until the next might not fit */
+        long rows = 0, nobj = 0;
+        while (i < c->n && rows + N <= cap) {
+            snf_catalogue_result *r = &out[i];
+            memset(r, 0, sizeof *r);
+            int S = 0;
+            int e = snf_infer_prepare(m, c->e[i].path, c->e[i].t0_err_d, x + (size_t)rows * CL, &S, &r->info);
+            if (e < 0) {
+                snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
+            } else {
+                obj[nobj] = i;
+                first[nobj] = rows;
+                nrows[nobj] = S;
+                nobj++;
+                rows += S;
+            }
+            i++;
+        }
+        if (rows == 0) {
+            continue;
+        }
+        rc = snf_infer_components(m, x, rows, mu, var, feat);
+        if (rc < 0) {
+            goto cleanup;
+        }
+        for (long j = 0; j < nobj; j++) {
+            snf_catalogue_result *r = &out[obj[j]];
+            const long r0 = first[j];
+            const int S = nrows[j];
+            int e = snf_infer_finish(m, mu + (size_t)r0 * NP * K, var + (size_t)r0 * NP * K, S,
+                                     feat + (size_t)(r0 + S / 2) * D, c->e[obj[j]].path, &r->pred);
+            if (e < 0) {
+                snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
+                continue;
+            }
+            r->ok = 1;
+            size_t at = 0;
+            if (r->info.n_combined > 0) {
+                at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%ld repeated epochs combined",
+                                       r->info.n_combined);
+            }
+            if (r->info.t0_nodes > 1 && at < sizeof r->message) {
+                snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d", at ? "; " : "",
+                         r->info.t0_err_d);
+            }
+        }
+    }
+cleanup:
+    free(x);
+    free(feat);
+    free(mu);
+    free(var);
+    free(first);
+    free(nrows);
+    free(obj);
+    return rc;
+}
+
+int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue *c, const snf_catalogue_result *r)
+{
+    static const char *const pn[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
+    static const char *const pu[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
+    fputs("name,parameter,mean,std,lo68,hi68,lo95,hi95,unit,ood_score,ood_p_value,ood_flag,outside_range,status,"
+          "message\n", f);
+    for (long i = 0; i < c->n; i++) {
+        const snf_catalogue_result *o = &r[i];
+        for (int k = 0; k < SNF_DATA_NP; k++) {
+            const snf_uq_param *q = &o->pred.p[k];
+            snf_cat_csv(f, c->e[i].name);
+            fprintf(f, ",%s,", pn[k]);
+            if (o->ok) {
+                snf_cat_num(f, q->mean);
+                fputc(',', f);
+                snf_cat_num(f, q->std);
+                fputc(',', f);
+                snf_cat_num(f, q->lo68);
+                fputc(',', f);
+                snf_cat_num(f, q->hi68);
+                fputc(',', f);
+                snf_cat_num(f, q->lo95);
+                fputc(',', f);
+                snf_cat_num(f, q->hi95);
+            } else {
+                fputs(",,,,,", f);
+            }
+            fprintf(f, ",%s,", pu[k]);
+            if (o->ok && m->has_ood) {
+                snf_cat_num(f, o->pred.ood_d2);
+                fputc(',', f);
+                snf_cat_num(f, o->pred.ood_p);
+                fprintf(f, ",%s", o->pred.ood_flag ? "true" : "false");
+            } else {
+                fputs(o->ok ? ",,unavailable" : ",,", f);
+            }
+            fprintf(f, ",%s,%s,", o->ok ? (o->pred.outside[k] ? "true" : "false") : "", o->ok ? "ok" : "error");
+            snf_cat_csv(f, o->message);
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) ? snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "write error") : SNF_OK;
+}
