@@ -51,6 +51,9 @@ variant gauss 'head = gaussian' 'calibrate = yes'
 variant ens_hinc 'arch = hinception\nhead = gaussian\ndropout = 0.2' 'ensemble = 2\nmc_samples = 3\ncalibrate = yes'
 variant ens_lite 'arch = lite\nhead = gaussian\ndropout = 0.2' 'ensemble = 2\nmc_samples = 3'
 cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs_0_sn1987a.csv
+# repeated epochs (combined by their errors) and a stated explosion-epoch uncertainty (marginalised over)
+cp "$src/validation/data/real/SN2012aw/SN2012aw.csv" obs_4_repeats.csv
+{ echo "# t0_err_d = 2"; cat "$src/validation/data/sn1987a/sn1987a_obs.csv"; } > obs_5_t0.csv
 i=1
 for p in "1.2 12 4e12 0.05" "4 30 2e13 0.2" "0.7 20 8e11 0.02"; do
   set -- $p

@@ -13,10 +13,11 @@ simulate() calls the shared library libsnforge.so through ctypes (set SNFORGE_LI
 """
 from .dataset import Dataset, read_dataset
 from .model import Model, load_model
-from .observation import read_observation, resample_observation
+from .observation import read_observation, read_observation_full, resample_observation, t0_nodes
 from .native import simulate
 from . import uq
 
-__all__ = ["Dataset", "read_dataset", "Model", "load_model", "read_observation", "resample_observation",
+__all__ = ["Dataset", "read_dataset", "Model", "load_model", "read_observation", "read_observation_full",
+           "resample_observation", "t0_nodes",
            "simulate", "uq"]
 __version__ = "0.1.0"

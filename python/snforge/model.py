@@ -4,7 +4,7 @@ ensemble members' weights, Monte Carlo dropout passes, variance scale, OOD fit, 
 only h5py; the network (Model.torch_module, Model.predict*) needs PyTorch."""
 import numpy as np
 
-from .observation import read_observation, resample_observation
+from .observation import read_observation_full, resample_observation, t0_nodes
 from . import uq
 
 TARGETS = ["energy", "mass", "radius", "nickel"]
@@ -195,6 +195,10 @@ class Model:
         {name: {"mean", "std", "lo68", "hi68", "lo95", "hi95", "unit", "log10": the log10 mixture's summary}},
         "ood": {"score", "p_value", "flag"} (empty without an OOD fit), "outside_training_ranges": [names]}."""
         mu, var, feat = self.components(x, True, batch)
+        return self._answers(mu, var, feat)
+
+    def _answers(self, mu, var, feat):
+        """Per row of components mu, var [B, 4, K] and features feat [B, D]: the answer (snf_uq_model_summarise)."""
         rows = []
         for i in range(mu.shape[0]):
             pars, outside = {}, []
@@ -223,9 +227,14 @@ class Model:
         rows = self.predict_uncertainty(x, batch)
         return np.array([[r["parameters"][n]["mean"] for n in TARGETS] for r in rows])
 
-    def encode_observation(self, csv_path):
-        """The network input (C_in, T) of one observation file, as `snforge predict` builds it."""
-        t, L, v = read_observation(csv_path)
+    def encode_observation(self, csv_path, shift=0.0):
+        """The network input (C_in, T) of one observation file, as `snforge predict` builds it (every time shifted
+        by shift days, rows at or before the explosion dropped: the explosion-epoch marginalisation's nodes)."""
+        o = read_observation_full(csv_path)
+        t, L, v = o["t_d"], o["L_erg_s"], o["vph_km_s"]
+        if shift != 0.0:
+            keep = t + shift > 0
+            t, L, v = t[keep] + shift, L[keep], v[keep]
         lg, vg = resample_observation(t, L, v, *self.grid())
         need = set(n for n in self.input_channels if not n.startswith("mask_"))
         for name, arr in (("log_lbol", lg), ("vph", vg)):
@@ -233,16 +242,27 @@ class Model:
                 raise ValueError("%s: no %s inside the model's time grid" % (csv_path, name))
         return self.encode(lg, vg)
 
-    def predict_observation(self, csv_path):
+    def predict_observation(self, csv_path, t0_err_d=None):
         """{"energy": foe, "mass": Msun, "radius": cm, "nickel": Msun} for one observation file: the means of
-        `snforge predict MODEL OBS.csv`."""
-        p = self.predict(self.encode_observation(csv_path)[None])[0]
-        return {n: float(p[i]) for i, n in enumerate(TARGETS)}
+        `snforge predict MODEL OBS.csv` (see predict_observation_uq for t0_err_d)."""
+        r = self.predict_observation_uq(csv_path, t0_err_d)
+        return {n: float(r["parameters"][n]["mean"]) for n in TARGETS}
 
-    def predict_observation_uq(self, csv_path):
+    def predict_observation_uq(self, csv_path, t0_err_d=None):
         """The whole answer of `snforge predict MODEL OBS.csv --json` for one observation file (see
-        predict_uncertainty): means, standard deviations, 68% and 95% intervals, OOD score, range flags."""
-        return self.predict_uncertainty(self.encode_observation(csv_path)[None])[0]
+        predict_uncertainty): means, standard deviations, 68% and 95% intervals, OOD score and flag, range flags.
+        t0_err_d (days; None: the file's '# t0_err_d' line, else exact) marginalises over the explosion epoch as
+        infer.h does: the equal mixture of the answers at 9 shifted epochs, the OOD test at the stated one."""
+        sigma = t0_err_d if t0_err_d is not None and t0_err_d >= 0 else read_observation_full(csv_path)["t0_err_d"]
+        if not (sigma > 0):
+            return self.predict_uncertainty(self.encode_observation(csv_path)[None])[0]
+        shifts = t0_nodes(sigma)
+        x = np.stack([self.encode_observation(csv_path, d) for d in shifts])
+        mu, var, feat = self.components(x, True, 1)
+        mid = len(shifts) // 2
+        pooled_mu = np.concatenate([mu[i] for i in range(len(shifts))], axis=1)[None]
+        pooled_var = np.concatenate([var[i] for i in range(len(shifts))], axis=1)[None]
+        return self._answers(pooled_mu, pooled_var, feat[mid:mid + 1])[0]
 
     def __repr__(self):
         from .torch_net import ARCH_NAMES
