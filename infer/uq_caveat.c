@@ -59,9 +59,15 @@ int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int do_not_u
     }
     if (ood) {
         snf_caveat_add(buf, n, &at, "EXTRAPOLATION: this light curve is unlike every curve the model was trained "
-                                    "on (OOD p-value %.2g, below %.2g), so none of the four numbers is a "
-                                    "measurement: do not use energy, mass, radius or nickel from this model.",
-                       p->ood_p, (double)m->ood_alpha);
+                                    "on (");
+        if (p->ood_p < m->ood_alpha) {
+            snf_caveat_add(buf, n, &at, "OOD p-value %.2g, below %.2g", p->ood_p, (double)m->ood_alpha);
+        } else { /* flagged as beyond every validation row: p is then 1 / (n_ref + 1), the smallest it can be */
+            snf_caveat_add(buf, n, &at, "farther from them than every validation curve: OOD p-value %.2g, the "
+                                        "smallest %ld validation curves can give", p->ood_p, m->ood.n_ref);
+        }
+        snf_caveat_add(buf, n, &at, "), so none of the four numbers is a measurement: do not use energy, mass, radius "
+                                    "or nickel from this model.");
     } else if (any) {
         snf_caveat_add(buf, n, &at, "EXTRAPOLATION for ");
         snf_caveat_list(buf, n, &at, do_not_use);
