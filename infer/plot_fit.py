@@ -66,6 +66,8 @@ def main(d, obs):
                     v = float(r[k])
                     a.axvline(np.log10(v) if logs[i] else v, color="C0", ls=ls, lw=0.8)
                 a.set_yticks([])
+                if i == 0:
+                    a.set_ylabel("samples (count)", fontsize=7)
             else:
                 a.hist2d(xj, xi, bins=40, cmap="Greys")
             if i == D - 1:

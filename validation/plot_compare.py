@@ -43,7 +43,11 @@ def header(path):
     with open(path) as f:
         first = f.readline()
     m = re.match(r"# snforge compare: model (.*); hydro from (.*)$", first.strip())
-    return (m.group(1), os.path.basename(m.group(2))) if m else (os.path.splitext(os.path.basename(path))[0], "?")
+    if not m:
+        return os.path.splitext(os.path.basename(path))[0], "?"
+    # the file keeps 6 digits; a title shows 3 (the precision a reader compares at)
+    model = re.sub(r"\d+\.\d+(?:e[+-]?\d+)?|\d+e[+-]?\d+", lambda g: "%.3g" % float(g.group(0)), m.group(1))
+    return model, os.path.basename(m.group(2))
 
 
 def plot_model(path, out):
