@@ -158,6 +158,9 @@ int snf_cmd_run(int argc, char **argv)
     if (rc < 0) {
         return snf_cli_fail("run", rc);
     }
+    printf("(days since explosion; plateau_end: the end of the dome, the steepest fall of log L after the peak; "
+           "front_end: the day the\n recombination front is gone and v_ph ends, nan = not gone by day 300, the run's "
+           "end: the photosphere lasts\n the whole run; vph_d50: v_ph at day 50 in km/s)\n");
 
     char campaign[4096], train[4096], obs[4096], data[4096], model[4096];
     if ((rc = snf_run_file(campaign, sizeof campaign, dir, "87a_small.ini", snf_embedded_campaign)) < 0 ||

@@ -15,6 +15,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/snf_run.XXXXXX"); trap 'rm -rf "$work"' EXIT
 [ $rc -eq 0 ] && ok "snforge run exits 0" || bad "snforge run exit $rc: $(tail -5 "$work/out")"
 grep -qE "^flux +[0-9.]+ +[0-9.e+]+" "$work/out" && grep -q "^temperature" "$work/out" \
   && ok "closure table" || bad "closure table missing"
+# front_end nan is explained where it is printed (not an error: the front outlasts the 300-day run)
+grep -q "front_end: the day the" "$work/out" && grep -q "nan = not gone by day 300" "$work/out" \
+  && ok "the closure table says what front_end nan means" || bad "front_end nan unexplained"
 [ -f "$work/r/87a_small.h5" ] && [ -f "$work/r/model.h5" ] && ok "campaign and model written" || bad "files: $(ls "$work/r")"
 test_line=$(grep -E "^  test \([0-9]+ rows\): MAPE" "$work/out")
 [ -n "$test_line" ] && ok "held-out test metrics: $test_line" || bad "no test metrics"
