@@ -166,7 +166,7 @@ SNF_API void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, con
                                     const float *feat, snf_uq_pred *out);
 /* Predictions for n encoded rows x[n][C_in L] into out[n]. */
 SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
-/* What the answer is worth, in words, for a reader who will copy the numbers: whether it is an
+/* (uq_caveat.c) What the answer is worth, in words, for a reader who will copy the numbers: whether it is an
  * extrapolation (the OOD flag, a parameter outside the training ranges, a 95% interval that excludes every
  * value trained on) and which numbers not to use; says so when the OOD test is not available (never "in
  * distribution" without one). Writes one or more sentences into buf (always terminated); returns 1 when
