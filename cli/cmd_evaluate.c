@@ -507,9 +507,11 @@ int snf_cmd_evaluate(int argc, char **argv)
         code = 1;
         goto cleanup;
     }
-    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, mpath) == 0 : 0;
+    char title[2200]; /* the model and the dataset it is scored on */
+    snprintf(title, sizeof title, "model %s on dataset %s (%ld rows)", mpath, dpath, n);
+    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, title) == 0 : 0;
     if (plot) {
-        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, mpath);
+        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, title);
     }
     double mm = 0, mb = 0;
     for (int p = 0; p < SNF_DATA_NP; p++) {

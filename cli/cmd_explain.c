@@ -292,7 +292,9 @@ int snf_cmd_explain(int argc, char **argv)
     fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
                     "worst); wrote %s, %s, %s\n", worst, csv, pcsv, md);
     if (plot) {
-        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, mpath);
+        char title[2200]; /* the model and the object or dataset explained */
+        snprintf(title, sizeof title, "model %s on %s (%ld %s)", mpath, in, n, n == 1 ? "object" : "rows averaged");
+        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title);
     }
 cleanup:
     free(x);

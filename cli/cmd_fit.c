@@ -17,6 +17,7 @@
 #include "snforge/config.h"
 #include "snforge/data.h"
 #include "snforge/fit.h"
+#include "snforge/mcmc.h"
 #include "snforge/status.h"
 
 extern const char snf_embedded_prior[]; /* grids/87a_default.ini (cli/embed.cmake) */
@@ -46,8 +47,11 @@ static void snf_fit_usage(FILE *f)
             "      --no-plot        do not call python for corner.png and bestfit.png\n"
             "  -q, --quiet          no progress line\n"
             "  -h, --help           this text\n\n"
-            "Output in DIR: posterior.csv (parameter,median,lo68,hi68,lo95,hi95,unit: one row per parameter\n"
-            "and error floor), summary.json (intervals, autocorrelation time, effective sample size,\n"
+            "Output in DIR: posterior.csv (parameter,median,lo68,hi68,lo95,hi95,unit,prior_edge,\n"
+            "edge_share_lo_pct,edge_share_hi_pct: one row per parameter and error floor; prior_edge is low, high\n"
+            "or both when the marginal piles up at that prior edge: at least 3x a flat posterior's share, i.e. 6%%\n"
+            "of the samples, within the outer 2%% of the prior range, in the coordinate the prior is uniform in;\n"
+            "such a marginal also gets a PRIOR EDGE line on stdout), summary.json (intervals, autocorrelation time, effective sample size,\n"
             "acceptance, wall time, model calls), chain.h5 (resumable: the same command continues an\n"
             "interrupted run), bestfit.csv (the highest-posterior model, daily), corner.png and bestfit.png\n"
             "(python3 + matplotlib: $SNFORGE_PYTHON or /usr/bin/python3; script infer/plot_fit.py from the\n"
@@ -85,14 +89,39 @@ typedef struct snf_fit_out {
     const char *obs, *prior, *closure;
 } snf_fit_out;
 
+/* posterior.csv's prior_edge column: the prior edge(s) where the marginal piles up (mcmc.h's definition). */
+static const char *snf_fit_edge_name(int edge)
+{
+    static const char *const names[4] = {"none", "low", "high", "both"};
+    return names[edge & 3];
+}
+
+/* One line on stdout per marginal piled up at a prior edge: the prior, not the data, bounds it there. */
+static void snf_fit_print_edges(const snf_fit_result *r)
+{
+    for (int k = 0; k < r->D; k++) {
+        const snf_fit_param *p = &r->par[k];
+        for (int e = 0; e < 2; e++) {
+            if (p->prior_edge & (e ? SNF_EDGE_HIGH : SNF_EDGE_LOW)) {
+                printf("PRIOR EDGE: %s piles up at the prior's %s edge %.4g %s (%.0f%% of the samples in the outer "
+                       "%.0f%% of the prior range, %.0f%% for a flat posterior): the prior, not the data, bounds it "
+                       "there; its median and interval are not a measurement (widen the prior with --prior)\n",
+                       p->name, e ? "upper" : "lower", e ? p->hi : p->lo, p->units, 100 * p->edge_share[e],
+                       100 * SNF_EDGE_BAND, 100 * SNF_EDGE_BAND);
+            }
+        }
+    }
+}
+
 static int snf_fit_write_csv(const void *ctx, FILE *f, int arg)
 {
     (void)arg;
     const snf_fit_result *r = ((const snf_fit_out *)ctx)->r;
-    fprintf(f, "parameter,median,lo68,hi68,lo95,hi95,unit\n");
+    fprintf(f, "parameter,median,lo68,hi68,lo95,hi95,unit,prior_edge,edge_share_lo_pct,edge_share_hi_pct\n");
     for (int k = 0; k < r->D; k++) {
         const snf_fit_param *p = &r->par[k];
-        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s\n", p->name, p->q[2], p->q[1], p->q[3], p->q[0], p->q[4], p->units);
+        fprintf(f, "%s,%.6g,%.6g,%.6g,%.6g,%.6g,%s,%s,%.1f,%.1f\n", p->name, p->q[2], p->q[1], p->q[3], p->q[0], p->q[4],
+                p->units, snf_fit_edge_name(p->prior_edge), 100 * p->edge_share[0], 100 * p->edge_share[1]);
     }
     return ferror(f) ? SNF_EIO : SNF_OK;
 }
@@ -158,6 +187,7 @@ static int snf_fit_write_json(const void *ctx, FILE *f, int arg)
         snf_json_num(f, p->tau);
         fprintf(f, ", \"ess\": ");
         snf_json_num(f, p->ess);
+        fprintf(f, ", \"prior_edge\": \"%s\"", snf_fit_edge_name(p->prior_edge));
         fprintf(f, "}%s\n", k + 1 < r->D ? "," : "");
     }
     fprintf(f, "  ]\n}\n");
@@ -307,6 +337,7 @@ int snf_cmd_fit(int argc, char **argv)
                 printf("%-10s %12.5g %12.5g %12.5g %12.5g %12.5g %8.1f %8.0f %s\n", p->name, p->q[2], p->q[1], p->q[3],
                        p->q[0], p->q[4], p->tau, p->ess, p->units);
             }
+            snf_fit_print_edges(&r);
             fprintf(stderr, "snforge fit: %ld steps x %d walkers (%ld resumed), acceptance %.3f, %ld model calls in "
                             "%.1f s (%.3g ms each), autocorrelation %s\n",
                     r.steps_done, o.walkers, r.steps_resumed, r.acceptance, r.model_calls, r.wall_s,

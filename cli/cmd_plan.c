@@ -13,6 +13,7 @@
 #include "snforge/data.h"
 #include "snforge/infer.h"
 #include "snforge/explain.h"
+#include "snforge/h5.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -38,8 +39,13 @@ static void snf_plan_usage(FILE *f)
             "      --data FILE    dataset file for the stand-in curve\n"
             "  -t, --threads N    OpenMP threads\n"
             "  -h, --help         this text\n\n"
+            "v_ph is proposed only while the stand-in has a photosphere: where its v_ph is defined and not after\n"
+            "the end of its dome (derived/t_plateau_end_d: the spectrum turns nebular).\n\n"
             "Output: one line per chosen observation (day, series, std per parameter in dex) and the share of\n"
-            "the full curve's precision (std_full / std_K per parameter) at K = 5, 10, 20 and the last.\n"
+            "the full curve's precision kept at K = 5, 10, 20 and the last: the predicted standard deviation\n"
+            "with the whole curve observed divided by the one with K observations (std_full / std_K), per\n"
+            "parameter. 100%% = as precise as the whole curve; over 100%% = the network claims more certainty\n"
+            "from K points than from the whole curve, a sign its uncertainty for sparse curves is not calibrated.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input.\n");
 }
 
@@ -94,6 +100,21 @@ cleanup:
     free(rows);
     snf_data_close(d);
     return rc;
+}
+
+/* The day the stand-in's photosphere is gone for an observer: the end of its dome (derived/t_plateau_end_d; after
+ * it the spectrum turns nebular), NaN when the file does not say (hydro files: their v_ph is already NaN after the
+ * photosphere reaches the deepest cell, and the mask says so). */
+static double snf_plan_photosphere_end(const char *dpath, long row)
+{
+    snf_dataset *d = NULL;
+    snf_lc_derived der = {NAN, NAN, NAN, NAN, NAN, NAN};
+    snf_dataset_rows rows = {.derived = &der};
+    if (snf_dataset_open(&d, dpath, 0) < 0 || snf_dataset_read_rows(d, row, 1, &rows) < 0) {
+        snf_error_clear();
+    }
+    snf_dataset_close(d);
+    return der.t_plateau_end_d;
 }
 
 /* ---- the subcommand ---- */
@@ -167,8 +188,14 @@ int snf_cmd_plan(int argc, char **argv)
         tp = target;
     }
     long row = -1;
+    double t_vph_end = NAN;
+    int n_cleared = 0;
     rc = snf_plan_standin(&m, dpath, tp, full, &row);
     if (rc >= 0) {
+        /* no v_ph where the stand-in has no photosphere to measure (before the observed samples are merged in:
+         * what was observed stays) */
+        t_vph_end = snf_plan_photosphere_end(dpath, row);
+        n_cleared = snf_plan_vph_until(&m, full, t_vph_end);
         /* the observed samples of the partial observation replace the stand-in's (full curve = both) */
         const int ns = (int)(CL / (size_t)L / 2);
         for (int c = 0; opath && c < ns; c++) {
@@ -188,6 +215,15 @@ int snf_cmd_plan(int argc, char **argv)
     }
     static const char *const sn[SNF_SERIES_COUNT] = {"L", "vph"};
     printf("# stand-in curve: row %ld of %s; start: %s\n", row, dpath, opath ? opath : "nothing observed");
+    if (s->channels & SNF_CH_VPH) {
+        if (isfinite(t_vph_end)) {
+            printf("# v_ph proposed only to day %.0f, the end of the stand-in's dome: after it the recombination front "
+                   "has swept the envelope and the spectrum turns nebular (no photosphere to measure; %d grid days "
+                   "left out)\n", t_vph_end, n_cleared);
+        } else {
+            printf("# v_ph proposed only where the stand-in has a photosphere (its v_ph series is defined)\n");
+        }
+    }
     printf("# std (dex of log10) energy mass radius nickel; start %.4f %.4f %.4f %.4f; full curve %.4f %.4f %.4f %.4f\n",
            std0[0], std0[1], std0[2], std0[3], stdf[0], stdf[1], stdf[2], stdf[3]);
     printf("k,day,series,std_energy,std_mass,std_radius,std_nickel\n");
@@ -197,15 +233,25 @@ int snf_cmd_plan(int argc, char **argv)
                q[1], q[2], q[3]);
     }
     const long marks[4] = {5, 10, 20, K};
+    int over = 0;
     for (int i = 0; i < 4; i++) {
         if (marks[i] > K || (i == 3 && (K == 5 || K == 10 || K == 20))) {
             continue;
         }
         const double *q = stdk + (marks[i] - 1) * NP;
         fprintf(stderr, "snforge plan: %ld observations keep %.0f%% %.0f%% %.0f%% %.0f%% of the full curve's precision "
-                        "(std_full / std_K: E, M, R0, M_Ni)\n", marks[i], 100 * stdf[0] / q[0], 100 * stdf[1] / q[1],
+                        "(E, M, R0, M_Ni)\n", marks[i], 100 * stdf[0] / q[0], 100 * stdf[1] / q[1],
                 100 * stdf[2] / q[2], 100 * stdf[3] / q[3]);
+        over |= stdf[0] > q[0] || stdf[1] > q[1] || stdf[2] > q[2] || stdf[3] > q[3];
     }
+    fprintf(stderr, "snforge plan: precision kept = the predicted standard deviation (of log10 of the parameter) with "
+                    "every day of the full curve observed, divided by the one with these K observations: 100%% means "
+                    "K observations pin the parameter down as well as the whole curve, 10%% means a 10x wider "
+                    "uncertainty.%s\n",
+            over ? " Over 100% means the network claims to be surer with K observations than with the whole curve: "
+                   "more data cannot make it less sure, so its uncertainty for sparse curves is not calibrated "
+                   "(it was trained on complete curves; train with [augment] drop); treat such figures as 100% at best"
+                 : "");
 cleanup:
     free(x0);
     free(full);

@@ -52,9 +52,15 @@ static void snf_predict_usage(FILE *f)
             "(the mixture of the ensemble members' Gaussians x Monte Carlo dropout passes, calibrated when the\n"
             "model is; a plain MSE model has std 0), then the OOD line: the Mahalanobis distance of the pooled\n"
             "features and its p-value against the validation rows, flagged below the model's alpha, and the\n"
-            "parameters whose mean or 95%% interval leaves the training ranges. Flags do not change the exit\n"
-            "status. With --json: {\"parameters\": {\"energy\": {\"mean\", \"std\", \"lo68\", \"hi68\", \"lo95\",\n"
-            "\"hi95\", \"unit\"}, ...}, \"ood\": {\"score\", \"p_value\", \"flag\"}, \"outside_training_ranges\": [...]}.\n"
+            "parameters whose mean or 95%% interval leaves the training ranges (marked OUTSIDE TRAINING RANGE; a\n"
+            "95%% interval that lies wholly outside them is marked too), then the caveat in words: whether the\n"
+            "answer is an extrapolation (OOD flag or a parameter outside the ranges) and which numbers not to use\n"
+            "(DO NOT USE: all four when the curve is flagged OOD). Without an OOD fit in the model file the OOD\n"
+            "test is reported as not available, never as in distribution. Flags do not change the exit status.\n"
+            "With --json: {\"parameters\": {\"energy\": {\"mean\", \"std\", \"lo68\", \"hi68\", \"lo95\",\n"
+            "\"hi95\", \"unit\"}, ...}, \"ood\": {\"score\", \"p_value\", \"flag\", \"available\"} (score, p_value and\n"
+            "flag null when not available), \"outside_training_ranges\": [...], \"interval_excludes_training\":\n"
+            "[...], \"extrapolation\": true|false, \"do_not_use\": [...], \"caveat\": \"the caveat in words\"}.\n"
             "Coverage summary on stderr.\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, OBS.csv file:line).\n");
 }
@@ -64,8 +70,22 @@ static const char *const snf_punits[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"}
 
 /* The answer with its uncertainty: a table (digits significant digits for the mean and the intervals), or one
  * JSON object (max(6, digits) significant digits). */
+static void snf_predict_json_names(FILE *f, const int *flag)
+{
+    fputc('[', f);
+    for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
+        if (flag[k]) {
+            fprintf(f, "%s\"%s\"", n++ ? ", " : "", snf_pnames[k]);
+        }
+    }
+    fputc(']', f);
+}
+
 static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred *p, int json, int digits)
 {
+    int do_not_use[SNF_DATA_NP];
+    char caveat[1024];
+    const int extrapolation = snf_uq_pred_caveat(m, p, do_not_use, caveat, sizeof caveat);
     if (json) {
         fprintf(f, "{\"parameters\": {");
         for (int k = 0; k < SNF_DATA_NP; k++) {
@@ -77,31 +97,34 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
         }
         fprintf(f, "}, \"ood\": {");
         if (m->has_ood) {
-            fprintf(f, "\"score\": %.6g, \"p_value\": %.6g, \"flag\": %s", p->ood_d2, p->ood_p,
-                    p->ood_flag ? "true" : "false");
-        } else {
-            fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": false");
+            fprintf(f, "\"score\": %.6g, \"p_value\": %.6g, \"flag\": %s, \"available\": true", p->ood_d2,
+                    p->ood_p, p->ood_flag ? "true" : "false");
+        } else { /* unknown, never "not OOD" */
+            fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": null, \"available\": false");
         }
-        fprintf(f, "}, \"outside_training_ranges\": [");
-        for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
-            if (p->outside[k]) {
-                fprintf(f, "%s\"%s\"", n++ ? ", " : "", snf_pnames[k]);
-            }
-        }
-        fprintf(f, "]}\n");
+        fprintf(f, "}, \"outside_training_ranges\": ");
+        snf_predict_json_names(f, p->outside);
+        fprintf(f, ", \"interval_excludes_training\": ");
+        snf_predict_json_names(f, p->excludes);
+        fprintf(f, ", \"extrapolation\": %s, \"do_not_use\": ", extrapolation ? "true" : "false");
+        snf_predict_json_names(f, do_not_use);
+        fprintf(f, ", \"caveat\": \"%s\"}\n", caveat); /* plain ASCII without quotes or backslashes */
         return;
     }
     for (int k = 0; k < SNF_DATA_NP; k++) {
         const snf_uq_param *q = &p->p[k];
-        fprintf(f, "%s %.*g +- %.3g  68%% [%.*g, %.*g]  95%% [%.*g, %.*g] %s%s\n", snf_pnames[k], digits, q->mean, q->std,
-                digits, q->lo68, digits, q->hi68, digits, q->lo95, digits, q->hi95, snf_punits[k],
-                p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "");
+        fprintf(f, "%s %.*g +- %.3g  68%% [%.*g, %.*g]  95%% [%.*g, %.*g] %s%s%s%s\n", snf_pnames[k], digits, q->mean,
+                q->std, digits, q->lo68, digits, q->hi68, digits, q->lo95, digits, q->hi95, snf_punits[k],
+                p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "",
+                p->excludes[k] ? " (95% INTERVAL EXCLUDES EVERY TRAINED VALUE)" : "",
+                do_not_use[k] ? "  DO NOT USE" : "");
     }
     if (m->has_ood) {
         fprintf(f, "ood: Mahalanobis d2 %.4g, p-value %.4g (%s at alpha %.3g)\n", p->ood_d2, p->ood_p,
                 p->ood_flag ? "FLAG: unlike the training inputs" : "in distribution", (double)m->ood_alpha);
     } else {
-        fprintf(f, "ood: not available (the model file has no /uq group)\n");
+        fprintf(f, "ood: NOT AVAILABLE (the model file has no OOD fit): unknown whether this curve is like the training "
+                   "curves\n");
     }
     if (m->has_ranges) {
         fprintf(f, "training ranges: E %.3g-%.3g foe, M %.3g-%.3g Msun, R %.3g-%.3g cm, Ni %.3g-%.3g Msun; outside: ",
@@ -114,6 +137,7 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
         }
         fprintf(f, "%s\n", p->n_outside ? "" : "none");
     }
+    fprintf(f, "caveat: %s\n", caveat);
     fprintf(f, "uncertainty: %d member%s x %d dropout pass%s%s%s\n", m->members, m->members > 1 ? "s" : "",
             m->mc_samples, m->mc_samples > 1 ? "es" : "", m->ck.net.head == SNF_HEAD_GAUSSIAN ? ", Gaussian head" : ", MSE head",
             m->calibrated ? ", calibrated on validation rows" : "");
@@ -218,17 +242,28 @@ int snf_cmd_predict(int argc, char **argv)
     } else if (snf_cli_expect_operands("predict", argc, 2, "MODEL.h5 OBS.csv")) {
         return 2;
     }
-    const char *mpath = argv[optind], *opath = list ? NULL : argv[optind + 1];
+    const char *mpath = argv[optind];
     snf_threads_setup(threads);
+    if (!list) {
+        return snf_predict_file(mpath, argv[optind + 1], json, digits, t0_err, NULL);
+    }
     snf_uq_model um;
-    int rc = snf_uq_model_open(&um, mpath, list ? 64 : 1);
+    int rc = snf_uq_model_open(&um, mpath, 64);
     if (rc < 0) {
         return snf_cli_fail("predict", rc);
     }
-    if (list) {
-        int code = snf_predict_catalogue(&um, list, out_path);
-        snf_uq_model_free(&um);
-        return code;
+    int code = snf_predict_catalogue(&um, list, out_path);
+    snf_uq_model_free(&um);
+    return code;
+}
+
+int snf_predict_file(const char *mpath, const char *opath, int json, int digits, double t0_err,
+                     snf_predict_answer *out)
+{
+    snf_uq_model um;
+    int rc = snf_uq_model_open(&um, mpath, 1);
+    if (rc < 0) {
+        return snf_cli_fail("predict", rc);
     }
     const snf_data_spec *s = &um.ck.spec;
     float *x = malloc((size_t)snf_data_spec_cin(s) * s->L * sizeof *x);
@@ -259,6 +294,11 @@ int snf_cmd_predict(int argc, char **argv)
         return code;
     }
     snf_predict_print(stdout, &um, &pr, json, digits);
+    if (out) {
+        out->pred = pr;
+        out->has_ood = um.has_ood;
+        out->has_ranges = um.has_ranges;
+    }
     fprintf(stderr, "snforge predict: %s with %s: %ld rows (%ld L, %ld v_ph); model grid days %g-%g x %d covered "
                     "%d (L) and %d (v_ph) samples%s\n", opath, mpath, info.rows, info.n_L, info.n_v, s->t_start_d,
             s->t_end_d, s->L, info.covered_L, info.covered_v,

@@ -210,8 +210,8 @@ int snf_cmd_train(int argc, char **argv)
         return snf_status_exit_code(rc);
     }
     if (s.already_finished) {
-        fprintf(stderr, "snforge train: %s is finished (%ld epochs, %s); nothing to do\n", cfg.model_path, s.epoch,
-                s.stop_reason);
+        fprintf(stderr, "snforge train: %s is finished (%s at epoch %ld); nothing to do\n", cfg.model_path,
+                snf_train_outcome(s.stop_reason), s.epoch);
         snf_train_print_metrics("test", &s.test, &s.test_baseline);
     } else {
         snf_train_print_metrics("validation", &s.val, &s.val_baseline);

@@ -19,6 +19,18 @@ int snf_cmd_keypoints(int argc, char **argv);
 int snf_cmd_explain(int argc, char **argv);
 int snf_cmd_plan(int argc, char **argv);
 
+/* `predict` on files (cmd_predict.c): prints the answer and its caveat on stdout as the subcommand does and,
+ * when out is not NULL and the answer was printed, keeps it there (for `run`'s comparison with the published
+ * values). t0_err: the explosion epoch's uncertainty in days (< 0: the file's, else exact; predict's
+ * --t0-err). Returns the exit status. */
+#include "snforge/uq.h"
+typedef struct snf_predict_answer {
+    snf_uq_pred pred;
+    int has_ood, has_ranges;
+} snf_predict_answer;
+int snf_predict_file(const char *mpath, const char *opath, int json, int digits, double t0_err,
+                     snf_predict_answer *out);
+
 /* Runs python3 infer/NAME (or $ENVNAME) CSV PNG TITLE (cmd_evaluate.c); 0 if the PNG was written, else a
  * note on stderr and -1. */
 int snf_cli_plot(const char *envname, const char *name, const char *csv, const char *png, const char *title);

@@ -40,6 +40,12 @@ int snf_text_slurp(const char *path, const char *what, char **out, size_t *len)
         int e = errno;
         SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s %s:0: %s", role, path, strerror(e));
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen takes a folder; the user meant a file in it */
+        fclose(f);
+        SNF_ERROR(SNF_EINVAL, "cannot read %s %s: it is a folder, expected a file (e.g. %s/index.csv)", role, path,
+                  path);
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap + 1);
     int rc = SNF_OK;

@@ -312,6 +312,7 @@ static void snf_fit_summarize(const snf_fit_ctx *f, const double *chain, const d
         }
         res->tau_reliable &= rel;
         pp->ess = pp->tau > 0 ? (double)n / pp->tau : NAN;
+        pp->prior_edge = snf_edge_pileup(x, n, f->ulo[k], f->uhi[k], pp->edge_share); /* sampled coordinates */
         gsl_sort(x, 1, (size_t)n);
         const double probs[5] = {0.025, 0.16, 0.5, 0.84, 0.975};
         for (int q = 0; q < 5; q++) {

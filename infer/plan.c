@@ -105,3 +105,24 @@ cleanup:
     free(var);
     return rc;
 }
+
+int snf_plan_vph_until(const snf_uq_model *m, float *full, double t_last_d)
+{
+    const snf_data_spec *sp = &m->ck.spec;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds), T = sp->L;
+    int cleared = 0;
+    for (int s = 0; s < ns && sp->mask && isfinite(t_last_d); s++) {
+        if (kinds[s] != SNF_SERIES_VPH) {
+            continue;
+        }
+        for (int t = 0; t < T; t++) {
+            if (snf_data_spec_time(sp, t) > t_last_d && full[(ns + s) * T + t] > 0.5f) {
+                full[s * T + t] = 0.0f; /* the encoded training mean, as for any missing sample */
+                full[(ns + s) * T + t] = 0.0f;
+                cleared++;
+            }
+        }
+    }
+    return cleared;
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """plot_explain.py EXPLAIN.csv OUT.png [TITLE]: per-day importance from `snforge explain`, one panel per
 parameter: integrated-gradient |attribution| (solid) and occlusion (dashed) of each series, each curve
-scaled to its maximum. Needs matplotlib (Debian python3-matplotlib)."""
+scaled to its maximum. TITLE names the model and the object or dataset explained (snforge explain passes
+it). Needs matplotlib (Debian python3-matplotlib)."""
 import csv
 import sys
 
@@ -14,7 +15,9 @@ except ImportError:
     sys.stderr.write("plot_explain.py: matplotlib is not installed for %s\n" % sys.executable)
     sys.exit(3)
 
-NAMES = ["energy", "mass", "radius", "nickel"]
+NAMES = [("energy", "foe"), ("mass", "Msun"), ("radius", "cm"), ("nickel", "Msun")]
+METHODS = {"ig": "integrated gradients", "occ": "occlusion"}
+SERIES = {"L": "luminosity", "vph": "photospheric velocity"}
 
 
 def main():
@@ -23,19 +26,23 @@ def main():
     with open(sys.argv[1], newline="") as f:
         rows = list(csv.DictReader(f))
     t = [float(r["t_d"]) for r in rows]
-    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8), sharex=True)
-    for ax, name in zip(axes, NAMES):
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), sharex=True)
+    for ax, (name, unit) in zip(axes, NAMES):
         for key in rows[0]:
             if key.startswith(("ig_" + name + "_", "occ_" + name + "_")):
                 v = [float(r[key]) for r in rows]
                 top = max(v) or 1.0
-                ax.plot(t, [x / top for x in v], ls="-" if key.startswith("ig_") else "--", label=key.split("_", 1)[0] + " " + key.rsplit("_", 1)[1])
-        ax.set_title(name)
-        ax.set_xlabel("day")
-        ax.set_ylabel("importance (scaled)")
+                method, series = key.split("_", 1)[0], key.rsplit("_", 1)[1]
+                ax.plot(t, [x / top for x in v], ls="-" if method == "ig" else "--",
+                        label="%s, %s" % (METHODS.get(method, method), SERIES.get(series, series)))
+        ax.set_title("%s (%s)" % (name, unit))
+        ax.set_xlabel("time since explosion (days)")
+        ax.set_ylabel("importance (each curve / its maximum)")
         ax.legend(fontsize=7)
+    title = "Which days the network uses for each parameter"
     if len(sys.argv) > 3:
-        fig.suptitle(sys.argv[3], fontsize=9)
+        title += ": " + sys.argv[3]
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=110)
 

@@ -10,6 +10,7 @@ try:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 except ImportError:
     sys.stderr.write("plot_parity.py: matplotlib is not installed for %s\n" % sys.executable)
     sys.exit(3)  # snforge evaluate then tries the next python
@@ -36,12 +37,19 @@ def main():
         ax.scatter(t, p, s=4, alpha=0.5)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        if hi < 100 * lo:  # under two decades: plain numbers at 1, 2, 5 x 10^k instead of crowded 2x10^1 labels
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+                axis.set_major_formatter(ticker.FormatStrFormatter("%g"))
+                axis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xlabel(f"true {name} ({unit})")
         ax.set_ylabel(f"predicted {name} ({unit})")
         mape = 100 * sum(abs(b - a) / a for a, b in zip(t, p)) / max(len(t), 1)
         ax.set_title(f"{name}: MAPE {mape:.1f}%")
+    title = "Predicted against true parameters (bars: 68% intervals)"
     if len(sys.argv) > 3:
-        fig.suptitle(sys.argv[3], fontsize=9)
+        title += ": " + sys.argv[3]
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=110)
 

@@ -24,7 +24,7 @@ def main():
         rows = list(csv.DictReader(f))
     nom = [float(r["nominal_pct"]) for r in rows]
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot([0, 100], [0, 100], color="k", lw=0.8, label="calibrated")
+    ax.plot([0, 100], [0, 100], color="k", lw=0.8, label="perfectly calibrated")
     for name in NAMES:
         ax.plot(nom, [float(r[name + "_pct"]) for r in rows], marker="o", ms=3, label=name)
     ax.set_xlabel("nominal coverage of the central interval (%)")
@@ -32,8 +32,10 @@ def main():
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left")
+    title = "Coverage of the predicted intervals"
     if len(sys.argv) > 3:
-        ax.set_title(sys.argv[3], fontsize=8)
+        title += "\n" + sys.argv[3]
+    ax.set_title(title, fontsize=8)
     fig.tight_layout()
     fig.savefig(sys.argv[2], dpi=110)
 

@@ -361,6 +361,8 @@ void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, const doubl
             o->outside[k] = q->mean < m->range_lo[k] || q->mean > m->range_hi[k] || q->lo95 < m->range_lo[k] ||
                             q->hi95 > m->range_hi[k];
             o->n_outside += o->outside[k];
+            o->excludes[k] = q->lo95 > m->range_hi[k] || q->hi95 < m->range_lo[k];
+            o->n_excludes += o->excludes[k];
         }
     }
     if (m->has_ood && feat) {

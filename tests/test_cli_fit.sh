@@ -59,8 +59,26 @@ done <<'LIST'
 LIST
 
 d="$tmp/fit1"
-[ "$(head -1 "$d/posterior.csv")" = "parameter,median,lo68,hi68,lo95,hi95,unit" ] && [ "$(wc -l < "$d/posterior.csv")" -eq 7 ] \
+[ "$(head -1 "$d/posterior.csv")" = "parameter,median,lo68,hi68,lo95,hi95,unit,prior_edge,edge_share_lo_pct,edge_share_hi_pct" ] \
+  && [ "$(wc -l < "$d/posterior.csv")" -eq 7 ] \
   && ok "posterior.csv header and 6 rows (4 parameters, 2 error floors)" || bad "posterior.csv: $(head -2 "$d/posterior.csv")"
+# Prior edges: the interior object (fit1) has no physical parameter piled up at an edge; an object of 7 Msun, below
+# the prior's 10 Msun edge, has its mass marginal piled up at the lower edge, in posterior.csv and on stdout.
+$PY - "$d/posterior.csv" <<'PY' && ok "an interior posterior: prior_edge none for E, M, R0, M_Ni" || bad "interior prior_edge"
+import sys, csv
+rows = {r["parameter"]: r for r in csv.DictReader(open(sys.argv[1]))}
+for k in ("energy", "mass", "radius", "nickel"):
+    print(" ", k, rows[k]["prior_edge"], rows[k]["edge_share_lo_pct"], rows[k]["edge_share_hi_pct"])
+    assert rows[k]["prior_edge"] == "none", rows[k]
+PY
+if synth 1.0 7 3e12 0.07 21 "$tmp/light.csv" && "$snf" fit "$tmp/light.csv" -o "$tmp/light" -w 16 -s 240 --seed 21 -t 2 \
+     --init-draws 128 --no-plot > "$tmp/out" 2> "$tmp/err"; then
+  grep "PRIOR EDGE" "$tmp/out"
+  grep -q "^PRIOR EDGE: mass piles up at the prior's lower edge 10 Msun" "$tmp/out" \
+    && grep -q "^mass,.*,Msun,low," "$tmp/light/posterior.csv" \
+    && ok "a 7-Msun object: the mass marginal piles up at the prior's 10 Msun edge (stdout and posterior.csv)" \
+    || bad "7-Msun object not flagged: $(cat "$tmp/out") $(cat "$tmp/light/posterior.csv")"
+else bad "fit of a 7-Msun object: $(tail -c 300 "$tmp/err")"; fi
 $PY - "$d/summary.json" <<'PY' && ok "summary.json: acceptance, tau, ess, wall time, model calls" || bad "summary.json"
 import json, sys
 s = json.load(open(sys.argv[1]))

@@ -146,8 +146,57 @@ static void test_bad_input(void)
     CHECK_INT(snf_autocorr_time(c, 10, 1, 1, 5.0, &tau, &rel), SNF_EINVAL, "constant series refused");
 }
 
+/* Toy posteriors on the prior [2, 7] (50,000 draws): a marginal cut by an edge is flagged at that edge, a flat
+ * (prior-only) one, an interior one and one near but inside an edge are not; the threshold sits between a
+ * half-Gaussian of width 0.2 of the range (density 4x uniform at the edge: flagged) and one of 0.4 (2x: not). */
+static void test_edge_pileup(void)
+{
+    const long n = 50000;
+    const double lo = 2.0, hi = 7.0, w = hi - lo;
+    double *x = malloc((size_t)n * sizeof *x), sh[2];
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    struct { const char *what; double mode, sigma; int half, expect; } cases[] = {
+        {"flat (prior only)", 0, 0, -1, SNF_EDGE_NONE},
+        {"interior Gaussian", 0.5, 0.1, 0, SNF_EDGE_NONE},
+        {"Gaussian near, inside the high edge", 0.9, 0.05, 0, SNF_EDGE_NONE},
+        {"cut at the low edge, width 0.05", 0.0, 0.05, 1, SNF_EDGE_LOW},
+        {"cut at the high edge, width 0.05", 1.0, 0.05, 1, SNF_EDGE_HIGH},
+        {"cut at the low edge, width 0.2", 0.0, 0.2, 1, SNF_EDGE_LOW},
+        {"cut at the low edge, width 0.4", 0.0, 0.4, 1, SNF_EDGE_NONE},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (long i = 0; i < n; i++) {
+            double u;
+            if (cases[c].half < 0) {
+                u = gsl_rng_uniform(r);
+            } else {
+                do { /* the prior truncates: rejection to [0, 1] */
+                    double g = gsl_ran_gaussian(r, cases[c].sigma);
+                    u = cases[c].mode + (cases[c].half ? (cases[c].mode < 0.5 ? fabs(g) : -fabs(g)) : g);
+                } while (u < 0 || u > 1);
+            }
+            x[i] = lo + w * u;
+        }
+        int got = snf_edge_pileup(x, n, lo, hi, sh);
+        CHECK_TRUE(got == cases[c].expect, "edge pile-up, %s: got %d (shares %.3f low, %.3f high), expected %d",
+              cases[c].what, got, sh[0], sh[1], cases[c].expect);
+    }
+    for (long i = 0; i < n; i++) {
+        x[i] = lo + w * gsl_rng_uniform(r);
+    }
+    snf_edge_pileup(x, n, lo, hi, sh);
+    CHECK_TRUE(fabs(sh[0] - SNF_EDGE_BAND) < 0.003 && fabs(sh[1] - SNF_EDGE_BAND) < 0.003,
+          "a uniform marginal puts the band's share in each band: %.4f %.4f", sh[0], sh[1]);
+    CHECK_TRUE(snf_edge_pileup(x, 0, lo, hi, sh) == SNF_EDGE_NONE && snf_edge_pileup(x, n, hi, lo, sh) == SNF_EDGE_NONE,
+          "no samples or an empty range: no flag");
+    gsl_rng_free(r);
+    free(x);
+}
+
 int main(void)
 {
+    test_edge_pileup();
     test_ar1(0.5);
     test_ar1(0.9);
     test_stretch_gaussian();

@@ -4,7 +4,8 @@ MODE torch: for every architecture (InceptionTime, LITE, H-InceptionTime), head 
 (members x Monte Carlo dropout passes), Model.predict_observation equals `snforge predict --digits 10 --json`'s means
 and predict_observation_uq its standard deviations and 68% / 95% intervals within 1e-5 relative (the standard
 deviation relative to the mean: a point head's is 0 up to rounding), its OOD score within 1e-4 relative, its OOD
-p-value, flag and training-range flags exactly.
+p-value, flag and training-range flags exactly, and the caveat (extrapolation, the numbers not to use, the words)
+exactly, predict_observation keeping the OOD flag.
 Exit 77 (ctest: Skipped) when a needed module is missing."""
 import glob
 import math
@@ -174,8 +175,11 @@ else:
                 spread = spread and ("_t0" in path or (g["std"] > 1e-3 * g["mean"]) == (m.gaussian or len(m.members) > 1))
             worst_ood = max(worst_ood, abs(got["ood"]["score"] / ref["ood"]["score"] - 1))
             same_flags = same_flags and float("%.6g" % got["ood"]["p_value"]) == ref["ood"]["p_value"] and \
-                got["ood"]["flag"] == ref["ood"]["flag"] and \
-                got["outside_training_ranges"] == ref["outside_training_ranges"]
+                got["ood"]["flag"] == ref["ood"]["flag"] and got["ood"]["available"] == ref["ood"]["available"] and \
+                all(got[k] == ref[k] for k in ("outside_training_ranges", "interval_excludes_training",
+                                               "extrapolation", "do_not_use", "caveat")) and \
+                means["ood_flag"] == ref["ood"]["flag"] and means["do_not_use"] == ref["do_not_use"] and \
+                means["caveat"] == ref["caveat"]  # predict_observation keeps the OOD flag and the caveat
         check(worst < 1e-5 and worst_ood < 1e-4 and same_flags and spread,
               "%s: predict_observation(_uq) = snforge predict on %d files: max rel diff %.1e (means, std, intervals), "
               "OOD score %.1e, p-values/flags/ranges %s, spread %s" % (

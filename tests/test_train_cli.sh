@@ -114,7 +114,8 @@ if /usr/bin/python3 -c "import matplotlib" 2>/dev/null; then
 else
   skipped="$skipped parity.png (no /usr/bin/python3 with matplotlib)"
 fi
-expect 2 "not an snforge model\|not an HDF5 file" -- "$snforge" evaluate camp.h5 camp.h5 --no-plot
+# swapped arguments: the dataset given as the model is named as such, not "magic ''"
+expect 2 "camp.h5 is an snforge dataset file, not a model file.*swapped" -- "$snforge" evaluate camp.h5 tiny.h5 --no-plot
 expect 2 "cannot read model file" -- "$snforge" evaluate none.h5 camp.h5
 expect 2 "expected MODEL.h5 DATA.h5" -- "$snforge" evaluate tiny.h5
 

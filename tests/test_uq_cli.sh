@@ -58,20 +58,64 @@ echo "$out" | grep -q "^energy .* foe" && echo "$out" | grep -q "^ood: Mahalanob
 $py - p.json <<'EOF' || fail "predict --json content"
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert set(d) == {"parameters", "ood", "outside_training_ranges"}, d.keys()
+assert set(d) == {"parameters", "ood", "outside_training_ranges", "interval_excludes_training", "extrapolation",
+                  "do_not_use", "caveat"}, d.keys()
 for n, u in [("energy", "foe"), ("mass", "Msun"), ("radius", "cm"), ("nickel", "Msun")]:
     p = d["parameters"][n]
     assert set(p) == {"mean", "std", "lo68", "hi68", "lo95", "hi95", "unit"}, p
     assert p["unit"] == u and p["std"] > 0, p
     assert 0 < p["lo95"] <= p["lo68"] < p["hi68"] <= p["hi95"], p
-assert set(d["ood"]) == {"score", "p_value", "flag"} and 0 < d["ood"]["p_value"] <= 1, d["ood"]
-print("ok: predict --json", d["ood"], d["outside_training_ranges"])
+assert set(d["ood"]) == {"score", "p_value", "flag", "available"} and 0 < d["ood"]["p_value"] <= 1, d["ood"]
+assert d["ood"]["available"] is True and d["ood"]["flag"] in (True, False), d["ood"]
+# the caveat travels with the answer: an extrapolation when flagged OOD or outside the ranges, and then which numbers
+# not to use (all four when OOD); an interval that excludes the training range is outside it too
+out, exc, dnu = set(d["outside_training_ranges"]), set(d["interval_excludes_training"]), set(d["do_not_use"])
+assert exc <= out, (exc, out)
+assert d["extrapolation"] == (d["ood"]["flag"] or bool(out)), d
+assert dnu == ({"energy", "mass", "radius", "nickel"} if d["ood"]["flag"] else out), (dnu, d["ood"], out)
+assert ("EXTRAPOLATION" in d["caveat"]) == d["extrapolation"] and ("do not use" in d["caveat"]) == bool(dnu), d["caveat"]
+if d["ood"]["flag"]:  # the reason given is the true one
+    assert ("below" in d["caveat"]) == (d["ood"]["p_value"] < 0.01) and \
+        ("farther from them than every validation curve" in d["caveat"]) == (d["ood"]["p_value"] >= 0.01), d
+for n in exc:  # the whole 95% interval beyond what was trained on: named in the caveat
+    assert n in d["caveat"], (n, d["caveat"])
+print("ok: predict --json", d["ood"], d["outside_training_ranges"], d["do_not_use"], d["caveat"])
 EOF
+echo "$out" | grep -q "^caveat: " || fail "predict table: no caveat line"
 # an object unlike the training set: the luminosity times 100
 awk -F, 'BEGIN{OFS=","} /^#/ || /^t_d/ {print; next} { if ($2 != "") $2 = $2 * 100; print }' "$obs" > bright.csv
 "$snforge" predict uq.h5 bright.csv --json 2>/dev/null > b.json || fail "predict on a shifted object must still answer"
-$py -c "import json,sys; d=json.load(open('b.json')); assert d['ood']['flag'] is True, d['ood']; print('ok: shifted object flagged', d['ood'])" \
-  || fail "the shifted object is not flagged"
+$py -c "
+import json,sys; d=json.load(open('b.json')); assert d['ood']['flag'] is True, d['ood']
+assert d['extrapolation'] is True and d['do_not_use'] == ['energy', 'mass', 'radius', 'nickel'], d
+assert 'EXTRAPOLATION' in d['caveat'] and 'do not use energy, mass, radius or nickel' in d['caveat'], d['caveat']
+print('ok: shifted object flagged, all four numbers not to use:', d['ood'], d['caveat'])" \
+  || fail "the shifted object is not flagged, or its caveat does not say which numbers not to use"
+out=$("$snforge" predict uq.h5 bright.csv 2>/dev/null)
+[ "$(echo "$out" | grep -cE '^(energy|mass|radius|nickel) .*DO NOT USE$')" -eq 4 ] && echo "$out" | grep -q "^caveat: EXTRAPOLATION" \
+  || fail "the table of a flagged object: DO NOT USE on every parameter and the caveat line: $out"
+# A model file without an OOD fit (the /uq OOD datasets removed, as in files written before them): the OOD test is
+# reported as not available, never as "not OOD" (flag null in JSON, said in words in the table and the caveat).
+cp uq.h5 noood.h5
+$py - noood.h5 <<'EOF' || fail "could not strip the OOD fit"
+import h5py, sys
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["uq"]
+    names = [k for k in g.keys() if k.startswith("ood")]
+    assert names and g.attrs["has_ood"] == 1, (list(g.keys()), dict(g.attrs))
+    for k in names:
+        del g[k]
+    g.attrs["has_ood"] = g.attrs["has_ood"] * 0
+EOF
+"$snforge" predict noood.h5 "$obs" --json 2>/dev/null > n.json || fail "predict without an OOD fit: $(cat n.json)"
+$py -c "
+import json; d=json.load(open('n.json'))
+assert d['ood'] == {'score': None, 'p_value': None, 'flag': None, 'available': False}, d['ood']
+assert 'OOD test is not available' in d['caveat'], d['caveat']
+print('ok: no OOD fit: flag null, available false;', d['caveat'])" || fail "an unavailable OOD test printed as a verdict: $(cat n.json)"
+out=$("$snforge" predict noood.h5 "$obs" 2>/dev/null)
+echo "$out" | grep -q "^ood: NOT AVAILABLE" && ! echo "$out" | grep -q "^ood: .*in distribution" \
+  || fail "table without an OOD fit: $out"
 
 "$snforge" evaluate uq.h5 camp.h5 -o ev --no-plot > ev.txt 2>&1 || fail "evaluate: $(cat ev.txt)"
 head -n 1 ev/metrics.csv | grep -q ",coverage68_pct,coverage95_pct,nll,keypoints_mape_pct,keypoints_n$" || fail "metrics.csv header"
@@ -90,6 +134,24 @@ out=$("$snforge" plan uq.h5 --epochs 3 2>&1) || fail "plan: $out"
 [ "$(echo "$out" | grep -cE '^[0-9]+,[0-9.]+,(L|vph),')" -eq 3 ] && echo "$out" | grep -q "3 observations keep" \
   || fail "plan output: $out"
 out=$("$snforge" plan uq.h5 --epochs 2 "$obs" 2>&1) || fail "plan around SN 1987A: $out"
+# v_ph is never proposed after the stand-in's photosphere is gone (after the end of its dome, derived/t_plateau_end_d,
+# or where its v_ph is NaN); the precision figure is explained in words
+"$snforge" plan uq.h5 --epochs 40 > plan.csv 2> plan.err || fail "plan --epochs 40: $(cat plan.err)"
+$py - plan.csv camp.h5 <<'EOF' || fail "plan proposes v_ph where the stand-in has no photosphere: $(cat plan.csv)"
+import csv, re, sys, h5py, numpy as np
+text = open(sys.argv[1]).read()
+row = int(re.search(r"stand-in curve: row (\d+)", text).group(1))
+with h5py.File(sys.argv[2], "r") as f:
+    end = float(f["derived/t_plateau_end_d"][row])
+    t, v = f["time"][:], f["vph"][row]
+last_v = t[np.isfinite(v)].max()
+assert re.search(r"v_ph proposed only to day %.0f" % end, text), text[:400]
+days = [float(r["day"]) for r in csv.DictReader(l for l in text.splitlines() if not l.startswith("#")) if r["series"] == "vph"]
+assert days and max(days) <= min(end, last_v) + 1e-9, (days, end, last_v)
+print("ok: plan's v_ph days end by day %.1f (dome end %.1f, v_ph defined to %.1f): %s" % (max(days), end, last_v, days))
+EOF
+grep -q "precision kept = the predicted standard deviation" plan.err && grep -q "100% means" plan.err \
+  || fail "plan does not say what its precision figure means: $(cat plan.err)"
 out=$("$snforge" plan uq.h5 2>&1); [ $? -eq 2 ] && echo "$out" | grep -q "epochs K" || fail "plan without --epochs: $out"
 echo "ok: plan"
 # One inference path (infer.h): predict, plan and explain check an observation the same way. A file without

@@ -6,3 +6,7 @@ snf_add_script_test(test_readme test_readme.sh LABELS "cli;docs;sanitizer-skip")
 add_test(NAME test_symbols COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_symbols.sh $<TARGET_FILE:snforge_shared>
          ${PROJECT_SOURCE_DIR})
 set_tests_properties(test_symbols PROPERTIES LABELS "unit;docs" TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# Every figure the program draws, drawn by the program under tests/plot_check.py: axes with quantity and unit,
+# legends in words, the object or dataset named, title numbers rounded: tests/test_plots.sh.
+snf_add_script_test(test_plots test_plots.sh LABELS "cli;docs;sanitizer-skip")

@@ -297,7 +297,19 @@ static int snf_ck_get(hid_t obj, const snf_ckf *f, snf_ckpt *c, const char *path
                                         : snf_ck_get_string(obj, f->name, m, f->size, NULL, path);
     case SNF_CKF_CONST:
         if (f->text) {
-            if (snf_ck_get_string(obj, f->name, buf, sizeof buf, NULL, path) < 0 || strcmp(buf, f->text) != 0) {
+            if (snf_ck_get_string(obj, f->name, buf, sizeof buf, NULL, path) < 0) {
+                char format[64] = "";
+                snf_error_clear();
+                if (H5Aexists(obj, "format") > 0 && snf_h5_attr_get_string(obj, "format", format, sizeof format, path) >= 0 &&
+                    strcmp(format, "snforge-dataset") == 0) {
+                    SNF_ERROR(SNF_EFORMAT, "%s is an snforge dataset file, not a model file (a model is written by "
+                                           "snforge train): were a MODEL.h5 and a DATA.h5 argument swapped?", path);
+                }
+                snf_error_clear();
+                SNF_ERROR(SNF_EFORMAT, "%s is not an snforge model file: it has no '%s' attribute '%s' (a model is "
+                                       "written by snforge train)", path, f->name, f->text);
+            }
+            if (strcmp(buf, f->text) != 0) {
                 SNF_ERROR(SNF_EFORMAT, "%s is not an snforge model file (%s '%s', expected '%s')", path, f->name, buf,
                           f->text);
             }

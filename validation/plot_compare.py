@@ -9,6 +9,7 @@ import csv
 import glob
 import math
 import os
+import re
 import sys
 
 try:
@@ -36,6 +37,19 @@ def read_csv(path):
     return list(csv.DictReader(lines))
 
 
+def header(path):
+    """(model and its parameters, hydro file) from a curve file's comment line written by snforge compare:
+    '# snforge compare: model m000 (E 1.5 foe, ...); hydro from snec.h5'."""
+    with open(path) as f:
+        first = f.readline()
+    m = re.match(r"# snforge compare: model (.*); hydro from (.*)$", first.strip())
+    if not m:
+        return os.path.splitext(os.path.basename(path))[0], "?"
+    # the file keeps 6 digits; a title shows 3 (the precision a reader compares at)
+    model = re.sub(r"\d+\.\d+(?:e[+-]?\d+)?|\d+e[+-]?\d+", lambda g: "%.3g" % float(g.group(0)), m.group(1))
+    return model, os.path.basename(m.group(2))
+
+
 def plot_model(path, out):
     rows = read_csv(path)
     if not rows:
@@ -44,23 +58,26 @@ def plot_model(path, out):
     t = [num(r["t_d"]) for r in rows]
     fig, ax = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
     name = os.path.splitext(os.path.basename(path))[0]
-    ax[0].plot(t, [num(r["logL_hydro"]) for r in rows], "k-", lw=2.2, label="hydro")
-    ax[1].plot(t, [num(r["vph_hydro"]) for r in rows], "k-", lw=2.2, label="hydro")
+    model, hydro = header(path)
+    ax[0].plot(t, [num(r["logL_hydro"]) for r in rows], "k-", lw=2.2, label="hydrodynamical model")
+    ax[1].plot(t, [num(r["vph_hydro"]) for r in rows], "k-", lw=2.2, label="hydrodynamical model")
     for c in COLORS:
         if "logL_" + c in cols:
-            ax[0].plot(t, [num(r["logL_" + c]) for r in rows], color=COLORS[c], label=c)
-            ax[1].plot(t, [num(r["vph_" + c]) for r in rows], color=COLORS[c], label=c)
+            ax[0].plot(t, [num(r["logL_" + c]) for r in rows], color=COLORS[c], label="%s closure" % c)
+            ax[1].plot(t, [num(r["vph_" + c]) for r in rows], color=COLORS[c], label="%s closure" % c)
         if "logL_%s_fit" % c in cols:
-            ax[0].plot(t, [num(r["logL_%s_fit" % c]) for r in rows], "--", color=COLORS[c], lw=1, label=c + " fit")
+            ax[0].plot(t, [num(r["logL_%s_fit" % c]) for r in rows], "--", color=COLORS[c], lw=1,
+                       label="%s closure, best fit" % c)
             ax[1].plot(t, [num(r["vph_%s_fit" % c]) for r in rows], "--", color=COLORS[c], lw=1)
     lo = [num(r["logL_hydro"]) for r in rows]
     lo = [x for x in lo if not math.isnan(x)]
     if lo:
         ax[0].set_ylim(min(lo) - 0.5, max(lo) + 0.4)
-    ax[0].set_ylabel("log10 L [erg/s]")
-    ax[1].set_ylabel("v_ph [km/s]")
-    ax[1].set_xlabel("days since explosion")
-    ax[0].set_title("%s: semi-analytic model vs hydro" % name)
+    ax[0].set_ylabel("log10 of the bolometric luminosity L (erg/s)")
+    ax[1].set_ylabel("photospheric velocity (km/s)")
+    ax[1].set_xlabel("time since explosion (days)")
+    ax[0].set_title("Semi-analytic model against hydro model %s\n(%s)" % (model.split(" ")[0], model + ", " + hydro),
+                    fontsize=9)
     ax[0].legend(fontsize=8, ncol=2)
     for a in ax:
         a.grid(alpha=0.3)
@@ -69,7 +86,7 @@ def plot_model(path, out):
     plt.close(fig)
 
 
-def plot_summary(path, out):
+def plot_summary(path, out, source):
     rows = read_csv(path)
     closures = [c for c in COLORS if any(r["closure"] == c for r in rows)]
     fig, ax = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
@@ -84,15 +101,17 @@ def plot_summary(path, out):
                 if vals:
                     vals.sort()
                     med = vals[len(vals) // 2] if len(vals) % 2 else 0.5 * (vals[len(vals) // 2 - 1] + vals[len(vals) // 2])
-                    ax[q].bar(x, med, width, color=COLORS[c], alpha=0.5, label=c if i == 0 else None)
+                    ax[q].bar(x, med, width, color=COLORS[c], alpha=0.5, label="%s closure" % c if i == 0 else None)
                     ax[q].plot([x] * len(vals), vals, ".", color=COLORS[c], ms=4)
     ax[0].axhline(0, color="k", lw=0.8)
     ax[1].axhline(0, color="k", lw=0.8)
-    ax[0].set_ylabel("model - hydro: log L [dex]")
-    ax[1].set_ylabel("model - hydro: v_ph [%]")
+    ax[0].set_ylabel("model - hydro: log10 L (dex)")
+    ax[1].set_ylabel("model - hydro: v_ph (%)")
     ax[1].set_xticks(range(len(PHASES)))
-    ax[1].set_xticklabels(PHASES)
-    ax[0].set_title("Median residual per phase (bars: median over models; dots: models)")
+    ax[1].set_xticklabels(["first 30 days", "rise", "peak", "fall", "tail", "whole curve"])
+    ax[1].set_xlabel("phase of the light curve")
+    ax[0].set_title("Semi-analytic model against %s: median residual per phase\n(bars: median over models; dots: "
+                    "one per model)" % source, fontsize=9)
     ax[0].legend(fontsize=8)
     for a in ax:
         a.grid(alpha=0.3, axis="y")
@@ -111,7 +130,9 @@ def main():
         plot_model(p, os.path.join(d, os.path.splitext(os.path.basename(p))[0] + ".png"))
     res = os.path.join(d, "residuals.csv")
     if os.path.exists(res):
-        plot_summary(res, os.path.join(d, "summary.png"))
+        models = len(curves)
+        source = "%d hydro models of %s" % (models, header(curves[0])[1]) if curves else "the hydro models"
+        plot_summary(res, os.path.join(d, "summary.png"), source)
     return 0
 
 

@@ -36,11 +36,15 @@ for i, p in enumerate(names):
         if r in paper:
             ax.plot(xs[k], paper[r][i], "k_", ms=12, mew=2)
 ax.plot([], [], "k_", ms=12, mew=2, label="paper (Grassia+2024)")
+# the rows in words (ablations keep their config names: what each changes is in results.md)
+WORDS = {"sa_sa": "trained and tested\non semi-analytic", "sa_hydro": "trained on semi-analytic,\ntested on hydro",
+         "curriculum": "curriculum:\nfine-tuned on hydro"}
 ax.set_xticks(range(len(order)))
-ax.set_xticklabels(order, rotation=20)
-ax.set_ylabel("MAPE (%), k-fold mean ± std")
+ax.set_xticklabels([WORDS.get(r, "ablation:\n" + r.replace("_", " ")) for r in order], fontsize=8)
+ax.set_ylabel("mean absolute percentage error (%),\nk-fold mean ± std over folds")
 ax.set_yscale("log")
 ax.legend(fontsize=8)
-ax.set_title("Curriculum transfer to hydro models")
+ax.set_title("Curriculum transfer to hydro models (%s): test error on hydro models per parameter"
+             % os.path.basename(os.path.abspath(d)), fontsize=9)
 fig.tight_layout()
 fig.savefig(os.path.join(d, "results.png"), dpi=90)

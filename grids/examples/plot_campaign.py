@@ -7,6 +7,7 @@ Uses Debian's python3-h5py and python3-matplotlib (Agg backend: no display neede
 by explosion energy; failed rows (status < 0) are skipped.
 """
 import argparse
+import os
 import sys
 
 import h5py
@@ -49,13 +50,14 @@ def main():
         c = cmap(norm(e[k]))
         ax1.plot(t, logl[k], color=c, lw=0.8, alpha=0.8)
         ax2.plot(t, vph[k] / 1e3, color=c, lw=0.8, alpha=0.8)
-    ax1.set_xlabel("t [days since explosion]")
-    ax1.set_ylabel("log10 L [erg/s]")
-    ax1.set_title(f"{len(rows)} light curves ({source})")
-    ax2.set_xlabel("t [days since explosion]")
-    ax2.set_ylabel("v_ph [1000 km/s]")
-    ax2.set_title("photospheric velocity")
-    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax2, label="E [foe]")
+    name = os.path.basename(args.file)
+    ax1.set_xlabel("time since explosion (days)")
+    ax1.set_ylabel("log10 of the bolometric luminosity L (erg/s)")
+    ax1.set_title(f"{name}: {len(rows)} light curves drawn at random ({source})", fontsize=9)
+    ax2.set_xlabel("time since explosion (days)")
+    ax2.set_ylabel("photospheric velocity (1000 km/s)")
+    ax2.set_title(f"{name}: photospheric velocity (none once the front is gone)", fontsize=9)
+    fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax2, label="explosion energy E (foe)", format="%g")
     fig.savefig(args.output, dpi=110)
     print(f"wrote {args.output} ({len(rows)} models)")
     return 0

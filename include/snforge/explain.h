@@ -54,4 +54,12 @@ SNF_API void snf_explain_phases(const snf_uq_model *m, const float *x, int *phas
 SNF_API int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
                     double *std_k, double *std0, double *std_full);
 
+/* Where v_ph cannot be observed: clears the v_ph samples of the encoded curve full[C_in T] after day
+ * t_last_d (value to the training mean, mask 0), so snf_plan_greedy never proposes them. The caller gives
+ * the day the photosphere is gone: the model already marks v_ph missing once its recombination front is
+ * gone (mask 0); after the end of the dome the front has swept the hydrogen envelope and the spectrum turns
+ * nebular, so absorption minima no longer measure a photosphere even where the model's front lingers.
+ * Returns the samples cleared (0 without a v_ph channel or with t_last_d NaN). */
+SNF_API int snf_plan_vph_until(const snf_uq_model *m, float *full, double t_last_d);
+
 #endif

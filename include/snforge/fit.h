@@ -42,6 +42,8 @@ typedef struct snf_fit_param {
     double best;                     /* at the highest posterior sample */
     double tau;                      /* integrated autocorrelation time, steps (post burn-in) */
     double ess;                      /* effective sample size (post burn-in walkers x steps / tau) */
+    int prior_edge;                  /* SNF_EDGE_* bits (mcmc.h): the marginal piles up at that prior edge */
+    double edge_share[2];            /* share of post burn-in samples in the outer 2% of the prior at lo, hi */
 } snf_fit_param;
 
 typedef struct snf_fit_result {

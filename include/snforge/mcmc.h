@@ -64,4 +64,20 @@ SNF_API int snf_autocorr_function(const double *x, long n, double *rho);
  * c (5). *tau in steps; *reliable = 1 when S >= 50 tau (emcee's rule of thumb), 0 otherwise. */
 SNF_API int snf_autocorr_time(const double *chain, long S, int W, long stride, double c, double *tau, int *reliable);
 
+/* ---- marginals cut by a bounded prior (edge.c) ---- */
+
+/* A marginal "piles up" at an edge of its prior [lo, hi] when the share of its samples within the outer
+ * SNF_EDGE_BAND of the range at that edge is at least SNF_EDGE_RATIO times what a uniform marginal puts
+ * there (SNF_EDGE_BAND itself): 3 x 2% = 6% of the samples in the outer 2%. A posterior whose mode lies
+ * beyond the edge (a Gaussian of width sigma cut at its mean) is flagged for sigma < ~0.27 of the range; an
+ * interior or flat (prior-dominated) marginal is not. Measure x in the coordinate the prior is uniform in
+ * (ln x on log axes). */
+#define SNF_EDGE_BAND 0.02
+#define SNF_EDGE_RATIO 3.0
+enum { SNF_EDGE_NONE = 0, SNF_EDGE_LOW = 1, SNF_EDGE_HIGH = 2 }; /* bits: both edges = 3 */
+
+/* Shares of x[n] within the outer band at each edge (share[0] low, share[1] high) and the edges where the
+ * samples pile up (SNF_EDGE_* bits); SNF_EDGE_NONE when n < 1 or hi <= lo. */
+SNF_API int snf_edge_pileup(const double *x, long n, double lo, double hi, double share[2]);
+
 #endif

@@ -121,6 +121,8 @@ typedef struct snf_uq_pred {
     int ood_flag;         /* ood_p < alpha, or d2 beyond every validation row's */
     int outside[SNF_DATA_NP]; /* mean or 95% interval leaves the training range */
     int n_outside;
+    int excludes[SNF_DATA_NP]; /* the whole 95% interval lies outside the training range (never trained on) */
+    int n_excludes;
 } snf_uq_pred;
 
 /* A model file with its /uq group (absent: one member, no calibration, no OOD, no ranges). */
@@ -164,6 +166,14 @@ SNF_API void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, con
                                     const float *feat, snf_uq_pred *out);
 /* Predictions for n encoded rows x[n][C_in L] into out[n]. */
 SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *out);
+/* (uq_caveat.c) What the answer is worth, in words, for a reader who will copy the numbers: whether it is an
+ * extrapolation (the OOD flag, a parameter outside the training ranges, a 95% interval that excludes every
+ * value trained on) and which numbers not to use; says so when the OOD test is not available (never "in
+ * distribution" without one). Writes one or more sentences into buf (always terminated); returns 1 when
+ * the answer is an extrapolation, else 0. do_not_use[k] is set for the parameters not to use (all four
+ * when the input is flagged OOD). */
+SNF_API int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int do_not_use[SNF_DATA_NP],
+                               char *buf, size_t n);
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
 SNF_API int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
 SNF_API void snf_uq_model_free(snf_uq_model *m);

@@ -193,7 +193,10 @@ class Model:
     def predict_uncertainty(self, x, batch=1):
         """Per row of encoded inputs x [B, C_in, T], what `snforge predict --json` prints: {"parameters":
         {name: {"mean", "std", "lo68", "hi68", "lo95", "hi95", "unit", "log10": the log10 mixture's summary}},
-        "ood": {"score", "p_value", "flag"} (empty without an OOD fit), "outside_training_ranges": [names]}."""
+        "ood": {"score", "p_value", "flag", "available"} (score, p_value and flag None without an OOD fit: unknown,
+        not "in distribution"), "outside_training_ranges": [names], "interval_excludes_training": [names whose whole
+        95% interval lies outside the training range], "extrapolation": bool, "do_not_use": [names], "caveat": the
+        caveat in words}."""
         mu, var, feat = self.components(x, True, batch)
         return self._answers(mu, var, feat)
 
@@ -201,23 +204,32 @@ class Model:
         """Per row of components mu, var [B, 4, K] and features feat [B, D]: the answer (snf_uq_model_summarise)."""
         rows = []
         for i in range(mu.shape[0]):
-            pars, outside = {}, []
+            pars, outside, excludes = {}, [], []
             for k, n in enumerate(TARGETS):
                 q = uq.param_summary(mu[i, k], var[i, k])
                 q["unit"] = self.target_units[k] if k < len(self.target_units) else ""
                 pars[n] = q
                 lo, hi = self.uq["range_lo"], self.uq["range_hi"]
-                if self.uq["has_ranges"] and (q["mean"] < lo[k] or q["mean"] > hi[k] or q["lo95"] < lo[k] or
-                                              q["hi95"] > hi[k]):
-                    outside.append(n)
-            ood = {}
+                has = bool(self.uq["has_ranges"])
+                outside.append(has and (q["mean"] < lo[k] or q["mean"] > hi[k] or q["lo95"] < lo[k] or q["hi95"] > hi[k]))
+                excludes.append(has and (q["lo95"] > hi[k] or q["hi95"] < lo[k]))
+            ood = {"score": None, "p_value": None, "flag": None, "available": False}
+            p_value, flag = 1.0, False
             if self.uq["has_ood"]:
                 ref = self.uq["ood_ref_d2"]
                 d2 = uq.ood_d2(self.uq["ood_mean"], self.uq["ood_chol"], feat[i])
-                pv = uq.ood_pvalue(ref, d2)
-                ood = {"score": d2, "p_value": pv,
-                       "flag": bool(pv < np.float32(self.uq["ood_alpha"]) or (len(ref) > 0 and d2 > ref[-1]))}
-            rows.append({"parameters": pars, "ood": ood, "outside_training_ranges": outside})
+                p_value = uq.ood_pvalue(ref, d2)
+                flag = bool(p_value < np.float32(self.uq["ood_alpha"]) or (len(ref) > 0 and d2 > ref[-1]))
+                ood = {"score": d2, "p_value": p_value, "flag": flag, "available": True}
+            n_ref = len(self.uq["ood_ref_d2"]) if self.uq["has_ood"] else 0
+            extrapolation, dnu, text = uq.caveat(self.uq["has_ood"], self.uq["has_ranges"], flag, p_value,
+                                                 float(np.float32(self.uq["ood_alpha"])), n_ref, outside, excludes,
+                                                 TARGETS)
+            rows.append({"parameters": pars, "ood": ood,
+                         "outside_training_ranges": [n for n, o in zip(TARGETS, outside) if o],
+                         "interval_excludes_training": [n for n, e in zip(TARGETS, excludes) if e],
+                         "extrapolation": extrapolation, "do_not_use": [n for n, d in zip(TARGETS, dnu) if d],
+                         "caveat": text})
         return rows
 
     def predict(self, x, batch=1):
@@ -243,10 +255,15 @@ class Model:
         return self.encode(lg, vg)
 
     def predict_observation(self, csv_path, t0_err_d=None):
-        """{"energy": foe, "mass": Msun, "radius": cm, "nickel": Msun} for one observation file: the means of
-        `snforge predict MODEL OBS.csv` (see predict_observation_uq for t0_err_d)."""
+        """{"energy": foe, "mass": Msun, "radius": cm, "nickel": Msun, "ood_flag", "extrapolation", "do_not_use",
+        "caveat"} for one observation file: the means of `snforge predict MODEL OBS.csv` with their caveats (ood_flag
+        None when the model has no OOD fit: unknown; do_not_use: the names not to use, every one when flagged OOD;
+        t0_err_d as for predict_observation_uq)."""
         r = self.predict_observation_uq(csv_path, t0_err_d)
-        return {n: float(r["parameters"][n]["mean"]) for n in TARGETS}
+        out = {n: float(r["parameters"][n]["mean"]) for n in TARGETS}
+        out.update(ood_flag=r["ood"]["flag"], extrapolation=r["extrapolation"], do_not_use=r["do_not_use"],
+                   caveat=r["caveat"])
+        return out
 
     def predict_observation_uq(self, csv_path, t0_err_d=None):
         """The whole answer of `snforge predict MODEL OBS.csv --json` for one observation file (see

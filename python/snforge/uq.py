@@ -137,3 +137,43 @@ def ood_pvalue(ref_d2, d2):
         return 1.0
     lo = int(np.searchsorted(ref_d2, d2, side="left"))
     return (1.0 + (n - lo)) / (n + 1.0)
+
+
+# ---- the caveat in words (learn/uq_caveat.c) ----
+
+def _names(flags, names):
+    """"mass and radius" from the flagged names."""
+    chosen = [n for n, f in zip(names, flags) if f]
+    return chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " and " + chosen[-1]
+
+
+def caveat(has_ood, has_ranges, ood_flag, ood_p, ood_alpha, n_ref, outside, excludes, names):
+    """(extrapolation, do_not_use flags, text) as snf_uq_pred_caveat: whether the answer is an extrapolation (OOD
+    flag, a parameter outside the training ranges) and which numbers not to use; an unavailable OOD test is said to
+    be unavailable, never "in distribution". outside/excludes: per-parameter flags in the order of names; n_ref:
+    the validation rows of the OOD fit."""
+    ood = bool(has_ood and ood_flag)
+    dnu = [ood or bool(has_ranges and (o or e)) for o, e in zip(outside, excludes)]
+    parts = []
+    if ood:
+        why = ("OOD p-value %.2g, below %.2g" % (ood_p, ood_alpha) if ood_p < ood_alpha else
+               "farther from them than every validation curve: OOD p-value %.2g, the smallest %d validation curves "
+               "can give" % (ood_p, n_ref))
+        parts.append("EXTRAPOLATION: this light curve is unlike every curve the model was trained on (%s), so none "
+                     "of the four numbers is a measurement: do not use energy, mass, radius or nickel from this "
+                     "model." % why)
+    elif any(dnu):
+        parts.append("EXTRAPOLATION for %s: the mean or the 95%% interval leaves the range the model was trained on; "
+                     "do not use these numbers." % _names(dnu, names))
+    if has_ranges and any(excludes):
+        parts.append("The whole 95%% interval of %s lies outside the training range: the model never saw such a "
+                     "value, the number only says 'beyond the range'." % _names(excludes, names))
+    if not has_ood:
+        parts.append("The OOD test is not available (the model file has no OOD fit): whether this light curve is "
+                     "like the training curves is unknown, not 'in distribution'.")
+    if not has_ranges:
+        parts.append("The model file has no training ranges: whether a value is an extrapolation cannot be told.")
+    if not parts:
+        parts.append("No extrapolation: the curve is like the training curves (OOD p-value %.2g) and every "
+                     "parameter's 95%% interval lies inside the training ranges." % ood_p)
+    return ood or any(dnu), dnu, " ".join(parts)

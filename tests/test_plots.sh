@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# test_plots.sh SNFORGE SOURCE_DIR SHARED_DIR: every figure the program draws, drawn by the program itself (its
+# Python is a wrapper that runs each plot script under tests/plot_check.py), must be readable by a scientist: axes
+# with quantity and unit, legends in words, the object or dataset named in a title, title numbers rounded
+# (plot_check.py says exactly what it checks). Figures: evaluate (parity, reliability), explain, fit (corner,
+# best fit), compare (one per model, summary), curriculum (results, from a results.csv written here) and the
+# campaign example grids/examples/plot_campaign.py. Skipped (77) without /usr/bin/python3 + matplotlib + h5py.
+snforge=$1
+src=$2
+. "${BASH_SOURCE%/*}/lib.sh"
+py=/usr/bin/python3
+"$py" -c "import matplotlib, h5py, numpy" 2> /dev/null || { echo "SKIP: no $py with matplotlib, h5py, numpy"; exit 77; }
+check=$(cd "${BASH_SOURCE%/*}" && pwd)/plot_check.py
+snf_scratch plots
+cd "$work" || exit 1
+
+# The program's Python: runs SCRIPT ARGS... under the checker, with the name the figure must carry in $PLOT_NAME.
+cat > plotpy <<EOF
+#!/usr/bin/env bash
+exec $py "$check" "\$PLOT_NAME" "\$@" >> "$work/plots.log" 2>&1
+EOF
+chmod +x plotpy
+export SNFORGE_PYTHON=$work/plotpy
+: > plots.log
+
+sed -e 's/^n_models = 4096/n_models = 256/' -e 's/^step = 1$/step = 3/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
+    -e 's/^block_rows = 512/block_rows = 128/' "$src/grids/87a_small.ini" > camp.ini
+"$snforge" grid camp.ini -o camp.h5 --threads 2 -q || fail "grid"
+cat > tiny.ini <<'INI'
+[data]
+file = camp.h5
+length = 32
+t_start = 1
+t_end = 298
+mask = yes
+[train]
+seed = 5
+epochs = 2
+batch = 32
+[model]
+filters = 4
+depth = 3
+kernel = 8
+bottleneck = 4
+head = gaussian
+[output]
+model = tiny.h5
+INI
+"$snforge" train tiny.ini --threads 2 -q > /dev/null 2>&1 || fail "train"
+obs=$src/validation/data/sn1987a/sn1987a_obs.csv
+
+PLOT_NAME=camp.h5 "$snforge" evaluate tiny.h5 camp.h5 -o ev > /dev/null 2>&1 || fail "evaluate"
+PLOT_NAME=sn1987a_obs.csv "$snforge" explain tiny.h5 "$obs" -o xp --steps 4 > /dev/null 2>&1 || fail "explain"
+PLOT_NAME=sn1987a_obs.csv "$snforge" fit "$obs" -o fit -w 16 -s 40 -t 2 --init-draws 32 -q > /dev/null 2>&1 || fail "fit"
+"$snforge" import --format snec --index "$src/validation/data/snec/index.csv" -o snec.h5 > /dev/null 2>&1 || fail "import"
+PLOT_NAME=snec.h5 "$snforge" compare snec.h5 -o cmp > /dev/null 2>&1 || fail "compare"
+mkdir -p cur
+{ echo "row,split,energy,mass,radius,nickel"
+  for r in sa_sa sa_hydro curriculum noise_mask; do
+    echo "$r,fold1,20.5,15.2,30.1,8.4"; echo "$r,mean,21.3,16.8,28.7,9.9"; echo "$r,std,3.2,2.1,5.5,1.4"; done; } > cur/results.csv
+PLOT_NAME=cur "$py" "$check" cur "$src/validation/plot_curriculum.py" cur >> plots.log 2>&1
+PLOT_NAME=camp.h5 "$py" "$check" camp.h5 "$src/grids/examples/plot_campaign.py" camp.h5 -o camp.png >> plots.log 2>&1
+
+cat plots.log
+for png in ev/parity.png ev/reliability.png xp/explain.png fit/corner.png fit/bestfit.png cmp/summary.png cmp/m000.png \
+           cur/results.png camp.png; do
+  [ -s "$png" ] || fail "$png was not drawn (plots.log above)"
+done
+n=$(grep -c "figure(s) checked" plots.log)
+[ "$n" -eq 7 ] || fail "expected 7 scripts checked (parity, reliability, explain, fit, compare, curriculum, campaign), got $n"
+! grep -q "^FAIL" plots.log && ! grep -qE "[1-9][0-9]* problem\(s\)" plots.log || fail "figures a scientist cannot read (above)"
+echo "ok: 7 plot scripts, every figure with units, legends in words, the object named and rounded numbers"
