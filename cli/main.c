@@ -1,11 +1,13 @@
 /* main.c: the snforge program: dispatches to one subcommand per verb (interfaces.md). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "commands.h"
+#include "snforge/nn.h"
 #include "snforge/status.h"
 
 typedef struct snf_command {
@@ -68,6 +70,9 @@ static int snf_finish(const char *cmd, int code)
 
 int main(int argc, char **argv)
 {
+    /* No OpenMP thread spins while it waits, and no more threads than idle cores (issue 21; nn.h). */
+    snf_omp_passive_reexec(argv);
+    const int threads = snf_threads_auto();
     gsl_set_error_handler_off(); /* GSL failures come back as status codes, never abort() */
     if (argc < 2) {
         snf_usage(stderr);
@@ -80,7 +85,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         char buf[512];
         snf_versions(buf, sizeof buf);
-        printf("%s\n", buf);
+        int others = 0, cores = 1;
+        const int idle = snf_threads_idle(&others, &cores);
+        printf("%s\nOpenMP: waiting %s; %d thread%s by default (%s; %d idle of %d cores now, %d other runnable)\n",
+               buf, snf_omp_wait_policy(), threads, threads == 1 ? "" : "s", getenv("OMP_NUM_THREADS") ? "OMP_NUM_THREADS" : "idle cores",
+               idle, cores, others);
         return snf_finish(NULL, 0);
     }
     for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
