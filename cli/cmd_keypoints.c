@@ -30,7 +30,7 @@ static void snf_kp_usage(FILE *f)
             "  nickel_from_tail     M_Ni from L = M_Ni S(t)(1 - exp(-T0^2/t^2)), S: Nadyozhin (1994), trapping\n"
             "                       time T0 fitted (Clocchiatti & Wheeler 1997); error from T0's profile\n"
             "  nickel_from_peak     Arnett's rule (Arnett 1982): L_peak = M_Ni S(t_peak)\n"
-            "  energy/mass/radius_popov  Popov (1993) inverted with t_p = end of the dome, L_p = L_peak,\n"
+            "  energy/mass/radius_popov  Popov (1993) inverted with t_p = end of the dome, L_p = L_plateau (L at t_p/2),\n"
             "                       v = v_ph(30 d) as the scale velocity\n"
             "  t_cool_end_d         end of the cooling phase: the peak is searched after it (a shock-cooling\n"
             "                       spike is not a peak; a curve that only declines has none)\n"
@@ -51,7 +51,7 @@ static const char *const snf_kp_cols[] = {
     "t_tail_from_d", "t_tail_to_d", "n_tail", "L_tail", "L_tail_err", "t_tail_ref_d", "decline_mag_100d",
     "decline_err", "vph_15d", "vph_15d_err", "vph_30d", "vph_30d_err", "vph_50d", "vph_50d_err", "vph_100d",
     "vph_100d_err", "nickel_from_tail", "nickel_from_tail_err", "t0_gamma_d", "nickel_from_peak",
-    "energy_popov_foe", "mass_popov_msun", "radius_popov_cm", "t_cool_end_d"};
+    "energy_popov_foe", "mass_popov_msun", "radius_popov_cm", "t_cool_end_d", "L_plateau"};
 #define SNF_KP_NCOLS ((int)(sizeof snf_kp_cols / sizeof snf_kp_cols[0]))
 /* Why the Popov / Arnett's-rule estimates are NaN (empty, null: in their domain; keypoints.h). */
 static const char *const snf_kp_why_cols[2] = {"popov_outside", "arnett_outside"};
@@ -64,7 +64,7 @@ static void snf_kp_values(const snf_keypoints *k, double *v)
                         k->vph[0], k->vph_err[0], k->vph[1], k->vph_err[1], k->vph[2], k->vph_err[2], k->vph[3],
                         k->vph_err[3], k->nickel_from_tail, k->nickel_from_tail_err, k->t0_gamma_d,
                         k->nickel_from_peak, k->energy_popov_foe, k->mass_popov_msun, k->radius_popov_cm,
-                        k->t_cool_end_d};
+                        k->t_cool_end_d, k->L_plateau};
     memcpy(v, a, sizeof a);
 }
 

@@ -88,7 +88,7 @@ static void snf_kp_nan(snf_keypoints *k)
 {
     const double N = NAN;
     *k = (snf_keypoints){N, N, N, N, N, N, N, N, N, N, 0, N, N, N, N, N,
-                         {N, N, N, N}, {N, N, N, N}, {N, N, N, N}, N, N, N, N, N, N, N, N, N,
+                         {N, N, N, N}, {N, N, N, N}, {N, N, N, N}, N, N, N, N, N, N, N, N, N, N,
                          "fewer than 3 luminosities", "fewer than 3 luminosities"};
 }
 
@@ -117,30 +117,44 @@ static double snf_kp_y_near(const double *t, const double *y, int n, double d)
 }
 
 /* The domains of the classical estimates (keypoints.h): Popov (1993) for plateaus, Arnett's rule for a
- * nickel-powered peak. Sets the reasons (NULL = in domain) and NaN for the estimates outside. */
-static void snf_kp_domains(snf_keypoints *k, const double *t, const double *y, int n)
+ * nickel-powered peak. t_start: the end of the cooling phase, or the first point. Sets the reasons (NULL = in
+ * domain) and NaN for the estimates outside. */
+static void snf_kp_domains(snf_keypoints *k, const double *t, const double *y, int n, double t_start)
 {
+    const double log2 = M_LN2 / M_LN10;
+    const double rise = log10(k->L_peak / k->L_cool_end); /* NaN without a peak */
     k->popov_out = k->arnett_out = NULL;
-    if (!isfinite(k->t_peak_d)) {
-        k->popov_out = k->arnett_out = "no peak after the cooling phase (the curve only declines)";
-    } else {
-        const double rise = log10(k->L_peak / k->L_cool_end);
-        const double span = k->t_dome_end_d - k->t_peak_d;
-        const double y_mid = snf_kp_y_near(t, y, n, k->t_peak_d + 0.5 * span);
-        if (rise >= M_LN2 / M_LN10) {
-            k->popov_out = "a dome not a plateau: L rises 2x or more to the peak (Popov 1993 describes plateaus)";
-        } else if (!(span >= 30.0) || !(y_mid >= log10(k->L_peak) - 0.477)) {
-            k->popov_out = "no plateau: L does not stay within 3x of the peak for 30 days or more";
-        } else if (!(k->vph[1] > 0)) {
-            k->popov_out = "no v_ph at day 30";
-        }
-        if (rise < M_LN2 / M_LN10) {
-            k->arnett_out = "a plateau not a nickel-powered peak: L rises less than 2x to the peak";
-        } else if (k->nickel_from_tail >= 0 && k->nickel_from_tail * 3.0 < k->nickel_from_peak) {
-            k->arnett_out = "not a nickel-powered peak: the tail's 56Ni powers less than a third of it";
+    /* Popov: a plateau from the end of the cooling phase to the end of the dome, 30 days or more, whose middle
+     * half stays within 2x, and no dome rising 2x or more on it. */
+    const double span = k->t_dome_end_d - t_start;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        if (isfinite(y[i]) && t[i] >= t_start + 0.25 * span && t[i] <= t_start + 0.75 * span) {
+            lo = fmin(lo, y[i]);
+            hi = fmax(hi, y[i]);
         }
     }
-    if (k->popov_out) k->energy_popov_foe = k->mass_popov_msun = k->radius_popov_cm = NAN;
+    if (rise >= log2) {
+        k->popov_out = "a dome not a plateau: L rises 2x or more to the peak (Popov 1993 describes plateaus)";
+    } else if (!(span >= 30.0) || !(hi - lo <= log2)) {
+        k->popov_out = "no plateau: L does not stay within 2x over 30 days or more before its fall";
+    } else if (!(k->vph[1] > 0)) {
+        k->popov_out = "no v_ph at day 30";
+    }
+    /* Arnett's rule: a peak after the cooling phase, reached by a rise of 2x or more, that the tail's nickel
+     * (when measured) can power to within 3x. */
+    if (!isfinite(k->t_peak_d)) {
+        k->arnett_out = "no peak after the cooling phase (the curve only declines)";
+    } else if (!(rise >= log2)) {
+        k->arnett_out = "a plateau not a nickel-powered peak: L rises less than 2x to the peak";
+    } else if (k->nickel_from_tail >= 0 && k->nickel_from_tail * 3.0 < k->nickel_from_peak) {
+        k->arnett_out = "not a nickel-powered peak: the tail's 56Ni powers less than a third of it";
+    }
+    if (k->popov_out) {
+        k->energy_popov_foe = k->mass_popov_msun = k->radius_popov_cm = NAN;
+    } else {
+        k->L_plateau = pow(10.0, snf_kp_y_near(t, y, n, 0.5 * k->t_dome_end_d));
+    }
     if (k->arnett_out) k->nickel_from_peak = NAN;
 }
 
@@ -178,7 +192,7 @@ static void snf_kp_tail_nickel(snf_keypoints *k, const double *t, const double *
 /* Popov (1993) inverted for E, M, R0 (keypoints.h): three log-linear equations in ln E51, ln M10, ln R500. */
 static void snf_kp_popov(snf_keypoints *k, double kappa, double t_ion)
 {
-    const double tp = k->t_dome_end_d, Lp = k->L_peak, v = k->vph[1];
+    const double tp = k->t_dome_end_d, Lp = k->L_plateau, v = k->vph[1];
     if (!(tp > 0 && Lp > 0 && v > 0)) return;
     const double lk = log(kappa / 0.34), lT = log(t_ion / 5054.0);
     const double v0 = sqrt(10.0 * SNF_FOE_ERG / (3.0 * 10.0 * SNF_MSUN_G)) / 1e5; /* km/s for E51 = M10 = 1 */
@@ -322,7 +336,7 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
         }
     }
     k->nickel_from_peak = k->L_peak / snf_keypoints_decay_power(k->t_peak_d, 0.0);
+    snf_kp_domains(k, t, y, n, isfinite(k->t_cool_end_d) ? k->t_cool_end_d : t[first]);
     snf_kp_popov(k, kappa_cm2_g, t_ion_K);
-    snf_kp_domains(k, t, y, n);
     return 0;
 }
