@@ -6,7 +6,7 @@
  * machine's other work need) and more threads than idle cores (a thread that is not scheduled holds every
  * barrier). snf_omp_passive_reexec and snf_threads_auto remove both. */
 #include <cblas.h>
-#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,62 +92,68 @@ const char *snf_omp_wait_policy(void)
 
 /* ---- the thread count: no more threads than idle cores ---- */
 
-int snf_threads_pick(int ncpu, int others_runnable)
+int snf_threads_pick(int ncpu, double idle_cores)
 {
     if (ncpu < 1) {
         ncpu = 1;
     }
-    int n = ncpu - (others_runnable > 0 ? others_runnable : 0);
-    return n < 1 ? 1 : n;
+    const double r = floor(idle_cores + 0.5);
+    return r < 1 ? 1 : (r > ncpu ? ncpu : (int)r);
 }
 
-/* The kernel's count of runnable tasks now (procs_running of /proc/stat, this process's thread included);
- * -1 if it cannot be read. */
-static int snf_procs_running(void)
+/* The busy and total jiffies of all CPUs (the first line of /proc/stat); -1 if it cannot be read. */
+static int snf_cpu_jiffies(double *busy, double *total, int *ncpu_online)
 {
     FILE *f = fopen("/proc/stat", "r");
     if (f == NULL) {
         return -1;
     }
-    char line[256];
-    int n = -1;
+    char line[512];
+    int rc = -1, n = 0;
     while (fgets(line, sizeof line, f) != NULL) {
-        if (strncmp(line, "procs_running ", 14) == 0) {
-            n = atoi(line + 14);
-            break;
+        unsigned long long v[8] = {0};
+        if (strncmp(line, "cpu ", 4) == 0 &&
+            sscanf(line + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]) >= 4) {
+            /* user nice system idle iowait irq softirq steal */
+            *total = 0;
+            for (int i = 0; i < 8; i++) {
+                *total += (double)v[i];
+            }
+            *busy = *total - (double)v[3] - (double)v[4];
+            rc = 0;
+        } else if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
+            n++;
         }
     }
     fclose(f);
-    return n;
+    *ncpu_online = n;
+    return rc;
 }
 
-int snf_threads_idle(int *others_out, int *cores_out)
+double snf_threads_idle(int *cores_out)
 {
     int ncpu = 1;
 #ifdef _OPENMP
     ncpu = omp_get_num_procs(); /* the cores this process may run on (affinity) */
 #endif
-    /* The fewest runnable tasks over four samples 1 ms apart: a compiler or a shell that comes and goes
-     * is not load, a busy loop or another program's threads are (they are runnable in every sample). */
-    int least = -1;
-    for (int i = 0; i < 4; i++) {
-        int r = snf_procs_running();
-        if (r >= 0 && (least < 0 || r < least)) {
-            least = r;
-        }
-        if (i < 3) {
-            struct timespec ts = {0, 1000000L};
-            nanosleep(&ts, NULL);
-        }
-    }
-    const int others = least > 0 ? least - 1 : 0; /* minus this thread */
-    if (others_out != NULL) {
-        *others_out = least < 0 ? -1 : others;
-    }
     if (cores_out != NULL) {
         *cores_out = ncpu;
     }
-    return snf_threads_pick(ncpu, others);
+    /* The machine's CPU time over 100 ms while this thread sleeps: a busy loop or another program's threads
+     * count as the share of a core they use, a shell or a compiler that comes and goes only for its share. */
+    double b0, t0, b1, t1;
+    int n0, n1;
+    if (snf_cpu_jiffies(&b0, &t0, &n0) < 0) {
+        return ncpu;
+    }
+    struct timespec ts = {0, 100000000L};
+    nanosleep(&ts, NULL);
+    if (snf_cpu_jiffies(&b1, &t1, &n1) < 0 || !(t1 > t0) || n1 < 1) {
+        return ncpu;
+    }
+    const double idle = (double)n1 * (1.0 - (b1 - b0) / (t1 - t0)); /* idle cores of the whole machine */
+    return idle < ncpu ? idle : ncpu;
 }
 
 int snf_threads_auto(void)
@@ -156,7 +162,9 @@ int snf_threads_auto(void)
     if (snf_env_set("OMP_NUM_THREADS")) {
         return omp_get_max_threads(); /* the user's choice */
     }
-    const int n = snf_threads_idle(NULL, NULL);
+    int cores = 1;
+    const double idle = snf_threads_idle(&cores);
+    const int n = snf_threads_pick(cores, idle);
     omp_set_num_threads(n);
     return n;
 #else

@@ -43,19 +43,18 @@ int snf_omp_passive_reexec(char **argv);
 /* The waiting policy in effect, in words: "passive (chosen by snforge)", the user's OMP_WAIT_POLICY, ... */
 const char *snf_omp_wait_policy(void);
 
-/* snf_threads_auto: unless OMP_NUM_THREADS is set, sets the default OpenMP thread count to the cores that
- * are idle now (snf_threads_idle), at least 1. Returns the default thread count. An explicit count
- * (--threads, snf_threads_setup(n)) still overrides it. Results do not depend on the count. */
+/* snf_threads_auto: unless OMP_NUM_THREADS is set, sets the default OpenMP thread count to the idle cores now
+ * (snf_threads_idle, rounded: snf_threads_pick), at least 1. Returns the default thread count. An explicit count
+ * (--threads, snf_threads_setup(n)) still overrides it. Results do not depend on the count. Takes 100 ms. */
 int snf_threads_auto(void);
 
-/* The idle cores now: the cores this process may use minus the other runnable tasks (the fewest in four
- * samples of /proc/stat's procs_running 1 ms apart), at least 1. *others (may be NULL) gets the runnable
- * tasks counted, -1 if /proc/stat could not be read (then all cores count as idle); *cores (may be NULL)
- * the cores this process may use. */
-int snf_threads_idle(int *others, int *cores);
+/* The idle cores now, a fraction: the machine's idle CPU share over 100 ms (/proc/stat) times its cores, at most the
+ * cores this process may use (*cores, may be NULL). All of them if /proc/stat cannot be read. */
+double snf_threads_idle(int *cores);
 
-/* ncpu - others_runnable, at least 1 and at most ncpu: the rule snf_threads_idle applies. */
-int snf_threads_pick(int ncpu, int others_runnable);
+/* idle_cores rounded to the nearest whole number, at least 1 and at most ncpu: with one busy loop on 2 cores, 1
+ * thread; with half a core used by others, 2 (passive waiting makes a shared core cheap, an unused one costly). */
+int snf_threads_pick(int ncpu, double idle_cores);
 
 /* ---- deterministic random numbers (splitmix64; the state is the caller's) ---- */
 
