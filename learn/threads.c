@@ -131,6 +131,25 @@ static int snf_cpu_jiffies(double *busy, double *total, int *ncpu_online)
     return rc;
 }
 
+/* This process's CPU time, all threads (utime + stime of /proc/self/stat), in the same ticks; -1 if unread. */
+static int snf_self_jiffies(double *j)
+{
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[1024];
+    const char *p = fgets(line, sizeof line, f) ? strrchr(line, ')') : NULL;
+    fclose(f);
+    unsigned long long ut = 0, st = 0;
+    /* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) {
+        return -1;
+    }
+    *j = (double)ut + (double)st;
+    return 0;
+}
+
 double snf_threads_idle(int *cores_out)
 {
     int ncpu = 1;
@@ -142,17 +161,23 @@ double snf_threads_idle(int *cores_out)
     }
     /* The machine's CPU time over 100 ms while this thread sleeps: a busy loop or another program's threads
      * count as the share of a core they use, a shell or a compiler that comes and goes only for its share. */
-    double b0, t0, b1, t1;
+    /* This process's own threads do not count: OpenBLAS's thread pool spins for about 0.1 s after it starts. */
+    double b0, t0, b1, t1, s0 = 0, s1 = 0;
     int n0, n1;
     if (snf_cpu_jiffies(&b0, &t0, &n0) < 0) {
         return ncpu;
     }
+    const int self = snf_self_jiffies(&s0) == 0;
     struct timespec ts = {0, 100000000L};
     nanosleep(&ts, NULL);
     if (snf_cpu_jiffies(&b1, &t1, &n1) < 0 || !(t1 > t0) || n1 < 1) {
         return ncpu;
     }
-    const double idle = (double)n1 * (1.0 - (b1 - b0) / (t1 - t0)); /* idle cores of the whole machine */
+    if (!self || snf_self_jiffies(&s1) != 0) {
+        s1 = s0;
+    }
+    const double others = fmax(0.0, (b1 - b0) - (s1 - s0));
+    const double idle = (double)n1 * (1.0 - others / (t1 - t0)); /* idle cores of the whole machine */
     return idle < ncpu ? idle : ncpu;
 }
 

@@ -48,8 +48,9 @@ const char *snf_omp_wait_policy(void);
  * (--threads, snf_threads_setup(n)) still overrides it. Results do not depend on the count. Takes 100 ms. */
 int snf_threads_auto(void);
 
-/* The idle cores now, a fraction: the machine's idle CPU share over 100 ms (/proc/stat) times its cores, at most the
- * cores this process may use (*cores, may be NULL). All of them if /proc/stat cannot be read. */
+/* The idle cores now, a fraction: the machine's CPU share not used by other processes over 100 ms (/proc/stat less
+ * /proc/self/stat) times its cores, at most the cores this process may use (*cores, may be NULL). All of them if
+ * /proc/stat cannot be read. */
 double snf_threads_idle(int *cores);
 
 /* idle_cores rounded to the nearest whole number, at least 1 and at most ncpu: with one busy loop on 2 cores, 1
