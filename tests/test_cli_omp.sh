@@ -53,7 +53,7 @@ line=$($clean_env "$snf" --version | tail -n 1)
 for p in $loops; do kill "$p" 2> /dev/null; done; loops=""
 read -r th idle cores <<< "$(sed -E 's/.*; ([0-9]+) threads? by default .*; ([0-9.]+) idle of ([0-9]+) cores now.*/\1 \2 \3/' <<< "$line")"
 want=$((cores - 2)); [ $want -lt 1 ] && want=1
-if [ "${th:-99}" -le $want ] && [ "${th:-0}" -ge 1 ] && awk -v i="$idle" -v c="$cores" 'BEGIN { exit !(i <= c - 1.5) }'; then
+if [ "${th:-99}" -le $want ] && [ "${th:-0}" -ge 1 ] && awk -v i="$idle" -v c="$cores" 'BEGIN { exit !(i <= c - 1) }'; then
   ok "two busy loops: $th thread(s) by default, $idle idle of $cores cores"
 else bad "two busy loops: '$line' (want at most $want threads)"; fi
 echo "$pass passed, $fail failed"
