@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "snforge/fileio.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 const char *snf_cli_option_name(const struct option *opts, int val)
@@ -31,6 +32,12 @@ int snf_cli_parse_double(const char *opt, const char *text, double *out)
     }
     *out = v;
     return SNF_OK;
+}
+
+int snf_cli_parse_physical(const char *opt, const char *key, const char *text, double *out)
+{
+    SNF_CHECK(snf_cli_parse_double(opt, text, out));
+    return snf_param_plausible(key, opt, text, *out);
 }
 
 int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long lo, long hi, long *out)

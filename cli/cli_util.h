@@ -12,6 +12,9 @@ const char *snf_cli_option_name(const struct option *opts, int val);
 
 /* Strict number: the whole text must parse as a finite double. SNF_EINVAL naming the option. */
 int snf_cli_parse_double(const char *opt, const char *text, double *out);
+/* snf_cli_parse_double, then the value's plausibility with a unit hint (snf_param_plausible, model.h):
+ * key names the quantity in the table (energy, mass, radius, nickel, kappa, t_ion, ...). */
+int snf_cli_parse_physical(const char *opt, const char *key, const char *text, double *out);
 int snf_cli_parse_heating(const char *text, snf_heating *out);
 int snf_cli_parse_gamma(const char *text, snf_gamma_mode *out);
 

@@ -81,10 +81,10 @@ int snf_cmd_compare(int argc, char **argv)
         case OPT_CLOSURES: rc = snf_parse_closures(optarg, &o); break;
         case OPT_FIT: o.fit = 1; break;
         case OPT_FITW: rc = snf_cli_parse_double(name, optarg, &o.opts.fit_v_weight); break;
-        case OPT_KAPPA: rc = snf_cli_parse_double(name, optarg, &o.physics.kappa_cm2_g); break;
-        case OPT_TION: rc = snf_cli_parse_double(name, optarg, &o.physics.t_ion_K); break;
+        case OPT_KAPPA: rc = snf_cli_parse_physical(name, "kappa", optarg, &o.physics.kappa_cm2_g); break;
+        case OPT_TION: rc = snf_cli_parse_physical(name, "t_ion", optarg, &o.physics.t_ion_K); break;
         case OPT_ETH: rc = snf_cli_parse_double(name, optarg, &o.physics.eth_fraction); break;
-        case OPT_QREC: rc = snf_cli_parse_double(name, optarg, &o.physics.q_rec_erg_g); break;
+        case OPT_QREC: rc = snf_cli_parse_physical(name, "q_rec", optarg, &o.physics.q_rec_erg_g); break;
         case OPT_NOPLOTS: plots = 0; break;
         case OPT_PYTHON: python = optarg; break;
         case OPT_SCRIPT: script = optarg; break;

@@ -44,7 +44,8 @@ static void snf_evaluate_usage(FILE *f)
             "intervals and the mean negative log-likelihood of the log10 truth (nats) under the predicted\n"
             "mixture (uq.h). The point prediction is 10^(mixture mean of log10). Beside the network, the\n"
             "key-point baseline (snforge keypoints on each row's own light curve: M_Ni from the 56Co tail,\n"
-            "E, M, R0 from Popov 1993) with its MAPE and the number of rows that had an estimate\n"
+            "E, M, R0 from Popov 1993) with its MAPE over the rows in each estimate's domain and their number\n"
+            "(Popov only on plateaus, never on domes; keypoints.h)\n"
             "(metrics.csv columns keypoints_mape_pct, keypoints_n; NaN and 0 where none). Writes DIR/metrics.csv,\n"
             "DIR/parity.csv (row, true and predicted value, std, lo68, hi68 of each parameter),\n"
             "DIR/reliability.csv (observed against nominal coverage of central intervals) and DIR/parity.png,\n"
@@ -63,8 +64,8 @@ static void snf_evaluate_usage(FILE *f)
 
 /* The key-point baseline (keypoints.h): each scored row's own light curve (/time, /log_lbol, /vph) through
  * snf_keypoints_compute, M_Ni from the 56Co tail and E, M, R0 from Popov (1993; kappa 0.34, T_ion 5054 K),
- * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate (NaN if
- * none), kn[p] their count. Rows are read in file order, in blocks, each block's rows computed in parallel
+ * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate, i.e. in the
+ * estimate's domain (keypoints.h: Popov's NaN on domes; NaN if none), kn[p] their count. Rows are read in file order, in blocks, each block's rows computed in parallel
  * (OpenMP; about 5 ms a row on a daily 300-day grid, measured). */
 static const long *snf_eval_sort_rows; /* qsort's key: evaluate runs once per process */
 static int snf_eval_cmp_rows(const void *a, const void *b)
@@ -468,7 +469,7 @@ int snf_cmd_evaluate(int argc, char **argv)
                cal[p].cover95, cal[p].nll, kcol);
     }
     printf("keypoints: the light curve by itself (keypoints.h): M_Ni from the 56Co tail, E/M/R0 from Popov (1993, order "
-           "of magnitude); rows with an estimate in brackets\n");
+           "of magnitude); each only on rows in its domain (Popov: plateaus; keypoints.h), their count in brackets\n");
     printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",
            um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
            um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "");

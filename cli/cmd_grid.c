@@ -27,7 +27,7 @@ static void snf_grid_usage(FILE *f)
             "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n\n"
             "options:\n"
             "  -o, --output FILE.h5   the dataset file (required)\n"
-            "  -t, --threads N        OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
+            "  -t, --threads N        OpenMP threads (default: OMP_NUM_THREADS, else the idle cores at start)\n"
             "      --shard I/N        compute shard I (0..N-1) of N only, into FILE.shardI-of-N.h5\n"
             "                         (whole blocks, contiguous rows; for Slurm job arrays)\n"
             "      --join N           join the N finished shards into FILE.h5 (HDF5 virtual datasets that\n"

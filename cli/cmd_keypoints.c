@@ -30,8 +30,12 @@ static void snf_kp_usage(FILE *f)
             "  nickel_from_tail     M_Ni from L = M_Ni S(t)(1 - exp(-T0^2/t^2)), S: Nadyozhin (1994), trapping\n"
             "                       time T0 fitted (Clocchiatti & Wheeler 1997); error from T0's profile\n"
             "  nickel_from_peak     Arnett's rule (Arnett 1982): L_peak = M_Ni S(t_peak)\n"
-            "  energy/mass/radius_popov  Popov (1993) inverted with t_p = end of the dome, L_p = L_peak,\n"
-            "                       v = v_ph(30 d) as the scale velocity (order of magnitude for 87A-like domes)\n"
+            "  energy/mass/radius_popov  Popov (1993) inverted with t_p = end of the dome, L_p = L_plateau (L at t_p/2),\n"
+            "                       v = v_ph(30 d) as the scale velocity\n"
+            "  t_cool_end_d         end of the cooling phase: the peak is searched after it (a shock-cooling\n"
+            "                       spike is not a peak; a curve that only declines has none)\n"
+            "  popov_outside, arnett_outside  why an estimate is empty: Popov for plateaus only (a dome rising\n"
+            "                       2x or more is outside), Arnett's rule for a nickel-powered peak only\n"
             "options:\n"
             "  --json           one JSON object per curve and line (nickel_from_tail, nickel_from_tail_err, ...)\n"
             "  -o FILE          output file (default stdout)\n"
@@ -47,8 +51,10 @@ static const char *const snf_kp_cols[] = {
     "t_tail_from_d", "t_tail_to_d", "n_tail", "L_tail", "L_tail_err", "t_tail_ref_d", "decline_mag_100d",
     "decline_err", "vph_15d", "vph_15d_err", "vph_30d", "vph_30d_err", "vph_50d", "vph_50d_err", "vph_100d",
     "vph_100d_err", "nickel_from_tail", "nickel_from_tail_err", "t0_gamma_d", "nickel_from_peak",
-    "energy_popov_foe", "mass_popov_msun", "radius_popov_cm"};
+    "energy_popov_foe", "mass_popov_msun", "radius_popov_cm", "t_cool_end_d", "L_plateau"};
 #define SNF_KP_NCOLS ((int)(sizeof snf_kp_cols / sizeof snf_kp_cols[0]))
+/* Why the Popov / Arnett's-rule estimates are NaN (empty, null: in their domain; keypoints.h). */
+static const char *const snf_kp_why_cols[2] = {"popov_outside", "arnett_outside"};
 
 static void snf_kp_values(const snf_keypoints *k, double *v)
 {
@@ -57,7 +63,8 @@ static void snf_kp_values(const snf_keypoints *k, double *v)
                         k->L_tail, k->L_tail_err, k->t_tail_ref_d, k->decline_mag_100d, k->decline_err,
                         k->vph[0], k->vph_err[0], k->vph[1], k->vph_err[1], k->vph[2], k->vph_err[2], k->vph[3],
                         k->vph_err[3], k->nickel_from_tail, k->nickel_from_tail_err, k->t0_gamma_d,
-                        k->nickel_from_peak, k->energy_popov_foe, k->mass_popov_msun, k->radius_popov_cm};
+                        k->nickel_from_peak, k->energy_popov_foe, k->mass_popov_msun, k->radius_popov_cm,
+                        k->t_cool_end_d, k->L_plateau};
     memcpy(v, a, sizeof a);
 }
 
@@ -72,6 +79,12 @@ static void snf_kp_print(FILE *f, const char *curve, const snf_keypoints *k, int
             if (isfinite(v[c])) fprintf(f, "%.8g", v[c]);
             else fputs("null", f);
         }
+        for (int c = 0; c < 2; c++) { /* the reasons contain no quote or backslash (keypoints.c) */
+            const char *why = c ? k->arnett_out : k->popov_out;
+            fprintf(f, ", \"%s\": ", snf_kp_why_cols[c]);
+            if (why) fprintf(f, "\"%s\"", why);
+            else fputs("null", f);
+        }
         fputs("}\n", f);
         return;
     }
@@ -80,7 +93,7 @@ static void snf_kp_print(FILE *f, const char *curve, const snf_keypoints *k, int
         fputc(',', f);
         if (isfinite(v[c])) fprintf(f, "%.8g", v[c]);
     }
-    fputc('\n', f);
+    fprintf(f, ",%s,%s\n", k->popov_out ? k->popov_out : "", k->arnett_out ? k->arnett_out : "");
 }
 
 static void snf_kp_header(FILE *f, int json)
@@ -88,10 +101,11 @@ static void snf_kp_header(FILE *f, int json)
     if (json) return;
     fputs("# snforge keypoints: sources in include/snforge/keypoints.h (peak: parabola in log L; dome end: steepest\n"
           "# fall; tail M_Ni with gamma leakage: Nadyozhin 1994 rates, Clocchiatti & Wheeler 1997 trapping; Arnett 1982\n"
-          "# rule; E, M, R0: Popov 1993 inverted, coefficients as recalled, order of magnitude for 87A-like domes)\n"
+          "# rule, nickel-powered peaks only; E, M, R0: Popov 1993 inverted, coefficients as recalled, plateaus only;\n"
+          "# outside its domain an estimate is empty and popov_outside / arnett_outside say why)\n"
           "curve", f);
     for (int c = 0; c < SNF_KP_NCOLS; c++) fprintf(f, ",%s", snf_kp_cols[c]);
-    fputc('\n', f);
+    fprintf(f, ",%s,%s\n", snf_kp_why_cols[0], snf_kp_why_cols[1]);
 }
 
 static int snf_kp_h5(const char *path, FILE *out, int json, long max_rows, double kappa, double tion)
@@ -130,6 +144,21 @@ done:
     return rc;
 }
 
+/* --kappa / --t-ion: a finite number > 0 in a plausible range (unit hints: snf_param_plausible); 2 with the
+ * message printed, 0 if good. */
+static int snf_kp_physical(const char *opt, const char *key, const char *text, double *out)
+{
+    if (snf_cli_parse_physical(opt, key, text, out) < 0) {
+        fprintf(stderr, "snforge keypoints: %s\n", snf_error_last_message());
+        return 2;
+    }
+    if (!(*out > 0)) {
+        fprintf(stderr, "snforge keypoints: %s '%s' is invalid: expected a finite number > 0\n", opt, text);
+        return 2;
+    }
+    return 0;
+}
+
 int snf_cmd_keypoints(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -147,16 +176,13 @@ int snf_cmd_keypoints(int argc, char **argv)
         switch (ch) {
         case 'j': json = 1; break;
         case 'o': outp = optarg; break;
-        case 'k': rc = snf_cli_parse_double("--kappa", optarg, &kappa) < 0 || !(kappa > 0) ? 2 : 0; break;
-        case 'T': rc = snf_cli_parse_double("--t-ion", optarg, &tion) < 0 || !(tion > 0) ? 2 : 0; break;
+        case 'k': rc = snf_kp_physical("--kappa", "kappa", optarg, &kappa); break;
+        case 'T': rc = snf_kp_physical("--t-ion", "t_ion", optarg, &tion); break;
         case 'm': rc = snf_cli_parse_long("keypoints", "--max-rows", optarg, 1, 1000000000L, &max_rows); break;
         case 'h': snf_kp_usage(stdout); return 0;
         default: return snf_cli_bad_option(argv, "keypoints");
         }
         if (rc) {
-            if (ch == 'k' || ch == 'T')
-                fprintf(stderr, "snforge keypoints: %s '%s' is invalid: expected a finite number > 0\n",
-                        ch == 'k' ? "--kappa" : "--t-ion", optarg);
             return 2;
         }
     }

@@ -63,9 +63,19 @@ static void snf_run_keypoints(const char *obs)
         printf("key points: fewer than 3 luminosities in %s\n", obs);
     } else {
         printf("key points (the light curve by itself, snforge keypoints): M_Ni %.4g +- %.2g Msun from the 56Co tail "
-               "(Arnett's rule %.3g);\n  Popov (1993, order of magnitude): E %.3g foe, M %.3g Msun, R0 %.3g cm "
-               "(peak day %.1f, dome end %.1f)\n", k.nickel_from_tail, k.nickel_from_tail_err, k.nickel_from_peak,
-               k.energy_popov_foe, k.mass_popov_msun, k.radius_popov_cm, k.t_peak_d, k.t_dome_end_d);
+               "(peak day %.1f, dome end %.1f);\n", k.nickel_from_tail, k.nickel_from_tail_err, k.t_peak_d,
+               k.t_dome_end_d);
+        if (k.arnett_out) {
+            printf("  Arnett's rule: none (%s)\n", k.arnett_out);
+        } else {
+            printf("  Arnett's rule: M_Ni %.3g Msun\n", k.nickel_from_peak);
+        }
+        if (k.popov_out) {
+            printf("  Popov (1993): none (%s)\n", k.popov_out);
+        } else {
+            printf("  Popov (1993, order of magnitude): E %.3g foe, M %.3g Msun, R0 %.3g cm\n", k.energy_popov_foe,
+                   k.mass_popov_msun, k.radius_popov_cm);
+        }
     }
     snf_obs_free(&o);
 }

@@ -74,16 +74,18 @@ enum {
 };
 
 /* Options that set one double of snf_physics: every numeric physics setting (model.h). */
-static const struct { int opt; size_t off; } snf_simulate_physics_doubles[] = {
-    {OPT_KAPPA, offsetof(snf_physics, kappa_cm2_g)},      {OPT_TION, offsetof(snf_physics, t_ion_K)},
-    {OPT_QREC, offsetof(snf_physics, q_rec_erg_g)},       {OPT_ETH, offsetof(snf_physics, eth_fraction)},
-    {OPT_BETA, offsetof(snf_physics, beta)},              {OPT_EPSNI, offsetof(snf_physics, eps_ni_erg_g_s)},
-    {OPT_EPSCO, offsetof(snf_physics, eps_co_erg_g_s)},   {OPT_EPSPOS, offsetof(snf_physics, eps_pos_erg_g_s)},
-    {OPT_TAUNI, offsetof(snf_physics, tau_ni_d)},         {OPT_TAUCO, offsetof(snf_physics, tau_co_d)},
-    {OPT_KGAMMA, offsetof(snf_physics, kappa_gamma_cm2_g)}, {OPT_AGAMMA, offsetof(snf_physics, a_gamma_d2)},
-    {OPT_XFLOOR, offsetof(snf_physics, x_floor)},         {OPT_XEND, offsetof(snf_physics, x_end)},
-    {OPT_RTOL, offsetof(snf_physics, rtol)},              {OPT_ATOLPHI, offsetof(snf_physics, atol_phi)},
-    {OPT_ATOLW, offsetof(snf_physics, atol_w)},
+/* key: the quantity in the plausibility table (snf_param_plausible); numerical settings have none. */
+static const struct { int opt; size_t off; const char *key; } snf_simulate_physics_doubles[] = {
+    {OPT_KAPPA, offsetof(snf_physics, kappa_cm2_g), "kappa"},    {OPT_TION, offsetof(snf_physics, t_ion_K), "t_ion"},
+    {OPT_QREC, offsetof(snf_physics, q_rec_erg_g), "q_rec"},     {OPT_ETH, offsetof(snf_physics, eth_fraction), ""},
+    {OPT_BETA, offsetof(snf_physics, beta), "beta"},             {OPT_EPSNI, offsetof(snf_physics, eps_ni_erg_g_s), "eps_ni"},
+    {OPT_EPSCO, offsetof(snf_physics, eps_co_erg_g_s), "eps_co"}, {OPT_EPSPOS, offsetof(snf_physics, eps_pos_erg_g_s), "eps_pos"},
+    {OPT_TAUNI, offsetof(snf_physics, tau_ni_d), "tau_ni"},      {OPT_TAUCO, offsetof(snf_physics, tau_co_d), "tau_co"},
+    {OPT_KGAMMA, offsetof(snf_physics, kappa_gamma_cm2_g), "kappa_gamma"},
+    {OPT_AGAMMA, offsetof(snf_physics, a_gamma_d2), "a_gamma_d2"},
+    {OPT_XFLOOR, offsetof(snf_physics, x_floor), ""},            {OPT_XEND, offsetof(snf_physics, x_end), ""},
+    {OPT_RTOL, offsetof(snf_physics, rtol), ""},                 {OPT_ATOLPHI, offsetof(snf_physics, atol_phi), ""},
+    {OPT_ATOLW, offsetof(snf_physics, atol_w), ""},
 };
 
 static const struct option snf_simulate_opts[] = {
@@ -203,7 +205,8 @@ int snf_cmd_simulate(int argc, char **argv)
         int physics_double = 0;
         for (size_t i = 0; i < sizeof snf_simulate_physics_doubles / sizeof snf_simulate_physics_doubles[0]; i++) {
             if (snf_simulate_physics_doubles[i].opt == c) {
-                rc = snf_cli_parse_double(name, optarg, (double *)((char *)&s.ph + snf_simulate_physics_doubles[i].off));
+                rc = snf_cli_parse_physical(name, snf_simulate_physics_doubles[i].key, optarg,
+                                            (double *)((char *)&s.ph + snf_simulate_physics_doubles[i].off));
                 physics_double = 1;
             }
         }
@@ -214,10 +217,10 @@ int snf_cmd_simulate(int argc, char **argv)
             continue;
         }
         switch (c) {
-        case OPT_ENERGY: rc = snf_cli_parse_double(name, optarg, &s.p.energy_foe); break;
-        case OPT_MASS: rc = snf_cli_parse_double(name, optarg, &s.p.mass_msun); break;
-        case OPT_RADIUS: rc = snf_cli_parse_double(name, optarg, &s.p.radius_cm); break;
-        case OPT_NICKEL: rc = snf_cli_parse_double(name, optarg, &s.p.nickel_msun); break;
+        case OPT_ENERGY: rc = snf_cli_parse_physical(name, "energy", optarg, &s.p.energy_foe); break;
+        case OPT_MASS: rc = snf_cli_parse_physical(name, "mass", optarg, &s.p.mass_msun); break;
+        case OPT_RADIUS: rc = snf_cli_parse_physical(name, "radius", optarg, &s.p.radius_cm); break;
+        case OPT_NICKEL: rc = snf_cli_parse_physical(name, "nickel", optarg, &s.p.nickel_msun); break;
         case OPT_MODEL: rc = snf_closure_parse(optarg, &s.ph.closure); break;
         case OPT_TMAX: rc = snf_cli_parse_double(name, optarg, &s.t_max); break;
         case OPT_DT: rc = snf_cli_parse_double(name, optarg, &s.dt); break;

@@ -36,7 +36,7 @@ static void snf_train_usage(FILE *f)
             "finished MODEL.h5 is never rewritten.\n\n"
             "options:\n"
             "  -o, --output MODEL.h5     the model file (overrides [output] model)\n"
-            "  -t, --threads N           OpenMP threads (default: all cores / OMP_NUM_THREADS)\n"
+            "  -t, --threads N           OpenMP threads (default: OMP_NUM_THREADS, else the idle cores at start)\n"
             "      --time-budget S       end training after the epoch at which one more epoch as long as the\n"
             "                            last would pass S seconds of this run: the model is finished as after\n"
             "                            early stopping (best weights, test rows scored; reason 'time budget').\n"

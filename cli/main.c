@@ -1,35 +1,38 @@
 /* main.c: the snforge program: dispatches to one subcommand per verb (interfaces.md). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
 
 #include "commands.h"
+#include "snforge/nn.h"
 #include "snforge/status.h"
 
 typedef struct snf_command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int threaded; /* runs OpenMP loops: its default thread count is chosen at start (snf_threads_auto) */
 } snf_command;
 
 static const snf_command snf_commands[] = {
-    {"run", snf_cmd_run, "the main job on the embedded default: model, campaign, training, SN 1987A"},
-    {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file"},
-    {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable"},
-    {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid"},
-    {"compare", snf_cmd_compare, "semi-analytic model against imported hydro runs: residuals by phase, fits, plots"},
-    {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable"},
-    {"finetune", snf_cmd_finetune, "continue training a model file on another dataset (frozen modules, mixed rows)"},
-    {"curriculum", snf_cmd_curriculum, "curriculum transfer semi-analytic -> hydro, k-fold, ablations (config)"},
-    {"search", snf_cmd_search, "hyper-parameter search over curriculum experiments (grid / random, resumable)"},
-    {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
-    {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
-    {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve"},
-    {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve"},
-    {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most"},
-    {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion"},
+    {"run", snf_cmd_run, "the main job on the embedded default: model, campaign, training, SN 1987A", 1},
+    {"simulate", snf_cmd_simulate, "one semi-analytic model: L(t), v_ph(t) as CSV or a dataset file", 0},
+    {"grid", snf_cmd_grid, "a dataset campaign (config file) into HDF5: parallel, resumable, shardable", 1},
+    {"import", snf_cmd_import, "hydro runs (SNEC, STELLA, column tables) into a dataset file on a campaign's time grid", 0},
+    {"compare", snf_cmd_compare, "semi-analytic model against imported hydro runs: residuals by phase, fits, plots", 0},
+    {"train", snf_cmd_train, "train the InceptionTime regressor on a dataset file (config file); resumable", 1},
+    {"finetune", snf_cmd_finetune, "continue training a model file on another dataset (frozen modules, mixed rows)", 1},
+    {"curriculum", snf_cmd_curriculum, "curriculum transfer semi-analytic -> hydro, k-fold, ablations (config)", 1},
+    {"search", snf_cmd_search, "hyper-parameter search over curriculum experiments (grid / random, resumable)", 1},
+    {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG", 1},
+    {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)", 1},
+    {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve", 0},
+    {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve", 1},
+    {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most", 1},
+    {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion", 1},
 };
 
 static void snf_usage(FILE *f)
@@ -68,6 +71,8 @@ static int snf_finish(const char *cmd, int code)
 
 int main(int argc, char **argv)
 {
+    /* No OpenMP thread spins while it waits (issue 21; nn.h); the thread count: below, per command. */
+    snf_omp_passive_reexec(argv);
     gsl_set_error_handler_off(); /* GSL failures come back as status codes, never abort() */
     if (argc < 2) {
         snf_usage(stderr);
@@ -80,11 +85,19 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0) {
         char buf[512];
         snf_versions(buf, sizeof buf);
-        printf("%s\n", buf);
+        int cores = 1;
+        const double idle = snf_threads_idle(&cores);
+        const int threads = snf_threads_auto();
+        printf("%s\nOpenMP: waiting %s; %d thread%s by default (%s; %.1f idle of %d cores now)\n", buf,
+               snf_omp_wait_policy(), threads, threads == 1 ? "" : "s",
+               getenv("OMP_NUM_THREADS") ? "OMP_NUM_THREADS" : "the idle cores, rounded", idle, cores);
         return snf_finish(NULL, 0);
     }
     for (size_t i = 0; i < sizeof snf_commands / sizeof snf_commands[0]; i++) {
         if (strcmp(argv[1], snf_commands[i].name) == 0) {
+            if (snf_commands[i].threaded) {
+                snf_threads_auto(); /* no more threads than idle cores (issue 21; nn.h) */
+            }
             return snf_finish(snf_commands[i].name, snf_commands[i].run(argc - 1, argv + 1));
         }
     }

@@ -44,6 +44,11 @@ int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, d
     snf_physics phys = c.physics;
     snf_config_free(&c);
     SNF_CHECK(snf_physics_check(&phys));
+    /* The same plausibility table and unit hints as the command line's options (model.h). */
+    SNF_CHECK(snf_param_plausible("energy", "energy", NULL, energy_foe));
+    SNF_CHECK(snf_param_plausible("mass", "mass", NULL, mass_msun));
+    SNF_CHECK(snf_param_plausible("radius", "radius", NULL, radius_cm));
+    SNF_CHECK(snf_param_plausible("nickel", "nickel", NULL, nickel_msun));
     snf_sn_params p = {energy_foe, mass_msun, radius_cm, nickel_msun};
     snf_model *m = snf_model_alloc();
     if (!m) {

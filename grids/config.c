@@ -129,7 +129,14 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
     snf_physics *ph = &ps->c->physics;
     for (size_t k = 0; k < sizeof snf_physics_doubles / sizeof snf_physics_doubles[0]; k++) {
         if (strcmp(key, snf_physics_doubles[k].key) == 0) {
-            return snf_cfg_double(ps, sec, key, v, (double *)((char *)ph + snf_physics_doubles[k].off));
+            double *x = (double *)((char *)ph + snf_physics_doubles[k].off);
+            if (!snf_cfg_double(ps, sec, key, v, x)) {
+                return 0;
+            }
+            if (snf_param_plausible(key, key, v, *x) != SNF_OK) { /* unit slips: the table in params.c */
+                return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "%s", snf_error_last_message());
+            }
+            return 1;
         }
     }
     if (strcmp(key, "closure") == 0) {
@@ -363,6 +370,14 @@ static int snf_cfg_validate(snf_parse *ps)
         if (a->scale == SNF_AXIS_LOG && !(a->lo > 0)) {
             return snf_ini_fail(&ps->ini, s->min ? s->min : s->value, sec, s->min ? "min" : "value",
                                 "bad range: a log scale needs min > 0 (got %g)", a->lo);
+        }
+        for (int end = 0; end < 2; end++) { /* unit slips: the plausibility table (params.c) */
+            const int line = s->value ? s->value : (end ? s->max : s->min);
+            if (snf_param_plausible(a->name, a->name, NULL,
+                                    end ? a->hi : a->lo) != SNF_OK) {
+                return snf_ini_fail(&ps->ini, line, sec, s->value ? "value" : (end ? "max" : "min"), "%s",
+                                    snf_error_last_message());
+            }
         }
         if (a->target <= SNF_AXIS_NICKEL) {
             /* Both ends must be valid physical parameters: the model's check says which rule fails. */

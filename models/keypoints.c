@@ -88,7 +88,74 @@ static void snf_kp_nan(snf_keypoints *k)
 {
     const double N = NAN;
     *k = (snf_keypoints){N, N, N, N, N, N, N, N, N, N, 0, N, N, N, N, N,
-                         {N, N, N, N}, {N, N, N, N}, {N, N, N, N}, N, N, N, N, N, N, N};
+                         {N, N, N, N}, {N, N, N, N}, {N, N, N, N}, N, N, N, N, N, N, N, N, N, N,
+                         "fewer than 3 luminosities", "fewer than 3 luminosities"};
+}
+
+/* The end of the cooling phase: from the first luminosity on, the running minimum of log L until a later
+ * point lies 5% above it (a rise that noise does not make). Returns that minimum's index, or -1 if the curve
+ * never rises (it only declines: whatever its first points show, there is no peak after cooling). A curve
+ * that rises from its first point has no cooling phase: its first index. */
+static int snf_kp_cooling_end(const double *y, int n)
+{
+    int imin = -1;
+    for (int i = 0; i < n; i++) {
+        if (!isfinite(y[i])) continue;
+        if (imin < 0 || y[i] < y[imin]) imin = i;
+        else if (y[i] > y[imin] + 0.0212) return imin; /* log10(1.05) */
+    }
+    return -1;
+}
+
+/* log10 L at day d from the nearest finite sample (NaN if none). */
+static double snf_kp_y_near(const double *t, const double *y, int n, double d)
+{
+    int best = -1;
+    for (int i = 0; i < n; i++)
+        if (isfinite(y[i]) && (best < 0 || fabs(t[i] - d) < fabs(t[best] - d))) best = i;
+    return best < 0 ? NAN : y[best];
+}
+
+/* The domains of the classical estimates (keypoints.h): Popov (1993) for plateaus, Arnett's rule for a
+ * nickel-powered peak. t_start: the end of the cooling phase, or the first point. Sets the reasons (NULL = in
+ * domain) and NaN for the estimates outside. */
+static void snf_kp_domains(snf_keypoints *k, const double *t, const double *y, int n, double t_start)
+{
+    const double log2 = M_LN2 / M_LN10;
+    const double rise = log10(k->L_peak / k->L_cool_end); /* NaN without a peak */
+    k->popov_out = k->arnett_out = NULL;
+    /* Popov: a plateau from the end of the cooling phase to the end of the dome, 30 days or more, whose middle
+     * half stays within 2x, and no dome rising 2x or more on it. */
+    const double span = k->t_dome_end_d - t_start;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        if (isfinite(y[i]) && t[i] >= t_start + 0.25 * span && t[i] <= t_start + 0.75 * span) {
+            lo = fmin(lo, y[i]);
+            hi = fmax(hi, y[i]);
+        }
+    }
+    if (rise >= log2) {
+        k->popov_out = "a dome not a plateau: L rises 2x or more to the peak (Popov 1993 describes plateaus)";
+    } else if (!(span >= 30.0) || !(hi - lo <= log2)) {
+        k->popov_out = "no plateau: L does not stay within 2x over 30 days or more before its fall";
+    } else if (!(k->vph[1] > 0)) {
+        k->popov_out = "no v_ph at day 30";
+    }
+    /* Arnett's rule: a peak after the cooling phase, reached by a rise of 2x or more, that the tail's nickel
+     * (when measured) can power to within 3x. */
+    if (!isfinite(k->t_peak_d)) {
+        k->arnett_out = "no peak after the cooling phase (the curve only declines)";
+    } else if (!(rise >= log2)) {
+        k->arnett_out = "a plateau not a nickel-powered peak: L rises less than 2x to the peak";
+    } else if (k->nickel_from_tail >= 0 && k->nickel_from_tail * 3.0 < k->nickel_from_peak) {
+        k->arnett_out = "not a nickel-powered peak: the tail's 56Ni powers less than a third of it";
+    }
+    if (k->popov_out) {
+        k->energy_popov_foe = k->mass_popov_msun = k->radius_popov_cm = NAN;
+    } else {
+        k->L_plateau = pow(10.0, snf_kp_y_near(t, y, n, 0.5 * k->t_dome_end_d));
+    }
+    if (k->arnett_out) k->nickel_from_peak = NAN;
 }
 
 /* Nickel from the tail points idx[m], trapping time profiled (keypoints.h). */
@@ -125,7 +192,7 @@ static void snf_kp_tail_nickel(snf_keypoints *k, const double *t, const double *
 /* Popov (1993) inverted for E, M, R0 (keypoints.h): three log-linear equations in ln E51, ln M10, ln R500. */
 static void snf_kp_popov(snf_keypoints *k, double kappa, double t_ion)
 {
-    const double tp = k->t_dome_end_d, Lp = k->L_peak, v = k->vph[1];
+    const double tp = k->t_dome_end_d, Lp = k->L_plateau, v = k->vph[1];
     if (!(tp > 0 && Lp > 0 && v > 0)) return;
     const double lk = log(kappa / 0.34), lT = log(t_ion / 5054.0);
     const double v0 = sqrt(10.0 * SNF_FOE_ERG / (3.0 * 10.0 * SNF_MSUN_G)) / 1e5; /* km/s for E51 = M10 = 1 */
@@ -152,7 +219,7 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
                           const double *v_err, int n, double kappa_cm2_g, double t_ion_K)
 {
     snf_kp_nan(k);
-    int idx[4096], m = 0, imax = -1;
+    int idx[4096], m = 0;
     double y[4096], w[4096];
     if (n > 4096) n = 4096; /* key points need no more than a daily curve over 11 years */
     for (int i = 0; i < n; i++) {
@@ -162,7 +229,6 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
             y[i] = log10(L[i]);
             const double rel = L_err && isfinite(L_err[i]) && L_err[i] > 0 ? L_err[i] / L[i] : 0.0;
             w[i] = rel > 0 ? 1.0 / (rel * rel / (M_LN10 * M_LN10)) : 1.0;
-            if (imax < 0 || L[i] > L[imax]) imax = i;
             m++;
         }
     }
@@ -172,14 +238,22 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
         if (v) snf_interp_at(t, v, v_err, n, days[j], &k->vph[j], &k->vph_err[j]);
     }
     if (m < 3) return -1;
-    /* ---- peak ---- */
+    /* ---- peak: the maximum after the cooling phase (a shock-cooling spike at the first samples is not it) ---- */
+    const int icool = snf_kp_cooling_end(y, n);
+    int first = 0;
+    while (!isfinite(y[first])) first++;
+    k->t_cool_end_d = icool > first ? t[icool] : NAN;
+    k->L_cool_end = icool >= 0 ? L[icool] : NAN;
+    int imax = -1;
+    for (int i = icool < 0 ? n : icool; i < n; i++)
+        if (isfinite(y[i]) && (imax < 0 || y[i] > y[imax])) imax = i;
     int np = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = icool < 0 ? n : icool; i < n; i++)
         if (isfinite(y[i]) && fabs(t[i] - t[imax]) <= 0.25 * t[imax]) idx[np++] = i;
-    if (np < 3) { /* the maximum and its nearest present neighbour on each side */
+    if (imax >= 0 && np < 3) { /* the maximum and its nearest present neighbour on each side */
         np = 0;
         int before = -1, after = -1;
-        for (int i = imax - 1; i >= 0 && before < 0; i--) if (isfinite(y[i])) before = i;
+        for (int i = imax - 1; i >= icool && before < 0; i--) if (isfinite(y[i])) before = i;
         for (int i = imax + 1; i < n && after < 0; i++) if (isfinite(y[i])) after = i;
         if (before >= 0 && after >= 0) {
             idx[0] = before; idx[1] = imax; idx[2] = after;
@@ -187,9 +261,11 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
         }
     }
     double c[3], cov[3][3];
-    k->t_peak_d = t[imax];
-    k->L_peak = L[imax];
-    if (np >= 3 && snf_polyfit(t, y, w, idx, np, 3, t[imax], c, cov) == 0 && c[2] < 0) {
+    if (imax >= 0) {
+        k->t_peak_d = t[imax];
+        k->L_peak = L[imax];
+    }
+    if (imax >= 0 && np >= 3 && snf_polyfit(t, y, w, idx, np, 3, t[imax], c, cov) == 0 && c[2] < 0) {
         const double tv = -c[1] / (2 * c[2]);
         if (tv >= t[idx[0]] - t[imax] && tv <= t[idx[np - 1]] - t[imax]) {
             k->t_peak_d = t[imax] + tv;
@@ -207,14 +283,15 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
     }
     k->rise_d = k->t_peak_d;
     k->rise_err = k->t_peak_err;
-    /* ---- end of the dome: steepest local slope of log L after the peak ---- */
+    /* ---- end of the dome: steepest local slope of log L after the peak (after the first point if none) ---- */
+    const double t_from = isfinite(k->t_peak_d) ? k->t_peak_d : t[first];
     double steepest = 0;
     int ie = -1;
     for (int i = 0; i < n; i++) {
-        if (!isfinite(y[i]) || t[i] <= k->t_peak_d) continue;
+        if (!isfinite(y[i]) || t[i] <= t_from) continue;
         int q = 0;
         for (int j = 0; j < n; j++)
-            if (isfinite(y[j]) && fabs(t[j] - t[i]) <= 5.0 && t[j] >= k->t_peak_d) idx[q++] = j;
+            if (isfinite(y[j]) && fabs(t[j] - t[i]) <= 5.0 && t[j] >= t_from) idx[q++] = j;
         if (q < 3 || snf_polyfit(t, y, w, idx, q, 2, t[i], c, cov) != 0) continue;
         if (c[1] < steepest) { steepest = c[1]; ie = i; }
     }
@@ -228,7 +305,7 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
         /* The tail starts once the energy stored in the dome has leaked out: 2 (dome end - peak) after
          * the dome's end (at least 25 d); with fewer than 3 points there, 25 d after it. */
         int q = 0;
-        const double late = k->t_dome_end_d + fmax(25.0, 2.0 * (k->t_dome_end_d - k->t_peak_d));
+        const double late = k->t_dome_end_d + fmax(25.0, 2.0 * (k->t_dome_end_d - t_from));
         for (int j = 0; j < n; j++)
             if (isfinite(y[j]) && t[j] >= late) idx[q++] = j;
         if (q < 3) {
@@ -259,6 +336,7 @@ int snf_keypoints_compute(snf_keypoints *k, const double *t, const double *L, co
         }
     }
     k->nickel_from_peak = k->L_peak / snf_keypoints_decay_power(k->t_peak_d, 0.0);
+    snf_kp_domains(k, t, y, n, isfinite(k->t_cool_end_d) ? k->t_cool_end_d : t[first]);
     snf_kp_popov(k, kappa_cm2_g, t_ion_K);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* params.c: defaults, validation and derived scales of the model's inputs. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -69,6 +70,86 @@ int snf_sn_params_check(const snf_sn_params *p)
         SNF_ERROR(SNF_EINVAL,
                   "nickel = %g Msun is invalid: expected a finite value >= 0 and <= mass (87A-like: 0.01-0.3)",
                   p->nickel_msun);
+    }
+    return SNF_OK;
+}
+
+/* ---- plausibility: one table of ranges and unit hints ---- */
+
+/* A value above `hi` (or below `lo`) gets the first hint whose threshold it passes: a guess at the unit it
+ * was given in; otherwise the plain statement of the unit. */
+typedef struct snf_unit_guess {
+    double above; /* the value is >= this: ... */
+    const char *guess;
+} snf_unit_guess;
+
+typedef struct snf_plausible {
+    const char *key, *unit, *takes; /* takes: "foe (1 foe = 1e51 erg)" */
+    double lo, hi;
+    snf_unit_guess high[2], low[2]; /* tried in order; for low, .above is the bound the value is below */
+} snf_plausible;
+
+static const snf_plausible snf_plausible_table[] = {
+    {"energy", "foe", "foe (1 foe = 1e51 erg)", 0.01, 100, {{1e40, "in erg?"}, {0, NULL}}, {{0, NULL}, {0, NULL}}},
+    {"mass", "Msun", "Msun (1 Msun = 1.989e33 g)", 0.05, 500, {{1e32, "in grams?"}, {1e27, "in kg?"}},
+     {{0, NULL}, {0, NULL}}},
+    {"radius", "cm", "cm (1 Rsun = 6.957e10 cm)", 1e8, 1e16, {{0, NULL}, {0, NULL}},
+     {{1e5, "in solar radii?"}, {1e8, "in km or m?"}}},
+    {"nickel", "Msun", "Msun (1 Msun = 1.989e33 g)", 0, 10, {{1e32, "in grams?"}, {1e27, "in kg?"}},
+     {{0, NULL}, {0, NULL}}},
+    {"kappa", "cm^2/g", "cm^2/g (ionized H-rich ejecta: 0.2-0.4)", 0.01, 10, {{0, NULL}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+    {"t_ion", "K", "K (hydrogen recombines at 4000-7000 K)", 1000, 50000, {{0, NULL}, {0, NULL}},
+     {{100, "in eV or thousands of K?"}, {0, NULL}}},
+    {"q_rec", "erg/g", "erg/g (hydrogen: 1.3e13 erg/g per unit H mass fraction)", 1e10, 1e15,
+     {{0, NULL}, {0, NULL}}, {{1e10, "in J/kg (1 J/kg = 1e4 erg/g)?"}, {0, NULL}}},
+    {"beta", "", "a pure number (4 pi^3 / 9 = 13.78 for a uniform sphere)", 1, 100, {{0, NULL}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+    {"eps_ni", "erg/g/s", "erg/g/s (Nadyozhin 1994: 3.90e10)", 1e9, 1e12, {{0, NULL}, {0, NULL}},
+     {{1e9, "in W/kg (1 W/kg = 1e4 erg/g/s)?"}, {0, NULL}}},
+    {"eps_co", "erg/g/s", "erg/g/s (Nadyozhin 1994: 6.78e9)", 1e8, 1e11, {{0, NULL}, {0, NULL}},
+     {{1e8, "in W/kg (1 W/kg = 1e4 erg/g/s)?"}, {0, NULL}}},
+    {"eps_pos", "erg/g/s", "erg/g/s (56Co positrons: about 2e8)", 1e6, 1e10, {{0, NULL}, {0, NULL}},
+     {{1e6, "in W/kg (1 W/kg = 1e4 erg/g/s)?"}, {0, NULL}}},
+    {"tau_ni", "d", "days (the 56Ni mean life is 8.8 d)", 1, 100, {{1e4, "in seconds?"}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+    {"tau_co", "d", "days (the 56Co mean life is 111.3 d)", 10, 1000, {{1e5, "in seconds?"}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+    {"kappa_gamma", "cm^2/g", "cm^2/g (gamma rays: about 0.03)", 1e-4, 1, {{0, NULL}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+    {"a_gamma_d2", "d^2", "days^2 (LC2's full trapping: 1e6)", 1, 1e9, {{1e9, "in s^2?"}, {0, NULL}},
+     {{0, NULL}, {0, NULL}}},
+};
+
+int snf_param_plausible(const char *key, const char *opt, const char *text, double value)
+{
+    if (!(value > 0) || !isfinite(value)) {
+        return SNF_OK;
+    }
+    for (size_t i = 0; i < sizeof snf_plausible_table / sizeof snf_plausible_table[0]; i++) {
+        const snf_plausible *e = &snf_plausible_table[i];
+        if (strcmp(key, e->key) != 0) {
+            continue;
+        }
+        if (value >= e->lo && value <= e->hi) {
+            return SNF_OK;
+        }
+        const char *guess = NULL;
+        for (int k = 0; k < 2 && guess == NULL; k++) {
+            if (value > e->hi && e->high[k].guess != NULL && value >= e->high[k].above) {
+                guess = e->high[k].guess;
+            }
+            if (value < e->lo && e->low[k].guess != NULL && value < e->low[k].above) {
+                guess = e->low[k].guess;
+            }
+        }
+        char num[64];
+        if (text == NULL) {
+            snprintf(num, sizeof num, "%g", value);
+        }
+        SNF_ERROR(SNF_EINVAL, "%s %s: %s%s%s takes %s; plausible %g-%g%s%s", opt, text ? text : num,
+                  guess ? guess : "", guess ? " " : "", opt, e->takes, e->lo, e->hi, e->unit[0] ? " " : "",
+                  e->unit);
     }
     return SNF_OK;
 }

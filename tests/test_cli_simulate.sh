@@ -68,6 +68,28 @@ expect 2 "unknown option '--bogus'" simulate --bogus
 expect 2 "option --mass needs a value" simulate --mass
 expect 2 "kappa = -1 cm\^2/g is invalid" simulate --kappa -1
 expect 2 "unknown subcommand 'simulat'" simulat
+# Unit slips (issue 21 item 2): a value outside the plausible range of its quantity, exit 2 with a unit hint; one
+# table (models/params.c) for simulate, compare, keypoints, campaign files and the Python API (test_python.py).
+expect 2 "^snforge simulate: --energy 1.7e51: in erg\? --energy takes foe" simulate --energy 1.7e51
+expect 2 "--mass 3e34: in grams\? --mass takes Msun" simulate --mass 3e34
+expect 2 "--mass 3e31: in kg\? --mass takes Msun" simulate --mass 3e31
+expect 2 "--radius 40: in solar radii\? --radius takes cm .*plausible 1e\+08-1e\+16 cm" simulate --radius 40
+expect 2 "--radius 3e7: in km or m\? --radius takes cm" simulate --radius 3e7
+expect 2 "--nickel 1.5e32: in grams\? --nickel takes Msun" simulate --nickel 1.5e32
+expect 2 "--kappa 34: --kappa takes cm\^2/g" simulate --kappa 34
+expect 2 "--t-ion 0.45: in eV or thousands of K\? --t-ion takes K" simulate --t-ion 0.45
+expect 2 "--q-rec 9e8: in J/kg" simulate --q-rec 9e8
+expect 2 "--tau-ni 760320: in seconds\? --tau-ni takes days" simulate --tau-ni 760320
+expect 2 "--eps-ni 3.9e6: in W/kg" simulate --eps-ni 3.9e6
+expect 2 "--a-gamma 7e15: in s\^2\?" simulate --a-gamma 7e15
+expect 2 "--t-ion 4.5: in eV or thousands of K\? --t-ion takes K" compare "$tmp/none.csv" -o "$tmp/c" --t-ion 4.5
+expect 2 "--kappa 340: --kappa takes cm\^2/g" keypoints "$tmp/none.csv" --kappa 340
+"$snf" simulate --energy 50 --mass 200 --radius 1e15 --nickel 5 --t-max 5 > /dev/null 2>&1 \
+  && ok "extreme but plausible values run (E 50 foe, M 200 Msun, R0 1e15 cm, M_Ni 5 Msun)" || bad "plausible extremes rejected"
+printf '[campaign]\nmodel = semi-analytic\nsampler = sobol\nn_models = 2\nseed = 1\n[param.energy]\nmin = 0.5\nmax = 2\n[param.mass]\nmin = 10\nmax = 20\n[param.radius]\nmin = 10\nmax = 50\n[param.nickel]\nvalue = 0.07\n[time]\nstart = 0\nend = 10\nstep = 1\n' > "$tmp/rsun.ini"
+expect 2 "rsun.ini:13: \[param.radius\] min: radius 10: in solar radii\? radius takes cm" grid "$tmp/rsun.ini" -o "$tmp/rsun.h5"
+sed -e 's/^min = 10$/min = 1e12/' -e 's/^max = 50$/max = 3e12/' -e 's/^\[time\]/[physics]\nt_ion = 4.5\n[time]/' "$tmp/rsun.ini" > "$tmp/tion.ini"
+expect 2 "tion.ini:[0-9]+: \[physics\] t_ion: t_ion 4.5: in eV or thousands of K\?" grid "$tmp/tion.ini" -o "$tmp/tion.h5"
 # Solver failure: exit 1 with CVODE's flag name.
 expect 1 "CV_TOO_MUCH_WORK" simulate --max-steps 3
 

@@ -78,6 +78,17 @@ if mode == "h5":
         check(False, "kappa = -1 raises ValueError")
     except ValueError as e:
         check("kappa" in str(e), "kappa = -1 raises ValueError naming kappa: %s" % e)
+    for kw, hint in ((dict(energy=1.7e51), "energy 1.7e+51: in erg? energy takes foe"),
+                     (dict(mass=3e34), "mass 3e+34: in grams? mass takes Msun"),
+                     (dict(radius=40), "radius 40: in solar radii? radius takes cm"),
+                     (dict(kappa=34), "kappa 34: kappa takes cm^2/g")):
+        args = dict(energy=1, mass=10, radius=1e12, nickel=0.1, t=[1, 2])
+        args.update(kw)
+        try:
+            snforge.simulate(**args)
+            check(False, "%s raises ValueError with a unit hint" % kw)
+        except ValueError as e:
+            check(hint in str(e), "%s raises ValueError with the unit hint of the command line: %s" % (kw, e))
     try:
         snforge.simulate(energy=1, mass=10, radius=1e12, nickel=0.1, t=[2, 1])
         check(False, "decreasing t raises ValueError")

@@ -9,3 +9,6 @@ set_tests_properties(test_learn_avx2 PROPERTIES LABELS unit TIMEOUT 600 SKIP_RET
 add_test(NAME test_learn_avx512 COMMAND test_learn avx512 WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(test_learn_avx512 PROPERTIES LABELS unit TIMEOUT 600 SKIP_RETURN_CODE 77
                      ENVIRONMENT "OMP_WAIT_POLICY=passive")
+# No OpenMP spinning on a busy machine (issue 21 item 1): the re-execution with OMP_WAIT_POLICY=passive, a user's
+# setting kept, the default thread count from the idle cores.
+snf_add_script_test(test_cli_omp test_cli_omp.sh LABELS cli)

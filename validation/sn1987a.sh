@@ -75,7 +75,7 @@ def iv(p):
 rows = []
 rows.append(("keypoints (classical)", f(kp["energy_popov_foe"]) + " (Popov)", f(kp["mass_popov_msun"]) + " (Popov)",
              f(kp["radius_popov_cm"]) + " (Popov)",
-             f"{kp['nickel_from_tail']:.4f} +- {kp['nickel_from_tail_err']:.4f} (tail); {kp['nickel_from_peak']:.3f} (Arnett's rule)",
+             f"{kp['nickel_from_tail']:.4f} +- {kp['nickel_from_tail_err']:.4f} (tail); {f(kp['nickel_from_peak'], '{:.3f}')} (Arnett's rule)",
              f"{float(kp_s):.3f} s (process)"))
 rows.append((f"fit (MCMC, {summ['closure']} closure)", iv("energy"), iv("mass"), iv("radius"), iv("nickel"),
              f"{fit_s:.0f} s ({summ['model_calls']} model calls, {th} threads)"))
@@ -112,8 +112,9 @@ span = {"energy": (1.0, 1.7), "mass": (14.7, 20.6), "radius": (2.3e12, 3.4e12), 
 def hit(lo, hi, p):
     a, b = span[p]
     return hi >= a and lo <= b
-got = {"keypoints": {"energy": kp["energy_popov_foe"], "mass": kp["mass_popov_msun"], "radius": kp["radius_popov_cm"],
-                     "nickel": kp["nickel_from_tail"]},
+nan = lambda v: float("nan") if v is None else v  # Popov's estimates are null outside his domain (plateaus)
+got = {"keypoints": {"energy": nan(kp["energy_popov_foe"]), "mass": nan(kp["mass_popov_msun"]),
+                     "radius": nan(kp["radius_popov_cm"]), "nickel": nan(kp["nickel_from_tail"])},
        "predict": {p: pred.get(p, float("nan")) for p in span}}
 rec = {m: [p for p in span if hit(v[p], v[p], p)] for m, v in got.items()}
 rec["fit"] = [p for p in span if hit(float(fit[p]["lo95"]), float(fit[p]["hi95"]), p)]

@@ -16,7 +16,8 @@
 /* ---- types ---- */
 
 typedef struct snf_grid_options {
-    int threads;       /* OpenMP threads (0: the OpenMP default) */
+    int threads;       /* OpenMP threads (0: the OpenMP default; on a busy machine see snf_omp_passive_reexec and
+                        * snf_threads_auto in nn.h, which the snforge program calls first) */
     int shard_index;   /* this shard, 0 .. shard_count-1 */
     int shard_count;   /* 1: no sharding */
     FILE *progress;    /* progress line target (NULL: none), e.g. stderr when it is a terminal */

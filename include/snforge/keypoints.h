@@ -2,9 +2,12 @@
  * semi-analytic or hydro) and the classical estimates they give. No files, no solver.
  *
  * Key points (times in days since explosion, L in erg/s):
+ *  - end of the cooling phase: the running minimum of log L from the first point on, until a later point
+ *    lies 5% above it. A shock-cooling spike at the first samples (a hydro model's day 1) is not a peak:
+ *    the peak is searched from here on. A curve that only declines has no peak (NaN).
  *  - peak: weighted least-squares parabola in log10 L through the points within 25% of the maximum's
- *    day (at least the 3 nearest); 1-sigma errors from the fit's covariance scaled by its residuals.
- *    Rise time = peak day (t = 0 is the explosion).
+ *    day (at least the 3 nearest), the maximum taken after the cooling phase; 1-sigma errors from the
+ *    fit's covariance scaled by its residuals. Rise time = peak day (t = 0 is the explosion).
  *  - end of the dome: steepest fall of log10 L after the peak, from local straight-line fits over
  *    +-5 days (at least 3 points); error = half the local sampling interval (at least 0.5 d).
  *  - tail: points from end of dome + max(25 d, 2 (end of dome - peak day)) on -- the energy stored in the
@@ -26,8 +29,15 @@
  *    R500^(1/6) E51^(-1/6) T5054^(-2/3), L_p = 1.64e42 erg/s R500^(2/3) E51^(5/6) M10^(-1/2) k^(-1/3)
  *    T5054^(4/3) (k = kappa / 0.34 cm^2/g, T5054 = T_ion / 5054 K; coefficients as recalled in
  *    ../shared/physics/semi-analytic-model.md section 7, not checked against the paper), with
- *    v = sqrt(10 E / (3 M)) the homologous scale velocity; inputs t_p = end of the dome, L_p = the peak
- *    L, v = v_ph at day 30 (87A-like domes are not Popov plateaus: order-of-magnitude values).
+ *    v = sqrt(10 E / (3 M)) the homologous scale velocity; inputs t_p = end of the dome (the plateau's end),
+ *    L_p = L at t_p / 2 (L_plateau), v = v_ph at day 30.
+ * Domains (issue 21): each classical estimate is NaN, with the reason in popov_out / arnett_out, outside its
+ *  domain. Popov (1993): a plateau -- from the end of the cooling phase (or the first point) to the end of the
+ *  dome 30 days or more, L within 2x over the middle half of that stretch, no peak reached by a rise of 2x or
+ *  more, v_ph at day 30 measured. A blue-supergiant dome (SN 1987A, rising 4x) is outside. Arnett's rule: a
+ *  nickel-powered peak -- a peak after the cooling phase reached by a rise of 2x or more (a dome, not a
+ *  plateau), and when the tail gives M_Ni, that nickel powers at least a third of the peak (nickel_from_peak
+ *  <= 3 nickel_from_tail).
  * Every value is NaN when the curve does not show it (no fall after the peak, < 3 tail points, ...). */
 #ifndef SNFORGE_KEYPOINTS_H
 #define SNFORGE_KEYPOINTS_H
@@ -49,6 +59,10 @@ typedef struct snf_keypoints {
     double nickel_from_tail, nickel_from_tail_err, t0_gamma_d;
     double nickel_from_peak;
     double energy_popov_foe, mass_popov_msun, radius_popov_cm;
+    double t_cool_end_d, L_cool_end; /* end of the cooling phase (t NaN if the curve rises from its start) */
+    double L_plateau;                /* L at half the plateau's length, Popov's L_p (NaN outside his domain) */
+    /* Why an estimate is NaN though the curve was read (NULL: in its domain). Static strings. */
+    const char *popov_out, *arnett_out;
 } snf_keypoints;
 
 /* Key points of one curve: t[n] strictly increasing (days), L[n] (erg/s, NaN = missing), L_err[n]

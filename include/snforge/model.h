@@ -117,6 +117,16 @@ SNF_API snf_physics snf_physics_default(void);
 SNF_API int snf_sn_params_check(const snf_sn_params *p);
 SNF_API int snf_physics_check(const snf_physics *ph);
 
+/* Plausibility of one physical input against the one table of ranges and unit hints (params.c), for the
+ * places a user types a value: command-line options, campaign files, the Python API. key: energy, mass,
+ * radius, nickel, kappa, t_ion, q_rec, beta, eps_ni, eps_co, eps_pos, tau_ni, tau_co, kappa_gamma, a_gamma_d2
+ * (other keys pass). opt: the name the user wrote ("--energy", "[param.energy] max"); text: the value as
+ * typed (NULL: printed with %g). Values <= 0 or not finite pass here (the validity checks above name
+ * them). SNF_OK, or SNF_EINVAL with e.g. "--energy 1.7e51: in erg? --energy takes foe (1 foe = 1e51 erg);
+ * plausible 0.01-100 foe". The ranges are wide (every supernova the model can describe lies inside);
+ * they catch unit slips, not unusual objects. */
+int snf_param_plausible(const char *key, const char *opt, const char *text, double value);
+
 /* Closure by name ("temperature", "flux", "none"); SNF_EINVAL naming the choices otherwise. */
 SNF_API int snf_closure_parse(const char *name, snf_closure *out);
 SNF_API const char *snf_closure_name(snf_closure c);

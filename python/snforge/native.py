@@ -30,9 +30,15 @@ def _candidates():
 
 
 def library():
-    """The loaded libsnforge (ctypes.CDLL); raises OSError naming the places tried."""
+    """The loaded libsnforge (ctypes.CDLL); raises OSError naming the places tried.
+
+    OpenMP threads wait passively (issue 21, nn.h): unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set, it is set to
+    passive before the library (and libgomp) loads. libgomp reads it once, when it loads: if another module loaded
+    it earlier in this process (torch, an OpenMP numpy), set OMP_WAIT_POLICY=passive before starting Python."""
     global _lib
     if _lib is None:
+        if not os.environ.get("OMP_WAIT_POLICY") and not os.environ.get("GOMP_SPINCOUNT"):
+            os.environ["OMP_WAIT_POLICY"] = "passive"
         tried = []
         for path in _candidates():
             try:
