@@ -125,7 +125,7 @@ SNF_API int snf_physics_check(const snf_physics *ph);
  * them). SNF_OK, or SNF_EINVAL with e.g. "--energy 1.7e51: in erg? --energy takes foe (1 foe = 1e51 erg);
  * plausible 0.01-100 foe". The ranges are wide (every supernova the model can describe lies inside);
  * they catch unit slips, not unusual objects. */
-int snf_param_plausible(const char *key, const char *opt, const char *text, double value);
+SNF_API int snf_param_plausible(const char *key, const char *opt, const char *text, double value);
 
 /* Closure by name ("temperature", "flux", "none"); SNF_EINVAL naming the choices otherwise. */
 SNF_API int snf_closure_parse(const char *name, snf_closure *out);

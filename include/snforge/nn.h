@@ -40,24 +40,24 @@ SNF_API int snf_threads_max(void);
  * and re-executes the program (/proc/self/exe, same argv, same descriptors) so that libgomp starts with it;
  * the new image sees the variable and goes on. Returns 0 when nothing was needed (a user's setting is kept,
  * or a serial build), -1 when the re-execution failed (the program runs on, slower under load). */
-int snf_omp_passive_reexec(char **argv);
+SNF_API int snf_omp_passive_reexec(char **argv);
 
 /* The waiting policy in effect, in words: "passive (chosen by snforge)", the user's OMP_WAIT_POLICY, ... */
-const char *snf_omp_wait_policy(void);
+SNF_API const char *snf_omp_wait_policy(void);
 
 /* snf_threads_auto: unless OMP_NUM_THREADS is set, sets the default OpenMP thread count to the idle cores now
  * (snf_threads_idle, rounded: snf_threads_pick), at least 1. Returns the default thread count. An explicit count
  * (--threads, snf_threads_setup(n)) still overrides it. Results do not depend on the count. Takes 100 ms. */
-int snf_threads_auto(void);
+SNF_API int snf_threads_auto(void);
 
 /* The idle cores now, a fraction: the machine's CPU share not used by other processes over 100 ms (/proc/stat less
  * /proc/self/stat) times its cores, at most the cores this process may use (*cores, may be NULL). All of them if
  * /proc/stat cannot be read. */
-double snf_threads_idle(int *cores);
+SNF_API double snf_threads_idle(int *cores);
 
 /* idle_cores rounded to the nearest whole number, at least 1 and at most ncpu: with one busy loop on 2 cores, 1
  * thread; with half a core used by others, 2 (passive waiting makes a shared core cheap, an unused one costly). */
-int snf_threads_pick(int ncpu, double idle_cores);
+SNF_API int snf_threads_pick(int ncpu, double idle_cores);
 
 /* ---- deterministic random numbers (splitmix64; the state is the caller's) ---- */
 
