@@ -27,6 +27,7 @@ static const snf_command snf_commands[] = {
     {"evaluate", snf_cmd_evaluate, "score a trained model on a dataset file: metrics, parity CSV and PNG"},
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)"},
     {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve"},
+    {"hydro", snf_cmd_hydro, "one radiation-hydrodynamics light curve from a SNEC parameter file and profile"},
     {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve"},
     {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most"},
     {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion"},
