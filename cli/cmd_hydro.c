@@ -18,8 +18,10 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv] [--zones N]\n"
                "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
-               "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm, one row\n"
-               "a day from day 1 (vfe_km_s is empty: the Fe II velocity is not computed yet).\n"
+               "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
+               "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
+               "tau = 2/3 photosphere, the deposited decay power (vfe_km_s is empty: the Fe II 5169 velocity is\n"
+               "not computed yet).\n"
                "  -o FILE      output .csv (default: stdout)\n"
                "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n");
 }
@@ -32,13 +34,13 @@ static int write_csv(const void *ctx, FILE *f, int arg)
 {
     (void)arg;
     const snf_rhd_result *r = ((const out_ctx *)ctx)->r;
-    fprintf(f, "t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm\n");
+    fprintf(f, "t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s\n");
     for (int k = 0; k < r->ndays; k++) {
         fprintf(f, "%g,%.6e,%.3f,", r->t_d[k], r->L[k], r->vph[k] * 1e-5);
         if (isfinite(r->vfe[k])) {
             fprintf(f, "%.3f", r->vfe[k] * 1e-5);
         }
-        fprintf(f, ",%.2f,%.6e\n", r->Teff[k], r->Rph[k]);
+        fprintf(f, ",%.2f,%.6e,%.6e\n", r->Teff[k], r->Rph[k], r->Ldep[k]);
     }
     return ferror(f) ? SNF_EIO : SNF_OK;
 }
@@ -124,9 +126,9 @@ int snf_cmd_hydro(int argc, char **argv)
         } else {
             rc = write_csv(&ctx, stdout, 0);
         }
-        fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps, energy-conservation error %.2e of the "
+        fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps (%ld temperature iterations), energy-conservation error %.2e of the "
                         "bomb energy\n", par.imax, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
-                res.steps, res.e_err);
+                res.steps, res.iterations, res.e_err);
     }
 done:
     snf_rhd_result_free(&res);

@@ -47,7 +47,8 @@ static double saha_g(const saha_state *s, double *dg_dlnNe)
     return g;
 }
 
-static void saha_solve(saha_state *s, const snf_rhd_mix *mix, double rho, double T)
+/* guess: free electrons per cm^3 to start from (<= 0: none). */
+static void saha_solve(saha_state *s, const snf_rhd_mix *mix, double rho, double T, double guess)
 {
     double kT = SNF_RHD_KBOLTZ * T;
     double c = saha_coeff() * T * sqrt(T);
@@ -70,7 +71,10 @@ static void saha_solve(saha_state *s, const snf_rhd_mix *mix, double rho, double
     }
     /* Newton in ln Ne, kept inside the bracket [lo, hi] by bisection (in ln Ne). */
     double ulo = log(lo), uhi = log(hi), u = uhi;
-    saha_set(s, hi);
+    if (guess > lo && guess < hi) {
+        u = log(guess);
+    }
+    saha_set(s, exp(u));
     for (int it = 0; it < 200; it++) {
         double g = saha_g(s, &d);
         if (g > 0) {
@@ -94,7 +98,7 @@ static void saha_solve(saha_state *s, const snf_rhd_mix *mix, double rho, double
 void snf_rhd_saha(snf_rhd_ion *out, const snf_rhd_mix *mix, double rho, double T)
 {
     saha_state s;
-    saha_solve(&s, mix, rho, T);
+    saha_solve(&s, mix, rho, T, 0.0);
     out->xH1 = s.a / (1.0 + s.a);
     out->xHe1 = s.b1 / s.D;
     out->xHe2 = s.b2 / s.D;
@@ -106,7 +110,7 @@ void snf_rhd_saha(snf_rhd_ion *out, const snf_rhd_mix *mix, double rho, double T
 void snf_rhd_eos(snf_rhd_thermo *out, snf_rhd_ion *ion, const snf_rhd_mix *mix, double rho, double T)
 {
     saha_state s;
-    saha_solve(&s, mix, rho, T);
+    saha_solve(&s, mix, rho, T, ion && ion->ne > 0 ? ion->ne * rho : 0.0);
     double k = SNF_RHD_KBOLTZ, kT = k * T;
     double xH = s.a / (1.0 + s.a), y1 = s.b1 / s.D, y2 = s.b2 / s.D;
     double ne = s.Ne / rho, nH = mix->X / SNF_RHD_MPROTON, nHe = mix->Y / (4.0 * SNF_RHD_MPROTON);

@@ -6,7 +6,8 @@
  * cell, de + (p_old + p_new)/2 d(1/rho) + dt dL/dm = Q-heating + external heating, with L the flux-limited
  * diffusion luminosity time-centred by theta (Crank-Nicolson at 0.5), is solved for the cell temperatures
  * by Newton iterations; each iteration is one tridiagonal solve (the Jacobian couples a cell only to its two
- * neighbours through L). Implicit because the diffusion time of a cell is far below the hydrodynamic step;
+ * neighbours through L; it includes the flux limiter's dependence on T, which SNEC leaves out: without it
+ * the iterations converge only linearly where the gas turns transparent). Implicit because the diffusion time of a cell is far below the hydrodynamic step;
  * Newton with a tridiagonal solve costs O(N) per iteration, and converges in 2-4 iterations at our steps. */
 #include "internal.h"
 
@@ -22,8 +23,8 @@
 
 #define RHD_ARRAYS(X)                                                                                    \
     X(m) X(dm) X(cm) X(dcm) X(r) X(v) X(cr) X(rho) X(T) X(p) X(e) X(cs2) X(dpdT) X(dedT) X(kap)         \
-        X(kap_tab) X(kfloor) X(lum) X(lam) X(ikap) X(Q) X(Qterm) X(heat) X(dep) X(pos) X(XH) X(xni) X(ye) \
-            X(Zmet) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D)      \
+        X(kap_tab) X(kfloor) X(lum) X(lam) X(ikap) X(Q) X(Qterm) X(heat) X(dep) X(pos) X(ne) X(xc) X(xo) X(XH) X(xni) X(ye) \
+            X(Zmet) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D) X(dLa) X(dLb)      \
                 X(Tt) X(lt)
 
 int snf_rhd_state_alloc(snf_rhd_state *s, int N)
@@ -58,6 +59,8 @@ void snf_rhd_state_free(snf_rhd_state *s)
     RHD_ARRAYS(FREE_ONE)
 #undef FREE_ONE
     free(s->mix);
+    free(s->ktab);
+    free(s->ktab_store);
     memset(s, 0, sizeof *s);
 }
 
@@ -130,8 +133,18 @@ static void eos_cell(snf_rhd_state *s, int c, double T, double *p, double *e)
     snf_rhd_thermo th;
     if (s->ideal) {
         snf_rhd_eos_ideal(&th, s->gamma, s->mu, s->rho[c], T);
+        if (s->ideal == 2) {
+            double aT3 = SNF_RHD_ARAD * T * T * T;
+            th.p += aT3 * T / 3.0;
+            th.e += aT3 * T / s->rho[c];
+            th.dpdT += 4.0 * aT3 / 3.0;
+            th.dedT += 4.0 * aT3 / s->rho[c];
+        }
     } else {
-        snf_rhd_eos(&th, NULL, &s->mix[c], s->rho[c], T);
+        snf_rhd_ion ion;
+        ion.ne = s->ne[c];
+        snf_rhd_eos(&th, &ion, &s->mix[c], s->rho[c], T);
+        s->ne[c] = ion.ne;
     }
     *p = th.p;
     *e = th.e;
@@ -149,6 +162,39 @@ void snf_rhd_eos_all(snf_rhd_state *s)
     s->e[s->N - 1] = 0.0;
 }
 
+int snf_rhd_opacity_prepare(snf_rhd_state *s)
+{
+    const size_t sz = (size_t)SNF_RHD_OPAL_NT * SNF_RHD_OPAL_NR;
+    int N = s->N, nu = 0;
+    free(s->ktab);
+    free(s->ktab_store);
+    s->ktab = calloc((size_t)N, sizeof *s->ktab);
+    int *first = malloc((size_t)N * sizeof *first);
+    if (!s->ktab || !first) {
+        free(first);
+        return -1;
+    }
+    for (int c = 0; c < N - 1; c++) { /* cells with the composition of the cell before share its table */
+        if (c == 0 || s->XH[c] != s->XH[c - 1] || s->xc[c] != s->xc[c - 1] || s->xo[c] != s->xo[c - 1]) {
+            first[nu++] = c;
+        }
+    }
+    s->ktab_store = malloc((size_t)(nu > 0 ? nu : 1) * sz * sizeof(double));
+    if (!s->ktab_store) {
+        free(first);
+        return -1;
+    }
+    for (int u = 0, c = 0; c < N; c++) {
+        if (u < nu && first[u] == c) {
+            snf_rhd_opal_compose(s->opal, s->XH[c], s->xc[c], s->xo[c], s->ktab_store + (size_t)u * sz);
+            u++;
+        }
+        s->ktab[c] = s->ktab_store + (size_t)(u - 1) * sz;
+    }
+    free(first);
+    return 0;
+}
+
 void snf_rhd_opacity_all(snf_rhd_state *s)
 {
     int N = s->N;
@@ -156,8 +202,8 @@ void snf_rhd_opacity_all(snf_rhd_state *s)
         double k = NAN;
         if (s->opal) {
             double t6 = s->T[c] * 1e-6, lk;
-            if (s->T[c] > 0 && snf_rhd_opal_logk(s->opal, s->XH[c], log10(s->T[c]), log10(s->rho[c] / (t6 * t6 * t6)),
-                                                 &lk) == 0) {
+            if (s->T[c] > 0 && snf_rhd_opal_table_logk(s->opal, s->ktab[c], log10(s->T[c]),
+                                                       log10(s->rho[c] / (t6 * t6 * t6)), &lk) == 0) {
                 k = pow(10.0, lk);
             }
         }
@@ -178,16 +224,32 @@ void snf_rhd_luminosity(snf_rhd_state *s, const double *T, double *lum)
     lum[0] = 0.0;
     s->lam[0] = 1.0;
     s->ikap[0] = 1.0;
+    s->dLa[0] = s->dLb[0] = 0.0;
     for (int i = 1; i < N; i++) {
-        double t4a = T[i] * T[i] * T[i] * T[i], t4b = T[i - 1] * T[i - 1] * T[i - 1] * T[i - 1];
-        double sum = t4a + t4b;
+        double t3a = T[i] * T[i] * T[i], t3b = T[i - 1] * T[i - 1] * T[i - 1];
+        double t4a = t3a * T[i], t4b = t3b * T[i - 1];
+        double sum = t4a + t4b, u = t4a - t4b, au = fabs(u);
         double ik = sum > 0 ? (t4a / s->kap[i] + t4b / s->kap[i - 1]) / sum : 1.0 / s->kap[i - 1];
-        double R = sum > 0 ? 8.0 * PI * s->r[i] * s->r[i] * fabs(t4a - t4b) * ik / (s->dcm[i - 1] * sum) : 0.0;
+        double beta = 8.0 * PI * s->r[i] * s->r[i] * ik / s->dcm[i - 1];
+        double R = sum > 0 ? beta * au / sum : 0.0;
+        double den = 6.0 + 3.0 * R + R * R;
+        double lam = (6.0 + 3.0 * R) / den;
         s->ikap[i] = ik;
-        s->lam[i] = (6.0 + 3.0 * R) / (6.0 + 3.0 * R + R * R);
+        s->lam[i] = lam;
+        s->dLa[i] = s->dLb[i] = 0.0;
         if (i < N - 1) {
             double a = 4.0 * PI * s->r[i] * s->r[i];
-            lum[i] = -a * a * ac3 * s->lam[i] * ik * (t4a - t4b) / s->dcm[i - 1];
+            double K = a * a * ac3 * ik / s->dcm[i - 1];
+            lum[i] = -K * lam * u;
+            if (sum > 0) {
+                /* dL/dT_i and dL/dT_{i-1} with the flux limiter's dependence on T (ikap held) */
+                double dlam = -(12.0 * R + 3.0 * R * R) / (den * den);
+                double sg = u >= 0 ? 1.0 : -1.0;
+                double dRa = beta * 4.0 * t3a * (sg * sum - au) / (sum * sum);
+                double dRb = beta * 4.0 * t3b * (-sg * sum - au) / (sum * sum);
+                s->dLa[i] = -K * (lam * 4.0 * t3a + u * dlam * dRa);
+                s->dLb[i] = -K * (-lam * 4.0 * t3b + u * dlam * dRb);
+            }
         }
     }
     lum[N - 1] = lum[N - 2];
@@ -275,9 +337,9 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
 {
     int N = s->N, n = N - 1;
     const double th = s->theta, dt = s->dt;
-    const double ac3 = SNF_RHD_ARAD * SNF_RHD_CLIGHT / 3.0;
     memcpy(s->Tt, s->T, (size_t)N * sizeof(double));
     for (int it = 0; it < 100; it++) {
+        s->newton_its++;
         for (int c = 0; c < n; c++) {
             eos_cell(s, c, s->Tt[c], &s->p[c], &s->e[c]);
         }
@@ -289,17 +351,9 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             double b = s->dedT[c] + 0.5 * s->dpdT[c] * dv, a = 0.0, d = 0.0;
             if (c < n - 1 && s->radiation) { /* the outermost cell has L_out = L_in: no diffusion term */
                 F += idm * (th * (s->lt[c + 1] - s->lt[c]) + (1.0 - th) * (s->lum_p[c + 1] - s->lum_p[c]));
-                double T3 = 4.0 * s->Tt[c] * s->Tt[c] * s->Tt[c];
-                double ao = 4.0 * PI * s->r[c + 1] * s->r[c + 1];
-                double Ko = ao * ao * ac3 * s->lam[c + 1] * s->ikap[c + 1] / s->dcm[c];
-                b += th * idm * Ko * T3;
-                d = -th * idm * Ko * 4.0 * s->Tt[c + 1] * s->Tt[c + 1] * s->Tt[c + 1];
-                if (c > 0) {
-                    double ai = 4.0 * PI * s->r[c] * s->r[c];
-                    double Ki = ai * ai * ac3 * s->lam[c] * s->ikap[c] / s->dcm[c - 1];
-                    b += th * idm * Ki * T3;
-                    a = -th * idm * Ki * 4.0 * s->Tt[c - 1] * s->Tt[c - 1] * s->Tt[c - 1];
-                }
+                b += th * idm * (s->dLb[c + 1] - s->dLa[c]);
+                d = th * idm * s->dLa[c + 1];
+                a = c > 0 ? -th * idm * s->dLb[c] : 0.0;
             }
             s->A[c] = a;
             s->B[c] = b;
@@ -358,14 +412,14 @@ int snf_rhd_step(snf_rhd_state *s, char *why, size_t nwhy)
     memcpy(s->p_p, s->p, bytes);
     memcpy(s->T_p, s->T, bytes);
     memcpy(s->lum_p, s->lum, bytes);
-    for (int i = 1; i < N; i++) {
+    for (int i = 1; i < N && !s->frozen; i++) {
         double a = 4.0 * PI * s->r[i] * s->r[i];
         double g = s->gravity ? SNF_RHD_GRAV * s->m[i] / (s->r[i] * s->r[i]) : 0.0;
         double cq = s->cr[i] * s->cr[i] * s->Q[i] - s->cr[i - 1] * s->cr[i - 1] * s->Q[i - 1];
         s->v[i] = s->v_p[i] - dtv * g - dtv * a * (s->p[i] - s->p[i - 1]) / s->dcm[i - 1] -
                   dtv * 4.0 * PI * cq / s->dcm[i - 1];
     }
-    if (s->inner_fixed) {
+    if (s->inner_fixed && !s->frozen) {
         s->v[0] = s->v_inner;
     }
     for (int i = 0; i < N; i++) {

@@ -21,13 +21,18 @@ typedef struct snf_rhd_state {
     double *dep;    /* gamma-ray deposition function (SNEC's Ni_deposit_function) */
     double *pos;    /* positron heating per unit decay rate (local Ni fraction x positron share) */
     snf_rhd_mix *mix;
-    double *XH, *xni, *ye, *Zmet; /* H, 56Ni, electrons per nucleon mass, metallicity 1 - X - Y */
+    double *ne;     /* free electrons per gram (the Saha iterations' starting point) */
+    double *XH, *xni, *ye, *Zmet;
+    double *xc, *xo;      /* C and O excesses over the OPAL tables' solar mixture */
+    const double **ktab; /* [N] the cell's composed opacity table (134 x 19), shared by equal compositions */
+    double *ktab_store; /* H, 56Ni, electrons per nucleon mass, metallicity 1 - X - Y */
     /* previous step and Newton scratch */
     double *r_p, *v_p, *rho_p, *e_p, *p_p, *T_p, *cr_p, *lum_p;
-    double *A, *B, *C, *D, *Tt, *lt;
+    double *A, *B, *C, *D, *Tt, *lt, *dLa, *dLb; /* dLa/dLb: dlum[i]/dT[i], dlum[i]/dT[i-1] */
     double t, dt, dt_p;
     /* switches */
-    int ideal;           /* 1: ideal gas (gamma, mu) for the analytic tests */
+    int ideal;           /* 1: ideal gas (gamma, mu) for the analytic tests; 2: the same plus radiation */
+    int frozen;          /* 1: the medium does not move (radiation-diffusion tests) */
     double gamma, mu;
     int radiation, gravity;
     int inner_fixed;     /* v[0] held (0, or the piston's velocity) */
@@ -39,6 +44,7 @@ typedef struct snf_rhd_state {
     double e_in;   /* energy deposited by heating so far [erg] */
     double e_out;  /* energy radiated through the surface so far [erg] */
     int fail_zone; /* 0-based cell of the last failure */
+    long newton_its; /* temperature iterations so far */
 } snf_rhd_state;
 
 int snf_rhd_state_alloc(snf_rhd_state *s, int N);
@@ -54,9 +60,11 @@ void snf_rhd_grid_finish(snf_rhd_state *s);
 void snf_rhd_radii_from_density(snf_rhd_state *s);
 /* EOS on every cell from (rho, T): p, e, cs2, dpdT, dedT. */
 void snf_rhd_eos_all(snf_rhd_state *s);
+/* Composes the opacity table of every composition on the grid (s->opal set). 0, or -1 out of memory. */
+int snf_rhd_opacity_prepare(snf_rhd_state *s);
 /* Opacities of every cell (copy of the inner neighbour off the tables, then the floors). */
 void snf_rhd_opacity_all(snf_rhd_state *s);
-/* Luminosity through every point from T[] (flux limited); lam, ikap filled. */
+/* Luminosity through every point from T[] (flux limited); lam, ikap, dLa, dLb filled. */
 void snf_rhd_luminosity(snf_rhd_state *s, const double *T, double *lum);
 /* The CFL time step (SNEC's rule: 0.95 of the shortest sound crossing, growth <= 2.5%, [dtmin, dtmax]). */
 double snf_rhd_timestep(const snf_rhd_state *s, double dtmin, double dtmax);

@@ -3,7 +3,8 @@
  * 1995; the rule SNEC 1.01 uses), positron kinetic energy locally. The deposition function at a point is
  * the mean over directions of the source-weighted attenuated intensity, I = int X_Ni exp(-tau) dtau along
  * the ray through the Ni region: 1 per unit Ni fraction when the gas is opaque (local deposition), -> 0
- * when transparent (positrons: the local Ni fraction, kept in pos[]). It is computed on a subset of the points (every k-th) and interpolated between them. */
+ * when transparent (positrons: the local Ni fraction, kept in pos[]). It is computed at the cell centres,
+ * every cell up to just past the Ni region and every k-th one above it (linear in between). */
 #include "internal.h"
 
 #include <math.h>
@@ -43,7 +44,7 @@ static int cell_of(const snf_rhd_state *s, double x, int hint)
 
 static double deposit_at(const snf_rhd_state *s, int i, double rNi)
 {
-    double r = s->r[i];
+    double r = s->cr[i]; /* the cell's centre */
     /* directions mu = cos(theta) in [-1, mu_max]: mu = -1 points inward; outside the Ni sphere only the
      * cone that meets it */
     double mu_max = 1.0;
@@ -63,7 +64,7 @@ static double deposit_at(const snf_rhd_state *s, int i, double rNi)
             continue;
         }
         double ds = smax / N_STEP, I = 0.0;
-        int hint = i < s->N - 1 ? i : s->N - 2;
+        int hint = i;
         /* from the far end of the ray back to the point */
         for (int k = N_STEP - 1; k >= 0; k--) {
             double x = (k + 0.5) * ds;
@@ -84,25 +85,24 @@ static double deposit_at(const snf_rhd_state *s, int i, double rNi)
 
 void snf_rhd_gamma_deposition(snf_rhd_state *s)
 {
-    int N = s->N, top = -1;
-    for (int c = N - 2; c >= 0; c--) {
+    int N = s->N - 1, top = -1; /* cells 0..N-1 (the ghost cell has none) */
+    for (int c = N - 1; c >= 0; c--) {
         if (s->xni[c] > 1e-5) {
             top = c;
             break;
         }
     }
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i <= N; i++) {
         s->dep[i] = 0.0;
-        s->pos[i] = s->xni[i < N - 1 ? i : N - 2];
+        s->pos[i] = i < N ? s->xni[i] : 0.0;
     }
     if (top < 0) {
         return;
     }
     double rNi = s->r[top + 1];
-    int step = (N + N_SAMPLE - 1) / N_SAMPLE;
-    int prev = 0;
-    s->dep[0] = deposit_at(s, 0, rNi);
-    for (int i = step; ; i += step) {
+    /* every cell up to just past the Ni region (where the function varies fast), then every step-th cell */
+    int step = (N + N_SAMPLE - 1) / N_SAMPLE, prev = 0;
+    for (int i = 0;; i = i <= top + 2 ? i + 1 : i + step) {
         if (i > N - 1) {
             i = N - 1;
         }

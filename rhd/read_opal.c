@@ -1,4 +1,4 @@
-/* read_opal.c: reads the first table (dXc = dXo = 0) of each OPAL Type 2 file codataa ... codatae into
+/* read_opal.c: reads the OPAL Type 2 files codataa ... codatae (every table, with its X, dXc, dXo) into
  * the arrays of snf_rhd_opal. Layout (Iglesias & Rogers 1996 as shipped with SNEC 1.01): a 240-line
  * header, then tables "TABLE # n ... X=... Y=... Z=...", each with a "logT -8.0 -7.5 ... 1.0" line and 134
  * rows "logT" (f4.2) + 19 values (f7.3); a blank field or 9.999 is no value. */
@@ -48,6 +48,23 @@ static int field(const char *s, size_t n, size_t a, size_t w, double *out)
     return 0;
 }
 
+/* The number after KEY= in s[0..n), or NaN. */
+static double tagged(const char *s, size_t n, const char *key)
+{
+    size_t kl = strlen(key);
+    for (size_t i = 0; i + kl + 6 <= n; i++) {
+        if (strncmp(s + i, key, kl) == 0) {
+            char buf[16];
+            memcpy(buf, s + i + kl, 6);
+            buf[6] = '\0';
+            char *end;
+            double v = strtod(buf, &end);
+            return end == buf ? NAN : v;
+        }
+    }
+    return NAN;
+}
+
 static int read_one(const char *path, snf_rhd_opal *op, int kx)
 {
     char *buf = NULL;
@@ -59,18 +76,28 @@ static int read_one(const char *path, snf_rhd_opal *op, int kx)
     snf_text_lines it = snf_text_lines_init(buf, len);
     const char *s;
     size_t n;
-    int state = 0, row = 0; /* 0: header; 1: after "TABLE # 1"; 2: rows */
+    int state = 0, row = 0, t = -1; /* 0: between tables; 1: after "TABLE #"; 2: rows */
     while (snf_text_next(&it, &s, &n)) {
         if (it.line <= 240) {
             continue;
         }
         if (state == 0) {
             if (n > 9 && strncmp(s, "TABLE #", 7) == 0) {
-                const char *x = strstr(s, "X=");
-                if (!x || (size_t)(x - s) + 8 > n) {
-                    SNF_FAIL(SNF_EFORMAT, "%s:%d: no X= in the table heading", path, it.line);
+                if (++t >= SNF_RHD_OPAL_NTAB) {
+                    SNF_FAIL(SNF_EFORMAT, "%s:%d: more than %d tables", path, it.line, SNF_RHD_OPAL_NTAB);
                 }
-                op->X[kx] = atof(x + 2);
+                double X = tagged(s, n, "X="), c = tagged(s, n, "dXc="), o = tagged(s, n, "dXo=");
+                if (isnan(X) || isnan(c) || isnan(o)) {
+                    SNF_FAIL(SNF_EFORMAT, "%s:%d: expected X=, dXc= and dXo= in the table heading", path, it.line);
+                }
+                if (t == 0) {
+                    op->X[kx] = X;
+                } else if (fabs(X - op->X[kx]) > 1e-9) {
+                    SNF_FAIL(SNF_EFORMAT, "%s:%d: X = %g differs from the file's first table (%g)", path, it.line, X,
+                             op->X[kx]);
+                }
+                op->dXc[kx][t] = c;
+                op->dXo[kx][t] = o;
                 state = 1;
             }
         } else if (state == 1) {
@@ -83,15 +110,21 @@ static int read_one(const char *path, snf_rhd_opal *op, int kx)
                     op->logR[j] = v;
                 }
                 state = 2;
+                row = 0;
             }
         } else {
             double lt;
             if (field(s, n, 0, 4, &lt) != 0 || isnan(lt)) {
                 SNF_FAIL(SNF_EFORMAT, "%s:%d: expected a log T row (f4.2 + 19 f7.3)", path, it.line);
             }
-            op->logT[row] = lt;
+            if (t == 0) {
+                op->logT[row] = lt;
+            } else if (fabs(op->logT[row] - lt) > 1e-6) {
+                SNF_FAIL(SNF_EFORMAT, "%s:%d: log T = %g, expected %g as in the first table", path, it.line, lt,
+                         op->logT[row]);
+            }
             for (int j = 0; j < SNF_RHD_OPAL_NR; j++) {
-                if (field(s, n, 4 + 7 * (size_t)j, 7, &op->logk[kx][row][j]) != 0) {
+                if (field(s, n, 4 + 7 * (size_t)j, 7, &op->logk[kx][t][row][j]) != 0) {
                     SNF_FAIL(SNF_EFORMAT, "%s:%d: value %d of the row is not a number", path, it.line, j + 1);
                 }
             }
@@ -99,14 +132,15 @@ static int read_one(const char *path, snf_rhd_opal *op, int kx)
                 SNF_FAIL(SNF_EFORMAT, "%s:%d: log T does not increase", path, it.line);
             }
             if (++row == SNF_RHD_OPAL_NT) {
-                break;
+                state = 0;
             }
         }
     }
-    if (row != SNF_RHD_OPAL_NT) {
-        SNF_FAIL(SNF_EFORMAT, "%s:%d: the first table has %d of %d log T rows", path, it.line, row,
-                 SNF_RHD_OPAL_NT);
+    if (t < 0 || state != 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s:%d: %s", path, it.line,
+                 t < 0 ? "no table found" : "the last table ends early");
     }
+    op->ntab[kx] = t + 1;
 cleanup:
     free(buf);
     return rc;

@@ -208,7 +208,7 @@ int snf_rhd_read_params(const char *path, snf_rhd_params *p, char *profile, char
         int need = r == 1 || (r == 2 && p->initial_data == SNF_RHD_BOMB) ||
                    (r == 3 && p->initial_data == SNF_RHD_PISTON) || (r == 4 && p->mass_excision);
         if (need && !seen[k]) {
-            SNF_FAIL(SNF_EFORMAT, "%s:%d: required key %s missing", path, it.line, KEYS[k].name);
+            SNF_FAIL(SNF_EFORMAT, "%s: required key %s missing", path, KEYS[k].name);
         }
     }
     /* values this code does not support */

@@ -212,6 +212,9 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
     }
     s.opal = opal;
     s.radiation = par->radiation;
+    if (opal && snf_rhd_opacity_prepare(&s) != 0) {
+        SNF_FAIL(SNF_ENOMEM, "opacity tables of %d cells", s.N);
+    }
     snf_rhd_opacity_all(&s);
     snf_rhd_luminosity(&s, s.T, s.lum);
     if (par->initial_data == SNF_RHD_BOMB) {
@@ -278,6 +281,7 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         out->e_err = fabs(snf_rhd_energy(&s) - E0 - s.e_in + s.e_out) / scale;
     }
 cleanup:
+    out->iterations = s.newton_its;
     free(x.tau);
     free(save);
     snf_rhd_state_free(&s);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #define Z_ENVELOPE 0.02 /* metallicity of the OPAL tables, at which the envelope floor applies */
+#define C_SOLAR 0.173285 /* C and O shares of the metals in the tables' mixture (Grevesse & Noels 1993) */
+#define O_SOLAR 0.482273
 
 /* Linear interpolation of y(x) at v, x increasing; linear extrapolation from the end intervals. */
 static double map_lin(const double *x, const double *y, int n, double v)
@@ -138,7 +140,7 @@ int snf_rhd_setup(snf_rhd_state *s, const snf_rhd_params *par, const snf_rhd_pro
         comp[(size_t)(N - 1) * (size_t)nc + (size_t)el] = comp[(size_t)(N - 2) * (size_t)nc + (size_t)el];
     }
     free(col);
-    int iH = -1, iHe = -1, iNi = -1;
+    int iH = -1, iHe = -1, iNi = -1, iC = -1, iO = -1;
     for (int el = 0; el < nc; el++) {
         if (pr->Z[el] == 1 && pr->A[el] == 1) {
             iH = el;
@@ -146,6 +148,10 @@ int snf_rhd_setup(snf_rhd_state *s, const snf_rhd_params *par, const snf_rhd_pro
             iHe = el;
         } else if (pr->Z[el] == 28 && pr->A[el] == 56) {
             iNi = el;
+        } else if (pr->Z[el] == 6 && pr->A[el] == 12) {
+            iC = el;
+        } else if (pr->Z[el] == 8 && pr->A[el] == 16) {
+            iO = el;
         }
     }
     if (par->Ni_switch && iNi < 0) {
@@ -194,6 +200,8 @@ int snf_rhd_setup(snf_rhd_state *s, const snf_rhd_params *par, const snf_rhd_pro
         s->XH[c] = mx->X;
         s->xni[c] = iNi >= 0 ? x[iNi] : 0.0;
         s->ye[c] = ye;
+        s->xc[c] = iC >= 0 ? fmax(0.0, x[iC] - Z_ENVELOPE * C_SOLAR) : 0.0;
+        s->xo[c] = iO >= 0 ? fmax(0.0, x[iO] - Z_ENVELOPE * O_SOLAR) : 0.0;
         s->Zmet[c] = 1.0 - mx->X - mx->Y;
         double fe = par->opacity_floor_envelope, fc = par->opacity_floor_core;
         s->kfloor[c] = (Z_ENVELOPE * fc - fe + s->Zmet[c] * (fe - fc)) / (Z_ENVELOPE - 1.0);

@@ -56,6 +56,7 @@ install(DIRECTORY validation/data DESTINATION ${SNF_INSTALL_DATADIR}/validation)
 install(FILES learn/plot_parity.py learn/train_run.ini learn/train_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/learn)
 install(FILES grids/87a_default.ini grids/87a_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/grids)
 install(DIRECTORY grids/examples DESTINATION ${SNF_INSTALL_DATADIR}/grids)
+install(DIRECTORY rhd/tables DESTINATION ${SNF_INSTALL_DATADIR}/rhd) # OPAL opacities, grid pattern (snforge hydro)
 if(EXISTS ${PROJECT_SOURCE_DIR}/python/snforge)
   install(DIRECTORY python/snforge DESTINATION ${SNF_INSTALL_DATADIR}/python
     PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)

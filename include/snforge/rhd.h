@@ -56,7 +56,9 @@ typedef struct snf_rhd_thermo {
  * Statistical-weight ratios 1/2 (H), 2 and 1/2 (He); potentials 13.598, 24.587, 54.418 eV. */
 void snf_rhd_saha(snf_rhd_ion *out, const snf_rhd_mix *mix, double rho, double T);
 
-/* The EOS: ideal ions and electrons (counted by Saha), radiation (a T^4), ionisation energy of H and He. */
+/* The EOS: ideal ions and electrons (counted by Saha), radiation (a T^4), ionisation energy of H and He.
+ * ion may be NULL; if not, ion->ne > 0 on entry is where the Saha iterations start (electrons per gram: the
+ * last value of the cell), and on return ion holds the ionisation state. */
 void snf_rhd_eos(snf_rhd_thermo *out, snf_rhd_ion *ion, const snf_rhd_mix *mix, double rho, double T);
 
 /* An ideal gas of index gamma and mean molecular weight mu (no radiation), for the analytic tests. */
@@ -65,21 +67,41 @@ void snf_rhd_eos_ideal(snf_rhd_thermo *out, double gamma, double mu, double rho,
 /* ---- OPAL Rosseland opacities ---- */
 
 #define SNF_RHD_OPAL_NX 5   /* X = 0, 0.03, 0.1, 0.35, 0.7 (codataa ... codatae) */
-#define SNF_RHD_OPAL_NT 134 /* log T rows */
+#define SNF_RHD_OPAL_NTAB 60 /* tables per file at most (carbon and oxygen excesses dXc, dXo) */
+#define SNF_RHD_OPAL_NT 134 /* log T rows, 2.70 ... 8.70 */
 #define SNF_RHD_OPAL_NR 19  /* log R = log(rho / T6^3) columns, -8.0 ... 1.0 */
+#define SNF_RHD_OPAL_Z 0.02 /* metallicity of the tables */
 
-/* The first table (dXc = dXo = 0, Z = 0.02) of each of the five OPAL files; NaN marks no value. */
+/* The OPAL Type 2 tables (Z = 0.02): for each X, tables at carbon and oxygen excesses (dXc, dXo) over the
+ * solar mixture; NaN marks no value. About 6 MB: allocate it on the heap. */
 typedef struct snf_rhd_opal {
     double X[SNF_RHD_OPAL_NX];
+    int ntab[SNF_RHD_OPAL_NX];
+    double dXc[SNF_RHD_OPAL_NX][SNF_RHD_OPAL_NTAB], dXo[SNF_RHD_OPAL_NX][SNF_RHD_OPAL_NTAB];
     double logT[SNF_RHD_OPAL_NT];
     double logR[SNF_RHD_OPAL_NR];
-    double logk[SNF_RHD_OPAL_NX][SNF_RHD_OPAL_NT][SNF_RHD_OPAL_NR];
+    double logk[SNF_RHD_OPAL_NX][SNF_RHD_OPAL_NTAB][SNF_RHD_OPAL_NT][SNF_RHD_OPAL_NR];
 } snf_rhd_opal;
 
-/* log10 kappa at (X, log T, log R): bicubic Hermite in (log T, log R) on each table (derivatives from
- * neighbouring values, one-sided at the edge of the valid region), linear in X between the two tables
- * around X. Returns 0, or -1 (*logk untouched) when the point is outside the tabulated region. */
-int snf_rhd_opal_logk(const snf_rhd_opal *op, double X, double logT, double logR, double *logk);
+/* The tables around a composition and their weights (at most 8): linear in X between the two files around
+ * it; in each file linear in u = log10(dXo + 0.021) between the two rows of equal dXo around the cell's,
+ * and in each row linear in log10(dXc + 0.021) between the two tables around it (clamped at the row's
+ * ends: the rows are cut by dXc + dXo <= 1 - X - Z). xc, xo: the C and O excesses over the tables' solar
+ * mixture (X_C - 0.173285 Z, X_O - 0.482273 Z, at least 0). Returns the count; file[k], tab[k], w[k]. */
+int snf_rhd_opal_weights(const snf_rhd_opal *op, double X, double xc, double xo, int *file, int *tab, double *w);
+
+/* log10 kappa of one composed table (log kappa at the 134 x 19 nodes, NaN = no value) at (log T, log R):
+ * bicubic Hermite (slopes from neighbouring values, one-sided at the edge of the valid region). Returns 0,
+ * or -1 (*logk untouched) when the point is off the tabulated region. */
+int snf_rhd_opal_table_logk(const snf_rhd_opal *op, const double *table, double logT, double logR, double *logk);
+
+/* Composes the table of a composition (weights above) into table[134 * 19]; a node is NaN when any table
+ * with weight > 0 lacks it. */
+void snf_rhd_opal_compose(const snf_rhd_opal *op, double X, double xc, double xo, double *table);
+
+/* log10 kappa at (X, xc, xo, log T, log R): compose and interpolate (slow: for tests and single values). */
+int snf_rhd_opal_logk(const snf_rhd_opal *op, double X, double xc, double xo, double logT, double logR,
+                      double *logk);
 
 /* ---- run parameters (the keys of a SNEC 1.01 parameter file) ---- */
 
@@ -146,6 +168,7 @@ typedef struct snf_rhd_result {
     double *Ldep;   /* total deposited decay power [erg/s] */
     int *iph;       /* 0-based grid index of the photosphere */
     long steps;     /* time steps taken */
+    long iterations; /* Newton iterations of the temperature solve, all steps */
     double e_err;   /* energy-conservation error: |E(t) - E(0) - inputs + losses| / E_bomb at the end */
     double e_bomb;  /* energy the bomb deposited [erg] */
 } snf_rhd_result;
