@@ -77,6 +77,9 @@ static void saha_solve(saha_state *s, const snf_rhd_mix *mix, double rho, double
     saha_set(s, exp(u));
     for (int it = 0; it < 200; it++) {
         double g = saha_g(s, &d);
+        if (fabs(g) <= 1e-14 * s->Ne) { /* converged (a good starting point often is) */
+            return;
+        }
         if (g > 0) {
             uhi = u;
         } else {
