@@ -379,17 +379,19 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             snprintf(why, nwhy, "non-finite temperature");
             return -1;
         }
+        int done = dmax <= s->newton_tol;
         for (int c = 0; c < n; c++) {
             double dT = s->D[c];
             if (dT < -0.5 * s->Tt[c]) { /* damped: never more than halve a temperature in one iteration */
                 dT = -0.5 * s->Tt[c];
             }
             s->Tt[c] += dT;
-        }
-        if (dmax <= s->newton_tol) {
-            for (int c = 0; c < n; c++) {
-                eos_cell(s, c, s->Tt[c], &s->p[c], &s->e[c]);
+            if (done) { /* |dT/T| <= tol: p and e to first order (the error is O(tol^2)) */
+                s->p[c] += s->dpdT[c] * dT;
+                s->e[c] += s->dedT[c] * dT;
             }
+        }
+        if (done) {
             memcpy(s->T, s->Tt, (size_t)n * sizeof(double));
             return 0;
         }

@@ -25,8 +25,8 @@ double snf_rhd_decay_power(double t, double *co_part)
     return EPS_NI * eni + co;
 }
 
-#define N_ANGLE 48
-#define N_STEP 80
+#define N_ANGLE 40
+#define N_STEP 64
 #define N_SAMPLE 80
 
 /* The cell holding radius x, walking from the hint (radii increase with the index). */

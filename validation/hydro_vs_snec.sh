@@ -8,7 +8,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
 SNF=${1:-$SRC/build/snforge}
-ZONES=${2:-200}
+ZONES=${2:-300}
 SNEC=${SNEC_DIR:-$SRC/../shared/hydro/snec}
 OUT=$HERE/results/hydro_vs_snec
 mkdir -p "$OUT"
