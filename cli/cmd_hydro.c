@@ -127,7 +127,7 @@ int snf_cmd_hydro(int argc, char **argv)
             rc = write_csv(&ctx, stdout, 0);
         }
         fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps (%ld temperature iterations), energy-conservation error %.2e of the "
-                        "bomb energy\n", par.imax, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+                        "energy put in (bomb or piston)\n", par.imax, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
                 res.steps, res.iterations, res.e_err);
     }
 done:

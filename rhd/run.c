@@ -26,6 +26,7 @@ typedef struct run_ctx {
     double bomb_E, bC, bD, bA;
     /* decay */
     double t_ni, rate_g, rate_p;
+    double e_piston; /* work done by the piston so far [erg] */
 } run_ctx;
 
 /* Linear interpolation of y over points where tau (decreasing outward) crosses TAU_PH. */
@@ -262,6 +263,11 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
             s.e_in += s.heat[c] * s.dm[c] * dt;
         }
         s.e_out += dt * (s.theta * s.lt[N - 2] + (1.0 - s.theta) * s.lum_p[N - 2]);
+        if (s.v[0] != 0.0) { /* the piston's work on the gas */
+            double w = 4.0 * PI * s.r_p[0] * s.r_p[0] * (0.5 * (s.p[0] + s.p_p[0]) + s.Q[0]) * s.v[0] * dt;
+            s.e_in += w;
+            x.e_piston += w;
+        }
         s.t += dt;
         out->steps++;
         for (int c = 0; c < N - 1; c++) {
@@ -277,7 +283,7 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         prev = cur;
     }
     {
-        double scale = out->e_bomb > 0 ? out->e_bomb : fabs(E0);
+        double scale = out->e_bomb > 0 ? out->e_bomb : x.e_piston > 0 ? x.e_piston : fabs(E0);
         out->e_err = fabs(snf_rhd_energy(&s) - E0 - s.e_in + s.e_out) / scale;
     }
 cleanup:

@@ -38,6 +38,11 @@ awk -F, 'NR > 1 && !($2 > 1e41 && $2 < 1e43 && $3 > 5000 && $3 < 40000 && $5 > 5
   "$work/out.csv" || fail "day 1-2 values off: $(cat "$work/out.csv")"
 [ ! -e "$work/out.csv.tmp" ] || fail "a .tmp was left"
 echo "ok: $(tail -1 "$work/out.csv")"
+# a piston instead of the bomb
+good "$work/p"; sed -i 's/^initial_data .*/initial_data = "Piston_Explosion"/' "$work/p"
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv"
+awk -F, 'NR > 1 && !($2 > 1e40 && $3 > 3000) { bad = 1 } END { exit bad }' "$work/piston.csv" \
+  || fail "piston run: $(cat "$work/piston.csv")"
 # a run that cannot continue
 good "$work/p"; sed -i 's/^ntmax .*/ntmax = 50/' "$work/p"
 expect 1 "day 0.0.*step limit" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fail.csv"

@@ -169,7 +169,8 @@ typedef struct snf_rhd_result {
     int *iph;       /* 0-based grid index of the photosphere */
     long steps;     /* time steps taken */
     long iterations; /* Newton iterations of the temperature solve, all steps */
-    double e_err;   /* energy-conservation error: |E(t) - E(0) - inputs + losses| / E_bomb at the end */
+    double e_err;   /* energy-conservation error at the end: |E(t) - E(0) - heating - piston work + radiated|
+                       over the bomb's energy (the piston's work with a piston) */
     double e_bomb;  /* energy the bomb deposited [erg] */
 } snf_rhd_result;
 
