@@ -61,6 +61,7 @@ install(PROGRAMS infer/plot_parity.py infer/plot_reliability.py infer/plot_expla
 install(FILES train/train_run.ini train/train_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/train)
 install(FILES grids/87a_default.ini grids/87a_small.ini DESTINATION ${SNF_INSTALL_DATADIR}/grids)
 install(DIRECTORY grids/examples DESTINATION ${SNF_INSTALL_DATADIR}/grids)
+install(DIRECTORY rhd/tables DESTINATION ${SNF_INSTALL_DATADIR}/rhd) # OPAL opacities, grid pattern (snforge hydro)
 if(EXISTS ${PROJECT_SOURCE_DIR}/python/snforge)
   install(DIRECTORY python/snforge DESTINATION ${SNF_INSTALL_DATADIR}/python
     PATTERN "__pycache__" EXCLUDE PATTERN "*.pyc" EXCLUDE)

@@ -1,0 +1,139 @@
+/* cmd_hydro.c: `snforge hydro PARAMETERS [-o OUT.csv] [--zones N]`: one radiation-hydrodynamics run from
+ * a SNEC 1.01 parameter file and its profile pair; daily CSV; wall time, steps and the energy-conservation
+ * error on stderr. The opacity tables and the grid pattern are found like the program's other data. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "resource.h"
+#include "snforge/rhd.h"
+#include "snforge/status.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv] [--zones N]\n"
+               "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
+               "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
+               "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
+               "tau = 2/3 photosphere, the deposited decay power (vfe_km_s is empty: the Fe II 5169 velocity is\n"
+               "not computed yet).\n"
+               "  -o FILE      output .csv (default: stdout)\n"
+               "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n");
+}
+
+typedef struct out_ctx {
+    const snf_rhd_result *r;
+} out_ctx;
+
+static int write_csv(const void *ctx, FILE *f, int arg)
+{
+    (void)arg;
+    const snf_rhd_result *r = ((const out_ctx *)ctx)->r;
+    fprintf(f, "t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s\n");
+    for (int k = 0; k < r->ndays; k++) {
+        fprintf(f, "%g,%.6e,%.3f,", r->t_d[k], r->L[k], r->vph[k] * 1e-5);
+        if (isfinite(r->vfe[k])) {
+            fprintf(f, "%.3f", r->vfe[k] * 1e-5);
+        }
+        fprintf(f, ",%.2f,%.6e,%.6e\n", r->Teff[k], r->Rph[k], r->Ldep[k]);
+    }
+    return ferror(f) ? SNF_EIO : SNF_OK;
+}
+
+/* The data file REL (rhd/tables/...) or a message and NULL. */
+static const char *find_table(const char *rel, char *buf, size_t n)
+{
+    if (snf_resource_find(rel, buf, n)) {
+        return buf;
+    }
+    char where[1024];
+    snf_resource_where(rel, where, sizeof where);
+    fprintf(stderr, "snforge hydro: %s\n", where);
+    return NULL;
+}
+
+int snf_cmd_hydro(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'}, {"zones", required_argument, NULL, 'z'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    const char *out = NULL;
+    long zones = 0;
+    int c;
+    snf_cli_getopt_start();
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        if (c == 'o') {
+            out = optarg;
+        } else if (c == 'z') {
+            if (snf_cli_parse_long("hydro", "--zones", optarg, 10, 100000, &zones) != 0) {
+                return 2;
+            }
+        } else if (c == 'h') {
+            usage(stdout);
+            return 0;
+        } else {
+            return snf_cli_unknown_option(argv, "hydro");
+        }
+    }
+    if (snf_cli_expect_operands("hydro", argc, 1, "one SNEC parameter file") != 0) {
+        return 2;
+    }
+    if (out && !snf_cli_has_suffix(out, ".csv")) {
+        fprintf(stderr, "snforge hydro: -o %s: only .csv is written (the .h5 dataset output is not done)\n", out);
+        return 2;
+    }
+    char prof[4096], comp[4096], opal_file[4096], pat_file[4096], dir[4096];
+    snf_rhd_params par;
+    int rc = snf_rhd_read_params(argv[optind], &par, prof, comp, sizeof prof);
+    if (rc != SNF_OK) {
+        return snf_cli_fail("hydro", rc);
+    }
+    if (zones > 0) {
+        par.imax = (int)zones;
+    }
+    if (!find_table("rhd/tables/codataa", opal_file, sizeof opal_file) ||
+        !find_table("rhd/tables/GridPattern.dat", pat_file, sizeof pat_file)) {
+        return 1;
+    }
+    snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(opal_file, '/') - opal_file), opal_file);
+    snf_rhd_profile prf;
+    snf_rhd_opal *opal = malloc(sizeof *opal);
+    double *pattern = NULL;
+    int npat = 0;
+    if (!opal) {
+        return snf_cli_fail("hydro", SNF_ENOMEM);
+    }
+    memset(&prf, 0, sizeof prf);
+    snf_rhd_result res;
+    memset(&res, 0, sizeof res);
+    struct timespec t0, t1;
+    if ((rc = snf_rhd_read_profile(prof, comp, &prf)) != SNF_OK || (rc = snf_rhd_read_opal(dir, opal)) != SNF_OK ||
+        (rc = snf_rhd_read_pattern(pat_file, &pattern, &npat)) != SNF_OK) {
+        goto done;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = snf_rhd_run(&res, &par, &prf, opal, par.gridding == SNF_RHD_GRID_FILE ? pattern : NULL, npat);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc == SNF_OK) {
+        out_ctx ctx = {&res};
+        if (out) {
+            rc = snf_cli_write_file_atomic(out, write_csv, &ctx, 0);
+        } else {
+            rc = write_csv(&ctx, stdout, 0);
+        }
+        fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps (%ld temperature iterations), energy-conservation error %.2e of the "
+                        "energy put in (bomb or piston)\n", par.imax, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+                res.steps, res.iterations, res.e_err);
+    }
+done:
+    snf_rhd_result_free(&res);
+    snf_rhd_profile_free(&prf);
+    free(pattern);
+    free(opal);
+    return rc == SNF_OK ? 0 : snf_cli_fail("hydro", rc);
+}

@@ -1,0 +1,50 @@
+#!/bin/bash
+# test_rhd_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge hydro`: SNEC parameter files refused with file:line
+# (unknown key, unsupported value, malformed number, missing key: exit 2), a short run on SNEC model m000's
+# progenitor at 60 zones (CSV header, one row a day, stderr summary), a run stopped by its step limit (exit 1
+# naming the day), a missing profile (exit 2).
+. "${BASH_SOURCE%/*}/lib.sh"
+SNF=$1; SRC=$2; SHARED=$3
+snf_scratch rhd_cli
+M=$SHARED/hydro/snec/m000
+
+good() { # good FILE: a copy of m000's parameters with absolute profile paths and a 2-day end
+  sed -e "s|\"bsg.short\"|\"$M/bsg.short\"|" -e "s|\"bsg.iso.dat\"|\"$M/bsg.iso.dat\"|" \
+      -e 's/^tend .*/tend = 172800.0/' "$M/parameters" > "$1"
+}
+if [ ! -r "$M/parameters" ]; then echo "no $M: skipped"; exit 77; fi
+
+good "$work/p"
+printf 'bogus_key = 3\n' >> "$work/p"
+expect 2 "p:41: unknown key \"bogus_key\"" -- "$SNF" hydro "$work/p"
+good "$work/p"; sed -i 's/^eoskey .*/eoskey = 1/' "$work/p"
+expect 2 "p:[0-9]*: eoskey: only eoskey = 2" -- "$SNF" hydro "$work/p"
+good "$work/p"; sed -i 's/^imax .*/imax = 1x00/' "$work/p"
+expect 2 "p:[0-9]*: imax = \"1x00\" is not a number" -- "$SNF" hydro "$work/p"
+good "$work/p"; sed -i '/^Ni_mass /d' "$work/p"
+expect 2 "required key Ni_mass missing" -- "$SNF" hydro "$work/p"
+good "$work/p"; sed -i 's/^tend .*/tend = 1.0/; s/^tend = 1.0/tend = 1.0\ntend = 2.0/' "$work/p"
+expect 2 "key tend given twice" -- "$SNF" hydro "$work/p"
+good "$work/p"; sed -i "s|$M/bsg.short|$work/none.short|" "$work/p"
+expect 2 "none.short" -- "$SNF" hydro "$work/p"
+expect 2 "only .csv" -- "$SNF" hydro "$work/p" -o "$work/x.txt"
+
+# a short run
+good "$work/p"
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/out.csv"
+[ "$(head -1 "$work/out.csv")" = "t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s" ] || fail "CSV header: $(head -1 "$work/out.csv")"
+[ "$(wc -l < "$work/out.csv")" -eq 3 ] || fail "expected 2 days: $(cat "$work/out.csv")"
+awk -F, 'NR > 1 && !($2 > 1e41 && $2 < 1e43 && $3 > 5000 && $3 < 40000 && $5 > 5000) { bad = 1 } END { exit bad }' \
+  "$work/out.csv" || fail "day 1-2 values off: $(cat "$work/out.csv")"
+[ ! -e "$work/out.csv.tmp" ] || fail "a .tmp was left"
+echo "ok: $(tail -1 "$work/out.csv")"
+# a piston instead of the bomb
+good "$work/p"; sed -i 's/^initial_data .*/initial_data = "Piston_Explosion"/' "$work/p"
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv"
+awk -F, 'NR > 1 && !($2 > 1e40 && $3 > 3000) { bad = 1 } END { exit bad }' "$work/piston.csv" \
+  || fail "piston run: $(cat "$work/piston.csv")"
+# a run that cannot continue
+good "$work/p"; sed -i 's/^ntmax .*/ntmax = 50/' "$work/p"
+expect 1 "day 0.0.*step limit" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fail.csv"
+[ ! -e "$work/fail.csv" ] || fail "a failed run left its CSV"
+echo "PASS"
