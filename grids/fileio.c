@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -294,11 +295,41 @@ int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), vo
 
 /* ---- locks ---- */
 
+static int snf_env_false(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL) {
+        return 0;
+    }
+    return strcasecmp(v, "FALSE") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "NO") == 0 || strcasecmp(v, "OFF") == 0;
+}
+
+int snf_file_locking(void)
+{
+    return !(snf_env_false("SNF_FILE_LOCKING") || snf_env_false("HDF5_USE_FILE_LOCKING"));
+}
+
+/* errno values by which a file system says it has no locks at all (NFS without lockd, some FUSE mounts). */
+static int snf_errno_nolock(int e)
+{
+    return e == ENOLCK || e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP;
+}
+
 int snf_lock_output(const char *path)
 {
     char lock[4096];
     if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
         SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    }
+    if (!snf_file_locking()) {
+        /* Locks turned off by the user: a descriptor that holds nothing (not a regular file, so that
+         * snf_unlock_output never removes a lock file another run may hold). */
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot open /dev/null: %s", strerror(e));
+        }
+        return fd;
     }
     for (int attempt = 0; attempt < 8; attempt++) {
         int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -316,6 +347,14 @@ int snf_lock_output(const char *path)
             if (e == EWOULDBLOCK) {
                 SNF_ERROR(SNF_EIO, "%s is being written by another snforge run%s%s%s (lock %s): wait for it to finish "
                           "or stop it", path, who[0] ? " (pid " : "", who, who[0] ? ")" : "", lock);
+            }
+            if (snf_errno_nolock(e)) {
+                char dir[4096];
+                snf_path_dir(lock, dir, sizeof dir);
+                unlink(lock); /* nobody can hold it: the file system has no locks */
+                SNF_ERROR(SNF_ENOLOCK, "cannot lock %s: the file system of %s does not support file locks (%s; NFS "
+                          "without lockd?): set SNF_FILE_LOCKING=FALSE (or HDF5_USE_FILE_LOCKING=FALSE) to run "
+                          "without locks, and make sure no other run writes %s", lock, dir, strerror(e), path);
             }
             SNF_ERROR(SNF_EIO, "cannot lock %s: %s", lock, strerror(e));
         }
@@ -340,10 +379,141 @@ void snf_unlock_output(int fd, const char *path)
     if (fd < 0) {
         return;
     }
+    struct stat st;
     char lock[4096];
-    if (path != NULL && snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
+    if (path != NULL && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
         unlink(lock); /* while still holding it: a run that opened it now sees a dead inode and retries */
     }
     flock(fd, LOCK_UN);
     close(fd);
+}
+
+/* ---- the output owner ---- */
+
+int snf_output_begin(snf_output *o, const char *path, int is_dir)
+{
+    memset(o, 0, sizeof *o);
+    o->lock = -1;
+    o->is_dir = is_dir;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') {
+        n--; /* "out/" is the folder out, locked as out.lock */
+    }
+    if (n == 0 || n >= sizeof o->path) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s' is empty or too long", path);
+    }
+    memcpy(o->path, path, n);
+    o->path[n] = '\0';
+    const char *base = strrchr(o->path, '/');
+    base = base ? base + 1 : o->path;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0') {
+        SNF_ERROR(SNF_EINVAL, "output '%s' names no new file or folder (use a name such as out/run1)", path);
+    }
+    int fd = snf_lock_output(o->path);
+    if (fd < 0) {
+        return fd;
+    }
+    o->lock = fd;
+    if (is_dir) {
+        struct stat st;
+        if (mkdir(o->path, 0777) != 0) {
+            int e = errno;
+            if (e != EEXIST) {
+                snf_output_end(o);
+                SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", o->path, strerror(e));
+            }
+            if (stat(o->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                snf_output_end(o);
+                SNF_ERROR(SNF_EINVAL, "%s exists and is not a folder (expected an output folder)", o->path);
+            }
+        }
+    }
+    return SNF_OK;
+}
+
+int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n)
+{
+    int k = name ? snprintf(buf, n, "%s/%s", o->path, name) : snprintf(buf, n, "%s", o->path);
+    if (k < 0 || (size_t)k >= n) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s/%s' is too long", o->path, name ? name : "");
+    }
+    return SNF_OK;
+}
+
+int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx)
+{
+    if (o->n_staged >= SNF_OUTPUT_MAX_STAGED || strlen(name) >= sizeof o->staged[0]) {
+        SNF_ERROR(SNF_EINVAL, "%s: too many staged files or too long a name (%s)", o->path, name);
+    }
+    char final[4096], tmp[4200];
+    SNF_CHECK(snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final));
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot create %s: %s", tmp, strerror(e));
+    }
+    errno = 0;
+    int rc = write(ctx, f);
+    if (rc < 0) {
+        fclose(f);
+        remove(tmp);
+        return rc;
+    }
+    if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
+        int e = errno;
+        fclose(f);
+        remove(tmp);
+        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", tmp, strerror(e));
+    }
+    rc = snf_file_close_checked(f, tmp);
+    if (rc < 0) {
+        remove(tmp);
+        return rc;
+    }
+    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name);
+    return SNF_OK;
+}
+
+int snf_output_commit(snf_output *o)
+{
+    for (int i = 0; i < o->n_staged; i++) {
+        char final[4096], tmp[4200];
+        SNF_CHECK(snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final));
+        snprintf(tmp, sizeof tmp, "%s.tmp", final);
+        if (rename(tmp, final) != 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+        }
+        o->staged[i][0] = '\0'; /* done: not removed by snf_output_end */
+    }
+    o->n_staged = 0;
+    char dir[4096];
+    if (o->is_dir) {
+        snprintf(dir, sizeof dir, "%s", o->path);
+    } else {
+        snf_path_dir(o->path, dir, sizeof dir);
+    }
+    if (snf_fsync_path(dir, 1) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot make the renames in %s durable (fsync): %s", dir, strerror(e));
+    }
+    return SNF_OK;
+}
+
+void snf_output_end(snf_output *o)
+{
+    for (int i = 0; i < o->n_staged; i++) {
+        char final[4096], tmp[4200];
+        if (o->staged[i][0] != '\0' && snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final) == 0) {
+            snprintf(tmp, sizeof tmp, "%s.tmp", final);
+            remove(tmp);
+        }
+    }
+    o->n_staged = 0;
+    if (o->lock >= 0) {
+        snf_unlock_output(o->lock, o->path);
+        o->lock = -1;
+    }
 }
