@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
 
@@ -133,9 +134,17 @@ int snf_cmd_finetune(int argc, char **argv)
     memset(&mix, 0, sizeof mix);
     char *text = NULL;
     long *ids = NULL;
-    int rc = snf_ckpt_read(&init, model_path);
+    snf_output owner; /* OUT.lock for the whole run: a second finetune into OUT refuses at once */
+    int rc = snf_output_begin(&owner, out, 0);
     if (rc < 0) {
-        rc = SNF_EINVAL; /* the starting model is the user's input */
+        fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    rc = snf_ckpt_read(&init, model_path);
+    if (rc < 0) {
+        if (rc != SNF_EIO && rc != SNF_ENOLOCK && rc != SNF_ENOMEM) {
+            rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
+        }
         goto fail;
     }
     if (!init.finished) {
@@ -239,6 +248,7 @@ int snf_cmd_finetune(int argc, char **argv)
 fail:
     fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
 done:
+    snf_output_end(&owner);
     snf_ckpt_free(&init);
     snf_rowset_free(&all);
     snf_rowset_free(&tr);

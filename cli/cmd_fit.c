@@ -17,6 +17,7 @@
 #include "snforge/config.h"
 #include "snforge/data.h"
 #include "snforge/fit.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 extern const char snf_embedded_prior[]; /* grids/87a_default.ini (cli/embed.cmake) */
@@ -276,14 +277,14 @@ int snf_cmd_fit(int argc, char **argv)
         snf_config_free(&c);
         return snf_cli_fail("fit", rc);
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "snforge fit: cannot create %s: %s\n", dir, strerror(errno));
+    snf_output owner; /* DIR.lock for the whole run; the result files are replaced together at the end */
+    if ((rc = snf_output_begin(&owner, dir, 1)) < 0) {
         snf_obs_free(&obs);
         snf_config_free(&c);
-        return 1;
+        return snf_cli_fail("fit", rc);
     }
-    char chain[4096], path[4096];
-    snprintf(chain, sizeof chain, "%s/chain.h5", dir);
+    char chain[4200];
+    snf_output_path(&owner, "chain.h5", chain, sizeof chain);
     o.chain_path = chain;
     snf_fit_result r;
     rc = snf_fit_run(&c, &obs, &o, &r);
@@ -293,12 +294,23 @@ int snf_cmd_fit(int argc, char **argv)
         double t_end = 300;
         for (long i = 0; i < obs.n; i++) t_end = fmax(t_end, obs.t_d[i]);
         snf_best_ctx best = {&c, &r, t_end};
-        snprintf(path, sizeof path, "%s/posterior.csv", dir);
-        rc = snf_cli_write_file_atomic(path, snf_fit_write_csv, &out, 0);
-        snprintf(path, sizeof path, "%s/summary.json", dir);
-        if (rc >= 0) rc = snf_cli_write_file_atomic(path, snf_fit_write_json, &out, 0);
-        snprintf(path, sizeof path, "%s/bestfit.csv", dir);
-        if (rc >= 0) rc = snf_cli_write_file_atomic(path, snf_fit_write_best, &best, 0);
+        static const char *const names[3] = {"posterior.csv", "summary.json", "bestfit.csv"};
+        int (*const writers[3])(const void *, FILE *, int) = {snf_fit_write_csv, snf_fit_write_json, snf_fit_write_best};
+        const void *ctxs[3] = {&out, &out, &best};
+        for (int k = 0; k < 3 && rc >= 0; k++) {
+            FILE *fo = snf_output_open_file(&owner, names[k]);
+            if (fo == NULL) {
+                rc = SNF_EIO;
+                break;
+            }
+            rc = writers[k](ctxs[k], fo, 0);
+            if (rc < 0) {
+                fclose(fo);
+            } else {
+                rc = snf_output_close_file(&owner, fo, names[k]);
+            }
+        }
+        if (rc >= 0) rc = snf_output_commit(&owner);
         if (rc >= 0) {
             printf("%-10s %12s %12s %12s %12s %12s %8s %8s\n", "parameter", "median", "lo68", "hi68", "lo95", "hi95",
                    "tau", "ess");
@@ -315,6 +327,7 @@ int snf_cmd_fit(int argc, char **argv)
             if (plot) snf_fit_plot(dir, obs_path);
         }
     }
+    snf_output_end(&owner);
     snf_obs_free(&obs);
     snf_config_free(&c);
     return rc < 0 ? snf_cli_fail("fit", rc) : 0;

@@ -389,6 +389,97 @@ void snf_unlock_output(int fd, const char *path)
     close(fd);
 }
 
+/* ---- resume fingerprints ---- */
+
+unsigned long long snf_digest(unsigned long long h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int snf_digest_file(const char *path, char hex[17])
+{
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    unsigned long long h = SNF_DIGEST_INIT;
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        h = snf_digest(h, buf, got);
+    }
+    int bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        SNF_ERROR(SNF_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    snprintf(hex, 17, "%016llx", h);
+    return SNF_OK;
+}
+
+/* The value of key in a fingerprint ("k=v; k=v"): *v and *vn, or 0 if absent. */
+static int snf_fp_find(const char *fp, const char *key, size_t kn, const char **v, size_t *vn)
+{
+    const char *p = fp;
+    while (p != NULL && *p != '\0') {
+        const char *end = strstr(p, "; ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (eq != NULL && (size_t)(eq - p) == kn && memcmp(p, key, kn) == 0) {
+            *v = eq + 1;
+            *vn = n - kn - 1;
+            return 1;
+        }
+        p = end ? end + 2 : NULL;
+    }
+    return 0;
+}
+
+int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice)
+{
+    if (stored == NULL || stored[0] == '\0') {
+        SNF_ERROR(SNF_EINVAL, "%s has no fingerprint (made by an older snforge or another program): %s", what, advice);
+    }
+    if (strcmp(stored, now) == 0) {
+        return SNF_OK;
+    }
+    char msg[1500] = "";
+    size_t m = 0;
+    for (int pass = 0; pass < 2; pass++) { /* the items of this run, then items only the stored one has */
+        const char *a = pass ? stored : now, *b = pass ? now : stored;
+        const char *p = a;
+        while (p != NULL && *p != '\0' && m + 200 < sizeof msg) {
+            const char *end = strstr(p, "; ");
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            const char *eq = memchr(p, '=', n);
+            size_t kn = eq ? (size_t)(eq - p) : n;
+            const char *va = eq ? eq + 1 : "", *vb = NULL;
+            size_t an = eq ? n - kn - 1 : 0, bn = 0;
+            int has = snf_fp_find(b, p, kn, &vb, &bn);
+            if (!has || an != bn || memcmp(va, vb, an) != 0) {
+                if (pass == 0 || !has) {
+                    const char *sv = pass ? va : vb, *nv = pass ? NULL : va;
+                    size_t sn = pass ? an : bn, nn = pass ? 0 : an;
+                    m += (size_t)snprintf(msg + m, sizeof msg - m, "%s%.*s '%.*s' -> '%.*s'", m ? "; " : "", (int)kn, p,
+                                          (int)(has || pass ? (sn > 80 ? 80 : sn) : 0), has || pass ? sv : "",
+                                          (int)(nn > 80 ? 80 : nn), nv ? nv : "");
+                }
+            }
+            p = end ? end + 2 : NULL;
+        }
+    }
+    SNF_ERROR(SNF_EINVAL, "%s was made with other settings (%s): %s", what, msg[0] ? msg : "fingerprints differ",
+              advice);
+}
+
 /* ---- the output owner ---- */
 
 int snf_output_begin(snf_output *o, const char *path, int is_dir)
@@ -407,8 +498,16 @@ int snf_output_begin(snf_output *o, const char *path, int is_dir)
     o->path[n] = '\0';
     const char *base = strrchr(o->path, '/');
     base = base ? base + 1 : o->path;
-    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 || base[0] == '\0') {
-        SNF_ERROR(SNF_EINVAL, "output '%s' names no new file or folder (use a name such as out/run1)", path);
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        /* "-o ." (the current folder): locked under its real name, PARENT/NAME.lock */
+        char *real = realpath(o->path, NULL);
+        if (real == NULL || strcmp(real, "/") == 0 || strlen(real) >= sizeof o->path) {
+            int e = errno;
+            free(real);
+            SNF_ERROR(SNF_EINVAL, "output folder '%s' cannot be used: %s", path, real ? "the root folder" : strerror(e));
+        }
+        snprintf(o->path, sizeof o->path, "%s", real);
+        free(real);
     }
     int fd = snf_lock_output(o->path);
     if (fd < 0) {
@@ -441,39 +540,55 @@ int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n)
     return SNF_OK;
 }
 
-int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx)
+FILE *snf_output_open_file(snf_output *o, const char *name)
 {
     if (o->n_staged >= SNF_OUTPUT_MAX_STAGED || strlen(name) >= sizeof o->staged[0]) {
-        SNF_ERROR(SNF_EINVAL, "%s: too many staged files or too long a name (%s)", o->path, name);
+        snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: too many staged files or too long a name (%s)",
+                         o->path, name);
+        return NULL;
     }
     char final[4096], tmp[4200];
-    SNF_CHECK(snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final));
+    if (snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final) < 0) {
+        return NULL;
+    }
     snprintf(tmp, sizeof tmp, "%s.tmp", final);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         int e = errno;
-        SNF_ERROR(SNF_EIO, "cannot create %s: %s", tmp, strerror(e));
+        snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot create %s: %s", tmp, strerror(e));
+        return NULL;
+    }
+    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name); /* removed by snf_output_end unless committed */
+    return f;
+}
+
+int snf_output_close_file(snf_output *o, FILE *f, const char *name)
+{
+    char final[4096] = "", tmp[4200];
+    snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final);
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
+        int e = errno;
+        fclose(f);
+        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", tmp, strerror(e));
+    }
+    return snf_file_close_checked(f, tmp);
+}
+
+int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx)
+{
+    FILE *f = snf_output_open_file(o, name);
+    if (f == NULL) {
+        return SNF_EIO;
     }
     errno = 0;
     int rc = write(ctx, f);
     if (rc < 0) {
         fclose(f);
-        remove(tmp);
         return rc;
     }
-    if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
-        int e = errno;
-        fclose(f);
-        remove(tmp);
-        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", tmp, strerror(e));
-    }
-    rc = snf_file_close_checked(f, tmp);
-    if (rc < 0) {
-        remove(tmp);
-        return rc;
-    }
-    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name);
-    return SNF_OK;
+    return snf_output_close_file(o, f, name);
 }
 
 int snf_output_commit(snf_output *o)

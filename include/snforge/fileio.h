@@ -104,6 +104,24 @@ void snf_path_dir(const char *path, char *dir, size_t n);
  * run writes the output) and HDF5 files are opened without HDF5's lock (snf_h5_fapl). */
 int snf_file_locking(void);
 
+/* ---- resume fingerprints ---- */
+
+/* A resumable artefact (a chain, a fold's files, a trial, a checkpoint) records a fingerprint of everything
+ * that defines it: "key=value" items joined by "; " (data digests, config digests, command-line overrides,
+ * the program's version). snf_fingerprint_check compares the stored one with the one of this run, item by
+ * item: SNF_OK if equal; else SNF_EINVAL "WHAT was made with other settings: KEY 'stored' -> 'now'; ...:
+ * ADVICE" naming every item that changed (an item missing on either side counts as changed; a stored
+ * fingerprint that is empty or NULL is "WHAT has no fingerprint"). */
+int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice);
+
+/* 64-bit FNV-1a digest of n bytes, continuing h (start with SNF_DIGEST_INIT). */
+#define SNF_DIGEST_INIT 1469598103934665603ULL
+unsigned long long snf_digest(unsigned long long h, const void *p, size_t n);
+
+/* The digest of a whole file's bytes as 16 hex digits in hex[17]. SNF_EINVAL if it does not exist,
+ * SNF_EIO if it cannot be read. */
+int snf_digest_file(const char *path, char hex[17]);
+
 /* ---- the output owner ---- */
 
 #define SNF_OUTPUT_MAX_STAGED 16
@@ -126,8 +144,14 @@ int snf_output_begin(snf_output *o, const char *path, int is_dir);
 int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n);
 
 /* Writes DIR/NAME.tmp through write(ctx, f) with every write checked and the file fsync'ed; remembered
- * for snf_output_commit. On failure the .tmp is removed and the status returned (errno's reason). */
+ * for snf_output_commit. On failure the status is returned (errno's reason); snf_output_end removes it. */
 int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx);
+
+/* The same in two calls, for a writer that fills several files at once: opens DIR/NAME.tmp (staged; NULL
+ * after reporting SNF_EIO), and closes it with every write checked and fsync (SNF_EIO with errno's text;
+ * always closes f). For a single-file output, name is only a label. */
+FILE *snf_output_open_file(snf_output *o, const char *name);
+int snf_output_close_file(snf_output *o, FILE *f, const char *name);
 
 /* Renames every staged file over its final name, then fsyncs the folder. The files are all written
  * before the first rename, so a failure while writing leaves every earlier output untouched. */
