@@ -98,15 +98,6 @@ static int snf_fit_write_csv(const void *ctx, FILE *f, int arg)
     return ferror(f) ? SNF_EIO : SNF_OK;
 }
 
-static void snf_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        if ((unsigned char)*s >= 0x20) fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 static void snf_json_num(FILE *f, double v)
 {
@@ -120,11 +111,11 @@ static int snf_fit_write_json(const void *ctx, FILE *f, int arg)
     const snf_fit_out *x = ctx;
     const snf_fit_result *r = x->r;
     fprintf(f, "{\n  \"observation\": ");
-    snf_json_str(f, x->obs);
+    snf_json_string(f, x->obs);
     fprintf(f, ",\n  \"prior\": ");
-    snf_json_str(f, x->prior);
+    snf_json_string(f, x->prior);
     fprintf(f, ",\n  \"closure\": ");
-    snf_json_str(f, x->closure);
+    snf_json_string(f, x->closure);
     fprintf(f, ",\n  \"walkers\": %d,\n  \"steps\": %ld,\n  \"burn\": %ld,\n  \"steps_resumed\": %ld,\n  \"seed\": %lu,\n"
                "  \"threads\": %d,\n  \"acceptance\": ",
             x->o->walkers, r->steps_done, x->o->burn, r->steps_resumed, x->o->seed, x->o->threads);
@@ -139,9 +130,9 @@ static int snf_fit_write_json(const void *ctx, FILE *f, int arg)
     for (int k = 0; k < r->D; k++) {
         const snf_fit_param *p = &r->par[k];
         fprintf(f, "    {\"name\": ");
-        snf_json_str(f, p->name);
+        snf_json_string(f, p->name);
         fprintf(f, ", \"unit\": ");
-        snf_json_str(f, p->units);
+        snf_json_string(f, p->units);
         fprintf(f, ", \"prior\": [%.6g, %.6g], \"prior_scale\": \"%s\", \"median\": ", p->lo, p->hi,
                 p->log_scale ? "log" : "linear");
         snf_json_num(f, p->q[2]);

@@ -197,6 +197,48 @@ void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len)
     dst[k] = '\0';
 }
 
+/* ---- writing text ---- */
+
+void snf_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            fputc('\\', f);
+            fputc(*p, f);
+        } else if (*p == '\n') {
+            fputs("\\n", f);
+        } else if (*p == '\t') {
+            fputs("\\t", f);
+        } else if (*p == '\r') {
+            fputs("\\r", f);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fprintf(f, "\\u%04x", *p);
+        } else {
+            fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void snf_csv_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (n > 0 && (snf_is_blank(s[0]) || snf_is_blank(s[n - 1])));
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') {
+            fputc('"', f);
+        }
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 /* ---- writing files ---- */
 
 void snf_path_dir(const char *path, char *dir, size_t n)

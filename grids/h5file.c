@@ -101,18 +101,22 @@ hid_t snf_h5_create_file(const char *path)
     errno = 0;
     hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     int e = errno;
-    H5Pclose(fapl);
     if (f < 0) {
         char reason[256];
-        snf_h5_reason(reason, sizeof reason);
-        if (snf_h5_lock_failed()) {
+        snf_h5_reason(reason, sizeof reason); /* before H5Pclose clears the error stack */
+        int locked = snf_h5_lock_failed();
+        if (locked) {
             snf_h5_lock_error(path, reason);
+        }
+        H5Pclose(fapl);
+        if (locked) {
             return -1;
         }
         snf_error_report(e ? SNF_EIO : SNF_EHDF5, __FILE__, __LINE__, __func__, "cannot create %s: %s%s%s", path,
                          reason, e ? ": " : "", e ? strerror(e) : "");
         return -1;
     }
+    H5Pclose(fapl);
     return f;
 }
 
@@ -137,17 +141,21 @@ int snf_h5_open(hid_t *out, const char *path, int writable, const char *what)
     close(fd);
     hid_t fapl = snf_h5_fapl();
     hid_t f = fapl < 0 ? -1 : H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
-    if (fapl >= 0) {
-        H5Pclose(fapl);
-    }
     if (f < 0) {
+        /* read the error stack before any other HDF5 call clears it (H5Pclose included) */
         char reason[256];
         snf_h5_reason(reason, sizeof reason);
         if (snf_h5_lock_failed()) {
-            return snf_h5_lock_error(path, reason);
+            int lrc = snf_h5_lock_error(path, reason);
+            H5Pclose(fapl);
+            return lrc;
+        }
+        if (fapl >= 0) {
+            H5Pclose(fapl);
         }
         SNF_ERROR(SNF_EFORMAT, "%s is not a readable %s (not HDF5, or damaged: %s)", path, role, reason);
     }
+    H5Pclose(fapl);
     *out = f;
     return SNF_OK;
 }

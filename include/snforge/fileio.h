@@ -68,6 +68,15 @@ int snf_csv_number(const char *f, size_t n, double *out);
 /* Copies a field into dst[n] as printable ASCII ('?' for other bytes, ".." when cut): for messages. */
 void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len);
 
+/* ---- writing text ---- */
+
+/* s as a JSON string with its quotes: '"' and '\\' escaped, control characters as \n, \t or \u00XX. */
+void snf_json_string(FILE *f, const char *s);
+
+/* s as one CSV field: as it is when it holds no ',', '"', CR or LF (nor leading or trailing blanks), else
+ * in double quotes with '"' doubled (RFC 4180). */
+void snf_csv_field(FILE *f, const char *s);
+
 /* ---- writing files ---- */
 
 /* Makes tmp durable and atomically replaces path by it: fsync(tmp), rename(tmp, path), fsync of path's
