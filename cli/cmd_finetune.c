@@ -14,6 +14,7 @@
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
 
@@ -146,6 +147,15 @@ int snf_cmd_finetune(int argc, char **argv)
             rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
         }
         goto fail;
+    }
+    hid_t mf = -1;
+    if (snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
+        if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
+            fprintf(stderr, "snforge finetune: note: %s's uncertainty machinery (/uq: ensemble members, MC passes, "
+                            "calibration, OOD statistics, training ranges) is not carried over: %s is its first member "
+                            "alone, fine-tuned, without calibration or an OOD test\n", model_path, out);
+        }
+        H5Fclose(mf);
     }
     if (!init.finished) {
         fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",

@@ -76,7 +76,11 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
             fprintf(f, "\"score\": %.6g, \"p_value\": %.6g, \"flag\": %s", p->ood_d2, p->ood_p,
                     p->ood_flag ? "true" : "false");
         } else {
-            fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": false");
+            fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": null"); /* unknown, not "in distribution" */
+        }
+        if (!m->has_ranges) {
+            fprintf(f, "}, \"outside_training_ranges\": null}\n"); /* unknown: the model stores no ranges */
+            return;
         }
         fprintf(f, "}, \"outside_training_ranges\": [");
         for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
