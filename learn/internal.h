@@ -4,6 +4,11 @@
 #define SNFORGE_LEARN_INTERNAL_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+/* child.c: in a child just forked by process `parent`: SIGKILL when the parent dies (prctl
+ * PR_SET_PDEATHSIG), and exit at once if it has died already. */
+void snf_child_tie_to_parent(pid_t parent);
 
 /* SNF_OMP(parallel for ...) is "#pragma omp parallel for ..." with OpenMP and nothing without, so a
  * serial build has no unknown-pragma warnings. */

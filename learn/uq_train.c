@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "internal.h"
+
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
 #include "snforge/status.h"
@@ -85,12 +87,13 @@ static int snf_uq_train_parallel(const snf_train_config *cfg, const snf_train_op
     int per = opt->threads / (k1 - k0);
     fflush(NULL);
     for (int k = k0; k < k1; k++) {
-        pid_t p = fork();
+        pid_t parent = getpid(), p = fork();
         if (p < 0) {
             bad = 1;
             break;
         }
         if (p == 0) {
+            snf_child_tie_to_parent(parent); /* a killed train takes its members with it */
             snf_threads_setup(per > 0 ? per : 1);
             snf_train_options o = *opt;
             o.progress = NULL;
