@@ -164,6 +164,12 @@ int snf_cmd_finetune(int argc, char **argv)
     if ((rc = snf_rowset_load(&all, data_path, &init.spec, &init.norm, NULL, 0)) < 0) {
         goto fail;
     }
+    {
+        const size_t CLc = (size_t)snf_data_spec_cin(&init.spec) * (size_t)init.spec.L;
+        if ((rc = snf_hydro_rows_check(data_path, &all, NULL, NULL, CLc)) < 0) {
+            goto fail;
+        }
+    }
     if (all.n < 2) {
         rc = SNF_EINVAL;
         fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all.n);
@@ -194,6 +200,10 @@ int snf_cmd_finetune(int argc, char **argv)
     if (mix_path) {
         snf_rowset m0;
         if ((rc = snf_rowset_load(&m0, mix_path, &init.spec, &init.norm, NULL, 0)) < 0) {
+            goto fail;
+        }
+        if ((rc = snf_hydro_rows_check(data_path, &all, &m0, mix_path, CL)) < 0) {
+            snf_rowset_free(&m0);
             goto fail;
         }
         long n = m0.n < maxr ? m0.n : maxr;

@@ -12,6 +12,7 @@
 #include "curriculum_internal.h"
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5.h"
 #include "snforge/status.h"
 #include "snforge/version.h"
 
@@ -170,6 +171,35 @@ cleanup:
         snf_rowset_free(r);
     }
     return rc;
+}
+
+int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+                         size_t CL)
+{
+    snf_dataset *d = NULL;
+    char source[256] = "";
+    int rc = snf_dataset_open(&d, path, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    if (snf_dataset_attr_string(d, NULL, "source", source, sizeof source) < 0) {
+        source[0] = '\0';
+    }
+    snf_dataset_close(d);
+    if (strncmp(source, "hydro:", 6) != 0) {
+        SNF_ERROR(SNF_EINVAL, "%s: source is '%s': expected hydro runs (source \"hydro:<code>\", made by snforge "
+                  "import), not a semi-analytic campaign", path, source);
+    }
+    for (long i = 0; sa != NULL && i < hydro->n; i++) {
+        for (long j = 0; j < sa->n; j++) {
+            if (memcmp(hydro->x + (size_t)i * CL, sa->x + (size_t)j * CL, CL * sizeof *hydro->x) == 0) {
+                SNF_ERROR(SNF_EINVAL, "%s: row %ld is identical to row %ld of the semi-analytic campaign %s: the "
+                          "hydro set holds semi-analytic models (source attribute '%s' notwithstanding)", path,
+                          hydro->ids[i], sa->ids[j], sa_path, source);
+            }
+        }
+    }
+    return SNF_OK;
 }
 
 void snf_rowset_free(snf_rowset *r)
@@ -548,6 +578,13 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
         if (rc >= 0) {
             rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
+        }
+        if (rc >= 0) {
+            const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
+            rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_tr, v->sa_file, CL);
+            if (rc >= 0) {
+                rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
+            }
         }
         if (opt->log && rc >= 0) {
             fprintf(opt->log, "snforge curriculum: %s: %ld semi-analytic training rows, %ld held out; %ld hydro "
