@@ -16,6 +16,7 @@
 
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 #include "train_internal.h"
@@ -47,8 +48,8 @@ static int snf_uq_is_done(const char *path, const char *text)
     if (snf_uq_model_open(&m, path, 1) < 0) {
         return 0;
     }
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    int has = fid >= 0 && H5Lexists(fid, "uq", H5P_DEFAULT) > 0;
+    hid_t fid = -1;
+    int has = snf_h5_open(&fid, path, 0, "model file") == SNF_OK && H5Lexists(fid, "uq", H5P_DEFAULT) > 0;
     if (fid >= 0) {
         H5Fclose(fid);
     }
@@ -293,9 +294,9 @@ static int snf_uq_finish(const snf_train_config *cfg, const snf_train_options *o
     if (rc < 0) {
         goto cleanup;
     }
-    hid_t fid = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (fid < 0) {
-        SNF_FAIL(SNF_EHDF5, "%s: cannot reopen to add /uq", tmp);
+    hid_t fid = -1;
+    if ((rc = snf_h5_open(&fid, tmp, 1, "model file")) < 0) {
+        goto cleanup;
     }
     if (H5Lexists(fid, "uq", H5P_DEFAULT) > 0) {
         H5Ldelete(fid, "uq", H5P_DEFAULT);
