@@ -119,7 +119,8 @@ expect 2 "" -- ft --lr 1e-2
 ok "finetune: a resume with another --lr refused, the checkpoint untouched"
 
 # ---- 4. a killed search takes its trials with it ----
-printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage1.epochs = 400, 401\n' > slow.ini
+sed 's/^epochs = 2$/epochs = 100000\npatience = 100000/' cur.ini > curslow.ini # no early stop: trials run until killed
+printf '[search]\nbase = curslow.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4, 2e-4\n' > slow.ini
 "$snforge" search slow.ini -o SK --threads 2 --jobs 2 > sk.log 2>&1 &
 bgpid=$!
 for _ in $(seq 300); do [ -f SK/trial002/search.log ] && break; sleep 0.1; done
