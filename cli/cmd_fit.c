@@ -294,9 +294,16 @@ int snf_cmd_fit(int argc, char **argv)
                 rc = SNF_EIO;
                 break;
             }
+            snf_error_clear();
+            errno = 0;
             rc = writers[k](ctxs[k], fo, 0);
             if (rc < 0) {
+                int e = errno ? errno : EIO;
                 fclose(fo);
+                if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+                    rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot write %s/%s.tmp: %s",
+                                          owner.path, names[k], strerror(e));
+                }
             } else {
                 rc = snf_output_close_file(&owner, fo, names[k]);
             }

@@ -625,9 +625,14 @@ int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FI
         return SNF_EIO;
     }
     errno = 0;
+    snf_error_clear();
     int rc = write(ctx, f);
     if (rc < 0) {
+        int e = errno ? errno : EIO;
         fclose(f);
+        if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+            SNF_ERROR(SNF_EIO, "cannot write %s/%s.tmp: %s", o->path, name, strerror(e));
+        }
         return rc;
     }
     return snf_output_close_file(o, f, name);

@@ -129,7 +129,10 @@ kids=$(pgrep -P "$bgpid" | tr '\n' ' ')
 [ -n "$kids" ] || fail "search started no trial children: $(cat sk.log SK/trial00*/search.log 2>/dev/null | tail -5)"
 kill -9 "$bgpid"; wait "$bgpid" 2>/dev/null; bgpid=
 sleep 1
-for k in $kids; do kill -0 "$k" 2>/dev/null && { kill -9 $kids 2>/dev/null; fail "trial child $k outlived its killed search"; }; done
+for k in $kids; do # a zombie (state Z) is dead: only its exit status waits for a parent to read it
+  st=$(ps -o stat= -p "$k" 2> /dev/null)
+  [ -n "$st" ] && [ "${st#Z}" = "$st" ] && { kill -9 $kids 2>/dev/null; fail "trial child $k ($st) outlived its killed search"; }
+done
 ok "search killed with -9: its trial children ($kids) died with it"
 
 # ---- 5. flipped bytes in resumable artefacts ----
