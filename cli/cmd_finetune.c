@@ -17,6 +17,7 @@
 #include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
+#include "snforge/version.h"
 
 /* ---- static helpers ---- */
 
@@ -219,10 +220,17 @@ int snf_cmd_finetune(int argc, char **argv)
         rc = SNF_ENOMEM;
         goto fail;
     }
+    /* the fingerprint of the run: every setting, the bytes of its inputs and the program's version */
+    char dg_model[17] = "", dg_data[17] = "", dg_mix[17] = "";
+    if ((rc = snf_digest_file(model_path, dg_model)) < 0 || (rc = snf_digest_file(data_path, dg_data)) < 0 ||
+        (mix_path && (rc = snf_digest_file(mix_path, dg_mix)) < 0)) {
+        goto fail;
+    }
     snprintf(text, tl, "snforge finetune\nmodel = %s\ndata = %s\nlr = %.17g\nfreeze = %ld\nepochs = %ld\nbatch = %ld\n"
              "val = %.17g\npatience = %ld\nseed = %ld\nweight_decay = %.17g\nmix_sa = %s\nmix_share = %.17g\n"
-             "mix_max_rows = %ld\n", model_path, data_path, lr, freeze, epochs, batch, val, patience, seed, wd,
-             mix_path ? mix_path : "", share, maxr);
+             "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n", model_path,
+             data_path, lr, freeze, epochs, batch, val, patience, seed, wd, mix_path ? mix_path : "", share, maxr,
+             dg_model, dg_data, dg_mix, SNF_VERSION_STRING);
     snf_transfer_config tc;
     memset(&tc, 0, sizeof tc);
     tc.net = init.net;
