@@ -110,33 +110,32 @@ int snf_cli_has_suffix(const char *s, const char *suffix)
 int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FILE *f, int arg),
                               const void *ctx, int arg)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    snf_output o; /* the one output owner: PATH.lock, PATH.tmp, fsync, rename; nothing left on failure */
+    int rc = snf_output_begin(&o, path, 0);
+    if (rc < 0) {
+        return rc;
     }
-    int lock = snf_lock_output(path);
-    if (lock < 0) {
-        return lock;
-    }
-    int rc = SNF_OK;
-    FILE *f = fopen(tmp, "w");
+    FILE *f = snf_output_open_file(&o, "file");
     if (!f) {
-        int e = errno;
-        snf_unlock_output(lock, path);
-        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", tmp, strerror(e));
+        snf_output_end(&o);
+        return SNF_EIO;
     }
+    snf_error_clear();
+    errno = 0;
     rc = write(ctx, f, arg);
     if (rc < 0) {
+        int e = errno ? errno : EIO;
         fclose(f);
+        if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+            rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot write %s.tmp: %s", o.path,
+                                  strerror(e));
+        }
     } else {
-        rc = snf_file_close_checked(f, tmp);
+        rc = snf_output_close_file(&o, f, "file");
     }
     if (rc >= 0) {
-        rc = snf_atomic_commit(tmp, path);
+        rc = snf_output_commit(&o);
     }
-    if (rc < 0) {
-        remove(tmp);
-    }
-    snf_unlock_output(lock, path);
+    snf_output_end(&o);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "resource.h"
 #include "snforge/curriculum.h"
+#include "snforge/fileio.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -119,15 +120,23 @@ int snf_cmd_curriculum(int argc, char **argv)
         fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
+    snf_output owner; /* DIR.lock for the whole run: a second curriculum into DIR refuses at once */
+    if ((rc = snf_output_begin(&owner, out, 1)) < 0) {
+        snf_curr_config_free(&c);
+        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
     int nt = snf_threads_setup((int)threads);
     snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop, .log = stderr};
     int stopped = 0;
     rc = snf_curr_run(&c, &o, &stopped);
     snf_curr_config_free(&c);
     if (rc < 0) {
+        snf_output_end(&owner);
         fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
+    snf_output_end(&owner);
     if (stopped) {
         fprintf(stderr, "snforge curriculum: stopped after %ld folds (run again to go on)\n", stop);
         return 0;

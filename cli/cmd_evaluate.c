@@ -174,14 +174,12 @@ done:
     return rc < 0 ? rc : 0;
 }
 
-static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const snf_metrics *b, const snf_calib *c,
+static int snf_eval_write_metrics(snf_output *o, const char *name, const snf_metrics *m, const snf_metrics *b, const snf_calib *c,
                                   const double *kmape, const long *kn)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = snf_output_open_file(o, name); /* staged: replaced with the others only when all are written */
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        return SNF_EIO;
     }
     fprintf(f, "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,"
                "coverage95_pct,nll,keypoints_mape_pct,keypoints_n\n");
@@ -190,22 +188,15 @@ static int snf_eval_write_metrics(const char *path, const snf_metrics *m, const 
                 snf_axis_units((snf_axis_target)(p)), m->n, m->mape[p], m->mdape[p], m->r2[p], b->mape[p], b->mdape[p],
                 c[p].cover68, c[p].cover95, c[p].nll, kmape[p], kn[p]);
     }
-    int rc = snf_file_close_checked(f, tmp);
-    if (rc < 0) {
-        remove(tmp);
-        return rc;
-    }
-    return snf_atomic_commit(tmp, path);
+    return snf_output_close_file(o, f, name);
 }
 
-static int snf_eval_write_parity(const char *path, const long *rows, const double *truth, const double *pred,
+static int snf_eval_write_parity(snf_output *o, const char *name, const long *rows, const double *truth, const double *pred,
                                  const double *band, const double *oodp, long n)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = snf_output_open_file(o, name); /* staged: replaced with the others only when all are written */
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        return SNF_EIO;
     }
     fprintf(f, "row");
     for (int p = 0; p < SNF_DATA_NP; p++) {
@@ -225,23 +216,16 @@ static int snf_eval_write_parity(const char *path, const long *rows, const doubl
         }
         fprintf(f, "\n");
     }
-    int rc = snf_file_close_checked(f, tmp);
-    if (rc < 0) {
-        remove(tmp);
-        return rc;
-    }
-    return snf_atomic_commit(tmp, path);
+    return snf_output_close_file(o, f, name);
 }
 
 /* Observed coverage of central intervals at nominal levels 5%, 10%, ... 95%, 99% from the PIT values
  * u = CDF(truth) (a central interval at level a covers the truth iff |u - 1/2| <= a/2). */
-static int snf_eval_write_reliability(const char *path, const double *pit, long n)
+static int snf_eval_write_reliability(snf_output *o, const char *name, const double *pit, long n)
 {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    FILE *f = snf_output_open_file(o, name); /* staged: replaced with the others only when all are written */
     if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        return SNF_EIO;
     }
     fprintf(f, "nominal_pct,energy_pct,mass_pct,radius_pct,nickel_pct\n");
     for (int l = 1; l <= 20; l++) {
@@ -256,12 +240,7 @@ static int snf_eval_write_reliability(const char *path, const double *pit, long 
         }
         fprintf(f, "\n");
     }
-    int rc = snf_file_close_checked(f, tmp);
-    if (rc < 0) {
-        remove(tmp);
-        return rc;
-    }
-    return snf_atomic_commit(tmp, path);
+    return snf_output_close_file(o, f, name);
 }
 
 /* Runs the plot script infer/NAME (found by the resource finder, resource.h; $ENVNAME names another script)
@@ -337,12 +316,18 @@ int snf_cmd_evaluate(int argc, char **argv)
     long *rows = NULL, *brow = NULL, *prow = NULL;
     double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL, *oodp = NULL;
     float *x = NULL, *y = NULL, *feat = NULL;
-    int code = 0, lock = -1;
-    char lockpath[1100] = "";
-    int rc = snf_uq_model_open(&um, mpath, B);
+    int code = 0;
+    snf_output owner; /* DIR.lock from the start: a second evaluate into DIR refuses at once */
+    int rc = snf_output_begin(&owner, dir, 1);
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    rc = snf_uq_model_open(&um, mpath, B);
     const snf_ckpt ck = um.ck; /* a shallow view */
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        snf_output_end(&owner);
         return snf_status_exit_code(rc);
     }
     long n = 0, skipped = 0;
@@ -478,33 +463,25 @@ int snf_cmd_evaluate(int argc, char **argv)
                "validation row)\n", n_flag, done, done ? 100.0 * (double)n_flag / (double)done : 0.0,
                (double)um.ood_alpha);
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "snforge evaluate: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
-        code = 1;
-        goto cleanup;
-    }
-    char mcsv[1100], pcsv[1100], png[1100], rcsv[1100], rpng[1100];
-    snprintf(lockpath, sizeof lockpath, "%s/evaluate", dir);
-    lock = snf_lock_output(lockpath); /* DIR/evaluate.lock: one evaluate per folder at a time */
-    if (lock < 0) {
-        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
-        code = 1;
-        goto cleanup;
-    }
-    snprintf(rcsv, sizeof rcsv, "%s/reliability.csv", dir);
-    snprintf(rpng, sizeof rpng, "%s/reliability.png", dir);
-    snprintf(mcsv, sizeof mcsv, "%s/metrics.csv", dir);
-    snprintf(pcsv, sizeof pcsv, "%s/parity.csv", dir);
-    snprintf(png, sizeof png, "%s/parity.png", dir);
-    rc = snf_eval_write_metrics(mcsv, &m, &base, cal, kmape, kn);
+    char mcsv[4200], pcsv[4200], png[4200], rcsv[4200], rpng[4200];
+    snf_output_path(&owner, "reliability.csv", rcsv, sizeof rcsv);
+    snf_output_path(&owner, "reliability.png", rpng, sizeof rpng);
+    snf_output_path(&owner, "metrics.csv", mcsv, sizeof mcsv);
+    snf_output_path(&owner, "parity.csv", pcsv, sizeof pcsv);
+    snf_output_path(&owner, "parity.png", png, sizeof png);
+    rc = snf_eval_write_metrics(&owner, "metrics.csv", &m, &base, cal, kmape, kn);
     if (rc >= 0) {
-        rc = snf_eval_write_parity(pcsv, prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
+        rc = snf_eval_write_parity(&owner, "parity.csv", prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
     }
     if (rc >= 0) {
-        rc = snf_eval_write_reliability(rcsv, pit, n);
+        rc = snf_eval_write_reliability(&owner, "reliability.csv", pit, n);
+    }
+    if (rc >= 0) {
+        rc = snf_output_commit(&owner);
     }
     if (rc < 0) {
-        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
+        fprintf(stderr, "snforge evaluate: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
+                owner.path);
         code = 1;
         goto cleanup;
     }
@@ -523,7 +500,7 @@ int snf_cmd_evaluate(int argc, char **argv)
                     "%s, %s%s%s\n", mpath, dpath, n, skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
             have_png ? png : "");
 cleanup:
-    snf_unlock_output(lock, lockpath);
+    snf_output_end(&owner);
     free(rows);
     free(brow);
     free(prow);

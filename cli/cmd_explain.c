@@ -16,6 +16,7 @@
 #include "snforge/explain.h"
 #include "snforge/infer.h"
 #include "snforge/nn.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
@@ -137,10 +138,17 @@ int snf_cmd_explain(int argc, char **argv)
     }
     const char *mpath = argv[optind], *in = argv[optind + 1];
     snf_threads_setup((int)threads);
-    snf_uq_model m;
-    int rc = snf_uq_model_open(&m, mpath, 64);
+    snf_output out; /* the folder's owner: locked now, its three files replaced together at the end */
+    int rc = snf_output_begin(&out, dir, 1);
     if (rc < 0) {
         fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    snf_uq_model m;
+    rc = snf_uq_model_open(&m, mpath, 64);
+    if (rc < 0) {
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        snf_output_end(&out);
         return snf_status_exit_code(rc);
     }
     const snf_data_spec *sp = &m.ck.spec;
@@ -153,6 +161,7 @@ int snf_cmd_explain(int argc, char **argv)
     if (win > T) {
         fprintf(stderr, "snforge explain: --window %ld is longer than the model's %d samples\n", win, T);
         snf_uq_model_free(&m);
+        snf_output_end(&out);
         return 2;
     }
     if (stride == 0) {
@@ -218,22 +227,17 @@ int snf_cmd_explain(int argc, char **argv)
         fprintf(stderr, "\rsnforge explain: %ld/%ld objects", r + 1, n);
     }
     fprintf(stderr, "\n");
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "snforge explain: -o %s: cannot create the folder: %s\n", dir, strerror(errno));
-        code = 1;
-        goto cleanup;
-    }
-    char csv[1100], pcsv[1100], md[1100], png[1100];
-    snprintf(csv, sizeof csv, "%s/explain.csv", dir);
-    snprintf(pcsv, sizeof pcsv, "%s/phases.csv", dir);
-    snprintf(md, sizeof md, "%s/summary.md", dir);
-    snprintf(png, sizeof png, "%s/explain.png", dir);
-    FILE *f = fopen(csv, "w"), *g = fopen(pcsv, "w"), *h = fopen(md, "w");
+    char csv[4200], pcsv[4200], md[4200], png[4200];
+    snf_output_path(&out, "explain.csv", csv, sizeof csv);
+    snf_output_path(&out, "phases.csv", pcsv, sizeof pcsv);
+    snf_output_path(&out, "summary.md", md, sizeof md);
+    snf_output_path(&out, "explain.png", png, sizeof png);
+    FILE *f = snf_output_open_file(&out, "explain.csv"), *g = f ? snf_output_open_file(&out, "phases.csv") : NULL,
+         *h = g ? snf_output_open_file(&out, "summary.md") : NULL;
     if (!f || !g || !h) {
-        fprintf(stderr, "snforge explain: cannot write into %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
         if (f) fclose(f);
         if (g) fclose(g);
-        if (h) fclose(h);
         code = 1;
         goto cleanup;
     }
@@ -281,11 +285,15 @@ int snf_cmd_explain(int argc, char **argv)
     }
     fprintf(h, "\nCompleteness: the attributions sum to the output change within %.2g (relative, worst object "
                "and parameter).\n", worst);
-    int bad = fclose(f) != 0;
-    bad |= fclose(g) != 0;
-    bad |= fclose(h) != 0;
-    if (bad) {
-        fprintf(stderr, "snforge explain: writing into %s failed\n", dir);
+    int wrc = snf_output_close_file(&out, f, "explain.csv");
+    int wrc2 = snf_output_close_file(&out, g, "phases.csv");
+    int wrc3 = snf_output_close_file(&out, h, "summary.md");
+    if (wrc >= 0 && wrc2 >= 0 && wrc3 >= 0) {
+        wrc = snf_output_commit(&out); /* every file written: only now are the earlier ones replaced */
+    }
+    if (wrc < 0 || wrc2 < 0 || wrc3 < 0) {
+        fprintf(stderr, "snforge explain: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
+                out.path);
         code = 1;
         goto cleanup;
     }
@@ -297,6 +305,7 @@ int snf_cmd_explain(int argc, char **argv)
         snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title);
     }
 cleanup:
+    snf_output_end(&out);
     free(x);
     free(attr);
     free(imp);

@@ -13,8 +13,11 @@
 #include "commands.h"
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
+#include "snforge/fileio.h"
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
+#include "snforge/version.h"
 
 /* ---- static helpers ---- */
 
@@ -133,10 +136,27 @@ int snf_cmd_finetune(int argc, char **argv)
     memset(&mix, 0, sizeof mix);
     char *text = NULL;
     long *ids = NULL;
-    int rc = snf_ckpt_read(&init, model_path);
+    snf_output owner; /* OUT.lock for the whole run: a second finetune into OUT refuses at once */
+    int rc = snf_output_begin(&owner, out, 0);
     if (rc < 0) {
-        rc = SNF_EINVAL; /* the starting model is the user's input */
+        fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+        return snf_status_exit_code(rc);
+    }
+    rc = snf_ckpt_read(&init, model_path);
+    if (rc < 0) {
+        if (rc != SNF_EIO && rc != SNF_ENOLOCK && rc != SNF_ENOMEM) {
+            rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
+        }
         goto fail;
+    }
+    hid_t mf = -1;
+    if (snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
+        if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
+            fprintf(stderr, "snforge finetune: note: %s's uncertainty machinery (/uq: ensemble members, MC passes, "
+                            "calibration, OOD statistics, training ranges) is not carried over: %s is its first member "
+                            "alone, fine-tuned, without calibration or an OOD test\n", model_path, out);
+        }
+        H5Fclose(mf);
     }
     if (!init.finished) {
         fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
@@ -144,6 +164,12 @@ int snf_cmd_finetune(int argc, char **argv)
     }
     if ((rc = snf_rowset_load(&all, data_path, &init.spec, &init.norm, NULL, 0)) < 0) {
         goto fail;
+    }
+    {
+        const size_t CLc = (size_t)snf_data_spec_cin(&init.spec) * (size_t)init.spec.L;
+        if ((rc = snf_hydro_rows_check(data_path, &all, NULL, NULL, CLc)) < 0) {
+            goto fail;
+        }
     }
     if (all.n < 2) {
         rc = SNF_EINVAL;
@@ -177,6 +203,10 @@ int snf_cmd_finetune(int argc, char **argv)
         if ((rc = snf_rowset_load(&m0, mix_path, &init.spec, &init.norm, NULL, 0)) < 0) {
             goto fail;
         }
+        if ((rc = snf_hydro_rows_check(data_path, &all, &m0, mix_path, CL)) < 0) {
+            snf_rowset_free(&m0);
+            goto fail;
+        }
         long n = m0.n < maxr ? m0.n : maxr;
         rc = snf_rowset_subset(&mix, &m0, CL, m0.ids, n);
         snf_rowset_free(&m0);
@@ -190,10 +220,17 @@ int snf_cmd_finetune(int argc, char **argv)
         rc = SNF_ENOMEM;
         goto fail;
     }
+    /* the fingerprint of the run: every setting, the bytes of its inputs and the program's version */
+    char dg_model[17] = "", dg_data[17] = "", dg_mix[17] = "";
+    if ((rc = snf_digest_file(model_path, dg_model)) < 0 || (rc = snf_digest_file(data_path, dg_data)) < 0 ||
+        (mix_path && (rc = snf_digest_file(mix_path, dg_mix)) < 0)) {
+        goto fail;
+    }
     snprintf(text, tl, "snforge finetune\nmodel = %s\ndata = %s\nlr = %.17g\nfreeze = %ld\nepochs = %ld\nbatch = %ld\n"
              "val = %.17g\npatience = %ld\nseed = %ld\nweight_decay = %.17g\nmix_sa = %s\nmix_share = %.17g\n"
-             "mix_max_rows = %ld\n", model_path, data_path, lr, freeze, epochs, batch, val, patience, seed, wd,
-             mix_path ? mix_path : "", share, maxr);
+             "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n", model_path,
+             data_path, lr, freeze, epochs, batch, val, patience, seed, wd, mix_path ? mix_path : "", share, maxr,
+             dg_model, dg_data, dg_mix, SNF_VERSION_STRING);
     snf_transfer_config tc;
     memset(&tc, 0, sizeof tc);
     tc.net = init.net;
@@ -239,6 +276,7 @@ int snf_cmd_finetune(int argc, char **argv)
 fail:
     fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
 done:
+    snf_output_end(&owner);
     snf_ckpt_free(&init);
     snf_rowset_free(&all);
     snf_rowset_free(&tr);

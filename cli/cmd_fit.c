@@ -17,6 +17,7 @@
 #include "snforge/config.h"
 #include "snforge/data.h"
 #include "snforge/fit.h"
+#include "snforge/fileio.h"
 #include "snforge/mcmc.h"
 #include "snforge/status.h"
 
@@ -126,15 +127,6 @@ static int snf_fit_write_csv(const void *ctx, FILE *f, int arg)
     return ferror(f) ? SNF_EIO : SNF_OK;
 }
 
-static void snf_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        if ((unsigned char)*s >= 0x20) fputc(*s, f);
-    }
-    fputc('"', f);
-}
 
 static void snf_json_num(FILE *f, double v)
 {
@@ -148,11 +140,11 @@ static int snf_fit_write_json(const void *ctx, FILE *f, int arg)
     const snf_fit_out *x = ctx;
     const snf_fit_result *r = x->r;
     fprintf(f, "{\n  \"observation\": ");
-    snf_json_str(f, x->obs);
+    snf_json_string(f, x->obs);
     fprintf(f, ",\n  \"prior\": ");
-    snf_json_str(f, x->prior);
+    snf_json_string(f, x->prior);
     fprintf(f, ",\n  \"closure\": ");
-    snf_json_str(f, x->closure);
+    snf_json_string(f, x->closure);
     fprintf(f, ",\n  \"walkers\": %d,\n  \"steps\": %ld,\n  \"burn\": %ld,\n  \"steps_resumed\": %ld,\n  \"seed\": %lu,\n"
                "  \"threads\": %d,\n  \"acceptance\": ",
             x->o->walkers, r->steps_done, x->o->burn, r->steps_resumed, x->o->seed, x->o->threads);
@@ -167,9 +159,9 @@ static int snf_fit_write_json(const void *ctx, FILE *f, int arg)
     for (int k = 0; k < r->D; k++) {
         const snf_fit_param *p = &r->par[k];
         fprintf(f, "    {\"name\": ");
-        snf_json_str(f, p->name);
+        snf_json_string(f, p->name);
         fprintf(f, ", \"unit\": ");
-        snf_json_str(f, p->units);
+        snf_json_string(f, p->units);
         fprintf(f, ", \"prior\": [%.6g, %.6g], \"prior_scale\": \"%s\", \"median\": ", p->lo, p->hi,
                 p->log_scale ? "log" : "linear");
         snf_json_num(f, p->q[2]);
@@ -306,14 +298,14 @@ int snf_cmd_fit(int argc, char **argv)
         snf_config_free(&c);
         return snf_cli_fail("fit", rc);
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "snforge fit: cannot create %s: %s\n", dir, strerror(errno));
+    snf_output owner; /* DIR.lock for the whole run; the result files are replaced together at the end */
+    if ((rc = snf_output_begin(&owner, dir, 1)) < 0) {
         snf_obs_free(&obs);
         snf_config_free(&c);
-        return 1;
+        return snf_cli_fail("fit", rc);
     }
-    char chain[4096], path[4096];
-    snprintf(chain, sizeof chain, "%s/chain.h5", dir);
+    char chain[4200];
+    snf_output_path(&owner, "chain.h5", chain, sizeof chain);
     o.chain_path = chain;
     snf_fit_result r;
     rc = snf_fit_run(&c, &obs, &o, &r);
@@ -323,12 +315,30 @@ int snf_cmd_fit(int argc, char **argv)
         double t_end = 300;
         for (long i = 0; i < obs.n; i++) t_end = fmax(t_end, obs.t_d[i]);
         snf_best_ctx best = {&c, &r, t_end};
-        snprintf(path, sizeof path, "%s/posterior.csv", dir);
-        rc = snf_cli_write_file_atomic(path, snf_fit_write_csv, &out, 0);
-        snprintf(path, sizeof path, "%s/summary.json", dir);
-        if (rc >= 0) rc = snf_cli_write_file_atomic(path, snf_fit_write_json, &out, 0);
-        snprintf(path, sizeof path, "%s/bestfit.csv", dir);
-        if (rc >= 0) rc = snf_cli_write_file_atomic(path, snf_fit_write_best, &best, 0);
+        static const char *const names[3] = {"posterior.csv", "summary.json", "bestfit.csv"};
+        int (*const writers[3])(const void *, FILE *, int) = {snf_fit_write_csv, snf_fit_write_json, snf_fit_write_best};
+        const void *ctxs[3] = {&out, &out, &best};
+        for (int k = 0; k < 3 && rc >= 0; k++) {
+            FILE *fo = snf_output_open_file(&owner, names[k]);
+            if (fo == NULL) {
+                rc = SNF_EIO;
+                break;
+            }
+            snf_error_clear();
+            errno = 0;
+            rc = writers[k](ctxs[k], fo, 0);
+            if (rc < 0) {
+                int e = errno ? errno : EIO;
+                fclose(fo);
+                if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+                    rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot write %s/%s.tmp: %s",
+                                          owner.path, names[k], strerror(e));
+                }
+            } else {
+                rc = snf_output_close_file(&owner, fo, names[k]);
+            }
+        }
+        if (rc >= 0) rc = snf_output_commit(&owner);
         if (rc >= 0) {
             printf("%-10s %12s %12s %12s %12s %12s %8s %8s\n", "parameter", "median", "lo68", "hi68", "lo95", "hi95",
                    "tau", "ess");
@@ -346,6 +356,7 @@ int snf_cmd_fit(int argc, char **argv)
             if (plot) snf_fit_plot(dir, obs_path);
         }
     }
+    snf_output_end(&owner);
     snf_obs_free(&obs);
     snf_config_free(&c);
     return rc < 0 ? snf_cli_fail("fit", rc) : 0;

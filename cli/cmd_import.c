@@ -114,6 +114,11 @@ int snf_cmd_import(int argc, char **argv)
             "v_ph at %ld (%ld NaN)\n",
             s.n_models, snf_hydro_format_name(o.format), o.out_path, s.T, s.n_l_points, s.n_l_nan, s.n_v_points,
             s.n_v_nan);
+    if (rc >= 0 && s.n_repeats_dropped > 0) {
+        fprintf(stderr, "snforge import: note: %d row%s dropped: %s time repeated the previous row's (STELLA .tt "
+                "files start with several rows at one time; the last row of each time is kept)\n",
+                s.n_repeats_dropped, s.n_repeats_dropped == 1 ? "" : "s", s.n_repeats_dropped == 1 ? "its" : "their");
+    }
     if (s.n_failed > 0) {
         fprintf(stderr, "snforge import: warning: %d run%s with no usable coverage stored as failed (status %d; see "
                 "/status_msg): compare and train leave %s out\n", s.n_failed, s.n_failed == 1 ? "" : "s", SNF_ENONFINITE,

@@ -73,7 +73,8 @@ static void snf_kp_print(FILE *f, const char *curve, const snf_keypoints *k, int
     double v[SNF_KP_NCOLS];
     snf_kp_values(k, v);
     if (json) {
-        fprintf(f, "{\"curve\": \"%s\"", curve);
+        fputs("{\"curve\": ", f);
+        snf_json_string(f, curve);
         for (int c = 0; c < SNF_KP_NCOLS; c++) {
             fprintf(f, ", \"%s\": ", snf_kp_cols[c]);
             if (isfinite(v[c])) fprintf(f, "%.8g", v[c]);
@@ -88,7 +89,7 @@ static void snf_kp_print(FILE *f, const char *curve, const snf_keypoints *k, int
         fputs("}\n", f);
         return;
     }
-    fputs(curve, f);
+    snf_csv_field(f, curve);
     for (int c = 0; c < SNF_KP_NCOLS; c++) {
         fputc(',', f);
         if (isfinite(v[c])) fprintf(f, "%.8g", v[c]);
@@ -192,13 +193,13 @@ int snf_cmd_keypoints(int argc, char **argv)
     }
     const char *in = argv[optind];
     FILE *out = stdout;
-    char tmp[4200];
+    snf_output owner = {.lock = -1}; /* -o FILE: locked for the run, written as FILE.tmp, renamed when complete */
     if (outp) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", outp);
-        out = fopen(tmp, "w");
+        int orc = snf_output_begin(&owner, outp, 0);
+        out = orc < 0 ? NULL : snf_output_open_file(&owner, "keypoints");
         if (!out) {
-            fprintf(stderr, "snforge keypoints: cannot write %s\n", tmp);
-            return 1;
+            snf_output_end(&owner);
+            return snf_cli_fail("keypoints", orc < 0 ? orc : SNF_EIO);
         }
     }
     int rc;
@@ -222,13 +223,11 @@ int snf_cmd_keypoints(int argc, char **argv)
         }
     }
     if (outp) {
-        int wc = snf_file_close_checked(out, tmp);
+        int wc = snf_output_close_file(&owner, out, "keypoints");
         if (wc >= 0 && rc >= 0) {
-            wc = snf_atomic_commit(tmp, outp);
+            wc = snf_output_commit(&owner);
         }
-        if (wc < 0 || rc < 0) {
-            remove(tmp);
-        }
+        snf_output_end(&owner); /* a failed run leaves no FILE.tmp and the earlier FILE untouched */
         if (rc >= 0 && wc < 0) {
             rc = wc;
         }

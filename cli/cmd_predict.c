@@ -103,9 +103,17 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
             fprintf(f, "\"score\": null, \"p_value\": null, \"flag\": null, \"available\": false");
         }
         fprintf(f, "}, \"outside_training_ranges\": ");
-        snf_predict_json_names(f, p->outside);
+        if (m->has_ranges) {
+            snf_predict_json_names(f, p->outside);
+        } else {
+            fprintf(f, "null"); /* unknown: the model stores no training ranges */
+        }
         fprintf(f, ", \"interval_excludes_training\": ");
-        snf_predict_json_names(f, p->excludes);
+        if (m->has_ranges) {
+            snf_predict_json_names(f, p->excludes);
+        } else {
+            fprintf(f, "null");
+        }
         fprintf(f, ", \"extrapolation\": %s, \"do_not_use\": ", extrapolation ? "true" : "false");
         snf_predict_json_names(f, do_not_use);
         fprintf(f, ", \"caveat\": \"%s\"}\n", caveat); /* plain ASCII without quotes or backslashes */

@@ -6,6 +6,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "snforge/fileio.h"
 #include "snforge/nn.h"
 #include "snforge/search.h"
 #include "snforge/status.h"
@@ -70,11 +71,16 @@ int snf_cmd_search(int argc, char **argv)
         return 2;
     }
     snf_search_config c;
+    snf_output owner = {.lock = -1};
     int rc = snf_search_config_load(&c, argv[optind]);
+    if (rc >= 0) {
+        rc = snf_output_begin(&owner, out, 1); /* DIR.lock: a second search into DIR refuses at once */
+    }
     if (rc >= 0) {
         int nt = snf_threads_setup((int)threads);
         rc = snf_search_run(&c, out, nt, jobs > 0 ? (int)jobs : nt, stderr);
     }
+    snf_output_end(&owner);
     if (rc < 0) {
         fprintf(stderr, "snforge search: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);

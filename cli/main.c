@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <hdf5.h>
 
 #include "commands.h"
 #include "snforge/nn.h"
@@ -75,6 +76,12 @@ int main(int argc, char **argv)
     /* No OpenMP thread spins while it waits (issue 21; nn.h); the thread count: below, per command. */
     snf_omp_passive_reexec(argv);
     gsl_set_error_handler_off(); /* GSL failures come back as status codes, never abort() */
+    /* libhdf5 1.10's exit handler closes every file id still in its table. An H5Fclose that failed (a full
+     * disk: its last writes failed) tears the file down (H5F_t.shared = NULL) but leaves its id in the
+     * table, and the handler then dereferences it (SIGSEGV in H5F__close_cb at exit). Every file is closed
+     * by the program itself, so the handler is not registered (this must precede every other HDF5 call). */
+    H5dont_atexit();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* no raw HDF5 error stack reaches the user: the reason is reported */
     if (argc < 2) {
         snf_usage(stderr);
         return 2;

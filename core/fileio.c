@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -202,6 +203,48 @@ void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len)
     dst[k] = '\0';
 }
 
+/* ---- writing text ---- */
+
+void snf_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            fputc('\\', f);
+            fputc(*p, f);
+        } else if (*p == '\n') {
+            fputs("\\n", f);
+        } else if (*p == '\t') {
+            fputs("\\t", f);
+        } else if (*p == '\r') {
+            fputs("\\r", f);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fprintf(f, "\\u%04x", *p);
+        } else {
+            fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void snf_csv_field(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\r\n") != NULL || (n > 0 && (snf_is_blank(s[0]) || snf_is_blank(s[n - 1])));
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') {
+            fputc('"', f);
+        }
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 /* ---- writing files ---- */
 
 void snf_path_dir(const char *path, char *dir, size_t n)
@@ -300,11 +343,41 @@ int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), vo
 
 /* ---- locks ---- */
 
+static int snf_env_false(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL) {
+        return 0;
+    }
+    return strcasecmp(v, "FALSE") == 0 || strcmp(v, "0") == 0 || strcasecmp(v, "NO") == 0 || strcasecmp(v, "OFF") == 0;
+}
+
+int snf_file_locking(void)
+{
+    return !(snf_env_false("SNF_FILE_LOCKING") || snf_env_false("HDF5_USE_FILE_LOCKING"));
+}
+
+/* errno values by which a file system says it has no locks at all (NFS without lockd, some FUSE mounts). */
+static int snf_errno_nolock(int e)
+{
+    return e == ENOLCK || e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP;
+}
+
 int snf_lock_output(const char *path)
 {
     char lock[4096];
     if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
         SNF_ERROR(SNF_EINVAL, "output path '%s' is too long", path);
+    }
+    if (!snf_file_locking()) {
+        /* Locks turned off by the user: a descriptor that holds nothing (not a regular file, so that
+         * snf_unlock_output never removes a lock file another run may hold). */
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot open /dev/null: %s", strerror(e));
+        }
+        return fd;
     }
     for (int attempt = 0; attempt < 8; attempt++) {
         int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -322,6 +395,14 @@ int snf_lock_output(const char *path)
             if (e == EWOULDBLOCK) {
                 SNF_ERROR(SNF_EIO, "%s is being written by another snforge run%s%s%s (lock %s): wait for it to finish "
                           "or stop it", path, who[0] ? " (pid " : "", who, who[0] ? ")" : "", lock);
+            }
+            if (snf_errno_nolock(e)) {
+                char dir[4096];
+                snf_path_dir(lock, dir, sizeof dir);
+                unlink(lock); /* nobody can hold it: the file system has no locks */
+                SNF_ERROR(SNF_ENOLOCK, "cannot lock %s: the file system of %s does not support file locks (%s; NFS "
+                          "without lockd?): set SNF_FILE_LOCKING=FALSE (or HDF5_USE_FILE_LOCKING=FALSE) to run "
+                          "without locks, and make sure no other run writes %s", lock, dir, strerror(e), path);
             }
             SNF_ERROR(SNF_EIO, "cannot lock %s: %s", lock, strerror(e));
         }
@@ -346,10 +427,261 @@ void snf_unlock_output(int fd, const char *path)
     if (fd < 0) {
         return;
     }
+    struct stat st;
     char lock[4096];
-    if (path != NULL && snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
+    if (path != NULL && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        snprintf(lock, sizeof lock, "%s.lock", path) < (int)sizeof lock) {
         unlink(lock); /* while still holding it: a run that opened it now sees a dead inode and retries */
     }
     flock(fd, LOCK_UN);
     close(fd);
+}
+
+/* ---- resume fingerprints ---- */
+
+unsigned long long snf_digest(unsigned long long h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int snf_digest_file(const char *path, char hex[17])
+{
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    unsigned long long h = SNF_DIGEST_INIT;
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        h = snf_digest(h, buf, got);
+    }
+    int bad = ferror(f);
+    int e = errno;
+    fclose(f);
+    if (bad) {
+        SNF_ERROR(SNF_EIO, "cannot read %s: %s", path, strerror(e));
+    }
+    snprintf(hex, 17, "%016llx", h);
+    return SNF_OK;
+}
+
+/* The value of key in a fingerprint ("k=v; k=v"): *v and *vn, or 0 if absent. */
+static int snf_fp_find(const char *fp, const char *key, size_t kn, const char **v, size_t *vn)
+{
+    const char *p = fp;
+    while (p != NULL && *p != '\0') {
+        const char *end = strstr(p, "; ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        if (eq != NULL && (size_t)(eq - p) == kn && memcmp(p, key, kn) == 0) {
+            *v = eq + 1;
+            *vn = n - kn - 1;
+            return 1;
+        }
+        p = end ? end + 2 : NULL;
+    }
+    return 0;
+}
+
+int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice)
+{
+    if (stored == NULL || stored[0] == '\0') {
+        SNF_ERROR(SNF_EINVAL, "%s has no fingerprint (made by an older snforge or another program): %s", what, advice);
+    }
+    if (strcmp(stored, now) == 0) {
+        return SNF_OK;
+    }
+    char msg[1500] = "";
+    size_t m = 0;
+    for (int pass = 0; pass < 2; pass++) { /* the items of this run, then items only the stored one has */
+        const char *a = pass ? stored : now, *b = pass ? now : stored;
+        const char *p = a;
+        while (p != NULL && *p != '\0' && m + 200 < sizeof msg) {
+            const char *end = strstr(p, "; ");
+            size_t n = end ? (size_t)(end - p) : strlen(p);
+            const char *eq = memchr(p, '=', n);
+            size_t kn = eq ? (size_t)(eq - p) : n;
+            const char *va = eq ? eq + 1 : "", *vb = NULL;
+            size_t an = eq ? n - kn - 1 : 0, bn = 0;
+            int has = snf_fp_find(b, p, kn, &vb, &bn);
+            if (!has || an != bn || memcmp(va, vb, an) != 0) {
+                if (pass == 0 || !has) {
+                    const char *sv = pass ? va : vb, *nv = pass ? NULL : va;
+                    size_t sn = pass ? an : bn, nn = pass ? 0 : an;
+                    m += (size_t)snprintf(msg + m, sizeof msg - m, "%s%.*s '%.*s' -> '%.*s'", m ? "; " : "", (int)kn, p,
+                                          (int)(has || pass ? (sn > 80 ? 80 : sn) : 0), has || pass ? sv : "",
+                                          (int)(nn > 80 ? 80 : nn), nv ? nv : "");
+                }
+            }
+            p = end ? end + 2 : NULL;
+        }
+    }
+    SNF_ERROR(SNF_EINVAL, "%s was made with other settings (%s): %s", what, msg[0] ? msg : "fingerprints differ",
+              advice);
+}
+
+/* ---- the output owner ---- */
+
+int snf_output_begin(snf_output *o, const char *path, int is_dir)
+{
+    memset(o, 0, sizeof *o);
+    o->lock = -1;
+    o->is_dir = is_dir;
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') {
+        n--; /* "out/" is the folder out, locked as out.lock */
+    }
+    if (n == 0 || n >= sizeof o->path) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s' is empty or too long", path);
+    }
+    memcpy(o->path, path, n);
+    o->path[n] = '\0';
+    const char *base = strrchr(o->path, '/');
+    base = base ? base + 1 : o->path;
+    if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        /* "-o ." (the current folder): locked under its real name, PARENT/NAME.lock */
+        char *real = realpath(o->path, NULL);
+        if (real == NULL || strcmp(real, "/") == 0 || strlen(real) >= sizeof o->path) {
+            int e = errno;
+            free(real);
+            SNF_ERROR(SNF_EINVAL, "output folder '%s' cannot be used: %s", path, real ? "the root folder" : strerror(e));
+        }
+        snprintf(o->path, sizeof o->path, "%s", real);
+        free(real);
+    }
+    int fd = snf_lock_output(o->path);
+    if (fd < 0) {
+        return fd;
+    }
+    o->lock = fd;
+    if (is_dir) {
+        struct stat st;
+        if (mkdir(o->path, 0777) != 0) {
+            int e = errno;
+            if (e != EEXIST) {
+                snf_output_end(o);
+                SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", o->path, strerror(e));
+            }
+            if (stat(o->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                snf_output_end(o);
+                SNF_ERROR(SNF_EINVAL, "%s exists and is not a folder (expected an output folder)", o->path);
+            }
+        }
+    }
+    return SNF_OK;
+}
+
+int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n)
+{
+    int k = name ? snprintf(buf, n, "%s/%s", o->path, name) : snprintf(buf, n, "%s", o->path);
+    if (k < 0 || (size_t)k >= n) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s/%s' is too long", o->path, name ? name : "");
+    }
+    return SNF_OK;
+}
+
+FILE *snf_output_open_file(snf_output *o, const char *name)
+{
+    if (o->n_staged >= SNF_OUTPUT_MAX_STAGED || strlen(name) >= sizeof o->staged[0]) {
+        snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: too many staged files or too long a name (%s)",
+                         o->path, name);
+        return NULL;
+    }
+    char final[4096], tmp[4200];
+    if (snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final) < 0) {
+        return NULL;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        int e = errno;
+        snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot create %s: %s", tmp, strerror(e));
+        return NULL;
+    }
+    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name); /* removed by snf_output_end unless committed */
+    return f;
+}
+
+int snf_output_close_file(snf_output *o, FILE *f, const char *name)
+{
+    char final[4096] = "", tmp[4200];
+    snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final);
+    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    errno = 0;
+    if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
+        int e = errno;
+        fclose(f);
+        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", tmp, strerror(e));
+    }
+    return snf_file_close_checked(f, tmp);
+}
+
+int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx)
+{
+    FILE *f = snf_output_open_file(o, name);
+    if (f == NULL) {
+        return SNF_EIO;
+    }
+    errno = 0;
+    snf_error_clear();
+    int rc = write(ctx, f);
+    if (rc < 0) {
+        int e = errno ? errno : EIO;
+        fclose(f);
+        if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+            SNF_ERROR(SNF_EIO, "cannot write %s/%s.tmp: %s", o->path, name, strerror(e));
+        }
+        return rc;
+    }
+    return snf_output_close_file(o, f, name);
+}
+
+int snf_output_commit(snf_output *o)
+{
+    for (int i = 0; i < o->n_staged; i++) {
+        char final[4096], tmp[4200];
+        SNF_CHECK(snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final));
+        snprintf(tmp, sizeof tmp, "%s.tmp", final);
+        if (rename(tmp, final) != 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+        }
+        o->staged[i][0] = '\0'; /* done: not removed by snf_output_end */
+    }
+    o->n_staged = 0;
+    char dir[4096];
+    if (o->is_dir) {
+        snprintf(dir, sizeof dir, "%s", o->path);
+    } else {
+        snf_path_dir(o->path, dir, sizeof dir);
+    }
+    if (snf_fsync_path(dir, 1) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot make the renames in %s durable (fsync): %s", dir, strerror(e));
+    }
+    return SNF_OK;
+}
+
+void snf_output_end(snf_output *o)
+{
+    for (int i = 0; i < o->n_staged; i++) {
+        char final[4096], tmp[4200];
+        if (o->staged[i][0] != '\0' && snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final) == 0) {
+            snprintf(tmp, sizeof tmp, "%s.tmp", final);
+            remove(tmp);
+        }
+    }
+    o->n_staged = 0;
+    if (o->lock >= 0) {
+        snf_unlock_output(o->lock, o->path);
+        o->lock = -1;
+    }
 }

@@ -137,6 +137,40 @@ cleanup:
     return rc;
 }
 
+/* The first filter of dset's pipeline that this HDF5 cannot apply, as "ID (name)" in buf: 1, or 0 if every
+ * filter is available. Names of the common third-party filters (registered with The HDF Group) are known
+ * here when the file stores none. */
+static int snf_h5_missing_filter(hid_t dset, char *buf, size_t n)
+{
+    static const struct { int id; const char *name; } known[] = {
+        {307, "bzip2"}, {32000, "lzf"}, {32001, "blosc"}, {32004, "lz4"}, {32008, "bitshuffle"},
+        {32013, "zfp"}, {32015, "zstd"}, {32017, "sz"}, {32026, "blosc2"},
+    };
+    hid_t dcpl = H5Dget_create_plist(dset);
+    int found = 0;
+    int nf = dcpl >= 0 ? H5Pget_nfilters(dcpl) : 0;
+    for (int i = 0; i < nf && !found; i++) {
+        unsigned flags = 0, cd[8];
+        size_t ncd = 8;
+        char name[128] = "";
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name, name, NULL);
+        if (id < 0 || H5Zfilter_avail(id) > 0) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof known / sizeof known[0] && !name[0]; k++) {
+            if (known[k].id == (int)id) {
+                snprintf(name, sizeof name, "%s", known[k].name);
+            }
+        }
+        snprintf(buf, n, "%d (%s)", (int)id, name[0] ? name : "unregistered here");
+        found = 1;
+    }
+    if (dcpl >= 0) {
+        H5Pclose(dcpl);
+    }
+    return found;
+}
+
 /* Rows row0 .. row0+n-1 of dset written from wbuf (when not NULL) or read into rbuf. */
 static int snf_h5_rows_io(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, const void *wbuf, void *rbuf,
                           const char *file, const char *name)
@@ -151,6 +185,14 @@ static int snf_h5_rows_io(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, co
     }
     if (wbuf ? H5Dwrite(dset, memtype, mspace, fspace, H5P_DEFAULT, wbuf) < 0
              : H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, rbuf) < 0) {
+        char filt[200];
+        if (!wbuf && snf_h5_missing_filter(dset, filt, sizeof filt)) {
+            rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__,
+                                  "%s: /%s is compressed with HDF5 filter %s, which this HDF5 does not have: install "
+                                  "its plugin (HDF5_PLUGIN_PATH) or rewrite the file without it (h5repack -f NONE)",
+                                  file, name, filt);
+            goto cleanup;
+        }
         SNF_H5_FAIL(file, name, wbuf ? "H5Dwrite" : "H5Dread");
     }
 cleanup:

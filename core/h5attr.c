@@ -206,7 +206,10 @@ static int snf_h5_attr_strings_each(hid_t obj, const char *name, const char *fil
                                   "size (%zu x %lld bytes)", file, name, sz, (long long)count);
             goto cleanup;
         }
-        mt = snf_h5_fixed_str(sz);
+        /* Read in the file's own string type (its size, padding and character set): other writers (h5py's
+         * numpy bytes, Fortran) store ASCII and NUL- or space-padded strings, which HDF5 will not convert to
+         * our UTF-8 NUL-terminated type (and NUL-termination would cut the last character). */
+        mt = H5Tcopy(ft);
         tmp = calloc((size_t)count, sz + 1);
         if (tmp == NULL || mt < 0) {
             rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
@@ -215,10 +218,15 @@ static int snf_h5_attr_strings_each(hid_t obj, const char *name, const char *fil
         if (H5Aread(a, mt, tmp) < 0) {
             SNF_H5_FAIL(file, name, "H5Aread");
         }
+        int spaces = H5Tget_strpad(ft) == H5T_STR_SPACEPAD;
         for (hssize_t k = 0; k < count; k++) {
             const char *e = tmp + (size_t)k * sz;
             const char *z = memchr(e, '\0', sz);
-            put(k, e, z ? (size_t)(z - e) : sz, ctx);
+            size_t len = z ? (size_t)(z - e) : sz;
+            while (spaces && len > 0 && e[len - 1] == ' ') {
+                len--; /* Fortran's blank padding */
+            }
+            put(k, e, len, ctx);
         }
     }
 cleanup:

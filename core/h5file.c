@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "snforge/fileio.h"
 #include "snforge/h5io.h"
 #include "snforge/status.h"
 
@@ -34,6 +35,50 @@ int snf_h5_lock_failed(void)
     return found;
 }
 
+/* HDF5 puts the lock call's errno in its message: "unable to lock file, errno = 37, error message = ...". */
+static herr_t snf_h5_lock_errno_cb(unsigned k, const H5E_error2_t *e, void *data)
+{
+    (void)k;
+    int *err = data;
+    const char *p = e->desc ? strstr(e->desc, "errno = ") : NULL;
+    if (p != NULL && *err == 0) {
+        *err = atoi(p + 8);
+    }
+    return 0;
+}
+
+int snf_h5_lock_error(const char *path, const char *reason)
+{
+    int err = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, snf_h5_lock_errno_cb, &err);
+    if (err == ENOLCK || err == ENOSYS || err == EOPNOTSUPP || err == ENOTSUP) {
+        char dir[4096];
+        snf_path_dir(path, dir, sizeof dir);
+        return snf_error_report(SNF_ENOLOCK, __FILE__, __LINE__, __func__,
+                                "cannot lock %s: the file system of %s does not support file locks (%s; NFS without "
+                                "lockd?): set SNF_FILE_LOCKING=FALSE (or HDF5_USE_FILE_LOCKING=FALSE) to run without "
+                                "locks, and make sure no other run writes it", path, dir, strerror(err));
+    }
+    return snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__,
+                            "%s is open in another program (HDF5 file lock: %s): close it and run again", path, reason);
+}
+
+hid_t snf_h5_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) {
+        return -1;
+    }
+    /* H5F_CLOSE_STRONG: H5Fclose closes every object still open in the file, so that a file id is never
+     * left behind for libhdf5's exit handler. */
+    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        (!snf_file_locking() && H5Pset_file_locking(fapl, 0, 1) < 0)) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+
 /* ---- create / open ---- */
 
 hid_t snf_h5_create_file(const char *path)
@@ -45,7 +90,7 @@ hid_t snf_h5_create_file(const char *path)
         snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot replace %s: %s", path, strerror(e));
         return -1;
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = snf_h5_fapl();
     if (fapl < 0 || H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V110) < 0) {
         if (fapl >= 0) {
             H5Pclose(fapl);
@@ -56,14 +101,22 @@ hid_t snf_h5_create_file(const char *path)
     errno = 0;
     hid_t f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     int e = errno;
-    H5Pclose(fapl);
     if (f < 0) {
         char reason[256];
-        snf_h5_reason(reason, sizeof reason);
+        snf_h5_reason(reason, sizeof reason); /* before H5Pclose clears the error stack */
+        int locked = snf_h5_lock_failed();
+        if (locked) {
+            snf_h5_lock_error(path, reason);
+        }
+        H5Pclose(fapl);
+        if (locked) {
+            return -1;
+        }
         snf_error_report(e ? SNF_EIO : SNF_EHDF5, __FILE__, __LINE__, __func__, "cannot create %s: %s%s%s", path,
                          reason, e ? ": " : "", e ? strerror(e) : "");
         return -1;
     }
+    H5Pclose(fapl);
     return f;
 }
 
@@ -86,16 +139,23 @@ int snf_h5_open(hid_t *out, const char *path, int writable, const char *what)
         SNF_ERROR(SNF_EIO, "cannot open %s %s: %s", role, path, strerror(e));
     }
     close(fd);
-    hid_t f = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t fapl = snf_h5_fapl();
+    hid_t f = fapl < 0 ? -1 : H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl);
     if (f < 0) {
+        /* read the error stack before any other HDF5 call clears it (H5Pclose included) */
         char reason[256];
         snf_h5_reason(reason, sizeof reason);
         if (snf_h5_lock_failed()) {
-            SNF_ERROR(SNF_EIO, "%s is open in another program (HDF5 file lock: %s): close it and run again", path,
-                      reason);
+            int lrc = snf_h5_lock_error(path, reason);
+            H5Pclose(fapl);
+            return lrc;
+        }
+        if (fapl >= 0) {
+            H5Pclose(fapl);
         }
         SNF_ERROR(SNF_EFORMAT, "%s is not a readable %s (not HDF5, or damaged: %s)", path, role, reason);
     }
+    H5Pclose(fapl);
     *out = f;
     return SNF_OK;
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include <hdf5.h>
 
 #include "snforge/h5.h"
@@ -35,5 +37,11 @@ int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n, void *b
 
 /* Copies every attribute of src onto dst (same names, types, values). */
 int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);
+
+/* ---- child processes (child.c) ---- */
+
+/* In a child just forked by process `parent`: SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG), and exit
+ * at once if it has died already (ensemble members, search trials). */
+void snf_child_tie_to_parent(pid_t parent);
 
 #endif

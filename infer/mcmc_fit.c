@@ -354,7 +354,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     if (!chain || !lpc) {
         SNF_FAIL(SNF_ENOMEM, "fit: out of memory for a %ld x %d x %d chain", S, W, D);
     }
-    char sig[256];
+    char sig[512];
     snf_fit_signature(&f, obs, c, o, sig, sizeof sig);
     long done = 0, calls_before = 0;
     double wall_before = 0;
@@ -366,7 +366,18 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     res->steps_resumed = done;
     const double t0 = snf_now();
     if (done > 0) {
-        snf_ensemble_restore(e, chain + (size_t)(done - 1) * W * D, lpc + (size_t)(done - 1) * W);
+        /* The values the run continues from are checked against the model: the last step's walkers must give
+         * their stored log-probabilities (a damaged chain, or one of another model, is refused). */
+        const double *last = chain + (size_t)(done - 1) * W * D, *lpl = lpc + (size_t)(done - 1) * W;
+        for (int w = 0; w < W; w++) {
+            double lp = snf_fit_lnprob(last + (size_t)w * D, 0, &f);
+            if (!(fabs(lp - lpl[w]) <= 1e-6 * fmax(1.0, fabs(lpl[w])))) {
+                SNF_FAIL(SNF_EINVAL, "%s: step %ld walker %d: stored log-probability %.10g but the model gives %.10g "
+                         "(damaged, or made by another model): remove it to start over", o->chain_path, done, w,
+                         lpl[w], lp);
+            }
+        }
+        snf_ensemble_restore(e, last, lpl);
     } else {
         double *x0 = malloc(sizeof(double) * (size_t)W * D);
         if (!x0) SNF_FAIL(SNF_ENOMEM, "fit: out of memory");

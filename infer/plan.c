@@ -41,6 +41,11 @@ int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, 
     if (!sp->mask) {
         SNF_ERROR(SNF_EINVAL, "an observing plan needs a model trained with mask channels ([data] mask = yes)");
     }
+    if (m->net->cfg.head != SNF_HEAD_GAUSSIAN && m->members <= 1 && (m->mc_samples <= 1 || !(m->net->cfg.dropout > 0))) {
+        SNF_ERROR(SNF_EINVAL, "an observing plan needs a model with an uncertainty (a Gaussian head, an ensemble of "
+                  "members or Monte Carlo dropout); this one is a point-estimate (MSE head, one member, no dropout): "
+                  "every standard deviation would be 0");
+    }
     float *cur = malloc((size_t)CT * sizeof *cur), *xb = malloc((size_t)ns * T * CT * sizeof *xb);
     int *cand = malloc((size_t)ns * T * sizeof *cand);
     double *std = malloc((size_t)ns * T * NP * sizeof *std);

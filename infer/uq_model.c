@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
@@ -93,10 +94,8 @@ static int snf_uq_rattr(hid_t g, const char *name, double *v)
 static int snf_uq_read_group(snf_uq_model *m, const char *path)
 {
     int rc = SNF_OK;
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), g = -1;
-    if (f < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot open", path);
-    }
+    hid_t f = -1, g = -1;
+    SNF_CHECK(snf_h5_open(&f, path, 0, "model file"));
     if (H5Lexists(f, "uq", H5P_DEFAULT) <= 0) {
         H5Fclose(f);
         return SNF_OK; /* a model without the group: defaults */

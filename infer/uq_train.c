@@ -12,8 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/internal.h"
+
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 #include "train/train_internal.h"
@@ -45,8 +48,8 @@ static int snf_uq_is_done(const char *path, const char *text)
     if (snf_uq_model_open(&m, path, 1) < 0) {
         return 0;
     }
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    int has = fid >= 0 && H5Lexists(fid, "uq", H5P_DEFAULT) > 0;
+    hid_t fid = -1;
+    int has = snf_h5_open(&fid, path, 0, "model file") == SNF_OK && H5Lexists(fid, "uq", H5P_DEFAULT) > 0;
     if (fid >= 0) {
         H5Fclose(fid);
     }
@@ -85,12 +88,13 @@ static int snf_uq_train_parallel(const snf_train_config *cfg, const snf_train_op
     int per = opt->threads / (k1 - k0);
     fflush(NULL);
     for (int k = k0; k < k1; k++) {
-        pid_t p = fork();
+        pid_t parent = getpid(), p = fork();
         if (p < 0) {
             bad = 1;
             break;
         }
         if (p == 0) {
+            snf_child_tie_to_parent(parent); /* a killed train takes its members with it */
             snf_threads_setup(per > 0 ? per : 1);
             snf_train_options o = *opt;
             o.progress = NULL;
@@ -290,9 +294,9 @@ static int snf_uq_finish(const snf_train_config *cfg, const snf_train_options *o
     if (rc < 0) {
         goto cleanup;
     }
-    hid_t fid = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (fid < 0) {
-        SNF_FAIL(SNF_EHDF5, "%s: cannot reopen to add /uq", tmp);
+    hid_t fid = -1;
+    if ((rc = snf_h5_open(&fid, tmp, 1, "model file")) < 0) {
+        goto cleanup;
     }
     if (H5Lexists(fid, "uq", H5P_DEFAULT) > 0) {
         H5Ldelete(fid, "uq", H5P_DEFAULT);

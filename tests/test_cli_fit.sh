@@ -100,7 +100,7 @@ assert np.array_equal(a["chain"][:], b["chain"][:]) and np.array_equal(a["lnprob
 PY
 then ok "a rerun continues the stored chain (60 + 30 steps equal 90 straight)"; else bad "resume: $(tail -c 300 "$tmp/err")"; fi
 "$snf" fit "$o" -o "$tmp/r1" -w 16 --seed 6 -s 90 --no-plot > /dev/null 2> "$tmp/err"; rc=$?
-[ $rc -eq 2 ] && grep -q "other data, prior, walkers or seed" "$tmp/err" && ok "a chain made with another seed is refused (exit 2)" \
+[ $rc -eq 2 ] && grep -q "other settings (seed '5' -> '6')" "$tmp/err" && ok "a chain made with another seed is refused (exit 2)" \
   || bad "other seed: exit $rc $(cat "$tmp/err")"
 
 # expect CODE PATTERN ARGS...

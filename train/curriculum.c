@@ -12,7 +12,9 @@
 #include "curriculum_internal.h"
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5.h"
 #include "snforge/status.h"
+#include "snforge/version.h"
 
 /* ---- static helpers ---- */
 
@@ -169,6 +171,35 @@ cleanup:
         snf_rowset_free(r);
     }
     return rc;
+}
+
+int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+                         size_t CL)
+{
+    snf_dataset *d = NULL;
+    char source[256] = "";
+    int rc = snf_dataset_open(&d, path, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    if (snf_dataset_attr_string(d, NULL, "source", source, sizeof source) < 0) {
+        source[0] = '\0';
+    }
+    snf_dataset_close(d);
+    if (strncmp(source, "hydro:", 6) != 0) {
+        SNF_ERROR(SNF_EINVAL, "%s: source is '%s': expected hydro runs (source \"hydro:<code>\", made by snforge "
+                  "import), not a semi-analytic campaign", path, source);
+    }
+    for (long i = 0; sa != NULL && i < hydro->n; i++) {
+        for (long j = 0; j < sa->n; j++) {
+            if (memcmp(hydro->x + (size_t)i * CL, sa->x + (size_t)j * CL, CL * sizeof *hydro->x) == 0) {
+                SNF_ERROR(SNF_EINVAL, "%s: row %ld is identical to row %ld of the semi-analytic campaign %s: the "
+                          "hydro set holds semi-analytic models (source attribute '%s' notwithstanding)", path,
+                          hydro->ids[i], sa->ids[j], sa_path, source);
+            }
+        }
+    }
+    return SNF_OK;
 }
 
 void snf_rowset_free(snf_rowset *r)
@@ -457,11 +488,71 @@ cleanup:
     return rc;
 }
 
+/* The experiment's fingerprint: the config's text, every data file's bytes, the program's version. */
+static int snf_curr_fingerprint(const snf_curr_config *c, char *fp, size_t n)
+{
+    char hex[17];
+    unsigned long long hc = snf_digest(SNF_DIGEST_INIT, c->text ? c->text : "", c->text ? strlen(c->text) : 0);
+    SNF_CHECK(snf_digest_file(c->hydro_file, hex));
+    size_t k = (size_t)snprintf(fp, n, "config=%016llx; hydro=%s", hc, hex);
+    for (int vi = 0; vi < c->nvariants && k < n; vi++) {
+        int seen = 0;
+        for (int u = 0; u < vi; u++) {
+            seen |= !strcmp(c->variants[u].sa_file, c->variants[vi].sa_file);
+        }
+        if (!seen) {
+            SNF_CHECK(snf_digest_file(c->variants[vi].sa_file, hex));
+            k += (size_t)snprintf(fp + k, n - k, "; sa:%s=%s", c->variants[vi].name, hex);
+        }
+    }
+    if (k < n) {
+        snprintf(fp + k, n - k, "; version=%s", SNF_VERSION_STRING);
+    }
+    return SNF_OK;
+}
+
+static int snf_curr_fp_write(void *ctx, FILE *f)
+{
+    fprintf(f, "%s\n", (const char *)ctx);
+    return SNF_OK;
+}
+
+/* A folder with earlier results is continued only if they were made by this experiment (fingerprint.txt). */
+static int snf_curr_check_folder(const snf_curr_config *c, const char *dir)
+{
+    char fp[4096], path[1200];
+    SNF_CHECK(snf_curr_fingerprint(c, fp, sizeof fp));
+    snprintf(path, sizeof path, "%s/fingerprint.txt", dir);
+    char *stored = NULL;
+    size_t len = 0;
+    if (snf_curr_exists(path)) {
+        SNF_CHECK(snf_text_slurp(path, "fingerprint file", &stored, &len));
+        while (len > 0 && (stored[len - 1] == '\n' || stored[len - 1] == '\r')) {
+            stored[--len] = '\0';
+        }
+        int rc = snf_fingerprint_check(dir, stored, fp, "its folds would mix two experiments: remove the folder or "
+                                                         "use another -o");
+        free(stored);
+        return rc;
+    }
+    for (int vi = 0; vi < c->nvariants; vi++) {
+        char vdir[1200];
+        snprintf(vdir, sizeof vdir, "%s/%s", dir, c->variants[vi].name);
+        if (snf_curr_exists(vdir)) {
+            return snf_fingerprint_check(dir, NULL, fp, "remove the folder or use another -o");
+        }
+    }
+    return snf_atomic_write_text(path, snf_curr_fp_write, fp);
+}
+
 int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped)
 {
     *stopped = 0;
     int rc = snf_mkdir(opt->out_dir);
     if (rc < 0) {
+        return rc;
+    }
+    if ((rc = snf_curr_check_folder(c, opt->out_dir)) < 0) {
         return rc;
     }
     long newly = 0;
@@ -487,6 +578,13 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
         if (rc >= 0) {
             rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
+        }
+        if (rc >= 0) {
+            const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
+            rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_tr, v->sa_file, CL);
+            if (rc >= 0) {
+                rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
+            }
         }
         if (opt->log && rc >= 0) {
             fprintf(opt->log, "snforge curriculum: %s: %ld semi-analytic training rows, %ld held out; %ld hydro "

@@ -29,6 +29,7 @@ struct snf_data {
     float *lbuf, *vbuf; /* [block][T] */
     int *sbuf;  /* [block] */
     float *lg, *vg; /* [L] one row on the model grid */
+    long row0;      /* file row of the current block's first row */
 };
 
 struct snf_batcher {
@@ -63,6 +64,7 @@ static int snf_rowpos_cmp(const void *a, const void *b)
 static int snf_data_read_block(snf_data *d, long row0, long n)
 {
     snf_dataset_rows r = {.params = d->pbuf, .log_lbol = d->lbuf, .vph = d->vbuf, .status = d->sbuf};
+    d->row0 = row0;
     return snf_dataset_read_rows(d->ds, row0, n, &r);
 }
 
@@ -389,6 +391,30 @@ static int snf_load_row(snf_data *d, long k, long pos, void *ctx)
 {
     snf_load_ctx *c = ctx;
     snf_data_grid_row(d, k);
+    /* A row the network would see as all missing is not data (a hydro run that does not reach the model's
+     * window, a row of NaN): refused, never trained or scored as an empty light curve. */
+    int have = 0;
+    for (int j = 0; j < d->spec.L && !have; j++) {
+        have = ((d->spec.channels & SNF_CH_LBOL) && isfinite(d->lg[j])) ||
+               ((d->spec.channels & SNF_CH_VPH) && isfinite(d->vg[j]));
+    }
+    /* Values no supernova has (a damaged or mislabelled file) are refused before a network sees them. */
+    for (int j = 0; j < d->spec.L; j++) {
+        double lv = d->lg[j], vv = d->vg[j], tj = snf_data_spec_time(&d->spec, j);
+        if ((d->spec.channels & SNF_CH_LBOL) && isfinite(lv) && !(lv >= 30 && lv <= 50)) {
+            SNF_ERROR(SNF_EINVAL, "%s: row %ld: log_lbol %g near day %g is not a supernova's log10 L in erg/s "
+                      "(expected 30-50)", d->path, d->row0 + k, lv, tj);
+        }
+        if ((d->spec.channels & SNF_CH_VPH) && isfinite(vv) && !(vv > 0 && vv <= 1e5)) {
+            SNF_ERROR(SNF_EINVAL, "%s: row %ld: vph %g km/s near day %g is not a photospheric velocity "
+                      "(expected 0-100,000 km/s)", d->path, d->row0 + k, vv, tj);
+        }
+    }
+    if (!have) {
+        SNF_ERROR(SNF_EINVAL, "%s: row %ld holds no data on the model's time grid (%g-%g d, %s): every value is "
+                  "missing (a run that does not cover the window, or an empty row); remove it from the file",
+                  d->path, d->row0 + k, d->spec.t_start_d, d->spec.t_end_d, snf_data_channels_name(d->spec.channels));
+    }
     snf_data_encode(c->x + (size_t)pos * c->CL, d->lg, d->vg, &d->spec, c->norm);
     if (c->y) {
         int rc = snf_data_encode_targets(c->y + (size_t)pos * SNF_DATA_NP, d->pbuf + (size_t)k * d->P, c->norm);

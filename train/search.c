@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "curriculum_internal.h"
+#include "core/internal.h"
+#include "snforge/fileio.h"
 #include "snforge/ini.h"
 #include "snforge/nn.h"
 #include "snforge/search.h"
@@ -341,13 +343,14 @@ static int snf_trials_parallel(const snf_search_config *c, const char *base, con
                         per > 1 ? "s" : "", dir);
                 fflush(log);
             }
-            pid_t pid = fork();
+            pid_t parent = getpid(), pid = fork();
             if (pid < 0) {
                 worst = 1;
                 failed = t;
                 continue;
             }
             if (pid == 0) {
+                snf_child_tie_to_parent(parent); /* a killed search takes its trials with it */
                 snf_threads_setup(per);
                 char lp[1300];
                 snprintf(lp, sizeof lp, "%s/search.log", dir);
@@ -456,6 +459,22 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
             SNF_FAIL(SNF_EIO, "cannot create %s: %s", dir, strerror(errno));
         }
         snprintf(p, sizeof p, "%s/curriculum.ini", dir);
+        if (snf_curr_exists(p)) {
+            /* the trial's fingerprint is its whole config: a rerun with other values never relabels old trials */
+            char *old = NULL;
+            size_t olen = 0;
+            rc = snf_text_slurp(p, "trial config", &old, &olen);
+            if (rc >= 0 && strcmp(old, text) != 0) {
+                rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                      "%s was run with another configuration than trial %ld of %s now (values or "
+                                      "base config changed): remove %s or use another -o", dir, t + 1, c->path, out_dir);
+            }
+            free(old);
+            if (rc < 0) {
+                free(text);
+                goto cleanup;
+            }
+        }
         rc = snf_curr_write_atomic(p, text);
         free(text);
         snprintf(p, sizeof p, "%s/results.csv", dir);

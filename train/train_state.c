@@ -22,8 +22,23 @@ int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const ch
         SNF_ERROR(SNF_EINVAL, "%s exists and is not a readable snforge model (%s); %s", path,
                   snf_error_last_message(), advice);
     }
-    if (strcmp(old->config_text ? old->config_text : "", text ? text : "") != 0) {
-        SNF_ERROR(SNF_EINVAL, "%s %s", path, other);
+    const char *a = old->config_text ? old->config_text : "", *b = text ? text : "";
+    if (strcmp(a, b) != 0) {
+        /* name what changed: the first line that differs, stored -> now */
+        int line = 1;
+        const char *la = a, *lb = b;
+        while (*la && *lb) {
+            size_t na = strcspn(la, "\n"), nb = strcspn(lb, "\n");
+            if (na != nb || strncmp(la, lb, na) != 0) {
+                break;
+            }
+            la += na + (la[na] == '\n');
+            lb += nb + (lb[nb] == '\n');
+            line++;
+        }
+        int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
+        SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%.*s' -> '%.*s')", path, other, line,
+                  na > 100 ? 100 : na, la, nb > 100 ? 100 : nb, lb);
     }
     return SNF_OK;
 }

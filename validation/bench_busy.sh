@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench_busy.sh [AFTER_SNFORGE] [BEFORE_SNFORGE]: multi-threaded commands on a busy machine (issue 21 item 1).
-# Times `snforge train` (3 epochs of learn/train_run.ini's network), `snforge explain` (SN 1987A, defaults) and,
+# Times `snforge train` (3 epochs of train/train_run.ini's network), `snforge explain` (SN 1987A, defaults) and,
 # with BENCH_RUN=1, `snforge run` (the main job, about 1.5 min idle), with 0, 1 and 2 competing busy loops
 # (sh -c 'while :; do :; done'), each binary started as a user would (default) and with OMP_WAIT_POLICY=passive set
 # by hand, and prints the ratios: default / passive under the same load (goal <= 1.1) and loaded / idle (goal with
@@ -32,7 +32,7 @@ echo "after: $after"; echo "before: ${before:-none}"
 cd "$work" || exit 1
 # Inputs once, with the after binary: the run's campaign (4,096 models) and a 3-epoch network for explain.
 sed -e 's/^epochs = 30/epochs = 3/' -e "s|^file = 87a_small.h5|file = $work/camp.h5|" \
-    -e "s|^model = model.h5|model = $work/model.h5|" "$here/../learn/train_run.ini" > train.ini
+    -e "s|^model = model.h5|model = $work/model.h5|" "$here/../train/train_run.ini" > train.ini
 if ! $clean "$after" grid "$here/../grids/87a_small.ini" -o camp.h5 -q > setup.log 2>&1 \
    || ! $clean "$after" train train.ini > setup.log 2>&1; then
   echo "setup failed:"; cat setup.log; exit 1

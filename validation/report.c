@@ -476,8 +476,7 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     int rc = SNF_OK;
     char source[128];
     int *status = NULL;
-    int lock = -1;
-    char lockpath[4200] = "";
+    snf_output owner = {.lock = -1};
     *n_models = 0;
     rc = snf_dataset_open(&d, o->hydro_path, 0);
     if (rc < 0) {
@@ -563,12 +562,7 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     if (x.t[0] < 0) {
         SNF_FAIL(SNF_EFORMAT, "%s: /time starts at %g d: expected days >= 0 since the explosion", o->hydro_path, x.t[0]);
     }
-    rc = snf_mkdir(o->out_dir);
-    if (rc >= 0) {
-        snprintf(lockpath, sizeof lockpath, "%s/compare", o->out_dir);
-        lock = snf_lock_output(lockpath); /* DIR/compare.lock: one compare per folder at a time */
-        rc = lock < 0 ? lock : SNF_OK;
-    }
+    rc = snf_output_begin(&owner, o->out_dir, 1); /* DIR.lock, then the folder: one writer per output */
     if (rc >= 0) {
         char cdir[4200];
         snprintf(cdir, sizeof cdir, "%s/curves", o->out_dir);
@@ -587,7 +581,7 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
         *n_models = (int)N;
     }
 cleanup:
-    snf_unlock_output(lock, lockpath);
+    snf_output_end(&owner);
     snf_model_free(x.m);
     snf_dataset_close(d);
     free(x.t);

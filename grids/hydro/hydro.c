@@ -331,6 +331,7 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
         if (rc < 0) {
             goto cleanup; /* the reader's message names file:line */
         }
+        sum->n_repeats_dropped += run.n_repeats_dropped;
         float *lrow = lg + (size_t)i * (size_t)T, *vrow = vp + (size_t)i * (size_t)T;
         rc = snf_hydro_resample(lrow, &run.L, 1, t, T);
         if (rc >= 0) {

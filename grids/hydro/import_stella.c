@@ -34,7 +34,7 @@ static int snf_file_exists(const char *path)
 
 /* Reads columns (ct, cy) of path into s, converting y by kind. lines: caller frees. */
 static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path, const snf_hydro_table_opts *o,
-                             int ct, int cy, int kind)
+                             int ct, int cy, int kind, int *dropped)
 {
     snf_hydro_table t;
     memset(s, 0, sizeof *s);
@@ -67,6 +67,23 @@ static int snf_stella_series(snf_hydro_series *s, int **lines, const char *path,
         }
         s->y[k] = y;
     }
+    if (rc >= 0 && dropped != NULL) {
+        /* STELLA's .tt starts with several rows at one time (the relaxation before the first step): a row whose
+         * time equals the previous row's replaces it (the later state is kept), counted for a note. Times that
+         * go backwards are still refused by the check (a rerun appended to the file). */
+        int m = 0;
+        for (int k = 0; k < s->n; k++) {
+            if (m > 0 && s->t_d[k] == s->t_d[m - 1]) {
+                m--;
+                (*dropped)++;
+            }
+            s->t_d[m] = s->t_d[k];
+            s->y[m] = s->y[k];
+            t.line[m] = t.line[k];
+            m++;
+        }
+        s->n = m;
+    }
     return snf_hydro_series_take(s, lines, &t, path, rc);
 }
 
@@ -87,13 +104,13 @@ int snf_hydro_read_stella(snf_hydro_run *r, const char *base)
     if (snf_file_exists(path)) {
         o.skip_text_header = 1;
         o.ncols = -3;
-        rc = snf_stella_series(&r->L, &lines, path, &o, 1, 3, SNF_Y_LOG10);
+        rc = snf_stella_series(&r->L, &lines, path, &o, 1, 3, SNF_Y_LOG10, NULL);
     } else {
         snprintf(path, sizeof path, "%s.tt", base);
         if (snf_file_exists(path)) {
             o.start_after = "time";
             o.ncols = -7;
-            rc = snf_stella_series(&r->L, &lines, path, &o, 1, 7, SNF_Y_MBOL);
+            rc = snf_stella_series(&r->L, &lines, path, &o, 1, 7, SNF_Y_MBOL, &r->n_repeats_dropped);
         } else {
             snprintf(path, sizeof path, "%s.lbol_lnuc.txt", base);
             if (!snf_file_exists(path)) {
@@ -103,7 +120,7 @@ int snf_hydro_read_stella(snf_hydro_run *r, const char *base)
             o.skip_text_header = 1;
             o.ncols = -2;
             l_post_max = 1;
-            rc = snf_stella_series(&r->L, &lines, path, &o, 1, 2, SNF_Y_LOG10);
+            rc = snf_stella_series(&r->L, &lines, path, &o, 1, 2, SNF_Y_LOG10, NULL);
         }
     }
     if (rc < 0) {
@@ -135,7 +152,7 @@ int snf_hydro_read_stella(snf_hydro_run *r, const char *base)
         have_v = snf_file_exists(path);
     }
     if (have_v) {
-        rc = snf_stella_series(&r->v, &lines, path, &o, 2, 4, SNF_Y_KM_S);
+        rc = snf_stella_series(&r->v, &lines, path, &o, 2, 4, SNF_Y_KM_S, NULL);
         if (rc < 0) {
             goto cleanup;
         }

@@ -90,6 +90,13 @@ SNF_API int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec
 SNF_API int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n);
 SNF_API void snf_rowset_free(snf_rowset *r);
 
+/* SNF_EINVAL unless hydro (the rows loaded from path) are hydro runs: the file's source attribute is
+ * "hydro:<code>" (written by snforge import), and no row's encoded input equals one of sa's (CL floats a
+ * row; sa may be NULL: only the attribute is checked) -- a semi-analytic campaign relabelled is refused by
+ * its content too. The message names the file, the row and what was expected. */
+int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+                         size_t CL);
+
 /* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and
  * fills fold f's test / val / train lists (file rows, ascending). SNF_EINVAL for k < 3 or n < k. */
 SNF_API int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold);

@@ -12,7 +12,15 @@
  * file, never a half-written one. snf_atomic_commit does the last two steps for writers that produce the
  * .tmp themselves (HDF5); snf_atomic_write_text runs a FILE* writer through all of them.
  * Output locks: snf_lock_output takes an exclusive flock(2) on PATH.lock (created beside the output,
- * removed when released) so that two runs never write one output; it never waits.
+ * removed when released) so that two runs never write one output; it never waits. A file system without
+ * locks (flock failing with ENOLCK, ENOSYS or EOPNOTSUPP: NFS without lockd) is SNF_ENOLOCK, named as
+ * such; SNF_FILE_LOCKING=FALSE (or HDF5_USE_FILE_LOCKING=FALSE) in the environment turns snforge's locks
+ * and HDF5's own off for every command (snf_file_locking).
+ * The output owner (snf_output_*): every command that writes goes through it. It takes the lock of its
+ * output (a file, or a folder of several files), stages each file of a folder as NAME.tmp (checked
+ * writes, fsync) and replaces them all only when every one is written (snf_output_commit), and removes
+ * what it staged when the run fails (snf_output_end): a failure never leaves a half-written file or a
+ * mix of two runs' files, and a second run on the same output refuses at once, touching nothing.
  * Errors: SNF_EINVAL for a missing input file (the user's input), SNF_EIO with strerror(errno) for every
  * failing system call, SNF_EFORMAT "file:line: ..." for a malformed table. No function prints. */
 #ifndef SNFORGE_FILEIO_H
@@ -62,6 +70,15 @@ SNF_API int snf_csv_number(const char *f, size_t n, double *out);
 /* Copies a field into dst[n] as printable ASCII ('?' for other bytes, ".." when cut): for messages. */
 SNF_API void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len);
 
+/* ---- writing text ---- */
+
+/* s as a JSON string with its quotes: '"' and '\\' escaped, control characters as \n, \t or \u00XX. */
+void snf_json_string(FILE *f, const char *s);
+
+/* s as one CSV field: as it is when it holds no ',', '"', CR or LF (nor leading or trailing blanks), else
+ * in double quotes with '"' doubled (RFC 4180). */
+void snf_csv_field(FILE *f, const char *s);
+
 /* ---- writing files ---- */
 
 /* Makes tmp durable and atomically replaces path by it: fsync(tmp), rename(tmp, path), fsync of path's
@@ -92,5 +109,67 @@ SNF_API void snf_unlock_output(int fd, const char *path);
 
 /* The path of path's folder into dir[n] ("." for a bare name). */
 SNF_API void snf_path_dir(const char *path, char *dir, size_t n);
+
+/* 1 unless the environment turns file locks off: SNF_FILE_LOCKING or HDF5_USE_FILE_LOCKING set to FALSE,
+ * 0, NO or OFF (any case). With locks off, snf_lock_output takes no lock (the caller makes sure no other
+ * run writes the output) and HDF5 files are opened without HDF5's lock (snf_h5_fapl). */
+int snf_file_locking(void);
+
+/* ---- resume fingerprints ---- */
+
+/* A resumable artefact (a chain, a fold's files, a trial, a checkpoint) records a fingerprint of everything
+ * that defines it: "key=value" items joined by "; " (data digests, config digests, command-line overrides,
+ * the program's version). snf_fingerprint_check compares the stored one with the one of this run, item by
+ * item: SNF_OK if equal; else SNF_EINVAL "WHAT was made with other settings: KEY 'stored' -> 'now'; ...:
+ * ADVICE" naming every item that changed (an item missing on either side counts as changed; a stored
+ * fingerprint that is empty or NULL is "WHAT has no fingerprint"). */
+int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice);
+
+/* 64-bit FNV-1a digest of n bytes, continuing h (start with SNF_DIGEST_INIT). */
+#define SNF_DIGEST_INIT 1469598103934665603ULL
+unsigned long long snf_digest(unsigned long long h, const void *p, size_t n);
+
+/* The digest of a whole file's bytes as 16 hex digits in hex[17]. SNF_EINVAL if it does not exist,
+ * SNF_EIO if it cannot be read. */
+int snf_digest_file(const char *path, char hex[17]);
+
+/* ---- the output owner ---- */
+
+#define SNF_OUTPUT_MAX_STAGED 16
+
+typedef struct snf_output {
+    char path[4096]; /* the output, without trailing '/' */
+    int is_dir;      /* 1: a folder of several files */
+    int lock;        /* snf_lock_output's descriptor, -1 when not held */
+    int n_staged;    /* files written as DIR/NAME.tmp, not yet renamed */
+    char staged[SNF_OUTPUT_MAX_STAGED][256];
+} snf_output;
+
+/* Takes the output's lock (PATH.lock beside it, folders too) before touching anything, then for a folder
+ * creates it (an existing folder is fine; a file of that name is SNF_EINVAL). A second run gets SNF_EIO
+ * "PATH is being written by another snforge run (pid N)" at once; a file system without locks SNF_ENOLOCK;
+ * a read-only or full file system SNF_EIO with errno's text. On failure nothing is left held. */
+int snf_output_begin(snf_output *o, const char *path, int is_dir);
+
+/* DIR/NAME (or the file's own path for name NULL) into buf[n]; SNF_EINVAL if it does not fit. */
+int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n);
+
+/* Writes DIR/NAME.tmp through write(ctx, f) with every write checked and the file fsync'ed; remembered
+ * for snf_output_commit. On failure the status is returned (errno's reason); snf_output_end removes it. */
+int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx);
+
+/* The same in two calls, for a writer that fills several files at once: opens DIR/NAME.tmp (staged; NULL
+ * after reporting SNF_EIO), and closes it with every write checked and fsync (SNF_EIO with errno's text;
+ * always closes f). For a single-file output, name is only a label. */
+FILE *snf_output_open_file(snf_output *o, const char *name);
+int snf_output_close_file(snf_output *o, FILE *f, const char *name);
+
+/* Renames every staged file over its final name, then fsyncs the folder. The files are all written
+ * before the first rename, so a failure while writing leaves every earlier output untouched. */
+int snf_output_commit(snf_output *o);
+
+/* Removes the staged files not committed (a failed run) and releases the lock. Safe to call twice and
+ * after a failed snf_output_begin. */
+void snf_output_end(snf_output *o);
 
 #endif

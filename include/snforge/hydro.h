@@ -46,6 +46,7 @@ typedef struct snf_hydro_run {
     snf_hydro_series v;
     double t_breakout_d;   /* shock breakout after the explosion (NaN if unknown) */
     double v_valid_end_d;  /* v_ph is defined up to this day (INFINITY if throughout) */
+    int n_repeats_dropped; /* rows dropped because they repeat the previous row's time (STELLA .tt start) */
 } snf_hydro_run;
 
 typedef enum snf_hydro_format { SNF_HYDRO_SNEC = 0, SNF_HYDRO_STELLA = 1, SNF_HYDRO_COLUMNS = 2 } snf_hydro_format;
@@ -107,6 +108,7 @@ typedef struct snf_hydro_import_summary {
     long n_l_points, n_l_nan; /* finite / NaN log_lbol values on the grid */
     long n_v_points, n_v_nan;
     int n_failed;             /* runs stored as failed (status SNF_ENONFINITE): no usable coverage */
+    int n_repeats_dropped;    /* rows dropped over all runs: their time repeated the previous row's (STELLA .tt) */
 } snf_hydro_import_summary;
 
 /* A run whose log L is defined at fewer grid times than this is stored as failed (status

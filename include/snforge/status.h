@@ -24,7 +24,8 @@
     X(SNF_ENONFINITE, -7, "non-finite value")                                      \
     X(SNF_EFORMAT, -8, "malformed input file")                                     \
     X(SNF_EEXIST, -9, "output exists and is complete")                             \
-    X(SNF_ENOTIMPL, -10, "not available in this build")
+    X(SNF_ENOTIMPL, -10, "not available in this build")                           \
+    X(SNF_ENOLOCK, -11, "the file system does not support file locks")
 
 typedef enum snf_status {
 #define SNF_STATUS_ENUM(name, value, text) name = value,

@@ -139,7 +139,7 @@ def ood_pvalue(ref_d2, d2):
     return (1.0 + (n - lo)) / (n + 1.0)
 
 
-# ---- the caveat in words (learn/uq_caveat.c) ----
+# ---- the caveat in words (infer/uq_caveat.c) ----
 
 def _names(flags, names):
     """"mass and radius" from the flagged names."""

@@ -1,0 +1,64 @@
+# outputs_lib.sh: the fixtures and the list of writing commands that test_outputs_lock.sh and
+# test_outputs_full.sh share. Source it after lib.sh, with $snforge and $src set and the scratch folder current.
+#   outputs_fixtures   sa.h5 (128 semi-analytic models), hydro.h5 (the 4 bundled SNEC runs on its grid),
+#                      model.h5 (a tiny Gaussian LITE model with mask channels), cur.ini, search.ini, obs.csv
+#   writers            the writing commands, one name each
+#   write_cmd NAME OUT runs writing command NAME with its output at OUT (a file or a folder), quickly; its
+#                      exit status; output on stdout/stderr
+
+outputs_fixtures() {
+  cat > sa.ini <<'INI'
+[campaign]
+model = semi-analytic
+sampler = sobol
+n_models = 128
+seed = 1987
+[param.energy]
+min = 0.5
+max = 15
+scale = log
+[param.mass]
+min = 10
+max = 55
+[param.radius]
+min = 2e11
+max = 1e14
+scale = log
+[param.nickel]
+min = 0.01
+max = 0.3
+[time]
+start = 1
+end = 300
+step = 1
+INI
+  "$snforge" grid sa.ini -o sa.h5 -q --threads 1 > /dev/null 2>&1 || fail "fixture: grid"
+  "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" --like sa.h5 -o hydro.h5 \
+    > /dev/null 2>&1 || fail "fixture: import"
+  printf '[data]\nfile = sa.h5\nchannels = both\nmask = yes\nlength = 32\nt_start = 1\nt_end = 300\n[train]\nseed = 1\nepochs = 2\nbatch = 32\n[model]\narch = lite\nfilters = 8\nkernel = 16\nhead = gaussian\n[output]\nmodel = model.h5\n' > train.ini
+  "$snforge" train train.ini -q --threads 1 > /dev/null 2>&1 || fail "fixture: train"
+  printf '[data]\nsa = sa.h5\nhydro = hydro.h5\nlength = 32\nsa_max_rows = 128\n[split]\nfolds = 3\nseed = 1\n[model]\narch = lite\nfilters = 4\nkernel = 8\n[stage1]\nepochs = 2\nbatch = 32\n[stage2]\nepochs = 2\nbatch = 4\n' > cur.ini
+  printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4\n' > search.ini
+  cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs.csv
+}
+
+writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate"
+
+write_cmd() { # write_cmd NAME OUT
+  local name=$1 out=$2
+  case $name in
+    grid) "$snforge" grid "$PWD/sa.ini" -o "$out" -q --threads 1 ;;
+    import) "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" --like "$PWD/sa.h5" -o "$out" ;;
+    train) sed "s#^model = model.h5#model = $out#" train.ini > "train_$name.ini" && "$snforge" train "train_$name.ini" -q --threads 1 ;;
+    finetune) "$snforge" finetune model.h5 hydro.h5 -o "$out" --epochs 1 --val 0.25 --batch 4 -q --threads 1 ;;
+    curriculum) "$snforge" curriculum cur.ini -o "$out" --threads 1 --no-plot ;;
+    search) "$snforge" search search.ini -o "$out" --threads 1 ;;
+    fit) "$snforge" fit obs.csv -o "$out" --walkers 14 --steps 12 --burn 4 --no-plot -q ;;
+    keypoints) "$snforge" keypoints obs.csv -o "$out" ;;
+    explain) "$snforge" explain model.h5 sa.h5 -o "$out" --rows 2 --steps 4 --no-plot ;;
+    evaluate) "$snforge" evaluate model.h5 sa.h5 -o "$out" --no-plot ;;
+    compare) "$snforge" compare hydro.h5 -o "$out" ;;
+    simulate) "$snforge" simulate -o "$out" ;;
+    *) echo "write_cmd: unknown command $name"; return 99 ;;
+  esac
+}
