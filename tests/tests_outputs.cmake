@@ -1,4 +1,4 @@
-# Outputs you can trust from every command (issue 20: the output owner of grids/fileio.c, resume
+# Outputs you can trust from every command (issue 20: the output owner of core/fileio.c, resume
 # fingerprints, failure paths). test_outputs_lock: every writing command refuses a held output naming the
 # holder, a file system without locks (an LD_PRELOAD shim, nolock_shim.c) is named with one exit code and
 # SNF_FILE_LOCKING=FALSE gets past it, resumes with a changed setting are refused naming it, flipped bytes in

@@ -1,5 +1,5 @@
 /* fuzz_ini.c: libFuzzer target for the INI readers: the campaign config (grids/config.c) and the training config
- * (train/train_config.c), both through grids/ini.c. The input is NUL-terminated and given to both parsers; a
+ * (train/train_config.c), both through core/ini.c. The input is NUL-terminated and given to both parsers; a
  * config that parses is freed. Any crash, leak or sanitizer report is a bug; error returns are expected. Built
  * by tests/test_files_fuzz.sh with clang -fsanitize=fuzzer,address,undefined, linked against the whole library
  * (the training config reaches the checkpoint and uncertainty code, hence HDF5), with the library's own error sink. */
