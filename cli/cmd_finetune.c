@@ -14,6 +14,7 @@
 #include "snforge/curriculum.h"
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
+#include "snforge/h5.h"
 #include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
@@ -222,8 +223,8 @@ int snf_cmd_finetune(int argc, char **argv)
     }
     /* the fingerprint of the run: every setting, the bytes of its inputs and the program's version */
     char dg_model[17] = "", dg_data[17] = "", dg_mix[17] = "";
-    if ((rc = snf_digest_file(model_path, dg_model)) < 0 || (rc = snf_digest_file(data_path, dg_data)) < 0 ||
-        (mix_path && (rc = snf_digest_file(mix_path, dg_mix)) < 0)) {
+    if ((rc = snf_digest_file(model_path, dg_model)) < 0 || (rc = snf_dataset_digest(data_path, dg_data)) < 0 ||
+        (mix_path && (rc = snf_dataset_digest(mix_path, dg_mix)) < 0)) {
         goto fail;
     }
     snprintf(text, tl, "snforge finetune\nmodel = %s\ndata = %s\nlr = %.17g\nfreeze = %ld\nepochs = %ld\nbatch = %ld\n"

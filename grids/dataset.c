@@ -482,3 +482,53 @@ int snf_dataset_close(snf_dataset *d)
     free(d);
     return rc;
 }
+
+int snf_dataset_digest(const char *path, char hex[17])
+{
+    snf_dataset *d = NULL;
+    SNF_CHECK(snf_dataset_open(&d, path, 0));
+    long N = 0;
+    int P = 0, T = 0;
+    snf_dataset_dims(d, &N, &P, &T);
+    unsigned long long h = SNF_DIGEST_INIT;
+    h = snf_digest(h, &N, sizeof N);
+    h = snf_digest(h, &P, sizeof P);
+    h = snf_digest(h, &T, sizeof T);
+    const long chunk = 256;
+    double *t = malloc((size_t)(T > 0 ? T : 1) * sizeof *t);
+    snf_dataset_rows r = {0};
+    r.params = malloc((size_t)chunk * (P > 0 ? P : 1) * sizeof *r.params);
+    r.log_lbol = malloc((size_t)chunk * (T > 0 ? T : 1) * sizeof *r.log_lbol);
+    r.vph = malloc((size_t)chunk * (T > 0 ? T : 1) * sizeof *r.vph);
+    r.status = malloc((size_t)chunk * sizeof *r.status);
+    int rc = SNF_OK;
+    if (!t || !r.params || !r.log_lbol || !r.vph || !r.status) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "%s: out of memory", path);
+    }
+    if (rc >= 0 && (rc = snf_dataset_read_time(d, t)) >= 0) {
+        h = snf_digest(h, t, (size_t)T * sizeof *t);
+    }
+    for (long r0 = 0; rc >= 0 && r0 < N; r0 += chunk) {
+        const long n = N - r0 < chunk ? N - r0 : chunk;
+        if ((rc = snf_dataset_read_rows(d, r0, n, &r)) < 0) {
+            break;
+        }
+        h = snf_digest(h, r.params, (size_t)n * P * sizeof *r.params);
+        h = snf_digest(h, r.log_lbol, (size_t)n * T * sizeof *r.log_lbol);
+        h = snf_digest(h, r.vph, (size_t)n * T * sizeof *r.vph);
+        h = snf_digest(h, r.status, (size_t)n * sizeof *r.status);
+    }
+    free(t);
+    free(r.params);
+    free(r.log_lbol);
+    free(r.vph);
+    free(r.status);
+    int rc2 = snf_dataset_close(d);
+    if (rc >= 0 && rc2 < 0) {
+        rc = rc2;
+    }
+    if (rc >= 0) {
+        snprintf(hex, 17, "%016llx", h);
+    }
+    return rc;
+}

@@ -488,12 +488,13 @@ cleanup:
     return rc;
 }
 
-/* The experiment's fingerprint: the config's text, every data file's bytes, the program's version. */
+/* The experiment's fingerprint: the config's text, what every data file holds (snf_dataset_digest: a re-import of
+ * the same runs, as every `snforge run` makes, keeps it), the program's version. */
 static int snf_curr_fingerprint(const snf_curr_config *c, char *fp, size_t n)
 {
     char hex[17];
     unsigned long long hc = snf_digest(SNF_DIGEST_INIT, c->text ? c->text : "", c->text ? strlen(c->text) : 0);
-    SNF_CHECK(snf_digest_file(c->hydro_file, hex));
+    SNF_CHECK(snf_dataset_digest(c->hydro_file, hex));
     size_t k = (size_t)snprintf(fp, n, "config=%016llx; hydro=%s", hc, hex);
     for (int vi = 0; vi < c->nvariants && k < n; vi++) {
         int seen = 0;
@@ -501,7 +502,7 @@ static int snf_curr_fingerprint(const snf_curr_config *c, char *fp, size_t n)
             seen |= !strcmp(c->variants[u].sa_file, c->variants[vi].sa_file);
         }
         if (!seen) {
-            SNF_CHECK(snf_digest_file(c->variants[vi].sa_file, hex));
+            SNF_CHECK(snf_dataset_digest(c->variants[vi].sa_file, hex));
             k += (size_t)snprintf(fp + k, n - k, "; sa:%s=%s", c->variants[vi].name, hex);
         }
     }

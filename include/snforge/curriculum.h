@@ -94,7 +94,7 @@ SNF_API void snf_rowset_free(snf_rowset *r);
  * "hydro:<code>" (written by snforge import), and no row's encoded input equals one of sa's (CL floats a
  * row; sa may be NULL: only the attribute is checked) -- a semi-analytic campaign relabelled is refused by
  * its content too. The message names the file, the row and what was expected. */
-int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+SNF_API int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
                          size_t CL);
 
 /* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and

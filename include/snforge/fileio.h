@@ -73,11 +73,11 @@ SNF_API void snf_text_excerpt(char *dst, size_t n, const char *f, size_t len);
 /* ---- writing text ---- */
 
 /* s as a JSON string with its quotes: '"' and '\\' escaped, control characters as \n, \t or \u00XX. */
-void snf_json_string(FILE *f, const char *s);
+SNF_API void snf_json_string(FILE *f, const char *s);
 
 /* s as one CSV field: as it is when it holds no ',', '"', CR or LF (nor leading or trailing blanks), else
  * in double quotes with '"' doubled (RFC 4180). */
-void snf_csv_field(FILE *f, const char *s);
+SNF_API void snf_csv_field(FILE *f, const char *s);
 
 /* ---- writing files ---- */
 
@@ -113,7 +113,7 @@ SNF_API void snf_path_dir(const char *path, char *dir, size_t n);
 /* 1 unless the environment turns file locks off: SNF_FILE_LOCKING or HDF5_USE_FILE_LOCKING set to FALSE,
  * 0, NO or OFF (any case). With locks off, snf_lock_output takes no lock (the caller makes sure no other
  * run writes the output) and HDF5 files are opened without HDF5's lock (snf_h5_fapl). */
-int snf_file_locking(void);
+SNF_API int snf_file_locking(void);
 
 /* ---- resume fingerprints ---- */
 
@@ -123,15 +123,15 @@ int snf_file_locking(void);
  * item: SNF_OK if equal; else SNF_EINVAL "WHAT was made with other settings: KEY 'stored' -> 'now'; ...:
  * ADVICE" naming every item that changed (an item missing on either side counts as changed; a stored
  * fingerprint that is empty or NULL is "WHAT has no fingerprint"). */
-int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice);
+SNF_API int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice);
 
 /* 64-bit FNV-1a digest of n bytes, continuing h (start with SNF_DIGEST_INIT). */
 #define SNF_DIGEST_INIT 1469598103934665603ULL
-unsigned long long snf_digest(unsigned long long h, const void *p, size_t n);
+SNF_API unsigned long long snf_digest(unsigned long long h, const void *p, size_t n);
 
 /* The digest of a whole file's bytes as 16 hex digits in hex[17]. SNF_EINVAL if it does not exist,
  * SNF_EIO if it cannot be read. */
-int snf_digest_file(const char *path, char hex[17]);
+SNF_API int snf_digest_file(const char *path, char hex[17]);
 
 /* ---- the output owner ---- */
 
@@ -149,27 +149,27 @@ typedef struct snf_output {
  * creates it (an existing folder is fine; a file of that name is SNF_EINVAL). A second run gets SNF_EIO
  * "PATH is being written by another snforge run (pid N)" at once; a file system without locks SNF_ENOLOCK;
  * a read-only or full file system SNF_EIO with errno's text. On failure nothing is left held. */
-int snf_output_begin(snf_output *o, const char *path, int is_dir);
+SNF_API int snf_output_begin(snf_output *o, const char *path, int is_dir);
 
 /* DIR/NAME (or the file's own path for name NULL) into buf[n]; SNF_EINVAL if it does not fit. */
-int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n);
+SNF_API int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n);
 
 /* Writes DIR/NAME.tmp through write(ctx, f) with every write checked and the file fsync'ed; remembered
  * for snf_output_commit. On failure the status is returned (errno's reason); snf_output_end removes it. */
-int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx);
+SNF_API int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FILE *f), void *ctx);
 
 /* The same in two calls, for a writer that fills several files at once: opens DIR/NAME.tmp (staged; NULL
  * after reporting SNF_EIO), and closes it with every write checked and fsync (SNF_EIO with errno's text;
  * always closes f). For a single-file output, name is only a label. */
-FILE *snf_output_open_file(snf_output *o, const char *name);
-int snf_output_close_file(snf_output *o, FILE *f, const char *name);
+SNF_API FILE *snf_output_open_file(snf_output *o, const char *name);
+SNF_API int snf_output_close_file(snf_output *o, FILE *f, const char *name);
 
 /* Renames every staged file over its final name, then fsyncs the folder. The files are all written
  * before the first rename, so a failure while writing leaves every earlier output untouched. */
-int snf_output_commit(snf_output *o);
+SNF_API int snf_output_commit(snf_output *o);
 
 /* Removes the staged files not committed (a failed run) and releases the lock. Safe to call twice and
  * after a failed snf_output_begin. */
-void snf_output_end(snf_output *o);
+SNF_API void snf_output_end(snf_output *o);
 
 #endif

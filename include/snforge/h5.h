@@ -108,6 +108,12 @@ SNF_API int snf_dataset_read_rows(snf_dataset *d, long row0, long n, snf_dataset
 /* /time into time_d[T]. */
 SNF_API int snf_dataset_read_time(snf_dataset *d, double *time_d);
 
+/* A digest of what the dataset holds, not of its file's bytes: /time and every row's parameters, log L, v_ph
+ * and status (64-bit FNV-1a, as 16 hex digits into hex[17]). Two imports of the same runs, or a rerun of the
+ * same campaign, give the same digest though their files differ in creation times: what a resume
+ * fingerprint needs. */
+SNF_API int snf_dataset_digest(const char *path, char hex[17]);
+
 /* Only /status (all N rows) into status[N]: what a campaign reads to resume. */
 SNF_API int snf_dataset_read_status(snf_dataset *d, int *status);
 

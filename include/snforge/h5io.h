@@ -37,12 +37,12 @@ SNF_API int snf_h5_lock_failed(void);
 /* The message for a failed HDF5 file lock on path (the current error stack): SNF_ENOLOCK when the file
  * system has no locks (errno ENOLCK, ENOSYS, EOPNOTSUPP: named as such, with SNF_FILE_LOCKING=FALSE as the
  * way around), else SNF_EIO "path is open in another program". Returns the status. */
-int snf_h5_lock_error(const char *path, const char *reason);
+SNF_API int snf_h5_lock_error(const char *path, const char *reason);
 
 /* A file access property list for every file snforge opens or creates: H5F_CLOSE_STRONG (a failed close
  * leaves no object behind for libhdf5's exit handler) and HDF5's file lock off when snf_file_locking()
  * says so. The caller closes it; < 0 on failure. */
-hid_t snf_h5_fapl(void);
+SNF_API hid_t snf_h5_fapl(void);
 
 /* A new file at path (an existing one is unlinked first, never truncated) with the version bounds above.
  * Returns the file id, or < 0 after reporting SNF_EHDF5 / SNF_EIO (with errno's text). */
