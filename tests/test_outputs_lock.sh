@@ -30,10 +30,12 @@ for w in $writers; do
   out=held_$w$(ext "$w")
   write_cmd "$w" "$out" > first.log 2>&1 || fail "$w: the first run failed: $(tail -3 first.log)"
   before=$(tree_sum "$out")
-  flock -n "$out.lock" sleep 120 &
+  flock "$out.lock" sleep 120 & # blocking: a probe below holding it for an instant only delays it
   holder=$!
   bgpid=$holder
-  for _ in $(seq 50); do flock -n "$out.lock" true 2>/dev/null || break; sleep 0.05; done
+  held=0
+  for _ in $(seq 200); do flock -n "$out.lock" true 2>/dev/null || { held=1; break; }; sleep 0.05; done
+  [ $held = 1 ] || fail "the test could not hold $out.lock"
   echo "$holder" > "$out.lock"
   t0=$(date +%s)
   write_cmd "$w" "$out" > second.log 2>&1
