@@ -185,11 +185,17 @@ static int snf_sim_write_csv(const snf_sim *s, FILE *f, int diagnostics)
 static void snf_sim_summary(const snf_sim *s, FILE *f)
 {
     const snf_lc_derived *d = &s->lc.derived;
+    char front[96];
+    if (isfinite(d->t_front_end_d)) {
+        snprintf(front, sizeof front, "front end day %.1f", d->t_front_end_d);
+    } else { /* not an error: the recombination front is still there at the grid's last day */
+        snprintf(front, sizeof front, "front not gone by day %g (v_ph defined to the end)", s->t_max);
+    }
     fprintf(f,
             "snforge simulate: model %s, E %g foe, M %g Msun, R0 %g cm, M_Ni %g Msun: peak day %.2f, "
-            "log L_peak %.4f, plateau end day %.1f, front end day %.1f, %d points, %ld steps, status %d (%s)\n",
+            "log L_peak %.4f, plateau end day %.1f, %s, %d points, %ld steps, status %d (%s)\n",
             snf_closure_name(s->ph.closure), s->p.energy_foe, s->p.mass_msun, s->p.radius_cm,
-            s->p.nickel_msun, d->t_peak_d, d->log_lpeak, d->t_plateau_end_d, d->t_front_end_d, s->T,
+            s->p.nickel_msun, d->t_peak_d, d->log_lpeak, d->t_plateau_end_d, front, s->T,
             s->lc.n_steps, s->status, snf_strerror(s->status));
 }
 

@@ -90,6 +90,12 @@ printf '[campaign]\nmodel = semi-analytic\nsampler = sobol\nn_models = 2\nseed =
 expect 2 "rsun.ini:13: \[param.radius\] min: radius 10: in solar radii\? radius takes cm" grid "$tmp/rsun.ini" -o "$tmp/rsun.h5"
 sed -e 's/^min = 10$/min = 1e12/' -e 's/^max = 50$/max = 3e12/' -e 's/^\[time\]/[physics]\nt_ion = 4.5\n[time]/' "$tmp/rsun.ini" > "$tmp/tion.ini"
 expect 2 "tion.ini:[0-9]+: \[physics\] t_ion: t_ion 4.5: in eV or thousands of K\?" grid "$tmp/tion.ini" -o "$tmp/tion.h5"
+# A front that outlasts the grid is said in words, not printed as "front end day nan" (issue 21).
+expect 0 "front not gone by day 300 \(v_ph defined to the end\)" simulate --model flux
+out=$("$snf" simulate --model flux 2>&1 >/dev/null)
+case "$out" in *nan*) bad "nan in the summary: $out" ;; *) ok "no nan in the summary line" ;; esac
+expect 0 "front end day [0-9]" simulate --model temperature --kappa 0.2 --t-ion 4500 --x-floor 0.4
+
 # Solver failure: exit 1 with CVODE's flag name.
 expect 1 "CV_TOO_MUCH_WORK" simulate --max-steps 3
 
