@@ -333,7 +333,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     const int W = o->walkers, D = f.D;
     const long S = o->steps, burn = o->burn >= 0 ? o->burn : o->steps / 2;
     int rc = SNF_OK;
-    snf_ensemble *e = NULL;
+    snf_mcmc *e = NULL;
     double *chain = NULL, *lpc = NULL;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
@@ -347,7 +347,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     if (S < 10 || burn >= S - 4) {
         SNF_FAIL(SNF_EINVAL, "--steps %ld with --burn %ld: expected steps >= 10 and burn < steps - 4", S, burn);
     }
-    rc = snf_ensemble_alloc(&e, W, D, 2.0);
+    rc = snf_mcmc_alloc(&e, W, D, 2.0);
     if (rc < 0) goto cleanup;
     chain = malloc(sizeof(double) * (size_t)S * W * D);
     lpc = malloc(sizeof(double) * (size_t)S * W);
@@ -377,17 +377,17 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
                          lpl[w], lp);
             }
         }
-        snf_ensemble_restore(e, last, lpl);
+        snf_mcmc_restore(e, last, lpl);
     } else {
         double *x0 = malloc(sizeof(double) * (size_t)W * D);
         if (!x0) SNF_FAIL(SNF_ENOMEM, "fit: out of memory");
         rc = snf_fit_start(&f, o, r, x0);
-        if (rc == SNF_OK) rc = snf_ensemble_start(e, x0, snf_fit_lnprob, &f, f.n_threads);
+        if (rc == SNF_OK) rc = snf_mcmc_start(e, x0, snf_fit_lnprob, &f, f.n_threads);
         free(x0);
         if (rc < 0) goto cleanup;
     }
     for (long s = done; s < S; s++) {
-        snf_ensemble_step(e, snf_fit_lnprob, &f, r, f.n_threads);
+        snf_mcmc_step(e, snf_fit_lnprob, &f, r, f.n_threads);
         memcpy(chain + (size_t)s * W * D, e->pos, sizeof(double) * W * D);
         memcpy(lpc + (size_t)s * W, e->lp, sizeof(double) * W);
         const long have = s + 1;
@@ -408,7 +408,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
     res->acceptance = (double)e->accepted / (double)(e->proposed ? e->proposed : 1);
     snf_fit_summarize(&f, chain, lpc, S, burn, W, res);
 cleanup:
-    snf_ensemble_free(e);
+    snf_mcmc_free(e);
     free(chain);
     free(lpc);
     gsl_rng_free(r);

@@ -64,8 +64,8 @@ static void run_gauss(int threads, long S, double *chain, double *acc)
     const double det = s0 * s0 * s1 * s1 * (1 - rho * rho);
     gauss2 g = {{1, -2}, {s1 * s1 / det, -rho * s0 * s1 / det, -rho * s0 * s1 / det, s0 * s0 / det}};
     const int W = 32;
-    snf_ensemble *e;
-    snf_ensemble_alloc(&e, W, 2, 2.0);
+    snf_mcmc *e;
+    snf_mcmc_alloc(&e, W, 2, 2.0);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, 7);
     double x0[64];
@@ -73,13 +73,13 @@ static void run_gauss(int threads, long S, double *chain, double *acc)
         x0[2 * w] = 3 + 0.1 * gsl_ran_gaussian(r, 1);
         x0[2 * w + 1] = 1 + 0.1 * gsl_ran_gaussian(r, 1);
     }
-    snf_ensemble_start(e, x0, gauss_lp, &g, threads);
+    snf_mcmc_start(e, x0, gauss_lp, &g, threads);
     for (long s = 0; s < S; s++) {
-        snf_ensemble_step(e, gauss_lp, &g, r, threads);
+        snf_mcmc_step(e, gauss_lp, &g, r, threads);
         memcpy(chain + s * W * 2, e->pos, sizeof(double) * W * 2);
     }
     *acc = (double)e->accepted / (double)e->proposed;
-    snf_ensemble_free(e);
+    snf_mcmc_free(e);
     gsl_rng_free(r);
 }
 
@@ -134,13 +134,13 @@ static double flat_lp(const double *x, int thread, void *user)
 
 static void test_bad_input(void)
 {
-    snf_ensemble *e = NULL;
-    CHECK_INT(snf_ensemble_alloc(&e, 5, 2, 2.0), SNF_EINVAL, "odd number of walkers refused");
-    CHECK_INT(snf_ensemble_alloc(&e, 8, 2, 1.0), SNF_EINVAL, "a = 1 refused");
-    snf_ensemble_alloc(&e, 4, 1, 2.0);
+    snf_mcmc *e = NULL;
+    CHECK_INT(snf_mcmc_alloc(&e, 5, 2, 2.0), SNF_EINVAL, "odd number of walkers refused");
+    CHECK_INT(snf_mcmc_alloc(&e, 8, 2, 1.0), SNF_EINVAL, "a = 1 refused");
+    snf_mcmc_alloc(&e, 4, 1, 2.0);
     double x0[4] = {1, 2, -1, 3};
-    CHECK_INT(snf_ensemble_start(e, x0, flat_lp, NULL, 1), SNF_EINVAL, "a walker outside the support refused");
-    snf_ensemble_free(e);
+    CHECK_INT(snf_mcmc_start(e, x0, flat_lp, NULL, 1), SNF_EINVAL, "a walker outside the support refused");
+    snf_mcmc_free(e);
     double c[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, tau;
     int rel;
     CHECK_INT(snf_autocorr_time(c, 10, 1, 1, 5.0, &tau, &rel), SNF_EINVAL, "constant series refused");

@@ -25,7 +25,7 @@
  * accepted. thread is the calling OpenMP thread's index in [0, threads): one workspace per thread. */
 typedef double (*snf_logprob_fn)(const double *x, int thread, void *user);
 
-typedef struct snf_ensemble {
+typedef struct snf_mcmc {
     int W, D;         /* walkers (even, >= 2 D + 2 recommended; >= 4 required), dimensions >= 1 */
     double a;         /* stretch scale, > 1 (Goodman & Weare: 2) */
     double *pos;      /* [W][D] current positions */
@@ -36,24 +36,24 @@ typedef struct snf_ensemble {
     /* scratch (allocated once) */
     double *prop, *prop_lp, *z, *u;
     int *partner;
-} snf_ensemble;
+} snf_mcmc;
 
 /* Allocates an ensemble of W walkers in D dimensions with stretch scale a. SNF_EINVAL if W is odd,
  * W < 4, D < 1 or a <= 1; SNF_ENOMEM. */
-SNF_API int snf_ensemble_alloc(snf_ensemble **out, int W, int D, double a);
+SNF_API int snf_mcmc_alloc(snf_mcmc **out, int W, int D, double a);
 
 /* Sets the walkers' positions x0[W][D] and evaluates log p there (in parallel with `threads` OpenMP
  * threads). SNF_EINVAL if any walker starts where log p is not finite (message names the walker). */
-SNF_API int snf_ensemble_start(snf_ensemble *e, const double *x0, snf_logprob_fn f, void *user, int threads);
+SNF_API int snf_mcmc_start(snf_mcmc *e, const double *x0, snf_logprob_fn f, void *user, int threads);
 
 /* Sets positions and their log p without evaluating (resuming a stored chain). */
-SNF_API void snf_ensemble_restore(snf_ensemble *e, const double *x, const double *lp);
+SNF_API void snf_mcmc_restore(snf_mcmc *e, const double *x, const double *lp);
 
 /* One iteration: every walker proposes one stretch move (two halves in turn). r drives every
  * random choice; threads = OpenMP threads evaluating f. Returns SNF_OK. */
-SNF_API int snf_ensemble_step(snf_ensemble *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads);
+SNF_API int snf_mcmc_step(snf_mcmc *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads);
 
-SNF_API void snf_ensemble_free(snf_ensemble *e);
+SNF_API void snf_mcmc_free(snf_mcmc *e);
 
 /* Normalised autocorrelation function rho[0..n-1] of x[n] (rho[0] = 1) by FFT. SNF_EINVAL if n < 2 or
  * x is constant; SNF_ENOMEM; SNF_EGSL. */

@@ -1,4 +1,5 @@
-/* ensemble.c: the affine-invariant ensemble sampler, stretch move (see mcmc.h for the sources). */
+/* mcmc.c: the MCMC sampler snf_mcmc_* (the affine-invariant ensemble sampler, stretch move; see mcmc.h for the
+ * sources). "Ensemble" elsewhere in snforge means the deep ensemble of uq.h. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,14 @@ static void snf_eval_many(const double *x, double *lp, int n, int D, snf_logprob
     }
 }
 
-int snf_ensemble_alloc(snf_ensemble **out, int W, int D, double a)
+int snf_mcmc_alloc(snf_mcmc **out, int W, int D, double a)
 {
     *out = NULL;
     if (W < 4 || W % 2 != 0 || D < 1 || !(a > 1) || !isfinite(a)) {
         SNF_ERROR(SNF_EINVAL, "ensemble: walkers = %d, dimensions = %d, a = %g: expected an even number of "
                   "walkers >= 4, dimensions >= 1 and a > 1", W, D, a);
     }
-    snf_ensemble *e = calloc(1, sizeof *e);
+    snf_mcmc *e = calloc(1, sizeof *e);
     if (!e) {
         SNF_ERROR(SNF_ENOMEM, "ensemble: out of memory");
     }
@@ -55,14 +56,14 @@ int snf_ensemble_alloc(snf_ensemble **out, int W, int D, double a)
     e->u = calloc((size_t)W, sizeof *e->u);
     e->partner = calloc((size_t)W, sizeof *e->partner);
     if (!e->pos || !e->lp || !e->prop || !e->prop_lp || !e->z || !e->u || !e->partner) {
-        snf_ensemble_free(e);
+        snf_mcmc_free(e);
         SNF_ERROR(SNF_ENOMEM, "ensemble: out of memory for %d walkers x %d dimensions", W, D);
     }
     *out = e;
     return SNF_OK;
 }
 
-int snf_ensemble_start(snf_ensemble *e, const double *x0, snf_logprob_fn f, void *user, int threads)
+int snf_mcmc_start(snf_mcmc *e, const double *x0, snf_logprob_fn f, void *user, int threads)
 {
     memcpy(e->pos, x0, (size_t)e->W * (size_t)e->D * sizeof *x0);
     snf_eval_many(e->pos, e->lp, e->W, e->D, f, user, threads);
@@ -75,13 +76,13 @@ int snf_ensemble_start(snf_ensemble *e, const double *x0, snf_logprob_fn f, void
     return SNF_OK;
 }
 
-void snf_ensemble_restore(snf_ensemble *e, const double *x, const double *lp)
+void snf_mcmc_restore(snf_mcmc *e, const double *x, const double *lp)
 {
     memcpy(e->pos, x, (size_t)e->W * (size_t)e->D * sizeof *x);
     memcpy(e->lp, lp, (size_t)e->W * sizeof *lp);
 }
 
-int snf_ensemble_step(snf_ensemble *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads)
+int snf_mcmc_step(snf_mcmc *e, snf_logprob_fn f, void *user, gsl_rng *r, int threads)
 {
     const int W = e->W, D = e->D, half = W / 2;
     for (int h = 0; h < 2; h++) {
@@ -116,7 +117,7 @@ int snf_ensemble_step(snf_ensemble *e, snf_logprob_fn f, void *user, gsl_rng *r,
     return SNF_OK;
 }
 
-void snf_ensemble_free(snf_ensemble *e)
+void snf_mcmc_free(snf_mcmc *e)
 {
     if (!e) {
         return;
