@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -588,33 +589,122 @@ int snf_output_path(const snf_output *o, const char *name, char *buf, size_t n)
     return SNF_OK;
 }
 
+/* The staged and final paths of staged entry i. */
+static int snf_output_names(const snf_output *o, const char *name, char *final, size_t nf, char *tmp, size_t nt)
+{
+    SNF_CHECK(snf_output_path(o, o->is_dir ? name : NULL, final, nf));
+    int k = snprintf(tmp, nt, "%s.tmp", final);
+    if (k < 0 || (size_t)k >= nt) {
+        SNF_ERROR(SNF_EINVAL, "output path '%s.tmp' is too long", final);
+    }
+    return SNF_OK;
+}
+
+/* Remembers name as staged (kind SNF_STAGED_*) and gives its .tmp path. */
+static int snf_output_register(snf_output *o, const char *name, int kind, char *tmp, size_t nt)
+{
+    if (name == NULL || o->n_staged >= SNF_OUTPUT_MAX_STAGED || strlen(name) >= sizeof o->staged[0]) {
+        SNF_ERROR(SNF_EINVAL, "%s: too many staged files or too long a name (%s)", o->path, name ? name : "");
+    }
+    char final[4096];
+    SNF_CHECK(snf_output_names(o, name, final, sizeof final, tmp, nt));
+    o->kind[o->n_staged] = (unsigned char)kind;
+    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name); /* snf_output_end removes it unless committed */
+    return SNF_OK;
+}
+
+static int snf_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* Removes a folder and everything below it (symbolic links are removed, never followed). */
+static int snf_rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    return nftw(path, snf_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 FILE *snf_output_open_file(snf_output *o, const char *name)
 {
-    if (o->n_staged >= SNF_OUTPUT_MAX_STAGED || strlen(name) >= sizeof o->staged[0]) {
-        snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: too many staged files or too long a name (%s)",
-                         o->path, name);
+    char tmp[4200];
+    if (snf_output_register(o, name, SNF_STAGED_FILE, tmp, sizeof tmp) < 0) {
         return NULL;
     }
-    char final[4096], tmp[4200];
-    if (snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final) < 0) {
-        return NULL;
-    }
-    snprintf(tmp, sizeof tmp, "%s.tmp", final);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
         int e = errno;
         snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot create %s: %s", tmp, strerror(e));
         return NULL;
     }
-    snprintf(o->staged[o->n_staged++], sizeof o->staged[0], "%s", name); /* removed by snf_output_end unless committed */
     return f;
+}
+
+int snf_output_stage_path(snf_output *o, const char *name, int resumable, char *buf, size_t n)
+{
+    return snf_output_register(o, name, resumable ? SNF_STAGED_RESUMABLE : SNF_STAGED_FILE, buf, n);
+}
+
+int snf_output_stage_dir(snf_output *o, const char *name, char *buf, size_t n)
+{
+    if (!o->is_dir) {
+        SNF_ERROR(SNF_EINVAL, "%s: a staged folder needs a folder output", o->path);
+    }
+    SNF_CHECK(snf_output_register(o, name, SNF_STAGED_FOLDER, buf, n));
+    if (snf_rm_tree(buf) != 0 || mkdir(buf, 0777) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", buf, strerror(e));
+    }
+    return SNF_OK;
+}
+
+/* Puts the staged folder tmp in place of final: at once where the kernel can exchange two names, else in two
+ * renames (final moved aside to final.old first); the old folder is then removed. */
+static int snf_output_swap_dir(const char *tmp, const char *final)
+{
+    struct stat st;
+    if (lstat(final, &st) != 0) {
+        if (rename(tmp, final) != 0) {
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+        }
+        return SNF_OK;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        SNF_ERROR(SNF_EINVAL, "%s exists and is not a folder (expected an output folder)", final);
+    }
+#ifdef RENAME_EXCHANGE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+        if (snf_rm_tree(tmp) != 0) { /* the old folder, now under the staged name */
+            int e = errno;
+            SNF_ERROR(SNF_EIO, "cannot remove the previous %s (now %s): %s", final, tmp, strerror(e));
+        }
+        return SNF_OK;
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot put %s in place of %s: %s", tmp, final, strerror(e));
+    }
+#endif
+    char old[4300];
+    snprintf(old, sizeof old, "%s.old", final);
+    if (snf_rm_tree(old) != 0 || rename(final, old) != 0 || rename(tmp, final) != 0 || snf_rm_tree(old) != 0) {
+        int e = errno;
+        SNF_ERROR(SNF_EIO, "cannot put %s in place of %s: %s", tmp, final, strerror(e));
+    }
+    return SNF_OK;
 }
 
 int snf_output_close_file(snf_output *o, FILE *f, const char *name)
 {
-    char final[4096] = "", tmp[4200];
-    snf_output_path(o, o->is_dir ? name : NULL, final, sizeof final);
-    snprintf(tmp, sizeof tmp, "%s.tmp", final);
+    char final[4096] = "", tmp[4200] = "";
+    snf_output_names(o, name, final, sizeof final, tmp, sizeof tmp);
     errno = 0;
     if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
         int e = errno;
@@ -648,9 +738,10 @@ int snf_output_commit(snf_output *o)
 {
     for (int i = 0; i < o->n_staged; i++) {
         char final[4096], tmp[4200];
-        SNF_CHECK(snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final));
-        snprintf(tmp, sizeof tmp, "%s.tmp", final);
-        if (rename(tmp, final) != 0) {
+        SNF_CHECK(snf_output_names(o, o->staged[i], final, sizeof final, tmp, sizeof tmp));
+        if (o->kind[i] == SNF_STAGED_FOLDER) {
+            SNF_CHECK(snf_output_swap_dir(tmp, final));
+        } else if (rename(tmp, final) != 0) {
             int e = errno;
             SNF_ERROR(SNF_EIO, "cannot rename %s to %s: %s", tmp, final, strerror(e));
         }
@@ -674,8 +765,13 @@ void snf_output_end(snf_output *o)
 {
     for (int i = 0; i < o->n_staged; i++) {
         char final[4096], tmp[4200];
-        if (o->staged[i][0] != '\0' && snf_output_path(o, o->is_dir ? o->staged[i] : NULL, final, sizeof final) == 0) {
-            snprintf(tmp, sizeof tmp, "%s.tmp", final);
+        if (o->staged[i][0] == '\0' || o->kind[i] == SNF_STAGED_RESUMABLE ||
+            snf_output_names(o, o->staged[i], final, sizeof final, tmp, sizeof tmp) < 0) {
+            continue;
+        }
+        if (o->kind[i] == SNF_STAGED_FOLDER) {
+            snf_rm_tree(tmp);
+        } else {
             remove(tmp);
         }
     }

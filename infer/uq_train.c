@@ -345,6 +345,12 @@ int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_
         if (rc < 0) {
             return rc;
         }
+        char fp[256]; /* finished on the same data, else refused as snf_train_run refuses a single model */
+        if ((rc = snf_train_fingerprint(cfg->data_file, fp, sizeof fp)) < 0 ||
+            (rc = snf_train_check_fingerprint(cfg->model_path, &ck, fp)) < 0) {
+            snf_ckpt_free(&ck);
+            return rc;
+        }
         snf_train_summary_finished(sum, &ck);
         snf_ckpt_free(&ck);
         return SNF_OK;

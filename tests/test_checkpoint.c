@@ -72,6 +72,8 @@ static void make_ckpt(snf_ckpt *c)
     memset(c->data_file, 0, sizeof c->data_file);
     memset(c->data_source, 0, sizeof c->data_source);
     memset(c->data_created, 0, sizeof c->data_created);
+    memset(c->fingerprint, 0, sizeof c->fingerprint);
+    strcpy(c->fingerprint, "data=0123456789abcdef; version=test");
     strcpy(c->stop_reason, "early stopping");
     strcpy(c->data_file, "camp.h5");
     strcpy(c->data_source, "semi-analytic:test");

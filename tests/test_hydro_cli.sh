@@ -127,6 +127,16 @@ if [ -x "$PY" ] && "$PY" -c "import matplotlib" 2>/dev/null; then
 else
   skipped="$skipped PNGs (no /usr/bin/python3 with matplotlib)"
 fi
+# the curve files' days strictly increase (a repeated day 0 was reported once; not reproduced since)
+awk -F, 'FNR == 1 { n = 0 } /^[0-9]/ { if (n++ && $1 + 0 <= p) bad = 1; p = $1 + 0 } END { exit bad }' "$W"/cmp/curves/*.csv \
+  && ok "curve files: days strictly increasing" || bad "a curve file repeats a day"
+# a second compare into the same folder replaces it whole: curves/ holds only the new run's models, no .tmp left
+{ sed -n 2p "$BUNDLED"; sed -n 3p "$BUNDLED" | sed "s|^|${BUNDLED%/*}/|"; } > "$W/one.csv"
+"$SNF" import --format snec --index "$W/one.csv" -o "$W/one.h5" 2>/dev/null || bad "import of one model"
+"$SNF" compare "$W/one.h5" -o "$W/cmp" --no-plot 2>"$W/err" || bad "compare into a used folder: $(cat "$W/err")"
+[ "$(ls "$W/cmp/curves" | wc -l)" = 1 ] && [ -z "$(ls -d "$W"/cmp/*.tmp "$W"/cmp/*.old 2>/dev/null)" ] \
+  && ok "a rerun replaces the curves folder whole" || bad "curves after a rerun: $(ls "$W/cmp" "$W/cmp/curves" | tr '\n' ' ')"
+"$SNF" compare "$W/b.h5" -o "$W/cmp" --fit --no-plot 2>"$W/err" || bad "compare again: $(cat "$W/err")"
 "$SNF" compare "$W/b.h5" -o "$W/cmp2" --python /nonexistent/python 2>"$W/err"; rc=$?
 [ $rc -eq 0 ] && grep -q "no plots" "$W/err" && [ -s "$W/cmp2/report.md" ] && ok "no python: tables, exit 0" || bad "no python: exit $rc"
 echo "$fails failed"

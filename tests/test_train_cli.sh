@@ -137,6 +137,20 @@ for d in /params /best/params /bn_stats /optimizer/m /optimizer/v; do
 done
 echo "ok: kill -9 + resume gives bitwise the uninterrupted weights"
 
+# ---- a resume on other data is refused, naming what changed (the fingerprint: data digest, version) ----
+# Same config text, same row counts, other content: another seed's campaign put where camp.h5 was.
+sed -e 's/^seed = 1987/seed = 1988/' camp.ini > campb.ini
+"$snforge" grid campb.ini -o campb.h5 --threads 2 > /dev/null 2>&1 || fail "second campaign"
+sed -e 's/^model = k.h5/model = k2.h5/' k.ini > k2.ini
+expect 0 "" -- "$snforge" train k2.ini --threads 2 -q --stop-after-epochs 2
+h5dump -a /fingerprint k2.h5 | grep -q "data=[0-9a-f]\{16\}; version=" || fail "k2.h5 has no fingerprint attribute"
+mv camp.h5 camp.keep && cp campb.h5 camp.h5
+expect 2 "k2.h5 was made with other settings.*data '[0-9a-f]*' -> '[0-9a-f]*'" -- "$snforge" train k2.ini --threads 2 -q
+expect 2 "tiny.h5 was made with other settings.*data" -- "$snforge" train tiny.ini
+mv camp.keep camp.h5
+expect 0 "at epoch 6 (.*resumed" -- "$snforge" train k2.ini --threads 2 -q
+echo "ok: a resume or rerun on other data is refused naming the data digest; on the same data it continues"
+
 # ---- predict ----
 # A synthetic object of known parameters (SN 1987A-like, inside the prior), observed every 3 days from
 # day 1 (the model grid's first day: the early cooling samples carry R0, and a series starting at day 3

@@ -1,7 +1,7 @@
 /* checkpoint_fields.c: every field of a model / checkpoint file, in the order written and read
  * (checkpoint_fields.h; checkpoint.c walks the table). Layout (all readable with plain h5py):
  *   /            attrs magic "snforge-model", format_version, finished, stop_reason, epoch, seed, threads,
- *                config_text, data_file, data_source, data_created, n_train, n_val, n_test,
+ *                config_text, data_file, data_source, data_created, fingerprint, n_train, n_val, n_test,
  *                target_names, target_units
  *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime;
  *                head: 0 MSE, 1 Gaussian)
@@ -96,6 +96,7 @@ static int snf_ckf_norm_check(snf_ckpt *c, const char *path)
 #define REAL(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_REAL, M(member)}
 #define REALS(g, n, member, k) {.group = g, .name = n, .kind = SNF_CKF_REAL, M(member), .count = k}
 #define STR(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_STR, M(member)}
+#define OPT_STR(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_STR, M(member), .flags = SNF_CKF_OPTIONAL}
 #define STRP(g, n, member) {.group = g, .name = n, .kind = SNF_CKF_STR, M(member), .flags = SNF_CKF_PTR}
 #define CONST(g, n, t, v, fl) {.group = g, .name = n, .kind = SNF_CKF_CONST, .text = t, .value = v, .flags = fl}
 #define STRS(g, n, fn) {.group = g, .name = n, .kind = SNF_CKF_STRS, .strings = fn, .flags = SNF_CKF_WRITE_ONLY}
@@ -116,6 +117,7 @@ const snf_ckf snf_ckpt_fields[] = {
     STR("", "data_file", data_file),
     STR("", "data_source", data_source),
     STR("", "data_created", data_created),
+    OPT_STR("", "fingerprint", fingerprint),
     INT("", "n_train", n_train),
     INT("", "n_val", n_val),
     INT("", "n_test", n_test),

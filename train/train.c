@@ -138,6 +138,7 @@ typedef struct snf_run {
     double t_eval_probe; /* the probe's seconds per validation batch */
     int resize;          /* a budget-sized schedule, re-sized after every epoch by that epoch's time */
     int use_ema, stepwise, rank, nranks;
+    char fp[256]; /* snf_train_fingerprint */
 } snf_run;
 
 /* Data, splits, normalisation (the checkpoint's when resuming). */
@@ -262,6 +263,7 @@ static void snf_run_bind(snf_run *r)
     snprintf(ck->data_file, sizeof ck->data_file, "%s", snf_data_path(r->d));
     snprintf(ck->data_source, sizeof ck->data_source, "%s", snf_data_source(r->d));
     snprintf(ck->data_created, sizeof ck->data_created, "%s", snf_data_created(r->d));
+    snprintf(ck->fingerprint, sizeof ck->fingerprint, "%s", r->fp);
 }
 
 /* The schedule's length: every epoch's steps, or the steps that fit in the time budget (an epoch costs its
@@ -537,6 +539,12 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     int rc = snf_train_probe_old(&old, &have_old, mpath, cfg->text, "remove it or choose another output",
                                  "holds a model trained with a different config; remove it or choose another "
                                  "output (-o)");
+    if (rc >= 0) {
+        rc = snf_train_fingerprint(cfg->data_file, r.fp, sizeof r.fp);
+    }
+    if (rc >= 0 && have_old) {
+        rc = snf_train_check_fingerprint(mpath, &old, r.fp);
+    }
     if (rc < 0) {
         goto cleanup;
     }

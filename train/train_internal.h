@@ -13,6 +13,11 @@
 /* An existing model file at path: *have_old = 0 when there is none; else it is read into *old (the caller
  * frees it with snf_ckpt_free) and its config text must equal text (NULL reads as ""). Errors (SNF_EINVAL):
  * "PATH exists and is not a readable snforge model (REASON); ADVICE" and "PATH OTHER". */
+/* A training run's fingerprint, "data=<snf_dataset_digest>; version=<program>", and its check against a model
+ * file found at path: an unfinished one must match whole (else SNF_EINVAL naming what changed; a file from
+ * before fingerprints existed has none and is refused too), a finished one only in its data. */
+int snf_train_fingerprint(const char *data_file, char *fp, size_t n);
+int snf_train_check_fingerprint(const char *path, const snf_ckpt *old, const char *now);
 int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
                         const char *other);
 

@@ -5,9 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
+#include "snforge/h5.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
+#include "snforge/version.h"
 #include "train_internal.h"
+
+int snf_train_fingerprint(const char *data_file, char *fp, size_t n)
+{
+    char hex[17];
+    int rc = snf_dataset_digest(data_file, hex);
+    if (rc < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", snf_error_last_message()); /* SNF_ERROR rewrites the message buffer */
+        SNF_ERROR(rc, "cannot read data file %s: %s", data_file, why);
+    }
+    snprintf(fp, n, "data=%s; version=%s", hex, SNF_VERSION_STRING);
+    return SNF_OK;
+}
+
+int snf_train_check_fingerprint(const char *path, const snf_ckpt *old, const char *now)
+{
+    if (old->finished) {
+        /* a finished model is "nothing to do" only for the data it was trained on (the version may differ) */
+        char item[64];
+        snprintf(item, sizeof item, "%.*s", (int)strcspn(now, ";"), now);
+        if (old->fingerprint[0] == '\0' || strstr(old->fingerprint, item) != NULL) {
+            return SNF_OK;
+        }
+    }
+    return snf_fingerprint_check(path, old->fingerprint, now,
+                                 "it would continue on other data or another program version: remove it or "
+                                 "choose another output (-o)");
+}
 
 int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
                         const char *other)

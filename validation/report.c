@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "snforge/config.h"
 #include "snforge/fileio.h"
@@ -19,7 +20,9 @@
 
 typedef struct snf_out_file {
     FILE *f;
-    char path[4200], tmp[4210];
+    char path[4600]; /* the file being written (staged: its .tmp, or a file inside the staged curves folder) */
+    int owned;       /* 1: staged by the output owner (snf_output_close_file); 0: plain, inside a staged folder */
+    char name[256];
 } snf_out_file;
 
 /* Everything measured for one (model, closure). */
@@ -30,34 +33,38 @@ typedef struct snf_cmp_row {
 
 /* ---- static helpers ---- */
 
-static int snf_out_open(snf_out_file *o, const char *dir, const char *name)
+/* A file of the output: staged by the owner (summary, residuals, report), or written plainly inside the
+ * staged curves folder (put in place whole at commit). */
+static int snf_out_open(snf_out_file *o, snf_output *owner, const char *curves_dir, const char *name)
 {
-    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", o->path);
-    o->f = fopen(o->tmp, "w");
+    snprintf(o->name, sizeof o->name, "%s", name);
+    o->owned = curves_dir == NULL;
+    if (o->owned) {
+        o->f = snf_output_open_file(owner, name);
+        snprintf(o->path, sizeof o->path, "%s/%s.tmp", owner->path, name);
+        return o->f ? SNF_OK : SNF_EIO;
+    }
+    snprintf(o->path, sizeof o->path, "%s/%s", curves_dir, name);
+    o->f = fopen(o->path, "w");
     if (!o->f) {
-        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", o->tmp, strerror(errno));
+        SNF_ERROR(SNF_EIO, "cannot create '%s': %s", o->path, strerror(errno));
     }
     return SNF_OK;
 }
 
-static int snf_out_close(snf_out_file *o)
+static int snf_out_close(snf_output *owner, snf_out_file *o)
 {
-    int rc = snf_file_close_checked(o->f, o->tmp);
+    FILE *f = o->f;
     o->f = NULL;
-    if (rc < 0) {
-        remove(o->tmp);
-        return rc;
+    if (o->owned) {
+        return snf_output_close_file(owner, f, o->name);
     }
-    return snf_atomic_commit(o->tmp, o->path);
-}
-
-static int snf_mkdir(const char *path)
-{
-    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-        SNF_ERROR(SNF_EIO, "cannot create the folder '%s': %s", path, strerror(errno));
+    if (fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) != 0) {
+        int e = errno;
+        fclose(f);
+        SNF_ERROR(SNF_EIO, "cannot write %s to disk (fsync): %s", o->path, strerror(e));
     }
-    return SNF_OK;
+    return snf_file_close_checked(f, o->path);
 }
 
 /* A file-name-safe model name from the row's status message (the run's path in the index). */
@@ -98,6 +105,8 @@ static double snf_mean_of(double *x, int n, double *work)
 /* The comparison's state: the hydro file's rows, the model workspace and the results. */
 typedef struct snf_cmp {
     const snf_valid_run_opts *o;
+    snf_output *owner;    /* the output folder's owner: every file staged, put in place together */
+    char curves[4300];    /* the staged curves folder (curves.tmp/) */
     long N;
     int P, T, C;
     double *t, *params, *L, *v, *Lf, *vf, *col, *work;
@@ -180,8 +189,8 @@ static int snf_cmp_curves(snf_cmp *x)
         const float *lh = lg + (size_t)i * (size_t)T, *vh = vp + (size_t)i * (size_t)T;
         char name[SNF_DATASET_MSG_LEN + 8], fname[SNF_DATASET_MSG_LEN + 32];
         snf_model_name(name, sizeof name, msg + (size_t)i * SNF_DATASET_MSG_LEN, i);
-        snprintf(fname, sizeof fname, "curves/%s.csv", name);
-        rc = snf_out_open(&fo, o->out_dir, fname);
+        snprintf(fname, sizeof fname, "%s.csv", name);
+        rc = snf_out_open(&fo, x->owner, x->curves, fname);
         if (rc < 0) {
             return rc;
         }
@@ -189,7 +198,6 @@ static int snf_cmp_curves(snf_cmp *x)
         double *curves = malloc((size_t)T * (size_t)C * 4 * sizeof *curves);
         if (!curves) {
             fclose(fo.f);
-            remove(fo.tmp);
             SNF_ERROR(SNF_ENOMEM, "out of memory");
         }
         snf_cmp_model(x, i, &sp, lh, vh, curves);
@@ -219,7 +227,7 @@ static int snf_cmp_curves(snf_cmp *x)
             fputc('\n', fo.f);
         }
         free(curves);
-        rc = snf_out_close(&fo);
+        rc = snf_out_close(x->owner, &fo);
         if (rc < 0) {
             return rc;
         }
@@ -237,7 +245,7 @@ static int snf_cmp_residuals(snf_cmp *x)
     const char *msg = x->msg;
     snf_cmp_row *rows = x->rows;
     snf_out_file fo = {0};
-    int rc = snf_out_open(&fo, o->out_dir, "residuals.csv");
+    int rc = snf_out_open(&fo, x->owner, NULL, "residuals.csv");
     if (rc < 0) {
         return rc;
     }
@@ -288,7 +296,7 @@ static int snf_cmp_residuals(snf_cmp *x)
             }
         }
     }
-    rc = snf_out_close(&fo);
+    rc = snf_out_close(x->owner, &fo);
     if (rc < 0) {
         return rc;
     }
@@ -435,12 +443,11 @@ static int snf_cmp_summary(snf_cmp *x)
     const long N = x->N;
     snf_out_file fm = {0};
     snf_out_file fo = {0};
-    int rc = snf_out_open(&fo, o->out_dir, "summary.csv");
+    int rc = snf_out_open(&fo, x->owner, NULL, "summary.csv");
     if (rc >= 0) {
-        rc = snf_out_open(&fm, o->out_dir, "report.md");
+        rc = snf_out_open(&fm, x->owner, NULL, "report.md");
         if (rc < 0) {
-            fclose(fo.f);
-            remove(fo.tmp);
+            fclose(fo.f); /* staged: removed by snf_output_end */
         }
     }
     if (rc < 0) {
@@ -457,12 +464,11 @@ static int snf_cmp_summary(snf_cmp *x)
     snf_cmp_phases(x, fo.f, fm.f);
     snf_cmp_peaks(x, fo.f, fm.f);
     snf_cmp_per_model(x, fm.f);
-    rc = snf_out_close(&fo);
+    rc = snf_out_close(x->owner, &fo);
     if (rc >= 0) {
-        rc = snf_out_close(&fm);
+        rc = snf_out_close(x->owner, &fm);
     } else {
         fclose(fm.f);
-        remove(fm.tmp);
     }
     return rc;
 }
@@ -562,11 +568,11 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     if (x.t[0] < 0) {
         SNF_FAIL(SNF_EFORMAT, "%s: /time starts at %g d: expected days >= 0 since the explosion", o->hydro_path, x.t[0]);
     }
-    rc = snf_output_begin(&owner, o->out_dir, 1); /* DIR.lock, then the folder: one writer per output */
+    /* DIR.lock, then the folder: one writer per output; curves/ and the three files put in place together */
+    rc = snf_output_begin(&owner, o->out_dir, 1);
+    x.owner = &owner;
     if (rc >= 0) {
-        char cdir[4200];
-        snprintf(cdir, sizeof cdir, "%s/curves", o->out_dir);
-        rc = snf_mkdir(cdir);
+        rc = snf_output_stage_dir(&owner, "curves", x.curves, sizeof x.curves);
     }
     if (rc >= 0) {
         rc = snf_cmp_curves(&x);
@@ -576,6 +582,9 @@ int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models)
     }
     if (rc >= 0) {
         rc = snf_cmp_summary(&x);
+    }
+    if (rc >= 0) {
+        rc = snf_output_commit(&owner);
     }
     if (rc >= 0) {
         *n_models = (int)N;

@@ -20,7 +20,9 @@
  * output (a file, or a folder of several files), stages each file of a folder as NAME.tmp (checked
  * writes, fsync) and replaces them all only when every one is written (snf_output_commit), and removes
  * what it staged when the run fails (snf_output_end): a failure never leaves a half-written file or a
- * mix of two runs' files, and a second run on the same output refuses at once, touching nothing.
+ * mix of two runs' files, and a second run on the same output refuses at once, touching nothing. Files
+ * an HDF5 writer creates itself are staged by name (snf_output_stage_path; a campaign's resumable .tmp
+ * is kept on failure), a folder of many files whole (snf_output_stage_dir).
  * Errors: SNF_EINVAL for a missing input file (the user's input), SNF_EIO with strerror(errno) for every
  * failing system call, SNF_EFORMAT "file:line: ..." for a malformed table. No function prints. */
 #ifndef SNFORGE_FILEIO_H
@@ -143,7 +145,14 @@ typedef struct snf_output {
     int lock;        /* snf_lock_output's descriptor, -1 when not held */
     int n_staged;    /* files written as DIR/NAME.tmp, not yet renamed */
     char staged[SNF_OUTPUT_MAX_STAGED][256];
+    unsigned char kind[SNF_OUTPUT_MAX_STAGED]; /* SNF_STAGED_FILE, _FOLDER or _RESUMABLE */
 } snf_output;
+
+enum {
+    SNF_STAGED_FILE = 0,      /* removed when the run fails */
+    SNF_STAGED_FOLDER = 1,    /* a whole folder DIR/NAME.tmp/, removed with its contents when the run fails */
+    SNF_STAGED_RESUMABLE = 2  /* kept when the run fails: the next run resumes it (a campaign's FILE.tmp) */
+};
 
 /* Takes the output's lock (PATH.lock beside it, folders too) before touching anything, then for a folder
  * creates it (an existing folder is fine; a file of that name is SNF_EINVAL). A second run gets SNF_EIO
@@ -163,6 +172,16 @@ SNF_API int snf_output_stage(snf_output *o, const char *name, int (*write)(void 
  * always closes f). For a single-file output, name is only a label. */
 SNF_API FILE *snf_output_open_file(snf_output *o, const char *name);
 SNF_API int snf_output_close_file(snf_output *o, FILE *f, const char *name);
+
+/* For a writer that creates its file itself (HDF5): DIR/NAME.tmp (PATH.tmp for a single-file output; name
+ * is then only a label) into buf[n], remembered for snf_output_commit. resumable: SNF_STAGED_RESUMABLE
+ * (kept when the run fails, for the next run to resume) or SNF_STAGED_FILE (removed). */
+SNF_API int snf_output_stage_path(snf_output *o, const char *name, int resumable, char *buf, size_t n);
+
+/* For a writer of many files (one per model): a folder DIR/NAME.tmp/ created empty (a killed run's leftover
+ * removed first) into buf[n]. snf_output_commit puts it in place of DIR/NAME at once (an existing DIR/NAME
+ * is exchanged with it and then removed), so a reader sees the old folder or the new one, never a mix. */
+SNF_API int snf_output_stage_dir(snf_output *o, const char *name, char *buf, size_t n);
 
 /* Renames every staged file over its final name, then fsyncs the folder. The files are all written
  * before the first rename, so a failure while writing leaves every earlier output untouched. */

@@ -111,6 +111,8 @@ typedef struct snf_ckpt {
     snf_metrics test_baseline; /* predict-the-training-mean on the same rows */
     char *config_text;
     char data_file[1024], data_source[256], data_created[64];
+    char fingerprint[256];  /* "data=<digest of what the data file holds>; version=<program>" (snf_fingerprint_check):
+                             * a resume is refused when either changed; empty in files before it existed */
     int threads;
 } snf_ckpt;
 
