@@ -168,14 +168,20 @@ static int snf_predict_catalogue(snf_uq_model *um, const char *list, const char 
         return snf_cli_fail("predict", rc);
     }
     snf_catalogue_result *res = calloc((size_t)cat.n, sizeof *res);
-    int lock = res ? snf_lock_output(out_path) : SNF_ENOMEM;
+    snf_output out = {.lock = -1}; /* the output owner: OUT.lock first, OUT.tmp put in place when whole */
+    rc = res ? snf_output_begin(&out, out_path, 0) : SNF_ENOMEM;
     struct timespec ta, tb;
     clock_gettime(CLOCK_MONOTONIC, &ta);
-    rc = lock >= 0 ? snf_catalogue_answer(um, &cat, res) : lock;
+    if (rc >= 0) {
+        rc = snf_catalogue_answer(um, &cat, res);
+    }
     clock_gettime(CLOCK_MONOTONIC, &tb);
     if (rc >= 0) {
         struct { const snf_uq_model *m; const snf_catalogue *c; const snf_catalogue_result *r; } w = {um, &cat, res};
-        rc = snf_atomic_write_text(out_path, snf_predict_write_catalogue, &w);
+        rc = snf_output_stage(&out, "catalogue", snf_predict_write_catalogue, &w);
+    }
+    if (rc >= 0) {
+        rc = snf_output_commit(&out);
     }
     int code = rc < 0 ? snf_cli_fail("predict", rc) : 0;
     if (rc >= 0) {
@@ -189,9 +195,7 @@ static int snf_predict_catalogue(snf_uq_model *um, const char *list, const char 
                         "message); %.3g s, %.4g objects/s (reading, encoding and the network)\n", out_path, cat.n, ok, ood,
                 cat.n - ok, s, s > 0 ? (double)cat.n / s : 0.0);
     }
-    if (lock >= 0) {
-        snf_unlock_output(lock, out_path);
-    }
+    snf_output_end(&out);
     free(res);
     snf_catalogue_free(&cat);
     return code;

@@ -157,8 +157,8 @@ int snf_cmd_train(int argc, char **argv)
 #endif
     /* One run per model file, for the whole run (its checkpoints are rewritten every epoch); under MPI
      * rank 0 alone writes, so it alone locks, and every rank stops if it could not. */
-    int lock = rank == 0 ? snf_lock_output(cfg.model_path) : 0;
-    int lock_failed = lock < 0;
+    snf_output owner = {.lock = -1}; /* the output owner; the model file itself is rewritten atomically each epoch */
+    int lock_failed = rank == 0 && snf_output_begin(&owner, cfg.model_path, 0) < 0;
 #ifdef SNF_HAVE_MPI
     MPI_Bcast(&lock_failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
 #endif
@@ -184,9 +184,7 @@ int snf_cmd_train(int argc, char **argv)
     /* one process: snf_train_run per ensemble member, then the /uq group (uq.h); under MPI with several
      * ranks the data-parallel run alone (no ensemble, no /uq group: every rank would write it) */
     rc = nranks > 1 ? snf_train_run(&cfg, &opt, &s) : snf_uq_train(&cfg, &opt, &s);
-    if (rank == 0) {
-        snf_unlock_output(lock, cfg.model_path);
-    }
+    snf_output_end(&owner);
 #ifdef SNF_HAVE_MPI
     int code = rc < 0 ? snf_status_exit_code(rc) : 0, worst = code;
     MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

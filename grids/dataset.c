@@ -329,35 +329,30 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
                            const double *params, const float *log_lbol, const float *vph, const int *status,
                            const snf_lc_derived *derived)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[4200];
     snf_dataset *d = NULL;
-    int lock = snf_lock_output(path);
-    if (lock < 0) {
-        return lock;
-    }
-    int rcc = snf_dataset_create(&d, tmp, meta, N, P, T, time_d);
-    if (rcc < 0) {
-        snf_unlock_output(lock, path);
-        return rcc;
-    }
-    snf_dataset_rows rows = {(double *)(uintptr_t)params, (float *)(uintptr_t)log_lbol, (float *)(uintptr_t)vph,
-                             (int *)(uintptr_t)status, NULL, (snf_lc_derived *)(uintptr_t)derived};
-    int rc = snf_dataset_write_block(d, 0, N, &rows);
+    snf_output out; /* the output owner: PATH.lock, PATH.tmp put in place when whole, removed on failure */
+    SNF_CHECK(snf_output_begin(&out, path, 0));
+    int rc = snf_output_stage_path(&out, "dataset", 0, tmp, sizeof tmp);
     if (rc >= 0) {
-        rc = snf_dataset_mark_complete(d);
-    }
-    int rc2 = snf_dataset_close(d);
-    if (rc >= 0) {
-        rc = rc2;
+        rc = snf_dataset_create(&d, tmp, meta, N, P, T, time_d);
     }
     if (rc >= 0) {
-        rc = snf_atomic_commit(tmp, path);
+        snf_dataset_rows rows = {(double *)(uintptr_t)params, (float *)(uintptr_t)log_lbol, (float *)(uintptr_t)vph,
+                                 (int *)(uintptr_t)status, NULL, (snf_lc_derived *)(uintptr_t)derived};
+        rc = snf_dataset_write_block(d, 0, N, &rows);
+        if (rc >= 0) {
+            rc = snf_dataset_mark_complete(d);
+        }
+        int rc2 = snf_dataset_close(d);
+        if (rc >= 0) {
+            rc = rc2;
+        }
     }
-    if (rc < 0) {
-        remove(tmp);
+    if (rc >= 0) {
+        rc = snf_output_commit(&out);
     }
-    snf_unlock_output(lock, path);
+    snf_output_end(&out);
     return rc;
 }
 

@@ -512,14 +512,14 @@ static int snf_grid_compute(const snf_campaign *c, snf_grid_work *w, const doubl
     return SNF_OK;
 }
 
-/* The last block written: the file marked complete, closed (*d = NULL) and renamed from FILE.tmp. */
-static int snf_grid_commit(snf_dataset **d, const char *tmp, const char *fpath)
+/* The last block written: the file marked complete, closed (*d = NULL) and put in place of FILE by its owner. */
+static int snf_grid_commit(snf_dataset **d, snf_output *out)
 {
     SNF_CHECK(snf_dataset_mark_complete(*d));
     int rc = snf_dataset_close(*d);
     *d = NULL;
     SNF_CHECK(rc);
-    return snf_atomic_commit(tmp, fpath);
+    return snf_output_commit(out);
 }
 
 int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt, snf_grid_summary *sum)
@@ -531,19 +531,21 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     int *status = NULL;
     snf_grid_work w;
     memset(&w, 0, sizeof w);
-    int resumed = 0, lock = -1;
+    int resumed = 0;
     long row0 = 0, n = 0;
-    char fpath[1024], tmp[1100];
+    char fpath[1024], tmp[1100] = "";
+    snf_output out = {.lock = -1};
     SNF_CHECK(snf_grid_target(c, path, opt, &row0, &n, fpath, sizeof fpath));
-    snprintf(tmp, sizeof tmp, "%s.tmp", fpath);
     snprintf(sum->path, sizeof sum->path, "%s", fpath);
     sum->n_rows = n;
 
-    /* One run per output: a second run on it refuses before touching FILE or FILE.tmp. */
-    int rc = SNF_OK;
-    lock = snf_lock_output(fpath);
-    if (lock < 0) {
-        rc = lock;
+    /* The output owner: one run per output (a second refuses before touching FILE or FILE.tmp); FILE.tmp is
+     * resumable, so a failed or stopped run leaves it for the next one. */
+    int rc = snf_output_begin(&out, fpath, 0);
+    if (rc >= 0) {
+        rc = snf_output_stage_path(&out, "campaign", 1, tmp, sizeof tmp);
+    }
+    if (rc < 0) {
         goto cleanup;
     }
     status = malloc((size_t)(n > 0 ? n : 1) * sizeof *status);
@@ -579,7 +581,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     }
     sum->n_computed = wr.computed;
     snf_tally(sum, status, n);
-    rc = sum->stopped ? SNF_OK : snf_grid_commit(&d, tmp, fpath);
+    rc = sum->stopped ? SNF_OK : snf_grid_commit(&d, &out);
 cleanup:
     if (d != NULL) {
         int rc2 = snf_dataset_close(d);
@@ -590,7 +592,7 @@ cleanup:
     snf_grid_work_free(&w);
     free(t_days);
     free(status);
-    snf_unlock_output(lock, fpath);
+    snf_output_end(&out);
     sum->wall_s = snf_now_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;

@@ -34,14 +34,15 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     hid_t dcpl = -1, vspace = -1, sspace = -1;
     long *offs = NULL;
     double *time_d = NULL;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[4200];
     if (n < 1) {
         SNF_ERROR(SNF_EINVAL, "join %s: no shards", path);
     }
-    int lock = snf_lock_output(path);
-    if (lock < 0) {
-        return lock;
+    snf_output owner; /* the output owner: PATH.lock, PATH.tmp put in place when whole, removed on failure */
+    SNF_CHECK(snf_output_begin(&owner, path, 0));
+    if ((rc = snf_output_stage_path(&owner, "dataset", 0, tmp, sizeof tmp)) < 0) {
+        snf_output_end(&owner);
+        return rc;
     }
     sh = calloc((size_t)n, sizeof *sh);
     offs = calloc((size_t)n, sizeof *offs);
@@ -218,12 +219,11 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     rc = snf_dataset_close(out);
     out = NULL;
     if (rc >= 0) {
-        rc = snf_atomic_commit(tmp, path);
+        rc = snf_output_commit(&owner);
     }
 cleanup:
     if (out != NULL) {
         snf_dataset_close(out);
-        remove(tmp);
     }
     if (dcpl >= 0) {
         H5Pclose(dcpl);
@@ -237,6 +237,6 @@ cleanup:
     free(sh);
     free(offs);
     free(time_d);
-    snf_unlock_output(lock, path);
+    snf_output_end(&owner); /* removes PATH.tmp unless committed */
     return rc;
 }

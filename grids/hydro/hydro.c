@@ -282,13 +282,11 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     if (o->format == SNF_HYDRO_COLUMNS && o->columns == NULL) {
         SNF_ERROR(SNF_EINVAL, "--format columns needs --config COLUMNS.ini (the mapping of columns and units)");
     }
-    int lock = snf_lock_output(o->out_path);
-    if (lock < 0) {
-        return lock;
-    }
+    snf_output out; /* the output owner: OUT.lock, OUT.tmp put in place when whole, removed on failure */
+    SNF_CHECK(snf_output_begin(&out, o->out_path, 0));
     rc = snf_hydro_index_read(&idx, o->index_path);
     if (rc < 0) {
-        snf_unlock_output(lock, o->out_path);
+        snf_output_end(&out);
         return rc;
     }
     if (o->like_path) {
@@ -384,8 +382,8 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     snf_dataset_meta meta = {.source = source, .param_names = (const char *const *)idx.param_names,
                              .param_units = units, .config_text = o->command_line, .sampler = "hydro-index",
                              .seed = 0, .deflate = 4, .chunk_rows = idx.n};
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", o->out_path) >= (int)sizeof tmp) {
-        SNF_FAIL(SNF_EINVAL, "output path '%s' is too long", o->out_path);
+    if ((rc = snf_output_stage_path(&out, "dataset", 0, tmp, sizeof tmp)) < 0) {
+        goto cleanup;
     }
     rc = snf_dataset_create(&d, tmp, &meta, idx.n, idx.P, T, t);
     if (rc < 0) {
@@ -405,18 +403,14 @@ int snf_hydro_import(const snf_hydro_import_opts *o, snf_hydro_import_summary *s
     if (rc < 0) {
         goto cleanup;
     }
-    if ((rc = snf_atomic_commit(tmp, o->out_path)) < 0) {
+    if ((rc = snf_output_commit(&out)) < 0) {
         goto cleanup;
     }
-    tmp[0] = '\0';
     sum->n_models = idx.n;
     sum->T = T;
 cleanup:
     if (d) {
         snf_dataset_close(d);
-    }
-    if (rc < 0 && tmp[0]) {
-        remove(tmp);
     }
     snf_hydro_run_free(&run);
     snf_hydro_index_free(&idx);
@@ -426,6 +420,6 @@ cleanup:
     free(status);
     free(msg);
     free(der);
-    snf_unlock_output(lock, o->out_path);
+    snf_output_end(&out); /* removes OUT.tmp unless committed */
     return rc;
 }
