@@ -27,7 +27,8 @@ static void snf_grid_usage(FILE *f)
             "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n\n"
             "options:\n"
             "  -o, --output FILE.h5   the dataset file (required)\n"
-            "  -t, --threads N        OpenMP threads (default: OMP_NUM_THREADS, else the idle cores at start)\n"
+            "  -t, --threads N        OpenMP threads (default: OMP_NUM_THREADS, else every core: the loop has no\n"
+            "                         barrier, so a busy core costs only its share)\n"
             "      --shard I/N        compute shard I (0..N-1) of N only, into FILE.shardI-of-N.h5\n"
             "                         (whole blocks, contiguous rows; for Slurm job arrays)\n"
             "      --join N           join the N finished shards into FILE.h5 (HDF5 virtual datasets that\n"
@@ -82,9 +83,9 @@ static void snf_grid_print_summary(const snf_grid_summary *s)
     double rate = s->wall_s > 0 ? (double)s->n_computed / s->wall_s : 0;
     fprintf(stderr,
             "snforge grid: %s%s: %ld models: %ld ok, %ld warnings, %ld failed%s; computed %ld, resumed past %ld; "
-            "wall %.2f s, %.0f models/s, file %s\n",
+            "wall %.2f s, %.0f models/s on %d thread%s, file %s\n",
             s->path, s->stopped ? ".tmp (stopped early)" : "", s->n_rows, s->n_ok, s->n_warn, s->n_failed, by,
-            s->n_computed, s->n_skipped, s->wall_s, rate, size);
+            s->n_computed, s->n_skipped, s->wall_s, rate, s->threads, s->threads == 1 ? "" : "s", size);
     if (s->n_reread_bad > 0) {
         fprintf(stderr, "snforge grid: note: %ld written rows did not read back cleanly and were computed again\n",
                 s->n_reread_bad);

@@ -361,7 +361,12 @@ static int snf_grid_work_alloc(snf_grid_work *w, const snf_campaign *c, const sn
     const long B = c->block_rows;
     w->nth = 1;
 #ifdef _OPENMP
-    w->nth = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    /* The grid's loop has no barrier (dynamic schedule, one model a step, threads never wait for each other), so
+     * its default is every core the process may run on, not only the idle ones chosen for barrier-bound work
+     * (nn.h snf_threads_auto): on a core shared with another program an extra thread takes its fair share and
+     * never holds the others up (issue 21: `run` with one competing busy loop on 2 cores). OMP_NUM_THREADS or
+     * --threads is the user's choice. */
+    w->nth = opt->threads > 0 ? opt->threads : getenv("OMP_NUM_THREADS") ? omp_get_max_threads() : omp_get_num_procs();
 #else
     (void)opt;
 #endif
@@ -567,6 +572,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
         (rc = snf_grid_work_alloc(&w, c, opt, n)) < 0) {
         goto cleanup;
     }
+    sum->threads = w.nth;
     if (resumed) {
         snf_grid_reread(d, &w.blk[0], status, n, c->block_rows, sum);
     }

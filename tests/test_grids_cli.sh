@@ -29,7 +29,15 @@ expect 2 "bad5.ini:15: \[physics\] colour: unknown physics key" -- "$snforge" gr
 [ ! -e "$work/x.h5" ] && [ ! -e "$work/x.h5.tmp" ] || fail "bad input left a file behind"
 
 # The whole small campaign, then the same as two shards joined.
-expect 0 "4096 models: .* ok, .*models/s, file" -- "$snforge" grid "$small" -o "$work/all.h5" --threads 2
+expect 0 "4096 models: .* ok, .*models/s on 2 threads, file" -- "$snforge" grid "$small" -o "$work/all.h5" --threads 2
+# By default every core, even beside a busy loop: the loop has no barrier (issue 21; commands with barriers
+# take the idle cores only, test_cli_omp). The rows are the same whatever the thread count.
+sh -c 'while :; do :; done' & busy=$!
+cores=$(/usr/bin/python3 -c 'import os; print(len(os.sched_getaffinity(0)))')
+want="on $cores thread"
+expect 0 "$want" -- env -u OMP_NUM_THREADS "$snforge" grid "$small" -o "$work/default.h5"
+kill "$busy"; wait "$busy" 2> /dev/null
+same_datasets "$work/all.h5" "$work/default.h5" "default threads vs --threads 2" || fail "thread count changed the rows"
 expect 0 "joined.shard0-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$work/joined.h5" --shard 0/2 --threads 1
 expect 1 "shard .*joined.shard1-of-2.h5 is missing" -- "$snforge" grid "$small" -o "$work/joined.h5" --join 2
 expect 0 "joined.shard1-of-2.h5: 2048 models" -- "$snforge" grid "$small" -o "$work/joined.h5" --shard 1/2 --threads 2

@@ -43,6 +43,7 @@ typedef struct snf_grid_summary {
     char restart_why[256]; /* why, when restarted */
     double wall_s;        /* wall time of this run */
     double file_bytes;    /* size of the file at the end */
+    int threads;          /* threads that computed the rows */
 } snf_grid_summary;
 
 /* ---- defaults ---- */
