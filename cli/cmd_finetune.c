@@ -132,8 +132,13 @@ static int snf_ft_refit_uq(const char *model_path, const char *out, const char *
     in.ood_alpha = has_old ? old.ood_alpha : 0.01f;
     rc = snf_uq_refit(&in, out);
     if (rc >= 0) {
-        fprintf(stderr, "snforge finetune: %s: /uq refit on the fine-tuning data: training ranges, OOD fit on %ld rows "
-                        "(reference: %ld validation rows), %s\n", out, nf, va->n,
+        char ood[160];
+        if (va->n > 0) {
+            snprintf(ood, sizeof ood, "OOD fit on %ld rows (reference: %ld validation rows)", nf, va->n);
+        } else {
+            snprintf(ood, sizeof ood, "no OOD test (no validation rows for its reference: --val)");
+        }
+        fprintf(stderr, "snforge finetune: %s: /uq refit on the fine-tuning data: training ranges, %s, %s\n", out, ood,
                 calibrate ? "calibrated on the validation rows"
                           : (va->n < 2 ? "not calibrated (fewer than 2 validation rows: --val)"
                                        : "not calibrated (a Gaussian head: its variances are not rescaled here)"));

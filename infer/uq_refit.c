@@ -118,18 +118,15 @@ int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path)
     if (!feat) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for %ld feature rows", nmax);
     }
-    if (in->n_fit >= 2) {
+    /* without held-out reference rows the p-value would always be 1: no OOD test rather than a blind one */
+    if (in->n_fit >= 2 && in->n_ref > 0) {
         if ((rc = snf_uq_model_features(&m, in->fit_x, in->n_fit, feat)) < 0 ||
-            (rc = snf_ood_fit(&m.ood, feat, in->n_fit, D, in->ood_shrinkage)) < 0) {
+            (rc = snf_ood_fit(&m.ood, feat, in->n_fit, D, in->ood_shrinkage)) < 0 ||
+            (rc = snf_uq_model_features(&m, in->ref_x, in->n_ref, feat)) < 0 ||
+            (rc = snf_ood_set_reference(&m.ood, feat, in->n_ref)) < 0) {
             goto cleanup;
         }
         m.has_ood = 1;
-        if (in->n_ref > 0) {
-            if ((rc = snf_uq_model_features(&m, in->ref_x, in->n_ref, feat)) < 0 ||
-                (rc = snf_ood_set_reference(&m.ood, feat, in->n_ref)) < 0) {
-                goto cleanup;
-            }
-        }
     }
     if (in->n_cal > 0) {
         double *t = malloc(2 * (size_t)in->n_cal * sizeof *t);

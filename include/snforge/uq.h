@@ -193,7 +193,7 @@ typedef struct snf_uq_refit_input {
     long n_fit;
     const double *fit_params;   /* [n_fit][4] physical: the training ranges (widened by keep_ranges) */
     const snf_uq_model *keep_ranges; /* a model whose training ranges are joined to these (NULL: none) */
-    const float *ref_x;         /* held-out rows: the OOD reference d2 (n_ref may be 0) */
+    const float *ref_x;         /* held-out rows: the OOD reference d2 (n_ref = 0: no OOD test is stored) */
     long n_ref;
     /* calibration (n_cal = 0: none): log10 truths and point predictions [n_cal][4] made by networks that
      * never trained or selected on those rows; an additive residual variance per parameter */
