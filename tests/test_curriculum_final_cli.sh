@@ -53,7 +53,7 @@ out=$("$snforge" predict exp/final/model.h5 "$obs" 2>&1)
 echo "$out" | grep -q "^ood: Mahalanobis d2 [0-9.e+-]*, p-value" || fail "no OOD result: $out"
 echo "$out" | grep -qi "not available" && fail "predict says not available: $out"
 echo "$out" | grep -q "^training ranges: E " || fail "no training ranges: $out"
-expect 0 "cover95" -- "$snforge" evaluate exp/final/model.h5 hydro.h5 --no-plot
+expect 0 "calibrated (curriculum out-of-fold" -- "$snforge" evaluate exp/final/model.h5 hydro.h5 --no-plot
 expect 0 "" -- "$snforge" plan exp/final/model.h5 --epochs 3 "$obs" --threads 1
 expect 0 "" -- "$snforge" explain exp/final/model.h5 "$obs" -o expl --no-plot --threads 1
 [ -s expl/explain.csv ] || fail "explain wrote no explain.csv"
