@@ -15,6 +15,7 @@
 #include "snforge/fileio.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
+#include "snforge/uq.h"
 
 
 /* ---- static helpers ---- */
@@ -22,7 +23,8 @@
 static void snf_curr_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snforge curriculum EXPERIMENT.ini -o DIR [--test HYDRO.h5] [--threads N] [--no-plot]\n\n"
+            "usage: snforge curriculum EXPERIMENT.ini -o DIR [--test HYDRO.h5] [--threads N] [--no-plot]\n"
+            "                          [--final [--final-members M]]\n\n"
             "Curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia et al. 2024), k-fold\n"
             "cross-validated over the hydro models: per fold, stage 1 trains on the semi-analytic campaign and\n"
             "selects the epoch on the fold's hydro validation models, stage 2 fine-tunes it on the fold's hydro\n"
@@ -35,6 +37,12 @@ static void snf_curr_usage(FILE *f)
             "energy,mass,radius,nickel: MAPE %%; split = fold number, mean, std or external), DIR/results.md and\n"
             "DIR/results.png. Run the same command after an interruption: finished folds are not recomputed and\n"
             "an unfinished stage resumes bitwise.\n\n"
+            "With --final, after the experiment: the deployable model DIR/final/model.h5, M networks (seeds\n"
+            "seed + 7919 k) trained like the base variant's folds on every hydro model, each stage for the median\n"
+            "over folds of the epoch count it kept; its /uq group holds the members, the training ranges, the OOD\n"
+            "fit and a calibration fitted only on the out-of-fold predictions (each hydro model predicted by the\n"
+            "fold that tested it; DIR/final/oof.csv), named by the attribute calibration_source. Use it with\n"
+            "predict, evaluate, plan and explain like any model. Resumable; another M in the same DIR is refused.\n\n"
             "options:\n"
             "  -o, --output DIR      the output folder (required)\n"
             "      --test HYDRO.h5   an external hydro test set, read only after every fold is done; scored with\n"
@@ -43,6 +51,8 @@ static void snf_curr_usage(FILE *f)
             "      --no-plot         no results.png\n"
             "      --python PATH     interpreter for the plot         [$SNFORGE_PYTHON or /usr/bin/python3]\n"
             "      --plot-script P   plot_curriculum.py (default: validation/ of the data folder)\n"
+            "      --final           also build the deployable model DIR/final/model.h5 (see above)\n"
+            "      --final-members M its ensemble members, 1-64                     [3]\n"
             "      --stop-after-folds K  return after K newly finished folds, as if interrupted (for tests)\n"
             "  -h, --help            this text\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line, data files,\n"
@@ -75,17 +85,18 @@ static const char *snf_curr_plot(const char *python, const char *script, const c
 
 int snf_cmd_curriculum(int argc, char **argv)
 {
-    enum { O_TEST = 1000, O_NOPLOT, O_PY, O_SCRIPT, O_STOP };
+    enum { O_TEST = 1000, O_NOPLOT, O_PY, O_SCRIPT, O_STOP, O_FINAL, O_MEMBERS };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},         {"test", required_argument, NULL, O_TEST},
         {"no-plot", no_argument, NULL, O_NOPLOT}, {"python", required_argument, NULL, O_PY},
         {"plot-script", required_argument, NULL, O_SCRIPT}, {"stop-after-folds", required_argument, NULL, O_STOP},
+        {"final", no_argument, NULL, O_FINAL}, {"final-members", required_argument, NULL, O_MEMBERS},
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *test = NULL, *python = snf_resource_python(), *script = NULL;
-    long threads = 0, stop = 0;
-    int plot = 1;
+    long threads = 0, stop = 0, members = 3;
+    int plot = 1, final = 0, members_given = 0;
     snf_cli_getopt_start();
     for (int ch; (ch = getopt_long(argc, argv, "o:t:h", opts, NULL)) != -1;) {
         int e = 0;
@@ -98,6 +109,11 @@ int snf_cmd_curriculum(int argc, char **argv)
         case O_PY: python = optarg; break;
         case O_SCRIPT: script = optarg; break;
         case O_STOP: e = snf_cli_parse_long("curriculum", "--stop-after-folds", optarg, 1, 1L << 30, &stop); break;
+        case O_FINAL: final = 1; break;
+        case O_MEMBERS:
+            e = snf_cli_parse_long("curriculum", "--final-members", optarg, 1, SNF_UQ_MAX_MEMBERS, &members);
+            members_given = 1;
+            break;
         default: return snf_cli_unknown_option(argv, "curriculum");
         }
         if (e) {
@@ -107,6 +123,10 @@ int snf_cmd_curriculum(int argc, char **argv)
     if (optind != argc - 1 || !out) {
         fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
                         "--help)\n");
+        return 2;
+    }
+    if (members_given && !final) {
+        fprintf(stderr, "snforge curriculum: --final-members needs --final\n");
         return 2;
     }
     if (test && access(test, R_OK) != 0) {
@@ -130,6 +150,10 @@ int snf_cmd_curriculum(int argc, char **argv)
     snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop, .log = stderr};
     int stopped = 0;
     rc = snf_curr_run(&c, &o, &stopped);
+    snf_curr_final_info fi;
+    if (rc >= 0 && !stopped && final) {
+        rc = snf_curr_final(&c, &o, (int)members, &fi);
+    }
     snf_curr_config_free(&c);
     if (rc < 0) {
         snf_output_end(&owner);
@@ -143,5 +167,10 @@ int snf_cmd_curriculum(int argc, char **argv)
     }
     const char *note = plot ? snf_curr_plot(python, script, out) : "no plot (--no-plot)";
     fprintf(stderr, "snforge curriculum: %s/results.csv, results.md; %s\n", out, note);
+    if (final) {
+        fprintf(stderr, "snforge curriculum: deployable model %s/final/model.h5 (%d members, stages of %d + %d "
+                        "epochs, calibrated out of fold: %s/final/oof.csv)\n", out, fi.members, fi.epochs1,
+                fi.epochs2, out);
+    }
     return 0;
 }

@@ -455,9 +455,11 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     printf("keypoints: the light curve by itself (keypoints.h): M_Ni from the 56Co tail, E/M/R0 from Popov (1993, order "
            "of magnitude); each only on rows in its domain (Popov: plateaus; keypoints.h), their count in brackets\n");
-    printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s\n", um.members, um.members > 1 ? "s" : "",
+    printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s%s%s%s\n", um.members, um.members > 1 ? "s" : "",
            um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
-           um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "");
+           um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "",
+           um.calibrated && um.calib_source[0] ? " (" : "", um.calibrated ? um.calib_source : "",
+           um.calibrated && um.calib_source[0] ? ")" : "");
     if (um.has_ood) {
         printf("ood: %ld of %ld rows (%.1f%%) flagged unlike the training inputs (p < %.3g or beyond every "
                "validation row)\n", n_flag, done, done ? 100.0 * (double)n_flag / (double)done : 0.0,

@@ -18,6 +18,7 @@
 #include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/transfer.h"
+#include "snforge/uq.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -66,6 +67,92 @@ static int snf_ft_double(const char *opt, const char *text, double lo, double hi
     }
     *out = x;
     return 0;
+}
+
+/* The fine-tuned file's /uq group, refit on the fine-tuning data (uq.h snf_uq_refit): the starting model's
+ * training ranges joined with those of the rows trained on here, the OOD fit on the features of those rows
+ * (the fine-tuning rows and the mixed-in rows), its reference the validation rows, and an additive residual
+ * variance fitted on the validation rows' predictions (an MSE head; they also chose the epoch, as the
+ * validation rows of `snforge train --calibrate` do). Carrying the old group over would be wrong: the OOD
+ * statistics and the calibration belong to weights the file no longer holds. */
+static int snf_ft_refit_uq(const char *model_path, const char *out, const char *data_path, const snf_ckpt *init,
+                           const snf_rowset *tr, const snf_rowset *va, const snf_rowset *mix)
+{
+    const size_t CL = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
+    const int NP = SNF_DATA_NP;
+    long nm = mix ? mix->n : 0, nf = tr->n + nm;
+    float *fx = malloc((size_t)nf * CL * sizeof *fx);
+    double *fp = malloc((size_t)nf * NP * sizeof *fp);
+    double *lt = malloc(((size_t)va->n + 1) * NP * sizeof *lt), *lp = malloc(((size_t)va->n + 1) * NP * sizeof *lp);
+    snf_uq_model old;
+    int has_old = snf_uq_model_open(&old, model_path, 1) >= 0;
+    snf_ckpt ck;
+    memset(&ck, 0, sizeof ck);
+    int rc = SNF_OK;
+    if (!fx || !fp || !lt || !lp) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory");
+    }
+    memcpy(fx, tr->x, (size_t)tr->n * CL * sizeof *fx);
+    memcpy(fp, tr->params, (size_t)tr->n * NP * sizeof *fp);
+    if (nm > 0) {
+        memcpy(fx + (size_t)tr->n * CL, mix->x, (size_t)nm * CL * sizeof *fx);
+        memcpy(fp + (size_t)tr->n * NP, mix->params, (size_t)nm * NP * sizeof *fp);
+    }
+    int calibrate = va->n >= 2 && init->net.head != SNF_HEAD_GAUSSIAN;
+    if (calibrate) {
+        snf_metrics m;
+        snf_rows rv = {va->x, va->y, va->n};
+        if ((rc = snf_ckpt_read(&ck, out)) < 0 || (rc = snf_transfer_score(&ck, &rv, &m, lp)) < 0) {
+            goto cleanup;
+        }
+        for (long i = 0; i < va->n * NP; i++) {
+            lt[i] = log10(va->params[i]);
+            lp[i] = log10(lp[i]);
+        }
+    }
+    char source[1400];
+    snprintf(source, sizeof source, "finetune validation rows, %ld rows of %s (they also selected the epoch)", va->n,
+             data_path);
+    const char *member[1] = {out};
+    snf_uq_refit_input in;
+    memset(&in, 0, sizeof in);
+    in.members = member;
+    in.nmembers = 1;
+    in.fit_x = fx;
+    in.n_fit = nf;
+    in.fit_params = fp;
+    in.keep_ranges = has_old ? &old : NULL;
+    in.ref_x = va->x;
+    in.n_ref = va->n;
+    in.cal_truth = lt;
+    in.cal_pred = lp;
+    in.n_cal = calibrate ? va->n : 0;
+    in.calib_source = source;
+    in.ood_shrinkage = 0.1;
+    in.ood_alpha = has_old ? old.ood_alpha : 0.01f;
+    rc = snf_uq_refit(&in, out);
+    if (rc >= 0) {
+        char ood[160];
+        if (va->n > 0) {
+            snprintf(ood, sizeof ood, "OOD fit on %ld rows (reference: %ld validation rows)", nf, va->n);
+        } else {
+            snprintf(ood, sizeof ood, "no OOD test (no validation rows for its reference: --val)");
+        }
+        fprintf(stderr, "snforge finetune: %s: /uq refit on the fine-tuning data: training ranges, %s, %s\n", out, ood,
+                calibrate ? "calibrated on the validation rows"
+                          : (va->n < 2 ? "not calibrated (fewer than 2 validation rows: --val)"
+                                       : "not calibrated (a Gaussian head: its variances are not rescaled here)"));
+    }
+cleanup:
+    if (has_old) {
+        snf_uq_model_free(&old);
+    }
+    snf_ckpt_free(&ck);
+    free(fx);
+    free(fp);
+    free(lt);
+    free(lp);
+    return rc;
 }
 
 /* ---- the subcommand ---- */
@@ -153,9 +240,9 @@ int snf_cmd_finetune(int argc, char **argv)
     hid_t mf = -1;
     if (snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
         if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
-            fprintf(stderr, "snforge finetune: note: %s's uncertainty machinery (/uq: ensemble members, MC passes, "
-                            "calibration, OOD statistics, training ranges) is not carried over: %s is its first member "
-                            "alone, fine-tuned, without calibration or an OOD test\n", model_path, out);
+            fprintf(stderr, "snforge finetune: note: %s has an ensemble /uq group: %s starts from its first member "
+                            "alone; its /uq group is refit on the fine-tuning rows (the weights changed, so the old "
+                            "OOD statistics and calibration no longer apply)\n", model_path, out);
         }
         H5Fclose(mf);
     }
@@ -271,6 +358,12 @@ int snf_cmd_finetune(int argc, char **argv)
                 s.finished ? s.stop_reason : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
                 s.best_epoch + 1, s.best_val_loss, tr.n, va.n, data_path, mix.n, share, s.frozen_tensors,
                 s.val.mape[0], s.val.mape[1], s.val.mape[2], s.val.mape[3]);
+    }
+    if (s.finished || s.already_finished) {
+        rc = snf_ft_refit_uq(model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL);
+        if (rc < 0) {
+            goto fail;
+        }
     }
     rc = SNF_OK;
     goto done;

@@ -146,9 +146,10 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
         fprintf(f, "%s\n", p->n_outside ? "" : "none");
     }
     fprintf(f, "caveat: %s\n", caveat);
-    fprintf(f, "uncertainty: %d member%s x %d dropout pass%s%s%s\n", m->members, m->members > 1 ? "s" : "",
+    fprintf(f, "uncertainty: %d member%s x %d dropout pass%s%s%s%s\n", m->members, m->members > 1 ? "s" : "",
             m->mc_samples, m->mc_samples > 1 ? "es" : "", m->ck.net.head == SNF_HEAD_GAUSSIAN ? ", Gaussian head" : ", MSE head",
-            m->calibrated ? ", calibrated on validation rows" : "");
+            m->calibrated ? (m->calib_source[0] ? ", calibrated: " : ", calibrated on validation rows") : "",
+            m->calibrated ? m->calib_source : "");
 }
 
 /* ---- the subcommand ---- */

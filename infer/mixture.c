@@ -121,6 +121,16 @@ void snf_mix_rescale(double *mu, double *var, int ncomp, double k)
     }
 }
 
+double snf_calib_fit_var_add(const double *truth, const double *pred, long n)
+{
+    double s = 0.0;
+    for (long i = 0; i < n; i++) {
+        double r = truth[i] - pred[i];
+        s += r * r;
+    }
+    return n > 0 ? s / (double)n : 0.0;
+}
+
 /* mean NLL of the rows with every mixture rescaled by k */
 static double snf_calib_nll_at(double k, const double *truth, const double *mu, const double *var, int ncomp,
                                long n, double *wm, double *wv)

@@ -3,7 +3,8 @@
  * OOD score and training-range flags.
  *   /uq attrs: members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha, complete
  *       member_params float [members][nparams], member_stats float [members][nstats] (best weights)
- *       var_scale, range_lo, range_hi float64 [4]; ood_mean [D], ood_chol [D][D], ood_ref_d2 [n_ref] */
+ *       var_scale, range_lo, range_hi float64 [4]; ood_mean [D], ood_chol [D][D], ood_ref_d2 [n_ref]
+ *       optional: var_add float64 [4] (log10 variance added after the scale), attribute calibration_source */
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -137,6 +138,20 @@ static int snf_uq_read_group(snf_uq_model *m, const char *path)
         snf_uq_rd(g, "range_hi", H5T_NATIVE_DOUBLE, m->range_hi, SNF_DATA_NP) < 0) {
         SNF_FAIL(SNF_EFORMAT, "%s: /uq datasets missing or of the wrong size", path);
     }
+    if (H5Lexists(g, "var_add", H5P_DEFAULT) > 0 &&
+        snf_uq_rd(g, "var_add", H5T_NATIVE_DOUBLE, m->var_add, SNF_DATA_NP) < 0) {
+        SNF_FAIL(SNF_EFORMAT, "%s: /uq/var_add is not 4 numbers", path);
+    }
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        if (!(m->var_add[k] >= 0.0 && isfinite(m->var_add[k]))) {
+            SNF_FAIL(SNF_EFORMAT, "%s: /uq/var_add[%d] is %g: expected a finite variance >= 0", path, k, m->var_add[k]);
+        }
+    }
+    if (H5Aexists(g, "calibration_source") > 0 &&
+        snf_h5_attr_get_string(g, "calibration_source", m->calib_source, sizeof m->calib_source, path) < 0) {
+        rc = SNF_EFORMAT;
+        goto cleanup;
+    }
     if (m->has_ood) {
         hssize_t D = snf_uq_len(g, "ood_mean"), nr = snf_uq_len(g, "ood_ref_d2");
         if (D < 1 || D > 65536 || nr < 0) {
@@ -177,6 +192,13 @@ int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *pat
     bad = bad || snf_uq_wr(g, "var_scale", H5T_NATIVE_DOUBLE, m->var_scale, 1, SNF_DATA_NP, 0) < 0;
     bad = bad || snf_uq_wr(g, "range_lo", H5T_NATIVE_DOUBLE, m->range_lo, 1, SNF_DATA_NP, 0) < 0;
     bad = bad || snf_uq_wr(g, "range_hi", H5T_NATIVE_DOUBLE, m->range_hi, 1, SNF_DATA_NP, 0) < 0;
+    int has_add = 0;
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        has_add |= m->var_add[k] != 0.0;
+    }
+    bad = bad || (has_add && snf_uq_wr(g, "var_add", H5T_NATIVE_DOUBLE, m->var_add, 1, SNF_DATA_NP, 0) < 0);
+    bad = bad || (m->calib_source[0] && g >= 0 &&
+                  snf_h5_attr_put_string(g, "calibration_source", m->calib_source, path) < 0);
     if (m->has_ood) {
         const snf_ood *o = &m->ood;
         bad = bad || snf_uq_wr(g, "ood_mean", H5T_NATIVE_DOUBLE, o->mean, 1, (hsize_t)o->D, 0) < 0;
@@ -309,6 +331,9 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
             for (int k = 0; k < NP; k++) {
                 size_t at = ((size_t)i * NP + k) * K;
                 snf_mix_rescale(mu + at, var + at, K, m->var_scale[k]);
+                for (int j = 0; j < K; j++) {
+                    var[at + j] += m->var_add[k];
+                }
             }
         }
     }

@@ -2,3 +2,7 @@
 # (unit); finetune and a tiny end-to-end curriculum with kill/resume, external test and bad input (cli).
 snf_add_test(test_curriculum LABELS unit)
 snf_add_script_test(test_curriculum_cli test_curriculum_cli.sh LABELS cli)
+# the deployable model (curriculum --final): out-of-fold bookkeeping and residual variance (unit); end to end
+# into a model predict answers with calibrated intervals and an OOD result, tampering, resume; finetune's /uq (cli).
+snf_add_test(test_curriculum_final LABELS unit)
+snf_add_script_test(test_curriculum_final_cli test_curriculum_final_cli.sh LABELS cli)

@@ -20,6 +20,8 @@
 #                    epochs (about 40 minutes on 2 cores: see below)
 #   OUT [validation/results]      folder of curriculum.csv / .md / .png
 #   TEST []          an external hydro test set (a dataset file from snforge import) passed to --test
+#   FINAL [0]        M > 0: also the deployable model (--final --final-members M, $WORK/out/final/model.h5) and its
+#                    out-of-fold coverage (validation/final_coverage.sh) in $OUT/curriculum_final.csv
 #   HYDRO [../shared/hydro/snec]  the SNEC models (index.csv + run folders)
 #   THREADS [2]      OpenMP threads
 #   WORK [/tmp/snforge_curriculum]  work folder (campaigns, models; re-running resumes)
@@ -47,6 +49,7 @@ fi
 SCALE=${SCALE:-small}
 OUT=${OUT:-$root/validation/results}
 TEST=${TEST:-}
+FINAL=${FINAL:-0}
 HYDRO=${HYDRO:-$root/../shared/hydro/snec}
 THREADS=${THREADS:-2}
 WORK=${WORK:-/tmp/snforge_curriculum}
@@ -61,6 +64,7 @@ case "$SCALE" in
     full) N=30000 ;;
     *) die "SCALE must be small or full, got '$SCALE'" ;;
 esac
+[[ "$FINAL" =~ ^[0-9]+$ ]] || die "FINAL must be a member count (0: none), got '$FINAL'"
 [[ "$THREADS" =~ ^[0-9]+$ ]] && [ "$THREADS" -gt 0 ] || die "THREADS must be a positive integer, got '$THREADS'"
 [ -x "$SNFORGE" ] || die "no snforge program at $SNFORGE (build it, or set SNFORGE)"
 [ -f "$HYDRO/index.csv" ] || die "no SNEC index at $HYDRO/index.csv (set HYDRO)"
@@ -109,6 +113,7 @@ if [ "$SCALE" = full ]; then
 fi
 test_opt=()
 [ -n "$TEST" ] && test_opt=(--test "$TEST")
+[ "$FINAL" -gt 0 ] && test_opt+=(--final --final-members "$FINAL")
 cmd=("$SNFORGE" curriculum curriculum.ini -o out --threads "$THREADS" "${test_opt[@]}")
 log "${cmd[*]}"
 "${cmd[@]}" 2>&1 | tee curriculum.log
@@ -117,6 +122,7 @@ t2=$(date +%s)
 
 # ---- 4. the results ----
 cp out/results.csv "$OUT/curriculum.csv"
+[ "$FINAL" -gt 0 ] && bash "$root/validation/final_coverage.sh" out > "$OUT/curriculum_final.csv"
 s1epochs=""
 for d in out/*/stage1/losses.csv; do
     [ -f "$d" ] || continue

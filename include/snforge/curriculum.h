@@ -122,4 +122,35 @@ typedef struct snf_curr_options {
  * or the failing step's status. *stopped = 1 if stop_after_folds ended it early. */
 SNF_API int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped);
 
+/* ---- the deployable model (curriculum_final.c; the /uq group: infer/uq_final.c) ---- */
+
+/* The out-of-fold predictions of the base variant's stage-2 fold models: row i is hydro model ids[i],
+ * predicted by fold fold[i] (0-based) that tested it; truth and pred [n][4] physical. */
+typedef struct snf_curr_oof {
+    long n;
+    long *ids;
+    int *fold;
+    double *truth, *pred;
+} snf_curr_oof;
+
+/* Reads vdir/fold<k>/tested.csv of every fold and checks the bookkeeping against the deal of the n usable
+ * hydro rows ids (snf_fold_make): every row is a test model of its fold (never one of its training or
+ * validation models), no model is predicted twice, every model is predicted. SNF_EINVAL naming the file,
+ * line and row otherwise; SNF_EFORMAT for a malformed file. */
+SNF_API int snf_curr_oof_collect(snf_curr_oof *o, const snf_curr_config *c, const char *vdir, const long *ids,
+                                 long n);
+SNF_API void snf_curr_oof_free(snf_curr_oof *o);
+
+typedef struct snf_curr_final_info {
+    int members;
+    int epochs1, epochs2; /* the folds' median kept epoch counts of stage 1 and stage 2 */
+} snf_curr_final_info;
+
+/* Trains (or resumes) the final members of the base variant into dir/member<k>.h5 (k = 1..members; stage 1
+ * in dir/member<k>_stage1.h5): stage 1 on the semi-analytic training rows for the median over folds of
+ * stage 1's kept epoch count, stage 2 on every hydro model for stage 2's, seeds seed + 7919 (k - 1), with
+ * no selection rows (each keeps its lowest training loss). Needs the finished experiment in opt->out_dir. */
+SNF_API int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, int members, const char *dir,
+                                 snf_curr_final_info *info);
+
 #endif

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "snforge/curriculum.h"
 #include "snforge/data.h"
 #include "snforge/train.h"
 
@@ -76,6 +77,10 @@ SNF_API void snf_calib_score(snf_calib *c, const double *truth, const double *mu
 SNF_API double snf_calib_fit_scale(const double *truth, const double *mu, const double *var, int ncomp, long n);
 /* Applies scale k to one row's ncomp components in place. */
 SNF_API void snf_mix_rescale(double *mu, double *var, int ncomp, double k);
+/* The residual variance s2 >= 0 of one parameter that, added to every component, calibrates point predictions
+ * (an MSE head, one member: every var 0): the maximum-likelihood variance of N(0, s2) for the residuals
+ * truth - pred of n rows, s2 = mean (truth - pred)^2 (0 for n = 0). */
+SNF_API double snf_calib_fit_var_add(const double *truth, const double *pred, long n);
 
 /* ---- out-of-distribution score (ood.c) ---- */
 
@@ -132,6 +137,10 @@ typedef struct snf_uq_model {
     float *member_params, *member_stats; /* [members][nparams], [members][nstats] */
     int calibrated;
     double var_scale[SNF_DATA_NP];       /* 1 when not calibrated */
+    double var_add[SNF_DATA_NP];         /* log10 variance added to every component after the scale (0: none;
+                                          * /uq/var_add, a residual variance for networks with an MSE head) */
+    char calib_source[256];              /* what the calibration was fitted on ("" when not said; /uq attribute
+                                          * calibration_source) */
     int has_ranges;
     double range_lo[SNF_DATA_NP], range_hi[SNF_DATA_NP]; /* physical, over the training rows */
     int has_ood;
@@ -174,6 +183,46 @@ SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq
  * when the input is flagged OOD). */
 SNF_API int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int do_not_use[SNF_DATA_NP],
                                char *buf, size_t n);
+/* ---- refitting the /uq group of a transferred model (uq_refit.c) ---- */
+
+/* What snf_uq_refit builds the group from. Rows are encoded with the model's normalisation (C_in L floats). */
+typedef struct snf_uq_refit_input {
+    const char *const *members; /* finished model files of one network (members[0]'s checkpoint is kept) */
+    int nmembers;
+    const float *fit_x;         /* rows trained on: their pooled features fit the OOD mean and covariance */
+    long n_fit;
+    const double *fit_params;   /* [n_fit][4] physical: the training ranges (widened by keep_ranges) */
+    const snf_uq_model *keep_ranges; /* a model whose training ranges are joined to these (NULL: none) */
+    const float *ref_x;         /* held-out rows: the OOD reference d2 (n_ref = 0: no OOD test is stored) */
+    long n_ref;
+    /* calibration (n_cal = 0: none): log10 truths and point predictions [n_cal][4] made by networks that
+     * never trained or selected on those rows; an additive residual variance per parameter */
+    const double *cal_truth, *cal_pred;
+    long n_cal;
+    const char *calib_source;   /* stored as the /uq attribute calibration_source */
+    double ood_shrinkage;       /* 0.1 as in training */
+    float ood_alpha;            /* 0.01 */
+} snf_uq_refit_input;
+
+/* Writes out_path: members[0]'s checkpoint and a /uq group with every member's best weights, the training
+ * ranges, the OOD fit and reference, and the calibration of in (written to out_path.uq.tmp and renamed over
+ * out_path: never half-written). SNF_EINVAL (members of another network, unfinished), the files' errors. */
+SNF_API int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path);
+
+/* ---- the curriculum's deployable model (uq_final.c) ---- */
+
+/* After the finished k-fold experiment in opt->out_dir (snf_curr_run): trains the final members
+ * (snf_curr_final_train, into out_dir/final/) and writes out_dir/final/model.h5 with its /uq group
+ * (snf_uq_refit): the members; the training ranges of the semi-analytic training rows and every hydro model;
+ * the OOD fit on their features (at most 20,000 semi-analytic rows and every hydro model), its reference the
+ * held-out semi-analytic rows and the hydro models; the calibration, an additive log10 residual variance per
+ * parameter fitted on the out-of-fold predictions only (snf_curr_oof_collect, written to final/oof.csv),
+ * calibration_source "curriculum out-of-fold, N hydro models, K folds". out_dir/final/fingerprint.txt holds
+ * the member count: a rerun with another is refused (SNF_EINVAL). model.h5 written last and atomically: a
+ * run that finds it is done. *info (may be NULL) gets the stage lengths. */
+SNF_API int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt, int members,
+                           snf_curr_final_info *info);
+
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
 SNF_API int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
 SNF_API void snf_uq_model_free(snf_uq_model *m);
