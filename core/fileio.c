@@ -342,6 +342,71 @@ int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), vo
     return rc;
 }
 
+/* ---- sealed text ---- */
+
+#define SNF_SEAL "# digest "
+
+typedef struct snf_seal_ctx {
+    const char *text;
+    size_t n;
+} snf_seal_ctx;
+
+static int snf_seal_put(void *ctx, FILE *f)
+{
+    const snf_seal_ctx *c = ctx;
+    unsigned long long h = snf_digest(SNF_DIGEST_INIT, c->text, c->n);
+    if (fwrite(c->text, 1, c->n, f) != c->n || fprintf(f, SNF_SEAL "%016llx\n", h) < 0) {
+        return SNF_EIO;
+    }
+    return SNF_OK;
+}
+
+int snf_atomic_write_sealed(const char *path, int (*write)(void *ctx, FILE *f), void *ctx)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&text, &n);
+    if (m == NULL) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory for %s", path);
+    }
+    int rc = write(ctx, m);
+    if (fclose(m) != 0 && rc >= 0) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory for %s", path);
+    }
+    if (rc >= 0 && n > 0 && text[n - 1] != '\n') {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: sealed text must end with a newline", path);
+    }
+    if (rc >= 0) {
+        snf_seal_ctx c = {text, n};
+        rc = snf_atomic_write_text(path, snf_seal_put, &c);
+    }
+    free(text);
+    return rc;
+}
+
+int snf_text_slurp_sealed(const char *path, const char *what, char **buf, size_t *len)
+{
+    SNF_CHECK(snf_text_slurp(path, what, buf, len));
+    const size_t k = sizeof SNF_SEAL - 1, line = k + 17;
+    const char *seal = *len >= line ? *buf + *len - line : NULL;
+    unsigned long long stored = 0, h = 0;
+    char tail = '\0';
+    int ok = seal != NULL && (seal == *buf || seal[-1] == '\n') && strncmp(seal, SNF_SEAL, k) == 0 &&
+             sscanf(seal + k, "%16llx%c", &stored, &tail) == 2 && tail == '\n';
+    if (ok) {
+        h = snf_digest(SNF_DIGEST_INIT, *buf, (size_t)(seal - *buf));
+    }
+    if (!ok || h != stored) {
+        free(*buf);
+        *buf = NULL;
+        SNF_ERROR(SNF_EINVAL, "%s is damaged (%s): remove it, or the folder it belongs to, to recompute it", path,
+                  ok ? "its bytes do not match its digest" : "its last line is not its digest");
+    }
+    *len = (size_t)(seal - *buf);
+    (*buf)[*len] = '\0';
+    return SNF_OK;
+}
+
 /* ---- locks ---- */
 
 static int snf_env_false(const char *name)

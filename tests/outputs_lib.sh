@@ -40,9 +40,10 @@ INI
   printf '[data]\nsa = sa.h5\nhydro = hydro.h5\nlength = 32\nsa_max_rows = 128\n[split]\nfolds = 3\nseed = 1\n[model]\narch = lite\nfilters = 4\nkernel = 8\n[stage1]\nepochs = 2\nbatch = 32\n[stage2]\nepochs = 2\nbatch = 4\n' > cur.ini
   printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4\n' > search.ini
   cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs.csv
+  printf 'name,path\nSN 1987A,obs.csv\n' > catalogue.csv
 }
 
-writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate"
+writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate predict"
 
 write_cmd() { # write_cmd NAME OUT
   local name=$1 out=$2
@@ -59,6 +60,7 @@ write_cmd() { # write_cmd NAME OUT
     evaluate) "$snforge" evaluate model.h5 sa.h5 -o "$out" --no-plot ;;
     compare) "$snforge" compare hydro.h5 -o "$out" ;;
     simulate) "$snforge" simulate -o "$out" ;;
+    predict) "$snforge" predict model.h5 --catalogue catalogue.csv -o "$out" ;;
     *) echo "write_cmd: unknown command $name"; return 99 ;;
   esac
 }

@@ -48,7 +48,7 @@ grep -q "Grassia" ref/results.md && grep -q "| 193 / 48 / 98 / 186 |" ref/result
 echo "ok: table rows, mean/std and the paper's figures"
 # every hydro model tested exactly once per variant
 for v in base no_velocity; do
-  ids=$(tail -q -n +2 ref/$v/fold*/tested.csv | cut -d, -f2 | sort -n | tr '\n' ' ')
+  ids=$(tail -q -n +2 ref/$v/fold*/tested.csv | grep -v '^#' | cut -d, -f2 | sort -n | tr '\n' ' ')
   [ "$ids" = "0 1 2 3 " ] || fail "$v: tested rows '$ids', expected each of 0 1 2 3 once"
 done
 echo "ok: every hydro model tested exactly once"
@@ -80,7 +80,7 @@ echo "ok: killed with -9 ($killed of 3 runs were still running) and resumed: sam
 # ---- selection reads only validation rows: change fold 1's test models, stage models stay the same ----
 if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
   cp hydro.h5 hydro_orig.h5
-  test_rows=$(tail -n +2 ref/base/fold1/tested.csv | cut -d, -f2 | tr '\n' ' ')
+  test_rows=$(tail -n +2 ref/base/fold1/tested.csv | grep -v '^#' | cut -d, -f2 | tr '\n' ' ')
   /usr/bin/python3 - $test_rows <<'PY' || fail "could not perturb hydro.h5"
 import sys, h5py
 with h5py.File("hydro.h5", "r+") as f:

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "snforge/curriculum.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
@@ -26,6 +27,8 @@ static double truth_of(long id, int k)
     return (1.0 + 0.1 * (double)id) * (k + 1);
 }
 
+static int put_text(void *ctx, FILE *f) { return fputs((const char *)ctx, f) < 0 ? SNF_EIO : SNF_OK; }
+
 /* Writes fold f's tested.csv with the rows of its test list, plus extra (>= 0) and minus a dropped one (>= 0). */
 static void write_fold(const char *vdir, const snf_fold *fo, int f, long extra, long drop)
 {
@@ -33,7 +36,9 @@ static void write_fold(const char *vdir, const snf_fold *fo, int f, long extra, 
     snprintf(p, sizeof p, "%s/fold%d", vdir, f + 1);
     mkdir(p, 0777);
     snprintf(p, sizeof p, "%s/fold%d/tested.csv", vdir, f + 1);
-    FILE *o = fopen(p, "w");
+    char *text = NULL;
+    size_t tn = 0;
+    FILE *o = open_memstream(&text, &tn); /* sealed as the program seals its fold files (fileio.h) */
     fprintf(o, "row,hydro_row,energy,mass,radius,nickel,sa_hydro_energy,sa_hydro_mass,sa_hydro_radius,sa_hydro_nickel,"
                "curriculum_energy,curriculum_mass,curriculum_radius,curriculum_nickel\n");
     long rows[N + 1], n = 0;
@@ -60,6 +65,8 @@ static void write_fold(const char *vdir, const snf_fold *fo, int f, long extra, 
         fprintf(o, "\n");
     }
     fclose(o);
+    CHECK_INT(snf_atomic_write_sealed(p, put_text, text), SNF_OK, "write %s", p);
+    free(text);
 }
 
 /* All folds written correctly, then fold `bad` (if >= 0) with extra / drop. */

@@ -23,7 +23,7 @@ run() { "$snforge" curriculum tiny.ini --threads 1 --no-plot "$@"; }
 var_add() { h5dump -m %.17g -y -d /uq/var_add "$1" | sed -n '/DATA {/,/}/p' | tr -d ' {}DATA\n'; }
 # mean squared log10 residual per parameter of the curriculum columns of DIR's tested.csv files
 oof_var() {
-  tail -q -n +2 "$1"/base/fold*/tested.csv |
+  tail -q -n +2 "$1"/base/fold*/tested.csv | grep -v '^#' |
     awk -F, '{ n++; for (k = 0; k < 4; k++) { r = log($(3 + k) / $(11 + k)) / log(10); s[k] += r * r } }
              END { printf "%.9g,%.9g,%.9g,%.9g", s[0] / n, s[1] / n, s[2] / n, s[3] / n }'
 }
@@ -69,6 +69,9 @@ echo "ok: rerun leaves the model; another member count refused"
 # ---- the calibration reads the out-of-fold predictions and only them ----
 f1=tamper/base/fold1/tested.csv
 awk -F, -v OFS=, 'NR == 2 { $11 = $11 * 3; $7 = $7 * 5; $8 = $8 / 4 } { print }' "$f1" > t.csv && mv t.csv "$f1"
+expect 2 "tested.csv is damaged" -- run -o tamper --final --final-members 2
+echo "ok: a fold file changed by hand without its digest is refused as damaged"
+reseal "$f1" # the change made as if by the program: the calibration must follow it
 expect 0 "deployable model" -- run -o tamper --final --final-members 2
 vt=$(var_add tamper/final/model.h5)
 close_to "$vt" "$(oof_var tamper)" || fail "tampered: var_add $vt, recomputed $(oof_var tamper)"
@@ -77,7 +80,8 @@ close_to "$vt" "$v" && fail "an out-of-fold prediction changed and the calibrati
   fail "only energy's prediction changed, yet other variances moved: $v -> $vt"
 echo "ok: one out-of-fold prediction tripled moves energy's variance as recomputed, the semi-analytic columns do not"
 # fold 2's test models are fold 1's validation models: a fold-1 prediction of one is not out of fold
-tail -n 1 spoil/base/fold2/tested.csv >> spoil/base/fold1/tested.csv
+{ grep -v '^#' spoil/base/fold1/tested.csv; grep -v '^#' spoil/base/fold2/tested.csv | tail -n 1; } > t.csv
+mv t.csv spoil/base/fold1/tested.csv && reseal spoil/base/fold1/tested.csv
 expect 2 "not a test model of fold 1" -- run -o spoil --final --final-members 2
 [ -f spoil/final/model.h5 ] && fail "a model was written from spoiled predictions"
 echo "ok: a prediction by a fold that selected on the model is refused"

@@ -250,6 +250,88 @@ static void test_atomic_and_lock(void)
     remove("t_atomic.txt");
 }
 
+/* ---- sealed text: every changed byte refused; staged folders put in place whole ---- */
+
+static int write_scores(void *ctx, FILE *f)
+{
+    (void)ctx;
+    fputs("row,n,energy\nsa_sa,10,1.25\ncurriculum,4,17.5\n", f);
+    return SNF_OK;
+}
+
+static void test_sealed_and_staged(void)
+{
+    CHECK_INT(snf_atomic_write_sealed("t_sealed.csv", write_scores, NULL), SNF_OK, "sealed write");
+    char *buf = NULL;
+    size_t len = 0;
+    CHECK_INT(snf_text_slurp_sealed("t_sealed.csv", "scores", &buf, &len), SNF_OK, "sealed read");
+    CHECK_TRUE(buf && len == 45 && strcmp(buf, "row,n,energy\nsa_sa,10,1.25\ncurriculum,4,17.5\n") == 0,
+               "the text comes back without its seal (%zu bytes)", len);
+    free(buf);
+    FILE *f = fopen("t_sealed.csv", "rb");
+    char orig[256];
+    size_t n = f ? fread(orig, 1, sizeof orig, f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    int refused = 0;
+    for (size_t k = 0; k < n; k++) { /* every byte, the seal's too, changed in turn */
+        char mod[256];
+        memcpy(mod, orig, n);
+        mod[k] ^= (char)(k % 2 ? 0x01 : 0x5a);
+        f = fopen("t_sealed.csv", "wb");
+        fwrite(mod, 1, n, f);
+        fclose(f);
+        buf = NULL;
+        int rc = snf_text_slurp_sealed("t_sealed.csv", "scores", &buf, &len);
+        refused += rc == SNF_EINVAL && strstr(snf_error_last_message(), "t_sealed.csv is damaged") != NULL;
+        free(buf);
+    }
+    CHECK_TRUE(n > 45 && refused == (int)n, "every one of the %zu bytes changed is refused as damaged (%d)", n, refused);
+    f = fopen("t_sealed.csv", "wb");
+    fwrite(orig, 1, 45, f); /* the seal cut off */
+    fclose(f);
+    buf = NULL;
+    CHECK_INT(snf_text_slurp_sealed("t_sealed.csv", "scores", &buf, &len), SNF_EINVAL, "a file without its seal");
+    free(buf);
+    remove("t_sealed.csv");
+
+    /* a staged folder: the old one stays whole until commit, then the new one replaces it whole */
+    snf_output o;
+    char dir[4300], p[4400];
+    CHECK_INT(snf_output_begin(&o, "t_out", 1), SNF_OK, "begin a folder output");
+    CHECK_INT(snf_output_stage_dir(&o, "curves", dir, sizeof dir), SNF_OK, "stage a folder");
+    snprintf(p, sizeof p, "%s/a.csv", dir);
+    f = fopen(p, "w");
+    fputs("old\n", f);
+    fclose(f);
+    CHECK_INT(snf_output_commit(&o), SNF_OK, "commit the first folder");
+    snf_output_end(&o);
+    CHECK_TRUE(file_exists("t_out/curves/a.csv") && !file_exists("t_out/curves.tmp"), "the folder in place");
+    CHECK_INT(snf_output_begin(&o, "t_out", 1), SNF_OK, "begin again");
+    CHECK_INT(snf_output_stage_dir(&o, "curves", dir, sizeof dir), SNF_OK, "stage again");
+    snprintf(p, sizeof p, "%s/b.csv", dir);
+    f = fopen(p, "w");
+    fputs("new\n", f);
+    fclose(f);
+    CHECK_TRUE(file_exists("t_out/curves/a.csv") && !file_exists("t_out/curves/b.csv"), "old folder whole before commit");
+    CHECK_INT(snf_output_commit(&o), SNF_OK, "commit the second folder");
+    snf_output_end(&o);
+    CHECK_TRUE(!file_exists("t_out/curves/a.csv") && file_exists("t_out/curves/b.csv") &&
+               !file_exists("t_out/curves.tmp") && !file_exists("t_out/curves.old"), "the new folder replaced it whole");
+    CHECK_INT(snf_output_begin(&o, "t_out", 1), SNF_OK, "begin a run that fails");
+    CHECK_INT(snf_output_stage_dir(&o, "curves", dir, sizeof dir), SNF_OK, "stage");
+    snprintf(p, sizeof p, "%s/c.csv", dir);
+    f = fopen(p, "w");
+    fclose(f);
+    snf_output_end(&o); /* no commit: a failed run */
+    CHECK_TRUE(file_exists("t_out/curves/b.csv") && !file_exists("t_out/curves.tmp"),
+               "a failed run leaves the old folder and removes its staged one");
+    remove("t_out/curves/b.csv");
+    rmdir("t_out/curves");
+    rmdir("t_out");
+}
+
 /* ---- error messages ---- */
 
 static void test_error_messages(void)
@@ -465,6 +547,7 @@ int main(void)
     test_text_reader();
     test_observations();
     test_atomic_and_lock();
+    test_sealed_and_staged();
     test_error_messages();
     test_hdf5();
     return snf_check_failures();

@@ -19,7 +19,7 @@ tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
 tree_sum() { find "$1" -type f ! -name '*.lock' ! -name '*.tmp' -exec md5sum {} + 2> /dev/null | sort; }
-ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate) echo .csv;; *) echo "";; esac; }
+ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; *) echo "";; esac; }
 # the file that says an output is complete
 finished() { case $1 in fit) echo summary.json;; explain) echo summary.md;; evaluate) echo metrics.csv;;
   curriculum) echo results.csv;; search) echo trials.csv;; compare) echo report.md;; *) echo "";; esac; }

@@ -8,7 +8,7 @@
 #  3. resumes: fit (also after kill -9), curriculum, search and finetune rerun with a changed setting are
 #     refused with exit 2 naming what changed, their artefacts untouched; rerun unchanged they go on;
 #  4. a killed search takes its trial children with it;
-#  5. flipped bytes in fit's chain.h5 and finetune's checkpoint: refused (exit 2) or harmless (the
+#  5. flipped bytes in fit's chain.h5, finetune's checkpoint and a curriculum's fold files: refused (exit 2) or harmless (the
 #     resumed result equals the undamaged resume), never a crash;
 #  6. two real concurrent runs (fit): the second refuses at once, the first finishes.
 snforge=$1
@@ -26,7 +26,7 @@ tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
 tree_sum() { find "$1" -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort; }
-ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate) echo .csv;; *) echo "";; esac; }
+ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; *) echo "";; esac; }
 
 # ---- 1. a held output ----
 for w in $writers; do
@@ -168,6 +168,16 @@ for off in $(seq 0 $((size / 30 + 1)) $((size - 1))); do
   rm -f FTX.h5
 done
 ok "finetune checkpoint: $n2 flipped bytes refused (exit 2), $nsame harmless, none continued into another"
+# a finished curriculum's fold files are sealed (fileio.h): a flipped byte is refused, never reported
+f=$(ls C/*/fold1/scores.csv | head -n 1); size=$(stat -c %s "$f"); n2=0
+for off in $(seq 0 5 $((size - 1))) $((size - 2)); do
+  rm -rf CX; cp -r C CX; flip "CX/${f#C/}" "$off"
+  "$snforge" curriculum cur.ini -o CX --threads 1 --no-plot > cx.log 2>&1; rc=$?
+  if [ $rc -eq 2 ] && grep -q "scores.csv is damaged" cx.log; then n2=$((n2 + 1))
+  else fail "curriculum fold file with byte $off flipped: exit $rc: $(tail -1 cx.log)"; fi
+done
+rm -rf CX
+ok "curriculum fold scores: $n2 flipped bytes refused (exit 2) as damaged, none reported"
 
 # ---- 6. two real concurrent runs ----
 "$snforge" fit obs.csv -o CC --walkers 14 --steps 400 --burn 10 --no-plot -q > cc1.log 2>&1 &

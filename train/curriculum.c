@@ -106,23 +106,16 @@ char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, c
 }
 
 /* Writes text to path through the one atomic writer (fileio.h: path.tmp, fsync, rename, fsync of the folder). */
+static int snf_curr_put_text(void *ctx, FILE *f) { return fputs((const char *)ctx, f) < 0 ? SNF_EIO : SNF_OK; }
+
 int snf_curr_write_atomic(const char *path, const char *text)
 {
-    char tmp[2100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        SNF_ERROR(SNF_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    }
-    fputs(text, f);
-    int rc = snf_file_close_checked(f, tmp);
-    if (rc >= 0) {
-        rc = snf_atomic_commit(tmp, path);
-    }
-    if (rc < 0) {
-        remove(tmp);
-    }
-    return rc;
+    return snf_atomic_write_text(path, snf_curr_put_text, (void *)(uintptr_t)text);
+}
+
+int snf_curr_write_sealed(const char *path, const char *text)
+{
+    return snf_atomic_write_sealed(path, snf_curr_put_text, (void *)(uintptr_t)text);
 }
 
 /* ---- public API: rows and folds ---- */
@@ -456,7 +449,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
         k += (size_t)sprintf(out + k, "%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", i,
                              hs.ids[i], p[0], p[1], p[2], p[3], a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]);
     }
-    rc = snf_curr_write_atomic(pt, out);
+    rc = snf_curr_write_sealed(pt, out); /* read back by --final: a damaged one must be refused */
     if (rc < 0) {
         goto cleanup;
     }
@@ -467,7 +460,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
         k += (size_t)sprintf(out + k, "%s,%ld,%.17g,%.17g,%.17g,%.17g\n", rn[q], ms[q]->n, ms[q]->mape[0],
                              ms[q]->mape[1], ms[q]->mape[2], ms[q]->mape[3]);
     }
-    rc = snf_curr_write_atomic(ps, out);
+    rc = snf_curr_write_sealed(ps, out); /* read back by the report */
     if (rc >= 0 && opt->log) {
         fprintf(opt->log, "  %s fold %d: %ld test models, curriculum MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%% "
                 "(semi-analytic only: %.1f%% %.1f%% %.1f%% %.1f%%)\n", v->name, fold + 1, hs.n, mh2.mape[0],

@@ -38,7 +38,7 @@ static int snf_oof_read_fold(snf_curr_oof *o, const char *path, const snf_fold *
 {
     char *buf = NULL;
     size_t len = 0;
-    SNF_CHECK(snf_text_slurp(path, "fold predictions", &buf, &len));
+    SNF_CHECK(snf_text_slurp_sealed(path, "fold predictions", &buf, &len));
     snf_text_lines it = snf_text_lines_init(buf, len);
     const char *s, *fs[16];
     size_t n, fl[16];

@@ -23,6 +23,8 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
 int snf_curr_exists(const char *path);
 /* Writes text to path.tmp, fsyncs it and renames it over path (SNF_EIO). */
 int snf_curr_write_atomic(const char *path, const char *text);
+/* The same, sealed (fileio.h snf_atomic_write_sealed): for the fold files a later run reads back. */
+int snf_curr_write_sealed(const char *path, const char *text);
 /* A variant's semi-analytic training and held-out rows, and the normalisation fitted on the former. */
 int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
                      snf_rowset *te);

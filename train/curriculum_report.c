@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "curriculum_internal.h"
+#include "snforge/fileio.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
@@ -31,13 +32,15 @@ static const double snf_paper_curr[SNF_DATA_NP] = {41, 20, 61, 39};
 
 static int snf_read_scores(const char *path, snf_vscores *s, int f)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp) {
-        SNF_ERROR(SNF_EIO, "cannot read %s", path);
-    }
-    char line[1024];
+    char *buf = NULL, line[1024];
+    size_t len = 0;
+    SNF_CHECK(snf_text_slurp_sealed(path, "fold scores", &buf, &len)); /* a damaged fold is refused */
+    snf_text_lines it = snf_text_lines_init(buf, len);
+    const char *l;
+    size_t ln;
     int got = 0;
-    while (fgets(line, sizeof line, fp)) {
+    while (snf_text_next(&it, &l, &ln)) {
+        snprintf(line, sizeof line, "%.*s", (int)ln, l);
         char name[64];
         long n;
         double m[SNF_DATA_NP];
@@ -52,7 +55,7 @@ static int snf_read_scores(const char *path, snf_vscores *s, int f)
             got |= 1 << r;
         }
     }
-    fclose(fp);
+    free(buf);
     if (got != 7) {
         SNF_ERROR(SNF_EFORMAT, "%s: incomplete scores (remove the fold's folder to recompute it)", path);
     }

@@ -71,9 +71,11 @@ static int snf_replay(snf_folds_state *s, long upto)
     snprintf(p, sizeof p, "%s/losses.csv", s->dir);
     char *buf = NULL;
     size_t len = 0;
-    int rc = snf_text_slurp(p, "losses file", &buf, &len);
+    int rc = snf_text_slurp_sealed(p, "losses file", &buf, &len);
     if (rc < 0) {
-        SNF_ERROR(SNF_EINVAL, "%s: cannot read it (%s): remove %s to retrain", p, snf_error_last_message(), s->dir);
+        char why[600];
+        snprintf(why, sizeof why, "%s", snf_error_last_message());
+        SNF_ERROR(SNF_EINVAL, "%s: cannot read it (%s): remove %s to retrain", p, why, s->dir);
     }
     snf_text_lines it = snf_text_lines_init(buf, len);
     const char *l;
@@ -179,7 +181,7 @@ static int snf_folds_hook(void *ctx, snf_it *net, const snf_ckpt *state, long e)
         }
     }
     snprintf(p, sizeof p, "%s/losses.csv", s->dir);
-    if ((rc = snf_atomic_write_text(p, snf_write_losses, s)) < 0) {
+    if ((rc = snf_atomic_write_sealed(p, snf_write_losses, s)) < 0) {
         return rc;
     }
     return going == 0;

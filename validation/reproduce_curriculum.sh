@@ -127,7 +127,7 @@ s1epochs=""
 for d in out/*/stage1/losses.csv; do
     [ -f "$d" ] || continue
     v=$(basename "$(dirname "$(dirname "$d")")")
-    s1epochs="$s1epochs${s1epochs:+, }$v $(tail -n 1 "$d" | cut -d, -f1)"
+    s1epochs="$s1epochs${s1epochs:+, }$v $(grep -v '^#' "$d" | tail -n 1 | cut -d, -f1)"
 done
 [ -f out/results.png ] && cp out/results.png "$OUT/curriculum.png"
 nh=$(grep -c . "$HYDRO/index.csv")

@@ -93,6 +93,14 @@ SNF_API int snf_atomic_commit(const char *tmp, const char *path);
  * error reported). On any failure path is untouched and path.tmp removed. */
 SNF_API int snf_atomic_write_text(const char *path, int (*write)(void *ctx, FILE *f), void *ctx);
 
+/* Sealed text, for the text files a resumed run reads back (a curriculum fold's scores and predictions, its
+ * losses): snf_atomic_write_sealed writes as snf_atomic_write_text, then a last line "# digest HEX" (snf_digest
+ * of every byte before it); snf_text_slurp_sealed reads the file as snf_text_slurp and checks that line, which
+ * it removes from the buffer: a file without it, or with any byte changed, is SNF_EINVAL "PATH is damaged
+ * (...)", so a damaged artefact is refused, never continued. Comment lines keep other readers unaffected. */
+SNF_API int snf_atomic_write_sealed(const char *path, int (*write)(void *ctx, FILE *f), void *ctx);
+SNF_API int snf_text_slurp_sealed(const char *path, const char *what, char **buf, size_t *len);
+
 /* Closes a FILE* written by a caller and reports a write error (ferror, fflush or fclose failing) as
  * SNF_EIO "cannot write NAME: strerror". Always closes f. */
 SNF_API int snf_file_close_checked(FILE *f, const char *name);
@@ -128,7 +136,7 @@ SNF_API int snf_file_locking(void);
 SNF_API int snf_fingerprint_check(const char *what, const char *stored, const char *now, const char *advice);
 
 /* 64-bit FNV-1a digest of n bytes, continuing h (start with SNF_DIGEST_INIT). */
-#define SNF_DIGEST_INIT 1469598103934665603ULL
+#define SNF_DIGEST_INIT 14695981039346656037ULL /* FNV-1a's 64-bit offset basis (0xcbf29ce484222325) */
 SNF_API unsigned long long snf_digest(unsigned long long h, const void *p, size_t n);
 
 /* The digest of a whole file's bytes as 16 hex digits in hex[17]. SNF_EINVAL if it does not exist,
