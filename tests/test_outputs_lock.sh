@@ -168,6 +168,20 @@ for off in $(seq 0 $((size / 30 + 1)) $((size - 1))); do
   rm -f FTX.h5
 done
 ok "finetune checkpoint: $n2 flipped bytes refused (exit 2), $nsame harmless, none continued into another"
+# train's own checkpoint (the model file of an unfinished run): the same reader, resumed by `train`
+sed 's#^model = model.h5#model = TB.h5#' train.ini > tb.ini
+"$snforge" train tb.ini -q --threads 1 --stop-after-epochs 1 > /dev/null 2>&1 || fail "train TB"
+cp TB.h5 TB.keep; "$snforge" train tb.ini -q --threads 1 > /dev/null 2>&1 || fail "train TB resumed"
+mv TB.h5 TR.h5; size=$(stat -c %s TB.keep); n2=0; nsame=0
+for off in $(seq 0 $((size / 25 + 1)) $((size - 1))); do
+  cp TB.keep TB.h5; flip TB.h5 "$off"
+  "$snforge" train tb.ini -q --threads 1 > tbx.log 2>&1; rc=$?
+  if [ $rc -eq 2 ]; then n2=$((n2 + 1))
+  elif [ $rc -eq 0 ] && same_dset TR.h5 TB.h5 /params && same_dset TR.h5 TB.h5 /best/params; then nsame=$((nsame + 1))
+  else fail "train checkpoint with byte $off flipped: exit $rc and not the undamaged result: $(tail -1 tbx.log)"; fi
+  rm -f TB.h5
+done
+ok "train checkpoint: $n2 flipped bytes refused (exit 2), $nsame harmless, none continued into another"
 # a finished curriculum's fold files are sealed (fileio.h): a flipped byte is refused, never reported
 f=$(ls C/*/fold1/scores.csv | head -n 1); size=$(stat -c %s "$f"); n2=0
 for off in $(seq 0 5 $((size - 1))) $((size - 2)); do
