@@ -278,7 +278,7 @@ int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat)
         if (rc < 0) {
             return rc;
         }
-        const float *gap = net->cfg.arch == SNF_ARCH_LITE ? net->la.gap : net->a.gap;
+        const float *gap = snf_it_features(net);
         memcpy(feat + (size_t)i0 * D, gap, (size_t)nb * D * sizeof(float));
     }
     return SNF_OK;
@@ -303,7 +303,7 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
                 if (rc < 0) {
                     return rc;
                 }
-                const float *gap = c->arch == SNF_ARCH_LITE ? net->la.gap : net->a.gap;
+                const float *gap = snf_it_features(net);
                 memcpy(feat + (size_t)i0 * D, gap, (size_t)nb * D * sizeof(float));
             }
             for (int t = 0; t < m->mc_samples; t++) {

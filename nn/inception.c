@@ -1,7 +1,9 @@
-/* inception.c: the InceptionTime network on flat slabs (llm.c style). One size table and one layout
- * routine place params, grads, adam_m and adam_v identically; activations and their gradients share
- * one layout for the largest batch; forward and backward are straight lists of nn.h kernel calls,
- * backward in exact reverse order. Branches write their channel slice of `cat` (free concatenation). */
+/* inception.c: InceptionTime and H-InceptionTime (it.h gives the layout) on the network's flat slabs
+ * (llm.c style), reached through their operations tables snf_inception_ops / snf_hinception_ops
+ * (internal.h), which net.c calls. One size table places params, grads, adam_m and adam_v identically;
+ * activations and their gradients share one layout for the largest batch; forward and backward are
+ * straight lists of nn.h kernel calls, backward in exact reverse order. Branches write their channel
+ * slice of `cat` (free concatenation). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,15 +61,11 @@ static int snf_it_res_cin(const snf_it_config *c, int r)
     return r == 0 ? c->C_in : 4 * c->filters;
 }
 
-static int snf_it_valid(const snf_it_config *c)
+
+/* The architecture's own shape rules (the head is net.c's). */
+static int snf_it_valid_shape(const snf_it_config *c)
 {
-    if (!(c->head == SNF_HEAD_MSE || (c->head == SNF_HEAD_GAUSSIAN && c->n_out % 2 == 0))) {
-        return 0;
-    }
-    if (c->arch == SNF_ARCH_LITE) {
-        return snf_lite_valid(c);
-    }
-    return (c->arch == SNF_ARCH_INCEPTION || c->arch == SNF_ARCH_HINCEPTION) && c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 &&
+    return c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 &&
            c->depth >= 1 && c->depth <= SNF_IT_MAX_DEPTH && c->kernel >= 4 && c->bottleneck >= 0 &&
            c->bn_eps > 0.0f && c->bn_momentum >= 0.0f && c->bn_momentum <= 1.0f &&
            c->dropout >= 0.0f && c->dropout < 1.0f;
@@ -200,24 +198,11 @@ static const float *snf_it_res_in(const snf_it *net, const snf_it_acts *a, int r
     return r == 0 ? net->x : a->res[r - 1].out;
 }
 
-/* The tensor table of either architecture, without slots. */
-static int snf_it_desc(const snf_it_config *c, snf_it_tdesc *d)
-{
-    return c->arch == SNF_ARCH_LITE ? snf_lite_table(c, NULL, d) : snf_it_table(c, NULL, d);
-}
 
-/* BatchNorm layer j of the stats slab, in the order of snf_it_point_stats / snf_lite_point_stats: its name
- * prefix into pre[n] ("mod2", "res0"; LITE "m0", "sep0", "sep1") and its channel count; 0 past the last. */
+/* BatchNorm layer j of the stats slab, in the order of snf_it_point_stats: its name prefix into pre[n]
+ * ("mod2", "res0") and its channel count; 0 past the last. */
 static int snf_it_stats_layer(const snf_it_config *c, int j, char *pre, size_t n)
 {
-    if (c->arch == SNF_ARCH_LITE) {
-        static const char *const names[3] = {"m0", "sep0", "sep1"};
-        if (j < 0 || j >= 3) {
-            return 0;
-        }
-        snprintf(pre, n, "%s", names[j]);
-        return j == 0 ? 3 * c->filters + SNF_HYBRID_PER_CHANNEL * c->C_in : c->filters;
-    }
     for (int m = 0; m < c->depth; m++) {
         if (j-- == 0) {
             snprintf(pre, n, "mod%d", m);
@@ -231,94 +216,11 @@ static int snf_it_stats_layer(const snf_it_config *c, int j, char *pre, size_t n
     return 0;
 }
 
-/* ---- public API: sizes and layout ---- */
-
-snf_it_config snf_it_config_default(void)
-{
-    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION, SNF_HEAD_MSE};
-    return c;
-}
-
-int snf_it_sizes(const snf_it_config *cfg, size_t *sizes)
-{
-    if (!snf_it_valid(cfg)) {
-        SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
-    }
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_desc(cfg, d);
-    for (int i = 0; i < n; i++) {
-        sizes[i] = d[i].size;
-    }
-    return n;
-}
-
-size_t snf_it_num_params(const snf_it_config *cfg)
-{
-    size_t sizes[SNF_IT_MAX_TENSORS], tot = 0;
-    int n = snf_it_sizes(cfg, sizes);
-    for (int i = 0; i < n; i++) {
-        tot += sizes[i];
-    }
-    return tot;
-}
-
-size_t snf_it_num_stats(const snf_it_config *cfg)
-{
-    snf_it_stats s;
-    snf_lite_stats ls;
-    if (!snf_it_valid(cfg)) {
-        return 0;
-    }
-    return cfg->arch == SNF_ARCH_LITE ? snf_lite_point_stats(cfg, NULL, &ls, 0) : snf_it_point_stats(cfg, NULL, &s, 0);
-}
-
-double snf_it_flops(const snf_it_config *cfg)
-{
-    if (!snf_it_valid(cfg)) {
-        return 0.0;
-    }
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_desc(cfg, d);
-    double mac = 0.0;
-    for (int i = 0; i < n; i++) {
-        int conv = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV;
-        mac += conv ? (double)d[i].size * cfg->T : d[i].kind == SNF_IT_KIND_DENSE ? (double)d[i].size : 0.0;
-    }
-    if (cfg->arch != SNF_ARCH_INCEPTION) {
-        float w[96];
-        for (int j = 0; j < SNF_HYBRID_PER_CHANNEL; j++) {
-            mac += (double)snf_hybrid_filter(j, w) * cfg->C_in * cfg->T;
-        }
-    }
-    return 2.0 * mac;
-}
-
-size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p)
-{
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    memset(p, 0, sizeof *p);
-    int n = cfg->arch == SNF_ARCH_LITE ? snf_lite_table(cfg, NULL, d) : snf_it_table(cfg, p, d);
-    size_t off = 0;
-    for (int i = 0; i < n; i++) {
-        if (d[i].slot) {
-            *d[i].slot = base + off;
-        }
-        off += d[i].size;
-    }
-    return off;
-}
-
-void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
+static void snf_it_tensor_name_of(const snf_it_config *cfg, int i, char *buf, size_t n)
 {
     static const char *const mod_names[SNF_IT_TENSORS_PER_MODULE] = {
         "bott_w", "conv0_w", "conv1_w", "conv2_w", "pool_w", "bn_g", "bn_b"};
     static const char *const res_names[SNF_IT_TENSORS_PER_RES] = {"sc_w", "bn_g", "bn_b"};
-    if (cfg->arch == SNF_ARCH_LITE) {
-        snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-        int nt = snf_lite_table(cfg, NULL, d);
-        snprintf(buf, n, "%s", i >= 0 && i < nt ? d[i].name : "?");
-        return;
-    }
     int k = 0;
     for (int m = 0; m < cfg->depth; m++) {
         if (i < k + SNF_IT_TENSORS_PER_MODULE) {
@@ -337,235 +239,18 @@ void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
     snprintf(buf, n, "%s", i == k ? "head_w" : i == k + 1 ? "head_b" : "?");
 }
 
-int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
-{
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_valid(cfg) ? snf_it_desc(cfg, d) : 0;
-    if (i < 0 || i >= n) {
-        return 0;
-    }
-    if (d[i].kind == SNF_IT_KIND_DWCONV) { /* PyTorch's grouped Conv1d weight (C, 1, K) */
-        dims[0] = (int)(d[i].size / (size_t)d[i].fan_in);
-        dims[1] = 1;
-        dims[2] = d[i].fan_in;
-        return 3;
-    }
-    if (d[i].kind == SNF_IT_KIND_CONV) {
-        /* size = C_out C_in K, fan_in = C_in K, fan_out = C_out K; an unused tensor (size 0) is
-         * (0, C_in, 1) */
-        int K = d[i].size ? (int)((size_t)d[i].fan_in * (size_t)d[i].fan_out / d[i].size) : 1;
-        dims[0] = d[i].fan_out / K;
-        dims[1] = d[i].fan_in / K;
-        dims[2] = K;
-        return 3;
-    }
-    if (d[i].kind == SNF_IT_KIND_DENSE) {
-        dims[0] = d[i].fan_out;
-        dims[1] = d[i].fan_in;
-        return 2;
-    }
-    dims[0] = (int)d[i].size;
-    return 1;
-}
+/* ---- forward and backward ---- */
 
-int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size)
-{
-    char pre[16];
-    size_t off = 0;
-    int C;
-    for (int j = 0; snf_it_valid(cfg) && (C = snf_it_stats_layer(cfg, j, pre, sizeof pre)) > 0; j++) {
-        for (int v = 0; v < 2; v++, off += (size_t)C) {
-            if (2 * j + v == i) {
-                snprintf(buf, n, "%s.bn_%s", pre, v ? "var" : "mean");
-                *offset = off;
-                *size = (size_t)C;
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* ---- public API: life cycle ---- */
-
-int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
-{
-    *out = NULL;
-    if (!snf_it_valid(cfg)) {
-        SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
-    }
-    snf_it *net = calloc(1, sizeof *net);
-    if (!net) {
-        SNF_ERROR(SNF_ENOMEM, "network struct");
-    }
-    net->cfg = *cfg;
-    net->ntensors = snf_it_sizes(cfg, net->sizes);
-    for (int i = 0; i < net->ntensors; i++) {
-        net->nparams += net->sizes[i];
-        net->lr_mult[i] = 1.0f;
-    }
-    const int lite = cfg->arch == SNF_ARCH_LITE;
-    net->nthreads = snf_threads_max();
-    net->nstats = lite ? snf_lite_point_stats(cfg, NULL, &net->lst, 0) : snf_it_point_stats(cfg, NULL, &net->st, 0);
-    net->nacts = lite ? snf_lite_point_acts(cfg, NULL, &net->la) : snf_it_point_acts(cfg, NULL, &net->a);
-    net->nws = lite ? snf_lite_ws_size(cfg, net->nthreads) : 0;
-    /* The workspace serves the widest convolution of every shape the network calls. */
-    int F = cfg->filters, F4 = 4 * F, T = cfg->T;
-    size_t nidx = 0;
-    for (int m = 0; !lite && m < cfg->depth; m++) {
-        int cin = snf_it_mod_cin(cfg, m), cs = snf_it_mod_csrc(cfg, m);
-        size_t w = snf_conv1d_ws_size(cin, F > cfg->bottleneck ? F : cfg->bottleneck, T, 1,
-                                      net->nthreads);
-        net->nws = w > net->nws ? w : net->nws;
-        int Ks[SNF_IT_NBRANCH];
-        for (int i = 0; i < SNF_IT_NBRANCH; i++) {
-            Ks[i] = snf_it_kernel(cfg, i);
-        }
-        w = snf_conv1d_multi_ws_size(cs, F, T, Ks, SNF_IT_NBRANCH, net->nthreads);
-        net->nws = w > net->nws ? w : net->nws;
-        if (snf_it_has_res(cfg, m)) {
-            w = snf_conv1d_ws_size(snf_it_res_cin(cfg, m / 3), F4, T, 1, net->nthreads);
-            net->nws = w > net->nws ? w : net->nws;
-        }
-        nidx += (size_t)cfg->max_B * cin * T;
-    }
-    net->params = malloc(net->nparams * sizeof(float));
-    net->grads = calloc(net->nparams, sizeof(float));
-    net->adam_m = calloc(net->nparams, sizeof(float));
-    net->adam_v = calloc(net->nparams, sizeof(float));
-    net->bn_stats = malloc((net->nstats ? net->nstats : 1) * sizeof(float));
-    net->acts = malloc(net->nacts * sizeof(float));
-    net->dacts = malloc(net->nacts * sizeof(float));
-    net->idx = malloc((nidx ? nidx : 1) * sizeof(int));
-    net->ws = malloc((net->nws ? net->nws : 1) * sizeof(float));
-    if (!net->params || !net->grads || !net->adam_m || !net->adam_v || !net->bn_stats ||
-        !net->acts || !net->dacts || !net->idx || !net->ws) {
-        size_t np = net->nparams, na = net->nacts;
-        snf_it_free(net);
-        SNF_ERROR(SNF_ENOMEM, "InceptionTime slabs (%zu params, %zu activations)", np, na);
-    }
-    if (lite) {
-        snf_lite_params *lps[4] = {&net->lp, &net->lg, &net->lm, &net->lv};
-        float *slabs[4] = {net->params, net->grads, net->adam_m, net->adam_v};
-        for (int k = 0; k < 4; k++) {
-            snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-            int nt = snf_lite_table(cfg, lps[k], d);
-            size_t off = 0;
-            for (int i = 0; i < nt; i++) {
-                *d[i].slot = slabs[k] + off;
-                off += d[i].size;
-            }
-        }
-        snf_lite_point_stats(cfg, net->bn_stats, &net->lst, 0);
-        snf_lite_point_acts(cfg, net->acts, &net->la);
-        snf_lite_point_acts(cfg, net->dacts, &net->lda);
-    } else {
-        snf_it_point(cfg, net->params, &net->p);
-        snf_it_point(cfg, net->grads, &net->g);
-        snf_it_point(cfg, net->adam_m, &net->m);
-        snf_it_point(cfg, net->adam_v, &net->v);
-        snf_it_point_stats(cfg, net->bn_stats, &net->st, 0);
-        snf_it_point_acts(cfg, net->acts, &net->a);
-        snf_it_point_acts(cfg, net->dacts, &net->da);
-    }
-    size_t off = 0;
-    for (int m = 0; !lite && m < cfg->depth; m++) {
-        net->mpidx[m] = net->idx + off;
-        off += (size_t)cfg->max_B * snf_it_mod_cin(cfg, m) * T;
-    }
-    snf_it_init(net, 0);
-    *out = net;
-    return SNF_OK;
-}
-
-void snf_it_init(snf_it *net, uint64_t seed)
-{
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_desc(&net->cfg, d);
-    snf_rng rng = snf_rng_seed(seed);
-    float *w = net->params;
-    for (int i = 0; i < n; i++) {
-        switch (d[i].kind) {
-        case SNF_IT_KIND_CONV:
-        case SNF_IT_KIND_DWCONV:
-        case SNF_IT_KIND_DENSE:
-            snf_glorot_uniform(w, d[i].size, d[i].fan_in, d[i].fan_out, &rng);
-            break;
-        case SNF_IT_KIND_GAMMA:
-            for (size_t j = 0; j < d[i].size; j++) {
-                w[j] = 1.0f;
-            }
-            break;
-        default:
-            memset(w, 0, d[i].size * sizeof(float));
-            break;
-        }
-        w += d[i].size;
-        net->lr_mult[i] = 1.0f;
-        int decays = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV || d[i].kind == SNF_IT_KIND_DENSE;
-        net->wd_mult[i] = decays ? 1.0f : 0.0f;
-    }
-    /* Running mean 0, running variance 1 (Keras initialisers). */
-    if (net->cfg.arch == SNF_ARCH_LITE) {
-        snf_lite_stats ls;
-        snf_lite_point_stats(&net->cfg, net->bn_stats, &ls, 1);
-    } else {
-        snf_it_stats st;
-        snf_it_point_stats(&net->cfg, net->bn_stats, &st, 1);
-    }
-    memset(net->grads, 0, net->nparams * sizeof(float));
-    memset(net->adam_m, 0, net->nparams * sizeof(float));
-    memset(net->adam_v, 0, net->nparams * sizeof(float));
-    net->dropout_seed = seed ^ 0xd1b54a32d192ed03ULL;
-    net->step = 0;
-    net->grad_scale = 1.0f;
-    net->adam_t = 0;
-    net->B = 0;
-    net->train = 0;
-}
-
-void snf_it_free(snf_it *net)
-{
-    if (!net) {
-        return;
-    }
-    free(net->ws);
-    free(net->idx);
-    free(net->dacts);
-    free(net->acts);
-    free(net->bn_stats);
-    free(net->adam_v);
-    free(net->adam_m);
-    free(net->grads);
-    free(net->params);
-    free(net);
-}
-
-/* ---- public API: forward and backward ---- */
-
-int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss)
+/* The forward pass to the prediction (net.c checked the batch and set x, y, B, train). */
+static void snf_it_forward_pass(snf_it *net, const float *x, int B, int train)
 {
     const snf_it_config *c = &net->cfg;
-    if (B < 1 || B > c->max_B) {
-        SNF_ERROR(SNF_EINVAL, "batch %d outside [1, %d]", B, c->max_B);
-    }
-    if (snf_threads_max() > net->nthreads) {
-        SNF_ERROR(SNF_EINVAL, "%d threads but workspaces for %d", snf_threads_max(), net->nthreads);
-    }
     const int F = c->filters, F4 = 4 * F, T = c->T, Fb = c->bottleneck;
     const size_t N4 = (size_t)B * F4 * T;
     const snf_it_params *p = &net->p;
     snf_it_acts *a = &net->a;
     float *ws = net->ws;
-    net->x = x;
-    net->y = y;
-    net->B = B;
-    net->train = train;
-    if (c->arch == SNF_ARCH_LITE) {
-        snf_lite_forward(net, x, B, train);
-        goto head_done;
-    }
-
+    (void)x; /* net->x, read through snf_it_mod_in */
     for (int m = 0; m < c->depth; m++) {
         const float *xin = snf_it_mod_in(net, a, m);
         int cin = snf_it_mod_cin(c, m), cs = snf_it_mod_csrc(c, m), Fm = snf_it_mod_cout(c, m);
@@ -624,23 +309,12 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
         h = a->drop;
     }
     snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, Fo, c->n_out);
-head_done:
-    if (train == 1) {
-        net->step++;
-    }
-    net->loss = y ? snf_head_loss(c->head, snf_it_pred(net), y, B, c->n_out) : 0.0f;
-    if (loss) {
-        *loss = net->loss;
-    }
-    return SNF_OK;
 }
 
-int snf_it_backward(snf_it *net)
+/* The backward pass from the loss's gradient (net.c checked that a training forward with targets ran). */
+static void snf_it_backward_pass(snf_it *net)
 {
     const snf_it_config *c = &net->cfg;
-    if (net->train != 1 || !net->y || net->B < 1) {
-        SNF_ERROR(SNF_EINVAL, "backward needs a preceding training forward with targets");
-    }
     const int B = net->B, F = c->filters, F4 = 4 * F, T = c->T, Fb = c->bottleneck;
     const size_t N4 = (size_t)B * F4 * T;
     const snf_it_params *p = &net->p;
@@ -649,10 +323,6 @@ int snf_it_backward(snf_it *net)
     const snf_it_acts *da = &net->da;
     float *ws = net->ws;
     const int dropout = c->dropout > 0.0f;
-    if (c->arch == SNF_ARCH_LITE) {
-        snf_lite_backward(net);
-        return SNF_OK;
-    }
     const int Fo = snf_it_mod_cout(c, c->depth - 1);
 
     /* Zero the gradient tensors this batch touches (each backward kernel accumulates). */
@@ -729,22 +399,89 @@ int snf_it_backward(snf_it *net)
                                 p->mod[m].bott_w, B, cin, Fb, T, 1);
         }
     }
-    return SNF_OK;
 }
 
-void snf_it_zero_grad(snf_it *net)
+/* ---- the operations (snf_inception_ops, snf_hinception_ops) ---- */
+
+static int snf_it_describe(const snf_it_config *c, snf_it_tdesc *d)
 {
-    memset(net->grads, 0, net->nparams * sizeof(float));
+    return snf_it_table(c, NULL, d);
 }
 
-const float *snf_it_pred(const snf_it *net)
+static size_t snf_it_num_stats_of(const snf_it_config *c)
 {
-    return net->cfg.arch == SNF_ARCH_LITE ? net->la.pred : net->a.pred;
+    snf_it_stats s;
+    return snf_it_point_stats(c, NULL, &s, 0);
 }
 
-void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg)
+/* The workspace serves the widest convolution of every shape the network calls; the max-pool argmax
+ * indices hold one int per module input value of the largest batch. */
+static void snf_it_layout(const snf_it_config *cfg, int nthreads, size_t *nacts, size_t *nws, size_t *nidx)
 {
-    net->adam_t++;
-    snf_adamw_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,
-                     net->wd_mult, net->ntensors, cfg, net->adam_t);
+    snf_it_acts a;
+    *nacts = snf_it_point_acts(cfg, NULL, &a);
+    *nws = 0;
+    *nidx = 0;
+    int F = cfg->filters, F4 = 4 * F, T = cfg->T;
+    for (int m = 0; m < cfg->depth; m++) {
+        int cin = snf_it_mod_cin(cfg, m), cs = snf_it_mod_csrc(cfg, m);
+        size_t w = snf_conv1d_ws_size(cin, F > cfg->bottleneck ? F : cfg->bottleneck, T, 1, nthreads);
+        *nws = w > *nws ? w : *nws;
+        int Ks[SNF_IT_NBRANCH];
+        for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+            Ks[i] = snf_it_kernel(cfg, i);
+        }
+        w = snf_conv1d_multi_ws_size(cs, F, T, Ks, SNF_IT_NBRANCH, nthreads);
+        *nws = w > *nws ? w : *nws;
+        if (snf_it_has_res(cfg, m)) {
+            w = snf_conv1d_ws_size(snf_it_res_cin(cfg, m / 3), F4, T, 1, nthreads);
+            *nws = w > *nws ? w : *nws;
+        }
+        *nidx += (size_t)cfg->max_B * cin * T;
+    }
 }
+
+static void snf_it_bind(snf_it *net)
+{
+    const snf_it_config *cfg = &net->cfg;
+    snf_it_point(cfg, net->params, &net->p);
+    snf_it_point(cfg, net->grads, &net->g);
+    snf_it_point(cfg, net->adam_m, &net->m);
+    snf_it_point(cfg, net->adam_v, &net->v);
+    snf_it_point_stats(cfg, net->bn_stats, &net->st, 0);
+    snf_it_point_acts(cfg, net->acts, &net->a);
+    snf_it_point_acts(cfg, net->dacts, &net->da);
+    size_t off = 0;
+    for (int m = 0; m < cfg->depth; m++) {
+        net->mpidx[m] = net->idx + off;
+        off += (size_t)cfg->max_B * snf_it_mod_cin(cfg, m) * cfg->T;
+    }
+}
+
+static void snf_it_reset_stats(snf_it *net)
+{
+    snf_it_stats s;
+    snf_it_point_stats(&net->cfg, net->bn_stats, &s, 1);
+}
+
+static const float *snf_it_pred_of(const snf_it *net)
+{
+    return net->a.pred;
+}
+
+static const float *snf_it_features_of(const snf_it *net)
+{
+    return net->a.gap;
+}
+
+#define SNF_INCEPTION_OPS(hyb)                                                                                     \
+    {                                                                                                              \
+        .hybrid = (hyb), .valid = snf_it_valid_shape, .describe = snf_it_describe,                                  \
+        .tensor_name = snf_it_tensor_name_of, .stats_layer = snf_it_stats_layer, .num_stats = snf_it_num_stats_of, \
+        .layout = snf_it_layout, .bind = snf_it_bind, .reset_stats = snf_it_reset_stats,                           \
+        .forward = snf_it_forward_pass, .backward = snf_it_backward_pass, .pred = snf_it_pred_of,                  \
+        .features = snf_it_features_of, .table_slots = snf_it_table                                                \
+    }
+
+const snf_net_ops snf_inception_ops = SNF_INCEPTION_OPS(0);
+const snf_net_ops snf_hinception_ops = SNF_INCEPTION_OPS(1); /* the hand-crafted filters in module 0 */

@@ -83,15 +83,41 @@ struct snf_it;
 struct snf_lite_params;
 struct snf_lite_acts;
 struct snf_lite_stats;
-/* LITE (lite.c), called by the public snf_it_* functions when cfg->arch is SNF_ARCH_LITE. */
-int snf_lite_valid(const struct snf_it_config *c);
-int snf_lite_table(const struct snf_it_config *c, struct snf_lite_params *p, snf_it_tdesc *d);
-size_t snf_lite_point_acts(const struct snf_it_config *c, float *base, struct snf_lite_acts *a);
-/* Lays out the BN running statistics (mean then variance per layer); fills mean 0, variance 1 if init. */
-size_t snf_lite_point_stats(const struct snf_it_config *c, float *base, struct snf_lite_stats *s, int init);
-size_t snf_lite_ws_size(const struct snf_it_config *c, int nthreads);
-void snf_lite_forward(struct snf_it *net, const float *x, int B, int train);
-void snf_lite_backward(struct snf_it *net);
+struct snf_it_params;
+
+/* One architecture of the network (snf_it): what the generic network (net.c: the public snf_it_* API, its
+ * slabs, initialisation, forward and backward entry points, the names the model file uses) asks of it.
+ * InceptionTime and H-InceptionTime (inception.c) and LITE (lite.c) each provide one; net.c never asks
+ * which architecture it runs. */
+typedef struct snf_net_ops {
+    int hybrid; /* 1: hand-crafted filters beside the first layer (H-InceptionTime, LITE) */
+    /* the architecture's own shape rules (net.c checks the head) */
+    int (*valid)(const struct snf_it_config *c);
+    /* the tensor table in slab order, without slots: the count, d[] filled */
+    int (*describe)(const struct snf_it_config *c, snf_it_tdesc *d);
+    /* name of tensor i into buf[n] ("mod0.bott_w", "sep0.dw_w", "head_w"; "?" past the last) */
+    void (*tensor_name)(const struct snf_it_config *c, int i, char *buf, size_t n);
+    /* BatchNorm layer j of the statistics slab: its name prefix and channel count; 0 past the last */
+    int (*stats_layer)(const struct snf_it_config *c, int j, char *pre, size_t n);
+    /* floats of the BN statistics slab */
+    size_t (*num_stats)(const struct snf_it_config *c);
+    /* sizes of a network's slabs: activations (and their gradients), workspace floats, argmax indices */
+    void (*layout)(const struct snf_it_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx);
+    /* points the network's views into its allocated slabs (params, grads, Adam moments, stats, acts) */
+    void (*bind)(struct snf_it *net);
+    /* running means 0, variances 1 */
+    void (*reset_stats)(struct snf_it *net);
+    /* the forward pass to the prediction, and the backward pass from the loss's gradient */
+    void (*forward)(struct snf_it *net, const float *x, int B, int train);
+    void (*backward)(struct snf_it *net);
+    /* the prediction (B, n_out) and the pooled features (B, features) of the last forward */
+    const float *(*pred)(const struct snf_it *net);
+    const float *(*features)(const struct snf_it *net);
+    /* InceptionTime's public parameter views (snf_it_point), NULL where the architecture has none */
+    int (*table_slots)(const struct snf_it_config *c, struct snf_it_params *p, snf_it_tdesc *d);
+} snf_net_ops;
+
+extern const snf_net_ops snf_inception_ops, snf_hinception_ops, snf_lite_ops;
 
 /* Static split of n items over nt threads: thread tid gets [*lo, *hi). Contiguous chunks, so the
  * per-thread partial sums (and hence results) depend only on the thread count. */

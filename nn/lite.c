@@ -1,7 +1,8 @@
 /* lite.c: the LITE regressor (Ismail-Fawaz et al. 2023; it.h gives the layout) on the same flat slabs
  * as InceptionTime: a size table whose tensors point into params, grads and Adam moments alike, one
  * activation layout for the largest batch, forward and backward as straight lists of nn.h calls.
- * Called by the snf_it_* functions of inception.c when cfg->arch is SNF_ARCH_LITE. */
+ * Reached through its operations table snf_lite_ops (internal.h), which net.c calls. */
+#include <stdio.h>
 #include <string.h>
 
 #include "snforge/it.h"
@@ -33,16 +34,16 @@ static int snf_lite_dl(int l)
     return 2 << l;
 }
 
-/* ---- internal API (internal.h) ---- */
+/* ---- the operations (snf_lite_ops) ---- */
 
-int snf_lite_valid(const snf_it_config *c)
+static int snf_lite_valid(const snf_it_config *c)
 {
     return c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 && c->kernel >= 4 &&
            c->bn_eps > 0.0f && c->bn_momentum >= 0.0f && c->bn_momentum <= 1.0f && c->dropout >= 0.0f &&
            c->dropout < 1.0f;
 }
 
-int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tdesc *d)
+static int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tdesc *d)
 {
     static const char *const conv_names[SNF_IT_NBRANCH] = {"m0.conv0_w", "m0.conv1_w", "m0.conv2_w"};
     static const char *const sep_names[2][4] = {{"sep0.dw_w", "sep0.pw_w", "sep0.bn_g", "sep0.bn_b"},
@@ -78,7 +79,7 @@ int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tdesc *d)
     return n;
 }
 
-size_t snf_lite_point_acts(const snf_it_config *c, float *base, snf_lite_acts *a)
+static size_t snf_lite_point_acts(const snf_it_config *c, float *base, snf_lite_acts *a)
 {
     size_t off = 0, BT = (size_t)c->max_B * c->T;
     int F = c->filters, C0 = snf_lite_cl(c, 0);
@@ -107,7 +108,7 @@ size_t snf_lite_point_acts(const snf_it_config *c, float *base, snf_lite_acts *a
     return off;
 }
 
-size_t snf_lite_point_stats(const snf_it_config *c, float *base, snf_lite_stats *s, int init)
+static size_t snf_lite_point_stats(const snf_it_config *c, float *base, snf_lite_stats *s, int init)
 {
     size_t off = 0;
     memset(s, 0, sizeof *s);
@@ -123,7 +124,7 @@ size_t snf_lite_point_stats(const snf_it_config *c, float *base, snf_lite_stats 
     return off;
 }
 
-size_t snf_lite_ws_size(const snf_it_config *c, int nthreads)
+static size_t snf_lite_ws_size(const snf_it_config *c, int nthreads)
 {
     int Ks[SNF_IT_NBRANCH];
     for (int i = 0; i < SNF_IT_NBRANCH; i++) {
@@ -137,7 +138,7 @@ size_t snf_lite_ws_size(const snf_it_config *c, int nthreads)
     return w;
 }
 
-void snf_lite_forward(snf_it *net, const float *x, int B, int train)
+static void snf_lite_forward(snf_it *net, const float *x, int B, int train)
 {
     const snf_it_config *c = &net->cfg;
     const snf_lite_params *p = &net->lp;
@@ -182,7 +183,7 @@ void snf_lite_forward(snf_it *net, const float *x, int B, int train)
     snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, F, c->n_out);
 }
 
-void snf_lite_backward(snf_it *net)
+static void snf_lite_backward(snf_it *net)
 {
     const snf_it_config *c = &net->cfg;
     const snf_lite_params *p = &net->lp, *g = &net->lg;
@@ -236,3 +237,92 @@ void snf_lite_backward(snf_it *net)
     }
     snf_conv1d_multi_backward(NULL, gb, net->ws, da->cat, net->x, wb, Ks, SNF_IT_NBRANCH, B, c->C_in, F, C0, T);
 }
+
+static int snf_lite_describe(const snf_it_config *c, snf_it_tdesc *d)
+{
+    return snf_lite_table(c, NULL, d);
+}
+
+static void snf_lite_tensor_name(const snf_it_config *c, int i, char *buf, size_t n)
+{
+    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    int nt = snf_lite_table(c, NULL, d);
+    snprintf(buf, n, "%s", i >= 0 && i < nt ? d[i].name : "?");
+}
+
+/* The three BatchNorm layers in the order of snf_lite_point_stats: module 0, then the separable blocks. */
+static int snf_lite_stats_layer(const snf_it_config *c, int j, char *pre, size_t n)
+{
+    static const char *const names[3] = {"m0", "sep0", "sep1"};
+    if (j < 0 || j >= 3) {
+        return 0;
+    }
+    snprintf(pre, n, "%s", names[j]);
+    return j == 0 ? snf_lite_cl(c, 0) : c->filters;
+}
+
+static size_t snf_lite_num_stats(const snf_it_config *c)
+{
+    snf_lite_stats s;
+    return snf_lite_point_stats(c, NULL, &s, 0);
+}
+
+static void snf_lite_layout(const snf_it_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx)
+{
+    snf_lite_acts a;
+    *nacts = snf_lite_point_acts(c, NULL, &a);
+    *nws = snf_lite_ws_size(c, nthreads);
+    *nidx = 0; /* no max-pooling */
+}
+
+static void snf_lite_bind(snf_it *net)
+{
+    const snf_it_config *c = &net->cfg;
+    snf_lite_params *lps[4] = {&net->lp, &net->lg, &net->lm, &net->lv};
+    float *slabs[4] = {net->params, net->grads, net->adam_m, net->adam_v};
+    for (int k = 0; k < 4; k++) {
+        snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+        int nt = snf_lite_table(c, lps[k], d);
+        size_t off = 0;
+        for (int i = 0; i < nt; i++) {
+            *d[i].slot = slabs[k] + off;
+            off += d[i].size;
+        }
+    }
+    snf_lite_point_stats(c, net->bn_stats, &net->lst, 0);
+    snf_lite_point_acts(c, net->acts, &net->la);
+    snf_lite_point_acts(c, net->dacts, &net->lda);
+}
+
+static void snf_lite_reset_stats(snf_it *net)
+{
+    snf_lite_stats s;
+    snf_lite_point_stats(&net->cfg, net->bn_stats, &s, 1);
+}
+
+static const float *snf_lite_pred(const snf_it *net)
+{
+    return net->la.pred;
+}
+
+static const float *snf_lite_features(const snf_it *net)
+{
+    return net->la.gap;
+}
+
+const snf_net_ops snf_lite_ops = {
+    .hybrid = 1,
+    .valid = snf_lite_valid,
+    .describe = snf_lite_describe,
+    .tensor_name = snf_lite_tensor_name,
+    .stats_layer = snf_lite_stats_layer,
+    .num_stats = snf_lite_num_stats,
+    .layout = snf_lite_layout,
+    .bind = snf_lite_bind,
+    .reset_stats = snf_lite_reset_stats,
+    .forward = snf_lite_forward,
+    .backward = snf_lite_backward,
+    .pred = snf_lite_pred,
+    .features = snf_lite_features,
+    .table_slots = NULL, /* InceptionTime's parameter views do not apply */
+};

@@ -268,6 +268,10 @@ SNF_API void snf_it_zero_grad(snf_it *net);
 /* Predictions (B, n_out) of the last forward. */
 SNF_API const float *snf_it_pred(const snf_it *net);
 
+/* The pooled features (B, channels of the last layer) of the last forward, before the head: what the OOD
+ * test compares (uq.h). */
+SNF_API const float *snf_it_features(const snf_it *net);
+
 /* One Adam(W) step of the whole parameter slab with net->lr_mult and, when cfg->weight_decay > 0,
  * decoupled weight decay on the tensors with net->wd_mult 1 (increments net->adam_t). */
 SNF_API void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg);
