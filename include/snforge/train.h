@@ -62,6 +62,8 @@ typedef struct snf_train_config {
     snf_uq_config uq;
     /* [augment] */
     snf_augment aug;
+    /* [observe]: training rows drawn as real observations (data.h; all off by default) */
+    snf_obs_aug obs;
     /* [output] */
     char model_path[1024];  /* resolved like data_file; -o overrides */
 } snf_train_config;
