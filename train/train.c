@@ -366,6 +366,7 @@ static int snf_run_epoch(snf_run *r, double *train_loss, float *lr_step, int *sc
     while ((rc = snf_batcher_next(r->btr, r->x, r->y, r->brows, &nb)) > 0) {
         if (observe) { /* each row as a real observation would give it, keyed by (seed, epoch, file row) */
             SNF_CHECK(snf_data_observe(r->x, nb, r->brows, &cfg->spec, &r->norm, &cfg->obs, cfg->seed, epoch));
+            r->sum->rows_observed += nb;
         }
         snf_rng ar = snf_rng_seed(cfg->seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(epoch + 1)) ^
                                   (0x9FB21C651E98DF25ULL * (uint64_t)(bi + 1)));

@@ -303,7 +303,7 @@ static int snf_tobserve(snf_tparse *ps, const char *s, const char *k, const char
     } else if (!strcmp(k, "last_d")) {
         return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->last_d);
     } else if (!strcmp(k, "gaps")) {
-        return snf_tirange(ps, s, k, v, 1, 16, a->gaps);
+        return snf_tirange(ps, s, k, v, 0, 16, a->gaps);
     } else if (!strcmp(k, "gap_d")) {
         return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->gap_d);
     } else if (!strcmp(k, "t0_err_d")) {

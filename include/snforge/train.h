@@ -142,6 +142,7 @@ typedef struct snf_train_summary {
     long n_train, n_val, n_test, n_skipped;
     snf_metrics val, val_baseline, test, test_baseline;
     double wall_s;
+    long rows_observed;     /* training rows drawn as observations ([observe]) by this call (0: switches off) */
 } snf_train_summary;
 
 /* ---- config ---- */
