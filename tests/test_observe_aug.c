@@ -407,6 +407,15 @@ static void test_training(void)
         CHECK_TRUE(!same_run(&none, &on), "switches on: another training (the comparison above can fail)");
         CHECK_TRUE(same_run(&on, &on_streamed), "switches on: resident and streamed batches train bitwise alike "
                                                 "(draws keyed by row, not by batch)");
+        snf_ckpt one;
+        memset(&one, 0, sizeof one);
+        long n_one = -1;
+        snf_threads_setup(1);
+        if (train(switches, "aug_on_1thread.h5", 0, &one, &n_one) == 0) {
+            CHECK_TRUE(same_run(&on, &one), "switches on: 1 thread trains bitwise as 2");
+        }
+        snf_threads_setup(2);
+        snf_ckpt_free(&one);
     }
     snf_ckpt_free(&none);
     snf_ckpt_free(&off);
