@@ -82,6 +82,15 @@ static void test_cadence(void)
     CHECK_INT(bad_last, 0, "the last L epoch on days 100-300");
     CHECK_INT(bad_v, 0, "at most 6 velocity epochs");
     CHECK_INT(late_v, 0, "no velocity where the curve has none (after day 150)");
+    /* a window on the grid's own ends: both are observed */
+    a.epochs_L[0] = a.epochs_L[1] = 2;
+    a.first_d[0] = a.first_d[1] = s.t_start_d;
+    a.last_d[0] = a.last_d[1] = s.t_end_d;
+    snf_obs o;
+    snf_obs_draw(&o, lg, vg, &s, &a, &r);
+    CHECK_TRUE(o.n_L == 2 && o.t_d[0] == 1.0 && o.t_d[o.n - 1] == 300.0,
+               "a window of days 1-300 on a grid of days 1-300: both ends observed (%ld)", o.n_L);
+    snf_obs_free(&o);
 }
 
 /* The largest step between consecutive L epochs of one draw. */

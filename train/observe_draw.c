@@ -32,7 +32,13 @@ static double snf_draw_real(const double *rg, snf_rng *r)
 /* The grid curve g[L] at day t, linear between samples; NaN outside the grid or next to a missing sample. */
 static double snf_grid_at(const float *g, const snf_data_spec *s, double t)
 {
-    const double p = (t - s->t_start_d) / (s->t_end_d - s->t_start_d) * (double)(s->L - 1);
+    double p = (t - s->t_start_d) / (s->t_end_d - s->t_start_d) * (double)(s->L - 1);
+    const double eps = 1e-9 * (double)s->L; /* the grid's own ends, whatever the rounding */
+    if (p < 0.0 && p > -eps) {
+        p = 0.0;
+    } else if (p > (double)(s->L - 1) && p < (double)(s->L - 1) + eps) {
+        p = (double)(s->L - 1);
+    }
     if (!(p >= 0.0) || p > (double)(s->L - 1)) {
         return NAN;
     }
