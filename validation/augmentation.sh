@@ -14,7 +14,7 @@
 #      objects that have them), through `snforge predict --catalogue`: MAPE and 68/95% coverage;
 #   4. `snforge plan --epochs 20` on every model (precision kept at K = 5, 10, 20).
 # Settings (environment; defaults in brackets): WORK [/tmp/snforge_augmentation], OUT [$WORK] (eval.csv,
-# plan.txt), KINDS [plain observe observe_wide], EPOCHS [40], NTEST [300], THREADS [2], HYDRO [../shared/hydro/snec], SNFORGE [build/snforge].
+# plan.txt), KINDS [plain observe observe_wide; also observe_sparse], EPOCHS [40], NTEST [300], THREADS [2], HYDRO [../shared/hydro/snec], SNFORGE [build/snforge].
 # Run: nohup flock /tmp/snforge-heavy.lock bash validation/augmentation.sh > /tmp/augmentation.log 2>&1 &
 # Exit status: 0 done, 1 a step failed.
 set -euo pipefail
@@ -62,6 +62,9 @@ vph_err = 0.01-0.03"
 observe_wide="$cadence
 L_err = 0.03-0.3
 vph_err = 0.01-0.05"
+# "observe_sparse": as "observe" but from 3 L and 2 v_ph epochs up (plan's few-epoch inputs inside training)
+observe_sparse="${observe/epochs_L = 15-120/epochs_L = 3-120}"
+observe_sparse="${observe_sparse/epochs_v = 4-20/epochs_v = 2-20}"
 KINDS=${KINDS:-plain observe observe_wide}
 
 for channels in both luminosity; do
@@ -74,6 +77,7 @@ for channels in both luminosity; do
             printf '[uncertainty]\ncalibrate = yes\n'
             [ "$kind" = observe ] && printf '%s\n' "$observe"
             [ "$kind" = observe_wide ] && printf '%s\n' "$observe_wide"
+            [ "$kind" = observe_sparse ] && printf '%s\n' "$observe_sparse"
             printf '[output]\nmodel = %s/%s.h5\n' "$WORK" "$name"
         } > "$name.ini"
         "$SNFORGE" train "$name.ini" --threads "$THREADS" --quiet 2>&1 | tail -4
