@@ -250,7 +250,7 @@ int snf_cmd_plan(int argc, char **argv)
                     "uncertainty.%s\n",
             over ? " Over 100% means the network claims to be surer with K observations than with the whole curve: "
                    "more data cannot make it less sure, so its uncertainty for sparse curves is not calibrated "
-                   "(it was trained on complete curves; train with [augment] drop); treat such figures as 100% at best"
+                   "(train with [observe], README); treat such figures as 100% at best"
                  : "");
 cleanup:
     free(x0);

@@ -214,6 +214,10 @@ int snf_cmd_train(int argc, char **argv)
     } else {
         snf_train_print_metrics("validation", &s.val, &s.val_baseline);
         snf_train_print_metrics("test", &s.test, &s.test_baseline);
+        if (s.rows_observed > 0) {
+            fprintf(stderr, "snforge train: %ld training rows drawn as observations ([observe]); validation and test "
+                            "rows are complete curves\n", s.rows_observed);
+        }
         fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
                         "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads x %d ranks, %.1f s\n", cfg.model_path,
                 s.finished ? snf_train_outcome(s.stop_reason) : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",

@@ -42,38 +42,16 @@ static int snf_infer_check_series(const snf_uq_model *m, const snf_obs *obs, con
     return SNF_OK;
 }
 
-/* Encodes obs with every time shifted by shift days (rows at or before the explosion dropped) into x;
- * coverage of the model's grid into *cl, *cv. lg, vg: L floats of scratch. */
+/* Encodes obs with every time shifted by shift days (rows at or before the explosion dropped) into x, by the
+ * one encoding of an observation (snf_obs_encode); coverage of the model's grid into *cl, *cv. lg, vg: L
+ * floats of scratch. */
 static int snf_infer_encode_obs(const snf_uq_model *m, const snf_obs *obs, double shift, float *x, float *lg,
                                 float *vg, int *cl, int *cv)
 {
     const snf_data_spec *s = &m->ck.spec;
-    if (shift == 0.0) {
-        snf_obs_resample(obs, s, lg, vg);
-    } else {
-        snf_obs sh;
-        memset(&sh, 0, sizeof sh);
-        sh.t_d = malloc((size_t)obs->n * 3 * sizeof *sh.t_d);
-        if (!sh.t_d) {
-            SNF_ERROR(SNF_ENOMEM, "out of memory");
-        }
-        sh.L_erg_s = sh.t_d + obs->n;
-        sh.vph_km_s = sh.t_d + 2 * obs->n;
-        for (long i = 0; i < obs->n; i++) {
-            if (obs->t_d[i] + shift > 0) {
-                sh.t_d[sh.n] = obs->t_d[i] + shift;
-                sh.L_erg_s[sh.n] = obs->L_erg_s[i];
-                sh.vph_km_s[sh.n] = obs->vph_km_s[i];
-                sh.n++;
-            }
-        }
-        snf_obs_resample(&sh, s, lg, vg);
-        free(sh.t_d);
-    }
+    snf_obs_encode(x, obs, shift, s, &m->ck.norm, lg, vg);
     *cl = snf_infer_count_finite(lg, s->L);
     *cv = snf_infer_count_finite(vg, s->L);
-    snf_data_encode(x, (s->channels & SNF_CH_LBOL) ? lg : NULL, (s->channels & SNF_CH_VPH) ? vg : NULL, s,
-                    &m->ck.norm);
     return SNF_OK;
 }
 

@@ -1,11 +1,10 @@
-/* observe.c: observation files (interfaces.md) and their resampling onto a model's grid. The file is
+/* observe.c: reading observation files (interfaces.md); their resampling onto a model's grid and encoding
+ * are train/observe_grid.c's (training rows drawn as observations share them). The file is
  * CSV read with the one text-table reader (fileio.h: BOM, CRLF, '#' comments, empty fields missing):
  * the header t_d,L_erg_s,L_err,vph_km_s,vph_err, then one row per epoch. Times increase within each
  * series (an L-only and a v-only row may share a day); implausible units are refused naming the likely
  * mistake. Errors (L_err, vph_err) are read and checked; the network takes no uncertainties, `snforge fit`
- * and `keypoints` use them. Each series is interpolated linearly (log10 L and
- * v_ph) between its own first and last points; outside, the grid gets NaN (the NaN policy then fills
- * it and clears its mask). */
+ * and `keypoints` use them. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -372,64 +371,4 @@ int snf_obs_read(snf_obs *o, const char *path)
     int rc = snf_obs_parse(o, path, buf, len);
     free(buf);
     return rc;
-}
-
-/* out[L] from the present values of one series (xs, ys as read; NaN rows skipped). */
-static void snf_obs_series(float *out, const double *t, const double *y, long n, int logy,
-                           const snf_data_spec *s)
-{
-    long first = -1, last = -1;
-    for (long i = 0; i < n; i++) {
-        if (isfinite(y[i])) {
-            if (first < 0) {
-                first = i;
-            }
-            last = i;
-        }
-    }
-    long i = first; /* the last present point at or before the grid time */
-    for (int j = 0; j < s->L; j++) {
-        out[j] = NAN;
-        double tj = snf_data_spec_time(s, j);
-        if (first < 0 || tj < t[first] || tj > t[last]) {
-            continue;
-        }
-        long nx = i; /* next present point after i */
-        for (;;) {
-            nx = i + 1;
-            while (nx <= last && !isfinite(y[nx])) {
-                nx++;
-            }
-            if (nx > last || t[nx] > tj) {
-                break;
-            }
-            i = nx;
-        }
-        double a = logy ? log10(y[i]) : y[i];
-        if (t[i] == tj || nx > last) {
-            out[j] = (float)a;
-            continue;
-        }
-        double b = logy ? log10(y[nx]) : y[nx];
-        out[j] = (float)(a + (b - a) * (tj - t[i]) / (t[nx] - t[i]));
-    }
-}
-
-void snf_obs_resample(const snf_obs *o, const snf_data_spec *s, float *lbol, float *vph)
-{
-    snf_obs_series(lbol, o->t_d, o->L_erg_s, o->n, 1, s);
-    snf_obs_series(vph, o->t_d, o->vph_km_s, o->n, 0, s);
-}
-
-void snf_obs_free(snf_obs *o)
-{
-    if (!o) {
-        return;
-    }
-    free(o->t_d);
-    free(o->L_erg_s);
-    free(o->vph_km_s);
-    free(o->L_err);
-    free(o->vph_err);
-    memset(o, 0, sizeof *o);
 }

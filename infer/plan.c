@@ -1,4 +1,6 @@
-/* plan.c: the greedy observing plan of explain.h. */
+/* plan.c: the greedy observing plan of explain.h. A set of observations (grid days of each series) is encoded as
+ * an observation file with those epochs is (snf_obs_encode: each series interpolated between its epochs), so the
+ * network is asked about what `predict` would give it, the input a model trained with [observe] knows. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,32 @@ static int snf_plan_std(snf_uq_model *m, const float *x, long n, double *std, do
     return SNF_OK;
 }
 
+/* The observations flagged in on[ns][T] (values: the encoded samples of val) encoded into out[C_in T] as an
+ * observation file with epochs on those grid days; o holds room for ns T rows, lg and vg T floats each. */
+static void snf_plan_encode(const snf_uq_model *m, const unsigned char *on, const float *val, float *out, snf_obs *o,
+                            float *lg, float *vg)
+{
+    const snf_data_spec *sp = &m->ck.spec;
+    const snf_norm *nm = &m->ck.norm;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds), T = sp->L;
+    o->n = 0;
+    for (int t = 0; t < T; t++) {
+        for (int k = 0; k < ns; k++) {
+            if (!on[k * T + t]) {
+                continue;
+            }
+            const int q = kinds[k];
+            const double y = (double)val[k * T + t] * nm->x_std[q] + nm->x_mean[q];
+            o->t_d[o->n] = snf_data_spec_time(sp, t);
+            o->L_erg_s[o->n] = q == SNF_SERIES_LBOL ? pow(10.0, y) : NAN;
+            o->vph_km_s[o->n] = q == SNF_SERIES_VPH ? y : NAN;
+            o->n++;
+        }
+    }
+    snf_obs_encode(out, o, 0.0, sp, nm, lg, vg);
+}
+
 /* ---- public API ---- */
 
 int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,
@@ -47,14 +75,25 @@ int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, 
                   "every standard deviation would be 0");
     }
     float *cur = malloc((size_t)CT * sizeof *cur), *xb = malloc((size_t)ns * T * CT * sizeof *xb);
+    float *val = malloc((size_t)CT * sizeof *val), *lg = malloc((size_t)2 * T * sizeof *lg);
+    unsigned char *on = calloc((size_t)ns * T, 1);
     int *cand = malloc((size_t)ns * T * sizeof *cand);
     double *std = malloc((size_t)ns * T * NP * sizeof *std);
     double *mu = malloc((size_t)m->max_B * NP * KC * sizeof *mu), *var = malloc((size_t)m->max_B * NP * KC * sizeof *var);
+    snf_obs o;
+    memset(&o, 0, sizeof o);
+    o.t_d = malloc((size_t)ns * T * 3 * sizeof *o.t_d);
     int rc = SNF_OK;
-    if (!cur || !xb || !cand || !std || !mu || !var) {
+    if (!cur || !xb || !val || !lg || !on || !cand || !std || !mu || !var || !o.t_d) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for the observing plan");
     }
+    o.L_erg_s = o.t_d + ns * T;
+    o.vph_km_s = o.t_d + 2 * ns * T;
     memcpy(cur, x0, (size_t)CT * sizeof *cur);
+    memcpy(val, x0, (size_t)CT * sizeof *val); /* x0's observed samples stay epochs of every candidate */
+    for (int i = 0; i < ns * T; i++) {
+        on[i] = x0[ns * T + i] > 0.5f;
+    }
     rc = snf_plan_std(m, cur, 1, std0, mu, var);
     if (rc >= 0) {
         rc = snf_plan_std(m, full, 1, std_full, mu, var);
@@ -66,12 +105,15 @@ int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, 
         int nc = 0;
         for (int s = 0; s < ns; s++) {
             for (int t = 0; t < T; t++) {
-                if (full[(ns + s) * T + t] > 0.5f && cur[(ns + s) * T + t] <= 0.5f) {
-                    float *r = xb + (size_t)nc * CT;
-                    memcpy(r, cur, (size_t)CT * sizeof *r);
-                    r[s * T + t] = full[s * T + t];
-                    r[(ns + s) * T + t] = 1.0f;
-                    cand[nc++] = s * T + t;
+                const int i = s * T + t;
+                if (full[(ns + s) * T + t] > 0.5f && !on[i]) {
+                    const float keep = val[i];
+                    on[i] = 1;
+                    val[i] = full[i];
+                    snf_plan_encode(m, on, val, xb + (size_t)nc * CT, &o, lg, lg + T);
+                    on[i] = 0;
+                    val[i] = keep;
+                    cand[nc++] = i;
                 }
             }
         }
@@ -95,8 +137,9 @@ int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, 
             }
         }
         int s = cand[best] / T, t = cand[best] % T;
-        cur[s * T + t] = full[s * T + t];
-        cur[(ns + s) * T + t] = 1.0f;
+        on[cand[best]] = 1;
+        val[cand[best]] = full[cand[best]];
+        memcpy(cur, xb + (size_t)best * CT, (size_t)CT * sizeof *cur);
         sample[step] = t;
         series[step] = s;
         memcpy(std_k + (size_t)step * NP, std + (size_t)best * NP, NP * sizeof *std_k);
@@ -104,6 +147,10 @@ int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, 
 cleanup:
     free(cur);
     free(xb);
+    free(val);
+    free(lg);
+    free(on);
+    free(o.t_d);
     free(cand);
     free(std);
     free(mu);

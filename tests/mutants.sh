@@ -128,7 +128,7 @@ m L9-interp-weight-flipped learn train/data.c "$LEARN_T" \
   'd->w[j] = (tj - t[lo]) / (t[hi] - t[lo]);' 'd->w[j] = (t[hi] - tj) / (t[hi] - t[lo]);'
 m L10-maxpool-last-edge learn nn/maxpool.c "$LEARN_T" \
   'y[T - 1] = x[T - 1] > x[T - 2] ? x[T - 1] : x[T - 2];' 'y[T - 1] = x[T - 1];'
-m L11-obs-linear-L learn infer/observe.c "$LEARN_T" \
+m L11-obs-linear-L learn train/observe_grid.c "$LEARN_T" \
   'double a = logy ? log10(y[i]) : y[i];' 'double a = y[i];'
 
 # validation/

@@ -517,6 +517,8 @@ static void test_plan(void)
     uq_from_nets(&m, &net, 1, 1, B);
     m.ck.spec.channels = SNF_CH_BOTH, m.ck.spec.mask = 1, m.ck.spec.L = T;
     m.ck.spec.t_start_d = 1, m.ck.spec.t_end_d = 8;
+    m.ck.norm.x_mean[0] = m.ck.norm.x_mean[1] = 0; /* identity: the plan decodes and re-encodes its epochs */
+    m.ck.norm.x_std[0] = m.ck.norm.x_std[1] = 1;
     float x0[C * T], full[C * T];
     for (int t = 0; t < T; t++) {
         x0[t] = x0[T + t] = x0[2 * T + t] = x0[3 * T + t] = 0;

@@ -5,3 +5,6 @@
 snf_add_test(test_train LABELS unit)
 snf_add_script_test(test_train_cli test_train_cli.sh LABELS cli)
 snf_add_test(test_checkpoint LABELS unit)
+# [observe]: training rows drawn as real observations: each switch's effect, the shared encoding with
+# inference, reproducible per-row draws, the config, and bitwise identity of a training with the switches off.
+snf_add_test(test_observe_aug LABELS unit)

@@ -11,6 +11,7 @@
 #include "snforge/data.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
+#include "train_internal.h"
 
 /* ---- spec ---- */
 
@@ -101,8 +102,8 @@ void snf_data_decode_targets(double *p, const float *y, const snf_norm *norm)
 
 /* ---- augmentation ---- */
 
-/* Standard normal deviate (Box-Muller on two 24-bit uniforms; u1 kept away from 0). */
-static double snf_gauss(snf_rng *r)
+/* Standard normal deviate (Box-Muller on two 24-bit uniforms; u1 kept away from 0); train_internal.h. */
+double snf_train_gauss(snf_rng *r)
 {
     double u1 = ((double)snf_rng_uniform(r) + 0x1p-25);
     double u2 = (double)snf_rng_uniform(r);
@@ -145,7 +146,7 @@ void snf_data_augment(float *x, int nb, const snf_data_spec *s, const snf_augmen
                         msk[j] = 0.0f;
                     }
                 } else if (a->noise > 0) {
-                    val[j] += a->noise * (float)snf_gauss(r);
+                    val[j] += a->noise * (float)snf_train_gauss(r);
                 }
             }
         }

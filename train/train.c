@@ -122,6 +122,7 @@ typedef struct snf_run {
     snf_it_config ncfg;
     snf_batcher *btr, *bva, *bte;
     long *rows, *tr, *va, *te;
+    long *brows;        /* [batch] file rows of the batch ([observe] keys its draws by them) */
     float *x, *y, *best_p, *best_s;
     float *ema_p, *ema_s, *live_p, *live_s, *gather;
     snf_epoch_record *hist;
@@ -182,7 +183,8 @@ static int snf_run_network(snf_run *r)
     r->CL = (size_t)r->ncfg.C_in * r->ncfg.T;
     r->x = malloc((size_t)cfg->batch * r->CL * sizeof *r->x);
     r->y = malloc((size_t)cfg->batch * SNF_DATA_NP * sizeof *r->y);
-    if (!r->best_p || !r->best_s || !r->hist || !r->x || !r->y) {
+    r->brows = malloc((size_t)cfg->batch * sizeof *r->brows);
+    if (!r->best_p || !r->best_s || !r->hist || !r->x || !r->y || !r->brows) {
         SNF_ERROR(SNF_ENOMEM, "out of memory for the network state");
     }
     r->use_ema = cfg->ema > 0.0f;
@@ -350,7 +352,8 @@ static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step
     return SNF_OK;
 }
 
-/* The training batches of one epoch: the seeded shuffle and augmentation, a step per batch, the progress
+/* The training batches of one epoch: the seeded shuffle, the rows drawn as observations ([observe]) and the
+ * augmentation, a step per batch, the progress
  * line. *train_loss: the epoch's mean; *lr_step: the last step's rate; *sched_done: the schedule ended. */
 static int snf_run_epoch(snf_run *r, double *train_loss, float *lr_step, int *sched_done)
 {
@@ -361,7 +364,12 @@ static int snf_run_epoch(snf_run *r, double *train_loss, float *lr_step, int *sc
     long seen = 0, bi = 0;
     int nb, rc;
     *lr_step = r->lr;
-    while ((rc = snf_batcher_next(r->btr, r->x, r->y, NULL, &nb)) > 0) {
+    const int observe = snf_obs_aug_active(&cfg->obs);
+    while ((rc = snf_batcher_next(r->btr, r->x, r->y, r->brows, &nb)) > 0) {
+        if (observe) { /* each row as a real observation would give it, keyed by (seed, epoch, file row) */
+            SNF_CHECK(snf_data_observe(r->x, nb, r->brows, &cfg->spec, &r->norm, &cfg->obs, cfg->seed, epoch));
+            r->sum->rows_observed += nb;
+        }
         snf_rng ar = snf_rng_seed(cfg->seed ^ (0xA24BAED4963EE407ULL * (uint64_t)(epoch + 1)) ^
                                   (0x9FB21C651E98DF25ULL * (uint64_t)(bi + 1)));
         snf_data_augment(r->x, nb, &cfg->spec, &cfg->aug, &ar);
@@ -617,6 +625,7 @@ cleanup:
     snf_it_free(r.net);
     snf_data_close(r.d);
     free(r.rows);
+    free(r.brows);
     free(r.hist);
     float *bufs[] = {r.x, r.y, r.best_p, r.best_s, r.ema_p, r.ema_s, r.live_p, r.live_s, r.gather};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++) {

@@ -252,6 +252,98 @@ static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char
     return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "unknown key (expected noise, shift, drop)");
 }
 
+/* A number or a range LO-HI (LO <= HI) within [lo, hi] into out[2] (a number: out[0] = out[1]). */
+static int snf_trange(snf_tparse *ps, const char *s, const char *k, const char *v, double lo, double hi, double *out)
+{
+    char *end = NULL;
+    double a = strtod(v, &end), b = a;
+    int bad = end == v;
+    if (!bad && *end == '-') {
+        const char *w = end + 1;
+        b = strtod(w, &end);
+        bad = end == w;
+    }
+    if (bad || *end != '\0' || !isfinite(a) || !isfinite(b)) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' is not a number or a range LO-HI", v);
+    }
+    if (!(a >= lo && b <= hi && a <= b)) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' must lie within %g-%g with LO <= HI", v, lo, hi);
+    }
+    out[0] = a;
+    out[1] = b;
+    return 1;
+}
+
+/* An integer range (as snf_trange); 0 (off) or both ends within [lo, hi]. */
+static int snf_tirange(snf_tparse *ps, const char *s, const char *k, const char *v, long lo, long hi, int *out)
+{
+    double d[2] = {0, 0};
+    if (snf_trange(ps, s, k, v, 0, (double)hi, d) != 1) {
+        return 0;
+    }
+    if (d[0] != floor(d[0]) || d[1] != floor(d[1]) || (d[1] > 0 && d[0] < (double)lo)) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' must be 0 (off) or whole numbers within %ld-%ld", v,
+                            lo, hi);
+    }
+    out[0] = (int)d[0];
+    out[1] = (int)d[1];
+    return 1;
+}
+
+/* [observe]: training rows drawn as real observations (data.h's snf_obs_aug) */
+static int snf_tobserve(snf_tparse *ps, const char *s, const char *k, const char *v)
+{
+    snf_obs_aug *a = &ps->c->obs;
+    if (!strcmp(k, "epochs_L")) {
+        return snf_tirange(ps, s, k, v, 2, 100000, a->epochs_L);
+    } else if (!strcmp(k, "epochs_v")) {
+        return snf_tirange(ps, s, k, v, 2, 100000, a->epochs_v);
+    } else if (!strcmp(k, "first_d")) {
+        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->first_d);
+    } else if (!strcmp(k, "last_d")) {
+        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->last_d);
+    } else if (!strcmp(k, "gaps")) {
+        return snf_tirange(ps, s, k, v, 0, 16, a->gaps);
+    } else if (!strcmp(k, "gap_d")) {
+        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->gap_d);
+    } else if (!strcmp(k, "t0_err_d")) {
+        return snf_tdouble(ps, s, k, v, 0.0, 100.0, &a->t0_err_d);
+    } else if (!strcmp(k, "L_err")) {
+        return snf_trange(ps, s, k, v, 0.0, 2.0, a->L_err);
+    } else if (!strcmp(k, "vph_err")) {
+        return snf_trange(ps, s, k, v, 0.0, 2.0, a->vph_err);
+    } else if (!strcmp(k, "vph_missing")) {
+        return snf_tdouble(ps, s, k, v, 0.0, 1.0, &a->vph_missing);
+    }
+    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+                        "unknown key (expected epochs_L, epochs_v, first_d, last_d, gaps, gap_d, t0_err_d, L_err, "
+                        "vph_err, vph_missing)");
+}
+
+/* [observe] as a whole: a window inside the model's grid whose first day comes before its last, gaps with a
+ * length and a cadence to put them in. */
+static void snf_tobserve_check(snf_tparse *ps)
+{
+    const snf_obs_aug *a = &ps->c->obs;
+    const snf_data_spec *sp = &ps->c->spec;
+    const int line = snf_ini_section_line_last(&ps->ini, "observe");
+    const double first = isnan(a->first_d[0]) ? sp->t_start_d : a->first_d[1];
+    const double last = isnan(a->last_d[0]) ? sp->t_end_d : a->last_d[0];
+    if (!(first < last)) {
+        snf_ini_fail(&ps->ini, line, "observe", "last_d", "the window's last day (from %g) must come after its first "
+                     "(up to %g)", last, first);
+    } else if (!isnan(a->first_d[0]) && a->first_d[1] >= ps->c->spec.t_end_d) {
+        snf_ini_fail(&ps->ini, line, "observe", "first_d", "must begin before the model grid ends ([data] t_end %g)",
+                     sp->t_end_d);
+    } else if (a->gaps[1] > 0 && !(a->gap_d[1] > 0)) {
+        snf_ini_fail(&ps->ini, line, "observe", "gap_d", "the gaps need a length in days > 0");
+    } else if ((a->gaps[1] > 0 || !isnan(a->first_d[0]) || !isnan(a->last_d[0])) && a->epochs_L[1] == 0 &&
+               a->epochs_v[1] == 0) {
+        snf_ini_fail(&ps->ini, line, "observe", NULL, "a window (first_d, last_d, gaps) needs a cadence: "
+                     "epochs_L or epochs_v");
+    }
+}
+
 /* [uncertainty]: deep ensembles, MC dropout, calibration, OOD (uq.h) */
 static int snf_tuq(snf_tparse *ps, const char *s, const char *k, const char *v)
 {
@@ -299,6 +391,8 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
         return snf_tuq(ps, section, key, value);
     } else if (!strcmp(section, "augment")) {
         return snf_taugment(ps, section, key, value);
+    } else if (!strcmp(section, "observe")) {
+        return snf_tobserve(ps, section, key, value);
     } else if (!strcmp(section, "output")) {
         if (!strcmp(key, "model")) {
             return snf_tpath(ps, section, key, value, ps->model_rel, sizeof ps->model_rel);
@@ -309,7 +403,8 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
                             "key '%s' outside a section (expected [data], [train], ...)", key);
     }
     return snf_ini_fail(&ps->ini, ps->ini.section_line, section, NULL,
-                        "unknown section (expected data, train, plateau, early_stop, model, uncertainty, augment, output)");
+                        "unknown section (expected data, train, plateau, early_stop, model, uncertainty, augment, observe, "
+                        "output)");
 }
 
 /* ---- public API ---- */
@@ -347,6 +442,7 @@ void snf_train_config_default(snf_train_config *c)
     c->es_min_delta = 0.0f;
     c->net = snf_it_config_default();
     c->uq = snf_uq_config_default();
+    c->obs = snf_obs_aug_default();
     snprintf(c->model_path, sizeof c->model_path, "model.h5");
 }
 
@@ -376,6 +472,9 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
     if (!ps->ini.err && c->val_frac + c->test_frac >= 0.95) {
         snf_ini_fail(&ps->ini, data_line, "data", "validation", "validation + test = %g leaves too few training rows",
                      c->val_frac + c->test_frac);
+    }
+    if (!ps->ini.err) {
+        snf_tobserve_check(ps);
     }
     if (!ps->ini.err) {
         snf_ini_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);

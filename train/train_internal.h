@@ -78,4 +78,7 @@ int snf_train_score(snf_it *net, snf_batcher *b, long n, const snf_norm *norm, f
 int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
                          const snf_train_options *opt, double *t_step, double *t_eval);
 
+/* A standard normal deviate from r's stream (normalize.c): the augmentations' noise. */
+double snf_train_gauss(snf_rng *r);
+
 #endif

@@ -41,6 +41,23 @@ typedef struct snf_augment {
     float drop;         /* cadence dropout: each sample of each series missing with this probability */
 } snf_augment;
 
+/* [observe]: each training row re-drawn as a real observation file would give it (train/observe_draw.c): per
+ * series a random cadence inside an observing window with gaps, an explosion-epoch offset, noise at a
+ * row's error level, velocities missing for a share of rows; then resampled and encoded by the path
+ * inference takes for an observation file (snf_obs_encode). Ranges are [lo, hi], drawn uniformly per row
+ * (lo = hi: fixed). Everything off (snf_obs_aug_default) leaves the rows as they are. */
+typedef struct snf_obs_aug {
+    int epochs_L[2], epochs_v[2]; /* epochs per series (0 0: the series complete on the model grid) */
+    double first_d[2];            /* the first epoch, days after the explosion (NaN: the grid's start) */
+    double last_d[2];             /* the last epoch (NaN: the grid's end) */
+    int gaps[2];                  /* gaps per series inside the window ... */
+    double gap_d[2];              /* ... each this many days long */
+    double t0_err_d;              /* 1-sigma explosion-epoch offset, days (one Gaussian draw per row; 0 off) */
+    double L_err[2];              /* fractional 1-sigma error of L: a row's level, each epoch log-normal */
+    double vph_err[2];            /* the same for v_ph */
+    double vph_missing;           /* share of rows with no velocities at all */
+} snf_obs_aug;
+
 typedef struct snf_data snf_data;       /* an open dataset file + its resampling plan (opaque) */
 typedef struct snf_batcher snf_batcher; /* batches over a row set, resident or streamed (opaque) */
 
@@ -158,8 +175,37 @@ SNF_API int snf_obs_read(snf_obs *o, const char *path);
 /* The same from memory (name is used in messages); what the fuzz target drives. */
 SNF_API int snf_obs_parse(snf_obs *o, const char *name, const char *buf, size_t len);
 /* Interpolates the observations onto the model grid: lbol[L] (log10 L, linear in log L) and vph[L]
- * (linear in v) between the first and last value of each series, NaN outside. */
+ * (linear in v) between the first and last value of each series, NaN outside (train/observe_grid.c). */
 SNF_API void snf_obs_resample(const snf_obs *o, const snf_data_spec *s, float *lbol, float *vph);
+/* The same with every time moved by shift days; shift != 0 drops the rows at or before the explosion
+ * (t + shift <= 0). shift = 0 is snf_obs_resample. */
+SNF_API void snf_obs_resample_shifted(const snf_obs *o, double shift, const snf_data_spec *s, float *lbol,
+                                      float *vph);
+/* An observation as the network's input x[C_in*L]: snf_obs_resample_shifted, then snf_data_encode of the
+ * series s selects. lg, vg: L floats each (the grid values, kept for the caller). The one encoding of a
+ * sparse observation: inference (infer/answer.c) and training rows drawn as observations use it. */
+SNF_API void snf_obs_encode(float *x, const snf_obs *o, double shift, const snf_data_spec *s, const snf_norm *norm,
+                            float *lg, float *vg);
 SNF_API void snf_obs_free(snf_obs *o);
+
+/* ---- observations as they come (train/observe_draw.c) ---- */
+
+/* Every switch off. */
+SNF_API snf_obs_aug snf_obs_aug_default(void);
+/* 1 when a switch is on (then rows go through snf_data_observe), else 0. */
+SNF_API int snf_obs_aug_active(const snf_obs_aug *a);
+/* The observation of one curve on the model grid (lbol[L] log10 L, vph[L] km/s, NaN = none; either may be
+ * NULL) into o (allocated here; snf_obs_free): per series its epochs (the window's first and last day and
+ * uniform draws between, outside the gaps; or every grid sample with a value when the series' epochs are
+ * off), values interpolated linearly on the grid (an epoch where the curve has none is not observed), noise,
+ * the explosion-epoch offset added to every time (epochs at or before day 0 dropped), the errors stated.
+ * SNF_ENOMEM. */
+SNF_API int snf_obs_draw(snf_obs *o, const float *lbol, const float *vph, const snf_data_spec *s,
+                         const snf_obs_aug *a, struct snf_rng *r);
+/* Re-observes nb encoded rows x[nb][C_in*L] in place (decoded with norm, drawn with snf_obs_draw, encoded with
+ * snf_obs_encode). Row i's draw depends only on (seed, epoch, rows[i]): not on the batch, its order, the
+ * threads or the MPI ranks. SNF_ENOMEM. */
+SNF_API int snf_data_observe(float *x, int nb, const long *rows, const snf_data_spec *s, const snf_norm *norm,
+                             const snf_obs_aug *a, uint64_t seed, long epoch);
 
 #endif

@@ -46,9 +46,11 @@ SNF_API void snf_explain_phases(const snf_uq_model *m, const float *x, int *phas
 /* Greedy observing plan (a myopic design: each step takes the single best next observation). The
  * model must have mask channels. x0[C_in T]: the encoded starting input (all missing, or a partial
  * observation); full[C_in T]: an encoded curve the new observations are drawn from (a stand-in for the
- * object). For k < K: among the (grid sample, series) observed in full but not in the current input,
- * the one whose addition (full's value, mask 1) gives the smallest mean over the parameters of the
- * predicted mixture's log10 standard deviation is added. Writes sample[K], series[K] (index among the
+ * object). For k < K: among the (grid sample, series) observed in full and not yet an epoch, the one whose
+ * addition (full's value at that day) gives the smallest mean over the parameters of the predicted mixture's
+ * log10 standard deviation is added. The epochs (x0's observed samples and those added) are encoded as an
+ * observation file with them is (snf_obs_encode: each series interpolated between its epochs), so needs the
+ * model's normalisation (m->ck.norm). Writes sample[K], series[K] (index among the
  * model's series), std_k[K][NP] (dex, after step k), std0[NP] at x0 and std_full[NP] with all of full.
  * SNF_EINVAL without mask channels or when fewer than K candidates remain. */
 SNF_API int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full, int K, int *sample, int *series,

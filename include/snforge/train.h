@@ -62,6 +62,8 @@ typedef struct snf_train_config {
     snf_uq_config uq;
     /* [augment] */
     snf_augment aug;
+    /* [observe]: training rows drawn as real observations (data.h; all off by default) */
+    snf_obs_aug obs;
     /* [output] */
     char model_path[1024];  /* resolved like data_file; -o overrides */
 } snf_train_config;
@@ -142,6 +144,7 @@ typedef struct snf_train_summary {
     long n_train, n_val, n_test, n_skipped;
     snf_metrics val, val_baseline, test, test_baseline;
     double wall_s;
+    long rows_observed;     /* training rows drawn as observations ([observe]) by this call (0: switches off) */
 } snf_train_summary;
 
 /* ---- config ---- */

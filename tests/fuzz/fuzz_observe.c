@@ -1,17 +1,12 @@
 /* fuzz_observe.c: libFuzzer target for the observation reader (infer/observe.c over core/fileio.c): the input
- * is an observation file; one that parses is resampled onto a grid (every row's series order is relied on
- * there). Any crash, leak or sanitizer report is a bug; error returns are expected. Built by
+ * is an observation file; one that parses is resampled onto a grid by train/observe_grid.c (every row's series
+ * order is relied on there). Any crash, leak or sanitizer report is a bug; error returns are expected. Built by
  * tests/test_files_fuzz.sh with clang -fsanitize=fuzzer,address,undefined. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fuzz_stubs.h"
 #include "snforge/data.h"
-
-double snf_data_spec_time(const snf_data_spec *s, int j)
-{
-    return s->L > 1 ? s->t_start_d + (s->t_end_d - s->t_start_d) * j / (s->L - 1) : s->t_start_d;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
