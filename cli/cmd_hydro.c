@@ -20,8 +20,8 @@ static void usage(FILE *f)
                "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
                "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
                "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
-               "tau = 2/3 photosphere, the deposited decay power (vfe_km_s is empty: the Fe II 5169 velocity is\n"
-               "not computed yet).\n"
+               "tau = 2/3 photosphere, the deposited decay power; vfe_km_s is the Fe II 5169 velocity (where the\n"
+               "line's LTE Sobolev optical depth crosses 1 above the photosphere; empty where no cell reaches 1).\n"
                "  -o FILE      output .csv (default: stdout)\n"
                "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n");
 }

@@ -24,7 +24,7 @@
 #define RHD_ARRAYS(X)                                                                                    \
     X(m) X(dm) X(cm) X(dcm) X(r) X(v) X(cr) X(rho) X(T) X(p) X(e) X(cs2) X(dpdT) X(dedT) X(kap)         \
         X(kap_tab) X(kfloor) X(lum) X(lam) X(ikap) X(Q) X(Qterm) X(heat) X(dep) X(pos) X(ne) X(xc) X(xo) X(XH) X(xni) X(ye) \
-            X(Zmet) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D) X(dLa) X(dLb)      \
+            X(Zmet) X(xfe) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D) X(dLa) X(dLb)      \
                 X(Tt) X(lt)
 
 int snf_rhd_state_alloc(snf_rhd_state *s, int N)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_rhd_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge hydro`: SNEC parameter files refused with file:line
 # (unknown key, unsupported value, malformed number, missing key: exit 2), a short run on SNEC model m000's
-# progenitor at 60 zones (CSV header, one row a day, stderr summary), a run stopped by its step limit (exit 1
+# progenitor at 60 zones (CSV header, one row a day, stderr summary), the Fe II velocity above v_ph over 20 days, a run stopped by its step limit (exit 1
 # naming the day), a missing profile (exit 2).
 . "${BASH_SOURCE%/*}/lib.sh"
 SNF=$1; SRC=$2; SHARED=$3
@@ -38,6 +38,11 @@ awk -F, 'NR > 1 && !($2 > 1e41 && $2 < 1e43 && $3 > 5000 && $3 < 40000 && $5 > 5
   "$work/out.csv" || fail "day 1-2 values off: $(cat "$work/out.csv")"
 [ ! -e "$work/out.csv.tmp" ] || fail "a .tmp was left"
 echo "ok: $(tail -1 "$work/out.csv")"
+# 20 days: the Fe II 5169 velocity forms above the photosphere (vfe >= vph) from day 10 on
+good "$work/p"; sed -i 's/^tend .*/tend = 1728000.0/' "$work/p"
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fe.csv"
+awk -F, 'NR > 1 && $1 >= 10 && !($4 != "" && $4 >= $3 && $4 < 2 * $3) { bad = 1 } END { exit bad }' "$work/fe.csv" \
+  || fail "Fe II velocity missing or below v_ph: $(cut -d, -f1-4 "$work/fe.csv")"
 # a piston instead of the bomb
 good "$work/p"; sed -i 's/^initial_data .*/initial_data = "Piston_Explosion"/' "$work/p"
 expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv"
