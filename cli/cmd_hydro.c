@@ -32,7 +32,11 @@ static void usage(FILE *f)
                "  -o FILE      output .csv (default: stdout), or .h5: a one-row dataset as `snforge import` writes\n"
                "               (source hydro:snforge; energy = final_energy, mass = ejecta, radius = the profile's,\n"
                "               nickel = Ni_mass) with the series vfe, teff, rph, ldep under /series\n"
-               "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n");
+               "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n"
+               "  --dtmax S    longest time step [s] instead of the file's dtmax (SNEC's 1000 s forces >= 21,600\n"
+               "               steps over 250 days)\n"
+               "  --theta X    time centring of the implicit diffusion, 0.5 (Crank-Nicolson, SNEC's; default) ... 1\n"
+               "               (backward Euler); 0.7 keeps long steps (--dtmax 50000) free of ringing\n");
 }
 
 typedef struct out_ctx {
@@ -147,9 +151,11 @@ int snf_cmd_hydro(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"zones", required_argument, NULL, 'z'},
+        {"dtmax", required_argument, NULL, 'd'}, {"theta", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *out = NULL;
     long zones = 0;
+    double dtmax = 0.0, theta = 0.0;
     int c;
     snf_cli_getopt_start();
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -157,6 +163,16 @@ int snf_cmd_hydro(int argc, char **argv)
             out = optarg;
         } else if (c == 'z') {
             if (snf_cli_parse_long("hydro", "--zones", optarg, 10, 100000, &zones) != 0) {
+                return 2;
+            }
+        } else if (c == 'd') {
+            if (snf_cli_parse_double("--dtmax", optarg, &dtmax) != 0 || !(dtmax > 0)) {
+                fprintf(stderr, "snforge hydro: --dtmax expects a time step in seconds > 0, got '%s'\n", optarg);
+                return 2;
+            }
+        } else if (c == 't') {
+            if (snf_cli_parse_double("--theta", optarg, &theta) != 0 || !(theta >= 0.5 && theta <= 1.0)) {
+                fprintf(stderr, "snforge hydro: --theta expects a number in [0.5, 1], got '%s'\n", optarg);
                 return 2;
             }
         } else if (c == 'h') {
@@ -181,6 +197,12 @@ int snf_cmd_hydro(int argc, char **argv)
     }
     if (zones > 0) {
         par.imax = (int)zones;
+    }
+    if (dtmax > 0) {
+        par.dtmax = dtmax;
+    }
+    if (theta > 0) {
+        par.theta = theta;
     }
     if (!find_table("rhd/tables/codataa", opal_file, sizeof opal_file) ||
         !find_table("rhd/tables/GridPattern.dat", pat_file, sizeof pat_file)) {
@@ -209,7 +231,8 @@ int snf_cmd_hydro(int argc, char **argv)
         out_ctx ctx = {&res};
         if (out && snf_cli_has_suffix(out, ".h5")) {
             char config[4096];
-            int n = snprintf(config, sizeof config, "snforge hydro %s --zones %d", argv[optind], par.imax);
+            int n = snprintf(config, sizeof config, "snforge hydro %s --zones %d --dtmax %.17g --theta %.17g", argv[optind],
+                             par.imax, par.dtmax, par.theta);
             rc = n < (int)sizeof config ? write_h5(out, &res, &par, &prf, config)
                                          : snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
                                                             "parameter file path too long");

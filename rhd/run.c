@@ -213,7 +213,10 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         SNF_FAIL(SNF_ENOMEM, "work arrays of %d points", s.N);
     }
     s.opal = opal;
-    if (getenv("RHD_THETA")) s.theta = atof(getenv("RHD_THETA"));
+    if (!(par->theta >= 0.5 && par->theta <= 1.0)) {
+        SNF_FAIL(SNF_EINVAL, "theta = %g: expected 0.5 ... 1", par->theta);
+    }
+    s.theta = par->theta;
     s.radiation = par->radiation;
     if (opal && snf_rhd_opacity_prepare(&s) != 0) {
         SNF_FAIL(SNF_ENOMEM, "opacity tables of %d cells", s.N);

@@ -133,6 +133,9 @@ typedef struct snf_rhd_params {
     double ntmax;                                     /* step limit */
     double positron_fraction; /* share of the Co decay energy carried by positrons, deposited locally
                                  (not a SNEC key; 0 reproduces SNEC) */
+    double theta;             /* time centring of the implicit diffusion term: 0.5 (SNEC's Crank-Nicolson,
+                                 the default) ... 1 (backward Euler); above 0.5 damps the ringing of stiff
+                                 cells that Crank-Nicolson lets through at long steps (not a SNEC key) */
 } snf_rhd_params;
 
 /* SNEC's defaults where its parameter file leaves a key optional; the required keys are NaN/-1. */
