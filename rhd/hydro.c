@@ -338,6 +338,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
     int N = s->N, n = N - 1;
     const double th = s->theta, dt = s->dt;
     memcpy(s->Tt, s->T, (size_t)N * sizeof(double));
+    int last_worst = 0;
     for (int it = 0; it < 100; it++) {
         s->newton_its++;
         for (int c = 0; c < n; c++) {
@@ -380,6 +381,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             return -1;
         }
         int done = dmax <= s->newton_tol;
+        last_worst = imax;
         for (int c = 0; c < n; c++) {
             double dT = s->D[c];
             if (dT < -0.5 * s->Tt[c]) { /* damped: never more than halve a temperature in one iteration */
@@ -396,7 +398,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             return 0;
         }
     }
-    s->fail_zone = 0;
+    s->fail_zone = last_worst; /* the cell of the largest change in the last iteration */
     snprintf(why, nwhy, "temperature iterations did not converge");
     return -1;
 }
