@@ -286,8 +286,12 @@ int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_
                                        r->info.n_combined);
             }
             if (r->info.t0_nodes > 1 && at < sizeof r->message) {
-                snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d", at ? "; " : "",
-                         r->info.t0_err_d);
+                at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d",
+                                       at ? "; " : "", r->info.t0_err_d);
+            }
+            if (r->pred.near_flag && at < sizeof r->message) { /* why an answer is flagged, when features did not */
+                snprintf(r->message + at, sizeof r->message - at, "%sOOD: L %.2f dex (RMS) from the nearest training "
+                         "curve", at ? "; " : "", r->pred.near_dex);
             }
         }
     }

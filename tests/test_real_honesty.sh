@@ -51,6 +51,7 @@ assert len(by) == 7 and all(len(v) == 4 for v in by.values()), {k: len(v) for k,
 for name in ("SN 2012aw", "SN 2017eaw", "SN 1987A x30"):
     for r in by[name]:
         assert r["status"] == "ok" and r["ood_flag"] == "true", (name, r)
+        assert "dex (RMS) from the nearest training curve" in r["message"], (name, r)
 for name, what in (("velocities only", "L_erg_s"), ("empty", "")):
     for r in by[name]:
         assert r["status"] == "error" and r["message"] and what in r["message"], (name, r)

@@ -30,7 +30,8 @@
 #   WORK [/tmp/snforge_real_$SCALE]  work folder (re-running resumes every finished step)
 #   SNFORGE [build/snforge]   the program
 #   FIT [yes at full, no at small]  run the MCMC fits
-#   FIT_STEPS [3000] MCMC iterations per object (32 walkers; about 0.4 ms a model call, 40 s an object)
+#   FIT_STEPS [8000] MCMC iterations per object (32 walkers, half burned; 0.4 ms a model call, ~1.5 min an
+#                    object; the autocorrelation time was ~70 steps, and steps >= 50 tau after burn-in is required)
 # Run (full): nohup flock /tmp/snforge-heavy.lock env SCALE=full bash validation/real_objects.sh > real.log 2>&1 &
 # Exit status: 0 done, 1 a step failed, 2 bad settings.
 set -euo pipefail
@@ -52,7 +53,7 @@ HYDRO=${HYDRO:-$root/../shared/hydro/snec}
 THREADS=${THREADS:-2}
 WORK=${WORK:-/tmp/snforge_real_$SCALE}
 SNFORGE=${SNFORGE:-$root/build/snforge}
-FIT_STEPS=${FIT_STEPS:-3000}
+FIT_STEPS=${FIT_STEPS:-8000}
 PY=${SNFORGE_PYTHON:-/usr/bin/python3}
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 die() { echo "real_objects.sh: $*" >&2; exit "${2:-2}"; }
@@ -164,6 +165,6 @@ cp hydro_coverage.csv "$OUT/hydro_coverage.csv"
 load1=$(cut -d' ' -f1 /proc/loadavg)
 "$PY" "$here/real_objects.py" report --snforge "$SNFORGE" --catalogue "$CATALOGUE" --literature "$LITERATURE" \
     --scale "$SCALE" --fit "$FIT" --members "$MEMBERS" --n-sa "$N" --out "$OUT" \
-    --timing "$((t1 - t0)) s import + campaign, $((t2 - t1)) s the two curricula, $((t3 - t2)) s answers, key points and fits; $THREADS threads; load average $load0 at the start, $load1 at the end" \
+    --timing "$((t1 - t0)) s import + campaign, $((t2 - t1)) s the two curricula, $((t3 - t2)) s answers, key points and fits (FIT=$FIT, $FIT_STEPS steps x 32 walkers); $THREADS threads; load average $load0 at the start, $load1 at the end" \
     --test-hydro "${TEST_HYDRO:-}"
 log "done: $OUT/objects.csv, hydro_coverage.csv, objects.md ($(($(date +%s) - t0)) s)"
