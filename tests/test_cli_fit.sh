@@ -103,8 +103,9 @@ then ok "a rerun continues the stored chain (60 + 30 steps equal 90 straight)"; 
 [ $rc -eq 2 ] && grep -q "other settings (seed '5' -> '6')" "$tmp/err" && ok "a chain made with another seed is refused (exit 2)" \
   || bad "other seed: exit $rc $(cat "$tmp/err")"
 
-# --start: the walkers start from the given parameters (a network's answer): at obs1's truth they stay at it; from
-# another point the chain differs (an ignored --start would give the same chain from the same seed and draws)
+# --start: the polish starts from the given parameters (a network's answer) instead of the best prior draw: from
+# obs1's truth the walkers start near it; from another point the chain differs (an ignored --start would give the
+# same chain from the same seed and draws)
 b=(-w 16 --seed 5 -s 12 --burn 2 --init-draws 1 --no-plot -q)
 if "$snf" fit "$o" -o "$tmp/st1" "${b[@]}" --start 1.2,18,3e12,0.08 > /dev/null 2> "$tmp/err" &&
    "$snf" fit "$o" -o "$tmp/st2" "${b[@]}" --start 3,30,8e12,0.15 > /dev/null 2>> "$tmp/err" &&
@@ -113,7 +114,8 @@ import sys, h5py, numpy as np
 a, b = (h5py.File(d + "/chain.h5", "r")["chain"][0] for d in sys.argv[1:3])  # first step [walkers][dims]
 assert not np.allclose(a, b), "the two starts gave the same chain"
 m = np.median(a, axis=0)  # sampled coordinates: ln E, M, ln R, Ni (the default prior's scales)
-assert abs(np.exp(m[0]) / 1.2 - 1) < 0.1 and abs(m[1] / 18 - 1) < 0.1 and abs(m[3] / 0.08 - 1) < 0.1, m
+# the polish then moves it to the noisy data's optimum (E 1.08, M 16.0, Ni 0.080 here)
+assert abs(np.exp(m[0]) / 1.2 - 1) < 0.2 and abs(m[1] / 18 - 1) < 0.2 and abs(m[3] / 0.08 - 1) < 0.2, m
 PY
 then ok "--start: the walkers start at the given parameters"; else bad "--start: $(tail -c 300 "$tmp/err")"; fi
 
