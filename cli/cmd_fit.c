@@ -45,6 +45,10 @@ static void snf_fit_usage(FILE *f)
             "      --seed N         GSL mt19937 seed                                   [%lu]\n"
             "  -t, --threads N      OpenMP threads evaluating walkers (one model each)  [1]\n"
             "      --init-draws N   prior draws for the start                          [%d]\n"
+            "      --start LIST     start the polish from these values of the campaign's parameters, comma-\n"
+            "                       separated in its order (energy,mass,radius,nickel: e.g. a network's\n"
+            "                       answer; clamped into the prior) instead of the best prior draw; the draws\n"
+            "                       then choose only the error floors\n"
             "      --no-plot        do not call python for corner.png and bestfit.png\n"
             "  -q, --quiet          no progress line\n"
             "  -h, --help           this text\n\n"
@@ -227,7 +231,32 @@ static int snf_fit_write_best(const void *ctx, FILE *f, int arg)
     return rc < 0 ? rc : SNF_OK;
 }
 
-enum { OPT_PRIOR = 256, OPT_CLOSURE, OPT_BURN, OPT_SEED, OPT_INIT, OPT_NOPLOT };
+/* --start LIST: one positive value per campaign axis, in its order; -1 with the message on stderr. */
+static int snf_fit_parse_start(const char *text, const snf_campaign *c, snf_fit_opts *o)
+{
+    char tok[128];
+    int n = 0, bad = 0; /* n: values read */
+    for (const char *p = text; !bad;) {
+        const size_t len = strcspn(p, ",");
+        double v = 0;
+        snprintf(tok, sizeof tok, "%.*s", (int)(len < sizeof tok ? len : sizeof tok - 1), p);
+        bad = n >= c->n_axes || len >= sizeof tok || snf_cli_parse_double("--start", tok, &v) < 0 || !(v > 0);
+        if (!bad) o->start[n++] = v;
+        if (p[len] == '\0') break;
+        p += len + 1;
+    }
+    if (bad || n != c->n_axes) {
+        fprintf(stderr, "snforge fit: --start '%s': expected %d positive numbers separated by commas (the campaign's "
+                "parameters in order:", text, c->n_axes);
+        for (int a = 0; a < c->n_axes; a++) fprintf(stderr, "%s%s", a ? "," : " ", c->axes[a].name);
+        fprintf(stderr, ")\n");
+        return -1;
+    }
+    o->has_start = 1;
+    return 0;
+}
+
+enum { OPT_PRIOR = 256, OPT_CLOSURE, OPT_BURN, OPT_SEED, OPT_INIT, OPT_NOPLOT, OPT_START };
 
 int snf_cmd_fit(int argc, char **argv)
 {
@@ -237,11 +266,12 @@ int snf_cmd_fit(int argc, char **argv)
         {"steps", required_argument, NULL, 's'},    {"burn", required_argument, NULL, OPT_BURN},
         {"seed", required_argument, NULL, OPT_SEED}, {"threads", required_argument, NULL, 't'},
         {"init-draws", required_argument, NULL, OPT_INIT}, {"no-plot", no_argument, NULL, OPT_NOPLOT},
+        {"start", required_argument, NULL, OPT_START},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     snf_fit_opts o = snf_fit_opts_default();
     o.quiet = !isatty(fileno(stderr)); /* the progress line only on a terminal */
-    const char *dir = NULL, *prior = NULL, *closure = NULL;
+    const char *dir = NULL, *prior = NULL, *closure = NULL, *start = NULL;
     int plot = 1;
     long v = 0;
     snf_cli_getopt_start();
@@ -258,6 +288,7 @@ int snf_cmd_fit(int argc, char **argv)
         case 't': rc = snf_cli_parse_long("fit", "--threads", optarg, 1, 1024, &v); o.threads = (int)v; break;
         case OPT_INIT: rc = snf_cli_parse_long("fit", "--init-draws", optarg, 1, 10000000L, &v); o.init_draws = (int)v; break;
         case OPT_NOPLOT: plot = 0; break;
+        case OPT_START: start = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': snf_fit_usage(stdout); return 0;
         default: return snf_cli_bad_option(argv, "fit");
@@ -290,6 +321,10 @@ int snf_cmd_fit(int argc, char **argv)
     if (closure && (rc = snf_closure_parse(closure, &c.physics.closure)) < 0) {
         snf_config_free(&c);
         fprintf(stderr, "snforge fit: --closure: %s\n", snf_error_last_message());
+        return 2;
+    }
+    if (start && snf_fit_parse_start(start, &c, &o) < 0) {
+        snf_config_free(&c);
         return 2;
     }
     snf_obs obs;

@@ -103,7 +103,7 @@ int snf_infer_components(snf_uq_model *m, const float *x, long n, double *mu, do
 int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err_d, float *x, int *nrows,
                       snf_infer_obs *info);
 int snf_infer_finish(const snf_uq_model *m, const double *mu, const double *var, int S, const float *feat,
-                     const char *name, snf_uq_pred *pred);
+                     const float *x_mid, const char *name, snf_uq_pred *pred);
 
 /* The components of n encoded rows, in passes of at most max_B rows; one row a pass when the model draws Monte
  * Carlo dropout masks, whose pattern depends on a row's place in the batch: a row's answer never depends on
@@ -166,11 +166,15 @@ int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err
     return rc;
 }
 
-/* The answer from the components of an object's S rows (the middle one's features for the OOD test). */
+/* The answer from the components of an object's S rows (the middle one's features and encoded row x_mid for
+ * the OOD test). */
 int snf_infer_finish(const snf_uq_model *m, const double *mu, const double *var, int S, const float *feat,
-                     const char *name, snf_uq_pred *pred)
+                     const float *x_mid, const char *name, snf_uq_pred *pred)
 {
     snf_uq_model_summarise(m, mu, var, S, feat, pred);
+    if (m->has_ood) {
+        snf_uq_pred_nearest(m, x_mid, pred);
+    }
     return snf_infer_check_answer(m, pred, name);
 }
 
@@ -231,7 +235,7 @@ int snf_infer_answer_file(snf_uq_model *m, const char *obs_path, double t0_err_d
         rc = snf_infer_components(m, x, S, mu, var, feat);
     }
     if (rc >= 0) {
-        rc = snf_infer_finish(m, mu, var, S, feat + (size_t)(S / 2) * D, obs_path, pred);
+        rc = snf_infer_finish(m, mu, var, S, feat + (size_t)(S / 2) * D, x + (size_t)(S / 2) * CL, obs_path, pred);
     }
 cleanup:
     free(x);

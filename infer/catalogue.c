@@ -16,7 +16,7 @@ int snf_infer_components(snf_uq_model *m, const float *x, long n, double *mu, do
 int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err_d, float *x, int *nrows,
                       snf_infer_obs *info);
 int snf_infer_finish(const snf_uq_model *m, const double *mu, const double *var, int S, const float *feat,
-                     const char *name, snf_uq_pred *pred);
+                     const float *x_mid, const char *name, snf_uq_pred *pred);
 
 /* ---- static helpers ---- */
 
@@ -273,7 +273,8 @@ int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_
             const long r0 = first[j];
             const int S = nrows[j];
             int e = snf_infer_finish(m, mu + (size_t)r0 * NP * K, var + (size_t)r0 * NP * K, S,
-                                     feat + (size_t)(r0 + S / 2) * D, c->e[obj[j]].path, &r->pred);
+                                     feat + (size_t)(r0 + S / 2) * D, x + (size_t)(r0 + S / 2) * CL,
+                                     c->e[obj[j]].path, &r->pred);
             if (e < 0) {
                 snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
                 continue;
@@ -285,8 +286,12 @@ int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_
                                        r->info.n_combined);
             }
             if (r->info.t0_nodes > 1 && at < sizeof r->message) {
-                snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d", at ? "; " : "",
-                         r->info.t0_err_d);
+                at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d",
+                                       at ? "; " : "", r->info.t0_err_d);
+            }
+            if (r->pred.near_flag && at < sizeof r->message) { /* why an answer is flagged, when features did not */
+                snprintf(r->message + at, sizeof r->message - at, "%sOOD: L %.2f dex (RMS) from the nearest training "
+                         "curve", at ? "; " : "", r->pred.near_dex);
             }
         }
     }

@@ -23,7 +23,7 @@
 snf_fit_opts snf_fit_opts_default(void)
 {
     snf_fit_opts o = {.walkers = 32, .steps = 2000, .burn = -1, .seed = 1987, .threads = 1, .init_draws = 256,
-                      .chain_path = NULL, .checkpoint_steps = 100, .quiet = 0};
+                      .has_start = 0, .chain_path = NULL, .checkpoint_steps = 100, .quiet = 0};
     return o;
 }
 
@@ -205,7 +205,8 @@ static double snf_nm_f(const gsl_vector *v, void *p)
     return isfinite(lp) ? -lp : 1e300;
 }
 
-/* Walker start positions x0[W][D]: best prior draw, Nelder-Mead polish, ball of 1e-3 of each range. */
+/* Walker start positions x0[W][D]: best prior draw (with o->has_start, every draw at o->start: only the error
+ * floors drawn), Nelder-Mead polish, ball of 1e-3 of each range. */
 static int snf_fit_start(snf_fit_ctx *f, const snf_fit_opts *o, gsl_rng *r, double *x0)
 {
     const int D = f->D, N = o->init_draws > 0 ? o->init_draws : 1;
@@ -218,6 +219,13 @@ static int snf_fit_start(snf_fit_ctx *f, const snf_fit_opts *o, gsl_rng *r, doub
     for (int i = 0; i < N; i++) {
         for (int k = 0; k < D; k++) {
             u[(size_t)i * D + k] = f->ulo[k] + (f->uhi[k] - f->ulo[k]) * gsl_rng_uniform(r);
+        }
+        for (int a = 0; o->has_start && a < f->c->n_axes; a++) { /* the given start: only the floors are drawn */
+            const int k = f->axis_dim[a];
+            if (k >= 0) {
+                const double x = f->log_scale[k] ? log(o->start[a]) : o->start[a];
+                u[(size_t)i * D + k] = fmin(f->uhi[k], fmax(f->ulo[k], x));
+            }
         }
     }
 #ifdef _OPENMP

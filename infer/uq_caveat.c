@@ -60,7 +60,10 @@ int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int do_not_u
     if (ood) {
         snf_caveat_add(buf, n, &at, "EXTRAPOLATION: this light curve is unlike every curve the model was trained "
                                     "on (");
-        if (p->ood_p < m->ood_alpha) {
+        if (p->near_flag) {
+            snf_caveat_add(buf, n, &at, "its luminosity lies %.2f dex (RMS) from the nearest training curve, beyond "
+                           "%.2g dex; OOD p-value %.2g", p->near_dex, SNF_UQ_NEAR_TOL_DEX, p->ood_p);
+        } else if (p->ood_p < m->ood_alpha) {
             snf_caveat_add(buf, n, &at, "OOD p-value %.2g, below %.2g", p->ood_p, (double)m->ood_alpha);
         } else { /* flagged as beyond every validation row: p is then 1 / (n_ref + 1), the smallest it can be */
             snf_caveat_add(buf, n, &at, "farther from them than every validation curve: OOD p-value %.2g, the "

@@ -4,7 +4,8 @@
  *   /uq attrs: members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha, complete
  *       member_params float [members][nparams], member_stats float [members][nstats] (best weights)
  *       var_scale, range_lo, range_hi float64 [4]; ood_mean [D], ood_chol [D][D], ood_ref_d2 [n_ref]
- *       optional: var_add float64 [4] (log10 variance added after the scale), attribute calibration_source */
+ *       optional: var_add float64 [4] (log10 variance added after the scale), attribute calibration_source,
+ *                 near_lbol float32 [n][L] (the nearest-curve rows of the OOD test, uq_nearest.c) */
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -172,6 +173,23 @@ static int snf_uq_read_group(snf_uq_model *m, const char *path)
             SNF_FAIL(SNF_EFORMAT, "%s: /uq OOD datasets of the wrong size", path);
         }
     }
+    if (m->has_ood && H5Lexists(g, "near_lbol", H5P_DEFAULT) > 0) {
+        const int L = m->ck.spec.L;
+        hssize_t n = snf_uq_len(g, "near_lbol");
+        if (L < 1 || n < L || n % L != 0 || n / L > SNF_UQ_NEAR_MAX_ROWS) {
+            SNF_FAIL(SNF_EFORMAT, "%s: /uq/near_lbol is not rows of %d samples (at most %ld rows)", path, L,
+                     SNF_UQ_NEAR_MAX_ROWS);
+        }
+        m->near_rows = malloc((size_t)n * sizeof *m->near_rows);
+        if (!m->near_rows) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory for the nearest-curve rows");
+        }
+        if (snf_uq_rd(g, "near_lbol", H5T_NATIVE_FLOAT, m->near_rows, (hsize_t)n) < 0) {
+            SNF_FAIL(SNF_EFORMAT, "%s: /uq/near_lbol cannot be read", path);
+        }
+        m->near_n = (long)(n / L);
+        m->has_nearest = 1;
+    }
 cleanup:
     if (g >= 0) {
         H5Gclose(g);
@@ -206,6 +224,8 @@ int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *pat
         double none = 0;
         bad = bad || snf_uq_wr(g, "ood_ref_d2", H5T_NATIVE_DOUBLE, o->n_ref ? o->ref_d2 : &none, 1,
                                (hsize_t)(o->n_ref ? o->n_ref : 0), 0) < 0;
+        bad = bad || (m->has_nearest && snf_uq_wr(g, "near_lbol", H5T_NATIVE_FLOAT, m->near_rows, 2,
+                                                  (hsize_t)m->near_n, (hsize_t)m->ck.spec.L) < 0);
     }
     bad = bad || snf_uq_wattr(g, "members", m->members) < 0 || snf_uq_wattr(g, "mc_samples", m->mc_samples) < 0 ||
           snf_uq_wattr(g, "calibrated", m->calibrated) < 0 || snf_uq_wattr(g, "has_ranges", m->has_ranges) < 0 ||
@@ -367,6 +387,7 @@ void snf_uq_model_summarise(const snf_uq_model *m, const double *mu, const doubl
 {
     const int K = snf_uq_model_ncomp(m), NP = SNF_DATA_NP, SK = S * K;
     memset(o, 0, sizeof *o);
+    o->near_dex = NAN; /* snf_uq_pred_nearest sets it */
     for (int k = 0; k < NP; k++) {
         snf_uq_param *q = &o->p[k];
         if (S == 1) {
@@ -416,6 +437,9 @@ int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq_pred *o
     }
     for (long i = 0; i < n; i++) {
         snf_uq_model_summarise(m, mu + (size_t)i * NP * K, var + (size_t)i * NP * K, 1, feat + (size_t)i * D, &out[i]);
+        if (m->has_ood) {
+            snf_uq_pred_nearest(m, x + (size_t)i * snf_data_spec_cin(&m->ck.spec) * m->ck.spec.L, &out[i]);
+        }
     }
 cleanup:
     free(mu);
@@ -433,6 +457,7 @@ void snf_uq_model_free(snf_uq_model *m)
     free(m->member_params);
     free(m->member_stats);
     snf_ood_free(&m->ood);
+    free(m->near_rows);
     snf_ckpt_free(&m->ck);
     memset(m, 0, sizeof *m);
 }

@@ -94,6 +94,10 @@ int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path)
     }
     snf_ood_free(&m.ood);
     m.has_ood = 0;
+    free(m.near_rows);
+    m.near_rows = NULL;
+    m.near_n = 0;
+    m.has_nearest = 0;
     m.ood_alpha = in->ood_alpha;
     m.calibrated = 0;
     m.calib_source[0] = '\0';
@@ -123,7 +127,8 @@ int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path)
         if ((rc = snf_uq_model_features(&m, in->fit_x, in->n_fit, feat)) < 0 ||
             (rc = snf_ood_fit(&m.ood, feat, in->n_fit, D, in->ood_shrinkage)) < 0 ||
             (rc = snf_uq_model_features(&m, in->ref_x, in->n_ref, feat)) < 0 ||
-            (rc = snf_ood_set_reference(&m.ood, feat, in->n_ref)) < 0) {
+            (rc = snf_ood_set_reference(&m.ood, feat, in->n_ref)) < 0 ||
+            (rc = snf_uq_nearest_add(&m, in->fit_x, in->n_fit, 0, in->n_fit)) < 0) {
             goto cleanup;
         }
         m.has_ood = 1;

@@ -140,6 +140,9 @@ static int snf_uq_scan(snf_uq_model *m, snf_data *d, const long *rows, long n, d
         if (rc < 0) {
             goto cleanup;
         }
+        if (lo && (rc = snf_uq_nearest_add(m, x, nb, i0, n)) < 0) { /* the training rows: the nearest-curve test */
+            goto cleanup;
+        }
         for (long b = 0; b < nb; b++) {
             double p[SNF_DATA_NP];
             snf_data_decode_targets(p, y + b * NP, &m->ck.norm);

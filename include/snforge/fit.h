@@ -26,6 +26,9 @@ typedef struct snf_fit_opts {
     unsigned long seed;
     int threads;       /* OpenMP threads evaluating walkers */
     int init_draws;    /* prior draws whose best seeds the walkers' start ball */
+    int has_start;     /* 1: the draws take start[] for the campaign's free axes (only the error floors vary),
+                        * e.g. a network's answer: the fit starts from it (clamped into the prior box) */
+    double start[SNF_CONFIG_MAX_AXES]; /* physical values, one per campaign axis in its order */
     const char *chain_path; /* HDF5 chain, written every checkpoint_steps and at the end; NULL = none */
     long checkpoint_steps;
     int quiet;

@@ -123,7 +123,9 @@ typedef struct snf_uq_param {
 typedef struct snf_uq_pred {
     snf_uq_param p[SNF_DATA_NP];
     double ood_d2, ood_p; /* NaN, 1 without an OOD fit */
-    int ood_flag;         /* ood_p < alpha, or d2 beyond every validation row's */
+    int ood_flag;         /* ood_p < alpha, or d2 beyond every validation row's, or near_flag */
+    int near_flag;        /* the nearest training curve is farther than SNF_UQ_NEAR_TOL_DEX (snf_uq_pred_nearest) */
+    double near_dex;      /* its RMS distance in log10 L_bol over the observed samples (NaN: not tested) */
     int outside[SNF_DATA_NP]; /* mean or 95% interval leaves the training range */
     int n_outside;
     int excludes[SNF_DATA_NP]; /* the whole 95% interval lies outside the training range (never trained on) */
@@ -146,6 +148,10 @@ typedef struct snf_uq_model {
     int has_ood;
     snf_ood ood;
     float ood_alpha;
+    int has_nearest;
+    float *near_rows;                    /* [near_n][L] log10 L_bol (erg/s) of training rows on the grid (NaN where
+                                          * not observed); /uq/near_lbol, optional */
+    long near_n;
     snf_it *net;
     int max_B;
     char path[1024]; /* the file it was opened from (for messages) */
@@ -183,6 +189,20 @@ SNF_API int snf_uq_model_predict(snf_uq_model *m, const float *x, long n, snf_uq
  * when the input is flagged OOD). */
 SNF_API int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int do_not_use[SNF_DATA_NP],
                                char *buf, size_t n);
+/* (uq_nearest.c) The nearest-curve part of the OOD test: an observation whose RMS distance in log10 L_bol, over
+ * its observed samples of the grid (at least SNF_UQ_NEAR_MIN_SAMPLES shared), to the closest stored training row
+ * exceeds SNF_UQ_NEAR_TOL_DEX is flagged OOD, whatever the features' distance says. 0.15 dex: on a 64-sample grid
+ * the 87A-like objects (SN 1987A, 2018hna, 2000cb, 2006V, 2009E) lie within 0.07-0.12 dex of a 256-model
+ * campaign and 0.07-0.10 of 2,048 models with the SNEC models, the red-supergiant plateaus (SN 2012aw, 2017eaw)
+ * at 0.28-0.33 and 0.21, SN 1987A x30 at 1.1 (denser campaigns bring the plateaus closer: hence the midpoint). */
+#define SNF_UQ_NEAR_TOL_DEX 0.15
+#define SNF_UQ_NEAR_MIN_SAMPLES 3
+#define SNF_UQ_NEAR_MAX_ROWS 4096L
+/* Stores encoded training rows x[n][C_in L], rows first..first+n-1 of total, every ceil(total / MAX_ROWS)-th
+ * (none yet: starts the store); no-op without an L series. */
+SNF_API int snf_uq_nearest_add(snf_uq_model *m, const float *x, long n, long first, long total);
+/* Sets p's near_* fields for the encoded row x (and ood_flag when near_flag); no-op without stored rows. */
+SNF_API void snf_uq_pred_nearest(const snf_uq_model *m, const float *x, snf_uq_pred *p);
 /* ---- refitting the /uq group of a transferred model (uq_refit.c) ---- */
 
 /* What snf_uq_refit builds the group from. Rows are encoded with the model's normalisation (C_in L floats). */

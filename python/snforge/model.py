@@ -96,6 +96,8 @@ class Model:
                 for k in ("var_scale", "range_lo", "range_hi", "ood_mean", "ood_chol", "ood_ref_d2"):
                     if k in u:
                         self.uq[k] = u[k][()].astype(np.float64)
+                if self.uq["has_ood"] and "near_lbol" in u:  # the nearest-curve rows (infer/uq_nearest.c)
+                    self.uq["near_lbol"] = u["near_lbol"][()].astype(np.float32)
                 mp, ms = u["member_params"][()], u["member_stats"][()] if "member_stats" in u else None
                 if mp.shape != (self.uq["members"], f["params"].shape[0]):
                     raise ValueError("%s: /uq/member_params is %s, expected (%d, %d)" % (
@@ -198,10 +200,30 @@ class Model:
         95% interval lies outside the training range], "extrapolation": bool, "do_not_use": [names], "caveat": the
         caveat in words}."""
         mu, var, feat = self.components(x, True, batch)
-        return self._answers(mu, var, feat)
+        return self._answers(mu, var, feat, x)
 
-    def _answers(self, mu, var, feat):
-        """Per row of components mu, var [B, 4, K] and features feat [B, D]: the answer (snf_uq_model_summarise)."""
+    def nearest_dex(self, x):
+        """The RMS distance in log10 L_bol from the encoded row x [C_in, T] to the nearest stored training curve,
+        over its observed samples (at least uq.NEAR_MIN_SAMPLES shared); None without stored rows or an L series
+        (infer/uq_nearest.c)."""
+        rows = self.uq.get("near_lbol")
+        if rows is None or "log_lbol" not in self.input_channels:
+            return None
+        x = np.asarray(x)
+        val = x[self.input_channels.index("log_lbol")].astype(np.float64)
+        val = val * self.norm["x_std"][0] + self.norm["x_mean"][0]
+        obs = (x[self.input_channels.index("mask_log_lbol")] > 0.5 if "mask_log_lbol" in self.input_channels
+               else np.ones(val.shape, bool))
+        best = np.inf
+        for r in rows:
+            sel = obs & np.isfinite(r)
+            if sel.sum() >= uq.NEAR_MIN_SAMPLES:
+                best = min(best, float(np.mean((val[sel] - r[sel].astype(np.float64)) ** 2)))
+        return float(np.sqrt(best)) if np.isfinite(best) else None
+
+    def _answers(self, mu, var, feat, x):
+        """Per row of components mu, var [B, 4, K], features feat [B, D] and encoded rows x [B, C_in, T]: the
+        answer (snf_uq_model_summarise, then snf_uq_pred_nearest)."""
         rows = []
         for i in range(mu.shape[0]):
             pars, outside, excludes = {}, [], []
@@ -220,11 +242,15 @@ class Model:
                 d2 = uq.ood_d2(self.uq["ood_mean"], self.uq["ood_chol"], feat[i])
                 p_value = uq.ood_pvalue(ref, d2)
                 flag = bool(p_value < np.float32(self.uq["ood_alpha"]) or (len(ref) > 0 and d2 > ref[-1]))
+            near = self.nearest_dex(x[i]) if self.uq["has_ood"] else None
+            near_flag = near is not None and near > uq.NEAR_TOL_DEX
+            if self.uq["has_ood"]:
+                flag = flag or near_flag
                 ood = {"score": d2, "p_value": p_value, "flag": flag, "available": True}
             n_ref = len(self.uq["ood_ref_d2"]) if self.uq["has_ood"] else 0
             extrapolation, dnu, text = uq.caveat(self.uq["has_ood"], self.uq["has_ranges"], flag, p_value,
                                                  float(np.float32(self.uq["ood_alpha"])), n_ref, outside, excludes,
-                                                 TARGETS)
+                                                 TARGETS, near if near_flag else None)
             rows.append({"parameters": pars, "ood": ood,
                          "outside_training_ranges": [n for n, o in zip(TARGETS, outside) if o],
                          "interval_excludes_training": [n for n, e in zip(TARGETS, excludes) if e],
@@ -279,7 +305,7 @@ class Model:
         mid = len(shifts) // 2
         pooled_mu = np.concatenate([mu[i] for i in range(len(shifts))], axis=1)[None]
         pooled_var = np.concatenate([var[i] for i in range(len(shifts))], axis=1)[None]
-        return self._answers(pooled_mu, pooled_var, feat[mid:mid + 1])[0]
+        return self._answers(pooled_mu, pooled_var, feat[mid:mid + 1], x[mid:mid + 1])[0]
 
     def __repr__(self):
         from .torch_net import ARCH_NAMES

@@ -147,16 +147,23 @@ def _names(flags, names):
     return chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " and " + chosen[-1]
 
 
-def caveat(has_ood, has_ranges, ood_flag, ood_p, ood_alpha, n_ref, outside, excludes, names):
+# the nearest-curve part of the OOD test (include/snforge/uq.h SNF_UQ_NEAR_*)
+NEAR_TOL_DEX = 0.15
+NEAR_MIN_SAMPLES = 3
+
+
+def caveat(has_ood, has_ranges, ood_flag, ood_p, ood_alpha, n_ref, outside, excludes, names, near_dex=None):
     """(extrapolation, do_not_use flags, text) as snf_uq_pred_caveat: whether the answer is an extrapolation (OOD
     flag, a parameter outside the training ranges) and which numbers not to use; an unavailable OOD test is said to
     be unavailable, never "in distribution". outside/excludes: per-parameter flags in the order of names; n_ref:
-    the validation rows of the OOD fit."""
+    the validation rows of the OOD fit; near_dex: the nearest-curve distance when it flagged the curve (else None)."""
     ood = bool(has_ood and ood_flag)
     dnu = [ood or bool(has_ranges and (o or e)) for o, e in zip(outside, excludes)]
     parts = []
     if ood:
-        why = ("OOD p-value %.2g, below %.2g" % (ood_p, ood_alpha) if ood_p < ood_alpha else
+        why = ("its luminosity lies %.2f dex (RMS) from the nearest training curve, beyond %.2g dex; OOD p-value %.2g"
+               % (near_dex, NEAR_TOL_DEX, ood_p) if near_dex is not None else
+               "OOD p-value %.2g, below %.2g" % (ood_p, ood_alpha) if ood_p < ood_alpha else
                "farther from them than every validation curve: OOD p-value %.2g, the smallest %d validation curves "
                "can give" % (ood_p, n_ref))
         parts.append("EXTRAPOLATION: this light curve is unlike every curve the model was trained on (%s), so none "

@@ -1,0 +1,96 @@
+/* uq_nearest.c: the nearest-curve part of the OOD test (uq.h). The network's features can map an input unlike
+ * every training curve close to them (a red-supergiant plateau, a luminosity off by a distance error); the
+ * nearest training curve says so in the data's own units: the RMS distance in log10 L_bol over the observed
+ * samples of the grid to the closest of (up to SNF_UQ_NEAR_MAX_ROWS) training rows. Farther than
+ * SNF_UQ_NEAR_TOL_DEX is flagged OOD. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "snforge/status.h"
+#include "snforge/uq.h"
+
+/* ---- static helpers ---- */
+
+/* The luminosity series' values and mask of row x (NULL mask: every sample observed); 0 without an L series. */
+static int snf_near_series(const snf_uq_model *m, const float *x, const float **val, const float **msk)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(s, kinds);
+    if (ns < 1 || kinds[0] != SNF_SERIES_LBOL) {
+        return 0;
+    }
+    *val = x;
+    *msk = s->mask ? x + (size_t)ns * s->L : NULL;
+    return 1;
+}
+
+/* ---- public API ---- */
+
+int snf_uq_nearest_add(snf_uq_model *m, const float *x, long n, long first, long total)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const int L = s->L;
+    const size_t CL = (size_t)snf_data_spec_cin(s) * (size_t)L;
+    const double mu = m->ck.norm.x_mean[SNF_SERIES_LBOL], sd = m->ck.norm.x_std[SNF_SERIES_LBOL];
+    const long stride = (total + SNF_UQ_NEAR_MAX_ROWS - 1) / SNF_UQ_NEAR_MAX_ROWS;
+    const float *val, *msk;
+    if (n <= 0 || total <= 0 || !snf_near_series(m, x, &val, &msk)) {
+        return SNF_OK;
+    }
+    if (!m->near_rows) {
+        m->near_rows = malloc((size_t)SNF_UQ_NEAR_MAX_ROWS * L * sizeof *m->near_rows);
+        if (!m->near_rows) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory for the nearest-curve rows");
+        }
+        m->near_n = 0;
+    }
+    for (long i = 0; i < n && m->near_n < SNF_UQ_NEAR_MAX_ROWS; i++) {
+        if ((first + i) % stride != 0) {
+            continue;
+        }
+        snf_near_series(m, x + (size_t)i * CL, &val, &msk);
+        float *row = m->near_rows + (size_t)m->near_n++ * L;
+        for (int j = 0; j < L; j++) {
+            row[j] = (!msk || msk[j] > 0.5f) ? (float)((double)val[j] * sd + mu) : NAN;
+        }
+    }
+    m->has_nearest = m->near_n > 0;
+    return SNF_OK;
+}
+
+void snf_uq_pred_nearest(const snf_uq_model *m, const float *x, snf_uq_pred *p)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const int L = s->L;
+    const double mu = m->ck.norm.x_mean[SNF_SERIES_LBOL], sd = m->ck.norm.x_std[SNF_SERIES_LBOL];
+    const float *val, *msk;
+    p->near_dex = NAN;
+    p->near_flag = 0;
+    if (!m->has_nearest || !snf_near_series(m, x, &val, &msk)) {
+        return;
+    }
+    double best = INFINITY;
+    for (long r = 0; r < m->near_n; r++) {
+        const float *row = m->near_rows + (size_t)r * L;
+        double ss = 0;
+        int k = 0;
+        for (int j = 0; j < L; j++) {
+            if ((!msk || msk[j] > 0.5f) && isfinite(row[j])) {
+                const double d = (double)val[j] * sd + mu - row[j];
+                ss += d * d;
+                k++;
+            }
+        }
+        if (k >= SNF_UQ_NEAR_MIN_SAMPLES) {
+            best = fmin(best, ss / k);
+        }
+    }
+    if (isfinite(best)) {
+        p->near_dex = sqrt(best);
+        if (p->near_dex > SNF_UQ_NEAR_TOL_DEX) {
+            p->near_flag = 1;
+            p->ood_flag = 1;
+        }
+    }
+}
