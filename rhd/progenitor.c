@@ -1,7 +1,9 @@
 /* progenitor.c: the composite-polytrope structure (progenitor.h): layers integrated inward from the
  * polytropic surface, the envelope constant that puts the H/He interface at R_He, the density jump that
  * puts the central point mass at r_in, and the surface radius iterated until T = T_surf falls at R0. The
- * tabulation onto the output zones is in progenitor_table.c. ODEs by CVODE's Adams method (snf_ode) at a
+ * tabulation onto the output zones is in progenitor_table.c. A H/He transition of width w: the envelope
+ * ends (and the density jumps) at M_He + w/2, and the composition turns from the envelope's to the He
+ * layer's over [M_He - w/2, M_He + w/2] inside the He polytrope (progenitor_table.c). ODEs by CVODE's Adams method (snf_ode) at a
  * relative tolerance of 1e-12, roots by Brent's method (GSL). */
 #include "rhd/progenitor_build.h"
 
@@ -34,46 +36,22 @@ static int root_r(double r, const double *y, double *g, void *user)
     return 0;
 }
 
-/* In m across the H/He transition, y = (r, P): dr/dm = 1 / (4 pi r^2 rho), dP/dm = -G m / (4 pi r^4). */
-static int rhs_m(double m, const double *y, double *dy, void *user)
-{
-    const snf_prog_builder *b = user;
-    double rho = snf_prog_mix_rho(b, m, y[1]);
-    if (!(rho > 0) || !(y[0] > 0)) {
-        return 1;
-    }
-    dy[0] = 1.0 / (4.0 * PI * y[0] * y[0] * rho);
-    dy[1] = -SNF_PROG_G * m / (4.0 * PI * y[0] * y[0] * y[0] * y[0]);
-    return 0;
-}
-
-/* The transition collapsing to the centre (a density jump far too small): r = 1e3 cm. */
-static int root_m(double t, const double *y, double *g, void *user)
-{
-    (void)t, (void)user;
-    g[0] = y[0] - 1e3;
-    return 0;
-}
-
 double snf_prog_rho_of_h(double h, double K, double n)
 {
     double u = fmax(h, 0.0) / ((n + 1.0) * K);
     return n == 3.0 ? u * u * u : pow(u, n);
 }
 
-/* Cosine step: 0 at the top of the transition (m_top), 1 at its bottom. */
+/* The He share of the composition across the H/He transition: a cosine step from 0 at its top to 1 at its
+ * bottom (a step at M_He when sharp). */
 double snf_prog_mix_s(const snf_prog_builder *b, double m)
 {
+    if (!(b->m_mix_top > b->m_mix_bot)) {
+        return m <= b->M_He ? 1.0 : 0.0;
+    }
     double u = (b->m_mix_top - m) / (b->m_mix_top - b->m_mix_bot);
     u = u < 0 ? 0 : (u > 1 ? 1 : u);
     return 0.5 * (1.0 - cos(PI * u));
-}
-
-double snf_prog_mix_rho(const snf_prog_builder *b, double m, double P)
-{
-    double s = snf_prog_mix_s(b, m);
-    double le = b->p.n_env / (b->p.n_env + 1.0) * log(P / b->K_env_mix), lh = 0.75 * log(P / b->K_he_mix);
-    return exp((1.0 - s) * le + s * lh);
 }
 
 /* ---- one layer ---- */
@@ -119,24 +97,6 @@ int snf_prog_sample_layer(snf_prog_builder *b, const snf_prog_layer *L, const do
     return SNF_OK;
 }
 
-int snf_prog_sample_mix(snf_prog_builder *b, const snf_prog_layer *L, const double *mq, int nq, double *r, double *P)
-{
-    double atol[2] = {1e-30, 1e-30}, t, y[2] = {L->y_top[0], L->y_top[1]};
-    int found[1];
-    atol[0] = 1e-14 * y[0];
-    atol[1] = 1e-14 * L->y_bot[1];
-    SNF_CHECK(snf_ode_reinit(b->ode_m, b->m_mix_top, y, RTOL, atol, 2000000, b->m_mix_bot));
-    for (int i = 0; i < nq; i++) { /* m decreasing */
-        if (mq[i] >= b->m_mix_top) {
-            r[i] = L->y_top[0], P[i] = L->y_top[1];
-            continue;
-        }
-        SNF_CHECK(snf_ode_advance(b->ode_m, mq[i] < b->m_mix_bot ? b->m_mix_bot : mq[i], &t, y, found));
-        r[i] = y[0], P[i] = y[1];
-    }
-    return SNF_OK;
-}
-
 /* ---- all layers ---- */
 
 /* The envelope from R_s with K_env. envelope_only: stop there (*r_if = the radius of its inner edge, 0 if
@@ -170,32 +130,6 @@ int snf_prog_integrate(snf_prog_builder *b, double R_s, double K_env, int envelo
     double rho_in = rho_out * jump;
     double K_he = P_i / pow(rho_in, 4.0 / 3.0);
     double r_i = L->r_bot;
-    if (w > 0) { /* the transition, in m */
-        snf_prog_layer *X = &b->L[b->nl++];
-        X->kind = SNF_PROG_MIX;
-        b->K_env_mix = K_env;
-        b->K_he_mix = K_he;
-        b->m_mix_top = b->M_He + 0.5 * w;
-        b->m_mix_bot = b->M_He - 0.5 * w;
-        X->r_top = r_i;
-        X->y_top[0] = r_i;
-        X->y_top[1] = P_i;
-        double atol[2] = {1e-14 * r_i, 1e-14 * P_i}, t, y[2] = {r_i, P_i};
-        int found[1];
-        SNF_CHECK(snf_ode_reinit(b->ode_m, b->m_mix_top, y, RTOL, atol, 2000000, b->m_mix_bot));
-        int rc = snf_ode_advance(b->ode_m, b->m_mix_bot, &t, y, found);
-        if (rc < 0) {
-            return rc;
-        }
-        if (rc == SNF_ODE_ROOT) {
-            return 1;
-        }
-        X->r_bot = y[0];
-        X->y_bot[0] = y[0];
-        X->y_bot[1] = y[1];
-        r_i = y[0];
-        rho_in = pow(y[1] / K_he, 0.75);
-    }
     const int kinds[2] = {SNF_PROG_HE, SNF_PROG_CO};
     const double m_stop[2] = {b->M_CO, b->m_in};
     double K = K_he;
@@ -214,7 +148,7 @@ int snf_prog_integrate(snf_prog_builder *b, double R_s, double K_env, int envelo
         N->n = 3.0;
         N->r_top = r_i;
         N->y_top[0] = 4.0 * K * cbrt(rho_in);
-        N->y_top[1] = k == 0 && w > 0 ? b->m_mix_bot : b->L[b->nl - 2].y_bot[1];
+        N->y_top[1] = b->L[b->nl - 2].y_bot[1];
         SNF_CHECK(run_layer(b, N, m_stop[k], 1e3, &reached));
         if (!reached) {
             return 1;
@@ -320,7 +254,7 @@ fail:
 static int solve_jump(snf_prog_builder *b, double R_s, double K_env, double *f)
 {
     root_ctx c = {b, R_s, K_env, 0};
-    double lo = log(1e-3), hi = log(1e2);
+    double lo = log(1e-3), hi = log(1e4);
     double glo = g_jump(lo, &c), ghi = g_jump(hi, &c);
     if (c.rc) {
         return c.rc;
@@ -330,7 +264,7 @@ static int solve_jump(snf_prog_builder *b, double R_s, double K_env, double *f)
         return c.rc;
     }
     if (isnan(lf)) {
-        SNF_ERROR(SNF_ENONFINITE, "no H/He density jump in [1e-3, 100] puts m_in = %g Msun at r_in = %g cm "
+        SNF_ERROR(SNF_ENONFINITE, "no H/He density jump in [1e-3, 1e4] puts m_in = %g Msun at r_in = %g cm "
                                   "(--rin, or --rin 0 for the mu ratio)", b->p.m_in, b->p.r_in);
     }
     *f = exp(lf);
@@ -430,18 +364,18 @@ int snf_prog_builder_init(snf_prog_builder *b, const snf_prog_params *p)
     b->M_He = mhe * SNF_PROG_MSUN;
     b->M_CO = mco * SNF_PROG_MSUN;
     b->m_in = p->m_in * SNF_PROG_MSUN;
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 3; k++) {
         snf_prog_composition(k, p->X_env, p->Z_env, b->x[k]);
         b->mu[k] = snf_prog_mu(b->x[k]);
     }
+    b->m_mix_top = b->M_He + 0.5 * p->hhe_width * SNF_PROG_MSUN;
+    b->m_mix_bot = b->M_He - 0.5 * p->hhe_width * SNF_PROG_MSUN;
     b->ode_r = snf_ode_alloc(2, 1, SNF_ODE_ADAMS);
-    b->ode_m = snf_ode_alloc(2, 1, SNF_ODE_ADAMS);
-    if (!b->ode_r || !b->ode_m) {
+    if (!b->ode_r) {
         snf_prog_builder_free(b);
         SNF_ERROR(SNF_ENOMEM, "ODE workspaces");
     }
     SNF_CHECK(snf_ode_set_problem(b->ode_r, rhs_r, root_r, b));
-    SNF_CHECK(snf_ode_set_problem(b->ode_m, rhs_m, root_m, b));
     return SNF_OK;
 }
 
@@ -450,8 +384,5 @@ void snf_prog_builder_free(snf_prog_builder *b)
     if (b->ode_r) {
         snf_ode_free(b->ode_r);
     }
-    if (b->ode_m) {
-        snf_ode_free(b->ode_m);
-    }
-    b->ode_r = b->ode_m = NULL;
+    b->ode_r = NULL;
 }

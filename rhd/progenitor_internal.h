@@ -24,8 +24,8 @@
 extern const double snf_prog_iso_A[SNF_PROG_NISO];
 extern const double snf_prog_iso_Z[SNF_PROG_NISO];
 
-/* Layers, innermost first (the order of the tabulation). SNF_PROG_MIX: the H/He transition of a given width. */
-enum { SNF_PROG_CO = 0, SNF_PROG_HE = 1, SNF_PROG_MIX = 2, SNF_PROG_ENV = 3 };
+/* Layers, innermost first (the order of the tabulation). */
+enum { SNF_PROG_CO = 0, SNF_PROG_HE = 1, SNF_PROG_ENV = 2 };
 
 /* Mass fractions of a layer (envelope: X_env, Y = 1 - X - Z, Z_env spread over the metals). */
 void snf_prog_composition(int layer, double X_env, double Z_env, double x[SNF_PROG_NISO]);

@@ -2,7 +2,7 @@
  * hydrostatic-equilibrium residual (progenitor.h).
  *
  * Zoning (the reference's): each layer tabulated finely (40,000 radii mixing log-radius and log-depth
- * spacing; the H/He transition 4,001 equal mass steps); output masses 1,500 uniform from m_in to the
+ * spacing); output masses 1,500 uniform from m_in to the
  * surface, 500 log-spaced depths (1e-9 to 1 Msun) below the surface, 300 log-spaced heights (1e-4 to 1 Msun)
  * above m_in, 41 points within +-0.05 Msun of each interface; r(m) linear in m over the fine table, rho and
  * P log-log in r within the zone's own layer (interfaces stay sharp), T from the EOS. */
@@ -159,33 +159,6 @@ cleanup:
     return rc;
 }
 
-/* The H/He transition: equal steps in m. */
-static int table_mix(snf_prog_builder *b, const snf_prog_layer *L, table *t)
-{
-    enum { NM = 4001 };
-    int rc = SNF_OK;
-    double *mq = malloc(NM * sizeof(double)), *r = malloc(NM * sizeof(double)), *P = malloc(NM * sizeof(double));
-    if (!mq || !r || !P) {
-        SNF_FAIL(SNF_ENOMEM, "progenitor table");
-    }
-    linspace(b->m_mix_top, b->m_mix_bot, NM, mq);
-    if ((rc = snf_prog_sample_mix(b, L, mq, NM, r, P)) < 0 || (rc = table_grow(t, NM)) < 0) {
-        goto cleanup;
-    }
-    for (int i = NM - 1; i >= 0; i--) {
-        int j = t->n++;
-        t->r[j] = r[i];
-        t->m[j] = mq[i];
-        t->lrho[j] = log(snf_prog_mix_rho(b, mq[i], P[i]));
-        t->lP[j] = log(P[i]);
-        t->lr[j] = log(r[i]);
-        t->kind[j] = SNF_PROG_MIX;
-    }
-cleanup:
-    free(mq), free(r), free(P);
-    return rc;
-}
-
 static _Thread_local const double *cmp_m_base;
 static int cmp_by_m(const void *a, const void *b)
 {
@@ -197,7 +170,7 @@ static int cmp_by_m(const void *a, const void *b)
 /* The zone's composition (a blend inside the H/He transition). */
 static void zone_comp(const snf_prog_builder *b, int kind, double m, double *x)
 {
-    if (kind != SNF_PROG_MIX) {
+    if (kind != SNF_PROG_HE || m <= b->m_mix_bot) {
         memcpy(x, b->x[kind], SNF_PROG_NISO * sizeof(double));
         return;
     }
@@ -216,7 +189,7 @@ static int make_profile(snf_prog_builder *b, snf_rhd_profile *out, snf_prog_info
     int *idx = NULL;
     for (int l = b->nl - 1; l >= 0; l--) { /* innermost first: increasing r */
         const snf_prog_layer *L = &b->L[l];
-        rc = L->kind == SNF_PROG_MIX ? table_mix(b, L, &t) : table_layer(b, L, L->kind == SNF_PROG_ENV ? b->r_tr : L->r_top, &t);
+        rc = table_layer(b, L, L->kind == SNF_PROG_ENV ? b->r_tr : L->r_top, &t);
         if (rc < 0) {
             goto cleanup;
         }
@@ -262,7 +235,7 @@ static int make_profile(snf_prog_builder *b, snf_rhd_profile *out, snf_prog_info
         p[i] = m_in + p[i];
     }
     p += NI;
-    const double mif[2] = {b->M_CO, b->M_He};
+    const double mif[2] = {b->M_CO, b->m_mix_top}; /* the density jumps */
     for (int k = 0; k < 2; k++, p += NF) {
         linspace(-0.05, 0.05, NF, p);
         for (int i = 0; i < NF; i++) {
@@ -297,11 +270,10 @@ static int make_profile(snf_prog_builder *b, snf_rhd_profile *out, snf_prog_info
     }
     memcpy(out->A, snf_prog_iso_A, sizeof snf_prog_iso_A);
     memcpy(out->Z, snf_prog_iso_Z, sizeof snf_prog_iso_Z);
-    double w = b->p.hhe_width * Msun;
-    double top_he = b->M_He - 0.5 * w, top_mix = b->M_He + 0.5 * w;
+    const double top_he = b->m_mix_top; /* the He polytrope reaches the top of the transition */
     for (int i = 0; i < nq; i++) {
         double m = q[i], r = interp(m, mk, rk, nk);
-        int kind = m <= b->M_CO ? SNF_PROG_CO : (m <= top_he ? SNF_PROG_HE : (m <= top_mix ? SNF_PROG_MIX : SNF_PROG_ENV));
+        int kind = m <= b->M_CO ? SNF_PROG_CO : (m <= top_he ? SNF_PROG_HE : SNF_PROG_ENV);
         /* the layer's own rows of the table (contiguous) */
         int a = 0;
         while (a < t.n && t.kind[a] != kind) {
@@ -433,7 +405,7 @@ int snf_prog_build(const snf_prog_params *p, snf_rhd_profile *out, snf_prog_info
     return rc;
 }
 
-double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median)
+double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median, int *where)
 {
     const double PI = 3.14159265358979323846;
     double worst = 0.0;
@@ -450,7 +422,12 @@ double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi,
         double want = -SNF_PROG_G * mc / (4.0 * PI * rc * rc * rc * rc);
         double e = fabs((P1 - P0) / (p->mass[i + 1] - p->mass[i]) / want - 1.0);
         res[nr++] = e;
-        worst = fmax(worst, e);
+        if (e > worst) {
+            worst = e;
+            if (where) {
+                *where = i;
+            }
+        }
     }
     if (median) {
         *median = NAN;

@@ -13,8 +13,10 @@
  * ../shared/hydro/tools/make_bsg_profile.py (the method, its sampling and its constants).
  *
  * Structure knobs beyond that reference (defaults reproduce it): the envelope's polytropic index, the He
- * core's share of the mass, a smooth H/He interface of a given mass width (composition and ln rho blended
- * with a cosine step across it, still exactly hydrostatic), the envelope's H and metal mass fractions.
+ * core's share of the mass, a smooth H/He interface of mass width w (the envelope polytrope ends, and the
+ * density jumps, at M_He + w/2, placed at R_He; the composition turns from the envelope's to the He
+ * layer's with a cosine step over [M_He - w/2, M_He + w/2] inside the He polytrope, so the structure stays
+ * exactly hydrostatic and T follows the local composition), the envelope's H and metal mass fractions.
  * Every parameter has a checked range (snf_prog_check, the table snf_prog_knobs).
  *
  * The result is the in-memory profile the hydro code consumes (snf_rhd_profile: 15 species of SNEC's
@@ -84,8 +86,9 @@ SNF_API int snf_prog_build(const snf_prog_params *p, snf_rhd_profile *out, snf_p
 SNF_API double snf_prog_temperature(double P, double rho, const double x[15]);
 
 /* Largest |dP/dm / (-G m / (4 pi r^4)) - 1| between neighbouring zones of equal composition of a profile,
- * with P from the builder's EOS, over the zones with mass coordinate in [m_lo, m_hi] (g). For tests. */
-SNF_API double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median);
+ * with P from the builder's EOS, over the zones with mass coordinate in [m_lo, m_hi] (g); the median in
+ * *median, the 0-based zone where the largest starts in *where (either may be NULL). For tests. */
+SNF_API double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median, int *where);
 
 /* ---- files (grids/hydro/profile_io.c) ---- */
 
