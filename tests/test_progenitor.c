@@ -8,6 +8,7 @@
  *     reference reports for its own; 9e-3 at the base of a soft n = 1.5 envelope, zones of 0.015 Msun);
  *   - the knobs act: a softer envelope (n = 2) and a wide H/He transition change the structure, the
  *     envelope composition reaches the zones; every parameter's range refused one step outside;
+ *   - builder -> snf_rhd_run in memory gives the light curve of the shared file pair (2 days, 60 zones);
  *   - the column reader: a small hand-made MESA-like table (surface first, Msun, log columns) and bad files
  *     (a missing column named with file:line, a non-number), and the SNEC pair written and read back. */
 #include "check.h"
@@ -295,11 +296,59 @@ static void test_reader(void)
                "a non-number named with file:line and column: %s", snf_error_last());
 }
 
+/* builder -> hydro without files: m000's progenitor built in memory runs 2 days at 60 zones to the light curve
+ * of the shared file pair. */
+static void test_memory_run(void)
+{
+    char par_file[4096], prof[4096], comp[4096], dir[4096], pat_file[4096];
+    snprintf(par_file, sizeof par_file, "%s/hydro/snec/m000/parameters", SNF_SHARED_DIR);
+    snprintf(dir, sizeof dir, "%s/rhd/tables", SNF_SOURCE_DIR);
+    snprintf(pat_file, sizeof pat_file, "%s/rhd/tables/GridPattern.dat", SNF_SOURCE_DIR);
+    snf_rhd_params par;
+    snf_rhd_opal *opal = malloc(sizeof *opal);
+    double *pat = NULL;
+    int npat = 0;
+    snf_rhd_profile file, built;
+    int ok = opal && snf_rhd_read_params(par_file, &par, prof, comp, sizeof prof) == SNF_OK &&
+             snf_rhd_read_opal(dir, opal) == SNF_OK && snf_rhd_read_pattern(pat_file, &pat, &npat) == SNF_OK &&
+             snf_rhd_read_profile(prof, comp, &file) == SNF_OK;
+    CHECK_TRUE(ok, "m000 parameters, profile, OPAL tables and grid pattern read: %s", ok ? "ok" : snf_error_last());
+    if (!ok) {
+        free(opal);
+        free(pat);
+        return;
+    }
+    snf_prog_params p = snf_prog_default();
+    p.M_tot = 16.5, p.R0 = 3.1e12;
+    int rc = snf_prog_build(&p, &built, NULL);
+    CHECK_TRUE(rc == SNF_OK, "m000 built in memory");
+    par.tend = 2 * 86400.0;
+    par.imax = 60;
+    snf_rhd_result a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    if (rc == SNF_OK) {
+        int ra = snf_rhd_run(&a, &par, &file, opal, pat, npat), rb = snf_rhd_run(&b, &par, &built, opal, pat, npat);
+        CHECK_TRUE(ra == SNF_OK && rb == SNF_OK && a.ndays == 2 && b.ndays == 2, "both runs of 2 days");
+        for (int d = 0; d < a.ndays && d < b.ndays; d++) {
+            CHECK_REL(b.L[d], a.L[d], 1e-5, "day %d luminosity: in-memory profile against the file pair", d + 1);
+            CHECK_REL(b.vph[d], a.vph[d], 1e-5, "day %d photospheric velocity", d + 1);
+        }
+        snf_rhd_profile_free(&built);
+    }
+    snf_rhd_result_free(&a);
+    snf_rhd_result_free(&b);
+    snf_rhd_profile_free(&file);
+    free(opal);
+    free(pat);
+}
+
 int main(void)
 {
     test_ranges();
     test_reader();
     test_hse_and_knobs();
     test_reproduce();
+    test_memory_run();
     return snf_check_failures();
 }

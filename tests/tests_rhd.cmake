@@ -7,3 +7,4 @@ snf_add_script_test(test_rhd_cli test_rhd_cli.sh LABELS cli)
 # found), hydrostatic equilibrium, knob ranges, the column reader and the SNEC pair writer (unit); the
 # progenitor command line and a short builder -> hydro run (cli).
 snf_add_test(test_progenitor LABELS "unit;numerics")
+snf_add_script_test(test_progenitor_cli test_progenitor_cli.sh LABELS cli)
