@@ -28,7 +28,9 @@ static void usage(FILE *f)
                "../shared/hydro/tools/make_bsg_profile.py. --from-profile converts a MESA/KEPLER-style table (columns\n"
                "found by name: mass, radius, rho, temperature, velocity, h1, he4, c12, o16, ...) instead.\n"
                "  -o PREFIX             output prefix (required)\n"
-               "  --from-profile FILE   convert FILE instead of building\n");
+               "  --from-profile FILE   convert FILE instead of building\n"
+               "  --help                this text\n"
+               "Builder options (X a number; the range is checked, exit 2 outside it):\n");
     for (int i = 0; i < nk; i++) {
         fprintf(f, "  %-14s X   %s; [%g, %g]\n", k[i].option, k[i].what, k[i].lo, k[i].hi);
     }
