@@ -257,7 +257,7 @@ static int truncation(snf_prog_builder *b, double R_s, double T_surf, double *r_
             rr[n++] = r;
         }
     }
-    if (rr[n - 1] < E->r_bot) {
+    if (n == 0 || rr[n - 1] < E->r_bot) {
         SNF_ERROR(SNF_ENONFINITE, "the envelope ends above half the surface radius (R_He too large for R0)");
     }
     SNF_CHECK(snf_prog_sample_layer(b, E, rr, n, h, m));
