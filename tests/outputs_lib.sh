@@ -1,7 +1,8 @@
 # outputs_lib.sh: the fixtures and the list of writing commands that test_outputs_lock.sh and
 # test_outputs_full.sh share. Source it after lib.sh, with $snforge and $src set and the scratch folder current.
 #   outputs_fixtures   sa.h5 (128 semi-analytic models), hydro.h5 (the 4 bundled SNEC runs on its grid),
-#                      model.h5 (a tiny Gaussian LITE model with mask channels), cur.ini, search.ini, obs.csv
+#                      model.h5 (a tiny Gaussian LITE model with mask channels), cur.ini, search.ini, obs.csv,
+#                      catalogue.csv, hydro.par (one day of a shared SNEC model: adds `hydro` to the writers)
 #   writers            the writing commands, one name each
 #   write_cmd NAME OUT runs writing command NAME with its output at OUT (a file or a folder), quickly; its
 #                      exit status; output on stdout/stderr
@@ -41,6 +42,13 @@ INI
   printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4\n' > search.ini
   cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs.csv
   printf 'name,path\nSN 1987A,obs.csv\n' > catalogue.csv
+  # `snforge hydro` on a shared SNEC model, one day at 40 zones (seconds), where ../shared is there
+  local m=${shared:-}/hydro/snec/m000
+  if [ -r "$m/parameters" ]; then
+    sed -e "s|\"bsg.short\"|\"$m/bsg.short\"|" -e "s|\"bsg.iso.dat\"|\"$m/bsg.iso.dat\"|" \
+        -e 's/^tend .*/tend = 86400.0/' "$m/parameters" > hydro.par
+    writers="$writers hydro"
+  fi
 }
 
 writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate predict"
@@ -61,6 +69,7 @@ write_cmd() { # write_cmd NAME OUT
     compare) "$snforge" compare hydro.h5 -o "$out" ;;
     simulate) "$snforge" simulate -o "$out" ;;
     predict) "$snforge" predict model.h5 --catalogue catalogue.csv -o "$out" ;;
+    hydro) "$snforge" hydro "$PWD/hydro.par" --zones 40 -o "$out" ;;
     *) echo "write_cmd: unknown command $name"; return 99 ;;
   esac
 }

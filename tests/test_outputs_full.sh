@@ -7,6 +7,7 @@
 #  - the same two on the tmpfs remounted read-only: exit 1 with "Read-only file system", nothing changed.
 snforge=$1
 src=$2
+shared=$3
 . "${BASH_SOURCE%/*}/lib.sh"
 . "${BASH_SOURCE%/*}/outputs_lib.sh"
 snf_scratch outfull
@@ -19,7 +20,7 @@ tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
 tree_sum() { find "$1" -type f ! -name '*.lock' ! -name '*.tmp' -exec md5sum {} + 2> /dev/null | sort; }
-ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; *) echo "";; esac; }
+ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; hydro) echo .h5;; *) echo "";; esac; }
 # the file that says an output is complete
 finished() { case $1 in fit) echo summary.json;; explain) echo summary.md;; evaluate) echo metrics.csv;;
   curriculum) echo results.csv;; search) echo trials.csv;; compare) echo report.md;; *) echo "";; esac; }
@@ -53,8 +54,9 @@ for w in $writers; do
   rm -f full/filler full/filler2
   before=$(tree_sum "$old")
   mount -o remount,ro full || fail "cannot remount read-only"
-  write_cmd "$w" "$out.ro" > ro.log 2>&1; rc=$?
-  check_failed "$w" "$out.ro" ro.log $rc read-only
+  ro=full/ro_$w$(ext "$w")
+  write_cmd "$w" "$ro" > ro.log 2>&1; rc=$?
+  check_failed "$w" "$ro" ro.log $rc read-only
   grep -q "Read-only file system" ro.log || fail "$w on a read-only folder does not say why: $(tail -2 ro.log)"
   write_cmd "$w" "$old" > ro2.log 2>&1; rc=$?
   [ $rc -lt 2 ] || fail "$w rerun on a read-only folder: exit $rc: $(tail -2 ro2.log)"

@@ -13,6 +13,7 @@
 #  6. two real concurrent runs (fit): the second refuses at once, the first finishes.
 snforge=$1
 src=$2
+shared=$3
 shim=$4
 . "${BASH_SOURCE%/*}/lib.sh"
 . "${BASH_SOURCE%/*}/outputs_lib.sh"
@@ -26,7 +27,7 @@ tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
 tree_sum() { find "$1" -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort; }
-ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; *) echo "";; esac; }
+ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; hydro) echo .h5;; *) echo "";; esac; }
 
 # ---- 1. a held output ----
 for w in $writers; do
