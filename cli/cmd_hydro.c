@@ -1,6 +1,9 @@
-/* cmd_hydro.c: `snforge hydro PARAMETERS [-o OUT.csv] [--zones N]`: one radiation-hydrodynamics run from
- * a SNEC 1.01 parameter file and its profile pair; daily CSV; wall time, steps and the energy-conservation
- * error on stderr. The opacity tables and the grid pattern are found like the program's other data. */
+/* cmd_hydro.c: `snforge hydro PARAMETERS [-o OUT.csv|OUT.h5] [--zones N]`: one radiation-hydrodynamics run
+ * from a SNEC 1.01 parameter file and its profile pair; daily CSV, or a one-row dataset file laid out as
+ * `snforge import` writes hydro runs (source "hydro:snforge", params energy/mass/radius/nickel as the import
+ * index has them, /log_lbol, /vph, /derived from the same peak finder) plus the extra series /series/vfe,
+ * /series/teff, /series/rph, /series/ldep; wall time, steps and the energy-conservation error on stderr. The
+ * opacity tables and the grid pattern are found like the program's other data. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,19 +14,29 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
+#include "snforge/config.h"
+#include "snforge/fileio.h"
+#include "snforge/h5.h"
+#include "snforge/hydro.h"
 #include "snforge/rhd.h"
 #include "snforge/status.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv] [--zones N]\n"
+    fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv|OUT.h5] [--zones N]\n"
                "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
                "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
                "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
-               "tau = 2/3 photosphere, the deposited decay power (vfe_km_s is empty: the Fe II 5169 velocity is\n"
-               "not computed yet).\n"
-               "  -o FILE      output .csv (default: stdout)\n"
-               "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n");
+               "tau = 2/3 photosphere, the deposited decay power; vfe_km_s is the Fe II 5169 velocity (where the\n"
+               "line's LTE Sobolev optical depth crosses 1 above the photosphere; empty where no cell reaches 1).\n"
+               "  -o FILE      output .csv (default: stdout), or .h5: a one-row dataset as `snforge import` writes\n"
+               "               (source hydro:snforge; energy = final_energy, mass = ejecta, radius = the profile's,\n"
+               "               nickel = Ni_mass) with the series vfe, teff, rph, ldep under /series\n"
+               "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n"
+               "  --dtmax S    longest time step [s] instead of the file's dtmax (SNEC's 1000 s forces >= 21,600\n"
+               "               steps over 250 days)\n"
+               "  --theta X    time centring of the implicit diffusion, 0.5 (Crank-Nicolson, SNEC's; default) ... 1\n"
+               "               (backward Euler); 0.7 keeps long steps (--dtmax 50000) free of ringing\n");
 }
 
 typedef struct out_ctx {
@@ -45,6 +58,83 @@ static int write_csv(const void *ctx, FILE *f, int arg)
     return ferror(f) ? SNF_EIO : SNF_OK;
 }
 
+/* One-row dataset file through the output owner (PATH.lock, PATH.tmp, rename when complete). */
+static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_params *par, const snf_rhd_profile *prf,
+                    const char *config)
+{
+    int T = r->ndays, rc = SNF_OK;
+    if (T < 1) {
+        SNF_ERROR(SNF_EINVAL, "%s: the run has no daily output (tend below one day)", path);
+    }
+    const char *names[4], *units[4];
+    for (int k = 0; k < 4; k++) {
+        names[k] = snf_axis_name((snf_axis_target)k);
+        units[k] = snf_axis_units((snf_axis_target)k);
+    }
+    double m_excised = par->mass_excision ? par->mass_excised * SNF_RHD_MSUN : prf->mass[0];
+    double params[4] = {par->final_energy / 1e51, (prf->mass[prf->n - 1] - m_excised) / SNF_RHD_MSUN,
+                        prf->r[prf->n - 1], par->Ni_mass};
+    snf_dataset_meta meta = {.source = "hydro:snforge", .param_names = names, .param_units = units,
+                             .config_text = config, .sampler = "single", .seed = 0, .deflate = 4, .chunk_rows = 1};
+    float *buf = malloc((size_t)T * 6 * sizeof *buf);
+    if (!buf) {
+        SNF_ERROR(SNF_ENOMEM, "rows of %d days", T);
+    }
+    float *lg = buf, *vp = buf + T, *fe = buf + 2 * T, *te = buf + 3 * T, *rp = buf + 4 * T, *ld = buf + 5 * T;
+    for (int k = 0; k < T; k++) {
+        lg[k] = r->L[k] > 0 ? (float)log10(r->L[k]) : NAN;
+        vp[k] = (float)(r->vph[k] * 1e-5);
+        fe[k] = (float)(r->vfe[k] * 1e-5);
+        te[k] = (float)r->Teff[k];
+        rp[k] = (float)r->Rph[k];
+        ld[k] = (float)r->Ldep[k];
+    }
+    snf_lc_derived der;
+    snf_hydro_peak(&der, r->t_d, lg, T, 10.0);
+    int status = 0;
+    char msg[SNF_DATASET_MSG_LEN] = "";
+    snprintf(msg, sizeof msg, "%.*s", (int)sizeof msg - 1, config);
+    snf_output o;
+    snf_dataset *d = NULL;
+    char tmp[4200];
+    if ((rc = snf_output_begin(&o, path, 0)) < 0) {
+        free(buf);
+        return rc;
+    }
+    FILE *f = snf_output_open_file(&o, "file"); /* stages PATH.tmp: removed by snf_output_end unless committed */
+    if (!f || (rc = snf_output_close_file(&o, f, "file")) < 0) {
+        rc = rc < 0 ? rc : SNF_EIO;
+        goto done;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", o.path);
+    if ((rc = snf_dataset_create(&d, tmp, &meta, 1, 4, T, r->t_d)) < 0) {
+        goto done;
+    }
+    snf_dataset_rows rows = {.params = params, .log_lbol = lg, .vph = vp, .status = &status, .msg = msg,
+                             .derived = &der};
+    if ((rc = snf_dataset_write_block(d, 0, 1, &rows)) < 0 ||
+        (rc = snf_dataset_write_series(d, "vfe", "km/s", "Fe II 5169 velocity: where its LTE Sobolev optical depth "
+                                       "crosses 1 above the photosphere; NaN where the line does not form", fe)) < 0 ||
+        (rc = snf_dataset_write_series(d, "teff", "K", "effective temperature at the tau = 2/3 photosphere", te)) < 0 ||
+        (rc = snf_dataset_write_series(d, "rph", "cm", "radius of the tau = 2/3 photosphere", rp)) < 0 ||
+        (rc = snf_dataset_write_series(d, "ldep", "erg/s", "deposited 56Ni + 56Co decay power", ld)) < 0 ||
+        (rc = snf_dataset_mark_complete(d)) < 0) {
+        goto done;
+    }
+    rc = snf_dataset_close(d);
+    d = NULL;
+    if (rc >= 0) {
+        rc = snf_output_commit(&o);
+    }
+done:
+    if (d) {
+        snf_dataset_close(d);
+    }
+    snf_output_end(&o);
+    free(buf);
+    return rc;
+}
+
 /* The data file REL (rhd/tables/...) or a message and NULL. */
 static const char *find_table(const char *rel, char *buf, size_t n)
 {
@@ -61,9 +151,11 @@ int snf_cmd_hydro(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"zones", required_argument, NULL, 'z'},
+        {"dtmax", required_argument, NULL, 'd'}, {"theta", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *out = NULL;
     long zones = 0;
+    double dtmax = 0.0, theta = 0.0;
     int c;
     snf_cli_getopt_start();
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -71,6 +163,16 @@ int snf_cmd_hydro(int argc, char **argv)
             out = optarg;
         } else if (c == 'z') {
             if (snf_cli_parse_long("hydro", "--zones", optarg, 10, 100000, &zones) != 0) {
+                return 2;
+            }
+        } else if (c == 'd') {
+            if (snf_cli_parse_double("--dtmax", optarg, &dtmax) != 0 || !(dtmax > 0)) {
+                fprintf(stderr, "snforge hydro: --dtmax expects a time step in seconds > 0, got '%s'\n", optarg);
+                return 2;
+            }
+        } else if (c == 't') {
+            if (snf_cli_parse_double("--theta", optarg, &theta) != 0 || !(theta >= 0.5 && theta <= 1.0)) {
+                fprintf(stderr, "snforge hydro: --theta expects a number in [0.5, 1], got '%s'\n", optarg);
                 return 2;
             }
         } else if (c == 'h') {
@@ -83,8 +185,8 @@ int snf_cmd_hydro(int argc, char **argv)
     if (snf_cli_expect_operands("hydro", argc, 1, "one SNEC parameter file") != 0) {
         return 2;
     }
-    if (out && !snf_cli_has_suffix(out, ".csv")) {
-        fprintf(stderr, "snforge hydro: -o %s: only .csv is written (the .h5 dataset output is not done)\n", out);
+    if (out && !snf_cli_has_suffix(out, ".csv") && !snf_cli_has_suffix(out, ".h5")) {
+        fprintf(stderr, "snforge hydro: -o %s: expected a .csv or .h5 file name\n", out);
         return 2;
     }
     char prof[4096], comp[4096], opal_file[4096], pat_file[4096], dir[4096];
@@ -95,6 +197,12 @@ int snf_cmd_hydro(int argc, char **argv)
     }
     if (zones > 0) {
         par.imax = (int)zones;
+    }
+    if (dtmax > 0) {
+        par.dtmax = dtmax;
+    }
+    if (theta > 0) {
+        par.theta = theta;
     }
     if (!find_table("rhd/tables/codataa", opal_file, sizeof opal_file) ||
         !find_table("rhd/tables/GridPattern.dat", pat_file, sizeof pat_file)) {
@@ -121,7 +229,14 @@ int snf_cmd_hydro(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc == SNF_OK) {
         out_ctx ctx = {&res};
-        if (out) {
+        if (out && snf_cli_has_suffix(out, ".h5")) {
+            char config[4096];
+            int n = snprintf(config, sizeof config, "snforge hydro %s --zones %d --dtmax %.17g --theta %.17g", argv[optind],
+                             par.imax, par.dtmax, par.theta);
+            rc = n < (int)sizeof config ? write_h5(out, &res, &par, &prf, config)
+                                         : snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                                            "parameter file path too long");
+        } else if (out) {
             rc = snf_cli_write_file_atomic(out, write_csv, &ctx, 0);
         } else {
             rc = write_csv(&ctx, stdout, 0);

@@ -17,6 +17,7 @@ int snf_cmd_search(int argc, char **argv);
 int snf_cmd_fit(int argc, char **argv);
 int snf_cmd_keypoints(int argc, char **argv);
 int snf_cmd_hydro(int argc, char **argv);
+int snf_cmd_progenitor(int argc, char **argv);
 int snf_cmd_explain(int argc, char **argv);
 int snf_cmd_plan(int argc, char **argv);
 

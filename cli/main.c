@@ -32,6 +32,7 @@ static const snf_command snf_commands[] = {
     {"predict", snf_cmd_predict, "energy, mass, radius and nickel of an observed supernova (CSV)", 1},
     {"keypoints", snf_cmd_keypoints, "peak, end of the dome, 56Co tail and classical estimates of any light curve", 0},
     {"hydro", snf_cmd_hydro, "one radiation-hydrodynamics light curve from a SNEC parameter file and profile", 0},
+    {"progenitor", snf_cmd_progenitor, "a toy blue-supergiant progenitor (or a MESA/KEPLER table) as SNEC's profile pair", 0},
     {"fit", snf_cmd_fit, "Bayesian fit (ensemble MCMC) of the semi-analytic model to an observed light curve", 1},
     {"plan", snf_cmd_plan, "the observing days (and series) that shrink the predicted uncertainty the most", 1},
     {"explain", snf_cmd_explain, "which days of which series each parameter rests on: integrated gradients, occlusion", 1},

@@ -356,6 +356,83 @@ int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N
     return rc;
 }
 
+/* ---- extra series ---- */
+
+/* A series name: letters, digits and '_' only (it becomes /series/NAME). */
+static int snf_ds_series_name_ok(const char *name)
+{
+    if (name == NULL || name[0] == '\0' || strlen(name) > 64) {
+        return 0;
+    }
+    for (const char *c = name; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int snf_dataset_write_series(snf_dataset *d, const char *name, const char *units, const char *description,
+                             const float *y)
+{
+    if (!d->writable) {
+        SNF_ERROR(SNF_EINVAL, "%s: opened read-only", d->path);
+    }
+    if (!snf_ds_series_name_ok(name) || y == NULL) {
+        SNF_ERROR(SNF_EINVAL, "%s: series name '%s': expected 1-64 letters, digits or '_', and values", d->path,
+                  name ? name : "(null)");
+    }
+    char full[80];
+    snprintf(full, sizeof full, "series/%s", name);
+    const float fnan = NAN;
+    hid_t ds = snf_h5_create(d->file, d->path, full, H5T_IEEE_F32LE, 2, (hsize_t)d->N, (hsize_t)d->T,
+                             (hsize_t)(d->N > 0 ? d->N : 1), 4, &fnan);
+    if (ds < 0) {
+        return SNF_EHDF5;
+    }
+    int rc = snf_h5_attr_put_string(ds, "units", units ? units : "", d->path);
+    if (rc >= 0) {
+        rc = snf_h5_attr_put_string(ds, "description", description ? description : "", d->path);
+    }
+    if (rc >= 0 && d->N > 0) {
+        rc = snf_h5_write_rows(ds, H5T_NATIVE_FLOAT, 0, (hsize_t)d->N, y, d->path, full);
+    }
+    H5Dclose(ds);
+    return rc < 0 ? rc : snf_ds_flush(d);
+}
+
+int snf_dataset_read_series(snf_dataset *d, const char *name, float *y)
+{
+    if (!snf_ds_series_name_ok(name)) {
+        SNF_ERROR(SNF_EINVAL, "%s: series name '%s': expected 1-64 letters, digits or '_'", d->path,
+                  name ? name : "(null)");
+    }
+    char full[80];
+    snprintf(full, sizeof full, "series/%s", name);
+    if (H5Lexists(d->file, "series", H5P_DEFAULT) <= 0 || H5Lexists(d->file, full, H5P_DEFAULT) <= 0) {
+        SNF_ERROR(SNF_EINVAL, "%s: no series /%s", d->path, full);
+    }
+    hid_t ds = H5Dopen2(d->file, full, H5P_DEFAULT);
+    if (ds < 0) {
+        SNF_ERROR(SNF_EFORMAT, "%s: /%s cannot be opened", d->path, full);
+    }
+    hsize_t dims[2] = {0, 0};
+    hid_t sp = H5Dget_space(ds);
+    int r = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    if (sp >= 0) {
+        H5Sclose(sp);
+    }
+    int rc = SNF_OK;
+    if (r != 2 || (long)dims[0] != d->N || (int)dims[1] != d->T) {
+        rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: /%s is not [N, T] = [%ld, %d]", d->path,
+                              full, d->N, d->T);
+    } else if (d->N > 0) {
+        rc = snf_h5_read_rows(ds, H5T_NATIVE_FLOAT, 0, (hsize_t)d->N, y, d->path, full);
+    }
+    H5Dclose(ds);
+    return rc;
+}
+
 /* ---- read ---- */
 
 void snf_dataset_dims(const snf_dataset *d, long *N, int *P, int *T)

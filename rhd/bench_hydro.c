@@ -4,7 +4,9 @@
  * For each zone count: wall seconds of one model, models per core-hour, steps, and (when SNEC's
  * Data/lum_observed.dat sits beside the parameter file) the RMS of delta log10 L over days 10-250 against
  * SNEC; then the cost's growth exponent between successive zone counts (seconds ~ zones^p) and the ratio
- * to the first count. The load average is printed beside the timings. One thread. */
+ * to the first count; each zone count twice: with SNEC's time step (the file's dtmax, Crank-Nicolson) and
+ * with long steps (dtmax 5e4 s, theta 0.7: `snforge hydro --dtmax 50000 --theta 0.7`), and the speed-up of
+ * the second over the first. The load average is printed beside the timings. One thread. */
 #include "snforge/rhd.h"
 #include "snforge/status.h"
 
@@ -91,6 +93,7 @@ int main(int argc, char **argv)
     const char *params = argc > 1 ? argv[1] : "../shared/hydro/snec/m000/parameters";
     const char *tables = argc > 2 ? argv[2] : "rhd/tables";
     int zones[16] = {100, 200, 400}, nz = 3;
+    double base[16] = {0};
     if (argc > 3) {
         nz = 0;
         for (int k = 3; k < argc && nz < 16; k++) {
@@ -114,31 +117,44 @@ int main(int argc, char **argv)
     char la[128];
     loadavg(la, sizeof la);
     printf("bench_hydro: %s, one thread; load average before: %s\n", params, la);
-    printf("%6s %10s %14s %8s %12s %14s %10s\n", "zones", "seconds", "models/core-h", "steps", "iterations",
-           "rms dlogL(SNEC)", "vs first");
-    double first = 0, prev = 0;
-    for (int k = 0; k < nz; k++) {
-        par.imax = zones[k];
-        snf_rhd_result res;
-        double t0 = now();
-        int rc = snf_rhd_run(&res, &par, &prf, opal, pattern, npat);
-        double dt = now() - t0;
-        if (rc != SNF_OK) {
-            printf("%6d failed: %s\n", zones[k], snf_error_last_message());
+    printf("%6s %-22s %8s %14s %8s %12s %14s %10s\n", "zones", "time step", "seconds", "models/core-h", "steps",
+           "iterations", "rms dlogL(SNEC)", "vs first");
+    const double dtmax_file = par.dtmax;
+    for (int mode = 0; mode < 2; mode++) {
+        double first = 0, prev = 0;
+        par.dtmax = mode == 0 ? dtmax_file : 5e4;
+        par.theta = mode == 0 ? 0.5 : 0.7;
+        char label[64];
+        snprintf(label, sizeof label, "dtmax %g s, theta %.1f", par.dtmax, par.theta);
+        for (int k = 0; k < nz; k++) {
+            par.imax = zones[k];
+            snf_rhd_result res;
+            double t0 = now();
+            int rc = snf_rhd_run(&res, &par, &prf, opal, pattern, npat);
+            double dt = now() - t0;
+            if (rc != SNF_OK) {
+                printf("%6d %-22s failed: %s\n", zones[k], label, snf_error_last_message());
+                snf_rhd_result_free(&res);
+                continue;
+            }
+            if (k == 0) {
+                first = dt;
+            }
+            printf("%6d %-22s %8.2f %14.0f %8ld %12ld %14.4f %9.2fx", zones[k], label, dt, 3600.0 / dt, res.steps,
+                   res.iterations, ns > 1 ? rms_vs_snec(&res, ts, Ls, ns) : NAN, dt / first);
+            if (k > 0 && prev > 0) {
+                printf("  growth p = %.2f (seconds ~ zones^p)", log(dt / prev) / log((double)zones[k] / zones[k - 1]));
+            }
+            if (mode == 1 && k < 16 && base[k] > 0) {
+                printf("  speed-up over SNEC's step %.2fx", base[k] / dt);
+            }
+            if (mode == 0 && k < 16) {
+                base[k] = dt;
+            }
+            printf("\n");
+            prev = dt;
             snf_rhd_result_free(&res);
-            continue;
         }
-        if (k == 0) {
-            first = dt;
-        }
-        printf("%6d %10.2f %14.0f %8ld %12ld %14.4f %9.2fx", zones[k], dt, 3600.0 / dt, res.steps, res.iterations,
-               ns > 1 ? rms_vs_snec(&res, ts, Ls, ns) : NAN, dt / first);
-        if (k > 0 && prev > 0) {
-            printf("  growth p = %.2f (seconds ~ zones^p)", log(dt / prev) / log((double)zones[k] / zones[k - 1]));
-        }
-        printf("\n");
-        prev = dt;
-        snf_rhd_result_free(&res);
     }
     loadavg(la, sizeof la);
     printf("load average after: %s\n", la);

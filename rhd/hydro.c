@@ -24,7 +24,7 @@
 #define RHD_ARRAYS(X)                                                                                    \
     X(m) X(dm) X(cm) X(dcm) X(r) X(v) X(cr) X(rho) X(T) X(p) X(e) X(cs2) X(dpdT) X(dedT) X(kap)         \
         X(kap_tab) X(kfloor) X(lum) X(lam) X(ikap) X(Q) X(Qterm) X(heat) X(dep) X(pos) X(ne) X(xc) X(xo) X(XH) X(xni) X(ye) \
-            X(Zmet) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D) X(dLa) X(dLb)      \
+            X(Zmet) X(xfe) X(r_p) X(v_p) X(rho_p) X(e_p) X(p_p) X(T_p) X(cr_p) X(lum_p) X(A) X(B) X(C) X(D) X(dLa) X(dLb)      \
                 X(Tt) X(lt)
 
 int snf_rhd_state_alloc(snf_rhd_state *s, int N)
@@ -338,6 +338,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
     int N = s->N, n = N - 1;
     const double th = s->theta, dt = s->dt;
     memcpy(s->Tt, s->T, (size_t)N * sizeof(double));
+    int last_worst = 0;
     for (int it = 0; it < 100; it++) {
         s->newton_its++;
         for (int c = 0; c < n; c++) {
@@ -380,6 +381,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             return -1;
         }
         int done = dmax <= s->newton_tol;
+        last_worst = imax;
         for (int c = 0; c < n; c++) {
             double dT = s->D[c];
             if (dT < -0.5 * s->Tt[c]) { /* damped: never more than halve a temperature in one iteration */
@@ -396,7 +398,7 @@ static int solve_temperature(snf_rhd_state *s, char *why, size_t nwhy)
             return 0;
         }
     }
-    s->fail_zone = 0;
+    s->fail_zone = last_worst; /* the cell of the largest change in the last iteration */
     snprintf(why, nwhy, "temperature iterations did not converge");
     return -1;
 }

@@ -23,6 +23,7 @@ typedef struct snf_rhd_state {
     snf_rhd_mix *mix;
     double *ne;     /* free electrons per gram (the Saha iterations' starting point) */
     double *XH, *xni, *ye, *Zmet;
+    double *xfe;          /* Fe (Z = 26) mass fraction of the profile; < 0: the profile has none (solar used) */
     double *xc, *xo;      /* C and O excesses over the OPAL tables' solar mixture */
     const double **ktab; /* [N] the cell's composed opacity table (134 x 19), shared by equal compositions */
     double *ktab_store; /* H, 56Ni, electrons per nucleon mass, metallicity 1 - X - Y */
@@ -82,6 +83,21 @@ size_t snf_rhd_state_save_size(const snf_rhd_state *s);
 /* Gamma-ray deposition function at every point (grey transport, kappa_gamma = 0.06 Ye cm^2/g, rays from
  * the Ni region), SNEC's Ni_deposit_function; 0 if there is no Ni. */
 void snf_rhd_gamma_deposition(snf_rhd_state *s);
+
+/* 56Fe nuclei made by time t per initial 56Ni nucleus (Bateman). */
+double snf_rhd_decay_fe_fraction(double t);
+
+/* ---- Fe II 5169 (feii.c) ---- */
+/* Partition function of Fe I (stage 0) ... Fe IV (3) at T: truncated sum over the lowest terms. */
+double snf_rhd_fe_partition(int stage, double T);
+/* LTE fractions of Fe I ... Fe IV at T and free electron density n_e [cm^-3] (Saha). */
+void snf_rhd_fe_saha(double T, double n_e, double frac[4]);
+/* Sobolev optical depth of Fe II 5169 in homologous flow at time t [s] in gas of density rho, temperature T,
+ * free electrons n_e [cm^-3] and Fe mass fraction x_fe (0 when any is not positive). */
+double snf_rhd_feii_tau(double rho, double T, double n_e, double x_fe, double t);
+/* Fe II 5169 velocity [cm/s]: where tau_Sob crosses 1 going inward from the surface, in the cells from iph
+ * outward (the photosphere's); NaN when none reaches 1. tau[N] is scratch (filled from iph). */
+double snf_rhd_feii_velocity(const snf_rhd_state *s, int iph, double *tau);
 
 /* Boxcar smoothing of mass fractions comp[N * nc] over 0.4 Msun, four passes (SNEC's). */
 void snf_rhd_boxcar(double *comp, int nc, const double *dm, int N);

@@ -25,6 +25,12 @@ double snf_rhd_decay_power(double t, double *co_part)
     return EPS_NI * eni + co;
 }
 
+double snf_rhd_decay_fe_fraction(double t)
+{
+    double lni = 1.0 / TAU_NI, lco = 1.0 / TAU_CO;
+    return 1.0 - (lco * exp(-lni * t) - lni * exp(-lco * t)) / (lco - lni);
+}
+
 #define N_ANGLE 40
 #define N_STEP 64
 #define N_SAMPLE 80

@@ -33,6 +33,7 @@ snf_rhd_params snf_rhd_params_default(void)
     p.dtmax = 1e3;
     p.ntmax = 1e13;
     p.positron_fraction = 0.032;
+    p.theta = 0.5;
     return p;
 }
 

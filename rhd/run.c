@@ -1,7 +1,8 @@
 /* run.c: a whole light-curve run: the initial model, the explosion (thermal bomb or piston), the time
  * loop with retries of failed steps at half the time step, and the daily outputs (SNEC's analysis: the
  * tau = 2/3 photosphere from the table opacities, lum_observed = L at the photosphere + decay power
- * deposited above it, T_eff from L and R at the photosphere). */
+ * deposited above it, T_eff from L and R at the photosphere; the Fe II 5169 velocity, feii.c, from the
+ * state at the end of the step that passes each day). */
 #include "internal.h"
 #include "snforge/status.h"
 
@@ -176,7 +177,7 @@ void snf_rhd_result_free(snf_rhd_result *o)
     memset(o, 0, sizeof *o);
 }
 
-static void record(snf_rhd_result *o, int day, const snap *a, const snap *b)
+static void record(snf_rhd_result *o, int day, const snap *a, const snap *b, double vfe)
 {
     double t = day * SNF_RHD_DAY, w = (b->t > a->t) ? (t - a->t) / (b->t - a->t) : 1.0;
     int k = o->ndays++;
@@ -186,7 +187,7 @@ static void record(snf_rhd_result *o, int day, const snap *a, const snap *b)
     o->Teff[k] = a->Teff + w * (b->Teff - a->Teff);
     o->Rph[k] = a->Rph + w * (b->Rph - a->Rph);
     o->Ldep[k] = a->Ldep + w * (b->Ldep - a->Ldep);
-    o->vfe[k] = NAN;
+    o->vfe[k] = vfe;
     o->iph[k] = w < 0.5 ? a->iph : b->iph;
 }
 
@@ -212,6 +213,10 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         SNF_FAIL(SNF_ENOMEM, "work arrays of %d points", s.N);
     }
     s.opal = opal;
+    if (!(par->theta >= 0.5 && par->theta <= 1.0)) {
+        SNF_FAIL(SNF_EINVAL, "theta = %g: expected 0.5 ... 1", par->theta);
+    }
+    s.theta = par->theta;
     s.radiation = par->radiation;
     if (opal && snf_rhd_opacity_prepare(&s) != 0) {
         SNF_FAIL(SNF_ENOMEM, "opacity tables of %d cells", s.N);
@@ -276,8 +281,11 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
             }
         }
         analysis(&s, &x, &cur);
+        /* the Fe II velocity at the step that ends past the day (at most dtmax late) */
+        double vfe = day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6 ? snf_rhd_feii_velocity(&s, cur.iph, x.tau)
+                                                                        : NAN;
         while (day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6) {
-            record(out, day, &prev, &cur);
+            record(out, day, &prev, &cur, vfe);
             day++;
         }
         prev = cur;

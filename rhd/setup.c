@@ -203,6 +203,12 @@ int snf_rhd_setup(snf_rhd_state *s, const snf_rhd_params *par, const snf_rhd_pro
         s->xc[c] = iC >= 0 ? fmax(0.0, x[iC] - Z_ENVELOPE * C_SOLAR) : 0.0;
         s->xo[c] = iO >= 0 ? fmax(0.0, x[iO] - Z_ENVELOPE * O_SOLAR) : 0.0;
         s->Zmet[c] = 1.0 - mx->X - mx->Y;
+        s->xfe[c] = -1.0;
+        for (int el = 0; el < nc; el++) {
+            if (pr->Z[el] == 26) {
+                s->xfe[c] = fmax(s->xfe[c], 0.0) + x[el];
+            }
+        }
         double fe = par->opacity_floor_envelope, fc = par->opacity_floor_core;
         s->kfloor[c] = (Z_ENVELOPE * fc - fe + s->Zmet[c] * (fe - fc)) / (Z_ENVELOPE - 1.0);
     }

@@ -2,7 +2,9 @@
  * values, EOS derivatives against finite differences, OPAL values at table nodes and the floors, the Sod
  * shock tube against the exact Riemann solution, the Sedov-Taylor blast against the similarity solution
  * with total-energy conservation, the diffusion of a radiation pulse against the spreading Gaussian, the
- * decay power against the Bateman equations integrated numerically, boxcar smoothing conserving mass. */
+ * decay power against the Bateman equations integrated numerically, the homologous limit of cold free
+ * expansion, the Fe II 5169 LTE populations and Sobolev depth against hand values, boxcar smoothing
+ * conserving mass. */
 #include "../rhd/internal.h"
 #include "check.h"
 #include "snforge/rhd.h"
@@ -426,7 +428,97 @@ static void test_decay(void)
         }
     }
     CHECK_TRUE(worst < 1e-8, "decay power against the Bateman chain integrated numerically (worst %.2e)", worst);
+    CHECK_REL(snf_rhd_decay_fe_fraction(t), 1.0 - n - c, 1e-8, "56Fe made by day 300 against the Bateman chain");
+    CHECK_ABS(snf_rhd_decay_fe_fraction(0.0), 0.0, 1e-15, "no 56Fe at t = 0");
     CHECK_REL(snf_rhd_decay_power(0, NULL), 3.9e10, 1e-12, "decay power at t = 0 (Ni only)");
+}
+
+/* ---- the homologous limit ---- */
+
+/* Cold ejecta expanding freely (v = r / t0 at t0, no gravity, no radiation, T = 1 K: the pressure
+ * acceleration changes v by ~1e-8 of itself over the run) stay homologous: v / r = 1 / t at every point and
+ * rho t^3 constant in every cell, from t0 to 10 t0; and the kinetic energy stays constant. */
+static void test_homologous(void)
+{
+    snf_rhd_state s;
+    const int n = 120;
+    const double t0 = SNF_RHD_DAY, R0 = 1e13, mu = SNF_RHD_KBOLTZ / SNF_RHD_MPROTON;
+    if (shell(&s, n, R0, 9e13, 5.0 / 3.0, mu) != 0) {
+        CHECK_TRUE(0, "alloc");
+        return;
+    }
+    for (int c = 0; c < n; c++) {
+        double x = 0.5 * (s.r[c] + s.r[c + 1]) / R0;
+        s.rho[c] = 1e-9 * pow(x, -3.0) * (1.0 + 0.3 * sin(x)); /* structure in the density, kept by the flow */
+        s.T[c] = 1.0;
+    }
+    shell_masses(&s);
+    for (int i = 0; i < s.N; i++) {
+        s.v[i] = s.r[i] / t0;
+    }
+    s.v_inner = s.v[0];
+    s.t = t0;
+    double *rt3 = malloc((size_t)n * sizeof *rt3);
+    if (!rt3) {
+        CHECK_TRUE(0, "alloc");
+        snf_rhd_state_free(&s);
+        return;
+    }
+    for (int c = 0; c < n; c++) {
+        rt3[c] = s.rho[c] * t0 * t0 * t0;
+    }
+    double E0 = snf_rhd_energy(&s);
+    int bad = run_to(&s, 10.0 * t0, 1.0);
+    double wv = 0.0, wr = 0.0;
+    for (int i = 0; i < s.N && !bad; i++) {
+        wv = fmax(wv, fabs(s.v[i] * s.t / s.r[i] - 1.0));
+    }
+    for (int c = 0; c < n && !bad; c++) {
+        wr = fmax(wr, fabs(s.rho[c] * s.t * s.t * s.t / rt3[c] - 1.0));
+    }
+    double E1 = snf_rhd_energy(&s);
+    printf("homologous expansion t0 -> 10 t0, %d cells: max |v t / r - 1| = %.2e, max |rho t^3 / (rho t^3)_0 - 1| "
+           "= %.2e, energy %.6e -> %.6e\n", n, wv, wr, E0, E1);
+    CHECK_TRUE(!bad, "homologous run");
+    CHECK_TRUE(wv < 1e-6, "v / r = 1 / t to 1e-6 (worst %.2e)", wv);
+    CHECK_TRUE(wr < 1e-5, "rho t^3 constant to 1e-5 (worst %.2e)", wr);
+    CHECK_REL(E1, E0, 1e-6, "homologous: kinetic energy constant");
+    free(rt3);
+    snf_rhd_state_free(&s);
+}
+
+/* ---- Fe II 5169 ---- */
+
+static void test_feii(void)
+{
+    /* partition functions: the truncated term sums against the literature (log U(Fe II) = 1.63-1.65 at
+     * 5040 K in Irwin 1981 and Gray's table; log U(Fe I) = 1.40-1.45) */
+    double U1 = snf_rhd_fe_partition(0, 5040.0), U2 = snf_rhd_fe_partition(1, 5040.0);
+    printf("U(Fe I) = %.3f, U(Fe II) = %.3f at 5040 K\n", U1, U2);
+    CHECK_TRUE(U2 > 40.0 && U2 < 48.0, "U(Fe II, 5040 K) = %.2f in (40, 48)", U2);
+    CHECK_TRUE(U1 > 24.0 && U1 < 31.0, "U(Fe I, 5040 K) = %.2f in (24, 31)", U1);
+    CHECK_REL(U2, 44.2816, 1e-4, "U(Fe II, 5040 K): the term sum by hand");
+    /* Saha at T = 6000 K, n_e = 1e11 cm^-3 (hand: n_{k+1}/n_k = 2 U_{k+1}/U_k 2.4147e15 T^1.5 / n_e
+     * exp(-chi_k / kT), kT = 0.51704 eV) */
+    double f[4];
+    snf_rhd_fe_saha(6000.0, 1e11, f);
+    CHECK_REL(f[0], 1.2349e-4, 2e-3, "Fe I fraction at 6000 K, n_e = 1e11");
+    CHECK_REL(f[1], 0.999608, 1e-5, "Fe II fraction");
+    CHECK_REL(f[2], 2.6836e-4, 2e-3, "Fe III fraction");
+    double kT = 8.617333e-5 * 6000.0, c = 2.4147e15 * pow(6000.0, 1.5);
+    CHECK_REL(f[1] / f[0],
+              2.0 * snf_rhd_fe_partition(1, 6000.0) / snf_rhd_fe_partition(0, 6000.0) * c / 1e11 * exp(-7.9024 / kT),
+              1e-3, "Fe II / Fe I: the Saha equation");
+    snf_rhd_fe_saha(1.2e4, 1e9, f);
+    CHECK_TRUE(f[1] < 0.05 && f[2] > 0.5, "at 12000 K, n_e = 1e9 Fe II is gone (%.3g), Fe III dominates (%.3f)", f[1], f[2]);
+    /* the Sobolev tau at rho = 1e-12, T = 5000 K, n_e = 1e10, X_Fe = 1e-3, t = 50 d by hand:
+     * n_Fe = 1.0706e7, Fe II fraction 0.99966, U = 44.121, Boltzmann 6 exp(-2.891 / 0.43087) -> n_l = 1774.2;
+     * tau = 0.026540 (10^-0.87 / 6) 5169.03e-8 n_l 4.32e6 (1 - exp(-5.567)) = 235.49 */
+    double tau = snf_rhd_feii_tau(1e-12, 5000.0, 1e10, 1e-3, 50.0 * SNF_RHD_DAY);
+    CHECK_REL(tau, 235.49, 2e-3, "Fe II 5169 Sobolev tau at a hand-computed zone");
+    CHECK_REL(snf_rhd_feii_tau(1e-12, 5000.0, 1e10, 2e-3, 100.0 * SNF_RHD_DAY), 4.0 * tau, 1e-9,
+              "tau proportional to the Fe abundance and to t");
+    CHECK_ABS(snf_rhd_feii_tau(1e-12, 5000.0, 1e10, 0.0, 1e6), 0.0, 0.0, "no Fe, no line");
 }
 
 /* ---- boxcar ---- */
@@ -470,6 +562,8 @@ int main(void)
     test_sedov();
     test_diffusion();
     test_decay();
+    test_homologous();
+    test_feii();
     test_boxcar();
     return snf_check_failures();
 }

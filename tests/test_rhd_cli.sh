@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_rhd_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: `snforge hydro`: SNEC parameter files refused with file:line
 # (unknown key, unsupported value, malformed number, missing key: exit 2), a short run on SNEC model m000's
-# progenitor at 60 zones (CSV header, one row a day, stderr summary), a run stopped by its step limit (exit 1
+# progenitor at 60 zones (CSV header, one row a day, stderr summary), the Fe II velocity above v_ph over 20 days, the
+# same run as a one-row dataset file (read back by compare and h5py), a run stopped by its step limit (exit 1
 # naming the day), a missing profile (exit 2).
 . "${BASH_SOURCE%/*}/lib.sh"
 SNF=$1; SRC=$2; SHARED=$3
@@ -27,7 +28,7 @@ good "$work/p"; sed -i 's/^tend .*/tend = 1.0/; s/^tend = 1.0/tend = 1.0\ntend =
 expect 2 "key tend given twice" -- "$SNF" hydro "$work/p"
 good "$work/p"; sed -i "s|$M/bsg.short|$work/none.short|" "$work/p"
 expect 2 "none.short" -- "$SNF" hydro "$work/p"
-expect 2 "only .csv" -- "$SNF" hydro "$work/p" -o "$work/x.txt"
+expect 2 "expected a .csv or .h5" -- "$SNF" hydro "$work/p" -o "$work/x.txt"
 
 # a short run
 good "$work/p"
@@ -38,6 +39,35 @@ awk -F, 'NR > 1 && !($2 > 1e41 && $2 < 1e43 && $3 > 5000 && $3 < 40000 && $5 > 5
   "$work/out.csv" || fail "day 1-2 values off: $(cat "$work/out.csv")"
 [ ! -e "$work/out.csv.tmp" ] || fail "a .tmp was left"
 echo "ok: $(tail -1 "$work/out.csv")"
+# 20 days: the Fe II 5169 velocity forms above the photosphere (vfe >= vph) from day 10 on
+good "$work/p"; sed -i 's/^tend .*/tend = 1728000.0/' "$work/p"
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fe.csv"
+awk -F, 'NR > 1 && $1 >= 10 && !($4 != "" && $4 >= $3 && $4 < 2 * $3) { bad = 1 } END { exit bad }' "$work/fe.csv" \
+  || fail "Fe II velocity missing or below v_ph: $(cut -d, -f1-4 "$work/fe.csv")"
+# the same run as a one-row dataset: laid out like an import, read by `snforge compare`, series beside L and v_ph
+expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fe.h5"
+[ -s "$work/fe.h5" ] && [ ! -e "$work/fe.h5.tmp" ] && [ ! -e "$work/fe.h5.lock" ] || fail "fe.h5 missing or .tmp/.lock left"
+expect 0 "1 hydro models" -- "$SNF" compare "$work/fe.h5" -o "$work/cmp" --python /nonexistent/python
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import h5py, numpy" 2>/dev/null; then
+  /usr/bin/python3 - "$work" <<'PYEOF' || fail "fe.h5 contents"
+import sys, csv, h5py, numpy as np
+w = sys.argv[1]
+rows = list(csv.DictReader(open(w + "/fe.csv")))
+with h5py.File(w + "/fe.h5") as f:
+    assert f.attrs["source"] in ("hydro:snforge", b"hydro:snforge"), f.attrs["source"]
+    assert f.attrs["complete"] == 1
+    assert list(f["time"][:]) == [float(r["t_d"]) for r in rows]
+    p = f["params"][0]
+    assert abs(p[0] - 1.5) < 1e-9 and abs(p[1] - 15.0) < 0.01 and abs(p[3] - 0.075) < 1e-9, p
+    for name, col in (("vfe", "vfe_km_s"), ("teff", "Teff_K"), ("rph", "Rph_cm")):
+        want = np.array([float(r[col]) if r[col] else np.nan for r in rows])
+        assert np.allclose(f["series/" + name][0], want, rtol=1e-5, equal_nan=True), name
+    assert np.allclose(f["log_lbol"][0], np.log10([float(r["L_erg_s"]) for r in rows]), atol=1e-5)
+PYEOF
+  echo "ok: fe.h5 contents equal the CSV"
+else
+  echo "h5py missing: fe.h5 contents not checked"
+fi
 # a piston instead of the bomb
 good "$work/p"; sed -i 's/^initial_data .*/initial_data = "Piston_Explosion"/' "$work/p"
 expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv"

@@ -87,6 +87,17 @@ SNF_API int snf_dataset_write_block(snf_dataset *d, long row0, long n, const snf
 /* Sets the root attribute complete = 1 (the last thing written to a file) and flushes. */
 SNF_API int snf_dataset_mark_complete(snf_dataset *d);
 
+/* An extra time series beside /log_lbol and /vph: /series/NAME float32 [N, T] (NaN where not defined) with
+ * its units and description attributes, all N rows of y at once (a hydro run's T_eff, R_ph, Fe II 5169
+ * velocity). NAME: 1-64 letters, digits or '_'. Readers that do not know a series ignore it. SNF_OK,
+ * SNF_EINVAL (name, read-only file), SNF_EHDF5. */
+SNF_API int snf_dataset_write_series(snf_dataset *d, const char *name, const char *units, const char *description,
+                                     const float *y);
+
+/* Reads /series/NAME into y[N * T]. SNF_EINVAL when the file has no such series, SNF_EFORMAT when its shape is
+ * not [N, T]. */
+SNF_API int snf_dataset_read_series(snf_dataset *d, const char *name, float *y);
+
 /* One call for a small file: writes path.tmp with all N rows, marks it complete, closes, renames.
  * derived may be NULL (NaN). */
 SNF_API int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T,

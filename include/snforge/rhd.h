@@ -133,6 +133,9 @@ typedef struct snf_rhd_params {
     double ntmax;                                     /* step limit */
     double positron_fraction; /* share of the Co decay energy carried by positrons, deposited locally
                                  (not a SNEC key; 0 reproduces SNEC) */
+    double theta;             /* time centring of the implicit diffusion term: 0.5 (SNEC's Crank-Nicolson,
+                                 the default) ... 1 (backward Euler); above 0.5 damps the ringing of stiff
+                                 cells that Crank-Nicolson lets through at long steps (not a SNEC key) */
 } snf_rhd_params;
 
 /* SNEC's defaults where its parameter file leaves a key optional; the required keys are NaN/-1. */
@@ -164,7 +167,8 @@ typedef struct snf_rhd_result {
     double *t_d;    /* day */
     double *L;      /* SNEC's lum_observed: photospheric luminosity + decay power deposited above it [erg/s] */
     double *vph;    /* fluid velocity at the tau = 2/3 photosphere [cm/s] */
-    double *vfe;    /* Fe II 5169 Sobolev velocity [cm/s] (NaN: not computed) */
+    double *vfe;    /* Fe II 5169 velocity: where its Sobolev tau (LTE) crosses 1 above the photosphere [cm/s]
+                       (NaN: no cell above the photosphere reaches tau = 1) */
     double *Teff;   /* effective temperature [K] */
     double *Rph;    /* photospheric radius [cm] */
     double *Ldep;   /* total deposited decay power [erg/s] */
