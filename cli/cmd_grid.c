@@ -11,6 +11,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/config.h"
 #include "snforge/grid.h"
 #include "snforge/status.h"
@@ -188,6 +189,18 @@ int snf_cmd_grid(int argc, char **argv)
         return 0;
     }
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
+    char tables[4096];
+    if (c.hydro) { /* model = hydro: the opacity tables and grid pattern, found like snforge hydro finds them */
+        if (!snf_resource_find("rhd/tables/codataa", tables, sizeof tables)) {
+            char where[1024];
+            snf_resource_where("rhd/tables/codataa", where, sizeof where);
+            fprintf(stderr, "snforge grid: %s\n", where);
+            snf_config_free(&c);
+            return 1;
+        }
+        *strrchr(tables, '/') = '\0';
+        opt.hydro_tables = tables;
+    }
 
     int rank = 0, size = 1;
     snf_grid_mpi_init(&argc, &argv, &rank, &size);
