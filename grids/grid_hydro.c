@@ -21,7 +21,7 @@ const snf_grid_series_def snf_grid_hydro_series[SNF_GRID_HYDRO_NSERIES] = {
                     "where the line does not form"},
     {"teff", "K", "effective temperature at the tau = 2/3 photosphere"},
     {"rph", "cm", "radius of the tau = 2/3 photosphere"},
-    {"ldep", "erg/s", "deposited 56Ni + 56Co decay power"},
+    {"log_ldep", "log10(erg/s)", "log10 of the deposited 56Ni + 56Co decay power (erg/s overflows float32)"},
 };
 
 int snf_grid_hydro_load(snf_grid_hydro *h, const char *tables)
@@ -90,8 +90,9 @@ static int snf_gh_outputs(const snf_rhd_result *r, const double *t_days, int T, 
     }
     const double *ys[SNF_GRID_HYDRO_NSERIES] = {r->vfe, r->Teff, r->Rph, r->Ldep};
     const double fs[SNF_GRID_HYDRO_NSERIES] = {1e-5, 1.0, 1.0, 1.0};
+    const int lg[SNF_GRID_HYDRO_NSERIES] = {0, 0, 0, 1};
     for (int s = 0; rc >= 0 && s < SNF_GRID_HYDRO_NSERIES; s++) {
-        rc = snf_gh_resample(series + (size_t)s * (size_t)T, r, ys[s], fs[s], 0, buf, t_days, T);
+        rc = snf_gh_resample(series + (size_t)s * (size_t)T, r, ys[s], fs[s], lg[s], buf, t_days, T);
     }
     free(v);
     free(buf);
