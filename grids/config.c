@@ -635,7 +635,7 @@ int snf_config_parse(snf_campaign *c, const char *text, const char *name)
     c->deflate = 4;
     c->chunk_rows = 256;
     c->block_rows = 2048;
-    c->hydro_set = (snf_hydro_settings){.zones = 300, .dtmax_s = 5e4, .theta = 0.7, .excised_msun = 1.5, .ni_mix = 1.0,
+    c->hydro_set = (snf_hydro_settings){.zones = 300, .dtmax_s = 1e4, .theta = 0.7, .excised_msun = 1.5, .ni_mix = 1.0,
                                         .bomb_mass_msun = 0.1, .bomb_duration_s = 0.1};
     snprintf(c->path, sizeof c->path, "%s", name);
 
