@@ -7,8 +7,6 @@
  * relative tolerance of 1e-12, roots by Brent's method (GSL). */
 #include "rhd/progenitor_build.h"
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_roots.h>
 #include <math.h>
 #include <string.h>
 
@@ -189,34 +187,6 @@ static double g_jump(double lf, void *v)
     return log(c->b->L[c->b->nl - 1].r_bot) - log(c->b->p.r_in);
 }
 
-/* Root of f on [lo, hi] to tol (GSL Brent); NaN if f does not change sign. */
-static double brent(double (*f)(double, void *), void *ctx, double lo, double hi, double tol)
-{
-    gsl_function F = {f, ctx};
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    double x = NAN;
-    if (!s) {
-        return NAN;
-    }
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
-    if (gsl_root_fsolver_set(s, &F, lo, hi) == GSL_SUCCESS) {
-        for (int it = 0; it < 300; it++) {
-            if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS) {
-                x = NAN;
-                break;
-            }
-            x = gsl_root_fsolver_root(s);
-            if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s), tol, 0.0) ==
-                GSL_SUCCESS) {
-                break;
-            }
-        }
-    }
-    gsl_set_error_handler(old);
-    gsl_root_fsolver_free(s);
-    return x;
-}
-
 /* K_env with the H/He interface (its outer edge with a transition) at R_He. */
 static int solve_K(snf_prog_builder *b, double R_s, double *K)
 {
@@ -234,7 +204,7 @@ static int solve_K(snf_prog_builder *b, double R_s, double *K)
             goto fail;
         }
     }
-    double lK = brent(g_K, &c, lo, hi, 1e-13);
+    double lK = snf_prog_brent(g_K, &c, lo, hi, 1e-13);
     if (c.rc) {
         return c.rc;
     }
@@ -259,7 +229,7 @@ static int solve_jump(snf_prog_builder *b, double R_s, double K_env, double *f)
     if (c.rc) {
         return c.rc;
     }
-    double lf = (glo < 0) != (ghi < 0) ? brent(g_jump, &c, lo, hi, 1e-12) : NAN;
+    double lf = (glo < 0) != (ghi < 0) ? snf_prog_brent(g_jump, &c, lo, hi, 1e-12) : NAN;
     if (c.rc) {
         return c.rc;
     }
@@ -287,7 +257,7 @@ static int truncation(snf_prog_builder *b, double R_s, double T_surf, double *r_
             rr[n++] = r;
         }
     }
-    if (rr[n - 1] < E->r_bot) {
+    if (n == 0 || rr[n - 1] < E->r_bot) {
         SNF_ERROR(SNF_ENONFINITE, "the envelope ends above half the surface radius (R_He too large for R0)");
     }
     SNF_CHECK(snf_prog_sample_layer(b, E, rr, n, h, m));

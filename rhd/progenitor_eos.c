@@ -55,20 +55,27 @@ double snf_prog_mu(const double x[SNF_PROG_NISO])
     return 1.0 / s;
 }
 
-/* ---- Brent's method on a bracket (GSL), to |interval| <= tol ---- */
+/* ---- Brent's method (GSL) ---- */
 
-static double brent(double (*f)(double, void *), void *ctx, double lo, double hi, double tol)
+double snf_prog_brent(double (*f)(double, void *), void *ctx, double lo, double hi, double tol)
 {
+    double flo = f(lo, ctx), fhi = f(hi, ctx);
+    if (!isfinite(flo) || !isfinite(fhi) || (flo < 0 && fhi < 0) || (flo > 0 && fhi > 0)) {
+        return NAN; /* checked here: GSL would call its error handler */
+    }
     gsl_function F = {f, ctx};
     gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    double x = 0.5 * (lo + hi);
+    double x = NAN;
     if (!s) {
         return NAN;
     }
+    /* off while it runs, as infer/ood.c does: a library call must never abort() (the program sets it off
+     * for good at start) */
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     if (gsl_root_fsolver_set(s, &F, lo, hi) == GSL_SUCCESS) {
         for (int it = 0; it < 300; it++) {
             if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS) {
+                x = NAN;
                 break;
             }
             x = gsl_root_fsolver_root(s);
@@ -77,8 +84,6 @@ static double brent(double (*f)(double, void *), void *ctx, double lo, double hi
                 break;
             }
         }
-    } else {
-        x = NAN;
     }
     gsl_set_error_handler(old);
     gsl_root_fsolver_free(s);
@@ -126,7 +131,7 @@ static double saha_ne(double rho, double T, const double *x)
     if (saha_f(lo, &c) >= 0) {
         return exp(lo);
     }
-    return exp(brent(saha_f, &c, lo, hi, 1e-14));
+    return exp(snf_prog_brent(saha_f, &c, lo, hi, 1e-14));
 }
 
 double snf_prog_pressure(double rho, double T, const double x[SNF_PROG_NISO])
@@ -159,5 +164,5 @@ double snf_prog_temperature(double P, double rho, const double x[SNF_PROG_NISO])
     if (temp_f(lo, &c) >= 0) {
         return 1.0; /* far above the photosphere */
     }
-    return exp(brent(temp_f, &c, lo, hi, 1e-14));
+    return exp(snf_prog_brent(temp_f, &c, lo, hi, 1e-14));
 }

@@ -31,6 +31,8 @@ enum { SNF_PROG_CO = 0, SNF_PROG_HE = 1, SNF_PROG_ENV = 2 };
 void snf_prog_composition(int layer, double X_env, double Z_env, double x[SNF_PROG_NISO]);
 /* Mean molecular weight of the fully ionised mixture (neutrons count as ions). */
 double snf_prog_mu(const double x[SNF_PROG_NISO]);
+/* Root of f on [lo, hi] to an interval of tol (GSL's Brent); NaN when f does not change sign there. */
+double snf_prog_brent(double (*f)(double, void *), void *ctx, double lo, double hi, double tol);
 /* Pressure of ions + electrons (Saha) + radiation at (rho, T). */
 double snf_prog_pressure(double rho, double T, const double x[SNF_PROG_NISO]);
 

@@ -126,6 +126,11 @@ static void hse(const char *what, const snf_prog_params *p)
     }
     int at = -1;
     double med, worst = snf_prog_hse_residual(&pr, 0.0, 1e40, &med, &at);
+    if (at < 0) {
+        CHECK_TRUE(0, "%s: no pair of zones to difference", what);
+        snf_rhd_profile_free(&pr);
+        return;
+    }
     CHECK_TRUE(med < 1e-4 && worst < 1.5e-2, "%s: hydrostatic: median %.2e, worst %.2e of G m / (4 pi r^4) at zone %d "
                "(m %.6g Msun, dm %.3g Msun, r %.4g cm)", what, med, worst, at, pr.mass[at] / MSUN,
                (pr.mass[at + 1] - pr.mass[at]) / MSUN, pr.r[at]);

@@ -97,13 +97,15 @@ SNF_API double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, doub
 SNF_API int snf_profile_write_snec(const char *prefix, const snf_rhd_profile *p);
 
 /* A user's stellar profile (MESA / KEPLER-style text table: blank- or comma-separated columns under one
- * header line of names; '#' comments and blank lines skipped) into a profile of SNEC's 15 species. Columns
- * found by name, case-insensitively: mass (mass, m, mass_g; "mass" in Msun when its last value is below
- * 1e3), radius (radius, r, radius_cm; "radius" in Rsun when below 1e5... see profile_io.c), density (rho,
- * density), temperature (temperature, temp, t), velocity (velocity, vel, v; optional, default 0) and the
- * composition (h1, he4, c12, o16, ne20, mg24, si28, s32, ar36, ca40, ti44, cr48, fe52/fe56, ni56, neut/n;
- * any subset, each row renormalised). Rows in either order of mass (sorted increasing). A missing column:
- * SNF_EFORMAT "file:line: no column for <quantity> (names tried: ...)"; a bad value "file:line: ...". */
+ * header line of names, the first line naming a mass column; '#' comments and blank lines skipped) into a
+ * profile of SNEC's 15 species. Columns found by name, case-insensitively: mass (mass, m, mass_g, mass_msun),
+ * radius (radius, r, radius_cm, radius_rsun, or log10 as logr / log_r), density (rho, density, dens, logrho,
+ * log_rho), temperature (temperature, temp, t, logt, log_t), velocity (velocity, vel, v, u; optional, else 0)
+ * and the composition (neut/n, h1/h/prot, he4/he, c12, n14 and o16 (both into O16), ne20, mg24, si28, s32,
+ * ar36, ca40, ti44, cr48, fe52/fe54/fe56, ni56; any subset, each row renormalised). Units: mass in Msun when
+ * the largest is below 1e3, else g; radius in Rsun (6.96e10 cm) when the largest is below 1e6, else cm.
+ * Rows in either order (sorted by mass). A missing column: SNF_EFORMAT "file:line: no column for <quantity>
+ * (names tried: ...)" at the header line; a bad value "file:line: column K: ..."; a row of another length. */
 SNF_API int snf_profile_read_columns(const char *path, snf_rhd_profile *p);
 
 #endif
