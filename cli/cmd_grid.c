@@ -11,6 +11,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "resource.h"
 #include "snforge/config.h"
 #include "snforge/grid.h"
 #include "snforge/status.h"
@@ -24,7 +25,9 @@ static void snf_grid_usage(FILE *f)
             "Runs the dataset campaign described by CAMPAIGN.ini (see grids/87a_small.ini) into FILE.h5\n"
             "(layout: cli/interfaces.md). While running, the file is FILE.h5.tmp; run the same command\n"
             "again after an interruption and it finishes the campaign without recomputing written blocks.\n"
-            "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n\n"
+            "A complete FILE.h5 is never rewritten: a rerun says it is complete and exits 0.\n"
+            "model = hydro (see validation/hydro_campaign.ini): each row builds its progenitor and runs the\n"
+            "radiation-hydro code (rhd/tables found as snforge hydro finds them), one model per thread at a time.\n\n"
             "options:\n"
             "  -o, --output FILE.h5   the dataset file (required)\n"
             "  -t, --threads N        OpenMP threads (default: OMP_NUM_THREADS, else every core: the loop has no\n"
@@ -188,6 +191,18 @@ int snf_cmd_grid(int argc, char **argv)
         return 0;
     }
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
+    char tables[4096];
+    if (c.hydro) { /* model = hydro: the opacity tables and grid pattern, found like snforge hydro finds them */
+        if (!snf_resource_find("rhd/tables/codataa", tables, sizeof tables)) {
+            char where[1024];
+            snf_resource_where("rhd/tables/codataa", where, sizeof where);
+            fprintf(stderr, "snforge grid: %s\n", where);
+            snf_config_free(&c);
+            return 1;
+        }
+        *strrchr(tables, '/') = '\0';
+        opt.hydro_tables = tables;
+    }
 
     int rank = 0, size = 1;
     snf_grid_mpi_init(&argc, &argv, &rank, &size);

@@ -35,7 +35,76 @@ static const snf_axis_def snf_axis_defs[SNF_AXIS_TARGET_COUNT] = {
     [SNF_AXIS_KAPPA_GAMMA] = {"kappa_gamma", "cm2/g", offsetof(snf_physics, kappa_gamma_cm2_g)},
     [SNF_AXIS_A_GAMMA_D2] = {"a_gamma_d2", "d2", offsetof(snf_physics, a_gamma_d2)},
     [SNF_AXIS_X_FLOOR] = {"x_floor", "1", offsetof(snf_physics, x_floor)},
+    [SNF_AXIS_NI_MIX] = {"ni_mix", "1", SNF_NOT_PHYSICS},
+    [SNF_AXIS_BOMB_MASS] = {"bomb_mass", "Msun", SNF_NOT_PHYSICS},
+    [SNF_AXIS_BOMB_DURATION] = {"bomb_duration", "s", SNF_NOT_PHYSICS},
+    [SNF_AXIS_N_ENV] = {"n_env", "1", SNF_NOT_PHYSICS},
+    [SNF_AXIS_HE_FRACTION] = {"he_fraction", "1", SNF_NOT_PHYSICS},
+    [SNF_AXIS_HHE_WIDTH] = {"hhe_width", "Msun", SNF_NOT_PHYSICS},
+    [SNF_AXIS_X_ENV] = {"x_env", "1", SNF_NOT_PHYSICS},
+    [SNF_AXIS_Z_ENV] = {"z_env", "1", SNF_NOT_PHYSICS},
 };
+
+#define SNF_AXIS_IS_HYDRO(t) ((t) >= SNF_AXIS_NI_MIX)
+
+/* model = hydro: the [hydro] keys (doubles of snf_hydro_settings; zones is an integer) with their ranges. The
+ * explosion keys double as axes (same name, same range); the structure knobs' ranges are the builder's. */
+static const struct {
+    const char *key;
+    size_t off;
+    double lo, hi;
+    const char *what;
+} snf_hydro_keys[] = {
+    {"dtmax", offsetof(snf_hydro_settings, dtmax_s), 1.0, 1e6, "longest time step [s]"},
+    {"theta", offsetof(snf_hydro_settings, theta), 0.5, 1.0, "time centring of the implicit diffusion"},
+    {"excised", offsetof(snf_hydro_settings, excised_msun), 1.3, 2.5, "excised inner mass [Msun]"},
+    {"ni_mix", offsetof(snf_hydro_settings, ni_mix), 0.05, 2.0,
+     "Ni mixing boundary: excised + ni_mix (M_He - excised) in mass coordinate"},
+    {"bomb_mass", offsetof(snf_hydro_settings, bomb_mass_msun), 0.01, 1.0, "mass the thermal bomb heats [Msun]"},
+    {"bomb_duration", offsetof(snf_hydro_settings, bomb_duration_s), 0.001, 10.0, "duration of the bomb [s]"},
+};
+
+/* The range of a hydro-only axis (the [hydro] table or the progenitor builder's knobs); 0 if none. */
+static int snf_hydro_axis_range(const char *name, double *lo, double *hi, const char **what)
+{
+    for (size_t k = 0; k < sizeof snf_hydro_keys / sizeof snf_hydro_keys[0]; k++) {
+        if (strcmp(name, snf_hydro_keys[k].key) == 0) {
+            *lo = snf_hydro_keys[k].lo;
+            *hi = snf_hydro_keys[k].hi;
+            *what = snf_hydro_keys[k].what;
+            return 1;
+        }
+    }
+    char opt[48] = "--";
+    for (size_t i = 0; name[i] && i + 3 < sizeof opt; i++) {
+        opt[i + 2] = name[i] == '_' ? '-' : name[i];
+        opt[i + 3] = '\0';
+    }
+    int nk = 0;
+    const snf_prog_knob *kn = snf_prog_knobs(&nk);
+    for (int k = 0; k < nk; k++) {
+        if (strcmp(opt, kn[k].option) == 0) {
+            *lo = kn[k].lo;
+            *hi = kn[k].hi;
+            *what = kn[k].what;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The builder's range of one of its parameters (--mass, --radius). */
+static void snf_prog_range(const char *option, double *lo, double *hi)
+{
+    int nk = 0;
+    const snf_prog_knob *kn = snf_prog_knobs(&nk);
+    for (int k = 0; k < nk; k++) {
+        if (strcmp(option, kn[k].option) == 0) {
+            *lo = kn[k].lo;
+            *hi = kn[k].hi;
+        }
+    }
+}
 
 /* [physics] keys that are plain doubles of snf_physics. */
 static const struct { const char *key; size_t off; } snf_physics_doubles[] = {
@@ -68,6 +137,7 @@ typedef struct snf_parse {
     snf_ini ini;       /* reader state, current line, section lines, first failure */
     snf_campaign *c;
     int key_line[8];   /* [campaign]: model, sampler, n_models, seed; [time]: start, end, step, count */
+    int output_rows_line; /* line of [output] chunk_rows or block_rows, 0 if neither (hydro defaults) */
     int spacing_log;
     long t_count;
     int axis_of[SNF_AXIS_TARGET_COUNT]; /* slot in c->axes, -1 if not yet seen */
@@ -94,9 +164,11 @@ static int snf_cfg_campaign(snf_parse *ps, const char *sec, const char *key, con
 {
     snf_campaign *c = ps->c;
     if (strcmp(key, "model") == 0) {
-        if (strcmp(v, "semi-analytic") != 0) {
-            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown model '%s' (expected semi-analytic)", v);
+        if (strcmp(v, "semi-analytic") != 0 && strcmp(v, "hydro") != 0) {
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown model '%s' (expected semi-analytic or hydro)",
+                                v);
         }
+        c->hydro = strcmp(v, "hydro") == 0;
         snprintf(c->model, sizeof c->model, "%s", v);
         ps->key_line[K_MODEL] = ps->ini.line;
     } else if (strcmp(key, "sampler") == 0) {
@@ -165,6 +237,27 @@ static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, cons
     return 1;
 }
 
+static int snf_cfg_hydro(snf_parse *ps, const char *sec, const char *key, const char *v)
+{
+    snf_hydro_settings *h = &ps->c->hydro_set;
+    if (strcmp(key, "zones") == 0) {
+        long z;
+        if (!snf_cfg_long(ps, sec, key, v, 10, 100000, &z)) {
+            return 0;
+        }
+        h->zones = (int)z;
+        return 1;
+    }
+    for (size_t k = 0; k < sizeof snf_hydro_keys / sizeof snf_hydro_keys[0]; k++) {
+        if (strcmp(key, snf_hydro_keys[k].key) == 0) {
+            return snf_ini_double(&ps->ini, sec, key, v, snf_hydro_keys[k].lo, snf_hydro_keys[k].hi,
+                                  (double *)((char *)h + snf_hydro_keys[k].off));
+        }
+    }
+    return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
+                        "unknown key (expected zones, dtmax, theta, excised, ni_mix, bomb_mass, bomb_duration)");
+}
+
 static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const char *v)
 {
     const char *aname = sec + strlen("param.");
@@ -177,7 +270,9 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
     if (target < 0) {
         return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, sec), sec, NULL,
                             "unknown parameter '%s' (expected energy, mass, radius, nickel, or a nuisance "
-                            "physics setting: kappa, t_ion, q_rec, eth_fraction, kappa_gamma, a_gamma_d2, x_floor)",
+                            "physics setting: kappa, t_ion, q_rec, eth_fraction, kappa_gamma, a_gamma_d2, x_floor; "
+                            "with model = hydro: ni_mix, bomb_mass, bomb_duration, n_env, he_fraction, hhe_width, "
+                            "x_env, z_env)",
                             aname);
     }
     snf_campaign *c = ps->c;
@@ -271,6 +366,9 @@ static int snf_cfg_output(snf_parse *ps, const char *sec, const char *key, const
 {
     snf_campaign *c = ps->c;
     long x;
+    if (strcmp(key, "chunk_rows") == 0 || strcmp(key, "block_rows") == 0) {
+        ps->output_rows_line = ps->ini.line;
+    }
     if (strcmp(key, "deflate") == 0) {
         if (!snf_cfg_long(ps, sec, key, v, 0, 9, &x)) {
             return 0;
@@ -311,11 +409,13 @@ static int snf_cfg_handler(void *user, const char *section, const char *name, co
         return snf_cfg_time(ps, section, name, value);
     } else if (strcmp(section, "output") == 0) {
         return snf_cfg_output(ps, section, name, value);
+    } else if (strcmp(section, "hydro") == 0) {
+        return snf_cfg_hydro(ps, section, name, value);
     } else if (section[0] == '\0') {
         return snf_ini_fail(&ps->ini, ps->ini.line, NULL, NULL, "key '%s' outside any section", name);
     }
     return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, section), section, NULL,
-                        "unknown section (expected campaign, physics, param.NAME, time, output)");
+                        "unknown section (expected campaign, physics, hydro, param.NAME, time, output)");
 }
 
 /* A required key: names the section's line, or the file alone if the section is absent too. */
@@ -331,11 +431,63 @@ static int snf_cfg_require(snf_parse *ps, int line_seen, const char *section, co
     return snf_ini_fail(&ps->ini, sl, section, NULL, "missing key '%s' (%s)", key, what);
 }
 
+/* The sections and axes of the other model are refused; model = hydro gets its small default blocks (one
+ * model takes seconds: a block of 16 loses little to a kill and keeps both threads busy). */
+static int snf_cfg_model_sections(snf_parse *ps)
+{
+    snf_campaign *c = ps->c;
+    int line = snf_ini_section_line(&ps->ini, c->hydro ? "physics" : "hydro");
+    if (line > 0) {
+        return snf_ini_fail(&ps->ini, line, c->hydro ? "physics" : "hydro", NULL,
+                            c->hydro ? "model = hydro has no [physics] (its settings are in [hydro])"
+                                     : "[hydro] needs model = hydro");
+    }
+    for (int k = 0; k < c->n_axes; k++) {
+        const snf_axis *a = &c->axes[k];
+        if (a->target > SNF_AXIS_NICKEL && (SNF_AXIS_IS_HYDRO(a->target) != (c->hydro != 0))) {
+            return snf_ini_fail(&ps->ini, a->line, NULL, NULL, "[param.%s] is a parameter of model = %s only", a->name,
+                                c->hydro ? "semi-analytic" : "hydro");
+        }
+    }
+    if (c->hydro && ps->output_rows_line == 0) {
+        c->chunk_rows = 4;
+        c->block_rows = 16;
+    }
+    return 1;
+}
+
+/* model = hydro: both ends of an axis inside what the builder and the explosion accept. */
+static int snf_cfg_hydro_axis(snf_parse *ps, const snf_axis *a, const snf_axis_seen *s, const char *sec)
+{
+    double lo = -INFINITY, hi = INFINITY, shift = 0;
+    const char *what = "";
+    if (a->target == SNF_AXIS_MASS) {
+        snf_prog_range("--mass", &lo, &hi);
+        shift = ps->c->hydro_set.excised_msun;
+        what = "the ejecta mass plus the excised mass is the progenitor's --mass";
+    } else if (a->target == SNF_AXIS_RADIUS) {
+        snf_prog_range("--radius", &lo, &hi);
+        what = "the progenitor's radius R0 [cm]";
+    } else if (a->target > SNF_AXIS_NICKEL && !snf_hydro_axis_range(a->name, &lo, &hi, &what)) {
+        return 1;
+    }
+    for (int end = 0; end < 2; end++) {
+        double x = (end ? a->hi : a->lo) + shift;
+        if (!(x >= lo && x <= hi)) {
+            int line = s->value ? s->value : (end ? s->max : s->min);
+            return snf_ini_fail(&ps->ini, line, sec, s->value ? "value" : (end ? "max" : "min"),
+                                "bad range: %g%s outside [%g, %g] (%s)", end ? a->hi : a->lo, shift ? " + excised" : "",
+                                lo, hi, what);
+        }
+    }
+    return 1;
+}
+
 /* Checks after the whole file is read: required keys, ranges, derived sizes. */
 static int snf_cfg_validate(snf_parse *ps)
 {
     snf_campaign *c = ps->c;
-    if (!snf_cfg_require(ps, ps->key_line[K_MODEL], "campaign", "model", "semi-analytic") ||
+    if (!snf_cfg_require(ps, ps->key_line[K_MODEL], "campaign", "model", "semi-analytic or hydro") ||
         !snf_cfg_require(ps, ps->key_line[K_SAMPLER], "campaign", "sampler", "grid, uniform, lhs or sobol") ||
         !snf_cfg_require(ps, ps->key_line[K_SEED], "campaign", "seed", "an integer") ||
         (c->sampler != SNF_SAMPLER_GRID &&
@@ -348,12 +500,18 @@ static int snf_cfg_validate(snf_parse *ps)
                                 snf_axis_defs[t].name);
         }
     }
+    if (!snf_cfg_model_sections(ps)) {
+        return 0;
+    }
     double prod = 1;
     for (int k = 0; k < c->n_axes; k++) {
         snf_axis *a = &c->axes[k];
         snf_axis_seen *s = &ps->seen[k];
         char sec[64];
         snprintf(sec, sizeof sec, "param.%s", a->name);
+        if (c->hydro && !snf_cfg_hydro_axis(ps, a, s, sec)) {
+            return 0;
+        }
         if (s->value > 0 && (s->min > 0 || s->max > 0)) {
             return snf_ini_fail(&ps->ini, s->value, sec, "value", "give either value or min and max, not both");
         }
@@ -371,7 +529,7 @@ static int snf_cfg_validate(snf_parse *ps)
             return snf_ini_fail(&ps->ini, s->min ? s->min : s->value, sec, s->min ? "min" : "value",
                                 "bad range: a log scale needs min > 0 (got %g)", a->lo);
         }
-        for (int end = 0; end < 2; end++) { /* unit slips: the plausibility table (params.c) */
+        for (int end = 0; end < 2 && !SNF_AXIS_IS_HYDRO(a->target); end++) { /* unit slips: the table in params.c */
             const int line = s->value ? s->value : (end ? s->max : s->min);
             if (snf_param_plausible(a->name, a->name, NULL,
                                     end ? a->hi : a->lo) != SNF_OK) {
@@ -416,7 +574,7 @@ static int snf_cfg_validate(snf_parse *ps)
         }
         c->n_models = (long)prod;
     }
-    if (snf_physics_check(&c->physics) != SNF_OK) {
+    if (!c->hydro && snf_physics_check(&c->physics) != SNF_OK) {
         return snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "physics"), "physics", NULL, "%s",
                             snf_error_last_message());
     }
@@ -477,6 +635,8 @@ int snf_config_parse(snf_campaign *c, const char *text, const char *name)
     c->deflate = 4;
     c->chunk_rows = 256;
     c->block_rows = 2048;
+    c->hydro_set = (snf_hydro_settings){.zones = 300, .dtmax_s = 1e4, .theta = 0.7, .excised_msun = 1.5, .ni_mix = 1.0,
+                                        .bomb_mass_msun = 0.1, .bomb_duration_s = 0.1};
     snprintf(c->path, sizeof c->path, "%s", name);
 
     snf_parse *ps = calloc(1, sizeof *ps);
@@ -559,7 +719,9 @@ void snf_config_model_inputs(const snf_campaign *c, const double *x, snf_sn_para
         case SNF_AXIS_RADIUS: p->radius_cm = x[k]; break;
         case SNF_AXIS_NICKEL: p->nickel_msun = x[k]; break;
         default:
-            *(double *)((char *)ph + snf_axis_defs[c->axes[k].target].physics_off) = x[k];
+            if (snf_axis_defs[c->axes[k].target].physics_off != SNF_NOT_PHYSICS) {
+                *(double *)((char *)ph + snf_axis_defs[c->axes[k].target].physics_off) = x[k];
+            }
             break;
         }
     }
@@ -574,7 +736,58 @@ void snf_config_grid_points(const snf_campaign *c, int *points)
 
 void snf_config_source(const snf_campaign *c, char *buf, int n)
 {
-    snprintf(buf, (size_t)n, "%s:%s", c->model, snf_closure_name(c->physics.closure));
+    if (c->hydro) {
+        snprintf(buf, (size_t)n, "hydro:snforge");
+    } else {
+        snprintf(buf, (size_t)n, "%s:%s", c->model, snf_closure_name(c->physics.closure));
+    }
+}
+
+void snf_config_hydro_inputs(const snf_campaign *c, const double *x, snf_rhd_params *par, snf_prog_params *prog,
+                             double *ni_mix)
+{
+    const snf_hydro_settings *h = &c->hydro_set;
+    double E = NAN, M = NAN, R = NAN, Ni = NAN, mix = h->ni_mix, bm = h->bomb_mass_msun, bt = h->bomb_duration_s;
+    *prog = snf_prog_default();
+    for (int k = 0; k < c->n_axes; k++) {
+        switch (c->axes[k].target) {
+        case SNF_AXIS_ENERGY: E = x[k]; break;
+        case SNF_AXIS_MASS: M = x[k]; break;
+        case SNF_AXIS_RADIUS: R = x[k]; break;
+        case SNF_AXIS_NICKEL: Ni = x[k]; break;
+        case SNF_AXIS_NI_MIX: mix = x[k]; break;
+        case SNF_AXIS_BOMB_MASS: bm = x[k]; break;
+        case SNF_AXIS_BOMB_DURATION: bt = x[k]; break;
+        case SNF_AXIS_N_ENV: prog->n_env = x[k]; break;
+        case SNF_AXIS_HE_FRACTION: prog->he_frac = x[k]; break;
+        case SNF_AXIS_HHE_WIDTH: prog->hhe_width = x[k]; break;
+        case SNF_AXIS_X_ENV: prog->X_env = x[k]; break;
+        case SNF_AXIS_Z_ENV: prog->Z_env = x[k]; break;
+        default: break;
+        }
+    }
+    prog->M_tot = M + h->excised_msun;
+    prog->R0 = R;
+    /* The keys of the SNEC parameter files of ../shared/hydro/snec (their README), with [hydro]'s settings. */
+    *par = snf_rhd_params_default();
+    par->initial_data = SNF_RHD_BOMB;
+    par->final_energy = E * 1e51;
+    par->bomb_tstart = 0.0;
+    par->bomb_tend = bt;
+    par->bomb_mass_spread = bm;
+    par->bomb_start_point = 1;
+    par->bomb_mode = 1;
+    par->imax = h->zones;
+    par->gridding = SNF_RHD_GRID_FILE;
+    par->mass_excision = 1;
+    par->mass_excised = h->excised_msun;
+    par->Ni_switch = 1;
+    par->Ni_mass = Ni;
+    par->Ni_boundary_mass = NAN; /* excised + ni_mix (M_He - excised): M_He is the builder's */
+    par->tend = (c->t_end_d + 1.0) * SNF_RHD_DAY;
+    par->dtmax = h->dtmax_s;
+    par->theta = h->theta;
+    *ni_mix = mix;
 }
 
 void snf_config_free(snf_campaign *c)

@@ -401,6 +401,49 @@ int snf_dataset_write_series(snf_dataset *d, const char *name, const char *units
     return rc < 0 ? rc : snf_ds_flush(d);
 }
 
+int snf_dataset_series_create(snf_dataset *d, const char *name, const char *units, const char *description,
+                              int chunk_rows, int deflate)
+{
+    if (!d->writable || !snf_ds_series_name_ok(name)) {
+        SNF_ERROR(SNF_EINVAL, "%s: series '%s': expected a writable file and 1-64 letters, digits or '_'", d->path,
+                  name ? name : "(null)");
+    }
+    char full[80];
+    snprintf(full, sizeof full, "series/%s", name);
+    if (H5Lexists(d->file, "series", H5P_DEFAULT) > 0 && H5Lexists(d->file, full, H5P_DEFAULT) > 0) {
+        return SNF_OK;
+    }
+    const float fnan = NAN;
+    hid_t ds = snf_h5_create(d->file, d->path, full, H5T_IEEE_F32LE, 2, (hsize_t)d->N, (hsize_t)d->T,
+                             (hsize_t)(chunk_rows > 0 ? chunk_rows : 1), deflate, &fnan);
+    if (ds < 0) {
+        return SNF_EHDF5;
+    }
+    int rc = snf_h5_attr_put_string(ds, "units", units ? units : "", d->path);
+    if (rc >= 0) {
+        rc = snf_h5_attr_put_string(ds, "description", description ? description : "", d->path);
+    }
+    H5Dclose(ds);
+    return rc < 0 ? rc : snf_ds_flush(d);
+}
+
+int snf_dataset_series_write_rows(snf_dataset *d, const char *name, long row0, long n, const float *y)
+{
+    char full[80];
+    snprintf(full, sizeof full, "series/%s", name);
+    if (!d->writable || !snf_ds_series_name_ok(name) || H5Lexists(d->file, "series", H5P_DEFAULT) <= 0 ||
+        H5Lexists(d->file, full, H5P_DEFAULT) <= 0) {
+        SNF_ERROR(SNF_EINVAL, "%s: no writable series /%s", d->path, full);
+    }
+    hid_t ds = H5Dopen2(d->file, full, H5P_DEFAULT);
+    if (ds < 0) {
+        SNF_ERROR(SNF_EHDF5, "%s: /%s cannot be opened", d->path, full);
+    }
+    int rc = n > 0 ? snf_h5_write_rows(ds, H5T_NATIVE_FLOAT, (hsize_t)row0, (hsize_t)n, y, d->path, full) : SNF_OK;
+    H5Dclose(ds);
+    return rc;
+}
+
 int snf_dataset_read_series(snf_dataset *d, const char *name, float *y)
 {
     if (!snf_ds_series_name_ok(name)) {

@@ -126,6 +126,7 @@ typedef struct snf_block {
     int *st;             /* [B] */
     char *msg;           /* [B][SNF_DATASET_MSG_LEN] */
     snf_lc_derived *der; /* [B] */
+    float *S;            /* model = hydro: [B][SNF_GRID_HYDRO_NSERIES][T] extra series, else NULL */
 } snf_block;
 
 static void snf_block_free(snf_block *b)
@@ -136,10 +137,11 @@ static void snf_block_free(snf_block *b)
     free(b->st);
     free(b->msg);
     free(b->der);
+    free(b->S);
     memset(b, 0, sizeof *b);
 }
 
-static int snf_block_alloc(snf_block *b, long B, int P, int T)
+static int snf_block_alloc(snf_block *b, long B, int P, int T, int hydro)
 {
     memset(b, 0, sizeof *b);
     b->x = malloc((size_t)B * (size_t)P * sizeof *b->x);
@@ -148,7 +150,10 @@ static int snf_block_alloc(snf_block *b, long B, int P, int T)
     b->st = malloc((size_t)B * sizeof *b->st);
     b->msg = malloc((size_t)B * SNF_DATASET_MSG_LEN);
     b->der = malloc((size_t)B * sizeof *b->der);
-    if (!b->x || !b->L || !b->V || !b->st || !b->msg || !b->der) {
+    if (hydro) {
+        b->S = malloc((size_t)B * SNF_GRID_HYDRO_NSERIES * (size_t)T * sizeof *b->S);
+    }
+    if (!b->x || !b->L || !b->V || !b->st || !b->msg || !b->der || (hydro && !b->S)) {
         snf_block_free(b);
         return SNF_ENOMEM;
     }
@@ -173,6 +178,23 @@ static int snf_writer_put(snf_writer *w, const snf_block *b)
         any_msg |= b->st[r] != 0;
     }
     snf_dataset_rows rows = {b->x, b->L, b->V, b->st, any_msg ? b->msg : NULL, b->der};
+    if (b->S != NULL) { /* the series before the statuses: a row with a status has its series */
+        int T = w->d->T;
+        float *col = malloc((size_t)b->nb * (size_t)T * sizeof *col);
+        if (col == NULL) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory for a block's series");
+        }
+        int rc = SNF_OK;
+        for (int s = 0; s < SNF_GRID_HYDRO_NSERIES && rc >= 0; s++) {
+            for (long r = 0; r < b->nb; r++) {
+                memcpy(col + r * T, b->S + ((size_t)r * SNF_GRID_HYDRO_NSERIES + (size_t)s) * (size_t)T,
+                       (size_t)T * sizeof *col);
+            }
+            rc = snf_dataset_series_write_rows(w->d, snf_grid_hydro_series[s].name, b->lb0, b->nb, col);
+        }
+        free(col);
+        SNF_CHECK(rc);
+    }
     SNF_CHECK(snf_dataset_write_block(w->d, b->lb0, b->nb, &rows));
     memcpy(w->status + b->lb0, b->st, (size_t)b->nb * sizeof *b->st);
     w->computed += b->nb;
@@ -328,6 +350,10 @@ static int snf_grid_open_tmp(snf_dataset **d, const char *tmp, const snf_campaig
             status[r] = SNF_STATUS_PENDING;
         }
     }
+    for (int s = 0; c->hydro && s < SNF_GRID_HYDRO_NSERIES; s++) { /* made now, or found on resume */
+        const snf_grid_series_def *sd = &snf_grid_hydro_series[s];
+        SNF_CHECK(snf_dataset_series_create(*d, sd->name, sd->units, sd->description, c->chunk_rows, c->deflate));
+    }
     return SNF_OK;
 }
 
@@ -340,6 +366,7 @@ typedef struct snf_grid_work {
     double *work;       /* [nth][2][T] */
     long *pend;         /* [n / B + 2] */
     snf_block blk[2];
+    snf_grid_hydro hydro; /* model = hydro: the tables every row reads */
 } snf_grid_work;
 
 static void snf_grid_work_free(snf_grid_work *w)
@@ -353,6 +380,7 @@ static void snf_grid_work_free(snf_grid_work *w)
     free(w->pend);
     snf_block_free(&w->blk[0]);
     snf_block_free(&w->blk[1]);
+    snf_grid_hydro_free(&w->hydro);
 }
 
 static int snf_grid_work_alloc(snf_grid_work *w, const snf_campaign *c, const snf_grid_options *opt, long n)
@@ -378,11 +406,14 @@ static int snf_grid_work_alloc(snf_grid_work *w, const snf_campaign *c, const sn
     w->pend = malloc((size_t)(n / B + 2) * sizeof *w->pend);
     int alloc_ok = w->s != NULL && w->models != NULL && w->work != NULL && w->pend != NULL;
     for (int k = 0; k < 2 && alloc_ok; k++) {
-        alloc_ok = snf_block_alloc(&w->blk[k], B, P, T) == SNF_OK;
+        alloc_ok = snf_block_alloc(&w->blk[k], B, P, T, c->hydro) == SNF_OK;
     }
     if (!alloc_ok) {
         SNF_ERROR(w->s == NULL ? SNF_EINVAL : SNF_ENOMEM, "%s",
                   w->s == NULL ? snf_error_last_message() : "out of memory for the block buffers");
+    }
+    if (c->hydro) { /* no model workspaces: a hydro row allocates its own run */
+        return snf_grid_hydro_load(&w->hydro, opt->hydro_tables);
     }
     for (int k = 0; k < w->nth; k++) {
         w->models[k] = snf_model_alloc();
@@ -505,6 +536,12 @@ static int snf_grid_compute(const snf_campaign *c, snf_grid_work *w, const doubl
 #pragma omp for schedule(dynamic, 1) nowait
 #endif
                 for (long r = 0; r < cur->nb; r++) {
+                    if (c->hydro) { /* one model per step: a model's cost varies several-fold */
+                        snf_grid_hydro_row(c, &w->hydro, t_days, cur->x + r * P, cur->L + r * T, cur->V + r * T,
+                                           cur->S + (size_t)r * SNF_GRID_HYDRO_NSERIES * (size_t)T, cur->st + r,
+                                           cur->msg + r * SNF_DATASET_MSG_LEN, cur->der + r);
+                        continue;
+                    }
                     snf_grid_row(c, w->models[tid], t_days, Lw, Lw + T, cur->x + r * P, cur->L + r * T,
                                  cur->V + r * T, cur->st + r, cur->msg + r * SNF_DATASET_MSG_LEN, cur->der + r);
                 }

@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include "core/internal.h"
+#include "snforge/model.h"
 
 /* ---- the dataset file's internals (dataset.c, join.c) ---- */
 
@@ -44,5 +45,32 @@ snf_dataset *snf_ds_new(const char *path);
 struct snf_campaign;
 /* 1 if the file's stored campaign text equals c's, 0 if not, < 0 on a read failure. */
 int snf_grid_same_campaign(snf_dataset *d, const struct snf_campaign *c);
+
+/* ---- model = hydro rows (grid_hydro.c) ---- */
+
+/* The extra series a hydro row stores (/series/NAME [N, T]), in the order of a row's series buffer. */
+#define SNF_GRID_HYDRO_NSERIES 4
+typedef struct snf_grid_series_def {
+    const char *name, *units, *description;
+} snf_grid_series_def;
+extern const snf_grid_series_def snf_grid_hydro_series[SNF_GRID_HYDRO_NSERIES];
+
+/* What every hydro row reads and nobody writes: the OPAL tables and SNEC's grid pattern. */
+struct snf_rhd_opal;
+typedef struct snf_grid_hydro {
+    struct snf_rhd_opal *opal;
+    double *pattern;
+    int npat;
+} snf_grid_hydro;
+
+/* Reads DIR/codataa ... codatae and DIR/GridPattern.dat. */
+int snf_grid_hydro_load(snf_grid_hydro *h, const char *tables);
+void snf_grid_hydro_free(snf_grid_hydro *h);
+
+/* One row x[P]: builds the progenitor, runs it, resamples onto t_days[T]: log10 L, v_ph [km/s], the series
+ * [SNF_GRID_HYDRO_NSERIES][T], status (0 or the failure's, with "STATUS: message"), the derived peak. */
+struct snf_campaign;
+void snf_grid_hydro_row(const struct snf_campaign *c, const snf_grid_hydro *h, const double *t_days, const double *x,
+                        float *log_lbol, float *vph, float *series, int *status, char *msg, snf_lc_derived *der);
 
 #endif

@@ -24,6 +24,90 @@ static const char *snf_ds_shard_ref(const char *out, const char *s)
     return s;
 }
 
+/* One joined dataset NAME: a virtual dataset mapping each shard's rows (src0: shard 0's, for type, shape, fill
+ * value and attributes) onto its row_offset; *dst its id in the joined file. */
+static int snf_ds_join_vds(hid_t out_file, const char *tmp, const char *path, const char *const *shard_paths,
+                           snf_dataset *const *sh, const long *offs, int n, long total, hid_t src0, const char *name,
+                           hid_t *dst)
+{
+    int rc = SNF_OK;
+    hid_t dcpl, vspace, sspace;
+    hid_t ftype = H5Dget_type(src0);
+    hid_t fs = H5Dget_space(src0);
+    hsize_t dims[2] = {0, 0};
+    int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
+    if (fs >= 0) {
+        H5Sclose(fs);
+    }
+    dims[0] = (hsize_t)total;
+    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    vspace = rank > 0 ? H5Screate_simple(rank, dims, NULL) : -1;
+    hid_t src_dcpl = H5Dget_create_plist(src0);
+    if (ftype < 0 || dcpl < 0 || vspace < 0 || src_dcpl < 0) {
+        if (ftype >= 0) {
+            H5Tclose(ftype);
+        }
+        if (src_dcpl >= 0) {
+            H5Pclose(src_dcpl);
+        }
+        if (dcpl >= 0) {
+            H5Pclose(dcpl);
+        }
+        if (vspace >= 0) {
+            H5Sclose(vspace);
+        }
+        return snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: type or space", tmp, name);
+    }
+    /* The shards' fill value (pending status, NaN) also stands for rows of a missing shard file. */
+    unsigned char fillbuf[SNF_DATASET_MSG_LEN];
+    memset(fillbuf, 0, sizeof fillbuf);
+    H5D_fill_value_t fv;
+    if (H5Pfill_value_defined(src_dcpl, &fv) >= 0 && fv == H5D_FILL_VALUE_USER_DEFINED &&
+        (H5Pget_fill_value(src_dcpl, ftype, fillbuf) < 0 || H5Pset_fill_value(dcpl, ftype, fillbuf) < 0)) {
+        rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: fill value", tmp, name);
+    }
+    H5Pclose(src_dcpl);
+    for (int i = 0; i < n && rc >= 0; i++) {
+        if (sh[i]->N == 0) {
+            continue; /* more shards than blocks: an empty shard maps nothing */
+        }
+        hsize_t start[2] = {(hsize_t)offs[i], 0}, count[2] = {(hsize_t)sh[i]->N, dims[1]};
+        hsize_t sdims[2] = {(hsize_t)sh[i]->N, dims[1]};
+        sspace = H5Screate_simple(rank, sdims, NULL);
+        if (sspace < 0 || H5Sselect_hyperslab(vspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Pset_virtual(dcpl, vspace, snf_ds_shard_ref(path, shard_paths[i]), name, sspace) < 0) {
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Pset_virtual for %s failed",
+                                  tmp, name, shard_paths[i]);
+        }
+        if (sspace >= 0) {
+            H5Sclose(sspace);
+            sspace = -1;
+        }
+    }
+    H5Sselect_all(vspace);
+    if (rc >= 0) {
+        hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+        if (lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0) {
+            *dst = H5Dcreate2(out_file, name, ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
+        }
+        if (lcpl >= 0) {
+            H5Pclose(lcpl);
+        }
+        if (*dst < 0) {
+            char reason[256];
+            snf_h5_reason(reason, sizeof reason);
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Dcreate2 (virtual) failed: %s",
+                                  tmp, name, reason);
+        } else {
+            rc = snf_h5_attr_copy_all(*dst, src0, tmp);
+        }
+    }
+    H5Tclose(ftype);
+    H5Pclose(dcpl);
+    H5Sclose(vspace);
+    return rc;
+}
+
 /* ---- join ---- */
 
 int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
@@ -31,7 +115,6 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
     int rc = SNF_OK;
     snf_dataset **sh = NULL;
     snf_dataset *out = NULL;
-    hid_t dcpl = -1, vspace = -1, sspace = -1;
     long *offs = NULL;
     double *time_d = NULL;
     char tmp[4200];
@@ -107,76 +190,50 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
         goto cleanup;
     }
     for (int k = 0; k < D_COUNT; k++) {
-        hid_t ftype = H5Dget_type(sh[0]->d[k]);
-        hid_t fs = H5Dget_space(sh[0]->d[k]);
-        hsize_t dims[2] = {0, 0};
-        int rank = fs >= 0 ? H5Sget_simple_extent_dims(fs, dims, NULL) : -1;
-        if (fs >= 0) {
-            H5Sclose(fs);
-        }
-        dims[0] = (hsize_t)total;
-        dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        vspace = rank > 0 ? H5Screate_simple(rank, dims, NULL) : -1;
-        hid_t src_dcpl = H5Dget_create_plist(sh[0]->d[k]);
-        if (ftype < 0 || dcpl < 0 || vspace < 0 || src_dcpl < 0) {
-            if (ftype >= 0) {
-                H5Tclose(ftype);
-            }
-            if (src_dcpl >= 0) {
-                H5Pclose(src_dcpl);
-            }
-            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: type or space", tmp, snf_ds_name(k));
+        if ((rc = snf_ds_join_vds(out->file, tmp, path, shard_paths, sh, offs, n, total, sh[0]->d[k], snf_ds_name(k),
+                                  &out->d[k])) < 0) {
             goto cleanup;
         }
-        /* The shards' fill value (pending status, NaN) also stands for rows of a missing shard file. */
-        unsigned char fillbuf[SNF_DATASET_MSG_LEN];
-        memset(fillbuf, 0, sizeof fillbuf);
-        H5D_fill_value_t fv;
-        if (H5Pfill_value_defined(src_dcpl, &fv) >= 0 && fv == H5D_FILL_VALUE_USER_DEFINED &&
-            (H5Pget_fill_value(src_dcpl, ftype, fillbuf) < 0 || H5Pset_fill_value(dcpl, ftype, fillbuf) < 0)) {
-            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: fill value", tmp, snf_ds_name(k));
+    }
+    /* Extra series (/series/NAME, a hydro campaign's): joined the same way; every shard must have them. */
+    if (H5Lexists(sh[0]->file, "series", H5P_DEFAULT) > 0) {
+        H5G_info_t gi;
+        hid_t g = H5Gopen2(sh[0]->file, "series", H5P_DEFAULT);
+        if (g < 0 || H5Gget_info(g, &gi) < 0) {
+            if (g >= 0) {
+                H5Gclose(g);
+            }
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /series unreadable", shard_paths[0]);
+            goto cleanup;
         }
-        H5Pclose(src_dcpl);
-        for (int i = 0; i < n && rc >= 0; i++) {
-            if (sh[i]->N == 0) {
-                continue; /* more shards than blocks: an empty shard maps nothing */
+        for (hsize_t j = 0; j < gi.nlinks && rc >= 0; j++) {
+            char nm[80], full[96];
+            if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, j, nm, sizeof nm, H5P_DEFAULT) < 0) {
+                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /series: a name", shard_paths[0]);
+                break;
             }
-            hsize_t start[2] = {(hsize_t)offs[i], 0}, count[2] = {(hsize_t)sh[i]->N, dims[1]};
-            hsize_t sdims[2] = {(hsize_t)sh[i]->N, dims[1]};
-            sspace = H5Screate_simple(rank, sdims, NULL);
-            if (sspace < 0 || H5Sselect_hyperslab(vspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-                H5Pset_virtual(dcpl, vspace, snf_ds_shard_ref(path, shard_paths[i]), snf_ds_name(k), sspace) < 0) {
-                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Pset_virtual for %s failed",
-                                      tmp, snf_ds_name(k), shard_paths[i]);
+            snprintf(full, sizeof full, "series/%s", nm);
+            for (int i = 1; i < n && rc >= 0; i++) {
+                if (H5Lexists(sh[i]->file, "series", H5P_DEFAULT) <= 0 || H5Lexists(sh[i]->file, full, H5P_DEFAULT) <= 0) {
+                    rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s: no /%s (shard %s has it)",
+                                          shard_paths[i], full, shard_paths[0]);
+                }
             }
-            if (sspace >= 0) {
-                H5Sclose(sspace);
-                sspace = -1;
+            hid_t src = rc >= 0 ? H5Dopen2(sh[0]->file, full, H5P_DEFAULT) : -1, dst = -1;
+            if (rc >= 0 && src < 0) {
+                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s unreadable", shard_paths[0], full);
             }
-        }
-        H5Sselect_all(vspace);
-        if (rc >= 0) {
-            hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-            if (lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0) {
-                out->d[k] = H5Dcreate2(out->file, snf_ds_name(k), ftype, vspace, lcpl, dcpl, H5P_DEFAULT);
+            if (rc >= 0) {
+                rc = snf_ds_join_vds(out->file, tmp, path, shard_paths, sh, offs, n, total, src, full, &dst);
             }
-            if (lcpl >= 0) {
-                H5Pclose(lcpl);
+            if (src >= 0) {
+                H5Dclose(src);
             }
-            if (out->d[k] < 0) {
-                char reason[256];
-                snf_h5_reason(reason, sizeof reason);
-                rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: /%s: H5Dcreate2 (virtual) failed: %s",
-                                      tmp, snf_ds_name(k), reason);
-            } else {
-                rc = snf_h5_attr_copy_all(out->d[k], sh[0]->d[k], tmp);
+            if (dst >= 0) {
+                H5Dclose(dst);
             }
         }
-        H5Tclose(ftype);
-        H5Pclose(dcpl);
-        dcpl = -1;
-        H5Sclose(vspace);
-        vspace = -1;
+        H5Gclose(g);
         if (rc < 0) {
             goto cleanup;
         }
@@ -224,12 +281,6 @@ int snf_dataset_join(const char *path, const char *const *shard_paths, int n)
 cleanup:
     if (out != NULL) {
         snf_dataset_close(out);
-    }
-    if (dcpl >= 0) {
-        H5Pclose(dcpl);
-    }
-    if (vspace >= 0) {
-        H5Sclose(vspace);
     }
     for (int i = 0; sh != NULL && i < n; i++) {
         snf_dataset_close(sh[i]);

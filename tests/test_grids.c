@@ -222,7 +222,7 @@ static void test_config(void)
     expect_error("max = 15\n", "max = 0.1\n", "bad.ini:11: [param.energy] max: bad range");
     expect_error("min = 2e11\n", "min = -2e11\n", "bad.ini:17: [param.radius] min:");
     expect_error("sampler = lhs\n", "sampler = halton\n", "bad.ini:3: [campaign] sampler: unknown sampler 'halton'");
-    expect_error("model = semi-analytic\n", "model = hydro\n", "bad.ini:2: [campaign] model: unknown model 'hydro'");
+    expect_error("model = semi-analytic\n", "model = stella\n", "bad.ini:2: [campaign] model: unknown model 'stella'");
     expect_error("kappa = 0.3\n", "kappa_typo = 0.3\n", "bad.ini:8: [physics] kappa_typo: unknown physics key");
     expect_error("kappa = 0.3\n", "kappa = lots\n", "bad.ini:8: [physics] kappa: 'lots' is not a finite number");
     expect_error("closure = flux\n", "closure = magic\n", "bad.ini:7: [physics] closure: unknown closure");

@@ -9,6 +9,11 @@
  *   [param.mass] [param.radius] [param.nickel]   required; [param.kappa] etc. add nuisance columns
  *   [time]                  start, end, and step (linear) or count (log spacing: spacing = log)
  *   [output]                deflate = 0..9, chunk_rows, block_rows
+ *
+ * model = hydro (radiation hydrodynamics on progenitors built per row, no [physics]):
+ *   [hydro]                 zones, dtmax, theta, excised, ni_mix, bomb_mass, bomb_duration (fixed settings)
+ *   [param.NAME]            energy, mass (ejecta), radius (R0), nickel; and ni_mix, bomb_mass, bomb_duration,
+ *                           n_env, he_fraction, hhe_width, x_env, z_env (the progenitor builder's knobs)
  */
 #ifndef SNFORGE_CONFIG_H
 #define SNFORGE_CONFIG_H
@@ -18,6 +23,7 @@
 #include <stdint.h>
 
 #include "snforge/model.h"
+#include "snforge/progenitor.h"
 #include "snforge/sampler.h"
 
 /* ---- types ---- */
@@ -33,6 +39,9 @@ typedef enum snf_axis_target {
     SNF_AXIS_ENERGY = 0, SNF_AXIS_MASS, SNF_AXIS_RADIUS, SNF_AXIS_NICKEL,
     SNF_AXIS_KAPPA, SNF_AXIS_T_ION, SNF_AXIS_Q_REC, SNF_AXIS_ETH_FRACTION, SNF_AXIS_KAPPA_GAMMA,
     SNF_AXIS_A_GAMMA_D2, SNF_AXIS_X_FLOOR,
+    /* model = hydro only: the explosion and the progenitor's structure knobs (progenitor.h) */
+    SNF_AXIS_NI_MIX, SNF_AXIS_BOMB_MASS, SNF_AXIS_BOMB_DURATION,
+    SNF_AXIS_N_ENV, SNF_AXIS_HE_FRACTION, SNF_AXIS_HHE_WIDTH, SNF_AXIS_X_ENV, SNF_AXIS_Z_ENV,
     SNF_AXIS_TARGET_COUNT
 } snf_axis_target;
 
@@ -46,10 +55,26 @@ typedef struct snf_axis {
     int line;             /* line of the [param.NAME] section header, for messages */
 } snf_axis;
 
+/* model = hydro: the fixed settings of every run ([hydro]) and the defaults of the axes not given. A row
+ * builds its progenitor (M_tot = mass + excised, R0 = radius, the knobs) and runs the radiation-hydro code;
+ * energy is SNEC's final_energy (asymptotic total energy), mass the ejecta mass, nickel Ni_mass mixed
+ * uniformly from the excised mass out to excised + ni_mix (M_He - excised). */
+typedef struct snf_hydro_settings {
+    int zones;            /* grid points (GridPattern.dat resampled) */
+    double dtmax_s;       /* longest time step */
+    double theta;         /* time centring of the implicit diffusion (0.5 ... 1) */
+    double excised_msun;  /* excised inner mass (the remnant) */
+    double ni_mix;        /* Ni mixing boundary as a fraction of the He core above the excised mass */
+    double bomb_mass_msun; /* mass the thermal bomb heats */
+    double bomb_duration_s; /* the bomb's duration */
+} snf_hydro_settings;
+
 typedef struct snf_campaign {
     char path[512];                /* the file it came from (for messages) */
     char *text;                    /* the file's text verbatim: stored in the dataset, compared on resume */
-    char model[SNF_CONFIG_NAME_LEN];   /* "semi-analytic" */
+    char model[SNF_CONFIG_NAME_LEN];   /* "semi-analytic" or "hydro" */
+    int hydro;                     /* 1: model = hydro (physics unused, hydro used) */
+    snf_hydro_settings hydro_set;  /* model = hydro: [hydro] */
     snf_physics physics;           /* fixed physics settings ([physics]) */
     snf_sampler_kind sampler;
     long n_models;                 /* N: rows of the dataset */
@@ -92,7 +117,13 @@ SNF_API void snf_config_model_inputs(const snf_campaign *c, const double *x, snf
 /* Grid sizes per axis (points[P]) for snf_sampler_alloc. */
 SNF_API void snf_config_grid_points(const snf_campaign *c, int *points);
 
-/* "semi-analytic:<closure>": the dataset's source attribute. */
+/* model = hydro: the explosion parameters and the progenitor of row x[P] (axes over the [hydro] settings):
+ * par as SNEC's parameter files of ../shared/hydro/snec set it (tend one day past the time grid), except
+ * Ni_boundary_mass, NaN: it is excised + ni_mix (M_He - excised) with the builder's M_He. */
+SNF_API void snf_config_hydro_inputs(const snf_campaign *c, const double *x, snf_rhd_params *par,
+                                     snf_prog_params *prog, double *ni_mix);
+
+/* "semi-analytic:<closure>", or "hydro:snforge": the dataset's source attribute. */
 SNF_API void snf_config_source(const snf_campaign *c, char *buf, int n);
 
 SNF_API void snf_config_free(snf_campaign *c);

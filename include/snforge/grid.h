@@ -22,6 +22,8 @@ typedef struct snf_grid_options {
     int shard_count;   /* 1: no sharding */
     FILE *progress;    /* progress line target (NULL: none), e.g. stderr when it is a terminal */
     long stop_after;   /* testing: stop (as if killed) after writing this many blocks; 0 = never */
+    const char *hydro_tables; /* model = hydro: the folder of the OPAL tables codataa ... codatae and
+                               * GridPattern.dat (the program's rhd/tables) */
 } snf_grid_options;
 
 #define SNF_GRID_STATUS_MIN (-16) /* failure histogram covers codes SNF_GRID_STATUS_MIN .. +15 */

@@ -98,6 +98,12 @@ SNF_API int snf_dataset_write_series(snf_dataset *d, const char *name, const cha
  * not [N, T]. */
 SNF_API int snf_dataset_read_series(snf_dataset *d, const char *name, float *y);
 
+/* For files written block by block (a hydro campaign): makes /series/NAME [N, T] filled with NaN, chunked by
+ * chunk_rows (nothing if it exists: a resumed file), then rows row0 .. row0+n-1 of it from y[n * T]. */
+SNF_API int snf_dataset_series_create(snf_dataset *d, const char *name, const char *units, const char *description,
+                                      int chunk_rows, int deflate);
+SNF_API int snf_dataset_series_write_rows(snf_dataset *d, const char *name, long row0, long n, const float *y);
+
 /* One call for a small file: writes path.tmp with all N rows, marks it complete, closes, renames.
  * derived may be NULL (NaN). */
 SNF_API int snf_dataset_write_rows(const char *path, const snf_dataset_meta *meta, int N, int P, int T,
