@@ -2,7 +2,7 @@
  * from a SNEC 1.01 parameter file and its profile pair; daily CSV, or a one-row dataset file laid out as
  * `snforge import` writes hydro runs (source "hydro:snforge", params energy/mass/radius/nickel as the import
  * index has them, /log_lbol, /vph, /derived from the same peak finder) plus the extra series /series/vfe,
- * /series/teff, /series/rph, /series/ldep; wall time, steps and the energy-conservation error on stderr. The
+ * /series/teff, /series/rph, /series/log_ldep; wall time, steps and the energy-conservation error on stderr. The
  * opacity tables and the grid pattern are found like the program's other data. */
 #include <getopt.h>
 #include <math.h>
@@ -31,7 +31,7 @@ static void usage(FILE *f)
                "line's LTE Sobolev optical depth crosses 1 above the photosphere; empty where no cell reaches 1).\n"
                "  -o FILE      output .csv (default: stdout), or .h5: a one-row dataset as `snforge import` writes\n"
                "               (source hydro:snforge; energy = final_energy, mass = ejecta, radius = the profile's,\n"
-               "               nickel = Ni_mass) with the series vfe, teff, rph, ldep under /series\n"
+               "               nickel = Ni_mass) with the series vfe, teff, rph, log_ldep under /series\n"
                "  --zones N    grid points instead of the file's imax (GridPattern.dat resampled)\n"
                "  --dtmax S    longest time step [s] instead of the file's dtmax (SNEC's 1000 s forces >= 21,600\n"
                "               steps over 250 days)\n"
@@ -87,7 +87,7 @@ static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_par
         fe[k] = (float)(r->vfe[k] * 1e-5);
         te[k] = (float)r->Teff[k];
         rp[k] = (float)r->Rph[k];
-        ld[k] = (float)r->Ldep[k];
+        ld[k] = r->Ldep[k] > 0 ? (float)log10(r->Ldep[k]) : NAN; /* erg/s overflows float32: log10, as campaigns */
     }
     snf_lc_derived der;
     snf_hydro_peak(&der, r->t_d, lg, T, 10.0);
@@ -117,7 +117,8 @@ static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_par
                                        "crosses 1 above the photosphere; NaN where the line does not form", fe)) < 0 ||
         (rc = snf_dataset_write_series(d, "teff", "K", "effective temperature at the tau = 2/3 photosphere", te)) < 0 ||
         (rc = snf_dataset_write_series(d, "rph", "cm", "radius of the tau = 2/3 photosphere", rp)) < 0 ||
-        (rc = snf_dataset_write_series(d, "ldep", "erg/s", "deposited 56Ni + 56Co decay power", ld)) < 0 ||
+        (rc = snf_dataset_write_series(d, "log_ldep", "log10(erg/s)", "log10 of the deposited 56Ni + 56Co decay power "
+                                       "(erg/s overflows float32)", ld)) < 0 ||
         (rc = snf_dataset_mark_complete(d)) < 0) {
         goto done;
     }

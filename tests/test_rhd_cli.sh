@@ -63,6 +63,10 @@ with h5py.File(w + "/fe.h5") as f:
         want = np.array([float(r[col]) if r[col] else np.nan for r in rows])
         assert np.allclose(f["series/" + name][0], want, rtol=1e-5, equal_nan=True), name
     assert np.allclose(f["log_lbol"][0], np.log10([float(r["L_erg_s"]) for r in rows]), atol=1e-5)
+    # the decay power as log10: in erg/s (about 1e41) it would overflow float32 to inf
+    ld = f["series/log_ldep"][0]
+    assert np.all(np.isfinite(ld)), ld
+    assert np.allclose(ld, np.log10([float(r["Ldep_erg_s"]) for r in rows]), atol=1e-5)
 PYEOF
   echo "ok: fe.h5 contents equal the CSV"
 else
