@@ -220,14 +220,14 @@ int snf_cmd_hydro(int argc, char **argv)
     memset(&prf, 0, sizeof prf);
     snf_rhd_result res;
     memset(&res, 0, sizeof res);
-    struct timespec t0, t1;
+    double t0 = 0, t1 = 0;
     if ((rc = snf_rhd_read_profile(prof, comp, &prf)) != SNF_OK || (rc = snf_rhd_read_opal(dir, opal)) != SNF_OK ||
         (rc = snf_rhd_read_pattern(pat_file, &pattern, &npat)) != SNF_OK) {
         goto done;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = snf_clock_s();
     rc = snf_rhd_run(&res, &par, &prf, opal, par.gridding == SNF_RHD_GRID_FILE ? pattern : NULL, npat);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    t1 = snf_clock_s();
     if (rc == SNF_OK) {
         out_ctx ctx = {&res};
         if (out && snf_cli_has_suffix(out, ".h5")) {
@@ -243,7 +243,7 @@ int snf_cmd_hydro(int argc, char **argv)
             rc = write_csv(&ctx, stdout, 0);
         }
         fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps (%ld temperature iterations), energy-conservation error %.2e of the "
-                        "energy put in (bomb or piston)\n", par.imax, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec),
+                        "energy put in (bomb or piston)\n", par.imax, t1 - t0,
                 res.steps, res.iterations, res.e_err);
     }
 done:

@@ -171,12 +171,11 @@ static int snf_predict_catalogue(snf_uq_model *um, const char *list, const char 
     snf_catalogue_result *res = calloc((size_t)cat.n, sizeof *res);
     snf_output out = {.lock = -1}; /* the output owner: OUT.lock first, OUT.tmp put in place when whole */
     rc = res ? snf_output_begin(&out, out_path, 0) : SNF_ENOMEM;
-    struct timespec ta, tb;
-    clock_gettime(CLOCK_MONOTONIC, &ta);
+    const double ta = snf_clock_s();
     if (rc >= 0) {
         rc = snf_catalogue_answer(um, &cat, res);
     }
-    clock_gettime(CLOCK_MONOTONIC, &tb);
+    const double tb = snf_clock_s();
     if (rc >= 0) {
         struct { const snf_uq_model *m; const snf_catalogue *c; const snf_catalogue_result *r; } w = {um, &cat, res};
         rc = snf_output_stage(&out, "catalogue", snf_predict_write_catalogue, &w);
@@ -191,7 +190,7 @@ static int snf_predict_catalogue(snf_uq_model *um, const char *list, const char 
             ok += res[i].ok;
             ood += res[i].ok && res[i].pred.ood_flag;
         }
-        const double s = (double)(tb.tv_sec - ta.tv_sec) + 1e-9 * (double)(tb.tv_nsec - ta.tv_nsec);
+        const double s = tb - ta;
         fprintf(stderr, "snforge predict: %s: %ld objects, %ld answered (%ld flagged OOD), %ld errors (status error, "
                         "message); %.3g s, %.4g objects/s (reading, encoding and the network)\n", out_path, cat.n, ok, ood,
                 cat.n - ok, s, s > 0 ? (double)cat.n / s : 0.0);
@@ -292,13 +291,11 @@ int snf_predict_file(const char *mpath, const char *opath, int json, int digits,
     const int reps = 20;
     if (rc >= 0) {
         snf_uq_pred scratch;
-        struct timespec ta, tb;
-        clock_gettime(CLOCK_MONOTONIC, &ta);
+        const double ta = snf_clock_s();
         for (int r = 0; r < reps && rc >= 0; r++) {
             rc = snf_uq_model_predict(&um, x, 1, &scratch);
         }
-        clock_gettime(CLOCK_MONOTONIC, &tb);
-        fwd_s = ((double)(tb.tv_sec - ta.tv_sec) + 1e-9 * (double)(tb.tv_nsec - ta.tv_nsec)) / reps;
+        fwd_s = (snf_clock_s() - ta) / reps;
     }
     free(x);
     if (rc < 0) {

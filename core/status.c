@@ -1,9 +1,11 @@
-/* status.c: status names, the per-thread error buffer, library versions. */
+/* status.c: status names, the per-thread error buffer, library versions, the monotonic clock. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "snforge/status.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 #include <gsl/gsl_version.h>
@@ -99,4 +101,13 @@ void snf_versions(char *buf, size_t n)
     snprintf(buf, n, "snforge %s (rev %s, %s, %s); GSL %s; SUNDIALS %s; HDF5 %u.%u.%u; %s",
              SNF_VERSION_STRING, SNF_GIT_REVISION, SNF_C_COMPILER, SNF_BUILD_TYPE, GSL_VERSION,
              SUNDIALS_VERSION, maj, min, rel, openblas_get_config());
+}
+
+/* ---- clock ---- */
+
+double snf_clock_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

@@ -24,13 +24,6 @@
 
 /* ---- static helpers ---- */
 
-static double snf_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int snf_file_exists(const char *path)
 {
     struct stat st;
@@ -200,7 +193,7 @@ static int snf_writer_put(snf_writer *w, const snf_block *b)
     w->computed += b->nb;
     w->blocks_written++;
     if (w->opt->progress != NULL) {
-        double el = snf_now_s() - w->t_start, rate = el > 0 ? (double)w->computed / el : 0;
+        double el = snf_clock_s() - w->t_start, rate = el > 0 ? (double)w->computed / el : 0;
         long left = w->n - w->done_before - w->computed;
         fprintf(w->opt->progress, "\r%s: %ld/%ld models, %.0f models/s, ETA %.0f s   ", w->fpath,
                 w->done_before + w->computed, w->n, rate, rate > 0 ? (double)left / rate : 0.0);
@@ -566,7 +559,7 @@ static int snf_grid_commit(snf_dataset **d, snf_output *out)
 
 int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options *opt, snf_grid_summary *sum)
 {
-    const double t0 = snf_now_s();
+    const double t0 = snf_clock_s();
     memset(sum, 0, sizeof *sum);
     snf_dataset *d = NULL;
     double *t_days = NULL;
@@ -615,7 +608,7 @@ int snf_grid_run(const snf_campaign *c, const char *path, const snf_grid_options
     }
     long done_before = 0;
     long npend = snf_grid_pending(status, n, c->block_rows, w.pend, &done_before, sum);
-    snf_writer wr = {d, opt, fpath, status, n, done_before, 0, 0, snf_now_s()};
+    snf_writer wr = {d, opt, fpath, status, n, done_before, 0, 0, snf_clock_s()};
     if ((rc = snf_grid_compute(c, &w, t_days, row0, n, npend, &wr, opt, sum)) < 0) {
         goto cleanup;
     }
@@ -636,7 +629,7 @@ cleanup:
     free(t_days);
     free(status);
     snf_output_end(&out);
-    sum->wall_s = snf_now_s() - t0;
+    sum->wall_s = snf_clock_s() - t0;
     sum->file_bytes = snf_file_bytes(sum->stopped ? tmp : fpath);
     return rc;
 }

@@ -27,13 +27,6 @@ snf_fit_opts snf_fit_opts_default(void)
     return o;
 }
 
-static double snf_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* Physical value of sampled coordinate k. */
 static double snf_fit_phys(const snf_fit_ctx *f, int k, double u)
 {
@@ -372,7 +365,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
         if (rc < 0) goto cleanup;
     }
     res->steps_resumed = done;
-    const double t0 = snf_now();
+    const double t0 = snf_clock_s();
     if (done > 0) {
         /* The values the run continues from are checked against the model: the last step's walkers must give
          * their stored log-probabilities (a damaged chain, or one of another model, is refused). */
@@ -401,7 +394,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
         const long have = s + 1;
         if (o->chain_path && (have % o->checkpoint_steps == 0 || have == S)) {
             rc = snf_chain_write(o->chain_path, sig, W, D, S, chain, lpc, have, r, e->accepted, e->proposed,
-                                 f.log_scale, wall_before + snf_now() - t0, calls_before + f.calls + e->calls);
+                                 f.log_scale, wall_before + snf_clock_s() - t0, calls_before + f.calls + e->calls);
             if (rc < 0) goto cleanup;
         }
         if (!o->quiet && (have % 100 == 0 || have == S)) {
@@ -410,7 +403,7 @@ int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit_opts *o
             if (have == S) fputc('\n', stderr);
         }
     }
-    res->wall_s = wall_before + snf_now() - t0;
+    res->wall_s = wall_before + snf_clock_s() - t0;
     res->model_calls = calls_before + f.calls + e->calls;
     res->steps_done = S;
     res->acceptance = (double)e->accepted / (double)(e->proposed ? e->proposed : 1);

@@ -30,13 +30,6 @@
 
 /* ---- static helpers ---- */
 
-static double snf_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int snf_cmp_long(const void *a, const void *b)
 {
     long x = *(const long *)a, y = *(const long *)b;
@@ -428,7 +421,7 @@ static int snf_run_epoch_end(snf_run *r, double train_loss, float lr_used, int *
     }
     snf_epoch_record *h = &r->hist[r->n_hist++];
     snf_train_record(h, r->epoch, train_loss, val_loss, lr_used, &vm);
-    h->wall_s = r->wall0 + (snf_now() - r->tstart);
+    h->wall_s = r->wall0 + (snf_clock_s() - r->tstart);
     r->epoch++;
     sum->epochs_run++;
     if (opt->progress) {
@@ -538,7 +531,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     snf_ckpt old;
     memset(&old, 0, sizeof old);
     memset(sum, 0, sizeof *sum);
-    r.t0 = snf_now();
+    r.t0 = snf_clock_s();
     r.tb0 = snf_train_budget_now(opt);
     const char *mpath = cfg->model_path;
 
@@ -580,7 +573,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
         goto cleanup;
     }
     r.ck.sched_total = r.sched.total;
-    r.tstart = snf_now();
+    r.tstart = snf_clock_s();
 
     /* A run resumed after its last epoch but before the final write (cannot happen with one write per epoch,
      * but an epochs value lowered by hand would) finishes at once. */
@@ -618,7 +611,7 @@ int snf_train_run(const snf_train_config *cfg, const snf_train_options *opt, snf
     sum->best_val_loss = r.es.best;
     rc = SNF_OK;
 cleanup:
-    sum->wall_s = snf_now() - r.t0;
+    sum->wall_s = snf_clock_s() - r.t0;
     snf_batcher_free(r.btr);
     snf_batcher_free(r.bva);
     snf_batcher_free(r.bte);

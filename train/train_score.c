@@ -11,17 +11,10 @@
 #include "snforge/status.h"
 #include "train_internal.h"
 
-static double snf_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 double snf_train_budget_now(const snf_train_options *opt)
 {
     if (!opt->budget_cpu) {
-        return snf_now();
+        return snf_clock_s();
     }
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);

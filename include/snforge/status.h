@@ -65,6 +65,10 @@ SNF_API void snf_error_clear(void);
 /* Versions of snforge and its libraries, one line ("snforge 0.1.0 (rev abc); GSL 2.7.1; ..."). */
 SNF_API void snf_versions(char *buf, size_t n);
 
+/* The one monotonic clock of snforge (CLOCK_MONOTONIC), in seconds from an arbitrary origin: wall times
+ * and rates are differences of two readings. */
+SNF_API double snf_clock_s(void);
+
 /* Report an error here and return its code from the current function. */
 #define SNF_ERROR(code, ...)                                                         \
     do {                                                                             \
