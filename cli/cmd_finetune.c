@@ -186,7 +186,7 @@ int snf_cmd_finetune(int argc, char **argv)
         case O_WD: e = snf_ft_double("--weight-decay", optarg, 0, 1, &wd); break;
         case O_VAL: e = snf_ft_double("--val", optarg, 0, 0.9, &val); break;
         case O_SHARE: e = snf_ft_double("--mix-share", optarg, 0, 0.9, &share); break;
-        case O_FREEZE: e = snf_cli_parse_long("finetune", "--freeze", optarg, 0, SNF_IT_MAX_DEPTH, &freeze); break;
+        case O_FREEZE: e = snf_cli_parse_long("finetune", "--freeze", optarg, 0, SNF_NET_MAX_DEPTH, &freeze); break;
         case O_EPOCHS: e = snf_cli_parse_long("finetune", "--epochs", optarg, 1, 1000000, &epochs); break;
         case O_BATCH: e = snf_cli_parse_long("finetune", "--batch", optarg, 1, 4096, &batch); break;
         case O_PAT: e = snf_cli_parse_long("finetune", "--patience", optarg, 0, 1000000, &patience); break;

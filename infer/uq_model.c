@@ -281,24 +281,24 @@ int snf_uq_model_ncomp(const snf_uq_model *m)
 
 int snf_uq_model_nfeat(const snf_uq_model *m)
 {
-    const snf_it *net = m->net;
+    const snf_net *net = m->net;
     return (int)(net->sizes[net->ntensors - 2] / (size_t)net->cfg.n_out);
 }
 
 int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat)
 {
-    snf_it *net = m->net;
+    snf_net *net = m->net;
     const int D = snf_uq_model_nfeat(m), B = m->max_B;
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
     memcpy(net->params, m->member_params, net->nparams * sizeof(float));
     memcpy(net->bn_stats, m->member_stats, net->nstats * sizeof(float));
     for (long i0 = 0; i0 < n; i0 += B) {
         int nb = n - i0 < B ? (int)(n - i0) : B;
-        int rc = snf_it_forward(net, x + (size_t)i0 * CL, NULL, nb, 0, NULL);
+        int rc = snf_net_forward(net, x + (size_t)i0 * CL, NULL, nb, 0, NULL);
         if (rc < 0) {
             return rc;
         }
-        const float *gap = snf_it_features(net);
+        const float *gap = snf_net_features(net);
         memcpy(feat + (size_t)i0 * D, gap, (size_t)nb * D * sizeof(float));
     }
     return SNF_OK;
@@ -307,8 +307,8 @@ int snf_uq_model_features(snf_uq_model *m, const float *x, long n, float *feat)
 int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibrated_out, double *mu, double *var,
                             float *feat)
 {
-    snf_it *net = m->net;
-    const snf_it_config *c = &net->cfg;
+    snf_net *net = m->net;
+    const snf_net_config *c = &net->cfg;
     const int K = snf_uq_model_ncomp(m), NP = SNF_DATA_NP, D = snf_uq_model_nfeat(m), B = m->max_B;
     const size_t CL = (size_t)c->C_in * c->T;
     const snf_norm *nm = &m->ck.norm;
@@ -319,20 +319,20 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
             int nb = n - i0 < B ? (int)(n - i0) : B;
             const float *xb = x + (size_t)i0 * CL;
             if (mb == 0 && feat) {
-                int rc = snf_it_forward(net, xb, NULL, nb, 0, NULL);
+                int rc = snf_net_forward(net, xb, NULL, nb, 0, NULL);
                 if (rc < 0) {
                     return rc;
                 }
-                const float *gap = snf_it_features(net);
+                const float *gap = snf_net_features(net);
                 memcpy(feat + (size_t)i0 * D, gap, (size_t)nb * D * sizeof(float));
             }
             for (int t = 0; t < m->mc_samples; t++) {
                 net->step = (uint64_t)t; /* the dropout masks of pass t (the same for every member) */
-                int rc = snf_it_forward(net, xb, NULL, nb, m->mc_samples > 1 ? SNF_IT_MC : 0, NULL);
+                int rc = snf_net_forward(net, xb, NULL, nb, m->mc_samples > 1 ? SNF_NET_MC : 0, NULL);
                 if (rc < 0) {
                     return rc;
                 }
-                const float *p = snf_it_pred(net);
+                const float *p = snf_net_pred(net);
                 const int comp = mb * m->mc_samples + t;
                 for (int b = 0; b < nb; b++) {
                     const float *pb = p + (size_t)b * c->n_out;
@@ -453,7 +453,7 @@ void snf_uq_model_free(snf_uq_model *m)
     if (!m) {
         return;
     }
-    snf_it_free(m->net);
+    snf_net_free(m->net);
     free(m->member_params);
     free(m->member_stats);
     snf_ood_free(&m->ood);

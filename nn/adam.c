@@ -4,7 +4,7 @@
  * functions on caller-owned state. */
 #include <math.h>
 
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "internal.h"
 
 /* ---- Adam ---- */

@@ -1,4 +1,4 @@
-/* bench_train.c: training and inference throughput of a network of it.h (default the reference
+/* bench_train.c: training and inference throughput of a network of net.h (default the reference
  * InceptionTime: 32 filters, depth 6, kernels 40/20/10, 2 input channels, 4 outputs; --arch lite or
  * hinception for the lighter ones) on random data, to compare with the PyTorch peer in
  * ../shared/bench/results.md. Precision: float32 (the only one the kernels have). In an MPI build,
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -102,13 +102,13 @@ int main(int argc, char **argv)
     printf("conv_path %s (OpenBLAS serves the dense head%s)\n", snf_conv1d_path_name(),
            strcmp(snf_conv1d_path_name(), "im2col-sgemm") == 0 ? " and the convolutions" : "");
 
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.T = L;
     cfg.max_B = batch;
     cfg.arch = arch;
-    snf_it *net = NULL;
-    BENCH_CHECK(snf_it_alloc(&net, &cfg));
-    snf_it_init(net, 1);
+    snf_net *net = NULL;
+    BENCH_CHECK(snf_net_alloc(&net, &cfg));
+    snf_net_init(net, 1);
     printf("arch %s precision float32\n", arch_names[arch]);
     printf("params %zu bn_stats %zu activations %.1f MB (x2 with gradients)\n", net->nparams,
            net->nstats, (double)net->nacts * 4e-6);
@@ -140,17 +140,17 @@ int main(int argc, char **argv)
     }
     for (int s = 0; s < warmup + steps; s++) {
         double t0 = now_s();
-        snf_it_zero_grad(net);
+        snf_net_zero_grad(net);
         snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-        BENCH_CHECK(snf_it_forward(net, x + (size_t)lo * cfg.C_in * L, y + (size_t)lo * cfg.n_out, hi - lo, 1, &loss));
+        BENCH_CHECK(snf_net_forward(net, x + (size_t)lo * cfg.C_in * L, y + (size_t)lo * cfg.n_out, hi - lo, 1, &loss));
         double t1 = now_s();
-        BENCH_CHECK(snf_it_backward(net));
+        BENCH_CHECK(snf_net_backward(net));
         snf_bn_set_reduce(NULL, NULL);
         if (shard) {
             snf_dist_sum_floats(net->grads, net->nparams, gather);
         }
         double t2 = now_s();
-        snf_it_adam_step(net, &adam);
+        snf_net_adam_step(net, &adam);
         double t3 = now_s();
         if (s >= warmup) {
             t_fwd += t1 - t0, t_bwd += t2 - t1, t_adam += t3 - t2;
@@ -161,19 +161,19 @@ int main(int argc, char **argv)
     double train_sps = (double)steps * batch / t_train;
 
     for (int s = 0; s < warmup; s++) {
-        BENCH_CHECK(snf_it_forward(net, x, NULL, batch, 0, NULL));
+        BENCH_CHECK(snf_net_forward(net, x, NULL, batch, 0, NULL));
     }
     double t_inf = 0, t_inf_best = 1e30;
     for (int s = 0; s < steps; s++) {
         double t0 = now_s();
-        BENCH_CHECK(snf_it_forward(net, x, NULL, batch, 0, NULL));
+        BENCH_CHECK(snf_net_forward(net, x, NULL, batch, 0, NULL));
         double dt = now_s() - t0;
         t_inf += dt;
         t_inf_best = dt < t_inf_best ? dt : t_inf_best;
     }
     double infer_sps = (double)steps * batch / t_inf;
 
-    double fwd_flop = snf_it_flops(&cfg); /* per sample (0.9756 MFLOP x L for the reference) */
+    double fwd_flop = snf_net_flops(&cfg); /* per sample (0.9756 MFLOP x L for the reference) */
     printf("L %d batch %d steps %d warmup %d threads %d loss %.5f\n", L, batch, steps, warmup, nt,
            loss);
     printf("train step %.1f ms (forward %.1f, backward %.1f, adam %.2f) %.1f GFLOP/s\n",
@@ -186,7 +186,7 @@ int main(int argc, char **argv)
            batch / t_inf_best);
     printf("train_samples_per_s %.1f\n", train_sps);
     printf("infer_samples_per_s %.1f\n", infer_sps);
-    snf_it_free(net);
+    snf_net_free(net);
     free(x);
     free(y);
     free(gather);

@@ -69,52 +69,52 @@ void snf_conv1d_direct_avx2(float *out, int ldo, const float *xp, int ldx, const
 /* ---- the networks' tensor tables (inception.c, lite.c) ---- */
 
 /* DWCONV: a depthwise convolution (C channels of width K, fan_in = fan_out = K); otherwise as CONV. */
-enum { SNF_IT_KIND_CONV, SNF_IT_KIND_DENSE, SNF_IT_KIND_BIAS, SNF_IT_KIND_GAMMA, SNF_IT_KIND_BETA, SNF_IT_KIND_DWCONV };
+enum { SNF_NET_KIND_CONV, SNF_NET_KIND_DENSE, SNF_NET_KIND_BIAS, SNF_NET_KIND_GAMMA, SNF_NET_KIND_BETA, SNF_NET_KIND_DWCONV };
 
-typedef struct snf_it_tdesc {
+typedef struct snf_net_tdesc {
     size_t size;
     int kind, fan_in, fan_out;
     float **slot; /* where the layout routine writes the tensor's address (may be NULL) */
     const char *name;
-} snf_it_tdesc;
+} snf_net_tdesc;
 
-struct snf_it_config;
-struct snf_it;
+struct snf_net_config;
+struct snf_net;
 struct snf_lite_params;
 struct snf_lite_acts;
 struct snf_lite_stats;
-struct snf_it_params;
+struct snf_net_params;
 
-/* One architecture of the network (snf_it): what the generic network (net.c: the public snf_it_* API, its
+/* One architecture of the network (snf_net): what the generic network (net.c: the public snf_net_* API, its
  * slabs, initialisation, forward and backward entry points, the names the model file uses) asks of it.
  * InceptionTime and H-InceptionTime (inception.c) and LITE (lite.c) each provide one; net.c never asks
  * which architecture it runs. */
 typedef struct snf_net_ops {
     int hybrid; /* 1: hand-crafted filters beside the first layer (H-InceptionTime, LITE) */
     /* the architecture's own shape rules (net.c checks the head) */
-    int (*valid)(const struct snf_it_config *c);
+    int (*valid)(const struct snf_net_config *c);
     /* the tensor table in slab order, without slots: the count, d[] filled */
-    int (*describe)(const struct snf_it_config *c, snf_it_tdesc *d);
+    int (*describe)(const struct snf_net_config *c, snf_net_tdesc *d);
     /* name of tensor i into buf[n] ("mod0.bott_w", "sep0.dw_w", "head_w"; "?" past the last) */
-    void (*tensor_name)(const struct snf_it_config *c, int i, char *buf, size_t n);
+    void (*tensor_name)(const struct snf_net_config *c, int i, char *buf, size_t n);
     /* BatchNorm layer j of the statistics slab: its name prefix and channel count; 0 past the last */
-    int (*stats_layer)(const struct snf_it_config *c, int j, char *pre, size_t n);
+    int (*stats_layer)(const struct snf_net_config *c, int j, char *pre, size_t n);
     /* floats of the BN statistics slab */
-    size_t (*num_stats)(const struct snf_it_config *c);
+    size_t (*num_stats)(const struct snf_net_config *c);
     /* sizes of a network's slabs: activations (and their gradients), workspace floats, argmax indices */
-    void (*layout)(const struct snf_it_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx);
+    void (*layout)(const struct snf_net_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx);
     /* points the network's views into its allocated slabs (params, grads, Adam moments, stats, acts) */
-    void (*bind)(struct snf_it *net);
+    void (*bind)(struct snf_net *net);
     /* running means 0, variances 1 */
-    void (*reset_stats)(struct snf_it *net);
+    void (*reset_stats)(struct snf_net *net);
     /* the forward pass to the prediction, and the backward pass from the loss's gradient */
-    void (*forward)(struct snf_it *net, const float *x, int B, int train);
-    void (*backward)(struct snf_it *net);
+    void (*forward)(struct snf_net *net, const float *x, int B, int train);
+    void (*backward)(struct snf_net *net);
     /* the prediction (B, n_out) and the pooled features (B, features) of the last forward */
-    const float *(*pred)(const struct snf_it *net);
-    const float *(*features)(const struct snf_it *net);
-    /* InceptionTime's public parameter views (snf_it_point), NULL where the architecture has none */
-    int (*table_slots)(const struct snf_it_config *c, struct snf_it_params *p, snf_it_tdesc *d);
+    const float *(*pred)(const struct snf_net *net);
+    const float *(*features)(const struct snf_net *net);
+    /* InceptionTime's public parameter views (snf_net_point), NULL where the architecture has none */
+    int (*table_slots)(const struct snf_net_config *c, struct snf_net_params *p, snf_net_tdesc *d);
 } snf_net_ops;
 
 extern const snf_net_ops snf_inception_ops, snf_hinception_ops, snf_lite_ops;

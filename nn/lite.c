@@ -1,30 +1,30 @@
-/* lite.c: the LITE regressor (Ismail-Fawaz et al. 2023; it.h gives the layout) on the same flat slabs
+/* lite.c: the LITE regressor (Ismail-Fawaz et al. 2023; net.h gives the layout) on the same flat slabs
  * as InceptionTime: a size table whose tensors point into params, grads and Adam moments alike, one
  * activation layout for the largest batch, forward and backward as straight lists of nn.h calls.
  * Reached through its operations table snf_lite_ops (internal.h), which net.c calls. */
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/uq.h"
 #include "internal.h"
 
 /* ---- static helpers: shapes ---- */
 
-static int snf_lite_hyb(const snf_it_config *c)
+static int snf_lite_hyb(const snf_net_config *c)
 {
     return SNF_HYBRID_PER_CHANNEL * c->C_in;
 }
 
 /* Channels into separable block l: module 0's output (3 filters + hybrid), then filters. */
-static int snf_lite_cl(const snf_it_config *c, int l)
+static int snf_lite_cl(const snf_net_config *c, int l)
 {
     return l == 0 ? 3 * c->filters + snf_lite_hyb(c) : c->filters;
 }
 
 /* Depthwise kernel width and dilation of separable block l: kernel/2 dilated 2, kernel/4 dilated 4. */
-static int snf_lite_kl(const snf_it_config *c, int l)
+static int snf_lite_kl(const snf_net_config *c, int l)
 {
     return c->kernel >> (l + 1);
 }
@@ -36,16 +36,16 @@ static int snf_lite_dl(int l)
 
 /* ---- the operations (snf_lite_ops) ---- */
 
-static int snf_lite_valid(const snf_it_config *c)
+static int snf_lite_valid(const snf_net_config *c)
 {
     return c->C_in >= 1 && c->n_out >= 1 && c->T >= 1 && c->max_B >= 1 && c->filters >= 1 && c->kernel >= 4 &&
            c->bn_eps > 0.0f && c->bn_momentum >= 0.0f && c->bn_momentum <= 1.0f && c->dropout >= 0.0f &&
            c->dropout < 1.0f;
 }
 
-static int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tdesc *d)
+static int snf_lite_table(const snf_net_config *c, snf_lite_params *p, snf_net_tdesc *d)
 {
-    static const char *const conv_names[SNF_IT_NBRANCH] = {"m0.conv0_w", "m0.conv1_w", "m0.conv2_w"};
+    static const char *const conv_names[SNF_NET_NBRANCH] = {"m0.conv0_w", "m0.conv1_w", "m0.conv2_w"};
     static const char *const sep_names[2][4] = {{"sep0.dw_w", "sep0.pw_w", "sep0.bn_g", "sep0.bn_b"},
                                                 {"sep1.dw_w", "sep1.pw_w", "sep1.bn_g", "sep1.bn_b"}};
     int n = 0, F = c->filters, C0 = snf_lite_cl(c, 0);
@@ -59,27 +59,27 @@ static int snf_lite_table(const snf_it_config *c, snf_lite_params *p, snf_it_tde
         d[n].name = (nm);                               \
         n++;                                            \
     } while (0)
-    for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+    for (int i = 0; i < SNF_NET_NBRANCH; i++) {
         int K = c->kernel >> i;
-        SNF_T(F * c->C_in * K, SNF_IT_KIND_CONV, c->C_in * K, F * K, p ? &p->conv_w[i] : NULL, conv_names[i]);
+        SNF_T(F * c->C_in * K, SNF_NET_KIND_CONV, c->C_in * K, F * K, p ? &p->conv_w[i] : NULL, conv_names[i]);
     }
-    SNF_T(C0, SNF_IT_KIND_GAMMA, 0, 0, p ? &p->bn0_g : NULL, "m0.bn_g");
-    SNF_T(C0, SNF_IT_KIND_BETA, 0, 0, p ? &p->bn0_b : NULL, "m0.bn_b");
+    SNF_T(C0, SNF_NET_KIND_GAMMA, 0, 0, p ? &p->bn0_g : NULL, "m0.bn_g");
+    SNF_T(C0, SNF_NET_KIND_BETA, 0, 0, p ? &p->bn0_b : NULL, "m0.bn_b");
     for (int l = 0; l < 2; l++) {
         int Cl = snf_lite_cl(c, l), K = snf_lite_kl(c, l);
         /* a depthwise filter has one input and one output channel: fan_in = fan_out = K */
-        SNF_T(Cl * K, SNF_IT_KIND_DWCONV, K, K, p ? &p->dw_w[l] : NULL, sep_names[l][0]);
-        SNF_T(F * Cl, SNF_IT_KIND_CONV, Cl, F, p ? &p->pw_w[l] : NULL, sep_names[l][1]);
-        SNF_T(F, SNF_IT_KIND_GAMMA, 0, 0, p ? &p->bn_g[l] : NULL, sep_names[l][2]);
-        SNF_T(F, SNF_IT_KIND_BETA, 0, 0, p ? &p->bn_b[l] : NULL, sep_names[l][3]);
+        SNF_T(Cl * K, SNF_NET_KIND_DWCONV, K, K, p ? &p->dw_w[l] : NULL, sep_names[l][0]);
+        SNF_T(F * Cl, SNF_NET_KIND_CONV, Cl, F, p ? &p->pw_w[l] : NULL, sep_names[l][1]);
+        SNF_T(F, SNF_NET_KIND_GAMMA, 0, 0, p ? &p->bn_g[l] : NULL, sep_names[l][2]);
+        SNF_T(F, SNF_NET_KIND_BETA, 0, 0, p ? &p->bn_b[l] : NULL, sep_names[l][3]);
     }
-    SNF_T(c->n_out * F, SNF_IT_KIND_DENSE, F, c->n_out, p ? &p->head_w : NULL, "head_w");
-    SNF_T(c->n_out, SNF_IT_KIND_BIAS, 0, 0, p ? &p->head_b : NULL, "head_b");
+    SNF_T(c->n_out * F, SNF_NET_KIND_DENSE, F, c->n_out, p ? &p->head_w : NULL, "head_w");
+    SNF_T(c->n_out, SNF_NET_KIND_BIAS, 0, 0, p ? &p->head_b : NULL, "head_b");
 #undef SNF_T
     return n;
 }
 
-static size_t snf_lite_point_acts(const snf_it_config *c, float *base, snf_lite_acts *a)
+static size_t snf_lite_point_acts(const snf_net_config *c, float *base, snf_lite_acts *a)
 {
     size_t off = 0, BT = (size_t)c->max_B * c->T;
     int F = c->filters, C0 = snf_lite_cl(c, 0);
@@ -108,7 +108,7 @@ static size_t snf_lite_point_acts(const snf_it_config *c, float *base, snf_lite_
     return off;
 }
 
-static size_t snf_lite_point_stats(const snf_it_config *c, float *base, snf_lite_stats *s, int init)
+static size_t snf_lite_point_stats(const snf_net_config *c, float *base, snf_lite_stats *s, int init)
 {
     size_t off = 0;
     memset(s, 0, sizeof *s);
@@ -124,13 +124,13 @@ static size_t snf_lite_point_stats(const snf_it_config *c, float *base, snf_lite
     return off;
 }
 
-static size_t snf_lite_ws_size(const snf_it_config *c, int nthreads)
+static size_t snf_lite_ws_size(const snf_net_config *c, int nthreads)
 {
-    int Ks[SNF_IT_NBRANCH];
-    for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+    int Ks[SNF_NET_NBRANCH];
+    for (int i = 0; i < SNF_NET_NBRANCH; i++) {
         Ks[i] = c->kernel >> i;
     }
-    size_t w = snf_conv1d_multi_ws_size(c->C_in, c->filters, c->T, Ks, SNF_IT_NBRANCH, nthreads);
+    size_t w = snf_conv1d_multi_ws_size(c->C_in, c->filters, c->T, Ks, SNF_NET_NBRANCH, nthreads);
     for (int l = 0; l < 2; l++) {
         size_t v = snf_conv1d_ws_size(snf_lite_cl(c, l), c->filters, c->T, 1, nthreads);
         w = v > w ? v : w;
@@ -138,21 +138,21 @@ static size_t snf_lite_ws_size(const snf_it_config *c, int nthreads)
     return w;
 }
 
-static void snf_lite_forward(snf_it *net, const float *x, int B, int train)
+static void snf_lite_forward(snf_net *net, const float *x, int B, int train)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     const snf_lite_params *p = &net->lp;
     const snf_lite_stats *st = &net->lst;
     snf_lite_acts *a = &net->la;
     const int F = c->filters, T = c->T, C0 = snf_lite_cl(c, 0);
-    int Ks[SNF_IT_NBRANCH];
-    const float *wb[SNF_IT_NBRANCH];
-    for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+    int Ks[SNF_NET_NBRANCH];
+    const float *wb[SNF_NET_NBRANCH];
+    for (int i = 0; i < SNF_NET_NBRANCH; i++) {
         Ks[i] = c->kernel >> i;
         wb[i] = p->conv_w[i];
     }
     /* module 0: the multiplexed convolutions write channels [0, 3F) of cat, the fixed filters [3F, C0) */
-    snf_conv1d_multi_forward(a->cat, net->ws, x, wb, Ks, SNF_IT_NBRANCH, B, c->C_in, F, C0, T);
+    snf_conv1d_multi_forward(a->cat, net->ws, x, wb, Ks, SNF_NET_NBRANCH, B, c->C_in, F, C0, T);
     snf_hybrid_forward(a->cat + (size_t)3 * F * T, x, B, c->C_in, C0, T);
     if (train == 1) {
         snf_bnrelu_forward_train(a->out0, a->mean0, a->rstd0, st->mean[0], st->var[0], a->cat, p->bn0_g, p->bn0_b,
@@ -183,9 +183,9 @@ static void snf_lite_forward(snf_it *net, const float *x, int B, int train)
     snf_linear_forward(a->pred, h, p->head_w, p->head_b, B, F, c->n_out);
 }
 
-static void snf_lite_backward(snf_it *net)
+static void snf_lite_backward(snf_net *net)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     const snf_lite_params *p = &net->lp, *g = &net->lg;
     const snf_lite_acts *a = &net->la, *da = &net->lda;
     const int B = net->B, F = c->filters, T = c->T, C0 = snf_lite_cl(c, 0), dropout = c->dropout > 0.0f;
@@ -227,31 +227,31 @@ static void snf_lite_backward(snf_it *net)
     snf_bnrelu_backward(da->cat, g->bn0_g, g->bn0_b, da->out0, a->out0, a->cat, a->mean0, a->rstd0, p->bn0_g, B, C0,
                         T);
     /* the fixed filters' channels [3F, C0) stop here; the convolutions read the network input (no dinp) */
-    int Ks[SNF_IT_NBRANCH];
-    const float *wb[SNF_IT_NBRANCH];
-    float *gb[SNF_IT_NBRANCH];
-    for (int i = 0; i < SNF_IT_NBRANCH; i++) {
+    int Ks[SNF_NET_NBRANCH];
+    const float *wb[SNF_NET_NBRANCH];
+    float *gb[SNF_NET_NBRANCH];
+    for (int i = 0; i < SNF_NET_NBRANCH; i++) {
         Ks[i] = c->kernel >> i;
         wb[i] = p->conv_w[i];
         gb[i] = g->conv_w[i];
     }
-    snf_conv1d_multi_backward(NULL, gb, net->ws, da->cat, net->x, wb, Ks, SNF_IT_NBRANCH, B, c->C_in, F, C0, T);
+    snf_conv1d_multi_backward(NULL, gb, net->ws, da->cat, net->x, wb, Ks, SNF_NET_NBRANCH, B, c->C_in, F, C0, T);
 }
 
-static int snf_lite_describe(const snf_it_config *c, snf_it_tdesc *d)
+static int snf_lite_describe(const snf_net_config *c, snf_net_tdesc *d)
 {
     return snf_lite_table(c, NULL, d);
 }
 
-static void snf_lite_tensor_name(const snf_it_config *c, int i, char *buf, size_t n)
+static void snf_lite_tensor_name(const snf_net_config *c, int i, char *buf, size_t n)
 {
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     int nt = snf_lite_table(c, NULL, d);
     snprintf(buf, n, "%s", i >= 0 && i < nt ? d[i].name : "?");
 }
 
 /* The three BatchNorm layers in the order of snf_lite_point_stats: module 0, then the separable blocks. */
-static int snf_lite_stats_layer(const snf_it_config *c, int j, char *pre, size_t n)
+static int snf_lite_stats_layer(const snf_net_config *c, int j, char *pre, size_t n)
 {
     static const char *const names[3] = {"m0", "sep0", "sep1"};
     if (j < 0 || j >= 3) {
@@ -261,13 +261,13 @@ static int snf_lite_stats_layer(const snf_it_config *c, int j, char *pre, size_t
     return j == 0 ? snf_lite_cl(c, 0) : c->filters;
 }
 
-static size_t snf_lite_num_stats(const snf_it_config *c)
+static size_t snf_lite_num_stats(const snf_net_config *c)
 {
     snf_lite_stats s;
     return snf_lite_point_stats(c, NULL, &s, 0);
 }
 
-static void snf_lite_layout(const snf_it_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx)
+static void snf_lite_layout(const snf_net_config *c, int nthreads, size_t *nacts, size_t *nws, size_t *nidx)
 {
     snf_lite_acts a;
     *nacts = snf_lite_point_acts(c, NULL, &a);
@@ -275,13 +275,13 @@ static void snf_lite_layout(const snf_it_config *c, int nthreads, size_t *nacts,
     *nidx = 0; /* no max-pooling */
 }
 
-static void snf_lite_bind(snf_it *net)
+static void snf_lite_bind(snf_net *net)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     snf_lite_params *lps[4] = {&net->lp, &net->lg, &net->lm, &net->lv};
     float *slabs[4] = {net->params, net->grads, net->adam_m, net->adam_v};
     for (int k = 0; k < 4; k++) {
-        snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+        snf_net_tdesc d[SNF_NET_MAX_TENSORS];
         int nt = snf_lite_table(c, lps[k], d);
         size_t off = 0;
         for (int i = 0; i < nt; i++) {
@@ -294,18 +294,18 @@ static void snf_lite_bind(snf_it *net)
     snf_lite_point_acts(c, net->dacts, &net->lda);
 }
 
-static void snf_lite_reset_stats(snf_it *net)
+static void snf_lite_reset_stats(snf_net *net)
 {
     snf_lite_stats s;
     snf_lite_point_stats(&net->cfg, net->bn_stats, &s, 1);
 }
 
-static const float *snf_lite_pred(const snf_it *net)
+static const float *snf_lite_pred(const snf_net *net)
 {
     return net->la.pred;
 }
 
-static const float *snf_lite_features(const snf_it *net)
+static const float *snf_lite_features(const snf_net *net)
 {
     return net->la.gap;
 }

@@ -1,4 +1,4 @@
-/* net.c: the network of snforge (it.h, snf_it_*) whatever its architecture: the size table, the slabs
+/* net.c: the network of snforge (net.h, snf_net_*) whatever its architecture: the size table, the slabs
  * (params, grads and Adam moments laid out alike; BN statistics; activations and their gradients for the
  * largest batch; the convolutions' workspace), initialisation, the forward and backward entry points, the
  * loss and the optimiser step. What differs between InceptionTime, H-InceptionTime and LITE is asked of the
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
@@ -17,7 +17,7 @@
 /* ---- static helpers ---- */
 
 /* The operations of cfg's architecture; NULL for an unknown one. */
-static const snf_net_ops *snf_net_ops_of(const snf_it_config *c)
+static const snf_net_ops *snf_net_ops_of(const snf_net_config *c)
 {
     switch (c->arch) {
     case SNF_ARCH_INCEPTION: return &snf_inception_ops;
@@ -27,7 +27,7 @@ static const snf_net_ops *snf_net_ops_of(const snf_it_config *c)
     }
 }
 
-static int snf_it_valid(const snf_it_config *c)
+static int snf_net_valid(const snf_net_config *c)
 {
     if (!(c->head == SNF_HEAD_MSE || (c->head == SNF_HEAD_GAUSSIAN && c->n_out % 2 == 0))) {
         return 0;
@@ -38,18 +38,18 @@ static int snf_it_valid(const snf_it_config *c)
 
 /* ---- public API: sizes and layout ---- */
 
-snf_it_config snf_it_config_default(void)
+snf_net_config snf_net_config_default(void)
 {
-    snf_it_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION, SNF_HEAD_MSE};
+    snf_net_config c = {2, 4, 128, 64, 32, 6, 40, 32, 1, 1e-3f, 0.99f, 0.0f, SNF_ARCH_INCEPTION, SNF_HEAD_MSE};
     return c;
 }
 
-int snf_it_sizes(const snf_it_config *cfg, size_t *sizes)
+int snf_net_sizes(const snf_net_config *cfg, size_t *sizes)
 {
-    if (!snf_it_valid(cfg)) {
+    if (!snf_net_valid(cfg)) {
         SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
     }
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     int n = snf_net_ops_of(cfg)->describe(cfg, d);
     for (int i = 0; i < n; i++) {
         sizes[i] = d[i].size;
@@ -57,33 +57,33 @@ int snf_it_sizes(const snf_it_config *cfg, size_t *sizes)
     return n;
 }
 
-size_t snf_it_num_params(const snf_it_config *cfg)
+size_t snf_net_num_params(const snf_net_config *cfg)
 {
-    size_t sizes[SNF_IT_MAX_TENSORS], tot = 0;
-    int n = snf_it_sizes(cfg, sizes);
+    size_t sizes[SNF_NET_MAX_TENSORS], tot = 0;
+    int n = snf_net_sizes(cfg, sizes);
     for (int i = 0; i < n; i++) {
         tot += sizes[i];
     }
     return tot;
 }
 
-size_t snf_it_num_stats(const snf_it_config *cfg)
+size_t snf_net_num_stats(const snf_net_config *cfg)
 {
-    return snf_it_valid(cfg) ? snf_net_ops_of(cfg)->num_stats(cfg) : 0;
+    return snf_net_valid(cfg) ? snf_net_ops_of(cfg)->num_stats(cfg) : 0;
 }
 
-double snf_it_flops(const snf_it_config *cfg)
+double snf_net_flops(const snf_net_config *cfg)
 {
-    if (!snf_it_valid(cfg)) {
+    if (!snf_net_valid(cfg)) {
         return 0.0;
     }
     const snf_net_ops *ops = snf_net_ops_of(cfg);
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     int n = ops->describe(cfg, d);
     double mac = 0.0;
     for (int i = 0; i < n; i++) {
-        int conv = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV;
-        mac += conv ? (double)d[i].size * cfg->T : d[i].kind == SNF_IT_KIND_DENSE ? (double)d[i].size : 0.0;
+        int conv = d[i].kind == SNF_NET_KIND_CONV || d[i].kind == SNF_NET_KIND_DWCONV;
+        mac += conv ? (double)d[i].size * cfg->T : d[i].kind == SNF_NET_KIND_DENSE ? (double)d[i].size : 0.0;
     }
     if (ops->hybrid) {
         float w[96];
@@ -94,9 +94,9 @@ double snf_it_flops(const snf_it_config *cfg)
     return 2.0 * mac;
 }
 
-size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p)
+size_t snf_net_point(const snf_net_config *cfg, float *base, snf_net_params *p)
 {
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     memset(p, 0, sizeof *p);
     const snf_net_ops *ops = snf_net_ops_of(cfg);
     int n = ops->table_slots ? ops->table_slots(cfg, p, d) : ops->describe(cfg, d);
@@ -110,25 +110,25 @@ size_t snf_it_point(const snf_it_config *cfg, float *base, snf_it_params *p)
     return off;
 }
 
-void snf_it_tensor_name(const snf_it_config *cfg, int i, char *buf, size_t n)
+void snf_net_tensor_name(const snf_net_config *cfg, int i, char *buf, size_t n)
 {
     snf_net_ops_of(cfg)->tensor_name(cfg, i, buf, n);
 }
 
-int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
+int snf_net_tensor_shape(const snf_net_config *cfg, int i, int dims[3])
 {
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
-    int n = snf_it_valid(cfg) ? snf_net_ops_of(cfg)->describe(cfg, d) : 0;
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
+    int n = snf_net_valid(cfg) ? snf_net_ops_of(cfg)->describe(cfg, d) : 0;
     if (i < 0 || i >= n) {
         return 0;
     }
-    if (d[i].kind == SNF_IT_KIND_DWCONV) { /* PyTorch's grouped Conv1d weight (C, 1, K) */
+    if (d[i].kind == SNF_NET_KIND_DWCONV) { /* PyTorch's grouped Conv1d weight (C, 1, K) */
         dims[0] = (int)(d[i].size / (size_t)d[i].fan_in);
         dims[1] = 1;
         dims[2] = d[i].fan_in;
         return 3;
     }
-    if (d[i].kind == SNF_IT_KIND_CONV) {
+    if (d[i].kind == SNF_NET_KIND_CONV) {
         /* size = C_out C_in K, fan_in = C_in K, fan_out = C_out K; an unused tensor (size 0) is
          * (0, C_in, 1) */
         int K = d[i].size ? (int)((size_t)d[i].fan_in * (size_t)d[i].fan_out / d[i].size) : 1;
@@ -137,7 +137,7 @@ int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
         dims[2] = K;
         return 3;
     }
-    if (d[i].kind == SNF_IT_KIND_DENSE) {
+    if (d[i].kind == SNF_NET_KIND_DENSE) {
         dims[0] = d[i].fan_out;
         dims[1] = d[i].fan_in;
         return 2;
@@ -146,12 +146,12 @@ int snf_it_tensor_shape(const snf_it_config *cfg, int i, int dims[3])
     return 1;
 }
 
-int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size)
+int snf_net_stats_tensor(const snf_net_config *cfg, int i, char *buf, size_t n, size_t *offset, size_t *size)
 {
     char pre[16];
     size_t off = 0;
     int C;
-    for (int j = 0; snf_it_valid(cfg) && (C = snf_net_ops_of(cfg)->stats_layer(cfg, j, pre, sizeof pre)) > 0; j++) {
+    for (int j = 0; snf_net_valid(cfg) && (C = snf_net_ops_of(cfg)->stats_layer(cfg, j, pre, sizeof pre)) > 0; j++) {
         for (int v = 0; v < 2; v++, off += (size_t)C) {
             if (2 * j + v == i) {
                 snprintf(buf, n, "%s.bn_%s", pre, v ? "var" : "mean");
@@ -166,19 +166,19 @@ int snf_it_stats_tensor(const snf_it_config *cfg, int i, char *buf, size_t n, si
 
 /* ---- public API: life cycle ---- */
 
-int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
+int snf_net_alloc(snf_net **out, const snf_net_config *cfg)
 {
     *out = NULL;
-    if (!snf_it_valid(cfg)) {
+    if (!snf_net_valid(cfg)) {
         SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
     }
-    snf_it *net = calloc(1, sizeof *net);
+    snf_net *net = calloc(1, sizeof *net);
     if (!net) {
         SNF_ERROR(SNF_ENOMEM, "network struct");
     }
     const snf_net_ops *ops = snf_net_ops_of(cfg);
     net->cfg = *cfg;
-    net->ntensors = snf_it_sizes(cfg, net->sizes);
+    net->ntensors = snf_net_sizes(cfg, net->sizes);
     for (int i = 0; i < net->ntensors; i++) {
         net->nparams += net->sizes[i];
         net->lr_mult[i] = 1.0f;
@@ -199,30 +199,30 @@ int snf_it_alloc(snf_it **out, const snf_it_config *cfg)
     if (!net->params || !net->grads || !net->adam_m || !net->adam_v || !net->bn_stats ||
         !net->acts || !net->dacts || !net->idx || !net->ws) {
         size_t np = net->nparams, na = net->nacts;
-        snf_it_free(net);
+        snf_net_free(net);
         SNF_ERROR(SNF_ENOMEM, "InceptionTime slabs (%zu params, %zu activations)", np, na);
     }
     ops->bind(net);
-    snf_it_init(net, 0);
+    snf_net_init(net, 0);
     *out = net;
     return SNF_OK;
 }
 
-void snf_it_init(snf_it *net, uint64_t seed)
+void snf_net_init(snf_net *net, uint64_t seed)
 {
     const snf_net_ops *ops = snf_net_ops_of(&net->cfg);
-    snf_it_tdesc d[SNF_IT_MAX_TENSORS];
+    snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     int n = ops->describe(&net->cfg, d);
     snf_rng rng = snf_rng_seed(seed);
     float *w = net->params;
     for (int i = 0; i < n; i++) {
         switch (d[i].kind) {
-        case SNF_IT_KIND_CONV:
-        case SNF_IT_KIND_DWCONV:
-        case SNF_IT_KIND_DENSE:
+        case SNF_NET_KIND_CONV:
+        case SNF_NET_KIND_DWCONV:
+        case SNF_NET_KIND_DENSE:
             snf_glorot_uniform(w, d[i].size, d[i].fan_in, d[i].fan_out, &rng);
             break;
-        case SNF_IT_KIND_GAMMA:
+        case SNF_NET_KIND_GAMMA:
             for (size_t j = 0; j < d[i].size; j++) {
                 w[j] = 1.0f;
             }
@@ -233,7 +233,7 @@ void snf_it_init(snf_it *net, uint64_t seed)
         }
         w += d[i].size;
         net->lr_mult[i] = 1.0f;
-        int decays = d[i].kind == SNF_IT_KIND_CONV || d[i].kind == SNF_IT_KIND_DWCONV || d[i].kind == SNF_IT_KIND_DENSE;
+        int decays = d[i].kind == SNF_NET_KIND_CONV || d[i].kind == SNF_NET_KIND_DWCONV || d[i].kind == SNF_NET_KIND_DENSE;
         net->wd_mult[i] = decays ? 1.0f : 0.0f;
     }
     ops->reset_stats(net); /* running mean 0, running variance 1 (Keras initialisers) */
@@ -248,7 +248,7 @@ void snf_it_init(snf_it *net, uint64_t seed)
     net->train = 0;
 }
 
-void snf_it_free(snf_it *net)
+void snf_net_free(snf_net *net)
 {
     if (!net) {
         return;
@@ -267,9 +267,9 @@ void snf_it_free(snf_it *net)
 
 /* ---- public API: forward and backward ---- */
 
-int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train, float *loss)
+int snf_net_forward(snf_net *net, const float *x, const float *y, int B, int train, float *loss)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     if (B < 1 || B > c->max_B) {
         SNF_ERROR(SNF_EINVAL, "batch %d outside [1, %d]", B, c->max_B);
     }
@@ -284,14 +284,14 @@ int snf_it_forward(snf_it *net, const float *x, const float *y, int B, int train
     if (train == 1) {
         net->step++;
     }
-    net->loss = y ? snf_head_loss(c->head, snf_it_pred(net), y, B, c->n_out) : 0.0f;
+    net->loss = y ? snf_head_loss(c->head, snf_net_pred(net), y, B, c->n_out) : 0.0f;
     if (loss) {
         *loss = net->loss;
     }
     return SNF_OK;
 }
 
-int snf_it_backward(snf_it *net)
+int snf_net_backward(snf_net *net)
 {
     if (net->train != 1 || !net->y || net->B < 1) {
         SNF_ERROR(SNF_EINVAL, "backward needs a preceding training forward with targets");
@@ -300,22 +300,22 @@ int snf_it_backward(snf_it *net)
     return SNF_OK;
 }
 
-void snf_it_zero_grad(snf_it *net)
+void snf_net_zero_grad(snf_net *net)
 {
     memset(net->grads, 0, net->nparams * sizeof(float));
 }
 
-const float *snf_it_pred(const snf_it *net)
+const float *snf_net_pred(const snf_net *net)
 {
     return snf_net_ops_of(&net->cfg)->pred(net);
 }
 
-const float *snf_it_features(const snf_it *net)
+const float *snf_net_features(const snf_net *net)
 {
     return snf_net_ops_of(&net->cfg)->features(net);
 }
 
-void snf_it_adam_step(snf_it *net, const snf_adam_config *cfg)
+void snf_net_adam_step(snf_net *net, const snf_adam_config *cfg)
 {
     net->adam_t++;
     snf_adamw_update(net->params, net->adam_m, net->adam_v, net->grads, net->sizes, net->lr_mult,

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 
 /* n zeroed floats (at least one); exits 2 when memory runs out. */
@@ -75,7 +75,7 @@ static inline int fd_agrees(loss_fn f, void *ctx, float *x, double an)
 
 /* The network's training-mode loss on a fixed batch (x, y of B rows), as a loss_fn. */
 typedef struct net_ctx {
-    snf_it *net;
+    snf_net *net;
     const float *x, *y;
     int B;
 } net_ctx;
@@ -84,7 +84,7 @@ static inline double net_loss(void *vc)
 {
     net_ctx *c = vc;
     float loss = 0;
-    snf_it_forward(c->net, c->x, c->y, c->B, 1, &loss);
+    snf_net_forward(c->net, c->x, c->y, c->B, 1, &loss);
     return loss;
 }
 

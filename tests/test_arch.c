@@ -1,4 +1,4 @@
-/* test_arch.c: the lighter architectures of it.h. The depthwise dilated convolution against plain loops
+/* test_arch.c: the lighter architectures of net.h. The depthwise dilated convolution against plain loops
  * written here from the TensorFlow 'same' rule and against central differences; the hand-crafted filters
  * against their published values; LITE and H-InceptionTime parameter counts against hand counts (and
  * LITE's univariate backbone against the paper's 9,814); both networks' gradients against central
@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "numcheck.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -117,28 +117,28 @@ static void test_hybrid(void)
 
 static void test_counts(void)
 {
-    snf_it_config c = snf_it_config_default(); /* C_in 2, 4 outputs, 32 filters, kernel 40 */
+    snf_net_config c = snf_net_config_default(); /* C_in 2, 4 outputs, 32 filters, kernel 40 */
     c.arch = SNF_ARCH_HINCEPTION;
     /* H = 17 x 2 = 34 hybrid channels: module 0's BN grows by 2 x 34, module 1's bottleneck and pool
      * convolutions read 128 + 34 channels (2 x 34 x 32 more). 490,372 + 68 + 2,176. */
-    CHECK_INT(snf_it_num_params(&c), 492616, "H-InceptionTime parameters (hand count)");
-    CHECK_INT(snf_it_num_stats(&c), 2048 + 68, "H-InceptionTime BN statistics");
+    CHECK_INT(snf_net_num_params(&c), 492616, "H-InceptionTime parameters (hand count)");
+    CHECK_INT(snf_net_num_stats(&c), 2048 + 68, "H-InceptionTime BN statistics");
     c.arch = SNF_ARCH_LITE;
     /* convs 32 x 2 x (40 + 20 + 10) = 4,480; BN0 2 x 130 (96 + 34); depthwise 130 x 20 = 2,600 and
      * pointwise 32 x 130 = 4,160, BN 64; depthwise 32 x 10 = 320, pointwise 1,024, BN 64; head 132 */
-    CHECK_INT(snf_it_num_params(&c), 13104, "LITE parameters (hand count)");
-    CHECK_INT(snf_it_num_stats(&c), 2 * 130 + 4 * 32, "LITE BN statistics");
+    CHECK_INT(snf_net_num_params(&c), 13104, "LITE parameters (hand count)");
+    CHECK_INT(snf_net_num_stats(&c), 2 * 130 + 4 * 32, "LITE BN statistics");
     /* univariate, without the head: the paper's 9,814 trainable parameters (LITE, Ismail-Fawaz 2023) */
     c.C_in = 1, c.n_out = 1;
-    CHECK_INT(snf_it_num_params(&c) - 33, 9814, "univariate LITE backbone = the paper's 9,814");
-    c = snf_it_config_default();
+    CHECK_INT(snf_net_num_params(&c) - 33, 9814, "univariate LITE backbone = the paper's 9,814");
+    c = snf_net_config_default();
     c.arch = 7;
-    CHECK_INT(snf_it_num_params(&c), 0, "an unknown arch is invalid");
+    CHECK_INT(snf_net_num_params(&c), 0, "an unknown arch is invalid");
     c.arch = SNF_ARCH_LITE;
-    size_t sizes[SNF_IT_MAX_TENSORS];
-    int n = snf_it_sizes(&c, sizes);
+    size_t sizes[SNF_NET_MAX_TENSORS];
+    int n = snf_net_sizes(&c, sizes);
     char name[32];
-    snf_it_tensor_name(&c, 5, name, sizeof name);
+    snf_net_tensor_name(&c, 5, name, sizeof name);
     CHECK_TRUE(n == 15 && strcmp(name, "sep0.dw_w") == 0, "LITE: 15 tensors, tensor 5 is sep0.dw_w (%d, %s)", n, name);
 }
 
@@ -149,36 +149,36 @@ static void test_index(void)
     static const int archs[3] = {SNF_ARCH_INCEPTION, SNF_ARCH_LITE, SNF_ARCH_HINCEPTION};
     static const char *const what[3] = {"InceptionTime", "LITE", "H-InceptionTime"};
     for (int a = 0; a < 3; a++) {
-        snf_it_config c = snf_it_config_default(); /* C_in 2, 32 filters, depth 6, kernel 40 */
+        snf_net_config c = snf_net_config_default(); /* C_in 2, 32 filters, depth 6, kernel 40 */
         c.arch = archs[a];
-        size_t sizes[SNF_IT_MAX_TENSORS], off = 0, so, ss;
-        int n = snf_it_sizes(&c, sizes), bad = 0, k = 0;
+        size_t sizes[SNF_NET_MAX_TENSORS], off = 0, so, ss;
+        int n = snf_net_sizes(&c, sizes), bad = 0, k = 0;
         char name[32];
         for (int i = 0; i < n; i++) {
-            int d[3] = {1, 1, 1}, r = snf_it_tensor_shape(&c, i, d);
+            int d[3] = {1, 1, 1}, r = snf_net_tensor_shape(&c, i, d);
             bad += r < 1 || (size_t)d[0] * (size_t)(r > 1 ? d[1] : 1) * (size_t)(r > 2 ? d[2] : 1) != sizes[i];
         }
         CHECK_INT(bad, 0, "%s: tensor shapes multiply to the sizes", what[a]);
-        for (; snf_it_stats_tensor(&c, k, name, sizeof name, &so, &ss); k++) {
+        for (; snf_net_stats_tensor(&c, k, name, sizeof name, &so, &ss); k++) {
             bad += so != off;
             off += ss;
         }
-        CHECK_TRUE(bad == 0 && off == snf_it_num_stats(&c), "%s: %d BN statistics tile the slab (%zu of %zu)",
-                   what[a], k, off, snf_it_num_stats(&c));
+        CHECK_TRUE(bad == 0 && off == snf_net_num_stats(&c), "%s: %d BN statistics tile the slab (%zu of %zu)",
+                   what[a], k, off, snf_net_num_stats(&c));
     }
-    snf_it_config c = snf_it_config_default();
+    snf_net_config c = snf_net_config_default();
     c.arch = SNF_ARCH_LITE;
     int d[3];
     char name[32];
     size_t so, ss;
-    snf_it_tensor_shape(&c, 5, d);
+    snf_net_tensor_shape(&c, 5, d);
     CHECK_TRUE(d[0] == 130 && d[1] == 1 && d[2] == 20, "LITE sep0.dw_w is (130, 1, 20): (%d, %d, %d)", d[0], d[1],
                d[2]);
-    snf_it_stats_tensor(&c, 3, name, sizeof name, &so, &ss);
+    snf_net_stats_tensor(&c, 3, name, sizeof name, &so, &ss);
     CHECK_TRUE(!strcmp(name, "sep0.bn_var") && so == 2 * 130 + 32 && ss == 32, "LITE statistic 3: %s at %zu, %zu", name, so,
                ss);
     c.arch = SNF_ARCH_HINCEPTION;
-    snf_it_stats_tensor(&c, 2, name, sizeof name, &so, &ss);
+    snf_net_stats_tensor(&c, 2, name, sizeof name, &so, &ss);
     CHECK_TRUE(!strcmp(name, "mod1.bn_mean") && so == 2 * 162 && ss == 128,
                "H-InceptionTime statistic 2: %s at %zu, %zu (module 0: 128 + 34 channels)", name, so, ss);
 }
@@ -189,14 +189,14 @@ static void test_index(void)
 /* Per tensor up to 16 entries; an entry agrees if for some h in 2^-10, 2^-12, 2^-14
  * |num - an| <= 1e-3 + 3e-2 |an| (test_learn's rule; ReLU and max-pool kinks spoil a stencil that
  * straddles one, so each tensor may miss 1 + 10 %, the whole 3 %). A wiring error fails at every h. */
-static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
+static void check_net_grad(snf_net_config cfg, const char *what, snf_rng *rng)
 {
-    snf_it *net = NULL;
-    if (snf_it_alloc(&net, &cfg) != SNF_OK) {
+    snf_net *net = NULL;
+    if (snf_net_alloc(&net, &cfg) != SNF_OK) {
         CHECK_TRUE(0, "%s: alloc (%s)", what, snf_error_last_message());
         return;
     }
-    snf_it_init(net, 11);
+    snf_net_init(net, 11);
     int B = cfg.max_B;
     size_t nx = (size_t)B * cfg.C_in * cfg.T, ny = (size_t)B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny), *g = fmalloc(net->nparams);
@@ -204,9 +204,9 @@ static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
     fill_uniform(y, ny, -1, 1, rng);
     net_ctx c = {net, x, y, B};
     float loss;
-    snf_it_zero_grad(net);
-    snf_it_forward(net, x, y, B, 1, &loss);
-    CHECK_INT(snf_it_backward(net), SNF_OK, "%s: backward", what);
+    snf_net_zero_grad(net);
+    snf_net_forward(net, x, y, B, 1, &loss);
+    CHECK_INT(snf_net_backward(net), SNF_OK, "%s: backward", what);
     memcpy(g, net->grads, net->nparams * sizeof(float));
     int agree_all = 0, total_all = 0;
     size_t off = 0;
@@ -219,7 +219,7 @@ static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
         }
         if (total) {
             char name[64];
-            snf_it_tensor_name(&cfg, i, name, sizeof name);
+            snf_net_tensor_name(&cfg, i, name, sizeof name);
             CHECK_TRUE(agree >= total - 1 - total / 10, "%s gradient %s: %d of %d entries agree", what, name, agree,
                        total);
         }
@@ -228,11 +228,11 @@ static void check_net_grad(snf_it_config cfg, const char *what, snf_rng *rng)
     }
     CHECK_TRUE(agree_all >= 0.97 * total_all, "%s gradient: %d of %d entries agree", what, agree_all, total_all);
     free(x), free(y), free(g);
-    snf_it_free(net);
+    snf_net_free(net);
 }
 
 /* Two runs agree bitwise, and a run on one thread agrees with one on all (fixed-order reductions). */
-static void check_determinism(snf_it_config cfg, const char *what, snf_rng *rng)
+static void check_determinism(snf_net_config cfg, const char *what, snf_rng *rng)
 {
     int nt = 2, keep = snf_threads_max();
     size_t nx = (size_t)cfg.max_B * cfg.C_in * cfg.T, ny = (size_t)cfg.max_B * cfg.n_out;
@@ -241,18 +241,18 @@ static void check_determinism(snf_it_config cfg, const char *what, snf_rng *rng)
     fill_uniform(y, ny, -1, 1, rng);
     for (int run = 0; run < 2; run++) {
         snf_threads_setup(run == 1 ? 1 : nt);
-        snf_it *net = NULL;
-        if (snf_it_alloc(&net, &cfg) != SNF_OK) {
+        snf_net *net = NULL;
+        if (snf_net_alloc(&net, &cfg) != SNF_OK) {
             CHECK_TRUE(0, "%s: alloc", what);
             break;
         }
-        snf_it_init(net, 5);
+        snf_net_init(net, 5);
         snf_adam_config ac = snf_adam_config_default();
         for (int s = 0; s < 2; s++) {
-            snf_it_zero_grad(net);
-            snf_it_forward(net, x, y, cfg.max_B, 1, NULL);
-            snf_it_backward(net);
-            if (s == 0) snf_it_adam_step(net, &ac);
+            snf_net_zero_grad(net);
+            snf_net_forward(net, x, y, cfg.max_B, 1, NULL);
+            snf_net_backward(net);
+            if (s == 0) snf_net_adam_step(net, &ac);
         }
         if (run == 0) {
             gref = fmalloc(net->nparams);
@@ -261,7 +261,7 @@ static void check_determinism(snf_it_config cfg, const char *what, snf_rng *rng)
             CHECK_TRUE(!memcmp(gref, net->grads, net->nparams * sizeof(float)), "%s: gradients bitwise equal on 1 and %d threads",
                        what, nt);
         }
-        snf_it_free(net);
+        snf_net_free(net);
     }
     snf_threads_setup(keep);
     free(x), free(y), free(gref);
@@ -279,7 +279,7 @@ int main(void)
     test_hybrid();
     test_counts();
     test_index();
-    snf_it_config c = snf_it_config_default();
+    snf_net_config c = snf_net_config_default();
     c.C_in = 2, c.n_out = 3, c.T = 24, c.max_B = 3, c.filters = 4, c.kernel = 8, c.bottleneck = 4;
     c.arch = SNF_ARCH_LITE;
     check_net_grad(c, "LITE", &rng);

@@ -38,7 +38,7 @@ static float *filled(size_t n, float base)
 static void make_ckpt(snf_ckpt *c)
 {
     memset(c, 0xA5, sizeof *c);
-    snf_it_config n = snf_it_config_default();
+    snf_net_config n = snf_net_config_default();
     n.arch = SNF_ARCH_HINCEPTION;
     n.head = SNF_HEAD_GAUSSIAN;
     n.C_in = 4, n.n_out = 2 * SNF_DATA_NP, n.T = 16, n.max_B = 8;
@@ -46,12 +46,12 @@ static void make_ckpt(snf_ckpt *c)
     c->net = n;
     memset(c->sizes, 0, sizeof c->sizes); /* the tails past ntensors are not file data */
     memset(c->lr_mult, 0, sizeof c->lr_mult);
-    c->ntensors = snf_it_sizes(&n, c->sizes);
+    c->ntensors = snf_net_sizes(&n, c->sizes);
     for (int i = 0; i < c->ntensors; i++) {
         c->lr_mult[i] = i % 3 == 0 ? 0.0f : 1.0f / (float)(i + 1);
     }
-    c->nparams = snf_it_num_params(&n);
-    c->nstats = snf_it_num_stats(&n);
+    c->nparams = snf_net_num_params(&n);
+    c->nstats = snf_net_num_stats(&n);
     c->spec = (snf_data_spec){.channels = SNF_CH_BOTH, .mask = 1, .L = 16, .t_start_d = 1.5, .t_end_d = 299.25};
     c->norm = (snf_norm){{41.5, 3.75}, {0.625, 0.25}, {0.1, -0.2, 13.3, -1.1}, {0.3, 0.2, 0.25, 0.4}};
     c->params = filled(c->nparams, 1.0f);

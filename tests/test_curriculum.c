@@ -42,7 +42,7 @@ static snf_transfer_config base_cfg(const char *out, const char *text)
 {
     snf_transfer_config c;
     memset(&c, 0, sizeof c);
-    c.net = snf_it_config_default();
+    c.net = snf_net_config_default();
     c.net.C_in = CIN;
     c.net.T = T;
     c.net.filters = 4;
@@ -72,12 +72,12 @@ static snf_transfer_config base_cfg(const char *out, const char *text)
 }
 
 /* Offset and size of tensor `name` in the slab (size table walk; -1 if absent). */
-static long tensor_off(const snf_it_config *cfg, const snf_ckpt *ck, const char *name, size_t *size)
+static long tensor_off(const snf_net_config *cfg, const snf_ckpt *ck, const char *name, size_t *size)
 {
     size_t off = 0;
     for (int i = 0; i < ck->ntensors; i++) {
         char nm[64];
-        snf_it_tensor_name(cfg, i, nm, sizeof nm);
+        snf_net_tensor_name(cfg, i, nm, sizeof nm);
         if (!strcmp(nm, name)) {
             *size = ck->sizes[i];
             return (long)off;
@@ -108,7 +108,7 @@ static void test_freeze(double wd)
     f.seed = 9;
     snf_rows mix = {g_x, g_y, 16};
     CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "the fine-tune runs (weight decay %g)", wd);
-    CHECK_INT(s.frozen_tensors, 4 * SNF_IT_TENSORS_PER_MODULE + SNF_IT_TENSORS_PER_RES,
+    CHECK_INT(s.frozen_tensors, 4 * SNF_NET_TENSORS_PER_MODULE + SNF_NET_TENSORS_PER_RES,
               "frozen tensors: 4 modules x 7 + the first shortcut's 3");
     CHECK_INT(snf_ckpt_read(&cb, b), SNF_OK, "the fine-tuned model reads back");
     const char *frozen[] = {"mod0.conv0_w", "mod0.bn_g", "mod1.bott_w", "mod2.pool_w", "mod3.conv2_w", "mod3.bn_b",
@@ -133,9 +133,9 @@ static void test_freeze(double wd)
                    "trainable %s changed", free_[i]);
     }
     /* BN running statistics: module m's mean and var, located through the network's own layout */
-    snf_it *net = NULL;
-    snf_it_config nc = ca.net;
-    CHECK_INT(snf_it_alloc(&net, &nc), SNF_OK, "a network for the layout");
+    snf_net *net = NULL;
+    snf_net_config nc = ca.net;
+    CHECK_INT(snf_net_alloc(&net, &nc), SNF_OK, "a network for the layout");
     size_t C = 4 * (size_t)nc.filters;
     for (int m = 0; m < nc.depth; m++) {
         size_t om = (size_t)(net->st.mod_mean[m] - net->bn_stats), ov = (size_t)(net->st.mod_var[m] - net->bn_stats);
@@ -150,19 +150,19 @@ static void test_freeze(double wd)
     }
     size_t r0 = (size_t)(net->st.res_mean[0] - net->bn_stats);
     CHECK_TRUE(!memcmp(ca.best_stats + r0, cb.best_stats + r0, C * sizeof(float)), "res0 statistics unchanged");
-    snf_it_free(net);
+    snf_net_free(net);
     CHECK_TRUE(ca.norm.y_std[2] == cb.norm.y_std[2] && ca.norm.x_mean[0] == cb.norm.x_mean[0], "normalisation kept");
     snf_ckpt_free(&ca);
     snf_ckpt_free(&cb);
     /* bad freeze counts */
-    snf_it_config lc = c.net;
+    snf_net_config lc = c.net;
     lc.arch = SNF_ARCH_LITE;
     lc.max_B = 8;
-    snf_it *ln = NULL;
-    if (snf_it_alloc(&ln, &lc) == SNF_OK) {
+    snf_net *ln = NULL;
+    if (snf_net_alloc(&ln, &lc) == SNF_OK) {
         CHECK_TRUE(snf_transfer_freeze(ln, 1, NULL, NULL, NULL) == SNF_EINVAL, "LITE cannot freeze modules");
         CHECK_TRUE(snf_transfer_freeze(ln, 0, NULL, NULL, NULL) == 0, "LITE with freeze 0 is fine");
-        snf_it_free(ln);
+        snf_net_free(ln);
     }
     unlink(a);
     unlink(b);

@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "numcheck.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -451,9 +451,9 @@ static void test_small_layers(snf_rng *rng)
 
 /* ---- the network ---- */
 
-static snf_it_config tiny_config(void)
+static snf_net_config tiny_config(void)
 {
-    snf_it_config c = snf_it_config_default();
+    snf_net_config c = snf_net_config_default();
     c.C_in = 2, c.n_out = 3, c.T = 16, c.max_B = 3, c.filters = 4, c.depth = 6, c.kernel = 8,
     c.bottleneck = 4;
     return c;
@@ -463,9 +463,9 @@ static snf_it_config tiny_config(void)
 /* Distance of the last training forward from the nearest kink: min |ReLU input| (BN+ReLU of each
  * module, add+ReLU of each shortcut) and min gap between a max-pool window's maximum and a smaller
  * competitor. */
-static double net_kink_margin(const snf_it *net, const float *x, int B)
+static double net_kink_margin(const snf_net *net, const float *x, int B)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     int T = c->T, F4 = 4 * c->filters;
     double mn = INFINITY;
     for (int m = 0; m < c->depth; m++) {
@@ -498,12 +498,12 @@ static double net_kink_margin(const snf_it *net, const float *x, int B)
 
 static void test_network_grad(snf_rng *rng)
 {
-    snf_it_config cfg = tiny_config();
-    snf_it *net = NULL;
-    int rc = snf_it_alloc(&net, &cfg);
+    snf_net_config cfg = tiny_config();
+    snf_net *net = NULL;
+    int rc = snf_net_alloc(&net, &cfg);
     CHECK_INT(rc, SNF_OK, "alloc tiny network");
     if (rc != SNF_OK) return;
-    snf_it_init(net, 7);
+    snf_net_init(net, 7);
     int B = 3;
     size_t nx = (size_t)B * cfg.C_in * cfg.T, ny = (size_t)B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny);
@@ -514,14 +514,14 @@ static void test_network_grad(snf_rng *rng)
     while (margin < 2e-4 && tries < 200) {
         fill_uniform(x, nx, -2, 2, rng);
         fill_uniform(y, ny, -1, 1, rng);
-        snf_it_forward(net, x, y, B, 1, &loss);
+        snf_net_forward(net, x, y, B, 1, &loss);
         margin = net_kink_margin(net, x, B);
         tries++;
     }
     CHECK_TRUE(margin >= 2e-4, "network test data: nearest kink %.3g away after %d draws", margin, tries);
-    snf_it_zero_grad(net);
-    snf_it_forward(net, x, y, B, 1, &loss);
-    rc = snf_it_backward(net);
+    snf_net_zero_grad(net);
+    snf_net_forward(net, x, y, B, 1, &loss);
+    rc = snf_net_backward(net);
     CHECK_INT(rc, SNF_OK, "tiny network backward");
     float *g = fmalloc(net->nparams);
     memcpy(g, net->grads, net->nparams * sizeof(float));
@@ -546,7 +546,7 @@ static void test_network_grad(snf_rng *rng)
         }
         if (total) {
             char name[64];
-            snf_it_tensor_name(&cfg, i, name, sizeof name);
+            snf_net_tensor_name(&cfg, i, name, sizeof name);
             CHECK_TRUE(agree >= total - 1 - total / 10, "network gradient %s: %d of %d entries agree", name, agree, total);
             worst = fmin(worst, (double)agree / total);
         }
@@ -556,12 +556,12 @@ static void test_network_grad(snf_rng *rng)
     CHECK_TRUE(agree_all >= 0.98 * total_all, "network gradient: %d of %d entries agree", agree_all, total_all);
     printf("network gradient: worst tensor agreement %.3g\n", worst);
     free(g), free(x), free(y);
-    snf_it_free(net);
+    snf_net_free(net);
 }
 
 static void test_param_count(void)
 {
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     /* The reference recipe (inceptiontime.md, Keras layers' defaults) typed in here. */
     CHECK_TRUE(cfg.filters == 32 && cfg.depth == 6 && cfg.kernel == 40 && cfg.bottleneck == 32 && cfg.residual == 1,
                "default: 32 filters, depth 6, kernel 40, bottleneck 32, residual");
@@ -572,23 +572,23 @@ static void test_param_count(void)
     CHECK_TRUE(fabs(ad.lr - 1e-3) < 1e-10 && fabs(ad.beta1 - 0.9) < 1e-7 && fabs(ad.beta2 - 0.999) < 1e-7 &&
                    fabs(ad.eps - 1e-7) < 1e-13,
                "default Adam: Keras' lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-7");
-    CHECK_INT(snf_it_num_params(&cfg), 490372, "reference InceptionTime trainable parameters");
-    CHECK_INT(snf_it_num_stats(&cfg), 2048, "reference BN running statistics");
+    CHECK_INT(snf_net_num_params(&cfg), 490372, "reference InceptionTime trainable parameters");
+    CHECK_INT(snf_net_num_stats(&cfg), 2048, "reference BN running statistics");
     cfg.n_out = 1;
-    CHECK_INT(snf_it_num_params(&cfg), 489985, "1-output variant (aeon/sktime regressor)");
+    CHECK_INT(snf_net_num_params(&cfg), 489985, "1-output variant (aeon/sktime regressor)");
     cfg.C_in = 1;
-    CHECK_INT(snf_it_num_params(&cfg), 420321, "univariate variant: bottleneck skipped in module 0");
-    snf_it_config d = snf_it_config_default();
-    size_t sizes[SNF_IT_MAX_TENSORS];
-    int n = snf_it_sizes(&d, sizes);
-    snf_it_params p;
-    float *slab = fmalloc(snf_it_num_params(&d));
-    size_t used = snf_it_point(&d, slab, &p);
+    CHECK_INT(snf_net_num_params(&cfg), 420321, "univariate variant: bottleneck skipped in module 0");
+    snf_net_config d = snf_net_config_default();
+    size_t sizes[SNF_NET_MAX_TENSORS];
+    int n = snf_net_sizes(&d, sizes);
+    snf_net_params p;
+    float *slab = fmalloc(snf_net_num_params(&d));
+    size_t used = snf_net_point(&d, slab, &p);
     CHECK_INT(used, 490372, "layout routine uses the size table total");
     CHECK_INT(n, 6 * 7 + 2 * 3 + 2, "tensor count");
     CHECK_INT(p.head_b - p.head_w, 4 * 128, "head bias follows head weight");
     char name[32];
-    snf_it_tensor_name(&d, 7 * 3, name, sizeof name);
+    snf_net_tensor_name(&d, 7 * 3, name, sizeof name);
     CHECK_TRUE(strcmp(name, "res0.sc_w") == 0, "tensor 21 is res0.sc_w (got %s)", name);
     free(slab);
 }
@@ -597,16 +597,16 @@ static void test_param_count(void)
  * running mean 0 var 1; the same seed gives the same parameters. */
 static void test_init(void)
 {
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.T = 16, cfg.max_B = 2;
-    snf_it *net = NULL, *net2 = NULL;
-    if (snf_it_alloc(&net, &cfg) != SNF_OK || snf_it_alloc(&net2, &cfg) != SNF_OK) {
+    snf_net *net = NULL, *net2 = NULL;
+    if (snf_net_alloc(&net, &cfg) != SNF_OK || snf_net_alloc(&net2, &cfg) != SNF_OK) {
         CHECK_TRUE(0, "alloc for init test");
-        snf_it_free(net);
+        snf_net_free(net);
         return;
     }
-    snf_it_init(net, 42);
-    snf_it_init(net2, 42);
+    snf_net_init(net, 42);
+    snf_net_init(net2, 42);
     CHECK_TRUE(memcmp(net->params, net2->params, net->nparams * sizeof(float)) == 0, "init is a function of the seed");
     const float *w = net->p.mod[1].conv_w[0]; /* (32, 32, 40): fan_in 1280, fan_out 1280 */
     size_t n = 32 * 32 * 40;
@@ -626,28 +626,28 @@ static void test_init(void)
     for (int i = 0; i < 128; i++) ok &= net->p.mod[3].bn_g[i] == 1.0f && net->p.mod[3].bn_b[i] == 0.0f;
     for (int i = 0; i < 128; i++) ok &= net->st.res_mean[1][i] == 0.0f && net->st.res_var[1][i] == 1.0f;
     CHECK_TRUE(ok, "dense bias 0, BN gamma 1 beta 0, running mean 0 var 1");
-    snf_it_free(net);
-    snf_it_free(net2);
+    snf_net_free(net);
+    snf_net_free(net2);
 }
 
 static void test_errors(void)
 {
-    snf_it_config cfg = tiny_config();
+    snf_net_config cfg = tiny_config();
     cfg.depth = 0;
-    snf_it *net = (snf_it *)1;
-    CHECK_INT(snf_it_alloc(&net, &cfg), SNF_EINVAL, "alloc rejects depth 0");
+    snf_net *net = (snf_net *)1;
+    CHECK_INT(snf_net_alloc(&net, &cfg), SNF_EINVAL, "alloc rejects depth 0");
     CHECK_TRUE(net == NULL, "failed alloc leaves NULL");
-    size_t sizes[SNF_IT_MAX_TENSORS];
-    CHECK_INT(snf_it_sizes(&cfg, sizes), SNF_EINVAL, "sizes rejects depth 0");
+    size_t sizes[SNF_NET_MAX_TENSORS];
+    CHECK_INT(snf_net_sizes(&cfg, sizes), SNF_EINVAL, "sizes rejects depth 0");
     cfg = tiny_config();
-    snf_it_alloc(&net, &cfg);
+    snf_net_alloc(&net, &cfg);
     float x[3 * 2 * 16] = {0}, y[3 * 3] = {0};
-    CHECK_INT(snf_it_backward(net), SNF_EINVAL, "backward before forward");
-    CHECK_INT(snf_it_forward(net, x, y, 4, 1, NULL), SNF_EINVAL, "forward with B > max_B");
-    CHECK_INT(snf_it_forward(net, x, y, 3, 0, NULL), SNF_OK, "eval forward");
-    CHECK_INT(snf_it_backward(net), SNF_EINVAL, "backward after an eval forward");
-    snf_it_free(net);
-    snf_it_free(NULL);
+    CHECK_INT(snf_net_backward(net), SNF_EINVAL, "backward before forward");
+    CHECK_INT(snf_net_forward(net, x, y, 4, 1, NULL), SNF_EINVAL, "forward with B > max_B");
+    CHECK_INT(snf_net_forward(net, x, y, 3, 0, NULL), SNF_OK, "eval forward");
+    CHECK_INT(snf_net_backward(net), SNF_EINVAL, "backward after an eval forward");
+    snf_net_free(net);
+    snf_net_free(NULL);
 }
 
 /* Two runs from the same seed with the same thread count give bitwise-equal gradients; the batch
@@ -655,7 +655,7 @@ static void test_errors(void)
 static void test_determinism(snf_rng *rng)
 {
     int nt = snf_threads_max();
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.T = 32, cfg.max_B = 8, cfg.filters = 8, cfg.bottleneck = 8, cfg.kernel = 10, cfg.dropout = 0.2f;
     size_t nx = (size_t)cfg.max_B * cfg.C_in * cfg.T, ny = (size_t)cfg.max_B * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny);
@@ -663,20 +663,20 @@ static void test_determinism(snf_rng *rng)
     fill_uniform(y, ny, -1, 1, rng);
     float *gref = NULL, lref = 0;
     for (int run = 0; run < 3; run++) {
-        snf_it *net = NULL;
+        snf_net *net = NULL;
         snf_threads_setup(run == 2 ? 1 : nt);
-        if (snf_it_alloc(&net, &cfg) != SNF_OK) {
+        if (snf_net_alloc(&net, &cfg) != SNF_OK) {
             CHECK_TRUE(0, "alloc for determinism");
             break;
         }
-        snf_it_init(net, 123);
+        snf_net_init(net, 123);
         snf_adam_config ac = snf_adam_config_default();
         float loss = 0;
         for (int s = 0; s < 2; s++) { /* two steps so Adam and running stats are in the loop */
-            snf_it_zero_grad(net);
-            snf_it_forward(net, x, y, cfg.max_B, 1, &loss);
-            snf_it_backward(net);
-            if (s == 0) snf_it_adam_step(net, &ac);
+            snf_net_zero_grad(net);
+            snf_net_forward(net, x, y, cfg.max_B, 1, &loss);
+            snf_net_backward(net);
+            if (s == 0) snf_net_adam_step(net, &ac);
         }
         if (run == 0) {
             gref = fmalloc(net->nparams);
@@ -687,7 +687,7 @@ static void test_determinism(snf_rng *rng)
                        "bitwise-equal gradients, run %d (%d threads vs %d)", run, snf_threads_max(), nt);
             CHECK_TRUE(loss == lref, "bitwise-equal loss (%.9g vs %.9g)", loss, lref);
         }
-        snf_it_free(net);
+        snf_net_free(net);
     }
     snf_threads_setup(nt);
     free(gref), free(x), free(y);
@@ -696,13 +696,13 @@ static void test_determinism(snf_rng *rng)
 /* A few Adam steps on the reference-shaped tiny net reduce the training loss on a fixed batch. */
 static void test_training_reduces_loss(snf_rng *rng)
 {
-    snf_it_config cfg = tiny_config();
-    snf_it *net = NULL;
-    if (snf_it_alloc(&net, &cfg) != SNF_OK) {
+    snf_net_config cfg = tiny_config();
+    snf_net *net = NULL;
+    if (snf_net_alloc(&net, &cfg) != SNF_OK) {
         CHECK_TRUE(0, "alloc");
         return;
     }
-    snf_it_init(net, 3);
+    snf_net_init(net, 3);
     size_t nx = (size_t)3 * cfg.C_in * cfg.T, ny = (size_t)3 * cfg.n_out;
     float *x = fmalloc(nx), *y = fmalloc(ny);
     fill_uniform(x, nx, -2, 2, rng);
@@ -711,14 +711,14 @@ static void test_training_reduces_loss(snf_rng *rng)
     ac.lr = 1e-2f;
     float l0 = 0, l = 0;
     for (int s = 0; s < 30; s++) {
-        snf_it_zero_grad(net);
-        snf_it_forward(net, x, y, 3, 1, &l);
+        snf_net_zero_grad(net);
+        snf_net_forward(net, x, y, 3, 1, &l);
         if (s == 0) l0 = l;
-        snf_it_backward(net);
-        snf_it_adam_step(net, &ac);
+        snf_net_backward(net);
+        snf_net_adam_step(net, &ac);
     }
     CHECK_TRUE(l < 0.5f * l0, "30 Adam steps halve the loss on one batch (%.4g -> %.4g)", l0, l);
-    snf_it_free(net);
+    snf_net_free(net);
     free(x), free(y);
 }
 

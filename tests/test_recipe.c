@@ -12,7 +12,7 @@
 #include "train_fixtures.h"
 #include "snforge/data.h"
 #include "snforge/h5.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"

@@ -364,7 +364,7 @@ static void test_checkpoint_and_resume(const char *data)
             snf_ckpt_free(&r);
         }
         /* Inference from the checkpoint. */
-        snf_it *net = NULL;
+        snf_net *net = NULL;
         rc = snf_ckpt_net(&a, 4, &net);
         CHECK_INT(rc, SNF_OK, "network from the checkpoint");
         float x[4 * 16 * 4];
@@ -378,7 +378,7 @@ static void test_checkpoint_and_resume(const char *data)
             finite &= isfinite(p[i]) && p[i] > 0;
         }
         CHECK_TRUE(finite, "predictions finite and positive");
-        snf_it_free(net);
+        snf_net_free(net);
         snf_ckpt_free(&a);
         snf_ckpt_free(&b);
     }

@@ -79,7 +79,7 @@ static void test_gnll(void)
 }
 
 typedef struct net_ctx {
-    snf_it *net;
+    snf_net *net;
     const float *x, *y;
     int B;
 } net_ctx;
@@ -87,7 +87,7 @@ typedef struct net_ctx {
 static double net_loss(net_ctx *c)
 {
     float loss = 0;
-    snf_it_forward(c->net, c->x, c->y, c->B, 1, &loss);
+    snf_net_forward(c->net, c->x, c->y, c->B, 1, &loss);
     return loss;
 }
 
@@ -95,17 +95,17 @@ static double net_loss(net_ctx *c)
  * 4-point central differences (smooth there: no ReLU kink lies between the head and the loss). */
 static void test_gnll_network(int arch)
 {
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.arch = arch;
     cfg.C_in = 2, cfg.T = 16, cfg.max_B = 4, cfg.filters = 4, cfg.depth = 3, cfg.kernel = 8, cfg.bottleneck = 4;
     cfg.head = SNF_HEAD_GAUSSIAN;
     cfg.n_out = 2 * SNF_DATA_NP;
-    snf_it *net = NULL;
-    CHECK_INT(snf_it_alloc(&net, &cfg), SNF_OK, "alloc a Gaussian-head network (arch %d)", arch);
+    snf_net *net = NULL;
+    CHECK_INT(snf_net_alloc(&net, &cfg), SNF_OK, "alloc a Gaussian-head network (arch %d)", arch);
     if (!net) {
         return;
     }
-    snf_it_init(net, 3);
+    snf_net_init(net, 3);
     snf_rng r = snf_rng_seed(9);
     float x[4 * 2 * 16], y[4 * SNF_DATA_NP];
     for (size_t i = 0; i < sizeof x / sizeof *x; i++) {
@@ -115,9 +115,9 @@ static void test_gnll_network(int arch)
         y[i] = (float)(2 * snf_rng_uniform(&r) - 1);
     }
     net_ctx c = {net, x, y, 4};
-    snf_it_zero_grad(net);
+    snf_net_zero_grad(net);
     net_loss(&c);
-    snf_it_backward(net);
+    snf_net_backward(net);
     /* the head's weight and bias are the last two tensors */
     size_t off = net->nparams - net->sizes[net->ntensors - 1] - net->sizes[net->ntensors - 2];
     int agree = 0, total = 0;
@@ -136,7 +136,7 @@ static void test_gnll_network(int arch)
     }
     CHECK_TRUE(agree == total, "arch %d: Gaussian-head gradients vs central differences: %d of %d agree", arch, agree,
                total);
-    snf_it_free(net);
+    snf_net_free(net);
 }
 
 /* ---- mixtures ---- */
@@ -273,7 +273,7 @@ static void test_ood(void)
 /* ---- networks: MC dropout and the toy ensemble ---- */
 
 /* An in-memory snf_uq_model over copies of nets' weights (identity normalisation). */
-static void uq_from_nets(snf_uq_model *m, snf_it **nets, int M, int mc, int max_B)
+static void uq_from_nets(snf_uq_model *m, snf_net **nets, int M, int mc, int max_B)
 {
     memset(m, 0, sizeof *m);
     for (int k = 0; k < SNF_DATA_NP; k++) {
@@ -287,18 +287,18 @@ static void uq_from_nets(snf_uq_model *m, snf_it **nets, int M, int mc, int max_
         memcpy(m->member_params + (size_t)k * nets[0]->nparams, nets[k]->params, nets[0]->nparams * sizeof(float));
         memcpy(m->member_stats + (size_t)k * nets[0]->nstats, nets[k]->bn_stats, nets[0]->nstats * sizeof(float));
     }
-    snf_it_alloc(&m->net, &nets[0]->cfg);
+    snf_net_alloc(&m->net, &nets[0]->cfg);
 }
 
 static void test_mc_dropout(void)
 {
     for (int drop = 0; drop <= 1; drop++) {
-        snf_it_config cfg = snf_it_config_default();
+        snf_net_config cfg = snf_net_config_default();
         cfg.C_in = 1, cfg.T = 8, cfg.max_B = 8, cfg.filters = 4, cfg.depth = 1, cfg.kernel = 4, cfg.bottleneck = 0;
         cfg.residual = 0, cfg.dropout = drop ? 0.3f : 0.0f;
-        snf_it *net = NULL;
-        snf_it_alloc(&net, &cfg);
-        snf_it_init(net, 1);
+        snf_net *net = NULL;
+        snf_net_alloc(&net, &cfg);
+        snf_net_init(net, 1);
         snf_uq_model m;
         uq_from_nets(&m, &net, 1, 8, 8);
         float x[8 * 8];
@@ -320,7 +320,7 @@ static void test_mc_dropout(void)
                        spread);
         }
         snf_uq_model_free(&m);
-        snf_it_free(net);
+        snf_net_free(net);
     }
 }
 
@@ -350,24 +350,24 @@ static void toy_batch(float *x, float *y, int B, int T, snf_rng *r, double *us)
 static void test_toy_ensemble(void)
 {
     enum { M = 3, T = 8, B = 64, STEPS = 3000 };
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.C_in = 1, cfg.T = T, cfg.max_B = B, cfg.filters = 8, cfg.depth = 1, cfg.kernel = 4, cfg.bottleneck = 0;
     cfg.residual = 0, cfg.bn_momentum = 0.9f, cfg.head = SNF_HEAD_GAUSSIAN, cfg.n_out = 2 * SNF_DATA_NP;
-    snf_it *nets[M];
+    snf_net *nets[M];
     float x[B * T], y[B * SNF_DATA_NP];
     snf_adam_config ac = snf_adam_config_default();
     for (int k = 0; k < M; k++) {
         nets[k] = NULL;
-        CHECK_INT(snf_it_alloc(&nets[k], &cfg), SNF_OK, "toy member %d", k);
-        snf_it_init(nets[k], 100 + (uint64_t)k);
+        CHECK_INT(snf_net_alloc(&nets[k], &cfg), SNF_OK, "toy member %d", k);
+        snf_net_init(nets[k], 100 + (uint64_t)k);
         snf_rng r = snf_rng_seed(1000 + (uint64_t)k);
         for (int s = 0; s < STEPS; s++) {
             toy_batch(x, y, B, T, &r, NULL);
             ac.lr = s < STEPS * 2 / 3 ? 3e-3f : 5e-4f;
-            snf_it_zero_grad(nets[k]);
-            snf_it_forward(nets[k], x, y, B, 1, NULL);
-            snf_it_backward(nets[k]);
-            snf_it_adam_step(nets[k], &ac);
+            snf_net_zero_grad(nets[k]);
+            snf_net_forward(nets[k], x, y, B, 1, NULL);
+            snf_net_backward(nets[k]);
+            snf_net_adam_step(nets[k], &ac);
         }
     }
     snf_uq_model m;
@@ -416,7 +416,7 @@ static void test_toy_ensemble(void)
     free(mu), free(var);
     snf_uq_model_free(&m);
     for (int k = 0; k < M; k++) {
-        snf_it_free(nets[k]);
+        snf_net_free(nets[k]);
     }
 }
 
@@ -424,12 +424,12 @@ static void test_toy_ensemble(void)
  * InceptionTime; occlusion of a window that is already missing changes nothing (exactly). */
 static void test_explain(void)
 {
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.C_in = 4, cfg.T = 16, cfg.max_B = 64, cfg.filters = 4, cfg.depth = 3, cfg.kernel = 8, cfg.bottleneck = 4;
     cfg.bn_momentum = 0.5f;
-    snf_it *net = NULL;
-    snf_it_alloc(&net, &cfg);
-    snf_it_init(net, 21);
+    snf_net *net = NULL;
+    snf_net_alloc(&net, &cfg);
+    snf_net_init(net, 21);
     snf_rng r = snf_rng_seed(31);
     float x[4 * 16], y[64 * SNF_DATA_NP];
     float xb[64 * 4 * 16];
@@ -440,7 +440,7 @@ static void test_explain(void)
         y[i] = 0;
     }
     for (int it = 0; it < 5; it++) { /* running BN statistics away from the initial 0 / 1 */
-        snf_it_forward(net, xb, y, 64, 1, NULL);
+        snf_net_forward(net, xb, y, 64, 1, NULL);
     }
     snf_uq_model m;
     uq_from_nets(&m, &net, 1, 1, 64);
@@ -475,7 +475,7 @@ static void test_explain(void)
     CHECK_TRUE(unseen == 0.0, "occluding v_ph days 12-15, already missing, changes nothing (got %.3g)", unseen);
     CHECK_TRUE(seen > 1e-4, "occluding observed luminosity changes the answer (largest %.3g dex)", seen);
     snf_uq_model_free(&m);
-    snf_it_free(net);
+    snf_net_free(net);
 }
 
 /* plan: a toy where series 0 carries the answer (its every sample equals the target) and series 1 is
@@ -484,12 +484,12 @@ static void test_explain(void)
 static void test_plan(void)
 {
     enum { T = 8, C = 4, B = 64, STEPS = 2500 };
-    snf_it_config cfg = snf_it_config_default();
+    snf_net_config cfg = snf_net_config_default();
     cfg.C_in = C, cfg.T = T, cfg.max_B = B, cfg.filters = 8, cfg.depth = 1, cfg.kernel = 4, cfg.bottleneck = 0;
     cfg.residual = 0, cfg.bn_momentum = 0.9f, cfg.head = SNF_HEAD_GAUSSIAN, cfg.n_out = 2 * SNF_DATA_NP;
-    snf_it *net = NULL;
-    CHECK_INT(snf_it_alloc(&net, &cfg), SNF_OK, "plan toy network");
-    snf_it_init(net, 7);
+    snf_net *net = NULL;
+    CHECK_INT(snf_net_alloc(&net, &cfg), SNF_OK, "plan toy network");
+    snf_net_init(net, 7);
     snf_rng r = snf_rng_seed(8);
     float x[B * C * T], y[B * SNF_DATA_NP];
     snf_adam_config ac = snf_adam_config_default();
@@ -508,10 +508,10 @@ static void test_plan(void)
                 y[b * SNF_DATA_NP + k] = c + 0.05f * (float)gauss(&r);
             }
         }
-        snf_it_zero_grad(net);
-        snf_it_forward(net, x, y, B, 1, NULL);
-        snf_it_backward(net);
-        snf_it_adam_step(net, &ac);
+        snf_net_zero_grad(net);
+        snf_net_forward(net, x, y, B, 1, NULL);
+        snf_net_backward(net);
+        snf_net_adam_step(net, &ac);
     }
     snf_uq_model m;
     uq_from_nets(&m, &net, 1, 1, B);
@@ -530,7 +530,7 @@ static void test_plan(void)
     CHECK_INT(series[0], 0, "the first observation chosen is of the informative series (day %d)", sample[0]);
     CHECK_TRUE(stdk[0] < 0.75 * std0[0], "it shrinks sigma by a quarter or more: %.3f -> %.3f (full curve %.3f)", std0[0], stdk[0], stdf[0]);
     snf_uq_model_free(&m);
-    snf_it_free(net);
+    snf_net_free(net);
 }
 
 int main(void)

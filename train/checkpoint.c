@@ -518,31 +518,31 @@ void snf_ckpt_free(snf_ckpt *c)
     memset(c, 0, sizeof *c);
 }
 
-int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net)
+int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_net **net)
 {
-    snf_it_config cfg = c->net;
+    snf_net_config cfg = c->net;
     cfg.max_B = max_B;
-    int rc = snf_it_alloc(net, &cfg);
+    int rc = snf_net_alloc(net, &cfg);
     if (rc < 0) {
         return rc;
     }
-    snf_it_init(*net, c->seed);
+    snf_net_init(*net, c->seed);
     memcpy((*net)->params, c->best_params, c->nparams * sizeof(float));
     memcpy((*net)->bn_stats, c->best_stats, c->nstats * sizeof(float));
     return SNF_OK;
 }
 
-int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred)
+int snf_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred)
 {
     const int B = net->cfg.max_B;
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
     for (long i0 = 0; i0 < n; i0 += B) {
         int nb = n - i0 < B ? (int)(n - i0) : B;
-        int rc = snf_it_forward(net, x + (size_t)i0 * CL, NULL, nb, 0, NULL);
+        int rc = snf_net_forward(net, x + (size_t)i0 * CL, NULL, nb, 0, NULL);
         if (rc < 0) {
             return rc;
         }
-        const float *y = snf_it_pred(net);
+        const float *y = snf_net_pred(net);
         for (int k = 0; k < nb; k++) {
             snf_data_decode_targets(pred + (size_t)(i0 + k) * SNF_DATA_NP, y + (size_t)k * net->cfg.n_out, norm);
         }

@@ -3,7 +3,7 @@
  *   /            attrs magic "snforge-model", format_version, finished, stop_reason, epoch, seed, threads,
  *                config_text, data_file, data_source, data_created, fingerprint, n_train, n_val, n_test,
  *                target_names, target_units
- *   /net         attrs: the snf_it_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime;
+ *   /net         attrs: the snf_net_config fields (arch: 0 InceptionTime, 1 LITE, 2 H-InceptionTime;
  *                head: 0 MSE, 1 Gaussian)
  *   /sizes       i64 [ntensors] the size table (slab order); /lr_mult f32 [ntensors]
  *   /params      f32 [nparams]  current weights      /bn_stats f32 [nstats] current BN running statistics
@@ -58,7 +58,7 @@ static int snf_ckf_hist_columns(const char **v)
  * an allocation; then the size table and the slab lengths follow from /net. */
 static int snf_ckf_net_check(snf_ckpt *c, const char *path)
 {
-    const snf_it_config *n = &c->net;
+    const snf_net_config *n = &c->net;
     int ok = n->C_in >= 1 && n->C_in <= 64 && n->T >= 2 && n->T <= 1000000 && n->filters >= 1 &&
              n->filters <= 4096 && n->depth >= 1 && n->depth <= 256 && n->kernel >= 1 && n->kernel <= 4096 &&
              n->bottleneck >= 0 && n->bottleneck <= 4096 && (n->residual == 0 || n->residual == 1) &&
@@ -69,13 +69,13 @@ static int snf_ckf_net_check(snf_ckpt *c, const char *path)
         SNF_ERROR(SNF_EFORMAT, "%s: /net holds an implausible architecture (C_in %d, T %d, filters %d, depth %d, "
                   "kernel %d): the model file is damaged", path, n->C_in, n->T, n->filters, n->depth, n->kernel);
     }
-    int nt = snf_it_sizes(n, c->sizes);
+    int nt = snf_net_sizes(n, c->sizes);
     if (nt < 0 || n->n_out != (n->head == SNF_HEAD_GAUSSIAN ? 2 : 1) * SNF_DATA_NP) {
         SNF_ERROR(SNF_EFORMAT, "%s: /net holds an invalid architecture", path);
     }
     c->ntensors = nt;
-    c->nparams = snf_it_num_params(n);
-    c->nstats = snf_it_num_stats(n);
+    c->nparams = snf_net_num_params(n);
+    c->nstats = snf_net_num_stats(n);
     return SNF_OK;
 }
 

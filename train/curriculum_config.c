@@ -89,7 +89,7 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
             st->lr = d;
         } else if (!strcmp(k, "weight_decay") && snf_cnum(ps, line, sec, key, val, 0, 1, &d)) {
             st->weight_decay = d;
-        } else if (!strcmp(k, "freeze") && st == &v->s2 && snf_cint(ps, line, sec, key, val, 0, SNF_IT_MAX_DEPTH, &l)) {
+        } else if (!strcmp(k, "freeze") && st == &v->s2 && snf_cint(ps, line, sec, key, val, 0, SNF_NET_MAX_DEPTH, &l)) {
             st->freeze = (int)l;
         } else if (!strcmp(k, "mix_share") && st == &v->s2 && snf_cnum(ps, line, sec, key, val, 0, 0.9, &d)) {
             st->mix_share = d;
@@ -219,7 +219,7 @@ static int snf_chandler(void *user, const char *section, const char *key, const 
             }
         } else if (!strcmp(key, "filters") && snf_cint(ps, line, section, key, value, 1, 1024, &l)) {
             c->net.filters = (int)l;
-        } else if (!strcmp(key, "depth") && snf_cint(ps, line, section, key, value, 1, SNF_IT_MAX_DEPTH, &l)) {
+        } else if (!strcmp(key, "depth") && snf_cint(ps, line, section, key, value, 1, SNF_NET_MAX_DEPTH, &l)) {
             c->net.depth = (int)l;
         } else if (!strcmp(key, "kernel") && snf_cint(ps, line, section, key, value, 4, 512, &l)) {
             c->net.kernel = (int)l;
@@ -255,7 +255,7 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
     c->folds = 4;
     c->split_seed = 1;
     c->seed = 1;
-    c->net = snf_it_config_default();
+    c->net = snf_net_config_default();
     c->net.bn_momentum = 0.9f;
     c->nvariants = 1;
     snf_curr_variant *b = &c->variants[0];
@@ -302,13 +302,13 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
         if (!(v->spec.t_end_d > v->spec.t_start_d)) {
             snf_ini_fail(&ps->ini, line, sec, "t_end", "%s: must be after t_start (%g)", v->name, v->spec.t_start_d);
         }
-        snf_it_config n = c->net;
+        snf_net_config n = c->net;
         n.C_in = snf_data_spec_cin(&v->spec);
         n.T = v->spec.L;
         n.n_out = SNF_DATA_NP;
         n.max_B = v->s1.batch > v->s2.batch ? v->s1.batch : v->s2.batch;
-        size_t sizes[SNF_IT_MAX_TENSORS];
-        if (!ps->ini.err && snf_it_sizes(&n, sizes) < 0) {
+        size_t sizes[SNF_NET_MAX_TENSORS];
+        if (!ps->ini.err && snf_net_sizes(&n, sizes) < 0) {
             snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "model"), "model", NULL, "invalid architecture: %s",
                          snf_error_last_message());
         }

@@ -75,7 +75,7 @@ int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const s
     return rc;
 }
 
-int snf_score_rows(snf_it *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
+int snf_score_rows(snf_net *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
                    long *rows)
 {
     const int B = net->cfg.max_B;

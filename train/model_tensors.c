@@ -60,7 +60,7 @@ static int snf_mt_put(hid_t loc, const char *name, hid_t type, const void *buf, 
 int snf_ckpt_write_tensors(hid_t file, const snf_ckpt *c, const char *path)
 {
     enum { NAME = 32 };
-    const int nmax = SNF_IT_MAX_TENSORS + 4 * SNF_IT_MAX_DEPTH;
+    const int nmax = SNF_NET_MAX_TENSORS + 4 * SNF_NET_MAX_DEPTH;
     char(*names)[NAME] = calloc((size_t)nmax, NAME);
     const char **pn = calloc((size_t)nmax, sizeof *pn), **ps = calloc((size_t)nmax, sizeof *ps);
     long long *off = calloc((size_t)nmax, sizeof *off), *rank = calloc((size_t)nmax, sizeof *rank);
@@ -74,8 +74,8 @@ int snf_ckpt_write_tensors(hid_t file, const snf_ckpt *c, const char *path)
     size_t o = 0;
     for (int i = 0; i < c->ntensors; i++, n++) {
         int d[3] = {1, 1, 1};
-        rank[n] = snf_it_tensor_shape(&c->net, i, d);
-        snf_it_tensor_name(&c->net, i, names[n], NAME);
+        rank[n] = snf_net_tensor_shape(&c->net, i, d);
+        snf_net_tensor_name(&c->net, i, names[n], NAME);
         ps[n] = "params";
         off[n] = (long long)o;
         o += c->sizes[i];
@@ -84,7 +84,7 @@ int snf_ckpt_write_tensors(hid_t file, const snf_ckpt *c, const char *path)
         }
     }
     size_t so, ss;
-    for (int i = 0; n < nmax && snf_it_stats_tensor(&c->net, i, names[n], NAME, &so, &ss); i++, n++) {
+    for (int i = 0; n < nmax && snf_net_stats_tensor(&c->net, i, names[n], NAME, &so, &ss); i++, n++) {
         ps[n] = "bn_stats";
         off[n] = (long long)so;
         rank[n] = 1;

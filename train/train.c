@@ -80,7 +80,7 @@ void snf_train_split_rows(const snf_train_config *cfg, long *rows, long n, long 
 /* ---- static helpers ---- */
 
 /* Puts (p, s) into the network, saving its own into (keep_p, keep_s), or back (p = NULL). */
-static void snf_swap_weights(snf_it *net, float *keep_p, float *keep_s, const float *p, const float *s)
+static void snf_swap_weights(snf_net *net, float *keep_p, float *keep_s, const float *p, const float *s)
 {
     if (p) {
         memcpy(keep_p, net->params, net->nparams * sizeof(float));
@@ -111,8 +111,8 @@ typedef struct snf_run {
     const snf_train_options *opt;
     snf_train_summary *sum;
     snf_data *d;
-    snf_it *net;
-    snf_it_config ncfg;
+    snf_net *net;
+    snf_net_config ncfg;
     snf_batcher *btr, *bva, *bte;
     long *rows, *tr, *va, *te;
     long *brows;        /* [batch] file rows of the batch ([observe] keys its draws by them) */
@@ -165,9 +165,9 @@ static int snf_run_network(snf_run *r)
 {
     const snf_train_config *cfg = r->cfg;
     r->ncfg = cfg->net;
-    SNF_CHECK(snf_it_alloc(&r->net, &r->ncfg));
-    snf_it *net = r->net;
-    snf_it_init(net, cfg->seed);
+    SNF_CHECK(snf_net_alloc(&r->net, &r->ncfg));
+    snf_net *net = r->net;
+    snf_net_init(net, cfg->seed);
     net->dropout_seed = cfg->seed;
     const size_t NS = net->nstats ? net->nstats : 1;
     r->best_p = malloc(net->nparams * sizeof *r->best_p);
@@ -216,7 +216,7 @@ static int snf_run_network(snf_run *r)
 /* The killed run's state back from its checkpoint. */
 static int snf_run_resume(snf_run *r, const snf_ckpt *old)
 {
-    snf_it *net = r->net;
+    snf_net *net = r->net;
     const char *mpath = r->cfg->model_path;
     if (old->nparams != net->nparams || old->nstats != net->nstats) {
         SNF_ERROR(SNF_EINVAL, "%s: its network does not match the config's", mpath);
@@ -297,9 +297,9 @@ static int snf_run_schedule(snf_run *r)
 static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step)
 {
     const snf_train_config *cfg = r->cfg;
-    snf_it *net = r->net;
+    snf_net *net = r->net;
     float l = 0;
-    snf_it_zero_grad(net);
+    snf_net_zero_grad(net);
     /* data-parallel: this rank's contiguous share of the global batch, BN synchronised; a batch smaller than
      * the rank count is computed whole on every rank (no reductions) */
     int lo = 0, hi = nb, shard = r->nranks > 1 && nb >= r->nranks;
@@ -309,7 +309,7 @@ static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step
         net->grad_scale = (float)(hi - lo) / (float)nb;
     }
     snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-    SNF_CHECK(snf_it_forward(net, r->x + (size_t)lo * r->CL, r->y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l));
+    SNF_CHECK(snf_net_forward(net, r->x + (size_t)lo * r->CL, r->y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, &l));
     if (shard) { /* the global batch loss, identical on every rank */
         double part = (double)l * (hi - lo);
         snf_dist_sum_doubles(&part, 1);
@@ -319,7 +319,7 @@ static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step
         SNF_ERROR(SNF_ENONFINITE, "training loss is %g at epoch %ld batch %ld (lower [train] lr?)", (double)l,
                   r->epoch + 1, bi + 1);
     }
-    int rc = snf_it_backward(net);
+    int rc = snf_net_backward(net);
     snf_bn_set_reduce(NULL, NULL);
     net->grad_scale = 1.0f;
     if (rc < 0) {
@@ -334,7 +334,7 @@ static int snf_run_step(snf_run *r, int nb, long bi, float *loss, float *lr_step
     snf_adam_config ac = cfg->adam;
     *lr_step = r->stepwise ? snf_lr_schedule_at(&r->sched, net->adam_t) : r->lr;
     ac.lr = *lr_step;
-    snf_it_adam_step(net, &ac);
+    snf_net_adam_step(net, &ac);
     if (r->use_ema) {
         float de = snf_ema_update(r->ema_p, net->params, net->nparams, cfg->ema, net->adam_t);
         for (size_t j = 0; j < net->nstats; j++) { /* BN statistics averaged alike (see train_small.ini) */
@@ -395,7 +395,7 @@ static int snf_run_epoch_end(snf_run *r, double train_loss, float lr_used, int *
     const snf_train_config *cfg = r->cfg;
     const snf_train_options *opt = r->opt;
     snf_train_summary *sum = r->sum;
-    snf_it *net = r->net;
+    snf_net *net = r->net;
     double val_loss = NAN;
     snf_metrics vm, vb;
     if (r->use_ema) {
@@ -447,7 +447,7 @@ static void snf_run_resize(snf_run *r, double te0)
 {
     const snf_train_config *cfg = r->cfg;
     const snf_train_options *opt = r->opt;
-    const snf_it *net = r->net;
+    const snf_net *net = r->net;
     const long nbatches = r->nbatches;
     double tb = ceil((double)r->sum->n_test / cfg->batch);
     double left = opt->max_wall_s - (snf_train_budget_now(opt) - r->tb0) - tb * r->t_eval_probe;
@@ -615,7 +615,7 @@ cleanup:
     snf_batcher_free(r.btr);
     snf_batcher_free(r.bva);
     snf_batcher_free(r.bte);
-    snf_it_free(r.net);
+    snf_net_free(r.net);
     snf_data_close(r.d);
     free(r.rows);
     free(r.brows);

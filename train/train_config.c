@@ -200,7 +200,7 @@ static int snf_tearly(snf_tparse *ps, const char *s, const char *k, const char *
 
 static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *v)
 {
-    snf_it_config *n = &ps->c->net;
+    snf_net_config *n = &ps->c->net;
     if (!strcmp(k, "arch")) {
         static const char *const names[] = {"inception", "lite", "hinception"};
         for (int i = 0; i < 3; i++) {
@@ -214,7 +214,7 @@ static int snf_tmodel(snf_tparse *ps, const char *s, const char *k, const char *
     } else if (!strcmp(k, "filters")) {
         return snf_tint(ps, s, k, v, 1, 1024, &n->filters);
     } else if (!strcmp(k, "depth")) {
-        return snf_tint(ps, s, k, v, 1, SNF_IT_MAX_DEPTH, &n->depth);
+        return snf_tint(ps, s, k, v, 1, SNF_NET_MAX_DEPTH, &n->depth);
     } else if (!strcmp(k, "kernel")) {
         return snf_tint(ps, s, k, v, 4, 1024, &n->kernel);
     } else if (!strcmp(k, "bottleneck")) {
@@ -440,7 +440,7 @@ void snf_train_config_default(snf_train_config *c)
     c->plateau.min_lr = 1e-5f;
     c->es_patience = 20;
     c->es_min_delta = 0.0f;
-    c->net = snf_it_config_default();
+    c->net = snf_net_config_default();
     c->uq = snf_uq_config_default();
     c->obs = snf_obs_aug_default();
     snprintf(c->model_path, sizeof c->model_path, "model.h5");
@@ -489,8 +489,8 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
                          "%d Monte Carlo dropout samples need [model] dropout > 0", c->uq.mc_samples);
         }
         c->net.max_B = c->batch;
-        size_t sizes[SNF_IT_MAX_TENSORS];
-        if (snf_it_sizes(&c->net, sizes) < 0) {
+        size_t sizes[SNF_NET_MAX_TENSORS];
+        if (snf_net_sizes(&c->net, sizes) < 0) {
             snf_ini_fail(&ps->ini, 0, "model", NULL,
                          "invalid architecture (filters %d, depth %d, kernel %d, bottleneck %d): %s",
                          c->net.filters, c->net.depth, c->net.kernel, c->net.bottleneck, snf_error_last_message());

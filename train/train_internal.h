@@ -27,23 +27,23 @@ void snf_train_summary_finished(snf_train_summary *sum, const snf_ckpt *ck);
 /* A resumed run takes back from old (a checkpoint of the same network): weights, Adam moments, BN statistics,
  * the best weights into best_p / best_s, the optimiser step and forward counters, and at most max_hist
  * history records into hist. Returns the number of history records taken. */
-long snf_train_resume(snf_it *net, float *best_p, float *best_s, snf_epoch_record *hist, long max_hist,
+long snf_train_resume(snf_net *net, float *best_p, float *best_s, snf_epoch_record *hist, long max_hist,
                       const snf_ckpt *old);
 
 /* Zeroes ck and points it at the network's slabs and the run's buffers (best weights, history), with the
  * network's config ncfg and shape, the input spec and normalisation, the seed and the thread count. The
  * caller fills the rest (rows, data file, config text, ...). */
-void snf_train_ckpt_bind(snf_ckpt *ck, const snf_it *net, const snf_it_config *ncfg, const snf_data_spec *spec,
+void snf_train_ckpt_bind(snf_ckpt *ck, const snf_net *net, const snf_net_config *ncfg, const snf_data_spec *spec,
                          const snf_norm *norm, float *best_p, float *best_s, snf_epoch_record *hist, uint64_t seed,
                          int threads);
 
 /* The loop's resumable state into the checkpoint before a write (its slabs alias the network's). */
-void snf_train_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float lr, const snf_plateau *plateau,
+void snf_train_ckpt_capture(snf_ckpt *ck, const snf_net *net, long epoch, float lr, const snf_plateau *plateau,
                             const snf_earlystop *es, long n_hist);
 
 /* Early stopping on monitor after epoch; when epoch is the best so far, the weights p and statistics s (the
  * network's sizes) are copied into best_p / best_s. Returns snf_earlystop_update's stop flag. */
-int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const snf_it *net, const float *p,
+int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const snf_net *net, const float *p,
                          const float *s, float *best_p, float *best_s);
 
 /* Epoch record h (zeroed first): epoch, losses, learning rate and the validation MAPE of vm. */
@@ -57,7 +57,7 @@ void snf_train_decode_batch(double *truth, double *pred, const float *y, const f
                             int nb, const snf_norm *norm);
 
 /* The best weights back into the network (current = best) before the final write. */
-void snf_train_restore_best(snf_it *net, const float *best_p, const float *best_s);
+void snf_train_restore_best(snf_net *net, const float *best_p, const float *best_s);
 
 /* ---- train_score.c ---- */
 
@@ -68,14 +68,14 @@ double snf_train_budget_now(const snf_train_options *opt);
 /* Eval-mode pass of net over the n rows of batcher b (x, y: its batch buffers): the mean standardised loss
  * (*loss, NaN for n = 0), the metrics of the predictions (m) and of predict-the-training-mean (base), both in
  * physical units through norm. SNF_ENOMEM, or the forward pass's failure. */
-int snf_train_score(snf_it *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y, double *loss,
+int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y, double *loss,
                     snf_metrics *m, snf_metrics *base);
 
 /* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
  * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
  * untimed call, then three timed); the weights are not stepped and the BN running statistics, gradients
  * and forward counter are restored, so the run that follows is the same as without the probe. */
-int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
+int snf_train_probe_step(snf_net *net, snf_batcher *b, float *x, float *y, float *gather,
                          const snf_train_options *opt, double *t_step, double *t_eval);
 
 /* A standard normal deviate from r's stream (normalize.c): the augmentations' noise. */

@@ -23,7 +23,7 @@ double snf_train_budget_now(const snf_train_options *opt)
 
 /* Eval-mode pass over a batcher: the mean standardised MSE (*loss) and physical truth / predictions
  * [n][4] (either may be NULL). */
-static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
+static int snf_eval_set(snf_net *net, snf_batcher *b, const snf_norm *norm, float *x, float *y, double *loss,
                         double *truth, double *pred)
 {
     int rc = snf_batcher_start(b, 0);
@@ -32,12 +32,12 @@ static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float
     int nb;
     while ((rc = snf_batcher_next(b, x, y, NULL, &nb)) > 0) {
         float l = 0;
-        rc = snf_it_forward(net, x, y, nb, 0, &l);
+        rc = snf_net_forward(net, x, y, nb, 0, &l);
         if (rc < 0) {
             return rc;
         }
         se += (double)l * nb;
-        snf_train_decode_batch(truth, pred, y, snf_it_pred(net), (size_t)net->cfg.n_out, n, nb, norm);
+        snf_train_decode_batch(truth, pred, y, snf_net_pred(net), (size_t)net->cfg.n_out, n, nb, norm);
         n += nb;
     }
     if (rc < 0) {
@@ -47,7 +47,7 @@ static int snf_eval_set(snf_it *net, snf_batcher *b, const snf_norm *norm, float
     return SNF_OK;
 }
 
-int snf_train_score(snf_it *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
+int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
                      double *loss, snf_metrics *m, snf_metrics *base)
 {
     memset(m, 0, sizeof *m);
@@ -83,7 +83,7 @@ cleanup:
     return rc;
 }
 
-int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float *gather,
+int snf_train_probe_step(snf_net *net, snf_batcher *b, float *x, float *y, float *gather,
                          const snf_train_options *opt, double *t_step, double *t_eval)
 {
     int rank, nranks;
@@ -104,10 +104,10 @@ int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float 
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
     for (int i = 0; rc > 0 && i < 4; i++) {
         double a = snf_train_budget_now(opt);
-        snf_it_zero_grad(net);
+        snf_net_zero_grad(net);
         snf_bn_set_reduce(shard ? snf_dist_bn_reduce : NULL, NULL);
-        rc = snf_it_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
-        rc = rc < 0 ? rc : snf_it_backward(net);
+        rc = snf_net_forward(net, x + lo * CL, y + (size_t)lo * SNF_DATA_NP, hi - lo, 1, NULL);
+        rc = rc < 0 ? rc : snf_net_backward(net);
         snf_bn_set_reduce(NULL, NULL);
         if (rc >= 0 && shard) {
             snf_dist_sum_floats(net->grads, net->nparams, gather);
@@ -117,13 +117,13 @@ int snf_train_probe_step(snf_it *net, snf_batcher *b, float *x, float *y, float 
     }
     for (int i = 0; rc > 0 && i < 4; i++) {
         double a = snf_train_budget_now(opt);
-        rc = snf_it_forward(net, x, NULL, nb, 0, NULL);
+        rc = snf_net_forward(net, x, NULL, nb, 0, NULL);
         rc = rc < 0 ? rc : 1;
         tv += i > 0 ? snf_train_budget_now(opt) - a : 0;
     }
     memcpy(net->bn_stats, keep, net->nstats * sizeof *keep);
     net->step = step;
-    snf_it_zero_grad(net);
+    snf_net_zero_grad(net);
     free(keep);
     if (rc < 0) {
         return rc;

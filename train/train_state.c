@@ -89,7 +89,7 @@ void snf_train_summary_finished(snf_train_summary *sum, const snf_ckpt *ck)
     snprintf(sum->stop_reason, sizeof sum->stop_reason, "%s", ck->stop_reason);
 }
 
-long snf_train_resume(snf_it *net, float *best_p, float *best_s, snf_epoch_record *hist, long max_hist,
+long snf_train_resume(snf_net *net, float *best_p, float *best_s, snf_epoch_record *hist, long max_hist,
                       const snf_ckpt *old)
 {
     memcpy(net->params, old->params, net->nparams * sizeof(float));
@@ -105,7 +105,7 @@ long snf_train_resume(snf_it *net, float *best_p, float *best_s, snf_epoch_recor
     return n_hist;
 }
 
-void snf_train_ckpt_bind(snf_ckpt *ck, const snf_it *net, const snf_it_config *ncfg, const snf_data_spec *spec,
+void snf_train_ckpt_bind(snf_ckpt *ck, const snf_net *net, const snf_net_config *ncfg, const snf_data_spec *spec,
                          const snf_norm *norm, float *best_p, float *best_s, snf_epoch_record *hist, uint64_t seed,
                          int threads)
 {
@@ -128,7 +128,7 @@ void snf_train_ckpt_bind(snf_ckpt *ck, const snf_it *net, const snf_it_config *n
     ck->threads = threads;
 }
 
-void snf_train_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float lr, const snf_plateau *plateau,
+void snf_train_ckpt_capture(snf_ckpt *ck, const snf_net *net, long epoch, float lr, const snf_plateau *plateau,
                             const snf_earlystop *es, long n_hist)
 {
     ck->epoch = epoch;
@@ -141,7 +141,7 @@ void snf_train_ckpt_capture(snf_ckpt *ck, const snf_it *net, long epoch, float l
     ck->n_hist = n_hist;
 }
 
-int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const snf_it *net, const float *p,
+int snf_train_track_best(snf_earlystop *es, double monitor, long epoch, const snf_net *net, const float *p,
                          const float *s, float *best_p, float *best_s)
 {
     int stop = snf_earlystop_update(es, (float)monitor, epoch);
@@ -178,7 +178,7 @@ void snf_train_decode_batch(double *truth, double *pred, const float *y, const f
     }
 }
 
-void snf_train_restore_best(snf_it *net, const float *best_p, const float *best_s)
+void snf_train_restore_best(snf_net *net, const float *best_p, const float *best_s)
 {
     memcpy(net->params, best_p, net->nparams * sizeof *best_p);
     memcpy(net->bn_stats, best_s, net->nstats * sizeof *best_s);

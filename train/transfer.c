@@ -39,7 +39,7 @@ static int snf_tr_range(size_t *lo, size_t *hi, int nr, ptrdiff_t off, size_t n)
 }
 
 /* Eval-mode loss and physical predictions of the network's current weights on rows. */
-static int snf_tr_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, double *truth,
+static int snf_tr_eval(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, double *truth,
                        double *pred)
 {
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
@@ -47,19 +47,19 @@ static int snf_tr_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, 
     for (long i = 0; i < rows->n; i += net->cfg.max_B) {
         int nb = (int)(rows->n - i < net->cfg.max_B ? rows->n - i : net->cfg.max_B);
         float l = 0;
-        int rc = snf_it_forward(net, rows->x + (size_t)i * CL, rows->y + (size_t)i * SNF_DATA_NP, nb, 0, &l);
+        int rc = snf_net_forward(net, rows->x + (size_t)i * CL, rows->y + (size_t)i * SNF_DATA_NP, nb, 0, &l);
         if (rc < 0) {
             return rc;
         }
         se += (double)l * nb;
-        snf_train_decode_batch(truth, pred, rows->y + (size_t)i * SNF_DATA_NP, snf_it_pred(net), SNF_DATA_NP, i,
+        snf_train_decode_batch(truth, pred, rows->y + (size_t)i * SNF_DATA_NP, snf_net_pred(net), SNF_DATA_NP, i,
                                nb, norm);
     }
     *loss = rows->n > 0 ? se / (double)rows->n : NAN;
     return SNF_OK;
 }
 
-static int snf_tr_metrics(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m,
+static int snf_tr_metrics(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m,
                           double *pred_out)
 {
     memset(m, 0, sizeof *m);
@@ -112,14 +112,14 @@ static int snf_tr_check(const snf_transfer_config *cfg, const snf_rows *train, l
 /* The network (*net, config *ncfg): seeded weights or the starting model's best ones, then the first k Inception
  * modules frozen (snf_transfer_freeze: the BatchNorm statistics ranges into lo, hi, *nranges). Returns the
  * number of frozen tensors. */
-static int snf_tr_network(snf_it **net, snf_it_config *ncfg, const snf_transfer_config *cfg, size_t *lo, size_t *hi,
+static int snf_tr_network(snf_net **net, snf_net_config *ncfg, const snf_transfer_config *cfg, size_t *lo, size_t *hi,
                           int *nranges)
 {
     *ncfg = cfg->net;
     ncfg->max_B = cfg->batch > 64 ? cfg->batch : 64;
-    SNF_CHECK(snf_it_alloc(net, ncfg));
-    snf_it *n = *net;
-    snf_it_init(n, cfg->seed);
+    SNF_CHECK(snf_net_alloc(net, ncfg));
+    snf_net *n = *net;
+    snf_net_init(n, cfg->seed);
     n->dropout_seed = cfg->seed;
     if (cfg->init) {
         if (cfg->init->nparams != n->nparams || cfg->init->nstats != n->nstats) {
@@ -152,15 +152,15 @@ static int snf_tr_batch(float *x, float *y, const snf_rows *train, const snf_row
 
 /* One Adam step on the batch x, y of nb rows (epoch: for the message); frozen BatchNorm layers (the nranges
  * ranges [lo, hi) of the statistics, keep_s: scratch) keep their running statistics. *loss: the batch loss. */
-static int snf_tr_step(snf_it *net, const snf_adam_config *adam, float *x, float *y, int nb, const size_t *lo,
+static int snf_tr_step(snf_net *net, const snf_adam_config *adam, float *x, float *y, int nb, const size_t *lo,
                        const size_t *hi, int nranges, float *keep_s, long epoch, float *loss)
 {
     if (nranges > 0) {
         memcpy(keep_s, net->bn_stats, net->nstats * sizeof *keep_s);
     }
     float l = 0;
-    snf_it_zero_grad(net);
-    SNF_CHECK(snf_it_forward(net, x, y, nb, 1, &l));
+    snf_net_zero_grad(net);
+    SNF_CHECK(snf_net_forward(net, x, y, nb, 1, &l));
     if (!isfinite(l)) {
         SNF_ERROR(SNF_ENONFINITE, "training loss is %g at epoch %ld (lower the learning rate?)", (double)l,
                   epoch + 1);
@@ -168,22 +168,22 @@ static int snf_tr_step(snf_it *net, const snf_adam_config *adam, float *x, float
     for (int q = 0; q < nranges; q++) {
         memcpy(net->bn_stats + lo[q], keep_s + lo[q], (hi[q] - lo[q]) * sizeof *keep_s);
     }
-    SNF_CHECK(snf_it_backward(net));
-    snf_it_adam_step(net, adam);
+    SNF_CHECK(snf_net_backward(net));
+    snf_net_adam_step(net, adam);
     *loss = l;
     return SNF_OK;
 }
 
 /* ---- public API ---- */
 
-int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m)
+int snf_transfer_eval(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m)
 {
     return snf_tr_metrics(net, norm, rows, loss, m, NULL);
 }
 
-int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges)
+int snf_transfer_freeze(snf_net *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges)
 {
-    const snf_it_config *c = &net->cfg;
+    const snf_net_config *c = &net->cfg;
     if (nranges) {
         *nranges = 0;
     }
@@ -200,7 +200,7 @@ int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, 
     int nf = 0;
     for (int i = 0; i < net->ntensors; i++) {
         char name[64];
-        snf_it_tensor_name(c, i, name, sizeof name);
+        snf_net_tensor_name(c, i, name, sizeof name);
         int m = -1, r = -1, frozen = 0;
         if (sscanf(name, "mod%d.", &m) == 1) {
             frozen = m < k;
@@ -216,21 +216,21 @@ int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, 
      * size of the layer's gamma. */
     int nr = 0;
     if (stats_lo && stats_hi) {
-        int ti = 0; /* tensor index walking the slab order of snf_it_tensor_name */
+        int ti = 0; /* tensor index walking the slab order of snf_net_tensor_name */
         for (int m = 0; m < c->depth; m++) {
             size_t C = net->sizes[ti + 5]; /* mod<m>.bn_g */
             if (m < k) {
                 nr = snf_tr_range(stats_lo, stats_hi, nr, net->st.mod_mean[m] - net->bn_stats, C);
                 nr = snf_tr_range(stats_lo, stats_hi, nr, net->st.mod_var[m] - net->bn_stats, C);
             }
-            ti += SNF_IT_TENSORS_PER_MODULE;
+            ti += SNF_NET_TENSORS_PER_MODULE;
             if (c->residual && m % 3 == 2) {
                 size_t Cr = net->sizes[ti + 1]; /* res<m/3>.bn_g */
                 if (m < k) {
                     nr = snf_tr_range(stats_lo, stats_hi, nr, net->st.res_mean[m / 3] - net->bn_stats, Cr);
                     nr = snf_tr_range(stats_lo, stats_hi, nr, net->st.res_var[m / 3] - net->bn_stats, Cr);
                 }
-                ti += SNF_IT_TENSORS_PER_RES;
+                ti += SNF_NET_TENSORS_PER_RES;
             }
         }
     }
@@ -242,14 +242,14 @@ int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, 
 
 int snf_transfer_score(const snf_ckpt *ck, const snf_rows *rows, snf_metrics *m, double *pred)
 {
-    snf_it *net = NULL;
+    snf_net *net = NULL;
     int rc = snf_ckpt_net(ck, 64, &net);
     if (rc < 0) {
         return rc;
     }
     double loss;
     rc = snf_tr_metrics(net, &ck->norm, rows, &loss, m, pred);
-    snf_it_free(net);
+    snf_net_free(net);
     return rc;
 }
 
@@ -258,7 +258,7 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
 {
     memset(sum, 0, sizeof *sum);
     int rc = SNF_OK;
-    snf_it *net = NULL;
+    snf_net *net = NULL;
     snf_ckpt old;
     memset(&old, 0, sizeof old);
     float *x = NULL, *y = NULL, *best_p = NULL, *best_s = NULL, *keep_s = NULL;
@@ -285,8 +285,8 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     }
     sum->resumed = have_old;
 
-    snf_it_config ncfg;
-    size_t lo[2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)], hi[2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)];
+    snf_net_config ncfg;
+    size_t lo[2 * (SNF_NET_MAX_DEPTH + SNF_NET_MAX_RES)], hi[2 * (SNF_NET_MAX_DEPTH + SNF_NET_MAX_RES)];
     int nranges = 0;
     rc = snf_tr_network(&net, &ncfg, cfg, lo, hi, &nranges);
     if (rc < 0) {
@@ -430,7 +430,7 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     sum->best_val_loss = es.best;
     rc = SNF_OK;
 cleanup:
-    snf_it_free(net);
+    snf_net_free(net);
     snf_ckpt_free(&old);
     free(x);
     free(y);

@@ -136,7 +136,7 @@ static int snf_write_losses(void *ctx, FILE *fp)
 }
 
 /* The epoch hook: score the folds still going, keep the epoch's weights if some fold is best there. */
-static int snf_folds_hook(void *ctx, snf_it *net, const snf_ckpt *state, long e)
+static int snf_folds_hook(void *ctx, snf_net *net, const snf_ckpt *state, long e)
 {
     snf_folds_state *s = ctx;
     int rc;

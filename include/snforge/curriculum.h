@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 #include "snforge/data.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/transfer.h"
 
 /* ---- types ---- */
@@ -53,7 +53,7 @@ typedef struct snf_curr_config {
     double sa_test;         /* held-out semi-analytic fraction for the sa_sa row */
     int folds;
     uint64_t split_seed, seed;
-    snf_it_config net;      /* C_in and T follow from each variant's spec */
+    snf_net_config net;      /* C_in and T follow from each variant's spec */
     int nvariants;          /* variants[0] is the base */
     snf_curr_variant variants[SNF_CURR_MAX_VARIANTS];
 } snf_curr_config;

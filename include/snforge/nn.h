@@ -3,7 +3,7 @@
  * e.g. BatchNorm mean/rstd or max-pool argmax) into caller-owned buffers; each _backward ACCUMULATES
  * (+=) into dinp, dw, db, so shared inputs and residual shortcuts need no special code.
  * Kernels never allocate, never print and never call exit; shape errors are programmer errors (assert).
- * It does not know the network (it.h), data files or checkpoints.
+ * It does not know the network (net.h), data files or checkpoints.
  * Threading: the kernels parallelise their outermost batch/channel loop with OpenMP when built with
  * it; BLAS runs single-threaded inside (snf_threads_setup). Results are deterministic for a given
  * thread count and even across thread counts (batch reductions sum fixed chunks in a fixed order). */

@@ -1,4 +1,4 @@
-/* train.h: training an InceptionTime regressor (it.h) on a dataset file (data.h), and using it.
+/* train.h: training an InceptionTime regressor (net.h) on a dataset file (data.h), and using it.
  * A training config (INI, parsed with libinih; errors name file:line and [section] key), the training
  * loop (Adam, reduce-LR-on-plateau on the epoch training loss, early stopping on the validation loss with
  * best-weights restore, a per-epoch history), checkpoints in HDF5 written atomically every epoch from
@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "snforge/data.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 
 /* ---- types ---- */
 
@@ -57,7 +57,7 @@ typedef struct snf_train_config {
     int es_patience;        /* early stopping on the validation loss (0 = off) */
     float es_min_delta;
     /* [model] (C_in, T, max_B and n_out follow from the rest) */
-    snf_it_config net;
+    snf_net_config net;
     /* [uncertainty] */
     snf_uq_config uq;
     /* [augment] */
@@ -86,12 +86,12 @@ typedef struct snf_metrics {
 /* Everything a checkpoint / model file holds. Arrays are owned when read by snf_ckpt_read (freed by
  * snf_ckpt_free); the trainer writes views of its own buffers. */
 typedef struct snf_ckpt {
-    snf_it_config net;
+    snf_net_config net;
     snf_data_spec spec;
     snf_norm norm;
     int ntensors;
-    size_t sizes[SNF_IT_MAX_TENSORS];
-    float lr_mult[SNF_IT_MAX_TENSORS];
+    size_t sizes[SNF_NET_MAX_TENSORS];
+    float lr_mult[SNF_NET_MAX_TENSORS];
     size_t nparams, nstats;
     float *params, *adam_m, *adam_v, *bn_stats; /* current state */
     float *best_params, *best_stats;             /* weights of the best validation loss (used to predict) */
@@ -153,7 +153,7 @@ typedef struct snf_train_summary {
  * random split 0.1/0.1 with seed 1, all rows in memory, blocks of 1024; seed 1, 100 epochs, batch 64,
  * Adam 1e-3 (Keras), no weight decay, clipping or EMA, schedule plateau (factor 0.5 patience 10
  * min_lr 1e-5; step schedules: warmup 0.05, lr_end 1e-6, onecycle_div 25), early stopping patience 20; the
- * reference network (it.h); no augmentation; model.h5. */
+ * reference network (net.h); no augmentation; model.h5. */
 SNF_API void snf_train_config_default(snf_train_config *c);
 /* Parses the file (SNF_EIO if unreadable, SNF_EFORMAT "path:line: [section] key: what was expected"). */
 SNF_API int snf_train_config_load(snf_train_config *c, const char *path);
@@ -175,7 +175,7 @@ SNF_API int snf_metrics_baseline(snf_metrics *base, const double *truth, long n,
 /* One pass over the batcher b (at most n rows, batches of at most net's max_B) with net in inference mode:
  * truth[n][4] and pred[n][4] in physical units (foe, Msun, cm, Msun) and, if rows is not NULL, the file
  * row of each. Returns SNF_OK, or the batcher's / network's failure, SNF_ENOMEM. */
-SNF_API int snf_score_rows(snf_it *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
+SNF_API int snf_score_rows(snf_net *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
                    long *rows);
 
 /* ---- checkpoints ---- */
@@ -188,11 +188,11 @@ SNF_API void snf_ckpt_free(snf_ckpt *c);
 
 /* A network for inference from a checkpoint: the best weights and their BN statistics, laid out for
  * batches of max_B. */
-SNF_API int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_it **net);
+SNF_API int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_net **net);
 
 /* Predicts physical parameters pred[n][4] for encoded inputs x[n][C_in*L] (eval mode, batches of
  * net->cfg.max_B). */
-SNF_API int snf_predict(snf_it *net, const snf_norm *norm, const float *x, long n, double *pred);
+SNF_API int snf_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred);
 
 /* ---- data-parallel ranks (nn/dist.c) ---- */
 

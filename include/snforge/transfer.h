@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 #include "snforge/data.h"
-#include "snforge/it.h"
+#include "snforge/net.h"
 #include "snforge/train.h"
 
 /* ---- types ---- */
@@ -33,7 +33,7 @@ typedef struct snf_rows {
 } snf_rows;
 
 typedef struct snf_transfer_config {
-    snf_it_config net;      /* C_in and T must match spec; max_B is set to batch */
+    snf_net_config net;      /* C_in and T must match spec; max_B is set to batch */
     snf_data_spec spec;
     snf_norm norm;          /* stored in the output (the starting model's when init is given) */
     const snf_ckpt *init;   /* start from its best weights and BN statistics (NULL: Glorot init from seed) */
@@ -54,7 +54,7 @@ typedef struct snf_transfer_config {
      * net, spec, norm and tensor layout are final; params / bn_stats / adam_m / adam_v are the network's;
      * epoch, es and hist are the previous write's). Returns < 0 to fail the run, 1 to end it (finished,
      * stop reason "selection"), 0 to go on. snf_transfer_run_folds selects per fold here. */
-    int (*epoch_hook)(void *ctx, snf_it *net, const snf_ckpt *state, long epoch);
+    int (*epoch_hook)(void *ctx, snf_net *net, const snf_ckpt *state, long epoch);
     void *hook_ctx;
 } snf_transfer_config;
 
@@ -72,9 +72,9 @@ typedef struct snf_transfer_summary {
 /* Sets net->lr_mult to 0 for the tensors of Inception modules 0..k-1 and of the shortcuts whose three
  * modules are all among them (1 elsewhere), and returns the number of frozen tensors. Fills
  * stats_lo/stats_hi (may be NULL) with the [lo, hi) float ranges of net->bn_stats belonging to the frozen
- * BatchNorm layers, *nranges their count (at most 2 * (SNF_IT_MAX_DEPTH + SNF_IT_MAX_RES)).
+ * BatchNorm layers, *nranges their count (at most 2 * (SNF_NET_MAX_DEPTH + SNF_NET_MAX_RES)).
  * SNF_EINVAL for k < 0, k > depth, or k > 0 with arch = LITE (its modules are not Inception modules). */
-SNF_API int snf_transfer_freeze(snf_it *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges);
+SNF_API int snf_transfer_freeze(snf_net *net, int k, size_t *stats_lo, size_t *stats_hi, int *nranges);
 
 /* ---- run ---- */
 
@@ -106,7 +106,7 @@ SNF_API int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_row
 
 /* Loss (standardised MSE, as the training loss) and metrics (train.h) of the network's current weights in
  * eval mode on encoded rows (rows->n = 0: loss NaN, m zero). SNF_ENOMEM, or the forward's status. */
-SNF_API int snf_transfer_eval(snf_it *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m);
+SNF_API int snf_transfer_eval(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m);
 
 /* Metrics (train.h) of the best weights of a model file's checkpoint on encoded rows; pred[n][4] (may be
  * NULL) receives the physical predictions. */

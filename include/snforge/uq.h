@@ -1,4 +1,4 @@
-/* uq.h: uncertainty for the regressor of it.h / train.h. A Gaussian output head and its negative
+/* uq.h: uncertainty for the regressor of net.h / train.h. A Gaussian output head and its negative
  * log-likelihood loss; Gaussian mixtures (deep ensembles x Monte Carlo dropout) summarised by mean,
  * standard deviation and quantile intervals; coverage and NLL scoring; a variance scale fitted on
  * validation rows; the out-of-distribution score (Mahalanobis distance of the pooled features) and the
@@ -152,7 +152,7 @@ typedef struct snf_uq_model {
     float *near_rows;                    /* [near_n][L] log10 L_bol (erg/s) of training rows on the grid (NaN where
                                           * not observed); /uq/near_lbol, optional */
     long near_n;
-    snf_it *net;
+    snf_net *net;
     int max_B;
     char path[1024]; /* the file it was opened from (for messages) */
 } snf_uq_model;
