@@ -4,8 +4,10 @@
 #                      model.h5 (a tiny Gaussian LITE model with mask channels), cur.ini, search.ini, obs.csv,
 #                      catalogue.csv, hydro.par (one day of a shared SNEC model: adds `hydro` to the writers)
 #   writers            the writing commands, one name each
-#   write_cmd NAME OUT runs writing command NAME with its output at OUT (a file or a folder), quickly; its
-#                      exit status; output on stdout/stderr
+#   write_cmd NAME OUT runs writing command NAME with its output at OUT (a file, a folder, or for progenitor a
+#                      prefix), quickly; its exit status; output on stdout/stderr
+#   out_paths NAME OUT the paths NAME's output at OUT consists of (progenitor: OUT.short and OUT.iso.dat)
+#   out_lock NAME OUT  the lock file a run holds while writing it (progenitor: its first file's)
 
 outputs_fixtures() {
   cat > sa.ini <<'INI'
@@ -51,7 +53,7 @@ INI
   fi
 }
 
-writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate predict"
+writers="grid import train finetune curriculum search fit keypoints explain evaluate compare simulate predict progenitor"
 
 write_cmd() { # write_cmd NAME OUT
   local name=$1 out=$2
@@ -70,6 +72,15 @@ write_cmd() { # write_cmd NAME OUT
     simulate) "$snforge" simulate -o "$out" ;;
     predict) "$snforge" predict model.h5 --catalogue catalogue.csv -o "$out" ;;
     hydro) "$snforge" hydro "$PWD/hydro.par" --zones 40 -o "$out" ;;
+    progenitor) "$snforge" progenitor --mass 15 --radius 3e12 -o "$out" ;;
     *) echo "write_cmd: unknown command $name"; return 99 ;;
   esac
+}
+
+out_paths() { # out_paths NAME OUT
+  case $1 in progenitor) echo "$2.short $2.iso.dat" ;; *) echo "$2" ;; esac
+}
+
+out_lock() { # out_lock NAME OUT
+  case $1 in progenitor) echo "$2.short.lock" ;; *) echo "$2.lock" ;; esac
 }

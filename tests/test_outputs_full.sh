@@ -19,7 +19,7 @@ outputs_fixtures
 tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
-tree_sum() { find "$1" -type f ! -name '*.lock' ! -name '*.tmp' -exec md5sum {} + 2> /dev/null | sort; }
+tree_sum() { find "$@" -type f ! -name '*.lock' ! -name '*.tmp' -exec md5sum {} + 2> /dev/null | sort; }
 ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; hydro) echo .h5;; *) echo "";; esac; }
 # the file that says an output is complete
 finished() { case $1 in fit) echo summary.json;; explain) echo summary.md;; evaluate) echo metrics.csv;;
@@ -30,7 +30,7 @@ check_failed() { # check_failed NAME OUT LOG REASON
   [ "$rc" -eq 1 ] || fail "$w: exit $rc on a $why disk, expected 1: $(tail -2 "$log")"
   f=$(finished "$w")
   if [ -n "$f" ]; then [ -f "$out/$f" ] && fail "$w left $out/$f looking finished on a $why disk"
-  else [ -f "$out" ] && fail "$w left $out looking finished on a $why disk"; fi
+  else for f in $(out_paths "$w" "$out"); do [ -f "$f" ] && fail "$w left $f looking finished on a $why disk"; done; fi
   return 0
 }
 for w in $writers; do
@@ -38,7 +38,7 @@ for w in $writers; do
   out=full/$w$(ext "$w")
   old=full/old_$w$(ext "$w")
   write_cmd "$w" "$old" > first.log 2>&1 || fail "$w: the earlier run on the tmpfs failed: $(tail -3 first.log)"
-  before=$(tree_sum "$old")
+  before=$(tree_sum $(out_paths "$w" "$old"))
   fill
   write_cmd "$w" "$out" > new.log 2>&1; rc=$?
   check_failed "$w" "$out" new.log $rc full
@@ -48,11 +48,11 @@ for w in $writers; do
   [ "$w" = fit ] && rm -f "$old/posterior.csv"
   write_cmd "$w" "$old" > again.log 2>&1; rc=$?
   [ $rc -lt 2 ] || fail "$w rerun on a full disk: exit $rc: $(tail -2 again.log)"
-  [ "$w" = fit ] && before=$(echo "$before" | grep -v posterior.csv) && after=$(tree_sum "$old" | grep -v posterior.csv) || after=$(tree_sum "$old")
+  [ "$w" = fit ] && before=$(echo "$before" | grep -v posterior.csv) && after=$(tree_sum "$old" | grep -v posterior.csv) || after=$(tree_sum $(out_paths "$w" "$old"))
   [ "$before" = "$after" ] || fail "$w rerun on a full disk changed the earlier output: $(tail -2 again.log)"
   ok "$w: the earlier output rerun on a full disk is untouched (exit $rc)"
   rm -f full/filler full/filler2
-  before=$(tree_sum "$old")
+  before=$(tree_sum $(out_paths "$w" "$old"))
   mount -o remount,ro full || fail "cannot remount read-only"
   ro=full/ro_$w$(ext "$w")
   write_cmd "$w" "$ro" > ro.log 2>&1; rc=$?
@@ -60,7 +60,7 @@ for w in $writers; do
   grep -q "Read-only file system" ro.log || fail "$w on a read-only folder does not say why: $(tail -2 ro.log)"
   write_cmd "$w" "$old" > ro2.log 2>&1; rc=$?
   [ $rc -lt 2 ] || fail "$w rerun on a read-only folder: exit $rc: $(tail -2 ro2.log)"
-  [ "$before" = "$(tree_sum "$old")" ] || fail "$w rerun on a read-only folder changed the earlier output"
+  [ "$before" = "$(tree_sum $(out_paths "$w" "$old"))" ] || fail "$w rerun on a read-only folder changed the earlier output"
   mount -o remount,rw full
   ok "$w: read-only folder: exit 1 with the reason, the earlier output untouched"
 done

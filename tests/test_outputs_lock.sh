@@ -26,21 +26,23 @@ outputs_fixtures
 tried=0
 passed=0
 ok() { tried=$((tried + 1)); passed=$((passed + 1)); echo "ok: $*"; }
-tree_sum() { find "$1" -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort; }
+tree_sum() { find "$@" -type f ! -name '*.lock' -exec md5sum {} + 2>/dev/null | sort; }
 ext() { case $1 in grid|import|train|finetune) echo .h5;; keypoints|simulate|predict) echo .csv;; hydro) echo .h5;; *) echo "";; esac; }
 
 # ---- 1. a held output ----
 for w in $writers; do
   out=held_$w$(ext "$w")
   write_cmd "$w" "$out" > first.log 2>&1 || fail "$w: the first run failed: $(tail -3 first.log)"
-  before=$(tree_sum "$out")
-  flock "$out.lock" sleep 120 & # blocking: a probe below holding it for an instant only delays it
+  paths=$(out_paths "$w" "$out")
+  lock=$(out_lock "$w" "$out")
+  before=$(tree_sum $paths)
+  flock "$lock" sleep 120 & # blocking: a probe below holding it for an instant only delays it
   holder=$!
   bgpid=$holder
   held=0
-  for _ in $(seq 200); do flock -n "$out.lock" true 2>/dev/null || { held=1; break; }; sleep 0.05; done
-  [ $held = 1 ] || fail "the test could not hold $out.lock"
-  echo "$holder" > "$out.lock"
+  for _ in $(seq 200); do flock -n "$lock" true 2>/dev/null || { held=1; break; }; sleep 0.05; done
+  [ $held = 1 ] || fail "the test could not hold $lock"
+  echo "$holder" > "$lock"
   t0=$(date +%s)
   write_cmd "$w" "$out" > second.log 2>&1
   rc=$?
@@ -50,8 +52,8 @@ for w in $writers; do
   grep -q "being written by another snforge run (pid $holder)" second.log ||
     fail "$w: the refusal does not name the other run (pid $holder): $(tail -2 second.log)"
   [ "$dt" -le 3 ] || fail "$w took $dt s to refuse (it must refuse at once)"
-  [ "$before" = "$(tree_sum "$out")" ] || fail "$w touched the held output $out"
-  ls "$out".tmp "$out"/*.tmp > /dev/null 2>&1 && fail "$w left a .tmp beside the held output"
+  [ "$before" = "$(tree_sum $paths)" ] || fail "$w touched the held output $out"
+  for p in $paths; do ls "$p".tmp "$p"/*.tmp > /dev/null 2>&1 && fail "$w left a .tmp beside the held output"; done
   ok "$w refuses a held output at once (exit 1, pid $holder named), the earlier output untouched"
 done
 
@@ -68,7 +70,7 @@ for w in $writers; do
   ok "$w on a file system without locks: named, exit 1"
   SNF_FILE_LOCKING=FALSE LD_PRELOAD="$shim" bash -c "$(declare -f write_cmd); snforge='$snforge' src='$src' write_cmd $w $out" > nl.log 2>&1 ||
     fail "$w with SNF_FILE_LOCKING=FALSE still fails: $(tail -2 nl.log)"
-  [ -e "$out" ] || fail "$w with SNF_FILE_LOCKING=FALSE wrote no $out"
+  for p in $(out_paths "$w" "$out"); do [ -e "$p" ] || fail "$w with SNF_FILE_LOCKING=FALSE wrote no $p"; done
   ok "$w with SNF_FILE_LOCKING=FALSE writes on a file system without locks"
 done
 for w in grid fit keypoints; do

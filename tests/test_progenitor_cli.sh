@@ -18,6 +18,15 @@ awk 'NR == FNR { if (FNR > 1) for (k = 2; k <= 5; k++) ref[FNR, k] = $k; next }
      FNR > 1 { for (k = 2; k <= 5; k++) { d = $k / ref[FNR, k] - 1; if (d > 1e-6 || d < -1e-6) bad = 1 } }
      END { exit bad }' "$M/bsg.short" "$work/def.short" || fail "def.short differs from m000/bsg.short beyond 1e-6"
 ls "$work" | grep -q -e '\.tmp$' -e '\.lock$' && fail "a .tmp or .lock was left: $(ls "$work")"
+# the pair is written both or neither: with the second file's lock held by another run, the first is refused too
+s0=$(md5sum "$work/def.short" "$work/def.iso.dat")
+flock "$work/def.iso.dat.lock" sleep 30 &
+holder=$!
+for _ in $(seq 100); do flock -n "$work/def.iso.dat.lock" true 2>/dev/null || break; sleep 0.05; done
+expect 1 "def.iso.dat is being written by another snforge run" -- "$SNF" progenitor --mass 17 --radius 3.1e12 -o "$work/def"
+kill "$holder"; wait "$holder" 2>/dev/null
+[ "$s0" = "$(md5sum "$work/def.short" "$work/def.iso.dat")" ] || fail "a refused run changed the pair"
+rm -f "$work/def.iso.dat.lock"
 
 expect 2 "\-\-n-env = 5: outside \[1.5, 4\]" -- "$SNF" progenitor --mass 16.5 --radius 3.1e12 --n-env 5 -o "$work/x"
 expect 2 "\-\-hhe-width = -1: outside \[0, 2\]" -- "$SNF" progenitor --mass 16.5 --radius 3.1e12 --hhe-width -1 -o "$work/x"
