@@ -119,6 +119,15 @@ expect 0 "1 trials" -- "$snforge" search search.ini -o S --threads 1
 printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage2.lr = 1e-3\n' > search2.ini
 expect 2 "another configuration" -- "$snforge" search search2.ini -o S --threads 1
 ok "search: a rerun with other values refused, the old trial never relabelled"
+t0=$(md5sum < S/trials.csv)
+sed -i 's/^curriculum,mean,[0-9]/curriculum,mean,9/' S/trial001/results.csv # a changed byte in the unsealed table
+expect 0 "1 trials" -- "$snforge" search search.ini -o S --threads 1
+[ "$t0" = "$(md5sum < S/trials.csv)" ] || fail "a changed byte in a trial's results.csv reached trials.csv"
+grep -q '^curriculum,mean,9' S/trial001/results.csv && fail "the trial's results.csv was not rewritten from its fold scores"
+sc=$(ls S/trial001/*/fold1/scores.csv | head -1)
+sed -i 's/^curriculum,\([0-9]*\),[0-9]/curriculum,\1,9/' "$sc"
+expect 2 "damaged" -- "$snforge" search search.ini -o S --threads 1
+ok "search: a trial's results.csv is rebuilt from its sealed fold scores on a rerun; a damaged fold score refused"
 ft() { "$snforge" finetune model.h5 hydro.h5 -o R.h5 --epochs 3 --val 0.25 --batch 4 --threads 1 -q "$@"; }
 expect 0 "" -- ft --stop-after-epochs 1
 r0=$(md5sum < R.h5)

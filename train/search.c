@@ -526,7 +526,13 @@ int snf_search_run(const snf_search_config *c, const char *out_dir, int threads,
         free(text);
         snprintf(dir, sizeof dir, "%s/trial%03ld", out_dir, t + 1);
         double crit = NAN, m[4] = {NAN, NAN, NAN, NAN};
-        rc = snf_trial_result(dir, cc.folds, &crit, m);
+        /* the trial's results.csv is a user-facing table, not sealed: rewrite it from the trial's sealed fold
+         * scores (a damaged fold is refused) before it is read, so a changed byte never reaches the ranking */
+        snf_curr_options ro = {.out_dir = dir};
+        rc = snf_curr_report(&cc, &ro);
+        if (rc >= 0) {
+            rc = snf_trial_result(dir, cc.folds, &crit, m);
+        }
         snf_curr_config_free(&cc);
         if (rc < 0) {
             goto cleanup;
