@@ -66,45 +66,49 @@ static void snf_simulate_usage(FILE *f)
             ph.rtol, ph.atol_phi, ph.atol_w, ph.max_steps);
 }
 
-enum {
-    OPT_ENERGY = 256, OPT_MASS, OPT_RADIUS, OPT_NICKEL, OPT_MODEL, OPT_TMAX, OPT_DT, OPT_KAPPA,
-    OPT_TION, OPT_QREC, OPT_ETH, OPT_HEATING, OPT_GAMMA, OPT_KGAMMA, OPT_AGAMMA, OPT_XFLOOR,
-    OPT_XEND, OPT_RTOL, OPT_MAXSTEPS, OPT_DIAG, OPT_BETA, OPT_EPSNI, OPT_EPSCO, OPT_EPSPOS, OPT_TAUNI,
-    OPT_TAUCO, OPT_ATOLPHI, OPT_ATOLW
-};
+enum { OPT_ENERGY = 256, OPT_MASS, OPT_RADIUS, OPT_NICKEL, OPT_TMAX, OPT_DT, OPT_DIAG, OPT_PHYS };
 
-/* Options that set one double of snf_physics: every numeric physics setting (model.h). */
-/* key: the quantity in the plausibility table (snf_param_plausible); numerical settings have none. */
-static const struct { int opt; size_t off; const char *key; } snf_simulate_physics_doubles[] = {
-    {OPT_KAPPA, offsetof(snf_physics, kappa_cm2_g), "kappa"},    {OPT_TION, offsetof(snf_physics, t_ion_K), "t_ion"},
-    {OPT_QREC, offsetof(snf_physics, q_rec_erg_g), "q_rec"},     {OPT_ETH, offsetof(snf_physics, eth_fraction), ""},
-    {OPT_BETA, offsetof(snf_physics, beta), "beta"},             {OPT_EPSNI, offsetof(snf_physics, eps_ni_erg_g_s), "eps_ni"},
-    {OPT_EPSCO, offsetof(snf_physics, eps_co_erg_g_s), "eps_co"}, {OPT_EPSPOS, offsetof(snf_physics, eps_pos_erg_g_s), "eps_pos"},
-    {OPT_TAUNI, offsetof(snf_physics, tau_ni_d), "tau_ni"},      {OPT_TAUCO, offsetof(snf_physics, tau_co_d), "tau_co"},
-    {OPT_KGAMMA, offsetof(snf_physics, kappa_gamma_cm2_g), "kappa_gamma"},
-    {OPT_AGAMMA, offsetof(snf_physics, a_gamma_d2), "a_gamma_d2"},
-    {OPT_XFLOOR, offsetof(snf_physics, x_floor), ""},            {OPT_XEND, offsetof(snf_physics, x_end), ""},
-    {OPT_RTOL, offsetof(snf_physics, rtol), ""},                 {OPT_ATOLPHI, offsetof(snf_physics, atol_phi), ""},
-    {OPT_ATOLW, offsetof(snf_physics, atol_w), ""},
-};
+/* The options: the four parameters, the time grid and outputs, then one per physics key of model.h's
+ * table (OPT_PHYS + its index), so every [physics] key of a campaign is an option here. */
+enum { SNF_SIM_FIXED = 9, SNF_SIM_MAX_OPTS = SNF_SIM_FIXED + 40 };
+static void snf_simulate_options(struct option *o)
+{
+    static const struct option fixed[SNF_SIM_FIXED] = {
+        {"energy", required_argument, 0, OPT_ENERGY}, {"mass", required_argument, 0, OPT_MASS},
+        {"radius", required_argument, 0, OPT_RADIUS}, {"nickel", required_argument, 0, OPT_NICKEL},
+        {"t-max", required_argument, 0, OPT_TMAX},    {"dt", required_argument, 0, OPT_DT},
+        {"diagnostics", no_argument, 0, OPT_DIAG},    {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'}};
+    int n;
+    const snf_physics_key *k = snf_physics_keys(&n);
+    memcpy(o, fixed, sizeof fixed);
+    for (int i = 0; i < n && SNF_SIM_FIXED + i < SNF_SIM_MAX_OPTS - 1; i++) {
+        o[SNF_SIM_FIXED + i] = (struct option){k[i].option, required_argument, 0, OPT_PHYS + i};
+    }
+    o[SNF_SIM_FIXED + n] = (struct option){0, 0, 0, 0};
+}
 
-static const struct option snf_simulate_opts[] = {
-    {"energy", required_argument, 0, OPT_ENERGY}, {"mass", required_argument, 0, OPT_MASS},
-    {"radius", required_argument, 0, OPT_RADIUS}, {"nickel", required_argument, 0, OPT_NICKEL},
-    {"model", required_argument, 0, OPT_MODEL},   {"t-max", required_argument, 0, OPT_TMAX},
-    {"dt", required_argument, 0, OPT_DT},         {"kappa", required_argument, 0, OPT_KAPPA},
-    {"t-ion", required_argument, 0, OPT_TION},    {"q-rec", required_argument, 0, OPT_QREC},
-    {"eth-fraction", required_argument, 0, OPT_ETH}, {"heating", required_argument, 0, OPT_HEATING},
-    {"gamma", required_argument, 0, OPT_GAMMA},   {"kappa-gamma", required_argument, 0, OPT_KGAMMA},
-    {"a-gamma", required_argument, 0, OPT_AGAMMA}, {"x-floor", required_argument, 0, OPT_XFLOOR},
-    {"x-end", required_argument, 0, OPT_XEND},    {"rtol", required_argument, 0, OPT_RTOL},
-    {"max-steps", required_argument, 0, OPT_MAXSTEPS}, {"diagnostics", no_argument, 0, OPT_DIAG},
-    {"beta", required_argument, 0, OPT_BETA},     {"eps-ni", required_argument, 0, OPT_EPSNI},
-    {"eps-co", required_argument, 0, OPT_EPSCO},  {"eps-pos", required_argument, 0, OPT_EPSPOS},
-    {"tau-ni", required_argument, 0, OPT_TAUNI},  {"tau-co", required_argument, 0, OPT_TAUCO},
-    {"atol-phi", required_argument, 0, OPT_ATOLPHI}, {"atol-w", required_argument, 0, OPT_ATOLW},
-    {"output", required_argument, 0, 'o'},
-    {"help", no_argument, 0, 'h'},                {0, 0, 0, 0}};
+/* A physics option's value into s->ph through the table entry k (name: the option as the user wrote it). */
+static int snf_simulate_physics_option(snf_physics *ph, const snf_physics_key *k, const char *name, const char *v)
+{
+    void *field = (char *)ph + k->offset;
+    switch (k->kind) {
+    case SNF_PHYS_DOUBLE: return snf_cli_parse_physical(name, k->key, v, (double *)field);
+    case SNF_PHYS_CLOSURE: return snf_closure_parse(v, (snf_closure *)field);
+    case SNF_PHYS_HEATING: return snf_cli_parse_heating(v, (snf_heating *)field);
+    case SNF_PHYS_GAMMA: return snf_cli_parse_gamma(v, (snf_gamma_mode *)field);
+    case SNF_PHYS_LONG: {
+        double x = 0;
+        int rc = snf_cli_parse_double(name, v, &x);
+        if (rc >= 0 && !(x >= 1 && x <= 1e9 && x == floor(x))) {
+            SNF_ERROR(SNF_EINVAL, "--%s '%s' is invalid: expected a whole number 1-1e9", k->option, v);
+        }
+        *(long *)field = (long)x;
+        return rc;
+    }
+    }
+    return SNF_OK;
+}
 
 /* One model with its grid and outputs; buffers owned here. */
 typedef struct snf_sim {
@@ -204,48 +208,29 @@ int snf_cmd_simulate(int argc, char **argv)
     snf_sim s = {.p = snf_sn_params_default(), .ph = snf_physics_default(), .t_max = 300, .dt = 1};
     const char *out = NULL;
     int diagnostics = 0, rc = SNF_OK;
+    struct option opts[SNF_SIM_MAX_OPTS];
+    snf_simulate_options(opts);
+    int nk;
+    const snf_physics_key *keys = snf_physics_keys(&nk);
     snf_cli_getopt_start();
     int c;
-    while ((c = getopt_long(argc, argv, ":ho:", snf_simulate_opts, NULL)) != -1) {
-        const char *name = snf_cli_option_name(snf_simulate_opts, c);
-        int physics_double = 0;
-        for (size_t i = 0; i < sizeof snf_simulate_physics_doubles / sizeof snf_simulate_physics_doubles[0]; i++) {
-            if (snf_simulate_physics_doubles[i].opt == c) {
-                rc = snf_cli_parse_physical(name, snf_simulate_physics_doubles[i].key, optarg,
-                                            (double *)((char *)&s.ph + snf_simulate_physics_doubles[i].off));
-                physics_double = 1;
-            }
-        }
-        if (physics_double) {
-            if (rc < 0) {
-                return snf_cli_fail("simulate", rc);
-            }
-            continue;
-        }
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        const char *name = snf_cli_option_name(opts, c);
         switch (c) {
         case OPT_ENERGY: rc = snf_cli_parse_physical(name, "energy", optarg, &s.p.energy_foe); break;
         case OPT_MASS: rc = snf_cli_parse_physical(name, "mass", optarg, &s.p.mass_msun); break;
         case OPT_RADIUS: rc = snf_cli_parse_physical(name, "radius", optarg, &s.p.radius_cm); break;
         case OPT_NICKEL: rc = snf_cli_parse_physical(name, "nickel", optarg, &s.p.nickel_msun); break;
-        case OPT_MODEL: rc = snf_closure_parse(optarg, &s.ph.closure); break;
         case OPT_TMAX: rc = snf_cli_parse_double(name, optarg, &s.t_max); break;
         case OPT_DT: rc = snf_cli_parse_double(name, optarg, &s.dt); break;
-        case OPT_HEATING: rc = snf_cli_parse_heating(optarg, &s.ph.heating); break;
-        case OPT_GAMMA: rc = snf_cli_parse_gamma(optarg, &s.ph.gamma_mode); break;
-        case OPT_MAXSTEPS: {
-            double v = 0;
-            rc = snf_cli_parse_double(name, optarg, &v);
-            if (rc >= 0 && !(v >= 1 && v <= 1e9 && v == floor(v))) {
-                rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
-                                      "--max-steps '%s' is invalid: expected a whole number 1-1e9", optarg);
-            }
-            s.ph.max_steps = (long)v;
-            break;
-        }
         case OPT_DIAG: diagnostics = 1; break;
         case 'o': out = optarg; break;
         case 'h': snf_simulate_usage(stdout); return 0;
-        default: return snf_cli_bad_option(argv, "simulate");
+        default:
+            if (c < OPT_PHYS || c >= OPT_PHYS + nk) {
+                return snf_cli_bad_option(argv, "simulate");
+            }
+            rc = snf_simulate_physics_option(&s.ph, &keys[c - OPT_PHYS], name, optarg);
         }
         if (rc < 0) {
             return snf_cli_fail("simulate", rc);

@@ -1,6 +1,6 @@
-/* api.c: the stable entry points of api.h. The physics settings go through the campaign parser
- * (config.c) inside a one-model campaign text, so that every [physics] key a campaign accepts is
- * accepted here with the same checks and messages. */
+/* api.c: the stable entry points of api.h. The physics settings go through the campaign parser's
+ * [physics] rules (snf_config_parse_physics, over the one table of physics keys of model.h), so that every
+ * [physics] key a campaign accepts is accepted here with the same checks and messages. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,26 +23,8 @@ int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, d
                       t_days[k]);
         }
     }
-    const char *ph = physics ? physics : "";
-    size_t n = strlen(ph) + 512;
-    char *text = malloc(n);
-    if (!text) {
-        SNF_ERROR(SNF_ENOMEM, "simulate: out of memory");
-    }
-    /* The parameters are checked by snf_model_run (its messages name them); the [param.*] values here
-     * only satisfy the campaign format. */
-    snprintf(text, n,
-             "[physics]\n%s\n[campaign]\nmodel = semi-analytic\nsampler = grid\nn_models = 1\nseed = 0\n"
-             "[param.energy]\nvalue = 1\n[param.mass]\nvalue = 1\n[param.radius]\nvalue = 1e12\n"
-             "[param.nickel]\nvalue = 0.1\n[time]\nstart = 0\nend = 1\nstep = 1\n", ph);
-    snf_campaign c;
-    int rc = snf_config_parse(&c, text, "physics");
-    free(text);
-    if (rc < 0) {
-        return rc;
-    }
-    snf_physics phys = c.physics;
-    snf_config_free(&c);
+    snf_physics phys;
+    SNF_CHECK(snf_config_parse_physics(&phys, physics ? physics : "", "physics"));
     SNF_CHECK(snf_physics_check(&phys));
     /* The same plausibility table and unit hints as the command line's options (model.h). */
     SNF_CHECK(snf_param_plausible("energy", "energy", NULL, energy_foe));
@@ -55,7 +37,7 @@ int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, d
         SNF_ERROR(SNF_ENOMEM, "simulate: cannot allocate the model workspace");
     }
     snf_lc lc = {.L_erg_s = L_erg_s, .vph_km_s = vph_km_s};
-    rc = snf_model_run(m, &p, &phys, t_days, T, &lc);
+    int rc = snf_model_run(m, &p, &phys, t_days, T, &lc);
     snf_model_free(m);
     return rc;
 }

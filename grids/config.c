@@ -106,27 +106,6 @@ static void snf_prog_range(const char *option, double *lo, double *hi)
     }
 }
 
-/* [physics] keys that are plain doubles of snf_physics. */
-static const struct { const char *key; size_t off; } snf_physics_doubles[] = {
-    {"kappa", offsetof(snf_physics, kappa_cm2_g)},
-    {"t_ion", offsetof(snf_physics, t_ion_K)},
-    {"q_rec", offsetof(snf_physics, q_rec_erg_g)},
-    {"eth_fraction", offsetof(snf_physics, eth_fraction)},
-    {"beta", offsetof(snf_physics, beta)},
-    {"eps_ni", offsetof(snf_physics, eps_ni_erg_g_s)},
-    {"eps_co", offsetof(snf_physics, eps_co_erg_g_s)},
-    {"eps_pos", offsetof(snf_physics, eps_pos_erg_g_s)},
-    {"tau_ni", offsetof(snf_physics, tau_ni_d)},
-    {"tau_co", offsetof(snf_physics, tau_co_d)},
-    {"kappa_gamma", offsetof(snf_physics, kappa_gamma_cm2_g)},
-    {"a_gamma_d2", offsetof(snf_physics, a_gamma_d2)},
-    {"x_floor", offsetof(snf_physics, x_floor)},
-    {"x_end", offsetof(snf_physics, x_end)},
-    {"rtol", offsetof(snf_physics, rtol)},
-    {"atol_phi", offsetof(snf_physics, atol_phi)},
-    {"atol_w", offsetof(snf_physics, atol_w)},
-};
-
 /* ---- parser state ---- */
 
 typedef struct snf_axis_seen {
@@ -196,43 +175,45 @@ static int snf_cfg_campaign(snf_parse *ps, const char *sec, const char *key, con
     return 1;
 }
 
+/* A [physics] key, by the one table of physics keys (model.h). */
 static int snf_cfg_physics(snf_parse *ps, const char *sec, const char *key, const char *v)
 {
     snf_physics *ph = &ps->c->physics;
-    for (size_t k = 0; k < sizeof snf_physics_doubles / sizeof snf_physics_doubles[0]; k++) {
-        if (strcmp(key, snf_physics_doubles[k].key) == 0) {
-            double *x = (double *)((char *)ph + snf_physics_doubles[k].off);
-            if (!snf_cfg_double(ps, sec, key, v, x)) {
-                return 0;
-            }
-            if (snf_param_plausible(key, key, v, *x) != SNF_OK) { /* unit slips: the table in params.c */
-                return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "%s", snf_error_last_message());
-            }
-            return 1;
-        }
+    const snf_physics_key *k = snf_physics_key_find(key);
+    if (!k) {
+        char list[512];
+        snf_physics_key_list(list, sizeof list);
+        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "unknown physics key (expected %s)", list);
     }
-    if (strcmp(key, "closure") == 0) {
-        if (snf_closure_parse(v, &ph->closure) != SNF_OK) {
+    void *field = (char *)ph + k->offset;
+    switch (k->kind) {
+    case SNF_PHYS_DOUBLE:
+        if (!snf_cfg_double(ps, sec, key, v, (double *)field)) {
+            return 0;
+        }
+        if (snf_param_plausible(key, key, v, *(double *)field) != SNF_OK) { /* unit slips: the table in params.c */
+            return snf_ini_fail(&ps->ini, ps->ini.line, sec, key, "%s", snf_error_last_message());
+        }
+        return 1;
+    case SNF_PHYS_LONG: return snf_cfg_long(ps, sec, key, v, 1, 1000000000L, (long *)field);
+    case SNF_PHYS_CLOSURE:
+        if (snf_closure_parse(v, (snf_closure *)field) != SNF_OK) {
             return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                                 "unknown closure '%s' (expected temperature, flux or none)", v);
         }
-    } else if (strcmp(key, "heating") == 0) {
-        if (snf_heating_parse(v, &ph->heating) != SNF_OK) {
+        return 1;
+    case SNF_PHYS_HEATING:
+        if (snf_heating_parse(v, (snf_heating *)field) != SNF_OK) {
             return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                                 "unknown heating '%s' (expected nadyozhin or bateman)", v);
         }
-    } else if (strcmp(key, "gamma") == 0) {
-        if (snf_gamma_parse(v, &ph->gamma_mode) != SNF_OK) {
+        return 1;
+    case SNF_PHYS_GAMMA:
+        if (snf_gamma_parse(v, (snf_gamma_mode *)field) != SNF_OK) {
             return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
                                 "unknown gamma mode '%s' (expected heating, luminosity, off or colgate)", v);
         }
-    } else if (strcmp(key, "max_steps") == 0) {
-        return snf_cfg_long(ps, sec, key, v, 1, 1000000000L, &ph->max_steps);
-    } else {
-        return snf_ini_fail(&ps->ini, ps->ini.line, sec, key,
-                            "unknown physics key (expected closure, kappa, t_ion, q_rec, eth_fraction, beta, "
-                            "heating, eps_ni, eps_co, eps_pos, tau_ni, tau_co, gamma, kappa_gamma, a_gamma_d2, "
-                            "x_floor, x_end, rtol, atol_phi, atol_w, max_steps)");
+        return 1;
     }
     return 1;
 }
@@ -625,6 +606,38 @@ static int snf_cfg_validate(snf_parse *ps)
 }
 
 /* ---- load ---- */
+
+/* snf_config_parse_physics's handler: keys before any section header, or in [physics], are physics keys. */
+static int snf_cfg_physics_only(void *user, const char *section, const char *name, const char *value)
+{
+    snf_parse *ps = user;
+    if (section[0] && strcmp(section, "physics") != 0) {
+        return snf_ini_fail(&ps->ini, ps->ini.line, section, NULL, "unknown section (expected physics settings only)");
+    }
+    return snf_cfg_physics(ps, "physics", name, value);
+}
+
+int snf_config_parse_physics(snf_physics *ph, const char *text, const char *name)
+{
+    snf_campaign *c = calloc(1, sizeof *c);
+    snf_parse *ps = calloc(1, sizeof *ps);
+    if (!c || !ps) {
+        free(c);
+        free(ps);
+        SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
+    }
+    c->physics = snf_physics_default();
+    ps->c = c;
+    snf_ini_init(&ps->ini, name, text, strlen(text));
+    snf_ini_fail_syntax(&ps->ini, snf_ini_parse(&ps->ini, snf_cfg_physics_only, ps));
+    int rc = snf_ini_report(&ps->ini);
+    if (rc >= 0) {
+        *ph = c->physics;
+    }
+    free(ps);
+    free(c);
+    return rc;
+}
 
 int snf_config_parse(snf_campaign *c, const char *text, const char *name)
 {

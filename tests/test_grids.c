@@ -431,12 +431,61 @@ static void test_shard_range(void)
     CHECK_TRUE(strcmp(buf, "out/camp.shard2-of-8.h5") == 0, "shard path %s", buf);
 }
 
+/* The one table of physics keys (model.h): every key a campaign's [physics] takes sets its own field of
+ * snf_physics and nothing else, through snf_config_parse_physics (the Python API's path); an unknown key is
+ * refused listing the table's keys. */
+static void test_physics_keys(void)
+{
+    int n;
+    const snf_physics_key *k = snf_physics_keys(&n);
+    CHECK_TRUE(n >= 21, "the table holds every physics setting (%d)", n);
+    const snf_physics def = snf_physics_default();
+    for (int i = 0; i < n; i++) {
+        static const char *value[] = {[SNF_PHYS_DOUBLE] = "", [SNF_PHYS_LONG] = "1234",
+                                      [SNF_PHYS_CLOSURE] = "none", [SNF_PHYS_HEATING] = "bateman",
+                                      [SNF_PHYS_GAMMA] = "colgate"};
+        char text[128], num[32];
+        double d0 = k[i].kind == SNF_PHYS_DOUBLE ? *(const double *)((const char *)&def + k[i].offset) : 0;
+        /* a plausible value other than the default (settings off by default: a typical one) */
+        snprintf(num, sizeof num, "%.17g", d0 != 0 ? d0 * 1.25 : !strcmp(k[i].key, "eps_pos") ? 2e8
+                                                              : !strcmp(k[i].key, "a_gamma_d2") ? 1e6 : 1e-3);
+        snprintf(text, sizeof text, "%s = %s\n", k[i].key, k[i].kind == SNF_PHYS_DOUBLE ? num : value[k[i].kind]);
+        snf_physics ph;
+        int rc = snf_config_parse_physics(&ph, text, "keys");
+        CHECK_INT(rc, SNF_OK, "physics key %s parses (%s)", k[i].key, rc ? snf_error_last_message() : "");
+        CHECK_TRUE(snf_physics_key_find(k[i].key) == &k[i], "snf_physics_key_find(%s)", k[i].key);
+        /* this key's field changed, every other key's field did not (fields compared, not padding) */
+        int own = 0, other = 0;
+        for (int j = 0; j < n; j++) {
+            size_t size = k[j].kind == SNF_PHYS_DOUBLE ? sizeof(double)
+                          : k[j].kind == SNF_PHYS_LONG  ? sizeof(long)
+                                                        : sizeof(int);
+            int differs = memcmp((const char *)&def + k[j].offset, (const char *)&ph + k[j].offset, size) != 0;
+            own += j == i && differs;
+            other += j != i && differs;
+        }
+        CHECK_TRUE(rc != SNF_OK || (own == 1 && other == 0), "%s sets its own field only (%d other fields)", k[i].key,
+                   other);
+    }
+    snf_physics ph;
+    CHECK_INT(snf_config_parse_physics(&ph, "[physics]\nkappa = 0.3\nmodel = flux\n", "keys"), SNF_EFORMAT,
+              "model is not a [physics] key (simulate's --model is closure's option)");
+    CHECK_TRUE(strstr(snf_error_last_message(), "keys:3: [physics] model: unknown physics key (expected closure, "
+                                                "kappa") != NULL, "unknown key named with its line: %s",
+               snf_error_last_message());
+    CHECK_INT(snf_config_parse_physics(&ph, "[time]\nstart = 1\n", "keys"), SNF_EFORMAT, "only physics keys");
+    CHECK_INT(snf_config_parse_physics(&ph, "", "keys"), SNF_OK, "empty text: the defaults");
+    CHECK_TRUE(ph.kappa_cm2_g == def.kappa_cm2_g && ph.closure == def.closure && ph.max_steps == def.max_steps,
+               "empty text gives snf_physics_default()");
+}
+
 int main(void)
 {
     test_lhs_strata();
     test_sobol_discrepancy();
     test_grid_sampler();
     test_config();
+    test_physics_keys();
     test_dataset_roundtrip();
     test_shard_range();
     return snf_check_failures();

@@ -8,10 +8,10 @@
 
 /* One semi-analytic model (model.h) at energy (foe), mass (Msun), radius (cm) and nickel (Msun), on the
  * T >= 1 strictly increasing times t_days (days since explosion, >= 0). physics is the text of a campaign's
- * [physics] section, "key = value" lines (closure, kappa, t_ion, q_rec, eth_fraction, heating, gamma, ...;
- * config.h; messages count its first line as line 2), or NULL / "" for snf_physics_default(); it is parsed by
- * the campaign parser, so the keys, units
- * and checks are the same as in a campaign file. Writes L_erg_s[T] (erg/s) and vph_km_s[T] (km/s, NaN once
+ * [physics] section, "key = value" lines (the keys of model.h's table: closure, kappa, t_ion, q_rec,
+ * eth_fraction, heating, gamma, ...; messages count its first line as line 1), or NULL / "" for
+ * snf_physics_default(); it is parsed by the campaign parser's [physics] rules (config.h
+ * snf_config_parse_physics), so the keys, units and checks are the same as in a campaign file. Writes L_erg_s[T] (erg/s) and vph_km_s[T] (km/s, NaN once
  * the recombination front is gone). Returns snf_model_run's status: SNF_OK, a positive warning (the curves
  * are usable), SNF_EINVAL / SNF_EFORMAT for a bad parameter, setting or time grid, SNF_ECVODE, SNF_ENOMEM;
  * the message is snf_error_last_message() (status.h) on the calling thread. Thread-safe; allocates one model

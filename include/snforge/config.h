@@ -102,6 +102,11 @@ SNF_API int snf_config_load(snf_campaign *c, const char *path);
 /* Same, from text in memory; name stands for the file in messages. */
 SNF_API int snf_config_parse(snf_campaign *c, const char *text, const char *name);
 
+/* The settings of a [physics] section alone: text holds "key = value" lines (a "[physics]" header is
+ * optional), read by the campaign parser's [physics] rules from snf_physics_default(); *ph set on success.
+ * SNF_EFORMAT "NAME:LINE: [physics] key: what" as snf_config_parse. */
+SNF_API int snf_config_parse_physics(snf_physics *ph, const char *text, const char *name);
+
 /* ---- getters ---- */
 
 /* The campaign's T times into t_days[T]. */

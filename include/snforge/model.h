@@ -136,6 +136,28 @@ SNF_API const char *snf_closure_name(snf_closure c);
 SNF_API int snf_heating_parse(const char *name, snf_heating *out);
 SNF_API int snf_gamma_parse(const char *name, snf_gamma_mode *out);
 
+/* ---- the physics keys: one table for campaigns, `snforge simulate` and the Python API ---- */
+
+/* What a physics setting holds: a double of snf_physics, a whole number, or a name (closure, heating, gamma). */
+typedef enum { SNF_PHYS_DOUBLE, SNF_PHYS_LONG, SNF_PHYS_CLOSURE, SNF_PHYS_HEATING, SNF_PHYS_GAMMA } snf_physics_kind;
+
+/* One setting of snf_physics: its key in a campaign's [physics] section (also the Python keyword), the
+ * long option of `snforge simulate`, what it holds and where (offsetof into snf_physics). */
+typedef struct snf_physics_key {
+    const char *key, *option;
+    snf_physics_kind kind;
+    size_t offset;
+} snf_physics_key;
+
+/* The table (physics_keys.c), in the order messages list the keys; *n its length. */
+SNF_API const snf_physics_key *snf_physics_keys(int *n);
+
+/* The entry of a [physics] key; NULL if none. */
+SNF_API const snf_physics_key *snf_physics_key_find(const char *key);
+
+/* "closure, kappa, ..., max_steps": the keys in the table's order, for messages (truncated to n). */
+SNF_API void snf_physics_key_list(char *buf, size_t n);
+
 /* Scales for (p, ph); SNF_EINVAL if either is invalid. */
 SNF_API int snf_model_scales_compute(snf_model_scales *s, const snf_sn_params *p, const snf_physics *ph);
 
