@@ -108,8 +108,29 @@ char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, c
 /* Writes text to path through the one atomic writer (fileio.h: path.tmp, fsync, rename, fsync of the folder). */
 static int snf_curr_put_text(void *ctx, FILE *f) { return fputs((const char *)ctx, f) < 0 ? SNF_EIO : SNF_OK; }
 
+/* 1 when path already holds exactly text (then a rerun leaves the file and its time as they are). */
+static int snf_curr_same_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return 0;
+    }
+    size_t n = strlen(text), i = 0;
+    int ch, same = 1;
+    while (same && (ch = fgetc(f)) != EOF) {
+        same = i < n && (char)ch == text[i];
+        i++;
+    }
+    same = same && i == n && !ferror(f);
+    fclose(f);
+    return same;
+}
+
 int snf_curr_write_atomic(const char *path, const char *text)
 {
+    if (snf_curr_same_text(path, text)) {
+        return SNF_OK;
+    }
     return snf_atomic_write_text(path, snf_curr_put_text, (void *)(uintptr_t)text);
 }
 
