@@ -80,5 +80,23 @@ SNF_API int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full,
  * Returns the samples cleared (0 without a v_ph channel or with t_last_d NaN). */
 SNF_API int snf_plan_vph_until(const snf_uq_model *m, float *full, double t_last_d);
 
+/* The plan for one object (snforge plan): the stand-in curve is the usable row (among the first 20,000) of
+ * dataset dpath whose standardised log10 parameters are nearest the answer for the observation file
+ * obs_path (snf_infer_encode_file / snf_infer_answer, the one inference path), or nearest the training mean
+ * when obs_path is NULL; its v_ph is cleared after the end of its dome (derived/t_plateau_end_d, when the
+ * file has it: snf_plan_vph_until), the observation's samples replace the stand-in's, and snf_plan_greedy
+ * picks K observations starting from the observation (or from nothing). Reads files, prints nothing; free
+ * r with snf_plan_result_free (also after a failure). */
+typedef struct snf_plan_result {
+    int K;
+    long row;            /* the stand-in's dataset row */
+    double t_vph_end;    /* the day v_ph is proposed to (NaN: wherever the stand-in has it) */
+    int n_cleared;       /* grid samples of v_ph left out after it */
+    int *sample, *series; /* [K] grid sample and series (index among the model's) of each observation */
+    double *std_k;       /* [K][NP] predicted std (dex) after each */
+    double std0[SNF_DATA_NP], std_full[SNF_DATA_NP]; /* at the start; with the whole stand-in curve */
+} snf_plan_result;
+SNF_API int snf_plan_observations(snf_uq_model *m, const char *obs_path, const char *dpath, int K, snf_plan_result *r);
+SNF_API void snf_plan_result_free(snf_plan_result *r);
 
 #endif
