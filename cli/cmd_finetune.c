@@ -316,10 +316,12 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
     return -1;
 }
 
-/* The run's closing line on stderr. */
-static void snf_ft_report(const snf_transfer_summary *s, const char *out, const char *data_path, long ntr, long nva,
-                          long nmix, double share)
+/* The run's closing line on stderr, then, once it is finished, the /uq group refit (snf_ft_refit_uq). */
+static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, const char *out, const char *data_path,
+                         const snf_ckpt *init, const snf_rowset *tr, const snf_rowset *va, const snf_rowset *mix,
+                         double share)
 {
+    const long ntr = tr->n, nva = va->n, nmix = mix ? mix->n : 0;
     if (s->already_finished) {
         fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s->epoch,
                 s->stop_reason);
@@ -331,6 +333,10 @@ static void snf_ft_report(const snf_transfer_summary *s, const char *out, const 
                 s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share, s->frozen_tensors,
                 s->val.mape[0], s->val.mape[1], s->val.mape[2], s->val.mape[3]);
     }
+    if (s->finished || s->already_finished) {
+        return snf_ft_refit_uq(model_path, out, data_path, init, tr, va, mix);
+    }
+    return SNF_OK;
 }
 
 int snf_cmd_finetune(int argc, char **argv)
@@ -404,17 +410,12 @@ int snf_cmd_finetune(int argc, char **argv)
     snf_rows rt = {tr.x, tr.y, tr.n}, rv = {va.x, va.y, va.n}, rm = {mix.x, mix.y, mix.n};
     snf_transfer_summary s;
     rc = snf_transfer_run(&tc, &rt, mix_path ? &rm : NULL, &rv, &o, &s);
+    if (rc >= 0) {
+        rc = snf_ft_finish(&s, model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL, share);
+    }
     if (rc < 0) {
         goto fail;
     }
-    snf_ft_report(&s, out, data_path, tr.n, va.n, mix.n, share);
-    if (s.finished || s.already_finished) {
-        rc = snf_ft_refit_uq(model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL);
-        if (rc < 0) {
-            goto fail;
-        }
-    }
-    rc = SNF_OK;
     goto done;
 fail:
     fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
