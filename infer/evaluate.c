@@ -19,12 +19,16 @@
 /* The key-point baseline (keypoints.h): each scored row's own light curve (/time, /log_lbol, /vph) through
  * snf_keypoints_compute, M_Ni from the 56Co tail and E, M, R0 from Popov (1993; kappa 0.34, T_ion 5054 K),
  * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate, i.e. in the
- * estimate's domain (keypoints.h: Popov's NaN on domes; NaN if none), kn[p] their count. Rows are read in file order, in blocks, each block's rows computed in parallel
+ * estimate's domain (keypoints.h: Popov's NaN on domes; NaN if none), kn[p] their count. Rows are read in
+ * file order, in blocks, each block's rows computed in parallel
  * (OpenMP; about 5 ms a row on a daily 300-day grid, measured). */
-static const long *snf_eval_sort_rows; /* qsort's key: evaluate runs once per process */
-static int snf_eval_cmp_rows(const void *a, const void *b)
+typedef struct snf_eval_key {
+    long row, i; /* a dataset row and its index into the scored rows */
+} snf_eval_key;
+
+static int snf_eval_cmp_rows(const void *a, const void *b) /* by row: the rows are distinct */
 {
-    long ra = snf_eval_sort_rows[*(const long *)a], rb = snf_eval_sort_rows[*(const long *)b];
+    long ra = ((const snf_eval_key *)a)->row, rb = ((const snf_eval_key *)b)->row;
     return (ra > rb) - (ra < rb);
 }
 
@@ -45,7 +49,7 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
     long N;
     int P, T;
     snf_dataset_dims(ds, &N, &P, &T);
-    long *ord = malloc((size_t)n * sizeof *ord);
+    snf_eval_key *ord = malloc((size_t)n * sizeof *ord);
     double *t = malloc((size_t)T * sizeof *t), *est = malloc((size_t)KB * SNF_DATA_NP * sizeof *est);
     float *lg = malloc((size_t)KB * T * sizeof *lg), *vf = malloc((size_t)KB * T * sizeof *vf);
     if (!ord || !t || !est || !lg || !vf) {
@@ -56,12 +60,11 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
         goto done;
     }
     for (long i = 0; i < n; i++) { /* indices into prow, sorted into file order */
-        ord[i] = i;
+        ord[i] = (snf_eval_key){prow[i], i};
     }
-    snf_eval_sort_rows = prow;
     qsort(ord, (size_t)n, sizeof *ord, snf_eval_cmp_rows);
     for (long i = 0; i < n;) {
-        long row0 = prow[ord[i]], nb = N - row0 < KB ? N - row0 : KB;
+        long row0 = ord[i].row, nb = N - row0 < KB ? N - row0 : KB;
         snf_dataset_rows rows = {.log_lbol = lg, .vph = vf};
         if (row0 < 0 || nb < 1) {
             rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: row %ld out of range", dpath, row0);
@@ -71,7 +74,7 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
             goto done;
         }
         long i1 = i;
-        while (i1 < n && prow[ord[i1]] < row0 + nb) {
+        while (i1 < n && ord[i1].row < row0 + nb) {
             i1++;
         }
         const long m = i1 - i;
@@ -80,7 +83,7 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
 #pragma omp parallel for schedule(dynamic, 4) reduction(| : oom)
 #endif
         for (long q = 0; q < m; q++) { /* ~ms a row on a daily grid: the rows of a block in parallel */
-            const long r = ord[i + q], off = (prow[r] - row0) * T;
+            const long r = ord[i + q].i, off = (prow[r] - row0) * T;
             double *Lq = malloc((size_t)T * sizeof *Lq), *vq = malloc((size_t)T * sizeof *vq);
             if (!Lq || !vq) {
                 oom = 1;
@@ -104,7 +107,7 @@ static int snf_eval_keypoints(const char *dpath, const long *prow, const double 
             goto done;
         }
         for (long q = 0; q < m; q++) { /* summed in file order: the same figures for any thread count */
-            const long r = ord[i + q];
+            const long r = ord[i + q].i;
             for (int p = 0; p < SNF_DATA_NP; p++) {
                 const double tr = truth[r * SNF_DATA_NP + p], e = est[q * SNF_DATA_NP + p];
                 if (isfinite(e) && tr > 0) {
