@@ -24,7 +24,7 @@
 #include "snforge/fileio.h"
 #include "snforge/data.h"
 #include "snforge/h5.h"
-#include "snforge/keypoints.h"
+#include "snforge/infer.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -60,118 +60,6 @@ static void snf_evaluate_usage(FILE *f)
             "      --uncalibrated score the intervals without the model's variance scale\n"
             "  -h, --help         this text\n\n"
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, DATA.h5).\n");
-}
-
-/* The key-point baseline (keypoints.h): each scored row's own light curve (/time, /log_lbol, /vph) through
- * snf_keypoints_compute, M_Ni from the 56Co tail and E, M, R0 from Popov (1993; kappa 0.34, T_ion 5054 K),
- * against the row's true parameters. kmape[p]: mean APE (%) over the rows with a finite estimate, i.e. in the
- * estimate's domain (keypoints.h: Popov's NaN on domes; NaN if none), kn[p] their count. Rows are read in file order, in blocks, each block's rows computed in parallel
- * (OpenMP; about 5 ms a row on a daily 300-day grid, measured). */
-static const long *snf_eval_sort_rows; /* qsort's key: evaluate runs once per process */
-static int snf_eval_cmp_rows(const void *a, const void *b)
-{
-    long ra = snf_eval_sort_rows[*(const long *)a], rb = snf_eval_sort_rows[*(const long *)b];
-    return (ra > rb) - (ra < rb);
-}
-
-static int snf_eval_keypoints(const char *dpath, const long *prow, const double *truth, long n, double *kmape,
-                              long *kn)
-{
-    enum { KB = 256 };
-    double sum[SNF_DATA_NP] = {0};
-    for (int p = 0; p < SNF_DATA_NP; p++) {
-        kmape[p] = NAN;
-        kn[p] = 0;
-    }
-    snf_dataset *ds = NULL;
-    int rc = snf_dataset_open(&ds, dpath, 0);
-    if (rc < 0) {
-        return rc;
-    }
-    long N;
-    int P, T;
-    snf_dataset_dims(ds, &N, &P, &T);
-    long *ord = malloc((size_t)n * sizeof *ord);
-    double *t = malloc((size_t)T * sizeof *t), *est = malloc((size_t)KB * SNF_DATA_NP * sizeof *est);
-    float *lg = malloc((size_t)KB * T * sizeof *lg), *vf = malloc((size_t)KB * T * sizeof *vf);
-    if (!ord || !t || !est || !lg || !vf) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-        goto done;
-    }
-    if ((rc = snf_dataset_read_time(ds, t)) < 0) {
-        goto done;
-    }
-    for (long i = 0; i < n; i++) { /* indices into prow, sorted into file order */
-        ord[i] = i;
-    }
-    snf_eval_sort_rows = prow;
-    qsort(ord, (size_t)n, sizeof *ord, snf_eval_cmp_rows);
-    for (long i = 0; i < n;) {
-        long row0 = prow[ord[i]], nb = N - row0 < KB ? N - row0 : KB;
-        snf_dataset_rows rows = {.log_lbol = lg, .vph = vf};
-        if (row0 < 0 || nb < 1) {
-            rc = snf_error_report(SNF_EFORMAT, __FILE__, __LINE__, __func__, "%s: row %ld out of range", dpath, row0);
-            goto done;
-        }
-        if ((rc = snf_dataset_read_rows(ds, row0, nb, &rows)) < 0) {
-            goto done;
-        }
-        long i1 = i;
-        while (i1 < n && prow[ord[i1]] < row0 + nb) {
-            i1++;
-        }
-        const long m = i1 - i;
-        int oom = 0;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(dynamic, 4) reduction(| : oom)
-#endif
-        for (long q = 0; q < m; q++) { /* ~ms a row on a daily grid: the rows of a block in parallel */
-            const long r = ord[i + q], off = (prow[r] - row0) * T;
-            double *Lq = malloc((size_t)T * sizeof *Lq), *vq = malloc((size_t)T * sizeof *vq);
-            if (!Lq || !vq) {
-                oom = 1;
-            } else {
-                for (int k = 0; k < T; k++) {
-                    Lq[k] = isfinite(lg[off + k]) ? pow(10.0, lg[off + k]) : NAN;
-                    vq[k] = isfinite(vf[off + k]) ? vf[off + k] : NAN;
-                }
-                snf_keypoints kp;
-                snf_keypoints_compute(&kp, t, Lq, NULL, vq, NULL, T, 0.34, 5054.0);
-                est[q * SNF_DATA_NP + 0] = kp.energy_popov_foe;
-                est[q * SNF_DATA_NP + 1] = kp.mass_popov_msun;
-                est[q * SNF_DATA_NP + 2] = kp.radius_popov_cm;
-                est[q * SNF_DATA_NP + 3] = kp.nickel_from_tail;
-            }
-            free(Lq);
-            free(vq);
-        }
-        if (oom) {
-            rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
-            goto done;
-        }
-        for (long q = 0; q < m; q++) { /* summed in file order: the same figures for any thread count */
-            const long r = ord[i + q];
-            for (int p = 0; p < SNF_DATA_NP; p++) {
-                const double tr = truth[r * SNF_DATA_NP + p], e = est[q * SNF_DATA_NP + p];
-                if (isfinite(e) && tr > 0) {
-                    sum[p] += 100.0 * fabs(e - tr) / tr;
-                    kn[p]++;
-                }
-            }
-        }
-        i = i1;
-    }
-    for (int p = 0; p < SNF_DATA_NP; p++) {
-        kmape[p] = kn[p] ? sum[p] / (double)kn[p] : NAN;
-    }
-done:
-    free(ord);
-    free(t);
-    free(est);
-    free(lg);
-    free(vf);
-    snf_dataset_close(ds);
-    return rc < 0 ? rc : 0;
 }
 
 static int snf_eval_write_metrics(snf_output *o, const char *name, const snf_metrics *m, const snf_metrics *b, const snf_calib *c,
@@ -267,6 +155,81 @@ int snf_cli_plot(const char *envname, const char *name, const char *csv, const c
     return -1;
 }
 
+/* The table on stdout: the network, the baseline, the calibration and the key points per parameter; what the
+ * uncertainty is made of; the OOD count. */
+static void snf_eval_print(const snf_eval_result *r, const snf_uq_model *um, int calibrated)
+{
+    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)  "
+           "keypoints MAPE%% (rows)\n");
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        char kcol[64];
+        if (r->kn[p] > 0) {
+            snprintf(kcol, sizeof kcol, "%.2f (%ld)", r->kmape[p], r->kn[p]);
+        } else {
+            snprintf(kcol, sizeof kcol, "- (0)");
+        }
+        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f  %14s\n", snf_axis_name((snf_axis_target)(p)),
+               snf_axis_units((snf_axis_target)(p)), r->m.mape[p], r->m.mdape[p], r->m.r2[p], r->base.mape[p],
+               r->cal[p].cover68, r->cal[p].cover95, r->cal[p].nll, kcol);
+    }
+    printf("keypoints: the light curve by itself (keypoints.h): M_Ni from the 56Co tail, E/M/R0 from Popov (1993, order "
+           "of magnitude); each only on rows in its domain (Popov: plateaus; keypoints.h), their count in brackets\n");
+    printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s%s%s%s\n", um->members, um->members > 1 ? "s" : "",
+           um->mc_samples, um->mc_samples > 1 ? "es" : "", um->ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
+           um->calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "",
+           um->calibrated && um->calib_source[0] ? " (" : "", um->calibrated ? um->calib_source : "",
+           um->calibrated && um->calib_source[0] ? ")" : "");
+    if (um->has_ood) {
+        printf("ood: %ld of %ld rows (%.1f%%) flagged unlike the training inputs (p < %.3g or beyond every "
+               "validation row)\n", r->n_flag, r->n, r->n ? 100.0 * (double)r->n_flag / (double)r->n : 0.0,
+               (double)um->ood_alpha);
+    }
+}
+
+/* metrics.csv, parity.csv and reliability.csv, staged in o and replaced together; the two plots; the summary
+ * line on stderr. Returns the exit code. */
+static int snf_eval_write(snf_output *o, const snf_eval_result *r, const snf_uq_model *um, const char *mpath,
+                          const char *dpath, int plot)
+{
+    char mcsv[4200], pcsv[4200], png[4200], rcsv[4200], rpng[4200];
+    snf_output_path(o, "reliability.csv", rcsv, sizeof rcsv);
+    snf_output_path(o, "reliability.png", rpng, sizeof rpng);
+    snf_output_path(o, "metrics.csv", mcsv, sizeof mcsv);
+    snf_output_path(o, "parity.csv", pcsv, sizeof pcsv);
+    snf_output_path(o, "parity.png", png, sizeof png);
+    int rc = snf_eval_write_metrics(o, "metrics.csv", &r->m, &r->base, r->cal, r->kmape, r->kn);
+    if (rc >= 0) {
+        rc = snf_eval_write_parity(o, "parity.csv", r->rows, r->truth, r->pred, r->band, um->has_ood ? r->oodp : NULL,
+                                   r->n);
+    }
+    if (rc >= 0) {
+        rc = snf_eval_write_reliability(o, "reliability.csv", r->pit, r->n);
+    }
+    if (rc >= 0) {
+        rc = snf_output_commit(o);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "snforge evaluate: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
+                o->path);
+        return 1;
+    }
+    char title[2200]; /* the model and the dataset it is scored on */
+    snprintf(title, sizeof title, "model %s on dataset %s (%ld rows)", mpath, dpath, r->n);
+    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, title) == 0 : 0;
+    if (plot) {
+        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, title);
+    }
+    double mm = 0, mb = 0;
+    for (int p = 0; p < SNF_DATA_NP; p++) {
+        mm += r->m.mape[p] / SNF_DATA_NP;
+        mb += r->base.mape[p] / SNF_DATA_NP;
+    }
+    fprintf(stderr, "snforge evaluate: %s on %s: %ld rows (%ld skipped), mean MAPE %.2f%% (baseline %.2f%%); wrote "
+                    "%s, %s%s%s\n", mpath, dpath, r->n, r->skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
+            have_png ? png : "");
+    return 0;
+}
+
 /* ---- the subcommand ---- */
 
 int snf_cmd_evaluate(int argc, char **argv)
@@ -309,215 +272,31 @@ int snf_cmd_evaluate(int argc, char **argv)
     }
     const char *mpath = argv[optind], *dpath = argv[optind + 1];
     snf_threads_setup((int)threads);
-    const int B = 64;
-    snf_uq_model um;
-    snf_data *d = NULL;
-    snf_batcher *b = NULL;
-    long *rows = NULL, *brow = NULL, *prow = NULL;
-    double *truth = NULL, *pred = NULL, *band = NULL, *pit = NULL, *cmu = NULL, *cvar = NULL, *oodp = NULL;
-    float *x = NULL, *y = NULL, *feat = NULL;
-    int code = 0;
     snf_output owner; /* DIR.lock from the start: a second evaluate into DIR refuses at once */
     int rc = snf_output_begin(&owner, dir, 1);
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    rc = snf_uq_model_open(&um, mpath, B);
-    const snf_ckpt ck = um.ck; /* a shallow view */
+    snf_uq_model um;
+    rc = snf_uq_model_open(&um, mpath, SNF_EVAL_BATCH);
     if (rc < 0) {
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
         snf_output_end(&owner);
         return snf_status_exit_code(rc);
     }
-    long n = 0, skipped = 0;
-    rc = snf_data_open(&d, dpath, &ck.spec, 1024);
-    if (rc >= 0) {
-        rc = snf_data_usable_rows(d, &rows, &n, &skipped);
-    }
-    if (rc >= 0 && n == 0) {
-        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s has no usable rows (status >= 0)", dpath);
-    }
-    if (rc >= 0) {
-        rc = snf_batcher_alloc(&b, d, &ck.norm, rows, n, B, max_rows, 0, 0);
-    }
-    if (rc < 0) {
+    snf_eval_result r;
+    int code = 0;
+    rc = snf_eval_dataset(&r, &um, dpath, max_rows, calibrated);
+    if (rc < 0) { /* a dataset that cannot be read is bad input (2), a failure while scoring it is 1 */
         fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
-        code = rc == SNF_EHDF5 || rc == SNF_EFORMAT || rc == SNF_EINVAL ? 2 : 1;
-        if (rc == SNF_ENOMEM) {
-            code = 1;
-        }
-        goto cleanup;
+        code = r.read_failed && (rc == SNF_EHDF5 || rc == SNF_EFORMAT || rc == SNF_EINVAL) ? 2 : 1;
+    } else {
+        snf_eval_print(&r, &um, calibrated);
+        code = snf_eval_write(&owner, &r, &um, mpath, dpath, plot);
     }
-    const int K = snf_uq_model_ncomp(&um), NP = SNF_DATA_NP;
-    size_t CL = (size_t)ck.net.C_in * ck.net.T;
-    truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
-    pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
-    prow = malloc((size_t)n * sizeof *prow);
-    brow = malloc((size_t)B * sizeof *brow);
-    x = malloc((size_t)B * CL * sizeof *x);
-    y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
-    band = malloc((size_t)n * NP * 3 * sizeof *band);
-    pit = malloc((size_t)n * NP * sizeof *pit);
-    cmu = malloc((size_t)B * NP * K * sizeof *cmu);
-    feat = malloc((size_t)B * snf_uq_model_nfeat(&um) * sizeof *feat);
-    oodp = malloc((size_t)n * sizeof *oodp);
-    cvar = malloc((size_t)B * NP * K * sizeof *cvar);
-    if (!feat || !oodp || !band || !pit || !cmu || !cvar || !truth || !pred || !prow || !brow || !x || !y) {
-        fprintf(stderr, "snforge evaluate: out of memory\n");
-        code = 1;
-        goto cleanup;
-    }
-    long done = 0, in68[SNF_DATA_NP] = {0}, in95[SNF_DATA_NP] = {0}, n_flag = 0;
-    double nll[SNF_DATA_NP] = {0};
-    int nb;
-    while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
-        rc = snf_uq_model_components(&um, x, nb, calibrated, cmu, cvar, um.has_ood ? feat : NULL);
-        if (rc < 0) {
-            break;
-        }
-        for (int k = 0; um.has_ood && k < nb; k++) {
-            double d2 = snf_ood_d2(&um.ood, feat + (size_t)k * snf_uq_model_nfeat(&um));
-            oodp[done + k] = snf_ood_pvalue(&um.ood, d2);
-            n_flag += oodp[done + k] < um.ood_alpha || (um.ood.n_ref > 0 && d2 > um.ood.ref_d2[um.ood.n_ref - 1]);
-        }
-        for (int k = 0; k < nb; k++) {
-            long r = done + k;
-            snf_data_decode_targets(truth + r * NP, y + (size_t)k * NP, &ck.norm);
-            prow[r] = brow[k];
-            for (int p = 0; p < NP; p++) {
-                const double *m = cmu + ((size_t)k * NP + p) * K, *v = cvar + ((size_t)k * NP + p) * K;
-                snf_uq_param q = snf_uq_param_from_mixture(m, v, K);
-                double tl = log10(truth[r * NP + p]);
-                pred[r * NP + p] = pow(10.0, q.log10.mean);
-                band[(r * NP + p) * 3 + 0] = q.std;
-                band[(r * NP + p) * 3 + 1] = q.lo68;
-                band[(r * NP + p) * 3 + 2] = q.hi68;
-                pit[r * NP + p] = snf_mix_cdf(tl, m, v, K);
-                in68[p] += tl >= q.log10.lo68 && tl <= q.log10.hi68;
-                in95[p] += tl >= q.log10.lo95 && tl <= q.log10.hi95;
-                nll[p] -= snf_mix_logpdf(tl, m, v, K);
-            }
-        }
-        done += nb;
-    }
-    snf_calib cal[SNF_DATA_NP];
-    for (int p = 0; p < NP; p++) {
-        cal[p].n = done;
-        cal[p].cover68 = done ? 100.0 * (double)in68[p] / (double)done : NAN;
-        cal[p].cover95 = done ? 100.0 * (double)in95[p] / (double)done : NAN;
-        cal[p].nll = done ? nll[p] / (double)done : NAN;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "snforge evaluate: %s\n", snf_error_last_message());
-        code = 1;
-        goto cleanup;
-    }
-    for (long i = 0; i < n * SNF_DATA_NP; i++) { /* checked before anything is printed */
-        if (!isfinite(pred[i])) {
-            fprintf(stderr, "snforge evaluate: the model gives a non-finite %s (%g) for row %ld of %s: the model file "
-                            "%s may be damaged\n", snf_axis_name((snf_axis_target)(i % SNF_DATA_NP)), pred[i], prow[i / SNF_DATA_NP], dpath,
-                    mpath);
-            code = 1;
-            goto cleanup;
-        }
-    }
-    snf_metrics m, base;
-    rc = snf_metrics_compute(&m, truth, pred, n);
-    if (rc >= 0) {
-        rc = snf_metrics_baseline(&base, truth, n, &ck.norm);
-    }
-    if (rc < 0) {
-        fprintf(stderr, "snforge evaluate: out of memory\n");
-        code = 1;
-        goto cleanup;
-    }
-    double kmape[SNF_DATA_NP];
-    long kn[SNF_DATA_NP];
-    rc = snf_eval_keypoints(dpath, prow, truth, n, kmape, kn);
-    if (rc < 0) {
-        fprintf(stderr, "snforge evaluate: key-point baseline: %s\n", snf_error_last_message());
-        code = 1;
-        goto cleanup;
-    }
-    printf("parameter  unit   MAPE%%   MdAPE%%  R2(log10)  baseline MAPE%%  cover68%%  cover95%%  NLL(log10)  "
-           "keypoints MAPE%% (rows)\n");
-    for (int p = 0; p < SNF_DATA_NP; p++) {
-        char kcol[64];
-        if (kn[p] > 0) {
-            snprintf(kcol, sizeof kcol, "%.2f (%ld)", kmape[p], kn[p]);
-        } else {
-            snprintf(kcol, sizeof kcol, "- (0)");
-        }
-        printf("%-10s %-5s %7.2f %8.2f %9.4f %10.2f %14.1f %9.1f %10.3f  %14s\n", snf_axis_name((snf_axis_target)(p)),
-               snf_axis_units((snf_axis_target)(p)), m.mape[p], m.mdape[p], m.r2[p], base.mape[p], cal[p].cover68,
-               cal[p].cover95, cal[p].nll, kcol);
-    }
-    printf("keypoints: the light curve by itself (keypoints.h): M_Ni from the 56Co tail, E/M/R0 from Popov (1993, order "
-           "of magnitude); each only on rows in its domain (Popov: plateaus; keypoints.h), their count in brackets\n");
-    printf("uncertainty: %d member%s x %d dropout pass%s, %s head%s%s%s%s\n", um.members, um.members > 1 ? "s" : "",
-           um.mc_samples, um.mc_samples > 1 ? "es" : "", ck.net.head == SNF_HEAD_GAUSSIAN ? "Gaussian" : "MSE",
-           um.calibrated ? (calibrated ? ", calibrated" : ", calibration off (--uncalibrated)") : "",
-           um.calibrated && um.calib_source[0] ? " (" : "", um.calibrated ? um.calib_source : "",
-           um.calibrated && um.calib_source[0] ? ")" : "");
-    if (um.has_ood) {
-        printf("ood: %ld of %ld rows (%.1f%%) flagged unlike the training inputs (p < %.3g or beyond every "
-               "validation row)\n", n_flag, done, done ? 100.0 * (double)n_flag / (double)done : 0.0,
-               (double)um.ood_alpha);
-    }
-    char mcsv[4200], pcsv[4200], png[4200], rcsv[4200], rpng[4200];
-    snf_output_path(&owner, "reliability.csv", rcsv, sizeof rcsv);
-    snf_output_path(&owner, "reliability.png", rpng, sizeof rpng);
-    snf_output_path(&owner, "metrics.csv", mcsv, sizeof mcsv);
-    snf_output_path(&owner, "parity.csv", pcsv, sizeof pcsv);
-    snf_output_path(&owner, "parity.png", png, sizeof png);
-    rc = snf_eval_write_metrics(&owner, "metrics.csv", &m, &base, cal, kmape, kn);
-    if (rc >= 0) {
-        rc = snf_eval_write_parity(&owner, "parity.csv", prow, truth, pred, band, um.has_ood ? oodp : NULL, n);
-    }
-    if (rc >= 0) {
-        rc = snf_eval_write_reliability(&owner, "reliability.csv", pit, n);
-    }
-    if (rc >= 0) {
-        rc = snf_output_commit(&owner);
-    }
-    if (rc < 0) {
-        fprintf(stderr, "snforge evaluate: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
-                owner.path);
-        code = 1;
-        goto cleanup;
-    }
-    char title[2200]; /* the model and the dataset it is scored on */
-    snprintf(title, sizeof title, "model %s on dataset %s (%ld rows)", mpath, dpath, n);
-    int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, title) == 0 : 0;
-    if (plot) {
-        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, title);
-    }
-    double mm = 0, mb = 0;
-    for (int p = 0; p < SNF_DATA_NP; p++) {
-        mm += m.mape[p] / SNF_DATA_NP;
-        mb += base.mape[p] / SNF_DATA_NP;
-    }
-    fprintf(stderr, "snforge evaluate: %s on %s: %ld rows (%ld skipped), mean MAPE %.2f%% (baseline %.2f%%); wrote "
-                    "%s, %s%s%s\n", mpath, dpath, n, skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
-            have_png ? png : "");
-cleanup:
     snf_output_end(&owner);
-    free(rows);
-    free(brow);
-    free(prow);
-    free(truth);
-    free(pred);
-    free(x);
-    free(y);
-    free(band);
-    free(feat);
-    free(oodp);
-    free(pit);
-    free(cmu);
-    free(cvar);
-    snf_batcher_free(b);
-    snf_data_close(d);
+    snf_eval_result_free(&r);
     snf_uq_model_free(&um);
     return code;
 }

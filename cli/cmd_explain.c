@@ -101,6 +101,99 @@ static int snf_explain_load(const snf_uq_model *m, const char *in, long want, fl
     return rc;
 }
 
+/* explain.csv, phases.csv and summary.md, staged in out and replaced together; the phase table on stdout,
+ * completeness on stderr, the plot. Returns the exit code. */
+static int snf_explain_write(snf_output *out, const snf_explain_avg *a, const snf_uq_model *m, const char *mpath,
+                             const char *in, long n, long steps, long win, long stride, int plot)
+{
+    const snf_data_spec *sp = &m->ck.spec;
+    const int T = sp->L, NP = SNF_DATA_NP;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds);
+    char csv[4200], pcsv[4200], md[4200], png[4200];
+    snf_output_path(out, "explain.csv", csv, sizeof csv);
+    snf_output_path(out, "phases.csv", pcsv, sizeof pcsv);
+    snf_output_path(out, "summary.md", md, sizeof md);
+    snf_output_path(out, "explain.png", png, sizeof png);
+    FILE *f = snf_output_open_file(out, "explain.csv"), *g = f ? snf_output_open_file(out, "phases.csv") : NULL,
+         *h = g ? snf_output_open_file(out, "summary.md") : NULL;
+    if (!f || !g || !h) {
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        if (f) fclose(f);
+        if (g) fclose(g);
+        return 1;
+    }
+    fprintf(f, "t_d");
+    for (int k = 0; k < NP; k++) {
+        for (int s = 0; s < ns; s++) {
+            fprintf(f, ",ig_%s_%s,occ_%s_%s", snf_xp_par[k], snf_xp_ser[kinds[s]], snf_xp_par[k], snf_xp_ser[kinds[s]]);
+        }
+    }
+    fprintf(f, "\n");
+    for (int t = 0; t < T; t++) {
+        fprintf(f, "%.6g", snf_data_spec_time(sp, t));
+        for (int k = 0; k < NP; k++) {
+            for (int s = 0; s < ns; s++) {
+                fprintf(f, ",%.6g,%.6g", a->ig_day[((size_t)k * ns + s) * T + t], a->oc_day[((size_t)k * ns + s) * T + t]);
+            }
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(g, "parameter,method,early,rise,peak,fall,tail\n");
+    fprintf(h, "# snforge explain %s %s\n\n%ld object(s); integrated gradients (%ld steps, all-missing baseline) and "
+               "occlusion (%ld-sample windows, stride %ld); share of the per-day importance by phase (%%).\n\n"
+               "| parameter | method | early | rise | peak | fall | tail | most |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+            mpath, in, n, steps, win, stride);
+    printf("share of importance by phase (%%), %ld object(s):\nparameter method       early  rise  peak  fall  tail  most\n", n);
+    for (int k = 0; k < NP; k++) {
+        for (int meth = 0; meth < 2; meth++) {
+            const char *mn = meth ? "occlusion" : "integrated-gradients";
+            int best = 0;
+            for (int p = 1; p < SNF_EXPLAIN_NPHASE; p++) {
+                best = a->frac[meth][k][p] > a->frac[meth][k][best] ? p : best;
+            }
+            fprintf(g, "%s,%s", snf_xp_par[k], mn);
+            fprintf(h, "| %s | %s", snf_xp_par[k], mn);
+            printf("%-9s %-10s", snf_xp_par[k], meth ? "occlusion" : "IG");
+            for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
+                fprintf(g, ",%.4f", 100 * a->frac[meth][k][p]);
+                fprintf(h, " | %.1f", 100 * a->frac[meth][k][p]);
+                printf(" %5.1f", 100 * a->frac[meth][k][p]);
+            }
+            fprintf(g, "\n");
+            fprintf(h, " | %s |\n", snf_explain_phase_name(best));
+            printf("  %s\n", snf_explain_phase_name(best));
+        }
+    }
+    fprintf(h, "\nCompleteness: the attributions sum to the output change within %.2g (relative, worst object "
+               "and parameter).\n", a->worst);
+    int wrc = snf_output_close_file(out, f, "explain.csv");
+    int wrc2 = snf_output_close_file(out, g, "phases.csv");
+    int wrc3 = snf_output_close_file(out, h, "summary.md");
+    if (wrc >= 0 && wrc2 >= 0 && wrc3 >= 0) {
+        wrc = snf_output_commit(out); /* every file written: only now are the earlier ones replaced */
+    }
+    if (wrc < 0 || wrc2 < 0 || wrc3 < 0) {
+        fprintf(stderr, "snforge explain: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
+                out->path);
+        return 1;
+    }
+    fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
+                    "worst); wrote %s, %s, %s\n", a->worst, csv, pcsv, md);
+    if (plot) {
+        char title[2200]; /* the model and the object or dataset explained */
+        snprintf(title, sizeof title, "model %s on %s (%ld %s)", mpath, in, n, n == 1 ? "object" : "rows averaged");
+        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title);
+    }
+    return 0;
+}
+
+static void snf_explain_progress(long done, long n, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "\rsnforge explain: %ld/%ld objects", done, n);
+}
+
 /* ---- the subcommand ---- */
 
 int snf_cmd_explain(int argc, char **argv)
@@ -151,10 +244,7 @@ int snf_cmd_explain(int argc, char **argv)
         snf_output_end(&out);
         return snf_status_exit_code(rc);
     }
-    const snf_data_spec *sp = &m.ck.spec;
-    const int T = sp->L, NP = SNF_DATA_NP, C = m.net->cfg.C_in, CT = C * T;
-    int kinds[SNF_SERIES_COUNT];
-    const int ns = snf_data_spec_series(sp, kinds);
+    const int T = m.ck.spec.L;
     if (win == 0) {
         win = T / 10 > 0 ? T / 10 : 1;
     }
@@ -170,148 +260,25 @@ int snf_cmd_explain(int argc, char **argv)
     float *x = NULL;
     long n = 0;
     int code = 0;
-    double *attr = malloc((size_t)NP * CT * sizeof *attr), *imp = malloc((size_t)NP * ns * T * sizeof *imp);
-    double *ig_day = calloc((size_t)NP * ns * T, sizeof *ig_day), *oc_day = calloc((size_t)NP * ns * T, sizeof *oc_day);
-    double frac[2][SNF_DATA_NP][SNF_EXPLAIN_NPHASE] = {{{0}}};
-    int *phase = malloc((size_t)T * sizeof *phase);
-    if (!attr || !imp || !ig_day || !oc_day || !phase) {
-        fprintf(stderr, "snforge explain: out of memory\n");
-        code = 1;
-        goto cleanup;
-    }
+    snf_explain_avg avg = {0};
     rc = snf_explain_load(&m, in, nrows, &x, &n);
     if (rc < 0) {
         fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
         code = snf_status_exit_code(rc);
         goto cleanup;
     }
-    double worst = 0;
-    for (long r = 0; r < n; r++) {
-        const float *xr = x + (size_t)r * CT;
-        double delta[SNF_DATA_NP];
-        rc = snf_explain_ig(&m, xr, (int)steps, attr, delta);
-        if (rc >= 0) {
-            rc = snf_explain_occlusion(&m, xr, (int)win, (int)stride, imp);
-        }
-        if (rc < 0) {
-            fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
-            code = 1;
-            goto cleanup;
-        }
-        snf_explain_phases(&m, xr, phase);
-        for (int k = 0; k < NP; k++) {
-            double sum = 0, tot[2] = {0, 0}, ph[2][SNF_EXPLAIN_NPHASE] = {{0}};
-            for (int i = 0; i < CT; i++) {
-                sum += attr[(size_t)k * CT + i];
-            }
-            worst = fmax(worst, fabs(sum - delta[k]) / fmax(fabs(delta[k]), 1e-3));
-            for (int s = 0; s < ns; s++) {
-                for (int t = 0; t < T; t++) {
-                    double a = attr[((size_t)k * C + s) * T + t];
-                    if (sp->mask) {
-                        a += attr[((size_t)k * C + ns + s) * T + t];
-                    }
-                    double o = imp[((size_t)k * ns + s) * T + t];
-                    ig_day[((size_t)k * ns + s) * T + t] += fabs(a) / n;
-                    oc_day[((size_t)k * ns + s) * T + t] += o / n;
-                    ph[0][phase[t]] += fabs(a), tot[0] += fabs(a);
-                    ph[1][phase[t]] += o, tot[1] += o;
-                }
-            }
-            for (int meth = 0; meth < 2; meth++) {
-                for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
-                    frac[meth][k][p] += tot[meth] > 0 ? ph[meth][p] / tot[meth] / n : 0;
-                }
-            }
-        }
-        fprintf(stderr, "\rsnforge explain: %ld/%ld objects", r + 1, n);
+    rc = snf_explain_average(&m, x, n, (int)steps, (int)win, (int)stride, &avg, snf_explain_progress, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
+        code = 1;
+        goto cleanup;
     }
     fprintf(stderr, "\n");
-    char csv[4200], pcsv[4200], md[4200], png[4200];
-    snf_output_path(&out, "explain.csv", csv, sizeof csv);
-    snf_output_path(&out, "phases.csv", pcsv, sizeof pcsv);
-    snf_output_path(&out, "summary.md", md, sizeof md);
-    snf_output_path(&out, "explain.png", png, sizeof png);
-    FILE *f = snf_output_open_file(&out, "explain.csv"), *g = f ? snf_output_open_file(&out, "phases.csv") : NULL,
-         *h = g ? snf_output_open_file(&out, "summary.md") : NULL;
-    if (!f || !g || !h) {
-        fprintf(stderr, "snforge explain: %s\n", snf_error_last_message());
-        if (f) fclose(f);
-        if (g) fclose(g);
-        code = 1;
-        goto cleanup;
-    }
-    fprintf(f, "t_d");
-    for (int k = 0; k < NP; k++) {
-        for (int s = 0; s < ns; s++) {
-            fprintf(f, ",ig_%s_%s,occ_%s_%s", snf_xp_par[k], snf_xp_ser[kinds[s]], snf_xp_par[k], snf_xp_ser[kinds[s]]);
-        }
-    }
-    fprintf(f, "\n");
-    for (int t = 0; t < T; t++) {
-        fprintf(f, "%.6g", snf_data_spec_time(sp, t));
-        for (int k = 0; k < NP; k++) {
-            for (int s = 0; s < ns; s++) {
-                fprintf(f, ",%.6g,%.6g", ig_day[((size_t)k * ns + s) * T + t], oc_day[((size_t)k * ns + s) * T + t]);
-            }
-        }
-        fprintf(f, "\n");
-    }
-    fprintf(g, "parameter,method,early,rise,peak,fall,tail\n");
-    fprintf(h, "# snforge explain %s %s\n\n%ld object(s); integrated gradients (%ld steps, all-missing baseline) and "
-               "occlusion (%ld-sample windows, stride %ld); share of the per-day importance by phase (%%).\n\n"
-               "| parameter | method | early | rise | peak | fall | tail | most |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n",
-            mpath, in, n, steps, win, stride);
-    printf("share of importance by phase (%%), %ld object(s):\nparameter method       early  rise  peak  fall  tail  most\n", n);
-    for (int k = 0; k < NP; k++) {
-        for (int meth = 0; meth < 2; meth++) {
-            const char *mn = meth ? "occlusion" : "integrated-gradients";
-            int best = 0;
-            for (int p = 1; p < SNF_EXPLAIN_NPHASE; p++) {
-                best = frac[meth][k][p] > frac[meth][k][best] ? p : best;
-            }
-            fprintf(g, "%s,%s", snf_xp_par[k], mn);
-            fprintf(h, "| %s | %s", snf_xp_par[k], mn);
-            printf("%-9s %-10s", snf_xp_par[k], meth ? "occlusion" : "IG");
-            for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
-                fprintf(g, ",%.4f", 100 * frac[meth][k][p]);
-                fprintf(h, " | %.1f", 100 * frac[meth][k][p]);
-                printf(" %5.1f", 100 * frac[meth][k][p]);
-            }
-            fprintf(g, "\n");
-            fprintf(h, " | %s |\n", snf_explain_phase_name(best));
-            printf("  %s\n", snf_explain_phase_name(best));
-        }
-    }
-    fprintf(h, "\nCompleteness: the attributions sum to the output change within %.2g (relative, worst object "
-               "and parameter).\n", worst);
-    int wrc = snf_output_close_file(&out, f, "explain.csv");
-    int wrc2 = snf_output_close_file(&out, g, "phases.csv");
-    int wrc3 = snf_output_close_file(&out, h, "summary.md");
-    if (wrc >= 0 && wrc2 >= 0 && wrc3 >= 0) {
-        wrc = snf_output_commit(&out); /* every file written: only now are the earlier ones replaced */
-    }
-    if (wrc < 0 || wrc2 < 0 || wrc3 < 0) {
-        fprintf(stderr, "snforge explain: %s (the earlier files in %s are untouched)\n", snf_error_last_message(),
-                out.path);
-        code = 1;
-        goto cleanup;
-    }
-    fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
-                    "worst); wrote %s, %s, %s\n", worst, csv, pcsv, md);
-    if (plot) {
-        char title[2200]; /* the model and the object or dataset explained */
-        snprintf(title, sizeof title, "model %s on %s (%ld %s)", mpath, in, n, n == 1 ? "object" : "rows averaged");
-        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title);
-    }
+    code = snf_explain_write(&out, &avg, &m, mpath, in, n, steps, win, stride, plot);
 cleanup:
     snf_output_end(&out);
     free(x);
-    free(attr);
-    free(imp);
-    free(ig_day);
-    free(oc_day);
-    free(phase);
+    snf_explain_avg_free(&avg);
     snf_uq_model_free(&m);
     return code;
 }

@@ -157,7 +157,105 @@ cleanup:
 
 /* ---- the subcommand ---- */
 
-int snf_cmd_finetune(int argc, char **argv)
+/* The starting model into init (notes on stderr for an ensemble file or an unfinished one), DATA.h5's usable rows
+ * into all, split by the seed into the validation share val (va) and training (tr), and the first maxr rows of
+ * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here. */
+static int snf_ft_load(const char *model_path, const char *out, const char *data_path, const char *mix_path,
+                       long maxr, double val, long seed, snf_ckpt *init, snf_rowset *all, snf_rowset *tr,
+                       snf_rowset *va, snf_rowset *mix)
+{
+    long *ids = NULL;
+    int rc;
+    rc = snf_ckpt_read(init, model_path);
+    if (rc < 0) {
+        if (rc != SNF_EIO && rc != SNF_ENOLOCK && rc != SNF_ENOMEM) {
+            rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
+        }
+        goto fail_ids;
+    }
+    hid_t mf = -1;
+    if (snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
+        if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
+            fprintf(stderr, "snforge finetune: note: %s has an ensemble /uq group: %s starts from its first member "
+                            "alone; its /uq group is refit on the fine-tuning rows (the weights changed, so the old "
+                            "OOD statistics and calibration no longer apply)\n", model_path, out);
+        }
+        H5Fclose(mf);
+    }
+    if (!init->finished) {
+        fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
+                model_path);
+    }
+    if ((rc = snf_rowset_load(all, data_path, &init->spec, &init->norm, NULL, 0)) < 0) {
+        goto fail_ids;
+    }
+    {
+        const size_t CLc = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
+        if ((rc = snf_hydro_rows_check(data_path, all, NULL, NULL, CLc)) < 0) {
+            goto fail_ids;
+        }
+    }
+    if (all->n < 2) {
+        fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all->n);
+        return SNF_EINVAL;
+    }
+    /* seeded split of DATA.h5's rows into validation (first nv of a shuffle) and training */
+    ids = malloc((size_t)all->n * sizeof *ids);
+    if (!ids) {
+        rc = SNF_ENOMEM;
+        goto fail_ids;
+    }
+    memcpy(ids, all->ids, (size_t)all->n * sizeof *ids);
+    snf_rng r = snf_rng_seed((uint64_t)seed * 0xD1B54A32D192ED03ULL + 7);
+    for (long i = all->n - 1; i > 0; i--) {
+        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1)), t = ids[i];
+        ids[i] = ids[j];
+        ids[j] = t;
+    }
+    long nv = (long)floor(val * (double)all->n + 0.5);
+    if (nv >= all->n) {
+        nv = all->n - 1;
+    }
+    const size_t CL = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
+    if ((rc = snf_rowset_subset(va, all, CL, ids, nv)) < 0 ||
+        (rc = snf_rowset_subset(tr, all, CL, ids + nv, all->n - nv)) < 0) {
+        goto fail_ids;
+    }
+    free(ids);
+    if (mix_path) {
+        snf_rowset m0;
+        if ((rc = snf_rowset_load(&m0, mix_path, &init->spec, &init->norm, NULL, 0)) < 0) {
+            goto fail;
+        }
+        if ((rc = snf_hydro_rows_check(data_path, all, &m0, mix_path, CL)) < 0) {
+            snf_rowset_free(&m0);
+            goto fail;
+        }
+        long n = m0.n < maxr ? m0.n : maxr;
+        rc = snf_rowset_subset(mix, &m0, CL, m0.ids, n);
+        snf_rowset_free(&m0);
+        if (rc < 0) {
+            goto fail;
+        }
+    }
+    return SNF_OK;
+fail_ids:
+    free(ids);
+fail:
+    fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+    return rc;
+}
+
+/* The command's options. */
+typedef struct snf_ft_cli {
+    const char *out, *mix_path;
+    double lr, val, share, wd;
+    long freeze, epochs, batch, patience, seed, maxr, stop, threads;
+    int quiet;
+} snf_ft_cli;
+
+/* Parses the options and operands into c: -1 to go on, else the exit code (0 after --help, 2 for bad input). */
+static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
 {
     enum { O_LR = 1000, O_FREEZE, O_EPOCHS, O_BATCH, O_VAL, O_PAT, O_SEED, O_MIX, O_SHARE, O_MAXR, O_STOP, O_WD };
     static const struct option opts[] = {
@@ -213,94 +311,61 @@ int snf_cmd_finetune(int argc, char **argv)
     if (share < 0) {
         share = 0;
     }
+    *c = (snf_ft_cli){out, mix_path, lr, val, share, wd, freeze, epochs, batch, patience, seed, maxr, stop, threads,
+                      quiet};
+    return -1;
+}
+
+/* The run's closing line on stderr, then, once it is finished, the /uq group refit (snf_ft_refit_uq). */
+static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, const char *out, const char *data_path,
+                         const snf_ckpt *init, const snf_rowset *tr, const snf_rowset *va, const snf_rowset *mix,
+                         double share)
+{
+    const long ntr = tr->n, nva = va->n, nmix = mix ? mix->n : 0;
+    if (s->already_finished) {
+        fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s->epoch,
+                s->stop_reason);
+    } else {
+        fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f); "
+                        "%ld training / %ld validation rows of %s, %ld mixed-in rows (share %.2f), %d frozen tensors; "
+                        "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%\n", out,
+                s->finished ? s->stop_reason : "interrupted", s->epoch, s->epochs_run, s->resumed ? ", resumed" : "",
+                s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share, s->frozen_tensors,
+                s->val.mape[0], s->val.mape[1], s->val.mape[2], s->val.mape[3]);
+    }
+    if (s->finished || s->already_finished) {
+        return snf_ft_refit_uq(model_path, out, data_path, init, tr, va, mix);
+    }
+    return SNF_OK;
+}
+
+int snf_cmd_finetune(int argc, char **argv)
+{
+    snf_ft_cli c;
+    memset(&c, 0, sizeof c);
+    int code = snf_ft_parse(argc, argv, &c);
+    if (code >= 0) {
+        return code;
+    }
+    const char *out = c.out, *mix_path = c.mix_path;
+    const double lr = c.lr, val = c.val, share = c.share, wd = c.wd;
+    const long freeze = c.freeze, epochs = c.epochs, batch = c.batch, patience = c.patience, seed = c.seed,
+               maxr = c.maxr, stop = c.stop;
+    const int quiet = c.quiet;
     const char *model_path = argv[optind], *data_path = argv[optind + 1];
-    int nt = snf_threads_setup((int)threads);
+    int nt = snf_threads_setup((int)c.threads);
     snf_ckpt init;
     memset(&init, 0, sizeof init);
-    snf_rowset all, tr, va, mix;
-    memset(&all, 0, sizeof all);
-    memset(&tr, 0, sizeof tr);
-    memset(&va, 0, sizeof va);
-    memset(&mix, 0, sizeof mix);
+    snf_rowset all = {0}, tr = {0}, va = {0}, mix = {0};
     char *text = NULL;
-    long *ids = NULL;
     snf_output owner; /* OUT.lock for the whole run: a second finetune into OUT refuses at once */
     int rc = snf_output_begin(&owner, out, 0);
     if (rc < 0) {
         fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    rc = snf_ckpt_read(&init, model_path);
-    if (rc < 0) {
-        if (rc != SNF_EIO && rc != SNF_ENOLOCK && rc != SNF_ENOMEM) {
-            rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
-        }
-        goto fail;
-    }
-    hid_t mf = -1;
-    if (snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
-        if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
-            fprintf(stderr, "snforge finetune: note: %s has an ensemble /uq group: %s starts from its first member "
-                            "alone; its /uq group is refit on the fine-tuning rows (the weights changed, so the old "
-                            "OOD statistics and calibration no longer apply)\n", model_path, out);
-        }
-        H5Fclose(mf);
-    }
-    if (!init.finished) {
-        fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
-                model_path);
-    }
-    if ((rc = snf_rowset_load(&all, data_path, &init.spec, &init.norm, NULL, 0)) < 0) {
-        goto fail;
-    }
-    {
-        const size_t CLc = (size_t)snf_data_spec_cin(&init.spec) * (size_t)init.spec.L;
-        if ((rc = snf_hydro_rows_check(data_path, &all, NULL, NULL, CLc)) < 0) {
-            goto fail;
-        }
-    }
-    if (all.n < 2) {
-        rc = SNF_EINVAL;
-        fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all.n);
-        goto done;
-    }
-    /* seeded split of DATA.h5's rows into validation (first nv of a shuffle) and training */
-    ids = malloc((size_t)all.n * sizeof *ids);
-    if (!ids) {
-        rc = SNF_ENOMEM;
-        goto fail;
-    }
-    memcpy(ids, all.ids, (size_t)all.n * sizeof *ids);
-    snf_rng r = snf_rng_seed((uint64_t)seed * 0xD1B54A32D192ED03ULL + 7);
-    for (long i = all.n - 1; i > 0; i--) {
-        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1)), t = ids[i];
-        ids[i] = ids[j];
-        ids[j] = t;
-    }
-    long nv = (long)floor(val * (double)all.n + 0.5);
-    if (nv >= all.n) {
-        nv = all.n - 1;
-    }
-    const size_t CL = (size_t)snf_data_spec_cin(&init.spec) * (size_t)init.spec.L;
-    if ((rc = snf_rowset_subset(&va, &all, CL, ids, nv)) < 0 ||
-        (rc = snf_rowset_subset(&tr, &all, CL, ids + nv, all.n - nv)) < 0) {
-        goto fail;
-    }
-    if (mix_path) {
-        snf_rowset m0;
-        if ((rc = snf_rowset_load(&m0, mix_path, &init.spec, &init.norm, NULL, 0)) < 0) {
-            goto fail;
-        }
-        if ((rc = snf_hydro_rows_check(data_path, &all, &m0, mix_path, CL)) < 0) {
-            snf_rowset_free(&m0);
-            goto fail;
-        }
-        long n = m0.n < maxr ? m0.n : maxr;
-        rc = snf_rowset_subset(&mix, &m0, CL, m0.ids, n);
-        snf_rowset_free(&m0);
-        if (rc < 0) {
-            goto fail;
-        }
+    if ((rc = snf_ft_load(model_path, out, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix)) < 0) {
+        goto done; /* its message is out */
     }
     size_t tl = 4096 + strlen(model_path) + strlen(data_path) + (mix_path ? strlen(mix_path) : 0);
     text = malloc(tl);
@@ -345,27 +410,12 @@ int snf_cmd_finetune(int argc, char **argv)
     snf_rows rt = {tr.x, tr.y, tr.n}, rv = {va.x, va.y, va.n}, rm = {mix.x, mix.y, mix.n};
     snf_transfer_summary s;
     rc = snf_transfer_run(&tc, &rt, mix_path ? &rm : NULL, &rv, &o, &s);
+    if (rc >= 0) {
+        rc = snf_ft_finish(&s, model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL, share);
+    }
     if (rc < 0) {
         goto fail;
     }
-    if (s.already_finished) {
-        fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s.epoch,
-                s.stop_reason);
-    } else {
-        fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f); "
-                        "%ld training / %ld validation rows of %s, %ld mixed-in rows (share %.2f), %d frozen tensors; "
-                        "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%\n", out,
-                s.finished ? s.stop_reason : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
-                s.best_epoch + 1, s.best_val_loss, tr.n, va.n, data_path, mix.n, share, s.frozen_tensors,
-                s.val.mape[0], s.val.mape[1], s.val.mape[2], s.val.mape[3]);
-    }
-    if (s.finished || s.already_finished) {
-        rc = snf_ft_refit_uq(model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL);
-        if (rc < 0) {
-            goto fail;
-        }
-    }
-    rc = SNF_OK;
     goto done;
 fail:
     fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
@@ -377,6 +427,5 @@ done:
     snf_rowset_free(&va);
     snf_rowset_free(&mix);
     free(text);
-    free(ids);
     return snf_status_exit_code(rc);
 }

@@ -258,7 +258,14 @@ static int snf_fit_parse_start(const char *text, const snf_campaign *c, snf_fit_
 
 enum { OPT_PRIOR = 256, OPT_CLOSURE, OPT_BURN, OPT_SEED, OPT_INIT, OPT_NOPLOT, OPT_START };
 
-int snf_cmd_fit(int argc, char **argv)
+/* The command's options besides the chain's (snf_fit_opts). */
+typedef struct snf_fit_cli {
+    const char *dir, *prior, *closure, *start;
+    int plot;
+} snf_fit_cli;
+
+/* Parses the options into o and cl: -1 to go on, else the exit code (0 after --help, 2 for bad input). */
+static int snf_fit_parse(int argc, char **argv, snf_fit_opts *op, snf_fit_cli *cl)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},   {"prior", required_argument, NULL, OPT_PRIOR},
@@ -269,8 +276,7 @@ int snf_cmd_fit(int argc, char **argv)
         {"start", required_argument, NULL, OPT_START},
         {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    snf_fit_opts o = snf_fit_opts_default();
-    o.quiet = !isatty(fileno(stderr)); /* the progress line only on a terminal */
+    snf_fit_opts o = *op;
     const char *dir = NULL, *prior = NULL, *closure = NULL, *start = NULL;
     int plot = 1;
     long v = 0;
@@ -308,6 +314,70 @@ int snf_cmd_fit(int argc, char **argv)
         fprintf(stderr, "snforge fit: --burn %ld must be below --steps %ld minus 4\n", o.burn, o.steps);
         return 2;
     }
+    *op = o;
+    *cl = (snf_fit_cli){dir, prior, closure, start, plot};
+    return -1;
+}
+
+/* posterior.csv, summary.json and bestfit.csv, staged in owner and replaced together. */
+static int snf_fit_write_all(snf_output *owner, const snf_fit_out *out, const snf_best_ctx *best)
+{
+    int rc = SNF_OK;
+    static const char *const names[3] = {"posterior.csv", "summary.json", "bestfit.csv"};
+    int (*const writers[3])(const void *, FILE *, int) = {snf_fit_write_csv, snf_fit_write_json, snf_fit_write_best};
+    const void *ctxs[3] = {out, out, best};
+    for (int k = 0; k < 3 && rc >= 0; k++) {
+        FILE *fo = snf_output_open_file(owner, names[k]);
+        if (fo == NULL) {
+            rc = SNF_EIO;
+            break;
+        }
+        snf_error_clear();
+        errno = 0;
+        rc = writers[k](ctxs[k], fo, 0);
+        if (rc < 0) {
+            int e = errno ? errno : EIO;
+            fclose(fo);
+            if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
+                rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot write %s/%s.tmp: %s",
+                                      owner->path, names[k], strerror(e));
+            }
+        } else {
+            rc = snf_output_close_file(owner, fo, names[k]);
+        }
+    }
+    if (rc >= 0) rc = snf_output_commit(owner);
+    return rc;
+}
+
+/* The intervals on stdout, prior edges, the chain's figures on stderr. */
+static void snf_fit_print(const snf_fit_result *r, const snf_fit_opts *o)
+{
+    printf("%-10s %12s %12s %12s %12s %12s %8s %8s\n", "parameter", "median", "lo68", "hi68", "lo95", "hi95",
+           "tau", "ess");
+    for (int k = 0; k < r->D; k++) {
+        const snf_fit_param *p = &r->par[k];
+        printf("%-10s %12.5g %12.5g %12.5g %12.5g %12.5g %8.1f %8.0f %s\n", p->name, p->q[2], p->q[1], p->q[3],
+               p->q[0], p->q[4], p->tau, p->ess, p->units);
+    }
+    snf_fit_print_edges(r);
+    fprintf(stderr, "snforge fit: %ld steps x %d walkers (%ld resumed), acceptance %.3f, %ld model calls in "
+                    "%.1f s (%.3g ms each), autocorrelation %s\n",
+            r->steps_done, o->walkers, r->steps_resumed, r->acceptance, r->model_calls, r->wall_s,
+            1e3 * r->wall_s / (double)(r->model_calls ? r->model_calls : 1),
+            r->tau_reliable ? "reliable (steps >= 50 tau)" : "NOT yet reliable (steps < 50 tau): run longer");
+}
+
+int snf_cmd_fit(int argc, char **argv)
+{
+    snf_fit_opts o = snf_fit_opts_default();
+    o.quiet = !isatty(fileno(stderr)); /* the progress line only on a terminal */
+    snf_fit_cli cl = {NULL, NULL, NULL, NULL, 1};
+    int code = snf_fit_parse(argc, argv, &o, &cl);
+    if (code >= 0) {
+        return code;
+    }
+    const char *dir = cl.dir, *prior = cl.prior, *closure = cl.closure, *start = cl.start;
     const char *obs_path = argv[optind];
     if (prior && access(prior, R_OK) != 0) {
         fprintf(stderr, "snforge fit: --prior %s: %s (expected a campaign file such as grids/87a_default.ini)\n",
@@ -350,45 +420,10 @@ int snf_cmd_fit(int argc, char **argv)
         double t_end = 300;
         for (long i = 0; i < obs.n; i++) t_end = fmax(t_end, obs.t_d[i]);
         snf_best_ctx best = {&c, &r, t_end};
-        static const char *const names[3] = {"posterior.csv", "summary.json", "bestfit.csv"};
-        int (*const writers[3])(const void *, FILE *, int) = {snf_fit_write_csv, snf_fit_write_json, snf_fit_write_best};
-        const void *ctxs[3] = {&out, &out, &best};
-        for (int k = 0; k < 3 && rc >= 0; k++) {
-            FILE *fo = snf_output_open_file(&owner, names[k]);
-            if (fo == NULL) {
-                rc = SNF_EIO;
-                break;
-            }
-            snf_error_clear();
-            errno = 0;
-            rc = writers[k](ctxs[k], fo, 0);
-            if (rc < 0) {
-                int e = errno ? errno : EIO;
-                fclose(fo);
-                if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
-                    rc = snf_error_report(SNF_EIO, __FILE__, __LINE__, __func__, "cannot write %s/%s.tmp: %s",
-                                          owner.path, names[k], strerror(e));
-                }
-            } else {
-                rc = snf_output_close_file(&owner, fo, names[k]);
-            }
-        }
-        if (rc >= 0) rc = snf_output_commit(&owner);
+        rc = snf_fit_write_all(&owner, &out, &best);
         if (rc >= 0) {
-            printf("%-10s %12s %12s %12s %12s %12s %8s %8s\n", "parameter", "median", "lo68", "hi68", "lo95", "hi95",
-                   "tau", "ess");
-            for (int k = 0; k < r.D; k++) {
-                const snf_fit_param *p = &r.par[k];
-                printf("%-10s %12.5g %12.5g %12.5g %12.5g %12.5g %8.1f %8.0f %s\n", p->name, p->q[2], p->q[1], p->q[3],
-                       p->q[0], p->q[4], p->tau, p->ess, p->units);
-            }
-            snf_fit_print_edges(&r);
-            fprintf(stderr, "snforge fit: %ld steps x %d walkers (%ld resumed), acceptance %.3f, %ld model calls in "
-                            "%.1f s (%.3g ms each), autocorrelation %s\n",
-                    r.steps_done, o.walkers, r.steps_resumed, r.acceptance, r.model_calls, r.wall_s,
-                    1e3 * r.wall_s / (double)(r.model_calls ? r.model_calls : 1),
-                    r.tau_reliable ? "reliable (steps >= 50 tau)" : "NOT yet reliable (steps < 50 tau): run longer");
-            if (plot) snf_fit_plot(dir, obs_path);
+            snf_fit_print(&r, &o);
+            if (cl.plot) snf_fit_plot(dir, obs_path);
         }
     }
     snf_output_end(&owner);

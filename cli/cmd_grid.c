@@ -108,7 +108,9 @@ static int snf_grid_fail(int rc)
 
 /* ---- the subcommand ---- */
 
-int snf_cmd_grid(int argc, char **argv)
+/* Parses the options and operand: -1 to go on (*out the output, *join the shards to join or 0, *quiet), else
+ * the exit code (0 after --help, 2 for bad input). */
+static int snf_grid_parse(int argc, char **argv, const char **outp, int *joinp, int *quietp, snf_grid_options *optp)
 {
     enum { OPT_SHARD = 1000, OPT_JOIN, OPT_STOP };
     static const struct option opts[] = {
@@ -120,7 +122,7 @@ int snf_cmd_grid(int argc, char **argv)
     const char *out = NULL;
     int join = 0, quiet = 0;
     long v;
-    snf_grid_options opt = snf_grid_options_default();
+    snf_grid_options opt = *optp;
     snf_cli_getopt_start();
     for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
         switch (ch) {
@@ -170,6 +172,53 @@ int snf_cmd_grid(int argc, char **argv)
         fprintf(stderr, "snforge grid: --join and --shard exclude each other\n");
         return 2;
     }
+    *outp = out;
+    *joinp = join;
+    *quietp = quiet;
+    *optp = opt;
+    return -1;
+}
+
+/* --join N: the shards' files into out. */
+static int snf_grid_join_shards(snf_campaign *c, const char *out, int join)
+{
+    int already = 0;
+    int rc = snf_grid_join(c, out, join, &already);
+    snf_config_free(c);
+    if (rc < 0) {
+        return snf_grid_fail(rc);
+    }
+    if (already) {
+        fprintf(stderr, "snforge grid: %s is complete (a join of %d shards); nothing to do\n", out, join);
+    } else {
+        fprintf(stderr, "snforge grid: joined %d shards into %s\n", join, out);
+    }
+    return 0;
+}
+
+/* model = hydro: the opacity tables and grid pattern folder into tables, found like snforge hydro finds them;
+ * 0, or -1 with the message printed. */
+static int snf_grid_hydro_tables(char *tables, size_t n)
+{
+    if (!snf_resource_find("rhd/tables/codataa", tables, n)) {
+        char where[1024];
+        snf_resource_where("rhd/tables/codataa", where, sizeof where);
+        fprintf(stderr, "snforge grid: %s\n", where);
+        return -1;
+    }
+    *strrchr(tables, '/') = '\0';
+    return 0;
+}
+
+int snf_cmd_grid(int argc, char **argv)
+{
+    const char *out = NULL;
+    int join = 0, quiet = 0;
+    snf_grid_options opt = snf_grid_options_default();
+    int code = snf_grid_parse(argc, argv, &out, &join, &quiet, &opt);
+    if (code >= 0) {
+        return code;
+    }
     snf_campaign c;
     int rc = snf_config_load(&c, argv[optind]);
     if (rc < 0) {
@@ -177,30 +226,15 @@ int snf_cmd_grid(int argc, char **argv)
         return 2;
     }
     if (join > 0) {
-        int already = 0;
-        rc = snf_grid_join(&c, out, join, &already);
-        snf_config_free(&c);
-        if (rc < 0) {
-            return snf_grid_fail(rc);
-        }
-        if (already) {
-            fprintf(stderr, "snforge grid: %s is complete (a join of %d shards); nothing to do\n", out, join);
-        } else {
-            fprintf(stderr, "snforge grid: joined %d shards into %s\n", join, out);
-        }
-        return 0;
+        return snf_grid_join_shards(&c, out, join);
     }
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
     char tables[4096];
-    if (c.hydro) { /* model = hydro: the opacity tables and grid pattern, found like snforge hydro finds them */
-        if (!snf_resource_find("rhd/tables/codataa", tables, sizeof tables)) {
-            char where[1024];
-            snf_resource_where("rhd/tables/codataa", where, sizeof where);
-            fprintf(stderr, "snforge grid: %s\n", where);
+    if (c.hydro) {
+        if (snf_grid_hydro_tables(tables, sizeof tables) < 0) {
             snf_config_free(&c);
             return 1;
         }
-        *strrchr(tables, '/') = '\0';
         opt.hydro_tables = tables;
     }
 
@@ -223,7 +257,7 @@ int snf_cmd_grid(int argc, char **argv)
     }
     snf_grid_summary sum;
     rc = snf_grid_run(&c, out, &opt, &sum);
-    int code = rc < 0 ? snf_grid_fail(rc) : 0;
+    code = rc < 0 ? snf_grid_fail(rc) : 0;
     if (rc >= 0 && size == 1) {
         snf_grid_print_summary(&sum);
     }

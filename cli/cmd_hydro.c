@@ -148,7 +148,15 @@ static const char *find_table(const char *rel, char *buf, size_t n)
     return NULL;
 }
 
-int snf_cmd_hydro(int argc, char **argv)
+/* The command's options (0: the parameter file's value). */
+typedef struct hydro_cli {
+    const char *out;
+    long zones;
+    double dtmax, theta;
+} hydro_cli;
+
+/* Parses the options and operand into o: -1 to go on, else the exit code (0 after --help, 2 for bad input). */
+static int parse_options(int argc, char **argv, hydro_cli *o)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"zones", required_argument, NULL, 'z'},
@@ -190,6 +198,39 @@ int snf_cmd_hydro(int argc, char **argv)
         fprintf(stderr, "snforge hydro: -o %s: expected a .csv or .h5 file name\n", out);
         return 2;
     }
+    *o = (hydro_cli){out, zones, dtmax, theta};
+    return -1;
+}
+
+/* The result into out (.h5: a one-row dataset; .csv; NULL: stdout). */
+static int write_result(const char *out, const char *param_file, const snf_rhd_result *res, const snf_rhd_params *par,
+                        const snf_rhd_profile *prf)
+{
+    out_ctx ctx = {res};
+    if (out && snf_cli_has_suffix(out, ".h5")) {
+        char config[4096];
+        int n = snprintf(config, sizeof config, "snforge hydro %s --zones %d --dtmax %.17g --theta %.17g", param_file,
+                         par->imax, par->dtmax, par->theta);
+        return n < (int)sizeof config ? write_h5(out, res, par, prf, config)
+                                      : snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                                         "parameter file path too long");
+    }
+    if (out) {
+        return snf_cli_write_file_atomic(out, write_csv, &ctx, 0);
+    }
+    return write_csv(&ctx, stdout, 0);
+}
+
+int snf_cmd_hydro(int argc, char **argv)
+{
+    hydro_cli o = {NULL, 0, 0.0, 0.0};
+    int code = parse_options(argc, argv, &o);
+    if (code >= 0) {
+        return code;
+    }
+    const char *out = o.out;
+    const long zones = o.zones;
+    const double dtmax = o.dtmax, theta = o.theta;
     char prof[4096], comp[4096], opal_file[4096], pat_file[4096], dir[4096];
     snf_rhd_params par;
     int rc = snf_rhd_read_params(argv[optind], &par, prof, comp, sizeof prof);
@@ -229,19 +270,7 @@ int snf_cmd_hydro(int argc, char **argv)
     rc = snf_rhd_run(&res, &par, &prf, opal, par.gridding == SNF_RHD_GRID_FILE ? pattern : NULL, npat);
     t1 = snf_clock_s();
     if (rc == SNF_OK) {
-        out_ctx ctx = {&res};
-        if (out && snf_cli_has_suffix(out, ".h5")) {
-            char config[4096];
-            int n = snprintf(config, sizeof config, "snforge hydro %s --zones %d --dtmax %.17g --theta %.17g", argv[optind],
-                             par.imax, par.dtmax, par.theta);
-            rc = n < (int)sizeof config ? write_h5(out, &res, &par, &prf, config)
-                                         : snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
-                                                            "parameter file path too long");
-        } else if (out) {
-            rc = snf_cli_write_file_atomic(out, write_csv, &ctx, 0);
-        } else {
-            rc = write_csv(&ctx, stdout, 0);
-        }
+        rc = write_result(out, argv[optind], &res, &par, &prf);
         fprintf(stderr, "snforge hydro: %d zones, %.2f s wall, %ld steps (%ld temperature iterations), energy-conservation error %.2e of the "
                         "energy put in (bomb or piston)\n", par.imax, t1 - t0,
                 res.steps, res.iterations, res.e_err);

@@ -115,6 +115,67 @@ static int snf_run_stage(const char *title, int (*cmd)(int, char **), int argc, 
     return cmd(argc, argv);
 }
 
+static void snf_run_usage(void)
+{
+    printf("usage: snforge run [-o DIR] [--threads N]\n"
+           "The main job on the small embedded default, in DIR (default snforge-run):\n"
+           "  1. the SN 1987A-like model under each front closure (peak, end of the dome, v_ph);\n"
+           "  2. the campaign grids/87a_small.ini (4,096 models) -> DIR/87a_small.h5;\n"
+           "  3. a small InceptionTime (train/train_run.ini) -> DIR/model.h5, with test-set MAPE;\n"
+           "  4. a prediction of E, M, R0, M_Ni for SN 1987A from its L(t) and v_ph(t), beside the key points'\n"
+           "     classical estimates of the same curve (M_Ni from the 56Co tail, E/M/R0 from Popov 1993);\n"
+           "  5. a short curriculum transfer (validation/curriculum_run.ini) from the campaign onto the SNEC\n"
+           "     models bundled in validation/data/snec -> DIR/curriculum/ (results.md: the table).\n"
+           "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv) are written into DIR; a second\n"
+           "run reuses the finished campaign and model.\n");
+}
+
+/* Stage 5: a short curriculum transfer onto the bundled SNEC models (skipped with a note when they are not
+ * found), its table printed; the exit code. */
+static int snf_run_curriculum(const char *dir, char *threads)
+{
+    int rc, exit_code;
+    char idx_buf[4200], snec[4096], curr[4096], cdir[4096], res[4200];
+    const char *idx = snf_run_snec_index(idx_buf, sizeof idx_buf);
+    if (!idx) {
+        printf("\n== 5. curriculum transfer: skipped (validation/data/snec/index.csv not found: set SNFORGE_DATA_DIR)\n");
+    } else {
+        snprintf(snec, sizeof snec, "%s/snec.h5", dir);
+        snprintf(cdir, sizeof cdir, "%s/curriculum", dir);
+        if ((rc = snf_run_file(curr, sizeof curr, dir, "curriculum.ini", snf_embedded_curriculum)) < 0) {
+            return snf_cli_fail("run", rc);
+        }
+        char idx_path[4200];
+        snprintf(idx_path, sizeof idx_path, "%s", idx);
+        char *import_argv[] = {"import", "--format", "snec", "--index", idx_path, "-o", snec, NULL};
+        exit_code = snf_run_stage("5a. bundled SNEC models", snf_cmd_import, 7, import_argv);
+        if (exit_code != 0) {
+            return exit_code;
+        }
+        char *curr_argv[] = {"curriculum", curr, "-o", cdir, "--threads", threads, NULL};
+        exit_code = snf_run_stage("5b. curriculum transfer", snf_cmd_curriculum, threads[0] ? 6 : 4, curr_argv);
+        if (exit_code != 0) {
+            return exit_code;
+        }
+        snprintf(res, sizeof res, "%s/results.md", cdir);
+        FILE *f = fopen(res, "r");
+        char line[1024];
+        int in_table = 0;
+        while (f && fgets(line, sizeof line, f)) { /* the table only */
+            if (line[0] == '|') {
+                fputs(line, stdout);
+                in_table = 1;
+            } else if (in_table) {
+                break;
+            }
+        }
+        if (f) {
+            fclose(f);
+        }
+    }
+    return 0;
+}
+
 int snf_cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {{"output", required_argument, 0, 'o'},
@@ -139,17 +200,7 @@ int snf_cmd_run(int argc, char **argv)
             break;
         }
         case 'h':
-            printf("usage: snforge run [-o DIR] [--threads N]\n"
-                   "The main job on the small embedded default, in DIR (default snforge-run):\n"
-                   "  1. the SN 1987A-like model under each front closure (peak, end of the dome, v_ph);\n"
-                   "  2. the campaign grids/87a_small.ini (4,096 models) -> DIR/87a_small.h5;\n"
-                   "  3. a small InceptionTime (train/train_run.ini) -> DIR/model.h5, with test-set MAPE;\n"
-                   "  4. a prediction of E, M, R0, M_Ni for SN 1987A from its L(t) and v_ph(t), beside the key points'\n"
-                   "     classical estimates of the same curve (M_Ni from the 56Co tail, E/M/R0 from Popov 1993);\n"
-                   "  5. a short curriculum transfer (validation/curriculum_run.ini) from the campaign onto the SNEC\n"
-                   "     models bundled in validation/data/snec -> DIR/curriculum/ (results.md: the table).\n"
-                   "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv) are written into DIR; a second\n"
-                   "run reuses the finished campaign and model.\n");
+            snf_run_usage();
             return 0;
         default: return snf_cli_bad_option(argv, "run");
         }
@@ -202,43 +253,8 @@ int snf_cmd_run(int argc, char **argv)
     fflush(stdout);
     snf_run_keypoints(obs);
     /* 5. a short curriculum transfer onto the bundled SNEC models */
-    char idx_buf[4200], snec[4096], curr[4096], cdir[4096], res[4200];
-    const char *idx = snf_run_snec_index(idx_buf, sizeof idx_buf);
-    if (!idx) {
-        printf("\n== 5. curriculum transfer: skipped (validation/data/snec/index.csv not found: set SNFORGE_DATA_DIR)\n");
-    } else {
-        snprintf(snec, sizeof snec, "%s/snec.h5", dir);
-        snprintf(cdir, sizeof cdir, "%s/curriculum", dir);
-        if ((rc = snf_run_file(curr, sizeof curr, dir, "curriculum.ini", snf_embedded_curriculum)) < 0) {
-            return snf_cli_fail("run", rc);
-        }
-        char idx_path[4200];
-        snprintf(idx_path, sizeof idx_path, "%s", idx);
-        char *import_argv[] = {"import", "--format", "snec", "--index", idx_path, "-o", snec, NULL};
-        exit_code = snf_run_stage("5a. bundled SNEC models", snf_cmd_import, 7, import_argv);
-        if (exit_code != 0) {
-            return exit_code;
-        }
-        char *curr_argv[] = {"curriculum", curr, "-o", cdir, "--threads", threads, NULL};
-        exit_code = snf_run_stage("5b. curriculum transfer", snf_cmd_curriculum, threads[0] ? 6 : 4, curr_argv);
-        if (exit_code != 0) {
-            return exit_code;
-        }
-        snprintf(res, sizeof res, "%s/results.md", cdir);
-        FILE *f = fopen(res, "r");
-        char line[1024];
-        int in_table = 0;
-        while (f && fgets(line, sizeof line, f)) { /* the table only */
-            if (line[0] == '|') {
-                fputs(line, stdout);
-                in_table = 1;
-            } else if (in_table) {
-                break;
-            }
-        }
-        if (f) {
-            fclose(f);
-        }
+    if ((exit_code = snf_run_curriculum(dir, threads)) != 0) {
+        return exit_code;
     }
     printf("\nPublished for SN 1987A (validation/data/sn1987a/sn1987a_params.md): E 1.5-1.7 foe, M_ej 15-21 Msun,\n"
            "R0 2.4-3.3e12 cm (35-48 Rsun), M_Ni 0.07-0.078 Msun. The run's files are in %s/.\n", dir);

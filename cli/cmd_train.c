@@ -83,7 +83,16 @@ static const char *snf_train_outcome(const char *reason)
 
 /* ---- the subcommand ---- */
 
-int snf_cmd_train(int argc, char **argv)
+/* The command's options. */
+typedef struct snf_train_cli {
+    const char *out;
+    long threads, stop;
+    double budget;
+    int quiet, budget_cpu;
+} snf_train_cli;
+
+/* Parses the options into o: -1 to go on, else the exit code (0 after --help, 2 for a bad option). */
+static int snf_train_parse(int argc, char **argv, snf_train_cli *o)
 {
     enum { OPT_STOP = 1000, OPT_BUDGET, OPT_CLOCK };
     static const struct option opts[] = {
@@ -93,28 +102,25 @@ int snf_cmd_train(int argc, char **argv)
         {"time-budget", required_argument, NULL, OPT_BUDGET},
         {"budget-clock", required_argument, NULL, OPT_CLOCK},    {NULL, 0, NULL, 0},
     };
-    const char *out = NULL;
-    long threads = 0, stop = 0;
-    double budget = 0;
-    int quiet = 0, budget_cpu = 0;
+    *o = (snf_train_cli){NULL, 0, 0, 0.0, 0, 0};
     snf_cli_getopt_start();
     for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
         switch (ch) {
-        case 'o': out = optarg; break;
+        case 'o': o->out = optarg; break;
         case 't':
-            if (snf_cli_parse_threads("train", optarg, &threads) != 0) {
+            if (snf_cli_parse_threads("train", optarg, &o->threads) != 0) {
                 return 2;
             }
             break;
         case OPT_STOP:
-            if (snf_cli_parse_long("train", "--stop-after-epochs", optarg, 1, 1L << 30, &stop) != 0) {
+            if (snf_cli_parse_long("train", "--stop-after-epochs", optarg, 1, 1L << 30, &o->stop) != 0) {
                 return 2;
             }
             break;
         case OPT_BUDGET: {
             char *end;
-            budget = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(budget > 0) || !isfinite(budget)) {
+            o->budget = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->budget > 0) || !isfinite(o->budget)) {
                 fprintf(stderr, "snforge train: --time-budget expects seconds > 0, got '%s'\n", optarg);
                 return 2;
             }
@@ -125,9 +131,9 @@ int snf_cmd_train(int argc, char **argv)
                 fprintf(stderr, "snforge train: --budget-clock expects wall or cpu, got '%s'\n", optarg);
                 return 2;
             }
-            budget_cpu = strcmp(optarg, "cpu") == 0;
+            o->budget_cpu = strcmp(optarg, "cpu") == 0;
             break;
-        case 'q': quiet = 1; break;
+        case 'q': o->quiet = 1; break;
         case 'h': snf_train_usage(stdout); return 0;
         default: return snf_cli_unknown_option(argv, "train");
         }
@@ -136,6 +142,39 @@ int snf_cmd_train(int argc, char **argv)
         fprintf(stderr, "snforge train: expected one CONFIG file, got %d (see snforge train --help)\n", argc - optind);
         return 2;
     }
+    return -1;
+}
+
+/* What the run did, on stderr: finished before, or the validation and test metrics and the summary line. */
+static void snf_train_report(const snf_train_summary *s, const char *model_path, int nt, int nranks)
+{
+    if (s->already_finished) {
+        fprintf(stderr, "snforge train: %s is finished (%s at epoch %ld); nothing to do\n", model_path,
+                snf_train_outcome(s->stop_reason), s->epoch);
+        snf_train_print_metrics("test", &s->test, &s->test_baseline);
+    } else {
+        snf_train_print_metrics("validation", &s->val, &s->val_baseline);
+        snf_train_print_metrics("test", &s->test, &s->test_baseline);
+        if (s->rows_observed > 0) {
+            fprintf(stderr, "snforge train: %ld training rows drawn as observations ([observe]); validation and test "
+                            "rows are complete curves\n", s->rows_observed);
+        }
+        fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
+                        "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads x %d ranks, %.1f s\n", model_path,
+                s->finished ? snf_train_outcome(s->stop_reason) : "interrupted", s->epoch, s->epochs_run, s->resumed ? ", resumed" : "",
+                s->best_epoch + 1, s->best_val_loss, s->n_train, s->n_val, s->n_test, s->n_skipped, nt, nranks, s->wall_s);
+    }
+}
+
+int snf_cmd_train(int argc, char **argv)
+{
+    snf_train_cli o;
+    int code = snf_train_parse(argc, argv, &o);
+    if (code >= 0) {
+        return code;
+    }
+    const char *out = o.out;
+    int quiet = o.quiet;
     snf_train_config cfg;
     int rc = snf_train_config_load(&cfg, argv[optind]);
     if (rc < 0) {
@@ -145,7 +184,7 @@ int snf_cmd_train(int argc, char **argv)
     if (out) {
         snprintf(cfg.model_path, sizeof cfg.model_path, "%s", out);
     }
-    int nt = snf_threads_setup((int)threads);
+    int nt = snf_threads_setup((int)o.threads);
     int rank = 0, nranks = 1;
     (void)rank; /* used by the MPI build */
 #ifdef SNF_HAVE_MPI
@@ -174,9 +213,9 @@ int snf_cmd_train(int argc, char **argv)
     }
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
-    opt.stop_after = stop;
-    opt.max_wall_s = budget;
-    opt.budget_cpu = budget_cpu;
+    opt.stop_after = o.stop;
+    opt.max_wall_s = o.budget;
+    opt.budget_cpu = o.budget_cpu;
     opt.quiet = quiet;
     opt.log = stderr;
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
@@ -186,7 +225,8 @@ int snf_cmd_train(int argc, char **argv)
     rc = nranks > 1 ? snf_train_run(&cfg, &opt, &s) : snf_uq_train(&cfg, &opt, &s);
     snf_output_end(&owner);
 #ifdef SNF_HAVE_MPI
-    int code = rc < 0 ? snf_status_exit_code(rc) : 0, worst = code;
+    code = rc < 0 ? snf_status_exit_code(rc) : 0;
+    int worst = code;
     MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Finalize();
     if (rank == 0 && rc >= 0 && worst != 0) {
@@ -207,22 +247,7 @@ int snf_cmd_train(int argc, char **argv)
         snf_train_config_free(&cfg);
         return snf_status_exit_code(rc);
     }
-    if (s.already_finished) {
-        fprintf(stderr, "snforge train: %s is finished (%s at epoch %ld); nothing to do\n", cfg.model_path,
-                snf_train_outcome(s.stop_reason), s.epoch);
-        snf_train_print_metrics("test", &s.test, &s.test_baseline);
-    } else {
-        snf_train_print_metrics("validation", &s.val, &s.val_baseline);
-        snf_train_print_metrics("test", &s.test, &s.test_baseline);
-        if (s.rows_observed > 0) {
-            fprintf(stderr, "snforge train: %ld training rows drawn as observations ([observe]); validation and test "
-                            "rows are complete curves\n", s.rows_observed);
-        }
-        fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
-                        "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads x %d ranks, %.1f s\n", cfg.model_path,
-                s.finished ? snf_train_outcome(s.stop_reason) : "interrupted", s.epoch, s.epochs_run, s.resumed ? ", resumed" : "",
-                s.best_epoch + 1, s.best_val_loss, s.n_train, s.n_val, s.n_test, s.n_skipped, nt, nranks, s.wall_s);
-    }
+    snf_train_report(&s, cfg.model_path, nt, nranks);
     snf_train_config_free(&cfg);
     return 0;
 }

@@ -216,3 +216,79 @@ void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase)
                  : SNF_EXPLAIN_TAIL;
     }
 }
+
+int snf_explain_average(snf_uq_model *m, const float *x, long n, int steps, int win, int stride,
+                        snf_explain_avg *out, void (*progress)(long done, long n, void *ctx), void *ctx)
+{
+    const snf_data_spec *sp = &m->ck.spec;
+    const int T = sp->L, NP = SNF_DATA_NP, C = m->net->cfg.C_in, CT = C * T;
+    int kinds[SNF_SERIES_COUNT];
+    const int ns = snf_data_spec_series(sp, kinds);
+    memset(out, 0, sizeof *out);
+    out->nseries = ns;
+    out->T = T;
+    double *attr = malloc((size_t)NP * CT * sizeof *attr), *imp = malloc((size_t)NP * ns * T * sizeof *imp);
+    double *ig_day = calloc((size_t)NP * ns * T, sizeof *ig_day), *oc_day = calloc((size_t)NP * ns * T, sizeof *oc_day);
+    int *phase = malloc((size_t)T * sizeof *phase);
+    out->ig_day = ig_day;
+    out->oc_day = oc_day;
+    int rc = SNF_OK;
+    if (!attr || !imp || !ig_day || !oc_day || !phase) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto done;
+    }
+    double worst = 0;
+    for (long r = 0; r < n; r++) {
+        const float *xr = x + (size_t)r * CT;
+        double delta[SNF_DATA_NP];
+        rc = snf_explain_ig(m, xr, steps, attr, delta);
+        if (rc >= 0) {
+            rc = snf_explain_occlusion(m, xr, win, stride, imp);
+        }
+        if (rc < 0) {
+            goto done;
+        }
+        snf_explain_phases(m, xr, phase);
+        for (int k = 0; k < NP; k++) {
+            double sum = 0, tot[2] = {0, 0}, ph[2][SNF_EXPLAIN_NPHASE] = {{0}};
+            for (int i = 0; i < CT; i++) {
+                sum += attr[(size_t)k * CT + i];
+            }
+            worst = fmax(worst, fabs(sum - delta[k]) / fmax(fabs(delta[k]), 1e-3));
+            for (int s = 0; s < ns; s++) {
+                for (int t = 0; t < T; t++) {
+                    double a = attr[((size_t)k * C + s) * T + t];
+                    if (sp->mask) {
+                        a += attr[((size_t)k * C + ns + s) * T + t];
+                    }
+                    double o = imp[((size_t)k * ns + s) * T + t];
+                    ig_day[((size_t)k * ns + s) * T + t] += fabs(a) / n;
+                    oc_day[((size_t)k * ns + s) * T + t] += o / n;
+                    ph[0][phase[t]] += fabs(a), tot[0] += fabs(a);
+                    ph[1][phase[t]] += o, tot[1] += o;
+                }
+            }
+            for (int meth = 0; meth < 2; meth++) {
+                for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
+                    out->frac[meth][k][p] += tot[meth] > 0 ? ph[meth][p] / tot[meth] / n : 0;
+                }
+            }
+        }
+        if (progress) {
+            progress(r + 1, n, ctx);
+        }
+    }
+    out->worst = worst;
+done:
+    free(attr);
+    free(imp);
+    free(phase);
+    return rc < 0 ? rc : SNF_OK;
+}
+
+void snf_explain_avg_free(snf_explain_avg *a)
+{
+    free(a->ig_day);
+    free(a->oc_day);
+    a->ig_day = a->oc_day = NULL;
+}

@@ -91,21 +91,31 @@ snf_mix_summary snf_mix_summarise(const double *mu, const double *var, int n)
     return s;
 }
 
-void snf_calib_score(snf_calib *c, const double *truth, const double *mu, const double *var, int ncomp, long n)
+void snf_calib_add(snf_calib_sum *s, const double *truth, const double *mu, const double *var, int ncomp, long n)
 {
-    long in68 = 0, in95 = 0;
-    double nll = 0.0;
     for (long i = 0; i < n; i++) {
         const double *m = mu + i * ncomp, *v = var + i * ncomp;
-        snf_mix_summary s = snf_mix_summarise(m, v, ncomp);
-        in68 += truth[i] >= s.lo68 && truth[i] <= s.hi68;
-        in95 += truth[i] >= s.lo95 && truth[i] <= s.hi95;
-        nll -= snf_mix_logpdf(truth[i], m, v, ncomp);
+        snf_mix_summary q = snf_mix_summarise(m, v, ncomp);
+        s->in68 += truth[i] >= q.lo68 && truth[i] <= q.hi68;
+        s->in95 += truth[i] >= q.lo95 && truth[i] <= q.hi95;
+        s->nll -= snf_mix_logpdf(truth[i], m, v, ncomp);
     }
-    c->n = n;
-    c->cover68 = n > 0 ? 100.0 * (double)in68 / (double)n : NAN;
-    c->cover95 = n > 0 ? 100.0 * (double)in95 / (double)n : NAN;
-    c->nll = n > 0 ? nll / (double)n : NAN;
+    s->n += n;
+}
+
+void snf_calib_finish(const snf_calib_sum *s, snf_calib *c)
+{
+    c->n = s->n;
+    c->cover68 = s->n > 0 ? 100.0 * (double)s->in68 / (double)s->n : NAN;
+    c->cover95 = s->n > 0 ? 100.0 * (double)s->in95 / (double)s->n : NAN;
+    c->nll = s->n > 0 ? s->nll / (double)s->n : NAN;
+}
+
+void snf_calib_score(snf_calib *c, const double *truth, const double *mu, const double *var, int ncomp, long n)
+{
+    snf_calib_sum s = {0, 0, 0, 0.0};
+    snf_calib_add(&s, truth, mu, var, ncomp, n);
+    snf_calib_finish(&s, c);
 }
 
 void snf_mix_rescale(double *mu, double *var, int ncomp, double k)

@@ -5,10 +5,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/data.h"
 #include "snforge/explain.h"
+#include "snforge/h5.h"
+#include "snforge/infer.h"
 #include "snforge/status.h"
 
+/* Rows scanned for the stand-in curve. */
+#define SNF_PLAN_MAX_ROWS 20000L
+
 /* ---- static helpers ---- */
+
+/* The encoded stand-in row: the usable row of the dataset whose standardised targets are nearest target
+ * (n NP values; NULL: the training mean, 0). */
+static int snf_plan_standin(const snf_uq_model *m, const char *dpath, const double *target, float *full, long *row)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const size_t CL = (size_t)snf_data_spec_cin(s) * s->L;
+    snf_data *d = NULL;
+    long *rows = NULL, n = 0, skipped = 0;
+    float *x = NULL, *y = NULL;
+    int rc = snf_data_open(&d, dpath, s, 1024);
+    if (rc >= 0) {
+        rc = snf_data_usable_rows(d, &rows, &n, &skipped);
+    }
+    if (rc >= 0 && n == 0) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s has no usable rows", dpath);
+    }
+    if (rc < 0) {
+        goto cleanup;
+    }
+    n = n < SNF_PLAN_MAX_ROWS ? n : SNF_PLAN_MAX_ROWS;
+    x = malloc((size_t)n * CL * sizeof *x);
+    y = malloc((size_t)n * SNF_DATA_NP * sizeof *y);
+    if (!x || !y) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory for %ld rows", n);
+        goto cleanup;
+    }
+    rc = snf_data_load(d, &m->ck.norm, rows, n, x, y);
+    if (rc < 0) {
+        goto cleanup;
+    }
+    long best = 0;
+    double bd = INFINITY;
+    for (long i = 0; i < n; i++) {
+        double dd = 0;
+        for (int k = 0; k < SNF_DATA_NP; k++) {
+            double e = y[i * SNF_DATA_NP + k] - (target ? target[k] : 0.0);
+            dd += e * e;
+        }
+        if (dd < bd) {
+            bd = dd;
+            best = i;
+        }
+    }
+    memcpy(full, x + (size_t)best * CL, CL * sizeof *full);
+    *row = rows[best];
+cleanup:
+    free(x);
+    free(y);
+    free(rows);
+    snf_data_close(d);
+    return rc;
+}
+
+/* The day the stand-in's photosphere is gone for an observer: the end of its dome (derived/t_plateau_end_d; after
+ * it the spectrum turns nebular), NaN when the file does not say (hydro files: their v_ph is already NaN after the
+ * photosphere reaches the deepest cell, and the mask says so). */
+static double snf_plan_photosphere_end(const char *dpath, long row)
+{
+    snf_dataset *d = NULL;
+    snf_lc_derived der = {NAN, NAN, NAN, NAN, NAN, NAN};
+    snf_dataset_rows rows = {.derived = &der};
+    if (snf_dataset_open(&d, dpath, 0) < 0 || snf_dataset_read_rows(d, row, 1, &rows) < 0) {
+        snf_error_clear();
+    }
+    snf_dataset_close(d);
+    return der.t_plateau_end_d;
+}
+
 
 /* Mixture log10 std per parameter std[n][NP] of n encoded rows. */
 static int snf_plan_std(snf_uq_model *m, const float *x, long n, double *std, double *mu, double *var)
@@ -177,4 +252,71 @@ int snf_plan_vph_until(const snf_uq_model *m, float *full, double t_last_d)
         }
     }
     return cleared;
+}
+
+int snf_plan_observations(snf_uq_model *m, const char *obs_path, const char *dpath, int K, snf_plan_result *r)
+{
+    const snf_data_spec *s = &m->ck.spec;
+    const int L = s->L, NP = SNF_DATA_NP;
+    const size_t CL = (size_t)snf_data_spec_cin(s) * L;
+    memset(r, 0, sizeof *r);
+    r->K = K;
+    r->row = -1;
+    r->t_vph_end = NAN;
+    float *x0 = calloc(CL, sizeof *x0), *full = malloc(CL * sizeof *full);
+    r->sample = malloc((size_t)K * sizeof *r->sample);
+    r->series = malloc((size_t)K * sizeof *r->series);
+    r->std_k = malloc((size_t)K * NP * sizeof *r->std_k);
+    int rc = SNF_OK;
+    if (!x0 || !full || !r->sample || !r->series || !r->std_k) {
+        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory");
+        goto done;
+    }
+    double target[SNF_DATA_NP], *tp = NULL;
+    if (obs_path) { /* the stand-in nearest the observation's answer (in standardised log10 units) */
+        snf_uq_pred pr;
+        rc = snf_infer_encode_file(m, obs_path, x0, NULL);
+        if (rc >= 0) {
+            rc = snf_infer_answer(m, x0, obs_path, &pr);
+        }
+        if (rc < 0) {
+            goto done;
+        }
+        for (int k = 0; k < NP; k++) {
+            target[k] = (pr.p[k].log10.mean - m->ck.norm.y_mean[k]) / m->ck.norm.y_std[k];
+        }
+        tp = target;
+    }
+    rc = snf_plan_standin(m, dpath, tp, full, &r->row);
+    if (rc < 0) {
+        goto done;
+    }
+    /* no v_ph where the stand-in has no photosphere to measure (before the observed samples are merged in: what
+     * was observed stays) */
+    r->t_vph_end = snf_plan_photosphere_end(dpath, r->row);
+    r->n_cleared = snf_plan_vph_until(m, full, r->t_vph_end);
+    /* the observed samples of the partial observation replace the stand-in's (full curve = both) */
+    const int ns = (int)(CL / (size_t)L / 2);
+    for (int c = 0; obs_path && c < ns; c++) {
+        for (int t = 0; t < L; t++) {
+            if (x0[(ns + c) * L + t] > 0.5f) {
+                full[c * L + t] = x0[c * L + t];
+                full[(ns + c) * L + t] = 1.0f;
+            }
+        }
+    }
+    rc = snf_plan_greedy(m, x0, full, K, r->sample, r->series, r->std_k, r->std0, r->std_full);
+done:
+    free(x0);
+    free(full);
+    return rc < 0 ? rc : SNF_OK;
+}
+
+void snf_plan_result_free(snf_plan_result *r)
+{
+    free(r->sample);
+    free(r->series);
+    free(r->std_k);
+    r->sample = r->series = NULL;
+    r->std_k = NULL;
 }

@@ -210,6 +210,25 @@ static void test_calib_by_hand(void)
     }
     double k = snf_calib_fit_scale(tt, mm, vv, 1, N);
     CHECK_REL(k, sqrt(s2), 1e-5, "variance scale = sqrt(mean t^2) for zero-mean unit predictions");
+
+    /* the streaming form (evaluate scores a dataset block by block): blocks of 64 and a last partial one give
+     * snf_calib_score's figures bit for bit */
+    for (int i = 0; i < N; i++) {
+        mm[i] = 0.3 * gauss(&r);
+        vv[i] = 0.5 + 2.0 * fabs(gauss(&r));
+    }
+    snf_calib whole, blocks;
+    snf_calib_score(&whole, tt, mm, vv, 1, 1000);
+    snf_calib_sum sum = {0, 0, 0, 0.0};
+    for (long i0 = 0; i0 < 1000; i0 += 64) {
+        snf_calib_add(&sum, tt + i0, mm + i0, vv + i0, 1, i0 + 64 <= 1000 ? 64 : 1000 - i0);
+    }
+    snf_calib_finish(&sum, &blocks);
+    CHECK_TRUE(blocks.n == 1000 && memcmp(&blocks.cover68, &whole.cover68, sizeof(double)) == 0 &&
+          memcmp(&blocks.cover95, &whole.cover95, sizeof(double)) == 0 &&
+          memcmp(&blocks.nll, &whole.nll, sizeof(double)) == 0,
+          "calibration in blocks of 64 = at once, bitwise (68%% %.17g vs %.17g, NLL %.17g vs %.17g)", blocks.cover68,
+          whole.cover68, blocks.nll, whole.nll);
     free(tt), free(mm), free(vv);
 }
 

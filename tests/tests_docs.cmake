@@ -10,3 +10,6 @@ set_tests_properties(test_symbols PROPERTIES LABELS "unit;docs" TIMEOUT 60 SKIP_
 # Every figure the program draws, drawn by the program under tests/plot_check.py: axes with quantity and unit,
 # legends in words, the object or dataset named, title numbers rounded: tests/test_plots.sh.
 snf_add_script_test(test_plots test_plots.sh LABELS "cli;docs;sanitizer-skip")
+
+# No function in cli/ longer than 100 lines (issue 19 item 7): tests/fnlen.py, checked on made-up functions first.
+snf_add_script_test(test_fnlen test_fnlen.sh LABELS "unit;docs")

@@ -41,6 +41,22 @@ SNF_API int snf_explain_occlusion(snf_uq_model *m, const float *x, int win, int 
  * before 30 d, else by the rules above; without a luminosity channel: by day only, peak at the middle). */
 SNF_API void snf_explain_phases(const snf_uq_model *m, const float *x, int *phase);
 
+/* Integrated gradients and occlusion of n encoded rows x[n][C_in T], averaged over the rows (snforge
+ * explain). ig_day / oc_day [NP][nseries][T]: per parameter, series and grid sample the mean over rows of
+ * |attribution| (the value and mask channels together) and of the occlusion importance (dex); frac[0|1]
+ * [NP][phase]: the mean over rows of each phase's share of a row's IG / occlusion total (the row's own
+ * phases, snf_explain_phases); worst: the largest relative completeness error |sum attr - delta| /
+ * max(|delta|, 1e-3) over rows and parameters. progress (may be NULL) is called after each row. */
+typedef struct snf_explain_avg {
+    int nseries, T;
+    double *ig_day, *oc_day;
+    double frac[2][SNF_DATA_NP][SNF_EXPLAIN_NPHASE];
+    double worst;
+} snf_explain_avg;
+SNF_API int snf_explain_average(snf_uq_model *m, const float *x, long n, int steps, int win, int stride,
+                                snf_explain_avg *out, void (*progress)(long done, long n, void *ctx), void *ctx);
+SNF_API void snf_explain_avg_free(snf_explain_avg *a);
+
 /* ---- observing plans (plan.c) ---- */
 
 /* Greedy observing plan (a myopic design: each step takes the single best next observation). The
@@ -63,5 +79,24 @@ SNF_API int snf_plan_greedy(snf_uq_model *m, const float *x0, const float *full,
  * nebular, so absorption minima no longer measure a photosphere even where the model's front lingers.
  * Returns the samples cleared (0 without a v_ph channel or with t_last_d NaN). */
 SNF_API int snf_plan_vph_until(const snf_uq_model *m, float *full, double t_last_d);
+
+/* The plan for one object (snforge plan): the stand-in curve is the usable row (among the first 20,000) of
+ * dataset dpath whose standardised log10 parameters are nearest the answer for the observation file
+ * obs_path (snf_infer_encode_file / snf_infer_answer, the one inference path), or nearest the training mean
+ * when obs_path is NULL; its v_ph is cleared after the end of its dome (derived/t_plateau_end_d, when the
+ * file has it: snf_plan_vph_until), the observation's samples replace the stand-in's, and snf_plan_greedy
+ * picks K observations starting from the observation (or from nothing). Reads files, prints nothing; free
+ * r with snf_plan_result_free (also after a failure). */
+typedef struct snf_plan_result {
+    int K;
+    long row;            /* the stand-in's dataset row */
+    double t_vph_end;    /* the day v_ph is proposed to (NaN: wherever the stand-in has it) */
+    int n_cleared;       /* grid samples of v_ph left out after it */
+    int *sample, *series; /* [K] grid sample and series (index among the model's) of each observation */
+    double *std_k;       /* [K][NP] predicted std (dex) after each */
+    double std0[SNF_DATA_NP], std_full[SNF_DATA_NP]; /* at the start; with the whole stand-in curve */
+} snf_plan_result;
+SNF_API int snf_plan_observations(snf_uq_model *m, const char *obs_path, const char *dpath, int K, snf_plan_result *r);
+SNF_API void snf_plan_result_free(snf_plan_result *r);
 
 #endif

@@ -3,7 +3,8 @@
  * the model's grid, resample and encode it as the network's input, then predict with intervals, the
  * OOD test and the training-range flags (uq.h), marginalised over the explosion epoch's uncertainty when
  * one is stated. `snforge predict` (one file or a catalogue), `plan` and `explain` call it; the Python
- * package mirrors it (python/snforge: predict_observation_uq).
+ * package mirrors it (python/snforge: predict_observation_uq). Beside it, the scoring of a model on a whole
+ * dataset (`snforge evaluate`).
  * It does not train (train.h) and prints nothing: failures come back as status codes with a message
  * (snf_error_last_message) naming the file and what was expected. */
 #ifndef SNFORGE_INFER_H
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 
+#include "snforge/train.h"
 #include "snforge/uq.h"
 
 /* Explosion-epoch nodes of the marginalisation: the answer for an epoch uncertain by sigma days is the
@@ -50,6 +52,35 @@ SNF_API int snf_infer_answer(snf_uq_model *m, const float *x, const char *name, 
  * NULL. */
 SNF_API int snf_infer_answer_file(snf_uq_model *m, const char *obs_path, double t0_err_d, snf_uq_pred *pred,
                                   snf_infer_obs *info);
+
+/* ---- evaluating a dataset (evaluate.c) ---- */
+
+/* Rows the network answers at a time: open the model with snf_uq_model_open(m, path, SNF_EVAL_BATCH). */
+#define SNF_EVAL_BATCH 64
+
+/* A model scored on every usable row (status >= 0) of a dataset file, rows in file order. */
+typedef struct snf_eval_result {
+    long n, skipped;   /* rows scored; rows left out (status < 0, or parameters not finite and positive) */
+    long n_flag;       /* rows the OOD test flags (p < alpha or beyond every validation row; 0 without OOD) */
+    long *rows;        /* [n] the dataset rows */
+    double *truth;     /* [n][4] true parameters (linear) */
+    double *pred;      /* [n][4] 10^(mixture mean of log10) */
+    double *band;      /* [n][4][3] std, lo68, hi68 (linear) */
+    double *pit;       /* [n][4] mixture CDF of log10 truth (the reliability curve's input) */
+    double *oodp;      /* [n] OOD p-values (meaningful when the model has an OOD fit) */
+    snf_metrics m, base;        /* the network; predict-the-training-mean */
+    snf_calib cal[SNF_DATA_NP]; /* coverage and NLL (snf_calib_add: the one calibration scorer) */
+    double kmape[SNF_DATA_NP];  /* the key-point baseline's MAPE (%) over the rows in each estimate's domain */
+    long kn[SNF_DATA_NP];       /* and their number (kmape NaN when 0) */
+    int read_failed;            /* the failure was in reading the dataset (bad input), not in scoring it */
+} snf_eval_result;
+
+/* Scores m (opened for SNF_EVAL_BATCH rows) on dataset dpath, max_rows rows encoded in memory at a time,
+ * with the model's calibration when calibrated = 1 and it has one. SNF_EINVAL when dpath has no usable row;
+ * SNF_ENONFINITE naming the row when the model gives a non-finite prediction; the readers' codes. r is
+ * freed with snf_eval_result_free (also after a failure). */
+SNF_API int snf_eval_dataset(snf_eval_result *r, snf_uq_model *m, const char *dpath, long max_rows, int calibrated);
+SNF_API void snf_eval_result_free(snf_eval_result *r);
 
 /* ---- catalogue mode (catalogue.c) ---- */
 

@@ -68,6 +68,16 @@ typedef struct snf_calib {
     double cover68, cover95, nll;
 } snf_calib;
 SNF_API void snf_calib_score(snf_calib *c, const double *truth, const double *mu, const double *var, int ncomp, long n);
+/* The same score over rows that arrive in blocks (snforge evaluate streams a dataset): a zeroed sum, then
+ * snf_calib_add per block (rows as in snf_calib_score), then snf_calib_finish; the figures equal
+ * snf_calib_score's on all the rows at once, bit for bit (snf_calib_score is add and finish on one block). */
+typedef struct snf_calib_sum {
+    long n, in68, in95;
+    double nll; /* sum of -logpdf(truth) */
+} snf_calib_sum;
+SNF_API void snf_calib_add(snf_calib_sum *s, const double *truth, const double *mu, const double *var, int ncomp,
+                           long n);
+SNF_API void snf_calib_finish(const snf_calib_sum *s, snf_calib *c);
 
 /* Variance scale (temperature) k > 0 for one parameter: the mixture of row i is rescaled about its mean
  * m_i: mu' = m_i + k (mu - m_i), var' = k^2 var; k minimises the mean NLL of the rows (golden-section
