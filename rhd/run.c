@@ -20,7 +20,7 @@ typedef struct snap {
 
 typedef struct run_ctx {
     const snf_rhd_params *par;
-    double *tau;
+    double *tau, *xs; /* xs: the Fe II profile's scratch */
     int fell_to_centre;
     /* bomb */
     int b0, nb;
@@ -208,8 +208,9 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         SNF_ERROR(SNF_ENOMEM, "outputs of %d days", ndays);
     }
     x.tau = calloc((size_t)s.N, sizeof(double));
+    x.xs = calloc((size_t)s.N, sizeof(double));
     save = malloc(snf_rhd_state_save_size(&s) * sizeof(double));
-    if (!x.tau || !save) {
+    if (!x.tau || !x.xs || !save) {
         SNF_FAIL(SNF_ENOMEM, "work arrays of %d points", s.N);
     }
     s.opal = opal;
@@ -282,8 +283,9 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         }
         analysis(&s, &x, &cur);
         /* the Fe II velocity at the step that ends past the day (at most dtmax late) */
-        double vfe = day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6 ? snf_rhd_feii_velocity(&s, cur.iph, x.tau)
-                                                                        : NAN;
+        double vfe = day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6
+                         ? snf_rhd_feii_velocity(&s, cur.iph, cur.vph, x.tau, x.xs)
+                         : NAN;
         while (day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6) {
             record(out, day, &prev, &cur, vfe);
             day++;
@@ -297,6 +299,7 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
 cleanup:
     out->iterations = s.newton_its;
     free(x.tau);
+    free(x.xs);
     free(save);
     snf_rhd_state_free(&s);
     return rc;
