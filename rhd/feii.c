@@ -291,7 +291,7 @@ double snf_rhd_pcygni(const double *x, const double *tau, int n, int scatter, in
     return 1.0 - fm >= SNF_RHD_PCYGNI_MIN_DEPTH ? wm : NAN;
 }
 
-double snf_rhd_feii_velocity(const snf_rhd_state *s, int iph, double vph, double *tau, double *x)
+double snf_rhd_feii_minimum(const snf_rhd_state *s, int iph, double vph, double *tau, double *x)
 {
     int N = s->N;
     if (!(vph > 0) || N < 3) {
@@ -314,5 +314,5 @@ double snf_rhd_feii_velocity(const snf_rhd_state *s, int iph, double vph, double
         tau[n] = tau[n - 1];
         n++;
     }
-    return vph * snf_rhd_pcygni(x, tau, n, 1, SNF_RHD_PCYGNI_BINS, NULL, NULL, NULL);
+    return snf_rhd_pcygni(x, tau, n, 1, SNF_RHD_PCYGNI_BINS, NULL, NULL, NULL);
 }

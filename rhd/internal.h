@@ -106,10 +106,10 @@ double snf_rhd_feii_tau(double rho, double T, double n_e, double x_fe, double t)
 #define SNF_RHD_PCYGNI_MIN_DEPTH 0.01
 double snf_rhd_pcygni(const double *x, const double *tau, int n, int scatter, int nbins, double *w, double *F,
                       double *depth);
-/* Fe II 5169 velocity [cm/s]: the absorption minimum of the line's P-Cygni profile (snf_rhd_pcygni with
- * scattering) from the LTE Sobolev tau of the cells from the photosphere's (iph - 1) out, velocities over vph,
- * the photosphere's velocity; NaN when there is no line. tau[N] and x[N] are scratch. */
-double snf_rhd_feii_velocity(const snf_rhd_state *s, int iph, double vph, double *tau, double *x);
+/* Fe II 5169 velocity over v_ph: the absorption minimum of the line's P-Cygni profile (snf_rhd_pcygni with
+ * scattering) from the LTE Sobolev tau of the cells from the photosphere's (iph - 1) out, with vph the
+ * photosphere's velocity [cm/s]; >= 1, or NaN when there is no line. tau[N] and x[N] are scratch. */
+double snf_rhd_feii_minimum(const snf_rhd_state *s, int iph, double vph, double *tau, double *x);
 
 /* Boxcar smoothing of mass fractions comp[N * nc] over 0.4 Msun, four passes (SNEC's). */
 void snf_rhd_boxcar(double *comp, int nc, const double *dm, int N);

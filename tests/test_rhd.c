@@ -694,7 +694,7 @@ static void test_pcygni(void)
     CHECK_TRUE(isnan(snf_rhd_pcygni(pc_x, pc_t, PC_N, 1, PC_BINS, NULL, NULL, NULL)), "velocities not rising: refused");
 }
 
-/* the Fe II velocity of a homologous atmosphere (rho ~ r^-9, one temperature) through snf_rhd_feii_velocity */
+/* the Fe II velocity of a homologous atmosphere (rho ~ r^-9, one temperature) through snf_rhd_feii_minimum */
 static double feii_atmosphere(double T, double xfe, double *vph)
 {
     snf_rhd_state s;
@@ -722,7 +722,7 @@ static double feii_atmosphere(double T, double xfe, double *vph)
         s.xni[c] = 0.0;
     }
     *vph = s.v[iph];
-    double v = snf_rhd_feii_velocity(&s, iph, *vph, scratch, scratch + n + 1);
+    double v = *vph * snf_rhd_feii_minimum(&s, iph, *vph, scratch, scratch + n + 1);
     free(scratch);
     snf_rhd_state_free(&s);
     return v;
