@@ -150,6 +150,23 @@ def sn1987a():
               int(np.sum(ph > vo)), len(to), 100 * floor, float(np.median(fe[ok] / ph[ok])),
               float(np.median((fe / ph)[ok & (to < 25)])) if (ok & (to < 25)).any() else float("nan"),
               float(np.median((fe / ph)[ok & (to >= 25)])) if (ok & (to >= 25)).any() else float("nan")))
+    per = []  # every model against the same observations: how much of the gap is the model's v_ph
+    for mm in models:
+        c = os.path.join(out, mm + ".csv")
+        if os.path.exists(c):
+            q = np.genfromtxt(c, delimiter=",", names=True)
+            f2, p2 = np.interp(to, q["t_d"], q["vfe_km_s"]), np.interp(to, q["t_d"], q["vph_km_s"])
+            k2 = np.isfinite(f2)
+            if k2.any():
+                per.append((rms(f2[k2] / vo[k2] - 1), rms(p2 / vo - 1), mm))
+    if per:
+        per.sort()
+        txt += ("\nAll %d models against the same observations (their parameters are not 87A's; information, not a "
+                "fit): RMS of v(Fe II) %s; median over the %d models %.1f%% (v_ph %.1f%%). The lowest, %s, has %.1f%% "
+                "(v_ph %.1f%%): where a model's v_ph follows the observed velocities, so does the Fe II minimum.\n"
+                % (len(per), ", ".join("%s %.1f%%" % (r[2], 100 * r[0]) for r in per), len(per),
+                   100 * float(np.median([r[0] for r in per])), 100 * float(np.median([r[1] for r in per])), per[0][2],
+                   100 * per[0][0], 100 * per[0][1]))
     try:
         import matplotlib
         matplotlib.use("Agg")
