@@ -17,8 +17,8 @@
 #include "internal.h"
 
 const snf_grid_series_def snf_grid_hydro_series[SNF_GRID_HYDRO_NSERIES] = {
-    {"vfe", "km/s", "Fe II 5169 velocity: where its LTE Sobolev optical depth crosses 1 above the photosphere; NaN "
-                    "where the line does not form"},
+    {"vfe", "km/s", "Fe II 5169 velocity: the absorption minimum of its Sobolev P-Cygni profile (LTE optical depth "
+                    "above the photosphere, resonance scattering); NaN where the line does not form"},
     {"teff", "K", "effective temperature at the tau = 2/3 photosphere"},
     {"rph", "cm", "radius of the tau = 2/3 photosphere"},
     {"log_ldep", "log10(erg/s)", "log10 of the deposited 56Ni + 56Co decay power (erg/s overflows float32)"},

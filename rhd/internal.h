@@ -95,9 +95,21 @@ void snf_rhd_fe_saha(double T, double n_e, double frac[4]);
 /* Sobolev optical depth of Fe II 5169 in homologous flow at time t [s] in gas of density rho, temperature T,
  * free electrons n_e [cm^-3] and Fe mass fraction x_fe (0 when any is not positive). */
 double snf_rhd_feii_tau(double rho, double T, double n_e, double x_fe, double t);
-/* Fe II 5169 velocity [cm/s]: where tau_Sob crosses 1 going inward from the surface, in the cells from iph
- * outward (the photosphere's); NaN when none reaches 1. tau[N] is scratch (filled from iph). */
-double snf_rhd_feii_velocity(const snf_rhd_state *s, int iph, double *tau);
+/* P-Cygni profile of a line above a sharp photosphere in homologous flow, Sobolev approximation (feii.c):
+ * x[n] velocities in units of v_ph (rising), tau[n] the Sobolev optical depth there (log-linear between the
+ * points, tau[0] below x[0], none above x[n-1]); scatter = 1 adds resonance scattering with the dilution
+ * factor, 0 is pure absorption. Returns the blueshift of the flux minimum in units of v_ph, or NaN when the
+ * trough is shallower than SNF_RHD_PCYGNI_MIN_DEPTH of the continuum (no line), or on bad input. When w and
+ * F are given, fills the flux F[j] / continuum at the nbins (8 ... 1024) blue-side bins w[j]; *depth (if
+ * given) = 1 - F at the minimum. */
+#define SNF_RHD_PCYGNI_BINS 128
+#define SNF_RHD_PCYGNI_MIN_DEPTH 0.01
+double snf_rhd_pcygni(const double *x, const double *tau, int n, int scatter, int nbins, double *w, double *F,
+                      double *depth);
+/* Fe II 5169 velocity over v_ph: the absorption minimum of the line's P-Cygni profile (snf_rhd_pcygni with
+ * scattering) from the LTE Sobolev tau of the cells from the photosphere's (iph - 1) out, with vph the
+ * photosphere's velocity [cm/s]; >= 1, or NaN when there is no line. tau[N] and x[N] are scratch. */
+double snf_rhd_feii_minimum(const snf_rhd_state *s, int iph, double vph, double *tau, double *x);
 
 /* Boxcar smoothing of mass fractions comp[N * nc] over 0.4 Msun, four passes (SNEC's). */
 void snf_rhd_boxcar(double *comp, int nc, const double *dm, int N);

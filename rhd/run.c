@@ -1,8 +1,8 @@
 /* run.c: a whole light-curve run: the initial model, the explosion (thermal bomb or piston), the time
  * loop with retries of failed steps at half the time step, and the daily outputs (SNEC's analysis: the
  * tau = 2/3 photosphere from the table opacities, lum_observed = L at the photosphere + decay power
- * deposited above it, T_eff from L and R at the photosphere; the Fe II 5169 velocity, feii.c, from the
- * state at the end of the step that passes each day). */
+ * deposited above it, T_eff from L and R at the photosphere; the Fe II 5169 velocity, feii.c: its profile's
+ * minimum in units of v_ph from the state at the end of the step that passes each day, times v_ph at the day). */
 #include "internal.h"
 #include "snforge/status.h"
 
@@ -20,7 +20,7 @@ typedef struct snap {
 
 typedef struct run_ctx {
     const snf_rhd_params *par;
-    double *tau;
+    double *tau, *xs; /* xs: the Fe II profile's scratch */
     int fell_to_centre;
     /* bomb */
     int b0, nb;
@@ -177,7 +177,7 @@ void snf_rhd_result_free(snf_rhd_result *o)
     memset(o, 0, sizeof *o);
 }
 
-static void record(snf_rhd_result *o, int day, const snap *a, const snap *b, double vfe)
+static void record(snf_rhd_result *o, int day, const snap *a, const snap *b, double wfe)
 {
     double t = day * SNF_RHD_DAY, w = (b->t > a->t) ? (t - a->t) / (b->t - a->t) : 1.0;
     int k = o->ndays++;
@@ -187,7 +187,7 @@ static void record(snf_rhd_result *o, int day, const snap *a, const snap *b, dou
     o->Teff[k] = a->Teff + w * (b->Teff - a->Teff);
     o->Rph[k] = a->Rph + w * (b->Rph - a->Rph);
     o->Ldep[k] = a->Ldep + w * (b->Ldep - a->Ldep);
-    o->vfe[k] = vfe;
+    o->vfe[k] = wfe * o->vph[k];
     o->iph[k] = w < 0.5 ? a->iph : b->iph;
 }
 
@@ -208,8 +208,9 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
         SNF_ERROR(SNF_ENOMEM, "outputs of %d days", ndays);
     }
     x.tau = calloc((size_t)s.N, sizeof(double));
+    x.xs = calloc((size_t)s.N, sizeof(double));
     save = malloc(snf_rhd_state_save_size(&s) * sizeof(double));
-    if (!x.tau || !save) {
+    if (!x.tau || !x.xs || !save) {
         SNF_FAIL(SNF_ENOMEM, "work arrays of %d points", s.N);
     }
     s.opal = opal;
@@ -281,11 +282,13 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
             }
         }
         analysis(&s, &x, &cur);
-        /* the Fe II velocity at the step that ends past the day (at most dtmax late) */
-        double vfe = day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6 ? snf_rhd_feii_velocity(&s, cur.iph, x.tau)
-                                                                        : NAN;
+        /* the Fe II minimum over v_ph at the step that ends past the day (at most dtmax late); record() scales
+         * it by v_ph at the day itself, so that the line never lies below the photosphere it is measured on */
+        double wfe = day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6
+                         ? snf_rhd_feii_minimum(&s, cur.iph, cur.vph, x.tau, x.xs)
+                         : NAN;
         while (day <= ndays && cur.t >= day * SNF_RHD_DAY - 1e-6) {
-            record(out, day, &prev, &cur, vfe);
+            record(out, day, &prev, &cur, wfe);
             day++;
         }
         prev = cur;
@@ -297,6 +300,7 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
 cleanup:
     out->iterations = s.newton_its;
     free(x.tau);
+    free(x.xs);
     free(save);
     snf_rhd_state_free(&s);
     return rc;

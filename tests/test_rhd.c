@@ -3,8 +3,8 @@
  * shock tube against the exact Riemann solution, the Sedov-Taylor blast against the similarity solution
  * with total-energy conservation, the diffusion of a radiation pulse against the spreading Gaussian, the
  * decay power against the Bateman equations integrated numerically, the homologous limit of cold free
- * expansion, the Fe II 5169 LTE populations and Sobolev depth against hand values, boxcar smoothing
- * conserving mass. */
+ * expansion, the Fe II 5169 LTE populations and Sobolev depth against hand values, the Sobolev P-Cygni
+ * profile and its minimum against quadrature and analytic limits, boxcar smoothing conserving mass. */
 #include "../rhd/internal.h"
 #include "check.h"
 #include "snforge/rhd.h"
@@ -521,6 +521,225 @@ static void test_feii(void)
     CHECK_ABS(snf_rhd_feii_tau(1e-12, 5000.0, 1e10, 0.0, 1e6), 0.0, 0.0, "no Fe, no line");
 }
 
+/* ---- the Sobolev P-Cygni profile (feii.c) ----
+ * Power-law shells tau(x) = tau0 (x / xd)^-n above xd >= 1 (x = v / v_ph), tabulated finely; the flux is
+ * checked against the test's own Simpson quadrature of the same integrals, and the minimum against results
+ * derived by hand:
+ * - pure absorption, w > 1: dA/dw = 2 w (e^-tau(w) - e^-tau(sqrt(1 + w^2))) < 0 for tau falling outward, and
+ *   for w < 1 (or w < xd) A grows with w: the minimum is at w = xd exactly, whatever tau0;
+ * - with scattering, F is still falling for w < 1 (E is constant there) and dF/dw at w = 1+ is
+ *   2 (e^-tau(sqrt 2) - e^-tau0) - (1 - e^-tau0): the minimum leaves v_ph when 2 e^-tau(sqrt 2) < 1 + e^-tau0
+ *   (tau0 > 2^(n/2) ln 2 for a thick line);
+ * - far out (x1 = tau0^(1/n) >> 1) A -> 1 - e^-tau(w) and W -> 1 / (4 r^2), so F -> e^-tau(w) +
+ *   int_w^inf (1 - e^-tau) / (2 r) dr, whose minimum has tau = T with e^T - 1 = 2 n T. */
+static double pc_ref_tau(double x, double tau0, double n, double xd)
+{
+    return x < xd ? 0.0 : tau0 * pow(x / xd, -n);
+}
+
+static double pc_simpson(double a, double b, double tau0, double n, double xd, int dilute)
+{
+    if (!(b > a)) {
+        return 0.0;
+    }
+    if (a < xd && b > xd) {
+        return pc_simpson(a, xd, tau0, n, xd, dilute) + pc_simpson(xd, b, tau0, n, xd, dilute);
+    }
+    const int m = 20000;
+    double h = (b - a) / m, sum = 0.0;
+    for (int i = 0; i <= m; i++) {
+        double r = a + i * h, f = 2.0 * r * (1.0 - exp(-pc_ref_tau(r, tau0, n, xd)));
+        if (dilute) {
+            f *= 0.5 * (1.0 - sqrt(fmax(0.0, 1.0 - 1.0 / (r * r))));
+        }
+        sum += f * (i == 0 || i == m ? 1.0 : i % 2 ? 4.0 : 2.0);
+    }
+    return sum * h / 3.0;
+}
+
+static double pc_ref_flux(double w, double tau0, double n, double xd, int scatter, double xmax)
+{
+    double lo = fmax(1.0, w), s = sqrt(1.0 + w * w);
+    double F = 1.0 - pc_simpson(lo, fmin(s, xmax), tau0, n, xd, 0);
+    return scatter ? F + pc_simpson(lo, xmax, tau0, n, xd, 1) : F;
+}
+
+enum { PC_N = 3000, PC_BINS = 128 };
+static double pc_x[PC_N + 2], pc_t[PC_N + 2], pc_w[PC_BINS], pc_F[PC_BINS];
+
+/* tabulates the shell from 1 (zero below xd) to where tau < 1e-10, and runs the profile */
+static double pc_run(double tau0, double n, double xd, int scatter, double *depth, double *xmax)
+{
+    int k = 0;
+    if (xd > 1.0) {
+        pc_x[k] = 1.0;
+        pc_t[k++] = 0.0;
+        pc_x[k] = xd * (1.0 - 1e-12);
+        pc_t[k++] = 0.0;
+    }
+    double top = tau0 > 1e-10 ? xd * pow(tau0 / 1e-10, 1.0 / n) : 2.0 * xd;
+    for (int i = 0; i < PC_N; i++) {
+        pc_x[k] = xd * exp(log(top / xd) * i / (PC_N - 1));
+        pc_t[k] = pc_ref_tau(pc_x[k], tau0, n, xd);
+        k++;
+    }
+    *xmax = top;
+    return snf_rhd_pcygni(pc_x, pc_t, k, scatter, PC_BINS, pc_w, pc_F, depth);
+}
+
+/* largest |F - reference| over the bins up to wmax */
+static double pc_worst(double tau0, double n, double xd, int scatter, double xmax, double wmax)
+{
+    double worst = 0.0;
+    for (int j = 0; j < PC_BINS; j++) {
+        if (pc_w[j] <= wmax) {
+            worst = fmax(worst, fabs(pc_F[j] - pc_ref_flux(pc_w[j], tau0, n, xd, scatter, xmax)));
+        }
+    }
+    return worst;
+}
+
+static void test_pcygni(void)
+{
+    double depth, xmax;
+    /* no line: a flat profile, no velocity */
+    for (int sc = 0; sc <= 1; sc++) {
+        double w = pc_run(0.0, 7.0, 1.0, sc, &depth, &xmax), worst = 0.0;
+        for (int j = 0; j < PC_BINS; j++) {
+            worst = fmax(worst, fabs(pc_F[j] - 1.0));
+        }
+        CHECK_TRUE(isnan(w) && depth == 0.0 && worst == 0.0, "tau = 0 (scatter %d): flat profile (worst %.1e), no "
+                   "velocity (%g)", sc, worst, w);
+    }
+    /* tau -> 0: a trough of 2 tau0 / (n - 2) (1 - 2^(1 - n/2)) at v_ph, too shallow to measure */
+    double w = pc_run(1e-4, 7.0, 1.0, 0, &depth, &xmax);
+    CHECK_TRUE(isnan(w), "tau0 = 1e-4: no velocity (%g)", w);
+    CHECK_REL(depth, 2e-4 / 5.0 * (1.0 - pow(2.0, -2.5)), 2e-3, "tau0 = 1e-4: thin-line depth at v_ph");
+    /* pure absorption: the minimum at v_ph (or the inner edge of a detached shell) for any tau0 */
+    const double t0s[] = {0.3, 5.0, 30.0, 1e3};
+    for (int k = 0; k < 4; k++) {
+        w = pc_run(t0s[k], 7.0, 1.0, 0, &depth, &xmax);
+        double worst = pc_worst(t0s[k], 7.0, 1.0, 0, xmax, 3.0);
+        if (k < 3) { /* at 1e3 the trough is black (F < 1e-16) from v_ph to ~1.6 v_ph: no single minimum */
+            CHECK_ABS(w, 1.0, 2e-3, "pure absorption, tau0 = %g, n = 7: minimum at v_ph", t0s[k]);
+        }
+        CHECK_TRUE(worst < 2e-3, "pure absorption, tau0 = %g: profile against quadrature (worst %.1e)", t0s[k], worst);
+        CHECK_ABS(depth, 1.0 - pc_ref_flux(1.0, t0s[k], 7.0, 1.0, 0, xmax), 2e-3, "pure absorption depth, tau0 = %g",
+                  t0s[k]);
+    }
+    w = pc_run(2.0, 6.0, 1.4, 0, &depth, &xmax);
+    CHECK_ABS(w, 1.4, 3e-3, "detached shell at 1.4 v_ph, pure absorption: minimum at its inner edge (%.4f)", w);
+    CHECK_TRUE(pc_worst(2.0, 6.0, 1.4, 0, xmax, 3.0) < 3e-3, "detached shell: profile against quadrature");
+    /* tau -> infinity: the disc is blacked out at v_ph */
+    w = pc_run(1e8, 7.0, 1.0, 0, &depth, &xmax);
+    CHECK_TRUE(depth > 0.999 && w >= 1.0 - 1e-3, "tau0 = 1e8, pure absorption: black trough (depth %.5f at %.3f)",
+               depth, w);
+    /* scattering: the minimum stays at v_ph until tau(sqrt 2) ~ ln 2, then moves out */
+    double lo = 1.0, hi = 100.0; /* 2 exp(-tau0 / 16) = 1 + exp(-tau0) for n = 8 */
+    for (int i = 0; i < 100; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (2.0 * exp(-mid / 16.0) > 1.0 + exp(-mid)) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    printf("P-Cygni, n = 8: the minimum leaves v_ph at tau0 = %.4f (16 ln 2 = %.4f)\n", lo, 16.0 * log(2.0));
+    w = pc_run(0.8 * lo, 8.0, 1.0, 1, &depth, &xmax);
+    CHECK_ABS(w, 1.0, 2e-3, "scattering, tau0 = 0.8 tau0*: minimum at v_ph");
+    CHECK_TRUE(pc_worst(0.8 * lo, 8.0, 1.0, 1, xmax, 3.0) < 2e-3, "scattering: profile against quadrature");
+    double w13 = pc_run(1.3 * lo, 8.0, 1.0, 1, &depth, &xmax);
+    CHECK_TRUE(w13 > 1.005, "scattering, tau0 = 1.3 tau0*: minimum above v_ph (%.4f)", w13);
+    /* scattering between the limits: the minimum against a golden-section search on the quadrature */
+    const double mid[3][2] = {{1.3 * lo, 8.0}, {200.0, 10.0}, {1e4, 6.0}};
+    for (int k = 0; k < 3; k++) {
+        w = pc_run(mid[k][0], mid[k][1], 1.0, 1, &depth, &xmax);
+        double a = 1.0, b = 4.0, g = 0.6180339887498949;
+        while (b - a > 1e-5) {
+            double c = b - g * (b - a), d = a + g * (b - a);
+            double fc = pc_ref_flux(c, mid[k][0], mid[k][1], 1.0, 1, xmax);
+            if (fc <= pc_ref_flux(d, mid[k][0], mid[k][1], 1.0, 1, xmax)) {
+                b = d;
+            } else {
+                a = c;
+            }
+        }
+        CHECK_REL(w, 0.5 * (a + b), 2e-3, "scattering, tau0 = %g, n = %.0f: minimum against quadrature", mid[k][0],
+                  mid[k][1]);
+    }
+    w = pc_run(0.2, 4.0, 1.0, 1, &depth, &xmax);
+    CHECK_ABS(w, 1.0, 2e-3, "scattering, thin (tau0 = 0.2, n = 4): minimum at v_ph");
+    /* scattering, thick and far out: tau = T at the minimum, e^T - 1 = 2 n T */
+    const double ns[] = {8.0, 12.0};
+    for (int k = 0; k < 2; k++) {
+        double n = ns[k], T = 5.0;
+        for (int i = 0; i < 50; i++) {
+            T -= (exp(T) - 1.0 - 2.0 * n * T) / (exp(T) - 2.0 * n);
+        }
+        double x1 = 30.0;
+        w = pc_run(pow(x1, n), n, 1.0, 1, &depth, &xmax);
+        printf("P-Cygni, n = %.0f, x1 = 30: minimum at %.4f v_ph, asymptote %.4f (tau = %.3f there)\n", n, w,
+               x1 * pow(T, -1.0 / n), T);
+        CHECK_REL(w, x1 * pow(T, -1.0 / n), 1e-2, "scattering, thick line far out (n = %.0f): minimum where tau = %.2f",
+                  n, T);
+    }
+    /* a bump of tau well above the photosphere: with scattering the minimum is never below v_ph */
+    for (int i = 0; i < PC_N; i++) {
+        pc_x[i] = 1.0 + 3.0 * i / (PC_N - 1.0);
+        pc_t[i] = 0.01 + 30.0 * exp(-pow((pc_x[i] - 1.8) / 0.2, 2));
+    }
+    w = snf_rhd_pcygni(pc_x, pc_t, PC_N, 1, PC_BINS, NULL, NULL, &depth);
+    CHECK_TRUE(w >= 1.0 && w < 2.5, "tau bump at 1.8 v_ph: minimum at %.3f, not below v_ph", w);
+    pc_x[5] = pc_x[4];
+    CHECK_TRUE(isnan(snf_rhd_pcygni(pc_x, pc_t, PC_N, 1, PC_BINS, NULL, NULL, NULL)), "velocities not rising: refused");
+}
+
+/* the Fe II velocity of a homologous atmosphere (rho ~ r^-9, one temperature) through snf_rhd_feii_minimum */
+static double feii_atmosphere(double T, double xfe, double *vph)
+{
+    snf_rhd_state s;
+    const int n = 200, iph = 40;
+    const double t = 30.0 * SNF_RHD_DAY;
+    if (snf_rhd_state_alloc(&s, n + 1) != 0) {
+        return -1.0;
+    }
+    double *scratch = calloc(2 * (size_t)(n + 1), sizeof(double));
+    if (!scratch) {
+        snf_rhd_state_free(&s);
+        return -1.0;
+    }
+    s.t = t;
+    for (int i = 0; i <= n; i++) {
+        s.v[i] = 2e8 + 1.2e9 * i / n;
+        s.r[i] = s.v[i] * t;
+    }
+    for (int c = 0; c < n; c++) {
+        double vc = 0.5 * (s.v[c] + s.v[c + 1]);
+        s.rho[c] = 2e-12 * pow(vc / s.v[iph], -9.0);
+        s.T[c] = T;
+        s.mix[c] = pure(0.7, 0.29);
+        s.xfe[c] = xfe;
+        s.xni[c] = 0.0;
+    }
+    *vph = s.v[iph];
+    double v = *vph * snf_rhd_feii_minimum(&s, iph, *vph, scratch, scratch + n + 1);
+    free(scratch);
+    snf_rhd_state_free(&s);
+    return v;
+}
+
+static void test_feii_velocity(void)
+{
+    double vph, v = feii_atmosphere(5500.0, 1e-3, &vph);
+    double v10 = feii_atmosphere(5500.0, 1e-2, &vph);
+    printf("Fe II 5169 minimum in a rho ~ v^-9 atmosphere at 5500 K: %.3f v_ph (X_Fe = 1e-3), %.3f (1e-2)\n",
+           v / vph, v10 / vph);
+    CHECK_TRUE(v >= vph && v < 2.0 * vph, "Fe II velocity at or above v_ph (%.3f v_ph)", v / vph);
+    CHECK_TRUE(v10 > v, "ten times the iron: the minimum moves out (%.3f -> %.3f v_ph)", v / vph, v10 / vph);
+    CHECK_TRUE(isnan(feii_atmosphere(5500.0, 1e-12, &vph)), "no iron: no Fe II velocity");
+    CHECK_TRUE(isnan(feii_atmosphere(3e4, 1e-3, &vph)), "at 30000 K iron is Fe III/IV: no Fe II velocity");
+}
+
 /* ---- boxcar ---- */
 
 static void test_boxcar(void)
@@ -564,6 +783,8 @@ int main(void)
     test_decay();
     test_homologous();
     test_feii();
+    test_pcygni();
+    test_feii_velocity();
     test_boxcar();
     return snf_check_failures();
 }

@@ -167,8 +167,8 @@ typedef struct snf_rhd_result {
     double *t_d;    /* day */
     double *L;      /* SNEC's lum_observed: photospheric luminosity + decay power deposited above it [erg/s] */
     double *vph;    /* fluid velocity at the tau = 2/3 photosphere [cm/s] */
-    double *vfe;    /* Fe II 5169 velocity: where its Sobolev tau (LTE) crosses 1 above the photosphere [cm/s]
-                       (NaN: no cell above the photosphere reaches tau = 1) */
+    double *vfe;    /* Fe II 5169 velocity: the absorption minimum of its Sobolev P-Cygni profile (LTE tau above
+                       the photosphere, resonance scattering), >= vph [cm/s] (NaN: trough under 1% deep) */
     double *Teff;   /* effective temperature [K] */
     double *Rph;    /* photospheric radius [cm] */
     double *Ldep;   /* total deposited decay power [erg/s] */
