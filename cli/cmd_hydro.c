@@ -27,8 +27,8 @@ static void usage(FILE *f)
                "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
                "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
                "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
-               "tau = 2/3 photosphere, the deposited decay power; vfe_km_s is the Fe II 5169 velocity (where the\n"
-               "line's LTE Sobolev optical depth crosses 1 above the photosphere; empty where no cell reaches 1).\n"
+               "tau = 2/3 photosphere, the deposited decay power; vfe_km_s is the Fe II 5169 velocity (the absorption\n"
+               "minimum of its LTE Sobolev P-Cygni profile; empty where the line does not form).\n"
                "  -o FILE      output .csv (default: stdout), or .h5: a one-row dataset as `snforge import` writes\n"
                "               (source hydro:snforge; energy = final_energy, mass = ejecta, radius = the profile's,\n"
                "               nickel = Ni_mass) with the series vfe, teff, rph, log_ldep under /series\n"
@@ -113,8 +113,8 @@ static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_par
     snf_dataset_rows rows = {.params = params, .log_lbol = lg, .vph = vp, .status = &status, .msg = msg,
                              .derived = &der};
     if ((rc = snf_dataset_write_block(d, 0, 1, &rows)) < 0 ||
-        (rc = snf_dataset_write_series(d, "vfe", "km/s", "Fe II 5169 velocity: where its LTE Sobolev optical depth "
-                                       "crosses 1 above the photosphere; NaN where the line does not form", fe)) < 0 ||
+        (rc = snf_dataset_write_series(d, "vfe", "km/s", "Fe II 5169 velocity: the absorption minimum of its LTE "
+                                       "Sobolev P-Cygni profile; NaN where the line does not form", fe)) < 0 ||
         (rc = snf_dataset_write_series(d, "teff", "K", "effective temperature at the tau = 2/3 photosphere", te)) < 0 ||
         (rc = snf_dataset_write_series(d, "rph", "cm", "radius of the tau = 2/3 photosphere", rp)) < 0 ||
         (rc = snf_dataset_write_series(d, "log_ldep", "log10(erg/s)", "log10 of the deposited 56Ni + 56Co decay power "
