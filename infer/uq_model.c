@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "snforge/fileio.h"
 #include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
@@ -238,6 +239,32 @@ int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *pat
         SNF_ERROR(SNF_EHDF5, "%s: cannot write the /uq group", path);
     }
     return SNF_OK;
+}
+
+int snf_uq_model_write(const snf_uq_model *m, const char *path)
+{
+    char tmp[1100];
+    if (snprintf(tmp, sizeof tmp, "%s.uq.tmp", path) >= (int)sizeof tmp) {
+        SNF_ERROR(SNF_EINVAL, "model path %s is too long", path);
+    }
+    int rc = snf_ckpt_write(tmp, &m->ck);
+    hid_t fid = -1;
+    if (rc >= 0) {
+        rc = snf_h5_open(&fid, tmp, 1, "model file");
+    }
+    if (rc >= 0) {
+        rc = snf_uq_model_write_group(m, (int64_t)fid, tmp);
+        if (H5Fclose(fid) < 0 && rc >= 0) {
+            rc = snf_error_report(SNF_EHDF5, __FILE__, __LINE__, __func__, "%s: cannot close", tmp);
+        }
+    }
+    if (rc >= 0) {
+        rc = snf_atomic_commit(tmp, path);
+    }
+    if (rc < 0) {
+        remove(tmp);
+    }
+    return rc;
 }
 
 int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B)

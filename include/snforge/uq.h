@@ -245,6 +245,9 @@ SNF_API int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt
 
 /* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
 SNF_API int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
+/* Writes m (its checkpoint and its /uq group) as the model file path: written to path.uq.tmp, renamed over
+ * path (never half-written). SNF_EHDF5, SNF_EIO. */
+SNF_API int snf_uq_model_write(const snf_uq_model *m, const char *path);
 SNF_API void snf_uq_model_free(snf_uq_model *m);
 
 /* ---- training with uncertainty (uq_train.c) ---- */
