@@ -191,7 +191,7 @@ int snf_h5_get_strings(hid_t loc, const char *name, char **out, size_t *width, h
     if (H5Tis_variable_str(ft) > 0) { /* files before format 2 */
         mt = H5Tcopy(H5T_C_S1);
         v = calloc((size_t)(n ? n : 1), sizeof *v);
-        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || v == NULL ||
+        if (mt < 0 || H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Tset_cset(mt, H5Tget_cset(ft)) < 0 || v == NULL ||
             (n > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)) {
             SNF_FAIL(SNF_EFORMAT, "%s: cannot read the strings of /%s: the model file is damaged", file, name);
         }

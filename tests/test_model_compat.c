@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "snforge/h5io.h"
 #include "snforge/infer.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -116,6 +117,34 @@ static kinds string_kinds(const char *path)
         H5Fclose(f);
     }
     return k;
+}
+
+/* The string dataset name of both files, read with snforge's one reader of either kind, is the same list. */
+static void check_same_strings(const char *a, const char *b, const char *name, hsize_t want)
+{
+    hid_t fa = H5Fopen(a, H5F_ACC_RDONLY, H5P_DEFAULT), fb = H5Fopen(b, H5F_ACC_RDONLY, H5P_DEFAULT);
+    char *sa = NULL, *sb = NULL;
+    size_t wa = 0, wb = 0;
+    hsize_t na = 0, nb = 0;
+    int ra = fa < 0 ? -1 : snf_h5_get_strings(fa, name, &sa, &wa, &na, a);
+    int rb = fb < 0 ? -1 : snf_h5_get_strings(fb, name, &sb, &wb, &nb, b);
+    CHECK_TRUE(ra == SNF_OK && rb == SNF_OK, "/%s read from both files (variable- and fixed-length)", name);
+    CHECK_TRUE(na == want && nb == want, "/%s: %llu and %llu strings, expected %llu", name, (unsigned long long)na,
+               (unsigned long long)nb, (unsigned long long)want);
+    int same = ra == SNF_OK && rb == SNF_OK && na == nb, nonempty = same;
+    for (hsize_t k = 0; same && k < na; k++) {
+        same = strcmp(sa + k * wa, sb + k * wb) == 0;
+        nonempty &= sa[k * wa] != '\0';
+    }
+    CHECK_TRUE(same && nonempty, "/%s: the same non-empty strings (first %s)", name, sa ? sa : "?");
+    free(sa);
+    free(sb);
+    if (fa >= 0) {
+        H5Fclose(fa);
+    }
+    if (fb >= 0) {
+        H5Fclose(fb);
+    }
 }
 
 /* ---- the checks ---- */
@@ -257,6 +286,15 @@ int main(void)
         kinds k_new = string_kinds(REWRITTEN);
         CHECK_INT(k_new.vlen, 0, "the rewrite holds no variable-length string (first: %s)", k_new.first_vlen);
         CHECK_TRUE(k_new.fixed > 0, "its strings are fixed-length (%d)", k_new.fixed);
+        hsize_t nt = 0;
+        hid_t fo = H5Fopen(MODEL_V1, H5F_ACC_RDONLY, H5P_DEFAULT);
+        CHECK_TRUE(fo >= 0 && snf_h5_get_dims(fo, "tensors/offset", 1, &nt, MODEL_V1) == SNF_OK && nt > 0,
+                   "the old file's tensor index has %llu rows", (unsigned long long)nt);
+        if (fo >= 0) {
+            H5Fclose(fo);
+        }
+        check_same_strings(MODEL_V1, REWRITTEN, "tensors/name", nt);
+        check_same_strings(MODEL_V1, REWRITTEN, "tensors/slab", nt);
         hid_t f = H5Fopen(REWRITTEN, H5F_ACC_RDONLY, H5P_DEFAULT);
         double v = f >= 0 ? raw_attr(f, "/", "format_version") : NAN;
         CHECK_INT((int)v, SNF_MODEL_FORMAT_VERSION, "the rewrite carries today's format_version");
