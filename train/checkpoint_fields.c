@@ -29,6 +29,7 @@
 
 #include "checkpoint_fields.h"
 #include "snforge/config.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 /* ---- derived values and cross-field rules ---- */
@@ -36,7 +37,7 @@
 static int snf_ckf_target_names(const char **v)
 {
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        v[p] = snf_axis_name((snf_axis_target)p);
+        v[p] = snf_param_name(p);
     }
     return SNF_DATA_NP;
 }
@@ -44,7 +45,7 @@ static int snf_ckf_target_names(const char **v)
 static int snf_ckf_target_units(const char **v)
 {
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        v[p] = snf_axis_units((snf_axis_target)p);
+        v[p] = snf_param_unit(p);
     }
     return SNF_DATA_NP;
 }
