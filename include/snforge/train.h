@@ -21,7 +21,8 @@
 /* The model file's format: the one place its version is set. 2: every string fixed-length UTF-8 (/tensors,
  * /norm input_channels were variable-length in 1) and /uq written through the field table (its datasets
  * chunked with fletcher32), with the same fields and values as 1. Readers take every version from
- * SNF_MODEL_FORMAT_OLDEST to SNF_MODEL_FORMAT_VERSION (tests/data/model holds a file of each). */
+ * SNF_MODEL_FORMAT_OLDEST to SNF_MODEL_FORMAT_VERSION; tests/data/model holds a released file of each older
+ * version (test_model_compat reads it): add one there whenever this number goes up. */
 #define SNF_MODEL_FORMAT_VERSION 2
 #define SNF_MODEL_FORMAT_OLDEST 1
 
