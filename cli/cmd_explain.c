@@ -21,7 +21,6 @@
 
 /* ---- static helpers ---- */
 
-static const char *const snf_xp_par[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
 static const char *const snf_xp_ser[SNF_SERIES_COUNT] = {"L", "vph"};
 
 static void snf_explain_usage(FILE *f)
@@ -126,7 +125,7 @@ static int snf_explain_write(snf_output *out, const snf_explain_avg *a, const sn
     fprintf(f, "t_d");
     for (int k = 0; k < NP; k++) {
         for (int s = 0; s < ns; s++) {
-            fprintf(f, ",ig_%s_%s,occ_%s_%s", snf_xp_par[k], snf_xp_ser[kinds[s]], snf_xp_par[k], snf_xp_ser[kinds[s]]);
+            fprintf(f, ",ig_%s_%s,occ_%s_%s", snf_param_name(k), snf_xp_ser[kinds[s]], snf_param_name(k), snf_xp_ser[kinds[s]]);
         }
     }
     fprintf(f, "\n");
@@ -152,9 +151,9 @@ static int snf_explain_write(snf_output *out, const snf_explain_avg *a, const sn
             for (int p = 1; p < SNF_EXPLAIN_NPHASE; p++) {
                 best = a->frac[meth][k][p] > a->frac[meth][k][best] ? p : best;
             }
-            fprintf(g, "%s,%s", snf_xp_par[k], mn);
-            fprintf(h, "| %s | %s", snf_xp_par[k], mn);
-            printf("%-9s %-10s", snf_xp_par[k], meth ? "occlusion" : "IG");
+            fprintf(g, "%s,%s", snf_param_name(k), mn);
+            fprintf(h, "| %s | %s", snf_param_name(k), mn);
+            printf("%-9s %-10s", snf_param_name(k), meth ? "occlusion" : "IG");
             for (int p = 0; p < SNF_EXPLAIN_NPHASE; p++) {
                 fprintf(g, ",%.4f", 100 * a->frac[meth][k][p]);
                 fprintf(h, " | %.1f", 100 * a->frac[meth][k][p]);

@@ -14,6 +14,7 @@
 #include "snforge/data.h"
 #include "snforge/fileio.h"
 #include "snforge/infer.h"
+#include "snforge/model.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
@@ -65,8 +66,6 @@ static void snf_predict_usage(FILE *f)
             "Exit status: 0 success, 1 the work failed, 2 bad input (option, MODEL.h5, OBS.csv file:line).\n");
 }
 
-static const char *const snf_pnames[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-static const char *const snf_punits[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
 
 /* The answer with its uncertainty: a table (digits significant digits for the mean and the intervals), or one
  * JSON object (max(6, digits) significant digits). */
@@ -75,7 +74,7 @@ static void snf_predict_json_names(FILE *f, const int *flag)
     fputc('[', f);
     for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
         if (flag[k]) {
-            fprintf(f, "%s\"%s\"", n++ ? ", " : "", snf_pnames[k]);
+            fprintf(f, "%s\"%s\"", n++ ? ", " : "", snf_param_name(k));
         }
     }
     fputc(']', f);
@@ -92,8 +91,8 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
             const snf_uq_param *q = &p->p[k];
             const int d = digits > 6 ? digits : 6;
             fprintf(f, "%s\"%s\": {\"mean\": %.*g, \"std\": %.*g, \"lo68\": %.*g, \"hi68\": %.*g, \"lo95\": %.*g, "
-                       "\"hi95\": %.*g, \"unit\": \"%s\"}", k ? ", " : "", snf_pnames[k], d, q->mean, d, q->std, d,
-                    q->lo68, d, q->hi68, d, q->lo95, d, q->hi95, snf_punits[k]);
+                       "\"hi95\": %.*g, \"unit\": \"%s\"}", k ? ", " : "", snf_param_name(k), d, q->mean, d, q->std, d,
+                    q->lo68, d, q->hi68, d, q->lo95, d, q->hi95, snf_param_unit(k));
         }
         fprintf(f, "}, \"ood\": {");
         if (m->has_ood) {
@@ -121,8 +120,8 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
     }
     for (int k = 0; k < SNF_DATA_NP; k++) {
         const snf_uq_param *q = &p->p[k];
-        fprintf(f, "%s %.*g +- %.3g  68%% [%.*g, %.*g]  95%% [%.*g, %.*g] %s%s%s%s\n", snf_pnames[k], digits, q->mean,
-                q->std, digits, q->lo68, digits, q->hi68, digits, q->lo95, digits, q->hi95, snf_punits[k],
+        fprintf(f, "%s %.*g +- %.3g  68%% [%.*g, %.*g]  95%% [%.*g, %.*g] %s%s%s%s\n", snf_param_name(k), digits, q->mean,
+                q->std, digits, q->lo68, digits, q->hi68, digits, q->lo95, digits, q->hi95, snf_param_unit(k),
                 p->outside[k] ? "  OUTSIDE TRAINING RANGE" : "",
                 p->excludes[k] ? " (95% INTERVAL EXCLUDES EVERY TRAINED VALUE)" : "",
                 do_not_use[k] ? "  DO NOT USE" : "");
@@ -140,7 +139,7 @@ static void snf_predict_print(FILE *f, const snf_uq_model *m, const snf_uq_pred 
                 m->range_lo[3], m->range_hi[3]);
         for (int k = 0, n = 0; k < SNF_DATA_NP; k++) {
             if (p->outside[k]) {
-                fprintf(f, "%s%s", n++ ? ", " : "", snf_pnames[k]);
+                fprintf(f, "%s%s", n++ ? ", " : "", snf_param_name(k));
             }
         }
         fprintf(f, "%s\n", p->n_outside ? "" : "none");

@@ -24,10 +24,11 @@ typedef struct snf_axis_def {
 #define SNF_NOT_PHYSICS ((size_t)-1)
 
 static const snf_axis_def snf_axis_defs[SNF_AXIS_TARGET_COUNT] = {
-    [SNF_AXIS_ENERGY] = {"energy", "foe", SNF_NOT_PHYSICS},
-    [SNF_AXIS_MASS] = {"mass", "Msun", SNF_NOT_PHYSICS},
-    [SNF_AXIS_RADIUS] = {"radius", "cm", SNF_NOT_PHYSICS},
-    [SNF_AXIS_NICKEL] = {"nickel", "Msun", SNF_NOT_PHYSICS},
+    /* SNF_AXIS_ENERGY .. SNF_AXIS_NICKEL: the four parameters, named by models/ (snf_param_name, _unit) */
+    [SNF_AXIS_ENERGY] = {NULL, NULL, SNF_NOT_PHYSICS},
+    [SNF_AXIS_MASS] = {NULL, NULL, SNF_NOT_PHYSICS},
+    [SNF_AXIS_RADIUS] = {NULL, NULL, SNF_NOT_PHYSICS},
+    [SNF_AXIS_NICKEL] = {NULL, NULL, SNF_NOT_PHYSICS},
     [SNF_AXIS_KAPPA] = {"kappa", "cm2/g", offsetof(snf_physics, kappa_cm2_g)},
     [SNF_AXIS_T_ION] = {"t_ion", "K", offsetof(snf_physics, t_ion_K)},
     [SNF_AXIS_Q_REC] = {"q_rec", "erg/g", offsetof(snf_physics, q_rec_erg_g)},
@@ -244,7 +245,7 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
     const char *aname = sec + strlen("param.");
     int target = -1;
     for (int t = 0; t < SNF_AXIS_TARGET_COUNT; t++) {
-        if (strcmp(aname, snf_axis_defs[t].name) == 0) {
+        if (strcmp(aname, snf_axis_name((snf_axis_target)t)) == 0) {
             target = t;
         }
     }
@@ -270,8 +271,8 @@ static int snf_cfg_param(snf_parse *ps, const char *sec, const char *key, const 
         }
         ps->axis_of[target] = slot;
         snf_axis *a = &c->axes[slot];
-        snprintf(a->name, sizeof a->name, "%s", snf_axis_defs[target].name);
-        snprintf(a->units, sizeof a->units, "%s", snf_axis_defs[target].units);
+        snprintf(a->name, sizeof a->name, "%s", snf_axis_name(target));
+        snprintf(a->units, sizeof a->units, "%s", snf_axis_units(target));
         a->target = (snf_axis_target)target;
         a->line = snf_ini_section_line(&ps->ini, sec);
         a->scale = SNF_AXIS_LINEAR;
@@ -478,7 +479,7 @@ static int snf_cfg_validate(snf_parse *ps)
     for (int t = 0; t <= SNF_AXIS_NICKEL; t++) {
         if (ps->axis_of[t] < 0) {
             return snf_ini_fail(&ps->ini, 0, NULL, NULL, "missing section [param.%s] (min, max, scale or value)",
-                                snf_axis_defs[t].name);
+                                snf_axis_name((snf_axis_target)t));
         }
     }
     if (!snf_cfg_model_sections(ps)) {
@@ -814,10 +815,14 @@ void snf_config_free(snf_campaign *c)
 
 const char *snf_axis_name(snf_axis_target t)
 {
-    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].name : "?";
+    return t >= 0 && t <= SNF_AXIS_NICKEL ? snf_param_name((int)t)
+           : t < SNF_AXIS_TARGET_COUNT    ? snf_axis_defs[t].name
+                                          : "?";
 }
 
 const char *snf_axis_units(snf_axis_target t)
 {
-    return t >= 0 && t < SNF_AXIS_TARGET_COUNT ? snf_axis_defs[t].units : "?";
+    return t >= 0 && t <= SNF_AXIS_NICKEL ? snf_param_unit((int)t)
+           : t < SNF_AXIS_TARGET_COUNT    ? snf_axis_defs[t].units
+                                          : "?";
 }

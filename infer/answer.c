@@ -9,6 +9,7 @@
 
 #include "snforge/data.h"
 #include "snforge/infer.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
@@ -22,7 +23,6 @@ static int snf_infer_count_finite(const float *v, int L)
     return n;
 }
 
-static const char *const snf_infer_pnames[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
 
 /* SNF_EINVAL naming the file when a series the model reads has no values. */
 static int snf_infer_check_series(const snf_uq_model *m, const snf_obs *obs, const char *obs_path)
@@ -91,7 +91,7 @@ static int snf_infer_check_answer(const snf_uq_model *m, const snf_uq_pred *pred
             return snf_error_report(SNF_ENONFINITE, __FILE__, __LINE__, __func__,
                                     "the model gives %s = %g +- %g for %s: not a usable value (the model file %s may "
                                     "be damaged, or the observations far outside its training range)",
-                                    snf_infer_pnames[k], q->mean, q->std, name, m->path);
+                                    snf_param_name(k), q->mean, q->std, name, m->path);
         }
     }
     return SNF_OK;

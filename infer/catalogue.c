@@ -9,6 +9,7 @@
 #include "snforge/data.h"
 #include "snforge/fileio.h"
 #include "snforge/infer.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 /* answer.c's internal steps */
@@ -308,8 +309,6 @@ cleanup:
 
 int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue *c, const snf_catalogue_result *r)
 {
-    static const char *const pn[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
-    static const char *const pu[SNF_DATA_NP] = {"foe", "Msun", "cm", "Msun"};
     fputs("name,parameter,mean,std,lo68,hi68,lo95,hi95,unit,ood_score,ood_p_value,ood_flag,outside_range,status,"
           "message\n", f);
     for (long i = 0; i < c->n; i++) {
@@ -317,7 +316,7 @@ int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue 
         for (int k = 0; k < SNF_DATA_NP; k++) {
             const snf_uq_param *q = &o->pred.p[k];
             snf_cat_csv(f, c->e[i].name);
-            fprintf(f, ",%s,", pn[k]);
+            fprintf(f, ",%s,", snf_param_name(k));
             if (o->ok) {
                 snf_cat_num(f, q->mean);
                 fputc(',', f);
@@ -333,7 +332,7 @@ int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue 
             } else {
                 fputs(",,,,,", f);
             }
-            fprintf(f, ",%s,", pu[k]);
+            fprintf(f, ",%s,", snf_param_unit(k));
             if (o->ok && m->has_ood) {
                 snf_cat_num(f, o->pred.ood_d2);
                 fputc(',', f);

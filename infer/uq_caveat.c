@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "snforge/model.h"
 #include "snforge/uq.h"
 
 /* ---- static helpers ---- */
 
-static const char *const snf_caveat_names[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
 
 /* Appends printf-style text to buf[n] at *at (truncating, always terminated). */
 static void snf_caveat_add(char *buf, size_t n, size_t *at, const char *fmt, ...)
@@ -37,7 +37,7 @@ static void snf_caveat_list(char *buf, size_t n, size_t *at, const int *flag)
         if (flag[k]) {
             done++;
             snf_caveat_add(buf, n, at, "%s%s", done == 1 ? "" : (done == total ? " and " : ", "),
-                           snf_caveat_names[k]);
+                           snf_param_name(k));
         }
     }
 }

@@ -1,250 +1,98 @@
-/* uq_model.c: a model file with its /uq group (uq.h): reading and writing the group, the mixture
- * components of every member x Monte Carlo dropout pass, and the per-object prediction with intervals,
- * OOD score and training-range flags.
- *   /uq attrs: members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha, complete
- *       member_params float [members][nparams], member_stats float [members][nstats] (best weights)
- *       var_scale, range_lo, range_hi float64 [4]; ood_mean [D], ood_chol [D][D], ood_ref_d2 [n_ref]
- *       optional: var_add float64 [4] (log10 variance added after the scale), attribute calibration_source,
- *                 near_lbol float32 [n][L] (the nearest-curve rows of the OOD test, uq_nearest.c) */
-#include <hdf5.h>
+/* uq_model.c: a model file with its /uq group (uq.h): the stored group (snf_ckpt's uq, a part of the model
+ * file's field table, train/checkpoint_fields.c, which also describes its layout) taken into the working model
+ * and written back, the mixture components of every member x Monte Carlo dropout pass, and the per-object
+ * prediction with intervals, OOD score and training-range flags. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
-/* ---- static helpers: HDF5 ---- */
+/* ---- the stored group <-> the working model ---- */
 
-static int snf_uq_wr(hid_t g, const char *name, hid_t type, const void *buf, int rank, hsize_t d0, hsize_t d1)
+/* Takes the /uq group that snf_ckpt_read_uq left in m->ck (arrays moved, not copied) into m's fields. */
+static void snf_uq_from_ckpt(snf_uq_model *m)
 {
-    hsize_t dims[2] = {d0, d1};
-    hid_t sp = H5Screate_simple(rank, dims, NULL);
-    hid_t ds = sp < 0 ? -1 : H5Dcreate2(g, name, type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = ds < 0 ? -1 : H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    if (ds >= 0) {
-        H5Dclose(ds);
-    }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    return st < 0 ? -1 : 0;
-}
-
-static int snf_uq_rd(hid_t g, const char *name, hid_t type, void *buf, hsize_t want)
-{
-    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
-    if (ds < 0) {
-        return -1;
-    }
-    hid_t sp = H5Dget_space(ds);
-    hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    herr_t st = (np < 0 || (hsize_t)np != want) ? -1 : H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    H5Dclose(ds);
-    return st < 0 ? -1 : 0;
-}
-
-static hssize_t snf_uq_len(hid_t g, const char *name)
-{
-    hid_t ds = H5Dopen2(g, name, H5P_DEFAULT);
-    if (ds < 0) {
-        return -1;
-    }
-    hid_t sp = H5Dget_space(ds);
-    hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    H5Dclose(ds);
-    return np;
-}
-
-static int snf_uq_wattr(hid_t g, const char *name, double v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = sp < 0 ? -1 : H5Acreate2(g, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    if (a >= 0) {
-        H5Aclose(a);
-    }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    return st < 0 ? -1 : 0;
-}
-
-static int snf_uq_rattr(hid_t g, const char *name, double *v)
-{
-    if (H5Aexists(g, name) <= 0) {
-        return -1;
-    }
-    hid_t a = H5Aopen(g, name, H5P_DEFAULT);
-    herr_t st = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_DOUBLE, v);
-    if (a >= 0) {
-        H5Aclose(a);
-    }
-    return st < 0 ? -1 : 0;
-}
-
-/* ---- static helpers: the group ---- */
-
-static int snf_uq_read_group(snf_uq_model *m, const char *path)
-{
-    int rc = SNF_OK;
-    hid_t f = -1, g = -1;
-    SNF_CHECK(snf_h5_open(&f, path, 0, "model file"));
-    if (H5Lexists(f, "uq", H5P_DEFAULT) <= 0) {
-        H5Fclose(f);
-        return SNF_OK; /* a model without the group: defaults */
-    }
-    g = H5Gopen2(f, "uq", H5P_DEFAULT);
-    double v[7];
-    const char *names[7] = {"members", "mc_samples", "calibrated", "has_ranges", "has_ood", "ood_alpha", "complete"};
-    for (int i = 0; i < 7; i++) {
-        if (g < 0 || snf_uq_rattr(g, names[i], &v[i]) < 0) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq lacks the attribute %s", path, names[i]);
-        }
-    }
-    if (v[6] != 1.0 || v[0] < 1 || v[0] > SNF_UQ_MAX_MEMBERS || v[1] < 1 || v[1] > 10000) {
-        SNF_FAIL(SNF_EFORMAT, "%s: /uq is incomplete or holds invalid counts (members %g, mc_samples %g)", path, v[0],
-                 v[1]);
-    }
-    m->members = (int)v[0];
-    m->mc_samples = (int)v[1];
-    m->calibrated = v[2] != 0;
-    m->has_ranges = v[3] != 0;
-    m->has_ood = v[4] != 0;
-    m->ood_alpha = (float)v[5];
-    const size_t np = m->ck.nparams, ns = m->ck.nstats;
-    float *mp = malloc((size_t)m->members * np * sizeof *mp);
-    float *ms = malloc((size_t)m->members * (ns ? ns : 1) * sizeof *ms);
-    if (!mp || !ms) {
-        free(mp);
-        free(ms);
-        SNF_FAIL(SNF_ENOMEM, "out of memory for %d members", m->members);
-    }
+    struct snf_ckpt_uq *u = &m->ck.uq;
+    m->members = (int)u->members;
+    m->mc_samples = (int)u->mc_samples;
+    m->calibrated = u->calibrated != 0;
+    m->has_ranges = u->has_ranges != 0;
+    m->has_ood = u->has_ood != 0;
+    m->ood_alpha = (float)u->ood_alpha;
     free(m->member_params);
     free(m->member_stats);
-    m->member_params = mp;
-    m->member_stats = ms;
-    if (snf_uq_rd(g, "member_params", H5T_NATIVE_FLOAT, mp, (hsize_t)m->members * np) < 0 ||
-        (ns && snf_uq_rd(g, "member_stats", H5T_NATIVE_FLOAT, ms, (hsize_t)m->members * ns) < 0) ||
-        snf_uq_rd(g, "var_scale", H5T_NATIVE_DOUBLE, m->var_scale, SNF_DATA_NP) < 0 ||
-        snf_uq_rd(g, "range_lo", H5T_NATIVE_DOUBLE, m->range_lo, SNF_DATA_NP) < 0 ||
-        snf_uq_rd(g, "range_hi", H5T_NATIVE_DOUBLE, m->range_hi, SNF_DATA_NP) < 0) {
-        SNF_FAIL(SNF_EFORMAT, "%s: /uq datasets missing or of the wrong size", path);
-    }
-    if (H5Lexists(g, "var_add", H5P_DEFAULT) > 0 &&
-        snf_uq_rd(g, "var_add", H5T_NATIVE_DOUBLE, m->var_add, SNF_DATA_NP) < 0) {
-        SNF_FAIL(SNF_EFORMAT, "%s: /uq/var_add is not 4 numbers", path);
-    }
-    for (int k = 0; k < SNF_DATA_NP; k++) {
-        if (!(m->var_add[k] >= 0.0 && isfinite(m->var_add[k]))) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq/var_add[%d] is %g: expected a finite variance >= 0", path, k, m->var_add[k]);
-        }
-    }
-    if (H5Aexists(g, "calibration_source") > 0 &&
-        snf_h5_attr_get_string(g, "calibration_source", m->calib_source, sizeof m->calib_source, path) < 0) {
-        rc = SNF_EFORMAT;
-        goto cleanup;
-    }
+    m->member_params = u->member_params;
+    m->member_stats = u->member_stats;
+    memcpy(m->var_scale, u->var_scale, sizeof m->var_scale);
+    memcpy(m->var_add, u->var_add, sizeof m->var_add);
+    memcpy(m->range_lo, u->range_lo, sizeof m->range_lo);
+    memcpy(m->range_hi, u->range_hi, sizeof m->range_hi);
+    snprintf(m->calib_source, sizeof m->calib_source, "%s", u->calib_source);
     if (m->has_ood) {
-        hssize_t D = snf_uq_len(g, "ood_mean"), nr = snf_uq_len(g, "ood_ref_d2");
-        if (D < 1 || D > 65536 || nr < 0) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq/ood_mean or ood_ref_d2 missing", path);
-        }
-        snf_ood *o = &m->ood;
-        o->D = (int)D;
-        o->n_ref = (long)nr;
-        o->mean = malloc((size_t)D * sizeof *o->mean);
-        o->chol = malloc((size_t)D * (size_t)D * sizeof *o->chol);
-        o->ref_d2 = malloc((size_t)(nr ? nr : 1) * sizeof *o->ref_d2);
-        if (!o->mean || !o->chol || !o->ref_d2) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory for the OOD fit");
-        }
-        if (snf_uq_rd(g, "ood_mean", H5T_NATIVE_DOUBLE, o->mean, (hsize_t)D) < 0 ||
-            snf_uq_rd(g, "ood_chol", H5T_NATIVE_DOUBLE, o->chol, (hsize_t)D * (hsize_t)D) < 0 ||
-            (nr && snf_uq_rd(g, "ood_ref_d2", H5T_NATIVE_DOUBLE, o->ref_d2, (hsize_t)nr) < 0)) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq OOD datasets of the wrong size", path);
+        m->ood.D = (int)u->ood_D;
+        m->ood.n_ref = u->ood_n_ref;
+        m->ood.mean = u->ood_mean;
+        m->ood.chol = u->ood_chol;
+        m->ood.ref_d2 = u->ood_ref_d2;
+        u->ood_mean = u->ood_chol = u->ood_ref_d2 = NULL;
+        if (u->near_lbol != NULL) {
+            m->near_rows = u->near_lbol;
+            m->near_n = u->near_n;
+            m->has_nearest = 1;
+            u->near_lbol = NULL;
         }
     }
-    if (m->has_ood && H5Lexists(g, "near_lbol", H5P_DEFAULT) > 0) {
-        const int L = m->ck.spec.L;
-        hssize_t n = snf_uq_len(g, "near_lbol");
-        if (L < 1 || n < L || n % L != 0 || n / L > SNF_UQ_NEAR_MAX_ROWS) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq/near_lbol is not rows of %d samples (at most %ld rows)", path, L,
-                     SNF_UQ_NEAR_MAX_ROWS);
-        }
-        m->near_rows = malloc((size_t)n * sizeof *m->near_rows);
-        if (!m->near_rows) {
-            SNF_FAIL(SNF_ENOMEM, "out of memory for the nearest-curve rows");
-        }
-        if (snf_uq_rd(g, "near_lbol", H5T_NATIVE_FLOAT, m->near_rows, (hsize_t)n) < 0) {
-            SNF_FAIL(SNF_EFORMAT, "%s: /uq/near_lbol cannot be read", path);
-        }
-        m->near_n = (long)(n / L);
-        m->has_nearest = 1;
-    }
-cleanup:
-    if (g >= 0) {
-        H5Gclose(g);
-    }
-    H5Fclose(f);
-    return rc;
+    u->member_params = u->member_stats = NULL;
+    free(u->ood_mean); /* what is left (an OOD fit or near rows beside has_ood 0): m->ck carries no /uq */
+    free(u->ood_chol);
+    free(u->ood_ref_d2);
+    free(u->near_lbol);
+    memset(u, 0, sizeof *u);
+    m->ck.has_uq = 0;
 }
 
 /* ---- public API ---- */
 
-int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path)
+int snf_uq_model_write(const snf_uq_model *m, const char *path)
 {
-    hid_t g = H5Gcreate2((hid_t)fid, "uq", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int bad = g < 0;
-    const size_t np = m->ck.nparams, ns = m->ck.nstats;
-    bad = bad || snf_uq_wr(g, "member_params", H5T_NATIVE_FLOAT, m->member_params, 2, (hsize_t)m->members, np) < 0;
-    bad = bad || (ns && snf_uq_wr(g, "member_stats", H5T_NATIVE_FLOAT, m->member_stats, 2, (hsize_t)m->members, ns) < 0);
-    bad = bad || snf_uq_wr(g, "var_scale", H5T_NATIVE_DOUBLE, m->var_scale, 1, SNF_DATA_NP, 0) < 0;
-    bad = bad || snf_uq_wr(g, "range_lo", H5T_NATIVE_DOUBLE, m->range_lo, 1, SNF_DATA_NP, 0) < 0;
-    bad = bad || snf_uq_wr(g, "range_hi", H5T_NATIVE_DOUBLE, m->range_hi, 1, SNF_DATA_NP, 0) < 0;
-    int has_add = 0;
-    for (int k = 0; k < SNF_DATA_NP; k++) {
-        has_add |= m->var_add[k] != 0.0;
-    }
-    bad = bad || (has_add && snf_uq_wr(g, "var_add", H5T_NATIVE_DOUBLE, m->var_add, 1, SNF_DATA_NP, 0) < 0);
-    bad = bad || (m->calib_source[0] && g >= 0 &&
-                  snf_h5_attr_put_string(g, "calibration_source", m->calib_source, path) < 0);
+    snf_ckpt c = m->ck; /* a view: m's arrays, written, never freed here */
+    struct snf_ckpt_uq *u = &c.uq;
+    memset(u, 0, sizeof *u);
+    c.has_uq = 1;
+    u->members = m->members;
+    u->mc_samples = m->mc_samples;
+    u->calibrated = m->calibrated;
+    u->has_ranges = m->has_ranges;
+    u->has_ood = m->has_ood;
+    u->ood_alpha = m->ood_alpha;
+    u->complete = 1.0;
+    u->member_params = m->member_params;
+    u->member_stats = m->member_stats;
+    memcpy(u->var_scale, m->var_scale, sizeof u->var_scale);
+    memcpy(u->var_add, m->var_add, sizeof u->var_add);
+    memcpy(u->range_lo, m->range_lo, sizeof u->range_lo);
+    memcpy(u->range_hi, m->range_hi, sizeof u->range_hi);
+    snprintf(u->calib_source, sizeof u->calib_source, "%s", m->calib_source);
     if (m->has_ood) {
-        const snf_ood *o = &m->ood;
-        bad = bad || snf_uq_wr(g, "ood_mean", H5T_NATIVE_DOUBLE, o->mean, 1, (hsize_t)o->D, 0) < 0;
-        bad = bad || snf_uq_wr(g, "ood_chol", H5T_NATIVE_DOUBLE, o->chol, 2, (hsize_t)o->D, (hsize_t)o->D) < 0;
-        double none = 0;
-        bad = bad || snf_uq_wr(g, "ood_ref_d2", H5T_NATIVE_DOUBLE, o->n_ref ? o->ref_d2 : &none, 1,
-                               (hsize_t)(o->n_ref ? o->n_ref : 0), 0) < 0;
-        bad = bad || (m->has_nearest && snf_uq_wr(g, "near_lbol", H5T_NATIVE_FLOAT, m->near_rows, 2,
-                                                  (hsize_t)m->near_n, (hsize_t)m->ck.spec.L) < 0);
+        u->ood_D = m->ood.D;
+        u->ood_n_ref = m->ood.n_ref;
+        u->ood_mean = m->ood.mean;
+        u->ood_chol = m->ood.chol;
+        u->ood_ref_d2 = m->ood.ref_d2;
+        u->near_n = m->has_nearest ? m->near_n : 0;
+        u->near_lbol = m->has_nearest ? m->near_rows : NULL;
     }
-    bad = bad || snf_uq_wattr(g, "members", m->members) < 0 || snf_uq_wattr(g, "mc_samples", m->mc_samples) < 0 ||
-          snf_uq_wattr(g, "calibrated", m->calibrated) < 0 || snf_uq_wattr(g, "has_ranges", m->has_ranges) < 0 ||
-          snf_uq_wattr(g, "has_ood", m->has_ood) < 0 || snf_uq_wattr(g, "ood_alpha", m->ood_alpha) < 0 ||
-          snf_uq_wattr(g, "complete", 1.0) < 0;
-    if (g >= 0) {
-        H5Gclose(g);
-    }
-    if (bad) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write the /uq group", path);
-    }
-    return SNF_OK;
+    return snf_ckpt_write(path, &c);
 }
 
 int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B)
 {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
-    int rc = snf_ckpt_read(&m->ck, path);
+    int rc = snf_ckpt_read_uq(&m->ck, path);
     if (rc < 0) {
         return rc;
     }
@@ -262,10 +110,10 @@ int snf_uq_model_open(snf_uq_model *m, const char *path, int max_B)
     }
     memcpy(m->member_params, m->ck.best_params, m->ck.nparams * sizeof(float));
     memcpy(m->member_stats, m->ck.best_stats, m->ck.nstats * sizeof(float));
-    rc = snf_uq_read_group(m, path);
-    if (rc >= 0) {
-        rc = snf_ckpt_net(&m->ck, max_B, &m->net);
+    if (m->ck.has_uq) {
+        snf_uq_from_ckpt(m);
     }
+    rc = snf_ckpt_net(&m->ck, max_B, &m->net);
     if (rc < 0) {
         snf_uq_model_free(m);
         return rc;

@@ -3,7 +3,6 @@
  * was fitted on. Every member's best weights; the training ranges of the rows trained on; the OOD fit on
  * their pooled features with the held-out rows' d2 as reference; an additive log10 residual variance per
  * parameter fitted on predictions of rows the predicting networks never trained or selected on. */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include "core/internal.h"
 
 #include "snforge/fileio.h"
-#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
@@ -45,36 +43,6 @@ static int snf_refit_members(snf_uq_model *m, const snf_uq_refit_input *in)
         }
     }
     return SNF_OK;
-}
-
-/* members[0]'s checkpoint with m's /uq group, written beside out_path and renamed over it. */
-static int snf_refit_write(const snf_uq_model *m, const char *out_path)
-{
-    char tmp[1100];
-    if (snprintf(tmp, sizeof tmp, "%s.uq.tmp", out_path) >= (int)sizeof tmp) {
-        SNF_ERROR(SNF_EINVAL, "model path %s is too long", out_path);
-    }
-    int rc = snf_ckpt_write(tmp, &m->ck);
-    hid_t fid = -1;
-    if (rc >= 0) {
-        rc = snf_h5_open(&fid, tmp, 1, "model file");
-    }
-    if (rc >= 0) {
-        if (H5Lexists(fid, "uq", H5P_DEFAULT) > 0) {
-            H5Ldelete(fid, "uq", H5P_DEFAULT);
-        }
-        rc = snf_uq_model_write_group(m, (int64_t)fid, tmp);
-        if (H5Fclose(fid) < 0 && rc >= 0) {
-            SNF_ERROR(SNF_EHDF5, "%s: cannot close", tmp);
-        }
-    }
-    if (rc >= 0) {
-        rc = snf_atomic_commit(tmp, out_path);
-    }
-    if (rc < 0) {
-        remove(tmp);
-    }
-    return rc;
 }
 
 int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path)
@@ -149,7 +117,7 @@ int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path)
         m.calibrated = 1;
         snprintf(m.calib_source, sizeof m.calib_source, "%s", in->calib_source ? in->calib_source : "");
     }
-    rc = snf_refit_write(&m, out_path);
+    rc = snf_uq_model_write(&m, out_path);
 cleanup:
     free(feat);
     snf_uq_model_free(&m);

@@ -4,7 +4,6 @@
  * the training ranges, the OOD fit on the training rows' features with its validation reference, and
  * the optional variance scale fitted on the validation rows. */
 #define _POSIX_C_SOURCE 200809L /* fork, waitpid */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,6 @@
 
 #include "snforge/nn.h"
 #include "snforge/fileio.h"
-#include "snforge/h5io.h"
 #include "snforge/status.h"
 #include "snforge/uq.h"
 #include "train/train_internal.h"
@@ -44,17 +42,13 @@ static int snf_uq_is_done(const char *path, const char *text)
         return 0;
     }
     fclose(f);
-    snf_uq_model m;
-    if (snf_uq_model_open(&m, path, 1) < 0) {
+    snf_ckpt c;
+    if (snf_ckpt_read_uq(&c, path) < 0) {
         return 0;
     }
-    hid_t fid = -1;
-    int has = snf_h5_open(&fid, path, 0, "model file") == SNF_OK && H5Lexists(fid, "uq", H5P_DEFAULT) > 0;
-    if (fid >= 0) {
-        H5Fclose(fid);
-    }
-    int same = strcmp(m.ck.config_text ? m.ck.config_text : "", text ? text : "") == 0 && m.ck.finished;
-    snf_uq_model_free(&m);
+    int has = c.has_uq;
+    int same = strcmp(c.config_text ? c.config_text : "", text ? text : "") == 0 && c.finished;
+    snf_ckpt_free(&c);
     return has && same;
 }
 
@@ -180,7 +174,7 @@ cleanup:
 static int snf_uq_finish(const snf_train_config *cfg, const snf_train_options *opt)
 {
     const int M = cfg->uq.ensemble, NP = SNF_DATA_NP;
-    char path[1100], tmp[1100];
+    char path[1100];
     snf_uq_model m;
     snf_ckpt ck;
     memset(&ck, 0, sizeof ck);
@@ -292,26 +286,7 @@ static int snf_uq_finish(const snf_train_config *cfg, const snf_train_options *o
     }
 
     /* member 0's checkpoint + /uq, written beside the target and renamed over it */
-    snprintf(tmp, sizeof tmp, "%s.uq.tmp", cfg->model_path);
-    rc = snf_ckpt_write(tmp, &m.ck);
-    if (rc < 0) {
-        goto cleanup;
-    }
-    hid_t fid = -1;
-    if ((rc = snf_h5_open(&fid, tmp, 1, "model file")) < 0) {
-        goto cleanup;
-    }
-    if (H5Lexists(fid, "uq", H5P_DEFAULT) > 0) {
-        H5Ldelete(fid, "uq", H5P_DEFAULT);
-    }
-    rc = snf_uq_model_write_group(&m, (int64_t)fid, tmp);
-    if (H5Fclose(fid) < 0 && rc >= 0) {
-        SNF_FAIL(SNF_EHDF5, "%s: cannot close", tmp);
-    }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    if ((rc = snf_atomic_commit(tmp, cfg->model_path)) < 0) {
+    if ((rc = snf_uq_model_write(&m, cfg->model_path)) < 0) {
         goto cleanup;
     }
     if (M > 1) {

@@ -89,6 +89,8 @@ typedef struct snf_plausible {
     snf_unit_guess high[2], low[2]; /* tried in order; for low, .above is the bound the value is below */
 } snf_plausible;
 
+/* The first SNF_PARAM_COUNT rows are the four parameters in their order (snf_param_name, snf_param_unit):
+ * the one place their names and units are spelled. */
 static const snf_plausible snf_plausible_table[] = {
     {"energy", "foe", "foe (1 foe = 1e51 erg)", 0.01, 100, {{1e40, "in erg?"}, {0, NULL}}, {{0, NULL}, {0, NULL}}},
     {"mass", "Msun", "Msun (1 Msun = 1.989e33 g)", 0.05, 500, {{1e32, "in grams?"}, {1e27, "in kg?"}},
@@ -120,6 +122,16 @@ static const snf_plausible snf_plausible_table[] = {
     {"a_gamma_d2", "d^2", "days^2 (LC2's full trapping: 1e6)", 1, 1e9, {{1e9, "in s^2?"}, {0, NULL}},
      {{0, NULL}, {0, NULL}}},
 };
+
+const char *snf_param_name(int k)
+{
+    return k >= 0 && k < SNF_PARAM_COUNT ? snf_plausible_table[k].key : "?";
+}
+
+const char *snf_param_unit(int k)
+{
+    return k >= 0 && k < SNF_PARAM_COUNT ? snf_plausible_table[k].unit : "?";
+}
 
 int snf_param_plausible(const char *key, const char *opt, const char *text, double value)
 {

@@ -3,7 +3,9 @@
  * filled with a byte pattern before the fields a valid file needs are set, so a member the table forgets
  * reads back as 0 and the bytes differ (padding cleared with __builtin_clear_padding). (2) Each required
  * attribute and dataset, removed from a written file, makes snf_ckpt_read refuse it (SNF_EFORMAT) with a
- * message naming it; an optional one (sched_total), removed, reads as 0 (files written before it). */
+ * message naming it; an optional one (sched_total), removed, reads as 0 (files written before it). The /uq
+ * group is part of the table: read by snf_ckpt_read_uq, left out by snf_ckpt_read, its optional fields
+ * (var_add, calibration_source, near_lbol) read as none when absent. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +31,15 @@ static float *filled(size_t n, float base)
     float *v = malloc((n ? n : 1) * sizeof *v);
     for (size_t i = 0; v && i < n; i++) {
         v[i] = base + 0.001f * (float)i;
+    }
+    return v;
+}
+
+static double *filled_d(size_t n, double base)
+{
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t i = 0; v && i < n; i++) {
+        v[i] = base + 0.25 * (double)i;
     }
     return v;
 }
@@ -78,6 +89,24 @@ static void make_ckpt(snf_ckpt *c)
     strcpy(c->data_file, "camp.h5");
     strcpy(c->data_source, "semi-analytic:test");
     strcpy(c->data_created, "2026-01-02T03:04:05Z");
+    /* a /uq group with every field */
+    struct snf_ckpt_uq *u = &c->uq;
+    c->has_uq = 1;
+    u->members = 2, u->mc_samples = 3, u->calibrated = 1, u->has_ranges = 1, u->has_ood = 1, u->ood_alpha = 0.05;
+    u->complete = 1;
+    u->member_params = filled(2 * c->nparams, 9.0f);
+    u->member_stats = filled(2 * c->nstats, 10.0f);
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        u->var_scale[k] = 1.0 + 0.125 * k, u->var_add[k] = 0.0625 * (k + 1);
+        u->range_lo[k] = 0.5 + k, u->range_hi[k] = 10.0 + k;
+    }
+    memset(u->calib_source, 0, sizeof u->calib_source);
+    strcpy(u->calib_source, "validation rows of a test");
+    u->ood_D = 5, u->ood_n_ref = 3, u->near_n = 2;
+    u->ood_mean = filled_d(5, 1.0);
+    u->ood_chol = filled_d(25, 2.0);
+    u->ood_ref_d2 = filled_d(3, 3.0);
+    u->near_lbol = filled(2 * 16, 41.0f);
 }
 
 /* The struct without its heap arrays (compared on their own) and padding. */
@@ -88,6 +117,8 @@ static snf_ckpt scalars(const snf_ckpt *c)
     s.best_params = s.best_stats = s.ema_params = s.ema_stats = NULL;
     s.hist = NULL;
     s.config_text = NULL;
+    s.uq.member_params = s.uq.member_stats = s.uq.near_lbol = NULL;
+    s.uq.ood_mean = s.uq.ood_chol = s.uq.ood_ref_d2 = NULL;
 #ifdef SNF_HAVE_CLEAR_PADDING
     __builtin_clear_padding(&s);
 #endif
@@ -103,7 +134,13 @@ static int same_arrays(const snf_ckpt *a, const snf_ckpt *b)
            !memcmp(a->best_stats, b->best_stats, s) && b->ema_params && !memcmp(a->ema_params, b->ema_params, p) &&
            b->ema_stats && !memcmp(a->ema_stats, b->ema_stats, s) && a->n_hist == b->n_hist &&
            !memcmp(a->hist, b->hist, (size_t)a->n_hist * sizeof *a->hist) &&
-           !strcmp(a->config_text, b->config_text);
+           !strcmp(a->config_text, b->config_text) && b->has_uq &&
+           !memcmp(a->uq.member_params, b->uq.member_params, 2 * p) &&
+           !memcmp(a->uq.member_stats, b->uq.member_stats, 2 * s) &&
+           !memcmp(a->uq.ood_mean, b->uq.ood_mean, 5 * sizeof(double)) &&
+           !memcmp(a->uq.ood_chol, b->uq.ood_chol, 25 * sizeof(double)) &&
+           !memcmp(a->uq.ood_ref_d2, b->uq.ood_ref_d2, 3 * sizeof(double)) &&
+           !memcmp(a->uq.near_lbol, b->uq.near_lbol, 32 * sizeof(float));
 }
 
 /* ---- (1) every member round-trips ---- */
@@ -115,11 +152,17 @@ static void test_every_member(void)
     int rc = snf_ckpt_write("ck_all.h5", &a);
     CHECK_INT(rc, SNF_OK, "write a checkpoint with every member set (%s)", snf_error_last());
     rc = snf_ckpt_read(&r1, "ck_all.h5");
-    CHECK_INT(rc, SNF_OK, "read it back (%s)", snf_error_last());
+    CHECK_INT(rc, SNF_OK, "read it without /uq (%s)", snf_error_last());
+    if (rc == SNF_OK) {
+        CHECK_TRUE(!r1.has_uq && r1.uq.member_params == NULL && r1.uq.members == 0, "snf_ckpt_read leaves /uq out");
+        snf_ckpt_free(&r1);
+    }
+    rc = snf_ckpt_read_uq(&r1, "ck_all.h5");
+    CHECK_INT(rc, SNF_OK, "read it back with /uq (%s)", snf_error_last());
     if (rc == SNF_OK) {
         rc = snf_ckpt_write("ck_all2.h5", &r1);
         CHECK_INT(rc, SNF_OK, "write what was read (%s)", snf_error_last());
-        rc = snf_ckpt_read(&r2, "ck_all2.h5");
+        rc = snf_ckpt_read_uq(&r2, "ck_all2.h5");
         CHECK_INT(rc, SNF_OK, "read the second file (%s)", snf_error_last());
 #ifdef SNF_HAVE_CLEAR_PADDING
         snf_ckpt sa = scalars(&a), s1 = scalars(&r1);
@@ -134,7 +177,7 @@ static void test_every_member(void)
 #else
         printf("SKIP byte comparison of snf_ckpt: no __builtin_clear_padding\n");
 #endif
-        CHECK_TRUE(same_arrays(&a, &r1), "slabs, EMA, history and config text read back as written");
+        CHECK_TRUE(same_arrays(&a, &r1), "slabs, EMA, history, config text and /uq arrays read back as written");
         if (rc == SNF_OK) {
             snf_ckpt s1b = scalars(&r1), s2 = scalars(&r2);
             CHECK_TRUE(!memcmp(&s1b, &s2, sizeof s2) && same_arrays(&r1, &r2),
@@ -143,14 +186,17 @@ static void test_every_member(void)
         }
         snf_ckpt_free(&r1);
     }
-    /* Without EMA the group is absent and reads as no EMA. */
+    /* Without EMA the group is absent and reads as no EMA; without has_uq no /uq is written. */
     float *ep = a.ema_params, *es = a.ema_stats;
     a.ema_params = a.ema_stats = NULL;
+    a.has_uq = 0;
     rc = snf_ckpt_write("ck_noema.h5", &a);
-    if (rc == SNF_OK && snf_ckpt_read(&r1, "ck_noema.h5") == SNF_OK) {
+    if (rc == SNF_OK && snf_ckpt_read_uq(&r1, "ck_noema.h5") == SNF_OK) {
         CHECK_TRUE(r1.ema_params == NULL && r1.ema_stats == NULL, "no EMA written, none read");
+        CHECK_TRUE(!r1.has_uq && r1.uq.member_params == NULL, "no /uq written, none read");
         hid_t f = H5Fopen("ck_noema.h5", H5F_ACC_RDONLY, H5P_DEFAULT);
-        CHECK_TRUE(f >= 0 && H5Lexists(f, "ema", H5P_DEFAULT) == 0, "no /ema group without an EMA");
+        CHECK_TRUE(f >= 0 && H5Lexists(f, "ema", H5P_DEFAULT) == 0 && H5Lexists(f, "uq", H5P_DEFAULT) == 0,
+                   "no /ema group without an EMA, no /uq without has_uq");
         if (f >= 0) {
             H5Fclose(f);
         }
@@ -159,6 +205,7 @@ static void test_every_member(void)
         CHECK_TRUE(0, "checkpoint without EMA (%s)", snf_error_last());
     }
     a.ema_params = ep, a.ema_stats = es;
+    a.has_uq = 1;
     snf_ckpt_free(&a); /* every array was malloc'd, as a read's are: a pointer row missing leaks */
 }
 
@@ -179,7 +226,10 @@ static const char *const required[] = {
     "norm:channels", "norm:mask", "norm:length", "norm:t_start_d", "norm:t_end_d",
     "/norm/x_mean", "/norm/x_std", "/norm/y_mean", "/norm/y_std", "/history",
     "metrics:test_mape", "metrics:test_mdape", "metrics:test_r2", "metrics:test_n",
-    "metrics:baseline_mape", "metrics:baseline_mdape", "metrics:baseline_r2", "metrics:baseline_n"};
+    "metrics:baseline_mape", "metrics:baseline_mdape", "metrics:baseline_r2", "metrics:baseline_n",
+    "uq:members", "uq:mc_samples", "uq:calibrated", "uq:has_ranges", "uq:has_ood", "uq:ood_alpha", "uq:complete",
+    "/uq/member_params", "/uq/member_stats", "/uq/var_scale", "/uq/range_lo", "/uq/range_hi", "/uq/ood_mean",
+    "/uq/ood_chol", "/uq/ood_ref_d2"};
 
 /* Copies the written file to out with field (a required[] entry) removed. */
 static int without(const char *field, const char *out)
@@ -220,7 +270,7 @@ static void test_missing_fields(void)
             CHECK_TRUE(0, "remove %s from a copy", field);
             continue;
         }
-        rc = snf_ckpt_read(&r, "ck_missing.h5");
+        rc = snf_ckpt_read_uq(&r, "ck_missing.h5");
         int ok = rc == SNF_EFORMAT && strstr(snf_error_last_message(), leaf) != NULL;
         if (rc == SNF_OK) {
             snf_ckpt_free(&r);
@@ -237,6 +287,25 @@ static void test_missing_fields(void)
         snf_ckpt_free(&r);
     } else {
         CHECK_TRUE(0, "a file without sched_total is read (%s)", snf_error_last_message());
+    }
+    /* The optional /uq fields, absent (files before them), read as none. */
+    if (without("/uq/var_add", "ck_missing.h5") == 0 && snf_ckpt_read_uq(&r, "ck_missing.h5") == SNF_OK) {
+        CHECK_TRUE(r.has_uq && r.uq.var_add[0] == 0 && r.uq.var_add[3] == 0, "without /uq/var_add: read, 0");
+        snf_ckpt_free(&r);
+    } else {
+        CHECK_TRUE(0, "a file without /uq/var_add is read (%s)", snf_error_last_message());
+    }
+    if (without("/uq/near_lbol", "ck_missing.h5") == 0 && snf_ckpt_read_uq(&r, "ck_missing.h5") == SNF_OK) {
+        CHECK_TRUE(r.uq.near_lbol == NULL && r.uq.near_n == 0, "without /uq/near_lbol: read, no rows");
+        snf_ckpt_free(&r);
+    } else {
+        CHECK_TRUE(0, "a file without /uq/near_lbol is read (%s)", snf_error_last_message());
+    }
+    if (without("uq:calibration_source", "ck_missing.h5") == 0 && snf_ckpt_read_uq(&r, "ck_missing.h5") == SNF_OK) {
+        CHECK_TRUE(r.uq.calib_source[0] == '\0', "without calibration_source: read, empty");
+        snf_ckpt_free(&r);
+    } else {
+        CHECK_TRUE(0, "a file without calibration_source is read (%s)", snf_error_last_message());
     }
     snf_ckpt_free(&a); /* every array was malloc'd, as a read's are: a pointer row missing leaks */
 }

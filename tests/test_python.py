@@ -164,6 +164,19 @@ if mode == "h5":
           not np.array_equal(e.members[0]["head_w"], e.members[1]["head_w"]) and
           e.members[0]["head_w"].shape == (8, 16),
           "ensemble: 2 members (different weights) x 3 passes, calibrated, Gaussian head (8 outputs)")
+    # ---- both string kinds: today's files (fixed-length) and the committed format-1 file (variable-length) ----
+    v1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "model", "model_v1.h5")
+    with h5py.File(os.path.join(work, "ens_hinc.h5"), "r") as f, h5py.File(v1, "r") as g:
+        kinds = (f["tensors/name"].dtype.kind, h5py.check_string_dtype(g["tensors/name"].dtype).length)
+        version = (int(f.attrs["format_version"]), int(g.attrs["format_version"]))
+    check(kinds == ("S", None) and version == (2, 1),
+          "today's /tensors/name is fixed-length (format 2), the format-1 file's variable-length: %s %s" % (kinds, version))
+    m1 = snforge.load_model(v1)
+    check(len(m1.members) == 2 and m1.uq["mc_samples"] == 2 and m1.uq["has_ood"] == 1 and "near_lbol" in m1.uq and
+          m1.input_channels == ["log_lbol", "vph", "mask_log_lbol", "mask_vph"] and
+          all(isinstance(n, str) for n in m1.tensors) and m1.target_units == ["foe", "Msun", "cm", "Msun"],
+          "the format-1 model file loads: %d members x %d passes, %d tensors" % (
+              len(m1.members), m1.uq["mc_samples"], len(m1.tensors)))
 else:
     obs = sorted(glob.glob(os.path.join(work, "obs_*.csv")))
     check(len(obs) >= 4, "%d observation files" % len(obs))

@@ -25,72 +25,6 @@
         }                    \
     } while (0)
 
-/* Writes buf as attribute (attr 1; rows 0: a scalar) or dataset (rows, or rows x cols when cols > 0) name
- * of loc. Datasets are chunked with fletcher32 when not empty: a damaged weight is a read error, not a
- * silent change. */
-static int snf_ck_write(hid_t loc, const char *name, hid_t type, const void *buf, hsize_t rows, hsize_t cols,
-                        int attr, const char *file)
-{
-    hsize_t dims[2] = {rows, cols};
-    hid_t sp = attr && rows == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(cols ? 2 : 1, dims, NULL);
-    hid_t o = -1;
-    herr_t e = -1;
-    if (attr) {
-        o = sp < 0 ? -1 : H5Acreate2(loc, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-        e = o < 0 ? -1 : H5Awrite(o, type, buf);
-    } else {
-        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (dcpl >= 0 && rows > 0) {
-            hsize_t chunk[2] = {rows, cols};
-            if (H5Pset_chunk(dcpl, cols ? 2 : 1, chunk) < 0 || H5Pset_fletcher32(dcpl) < 0) {
-                H5Pclose(dcpl);
-                dcpl = -1;
-            }
-        }
-        o = (sp < 0 || dcpl < 0) ? -1 : H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        if (dcpl >= 0) {
-            H5Pclose(dcpl);
-        }
-        e = o < 0 ? -1 : (rows * (cols ? cols : 1) == 0 ? 0 : H5Dwrite(o, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
-    }
-    char reason[256] = "";
-    if (e < 0) {
-        snf_h5_reason(reason, sizeof reason); /* before the closes clear HDF5's error stack */
-    }
-    if (o >= 0) {
-        attr ? H5Aclose(o) : H5Dclose(o);
-    }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    if (e < 0) {
-        SNF_ERROR(SNF_EHDF5, "%s: cannot write %s %s: %s", file, attr ? "attribute" : "dataset", name,
-                  reason[0] ? reason : "HDF5 error");
-    }
-    return SNF_OK;
-}
-
-static int snf_ck_get_attr(hid_t obj, const char *name, hid_t type, void *val, hsize_t n, const char *file)
-{
-    if (H5Aexists(obj, name) <= 0) {
-        SNF_ERROR(SNF_EFORMAT, "%s: attribute %s is missing (not an snforge model file?)", file, name);
-    }
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    hid_t sp = a < 0 ? -1 : H5Aget_space(a);
-    hssize_t np = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    herr_t e = (np < 0 || (hsize_t)np != (n ? n : 1)) ? -1 : H5Aread(a, type, val);
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    if (a >= 0) {
-        H5Aclose(a);
-    }
-    if (e < 0) {
-        SNF_ERROR(SNF_EFORMAT, "%s: cannot read attribute %s", file, name);
-    }
-    return SNF_OK;
-}
-
 /* A string attribute (fixed or variable length): into buf[n] (when buf) or a malloc'd copy (*dup). */
 static int snf_ck_get_string(hid_t obj, const char *name, char *buf, size_t n, char **dup, const char *file)
 {
@@ -114,48 +48,6 @@ static int snf_ck_get_string(hid_t obj, const char *name, char *buf, size_t n, c
     return rc < 0 && rc != SNF_ENOMEM ? SNF_EFORMAT : rc;
 }
 
-/* Reads dataset name into a new buffer of exactly n elements (rows x cols when cols > 0). */
-static int snf_ck_get_dset(hid_t loc, const char *name, hid_t type, size_t elsize, void **buf, hsize_t rows,
-                           hsize_t cols, const char *file)
-{
-    *buf = NULL;
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
-        SNF_ERROR(SNF_EFORMAT, "%s: dataset %s is missing", file, name);
-    }
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-    hsize_t dims[2] = {0, 0};
-    int rank = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
-    int ok = rank == (cols ? 2 : 1) && dims[0] == rows && (!cols || dims[1] == cols);
-    size_t n = (size_t)(rows * (cols ? cols : 1));
-    herr_t e = -1;
-    if (ok) {
-        *buf = malloc(n ? n * elsize : 1);
-        e = *buf == NULL ? -1 : (n == 0 ? 0 : H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf));
-    }
-    char reason[256] = "";
-    if (e < 0) {
-        snf_h5_reason(reason, sizeof reason); /* before the closes below clear HDF5's error stack */
-    }
-    if (sp >= 0) {
-        H5Sclose(sp);
-    }
-    if (d >= 0) {
-        H5Dclose(d);
-    }
-    if (!ok) {
-        SNF_ERROR(SNF_EFORMAT, "%s: dataset %s has the wrong shape (expected %llu x %llu)", file, name,
-                  (unsigned long long)rows, (unsigned long long)cols);
-    }
-    if (e < 0) {
-        free(*buf);
-        *buf = NULL;
-        SNF_ERROR(SNF_EFORMAT, "%s: cannot read dataset %s (%s): the model file is damaged", file, name,
-                  reason[0] ? reason : "HDF5 read error");
-    }
-    return SNF_OK;
-}
-
 /* ---- one row of the table ---- */
 
 static const void *snf_ck_member(const snf_ckpt *c, const snf_ckf *f)
@@ -171,8 +63,31 @@ static hid_t snf_ck_h5type(snf_ckf_elem e)
 
 static size_t snf_ck_elsize(snf_ckf_elem e) { return e == SNF_CKE_F32 ? sizeof(float) : 8; }
 
+/* Writes column f->column of the tensor index ix (built on first use) into obj. */
+static int snf_ck_put_index(hid_t obj, const snf_ckf *f, const snf_ckpt *c, snf_ckf_index **ix, const char *path)
+{
+    if (*ix == NULL) {
+        *ix = malloc(sizeof **ix);
+        if (*ix == NULL) {
+            SNF_ERROR(SNF_ENOMEM, "out of memory writing %s", path);
+        }
+        snf_ckf_index_build(c, *ix);
+    }
+    const snf_ckf_index *x = *ix;
+    switch (f->column) {
+    case SNF_CKI_NAME: return snf_h5_put_strings(obj, f->name, x->name_p, x->n, 0, path);
+    case SNF_CKI_SLAB: return snf_h5_put_strings(obj, f->name, x->slab, x->n, 0, path);
+    case SNF_CKI_OFFSET: return snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, x->offset, (hsize_t)x->n, 0, 0, path);
+    case SNF_CKI_RANK: return snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, x->rank, (hsize_t)x->n, 0, 0, path);
+    case SNF_CKI_SHAPE: return snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, x->shape, (hsize_t)x->n, 3, 0, path);
+    case SNF_CKI_CHANNELS: return snf_h5_put_strings(obj, f->name, x->chan, x->nchan, 1, path);
+    }
+    return SNF_OK;
+}
+
 /* Writes row f of c into obj (the row's group, or the file for root rows and checks). */
-static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c, const char *path)
+static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c, snf_ckf_index **ix,
+                      const char *path)
 {
     const void *m = snf_ck_member(c, f);
     const char *v[SNF_CKF_MAX_STRS];
@@ -185,27 +100,28 @@ static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c
         } else {
             memcpy(&x, m, sizeof x); /* long, uint64_t: the same 64 bits */
         }
-        return snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, &x, 0, 0, 1, path);
+        return snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, &x, 0, 0, 1, path);
     case SNF_CKF_REAL:
         if (f->count > 0) {
-            return snf_ck_write(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, 0, 1, path);
+            return snf_h5_put(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, 0, 1, path);
         }
         d = f->size == sizeof(float) ? *(const float *)m : *(const double *)m;
-        return snf_ck_write(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, 0, 1, path);
+        return snf_h5_put(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, 0, 1, path);
     case SNF_CKF_STR: return snf_h5_attr_put_string(obj, f->name, m, path);
     case SNF_CKF_CONST:
         return f->text ? snf_h5_attr_put_string(obj, f->name, f->text, path)
-                       : snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, &f->value, 0, 0, 1, path);
+                       : snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, &f->value, 0, 0, 1, path);
     case SNF_CKF_STRS: return snf_h5_attr_put_strings(obj, f->name, v, f->strings(v), path);
     case SNF_CKF_CHANNEL:
         return snf_h5_attr_put_string(obj, f->name, snf_data_channels_name(*(const int *)m), path);
     case SNF_CKF_CHECK: return f->put ? f->put(file, c, path) : SNF_OK;
+    case SNF_CKF_INDEX: return snf_ck_put_index(obj, f, c, ix, path);
     case SNF_CKF_DSET: break;
     }
     unsigned long long rows, cols;
     snf_ckf_dims(f, c, &rows, &cols);
     if (f->elem != SNF_CKE_SIZE) {
-        return snf_ck_write(obj, f->name, snf_ck_h5type(f->elem), m, rows, cols, 0, path);
+        return snf_h5_put(obj, f->name, snf_ck_h5type(f->elem), m, rows, cols, 0, path);
     }
     long long *sz = malloc((size_t)(rows > 0 ? rows : 1) * sizeof *sz);
     if (!sz) {
@@ -214,7 +130,7 @@ static int snf_ck_put(hid_t file, hid_t obj, const snf_ckf *f, const snf_ckpt *c
     for (unsigned long long i = 0; i < rows; i++) {
         sz[i] = (long long)((const size_t *)m)[i];
     }
-    int rc = snf_ck_write(obj, f->name, H5T_NATIVE_LLONG, sz, rows, cols, 0, path);
+    int rc = snf_h5_put(obj, f->name, H5T_NATIVE_LLONG, sz, rows, cols, 0, path);
     free(sz);
     return rc;
 }
@@ -225,25 +141,37 @@ static int snf_ck_get_dataset(hid_t file, const snf_ckf *f, snf_ckpt *c, const c
     char name[64];
     snprintf(name, sizeof name, "%s%s%s", f->group, f->group[0] ? "/" : "", f->name);
     unsigned long long rows, cols;
-    if (f->shape == SNF_CKS_HIST) { /* the rows are the file's */
-        hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-        hsize_t dims[2] = {0, 0};
-        hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-        int rank = sp < 0 ? -1 : H5Sget_simple_extent_dims(sp, dims, NULL);
-        if (sp >= 0) {
-            H5Sclose(sp);
-        }
-        if (d >= 0) {
-            H5Dclose(d);
-        }
-        if (rank != 2 || dims[1] != SNF_EPOCH_RECORD_COLS) {
+    hsize_t dims[2] = {0, 0};
+    switch (f->shape) { /* the rows are the file's */
+    case SNF_CKS_HIST:
+        if (snf_h5_get_dims(file, name, 2, dims, path) < 0 || dims[1] != SNF_EPOCH_RECORD_COLS) {
             SNF_ERROR(SNF_EFORMAT, "%s: /%s is missing or has the wrong shape", path, name);
         }
         c->n_hist = (long)dims[0];
+        break;
+    case SNF_CKS_OOD_D:
+        if (snf_h5_get_dims(file, name, 1, dims, path) < 0 || dims[0] < 1 || dims[0] > 65536) {
+            SNF_ERROR(SNF_EFORMAT, "%s: /%s is missing or is not 1-65536 features", path, name);
+        }
+        c->uq.ood_D = (long)dims[0];
+        break;
+    case SNF_CKS_NREF:
+        SNF_CHECK(snf_h5_get_dims(file, name, 1, dims, path));
+        c->uq.ood_n_ref = (long)dims[0];
+        break;
+    case SNF_CKS_NEAR:
+        if (snf_h5_get_dims(file, name, 2, dims, path) < 0 || dims[0] < 1 || dims[0] > SNF_UQ_NEAR_MAX_ROWS ||
+            dims[1] != (hsize_t)c->spec.L) {
+            SNF_ERROR(SNF_EFORMAT, "%s: /uq/near_lbol is not rows of %d samples (at most %ld rows)", path, c->spec.L,
+                      SNF_UQ_NEAR_MAX_ROWS);
+        }
+        c->uq.near_n = (long)dims[0];
+        break;
+    default: break;
     }
     snf_ckf_dims(f, c, &rows, &cols);
     void *buf = NULL;
-    SNF_CHECK(snf_ck_get_dset(file, name, snf_ck_h5type(f->elem), snf_ck_elsize(f->elem), &buf, rows, cols, path));
+    SNF_CHECK(snf_h5_get_dset(file, name, snf_ck_h5type(f->elem), snf_ck_elsize(f->elem), &buf, rows, cols, path));
     if (f->flags & SNF_CKF_PTR) {
         *(void **)((char *)c + f->off) = buf;
         return SNF_OK;
@@ -259,7 +187,7 @@ static int snf_ck_get_dataset(hid_t file, const snf_ckf *f, snf_ckpt *c, const c
             }
         }
     } else {
-        memcpy((char *)c + f->off, buf, (size_t)rows * snf_ck_elsize(f->elem));
+        memcpy((char *)c + f->off, buf, (size_t)(rows * (cols ? cols : 1)) * snf_ck_elsize(f->elem));
     }
     free(buf);
     return SNF_OK;
@@ -274,7 +202,7 @@ static int snf_ck_get(hid_t obj, const snf_ckf *f, snf_ckpt *c, const char *path
     char buf[64] = "";
     switch (f->kind) {
     case SNF_CKF_INT:
-        SNF_CHECK(snf_ck_get_attr(obj, f->name, H5T_NATIVE_LLONG, &x, 0, path));
+        SNF_CHECK(snf_h5_get(obj, f->name, H5T_NATIVE_LLONG, &x, 0, path));
         if (f->size == sizeof(int)) {
             *(int *)m = (int)x;
         } else {
@@ -283,9 +211,9 @@ static int snf_ck_get(hid_t obj, const snf_ckf *f, snf_ckpt *c, const char *path
         return SNF_OK;
     case SNF_CKF_REAL:
         if (f->count > 0) {
-            return snf_ck_get_attr(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, path);
+            return snf_h5_get(obj, f->name, H5T_NATIVE_DOUBLE, m, (hsize_t)f->count, path);
         }
-        SNF_CHECK(snf_ck_get_attr(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, path));
+        SNF_CHECK(snf_h5_get(obj, f->name, H5T_NATIVE_DOUBLE, &d, 0, path));
         if (f->size == sizeof(float)) {
             *(float *)m = (float)d;
         } else {
@@ -315,9 +243,13 @@ static int snf_ck_get(hid_t obj, const snf_ckf *f, snf_ckpt *c, const char *path
             }
             return SNF_OK;
         }
-        SNF_CHECK(snf_ck_get_attr(obj, f->name, H5T_NATIVE_LLONG, &x, 0, path));
-        if (x != f->value) {
-            SNF_ERROR(SNF_EFORMAT, "%s: model %s %lld (this build reads %lld)", path, f->name, x, f->value);
+        SNF_CHECK(snf_h5_get(obj, f->name, H5T_NATIVE_LLONG, &x, 0, path));
+        if (x < f->oldest || x > f->value) {
+            if (f->oldest == f->value) {
+                SNF_ERROR(SNF_EFORMAT, "%s: model %s %lld (this build reads %lld)", path, f->name, x, f->value);
+            }
+            SNF_ERROR(SNF_EFORMAT, "%s: model %s %lld (this build reads %lld to %lld)", path, f->name, x, f->oldest,
+                      f->value);
         }
         return SNF_OK;
     case SNF_CKF_CHANNEL:
@@ -341,13 +273,22 @@ static int snf_ck_rule(const snf_ckf *f, const snf_ckpt *c, const char *path)
     unsigned long long n, cols;
     snf_ckf_dims(f, c, &n, &cols);
     const void *m = snf_ck_member(c, f);
+    n *= cols ? cols : 1;
+    if (m == NULL || (f->when && !(f->flags & SNF_CKF_OPTIONAL) && !f->when(c))) {
+        return SNF_OK; /* not in this file */
+    }
     for (size_t i = 0; i < n; i++) {
         double v = f->elem == SNF_CKE_F32 ? ((const float *)m)[i] : ((const double *)m)[i];
         if (f->rule == SNF_CKR_WEIGHTS && !isfinite(v)) {
             SNF_ERROR(SNF_EFORMAT, "%s: /%s/%s[%zu] is not finite: the model file is invalid", path, f->group,
                       f->name, i);
         }
-        if (f->rule != SNF_CKR_WEIGHTS && (!isfinite(v) || (f->rule == SNF_CKR_POSITIVE && !(v > 0)))) {
+        if (f->rule == SNF_CKR_NONNEG && !(isfinite(v) && v >= 0)) {
+            SNF_ERROR(SNF_EFORMAT, "%s: /%s/%s[%d] is %g: expected a finite value >= 0", path, f->group, f->name, (int)i,
+                      v);
+        }
+        if ((f->rule == SNF_CKR_FINITE || f->rule == SNF_CKR_POSITIVE) &&
+            (!isfinite(v) || (f->rule == SNF_CKR_POSITIVE && !(v > 0)))) {
             SNF_ERROR(SNF_EFORMAT, "%s: /%s/%s[%d] = %g: expected a finite%s value; the model file is invalid "
                       "(train it again)", path, f->group, f->name, (int)i, v,
                       f->rule == SNF_CKR_POSITIVE ? " positive" : "");
@@ -387,20 +328,24 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = snf_h5_create_file(tmp), g = -1;
     const char *open = "";
+    snf_ckf_index *ix = NULL;
     if (f < 0) {
         return SNF_EIO;
     }
     for (int i = 0; i < snf_ckpt_nfields; i++) {
         const snf_ckf *r = &snf_ckpt_fields[i];
-        if ((r->flags & SNF_CKF_IF_SET) && snf_ck_member(c, r) == NULL) {
+        if (((r->flags & SNF_CKF_IF_SET) && snf_ck_member(c, r) == NULL) || ((r->flags & SNF_CKF_UQ) && !c->has_uq) ||
+            (r->when && !r->when(c))) {
             continue;
         }
         const char *grp = r->kind == SNF_CKF_CHECK ? "" : r->group; /* groups made in the table's order */
         if (snf_ck_enter(f, &g, &open, grp, 1) < 0) {
             SNF_FAIL(SNF_EHDF5, "%s: cannot create /%s", tmp, grp);
         }
-        TRY(snf_ck_put(f, g >= 0 ? g : f, r, c, tmp));
+        TRY(snf_ck_put(f, g >= 0 ? g : f, r, c, &ix, tmp));
     }
+    free(ix);
+    ix = NULL;
     snf_ck_enter(f, &g, &open, "", 1);
     herr_t e = H5Fclose(f);
     f = -1;
@@ -414,6 +359,7 @@ int snf_ckpt_write(const char *path, const snf_ckpt *c)
     }
     return SNF_OK;
 cleanup:
+    free(ix);
     if (g >= 0) {
         H5Oclose(g);
     }
@@ -424,7 +370,8 @@ cleanup:
     return rc;
 }
 
-static int snf_ckpt_read_file(snf_ckpt *c, const char *path)
+/* Reads every row of the table (the /uq rows when with_uq and the file has the group) into c. */
+static int snf_ckpt_read_file(snf_ckpt *c, const char *path, int with_uq)
 {
     int rc = SNF_OK;
     memset(c, 0, sizeof *c);
@@ -432,9 +379,11 @@ static int snf_ckpt_read_file(snf_ckpt *c, const char *path)
     hid_t f = -1, g = -1;
     const char *open = "";
     SNF_CHECK(snf_h5_open(&f, path, 0, "model file"));
+    c->has_uq = with_uq && H5Lexists(f, "uq", H5P_DEFAULT) > 0;
     for (int i = 0; i < snf_ckpt_nfields; i++) {
         const snf_ckf *r = &snf_ckpt_fields[i];
-        if (r->flags & SNF_CKF_WRITE_ONLY) {
+        if ((r->flags & SNF_CKF_WRITE_ONLY) || ((r->flags & SNF_CKF_UQ) && !c->has_uq) ||
+            (r->when && !(r->flags & SNF_CKF_OPTIONAL) && !r->when(c))) {
             continue;
         }
         if (r->kind == SNF_CKF_CHECK) {
@@ -442,7 +391,11 @@ static int snf_ckpt_read_file(snf_ckpt *c, const char *path)
             continue;
         }
         if (r->kind == SNF_CKF_DSET) { /* datasets by their path from the root */
-            if (!(r->flags & SNF_CKF_IF_SET) || H5Lexists(f, r->group, H5P_DEFAULT) > 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%s/%s", r->group, r->name);
+            if ((r->flags & SNF_CKF_IF_SET) ? H5Lexists(f, r->group, H5P_DEFAULT) > 0
+                : (r->flags & SNF_CKF_OPTIONAL) ? H5Lexists(f, name, H5P_DEFAULT) > 0
+                                                 : 1) {
                 TRY(snf_ck_get_dataset(f, r, c, path));
             }
             continue;
@@ -465,9 +418,8 @@ cleanup:
 
 static int snf_ck_check_child(const char *path, void *ctx)
 {
-    (void)ctx;
     snf_ckpt c;
-    int rc = snf_ckpt_read_file(&c, path);
+    int rc = snf_ckpt_read_file(&c, path, *(const int *)ctx);
     if (rc >= 0) {
         snf_ckpt_free(&c);
     }
@@ -480,7 +432,8 @@ static int snf_ck_validate(const snf_ckpt *c, const char *path)
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < snf_ckpt_nfields; i++) {
             const snf_ckf *r = &snf_ckpt_fields[i];
-            if (r->rule != SNF_CKR_NONE && (r->rule == SNF_CKR_WEIGHTS) == pass) {
+            if (r->rule != SNF_CKR_NONE && (r->rule == SNF_CKR_WEIGHTS) == pass &&
+                (!(r->flags & SNF_CKF_UQ) || c->has_uq)) {
                 SNF_CHECK(snf_ck_rule(r, c, path));
             }
         }
@@ -493,17 +446,21 @@ static int snf_ck_validate(const snf_ckpt *c, const char *path)
     return SNF_OK;
 }
 
-int snf_ckpt_read(snf_ckpt *c, const char *path)
+static int snf_ckpt_read_as(snf_ckpt *c, const char *path, int with_uq)
 {
     memset(c, 0, sizeof *c);
-    SNF_CHECK(snf_h5_guard(path, "model file", snf_ck_check_child, NULL, 20));
-    SNF_CHECK(snf_ckpt_read_file(c, path));
+    SNF_CHECK(snf_h5_guard(path, "model file", snf_ck_check_child, &with_uq, 20));
+    SNF_CHECK(snf_ckpt_read_file(c, path, with_uq));
     int rc = snf_ck_validate(c, path);
     if (rc < 0) {
         snf_ckpt_free(c);
     }
     return rc;
 }
+
+int snf_ckpt_read(snf_ckpt *c, const char *path) { return snf_ckpt_read_as(c, path, 0); }
+
+int snf_ckpt_read_uq(snf_ckpt *c, const char *path) { return snf_ckpt_read_as(c, path, 1); }
 
 void snf_ckpt_free(snf_ckpt *c)
 {

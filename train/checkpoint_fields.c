@@ -15,6 +15,11 @@
  *   /norm        attrs channels, mask, length, t_start_d, t_end_d, nan_policy; datasets x_mean, x_std [2]
  *                (log10 L, v_ph km/s), y_mean, y_std [4] (log10 energy, mass, radius, nickel)
  *   /tensors     the name, slab, offset and shape of every tensor, /norm attr input_channels (model_tensors.c)
+ *   /uq          (snf_ckpt_read_uq; uq.h) attrs members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha,
+ *                complete (doubles), calibration_source (optional); member_params f32 [members, nparams],
+ *                member_stats f32 [members, nstats] (best weights); var_scale, range_lo, range_hi f64 [4];
+ *                var_add f64 [4] (optional: log10 variance added after the scale); with has_ood: ood_mean [D],
+ *                ood_chol [D, D], ood_ref_d2 [n_ref], near_lbol f32 [n, L] (optional: uq_nearest.c)
  *   /history     f64 [epochs, 9]: epoch, train_loss, val_loss, lr, val_mape_{energy,mass,radius,nickel}
  *                (percent), wall_s; attr columns
  *   /metrics     attrs {test,baseline}_{mape,mdape,r2} [4], _n (n 0: not finished or no test split) */
@@ -23,8 +28,8 @@
 #include <string.h>
 
 #include "checkpoint_fields.h"
-#include "model_tensors.h"
 #include "snforge/config.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 /* ---- derived values and cross-field rules ---- */
@@ -32,7 +37,7 @@
 static int snf_ckf_target_names(const char **v)
 {
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        v[p] = snf_axis_name((snf_axis_target)p);
+        v[p] = snf_param_name(p);
     }
     return SNF_DATA_NP;
 }
@@ -40,7 +45,7 @@ static int snf_ckf_target_names(const char **v)
 static int snf_ckf_target_units(const char **v)
 {
     for (int p = 0; p < SNF_DATA_NP; p++) {
-        v[p] = snf_axis_units((snf_axis_target)p);
+        v[p] = snf_param_unit(p);
     }
     return SNF_DATA_NP;
 }
@@ -88,6 +93,33 @@ static int snf_ckf_norm_check(snf_ckpt *c, const char *path)
     return SNF_OK;
 }
 
+/* What /uq must hold before its arrays are sized (the counts), as infer/uq_model.c reads it. */
+static int snf_ckf_uq_check(snf_ckpt *c, const char *path)
+{
+    const struct snf_ckpt_uq *u = &c->uq;
+    if (u->complete != 1.0 || !(u->members >= 1 && u->members <= SNF_UQ_MAX_MEMBERS) ||
+        !(u->mc_samples >= 1 && u->mc_samples <= 10000) || u->members != (double)(int)u->members ||
+        u->mc_samples != (double)(int)u->mc_samples) {
+        SNF_ERROR(SNF_EFORMAT, "%s: /uq is incomplete or holds invalid counts (members %g, mc_samples %g)", path,
+                  u->members, u->mc_samples);
+    }
+    return SNF_OK;
+}
+
+static int snf_ckf_has_stats(const snf_ckpt *c) { return c->nstats > 0; }
+static int snf_ckf_has_ood(const snf_ckpt *c) { return c->uq.has_ood != 0; }
+static int snf_ckf_has_near(const snf_ckpt *c) { return c->uq.has_ood != 0 && c->uq.near_n > 0; }
+static int snf_ckf_has_source(const snf_ckpt *c) { return c->uq.calib_source[0] != '\0'; }
+
+static int snf_ckf_has_var_add(const snf_ckpt *c)
+{
+    int any = 0;
+    for (int k = 0; k < SNF_DATA_NP; k++) {
+        any |= c->uq.var_add[k] != 0.0;
+    }
+    return any;
+}
+
 /* ---- the table ---- */
 
 #define M(member) .off = offsetof(snf_ckpt, member), .size = sizeof(((snf_ckpt *)0)->member)
@@ -103,11 +135,16 @@ static int snf_ckf_norm_check(snf_ckpt *c, const char *path)
 #define DSET(g, n, member, sh, el, fl, r) \
     {.group = g, .name = n, .kind = SNF_CKF_DSET, M(member), .shape = sh, .elem = el, .flags = fl, .rule = r}
 #define CHECK(g, chk, pt) {.group = g, .name = "", .kind = SNF_CKF_CHECK, .check = chk, .put = pt}
+#define INDEX(g, n, col) {.group = g, .name = n, .kind = SNF_CKF_INDEX, .column = col, .flags = SNF_CKF_WRITE_ONLY}
+#define UQ_REAL(n, member) {.group = "uq", .name = n, .kind = SNF_CKF_REAL, M(uq.member), .flags = SNF_CKF_UQ}
+#define UQ_DSET(n, member, sh, el, fl, w, r) {.group = "uq", .name = n, .kind = SNF_CKF_DSET, M(uq.member), \
+    .shape = sh, .elem = el, .flags = SNF_CKF_UQ | (fl), .when = w, .rule = r}
 
 const snf_ckf snf_ckpt_fields[] = {
     /* provenance and run state */
     CONST("", "magic", SNF_MODEL_MAGIC, 0, 0),
-    CONST("", "format_version", NULL, SNF_MODEL_FORMAT_VERSION, 0),
+    {.group = "", .name = "format_version", .kind = SNF_CKF_CONST, .value = SNF_MODEL_FORMAT_VERSION,
+     .oldest = SNF_MODEL_FORMAT_OLDEST},
     INT("", "finished", finished),
     STR("", "stop_reason", stop_reason),
     INT("", "epoch", epoch),
@@ -181,7 +218,14 @@ const snf_ckf snf_ckpt_fields[] = {
     DSET("norm", "x_std", norm.x_std, SNF_CKS_SERIES, SNF_CKE_F64, 0, SNF_CKR_POSITIVE),
     DSET("norm", "y_mean", norm.y_mean, SNF_CKS_NP, SNF_CKE_F64, 0, SNF_CKR_FINITE),
     DSET("norm", "y_std", norm.y_std, SNF_CKS_NP, SNF_CKE_F64, 0, SNF_CKR_POSITIVE),
-    CHECK("", snf_ckf_norm_check, snf_ckpt_write_tensors), /* and the tensor index (written only) */
+    INDEX("norm", "input_channels", SNF_CKI_CHANNELS),
+    CHECK("", snf_ckf_norm_check, NULL),
+    /* the named-tensor index (model_tensors.c; for readers without the C source) */
+    INDEX("tensors", "name", SNF_CKI_NAME),
+    INDEX("tensors", "slab", SNF_CKI_SLAB),
+    INDEX("tensors", "offset", SNF_CKI_OFFSET),
+    INDEX("tensors", "rank", SNF_CKI_RANK),
+    INDEX("tensors", "shape", SNF_CKI_SHAPE),
     /* history and metrics */
     DSET("", "history", hist, SNF_CKS_HIST, SNF_CKE_F64, SNF_CKF_PTR, SNF_CKR_NONE),
     STRS("history", "columns", snf_ckf_hist_columns),
@@ -193,6 +237,28 @@ const snf_ckf snf_ckpt_fields[] = {
     REALS("metrics", "baseline_mdape", test_baseline.mdape, SNF_DATA_NP),
     REALS("metrics", "baseline_r2", test_baseline.r2, SNF_DATA_NP),
     INT("metrics", "baseline_n", test_baseline.n),
+    /* the uncertainty group (uq.h) */
+    UQ_REAL("members", members),
+    UQ_REAL("mc_samples", mc_samples),
+    UQ_REAL("calibrated", calibrated),
+    UQ_REAL("has_ranges", has_ranges),
+    UQ_REAL("has_ood", has_ood),
+    UQ_REAL("ood_alpha", ood_alpha),
+    UQ_REAL("complete", complete),
+    {.group = "uq", .name = "", .kind = SNF_CKF_CHECK, .check = snf_ckf_uq_check, .flags = SNF_CKF_UQ},
+    {.group = "uq", .name = "calibration_source", .kind = SNF_CKF_STR, M(uq.calib_source),
+     .flags = SNF_CKF_UQ | SNF_CKF_OPTIONAL, .when = snf_ckf_has_source},
+    UQ_DSET("member_params", member_params, SNF_CKS_UQ_MP, SNF_CKE_F32, SNF_CKF_PTR, NULL, SNF_CKR_WEIGHTS),
+    UQ_DSET("member_stats", member_stats, SNF_CKS_UQ_MS, SNF_CKE_F32, SNF_CKF_PTR, snf_ckf_has_stats, SNF_CKR_WEIGHTS),
+    UQ_DSET("var_scale", var_scale, SNF_CKS_NP, SNF_CKE_F64, 0, NULL, SNF_CKR_POSITIVE),
+    UQ_DSET("var_add", var_add, SNF_CKS_NP, SNF_CKE_F64, SNF_CKF_OPTIONAL, snf_ckf_has_var_add, SNF_CKR_NONNEG),
+    UQ_DSET("range_lo", range_lo, SNF_CKS_NP, SNF_CKE_F64, 0, NULL, SNF_CKR_NONE),
+    UQ_DSET("range_hi", range_hi, SNF_CKS_NP, SNF_CKE_F64, 0, NULL, SNF_CKR_NONE),
+    UQ_DSET("ood_mean", ood_mean, SNF_CKS_OOD_D, SNF_CKE_F64, SNF_CKF_PTR, snf_ckf_has_ood, SNF_CKR_NONE),
+    UQ_DSET("ood_chol", ood_chol, SNF_CKS_OOD_DD, SNF_CKE_F64, SNF_CKF_PTR, snf_ckf_has_ood, SNF_CKR_NONE),
+    UQ_DSET("ood_ref_d2", ood_ref_d2, SNF_CKS_NREF, SNF_CKE_F64, SNF_CKF_PTR, snf_ckf_has_ood, SNF_CKR_NONE),
+    UQ_DSET("near_lbol", near_lbol, SNF_CKS_NEAR, SNF_CKE_F32, SNF_CKF_PTR | SNF_CKF_OPTIONAL, snf_ckf_has_near,
+            SNF_CKR_NONE),
 };
 const int snf_ckpt_nfields = (int)(sizeof snf_ckpt_fields / sizeof snf_ckpt_fields[0]);
 
@@ -205,6 +271,12 @@ void snf_ckf_dims(const snf_ckf *f, const snf_ckpt *c, unsigned long long *rows,
     case SNF_CKS_NSTATS: *rows = c->nstats; break;
     case SNF_CKS_SERIES: *rows = SNF_SERIES_COUNT; break;
     case SNF_CKS_NP: *rows = SNF_DATA_NP; break;
+    case SNF_CKS_UQ_MP: *rows = (unsigned long long)c->uq.members, *cols = c->nparams; break;
+    case SNF_CKS_UQ_MS: *rows = (unsigned long long)c->uq.members, *cols = c->nstats; break;
+    case SNF_CKS_OOD_D: *rows = (unsigned long long)c->uq.ood_D; break;
+    case SNF_CKS_OOD_DD: *rows = *cols = (unsigned long long)c->uq.ood_D; break;
+    case SNF_CKS_NREF: *rows = (unsigned long long)c->uq.ood_n_ref; break;
+    case SNF_CKS_NEAR: *rows = (unsigned long long)c->uq.near_n, *cols = (unsigned long long)c->spec.L; break;
     default: *rows = (unsigned long long)c->n_hist, *cols = SNF_EPOCH_RECORD_COLS; break;
     }
 }

@@ -11,6 +11,7 @@
 
 #include "snforge/data.h"
 #include "snforge/h5.h"
+#include "snforge/model.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
 
@@ -140,15 +141,14 @@ int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long
     }
     {
         /* The targets are the first four columns: their names must say so (interfaces.md). */
-        static const char *const want[SNF_DATA_NP] = {"energy", "mass", "radius", "nickel"};
         char names[1024];
         if ((rc = snf_dataset_attr_string(d->ds, "/params", "names", names, sizeof names)) < 0) {
             goto cleanup;
         }
         const char *p = names;
         for (int k = 0; k < SNF_DATA_NP; k++) {
-            size_t l = strlen(want[k]);
-            if (strncmp(p, want[k], l) != 0 || (p[l] != ',' && p[l] != '\0')) {
+            size_t l = strlen(snf_param_name(k));
+            if (strncmp(p, snf_param_name(k), l) != 0 || (p[l] != ',' && p[l] != '\0')) {
                 SNF_FAIL(SNF_EFORMAT, "%s: /params names '%s': expected energy, mass, radius, nickel first", path,
                          names);
             }

@@ -11,13 +11,13 @@
 #include "snforge/fileio.h"
 #include "snforge/h5.h"
 #include "snforge/hydro.h"
+#include "snforge/model.h"
 #include "snforge/status.h"
 
 /* ---- static helpers ---- */
 
 #define SNF_INDEX_MAX_COLS 64
 
-static const char *const snf_index_required[4] = {"energy", "mass", "radius", "nickel"};
 
 /* Splits one line (from snf_text_next, inside a writable buffer) at commas with the one CSV splitter and
  * NUL-terminates each field in place. Returns the count or -1 if more than max. */
@@ -147,7 +147,7 @@ int snf_hydro_index_read(snf_hydro_index *idx, const char *path)
                 }
                 int r = -1;
                 for (int q = 0; q < 4; q++) {
-                    if (strcmp(f[c], snf_index_required[q]) == 0) {
+                    if (strcmp(f[c], snf_param_name(q)) == 0) {
                         r = q;
                     }
                 }
@@ -164,7 +164,7 @@ int snf_hydro_index_read(snf_hydro_index *idx, const char *path)
                 for (int c = 0; c < n; c++) {
                     found |= map[c] == q;
                 }
-                missing = found ? NULL : snf_index_required[q];
+                missing = found ? NULL : snf_param_name(q);
             }
             if (missing) {
                 SNF_FAIL(SNF_EFORMAT, "%s:%d: no column '%s' in the header: expected path,energy,mass,radius,nickel (extra columns allowed)",

@@ -86,4 +86,28 @@ SNF_API int snf_h5_attr_get_string_at(hid_t obj, const char *name, int k, char *
 SNF_API int snf_h5_check_dataset(hid_t loc, const char *name, int rank, const hsize_t *dims, H5T_class_t cls,
                          hsize_t *dims_out, const char *file);
 
+/* ---- whole fields of the model file (h5obj.c; the field table train/checkpoint_fields.c uses these) ---- */
+
+/* Writes buf (memory type type) as attribute (attr 1; rows 0: a scalar) or dataset name of loc: rows values, or
+ * rows x cols when cols > 0. A dataset that is not empty is one chunk with fletcher32 (a damaged value is a read
+ * error, not a silent change). SNF_EHDF5 naming file and field. */
+SNF_API int snf_h5_put(hid_t loc, const char *name, hid_t type, const void *buf, hsize_t rows, hsize_t cols, int attr,
+                       const char *file);
+/* n strings as a fixed-length UTF-8 string dataset [n] (attr 0, as snf_h5_put) or attribute (attr 1). */
+SNF_API int snf_h5_put_strings(hid_t loc, const char *name, const char *const *values, int n, int attr,
+                               const char *file);
+/* Reads attribute name of obj as type into val: exactly n values (0: one). SNF_EFORMAT naming it if missing
+ * or of another count. */
+SNF_API int snf_h5_get(hid_t obj, const char *name, hid_t type, void *val, hsize_t n, const char *file);
+/* The dims of dataset name (of rank rank) into dims[rank]. SNF_EFORMAT if missing or of another rank. */
+SNF_API int snf_h5_get_dims(hid_t loc, const char *name, int rank, hsize_t *dims, const char *file);
+/* Reads dataset name as type (elements of elsize bytes) into a new buffer *buf (the caller frees it) of exactly
+ * rows values, or rows x cols when cols > 0. SNF_EFORMAT if missing, of another shape, or unreadable. */
+SNF_API int snf_h5_get_dset(hid_t loc, const char *name, hid_t type, size_t elsize, void **buf, hsize_t rows,
+                            hsize_t cols, const char *file);
+/* Reads the string dataset name [n] (fixed-length, or variable-length as files before the model format 2
+ * wrote) into a new buffer *out of *count NUL-terminated strings *width bytes apart (the caller frees it). */
+SNF_API int snf_h5_get_strings(hid_t loc, const char *name, char **out, size_t *width, hsize_t *count,
+                               const char *file);
+
 #endif

@@ -117,6 +117,15 @@ SNF_API snf_physics snf_physics_default(void);
 SNF_API int snf_sn_params_check(const snf_sn_params *p);
 SNF_API int snf_physics_check(const snf_physics *ph);
 
+/* The four supernova parameters (energy, mass, radius, nickel; SNF_PARAM_*), in the order every table uses
+ * them: a dataset's first /params columns, the network's outputs (data.h SNF_DATA_NP), the model file's
+ * target_names and target_units, predict's and evaluate's keys. Their names and units live in one table
+ * (params.c, the first rows of the plausibility table below); every other place reads them from here. k out
+ * of range: "?". */
+enum { SNF_PARAM_ENERGY = 0, SNF_PARAM_MASS, SNF_PARAM_RADIUS, SNF_PARAM_NICKEL, SNF_PARAM_COUNT };
+SNF_API const char *snf_param_name(int k); /* "energy", "mass", "radius", "nickel" */
+SNF_API const char *snf_param_unit(int k); /* "foe", "Msun", "cm", "Msun" */
+
 /* Plausibility of one physical input against the one table of ranges and unit hints (params.c), for the
  * places a user types a value: command-line options, campaign files, the Python API. key: energy, mass,
  * radius, nickel, kappa, t_ion, q_rec, beta, eps_ni, eps_co, eps_pos, tau_ni, tau_co, kappa_gamma, a_gamma_d2

@@ -18,12 +18,19 @@
 /* ---- types ---- */
 
 #define SNF_MODEL_MAGIC "snforge-model"
-#define SNF_MODEL_FORMAT_VERSION 1
+/* The model file's format: the one place its version is set. 2: every string fixed-length UTF-8 (/tensors,
+ * /norm input_channels were variable-length in 1) and /uq written through the field table (its datasets
+ * chunked with fletcher32), with the same fields and values as 1. Readers take every version from
+ * SNF_MODEL_FORMAT_OLDEST to SNF_MODEL_FORMAT_VERSION; tests/data/model holds a released file of each older
+ * version (test_model_compat reads it): add one there whenever this number goes up. */
+#define SNF_MODEL_FORMAT_VERSION 2
+#define SNF_MODEL_FORMAT_OLDEST 1
 
 enum { SNF_SPLIT_RANDOM = 0, SNF_SPLIT_ORDERED = 1 };
 
 /* [uncertainty] (uq.h): how many networks, how many dropout passes, calibration and the OOD score. */
 #define SNF_UQ_MAX_MEMBERS 64
+#define SNF_UQ_NEAR_MAX_ROWS 4096L /* most nearest-curve rows /uq/near_lbol holds (uq.h) */
 typedef struct snf_uq_config {
     int ensemble;        /* deep-ensemble members, each trained from its own seed (1) */
     int jobs;            /* members trained at once, one process each, threads split between them (1) */
@@ -116,6 +123,22 @@ typedef struct snf_ckpt {
     char fingerprint[256];  /* "data=<digest of what the data file holds>; version=<program>" (snf_fingerprint_check):
                              * a resume is refused when either changed; empty in files before it existed */
     int threads;
+    /* The /uq group as stored (uq.h's snf_uq_model is what inference works with; uq_model.c converts):
+     * written by snf_ckpt_write when has_uq, read by snf_ckpt_read_uq (snf_ckpt_read leaves it out, so that
+     * a checkpoint copied from a model never carries an ensemble that its weights no longer match). Counts
+     * and flags are doubles, as format 1 stored them. Arrays owned when read, freed by snf_ckpt_free. */
+    int has_uq;
+    struct snf_ckpt_uq {
+        double members, mc_samples, calibrated, has_ranges, has_ood, ood_alpha, complete;
+        float *member_params, *member_stats;      /* [members][nparams], [members][nstats] */
+        double var_scale[SNF_DATA_NP], var_add[SNF_DATA_NP]; /* var_add written when not all 0 */
+        double range_lo[SNF_DATA_NP], range_hi[SNF_DATA_NP];
+        char calib_source[256];                  /* attribute calibration_source, written when set */
+        long ood_D, ood_n_ref;                   /* with has_ood: */
+        double *ood_mean, *ood_chol, *ood_ref_d2; /* [D], [D][D], [n_ref] */
+        long near_n;                             /* with has_ood, optional: near_lbol [near_n][L] */
+        float *near_lbol;
+    } uq;
 } snf_ckpt;
 
 typedef struct snf_train_options {
@@ -182,8 +205,11 @@ SNF_API int snf_score_rows(snf_net *net, snf_batcher *b, const snf_norm *norm, l
 
 /* Writes c to path.tmp, closes it, renames it over path. SNF_EHDF5 / SNF_EIO. */
 SNF_API int snf_ckpt_write(const char *path, const snf_ckpt *c);
-/* Reads a whole model file. SNF_EFORMAT if it is not one (magic, version, shapes). */
+/* Reads a model file's checkpoint (everything but /uq: has_uq 0). SNF_EFORMAT if it is not one (magic, version,
+ * shapes). */
 SNF_API int snf_ckpt_read(snf_ckpt *c, const char *path);
+/* The same with its /uq group when it has one (has_uq 1; the group's counts, shapes and values checked). */
+SNF_API int snf_ckpt_read_uq(snf_ckpt *c, const char *path);
 SNF_API void snf_ckpt_free(snf_ckpt *c);
 
 /* A network for inference from a checkpoint: the best weights and their BN statistics, laid out for

@@ -207,7 +207,7 @@ SNF_API int snf_uq_pred_caveat(const snf_uq_model *m, const snf_uq_pred *p, int 
  * at 0.28-0.33 and 0.21, SN 1987A x30 at 1.1 (denser campaigns bring the plateaus closer: hence the midpoint). */
 #define SNF_UQ_NEAR_TOL_DEX 0.15
 #define SNF_UQ_NEAR_MIN_SAMPLES 3
-#define SNF_UQ_NEAR_MAX_ROWS 4096L
+/* SNF_UQ_NEAR_MAX_ROWS (train.h): most rows stored */
 /* Stores encoded training rows x[n][C_in L], rows first..first+n-1 of total, every ceil(total / MAX_ROWS)-th
  * (none yet: starts the store); no-op without an L series. */
 SNF_API int snf_uq_nearest_add(snf_uq_model *m, const float *x, long n, long first, long total);
@@ -253,8 +253,9 @@ SNF_API int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path);
 SNF_API int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt, int members,
                            snf_curr_final_info *info);
 
-/* Writes the /uq group into the open HDF5 file id fid (hid_t passed as int64_t). */
-SNF_API int snf_uq_model_write_group(const snf_uq_model *m, int64_t fid, const char *path);
+/* Writes m (its checkpoint and its /uq group, through the model file's one field table: snf_ckpt_write) as
+ * the model file path: written to path.tmp, renamed over path (never half-written). SNF_EHDF5, SNF_EIO. */
+SNF_API int snf_uq_model_write(const snf_uq_model *m, const char *path);
 SNF_API void snf_uq_model_free(snf_uq_model *m);
 
 /* ---- training with uncertainty (uq_train.c) ---- */
