@@ -70,22 +70,63 @@ void snf_uq_pred_nearest(const snf_uq_model *m, const float *x, snf_uq_pred *p)
     if (!m->has_nearest || !snf_near_series(m, x, &val, &msk)) {
         return;
     }
+    /* The observed samples once (their log10 L in double, as each row's sum reads them), then every row's sum
+     * over them in grid order. A row is left as soon as its partial sum over all the observed samples already
+     * reaches the best mean: its own mean (the full sum, never smaller, over at most that many samples) could not
+     * be smaller, so the minimum, and the answer, are the ones of the full scan bit for bit. */
+    int *at = malloc((size_t)L * sizeof *at);
+    double *obs = malloc((size_t)L * sizeof *obs);
+    if (!at || !obs) {
+        free(at); /* no scratch: the full scan below, on the raw series */
+        free(obs);
+        at = NULL;
+        obs = NULL;
+    }
+    int n = 0;
+    for (int j = 0; at && j < L; j++) {
+        if (!msk || msk[j] > 0.5f) {
+            at[n] = j;
+            obs[n++] = (double)val[j] * sd + mu;
+        }
+    }
     double best = INFINITY;
     for (long r = 0; r < m->near_n; r++) {
         const float *row = m->near_rows + (size_t)r * L;
         double ss = 0;
         int k = 0;
-        for (int j = 0; j < L; j++) {
-            if ((!msk || msk[j] > 0.5f) && isfinite(row[j])) {
-                const double d = (double)val[j] * sd + mu - row[j];
-                ss += d * d;
-                k++;
+        if (at) {
+            /* partial sum >= bound > best n (exactly: the factor covers the product's rounding): this row's
+             * mean >= best */
+            const double bound = best * n * (1.0 + 1e-12);
+            for (int i = 0; i < n; i++) {
+                const int j = at[i];
+                if (isfinite(row[j])) {
+                    const double d = obs[i] - row[j];
+                    ss += d * d;
+                    k++;
+                }
+                if ((i & 7) == 7 && ss >= bound) {
+                    break;
+                }
+            }
+            if (ss >= bound) {
+                continue;
+            }
+        } else {
+            for (int j = 0; j < L; j++) {
+                if ((!msk || msk[j] > 0.5f) && isfinite(row[j])) {
+                    const double d = (double)val[j] * sd + mu - row[j];
+                    ss += d * d;
+                    k++;
+                }
             }
         }
         if (k >= SNF_UQ_NEAR_MIN_SAMPLES) {
             best = fmin(best, ss / k);
         }
     }
+    free(at);
+    free(obs);
     if (isfinite(best)) {
         p->near_dex = sqrt(best);
         if (p->near_dex > SNF_UQ_NEAR_TOL_DEX) {
