@@ -90,39 +90,47 @@ void snf_uq_pred_nearest(const snf_uq_model *m, const float *x, snf_uq_pred *p)
         }
     }
     double best = INFINITY;
-    for (long r = 0; r < m->near_n; r++) {
-        const float *row = m->near_rows + (size_t)r * L;
-        double ss = 0;
-        int k = 0;
-        if (at) {
-            /* partial sum >= bound > best n (exactly: the factor covers the product's rounding): this row's
-             * mean >= best */
-            const double bound = best * n * (1.0 + 1e-12);
-            for (int i = 0; i < n; i++) {
-                const int j = at[i];
-                if (isfinite(row[j])) {
-                    const double d = obs[i] - row[j];
-                    ss += d * d;
-                    k++;
-                }
-                if ((i & 7) == 7 && ss >= bound) {
-                    break;
-                }
-            }
-            if (ss >= bound) {
+    /* with scratch, every 16th row first (a near row early makes the bound tight), then the others: the minimum
+     * does not depend on the order */
+    const long step = at ? 16 : 1;
+    for (int pass = 0; pass < (at ? 2 : 1); pass++) {
+        for (long r = 0; r < m->near_n; r++) {
+            if (at && (pass == 0) != (r % step == 0)) {
                 continue;
             }
-        } else {
-            for (int j = 0; j < L; j++) {
-                if ((!msk || msk[j] > 0.5f) && isfinite(row[j])) {
-                    const double d = (double)val[j] * sd + mu - row[j];
-                    ss += d * d;
-                    k++;
+            const float *row = m->near_rows + (size_t)r * L;
+            double ss = 0;
+            int k = 0;
+            if (at) {
+                /* partial sum >= bound > best n (exactly: the factor covers the product's rounding): this row's
+                 * mean >= best */
+                const double bound = best * n * (1.0 + 1e-12);
+                for (int i = 0; i < n; i++) {
+                    const int j = at[i];
+                    if (isfinite(row[j])) {
+                        const double d = obs[i] - row[j];
+                        ss += d * d;
+                        k++;
+                    }
+                    if ((i & 3) == 3 && ss >= bound) {
+                        break;
+                    }
+                }
+                if (ss >= bound) {
+                    continue;
+                }
+            } else {
+                for (int j = 0; j < L; j++) {
+                    if ((!msk || msk[j] > 0.5f) && isfinite(row[j])) {
+                        const double d = (double)val[j] * sd + mu - row[j];
+                        ss += d * d;
+                        k++;
+                    }
                 }
             }
-        }
-        if (k >= SNF_UQ_NEAR_MIN_SAMPLES) {
-            best = fmin(best, ss / k);
+            if (k >= SNF_UQ_NEAR_MIN_SAMPLES) {
+                best = fmin(best, ss / k);
+            }
         }
     }
     free(at);
