@@ -105,6 +105,23 @@ void snf_uq_pred_nearest(const snf_uq_model *m, const float *x, snf_uq_pred *p)
                 /* partial sum >= bound > best n (exactly: the factor covers the product's rounding): this row's
                  * mean >= best */
                 const double bound = best * n * (1.0 + 1e-12);
+                if (n >= 16 && isfinite(bound)) {
+                    /* a quick look first: eight samples spread over the curve. Their sum (in another order than
+                     * the row's sum) is at most 1e-13 relatively above its exact value, which is at most the
+                     * row's exact sum, itself at most 1e-13 relatively above the sum in grid order (n <= 64 positive
+                     * terms): so a quick sum above bound (1 + 1e-9) means a row sum above bound */
+                    double q = 0;
+                    for (int e = 0; e < 8; e++) {
+                        const int i = (2 * e + 1) * n / 16, j = at[i];
+                        if (isfinite(row[j])) {
+                            const double d = obs[i] - row[j];
+                            q += d * d;
+                        }
+                    }
+                    if (q >= bound * (1.0 + 1e-9)) {
+                        continue;
+                    }
+                }
                 for (int i = 0; i < n; i++) {
                     const int j = at[i];
                     if (isfinite(row[j])) {
