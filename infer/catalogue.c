@@ -2,11 +2,17 @@
  * batches of objects, one table row per object and parameter; an object that cannot be answered gets its
  * reason and never stops the others. */
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "snforge/data.h"
+#include "snforge/net.h"
+#include "snforge/nn.h"
+#include "snforge/train.h"
 #include "snforge/fileio.h"
 #include "snforge/infer.h"
 #include "snforge/model.h"
@@ -228,82 +234,193 @@ void snf_catalogue_free(snf_catalogue *c)
     memset(c, 0, sizeof *c);
 }
 
-int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_result *out)
+/* One worker of snf_catalogue_answer: a shallow copy of the caller's model with a network of its own (the
+ * weights, statistics, OOD fit and nearest curves are shared and only read), and its batch buffers. */
+typedef struct snf_cat_worker {
+    snf_uq_model m;
+    int own_net; /* m.net made here (freed here) */
+    long cap;    /* rows the buffers hold: max_B + SNF_INFER_T0_NODES - 1 */
+    float *x, *feat;
+    double *mu, *var;
+    long *first, *obj;
+    int *nrows;
+    int rc;            /* < 0: the model failed in this worker */
+    char message[1024]; /* its message (errors are per thread) */
+} snf_cat_worker;
+
+static void snf_cat_worker_free(snf_cat_worker *w)
 {
-    const snf_data_spec *s = &m->ck.spec;
-    const size_t CL = (size_t)snf_data_spec_cin(s) * (size_t)s->L;
-    const int K = snf_uq_model_ncomp(m), D = snf_uq_model_nfeat(m), NP = SNF_DATA_NP, N = SNF_INFER_T0_NODES;
-    const long cap = (m->max_B > N ? m->max_B : N); /* rows per batch of objects */
-    float *x = malloc((size_t)cap * CL * sizeof *x), *feat = malloc((size_t)cap * (D > 0 ? D : 1) * sizeof *feat);
-    double *mu = malloc((size_t)cap * NP * K * sizeof *mu), *var = malloc((size_t)cap * NP * K * sizeof *var);
-    long *first = malloc((size_t)cap * sizeof *first);
-    int *nrows = malloc((size_t)cap * sizeof *nrows);
-    long *obj = malloc((size_t)cap * sizeof *obj);
-    int rc = SNF_OK;
-    if (!x || !feat || !mu || !var || !first || !nrows || !obj) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory answering %ld objects", c->n);
+    if (w->own_net) {
+        snf_net_free(w->m.net);
     }
-    for (long i = 0; i < c->n;) {
-        /* a batch: objects encoded until the next might not fit */
-        long rows = 0, nobj = 0;
-        while (i < c->n && rows + N <= cap) {
-            snf_catalogue_result *r = &out[i];
-            memset(r, 0, sizeof *r);
-            int S = 0;
-            int e = snf_infer_prepare(m, c->e[i].path, c->e[i].t0_err_d, x + (size_t)rows * CL, &S, &r->info);
-            if (e < 0) {
-                snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
-            } else {
-                obj[nobj] = i;
-                first[nobj] = rows;
-                nrows[nobj] = S;
-                nobj++;
-                rows += S;
-            }
-            i++;
-        }
-        if (rows == 0) {
+    free(w->x);
+    free(w->feat);
+    free(w->mu);
+    free(w->var);
+    free(w->first);
+    free(w->obj);
+    free(w->nrows);
+}
+
+static int snf_cat_worker_init(snf_cat_worker *w, snf_uq_model *m, int own_net)
+{
+    memset(w, 0, sizeof *w);
+    w->m = *m;
+    if (own_net) {
+        w->m.net = NULL;
+        SNF_CHECK(snf_ckpt_net(&m->ck, m->max_B, &w->m.net));
+        w->own_net = 1;
+    }
+    const int K = snf_uq_model_ncomp(m), D = snf_uq_model_nfeat(m), NP = SNF_DATA_NP;
+    const size_t CL = (size_t)snf_data_spec_cin(&m->ck.spec) * (size_t)m->ck.spec.L;
+    w->cap = (m->max_B > 1 ? m->max_B : 1) + SNF_INFER_T0_NODES - 1;
+    w->x = malloc((size_t)w->cap * CL * sizeof *w->x);
+    w->feat = malloc((size_t)w->cap * (D > 0 ? D : 1) * sizeof *w->feat);
+    w->mu = malloc((size_t)w->cap * NP * K * sizeof *w->mu);
+    w->var = malloc((size_t)w->cap * NP * K * sizeof *w->var);
+    w->first = malloc((size_t)w->cap * sizeof *w->first);
+    w->obj = malloc((size_t)w->cap * sizeof *w->obj);
+    w->nrows = malloc((size_t)w->cap * sizeof *w->nrows);
+    if (!w->x || !w->feat || !w->mu || !w->var || !w->first || !w->obj || !w->nrows) {
+        return snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory for a catalogue batch");
+    }
+    return SNF_OK;
+}
+
+/* The answers of the nobj objects encoded in w's buffers (rows rows): the network, then each object's summary. */
+static int snf_cat_flush(snf_cat_worker *w, const snf_catalogue *c, snf_catalogue_result *out, long rows, long nobj)
+{
+    const snf_uq_model *m = &w->m;
+    const size_t CL = (size_t)snf_data_spec_cin(&m->ck.spec) * (size_t)m->ck.spec.L;
+    const int K = snf_uq_model_ncomp(m), D = snf_uq_model_nfeat(m), NP = SNF_DATA_NP;
+    SNF_CHECK(snf_infer_components(&w->m, w->x, rows, w->mu, w->var, w->feat));
+    for (long j = 0; j < nobj; j++) {
+        snf_catalogue_result *r = &out[w->obj[j]];
+        const long r0 = w->first[j];
+        const int S = w->nrows[j];
+        int e = snf_infer_finish(m, w->mu + (size_t)r0 * NP * K, w->var + (size_t)r0 * NP * K, S,
+                                 w->feat + (size_t)(r0 + S / 2) * D, w->x + (size_t)(r0 + S / 2) * CL,
+                                 c->e[w->obj[j]].path, &r->pred);
+        if (e < 0) {
+            snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
             continue;
         }
-        rc = snf_infer_components(m, x, rows, mu, var, feat);
+        r->ok = 1;
+        size_t at = 0;
+        if (r->info.n_combined > 0) {
+            at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%ld repeated epochs combined",
+                                   r->info.n_combined);
+        }
+        if (r->info.t0_nodes > 1 && at < sizeof r->message) {
+            at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d",
+                                   at ? "; " : "", r->info.t0_err_d);
+        }
+        if (r->pred.near_flag && at < sizeof r->message) { /* why an answer is flagged, when features did not */
+            snprintf(r->message + at, sizeof r->message - at, "%sOOD: L %.2f dex (RMS) from the nearest training "
+                     "curve", at ? "; " : "", r->pred.near_dex);
+        }
+    }
+    return SNF_OK;
+}
+
+/* Objects [i0, i1) answered by w: encoded into its buffers until they hold max_B rows, then answered. */
+static int snf_cat_range(snf_cat_worker *w, const snf_catalogue *c, snf_catalogue_result *out, long i0, long i1)
+{
+    const size_t CL = (size_t)snf_data_spec_cin(&w->m.ck.spec) * (size_t)w->m.ck.spec.L;
+    const long B = w->cap - (SNF_INFER_T0_NODES - 1);
+    long rows = 0, nobj = 0;
+    for (long i = i0; i < i1; i++) {
+        snf_catalogue_result *r = &out[i];
+        memset(r, 0, sizeof *r);
+        int S = 0;
+        int e = snf_infer_prepare(&w->m, c->e[i].path, c->e[i].t0_err_d, w->x + (size_t)rows * CL, &S, &r->info);
+        if (e < 0) {
+            snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
+        } else {
+            w->obj[nobj] = i;
+            w->first[nobj] = rows;
+            w->nrows[nobj] = S;
+            nobj++;
+            rows += S;
+        }
+        if (rows >= B || (i + 1 == i1 && rows > 0)) {
+            SNF_CHECK(snf_cat_flush(w, c, out, rows, nobj));
+            rows = 0;
+            nobj = 0;
+        }
+    }
+    return SNF_OK;
+}
+
+int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_catalogue_result *out)
+{
+    /* Objects in chunks of max_B, dealt to the threads as they come free; each thread runs its own network on
+     * its own batches (the kernels' own threading stays off inside: OpenMP does not nest). An object's answer
+     * never depends on the rows beside it (snf_infer_components), so the table is the same for every thread
+     * count and chunking. */
+    const long Q = m->max_B > 1 ? m->max_B : 1, nchunk = (c->n + Q - 1) / Q;
+    int W = snf_threads_max();
+    if (W > nchunk) {
+        W = (int)nchunk;
+    }
+    if (W < 1) {
+        W = 1;
+    }
+    snf_cat_worker *w = calloc((size_t)W, sizeof *w);
+    int rc = SNF_OK, made = 0;
+    if (!w) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory answering %ld objects", c->n);
+    }
+    for (; made < W; made++) {
+        rc = snf_cat_worker_init(&w[made], m, made > 0);
         if (rc < 0) {
+            made++;
             goto cleanup;
         }
-        for (long j = 0; j < nobj; j++) {
-            snf_catalogue_result *r = &out[obj[j]];
-            const long r0 = first[j];
-            const int S = nrows[j];
-            int e = snf_infer_finish(m, mu + (size_t)r0 * NP * K, var + (size_t)r0 * NP * K, S,
-                                     feat + (size_t)(r0 + S / 2) * D, x + (size_t)(r0 + S / 2) * CL,
-                                     c->e[obj[j]].path, &r->pred);
-            if (e < 0) {
-                snprintf(r->message, sizeof r->message, "%s", snf_error_last_message());
-                continue;
-            }
-            r->ok = 1;
-            size_t at = 0;
-            if (r->info.n_combined > 0) {
-                at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%ld repeated epochs combined",
-                                       r->info.n_combined);
-            }
-            if (r->info.t0_nodes > 1 && at < sizeof r->message) {
-                at += (size_t)snprintf(r->message + at, sizeof r->message - at, "%smarginalised over t0 +- %g d",
-                                       at ? "; " : "", r->info.t0_err_d);
-            }
-            if (r->pred.near_flag && at < sizeof r->message) { /* why an answer is flagged, when features did not */
-                snprintf(r->message + at, sizeof r->message - at, "%sOOD: L %.2f dex (RMS) from the nearest training "
-                         "curve", at ? "; " : "", r->pred.near_dex);
-            }
+    }
+    if (W == 1) {
+        rc = snf_cat_range(&w[0], c, out, 0, c->n);
+        goto cleanup;
+    }
+    int failed = 0;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(W) schedule(dynamic, 1)
+#endif
+    for (long k = 0; k < nchunk; k++) {
+#ifdef _OPENMP
+        snf_cat_worker *me = &w[omp_get_thread_num()];
+#else
+        snf_cat_worker *me = &w[0];
+#endif
+        int stop;
+#ifdef _OPENMP
+#pragma omp atomic read
+#endif
+        stop = failed;
+        if (stop || me->rc < 0) {
+            continue;
+        }
+        const long i1 = (k + 1) * Q < c->n ? (k + 1) * Q : c->n;
+        me->rc = snf_cat_range(me, c, out, k * Q, i1);
+        if (me->rc < 0) {
+            snprintf(me->message, sizeof me->message, "%s", snf_error_last_message());
+#ifdef _OPENMP
+#pragma omp atomic write
+#endif
+            failed = 1;
+        }
+    }
+    for (int k = 0; k < W; k++) {
+        if (w[k].rc < 0) {
+            rc = snf_error_report(w[k].rc, __FILE__, __LINE__, __func__, "%s", w[k].message);
+            break;
         }
     }
 cleanup:
-    free(x);
-    free(feat);
-    free(mu);
-    free(var);
-    free(first);
-    free(nrows);
-    free(obj);
+    for (int k = 0; w && k < made; k++) {
+        snf_cat_worker_free(&w[k]);
+    }
+    free(w);
     return rc;
 }
 

@@ -231,21 +231,39 @@ int snf_hybrid_filter(int j, float *w)
 void snf_hybrid_forward(float *out, const float *inp, int B, int C, int OCS, int T)
 {
     float wt[SNF_HYBRID_PER_CHANNEL][96];
-    int len[SNF_HYBRID_PER_CHANNEL];
+    int len[SNF_HYBRID_PER_CHANNEL], kmax = 1;
     for (int j = 0; j < SNF_HYBRID_PER_CHANNEL; j++) {
         len[j] = snf_hybrid_filter(j, wt[j]);
+        kmax = len[j] > kmax ? len[j] : kmax;
     }
     const long rows = (long)B * C * SNF_HYBRID_PER_CHANNEL;
-SNF_OMP(parallel for schedule(static))
-    for (long r = 0; r < rows; r++) {
-        int j = (int)(r % SNF_HYBRID_PER_CHANNEL);
-        long bc = r / SNF_HYBRID_PER_CHANNEL;
-        int b = (int)(bc / C), c = (int)(bc % C);
-        float *o = out + ((size_t)b * OCS + (size_t)c * SNF_HYBRID_PER_CHANNEL + j) * T;
-        memset(o, 0, (size_t)T * sizeof *o);
-        snf_dw_row(o, inp + ((size_t)b * C + c) * T, wt[j], T, len[j], 1, (len[j] - 1) / 2);
-        for (int t = 0; t < T; t++) {
-            o[t] = o[t] > 0.0f ? o[t] : 0.0f;
+    /* the depthwise kernel on zero-padded rows (the plain loop without scratch): the same sums, taps in the same
+     * order; a padded tap adds w x 0, which changes no sum but the sign of a zero, and the ReLU maps both zeros
+     * to +0, so the output is the plain loop's bit for bit */
+    const size_t S = snf_dw_scratch_floats(T, kmax, 1);
+    float *scratch = malloc((size_t)snf_threads_max() * S * sizeof *scratch);
+SNF_OMP(parallel)
+    {
+        float *xp = scratch ? scratch + (size_t)SNF_OMP_TID() * S : NULL;
+SNF_OMP(for schedule(static))
+        for (long r = 0; r < rows; r++) {
+            int j = (int)(r % SNF_HYBRID_PER_CHANNEL);
+            long bc = r / SNF_HYBRID_PER_CHANNEL;
+            int b = (int)(bc / C), c = (int)(bc % C);
+            float *o = out + ((size_t)b * OCS + (size_t)c * SNF_HYBRID_PER_CHANNEL + j) * T;
+            const float *x = inp + ((size_t)b * C + c) * T;
+            const int left = (len[j] - 1) / 2;
+            if (xp) {
+                snf_dw_pad(xp, x, T, left, snf_dw_tp(T) + len[j] - 1);
+                snf_dw_padded(o, xp, wt[j], T, len[j], 1, 0);
+            } else {
+                memset(o, 0, (size_t)T * sizeof *o);
+                snf_dw_row(o, x, wt[j], T, len[j], 1, left);
+            }
+            for (int t = 0; t < T; t++) {
+                o[t] = o[t] > 0.0f ? o[t] : 0.0f;
+            }
         }
     }
+    free(scratch);
 }
