@@ -153,7 +153,10 @@ for round in $(seq 1 30); do
   [ -f "$work/out.h5" ] && break
   "$snforge" grid "$work/k.ini" -o "$work/out.h5" --threads 2 -q 2>> "$work/runs.log" &
   bgpid=$!
-  ms=$(( wall_ms * (15 + RANDOM % 25) / 100 )) # 15-40% of an uninterrupted run: usually 2-4 kills
+  # 15-40% of an uninterrupted run, later by 8% a round (at most 90%): usually 2-4 kills, and on a loaded
+  # machine whose start-up outlasts the early kills, later kills still land after models were written
+  pct=$(( 15 + RANDOM % 25 + 8 * (round - 1) )); [ "$pct" -le 90 ] || pct=90
+  ms=$(( wall_ms * pct / 100 ))
   sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
   if kill -9 "$bgpid" 2>/dev/null; then kills=$((kills + 1)); echo "round $round: killed after $ms ms"; fi
   wait "$bgpid" 2>/dev/null
