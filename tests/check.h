@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static int snf_check_failed_count = 0;
 static int snf_check_total_count = 0;
@@ -68,5 +69,18 @@ static inline void snf_check_result(int ok, const char *file, int line, const ch
         snprintf(what_, sizeof what_, __VA_ARGS__);           \
         snf_check_result((cond) ? 1 : 0, __FILE__, __LINE__, what_); \
     } while (0)
+
+/* Writes text to path (a test's input file); a file that cannot be written is a failed check. */
+static inline void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(text, 1, strlen(text), f) == strlen(text);
+    if (f && fclose(f) != 0) {
+        ok = 0;
+    }
+    if (!ok) {
+        snf_check_result(0, __FILE__, __LINE__, path);
+    }
+}
 
 #endif

@@ -11,8 +11,15 @@
 #   same_datasets A.h5 B.h5 WHAT  every dataset of the two files has the same name, type, shape and bytes
 #                      (/usr/bin/python3 with h5py); prints "N datasets byte-equal (WHAT)"
 #   mpirun             the array "mpirun -np 2 --oversubscribe" (+ --allow-run-as-root as root)
+#   snf_fixture NAME DEST
+#                      copies a shared fixture file (tests/fixtures.sh: campaign.ini, campaign.h5, hydro.h5 of the
+#                      small campaign; model.ini, model.h5 of the small model) to DEST. Under ctest it comes from
+#                      $SNF_FIXTURES (BUILD/fixtures, built once per run by the tests the fixture requires); a missing
+#                      file there fails the test naming it. Run by hand without SNF_FIXTURES, the fixture is built
+#                      once beside DEST (in DEST's folder/.snf_fixtures). Needs $snforge and $src.
 
 set -u
+snf_lib_dir=$(cd "${BASH_SOURCE%/*}" && pwd)
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 snf_scratch() {
@@ -70,3 +77,24 @@ PY
 
 mpirun=(mpirun -np 2 --oversubscribe)
 [ "$(id -u)" = 0 ] && mpirun+=(--allow-run-as-root)
+
+snf_fixture() { # snf_fixture NAME DEST
+  local name=$1 dest=$2 kind dir
+  case $name in
+    campaign.ini|campaign.h5|hydro.h5) kind=campaign ;;
+    model.ini|model.h5) kind=model ;;
+    *) fail "snf_fixture: no fixture file '$name'" ;;
+  esac
+  if [ -n "${SNF_FIXTURES:-}" ]; then
+    dir=$SNF_FIXTURES
+    [ -s "$dir/$name" ] || fail "the shared fixture $dir/$name is missing (its set-up test fixture_$kind failed or did not \
+run: run this test through ctest, or unset SNF_FIXTURES to build it here)"
+  else
+    dir=$(dirname -- "$dest")/.snf_fixtures
+    if [ ! -s "$dir/$name" ]; then
+      echo "snf_fixture: SNF_FIXTURES is not set: building the $kind fixture in $dir"
+      bash "$snf_lib_dir/fixtures.sh" "${snforge:?}" "${src:?}" "$dir" "$kind" || fail "building the $kind fixture"
+    fi
+  fi
+  cp -- "$dir/$name" "$dest" || fail "cannot copy the fixture $dir/$name to $dest"
+}

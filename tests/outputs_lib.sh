@@ -1,7 +1,9 @@
 # outputs_lib.sh: the fixtures and the list of writing commands that test_outputs_lock.sh and
 # test_outputs_full.sh share. Source it after lib.sh, with $snforge and $src set and the scratch folder current.
-#   outputs_fixtures   sa.h5 (128 semi-analytic models), hydro.h5 (the 4 bundled SNEC runs on its grid),
-#                      model.h5 (a tiny Gaussian LITE model with mask channels), cur.ini, search.ini, obs.csv,
+#   outputs_fixtures   sa.ini, sa.h5 and model.h5: the shared campaign (256 semi-analytic models) and model (a tiny
+#                      Gaussian-head InceptionTime with mask channels) of tests/fixtures.sh (lib.sh snf_fixture);
+#                      hydro.h5 (the 4 bundled SNEC runs on sa.h5's grid), train.ini (train's own tiny Gaussian LITE
+#                      model on sa.h5, for the train writer), cur.ini, search.ini, obs.csv,
 #                      catalogue.csv, hydro.par (one day of a shared SNEC model: adds `hydro` to the writers)
 #   writers            the writing commands, one name each
 #   write_cmd NAME OUT runs writing command NAME with its output at OUT (a file, a folder, or for progenitor a
@@ -10,36 +12,12 @@
 #   out_lock NAME OUT  the lock file a run holds while writing it (progenitor: its first file's)
 
 outputs_fixtures() {
-  cat > sa.ini <<'INI'
-[campaign]
-model = semi-analytic
-sampler = sobol
-n_models = 128
-seed = 1987
-[param.energy]
-min = 0.5
-max = 15
-scale = log
-[param.mass]
-min = 10
-max = 55
-[param.radius]
-min = 2e11
-max = 1e14
-scale = log
-[param.nickel]
-min = 0.01
-max = 0.3
-[time]
-start = 1
-end = 300
-step = 1
-INI
-  "$snforge" grid sa.ini -o sa.h5 -q --threads 1 > /dev/null 2>&1 || fail "fixture: grid"
+  snf_fixture campaign.ini sa.ini
+  snf_fixture campaign.h5 sa.h5
+  snf_fixture model.h5 model.h5
   "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" --like sa.h5 -o hydro.h5 \
     > /dev/null 2>&1 || fail "fixture: import"
   printf '[data]\nfile = sa.h5\nchannels = both\nmask = yes\nlength = 32\nt_start = 1\nt_end = 300\n[train]\nseed = 1\nepochs = 2\nbatch = 32\n[model]\narch = lite\nfilters = 8\nkernel = 16\nhead = gaussian\n[output]\nmodel = model.h5\n' > train.ini
-  "$snforge" train train.ini -q --threads 1 > /dev/null 2>&1 || fail "fixture: train"
   printf '[data]\nsa = sa.h5\nhydro = hydro.h5\nlength = 32\nsa_max_rows = 128\n[split]\nfolds = 3\nseed = 1\n[model]\narch = lite\nfilters = 4\nkernel = 8\n[stage1]\nepochs = 2\nbatch = 32\n[stage2]\nepochs = 2\nbatch = 4\n' > cur.ini
   printf '[search]\nbase = cur.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4\n' > search.ini
   cp "$src/validation/data/sn1987a/sn1987a_obs.csv" obs.csv

@@ -17,12 +17,11 @@ cd "$work" || exit 1
 command -v h5diff > /dev/null || fail "h5diff is missing (hdf5-tools)"
 
 # ---- data: the tiny campaign, the bundled hydro models, an external set of other models ----
-sed -e 's/^n_models = 4096/n_models = 256/' "$src/validation/curriculum_campaign.ini" > sa.ini
-expect 0 "256 models" -- "$snforge" grid sa.ini -o sa.h5 --threads 1
+snf_fixture campaign.h5 sa.h5 # the shared campaign: 256 models of validation/curriculum_campaign.ini (tests/fixtures.sh)
+snf_fixture hydro.h5 hydro.h5 # and the 4 bundled SNEC runs
 sed -e 's/^n_models = 4096/n_models = 6/' -e 's/^seed = 1987/seed = 7/' -e 's/^sampler = sobol/sampler = uniform/' \
     "$src/validation/curriculum_campaign.ini" > ext.ini
 expect 0 "6 models" -- "$snforge" grid ext.ini -o ext.h5 --threads 1
-expect 0 "4 snec runs" -- "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" -o hydro.h5
 cp "$src/validation/curriculum_tiny.ini" tiny.ini
 run() { "$snforge" curriculum tiny.ini --threads 1 --no-plot "$@"; }
 

@@ -14,9 +14,8 @@ snf_scratch currfinal
 cd "$work" || exit 1
 command -v h5dump > /dev/null || fail "h5dump is missing (hdf5-tools)"
 
-sed -e 's/^n_models = 4096/n_models = 256/' "$src/validation/curriculum_campaign.ini" > sa.ini
-expect 0 "256 models" -- "$snforge" grid sa.ini -o sa.h5 --threads 1
-expect 0 "4 snec runs" -- "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" -o hydro.h5
+snf_fixture campaign.h5 sa.h5 # the shared campaign: 256 models of validation/curriculum_campaign.ini (tests/fixtures.sh)
+snf_fixture hydro.h5 hydro.h5 # and the 4 bundled SNEC runs
 sed -e '/^\[ablation/,$d' "$src/validation/curriculum_tiny.ini" > tiny.ini
 obs="$src/validation/data/sn1987a/sn1987a_obs.csv"
 run() { "$snforge" curriculum tiny.ini --threads 1 --no-plot "$@"; }

@@ -37,8 +37,6 @@ static void write_bytes(const char *path, const char *text, size_t n)
     }
 }
 
-static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
-
 static int file_exists(const char *path)
 {
     struct stat st;

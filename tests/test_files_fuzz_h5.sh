@@ -14,6 +14,8 @@
 set -u
 SNF=$1
 SRC=$2
+snforge=$SNF src=$SRC
+. "${BASH_SOURCE%/*}/lib.sh" # snf_fixture
 PY=/usr/bin/python3
 SECS=${SNF_FUZZ_SECONDS:-15}
 [ -x "$PY" ] || { echo "SKIP: no $PY to drive the mutations"; exit 77; }
@@ -24,35 +26,13 @@ cd "$W" || exit 1
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 fail() { echo "FAIL: $*"; exit 1; }
 
-# ---- seeds written by this build ----
-sed -e 's/^n_models = .*/n_models = 256/' -e 's/^step = 1$/step = 5/' -e 's/^chunk_rows = .*/chunk_rows = 64/' \
-    -e 's/^block_rows = .*/block_rows = 64/' "$SRC/grids/87a_small.ini" > camp.ini
-"$SNF" grid camp.ini -o camp.h5 -q --threads 1 >/dev/null 2>&1 || fail "seed campaign"
+# ---- seeds written by this build: the shared campaign (in blocks of 64 rows) and model (tests/fixtures.sh) ----
+snf_fixture campaign.ini camp.ini
+snf_fixture campaign.h5 camp.h5
 cp camp.ini camp2.ini
 "$SNF" grid camp2.ini -o part.h5 -q --threads 1 --stop-after-blocks 2 >/dev/null 2>&1
 [ -f part.h5.tmp ] || fail "seed .tmp (interrupted campaign)"
-cat > tiny.ini <<'EOF'
-[data]
-file = camp.h5
-channels = both
-length = 32
-t_start = 1
-t_end = 296
-validation = 0.2
-test = 0.2
-[train]
-seed = 1
-epochs = 2
-batch = 32
-[model]
-filters = 4
-depth = 1
-kernel = 8
-bottleneck = 4
-[output]
-model = tiny.h5
-EOF
-"$SNF" train tiny.ini -q --threads 1 >/dev/null 2>&1 || fail "seed model"
+snf_fixture model.h5 tiny.h5
 obs="$SRC/validation/data/sn1987a/sn1987a_obs.csv"
 [ -f "$obs" ] || fail "no $obs"
 "$SNF" predict tiny.h5 "$obs" >/dev/null 2>&1 || fail "the seed model does not predict"

@@ -22,11 +22,7 @@ static const char *snf_write_tmp(const char *name, const char *text)
     static int slot = 0;
     char *p = path[slot++ % 8];
     snprintf(p, 512, "%s/%s", snf_tmpdir, name);
-    FILE *f = fopen(p, "w");
-    if (f) {
-        fputs(text, f);
-        fclose(f);
-    }
+    write_text(p, text);
     return p;
 }
 

@@ -325,26 +325,13 @@ static void test_config(void)
 #define NR 48
 #define NT 80
 
+/* Row r: log L = 41.5 + 0.01 r - 0.004 t + wiggle, v = 7000 + 30 r - 35 t (NaN for t > 100), t = 1, 3, ..., 159. */
 static void make_data(const char *path)
 {
-    static double t[NT], p[NR * 4];
-    static float l[NR * NT], v[NR * NT];
-    static int st[NR];
-    for (int j = 0; j < NT; j++) {
-        t[j] = 1.0 + 2.0 * j;
-    }
-    for (int r = 0; r < NR; r++) {
-        p[r * 4 + 0] = 0.5 + 0.1 * r;
-        p[r * 4 + 1] = 10 + r;
-        p[r * 4 + 2] = 1e12 * (1 + 0.2 * r);
-        p[r * 4 + 3] = 0.01 + 0.004 * r;
-        st[r] = 0;
-        for (int j = 0; j < NT; j++) {
-            l[r * NT + j] = (float)(41.5 + 0.01 * r - 0.004 * t[j] + 0.1 * sin(0.05 * t[j] * (1 + r % 4)));
-            v[r * NT + j] = t[j] > 100 ? NAN : (float)(7000 + 30 * r - 35 * t[j]);
-        }
-    }
-    write_test_dataset(path, NR, NT, t, p, l, v, st);
+    const snf_test_curves c = {.nr = NR, .nt = NT, .t0 = 1.0, .dt = 2.0, .l0 = 41.5, .l_slope = 0.004, .wiggle = 0.1,
+                               .w_freq = 0.05, .w_period = 4, .v0 = 7000, .v_row = 30, .v_slope = 35, .v_end = 100,
+                               .ni0 = 0.01, .ni_step = 0.004};
+    write_test_curves(path, &c);
 }
 
 /* Trains the tiny config with extra appended; 0 on success. */

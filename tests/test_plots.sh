@@ -23,30 +23,9 @@ chmod +x plotpy
 export SNFORGE_PYTHON=$work/plotpy
 : > plots.log
 
-sed -e 's/^n_models = 4096/n_models = 256/' -e 's/^step = 1$/step = 3/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
-    -e 's/^block_rows = 512/block_rows = 128/' "$src/grids/87a_small.ini" > camp.ini
-"$snforge" grid camp.ini -o camp.h5 --threads 2 -q || fail "grid"
-cat > tiny.ini <<'INI'
-[data]
-file = camp.h5
-length = 32
-t_start = 1
-t_end = 298
-mask = yes
-[train]
-seed = 5
-epochs = 2
-batch = 32
-[model]
-filters = 4
-depth = 3
-kernel = 8
-bottleneck = 4
-head = gaussian
-[output]
-model = tiny.h5
-INI
-"$snforge" train tiny.ini --threads 2 -q > /dev/null 2>&1 || fail "train"
+# the shared campaign and model (tests/fixtures.sh: 256 models; a tiny Gaussian-head network with masks, 2 epochs)
+snf_fixture campaign.h5 camp.h5
+snf_fixture model.h5 tiny.h5
 obs=$src/validation/data/sn1987a/sn1987a_obs.csv
 
 PLOT_NAME=camp.h5 "$snforge" evaluate tiny.h5 camp.h5 -o ev > /dev/null 2>&1 || fail "evaluate"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_python.sh MODE SNFORGE SOURCE_DIR LIBSNFORGE: the Python package against the program (tests/test_python.py).
-# Makes a 256-model campaign, a 3-epoch InceptionTime (depth 6: two shortcuts; masks on), 2-epoch LITE
+# Takes the shared 256-model campaign, makes a 3-epoch InceptionTime (depth 6: two shortcuts; masks on), 2-epoch LITE
 # (luminosity only), H-InceptionTime and Gaussian-head (calibrated) models, two deep ensembles (2 members x 3 Monte
 # Carlo dropout passes, Gaussian heads: H-InceptionTime calibrated, LITE) and observation files (SN 1987A's, and
 # three simulated objects sampled irregularly with gaps), then runs the MODE's checks.
@@ -11,9 +11,7 @@ py=${SNFORGE_PYTHON:-/usr/bin/python3}
 . "${BASH_SOURCE%/*}/lib.sh"
 snf_scratch python
 cd "$work" || exit 1
-sed -e 's/^n_models = 4096/n_models = 256/' -e 's/^step = 1$/step = 2/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
-    -e 's/^block_rows = 512/block_rows = 256/' "$src/grids/87a_small.ini" > camp.ini
-"$snforge" grid camp.ini -o camp.h5 --threads 1 -q || { echo "FAIL: snforge grid"; exit 1; }
+snf_fixture campaign.h5 camp.h5 # the shared 256-model campaign (tests/fixtures.sh)
 cat > tiny.ini <<'INI'
 [data]
 file = camp.h5

@@ -16,9 +16,8 @@ py=/usr/bin/python3
 real="$src/validation/data/real"
 obs="$src/validation/data/sn1987a/sn1987a_obs.csv"
 
-sed -e 's/^n_models = 4096/n_models = 256/' "$src/validation/curriculum_campaign.ini" > sa.ini
-expect 0 "256 models" -- "$snforge" grid sa.ini -o sa.h5 --threads 2
-expect 0 "4 snec runs" -- "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" -o hydro.h5
+snf_fixture campaign.h5 sa.h5 # the shared campaign: 256 models of validation/curriculum_campaign.ini (tests/fixtures.sh)
+snf_fixture hydro.h5 hydro.h5 # and the 4 bundled SNEC runs
 sed -e '/^\[ablation/,$d' -e 's/^\[data\]$/[data]\nchannels = luminosity/' "$src/validation/curriculum_tiny.ini" > lum.ini
 grep -q "^channels = luminosity" lum.ini || fail "lum.ini: $(cat lum.ini)"
 expect 0 "deployable model" -- "$snforge" curriculum lum.ini -o lum --final --final-members 2 --threads 2 --no-plot

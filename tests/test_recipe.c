@@ -139,24 +139,10 @@ static void test_ema(void)
 /* Row r: log L = 41 + 0.01 r - 0.002 t + wiggle, v = 6000 + 20 r - 30 t (NaN for t > 60). */
 static void make_data(const char *path)
 {
-    static double t[NT], p[NR * 4];
-    static float l[NR * NT], v[NR * NT];
-    static int st[NR];
-    for (int j = 0; j < NT; j++) {
-        t[j] = 2.0 * j;
-    }
-    for (int r = 0; r < NR; r++) {
-        p[r * 4 + 0] = 0.5 + 0.1 * r;
-        p[r * 4 + 1] = 10 + r;
-        p[r * 4 + 2] = 1e12 * (1 + 0.2 * r);
-        p[r * 4 + 3] = 0.01 + 0.005 * r;
-        st[r] = 0;
-        for (int j = 0; j < NT; j++) {
-            l[r * NT + j] = (float)(41 + 0.01 * r - 0.002 * t[j] + 0.05 * sin(0.1 * t[j] * (1 + r % 5)));
-            v[r * NT + j] = t[j] > 60 ? NAN : (float)(6000 + 20 * r - 30 * t[j]);
-        }
-    }
-    write_test_dataset(path, NR, NT, t, p, l, v, st);
+    const snf_test_curves c = {.nr = NR, .nt = NT, .t0 = 0.0, .dt = 2.0, .l0 = 41, .l_slope = 0.002, .wiggle = 0.05,
+                               .w_freq = 0.1, .w_period = 5, .v0 = 6000, .v_row = 20, .v_slope = 30, .v_end = 60,
+                               .ni0 = 0.01, .ni_step = 0.005};
+    write_test_curves(path, &c);
 }
 
 static void test_config_errors(void)

@@ -26,19 +26,17 @@ static int g_s[NR];
  * row 3 failed, row 7 pending. */
 static void make_data(const char *path)
 {
-    for (int j = 0; j < NT; j++) {
-        g_t[j] = 2.0 * j;
-    }
-    for (int r = 0; r < NR; r++) {
-        g_p[r * 4 + 0] = 0.5 + 0.1 * r;
-        g_p[r * 4 + 1] = 10 + r;
-        g_p[r * 4 + 2] = 1e12 * (1 + 0.2 * r);
-        g_p[r * 4 + 3] = 0.01 + 0.005 * r;
-        g_s[r] = r == 3 ? -3 : (r == 7 ? SNF_STATUS_PENDING : 0);
+    const snf_test_curves c = {.nr = NR, .nt = NT, .t0 = 0.0, .dt = 2.0, .l0 = 41, .l_slope = 0.002, .wiggle = 0.05,
+                               .w_freq = 0.1, .w_period = 5, .v0 = 6000, .v_row = 20, .v_slope = 30, .v_end = 60,
+                               .ni0 = 0.01, .ni_step = 0.005};
+    make_test_curves(&c, g_t, g_p, g_l, g_v, g_s);
+    g_s[3] = -3;
+    g_s[7] = SNF_STATUS_PENDING;
+    for (int r = 1; r < NR; r += 2) {
         for (int j = 0; j < NT; j++) {
-            double t = g_t[j];
-            g_l[r * NT + j] = (r % 2 && t > 80) ? NAN : (float)(41 + 0.01 * r - 0.002 * t + 0.05 * sin(0.1 * t * (1 + r % 5)));
-            g_v[r * NT + j] = t > 60 ? NAN : (float)(6000 + 20 * r - 30 * t);
+            if (g_t[j] > 80) {
+                g_l[r * NT + j] = NAN;
+            }
         }
     }
     write_test_dataset(path, NR, NT, g_t, g_p, g_l, g_v, g_s);
@@ -198,13 +196,6 @@ static void test_data(const char *path)
     CHECK_INT(rc, SNF_EFORMAT, "a grid that misses the file's days: %s", snf_error_last_message());
     rc = snf_data_open(&d, "no_such_file.h5", &s3, 8);
     CHECK_INT(rc, SNF_EINVAL, "a missing data file is bad input");
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
 }
 
 static void test_config(void)

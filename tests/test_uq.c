@@ -20,13 +20,6 @@
 #include "snforge/status.h"
 #include "snforge/uq.h"
 
-#define CHECK_TRUE(cond, ...)                                   \
-    do {                                                        \
-        char what_[512];                                        \
-        snprintf(what_, sizeof what_, __VA_ARGS__);             \
-        snf_check_result((cond) ? 1 : 0, __FILE__, __LINE__, what_); \
-    } while (0)
-
 /* ---- helpers ---- */
 
 static double gauss(snf_rng *r)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_uq_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: uncertainty from the outside. A 512-model campaign; a
+# test_uq_cli.sh SNFORGE SOURCE_DIR SHARED_DIR: uncertainty from the outside. The shared 256-model campaign; a
 # 2-member Gaussian-head ensemble (trained two at a time) with calibration and MC dropout; predict's
 # table and --json (one JSON object with the documented keys, intervals ordered lo95 <= lo68 <= mean-ish
 # <= hi68 <= hi95); a shifted observation (light curve x 100) is flagged OOD and still answered (exit 0);
@@ -13,9 +13,7 @@ cd "$work" || exit 1
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 
-sed -e 's/^n_models = 4096/n_models = 512/' -e 's/^step = 1$/step = 3/' -e 's/^chunk_rows = 256/chunk_rows = 128/' \
-    -e 's/^block_rows = 512/block_rows = 128/' "$src/grids/87a_small.ini" > camp.ini
-"$snforge" grid camp.ini -o camp.h5 --threads 2 -q || fail "grid"
+snf_fixture campaign.h5 camp.h5 # the shared 256-model campaign (tests/fixtures.sh)
 
 cat > uq.ini <<'EOF'
 [data]
