@@ -212,11 +212,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     }
     memcpy(ids, all->ids, (size_t)all->n * sizeof *ids);
     snf_rng r = snf_rng_seed((uint64_t)seed * 0xD1B54A32D192ED03ULL + 7);
-    for (long i = all->n - 1; i > 0; i--) {
-        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1)), t = ids[i];
-        ids[i] = ids[j];
-        ids[j] = t;
-    }
+    snf_rng_shuffle(&r, ids, all->n);
     long nv = (long)floor(val * (double)all->n + 0.5);
     if (nv >= all->n) {
         nv = all->n - 1;

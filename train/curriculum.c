@@ -27,12 +27,7 @@ static int snf_cmp_long(const void *a, const void *b)
 static void snf_shuffle(long *v, long n, uint64_t seed)
 {
     snf_rng r = snf_rng_seed(seed);
-    for (long i = n - 1; i > 0; i--) {
-        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
-        long t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-    }
+    snf_rng_shuffle(&r, v, n);
 }
 
 static int snf_mkdir(const char *p)

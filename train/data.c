@@ -518,12 +518,7 @@ int snf_batcher_start(snf_batcher *b, long epoch)
     }
     if (b->shuffle) { /* Fisher-Yates from a stream that depends only on (seed, epoch) */
         snf_rng r = snf_rng_seed(b->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
-        for (long i = b->n - 1; i > 0; i--) {
-            long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
-            long t = b->order[i];
-            b->order[i] = b->order[j];
-            b->order[j] = t;
-        }
+        snf_rng_shuffle(&r, b->order, b->n);
     }
     b->pos = 0;
     b->chunk0 = 0;

@@ -49,12 +49,7 @@ static void snf_split_rows(const snf_train_config *cfg, long *rows, long n, long
     }
     if (cfg->split == SNF_SPLIT_RANDOM) {
         snf_rng r = snf_rng_seed(cfg->split_seed * 0xD1B54A32D192ED03ULL + 1);
-        for (long i = n - 1; i > 0; i--) {
-            long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
-            long t = rows[i];
-            rows[i] = rows[j];
-            rows[j] = t;
-        }
+        snf_rng_shuffle(&r, rows, n);
         *te = rows;
         *va = rows + nt;
         *tr = rows + nt + nv;

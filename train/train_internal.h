@@ -70,6 +70,10 @@ double snf_train_budget_now(const snf_train_options *opt);
  * physical units through norm. SNF_ENOMEM, or the forward pass's failure. */
 int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y, double *loss,
                     snf_metrics *m, snf_metrics *base);
+/* The same with base optional (NULL: not computed) and the physical predictions into pred_out[n][4] (NULL:
+ * kept internal): the one scorer of train, the loop's validation, fine-tuning and the curriculum. */
+int snf_train_score_pred(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
+                         double *loss, snf_metrics *m, snf_metrics *base, double *pred_out);
 
 /* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
  * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one

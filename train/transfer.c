@@ -25,27 +25,9 @@ static int snf_tr_range(size_t *lo, size_t *hi, int nr, ptrdiff_t off, size_t n)
     return nr + 1;
 }
 
-/* Eval-mode loss and physical predictions of the network's current weights on rows. */
-static int snf_tr_eval(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, double *truth,
-                       double *pred)
-{
-    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
-    double se = 0;
-    for (long i = 0; i < rows->n; i += net->cfg.max_B) {
-        int nb = (int)(rows->n - i < net->cfg.max_B ? rows->n - i : net->cfg.max_B);
-        float l = 0;
-        int rc = snf_net_forward(net, rows->x + (size_t)i * CL, rows->y + (size_t)i * SNF_DATA_NP, nb, 0, &l);
-        if (rc < 0) {
-            return rc;
-        }
-        se += (double)l * nb;
-        snf_train_decode_batch(truth, pred, rows->y + (size_t)i * SNF_DATA_NP, snf_net_pred(net), SNF_DATA_NP, i,
-                               nb, norm);
-    }
-    *loss = rows->n > 0 ? se / (double)rows->n : NAN;
-    return SNF_OK;
-}
-
+/* Loss and metrics of the network's current weights in eval mode on resident rows (pred_out[n][4]: the
+ * physical predictions, may be NULL): the one scorer (snf_train_score_pred) through a view of the rows in
+ * batches of the network's max_B. */
 static int snf_tr_metrics(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m,
                           double *pred_out)
 {
@@ -54,21 +36,21 @@ static int snf_tr_metrics(snf_net *net, const snf_norm *norm, const snf_rows *ro
     if (rows->n == 0) {
         return SNF_OK;
     }
-    double *truth = malloc((size_t)rows->n * SNF_DATA_NP * sizeof *truth);
-    double *pred = pred_out ? pred_out : malloc((size_t)rows->n * SNF_DATA_NP * sizeof *pred);
+    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
+    const int B = net->cfg.max_B;
+    snf_batcher *b = NULL;
     int rc = SNF_OK;
-    if (!truth || !pred) {
+    float *x = malloc((size_t)B * CL * sizeof *x), *y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
+    if (!x || !y) {
         SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", rows->n);
     }
-    rc = snf_tr_eval(net, norm, rows, loss, truth, pred);
-    if (rc >= 0) {
-        rc = snf_metrics_compute(m, truth, pred, rows->n);
+    if ((rc = snf_batcher_view(&b, rows->x, rows->y, rows->n, CL, B, 0, 0, 0)) >= 0) {
+        rc = snf_train_score_pred(net, b, rows->n, norm, x, y, loss, m, NULL, pred_out);
     }
 cleanup:
-    free(truth);
-    if (pred != pred_out) {
-        free(pred);
-    }
+    snf_batcher_free(b);
+    free(x);
+    free(y);
     return rc;
 }
 
