@@ -130,6 +130,27 @@ static void test_freeze(double wd, const snf_recipe *rp)
         CHECK_TRUE(!moved && cb.sched_total == 0, "the default recipe holds the rate fixed");
     }
     CHECK_TRUE((cb.ema_params != NULL) == (rp && rp->ema > 0), "the weight EMA is in the file when on");
+    if (rp) { /* stopped after 2 epochs and resumed: bitwise the uninterrupted run (schedule, EMA, moments) */
+        const char *k = "tc_frozen_resumed.h5";
+        unlink(k);
+        f.out_path = k;
+        snf_train_options o2 = o;
+        o2.stop_after = 2;
+        CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o2, &s), SNF_OK, "the recipe run stops after 2 epochs");
+        CHECK_TRUE(s.stopped && !s.finished, "stopped, not finished");
+        CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "and resumes");
+        snf_ckpt ck;
+        CHECK_INT(snf_ckpt_read(&ck, k), SNF_OK, "the resumed model reads back");
+        CHECK_TRUE(s.resumed && ck.nparams == cb.nparams && ck.n_hist == cb.n_hist &&
+                       !memcmp(ck.best_params, cb.best_params, ck.nparams * sizeof(float)) &&
+                       !memcmp(ck.ema_params, cb.ema_params, ck.nparams * sizeof(float)) &&
+                       !memcmp(ck.adam_v, cb.adam_v, ck.nparams * sizeof(float)) &&
+                       ck.hist[ck.n_hist - 1].lr == cb.hist[cb.n_hist - 1].lr,
+                   "recipe run stopped and resumed: bitwise the uninterrupted one");
+        snf_ckpt_free(&ck);
+        unlink(k);
+        f.out_path = b;
+    }
     const char *frozen[] = {"mod0.conv0_w", "mod0.bn_g", "mod1.bott_w", "mod2.pool_w", "mod3.conv2_w", "mod3.bn_b",
                             "res0.sc_w", "res0.bn_g"};
     const char *free_[] = {"mod4.conv0_w", "mod5.bn_g", "res1.sc_w", "head_w", "head_b"};

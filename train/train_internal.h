@@ -1,5 +1,6 @@
-/* train_internal.h: the pieces of a training run that the three loops share (not installed): snf_train_run
- * (train.c), snf_transfer_run (transfer.c) and the ensemble driver snf_uq_train (uq_train.c). An existing
+/* train_internal.h: the one training loop (snf_loop_run, train_loop.c; not installed) that snf_train_run
+ * (train.c) and snf_transfer_run (transfer.c) call, and the pieces of a run it and the ensemble driver
+ * snf_uq_train (uq_train.c) share. An existing
  * model file is probed and checked alike, a resumed run takes the same state back, the checkpoint views
  * the same slabs, and the end of an epoch keeps the best weights and writes its history record alike.
  * Implemented in train_state.c and train_score.c. */

@@ -80,7 +80,7 @@ typedef struct snf_transfer_config {
     const char *data_file;  /* provenance written to the model file (may be "") */
     const char *out_path;   /* the model file (checkpoint) */
     /* Optional (NULL: none): called after every epoch's training steps and validation (epoch counts from 0)
-     * with the network holding that epoch's weights and `state`, the checkpoint about to be written (its
+     * with the network holding that epoch's weights (the EMA's when the recipe has one) and `state`, the checkpoint about to be written (its
      * net, spec, norm and tensor layout are final; params / bn_stats / adam_m / adam_v are the network's;
      * epoch, es and hist are the previous write's). Returns < 0 to fail the run, 1 to end it (finished,
      * stop reason "selection"), 0 to go on. snf_transfer_run_folds selects per fold here. */
