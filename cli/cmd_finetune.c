@@ -28,6 +28,7 @@ static void snf_finetune_usage(FILE *f)
     fprintf(f,
             "usage: snforge finetune MODEL.h5 DATA.h5 [-o OUT.h5] [--lr X] [--freeze K] [--epochs N] [--batch B]\n"
             "                        [--val F] [--patience P] [--seed S] [--mix-sa SA.h5 --mix-share F]\n"
+            "                        [--schedule S] [--ema D] [--clip-norm C] [--time-budget S]\n"
             "                        [--mix-max-rows N] [--threads N] [--quiet]\n\n"
             "Continues training MODEL.h5 (its best weights) on the usable rows of DATA.h5 (e.g. hydro models from\n"
             "snforge import). The model's input grid (channels, masks, length, days) and normalisation are kept,\n"
@@ -36,7 +37,7 @@ static void snf_finetune_usage(FILE *f)
             "atomically after every epoch; the same command after an interruption resumes bitwise.\n\n"
             "options:\n"
             "  -o, --output OUT.h5   the fine-tuned model file                      [finetuned.h5]\n"
-            "      --lr X            Adam learning rate (constant)                  [1e-4]\n"
+            "      --lr X            Adam learning rate (the schedule's peak)          [1e-4]\n"
             "      --freeze K        freeze Inception modules 0..K-1 (and the shortcut of modules 0-2 when\n"
             "                        K >= 3): learning-rate multiplier 0, so their weights, Adam moments and\n"
             "                        BatchNorm running statistics stay bitwise unchanged, and no weight decay [0]\n"
@@ -45,6 +46,10 @@ static void snf_finetune_usage(FILE *f)
             "      --val F           validation share of DATA.h5's rows (0: select on the training loss) [0.2]\n"
             "      --patience P      early-stopping patience on the validation loss (0: off)          [15]\n"
             "      --weight-decay W  AdamW decoupled weight decay on unfrozen kernels [0]\n"
+            "      --schedule S      constant (--lr throughout) | plateau | cosine | onecycle: [train]'s\n"
+            "                        recipe keys, as in train_small.ini, also --warmup, --lr-end,\n"
+            "                        --onecycle-div, --clip-norm and --ema         [constant, off]\n"
+            "      --time-budget S   end after the epoch at which one more would pass S seconds\n"
             "      --seed S          split, shuffling and mixing seed               [1]\n"
             "      --mix-sa SA.h5    semi-analytic rows mixed into each batch against forgetting\n"
             "      --mix-share F     their share of each batch, 0..0.9              [0.25 with --mix-sa]\n"
@@ -207,11 +212,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     }
     memcpy(ids, all->ids, (size_t)all->n * sizeof *ids);
     snf_rng r = snf_rng_seed((uint64_t)seed * 0xD1B54A32D192ED03ULL + 7);
-    for (long i = all->n - 1; i > 0; i--) {
-        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1)), t = ids[i];
-        ids[i] = ids[j];
-        ids[j] = t;
-    }
+    snf_rng_shuffle(&r, ids, all->n);
     long nv = (long)floor(val * (double)all->n + 0.5);
     if (nv >= all->n) {
         nv = all->n - 1;
@@ -252,12 +253,31 @@ typedef struct snf_ft_cli {
     double lr, val, share, wd;
     long freeze, epochs, batch, patience, seed, maxr, stop, threads;
     int quiet;
+    snf_recipe recipe; /* [train]'s recipe keys (transfer.h) */
+    double budget;     /* --time-budget seconds (0: none) */
 } snf_ft_cli;
+
+/* --NAME VALUE of a recipe option into r: [train]'s key of the same name with dashes for underscores. 0, or 2
+ * (bad value, said on stderr). */
+static int snf_ft_recipe_opt(const char *name, const char *value, snf_recipe *r)
+{
+    char key[32], why[160];
+    snprintf(key, sizeof key, "%s", name);
+    for (char *c = key; *c; c++) {
+        *c = *c == '-' ? '_' : *c;
+    }
+    if (snf_recipe_set(r, key, value, why, sizeof why) < 0) {
+        fprintf(stderr, "snforge finetune: --%s: %s\n", name, why);
+        return 2;
+    }
+    return 0;
+}
 
 /* Parses the options and operands into c: -1 to go on, else the exit code (0 after --help, 2 for bad input). */
 static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
 {
-    enum { O_LR = 1000, O_FREEZE, O_EPOCHS, O_BATCH, O_VAL, O_PAT, O_SEED, O_MIX, O_SHARE, O_MAXR, O_STOP, O_WD };
+    enum { O_LR = 1000, O_FREEZE, O_EPOCHS, O_BATCH, O_VAL, O_PAT, O_SEED, O_MIX, O_SHARE, O_MAXR, O_STOP, O_WD,
+           O_RECIPE, O_BUDGET };
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},   {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
@@ -267,14 +287,18 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
         {"seed", required_argument, NULL, O_SEED},  {"mix-sa", required_argument, NULL, O_MIX},
         {"mix-share", required_argument, NULL, O_SHARE}, {"mix-max-rows", required_argument, NULL, O_MAXR},
         {"stop-after-epochs", required_argument, NULL, O_STOP}, {"weight-decay", required_argument, NULL, O_WD},
-        {NULL, 0, NULL, 0},
+        {"schedule", required_argument, NULL, O_RECIPE}, {"warmup", required_argument, NULL, O_RECIPE},
+        {"lr-end", required_argument, NULL, O_RECIPE}, {"onecycle-div", required_argument, NULL, O_RECIPE},
+        {"clip-norm", required_argument, NULL, O_RECIPE}, {"ema", required_argument, NULL, O_RECIPE},
+        {"time-budget", required_argument, NULL, O_BUDGET}, {NULL, 0, NULL, 0},
     };
     const char *out = "finetuned.h5", *mix_path = NULL;
-    double lr = 1e-4, val = 0.2, share = -1, wd = 0;
+    double lr = 1e-4, val = 0.2, share = -1, wd = 0, budget = 0;
+    snf_recipe recipe = snf_recipe_default();
     long freeze = 0, epochs = 50, batch = 16, patience = 15, seed = 1, maxr = 4096, stop = 0, threads = 0;
     int quiet = 0, e = 0;
     snf_cli_getopt_start();
-    for (int ch; (ch = getopt_long(argc, argv, "o:t:qh", opts, NULL)) != -1;) {
+    for (int ch, li = 0; (ch = getopt_long(argc, argv, "o:t:qh", opts, &li)) != -1;) {
         switch (ch) {
         case 'o': out = optarg; break;
         case 't': e = snf_cli_parse_threads("finetune", optarg, &threads); break;
@@ -292,6 +316,8 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
         case O_MAXR: e = snf_cli_parse_long("finetune", "--mix-max-rows", optarg, 1, 1L << 30, &maxr); break;
         case O_STOP: e = snf_cli_parse_long("finetune", "--stop-after-epochs", optarg, 1, 1L << 30, &stop); break;
         case O_MIX: mix_path = optarg; break;
+        case O_BUDGET: e = snf_ft_double("--time-budget", optarg, 0, 1e9, &budget); break;
+        case O_RECIPE: e = snf_ft_recipe_opt(opts[li].name, optarg, &recipe); break;
         default: return snf_cli_unknown_option(argv, "finetune");
         }
         if (e) {
@@ -312,7 +338,7 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
         share = 0;
     }
     *c = (snf_ft_cli){out, mix_path, lr, val, share, wd, freeze, epochs, batch, patience, seed, maxr, stop, threads,
-                      quiet};
+                      quiet, recipe, budget};
     return -1;
 }
 
@@ -367,6 +393,8 @@ int snf_cmd_finetune(int argc, char **argv)
     if ((rc = snf_ft_load(model_path, out, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix)) < 0) {
         goto done; /* its message is out */
     }
+    char rtext[256]; /* the recipe, when not the default (today's texts, and so their files, stay as they were) */
+    snf_recipe_text(&c.recipe, rtext, sizeof rtext);
     size_t tl = 4096 + strlen(model_path) + strlen(data_path) + (mix_path ? strlen(mix_path) : 0);
     text = malloc(tl);
     if (!text) {
@@ -381,9 +409,9 @@ int snf_cmd_finetune(int argc, char **argv)
     }
     snprintf(text, tl, "snforge finetune\nmodel = %s\ndata = %s\nlr = %.17g\nfreeze = %ld\nepochs = %ld\nbatch = %ld\n"
              "val = %.17g\npatience = %ld\nseed = %ld\nweight_decay = %.17g\nmix_sa = %s\nmix_share = %.17g\n"
-             "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n", model_path,
+             "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n%s", model_path,
              data_path, lr, freeze, epochs, batch, val, patience, seed, wd, mix_path ? mix_path : "", share, maxr,
-             dg_model, dg_data, dg_mix, SNF_VERSION_STRING);
+             dg_model, dg_data, dg_mix, SNF_VERSION_STRING, rtext);
     snf_transfer_config tc;
     memset(&tc, 0, sizeof tc);
     tc.net = init.net;
@@ -397,6 +425,7 @@ int snf_cmd_finetune(int argc, char **argv)
     tc.adam = snf_adam_config_default();
     tc.adam.lr = (float)lr;
     tc.adam.weight_decay = (float)wd;
+    tc.recipe = c.recipe;
     tc.es_patience = (int)patience;
     tc.mix_share = share;
     tc.text = text;
@@ -405,6 +434,7 @@ int snf_cmd_finetune(int argc, char **argv)
     snf_train_options o = snf_train_options_default();
     o.threads = nt;
     o.stop_after = stop;
+    o.max_wall_s = c.budget;
     o.quiet = quiet;
     o.log = stderr;
     snf_rows rt = {tr.x, tr.y, tr.n}, rv = {va.x, va.y, va.n}, rm = {mix.x, mix.y, mix.n};

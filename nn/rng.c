@@ -27,6 +27,16 @@ uint64_t snf_rng_u64(snf_rng *r)
     return snf_mix64(r->s);
 }
 
+void snf_rng_shuffle(snf_rng *r, long *v, long n)
+{
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(snf_rng_u64(r) % (uint64_t)(i + 1));
+        long t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
+}
+
 float snf_rng_uniform(snf_rng *r)
 {
     return (float)(snf_rng_u64(r) >> 40) * (1.0f / 16777216.0f);

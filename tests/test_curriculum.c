@@ -4,7 +4,8 @@
  * the one of the lowest validation loss and its weights reproduce that loss on the validation rows; one
  * training run selected per fold selects what a separate run per fold selects, bitwise, and resumes; the
  * k-fold deal tests every model exactly once with disjoint test / validation / training rows; curriculum
- * configs with mistakes fail naming file:line. */
+ * configs with mistakes fail naming file:line. The recipe (cosine schedule, EMA, clipping) on a fine-tune:
+ * frozen tensors still bitwise (their EMA too), the rate decays in the history; recipe keys in stage sections. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +88,8 @@ static long tensor_off(const snf_net_config *cfg, const snf_ckpt *ck, const char
     return -1;
 }
 
-static void test_freeze(double wd)
+/* rp: the fine-tune's recipe (NULL: the default, the rate fixed) */
+static void test_freeze(double wd, const snf_recipe *rp)
 {
     const char *a = "tc_start.h5", *b = "tc_frozen.h5";
     unlink(a);
@@ -106,11 +108,49 @@ static void test_freeze(double wd)
     f.adam.weight_decay = (float)wd;
     f.mix_share = 0.25;
     f.seed = 9;
+    if (rp) {
+        f.recipe = *rp;
+    }
     snf_rows mix = {g_x, g_y, 16};
     CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "the fine-tune runs (weight decay %g)", wd);
     CHECK_INT(s.frozen_tensors, 4 * SNF_NET_TENSORS_PER_MODULE + SNF_NET_TENSORS_PER_RES,
               "frozen tensors: 4 modules x 7 + the first shortcut's 3");
     CHECK_INT(snf_ckpt_read(&cb, b), SNF_OK, "the fine-tuned model reads back");
+    /* the recipe reaches the loop: a step schedule's rate moves in the history, the fixed rate does not; the
+     * EMA is kept in the file (and is what best_params hold, so the frozen checks below cover it) */
+    int moved = 0;
+    for (long e = 0; e < cb.n_hist; e++) {
+        moved |= cb.hist[e].lr != (double)f.adam.lr;
+    }
+    if (rp && rp->schedule == SNF_RECIPE_COSINE) {
+        CHECK_TRUE(moved && cb.hist[cb.n_hist - 1].lr < 0.5 * (double)f.adam.lr && cb.sched_total > 0,
+                   "cosine: the rate decays in the history (last %g of %g, %ld steps)", cb.hist[cb.n_hist - 1].lr,
+                   (double)f.adam.lr, cb.sched_total);
+    } else {
+        CHECK_TRUE(!moved && cb.sched_total == 0, "the default recipe holds the rate fixed");
+    }
+    CHECK_TRUE((cb.ema_params != NULL) == (rp && rp->ema > 0), "the weight EMA is in the file when on");
+    if (rp) { /* stopped after 2 epochs and resumed: bitwise the uninterrupted run (schedule, EMA, moments) */
+        const char *k = "tc_frozen_resumed.h5";
+        unlink(k);
+        f.out_path = k;
+        snf_train_options o2 = o;
+        o2.stop_after = 2;
+        CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o2, &s), SNF_OK, "the recipe run stops after 2 epochs");
+        CHECK_TRUE(s.stopped && !s.finished, "stopped, not finished");
+        CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "and resumes");
+        snf_ckpt ck;
+        CHECK_INT(snf_ckpt_read(&ck, k), SNF_OK, "the resumed model reads back");
+        CHECK_TRUE(s.resumed && ck.nparams == cb.nparams && ck.n_hist == cb.n_hist &&
+                       !memcmp(ck.best_params, cb.best_params, ck.nparams * sizeof(float)) &&
+                       !memcmp(ck.ema_params, cb.ema_params, ck.nparams * sizeof(float)) &&
+                       !memcmp(ck.adam_v, cb.adam_v, ck.nparams * sizeof(float)) &&
+                       ck.hist[ck.n_hist - 1].lr == cb.hist[cb.n_hist - 1].lr,
+                   "recipe run stopped and resumed: bitwise the uninterrupted one");
+        snf_ckpt_free(&ck);
+        unlink(k);
+        f.out_path = b;
+    }
     const char *frozen[] = {"mod0.conv0_w", "mod0.bn_g", "mod1.bott_w", "mod2.pool_w", "mod3.conv2_w", "mod3.bn_b",
                             "res0.sc_w", "res0.bn_g"};
     const char *free_[] = {"mod4.conv0_w", "mod5.bn_g", "res1.sc_w", "head_w", "head_b"};
@@ -390,7 +430,8 @@ static void bad_config(const char *text, const char *want)
 static void test_config(void)
 {
     const char *good = "[data]\nsa = sa.h5\nhydro = /abs/h.h5\nchannels = both\n[split]\nfolds = 5\n[model]\narch = "
-                       "lite\n[stage2]\nmix_share = 0.5\n[ablation.trim]\nt_start = 30\nstage2.lr = 1e-5\n";
+                       "lite\n[stage2]\nmix_share = 0.5\nschedule = cosine\nema = 0.99\n[ablation.trim]\nt_start = 30\n"
+                       "stage2.lr = 1e-5\nstage1.clip_norm = 1\n";
     snf_curr_config c;
     CHECK_INT(snf_curr_config_parse(&c, good, "dir/exp.ini"), SNF_OK, "a good config parses");
     CHECK_INT(c.nvariants, 2, "base + one ablation");
@@ -400,11 +441,17 @@ static void test_config(void)
     CHECK_ABS(c.variants[1].s2.lr, 1e-5, 0, "ablation overrides stage2.lr");
     CHECK_ABS(c.variants[1].s2.mix_share, 0.5, 0, "ablation inherits the base's mix share");
     CHECK_ABS(c.variants[0].spec.t_start_d, 1, 0, "the base keeps t_start");
+    CHECK_TRUE(c.variants[0].s2.recipe.schedule == SNF_RECIPE_COSINE && c.variants[0].s2.recipe.ema == 0.99f &&
+                   snf_recipe_is_default(&c.variants[0].s1.recipe) && c.variants[1].s1.recipe.clip_norm == 1.0f &&
+                   c.variants[1].s2.recipe.schedule == SNF_RECIPE_COSINE,
+               "recipe keys in [stage2] and stage1.KEY in an ablation (which inherits the base's)");
     snf_curr_config_free(&c);
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[split]\nfolds = 2\n", "exp.ini:5:");
     bad_config("[data]\nsa = a.h5\n", "exp.ini:1:");
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[stage1]\nlr = fast\n", "exp.ini:5: [stage1] lr");
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[stage2]\nfrozen = 2\n", "exp.ini:5: [stage2] frozen");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[stage2]\nschedule = linear\n", "exp.ini:5: [stage2] schedule");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[stage1]\nema = 1.5\n", "exp.ini:5: [stage1] ema");
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[bogus]\nx = 1\n", "exp.ini:4: [bogus]");
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[ablation.x]\nchannels = colour\n", "exp.ini:5: [ablation.x]");
     bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[model]\narch = lite\n[stage2]\nfreeze = 2\n", "exp.ini:6:");
@@ -436,8 +483,23 @@ int main(void)
 {
     snf_threads_setup(1);
     make_rows();
-    test_freeze(0.0);
-    test_freeze(0.05);
+    test_freeze(0.0, NULL);
+    test_freeze(0.05, NULL);
+    snf_recipe rp = snf_recipe_default(); /* the recipe on a fine-tune: frozen tensors still bitwise */
+    char why[160];
+    CHECK_TRUE(snf_recipe_set(&rp, "schedule", "cosine", why, sizeof why) == 1 &&
+                   snf_recipe_set(&rp, "ema", "0.9", why, sizeof why) == 1 &&
+                   snf_recipe_set(&rp, "clip_norm", "0.5", why, sizeof why) == 1 &&
+                   snf_recipe_set(&rp, "batch", "3", why, sizeof why) == 0 &&
+                   snf_recipe_set(&rp, "schedule", "linear", why, sizeof why) == -1,
+               "recipe keys: set, not a recipe key, bad value (%s)", why);
+    char rt[256];
+    int nrt = snf_recipe_text(&rp, rt, sizeof rt);
+    CHECK_TRUE(nrt > 0 && strstr(rt, "schedule = cosine") != NULL,
+               "a recipe enters the run's text: %s", rt);
+    snf_recipe d0 = snf_recipe_default();
+    CHECK_TRUE(snf_recipe_text(&d0, rt, sizeof rt) == 0 && rt[0] == '\0', "the default recipe adds nothing");
+    test_freeze(0.0, &rp);
     test_resume_and_selection();
     test_run_folds();
     test_folds();

@@ -27,12 +27,7 @@ static int snf_cmp_long(const void *a, const void *b)
 static void snf_shuffle(long *v, long n, uint64_t seed)
 {
     snf_rng r = snf_rng_seed(seed);
-    for (long i = n - 1; i > 0; i--) {
-        long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
-        long t = v[i];
-        v[i] = v[j];
-        v[j] = t;
-    }
+    snf_rng_shuffle(&r, v, n);
 }
 
 static int snf_mkdir(const char *p)
@@ -90,6 +85,9 @@ char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, c
         c->net.kernel, c->net.bottleneck, c->net.residual, (double)c->net.bn_momentum, s->epochs, s->batch,
         s->patience, s->lr, s->weight_decay, s->freeze, s->mix_share, (double)v->aug.noise, (double)v->aug.drop,
         v->aug.shift);
+    if (k < cap) { /* a recipe other than the default only: today's texts (and model files) stay as they were */
+        k += (size_t)snf_recipe_text(&s->recipe, t + k, cap - k);
+    }
     const char *names[3] = {"validation", "training", "test"};
     const long *lists[3] = {f->val, f->train, f->test};
     long ns[3] = {f->n_val, f->n_train, f->n_test};
@@ -429,6 +427,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     tc.batch = v->s2.batch;
     tc.adam.lr = (float)v->s2.lr;
     tc.adam.weight_decay = (float)v->s2.weight_decay;
+    tc.recipe = v->s2.recipe;
     tc.es_patience = v->s2.patience;
     tc.mix_share = v->s2.mix_share;
     memset(&tc.aug, 0, sizeof tc.aug);

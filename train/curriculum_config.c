@@ -94,8 +94,16 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
         } else if (!strcmp(k, "mix_share") && st == &v->s2 && snf_cnum(ps, line, sec, key, val, 0, 0.9, &d)) {
             st->mix_share = d;
         } else if (!ps->ini.err) {
-            return snf_ini_fail(&ps->ini, line, sec, key, "unknown key (expected epochs, batch, patience, lr, "
-                                "weight_decay%s)", st == &v->s2 ? ", freeze, mix_share" : "");
+            char why[160];
+            int r = snf_recipe_set(&st->recipe, k, val, why, sizeof why);
+            if (r < 0) {
+                return snf_ini_fail(&ps->ini, line, sec, key, "%s", why);
+            }
+            if (r == 0) {
+                return snf_ini_fail(&ps->ini, line, sec, key, "unknown key (expected epochs, batch, patience, lr, "
+                                    "weight_decay%s, schedule, warmup, lr_end, onecycle_div, clip_norm, ema)",
+                                    st == &v->s2 ? ", freeze, mix_share" : "");
+            }
         }
         return !ps->ini.err;
     }
@@ -261,8 +269,9 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
     snf_curr_variant *b = &c->variants[0];
     snprintf(b->name, sizeof b->name, "base");
     b->spec = snf_data_spec_default();
-    b->s1 = (snf_curr_stage){.epochs = 30, .batch = 64, .patience = 10, .lr = 1e-3};
-    b->s2 = (snf_curr_stage){.epochs = 50, .batch = 16, .patience = 15, .lr = 1e-4, .freeze = 0, .mix_share = 0.25};
+    b->s1 = (snf_curr_stage){.epochs = 30, .batch = 64, .patience = 10, .lr = 1e-3, .recipe = snf_recipe_default()};
+    b->s2 = (snf_curr_stage){.epochs = 50, .batch = 16, .patience = 15, .lr = 1e-4, .freeze = 0, .mix_share = 0.25,
+                             .recipe = snf_recipe_default()};
     snf_cparse *ps = calloc(1, sizeof *ps);
     if (!ps) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);

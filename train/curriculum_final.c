@@ -215,9 +215,12 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.batch = v->s1.batch;
         tc.adam.lr = (float)v->s1.lr;
         tc.adam.weight_decay = (float)v->s1.weight_decay;
+        tc.recipe = v->s1.recipe;
         tc.aug = v->aug;
-        snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 1: %d epochs, seed %llu\n%s",
-                 k + 1, members, info->epochs1, (unsigned long long)seed, base);
+        char r1[256]; /* stage 1's recipe (base is stage 2's text): "" for the default, so today's texts stay */
+        snf_recipe_text(&v->s1.recipe, r1, sizeof r1);
+        snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 1: %d epochs, seed %llu\n%s%s",
+                 k + 1, members, info->epochs1, (unsigned long long)seed, r1, base);
         tc.text = text;
         tc.data_file = v->sa_file;
         tc.out_path = p1;
@@ -232,6 +235,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.batch = v->s2.batch;
         tc.adam.lr = (float)v->s2.lr;
         tc.adam.weight_decay = (float)v->s2.weight_decay;
+        tc.recipe = v->s2.recipe;
         tc.mix_share = v->s2.mix_share;
         tc.aug_mix = v->aug;
         snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 2: %d epochs, seed %llu\n%s",

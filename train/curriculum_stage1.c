@@ -109,6 +109,7 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
     tc.batch = v->s1.batch;
     tc.adam.lr = (float)v->s1.lr;
     tc.adam.weight_decay = (float)v->s1.weight_decay;
+    tc.recipe = v->s1.recipe;
     tc.es_patience = v->s1.patience;
     tc.aug = v->aug;
     tc.text = shared;

@@ -5,6 +5,7 @@
  * outside the file's time range, or next to a NaN, gives NaN (no extrapolation, no bridging of gaps). */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "snforge/model.h"
 #include "snforge/nn.h"
 #include "snforge/status.h"
+#include "train_internal.h"
 
 /* ---- types ---- */
 
@@ -45,6 +47,8 @@ struct snf_batcher {
     long *order;      /* [n] positions into rows for this epoch */
     long pos;         /* next position of order */
     long chunk0, chunk_n; /* positions of order held in cx (streaming) */
+    int view;         /* cx, cy are the caller's resident rows (snf_batcher_view): not freed */
+    int cycle;        /* every batch has B rows, wrapping round the epoch's order (mixed-in rows) */
 };
 
 typedef struct snf_rowpos {
@@ -514,12 +518,7 @@ int snf_batcher_start(snf_batcher *b, long epoch)
     }
     if (b->shuffle) { /* Fisher-Yates from a stream that depends only on (seed, epoch) */
         snf_rng r = snf_rng_seed(b->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(epoch + 1)));
-        for (long i = b->n - 1; i > 0; i--) {
-            long j = (long)(snf_rng_u64(&r) % (uint64_t)(i + 1));
-            long t = b->order[i];
-            b->order[i] = b->order[j];
-            b->order[j] = t;
-        }
+        snf_rng_shuffle(&r, b->order, b->n);
     }
     b->pos = 0;
     b->chunk0 = 0;
@@ -527,9 +526,64 @@ int snf_batcher_start(snf_batcher *b, long epoch)
     return SNF_OK;
 }
 
+int snf_batcher_view(snf_batcher **out, const float *x, const float *y, long n, size_t CL, int B, int shuffle,
+                     uint64_t seed, int cycle)
+{
+    *out = NULL;
+    if (B < 1 || n < 0 || CL < 1 || (cycle && n < 1)) {
+        SNF_ERROR(SNF_EINVAL, "bad batcher shape (B %d, n %ld)", B, n);
+    }
+    snf_batcher *b = calloc(1, sizeof *b);
+    if (!b) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    b->n = n;
+    b->B = B;
+    b->CL = (int)CL;
+    b->shuffle = shuffle;
+    b->seed = seed;
+    b->cap = n;
+    b->resident = 1;
+    b->view = 1;
+    b->cycle = cycle;
+    b->cx = (float *)(uintptr_t)x;
+    b->cy = (float *)(uintptr_t)y;
+    b->rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->rows);
+    b->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->order);
+    b->crows = b->rows;
+    if (!b->rows || !b->order) {
+        snf_batcher_free(b);
+        SNF_ERROR(SNF_ENOMEM, "out of memory for %ld rows", n);
+    }
+    for (long i = 0; i < n; i++) {
+        b->rows[i] = i;
+    }
+    snf_batcher_start(b, 0);
+    *out = b;
+    return SNF_OK;
+}
+
 int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb)
 {
     *nb = 0;
+    if (b->cycle) { /* B rows, the order read round and round (resident) */
+        if (b->n < 1) {
+            return 0;
+        }
+        for (int k = 0; k < b->B; k++) {
+            if (b->pos >= b->n) {
+                b->pos = 0;
+            }
+            long src = b->order[b->pos++];
+            memcpy(x + (size_t)k * b->CL, b->cx + (size_t)src * b->CL, (size_t)b->CL * sizeof *x);
+            memcpy(y + (size_t)k * SNF_DATA_NP, b->cy + (size_t)src * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
+            if (rows) {
+                rows[k] = src;
+            }
+        }
+        *nb = b->B;
+        return 1;
+    }
     if (b->pos >= b->n) {
         return 0;
     }
@@ -571,8 +625,10 @@ void snf_batcher_free(snf_batcher *b)
     }
     free(b->rows);
     free(b->order);
-    free(b->cx);
-    free(b->cy);
-    free(b->crows);
+    if (!b->view) {
+        free(b->cx);
+        free(b->cy);
+        free(b->crows);
+    }
     free(b);
 }

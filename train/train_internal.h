@@ -1,5 +1,6 @@
-/* train_internal.h: the pieces of a training run that the three loops share (not installed): snf_train_run
- * (train.c), snf_transfer_run (transfer.c) and the ensemble driver snf_uq_train (uq_train.c). An existing
+/* train_internal.h: the one training loop (snf_loop_run, train_loop.c; not installed) that snf_train_run
+ * (train.c) and snf_transfer_run (transfer.c) call, and the pieces of a run it and the ensemble driver
+ * snf_uq_train (uq_train.c) share. An existing
  * model file is probed and checked alike, a resumed run takes the same state back, the checkpoint views
  * the same slabs, and the end of an epoch keeps the best weights and writes its history record alike.
  * Implemented in train_state.c and train_score.c. */
@@ -70,6 +71,10 @@ double snf_train_budget_now(const snf_train_options *opt);
  * physical units through norm. SNF_ENOMEM, or the forward pass's failure. */
 int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y, double *loss,
                     snf_metrics *m, snf_metrics *base);
+/* The same with base optional (NULL: not computed) and the physical predictions into pred_out[n][4] (NULL:
+ * kept internal): the one scorer of train, the loop's validation, fine-tuning and the curriculum. */
+int snf_train_score_pred(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
+                         double *loss, snf_metrics *m, snf_metrics *base, double *pred_out);
 
 /* Seconds per training step (forward + backward, and under MPI this rank's share with synchronised BN
  * and the gradient sum over the ranks) and per evaluation batch, timed on the first training batch (one
@@ -77,6 +82,74 @@ int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, 
  * and forward counter are restored, so the run that follows is the same as without the probe. */
 int snf_train_probe_step(snf_net *net, snf_batcher *b, float *x, float *y, float *gather,
                          const snf_train_options *opt, double *t_step, double *t_eval);
+
+/* ---- train_loop.c: the one training loop ---- */
+
+/* The augmentation stream of a batch: SNF_LOOP_AUG_EPOCH_BATCH (`snforge train`'s) seeds it with
+ * seed ^ A (epoch + 1) ^ B (batch + 1); SNF_LOOP_AUG_SHUFFLE (fine-tuning's and the curriculum's, kept so
+ * their outputs stay bitwise) with the epoch's shuffle seed, seed ^ G (epoch + 1), ^ A (batch + 1). */
+enum { SNF_LOOP_AUG_EPOCH_BATCH = 0, SNF_LOOP_AUG_SHUFFLE = 1 };
+
+typedef struct snf_loop_config {
+    const char *name;          /* the progress line's "snforge NAME: epoch ..." */
+    const char *lr_key;        /* the rate's name in the non-finite-loss message (NULL: "the learning rate") */
+    const char *out_path;      /* the model file, rewritten atomically after every epoch (rank 0) */
+    snf_net_config net;        /* max_B: the largest training or scoring batch */
+    const snf_data_spec *spec;
+    const snf_norm *norm;
+    const snf_ckpt *init;      /* start from its best weights and BN statistics (NULL: seeded init) */
+    int freeze;                /* snf_transfer_freeze: the first `freeze` Inception modules get rate multiplier 0
+                                * and keep their BatchNorm running statistics */
+    uint64_t seed;             /* init, dropout, augmentation and the stream of [observe] */
+    int epochs, batch;         /* batch: the rows of a step (mixed-in rows included) */
+    snf_adam_config adam;      /* lr: the peak (or fixed) rate */
+    snf_lr_schedule sched;     /* kind, warmup, lr_end, div */
+    int fixed_rate;            /* 1: adam.lr throughout, no schedule length or plateau state (fine-tuning's
+                                * `schedule = constant`); the time budget then ends a run by whole epochs */
+    snf_plateau plateau;       /* the starting state, as stored in the checkpoint */
+    float clip_norm, ema;      /* 0: off */
+    int es_patience;           /* 0: off */
+    float es_min_delta;
+    const snf_augment *aug;    /* on the training rows of a batch (NULL: none) */
+    const snf_augment *aug_mix; /* on its mixed-in rows (NULL: none) */
+    int aug_stream;            /* SNF_LOOP_AUG_* */
+    const snf_obs_aug *obs;    /* [observe] on the training rows (NULL: off) */
+    snf_batcher *train;        /* the training rows: B = the training rows of a step, shuffled by (seed, epoch) */
+    snf_batcher *mix;          /* NULL, or rows mixed into every step (a cycling snf_batcher_view) */
+    snf_batcher *val;          /* validation rows (n_val of them; may be NULL when n_val = 0) */
+    long n_train, n_val, n_test; /* recorded in the checkpoint */
+    const char *text, *data_file, *data_source, *data_created, *fingerprint; /* recorded (NULL: "") */
+    double budget_t0;          /* the budget's clock when the caller started (0: at the loop's start) */
+    int wall_history;          /* 1: the history records cumulative wall seconds; 0: zeros, so that a resumed
+                                * run's file is bitwise an uninterrupted one's (fine-tuning, curriculum) */
+    /* After every epoch's validation (epoch from 0), with the network holding the weights just validated and
+     * `state`, the checkpoint about to be written (epoch, es and hist of the previous write). Returns < 0 to
+     * fail, 1 to end the run (finished, stop reason "selection"), 0 to go on. */
+    int (*epoch_hook)(void *ctx, snf_net *net, const snf_ckpt *state, long epoch);
+    void *hook_ctx;
+    /* At the end, the best weights restored, before the final write (x, y: batch buffers of max_B rows). */
+    int (*finish)(void *ctx, snf_net *net, snf_ckpt *ck, float *x, float *y);
+    void *finish_ctx;
+} snf_loop_config;
+
+typedef struct snf_loop_result {
+    long epochs_run, epoch, best_epoch;
+    double best_val_loss;
+    int resumed, stopped, finished, frozen_tensors;
+    char stop_reason[64];
+    snf_metrics val, val_baseline; /* of the best weights on the validation rows */
+    long rows_observed;
+} snf_loop_result;
+
+/* Trains lc into lc->out_path, from old (the same run's unfinished checkpoint, read and checked by the
+ * caller) or from the start (old = NULL). SNF_OK when finished or when opt->stop_after was reached. */
+int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train_options *opt, snf_loop_result *res);
+
+/* A batcher over the caller's resident encoded rows x[n][CL], y[n][4] (kept, not copied; file rows 0..n-1),
+ * shuffled per epoch as snf_batcher_alloc's (seed ^ G (epoch + 1), Fisher-Yates). cycle = 1: every batch
+ * has B rows, read round and round the epoch's order (rows mixed into each step). Source: data.c. */
+int snf_batcher_view(snf_batcher **out, const float *x, const float *y, long n, size_t CL, int B, int shuffle,
+                     uint64_t seed, int cycle);
 
 /* A standard normal deviate from r's stream (normalize.c): the augmentations' noise. */
 double snf_train_gauss(snf_rng *r);

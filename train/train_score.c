@@ -47,19 +47,22 @@ static int snf_eval_set(snf_net *net, snf_batcher *b, const snf_norm *norm, floa
     return SNF_OK;
 }
 
-int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
-                     double *loss, snf_metrics *m, snf_metrics *base)
+int snf_train_score_pred(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
+                         double *loss, snf_metrics *m, snf_metrics *base, double *pred_out)
 {
     memset(m, 0, sizeof *m);
-    memset(base, 0, sizeof *base);
+    if (base) {
+        memset(base, 0, sizeof *base);
+    }
     *loss = NAN;
     if (n == 0) {
         return SNF_OK;
     }
     int rc = SNF_OK;
     double *truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
-    double *pred = malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
-    if (!truth || !pred) {
+    double *pred = pred_out ? pred_out : malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
+    double *mp = base ? malloc((size_t)n * SNF_DATA_NP * sizeof *mp) : NULL;
+    if (!truth || !pred || (base && !mp)) {
         SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", n);
     }
     rc = snf_eval_set(net, b, norm, x, y, loss, truth, pred);
@@ -67,20 +70,29 @@ int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, 
         goto cleanup;
     }
     rc = snf_metrics_compute(m, truth, pred, n);
-    if (rc < 0) {
+    if (rc < 0 || !base) {
         goto cleanup;
     }
     float zero[SNF_DATA_NP] = {0};
     double mean[SNF_DATA_NP];
     snf_data_decode_targets(mean, zero, norm);
     for (long i = 0; i < n; i++) {
-        memcpy(pred + i * SNF_DATA_NP, mean, sizeof mean);
+        memcpy(mp + i * SNF_DATA_NP, mean, sizeof mean);
     }
-    rc = snf_metrics_compute(base, truth, pred, n);
+    rc = snf_metrics_compute(base, truth, mp, n);
 cleanup:
     free(truth);
-    free(pred);
+    if (pred != pred_out) {
+        free(pred);
+    }
+    free(mp);
     return rc;
+}
+
+int snf_train_score(snf_net *net, snf_batcher *b, long n, const snf_norm *norm, float *x, float *y,
+                     double *loss, snf_metrics *m, snf_metrics *base)
+{
+    return snf_train_score_pred(net, b, n, norm, x, y, loss, m, base, NULL);
 }
 
 int snf_train_probe_step(snf_net *net, snf_batcher *b, float *x, float *y, float *gather,

@@ -33,6 +33,8 @@ typedef struct snf_curr_stage {
     double lr, weight_decay;
     int freeze;             /* stage 2: frozen Inception modules */
     double mix_share;       /* stage 2: semi-analytic share of each batch */
+    snf_recipe recipe;      /* [train]'s recipe keys (schedule, warmup, lr_end, onecycle_div, clip_norm, ema;
+                             * transfer.h): the rate fixed, no clipping or EMA by default */
 } snf_curr_stage;
 
 /* One variant of the experiment (the base, or an ablation). */

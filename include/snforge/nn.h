@@ -67,6 +67,9 @@ typedef struct snf_rng {
 
 SNF_API snf_rng snf_rng_seed(uint64_t seed);
 SNF_API uint64_t snf_rng_u64(snf_rng *r);
+/* v[0..n) shuffled in place (Fisher-Yates from the last element down, j = u64 mod (i + 1)): the one shuffle of
+ * the training rows, the mixed-in rows, the splits and the curriculum's deal. */
+SNF_API void snf_rng_shuffle(snf_rng *r, long *v, long n);
 /* Uniform in [0, 1) with 24 random bits (exactly representable in float). */
 SNF_API float snf_rng_uniform(snf_rng *r);
 /* A stateless hash of (seed, step, index) to a uniform in [0, 1): dropout masks per element. */

@@ -1,13 +1,16 @@
 /* transfer.h: training on one set of encoded rows while selecting on another, for transfer learning:
  * fine-tuning a model file on another dataset (`snforge finetune`) and the two training stages of the
  * curriculum (curriculum.h). The rows are already encoded with the model's normalisation and resident
- * in memory (hydro sets are tens of models; the semi-analytic share is bounded by the caller). Per
- * epoch: a seeded shuffle of the training rows (a function of (seed, epoch)), batches of B rows of which
- * round(mix_share B) are drawn from a second row set (semi-analytic rows against forgetting, Li & Hoiem
- * 2017's rehearsal variant), Adam(W) steps with a per-tensor learning-rate multiplier (0 freezes a
- * tensor: parameters, Adam moments and weight decay untouched), the validation loss (standardised MSE)
- * and MAPE, best weights on the validation loss, early stopping, and a checkpoint (an ordinary model
- * file, train.h) written atomically after every epoch, from which a killed run resumes bitwise.
+ * in memory (hydro sets are tens of models; the semi-analytic share is bounded by the caller). The run is
+ * the one training loop of `snforge train` (train/train_loop.c): per epoch a seeded shuffle of the training
+ * rows (a function of (seed, epoch)), batches of B rows of which round(mix_share B) are drawn from a second
+ * row set (semi-analytic rows against forgetting, Li & Hoiem 2017's rehearsal variant), Adam(W) steps with a
+ * per-tensor learning-rate multiplier (0 freezes a tensor: parameters, Adam moments and weight decay
+ * untouched) at the recipe's rate (fixed by default; or [train]'s plateau rule, cosine or one-cycle
+ * schedules), optional gradient clipping and weight EMA, the validation loss (standardised MSE) and MAPE,
+ * best weights on the validation loss, early stopping, an optional time budget (snf_train_options) and MPI
+ * data parallelism, and a checkpoint (an ordinary model file, train.h) written atomically after every
+ * epoch, from which a killed run resumes bitwise.
  * Frozen modules also keep their BatchNorm running statistics (restored after every training forward);
  * their BatchNorm layers still normalise training batches with the batch statistics (PyTorch's
  * train-mode semantics with requires_grad = False), so only their stored state is frozen.
@@ -32,6 +35,32 @@ typedef struct snf_rows {
     long n;
 } snf_rows;
 
+/* The training recipe of fine-tuning and curriculum stages: [train]'s recipe keys (train_small.ini) under the
+ * same names and ranges. A zeroed struct is today's fine-tuning: the rate fixed, no clipping, no EMA. */
+enum { SNF_RECIPE_CONSTANT = 0, SNF_RECIPE_PLATEAU = 1, SNF_RECIPE_COSINE = 2, SNF_RECIPE_ONECYCLE = 3 };
+typedef struct snf_recipe {
+    int schedule;           /* SNF_RECIPE_*: constant (the lr throughout; a time budget ends the run by whole
+                             * epochs), plateau ([train]'s default rule: factor 0.5, patience 10, min_lr 1e-5, on
+                             * the epoch training loss), cosine or onecycle (by step over epochs x batches, or
+                             * the steps that fit in a time budget) */
+    float warmup;           /* step schedules' warm-up share of the steps (0.05) */
+    float lr_end;           /* their final rate (1e-6) */
+    float onecycle_div;     /* onecycle starts at lr / onecycle_div (25) */
+    float clip_norm;        /* global gradient-norm clip (0: off) */
+    float ema;              /* weight EMA decay used for validation, selection and the saved model (0: off) */
+} snf_recipe;
+
+/* schedule constant, warmup 0.05, lr_end 1e-6, onecycle_div 25, clip_norm 0, ema 0. */
+SNF_API snf_recipe snf_recipe_default(void);
+/* Sets key (schedule, warmup, lr_end, onecycle_div, clip_norm, ema) from its text: 1 when set, 0 when key is
+ * not a recipe key, -1 for a bad value (why[n]: what was expected). */
+SNF_API int snf_recipe_set(snf_recipe *r, const char *key, const char *value, char *why, size_t n);
+/* 1 when r trains as a zeroed recipe does (schedule constant, no clipping, no EMA). */
+SNF_API int snf_recipe_is_default(const snf_recipe *r);
+/* The recipe as one line for a run's identity text ("" for a default recipe, so today's texts are kept);
+ * snprintf's return. */
+SNF_API int snf_recipe_text(const snf_recipe *r, char *buf, size_t n);
+
 typedef struct snf_transfer_config {
     snf_net_config net;      /* C_in and T must match spec; max_B is set to batch */
     snf_data_spec spec;
@@ -40,7 +69,8 @@ typedef struct snf_transfer_config {
     int freeze;             /* the first `freeze` Inception modules (and the shortcuts inside them) frozen */
     uint64_t seed;          /* init (without `init`), shuffling, mixing, augmentation, dropout */
     int epochs, batch;
-    snf_adam_config adam;   /* constant rate (fine-tuning wants a small fixed one) */
+    snf_adam_config adam;   /* lr: the fixed rate, or the schedule's peak */
+    snf_recipe recipe;      /* zeroed: the rate fixed, no clipping, no EMA */
     int es_patience;        /* early stopping on the validation loss (0: off) */
     float es_min_delta;
     double mix_share;       /* share of each batch drawn from `mix` (0: none), in [0, 0.9] */
@@ -50,7 +80,7 @@ typedef struct snf_transfer_config {
     const char *data_file;  /* provenance written to the model file (may be "") */
     const char *out_path;   /* the model file (checkpoint) */
     /* Optional (NULL: none): called after every epoch's training steps and validation (epoch counts from 0)
-     * with the network holding that epoch's weights and `state`, the checkpoint about to be written (its
+     * with the network holding that epoch's weights (the EMA's when the recipe has one) and `state`, the checkpoint about to be written (its
      * net, spec, norm and tensor layout are final; params / bn_stats / adam_m / adam_v are the network's;
      * epoch, es and hist are the previous write's). Returns < 0 to fail the run, 1 to end it (finished,
      * stop reason "selection"), 0 to go on. snf_transfer_run_folds selects per fold here. */
