@@ -74,38 +74,3 @@ int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const s
     free(bp);
     return rc;
 }
-
-int snf_score_rows(snf_net *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
-                   long *rows)
-{
-    const int B = net->cfg.max_B;
-    const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;
-    float *x = malloc((size_t)B * CL * sizeof *x), *y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
-    long *brow = malloc((size_t)B * sizeof *brow);
-    int rc = SNF_OK, nb = 0;
-    long done = 0;
-    if (!x || !y || !brow) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", n);
-    }
-    while ((rc = snf_batcher_next(b, x, y, brow, &nb)) > 0) {
-        if (done + nb > n) {
-            SNF_FAIL(SNF_EINVAL, "the batcher yields more than %ld rows", n);
-        }
-        rc = snf_predict(net, norm, x, nb, pred + done * SNF_DATA_NP);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        for (int k = 0; k < nb; k++) {
-            snf_data_decode_targets(truth + (done + k) * SNF_DATA_NP, y + (size_t)k * SNF_DATA_NP, norm);
-            if (rows) {
-                rows[done + k] = brow[k];
-            }
-        }
-        done += nb;
-    }
-cleanup:
-    free(x);
-    free(y);
-    free(brow);
-    return rc;
-}

@@ -61,8 +61,7 @@ int snf_train_score_pred(snf_net *net, snf_batcher *b, long n, const snf_norm *n
     int rc = SNF_OK;
     double *truth = malloc((size_t)n * SNF_DATA_NP * sizeof *truth);
     double *pred = pred_out ? pred_out : malloc((size_t)n * SNF_DATA_NP * sizeof *pred);
-    double *mp = base ? malloc((size_t)n * SNF_DATA_NP * sizeof *mp) : NULL;
-    if (!truth || !pred || (base && !mp)) {
+    if (!truth || !pred) {
         SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", n);
     }
     rc = snf_eval_set(net, b, norm, x, y, loss, truth, pred);
@@ -73,19 +72,12 @@ int snf_train_score_pred(snf_net *net, snf_batcher *b, long n, const snf_norm *n
     if (rc < 0 || !base) {
         goto cleanup;
     }
-    float zero[SNF_DATA_NP] = {0};
-    double mean[SNF_DATA_NP];
-    snf_data_decode_targets(mean, zero, norm);
-    for (long i = 0; i < n; i++) {
-        memcpy(mp + i * SNF_DATA_NP, mean, sizeof mean);
-    }
-    rc = snf_metrics_compute(base, truth, mp, n);
+    rc = snf_metrics_baseline(base, truth, n, norm);
 cleanup:
     free(truth);
     if (pred != pred_out) {
         free(pred);
     }
-    free(mp);
     return rc;
 }
 

@@ -195,11 +195,6 @@ SNF_API int snf_metrics_compute(snf_metrics *m, const double *truth, const doubl
 /* The predict-the-training-mean baseline: the metrics of the decoded standardised 0 (the training mean of
  * log10 of each parameter, norm's y_mean) against truth[n][4]. SNF_ENOMEM. */
 SNF_API int snf_metrics_baseline(snf_metrics *base, const double *truth, long n, const snf_norm *norm);
-/* One pass over the batcher b (at most n rows, batches of at most net's max_B) with net in inference mode:
- * truth[n][4] and pred[n][4] in physical units (foe, Msun, cm, Msun) and, if rows is not NULL, the file
- * row of each. Returns SNF_OK, or the batcher's / network's failure, SNF_ENOMEM. */
-SNF_API int snf_score_rows(snf_net *net, snf_batcher *b, const snf_norm *norm, long n, double *truth, double *pred,
-                   long *rows);
 
 /* ---- checkpoints ---- */
 
