@@ -132,6 +132,8 @@ if mode == "h5":
         check(False, "torch_module without PyTorch raises ImportError")
     except ImportError:
         check(True, "torch_module without PyTorch raises ImportError (load_model itself did not need it)")
+    r = repr(m)
+    check(r.startswith("<snforge.Model ") and "InceptionTime" in r, "repr without PyTorch: %s" % r)
 
     # ---- the other architectures' indexes: every slab tiled (load_model checks), the layers' own shapes ----
     lite, hinc = snforge.load_model(os.path.join(work, "lite.h5")), snforge.load_model(os.path.join(work, "hinc.h5"))

@@ -7,6 +7,9 @@ import numpy as np
 from .observation import read_observation_full, resample_observation, t0_nodes
 from . import uq
 
+# /net's arch code -> name (torch_net.py imports it: repr needs no PyTorch)
+ARCH_NAMES = {0: "InceptionTime", 1: "LITE", 2: "H-InceptionTime"}
+
 TARGETS = ["energy", "mass", "radius", "nickel"]
 UQ_DEFAULTS = {"members": 1, "mc_samples": 1, "calibrated": 0, "has_ranges": 0, "has_ood": 0, "ood_alpha": 0.01}
 
@@ -308,7 +311,6 @@ class Model:
         return self._answers(pooled_mu, pooled_var, feat[mid:mid + 1], x[mid:mid + 1])[0]
 
     def __repr__(self):
-        from .torch_net import ARCH_NAMES
         depth = "" if self.arch == 1 else " depth %s" % self.config.get("depth")  # LITE has no depth
         return "<snforge.Model %s: %s%s, %s head, %d member(s) x %d pass(es), %d tensors, inputs %s>" % (
             self.path, ARCH_NAMES.get(self.arch, "?"), depth,

@@ -15,8 +15,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .model import ARCH_NAMES  # one table, in the module that needs no PyTorch
+
 HYBRID_PER_CHANNEL = 17
-ARCH_NAMES = {0: "InceptionTime", 1: "LITE", 2: "H-InceptionTime"}
 
 
 def hybrid_filter(j):
