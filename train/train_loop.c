@@ -209,7 +209,7 @@ static int snf_loop_schedule(snf_loop *r)
     r->resize = r->sched.total < all; /* re-sized after every epoch by its own time (snf_loop_resize) */
     r->t_eval_probe = t_eval;
     if (opt->log && !opt->quiet) {
-        fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %.0f s budget (%.1f ms a step, "
+        fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %g s budget (%.1f ms a step, "
                           "%.1f ms a validation batch, measured)\n", r->sched.total,
                 (double)r->sched.total / (double)r->nbatches, opt->max_wall_s, 1e3 * t_step, 1e3 * t_eval);
     }
