@@ -176,7 +176,10 @@ int snf_uq_model_components(snf_uq_model *m, const float *x, long n, int calibra
             }
             for (int t = 0; t < m->mc_samples; t++) {
                 net->step = (uint64_t)t; /* the dropout masks of pass t (the same for every member) */
-                int rc = snf_net_forward(net, xb, NULL, nb, m->mc_samples > 1 ? SNF_NET_MC : 0, NULL);
+                /* without dropout passes, the features' forward pass above already holds member 0's outputs */
+                int rc = mb == 0 && feat && m->mc_samples == 1
+                             ? SNF_OK
+                             : snf_net_forward(net, xb, NULL, nb, m->mc_samples > 1 ? SNF_NET_MC : 0, NULL);
                 if (rc < 0) {
                     return rc;
                 }
