@@ -314,5 +314,9 @@ double snf_rhd_feii_minimum(const snf_rhd_state *s, int iph, double vph, double 
         tau[n] = tau[n - 1];
         n++;
     }
-    return snf_rhd_pcygni(x, tau, n, 1, SNF_RHD_PCYGNI_BINS, NULL, NULL, NULL);
+    /* Above a sharp photosphere moving out homologously the minimum is never below v_ph (test_rhd); one below
+     * it means the gas above the photosphere moves slower than the photosphere's own (the first days after
+     * shock breakout, before homology), where this profile does not describe the line: no velocity then. */
+    double m = snf_rhd_pcygni(x, tau, n, 1, SNF_RHD_PCYGNI_BINS, NULL, NULL, NULL);
+    return m < 1.0 - 1e-3 ? NAN : m;
 }
