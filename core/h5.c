@@ -15,23 +15,27 @@
 typedef struct snf_h5_walk {
     char *buf;
     size_t n;
+    int have_errno; /* buf already holds a system call's failure */
 } snf_h5_walk;
 
+/* The innermost entry of the stack, unless some entry reports a system call's failure (a full disk) as "...,
+ * errno = 28, error message = ...": that one leads with errno's text, which a long description (or a
+ * consequential error deeper in the stack, "slist already enabled?") would otherwise hide. */
 static herr_t snf_h5_walk_cb(unsigned k, const H5E_error2_t *e, void *data)
 {
     snf_h5_walk *w = data;
-    if (k == 0 && e->desc != NULL) {
-        /* A system call's failure (a full disk) is described as "..., errno = 28, error message = ...": lead
-         * with errno's text, which a long description would otherwise push out of the message. */
-        const char *en = strstr(e->desc, "errno = ");
-        int err = en ? atoi(en + 8) : 0;
-        if (err > 0) {
-            const char *colon = strchr(e->desc, ':');
-            int head = colon ? (int)(colon - e->desc) : (int)strlen(e->desc);
-            snprintf(w->buf, w->n, "%s (%.*s in %s)", strerror(err), head, e->desc, e->func_name ? e->func_name : "?");
-        } else {
-            snprintf(w->buf, w->n, "%s (%s)", e->desc, e->func_name ? e->func_name : "?");
-        }
+    if (e->desc == NULL || w->have_errno) {
+        return 0;
+    }
+    const char *en = strstr(e->desc, "errno = ");
+    int err = en ? atoi(en + 8) : 0;
+    if (err > 0) {
+        const char *colon = strchr(e->desc, ':');
+        int head = colon ? (int)(colon - e->desc) : (int)strlen(e->desc);
+        snprintf(w->buf, w->n, "%s (%.*s in %s)", strerror(err), head, e->desc, e->func_name ? e->func_name : "?");
+        w->have_errno = 1;
+    } else if (k == 0) {
+        snprintf(w->buf, w->n, "%s (%s)", e->desc, e->func_name ? e->func_name : "?");
     }
     return 0;
 }
@@ -41,7 +45,7 @@ void snf_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 void snf_h5_reason(char *buf, size_t n)
 {
     buf[0] = '\0';
-    snf_h5_walk w = {buf, n};
+    snf_h5_walk w = {buf, n, 0};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, snf_h5_walk_cb, &w);
 }
 

@@ -322,6 +322,19 @@ static int snf_grid_open_tmp(snf_dataset **d, const char *tmp, const snf_campaig
             if (rc >= 0) {
                 rc = snf_dataset_read_status(*d, status);
             }
+            if (rc >= 0) {
+                /* every row's parameters read whole: a disk that filled while HDF5 wrote leaves addresses past the
+                 * file's end that the attributes and /status do not reach, and the resume's first write failed */
+                double *pp = malloc((size_t)n * (size_t)P * sizeof *pp);
+                if (pp == NULL) {
+                    snf_dataset_close(*d);
+                    *d = NULL;
+                    SNF_ERROR(SNF_ENOMEM, "out of memory reading the parameters of %s", tmp);
+                }
+                snf_dataset_rows pr = {.params = pp};
+                rc = snf_dataset_read_rows(*d, 0, n, &pr);
+                free(pp);
+            }
             for (long r = 0; rc >= 0 && r < n; r++) {
                 if (status[r] != SNF_STATUS_PENDING && (status[r] < SNF_ENOTIMPL || status[r] > SNF_WARN_NO_PEAK)) {
                     status[r] = SNF_STATUS_PENDING; /* not a status this program writes: compute the row again */

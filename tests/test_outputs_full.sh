@@ -14,7 +14,7 @@ snf_scratch outfull
 cd "$work" || exit 1
 mkdir full
 mount -t tmpfs -o size=4m tmpfs full 2> /dev/null || { echo "SKIP: cannot mount a tmpfs here (needs root)"; exit 77; }
-trap 'umount -l "$work/full" 2> /dev/null; rm -rf "$work"' EXIT
+trap 'umount -l "$work/full" "$work/mid" 2> /dev/null; rm -rf "$work"' EXIT
 outputs_fixtures
 tried=0
 passed=0
@@ -33,6 +33,21 @@ check_failed() { # check_failed NAME OUT LOG REASON
   else for f in $(out_paths "$w" "$out"); do [ -f "$f" ] && fail "$w left $f looking finished on a $why disk"; done; fi
   return 0
 }
+# a campaign that fills the disk midway: exit 1 naming the full disk (not a consequential HDF5 error); with room
+# again, the same command finishes (a .tmp whose last writes never reached the disk is started over, never
+# left stuck: its addresses past the file's end once failed every rerun with "addr overflow")
+mkdir mid
+mount -t tmpfs -o size=300k tmpfs mid || fail "cannot mount a second tmpfs"
+cp "$src/grids/87a_small.ini" mid/big.ini
+"$snforge" grid mid/big.ini -o mid/big.h5 -q --threads 2 > mid.log 2>&1; rc=$?
+[ "$rc" -eq 1 ] && grep -q "No space left on device" mid.log || fail "grid filling the disk midway: exit $rc: $(tail -2 mid.log)"
+[ ! -f mid/big.h5 ] || fail "grid filling the disk midway left big.h5 looking finished"
+mount -o remount,size=20m mid || fail "cannot enlarge the tmpfs"
+"$snforge" grid mid/big.ini -o mid/big.h5 -q --threads 2 > mid2.log 2>&1 || fail "grid after the disk was freed: $(tail -3 mid2.log)"
+[ -f mid/big.h5 ] && [ ! -e mid/big.h5.tmp ] || fail "grid after the disk was freed: no complete big.h5"
+umount -l mid
+ok "grid: a disk that fills midway is named; with room again the rerun finishes"
+
 for w in $writers; do
   rm -rf full/* full/.[!.]* 2> /dev/null
   out=full/$w$(ext "$w")
