@@ -165,6 +165,9 @@ expect 2 "another run" -- "$snforge" finetune "$mi" hydro.h5 -o fzf.h5 --freeze 
 expect 2 "LITE has no Inception modules" -- "$snforge" finetune "$m" hydro.h5 -o x.h5 --freeze 1 --threads 1
 expect 2 "mix-share needs" -- "$snforge" finetune "$m" hydro.h5 --mix-share 0.3
 expect 2 "--lr expects" -- "$snforge" finetune "$m" hydro.h5 --lr -1
+expect 2 "lr_end 0.01 is above the peak learning rate lr 0.0001" -- "$snforge" finetune "$m" hydro.h5 -o lre.h5 \
+  --lr 1e-4 --schedule cosine --lr-end 1e-2 --epochs 2 --val 0.25 --batch 4 --threads 1
+[ ! -e lre.h5 ] || fail "a refused finetune left lre.h5"
 expect 2 "expected MODEL.h5 and DATA.h5" -- "$snforge" finetune "$m"
 expect 2 "snforge finetune" -- "$snforge" finetune nothere.h5 hydro.h5
 expect 0 "usage: snforge finetune" -- "$snforge" finetune --help

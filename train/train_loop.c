@@ -555,6 +555,12 @@ int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train
     r.res = res;
     r.tb0 = lc->budget_t0 > 0 ? lc->budget_t0 : snf_train_budget_now(opt);
     res->resumed = old != NULL;
+    if ((lc->sched.kind == SNF_SCHED_COSINE || lc->sched.kind == SNF_SCHED_ONECYCLE) &&
+        lc->sched.lr_end > lc->adam.lr) {
+        /* for every caller (train, finetune, curriculum stages): a step schedule decays from lr to lr_end */
+        SNF_ERROR(SNF_EINVAL, "lr_end %g is above the peak learning rate lr %g: a step schedule decays from lr to "
+                  "lr_end (lower lr_end or raise lr)", (double)lc->sched.lr_end, (double)lc->adam.lr);
+    }
     int rc = snf_loop_network(&r);
     if (rc >= 0 && old) {
         rc = snf_loop_resume(&r, old);
