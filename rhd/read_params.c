@@ -219,6 +219,8 @@ int snf_rhd_read_params(const char *path, snf_rhd_params *p, char *profile, char
     }
     UNSUPPORTED("eoskey", eoskey != 2, "only eoskey = 2 (ideal gas + radiation + Saha) is supported")
     UNSUPPORTED("sedov", sedov != 0, "the Sedov test mode is not supported (sedov = 0)")
+    UNSUPPORTED("radiation", p->radiation != 1, "only radiation = 1 is supported (without radiation there is no "
+                                                   "light curve to compute)")
     UNSUPPORTED("saha_ncomps", p->saha_ncomps != 3, "only saha_ncomps = 3 (n, H, He: Saha for H and He) is supported")
     UNSUPPORTED("imax", p->imax < 10, "expected at least 10 grid points")
     UNSUPPORTED("tend", !(p->tend > 0), "expected a positive end time")

@@ -15,6 +15,9 @@ good() { # good FILE: a copy of m000's parameters with absolute profile paths an
 }
 if [ ! -r "$M/parameters" ]; then echo "no $M: skipped"; exit 77; fi
 
+good "$work/p"; sed -i 's/^radiation .*/radiation = 0/' "$work/p"
+grep -q '^radiation = 0' "$work/p" || printf 'radiation = 0\n' >> "$work/p"
+expect 2 "only radiation = 1 is supported" -- "$SNF" hydro "$work/p"
 good "$work/p"
 printf 'bogus_key = 3\n' >> "$work/p"
 expect 2 "p:41: unknown key \"bogus_key\"" -- "$SNF" hydro "$work/p"
