@@ -246,6 +246,13 @@ int snf_cmd_hydro(int argc, char **argv)
     if (theta > 0) {
         par.theta = theta;
     }
+    if (out) { /* a held, missing or read-only output is refused before the run, not after it */
+        snf_output probe;
+        if ((rc = snf_output_begin(&probe, out, 0)) < 0) {
+            return snf_cli_fail("hydro", rc);
+        }
+        snf_output_end(&probe);
+    }
     if (!find_table("rhd/tables/codataa", opal_file, sizeof opal_file) ||
         !find_table("rhd/tables/GridPattern.dat", pat_file, sizeof pat_file)) {
         return 1;

@@ -19,6 +19,10 @@ good "$work/p"; sed -i 's/^radiation .*/radiation = 0/' "$work/p"
 grep -q '^radiation = 0' "$work/p" || printf 'radiation = 0\n' >> "$work/p"
 expect 2 "only radiation = 1 is supported" -- "$SNF" hydro "$work/p"
 good "$work/p"
+# an output that cannot be written is refused before the run (it once ran the whole model first)
+"$SNF" hydro "$work/p" --zones 60 -o "$work/nodir/x.csv" > "$work/nodir.log" 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "cannot create the lock file" "$work/nodir.log" && ! grep -q "s wall" "$work/nodir.log" ||
+  fail "hydro -o into a missing folder: exit $rc, $(cat "$work/nodir.log")"
 printf 'bogus_key = 3\n' >> "$work/p"
 expect 2 "p:41: unknown key \"bogus_key\"" -- "$SNF" hydro "$work/p"
 good "$work/p"; sed -i 's/^eoskey .*/eoskey = 1/' "$work/p"
