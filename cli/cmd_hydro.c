@@ -23,7 +23,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv|OUT.h5] [--zones N]\n"
+    fprintf(f, "usage: snforge hydro PARAMETERS [-o OUT.csv|OUT.h5] [--zones N] [--dtmax S] [--theta X]\n"
                "One radiation-hydrodynamics light curve with SNEC 1.01's physics from SNEC's parameter file\n"
                "(profile paths relative to it). CSV columns t_d,L_erg_s,vph_km_s,vfe_km_s,Teff_K,Rph_cm,Ldep_erg_s,\n"
                "one row a day from day 1: L as SNEC's lum_observed, the fluid velocity, T_eff and radius at the\n"
