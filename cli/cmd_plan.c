@@ -133,14 +133,18 @@ int snf_cmd_plan(int argc, char **argv)
         fprintf(stderr, "snforge plan: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    if (!dpath) {
+    const int from_model = dpath == NULL;
+    if (from_model) {
         dpath = m.ck.data_file;
     }
     snf_plan_result r;
     rc = snf_plan_observations(&m, opath, dpath, (int)K, &r);
     int code = 0;
     if (rc < 0) {
-        fprintf(stderr, "snforge plan: %s\n", snf_error_last_message());
+        fprintf(stderr, "snforge plan: %s%s\n", snf_error_last_message(),
+                from_model ? " (the training data file the model names, relative to where it was trained: give "
+                             "--data DATA.h5)"
+                           : "");
         code = snf_status_exit_code(rc);
     } else {
         snf_plan_print(&m, &r, dpath, opath);

@@ -12,3 +12,6 @@ d="$src/tests/data/model"
   || fail "predict on the format-1 file: $(cat p.err)"
 cmp p.json "$d/model_v1.predict.json" || { diff p.json "$d/model_v1.predict.json"; fail "predict --json changed on the format-1 file"; }
 echo "ok: predict --json on the format-1 model file is byte-identical to the release's"
+# plan without --data reads the training file the model names (relative to where it was trained, absent
+# here): exit 2 saying so and how to give another
+expect 2 "give --data DATA.h5" -- "$snforge" plan "$d/model_v1.h5" --epochs 5
