@@ -217,6 +217,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.adam.weight_decay = (float)v->s1.weight_decay;
         tc.recipe = v->s1.recipe;
         tc.aug = v->aug;
+        tc.obs = snf_curr_stage_obs(v, 1);
         char r1[256]; /* stage 1's recipe (base is stage 2's text): "" for the default, so today's texts stay */
         snf_recipe_text(&v->s1.recipe, r1, sizeof r1);
         snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 1: %d epochs, seed %llu\n%s%s",
@@ -238,6 +239,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.recipe = v->s2.recipe;
         tc.mix_share = v->s2.mix_share;
         tc.aug_mix = v->aug;
+        tc.obs = snf_curr_stage_obs(v, 2);
         snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 2: %d epochs, seed %llu\n%s",
                  k + 1, members, info->epochs2, (unsigned long long)seed, base);
         tc.text = text;
