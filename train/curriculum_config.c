@@ -28,7 +28,8 @@ typedef struct snf_cparse {
     snf_ini ini;
     snf_curr_config *c;
     int sa_line, hydro_line;
-    int observe_yes_line;   /* a stage's `observe = yes` (needs [observe]) */
+    int observe_yes_line;   /* a stage's `observe = yes` (needs [observe]) and its section */
+    char observe_yes_sec[80];
     char sa_rel[1024], hydro_rel[1024];
     int nov[SNF_CURR_MAX_VARIANTS];
     snf_override ov[SNF_CURR_MAX_VARIANTS][SNF_CURR_MAX_OVERRIDES];
@@ -103,6 +104,7 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
             }
             if (st->observe == 1) {
                 ps->observe_yes_line = line;
+                snprintf(ps->observe_yes_sec, sizeof ps->observe_yes_sec, "%s", sec);
             }
         } else if (!ps->ini.err) {
             char why[160];
@@ -343,7 +345,7 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
             snf_observe_check(&ps->ini, &v->obs, &v->spec, obs_line, v->line ? "the ablation's" : "[data]");
         }
         if (!ps->ini.err && !obs_line && ps->observe_yes_line) {
-            snf_ini_fail(&ps->ini, ps->observe_yes_line, NULL, "observe", "yes needs an [observe] section (the "
+            snf_ini_fail(&ps->ini, ps->observe_yes_line, ps->observe_yes_sec, "observe", "yes needs an [observe] section (the "
                          "cadence, noise and gaps to draw)");
         }
         v->s1.observe = v->s1.observe != 0; /* unset: yes */
