@@ -95,7 +95,10 @@ echo "ok: a folder is not continued with [observe] added or removed"
 
 # ---- --final: the members train on drawn rows ----
 expect 0 "deployable model obs/final/model.h5 (1 members" -- run obs.ini -o obs --final --final-members 1
-grep -aq "training rows drawn every epoch" obs/final/member1.h5 || fail "the final member's text lacks [observe]"
+# member k's stage-1 text: its own [observe] line, then stage 2's identity (one more); stage 2's: that one
+[ "$(grep -ao 'observe: epochs_L' obs/final/member1_stage1.h5 | wc -l)" -ge 2 ] ||
+  fail "final member 1's stage-1 text lacks its [observe] line"
+grep -aq "training rows drawn every epoch" obs/final/member1.h5 || fail "final member 1's text lacks [observe]"
 expect 0 "" -- "$snforge" predict obs/final/model.h5 "$src/validation/data/sn1987a/sn1987a_obs.csv"
 echo "ok: --final on drawn rows, and the model answers"
 
