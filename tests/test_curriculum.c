@@ -459,6 +459,39 @@ static void test_config(void)
     bad_config("[data]\nsa = a.h5\nsa = c.h5\nhydro = b.h5\n", "exp.ini:3: [data] sa: given twice");
 }
 
+/* [observe]: train's keys through train's parser, the stage switches (base and ablation), the check per variant */
+static void test_observe_config(void)
+{
+    const char *good = "[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nepochs_L = 10-20\nfirst_d = 2-5\nL_err = 0.1\n"
+                       "vph_missing = 0.3\n[stage1]\nobserve = no\n[ablation.x]\nstage1.observe = yes\n"
+                       "stage2.observe = no\n";
+    snf_curr_config c;
+    CHECK_INT(snf_curr_config_parse(&c, good, "exp.ini"), SNF_OK, "a config with [observe] parses");
+    const snf_curr_variant *b = &c.variants[0], *x = &c.variants[1];
+    CHECK_TRUE(b->obs.epochs_L[0] == 10 && b->obs.epochs_L[1] == 20 && b->obs.first_d[0] == 2 &&
+                   b->obs.first_d[1] == 5 && b->obs.L_err[0] == 0.1 && b->obs.L_err[1] == 0.1 &&
+                   b->obs.vph_missing == 0.3 && isnan(b->obs.last_d[0]) && snf_obs_aug_active(&b->obs),
+               "[observe] keys as train reads them");
+    CHECK_TRUE(b->s1.observe == 0 && b->s2.observe == 1, "base: stage 1 off (observe = no), stage 2 on by default");
+    CHECK_TRUE(x->s1.observe == 1 && x->s2.observe == 0 && x->obs.epochs_L[1] == 20,
+               "ablation: stage1.observe / stage2.observe, [observe] inherited");
+    snf_curr_config_free(&c);
+    CHECK_INT(snf_curr_config_parse(&c, "[data]\nsa = a.h5\nhydro = b.h5\n", "exp.ini"), SNF_OK, "no [observe]");
+    CHECK_TRUE(!snf_obs_aug_active(&c.variants[0].obs) && c.variants[0].s1.observe == 1 && c.variants[0].s2.observe == 1,
+               "without [observe]: nothing drawn");
+    snf_curr_config_free(&c);
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nepochs_L = 1\n", "exp.ini:5: [observe] epochs_L");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nfirst_d = 5-2\n", "exp.ini:5: [observe] first_d");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nnoise = 1\n", "exp.ini:5: [observe] noise: unknown key");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\ngaps = 1\nepochs_L = 5\n", "exp.ini:4: [observe] gap_d");
+    /* the window checked against each variant's grid: the ablation's ends before the window begins */
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nepochs_L = 5\nfirst_d = 20\n[ablation.short]\n"
+               "t_end = 15\n", "exp.ini:4: [observe] last_d");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[stage2]\nobserve = yes\n", "exp.ini:5: [stage2] observe: yes needs");
+    bad_config("[data]\nsa = a.h5\nhydro = b.h5\n[observe]\nepochs_L = 5\n[stage2]\nobserve = 1\n",
+               "exp.ini:7: [stage2] observe");
+}
+
 static void test_search_keys(void)
 {
     const char *base = "; c\n[data]\nsa = a.h5\nhydro = b.h5\n[stage2]\nlr = 1e-4 ; x\n[ablation.x]\nt_start = 30\n"
@@ -504,6 +537,7 @@ int main(void)
     test_run_folds();
     test_folds();
     test_config();
+    test_observe_config();
     test_search_keys();
     return snf_check_failures();
 }

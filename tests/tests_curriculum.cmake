@@ -6,3 +6,5 @@ snf_add_script_test(test_curriculum_cli test_curriculum_cli.sh LABELS cli)
 # into a model predict answers with calibrated intervals and an OOD result, tampering, resume; finetune's /uq (cli).
 snf_add_test(test_curriculum_final LABELS unit)
 snf_add_script_test(test_curriculum_final_cli test_curriculum_final_cli.sh LABELS cli)
+# [observe] in the curriculum: stage texts, out-of-fold draws, stage 2 switch, bitwise resumes, --final, bad values.
+snf_add_script_test(test_curriculum_observe_cli test_curriculum_observe_cli.sh LABELS cli)

@@ -64,6 +64,47 @@ void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, c
     tc->adam = snf_adam_config_default();
 }
 
+int snf_curr_observe_text(const snf_curr_config *c, const snf_curr_variant *v, int stage, char *buf, size_t n)
+{
+    const snf_obs_aug *a = &v->obs;
+    if (!snf_obs_aug_active(a)) {
+        return n ? (buf[0] = '\0', 0) : 0;
+    }
+    const int on = stage == 1 ? v->s1.observe : v->s2.observe;
+    return snprintf(buf, n, "observe: epochs_L %d-%d epochs_v %d-%d first_d %.17g-%.17g last_d %.17g-%.17g gaps %d-%d "
+                    "gap_d %.17g-%.17g t0_err_d %.17g L_err %.17g-%.17g vph_err %.17g-%.17g vph_missing %.17g; "
+                    "training rows %s; scored rows drawn once (seed %llu)\n", a->epochs_L[0], a->epochs_L[1],
+                    a->epochs_v[0], a->epochs_v[1], a->first_d[0], a->first_d[1], a->last_d[0], a->last_d[1],
+                    a->gaps[0], a->gaps[1], a->gap_d[0], a->gap_d[1], a->t0_err_d, a->L_err[0], a->L_err[1],
+                    a->vph_err[0], a->vph_err[1], a->vph_missing, on ? "drawn every epoch" : "complete",
+                    (unsigned long long)snf_curr_observe_seed(c));
+}
+
+uint64_t snf_curr_observe_seed(const snf_curr_config *c)
+{
+    return c->seed * 0x9E3779B97F4A7C15ULL ^ 0x0B5E7FED0B5E7FEDULL;
+}
+
+int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rowset *r)
+{
+    if (!snf_obs_aug_active(&v->obs)) {
+        return SNF_OK;
+    }
+    const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
+    const uint64_t seed = snf_curr_observe_seed(c);
+    for (long i = 0; i < r->n; i += 256) { /* epoch -1: never one of a training run's (0, 1, ...) */
+        const int nb = (int)(r->n - i < 256 ? r->n - i : 256);
+        SNF_CHECK(snf_data_observe(r->x + (size_t)i * CL, nb, r->ids + i, &v->spec, norm, &v->obs, seed, -1));
+    }
+    return SNF_OK;
+}
+
+const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage)
+{
+    const int on = stage == 1 ? v->s1.observe : v->s2.observe;
+    return on && snf_obs_aug_active(&v->obs) ? &v->obs : NULL;
+}
+
 char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
                           int stage)
 {
@@ -87,6 +128,9 @@ char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, c
         v->aug.shift);
     if (k < cap) { /* a recipe other than the default only: today's texts (and model files) stay as they were */
         k += (size_t)snf_recipe_text(&s->recipe, t + k, cap - k);
+    }
+    if (k < cap) { /* [observe] only when on: without it the texts (and model files) stay as they were */
+        k += (size_t)snf_curr_observe_text(c, v, stage, t + k, cap - k);
     }
     const char *names[3] = {"validation", "training", "test"};
     const long *lists[3] = {f->val, f->train, f->test};
@@ -368,7 +412,7 @@ int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const lon
 /* One fold of one variant after its stage 1 (snf_curr_stage1): stage 2 and stage 3 into fdir (scores.csv last). */
 static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, const snf_curr_options *opt,
                          const snf_norm *norm, const snf_rowset *sa_tr, const snf_rowset *sa_te,
-                         const snf_rowset *hydro, int fold, const char *fdir)
+                         const snf_rowset *hydro, const snf_rowset *hydro_obs, int fold, const char *fdir)
 {
     snf_fold f;
     snf_rowset hv, ht, hs;
@@ -389,9 +433,9 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
         goto cleanup;
     }
     const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
-    if ((rc = snf_rowset_subset(&hv, hydro, CL, f.val, f.n_val)) < 0 ||
+    if ((rc = snf_rowset_subset(&hv, hydro_obs, CL, f.val, f.n_val)) < 0 ||
         (rc = snf_rowset_subset(&ht, hydro, CL, f.train, f.n_train)) < 0 ||
-        (rc = snf_rowset_subset(&hs, hydro, CL, f.test, f.n_test)) < 0) {
+        (rc = snf_rowset_subset(&hs, hydro_obs, CL, f.test, f.n_test)) < 0) {
         goto cleanup;
     }
     t1 = snf_curr_stage_text(c, v, &f, fold, 1);
@@ -432,6 +476,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     tc.mix_share = v->s2.mix_share;
     memset(&tc.aug, 0, sizeof tc.aug);
     tc.aug_mix = v->aug;
+    tc.obs = snf_curr_stage_obs(v, 2);
     tc.text = t2;
     tc.data_file = c->hydro_file;
     tc.out_path = p2;
@@ -587,8 +632,10 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
             continue; /* every fold of this variant is done: nothing is recomputed */
         }
         snf_norm norm;
-        snf_rowset sa_tr, sa_te, hydro;
+        snf_rowset sa_tr, sa_te, hydro, hobs;
         memset(&hydro, 0, sizeof hydro);
+        memset(&hobs, 0, sizeof hobs);
+        const snf_rowset *hydro_obs = &hydro; /* the scored hydro rows: as they are, or drawn once ([observe]) */
         rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
         if (rc >= 0) {
             rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
@@ -600,12 +647,20 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
                 rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
             }
         }
+        if (rc >= 0 && snf_obs_aug_active(&v->obs)) {
+            const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
+            rc = snf_rowset_subset(&hobs, &hydro, CL, hydro.ids, hydro.n);
+            if (rc >= 0 && (rc = snf_curr_observe_rows(c, v, &norm, &hobs)) >= 0) {
+                rc = snf_curr_observe_rows(c, v, &norm, &sa_te);
+            }
+            hydro_obs = &hobs;
+        }
         if (opt->log && rc >= 0) {
             fprintf(opt->log, "snforge curriculum: %s: %ld semi-analytic training rows, %ld held out; %ld hydro "
                     "models in %d folds\n", v->name, sa_tr.n, sa_te.n, hydro.n, c->folds);
         }
         if (rc >= 0) {
-            rc = snf_curr_stage1(c, vi, opt, &norm, &sa_tr, &hydro, vdir);
+            rc = snf_curr_stage1(c, vi, opt, &norm, &sa_tr, hydro_obs, vdir);
         }
         for (int f = 0; f < c->folds && rc >= 0; f++) {
             char fdir[1300], p[1400];
@@ -616,7 +671,7 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
             }
             rc = snf_mkdir(fdir);
             if (rc >= 0) {
-                rc = snf_curr_fold(c, v, opt, &norm, &sa_tr, &sa_te, &hydro, f, fdir);
+                rc = snf_curr_fold(c, v, opt, &norm, &sa_tr, &sa_te, &hydro, hydro_obs, f, fdir);
             }
             if (rc >= 0 && opt->stop_after_folds > 0 && ++newly >= opt->stop_after_folds) {
                 *stopped = 1;
@@ -626,6 +681,7 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         snf_rowset_free(&sa_tr);
         snf_rowset_free(&sa_te);
         snf_rowset_free(&hydro);
+        snf_rowset_free(&hobs);
         if (rc < 0 || *stopped) {
             return rc;
         }

@@ -11,7 +11,9 @@
 
 #include "snforge/curriculum.h"
 #include "snforge/ini.h"
+#include "snforge/nn.h"
 #include "snforge/status.h"
+#include "train_internal.h"
 
 /* ---- parser state ---- */
 
@@ -26,6 +28,8 @@ typedef struct snf_cparse {
     snf_ini ini;
     snf_curr_config *c;
     int sa_line, hydro_line;
+    int observe_yes_line;   /* a stage's `observe = yes` (needs [observe]) and its section */
+    char observe_yes_sec[80];
     char sa_rel[1024], hydro_rel[1024];
     int nov[SNF_CURR_MAX_VARIANTS];
     snf_override ov[SNF_CURR_MAX_VARIANTS][SNF_CURR_MAX_OVERRIDES];
@@ -93,6 +97,15 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
             st->freeze = (int)l;
         } else if (!strcmp(k, "mix_share") && st == &v->s2 && snf_cnum(ps, line, sec, key, val, 0, 0.9, &d)) {
             st->mix_share = d;
+        } else if (!strcmp(k, "observe")) {
+            st->observe = !strcmp(val, "yes") ? 1 : !strcmp(val, "no") ? 0 : -2;
+            if (st->observe == -2) {
+                return snf_ini_fail(&ps->ini, line, sec, key, "'%s' is not yes or no", val);
+            }
+            if (st->observe == 1) {
+                ps->observe_yes_line = line;
+                snprintf(ps->observe_yes_sec, sizeof ps->observe_yes_sec, "%s", sec);
+            }
         } else if (!ps->ini.err) {
             char why[160];
             int r = snf_recipe_set(&st->recipe, k, val, why, sizeof why);
@@ -101,7 +114,7 @@ static int snf_cvariant_key(snf_cparse *ps, snf_curr_variant *v, int line, const
             }
             if (r == 0) {
                 return snf_ini_fail(&ps->ini, line, sec, key, "unknown key (expected epochs, batch, patience, lr, "
-                                    "weight_decay%s, schedule, warmup, lr_end, onecycle_div, clip_norm, ema)",
+                                    "weight_decay%s, schedule, warmup, lr_end, onecycle_div, clip_norm, ema, observe)",
                                     st == &v->s2 ? ", freeze, mix_share" : "");
             }
         }
@@ -204,6 +217,9 @@ static int snf_chandler(void *user, const char *section, const char *key, const 
         }
         return snf_cvariant_key(ps, base, line, section, key, value);
     }
+    if (!strcmp(section, "observe")) { /* train's [observe] keys, through train's parser */
+        return snf_observe_key(&ps->ini, &base->obs, section, key, value);
+    }
     if (!strcmp(section, "augment") || !strcmp(section, "stage1") || !strcmp(section, "stage2")) {
         return snf_cvariant_key(ps, base, line, section, key, value);
     }
@@ -249,7 +265,7 @@ static int snf_chandler(void *user, const char *section, const char *key, const 
         return !ps->ini.err;
     }
     return snf_ini_fail(&ps->ini, ps->ini.section_line, section, NULL, "unknown section (expected data, split, "
-                        "model, stage1, stage2, augment, ablation.NAME)");
+                        "model, stage1, stage2, augment, observe, ablation.NAME)");
 }
 
 /* ---- public API ---- */
@@ -269,9 +285,12 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
     snf_curr_variant *b = &c->variants[0];
     snprintf(b->name, sizeof b->name, "base");
     b->spec = snf_data_spec_default();
-    b->s1 = (snf_curr_stage){.epochs = 30, .batch = 64, .patience = 10, .lr = 1e-3, .recipe = snf_recipe_default()};
+    b->s1 = (snf_curr_stage){.epochs = 30, .batch = 64, .patience = 10, .lr = 1e-3, .recipe = snf_recipe_default(),
+                             .observe = -1};
+    b->obs = snf_obs_aug_default();
     b->s2 = (snf_curr_stage){.epochs = 50, .batch = 16, .patience = 15, .lr = 1e-4, .freeze = 0, .mix_share = 0.25,
-                             .recipe = snf_recipe_default()};
+                             .recipe = snf_recipe_default(),
+                             .observe = -1};
     snf_cparse *ps = calloc(1, sizeof *ps);
     if (!ps) {
         SNF_ERROR(SNF_ENOMEM, "out of memory parsing %s", name);
@@ -321,6 +340,16 @@ int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name
             snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "model"), "model", NULL, "invalid architecture: %s",
                          snf_error_last_message());
         }
+        const int obs_line = snf_ini_section_line_last(&ps->ini, "observe");
+        if (!ps->ini.err && obs_line) { /* train's check of the section, against this variant's grid */
+            snf_observe_check(&ps->ini, &v->obs, &v->spec, obs_line, v->line ? "the ablation's" : "[data]");
+        }
+        if (!ps->ini.err && !obs_line && ps->observe_yes_line) {
+            snf_ini_fail(&ps->ini, ps->observe_yes_line, ps->observe_yes_sec, "observe", "yes needs an [observe] section (the "
+                         "cadence, noise and gaps to draw)");
+        }
+        v->s1.observe = v->s1.observe != 0; /* unset: yes */
+        v->s2.observe = v->s2.observe != 0;
         if (!ps->ini.err && (v->s2.freeze > n.depth || (v->s2.freeze > 0 && n.arch == SNF_ARCH_LITE))) {
             snf_ini_fail(&ps->ini, snf_ini_section_line(&ps->ini, "stage2"), "stage2", "freeze",
                          "%d: expected 0..depth (%d) Inception modules (0 for lite)", v->s2.freeze, n.depth);

@@ -193,7 +193,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     all.train = hydro.ids;
     all.n_train = hydro.n;
     base = snf_curr_stage_text(c, v, &all, -1, 2);
-    text = base ? malloc(strlen(base) + 512) : NULL;
+    text = base ? malloc(strlen(base) + 1024) : NULL;
     if (!text) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
@@ -217,10 +217,13 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.adam.weight_decay = (float)v->s1.weight_decay;
         tc.recipe = v->s1.recipe;
         tc.aug = v->aug;
-        char r1[256]; /* stage 1's recipe (base is stage 2's text): "" for the default, so today's texts stay */
+        tc.obs = snf_curr_stage_obs(v, 1);
+        char r1[256], o1[512]; /* stage 1's recipe and [observe] (base is stage 2's text): "" for the defaults,
+                                * so today's texts stay */
         snf_recipe_text(&v->s1.recipe, r1, sizeof r1);
-        snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 1: %d epochs, seed %llu\n%s%s",
-                 k + 1, members, info->epochs1, (unsigned long long)seed, r1, base);
+        snf_curr_observe_text(c, v, 1, o1, sizeof o1);
+        snprintf(text, strlen(base) + 1024, "snforge curriculum final member %d of %d, stage 1: %d epochs, seed %llu\n%s%s%s",
+                 k + 1, members, info->epochs1, (unsigned long long)seed, r1, o1, base);
         tc.text = text;
         tc.data_file = v->sa_file;
         tc.out_path = p1;
@@ -238,7 +241,8 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.recipe = v->s2.recipe;
         tc.mix_share = v->s2.mix_share;
         tc.aug_mix = v->aug;
-        snprintf(text, strlen(base) + 512, "snforge curriculum final member %d of %d, stage 2: %d epochs, seed %llu\n%s",
+        tc.obs = snf_curr_stage_obs(v, 2);
+        snprintf(text, strlen(base) + 1024, "snforge curriculum final member %d of %d, stage 2: %d epochs, seed %llu\n%s",
                  k + 1, members, info->epochs2, (unsigned long long)seed, base);
         tc.text = text;
         tc.data_file = c->hydro_file;

@@ -87,6 +87,9 @@ static int snf_external(const snf_curr_config *c, const snf_curr_variant *v, con
     if (ext.n < 1) {
         SNF_FAIL(SNF_EINVAL, "%s has no usable models to test on", test);
     }
+    if ((rc = snf_curr_observe_rows(c, v, &norm, &ext)) < 0) { /* [observe]: scored as drawn once, as the folds' */
+        goto cleanup;
+    }
     /* Disjoint from every hydro model of the experiment (each trains or selects in some fold). */
     for (long i = 0; i < ext.n; i++) {
         for (long j = 0; j < hyd.n; j++) {

@@ -112,6 +112,7 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
     tc.recipe = v->s1.recipe;
     tc.es_patience = v->s1.patience;
     tc.aug = v->aug;
+    tc.obs = snf_curr_stage_obs(v, 1);
     tc.text = shared;
     tc.data_file = v->sa_file;
     snf_train_options to = snf_train_options_default();

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "snforge/ini.h"
+#include "snforge/nn.h"
 #include "snforge/status.h"
 #include "snforge/train.h"
+#include "train_internal.h"
 
 /* ---- parser state ---- */
 
@@ -253,7 +255,7 @@ static int snf_taugment(snf_tparse *ps, const char *s, const char *k, const char
 }
 
 /* A number or a range LO-HI (LO <= HI) within [lo, hi] into out[2] (a number: out[0] = out[1]). */
-static int snf_trange(snf_tparse *ps, const char *s, const char *k, const char *v, double lo, double hi, double *out)
+static int snf_trange(snf_ini *ini, const char *s, const char *k, const char *v, double lo, double hi, double *out)
 {
     char *end = NULL;
     double a = strtod(v, &end), b = a;
@@ -264,10 +266,10 @@ static int snf_trange(snf_tparse *ps, const char *s, const char *k, const char *
         bad = end == w;
     }
     if (bad || *end != '\0' || !isfinite(a) || !isfinite(b)) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' is not a number or a range LO-HI", v);
+        return snf_ini_fail(ini, ini->line, s, k, "'%s' is not a number or a range LO-HI", v);
     }
     if (!(a >= lo && b <= hi && a <= b)) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' must lie within %g-%g with LO <= HI", v, lo, hi);
+        return snf_ini_fail(ini, ini->line, s, k, "'%s' must lie within %g-%g with LO <= HI", v, lo, hi);
     }
     out[0] = a;
     out[1] = b;
@@ -275,14 +277,14 @@ static int snf_trange(snf_tparse *ps, const char *s, const char *k, const char *
 }
 
 /* An integer range (as snf_trange); 0 (off) or both ends within [lo, hi]. */
-static int snf_tirange(snf_tparse *ps, const char *s, const char *k, const char *v, long lo, long hi, int *out)
+static int snf_tirange(snf_ini *ini, const char *s, const char *k, const char *v, long lo, long hi, int *out)
 {
     double d[2] = {0, 0};
-    if (snf_trange(ps, s, k, v, 0, (double)hi, d) != 1) {
+    if (snf_trange(ini, s, k, v, 0, (double)hi, d) != 1) {
         return 0;
     }
     if (d[0] != floor(d[0]) || d[1] != floor(d[1]) || (d[1] > 0 && d[0] < (double)lo)) {
-        return snf_ini_fail(&ps->ini, ps->ini.line, s, k, "'%s' must be 0 (off) or whole numbers within %ld-%ld", v,
+        return snf_ini_fail(ini, ini->line, s, k, "'%s' must be 0 (off) or whole numbers within %ld-%ld", v,
                             lo, hi);
     }
     out[0] = (int)d[0];
@@ -290,56 +292,54 @@ static int snf_tirange(snf_tparse *ps, const char *s, const char *k, const char 
     return 1;
 }
 
+/* ---- internal API: [observe], shared with the curriculum's config (curriculum_config.c) ---- */
+
 /* [observe]: training rows drawn as real observations (data.h's snf_obs_aug) */
-static int snf_tobserve(snf_tparse *ps, const char *s, const char *k, const char *v)
+int snf_observe_key(snf_ini *ini, snf_obs_aug *a, const char *s, const char *k, const char *v)
 {
-    snf_obs_aug *a = &ps->c->obs;
     if (!strcmp(k, "epochs_L")) {
-        return snf_tirange(ps, s, k, v, 2, 100000, a->epochs_L);
+        return snf_tirange(ini, s, k, v, 2, 100000, a->epochs_L);
     } else if (!strcmp(k, "epochs_v")) {
-        return snf_tirange(ps, s, k, v, 2, 100000, a->epochs_v);
+        return snf_tirange(ini, s, k, v, 2, 100000, a->epochs_v);
     } else if (!strcmp(k, "first_d")) {
-        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->first_d);
+        return snf_trange(ini, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->first_d);
     } else if (!strcmp(k, "last_d")) {
-        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->last_d);
+        return snf_trange(ini, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->last_d);
     } else if (!strcmp(k, "gaps")) {
-        return snf_tirange(ps, s, k, v, 0, 16, a->gaps);
+        return snf_tirange(ini, s, k, v, 0, 16, a->gaps);
     } else if (!strcmp(k, "gap_d")) {
-        return snf_trange(ps, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->gap_d);
+        return snf_trange(ini, s, k, v, 0.0, SNF_OBS_T_MAX_D, a->gap_d);
     } else if (!strcmp(k, "t0_err_d")) {
-        return snf_tdouble(ps, s, k, v, 0.0, 100.0, &a->t0_err_d);
+        return snf_ini_double(ini, s, k, v, 0.0, 100.0, &a->t0_err_d);
     } else if (!strcmp(k, "L_err")) {
-        return snf_trange(ps, s, k, v, 0.0, 2.0, a->L_err);
+        return snf_trange(ini, s, k, v, 0.0, 2.0, a->L_err);
     } else if (!strcmp(k, "vph_err")) {
-        return snf_trange(ps, s, k, v, 0.0, 2.0, a->vph_err);
+        return snf_trange(ini, s, k, v, 0.0, 2.0, a->vph_err);
     } else if (!strcmp(k, "vph_missing")) {
-        return snf_tdouble(ps, s, k, v, 0.0, 1.0, &a->vph_missing);
+        return snf_ini_double(ini, s, k, v, 0.0, 1.0, &a->vph_missing);
     }
-    return snf_ini_fail(&ps->ini, ps->ini.line, s, k,
+    return snf_ini_fail(ini, ini->line, s, k,
                         "unknown key (expected epochs_L, epochs_v, first_d, last_d, gaps, gap_d, t0_err_d, L_err, "
                         "vph_err, vph_missing)");
 }
 
 /* [observe] as a whole: a window inside the model's grid whose first day comes before its last, gaps with a
  * length and a cadence to put them in. */
-static void snf_tobserve_check(snf_tparse *ps)
+void snf_observe_check(snf_ini *ini, const snf_obs_aug *a, const snf_data_spec *sp, int line, const char *grid)
 {
-    const snf_obs_aug *a = &ps->c->obs;
-    const snf_data_spec *sp = &ps->c->spec;
-    const int line = snf_ini_section_line_last(&ps->ini, "observe");
     const double first = isnan(a->first_d[0]) ? sp->t_start_d : a->first_d[1];
     const double last = isnan(a->last_d[0]) ? sp->t_end_d : a->last_d[0];
     if (!(first < last)) {
-        snf_ini_fail(&ps->ini, line, "observe", "last_d", "the window's last day (from %g) must come after its first "
+        snf_ini_fail(ini, line, "observe", "last_d", "the window's last day (from %g) must come after its first "
                      "(up to %g)", last, first);
-    } else if (!isnan(a->first_d[0]) && a->first_d[1] >= ps->c->spec.t_end_d) {
-        snf_ini_fail(&ps->ini, line, "observe", "first_d", "must begin before the model grid ends ([data] t_end %g)",
+    } else if (!isnan(a->first_d[0]) && a->first_d[1] >= sp->t_end_d) {
+        snf_ini_fail(ini, line, "observe", "first_d", "must begin before the model grid ends (%s t_end %g)", grid,
                      sp->t_end_d);
     } else if (a->gaps[1] > 0 && !(a->gap_d[1] > 0)) {
-        snf_ini_fail(&ps->ini, line, "observe", "gap_d", "the gaps need a length in days > 0");
+        snf_ini_fail(ini, line, "observe", "gap_d", "the gaps need a length in days > 0");
     } else if ((a->gaps[1] > 0 || !isnan(a->first_d[0]) || !isnan(a->last_d[0])) && a->epochs_L[1] == 0 &&
                a->epochs_v[1] == 0) {
-        snf_ini_fail(&ps->ini, line, "observe", NULL, "a window (first_d, last_d, gaps) needs a cadence: "
+        snf_ini_fail(ini, line, "observe", NULL, "a window (first_d, last_d, gaps) needs a cadence: "
                      "epochs_L or epochs_v");
     }
 }
@@ -392,7 +392,7 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
     } else if (!strcmp(section, "augment")) {
         return snf_taugment(ps, section, key, value);
     } else if (!strcmp(section, "observe")) {
-        return snf_tobserve(ps, section, key, value);
+        return snf_observe_key(&ps->ini, &ps->c->obs, section, key, value);
     } else if (!strcmp(section, "output")) {
         if (!strcmp(key, "model")) {
             return snf_tpath(ps, section, key, value, ps->model_rel, sizeof ps->model_rel);
@@ -474,7 +474,7 @@ int snf_train_config_parse(snf_train_config *c, const char *text, const char *na
                      c->val_frac + c->test_frac);
     }
     if (!ps->ini.err) {
-        snf_tobserve_check(ps);
+        snf_observe_check(&ps->ini, &c->obs, &c->spec, snf_ini_section_line_last(&ps->ini, "observe"), "[data]");
     }
     if (!ps->ini.err) {
         snf_ini_resolve(c->data_file, sizeof c->data_file, name, ps->data_rel);

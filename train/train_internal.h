@@ -11,6 +11,14 @@
 
 #include "snforge/train.h"
 
+/* [observe] of a config (train_config.c; the training and the curriculum config share it): one key's value
+ * into *a (snf_ini's number parsers; 1, or 0 with the failure recorded at ini->line), and the section as a
+ * whole against the model grid sp (a failure recorded at line; grid names where t_end is set, "[data]"). */
+struct snf_ini;
+int snf_observe_key(struct snf_ini *ini, snf_obs_aug *a, const char *s, const char *k, const char *v);
+void snf_observe_check(struct snf_ini *ini, const snf_obs_aug *a, const snf_data_spec *sp, int line,
+                       const char *grid);
+
 /* An existing model file at path: *have_old = 0 when there is none; else it is read into *old (the caller
  * frees it with snf_ckpt_free) and its config text must equal text (NULL reads as ""). Errors (SNF_EINVAL):
  * "PATH exists and is not a readable snforge model (REASON); ADVICE" and "PATH OTHER". */

@@ -321,6 +321,7 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     lc.es_min_delta = cfg->es_min_delta;
     lc.aug = &cfg->aug;
     lc.aug_mix = &cfg->aug_mix;
+    lc.obs = cfg->obs;
     lc.aug_stream = SNF_LOOP_AUG_SHUFFLE;
     lc.train = btr;
     lc.mix = bmix;

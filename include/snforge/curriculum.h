@@ -35,6 +35,8 @@ typedef struct snf_curr_stage {
     double mix_share;       /* stage 2: semi-analytic share of each batch */
     snf_recipe recipe;      /* [train]'s recipe keys (schedule, warmup, lr_end, onecycle_div, clip_norm, ema;
                              * transfer.h): the rate fixed, no clipping or EMA by default */
+    int observe;            /* 1: the stage's training rows are drawn as observations ([observe]; `observe =
+                             * yes/no` of [stage1]/[stage2], yes by default); without [observe] no effect */
 } snf_curr_stage;
 
 /* One variant of the experiment (the base, or an ablation). */
@@ -45,6 +47,13 @@ typedef struct snf_curr_variant {
     snf_data_spec spec;
     snf_augment aug;        /* on the semi-analytic rows of stage 1 */
     snf_curr_stage s1, s2;
+    snf_obs_aug obs;        /* [observe] (train's keys, data.h; all off without the section). When on: the
+                             * training rows of the stages with observe = yes are re-drawn as observations every
+                             * epoch (snf_data_observe keyed by (stage seed, epoch, row); the semi-analytic rows
+                             * mixed into stage 2 stay complete), and every scored row -- hydro validation
+                             * (selection), the folds' test rows (tested.csv, the out-of-fold calibration of
+                             * --final), the held-out semi-analytic rows, the external test set -- is one
+                             * deterministic draw keyed by (seed, file row) (snf_curr_observe_rows) */
 } snf_curr_variant;
 
 typedef struct snf_curr_config {

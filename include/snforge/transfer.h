@@ -76,6 +76,8 @@ typedef struct snf_transfer_config {
     double mix_share;       /* share of each batch drawn from `mix` (0: none), in [0, 0.9] */
     snf_augment aug;        /* applied to the training rows' batch part */
     snf_augment aug_mix;    /* applied to the mixed rows' batch part */
+    const snf_obs_aug *obs; /* [observe] on the training rows' batch part, keyed by (seed, epoch, row within
+                             * `train`) (data.h snf_data_observe; NULL or all off: rows as they are) */
     const char *text;       /* the run's identity, stored as config_text; a resume checks it is equal */
     const char *data_file;  /* provenance written to the model file (may be "") */
     const char *out_path;   /* the model file (checkpoint) */
