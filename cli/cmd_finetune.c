@@ -352,12 +352,16 @@ static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, 
         fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s->epoch,
                 s->stop_reason);
     } else {
+        char mape[160] = "validation MAPE of the best weights: when the run finishes";
+        if (s->finished) { /* an interrupted run scores nothing: its figures would read as zero errors */
+            snprintf(mape, sizeof mape, "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%", s->val.mape[0],
+                     s->val.mape[1], s->val.mape[2], s->val.mape[3]);
+        }
         fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f); "
                         "%ld training / %ld validation rows of %s, %ld mixed-in rows (share %.2f), %d frozen tensors; "
-                        "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%\n", out,
-                s->finished ? s->stop_reason : "interrupted", s->epoch, s->epochs_run, s->resumed ? ", resumed" : "",
-                s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share, s->frozen_tensors,
-                s->val.mape[0], s->val.mape[1], s->val.mape[2], s->val.mape[3]);
+                        "%s\n", out, s->finished ? s->stop_reason : "interrupted", s->epoch, s->epochs_run,
+                s->resumed ? ", resumed" : "", s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share,
+                s->frozen_tensors, mape);
     }
     if (s->finished || s->already_finished) {
         return snf_ft_refit_uq(model_path, out, data_path, init, tr, va, mix);
