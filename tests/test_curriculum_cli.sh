@@ -173,6 +173,11 @@ expect 2 "snforge finetune" -- "$snforge" finetune nothere.h5 hydro.h5
 expect 0 "usage: snforge finetune" -- "$snforge" finetune --help
 
 # ---- search: grid of 2 trials, resumed without recomputing ----
+# a stage with recipe keys names them in results.md (the defaults' table says nothing of a recipe)
+! grep -q "recipe:" ref/results.md || fail "the default table names a recipe"
+sed '/^\[stage2\]/a ema = 0.9' tiny.ini > rcp.ini
+expect 0 "rcp/results.csv" -- "$snforge" curriculum rcp.ini -o rcp --threads 1 --no-plot
+grep -q "^Stage 2 recipe: schedule constant, .*ema 0.9\.$" rcp/results.md || fail "results.md lacks stage 2's recipe"
 printf '[search]\nbase = tiny.ini\nmode = grid\n[vary]\nstage2.lr = 1e-4, 1e-3\n' > search.ini
 expect 0 "best by the hydro validation loss" -- "$snforge" search search.ini -o srch --threads 1
 [ "$(wc -l < srch/trials.csv)" -eq 3 ] || fail "trials.csv: $(cat srch/trials.csv)"

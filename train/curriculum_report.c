@@ -288,6 +288,18 @@ int snf_curr_report(const snf_curr_config *c, const snf_curr_options *opt)
                          b->s1.patience, b->s2.epochs, b->s2.batch, b->s2.lr, b->s2.patience, b->s2.freeze,
                          b->s2.mix_share, snf_data_channels_name(b->spec.channels), b->spec.L, b->spec.t_start_d,
                          b->spec.t_end_d);
+    /* a stage with recipe keys says so (a table made with a schedule or EMA must not read as the defaults') */
+    const snf_curr_stage *st[2] = {&b->s1, &b->s2};
+    for (int q = 0; q < 2; q++) {
+        const snf_recipe *r = &st[q]->recipe;
+        if (!snf_recipe_is_default(r)) {
+            static const char *const names[] = {"constant", "plateau", "cosine", "onecycle"};
+            k += (size_t)sprintf(md + k, "Stage %d recipe: schedule %s, warmup %g, lr_end %g, onecycle_div %g, "
+                                         "clip_norm %g, ema %g.\n", q + 1,
+                                 names[r->schedule >= 0 && r->schedule < 4 ? r->schedule : 0], (double)r->warmup,
+                                 (double)r->lr_end, (double)r->onecycle_div, (double)r->clip_norm, (double)r->ema);
+        }
+    }
     snprintf(p, sizeof p, "%s/results.md", opt->out_dir);
     rc = snf_curr_write_atomic(p, md);
 cleanup:
