@@ -112,7 +112,9 @@ static void test_freeze(double wd, const snf_recipe *rp)
     if (rp) {
         f.recipe = *rp;
     }
-    snf_rows mix = snf_rows_view(g_x, g_y, 16, CIN * T);
+    snf_rows mix = snf_rows_view(g_x, g_y, 16, CIN * T), narrow = snf_rows_view(g_x, g_y, 16, CIN * T - 1);
+    CHECK_INT(snf_transfer_run(&f, &rows, &narrow, &val, &o, &s), SNF_EINVAL, "mixed-in rows narrower than the "
+              "network's input are refused: %s", snf_error_last_message());
     CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "the fine-tune runs (weight decay %g)", wd);
     CHECK_INT(s.frozen_tensors, 4 * SNF_NET_TENSORS_PER_MODULE + SNF_NET_TENSORS_PER_RES,
               "frozen tensors: 4 modules x 7 + the first shortcut's 3");
