@@ -11,14 +11,11 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/curriculum.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/h5io.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/infer.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -185,7 +182,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
                 model_path);
     }
     if ((rc = snf_rows_load(all, data_path, &init->spec, &init->norm, NULL, 0)) < 0 ||
-        (rc = snf_hydro_rows_check(data_path, all, NULL, NULL)) < 0) {
+        (rc = snf_curr_hydro_check(data_path, all, NULL, NULL)) < 0) {
         goto fail_ids;
     }
     if (all->n < 2) {
@@ -211,7 +208,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     free(ids);
     if (mix_path) {
         if ((rc = snf_rows_load(mix, mix_path, &init->spec, &init->norm, NULL, 0)) < 0 ||
-            (rc = snf_hydro_rows_check(data_path, all, mix, mix_path)) < 0) { /* against every row of the file */
+            (rc = snf_curr_hydro_check(data_path, all, mix, mix_path)) < 0) { /* against every row of the file */
             goto fail;
         }
         if (mix->n > maxr) {

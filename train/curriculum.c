@@ -11,9 +11,8 @@
 
 #include "curriculum_internal.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -177,7 +176,7 @@ int snf_curr_write_sealed(const char *path, const char *text)
 
 /* ---- public API: hydro rows and folds ---- */
 
-int snf_hydro_rows_check(const char *path, const snf_rows *hydro, const snf_rows *sa, const char *sa_path)
+int snf_curr_hydro_check(const char *path, const snf_rows *hydro, const snf_rows *sa, const char *sa_path)
 {
     const size_t CL = hydro->CL;
     snf_dataset *d = NULL;
@@ -544,9 +543,9 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
             rc = snf_rows_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
         }
         if (rc >= 0) {
-            rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_tr, v->sa_file);
+            rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_tr, v->sa_file);
             if (rc >= 0) {
-                rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_te, v->sa_file);
+                rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_te, v->sa_file);
             }
         }
         if (rc >= 0 && snf_obs_aug_active(&v->obs)) {
