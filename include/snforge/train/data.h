@@ -4,7 +4,9 @@
  * fitted on the training rows, NaN (no value there) replaced by 0 = the series mean, and optionally one
  * mask channel per series (1 where a value exists, 0 where it was missing). Targets are log10 of
  * energy, mass, radius and nickel, standardised. Rows are read in blocks, so a training set larger than
- * memory streams through a bounded buffer. It does not train, checkpoint or parse configuration. */
+ * memory streams through a bounded buffer. Encoded rows held in memory are one type (snf_rows: owning or a
+ * view), and the batcher (snf_batcher: over a file, resident rows, or a mix of two) is the one way training
+ * and scoring iterate rows. It does not train, checkpoint or parse configuration. */
 #ifndef SNFORGE_DATA_H
 #define SNFORGE_DATA_H
 
