@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,11 +41,37 @@ static int snf_run_write(const void *ctx, FILE *f, int arg)
     return fputs((const char *)ctx, f) < 0 ? SNF_EIO : SNF_OK;
 }
 
-/* Writes an embedded text to DIR/name; the path goes into path. */
+/* Writes an embedded text to DIR/name; the path goes into path. `run` runs the bundled stages, so a stage file
+ * edited in the folder (a second run resumes there) is replaced, but neither silently nor lost: it is moved to
+ * DIR/name.edited and a note on stderr names both (an edit is run by giving it to its own command). A file that
+ * already holds the text is left as it is. */
 static int snf_run_file(char *path, size_t n, const char *dir, const char *name, const char *text)
 {
     if (snprintf(path, n, "%s/%s", dir, name) >= (int)n) {
         SNF_ERROR(SNF_EINVAL, "-o '%s': path too long", dir);
+    }
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        size_t len = strlen(text), got = 0;
+        char *old = malloc(len + 2);
+        if (old) {
+            got = fread(old, 1, len + 1, f);
+        }
+        fclose(f);
+        int same = old && got == len && memcmp(old, text, len) == 0;
+        free(old);
+        if (same) {
+            return SNF_OK;
+        }
+        char kept[4200];
+        snprintf(kept, sizeof kept, "%s.edited", path);
+        if (rename(path, kept) != 0) {
+            SNF_ERROR(SNF_EIO, "%s differs from the bundled stage file and cannot be moved to %s: %s", path, kept,
+                      strerror(errno));
+        }
+        fprintf(stderr, "snforge run: note: %s differed from the bundled stage file: replaced by it (run runs the "
+                        "bundled stages); your version is kept as %s (give it to its own command to run it)\n",
+                path, kept);
     }
     return snf_cli_write_file_atomic(path, snf_run_write, text, 0);
 }
