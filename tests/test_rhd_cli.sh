@@ -90,9 +90,14 @@ awk -F, 'NR == FNR { L[$1] = $2; next } FNR > 1 && $1 >= 10 { d = log($2 / L[$1]
   END { exit bad }' "$work/fe.csv" "$work/long.csv" || fail "long steps differ by > 0.15 dex from SNEC's step from day 10 (60 zones: up to 0.10 measured)"
 # a piston instead of the bomb
 good "$work/p"; sed -i 's/^initial_data .*/initial_data = "Piston_Explosion"/' "$work/p"
-expect 0 "60 zones" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv"
+"$SNF" hydro "$work/p" --zones 60 -o "$work/piston.csv" 2> "$work/piston.err" || fail "piston run: $(cat "$work/piston.err")"
 awk -F, 'NR > 1 && !($2 > 1e40 && $3 > 3000) { bad = 1 } END { exit bad }' "$work/piston.csv" \
   || fail "piston run: $(cat "$work/piston.csv")"
+# the energy budget counts the piston's work as the scheme does it (pressure on the swept volume, viscosity on the
+# cell's centre area): 2.7% at 60 zones (65% when the viscous work was taken on the face's area)
+perr=$(sed -n 's/.*energy-conservation error \([0-9.e+-]*\) .*/\1/p' "$work/piston.err")
+awk -v e="$perr" 'BEGIN { exit !(e + 0 == e && e < 0.05) }' || fail "piston: energy-conservation error '$perr' (expected < 0.05)"
+echo "ok: piston run, energy-conservation error $perr"
 # a run that cannot continue
 good "$work/p"; sed -i 's/^ntmax .*/ntmax = 50/' "$work/p"
 expect 1 "day 0.0.*step limit" -- "$SNF" hydro "$work/p" --zones 60 -o "$work/fail.csv"
