@@ -11,14 +11,11 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/curriculum.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/h5io.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/infer.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -206,7 +203,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     }
     {
         const size_t CLc = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
-        if ((rc = snf_hydro_rows_check(data_path, all, NULL, NULL, CLc)) < 0) {
+        if ((rc = snf_curr_hydro_check(data_path, all, NULL, NULL, CLc)) < 0) {
             goto fail_ids;
         }
     }
@@ -238,7 +235,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
         if ((rc = snf_rowset_load(&m0, mix_path, &init->spec, &init->norm, NULL, 0)) < 0) {
             goto fail;
         }
-        if ((rc = snf_hydro_rows_check(data_path, all, &m0, mix_path, CL)) < 0) {
+        if ((rc = snf_curr_hydro_check(data_path, all, &m0, mix_path, CL)) < 0) {
             snf_rowset_free(&m0);
             goto fail;
         }

@@ -14,12 +14,9 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/config.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/hydro.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
 
 static void usage(FILE *f)
 {

@@ -10,11 +10,10 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/data.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/keypoints.h"
-#include "snforge/status.h"
+#include "snforge/train.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/models.h"
 
 static void snf_kp_usage(FILE *f)
 {

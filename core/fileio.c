@@ -2,7 +2,7 @@
 /* fileio.c: the one text-table reader (BOM, CRLF, comments, empty fields as missing values, file:line) and
  * the one atomic writer (PATH.tmp, fsync, rename, fsync of the folder) and output lock of snforge
  * (fileio.h). */
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snforge/status.h"
 
 /* ---- reading text ---- */
 

@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/config.h"
-#include "snforge/h5.h"
-#include "snforge/hydro.h"
-#include "snforge/progenitor.h"
+#include "snforge/grids.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "internal.h"
 
 const snf_grid_series_def snf_grid_hydro_series[SNF_GRID_HYDRO_NSERIES] = {

@@ -9,14 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
-#include "snforge/net.h"
-#include "snforge/nn.h"
 #include "snforge/train.h"
-#include "snforge/fileio.h"
+#include "snforge/nn.h"
+#include "snforge/core.h"
 #include "snforge/infer.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
 
 /* answer.c's internal steps */
 int snf_infer_components(snf_uq_model *m, const float *x, long n, double *mu, double *var, float *feat);

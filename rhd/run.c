@@ -4,7 +4,7 @@
  * deposited above it, T_eff from L and R at the photosphere; the Fe II 5169 velocity, feii.c: its profile's
  * minimum in units of v_ph from the state at the end of the step that passes each day, times v_ph at the day). */
 #include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include "../rhd/internal.h"
 #include "check.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdio.h>

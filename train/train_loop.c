@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
+#include "snforge/core.h"
+#include "snforge/train.h"
 #include "train_internal.h"
 
 #define SNF_LOOP_MAX_RANGES (2 * (SNF_NET_MAX_DEPTH + SNF_NET_MAX_RES))

@@ -5,10 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/version.h"
 #include "train_internal.h"
 
