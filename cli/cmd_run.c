@@ -151,8 +151,10 @@ static void snf_run_usage(void)
            "     classical estimates of the same curve (M_Ni from the 56Co tail, E/M/R0 from Popov 1993);\n"
            "  5. a short curriculum transfer (validation/curriculum_run.ini) from the campaign onto the SNEC\n"
            "     models bundled in validation/data/snec -> DIR/curriculum/ (results.md: the table).\n"
-           "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv) are written into DIR; a second\n"
-           "run reuses the finished campaign and model.\n");
+           "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv, curriculum.ini) are written into DIR;\n"
+           "a second run reuses the finished campaign and model. run runs the bundled stages: a stage file\n"
+           "edited in DIR is replaced by the bundled one, with a note naming it, and kept as FILE.edited (to\n"
+           "run your version, give it to its own command: snforge grid, train, predict or curriculum).\n");
 }
 
 /* Stage 5: a short curriculum transfer onto the bundled SNEC models (skipped with a note when they are not
