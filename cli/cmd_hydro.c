@@ -78,18 +78,7 @@ static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_par
         SNF_ERROR(SNF_ENOMEM, "rows of %d days", T);
     }
     float *lg = buf, *vp = buf + T, *fe = buf + 2 * T, *te = buf + 3 * T, *rp = buf + 4 * T, *ld = buf + 5 * T;
-    int kmin = 0, back_out = 0; /* v_ph NaN after the first day the photosphere is at its deepest cell, as `snforge
-                                 * import` and hydro campaigns (grids/hydro/import_snec.c, grids/grid_hydro.c): the
-                                 * tau = 2/3 point then moves back out through the ejecta and its fluid velocity is no
-                                 * photospheric velocity. Only once it has moved back out: a run that ends while the
-                                 * photosphere sits in one cell (2 days at 60 zones) has not shown its deepest cell */
-    for (int k = 1; k < T; k++) {
-        kmin = r->iph[k] < r->iph[kmin] ? k : kmin;
-    }
-    for (int k = kmin + 1; k < T; k++) {
-        back_out |= r->iph[k] > r->iph[kmin];
-    }
-    kmin = back_out ? kmin : T - 1;
+    int kmin = snf_rhd_vph_last_day(r); /* v_ph NaN after it, as `snforge import` and hydro campaigns */
     for (int k = 0; k < T; k++) {
         lg[k] = r->L[k] > 0 ? (float)log10(r->L[k]) : NAN;
         vp[k] = k <= kmin && r->vph[k] > 0 ? (float)(r->vph[k] * 1e-5) : NAN;

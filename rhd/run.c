@@ -161,6 +161,21 @@ static int result_alloc(snf_rhd_result *o, int ndays)
     return 0;
 }
 
+int snf_rhd_vph_last_day(const snf_rhd_result *r)
+{
+    int kmin = 0, back_out = 0;
+    if (r->ndays <= 0 || r->iph == NULL) {
+        return r->ndays - 1;
+    }
+    for (int k = 1; k < r->ndays; k++) {
+        kmin = r->iph[k] < r->iph[kmin] ? k : kmin;
+    }
+    for (int k = kmin + 1; k < r->ndays; k++) {
+        back_out |= r->iph[k] > r->iph[kmin];
+    }
+    return back_out ? kmin : r->ndays - 1;
+}
+
 void snf_rhd_result_free(snf_rhd_result *o)
 {
     if (!o) {
