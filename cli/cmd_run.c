@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,11 +40,37 @@ static int snf_run_write(const void *ctx, FILE *f, int arg)
     return fputs((const char *)ctx, f) < 0 ? SNF_EIO : SNF_OK;
 }
 
-/* Writes an embedded text to DIR/name; the path goes into path. */
+/* Writes an embedded text to DIR/name; the path goes into path. `run` runs the bundled stages, so a stage file
+ * edited in the folder (a second run resumes there) is replaced, but neither silently nor lost: it is moved to
+ * DIR/name.edited and a note on stderr names both (an edit is run by giving it to its own command). A file that
+ * already holds the text is left as it is. */
 static int snf_run_file(char *path, size_t n, const char *dir, const char *name, const char *text)
 {
     if (snprintf(path, n, "%s/%s", dir, name) >= (int)n) {
         SNF_ERROR(SNF_EINVAL, "-o '%s': path too long", dir);
+    }
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        size_t len = strlen(text), got = 0;
+        char *old = malloc(len + 2);
+        if (old) {
+            got = fread(old, 1, len + 1, f);
+        }
+        fclose(f);
+        int same = old && got == len && memcmp(old, text, len) == 0;
+        free(old);
+        if (same) {
+            return SNF_OK;
+        }
+        char kept[4200];
+        snprintf(kept, sizeof kept, "%s.edited", path);
+        if (rename(path, kept) != 0) {
+            SNF_ERROR(SNF_EIO, "%s differs from the bundled stage file and cannot be moved to %s: %s", path, kept,
+                      strerror(errno));
+        }
+        fprintf(stderr, "snforge run: note: %s differed from the bundled stage file: replaced by it (run runs the "
+                        "bundled stages); your version is kept as %s (give it to its own command to run it)\n",
+                path, kept);
     }
     return snf_cli_write_file_atomic(path, snf_run_write, text, 0);
 }
@@ -124,8 +151,10 @@ static void snf_run_usage(void)
            "     classical estimates of the same curve (M_Ni from the 56Co tail, E/M/R0 from Popov 1993);\n"
            "  5. a short curriculum transfer (validation/curriculum_run.ini) from the campaign onto the SNEC\n"
            "     models bundled in validation/data/snec -> DIR/curriculum/ (results.md: the table).\n"
-           "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv) are written into DIR; a second\n"
-           "run reuses the finished campaign and model.\n");
+           "The stage files (87a_small.ini, train.ini, sn1987a_obs.csv, curriculum.ini) are written into DIR;\n"
+           "a second run reuses the finished campaign and model. run runs the bundled stages: a stage file\n"
+           "edited in DIR is replaced by the bundled one, with a note naming it, and kept as FILE.edited (to\n"
+           "run your version, give it to its own command: snforge grid, train, predict or curriculum).\n");
 }
 
 /* Stage 5: a short curriculum transfer onto the bundled SNEC models (skipped with a note when they are not

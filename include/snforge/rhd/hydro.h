@@ -182,6 +182,13 @@ typedef struct snf_rhd_result {
 
 SNF_API void snf_rhd_result_free(snf_rhd_result *r);
 
+/* The last day whose v_ph is a photospheric velocity: the first day the photosphere stands at its deepest
+ * cell (iph's minimum) once it has moved back out after it (the tau = 2/3 point then recedes outward through
+ * the ejecta and its fluid velocity is no photospheric velocity; SNEC's importer ends v_ph the same way).
+ * A run that ends before the photosphere moves back out has not shown its deepest cell: ndays - 1. Used by
+ * `snforge hydro -o OUT.h5` and hydro campaigns alike. -1 for no days. */
+SNF_API int snf_rhd_vph_last_day(const snf_rhd_result *r);
+
 /* Runs a model: the profile mapped on the grid (pattern[imax] from GridPattern.dat, or NULL for the
  * uniform gridding or when imax differs from the pattern's length, then it is resampled), the explosion,
  * and the evolution to tend. On failure (negative density, temperature solve or time step collapse,
