@@ -112,6 +112,16 @@ int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int memb
         goto cleanup;
     }
     long ns = sa_tr.n < SNF_FINAL_OOD_SA_ROWS ? sa_tr.n : SNF_FINAL_OOD_SA_ROWS;
+    /* The OOD test asks whether an input is like those the members trained on: under [observe] they trained on
+     * observations drawn from the curves, so its fit and reference are drawn too (the semi-analytic rows as
+     * stage 1 saw them, the hydro models as stage 2 did: one draw per row, the out-of-fold predictions' own) */
+    const int obs_sa = snf_curr_stage_obs(v, 1) != NULL, obs_hy = snf_curr_stage_obs(v, 2) != NULL;
+    sa_tr.n = ns; /* the rows the fit reads: only they are drawn */
+    if ((obs_sa && ((rc = snf_curr_observe_rows(c, v, &norm, &sa_tr)) < 0 ||
+                    (rc = snf_curr_observe_rows(c, v, &norm, &sa_te)) < 0)) ||
+        (obs_hy && (rc = snf_curr_observe_rows(c, v, &norm, &hydro)) < 0)) {
+        goto cleanup;
+    }
     if ((rc = snf_rows_join(&fit, &sa_tr, ns, &hydro)) < 0 || (rc = snf_rows_join(&ref, &sa_te, sa_te.n, &hydro)) < 0) {
         goto cleanup;
     }
@@ -156,9 +166,12 @@ int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int memb
         snf_uq_model m;
         if (snf_uq_model_open(&m, model, 1) >= 0) {
             fprintf(opt->log, "snforge curriculum: %s: %d members, stage lengths %d + %d epochs; calibrated on %ld "
-                    "out-of-fold predictions: log10 sigma E %.3f M %.3f R %.3f Ni %.3f\n", model, members, fi.epochs1,
-                    fi.epochs2, oof.n, sqrt(m.var_add[0]), sqrt(m.var_add[1]), sqrt(m.var_add[2]),
-                    sqrt(m.var_add[3]));
+                    "out-of-fold predictions: log10 sigma E %.3f M %.3f R %.3f Ni %.3f; OOD test fitted on %ld rows%s\n",
+                    model, members, fi.epochs1, fi.epochs2, oof.n, sqrt(m.var_add[0]), sqrt(m.var_add[1]),
+                    sqrt(m.var_add[2]), sqrt(m.var_add[3]), fit.n,
+                    obs_sa && obs_hy ? " drawn as observations ([observe])"
+                    : obs_hy ? " (the hydro models drawn as observations, [observe])"
+                    : obs_sa ? " (the semi-analytic rows drawn as observations, [observe])" : "");
             snf_uq_model_free(&m);
         }
     }

@@ -30,9 +30,10 @@ snf_scratch() {
 
 fail() { echo "FAIL: $*"; exit 1; }
 
-expect() { # expect CODE PATTERN -- command...
+expect() { # expect CODE PATTERN -- command... (the output stays in $expect_out for further checks)
   local want=$1 pat=$2; shift 3
   local out; out=$("$@" 2>&1); local rc=$?
+  expect_out=$out
   [ $rc -eq "$want" ] || fail "'$*' exited $rc, expected $want: $out"
   echo "$out" | grep -q -- "$pat" || fail "'$*' output lacks '$pat': $out"
   echo "ok ($rc): $* -> $(echo "$out" | "${expect_line:-tail}" -n 1 | cut -c1-"${expect_width:-160}")"

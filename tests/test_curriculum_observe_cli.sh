@@ -95,6 +95,9 @@ echo "ok: a folder is not continued with [observe] added or removed"
 
 # ---- --final: the members train on drawn rows ----
 expect 0 "deployable model obs/final/model.h5 (1 members" -- run obs.ini -o obs --final --final-members 1
+# its OOD test is fitted on what the members trained on: the rows drawn as observations (the log says so)
+grep -q "OOD test fitted on [0-9]* rows drawn as observations" <<< "$expect_out" ||
+  fail "the deployable model's OOD test is not fitted on drawn rows: $(tail -3 <<< "$expect_out")"
 # member k's stage-1 text: its own [observe] line, then stage 2's identity (one more); stage 2's: that one
 [ "$(grep -ao 'observe: epochs_L' obs/final/member1_stage1.h5 | wc -l)" -ge 2 ] ||
   fail "final member 1's stage-1 text lacks its [observe] line"

@@ -13,13 +13,10 @@ void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, c
 char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, const snf_fold *f, int fold,
                           int stage);
 /* [observe] of a variant (curriculum.h): its line in stage `stage`'s identity text ("" when off, so the texts
- * without [observe] are today's; snprintf's return); the seed of the scored rows' draws; those draws, in
- * place on r's encoded rows (one per row keyed by (seed, r->ids[i]); nothing when off); the stage's training
- * draws for snf_transfer_config.obs (NULL: off). */
+ * without [observe] are today's; snprintf's return); the seed of the scored rows' draws (their draws and the
+ * stage's training draws: curriculum.h snf_curr_observe_rows, snf_curr_stage_obs). */
 int snf_curr_observe_text(const snf_curr_config *c, const snf_curr_variant *v, int stage, char *buf, size_t n);
 uint64_t snf_curr_observe_seed(const snf_curr_config *c);
-int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rows *r);
-const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage);
 /* Stage 1 of variant vi for every fold: one training run on the semi-analytic rows sa_tr, selected per
  * fold on its hydro validation models (snf_transfer_run_folds; hydro: the scored rows, drawn once under
  * [observe]), into vdir/stage1/ and vdir/fold<k>/stage1.h5;

@@ -218,7 +218,8 @@ SNF_API int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path);
  * (snf_curr_final_train, into out_dir/final/) and writes out_dir/final/model.h5 with its /uq group
  * (snf_uq_refit): the members; the training ranges of the semi-analytic training rows and every hydro model;
  * the OOD fit on their features (at most 20,000 semi-analytic rows and every hydro model), its reference the
- * held-out semi-analytic rows and the hydro models; the calibration, an additive log10 residual variance per
+ * held-out semi-analytic rows and the hydro models, each drawn as an observation when the stage that trained on
+ * it did ([observe]: snf_curr_observe_rows); the calibration, an additive log10 residual variance per
  * parameter fitted on the out-of-fold predictions only (snf_curr_oof_collect, written to final/oof.csv),
  * calibration_source "curriculum out-of-fold, N hydro models, K folds". out_dir/final/fingerprint.txt holds
  * the member count: a rerun with another is refused (SNF_EINVAL). model.h5 written last and atomically: a

@@ -155,5 +155,12 @@ SNF_API int snf_curr_write_atomic(const char *path, const char *text);
 /* A variant's semi-analytic training and held-out rows, and the normalisation fitted on the former. */
 SNF_API int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rows *tr,
                              snf_rows *te);
+/* [observe] of variant v: the scored rows' draws, in place on r's encoded rows (one per row keyed by the
+ * experiment's seed and r->ids[i], the same for every caller: the folds' test rows, the held-out rows, the
+ * OOD fit of the deployable model; nothing when [observe] is off), and the draws of stage `stage`'s training
+ * rows (NULL: that stage trains on complete curves). */
+SNF_API int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm,
+                                  snf_rows *r);
+SNF_API const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage);
 
 #endif
