@@ -1,4 +1,4 @@
-/* data.h: dataset files (h5.h) and observation files turned into network tensors for the trainer.
+/* train/data.h: dataset files (h5.h) and observation files turned into network tensors for the trainer.
  * A light curve becomes C_in x L floats: the chosen series (log10 L, v_ph in km/s) interpolated linearly
  * onto L points evenly spaced over [t_start, t_end] days, standardised per series with a mean and std
  * fitted on the training rows, NaN (no value there) replaced by 0 = the series mean, and optionally one
@@ -7,13 +7,17 @@
  * memory streams through a bounded buffer. Encoded rows held in memory are one type (snf_rows: owning or a
  * view), and the batcher (snf_batcher: over a file, resident rows, or a mix of two) is the one way training
  * and scoring iterate rows. It does not train, checkpoint or parse configuration. */
-#ifndef SNFORGE_DATA_H
-#define SNFORGE_DATA_H
+#ifndef SNFORGE_TRAIN_DATA_H
+#define SNFORGE_TRAIN_DATA_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -263,5 +267,9 @@ SNF_API int snf_obs_draw(snf_obs *o, const float *lbol, const float *vph, const 
  * threads or the MPI ranks. SNF_ENOMEM. */
 SNF_API int snf_data_observe(float *x, int nb, const long *rows, const snf_data_spec *s, const snf_norm *norm,
                              const snf_obs_aug *a, uint64_t seed, long epoch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
