@@ -196,6 +196,10 @@ SNF_API void snf_batcher_free(snf_batcher *b);
 
 /* ---- observation files (interfaces.md: t_d,L_erg_s,L_err,vph_km_s,vph_err) ---- */
 
+/* The largest explosion-epoch uncertainty (1 sigma, days) an observation file, a catalogue row or a caller may
+ * state: the one limit of the reader, the catalogue, `predict --t0-err` and snf_infer_answer_file. */
+#define SNF_OBS_T0_ERR_MAX_D 100.0
+
 typedef struct snf_obs {
     long n;           /* rows, sorted by time (non-decreasing: an L row and a v_ph row may share a day) */
     double *t_d;      /* [n] days since the explosion */
