@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/fileio.h"
@@ -68,6 +69,11 @@ int snf_cmd_search(int argc, char **argv)
     }
     if (optind != argc - 1 || !out) {
         fprintf(stderr, "snforge search: expected one SEARCH.ini and -o DIR (see snforge search --help)\n");
+        return 2;
+    }
+    /* a trial is a whole curriculum, several side by side in forked children: the processes are the trials' */
+    if (snf_cli_mpi_refuse("search", "its trials run side by side in forked children (--jobs J); run it as one "
+                                     "process, or `mpirun -np K snforge curriculum` on one trial's config") != 0) {
         return 2;
     }
     snf_search_config c;
