@@ -26,9 +26,18 @@ static int snf_final_fp_write(void *ctx, FILE *f)
     return SNF_OK;
 }
 
-/* final/fingerprint.txt: written on the first run, compared on every later one. */
-static int snf_final_check(const char *dir, int members)
+/* final/fingerprint.txt: written on the first run, compared on every later one (an snf_dist_once section: rank 0
+ * makes the folder and the file; every rank gets its verdict). */
+typedef struct snf_final_fp {
+    const char *dir;
+    int members;
+} snf_final_fp;
+
+static int snf_final_check_fn(void *ctx)
 {
+    const snf_final_fp *q = ctx;
+    const char *dir = q->dir;
+    const int members = q->members;
     char fp[64], path[1300];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
@@ -47,6 +56,12 @@ static int snf_final_check(const char *dir, int members)
     int rc = snf_fingerprint_check(dir, stored, fp, "remove the final folder or use the same --final-members");
     free(stored);
     return rc;
+}
+
+static int snf_final_check(const char *dir, int members)
+{
+    snf_final_fp q = {dir, members};
+    return snf_dist_once(snf_final_check_fn, &q);
 }
 
 /* final/oof.csv: the predictions the calibration is fitted on, for the reader. */

@@ -2,8 +2,9 @@
  * process, is one rank and every call is a no-op). Sums are made identical on every rank and
  * independent of the MPI library's reduction order: each rank's vector is gathered to all (Allgather)
  * and added in rank order, in double. The caller (train.c) keeps MPI_Init/Finalize to the program.
- * Files: every rank holds the same state, so rank 0 alone writes; snf_dist_once runs a write there and
- * gives every rank its status (and message), which also orders each rank's later reads after it. */
+ * Files: every rank holds the same state, so rank 0 alone writes; snf_dist_once runs a write there when every
+ * rank has come to it (so no rank's earlier read or decision sees it) and gives every rank its status (and
+ * message), which orders each rank's later reads after it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,8 @@ int snf_dist_once(int (*fn)(void *ctx), void *ctx)
         return fn(ctx);
     }
 #ifdef SNF_HAVE_MPI
+    /* every rank is here, so whatever it read or decided from the files before is done when rank 0 changes them */
+    MPI_Barrier(MPI_COMM_WORLD);
     int rc = SNF_OK;
     if (rank == 0) {
         snf_dist_in_once = 1;

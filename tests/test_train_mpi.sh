@@ -12,10 +12,11 @@
 # The same for `snforge finetune` (the InceptionTime model above, frozen first module, mixed-in rows, cosine
 # schedule, EMA): same epochs and rows, weights within 1e-2, validation losses within 5e-3, the frozen module
 # bitwise the starting model's, resume bitwise; and for a tiny `snforge curriculum` (validation/curriculum_tiny.ini:
-# 2 variants x 3 folds x 2 stages, every stage data-parallel): the same files as one process (one output, written by
-# rank 0), the same epochs kept per fold and stage, the table's MAPEs within TOL_CURR points, and a run stopped after
-# one fold and resumed under mpirun gives the uninterrupted 2-rank table byte for byte (TOL_CURR 0.2; measured
-# 2026-12-07: 0.002 points). Failures end every rank
+# 2 variants x 3 folds x 2 stages and --final with 2 members, every stage data-parallel): the same files as one process (one output, written by
+# rank 0), the same epochs kept per fold and stage, the table's MAPEs within TOL_CURR points and the final models'
+# out-of-fold predictions within 1e-2 relative, and a run stopped after one fold and resumed under mpirun gives the
+# uninterrupted 2-rank table, oof.csv and final members byte for byte (TOL_CURR 0.2; measured 2026-12-07: 0.002
+# points, 2e-6 relative). Failures end every rank
 # with one message and the exit status (no hang): a lock refused, an OUT.h5 of another run; `search` and `run`
 # refuse more than one rank (exit 2).
 snforge=$1
@@ -118,7 +119,10 @@ mkdir -p "$work/cur" && cd "$work/cur" || fail "cd"
 snf_fixture campaign.h5 sa.h5
 snf_fixture hydro.h5 hydro.h5
 cp "$src/validation/curriculum_tiny.ini" tiny.ini
-cur() { local how=$1 out=$2; shift 2; on "$how" "$snforge" curriculum tiny.ini -o "$out" --threads 1 --no-plot "$@"; }
+cur() { # cur one|mpi DIR [options]: the experiment and its deployable model (--final, 2 members)
+  local how=$1 out=$2; shift 2
+  on "$how" "$snforge" curriculum tiny.ini -o "$out" --threads 1 --no-plot --final --final-members 2 "$@"
+}
 cur one one 2> one.log || fail "curriculum: one process: $(cat one.log)"
 cur mpi two 2> two.log || fail "curriculum: mpirun -np 2: $(cat two.log)"
 [ "$(grep -c 'results.csv, results.md' two.log)" = 1 ] || fail "curriculum: not one summary line: $(cat two.log)"
@@ -128,6 +132,10 @@ cur mpi res --stop-after-folds 1 2> res.log || fail "curriculum: mpirun, one fol
 grep -q "stopped after 1 folds" res.log && [ ! -e res/results.csv ] || fail "curriculum: not stopped after one fold"
 cur mpi res 2> res.log || fail "curriculum: mpirun resume: $(cat res.log)"
 cmp -s two/results.csv res/results.csv || fail "curriculum: resumed 2-rank table differs: $(diff two/results.csv res/results.csv)"
+cmp -s two/final/oof.csv res/final/oof.csv || fail "curriculum: resumed 2-rank oof.csv differs"
+for m in member1 member2; do
+  same_dset two/final/$m.h5 res/final/$m.h5 params || fail "curriculum: resumed 2-rank final $m differs"
+done
 [ "$(cd one && find . | sort)" = "$(cd two && find . | sort)" ] ||
   fail "curriculum: other files than one process's: $(diff <(cd one && find . | sort) <(cd two && find . | sort))"
 /usr/bin/python3 - one two "${TOL_CURR:-0.2}" <<'PY' || fail "curriculum: comparison"
@@ -146,9 +154,20 @@ for p in sorted(glob.glob(os.path.join(a, "*", "fold*", "stage*.h5"))):
             assert int(x.attrs[k]) == int(y.attrs[k]), (p, k, int(x.attrs[k]), int(y.attrs[k]))
         assert x["history"].shape == y["history"].shape, p
 worst = max(abs(u - v) for k in ta for u, v in zip(ta[k], tb[k]))
+def oof(d):
+    with open(os.path.join(d, "final", "oof.csv")) as f:
+        return {r["hydro_row"]: [float(r["pred_" + k]) for k in ("energy", "mass", "radius", "nickel")]
+                for r in csv.DictReader(f)}
+oa, ob = oof(a), oof(b)
+assert sorted(oa) == sorted(ob), (sorted(oa), sorted(ob))
+owst = max(abs(u - v) / abs(u) for k in oa for u, v in zip(oa[k], ob[k]))
+for d in (a, b):
+    with h5py.File(os.path.join(d, "final", "model.h5"), "r") as x:
+        assert "uq" in x, d
 print(f"curriculum: {len(ta)} table rows, the same epochs per stage and fold; 2 ranks vs 1 process: largest MAPE "
-      f"difference {worst:.3f} points; resumed 2-rank table byte-equal")
-assert worst < tol, worst
+      f"difference {worst:.3f} points, out-of-fold predictions of the final models {owst:.1e} relative; resumed 2-rank "
+      f"table, oof.csv and final members byte-equal")
+assert worst < tol and owst < 1e-2, (worst, owst)
 PY
 cd "$work" || fail "cd"
 
