@@ -37,6 +37,8 @@ static void snf_search_usage(FILE *f)
             "  -t, --threads N    OpenMP threads (all of them together)\n"
             "  -j, --jobs J       trials side by side (default: N; 1: one after another with all N threads)\n"
             "  -h, --help         this text\n\n"
+            "Under mpirun with more than one rank (an MPI build) it refuses (exit 2): its trials are processes\n"
+            "already; `mpirun -np K snforge curriculum` trains one trial's config data-parallel.\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line).\n");
 }
 
