@@ -4,9 +4,8 @@
 #include <stdlib.h>
 
 #include "cli_util.h"
-#include "snforge/config.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 int snf_cli_write_one_row(const char *path, const snf_sn_params *p, const snf_physics *ph, const double *t,
                           int T, const double *L, const double *v, int status, const snf_lc_derived *d)

@@ -10,8 +10,8 @@
 #endif
 
 #include "cli_mpi.h"
-#include "snforge/status.h"
-#include "snforge/train.h"
+#include "snforge/core.h"
+#include "snforge/nn.h"
 
 /* How long a rank that failed waits for the others to reach the end before it ends them (seconds). */
 #define SNF_CLI_MPI_FAIL_WAIT_S 30.0

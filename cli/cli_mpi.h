@@ -6,7 +6,7 @@
 #ifndef SNFORGE_CLI_MPI_H
 #define SNFORGE_CLI_MPI_H
 
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 
 typedef struct snf_cli_mpi {
     const char *cmd;    /* the subcommand, for messages ("train") */

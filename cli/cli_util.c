@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/fileio.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/models.h"
 
 const char *snf_cli_option_name(const struct option *opts, int val)
 {

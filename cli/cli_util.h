@@ -5,7 +5,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "snforge/model.h"
+#include "snforge/models.h"
 
 /* "--name" of a getopt_long option value (for messages); "option" if not found. */
 const char *snf_cli_option_name(const struct option *opts, int val);

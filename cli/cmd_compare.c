@@ -10,8 +10,8 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/status.h"
-#include "snforge/valid.h"
+#include "snforge/core.h"
+#include "snforge/validation.h"
 
 static void snf_compare_usage(FILE *f)
 {

@@ -12,11 +12,10 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/curriculum.h"
-#include "snforge/fileio.h"
+#include "snforge/train.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/infer.h"
 
 
 /* ---- static helpers ---- */
@@ -160,9 +159,9 @@ int snf_cmd_curriculum(int argc, char **argv)
                           .log = say ? stderr : NULL};
     int stopped = 0;
     rc = snf_curr_run(&c, &o, &stopped);
-    snf_curr_final_info fi;
+    snf_uq_final_info fi;
     if (rc >= 0 && !stopped && final) {
-        rc = snf_curr_final(&c, &o, (int)members, &fi);
+        rc = snf_uq_final(&c, &o, (int)members, &fi);
     }
     snf_curr_config_free(&c);
     if (rc < 0) {

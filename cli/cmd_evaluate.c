@@ -20,15 +20,11 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/config.h"
-#include "snforge/fileio.h"
-#include "snforge/data.h"
-#include "snforge/h5.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/train.h"
-#include "snforge/uq.h"
 
 /* ---- static helpers ---- */
 

@@ -12,12 +12,10 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/data.h"
-#include "snforge/explain.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -12,14 +12,11 @@
 #include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/curriculum.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/h5io.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/infer.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -29,7 +26,8 @@ static void snf_finetune_usage(FILE *f)
     fprintf(f,
             "usage: snforge finetune MODEL.h5 DATA.h5 [-o OUT.h5] [--lr X] [--freeze K] [--epochs N] [--batch B]\n"
             "                        [--val F] [--patience P] [--seed S] [--mix-sa SA.h5 --mix-share F]\n"
-            "                        [--schedule S] [--ema D] [--clip-norm C] [--time-budget S]\n"
+            "                        [--schedule S] [--warmup F] [--lr-end X] [--onecycle-div D] [--ema D]\n"
+            "                        [--clip-norm C] [--weight-decay W] [--time-budget S]\n"
             "                        [--mix-max-rows N] [--threads N] [--quiet]\n\n"
             "Continues training MODEL.h5 (its best weights) on the usable rows of DATA.h5 (e.g. hydro models from\n"
             "snforge import). The model's input grid (channels, masks, length, days) and normalisation are kept,\n"
@@ -48,9 +46,10 @@ static void snf_finetune_usage(FILE *f)
             "      --patience P      early-stopping patience on the validation loss (0: off)          [15]\n"
             "      --weight-decay W  AdamW decoupled weight decay on unfrozen kernels [0]\n"
             "      --schedule S      constant (--lr throughout) | plateau | cosine | onecycle: [train]'s\n"
-            "                        recipe keys, as in train_small.ini, also --warmup, --lr-end,\n"
-            "                        --onecycle-div, --clip-norm and --ema         [constant, off]\n"
-            "      --time-budget S   end after the epoch at which one more would pass S seconds\n"
+            "                        recipe keys, as in train_small.ini, also --warmup, --lr-end (cosine,\n"
+            "                        onecycle), --onecycle-div (onecycle), --clip-norm and --ema [constant, off]\n"
+            "      --time-budget S   end after the epoch at which one more (steps, validation, checkpoint\n"
+            "                        write) would pass S seconds; a step schedule is sized to fit\n"
             "      --seed S          split, shuffling and mixing seed               [1]\n"
             "      --mix-sa SA.h5    semi-analytic rows mixed into each batch against forgetting\n"
             "      --mix-share F     their share of each batch, 0..0.9              [0.25 with --mix-sa]\n"
@@ -77,6 +76,11 @@ static int snf_ft_double(const char *opt, const char *text, double lo, double hi
     *out = x;
     return 0;
 }
+
+/* The fewest validation rows an OOD test is referred to: p = (1 + #{validation d2 >= d2}) / (n + 1) and a curve
+ * beyond every validation row is flagged, so an in-distribution curve is flagged 1 time in n + 1; with 10 rows
+ * that is below 1 in 10 (with 1 row every curve past it was flagged, p 0.5). Fewer: no OOD test, said so. */
+#define SNF_FT_OOD_MIN_REF 10
 
 /* The fine-tuned file's /uq group, refit on the fine-tuning data (uq.h snf_uq_refit): the starting model's
  * training ranges joined with those of the rows trained on here, the OOD fit on the features of those rows
@@ -132,7 +136,7 @@ static int snf_ft_refit_uq(const char *model_path, const char *out, const char *
     in.fit_params = fp;
     in.keep_ranges = has_old ? &old : NULL;
     in.ref_x = va->x;
-    in.n_ref = va->n;
+    in.n_ref = va->n >= SNF_FT_OOD_MIN_REF ? va->n : 0; /* 0: no OOD test (snf_uq_refit) */
     in.cal_truth = lt;
     in.cal_pred = lp;
     in.n_cal = calibrate ? va->n : 0;
@@ -142,10 +146,13 @@ static int snf_ft_refit_uq(const char *model_path, const char *out, const char *
     rc = snf_uq_refit(&in, out);
     if (rc >= 0) {
         char ood[160];
-        if (va->n > 0) {
+        if (in.n_ref > 0 && nf >= 2) {
             snprintf(ood, sizeof ood, "OOD fit on %ld rows (reference: %ld validation rows)", nf, va->n);
+        } else if (in.n_ref > 0) {
+            snprintf(ood, sizeof ood, "no OOD test (%ld row to fit it on: at least 2 are needed)", nf);
         } else {
-            snprintf(ood, sizeof ood, "no OOD test (no validation rows for its reference: --val)");
+            snprintf(ood, sizeof ood, "no OOD test (%ld validation row%s for its reference: at least %d are needed, "
+                     "--val)", va->n, va->n == 1 ? "" : "s", SNF_FT_OOD_MIN_REF);
         }
         fprintf(stderr, "snforge finetune: %s: /uq refit on the fine-tuning data: training ranges, %s, %s\n", out, ood,
                 calibrate ? "calibrated on the validation rows"
@@ -201,7 +208,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     }
     {
         const size_t CLc = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
-        if ((rc = snf_hydro_rows_check(data_path, all, NULL, NULL, CLc)) < 0) {
+        if ((rc = snf_curr_hydro_check(data_path, all, NULL, NULL, CLc)) < 0) {
             goto fail_ids;
         }
     }
@@ -235,7 +242,7 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
         if ((rc = snf_rowset_load(&m0, mix_path, &init->spec, &init->norm, NULL, 0)) < 0) {
             goto fail;
         }
-        if ((rc = snf_hydro_rows_check(data_path, all, &m0, mix_path, CL)) < 0) {
+        if ((rc = snf_curr_hydro_check(data_path, all, &m0, mix_path, CL)) < 0) {
             snf_rowset_free(&m0);
             goto fail;
         }
@@ -266,10 +273,42 @@ typedef struct snf_ft_cli {
     double budget;     /* --time-budget seconds (0: none) */
 } snf_ft_cli;
 
-/* --NAME VALUE of a recipe option into r: [train]'s key of the same name with dashes for underscores. 0, or 2
- * (bad value, said on stderr). */
-static int snf_ft_recipe_opt(const char *name, const char *value, snf_recipe *r)
+/* The recipe options that act only with some schedules: --warmup and --lr-end shape the step schedules (cosine,
+ * onecycle), --onecycle-div only onecycle's warm-up; one given with another schedule would be accepted and do
+ * nothing. */
+static const struct {
+    const char *name, *needs;
+    int cosine, onecycle;
+} snf_ft_sched_opts[] = {{"warmup", "cosine or onecycle", 1, 1}, {"lr-end", "cosine or onecycle", 1, 1},
+                         {"onecycle-div", "onecycle", 0, 1}};
+
+/* 0, or 2 (said on stderr) when an option of the bit set given (bit k: snf_ft_sched_opts[k]) has no effect with
+ * the recipe's schedule. */
+static int snf_ft_recipe_check(unsigned given, const snf_recipe *r)
 {
+    static const char *const names[] = {"constant", "plateau", "cosine", "onecycle"};
+    for (int k = 0; k < 3; k++) {
+        const int acts = r->schedule == SNF_RECIPE_COSINE     ? snf_ft_sched_opts[k].cosine
+                         : r->schedule == SNF_RECIPE_ONECYCLE ? snf_ft_sched_opts[k].onecycle
+                                                              : 0;
+        if ((given >> k & 1u) && !acts) {
+            fprintf(stderr, "snforge finetune: --%s does nothing with --schedule %s: it needs --schedule %s\n",
+                    snf_ft_sched_opts[k].name, names[r->schedule], snf_ft_sched_opts[k].needs);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* --NAME VALUE of a recipe option into r: [train]'s key of the same name with dashes for underscores; *given
+ * gains the option's bit when it is one of snf_ft_sched_opts. 0, or 2 (bad value, said on stderr). */
+static int snf_ft_recipe_opt(const char *name, const char *value, snf_recipe *r, unsigned *given)
+{
+    for (int k = 0; k < 3; k++) {
+        if (!strcmp(name, snf_ft_sched_opts[k].name)) {
+            *given |= 1u << k;
+        }
+    }
     char key[32], why[160];
     snprintf(key, sizeof key, "%s", name);
     for (char *c = key; *c; c++) {
@@ -306,6 +345,7 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
     snf_recipe recipe = snf_recipe_default();
     long freeze = 0, epochs = 50, batch = 16, patience = 15, seed = 1, maxr = 4096, stop = 0, threads = 0;
     int quiet = 0, e = 0;
+    unsigned given = 0; /* the schedule-bound recipe options given (snf_ft_sched_opts) */
     snf_cli_getopt_start();
     for (int ch, li = 0; (ch = getopt_long(argc, argv, "o:t:qh", opts, &li)) != -1;) {
         switch (ch) {
@@ -326,14 +366,14 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
         case O_STOP: e = snf_cli_parse_long("finetune", "--stop-after-epochs", optarg, 1, 1L << 30, &stop); break;
         case O_MIX: mix_path = optarg; break;
         case O_BUDGET: e = snf_ft_double("--time-budget", optarg, 0, 1e9, &budget); break;
-        case O_RECIPE: e = snf_ft_recipe_opt(opts[li].name, optarg, &recipe); break;
+        case O_RECIPE: e = snf_ft_recipe_opt(opts[li].name, optarg, &recipe, &given); break;
         default: return snf_cli_unknown_option(argv, "finetune");
         }
         if (e) {
             return 2;
         }
     }
-    if (snf_cli_expect_operands("finetune", argc, 2, "MODEL.h5 and DATA.h5")) {
+    if (snf_cli_expect_operands("finetune", argc, 2, "MODEL.h5 and DATA.h5") || snf_ft_recipe_check(given, &recipe)) {
         return 2;
     }
     if (share >= 0 && !mix_path) {
@@ -349,6 +389,18 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
     *c = (snf_ft_cli){out, mix_path, lr, val, share, wd, freeze, epochs, batch, patience, seed, maxr, stop, threads,
                       quiet, recipe, budget};
     return -1;
+}
+
+/* 1 if the model file path has a /uq group (a finished fine-tuning run's refit is done), else 0. */
+static int snf_ft_has_uq(const char *path)
+{
+    hid_t f = -1;
+    int has = 0;
+    if (snf_h5_open(&f, path, 0, "model file") == SNF_OK) {
+        has = H5Lexists(f, "uq", H5P_DEFAULT) > 0;
+        H5Fclose(f);
+    }
+    return has;
 }
 
 /* The run's closing line on stderr, then, once it is finished, the /uq group refit (snf_ft_refit_uq). */
@@ -371,6 +423,13 @@ static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, 
                         "%s\n", out, s->finished ? s->stop_reason : "interrupted", s->epoch, s->epochs_run,
                 s->resumed ? ", resumed" : "", s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share,
                 s->frozen_tensors, mape);
+    }
+    if (s->already_finished && snf_ft_has_uq(out)) {
+        return SNF_OK; /* refit when it finished: the file is left as it is (bytes and time) */
+    }
+    if (s->already_finished) {
+        fprintf(stderr, "snforge finetune: %s lacks its /uq group (the run was stopped after its last epoch): "
+                        "refitting it\n", out);
     }
     if (s->finished || s->already_finished) {
         return snf_ft_refit_uq(model_path, out, data_path, init, tr, va, mix);

@@ -14,12 +14,11 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/config.h"
-#include "snforge/data.h"
-#include "snforge/fit.h"
-#include "snforge/fileio.h"
-#include "snforge/mcmc.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/train.h"
+#include "snforge/infer.h"
+#include "snforge/core.h"
+#include "snforge/solvers.h"
 
 extern const char snf_embedded_prior[]; /* grids/87a_default.ini (cli/embed.cmake) */
 

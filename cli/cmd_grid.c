@@ -12,9 +12,8 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/config.h"
-#include "snforge/grid.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -14,12 +14,9 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
-#include "snforge/config.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/hydro.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
 
 static void usage(FILE *f)
 {
@@ -81,9 +78,10 @@ static int write_h5(const char *path, const snf_rhd_result *r, const snf_rhd_par
         SNF_ERROR(SNF_ENOMEM, "rows of %d days", T);
     }
     float *lg = buf, *vp = buf + T, *fe = buf + 2 * T, *te = buf + 3 * T, *rp = buf + 4 * T, *ld = buf + 5 * T;
+    int kmin = snf_rhd_vph_last_day(r); /* v_ph NaN after it, as `snforge import` and hydro campaigns */
     for (int k = 0; k < T; k++) {
         lg[k] = r->L[k] > 0 ? (float)log10(r->L[k]) : NAN;
-        vp[k] = (float)(r->vph[k] * 1e-5);
+        vp[k] = k <= kmin && r->vph[k] > 0 ? (float)(r->vph[k] * 1e-5) : NAN;
         fe[k] = (float)(r->vfe[k] * 1e-5);
         te[k] = (float)r->Teff[k];
         rp[k] = (float)r->Rph[k];

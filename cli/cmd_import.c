@@ -6,8 +6,8 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/hydro.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 static void snf_import_usage(FILE *f)
 {

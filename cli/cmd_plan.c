@@ -10,12 +10,11 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/data.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
-#include "snforge/explain.h"
-#include "snforge/h5.h"
+#include "snforge/grids.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -11,14 +11,11 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/data.h"
-#include "snforge/fileio.h"
-#include "snforge/infer.h"
-#include "snforge/model.h"
-#include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
+#include "snforge/models.h"
+#include "snforge/nn.h"
 
 /* ---- static helpers ---- */
 

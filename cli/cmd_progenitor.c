@@ -11,8 +11,9 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/progenitor.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/rhd.h"
+#include "snforge/core.h"
 
 enum { OPT_OUT = 'o', OPT_HELP = 'h', OPT_FROM = 1000, OPT_KNOB = 2000 };
 

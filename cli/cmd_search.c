@@ -7,10 +7,9 @@
 #include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/search.h"
-#include "snforge/status.h"
+#include "snforge/train.h"
 
 static void snf_search_usage(FILE *f)
 {

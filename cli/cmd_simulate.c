@@ -10,8 +10,8 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 static void snf_simulate_usage(FILE *f)
 {

@@ -12,11 +12,10 @@
 #include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
-#include "snforge/uq.h"
+#include "snforge/infer.h"
 
 /* ---- static helpers ---- */
 

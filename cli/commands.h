@@ -25,7 +25,7 @@ int snf_cmd_plan(int argc, char **argv);
  * when out is not NULL and the answer was printed, keeps it there (for `run`'s comparison with the published
  * values). t0_err: the explosion epoch's uncertainty in days (< 0: the file's, else exact; predict's
  * --t0-err). Returns the exit status. */
-#include "snforge/uq.h"
+#include "snforge/infer.h"
 typedef struct snf_predict_answer {
     snf_uq_pred pred;
     int has_ood, has_ranges;

@@ -9,7 +9,7 @@
 
 #include "commands.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 typedef struct snf_command {
     const char *name;

@@ -6,7 +6,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "internal.h" /* core/internal.h */
+#include "snforge/core.h"
+
 
 /* ---- public API ---- */
 

@@ -2,7 +2,7 @@
 /* fileio.c: the one text-table reader (BOM, CRLF, comments, empty fields as missing values, file:line) and
  * the one atomic writer (PATH.tmp, fsync, rename, fsync of the folder) and output lock of snforge
  * (fileio.h). */
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snforge/status.h"
 
 /* ---- reading text ---- */
 
@@ -792,7 +791,9 @@ int snf_output_stage(snf_output *o, const char *name, int (*write)(void *ctx, FI
         int e = errno ? errno : EIO;
         fclose(f);
         if (snf_error_last()[0] == '\0') { /* a writer that failed without a word: a failed fprintf */
-            SNF_ERROR(SNF_EIO, "cannot write %s/%s.tmp: %s", o->path, name, strerror(e));
+            char final[4096] = "", tmp[4200] = "";
+            snf_output_names(o, name, final, sizeof final, tmp, sizeof tmp);
+            SNF_ERROR(SNF_EIO, "cannot write %s (for %s): %s", tmp, final, strerror(e));
         }
         return rc;
     }

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- attributes ---- */
 

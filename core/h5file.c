@@ -12,9 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "snforge/fileio.h"
-#include "snforge/h5io.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- errors ---- */
 

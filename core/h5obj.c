@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #define SNF_H5_STR_MAX_BYTES ((size_t)1 << 24) /* 16 MiB: no string dataset of a model is near */
 

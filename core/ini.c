@@ -1,6 +1,6 @@
 /* ini.c: libinih's ini_parse_stream fed by a line-counting reader, file:line failure messages, and the
  * whole-file read that the INI configs share (campaigns, the columns format, training configs). */
-#include "snforge/ini.h"
+#include "snforge/core.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,8 +11,6 @@
 
 #include <ini.h>
 
-#include "snforge/fileio.h"
-#include "snforge/status.h"
 
 /* ---- static helpers ---- */
 

@@ -1,6 +1,6 @@
 /* status.c: status names, the per-thread error buffer, library versions, the monotonic clock. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/api.h"
-#include "snforge/config.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, double radius_cm,
                      double nickel_msun, const double *t_days, int T, double *L_erg_s, double *vph_km_s)

@@ -1,7 +1,7 @@
 #define _POSIX_C_SOURCE 200809L /* strdup, gmtime_r */
 /* config.c: campaign files (INI) through snf_ini (ini.h: libinih with a line-counting reader), so
  * every message can name file:line and the key. The file's text is kept verbatim for provenance. */
-#include "snforge/config.h"
+#include "snforge/grids.h"
 
 #include <errno.h>
 #include <math.h>
@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/ini.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- tables ---- */
 

@@ -2,7 +2,7 @@
 /* dataset.c: the snforge dataset file (interfaces.md) on top of core/h5.c: create with every row
  * pending, open, write row blocks (data, flush, then status, flush), mark complete, one-call small
  * files, and the block reader the trainer uses. Joins of shards: join.c. */
-#include "snforge/h5.h"
+#include "snforge/grids.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,8 +12,7 @@
 #include <time.h>
 
 #include "internal.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "snforge/version.h"
 
 /* ---- types ---- */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 #define SNF_DS_MAX_P 64 /* parameter columns whose names are checked for repeats */
 

@@ -4,8 +4,8 @@
  * when the write is done. HDF5 has one writer. The file is FILE.tmp until every block is written; a rerun
  * skips blocks whose rows all have a status. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, stat */
-#include "snforge/fileio.h"
-#include "snforge/grid.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,8 +18,6 @@
 #include <omp.h>
 #endif
 
-#include "snforge/h5.h"
-#include "snforge/status.h"
 #include "internal.h"
 
 /* ---- static helpers ---- */

@@ -8,12 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/config.h"
-#include "snforge/h5.h"
-#include "snforge/hydro.h"
-#include "snforge/progenitor.h"
+#include "snforge/grids.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "internal.h"
 
 const snf_grid_series_def snf_grid_hydro_series[SNF_GRID_HYDRO_NSERIES] = {
@@ -64,8 +61,8 @@ static int snf_gh_resample(float *out, const snf_rhd_result *r, const double *y,
     return snf_hydro_resample(out, &s, log_y, t_days, T);
 }
 
-/* The run's outputs on the campaign's grid; v_ph NaN after the first day the photosphere is at its deepest
- * cell (the SNEC importer's rule, grids/hydro/import_snec.c). */
+/* The run's outputs on the campaign's grid; v_ph NaN after its last photospheric day (snf_rhd_vph_last_day:
+ * the SNEC importer's rule, grids/hydro/import_snec.c). */
 static int snf_gh_outputs(const snf_rhd_result *r, const double *t_days, int T, float *log_lbol, float *vph,
                           float *series)
 {
@@ -73,10 +70,7 @@ static int snf_gh_outputs(const snf_rhd_result *r, const double *t_days, int T, 
     if (buf == NULL) {
         SNF_ERROR(SNF_ENOMEM, "out of memory for %d days", r->ndays);
     }
-    int kmin = 0;
-    for (int k = 1; k < r->ndays; k++) {
-        kmin = r->iph[k] < r->iph[kmin] ? k : kmin;
-    }
+    int kmin = snf_rhd_vph_last_day(r);
     double *v = malloc((size_t)(r->ndays > 0 ? r->ndays : 1) * sizeof *v);
     int rc = v != NULL ? SNF_OK : SNF_ENOMEM;
     for (int k = 0; v != NULL && k < r->ndays; k++) {

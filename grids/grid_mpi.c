@@ -9,8 +9,8 @@
 #include <mpi.h>
 #endif
 
-#include "snforge/grid.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 void snf_grid_mpi_init(int *argc, char ***argv, int *rank, int *size)
 {

@@ -5,9 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "snforge/grid.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "internal.h"
 
 static int snf_file_exists(const char *path)

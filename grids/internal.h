@@ -7,8 +7,9 @@
 
 #include <hdf5.h>
 
-#include "core/internal.h"
-#include "snforge/model.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/models.h"
 
 /* ---- the dataset file's internals (dataset.c, join.c) ---- */
 

@@ -6,9 +6,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 
 /* ---- static helpers ---- */
 

@@ -1,6 +1,6 @@
 /* sampler.c: campaign points in the unit cube. Every sampler but Sobol is stateless: point i is a pure
  * function of (seed, i, d); Sobol keeps GSL's generator and a cursor so sequential blocks cost O(n). */
-#include "snforge/sampler.h"
+#include "snforge/grids.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 #include <gsl/gsl_qrng.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- types ---- */
 

@@ -7,10 +7,10 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "snforge/data.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

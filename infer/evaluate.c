@@ -7,12 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/config.h"
-#include "snforge/data.h"
-#include "snforge/h5.h"
+#include "snforge/grids.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
-#include "snforge/keypoints.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

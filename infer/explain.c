@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/explain.h"
+#include "snforge/infer.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- public API ---- */
 

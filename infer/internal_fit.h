@@ -8,8 +8,8 @@
 #include <omp.h>
 #endif
 
-#include "snforge/fit.h"
-#include "snforge/model.h"
+#include "snforge/infer.h"
+#include "snforge/models.h"
 
 typedef struct snf_fit_thread {
     snf_model *m;

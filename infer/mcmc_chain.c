@@ -13,9 +13,7 @@
 #include <hdf5.h>
 
 #include "internal_fit.h"
-#include "snforge/status.h"
-#include "snforge/fileio.h"
-#include "snforge/h5io.h"
+#include "snforge/core.h"
 #include "snforge/version.h"
 
 void snf_fit_signature(const snf_fit_ctx *f, const snf_obs *obs, const snf_campaign *c, const snf_fit_opts *o,

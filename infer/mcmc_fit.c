@@ -15,8 +15,8 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "internal_fit.h"
-#include "snforge/mcmc.h"
-#include "snforge/status.h"
+#include "snforge/solvers.h"
+#include "snforge/core.h"
 
 /* ---- posterior ---- */
 

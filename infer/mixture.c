@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "snforge/uq.h"
+#include "snforge/infer.h"
 
 /* ---- static helpers ---- */
 

@@ -7,8 +7,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
 
 /* ---- static helpers ---- */
 

@@ -5,11 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
-#include "snforge/explain.h"
-#include "snforge/h5.h"
+#include "snforge/train.h"
 #include "snforge/infer.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* Rows scanned for the stand-in curve. */
 #define SNF_PLAN_MAX_ROWS 20000L

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/model.h"
-#include "snforge/uq.h"
+#include "snforge/models.h"
+#include "snforge/infer.h"
 
 /* ---- static helpers ---- */
 

@@ -1,4 +1,4 @@
-/* uq_final.c: the curriculum's deployable model (uq.h snf_curr_final): the final members trained on every
+/* uq_final.c: the curriculum's deployable model (uq.h snf_uq_final): the final members trained on every
  * hydro model (train/curriculum_final.c), and their /uq group (uq_refit.c) calibrated on the out-of-fold
  * predictions of the k-fold experiment, which never trained or selected on the models they predict. */
 #define _POSIX_C_SOURCE 200809L
@@ -9,11 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "train/curriculum_internal.h"
 
-#include "snforge/fileio.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
 
 /* Semi-analytic training rows whose features join the OOD fit (as uq_train.c's SNF_UQ_OOD_FIT_ROWS). */
 #define SNF_FINAL_OOD_SA_ROWS 20000L
@@ -89,7 +87,7 @@ typedef struct snf_final_job {
     const snf_curr_config *c;
     const snf_curr_options *opt;
     int members;
-    const snf_curr_final_info *fi;
+    const snf_uq_final_info *fi;
     const char *dir, *vdir, *model, *oofp;
 } snf_final_job;
 
@@ -99,7 +97,7 @@ static int snf_final_build(void *ctx)
     const snf_curr_config *c = job->c;
     const snf_curr_options *opt = job->opt;
     const int members = job->members;
-    const snf_curr_final_info fi = *job->fi;
+    const snf_uq_final_info fi = *job->fi;
     const char *dir = job->dir, *vdir = job->vdir, *model = job->model, *oofp = job->oofp;
     const snf_curr_variant *v = &c->variants[0];
     const int NP = SNF_DATA_NP;
@@ -197,7 +195,7 @@ cleanup:
 
 /* ---- public API ---- */
 
-int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt, int members, snf_curr_final_info *info)
+int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int members, snf_uq_final_info *info)
 {
     const snf_curr_variant *v = &c->variants[0];
     char dir[1200], vdir[1200], model[1300], oofp[1300];
@@ -208,7 +206,7 @@ int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt, int me
     if (members < 1 || members > SNF_UQ_MAX_MEMBERS) {
         SNF_ERROR(SNF_EINVAL, "--final-members %d: expected 1-%d", members, SNF_UQ_MAX_MEMBERS);
     }
-    snf_curr_final_info fi;
+    snf_uq_final_info fi;
     memset(&fi, 0, sizeof fi);
     int rc = snf_final_check(dir, members); /* before any training: another member count is refused at once */
     if (rc >= 0) {

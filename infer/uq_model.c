@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
 
 /* ---- the stored group <-> the working model ---- */
 

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
 
 /* ---- static helpers ---- */
 

@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "snforge/core.h"
 
-#include "snforge/fileio.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/infer.h"
 
 /* Every member's best weights into m (members[0] already open in m). */
 static int snf_refit_members(snf_uq_model *m, const snf_uq_refit_input *in)

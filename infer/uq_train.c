@@ -11,13 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "snforge/core.h"
 
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
-#include "train/train_internal.h"
+#include "snforge/infer.h"
 
 /* Training rows whose features fit the OOD mean and covariance (the first ones of the sorted split). */
 #define SNF_UQ_OOD_FIT_ROWS 20000L

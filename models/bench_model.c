@@ -12,8 +12,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 static double snf_now(void)
 {

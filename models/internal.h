@@ -3,7 +3,7 @@
 #ifndef SNFORGE_MODELS_INTERNAL_H
 #define SNFORGE_MODELS_INTERNAL_H
 
-#include "snforge/model.h"
+#include "snforge/models.h"
 
 #define SNF_DAY_S 86400.0
 #define SNF_MSUN_G 1.98847e33

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "snforge/keypoints.h"
+#include "snforge/models.h"
 
 #define SNF_KP_EPS_NI 3.90e10 /* Nadyozhin 1994, erg/g/s */
 #define SNF_KP_EPS_CO 6.78e9

@@ -6,8 +6,8 @@
 #include <gsl/gsl_roots.h>
 
 #include "internal.h"
-#include "snforge/ode.h"
-#include "snforge/status.h"
+#include "snforge/solvers.h"
+#include "snforge/core.h"
 
 /* ---- types ---- */
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- defaults ---- */
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/model.h"
+#include "snforge/models.h"
 
 #define SNF_PK(k, o, kind, field) {k, o, kind, offsetof(snf_physics, field)}
 

@@ -4,7 +4,7 @@
  * functions on caller-owned state. */
 #include <math.h>
 
-#include "snforge/net.h"
+#include "snforge/nn.h"
 #include "internal.h"
 
 /* ---- Adam ---- */

@@ -15,10 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "snforge/net.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/train.h"
+#include "snforge/core.h"
 #ifdef SNF_HAVE_MPI
 #include <mpi.h>
 #endif

@@ -13,8 +13,8 @@
 #include <mpi.h>
 #endif
 
-#include "snforge/status.h"
-#include "snforge/train.h"
+#include "snforge/core.h"
+#include "snforge/nn.h"
 
 /* ---- public API ---- */
 

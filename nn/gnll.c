@@ -4,7 +4,6 @@
 #include <stddef.h>
 
 #include "snforge/nn.h"
-#include "snforge/uq.h"
 
 /* ---- static helpers ---- */
 

@@ -8,10 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/net.h"
 #include "snforge/nn.h"
-#include "snforge/uq.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "internal.h"
 
 /* ---- static helpers: shapes ---- */

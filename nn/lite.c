@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/net.h"
 #include "snforge/nn.h"
-#include "snforge/uq.h"
 #include "internal.h"
 
 /* ---- static helpers: shapes ---- */

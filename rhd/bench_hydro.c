@@ -8,7 +8,7 @@
  * with long steps (dtmax 1e4 s, theta 0.7: `snforge hydro --dtmax 10000 --theta 0.7`), and the speed-up of
  * the second over the first. The load average is printed beside the timings. One thread. */
 #include "snforge/rhd.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdio.h>

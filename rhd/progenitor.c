@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #define PI 3.14159265358979323846
 #define RTOL 1e-12

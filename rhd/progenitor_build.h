@@ -4,7 +4,7 @@
 #define SNFORGE_RHD_PROGENITOR_BUILD_H
 
 #include "rhd/progenitor_internal.h"
-#include "snforge/ode.h"
+#include "snforge/solvers.h"
 
 /* One integrated layer: polytrope (K, n) from r_top (y_top) down to r_bot (y_bot); y = (h, m). */
 typedef struct snf_prog_layer {

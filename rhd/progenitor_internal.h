@@ -3,7 +3,7 @@
 #ifndef SNFORGE_RHD_PROGENITOR_INTERNAL_H
 #define SNFORGE_RHD_PROGENITOR_INTERNAL_H
 
-#include "snforge/progenitor.h"
+#include "snforge/rhd.h"
 
 /* cgs; the reference script's values (progenitor.h) */
 #define SNF_PROG_G 6.6743e-8

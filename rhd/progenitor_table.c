@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- numpy-like spacings ---- */
 

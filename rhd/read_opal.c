@@ -2,9 +2,8 @@
  * the arrays of snf_rhd_opal. Layout (Iglesias & Rogers 1996 as shipped with SNEC 1.01): a 240-line
  * header, then tables "TABLE # n ... X=... Y=... Z=...", each with a "logT -8.0 -7.5 ... 1.0" line and 134
  * rows "logT" (f4.2) + 19 values (f7.3); a blank field or 9.999 is no value. */
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
 
 #include <math.h>
 #include <stdio.h>

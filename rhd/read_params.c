@@ -3,9 +3,8 @@
  * (outdir, dtout*, ntout*, ntinfo) are accepted and have no effect (snforge writes one row a day). A key
  * SNEC does not read, a value this code does not support, a repeated or a missing required key is refused
  * with file:line. */
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -4,9 +4,8 @@
  *                 "mass[g] radius[cm] X_1 ... X_species" per zone.
  *   GridPattern:  one number a line, increasing from 0 to 1.
  * Numbers may use Fortran's D exponent. Malformed input: SNF_EFORMAT "file:line: ...". */
-#include "snforge/fileio.h"
+#include "snforge/core.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * deposited above it, T_eff from L and R at the photosphere; the Fe II 5169 velocity, feii.c: its profile's
  * minimum in units of v_ph from the state at the end of the step that passes each day, times v_ph at the day). */
 #include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -161,6 +161,21 @@ static int result_alloc(snf_rhd_result *o, int ndays)
     return 0;
 }
 
+int snf_rhd_vph_last_day(const snf_rhd_result *r)
+{
+    int kmin = 0, back_out = 0;
+    if (r->ndays <= 0 || r->iph == NULL) {
+        return r->ndays - 1;
+    }
+    for (int k = 1; k < r->ndays; k++) {
+        kmin = r->iph[k] < r->iph[kmin] ? k : kmin;
+    }
+    for (int k = kmin + 1; k < r->ndays; k++) {
+        back_out |= r->iph[k] > r->iph[kmin];
+    }
+    return back_out ? kmin : r->ndays - 1;
+}
+
 void snf_rhd_result_free(snf_rhd_result *o)
 {
     if (!o) {
@@ -269,8 +284,15 @@ int snf_rhd_run(snf_rhd_result *out, const snf_rhd_params *par, const snf_rhd_pr
             s.e_in += s.heat[c] * s.dm[c] * dt;
         }
         s.e_out += dt * (s.theta * s.lt[N - 2] + (1.0 - s.theta) * s.lum_p[N - 2]);
-        if (s.v[0] != 0.0) { /* the piston's work on the gas */
-            double w = 4.0 * PI * s.r_p[0] * s.r_p[0] * (0.5 * (s.p[0] + s.p_p[0]) + s.Q[0]) * s.v[0] * dt;
+        if (s.v[0] != 0.0) {
+            /* the piston's work on the gas as the scheme does it (hydro.c): the pressure, time-centred, on the
+             * volume its face sweeps, 4 pi / 3 (r^3 - r_p^3), and the artificial viscosity on the area of the cell's
+             * centre, as Qterm heats cell 0 (4 pi rc^2 Q dv). The face's area 4 pi r_p^2 under both (as before)
+             * left out most of the viscous work at a coarse inner cell (rc >> r): 65% of the piston's energy was
+             * "missing" on m000's progenitor at 60 zones, 24% at 120 (now 2.7% and 0.7%) */
+            double rq = 0.5 * (s.cr[0] + s.cr_p[0]);
+            double w = 0.5 * (s.p[0] + s.p_p[0]) * 4.0 / 3.0 * PI * (s.r[0] * s.r[0] * s.r[0] - s.r_p[0] * s.r_p[0] * s.r_p[0]) +
+                       4.0 * PI * rq * rq * s.Q[0] * s.v[0] * dt;
             s.e_in += w;
             x.e_piston += w;
         }

@@ -4,7 +4,7 @@
  * mass (other species rescaled), boxcar smoothing, the opacity floors by metallicity, radii integrated from
  * the density. */
 #include "internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdlib.h>

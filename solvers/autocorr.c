@@ -6,8 +6,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fft_complex.h>
 
-#include "snforge/mcmc.h"
-#include "snforge/status.h"
+#include "snforge/solvers.h"
+#include "snforge/core.h"
 
 int snf_autocorr_function(const double *x, long n, double *rho)
 {

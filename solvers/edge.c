@@ -1,6 +1,6 @@
 /* edge.c: marginals piled up at an edge of a bounded prior (mcmc.h): the share of samples within the outer
  * band of the range, against a uniform marginal's. */
-#include "snforge/mcmc.h"
+#include "snforge/solvers.h"
 
 int snf_edge_pileup(const double *x, long n, double lo, double hi, double share[2])
 {

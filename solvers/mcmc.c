@@ -8,8 +8,8 @@
 #include <omp.h>
 #endif
 
-#include "snforge/mcmc.h"
-#include "snforge/status.h"
+#include "snforge/solvers.h"
+#include "snforge/core.h"
 
 static int snf_thread_id(void)
 {

@@ -1,5 +1,5 @@
 /* ode.c: CVODE wrapper (see ode.h). Every CVode* call is checked and mapped to SNF_ECVODE. */
-#include "snforge/ode.h"
+#include "snforge/solvers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunmatrix/sunmatrix_dense.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- types ---- */
 

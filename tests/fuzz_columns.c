@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/hydro.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* The library's error sink (core/status.c pulls in HDF5 and BLAS; the parser needs only this). */
 int snf_error_report(int status, const char *file, int line, const char *func, const char *fmt, ...)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "snforge/net.h"
 #include "snforge/nn.h"
 
 /* n zeroed floats (at least one); exits 2 when memory runs out. */

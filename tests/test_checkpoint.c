@@ -15,7 +15,7 @@
 #include <hdf5.h>
 
 #include "check.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 
 #if defined(__has_builtin)

@@ -95,6 +95,19 @@ expect 2 "cannot read observation file" keypoints "$tmp/missing.csv"
 expect 2 "--kappa 'x' is not a finite number" keypoints "$obs" --kappa x
 expect 2 "--kappa '-1' is invalid: expected a finite number > 0" keypoints "$obs" --kappa -1
 expect 2 "expected one light curve" keypoints
+# real curves of another shape than SN 1987A's dome are refused (exit 1, the reason), not given key points and nickel
+# masses 2-4x off with confident errors: two SNe II-P (a plateau after an early decline; an outlier on day 4 taken
+# for a peak) and SN 2018hna (an 87A-like dome whose late scatter was taken for the dome's end, giving a 3-point tail)
+real="$shared/data/real"; [ -d "$real/SN2017eaw" ] || real="$src/validation/data/real"
+expect 1 "SN2017eaw.csv: not a dome: L rises 1.1x to its maximum \(day 4.9" keypoints "$real/SN2017eaw/SN2017eaw.csv"
+expect 1 "SN2012aw.csv: not a dome: L stays above half its maximum \(day 4.1\)" keypoints "$real/SN2012aw/SN2012aw.csv"
+expect 1 "SN2018hna.csv: no identifiable end of the dome: the steepest fall after the peak is at day 503.1" \
+  keypoints "$real/SN2018hna/SN2018hna.csv"
+"$snf" keypoints "$real/SN2018hna/SN2018hna.csv" -o "$tmp/hna.csv" 2> /dev/null
+[ ! -e "$tmp/hna.csv" ] && ok "a refused curve writes no -o file" || bad "a refused curve wrote $tmp/hna.csv"
+# too few tail points: SN 1987A cut after day 160 (4 tail points over 17 days)
+awk -F, '/^#/ || NR == 1 || $1 + 0 < 160' "$obs" > "$tmp/short.csv"
+expect 1 "short.csv: too few tail points: 4 over days 144.1-158.1" keypoints "$tmp/short.csv"
 "$snf" keypoints --help | grep -q "nickel_from_tail" && ok "keypoints --help" || bad "keypoints --help"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -73,7 +73,14 @@ for row in sa_sa sa_hydro curriculum; do
   grep -qE "^\| $row \| [0-9.]+ ± [0-9.]+ \|" "$work/out" && ok "curriculum table row $row" || bad "no curriculum row $row"
 done
 [ -f "$work/r/curriculum/results.csv" ] && ok "curriculum results.csv" || bad "no curriculum/results.csv"
+# a stage file edited in the folder: replaced by the bundled one on the rerun, with a note naming it; the edit kept
+cp "$work/r/train.ini" "$work/train_bundled.ini"
+printf '; my edit\n' >> "$work/r/train.ini"
 "$snf" run -o "$work/r" > "$work/out2" 2>&1; rc=$?
+grep -q "note: $work/r/train.ini differed from the bundled stage file: replaced by it .*kept as $work/r/train.ini.edited" \
+    "$work/out2" && cmp -s "$work/r/train.ini" "$work/train_bundled.ini" && tail -1 "$work/r/train.ini.edited" | grep -q '; my edit' \
+  && ok "an edited stage file is replaced with a note naming it, the edit kept" || bad "edited stage file: $(grep -i 'train.ini' "$work/out2" | head -3)"
+[ ! -e "$work/r/87a_small.ini.edited" ] && ok "an unedited stage file is left alone" || bad "87a_small.ini.edited made"
 [ $rc -eq 0 ] && grep -q "is complete" "$work/out2" && grep -qi "nothing to do" "$work/out2" \
   && ok "second run reuses campaign and model" || bad "rerun: $(grep -iE 'complete|nothing|error' "$work/out2" | head -3)"
 grep -qE "model.h5 is finished \(finished all epochs at epoch 30\); nothing to do" "$work/out2" && ! grep -q "epochs, epochs" "$work/out2" \

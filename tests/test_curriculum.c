@@ -13,11 +13,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "snforge/curriculum.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/search.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
+#include "snforge/core.h"
 
 enum { NROWS = 40, T = 16, CIN = 2 };
 

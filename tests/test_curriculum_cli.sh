@@ -168,6 +168,37 @@ expect 2 "--lr expects" -- "$snforge" finetune "$m" hydro.h5 --lr -1
 expect 2 "lr_end 0.01 is above the peak learning rate lr 0.0001" -- "$snforge" finetune "$m" hydro.h5 -o lre.h5 \
   --lr 1e-4 --schedule cosine --lr-end 1e-2 --epochs 2 --val 0.25 --batch 4 --threads 1
 [ ! -e lre.h5 ] || fail "a refused finetune left lre.h5"
+# recipe options that do nothing with the chosen schedule are refused, naming the option and the schedule it needs
+expect 2 "\-\-warmup does nothing with --schedule constant: it needs --schedule cosine or onecycle" -- "$snforge" finetune \
+  "$m" hydro.h5 -o rw.h5 --warmup 0.1 --epochs 1 --threads 1
+expect 2 "\-\-lr-end does nothing with --schedule plateau" -- "$snforge" finetune "$m" hydro.h5 -o rw.h5 --schedule plateau \
+  --lr-end 1e-7 --epochs 1 --threads 1
+expect 2 "\-\-onecycle-div does nothing with --schedule cosine: it needs --schedule onecycle" -- "$snforge" finetune "$m" \
+  hydro.h5 -o rw.h5 --schedule cosine --onecycle-div 10 --epochs 1 --threads 1
+[ ! -e rw.h5 ] || fail "a refused finetune left rw.h5"
+# 1 validation row (4 hydro models, --val 0.25): no OOD test rather than one that flags every curve (p 0.5)
+ftr() { "$snforge" finetune "$m" hydro.h5 --epochs 3 --val 0.25 --batch 4 --threads 1 -q "$@"; }
+expect 0 "no OOD test (1 validation row for its reference: at least 10 are needed" -- ftr -o ood.h5
+h5ls ood.h5/uq 2>/dev/null | grep -q ood_mean && fail "ood.h5 holds an OOD fit referred to 1 validation row"
+# a finished rerun with the same settings: nothing to do, the file left as it is
+t1=$(stat -c %Y.%s ood.h5; sha1sum < ood.h5)
+sleep 1.1 # a rewrite within the same second would keep the time
+expect 0 "ood.h5 is finished (3 epochs, epochs); nothing to do" -- ftr -o ood.h5
+[ "$t1" = "$(stat -c %Y.%s ood.h5; sha1sum < ood.h5)" ] || fail "a finished rerun rewrote ood.h5"
+# changed settings on resume: the key, its stored value and the new one (the recipe's long line is not cut short)
+expect 0 "interrupted" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 --stop-after-epochs 1
+expect 2 "'... ema = 0' -> '... ema = 0.5'" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 --ema 0.5
+expect 2 "'... lr_end = 9.99999997e-07' -> '... lr_end = 1.00000001e-07'" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 \
+  --lr-end 1e-7
+echo "ok: finetune: schedule-bound options, 1 validation row, finished rerun, changed settings named"
+# a time budget counts the whole epoch (its checkpoint write too): the probe finds all 2000 epochs fit, writes make
+# an epoch many times longer; a cosine schedule must still end near lr_end, not be cut off near its peak
+"$snforge" finetune "$m" hydro.h5 -o tb.h5 --epochs 2000 --val 0.25 --batch 4 --threads 1 --schedule cosine --lr 1e-3 \
+  --patience 0 --time-budget 2 > tb.log 2>&1 || fail "finetune --time-budget: $(tail -3 tb.log)"
+grep -q "time budget\|schedule at epoch" tb.log || fail "the budget run did not end by the budget or schedule: $(tail -2 tb.log)"
+lr_last=$(grep '^epoch' tb.log | tail -1 | sed 's/.*, lr \([^ ]*\).*/\1/')
+awk -v l="$lr_last" 'BEGIN { exit !(l < 1e-4) }' || fail "--time-budget: the cosine schedule ended at lr $lr_last (peak 1e-3)"
+echo "ok: finetune --time-budget: the cosine schedule decayed to lr $lr_last within the budget"
 expect 2 "expected MODEL.h5 and DATA.h5" -- "$snforge" finetune "$m"
 expect 2 "snforge finetune" -- "$snforge" finetune nothere.h5 hydro.h5
 expect 0 "usage: snforge finetune" -- "$snforge" finetune --help

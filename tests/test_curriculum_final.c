@@ -11,10 +11,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "snforge/curriculum.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/train.h"
+#include "snforge/core.h"
+#include "snforge/infer.h"
 
 #define N 11
 #define K 4

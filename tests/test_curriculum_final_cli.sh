@@ -103,16 +103,28 @@ done
 echo "ok: killed with -9 ($k of 2 still running) and resumed: the same members, calibration, OOD fit and ranges"
 
 # ---- finetune keeps a /uq group, refit on its data ----
-expect 0 "/uq refit on the fine-tuning data" -- "$snforge" finetune exp/base/fold1/stage1.h5 hydro.h5 -o ft.h5 \
-  --epochs 2 --val 0.5 --threads 1 -q
+# 2 validation rows: calibrated on them, but no OOD test (it needs 10 reference rows: with n an in-distribution curve
+# is flagged 1 time in n + 1; 1 row flagged every curve at p 0.5)
+expect 0 "no OOD test (2 validation rows for its reference: at least 10 are needed" -- "$snforge" finetune \
+  exp/base/fold1/stage1.h5 hydro.h5 -o ft.h5 --epochs 2 --val 0.5 --threads 1 -q
 out=$("$snforge" predict ft.h5 "$obs" 2>&1)
-echo "$out" | grep -q "^ood: Mahalanobis d2" || fail "fine-tuned file: no OOD result: $out"
+echo "$out" | grep -q "^ood: NOT AVAILABLE" || fail "ft.h5: an OOD test referred to 2 validation rows: $out"
 echo "$out" | grep -q "calibrated: finetune validation rows, 2 rows of hydro.h5" || fail "fine-tuned: $out"
 expect 0 "not calibrated (fewer than 2 validation rows" -- "$snforge" finetune exp/final/model.h5 hydro.h5 -o ft2.h5 \
   --epochs 2 --val 0.25 --threads 1 -q
-"$snforge" predict ft2.h5 "$obs" 2>&1 | grep -q "^ood: Mahalanobis d2" || fail "ft2.h5: no OOD result"
-expect 0 "no OOD test (no validation rows" -- "$snforge" finetune exp/base/fold1/stage1.h5 hydro.h5 -o ft0.h5 \
+"$snforge" predict ft2.h5 "$obs" 2>&1 | grep -q "^ood: NOT AVAILABLE" || fail "ft2.h5: an OOD test on 1 validation row"
+expect 0 "no OOD test (0 validation rows" -- "$snforge" finetune exp/base/fold1/stage1.h5 hydro.h5 -o ft0.h5 \
   --epochs 2 --val 0 --threads 1 -q
 "$snforge" predict ft0.h5 "$obs" 2>&1 | grep -q "^ood: NOT AVAILABLE" || fail "ft0.h5: an OOD test without a reference"
-echo "ok: finetune writes a refit /uq group (no OOD test without validation rows)"
+# enough validation rows (the 17 SNEC runs of the shared folder, 14 of them validating): an OOD fit and result
+snec=${3:-$src/../shared}/hydro/snec
+if [ -f "$snec/index.csv" ]; then
+  expect 0 "snec runs" -- "$snforge" import --format snec --index "$snec/index.csv" -o h17.h5
+  expect 0 "OOD fit on 3 rows (reference: 14 validation rows)" -- "$snforge" finetune exp/base/fold1/stage1.h5 h17.h5 \
+    -o ft17.h5 --epochs 2 --val 0.8 --threads 1 -q
+  "$snforge" predict ft17.h5 "$obs" 2>&1 | grep -q "^ood: Mahalanobis d2" || fail "ft17.h5: no OOD result"
+else
+  echo "SKIP: no $snec/index.csv: the OOD fit with enough validation rows was not checked"
+fi
+echo "ok: finetune writes a refit /uq group (no OOD test below 10 validation rows)"
 echo "PASS"

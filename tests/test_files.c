@@ -18,13 +18,9 @@
 #include <hdf5.h>
 
 #include "check.h"
-#include "snforge/data.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/h5io.h"
-#include "snforge/hydro.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 
 #define CASES SNF_SOURCE_DIR "/tests/data/cases"
 

@@ -2,7 +2,7 @@
 # test_files_fuzz.sh SNFORGE SOURCE_DIR SHARED_DIR: libFuzzer targets beside the column parser's
 # (test_hydro_fuzz.sh), built with clang -fsanitize=fuzzer,address,undefined and run SNF_FUZZ_SECONDS (default 20)
 # each from the corpus committed in tests/fuzz/corpus:
-#   fuzz_observe  the observation reader (infer/observe.c over the text-table reader core/fileio.c) and the
+#   fuzz_observe  the observation reader (train/observe_read.c over the text-table reader core/fileio.c) and the
 #                 resampling onto a grid (train/observe_grid.c)
 #   fuzz_ini      the INI readers: campaign config (grids/config.c) and training config (train/train_config.c)
 # Prints "TARGET: runs N, crashes C" per target. Exit 77 (ctest: Skipped, never Passed) without clang or its
@@ -24,11 +24,12 @@ LIB=$BUILD/libsnforge.a
 [ -f "$LIB" ] || LIB=$(ls "$BUILD"/libsnforge.so 2>/dev/null)
 GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas -lm")
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
-HDF5_FLAGS=$(pkg-config --libs hdf5-serial 2>/dev/null || echo "-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5")
+HDF5_FLAGS=$(pkg-config --cflags --libs hdf5-serial 2>/dev/null || echo "-I/usr/include/hdf5/serial -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5")
 SUNDIALS_FLAGS="-lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsoldense -lsundials_sunmatrixdense"
 CF="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CF="$CF -I$SRC/include -I$SRC/tests/fuzz -I$BUILD/include -I$BUILD"
-"$CLANG" $CF "$SRC/tests/fuzz/fuzz_observe.c" "$SRC/infer/observe.c" "$SRC/train/observe_grid.c" \
+CF="$CF $(pkg-config --cflags hdf5-serial 2>/dev/null || echo -I/usr/include/hdf5/serial)"  # core.h declares the HDF5 helpers
+"$CLANG" $CF "$SRC/tests/fuzz/fuzz_observe.c" "$SRC/train/observe_read.c" "$SRC/train/observe_grid.c" \
   "$SRC/train/normalize.c" "$SRC/nn/rng.c" "$SRC/core/fileio.c" -o "$W/fuzz_observe" -lm \
   2>"$W/build_observe.err" || { echo "FAIL: building fuzz_observe:"; cat "$W/build_observe.err"; exit 1; }
 "$CLANG" $CF "$SRC/tests/fuzz/fuzz_ini.c" "$SRC/grids/config.c" "$SRC/core/ini.c" "$SRC/core/fileio.c" "$SRC/train/train_config.c" \

@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "snforge/config.h"
-#include "snforge/grid.h"
-#include "snforge/h5.h"
-#include "snforge/sampler.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* ---- samplers ---- */
 

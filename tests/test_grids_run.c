@@ -12,10 +12,8 @@
 #include <hdf5.h>
 
 #include "check.h"
-#include "snforge/config.h"
-#include "snforge/grid.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* eth_fraction is sampled over [0.5, 1.5]: the model rejects the rows with eth_fraction >= 1. */
 static const char *snf_cfg =

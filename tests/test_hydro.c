@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "snforge/hydro.h"
-#include "snforge/status.h"
-#include "snforge/valid.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
+#include "snforge/validation.h"
 
 /* ---- helpers ---- */
 

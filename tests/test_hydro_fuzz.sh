@@ -15,8 +15,10 @@ if ! "$CLANG" -fsanitize=fuzzer "$W/probe.c" -o "$W/probe" 2>/dev/null; then
 fi
 GSL_FLAGS=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas -lm")
 INIH_FLAGS=$(pkg-config --cflags --libs inih 2>/dev/null || echo "-linih")
+# the door core.h declares the HDF5 helpers too (core/h5io.h): its include path, nothing linked
+HDF5_CFLAGS=$(pkg-config --cflags hdf5-serial 2>/dev/null || echo "-I/usr/include/hdf5/serial")
 "$CLANG" -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I"$SRC/include" "$SRC/tests/fuzz_columns.c" "$SRC/grids/hydro/hydro_table.c" "$SRC/core/fileio.c" "$SRC/grids/hydro/import_columns.c" \
+  -I"$SRC/include" $HDF5_CFLAGS "$SRC/tests/fuzz_columns.c" "$SRC/grids/hydro/hydro_table.c" "$SRC/core/fileio.c" "$SRC/grids/hydro/import_columns.c" \
   "$SRC/core/ini.c" "$SRC/grids/hydro/hydro_resample.c" -o "$W/fuzz_columns" $GSL_FLAGS $INIH_FLAGS 2>"$W/build.err"
 if [ ! -x "$W/fuzz_columns" ]; then echo "FAIL: building the fuzzer:"; cat "$W/build.err"; exit 1; fi
 mkdir -p "$W/corpus"

@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "snforge/keypoints.h"
-#include "snforge/model.h"
+#include "snforge/models.h"
 
 #define N 501
 static double t[N], L[N], v[N];

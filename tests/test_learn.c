@@ -10,9 +10,8 @@
 
 #include "check.h"
 #include "numcheck.h"
-#include "snforge/net.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- helpers ---- */
 

@@ -11,8 +11,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "check.h"
-#include "snforge/mcmc.h"
-#include "snforge/status.h"
+#include "snforge/solvers.h"
+#include "snforge/core.h"
 
 static void test_ar1(double phi)
 {

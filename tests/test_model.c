@@ -9,8 +9,8 @@
 #include <gsl/gsl_integration.h>
 
 #include "check.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 #define DAY 86400.0
 #define MSUN 1.98847e33

@@ -16,11 +16,9 @@
 #include <string.h>
 
 #include "check.h"
-#include "snforge/h5io.h"
+#include "snforge/core.h"
 #include "snforge/infer.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
-#include "snforge/uq.h"
 
 #define MODEL_V1 SNF_SOURCE_DIR "/tests/data/model/model_v1.h5"
 #define OBS SNF_SOURCE_DIR "/validation/data/sn1987a/sn1987a_obs.csv"

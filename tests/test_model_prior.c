@@ -8,8 +8,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 #define T_N 1201 /* 0, 0.5, ..., 600 days */
 

@@ -11,10 +11,9 @@
 
 #include "check.h"
 #include "train_fixtures.h"
-#include "snforge/data.h"
-#include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/nn.h"
+#include "snforge/core.h"
 
 #define NL 128
 #define NDRAW 2000

@@ -12,9 +12,9 @@
  *   - the column reader: a small hand-made MESA-like table (surface first, Msun, log columns) and bad files
  *     (a missing column named with file:line, a non-number), and the SNEC pair written and read back. */
 #include "check.h"
-#include "snforge/fileio.h"
-#include "snforge/progenitor.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/rhd.h"
 
 #include <dirent.h>
 #include <math.h>

@@ -10,12 +10,10 @@
 
 #include "check.h"
 #include "train_fixtures.h"
-#include "snforge/data.h"
-#include "snforge/h5.h"
-#include "snforge/net.h"
-#include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
+#include "snforge/grids.h"
+#include "snforge/nn.h"
+#include "snforge/core.h"
 
 /* ---- schedules ---- */
 

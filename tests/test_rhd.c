@@ -8,7 +8,7 @@
 #include "../rhd/internal.h"
 #include "check.h"
 #include "snforge/rhd.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -742,6 +742,24 @@ static void test_feii_velocity(void)
 
 /* ---- boxcar ---- */
 
+/* The last photospheric day: the photosphere's first day at its deepest cell once it has moved back out after
+ * it; a run that ends still in (or before) that cell keeps every day; no days -1. */
+static void test_vph_last_day(void)
+{
+    int dips[] = {50, 40, 30, 20, 20, 25, 31}; /* deepest cell 20 on days 3 and 4, back out on day 5 */
+    int sits[] = {50, 40, 30, 20, 20};         /* ends while it sits in the deepest cell */
+    int falls[] = {50, 40, 30, 20};            /* still falling when the run ends */
+    snf_rhd_result r = {0};
+    r.iph = dips, r.ndays = 7;
+    CHECK_INT(snf_rhd_vph_last_day(&r), 3, "v_ph ends on the first day at the deepest cell once it moves out");
+    r.iph = sits, r.ndays = 5;
+    CHECK_INT(snf_rhd_vph_last_day(&r), 4, "a run ending in the deepest cell keeps every day");
+    r.iph = falls, r.ndays = 4;
+    CHECK_INT(snf_rhd_vph_last_day(&r), 3, "a run ending while the photosphere falls keeps every day");
+    r.ndays = 0;
+    CHECK_INT(snf_rhd_vph_last_day(&r), -1, "no days");
+}
+
 static void test_boxcar(void)
 {
     enum { N = 100 };
@@ -786,5 +804,6 @@ int main(void)
     test_pcygni();
     test_feii_velocity();
     test_boxcar();
+    test_vph_last_day();
     return snf_check_failures();
 }

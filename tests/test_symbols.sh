@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_symbols.sh LIBSNFORGE.so SOURCE_DIR: the shared library's boundary. What libsnforge.so exports
-# (nm -D) must be exactly the functions that include/snforge/*.h declare with SNF_API, and every
+# (nm -D) must be exactly the functions that include/snforge/ (doors and their rooms' sub-headers) declare with SNF_API, and every
 # function declared at file scope in a public header must carry SNF_API (a public function without it
 # would be hidden and missing from the library; an internal one exported would leak).
 set -u
@@ -14,12 +14,12 @@ nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort -u > "$w
 [ -s "$work/exported" ] || fail "nm listed no symbols in $lib"
 
 # Declarations with SNF_API: the name before the first '(' (the declaration may continue on later lines).
-cat "$src"/include/snforge/*.h | grep -E '^SNF_API ' | sed -E 's/\(.*//; s/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*$/\1/' \
+cat "$src"/include/snforge/*.h "$src"/include/snforge/*/*.h | grep -E '^SNF_API ' | sed -E 's/\(.*//; s/.*[^A-Za-z0-9_]([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*$/\1/' \
   | sort -u > "$work/declared"
 [ "$(wc -l < "$work/declared")" -gt 100 ] || fail "found only $(wc -l < "$work/declared") SNF_API declarations"
 
 # File-scope function declarations that lack the macro.
-bad=$(grep -nE '^[A-Za-z_][^(]*\bsnf_[A-Za-z0-9_]+[[:space:]]*\(' "$src"/include/snforge/*.h \
+bad=$(grep -nE '^[A-Za-z_][^(]*\bsnf_[A-Za-z0-9_]+[[:space:]]*\(' "$src"/include/snforge/*.h "$src"/include/snforge/*/*.h \
       | grep -vE ':(typedef|struct|enum|union|static|SNF_API|#)')
 [ -z "$bad" ] || fail "public declarations without SNF_API:
 $bad"

@@ -15,10 +15,9 @@
 #include <gsl/gsl_integration.h>
 
 #include "check.h"
-#include "snforge/explain.h"
+#include "snforge/infer.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/uq.h"
+#include "snforge/core.h"
 
 /* ---- helpers ---- */
 

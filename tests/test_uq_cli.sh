@@ -253,5 +253,11 @@ expect 2 "cat/bad.csv:2: an empty name or path" -- "$snforge" predict uq.h5 --ca
 printf 'name;path\n' > cat/bad2.csv
 expect 2 "bad header" -- "$snforge" predict uq.h5 --catalogue cat/bad2.csv -o x.csv
 expect 2 "catalogue mode is" -- "$snforge" predict uq.h5 --catalogue cat/list.csv
+printf 'name,path\nalpha,objs/a.csv\nbeta,objs/a.csv\n# a comment\nalpha,objs/bom.csv\n' > cat/dup.csv
+expect 2 "cat/dup.csv:5: the name 'alpha' is already used on line 2" -- "$snforge" predict uq.h5 --catalogue cat/dup.csv \
+  -o x.csv
+# a write that fails (here the file-size limit, as a full disk would): errno's reason and the file, not "write error"
+out=$( (trap '' XFSZ; ulimit -f 4; "$snforge" predict uq.h5 --catalogue cat/big.csv -o x.csv) 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "x.csv.tmp.*File too large" || fail "a failed write (exit $rc): $out"
 [ ! -e x.csv ] || fail "a refused catalogue wrote its output"
 echo "ok: catalogue of 10,000 rows; bad lists refused with file:line"

@@ -7,6 +7,15 @@ add_test(NAME test_symbols COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_symbols
          ${PROJECT_SOURCE_DIR})
 set_tests_properties(test_symbols PROPERTIES LABELS "unit;docs" TIMEOUT 60 SKIP_RETURN_CODE 77)
 
+# The rooms and their doors (README "Rooms"): one door per room listing what it owns, never does and its name
+# prefixes; every exported function in the room its prefix names; includes one way, through doors.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME test_rooms COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/test_rooms.py ${PROJECT_SOURCE_DIR}
+           $<TARGET_FILE:snforge_shared> "$<TARGET_OBJECTS:snforge_objects>")
+  set_tests_properties(test_rooms PROPERTIES LABELS "unit;docs" TIMEOUT 60)
+endif()
+
 # Every figure the program draws, drawn by the program under tests/plot_check.py: axes with quantity and unit,
 # legends in words, the object or dataset named, title numbers rounded: tests/test_plots.sh.
 snf_add_script_test(test_plots test_plots.sh LABELS "cli;docs;sanitizer-skip")

@@ -1,4 +1,4 @@
-# Files and inputs (issue 12: core/fileio.c, grids/h5*.c, infer/observe.c, the read side of checkpoints):
+# Files and inputs (issue 12: core/fileio.c, grids/h5*.c, train/observe_read.c, the read side of checkpoints):
 # the text-table reader, observation plausibility, atomic writes, locks, HDF5 validation and the guard (unit);
 # every case of tests/data/cases, concurrent runs and held files, stdout and write errors (cli); a full disk on a
 # small tmpfs (cli, Skipped where it cannot mount one); libFuzzer targets for the observation and INI readers and

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 
 /* A dataset file of nr rows on nt times t (days) with parameters p [nr, 4] (energy, mass, radius, nickel in

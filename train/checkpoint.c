@@ -10,9 +10,7 @@
 #include <hdf5.h>
 
 #include "checkpoint_fields.h"
-#include "snforge/fileio.h"
-#include "snforge/h5io.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 
 /* ---- static helpers ---- */

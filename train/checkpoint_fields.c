@@ -28,9 +28,9 @@
 #include <string.h>
 
 #include "checkpoint_fields.h"
-#include "snforge/config.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/models.h"
+#include "snforge/core.h"
 
 /* ---- derived values and cross-field rules ---- */
 

@@ -11,9 +11,8 @@
 
 #include "curriculum_internal.h"
 #include "snforge/nn.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 #include "snforge/version.h"
 
 /* ---- static helpers ---- */
@@ -251,7 +250,7 @@ cleanup:
     return rc;
 }
 
-int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
                          size_t CL)
 {
     snf_dataset *d = NULL;
@@ -672,9 +671,9 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         }
         if (rc >= 0) {
             const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
-            rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_tr, v->sa_file, CL);
+            rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_tr, v->sa_file, CL);
             if (rc >= 0) {
-                rc = snf_hydro_rows_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
+                rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
             }
         }
         if (rc >= 0 && snf_obs_aug_active(&v->obs)) {

@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/curriculum.h"
-#include "snforge/ini.h"
+#include "snforge/train.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
 #include "train_internal.h"
 
 /* ---- parser state ---- */

@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 
 #include "curriculum_internal.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 
@@ -174,7 +173,7 @@ static int snf_final_mkdir(void *ctx)
 }
 
 int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, int members, const char *dir,
-                         snf_curr_final_info *info)
+                         snf_uq_final_info *info)
 {
     const snf_curr_variant *v = &c->variants[0];
     char vdir[1200];

@@ -2,7 +2,7 @@
 #ifndef SNFORGE_CURRICULUM_INTERNAL_H
 #define SNFORGE_CURRICULUM_INTERNAL_H
 
-#include "snforge/curriculum.h"
+#include "snforge/train.h"
 
 /* A view of a row set for transfer.h. */
 snf_rows snf_curr_view(const snf_rowset *r);
@@ -28,15 +28,8 @@ const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage);
  * copied from an earlier variant with the same stage-1 input (its fold texts equal). */
 int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *opt, const snf_norm *norm,
                     const snf_rowset *sa_tr, const snf_rowset *hydro, const char *vdir);
-/* 1 if path exists. */
-int snf_curr_exists(const char *path);
-/* Writes text to path.tmp, fsyncs it and renames it over path (SNF_EIO). */
-int snf_curr_write_atomic(const char *path, const char *text);
 /* The same, sealed (fileio.h snf_atomic_write_sealed): for the fold files a later run reads back. */
 int snf_curr_write_sealed(const char *path, const char *text);
-/* A variant's semi-analytic training and held-out rows, and the normalisation fitted on the former. */
-int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
-                     snf_rowset *te);
 /* Reads every fold's scores, scores the external test set (opt->test_file) with each variant's fold
  * models, and writes results.csv and results.md. */
 int snf_curr_report(const snf_curr_config *c, const snf_curr_options *opt);

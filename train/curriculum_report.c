@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "curriculum_internal.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "curriculum_internal.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
-#include "snforge/h5.h"
-#include "snforge/model.h"
+#include "snforge/train.h"
+#include "snforge/grids.h"
+#include "snforge/models.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "train_internal.h"
 
 /* ---- types ---- */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 
 /* ---- static helpers ---- */

@@ -8,9 +8,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "snforge/data.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "train_internal.h"
 
 /* ---- spec ---- */

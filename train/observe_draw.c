@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
+#include "snforge/train.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "train_internal.h"
 
 #define SNF_OBS_MAX_GAPS 16

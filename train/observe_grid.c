@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
+#include "snforge/train.h"
 
 /* ---- static helpers ---- */
 

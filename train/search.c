@@ -12,12 +12,9 @@
 #include <unistd.h>
 
 #include "curriculum_internal.h"
-#include "core/internal.h"
-#include "snforge/fileio.h"
-#include "snforge/ini.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/search.h"
-#include "snforge/status.h"
+#include "snforge/train.h"
 
 /* ---- config ---- */
 

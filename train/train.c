@@ -26,7 +26,7 @@
 #include <time.h>
 
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 #include "train_internal.h"
 

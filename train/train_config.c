@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/ini.h"
+#include "snforge/core.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/train.h"
 #include "train_internal.h"
 
@@ -409,7 +408,7 @@ static int snf_thandler(void *user, const char *section, const char *key, const 
 
 /* ---- public API ---- */
 
-snf_uq_config snf_uq_config_default(void)
+snf_uq_config snf_train_uq_default(void)
 {
     snf_uq_config u = {1, 1, 1, 0, 0.1f, 0.01f};
     return u;
@@ -441,7 +440,7 @@ void snf_train_config_default(snf_train_config *c)
     c->es_patience = 20;
     c->es_min_delta = 0.0f;
     c->net = snf_net_config_default();
-    c->uq = snf_uq_config_default();
+    c->uq = snf_train_uq_default();
     c->obs = snf_obs_aug_default();
     snprintf(c->model_path, sizeof c->model_path, "model.h5");
 }

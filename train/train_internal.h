@@ -22,16 +22,10 @@ void snf_observe_check(struct snf_ini *ini, const snf_obs_aug *a, const snf_data
 /* An existing model file at path: *have_old = 0 when there is none; else it is read into *old (the caller
  * frees it with snf_ckpt_free) and its config text must equal text (NULL reads as ""). Errors (SNF_EINVAL):
  * "PATH exists and is not a readable snforge model (REASON); ADVICE" and "PATH OTHER". */
-/* A training run's fingerprint, "data=<snf_dataset_digest>; version=<program>", and its check against a model
- * file found at path: an unfinished one must match whole (else SNF_EINVAL naming what changed; a file from
- * before fingerprints existed has none and is refused too), a finished one only in its data. */
-int snf_train_fingerprint(const char *data_file, char *fp, size_t n);
-int snf_train_check_fingerprint(const char *path, const snf_ckpt *old, const char *now);
+/* (snf_train_fingerprint, snf_train_check_fingerprint and snf_train_summary_finished: train.h.) */
 int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
                         const char *other);
 
-/* The summary of a finished model file, as snf_train_run reports it (the other fields untouched). */
-void snf_train_summary_finished(snf_train_summary *sum, const snf_ckpt *ck);
 
 /* A resumed run takes back from old (a checkpoint of the same network): weights, Adam moments, BN statistics,
  * the best weights into best_p / best_s, the optimiser step and forward counters, and at most max_hist

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
+#include "snforge/core.h"
+#include "snforge/train.h"
 #include "train_internal.h"
 
 #define SNF_LOOP_MAX_RANGES (2 * (SNF_NET_MAX_DEPTH + SNF_NET_MAX_RES))
@@ -49,6 +49,8 @@ typedef struct snf_loop {
     double tb0;          /* the budget's clock at the caller's start (snf_train_budget_now) */
     double tstart, wall0;
     double t_eval_probe; /* the probe's seconds per validation batch */
+    double t_write;      /* the budget clock's seconds of the last checkpoint write (0 before the first): part of
+                          * an epoch's cost that its te0..end-of-validation time leaves out */
     int resize;          /* a budget-sized schedule, re-sized after every epoch by that epoch's time */
     int use_ema, stepwise, rank, nranks, nranges;
     size_t lo[SNF_LOOP_MAX_RANGES], hi[SNF_LOOP_MAX_RANGES]; /* frozen BatchNorm statistics [lo, hi) */
@@ -206,7 +208,9 @@ static int snf_loop_schedule(snf_loop *r)
     double fit = 0.97 * left / t_epoch * (double)r->nbatches;
     snf_dist_bcast_doubles(&fit, 1); /* rank 0's clock sizes the schedule of every rank */
     r->sched.total = fit < 1 ? 1 : (fit < (double)all ? (long)fit : all);
-    r->resize = r->sched.total < all; /* re-sized after every epoch by its own time (snf_loop_resize) */
+    /* re-sized after every epoch by its own time (snf_loop_resize), also when the probe finds every epoch fits:
+     * the probe leaves out the checkpoint writes, so a plan of every epoch may not fit */
+    r->resize = 1;
     r->t_eval_probe = t_eval;
     if (opt->log && !opt->quiet) {
         fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the %g s budget (%.1f ms a step, "
@@ -434,7 +438,10 @@ static int snf_loop_epoch_end(snf_loop *r, double train_loss, float lr_used, int
  * quiet 600 s run still met the budget 1.4 epochs before the schedule's end (later epochs 5% slower) and
  * stopped with the rate at 1.5% of its peak. So after every epoch the last epoch's time (training steps and
  * its validation; it started at te0 on the budget's clock) sizes the rest: the decay spans the new length and
- * the rate moves by the difference of the two schedules at this step. Kept in the checkpoint. */
+ * the rate moves by the difference of the two schedules at this step. Kept in the checkpoint. An epoch's cost is
+ * the whole of it: its steps and validation and the checkpoint written after it (the last write's time, measured;
+ * a fine-tuning epoch on a few rows is mostly its write, and left out the schedule was planned many times too
+ * long, so the budget ended it near the peak rate, the decay never run). */
 static void snf_loop_resize(snf_loop *r, double te0)
 {
     const snf_loop_config *lc = r->lc;
@@ -442,25 +449,26 @@ static void snf_loop_resize(snf_loop *r, double te0)
     const snf_net *net = r->net;
     const long nbatches = r->nbatches;
     double tb = ceil((double)lc->n_test / lc->batch);
-    double left = opt->max_wall_s - (snf_train_budget_now(opt) - r->tb0) - tb * r->t_eval_probe;
-    double fit = (double)net->adam_t + 0.97 * left / (snf_train_budget_now(opt) - te0) * (double)nbatches;
+    double now = snf_train_budget_now(opt), t_epoch = now - te0 + r->t_write;
+    double left = opt->max_wall_s - (now - r->tb0) - r->t_write - tb * r->t_eval_probe; /* after this epoch's write */
+    double fit = (double)net->adam_t + 0.97 * left / t_epoch * (double)nbatches;
     snf_dist_bcast_doubles(&fit, 1);
     long all = (long)lc->epochs * nbatches;
     long was = r->sched.total;
     r->sched.total = fit < (double)net->adam_t + 1 ? net->adam_t + 1 : (fit < (double)all ? (long)fit : all);
     r->ck.sched_total = r->sched.total;
     if (opt->log && !opt->quiet && labs(r->sched.total - was) * 200 > was) { /* changes above 0.5% */
-        double ms = 1e3 * (snf_train_budget_now(opt) - te0) / (double)nbatches;
+        double ms = 1e3 * t_epoch / (double)nbatches;
         fprintf(opt->log, "schedule: %ld steps (%.2f epochs) fit in the budget by the last epoch's time "
-                          "(%.1f ms a step with validation; it was %ld)\n", r->sched.total,
+                          "(%.1f ms a step with validation and checkpoint; it was %ld)\n", r->sched.total,
                 (double)r->sched.total / (double)nbatches, ms, was);
     }
 }
 
 /* 1 (and the reason in the result) if the run ends here: early stopping, the epoch hook, the last epoch, the
  * end of the schedule, or (te0 != NULL: after an epoch that started at *te0) a time budget the next epoch
- * would overrun (the next epoch costs the last one's time, or its share when the schedule ends within it;
- * rank 0's clock decides for all). */
+ * would overrun (this epoch's checkpoint write and the next epoch, which costs the last one's time with its write
+ * (the last write's time), or its share when the schedule ends within it; rank 0's clock decides for all). */
 static int snf_loop_done(snf_loop *r, int stop, int hook_stop, int sched_done, const double *te0)
 {
     const snf_train_options *opt = r->opt;
@@ -479,7 +487,7 @@ static int snf_loop_done(snf_loop *r, int stop, int hook_stop, int sched_done, c
             frac = (double)(r->sched.total - r->net->adam_t) / (double)r->nbatches;
         }
         double now = snf_train_budget_now(opt);
-        double over = (now - r->tb0) + frac * (now - *te0) > opt->max_wall_s;
+        double over = (now - r->tb0) + r->t_write + frac * (now - *te0 + r->t_write) > opt->max_wall_s;
         snf_dist_bcast_doubles(&over, 1);
         why = over > 0 ? "time budget" : NULL;
     }
@@ -542,8 +550,13 @@ static int snf_loop_epochs(snf_loop *r)
         }
         done = snf_loop_done(r, stop, hook_stop, sched_done, &te0);
         if (!done) {
+            double tw0 = snf_train_budget_now(opt);
             snf_train_ckpt_capture(&r->ck, r->net, r->epoch, r->lr, &r->plateau, &r->es, r->n_hist);
             SNF_CHECK(snf_loop_write(r)); /* all ranks: same state */
+            if (opt->max_wall_s > 0) {
+                r->t_write = snf_train_budget_now(opt) - tw0;
+                snf_dist_bcast_doubles(&r->t_write, 1); /* rank 0 writes; its time counts for all */
+            }
             if (opt->stop_after > 0 && r->res->epochs_run >= opt->stop_after) {
                 r->res->stopped = 1;
                 return SNF_OK;

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "snforge/nn.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
 #include "train_internal.h"
 
 double snf_train_budget_now(const snf_train_options *opt)

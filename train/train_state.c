@@ -5,10 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 #include "snforge/nn.h"
-#include "snforge/status.h"
 #include "snforge/version.h"
 #include "train_internal.h"
 
@@ -40,6 +39,42 @@ int snf_train_check_fingerprint(const char *path, const snf_ckpt *old, const cha
                                  "choose another output (-o)");
 }
 
+/* The first difference of two lines a[0..na) and b[0..nb) widened to whole words: [*s, *ea) of a and [*s, *eb) of b
+ * from the start of the differing `key = value` pair (its key when the difference is in the value) to the end of the
+ * differing word; a line that is empty shows the other whole. */
+static void snf_train_diff_pair(const char *a, int na, const char *b, int nb, int *s, int *ea, int *eb)
+{
+    int p = 0;
+    while (p < na && p < nb && a[p] == b[p]) {
+        p++;
+    }
+    if (na == 0 || nb == 0) {
+        *s = 0, *ea = na, *eb = nb;
+        return;
+    }
+    int st = p;
+    while (st > 0 && a[st - 1] != ' ') {
+        st--;
+    }
+    if (st >= 3 && a[st - 1] == ' ' && a[st - 2] == '=' && a[st - 3] == ' ') { /* a value: back to its key */
+        st -= 3;
+        while (st > 0 && a[st - 1] != ' ') {
+            st--;
+        }
+    }
+    int e = p;
+    while (e < na && a[e] != ' ') {
+        e++;
+    }
+    *ea = e;
+    e = p;
+    while (e < nb && b[e] != ' ') {
+        e++;
+    }
+    *eb = e;
+    *s = st;
+}
+
 int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
                         const char *other)
 {
@@ -68,8 +103,16 @@ int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const ch
             line++;
         }
         int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
-        SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%.*s' -> '%.*s')", path, other, line,
-                  na > 100 ? 100 : na, la, nb > 100 ? 100 : nb, lb);
+        if (na <= 100 && nb <= 100) {
+            SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%.*s' -> '%.*s')", path, other,
+                      line, na, la, nb, lb);
+        }
+        /* a long line (a recipe's `key = value key = value ...`): the pair that differs, stored -> now */
+        int s = 0, ea, eb;
+        snf_train_diff_pair(la, na, lb, nb, &s, &ea, &eb);
+        SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%s%.*s' -> '%s%.*s')", path, other,
+                  line, s > 0 ? "... " : "", ea - s > 300 ? 300 : ea - s, la + s, s > 0 ? "... " : "",
+                  eb - s > 300 ? 300 : eb - s, lb + s);
     }
     return SNF_OK;
 }

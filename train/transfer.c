@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "snforge/nn.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
+#include "snforge/core.h"
+#include "snforge/train.h"
 #include "train_internal.h"
 
 /* ---- static helpers ---- */

@@ -17,9 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snforge/fileio.h"
-#include "snforge/status.h"
-#include "snforge/transfer.h"
+#include "snforge/core.h"
+#include "snforge/train.h"
 
 /* ---- static helpers ---- */
 

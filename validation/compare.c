@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/hydro.h"
-#include "snforge/valid.h"
+#include "snforge/grids.h"
+#include "snforge/validation.h"
 
 /* ---- static helpers ---- */
 

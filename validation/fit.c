@@ -12,8 +12,8 @@
 #include <gsl/gsl_multifit_nlinear.h>
 #include <gsl/gsl_vector.h>
 
-#include "snforge/status.h"
-#include "snforge/valid.h"
+#include "snforge/core.h"
+#include "snforge/validation.h"
 
 /* ---- types ---- */
 

@@ -10,11 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snforge/config.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/status.h"
-#include "snforge/valid.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
+#include "snforge/validation.h"
 
 /* ---- types ---- */
 

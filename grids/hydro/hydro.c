@@ -7,12 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/config.h"
-#include "snforge/fileio.h"
-#include "snforge/h5.h"
-#include "snforge/hydro.h"
-#include "snforge/model.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
+#include "snforge/models.h"
 
 /* ---- static helpers ---- */
 

@@ -7,8 +7,8 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_interp.h>
 
-#include "snforge/hydro.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

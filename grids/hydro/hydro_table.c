@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/fileio.h"
-#include "snforge/hydro.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
 #include "internal.h"
 
 /* ---- static helpers ---- */

@@ -8,9 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "snforge/hydro.h"
-#include "snforge/ini.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 
 /* ---- types ---- */
 

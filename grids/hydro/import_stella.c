@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/hydro.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "internal.h"
 
 /* ---- static helpers ---- */

@@ -4,7 +4,7 @@
 #ifndef SNFORGE_GRIDS_HYDRO_INTERNAL_H
 #define SNFORGE_GRIDS_HYDRO_INTERNAL_H
 
-#include "snforge/hydro.h"
+#include "snforge/grids.h"
 
 /* Room for n samples in s (s->n = n; times and values not yet set). SNF_ENOMEM "PATH: out of memory", with s
  * and t freed. */

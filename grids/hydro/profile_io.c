@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "snforge/fileio.h"
-#include "snforge/progenitor.h"
-#include "snforge/status.h"
+#include "snforge/core.h"
+#include "snforge/grids.h"
+#include "snforge/rhd.h"
 
 #define MSUN_G 1.989e33
 #define RSUN_CM 6.96e10

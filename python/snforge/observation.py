@@ -1,5 +1,5 @@
 """Observation files (interfaces.md) and their resampling onto a model's time grid, as `snforge predict` does
-(infer/observe.c): CSV with '#' comment lines and blank lines before the header t_d,L_erg_s,L_err,vph_km_s,vph_err,
+(train/observe_read.c): CSV with '#' comment lines and blank lines before the header t_d,L_erg_s,L_err,vph_km_s,vph_err,
 then one row per epoch, empty fields for missing values. Each series is interpolated linearly (log10 L, and v_ph)
 between its own first and last present points; grid times outside that span get NaN."""
 import math
@@ -10,7 +10,7 @@ COLUMNS = ["t_d", "L_erg_s", "L_err", "vph_km_s", "vph_err"]
 
 
 def read_observation_full(path):
-    """Everything observe.c takes from an observation file: {"t_d", "L_erg_s", "L_err", "vph_km_s", "vph_err"}
+    """Everything observe_read.c takes from an observation file: {"t_d", "L_erg_s", "L_err", "vph_km_s", "vph_err"}
     (float64 arrays sorted by time, NaN where a field is empty), "n_combined" (a series measured twice on one day
     is folded into one value: the inverse-variance weighted mean with error 1/sqrt(sum 1/err^2) when every repeat
     has an error > 0, else the plain mean without an error) and "t0_err_d" (from a '# t0_err_d = X' comment line,
@@ -82,7 +82,7 @@ def read_observation_full(path):
             rows.append(vals)
     if not header or not rows:
         raise ValueError("%s: no header or no data rows" % path)
-    rows.sort(key=lambda r: r[0])  # stable, as observe.c's merge sort
+    rows.sort(key=lambda r: r[0])  # stable, as observe_read.c's merge sort
     a = np.array(rows, dtype=np.float64)
     return {"t_d": a[:, 0], "L_erg_s": a[:, 1], "L_err": a[:, 2], "vph_km_s": a[:, 3], "vph_err": a[:, 4],
             "n_combined": n_combined, "t0_err_d": t0}
@@ -109,7 +109,7 @@ def grid_times(t_start_d, t_end_d, length):
 
 
 def _series(t, y, logy, grid):
-    """One series on the grid (float32, NaN outside its coverage); the same arithmetic as observe.c."""
+    """One series on the grid (float32, NaN outside its coverage); the same arithmetic as observe_grid.c."""
     out = np.full(len(grid), np.nan, dtype=np.float32)
     idx = [i for i in range(len(t)) if math.isfinite(y[i])]
     if not idx:

@@ -147,7 +147,7 @@ def _names(flags, names):
     return chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " and " + chosen[-1]
 
 
-# the nearest-curve part of the OOD test (include/snforge/uq.h SNF_UQ_NEAR_*)
+# the nearest-curve part of the OOD test (include/snforge/infer/uq.h SNF_UQ_NEAR_*)
 NEAR_TOL_DEX = 0.15
 NEAR_MIN_SAMPLES = 3
 

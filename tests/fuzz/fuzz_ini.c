@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/config.h"
-#include "snforge/status.h"
+#include "snforge/grids.h"
+#include "snforge/core.h"
 #include "snforge/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-/* fuzz_observe.c: libFuzzer target for the observation reader (infer/observe.c over core/fileio.c): the input
+/* fuzz_observe.c: libFuzzer target for the observation reader (train/observe_read.c over core/fileio.c): the input
  * is an observation file; one that parses is resampled onto a grid by train/observe_grid.c (every row's series
  * order is relied on there). Any crash, leak or sanitizer report is a bug; error returns are expected. Built by
  * tests/test_files_fuzz.sh with clang -fsanitize=fuzzer,address,undefined. */
@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "fuzz_stubs.h"
-#include "snforge/data.h"
+#include "snforge/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "snforge/status.h"
+#include "snforge/core.h"
 
 static char snf_fuzz_msg[1024];
 

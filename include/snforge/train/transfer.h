@@ -23,9 +23,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "snforge/data.h"
-#include "snforge/net.h"
-#include "snforge/train.h"
+#include "snforge/train/data.h"
+#include "snforge/nn.h"
+#include "snforge/train/train.h"
 
 /* ---- types ---- */
 

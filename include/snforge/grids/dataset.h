@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snforge/model.h" /* snf_lc_derived */
+#include "snforge/models.h" /* snf_lc_derived */
 
 /* ---- types ---- */
 

@@ -1,5 +1,5 @@
-/* progenitor.h: toy blue-supergiant progenitors for the radiation-hydrodynamics code, and the files that
- * carry profiles in and out of it.
+/* progenitor.h: toy blue-supergiant progenitors for the radiation-hydrodynamics code (profiles as files:
+ * grids/import.h, snf_profile_*).
  *
  * The builder (rhd/progenitor*.c, no files) makes the composite polytrope of ../shared/hydro/snec: a
  * hydrostatic star of mass M_tot and radius R0 in three nested layers (H-rich envelope above M_He, He layer
@@ -25,7 +25,7 @@
 #define SNFORGE_PROGENITOR_H
 
 #include "snforge/export.h"
-#include "snforge/rhd.h"
+#include "snforge/rhd/hydro.h"
 
 #include <stddef.h>
 
@@ -89,23 +89,5 @@ SNF_API double snf_prog_temperature(double P, double rho, const double x[15]);
  * with P from the builder's EOS, over the zones with mass coordinate in [m_lo, m_hi] (g); the median in
  * *median, the 0-based zone where the largest starts in *where (either may be NULL). For tests. */
 SNF_API double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median, int *where);
-
-/* ---- files (grids/hydro/profile_io.c) ---- */
-
-/* Writes PREFIX.short and PREFIX.iso.dat (SNEC's format, the reference's number formats) through the output
- * owner: both files staged and renamed together under PREFIX's lock, nothing left on failure. */
-SNF_API int snf_profile_write_snec(const char *prefix, const snf_rhd_profile *p);
-
-/* A user's stellar profile (MESA / KEPLER-style text table: blank- or comma-separated columns under one
- * header line of names, the first line naming a mass column; '#' comments and blank lines skipped) into a
- * profile of SNEC's 15 species. Columns found by name, case-insensitively: mass (mass, m, mass_g, mass_msun),
- * radius (radius, r, radius_cm, radius_rsun, or log10 as logr / log_r), density (rho, density, dens, logrho,
- * log_rho), temperature (temperature, temp, t, logt, log_t), velocity (velocity, vel, v, u; optional, else 0)
- * and the composition (neut/n, h1/h/prot, he4/he, c12, n14 and o16 (both into O16), ne20, mg24, si28, s32,
- * ar36, ca40, ti44, cr48, fe52/fe54/fe56, ni56; any subset, each row renormalised). Units: mass in Msun when
- * the largest is below 1e3, else g; radius in Rsun (6.96e10 cm) when the largest is below 1e6, else cm.
- * Rows in either order (sorted by mass). A missing column: SNF_EFORMAT "file:line: no column for <quantity>
- * (names tried: ...)" at the header line; a bad value "file:line: column K: ..."; a row of another length. */
-SNF_API int snf_profile_read_columns(const char *path, snf_rhd_profile *p);
 
 #endif

@@ -1,4 +1,4 @@
-/* observe.c: reading observation files (interfaces.md); their resampling onto a model's grid and encoding
+/* observe_read.c: reading observation files (interfaces.md); their resampling onto a model's grid and encoding
  * are train/observe_grid.c's (training rows drawn as observations share them). The file is
  * CSV read with the one text-table reader (fileio.h: BOM, CRLF, '#' comments, empty fields missing):
  * the header t_d,L_erg_s,L_err,vph_km_s,vph_err, then one row per epoch. Times increase within each
@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snforge/data.h"
-#include "snforge/fileio.h"
-#include "snforge/status.h"
+#include "snforge/train.h"
+#include "snforge/core.h"
 
 /* ---- static helpers ---- */
 

@@ -22,9 +22,9 @@
 
 #include <stdint.h>
 
-#include "snforge/model.h"
-#include "snforge/progenitor.h"
-#include "snforge/sampler.h"
+#include "snforge/models.h"
+#include "snforge/rhd.h"
+#include "snforge/grids/sampler.h"
 
 /* ---- types ---- */
 

@@ -19,9 +19,9 @@
 
 #include <stdio.h>
 
-#include "snforge/data.h"
-#include "snforge/net.h"
-#include "snforge/transfer.h"
+#include "snforge/train/data.h"
+#include "snforge/nn.h"
+#include "snforge/train/transfer.h"
 
 /* ---- types ---- */
 
@@ -105,7 +105,7 @@ SNF_API void snf_rowset_free(snf_rowset *r);
  * "hydro:<code>" (written by snforge import), and no row's encoded input equals one of sa's (CL floats a
  * row; sa may be NULL: only the attribute is checked) -- a semi-analytic campaign relabelled is refused by
  * its content too. The message names the file, the row and what was expected. */
-SNF_API int snf_hydro_rows_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
+SNF_API int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
                          size_t CL);
 
 /* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and
@@ -152,16 +152,26 @@ SNF_API int snf_curr_oof_collect(snf_curr_oof *o, const snf_curr_config *c, cons
                                  long n);
 SNF_API void snf_curr_oof_free(snf_curr_oof *o);
 
-typedef struct snf_curr_final_info {
+typedef struct snf_uq_final_info {
     int members;
     int epochs1, epochs2; /* the folds' median kept epoch counts of stage 1 and stage 2 */
-} snf_curr_final_info;
+} snf_uq_final_info;
 
 /* Trains (or resumes) the final members of the base variant into dir/member<k>.h5 (k = 1..members; stage 1
  * in dir/member<k>_stage1.h5): stage 1 on the semi-analytic training rows for the median over folds of
  * stage 1's kept epoch count, stage 2 on every hydro model for stage 2's, seeds seed + 7919 (k - 1), with
  * no selection rows (each keeps its lowest training loss). Needs the finished experiment in opt->out_dir. */
 SNF_API int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, int members, const char *dir,
-                                 snf_curr_final_info *info);
+                                 snf_uq_final_info *info);
+
+/* ---- pieces the curriculum's deployable model (infer.h snf_uq_final) shares ---- */
+
+/* 1 if path exists. */
+SNF_API int snf_curr_exists(const char *path);
+/* Writes text to path.tmp, fsyncs it and renames it over path (SNF_EIO). */
+SNF_API int snf_curr_write_atomic(const char *path, const char *text);
+/* A variant's semi-analytic training and held-out rows, and the normalisation fitted on the former. */
+SNF_API int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
+                             snf_rowset *te);
 
 #endif

@@ -31,6 +31,7 @@
 #include "snforge/export.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 /* ---- reading text ---- */
@@ -198,5 +199,11 @@ SNF_API int snf_output_commit(snf_output *o);
 /* Removes the staged files not committed (a failed run) and releases the lock. Safe to call twice and
  * after a failed snf_output_begin. */
 SNF_API void snf_output_end(snf_output *o);
+
+/* ---- child processes (child.c) ---- */
+
+/* In a child just forked by process `parent`: SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG), and exit
+ * at once if it has died already (ensemble members, search trials). */
+SNF_API void snf_child_tie_to_parent(pid_t parent);
 
 #endif

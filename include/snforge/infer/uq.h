@@ -13,34 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "snforge/curriculum.h"
-#include "snforge/data.h"
 #include "snforge/train.h"
-
-/* ---- the Gaussian head (gnll.c) ---- */
-
-/* Variance floor added to the softplus, in standardised units squared (a 0.1% sigma). */
-#define SNF_GNLL_VAR_MIN 1e-6
-
-/* Parameterisation: for a head with n_out = 2 NP outputs per row, row b holds the means mu[0..NP) then
- * raw values s[0..NP); the variance is var = softplus(s) + SNF_GNLL_VAR_MIN with softplus(s) =
- * log(1 + e^s) (Lakshminarayanan et al. 2017, "Simple and scalable predictive uncertainty estimation
- * using deep ensembles", NeurIPS, sec. 2.2.1, who use softplus + 1e-6). */
-SNF_API double snf_gnll_var(float s);
-
-/* Gaussian negative log-likelihood (Nix & Weigend 1994, "Estimating the mean and variance of the target
- * probability distribution", ICNN; Lakshminarayanan et al. 2017 eq. 1), mean over the B x NP targets:
- * loss = 1/(B NP) sum_{b,k} [ 0.5 ln(2 pi var) + 0.5 (y - mu)^2 / var ], in nats per target.
- * pred (B, 2 NP), target (B, NP). */
-SNF_API float snf_gnll_forward(const float *pred, const float *target, int B, int NP);
-/* Accumulates d loss / d pred into dpred (B, 2 NP): d/dmu = (mu - y) / (var B NP);
- * d/ds = 0.5 (1/var - (y - mu)^2 / var^2) sigmoid(s) / (B NP). */
-SNF_API void snf_gnll_backward(float *dpred, const float *pred, const float *target, int B, int NP);
-
-/* The head's loss for n_out outputs (head SNF_HEAD_MSE: MSE of nn.h over n_out; SNF_HEAD_GAUSSIAN:
- * the NLL above with NP = n_out / 2) and its gradient (accumulated). */
-SNF_API float snf_head_loss(int head, const float *pred, const float *target, int B, int n_out);
-SNF_API void snf_head_loss_backward(int head, float *dpred, const float *pred, const float *target, int B, int n_out);
 
 /* ---- Gaussian mixtures (mixture.c) ---- */
 
@@ -250,8 +223,8 @@ SNF_API int snf_uq_refit(const snf_uq_refit_input *in, const char *out_path);
  * calibration_source "curriculum out-of-fold, N hydro models, K folds". out_dir/final/fingerprint.txt holds
  * the member count: a rerun with another is refused (SNF_EINVAL). model.h5 written last and atomically: a
  * run that finds it is done. *info (may be NULL) gets the stage lengths. */
-SNF_API int snf_curr_final(const snf_curr_config *c, const snf_curr_options *opt, int members,
-                           snf_curr_final_info *info);
+SNF_API int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int members,
+                           snf_uq_final_info *info);
 
 /* Writes m (its checkpoint and its /uq group, through the model file's one field table: snf_ckpt_write) as
  * the model file path: written to path.tmp, renamed over path (never half-written). SNF_EHDF5, SNF_EIO. */

@@ -11,7 +11,7 @@
 
 #include <stdio.h>
 
-#include "snforge/config.h"
+#include "snforge/grids/config.h"
 
 /* ---- types ---- */
 

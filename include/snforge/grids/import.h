@@ -11,7 +11,8 @@
 
 #include <stddef.h>
 
-#include "snforge/model.h" /* snf_lc_derived */
+#include "snforge/models.h" /* snf_lc_derived */
+#include "snforge/rhd.h"    /* snf_rhd_profile */
 
 /* ---- types ---- */
 
@@ -190,5 +191,23 @@ SNF_API void snf_hydro_table_free(snf_hydro_table *t);
 /* Frees t_d and y and zeroes the series (NULL: nothing). */
 SNF_API void snf_hydro_series_free(snf_hydro_series *s);
 SNF_API void snf_hydro_run_free(snf_hydro_run *r);
+
+/* ---- progenitor profiles as files (grids/hydro/profile_io.c; the profile is rhd.h's) ---- */
+
+/* Writes PREFIX.short and PREFIX.iso.dat (SNEC's format, the reference's number formats) through the output
+ * owner: both files staged and renamed together under PREFIX's lock, nothing left on failure. */
+SNF_API int snf_profile_write_snec(const char *prefix, const snf_rhd_profile *p);
+
+/* A user's stellar profile (MESA / KEPLER-style text table: blank- or comma-separated columns under one
+ * header line of names, the first line naming a mass column; '#' comments and blank lines skipped) into a
+ * profile of SNEC's 15 species. Columns found by name, case-insensitively: mass (mass, m, mass_g, mass_msun),
+ * radius (radius, r, radius_cm, radius_rsun, or log10 as logr / log_r), density (rho, density, dens, logrho,
+ * log_rho), temperature (temperature, temp, t, logt, log_t), velocity (velocity, vel, v, u; optional, else 0)
+ * and the composition (neut/n, h1/h/prot, he4/he, c12, n14 and o16 (both into O16), ne20, mg24, si28, s32,
+ * ar36, ca40, ti44, cr48, fe52/fe54/fe56, ni56; any subset, each row renormalised). Units: mass in Msun when
+ * the largest is below 1e3, else g; radius in Rsun (6.96e10 cm) when the largest is below 1e6, else cm.
+ * Rows in either order (sorted by mass). A missing column: SNF_EFORMAT "file:line: no column for <quantity>
+ * (names tried: ...)" at the header line; a bad value "file:line: column K: ..."; a row of another length. */
+SNF_API int snf_profile_read_columns(const char *path, snf_rhd_profile *p);
 
 #endif

@@ -12,8 +12,8 @@
 
 #include "snforge/export.h"
 
-#include "snforge/config.h"
-#include "snforge/data.h"
+#include "snforge/grids.h"
+#include "snforge/train.h"
 
 #define SNF_FIT_MAX_DIM (SNF_CONFIG_MAX_AXES + 2)
 #define SNF_FIT_FLOOR_LO 1e-3

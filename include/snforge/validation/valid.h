@@ -9,7 +9,7 @@
 
 #include "snforge/export.h"
 
-#include "snforge/model.h"
+#include "snforge/models.h"
 
 /* ---- types ---- */
 

@@ -20,7 +20,7 @@
 
 #include "snforge/export.h"
 
-#include "snforge/uq.h"
+#include "snforge/infer/uq.h"
 
 enum { SNF_EXPLAIN_EARLY, SNF_EXPLAIN_RISE, SNF_EXPLAIN_PEAK, SNF_EXPLAIN_FALL, SNF_EXPLAIN_TAIL, SNF_EXPLAIN_NPHASE };
 
