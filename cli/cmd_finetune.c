@@ -89,33 +89,27 @@ static int snf_ft_double(const char *opt, const char *text, double lo, double hi
  * validation rows of `snforge train --calibrate` do). Carrying the old group over would be wrong: the OOD
  * statistics and the calibration belong to weights the file no longer holds. */
 static int snf_ft_refit_uq(const char *model_path, const char *out, const char *data_path, const snf_ckpt *init,
-                           const snf_rowset *tr, const snf_rowset *va, const snf_rowset *mix)
+                           const snf_rows *tr, const snf_rows *va, const snf_rows *mix)
 {
-    const size_t CL = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
     const int NP = SNF_DATA_NP;
-    long nm = mix ? mix->n : 0, nf = tr->n + nm;
-    float *fx = malloc((size_t)nf * CL * sizeof *fx);
-    double *fp = malloc((size_t)nf * NP * sizeof *fp);
+    snf_rows fit; /* the OOD fit's rows: the fine-tuning rows, then the mixed-in rows */
+    int rc = snf_rows_join(&fit, tr, tr->n, mix);
     double *lt = malloc(((size_t)va->n + 1) * NP * sizeof *lt), *lp = malloc(((size_t)va->n + 1) * NP * sizeof *lp);
     snf_uq_model old;
     int has_old = snf_uq_model_open(&old, model_path, 1) >= 0;
     snf_ckpt ck;
     memset(&ck, 0, sizeof ck);
-    int rc = SNF_OK;
-    if (!fx || !fp || !lt || !lp) {
+    if (rc < 0) {
+        goto cleanup;
+    }
+    if (!lt || !lp) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
-    memcpy(fx, tr->x, (size_t)tr->n * CL * sizeof *fx);
-    memcpy(fp, tr->params, (size_t)tr->n * NP * sizeof *fp);
-    if (nm > 0) {
-        memcpy(fx + (size_t)tr->n * CL, mix->x, (size_t)nm * CL * sizeof *fx);
-        memcpy(fp + (size_t)tr->n * NP, mix->params, (size_t)nm * NP * sizeof *fp);
-    }
+    const long nf = fit.n;
     int calibrate = va->n >= 2 && init->net.head != SNF_HEAD_GAUSSIAN;
     if (calibrate) {
         snf_metrics m;
-        snf_rows rv = {va->x, va->y, va->n};
-        if ((rc = snf_ckpt_read(&ck, out)) < 0 || (rc = snf_transfer_score(&ck, &rv, &m, lp)) < 0) {
+        if ((rc = snf_ckpt_read(&ck, out)) < 0 || (rc = snf_transfer_score(&ck, va, &m, lp)) < 0) {
             goto cleanup;
         }
         for (long i = 0; i < va->n * NP; i++) {
@@ -131,9 +125,9 @@ static int snf_ft_refit_uq(const char *model_path, const char *out, const char *
     memset(&in, 0, sizeof in);
     in.members = member;
     in.nmembers = 1;
-    in.fit_x = fx;
+    in.fit_x = fit.x;
     in.n_fit = nf;
-    in.fit_params = fp;
+    in.fit_params = fit.params;
     in.keep_ranges = has_old ? &old : NULL;
     in.ref_x = va->x;
     in.n_ref = va->n >= SNF_FT_OOD_MIN_REF ? va->n : 0; /* 0: no OOD test (snf_uq_refit) */
@@ -164,8 +158,7 @@ cleanup:
         snf_uq_model_free(&old);
     }
     snf_ckpt_free(&ck);
-    free(fx);
-    free(fp);
+    snf_rows_free(&fit);
     free(lt);
     free(lp);
     return rc;
@@ -178,8 +171,8 @@ cleanup:
  * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here; notes and
  * messages only when say (rank 0 under MPI: every rank loads the same rows). */
 static int snf_ft_load(const char *model_path, const char *out, const char *data_path, const char *mix_path,
-                       long maxr, double val, long seed, snf_ckpt *init, snf_rowset *all, snf_rowset *tr,
-                       snf_rowset *va, snf_rowset *mix, int say)
+                       long maxr, double val, long seed, snf_ckpt *init, snf_rows *all, snf_rows *tr,
+                       snf_rows *va, snf_rows *mix, int say)
 {
     long *ids = NULL;
     int rc;
@@ -203,14 +196,9 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
         fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
                 model_path);
     }
-    if ((rc = snf_rowset_load(all, data_path, &init->spec, &init->norm, NULL, 0)) < 0) {
+    if ((rc = snf_rows_load(all, data_path, &init->spec, &init->norm, NULL, 0)) < 0 ||
+        (rc = snf_curr_hydro_check(data_path, all, NULL, NULL)) < 0) {
         goto fail_ids;
-    }
-    {
-        const size_t CLc = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
-        if ((rc = snf_curr_hydro_check(data_path, all, NULL, NULL, CLc)) < 0) {
-            goto fail_ids;
-        }
     }
     if (all->n < 2) {
         if (say) {
@@ -231,26 +219,17 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
     if (nv >= all->n) {
         nv = all->n - 1;
     }
-    const size_t CL = (size_t)snf_data_spec_cin(&init->spec) * (size_t)init->spec.L;
-    if ((rc = snf_rowset_subset(va, all, CL, ids, nv)) < 0 ||
-        (rc = snf_rowset_subset(tr, all, CL, ids + nv, all->n - nv)) < 0) {
+    if ((rc = snf_rows_subset(va, all, ids, nv)) < 0 || (rc = snf_rows_subset(tr, all, ids + nv, all->n - nv)) < 0) {
         goto fail_ids;
     }
     free(ids);
     if (mix_path) {
-        snf_rowset m0;
-        if ((rc = snf_rowset_load(&m0, mix_path, &init->spec, &init->norm, NULL, 0)) < 0) {
+        if ((rc = snf_rows_load(mix, mix_path, &init->spec, &init->norm, NULL, 0)) < 0 ||
+            (rc = snf_curr_hydro_check(data_path, all, mix, mix_path)) < 0) { /* against every row of the file */
             goto fail;
         }
-        if ((rc = snf_curr_hydro_check(data_path, all, &m0, mix_path, CL)) < 0) {
-            snf_rowset_free(&m0);
-            goto fail;
-        }
-        long n = m0.n < maxr ? m0.n : maxr;
-        rc = snf_rowset_subset(mix, &m0, CL, m0.ids, n);
-        snf_rowset_free(&m0);
-        if (rc < 0) {
-            goto fail;
+        if (mix->n > maxr) {
+            mix->n = maxr; /* the first maxr usable rows */
         }
     }
     return SNF_OK;
@@ -405,7 +384,7 @@ static int snf_ft_has_uq(const char *path)
 
 /* The run's closing line on stderr, then, once it is finished, the /uq group refit (snf_ft_refit_uq). */
 static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, const char *out, const char *data_path,
-                         const snf_ckpt *init, const snf_rowset *tr, const snf_rowset *va, const snf_rowset *mix,
+                         const snf_ckpt *init, const snf_rows *tr, const snf_rows *va, const snf_rows *mix,
                          double share)
 {
     const long ntr = tr->n, nva = va->n, nmix = mix ? mix->n : 0;
@@ -454,7 +433,7 @@ int snf_cmd_finetune(int argc, char **argv)
     int nt = snf_threads_setup((int)c.threads);
     snf_ckpt init;
     memset(&init, 0, sizeof init);
-    snf_rowset all = {0}, tr = {0}, va = {0}, mix = {0};
+    snf_rows all = {0}, tr = {0}, va = {0}, mix = {0};
     char *text = NULL;
     snf_cli_mpi mpi; /* under mpirun: data-parallel, rank 0 locks, writes and reports (cli_mpi.h) */
     snf_cli_mpi_begin(&mpi, "finetune", &argc, &argv);
@@ -519,9 +498,8 @@ int snf_cmd_finetune(int argc, char **argv)
     o.max_wall_s = c.budget;
     o.quiet = quiet;
     o.log = stderr;
-    snf_rows rt = {tr.x, tr.y, tr.n}, rv = {va.x, va.y, va.n}, rm = {mix.x, mix.y, mix.n};
     snf_transfer_summary s;
-    rc = snf_transfer_run(&tc, &rt, mix_path ? &rm : NULL, &rv, &o, &s);
+    rc = snf_transfer_run(&tc, &tr, mix_path ? &mix : NULL, &va, &o, &s);
     if (rc >= 0 && say) { /* the closing line and the /uq group: rank 0's (the others hold the same weights) */
         rc = snf_ft_finish(&s, model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL, share);
     }
@@ -535,10 +513,10 @@ fail:
     }
 done:
     snf_ckpt_free(&init);
-    snf_rowset_free(&all);
-    snf_rowset_free(&tr);
-    snf_rowset_free(&va);
-    snf_rowset_free(&mix);
+    snf_rows_free(&all);
+    snf_rows_free(&tr);
+    snf_rows_free(&va);
+    snf_rows_free(&mix);
     free(text);
     return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
 }

@@ -20,10 +20,10 @@
 static int snf_plan_standin(const snf_uq_model *m, const char *dpath, const double *target, float *full, long *row)
 {
     const snf_data_spec *s = &m->ck.spec;
-    const size_t CL = (size_t)snf_data_spec_cin(s) * s->L;
     snf_data *d = NULL;
     long *rows = NULL, n = 0, skipped = 0;
-    float *x = NULL, *y = NULL;
+    snf_rows r;
+    memset(&r, 0, sizeof r);
     int rc = snf_data_open(&d, dpath, s, 1024);
     if (rc >= 0) {
         rc = snf_data_usable_rows(d, &rows, &n, &skipped);
@@ -31,26 +31,15 @@ static int snf_plan_standin(const snf_uq_model *m, const char *dpath, const doub
     if (rc >= 0 && n == 0) {
         rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "%s has no usable rows", dpath);
     }
-    if (rc < 0) {
-        goto cleanup;
-    }
-    n = n < SNF_PLAN_MAX_ROWS ? n : SNF_PLAN_MAX_ROWS;
-    x = malloc((size_t)n * CL * sizeof *x);
-    y = malloc((size_t)n * SNF_DATA_NP * sizeof *y);
-    if (!x || !y) {
-        rc = snf_error_report(SNF_ENOMEM, __FILE__, __LINE__, __func__, "out of memory for %ld rows", n);
-        goto cleanup;
-    }
-    rc = snf_data_load(d, &m->ck.norm, rows, n, x, y);
-    if (rc < 0) {
+    if (rc < 0 || (rc = snf_rows_read(&r, d, &m->ck.norm, rows, n < SNF_PLAN_MAX_ROWS ? n : SNF_PLAN_MAX_ROWS)) < 0) {
         goto cleanup;
     }
     long best = 0;
     double bd = INFINITY;
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < r.n; i++) {
         double dd = 0;
         for (int k = 0; k < SNF_DATA_NP; k++) {
-            double e = y[i * SNF_DATA_NP + k] - (target ? target[k] : 0.0);
+            double e = r.y[i * SNF_DATA_NP + k] - (target ? target[k] : 0.0);
             dd += e * e;
         }
         if (dd < bd) {
@@ -58,11 +47,10 @@ static int snf_plan_standin(const snf_uq_model *m, const char *dpath, const doub
             best = i;
         }
     }
-    memcpy(full, x + (size_t)best * CL, CL * sizeof *full);
+    memcpy(full, r.x + (size_t)best * r.CL, r.CL * sizeof *full);
     *row = rows[best];
 cleanup:
-    free(x);
-    free(y);
+    snf_rows_free(&r);
     free(rows);
     snf_data_close(d);
     return rc;

@@ -104,37 +104,30 @@ static int snf_final_build(void *ctx)
     int rc;
     snf_curr_oof oof;
     memset(&oof, 0, sizeof oof);
-    snf_rowset sa_tr, sa_te, hydro;
+    snf_rows sa_tr, sa_te, hydro, fit, ref; /* fit: the OOD fit's rows; ref: its reference rows */
     memset(&sa_tr, 0, sizeof sa_tr);
     memset(&sa_te, 0, sizeof sa_te);
     memset(&hydro, 0, sizeof hydro);
-    float *fx = NULL, *rx = NULL;
-    double *fp = NULL, *lt = NULL, *lp = NULL;
+    memset(&fit, 0, sizeof fit);
+    memset(&ref, 0, sizeof ref);
+    double *lt = NULL, *lp = NULL;
     char **paths = NULL;
     snf_norm norm;
     if ((rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te)) < 0 ||
-        (rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0)) < 0 ||
+        (rc = snf_rows_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0)) < 0 ||
         (rc = snf_curr_oof_collect(&oof, c, vdir, hydro.ids, hydro.n)) < 0 || (rc = snf_final_write_oof(oofp, &oof)) < 0) {
         goto cleanup;
     }
-    const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
     long ns = sa_tr.n < SNF_FINAL_OOD_SA_ROWS ? sa_tr.n : SNF_FINAL_OOD_SA_ROWS;
-    long nf = ns + hydro.n, nr = sa_te.n + hydro.n;
-    fx = malloc((size_t)nf * CL * sizeof *fx);
-    rx = malloc((size_t)(nr ? nr : 1) * CL * sizeof *rx);
-    fp = malloc((size_t)nf * NP * sizeof *fp);
+    if ((rc = snf_rows_join(&fit, &sa_tr, ns, &hydro)) < 0 || (rc = snf_rows_join(&ref, &sa_te, sa_te.n, &hydro)) < 0) {
+        goto cleanup;
+    }
     lt = malloc((size_t)oof.n * NP * sizeof *lt + 1);
     lp = malloc((size_t)oof.n * NP * sizeof *lp + 1);
     paths = calloc((size_t)members, sizeof *paths);
-    if (!fx || !rx || !fp || !lt || !lp || !paths) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows", nf);
+    if (!lt || !lp || !paths) {
+        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows", fit.n);
     }
-    memcpy(fx, sa_tr.x, (size_t)ns * CL * sizeof *fx);
-    memcpy(fx + (size_t)ns * CL, hydro.x, (size_t)hydro.n * CL * sizeof *fx);
-    memcpy(fp, sa_tr.params, (size_t)ns * NP * sizeof *fp);
-    memcpy(fp + (size_t)ns * NP, hydro.params, (size_t)hydro.n * NP * sizeof *fp);
-    memcpy(rx, sa_te.x, (size_t)sa_te.n * CL * sizeof *rx);
-    memcpy(rx + (size_t)sa_te.n * CL, hydro.x, (size_t)hydro.n * CL * sizeof *rx);
     /* the calibration reads the out-of-fold predictions and nothing else */
     for (long i = 0; i < oof.n * NP; i++) {
         lt[i] = log10(oof.truth[i]);
@@ -154,11 +147,11 @@ static int snf_final_build(void *ctx)
     memset(&in, 0, sizeof in);
     in.members = (const char *const *)paths;
     in.nmembers = members;
-    in.fit_x = fx;
-    in.n_fit = nf;
-    in.fit_params = fp;
-    in.ref_x = rx;
-    in.n_ref = nr;
+    in.fit_x = fit.x;
+    in.n_fit = fit.n;
+    in.fit_params = fit.params;
+    in.ref_x = ref.x;
+    in.n_ref = ref.n;
     in.cal_truth = lt;
     in.cal_pred = lp;
     in.n_cal = oof.n;
@@ -181,15 +174,14 @@ cleanup:
         free(paths[k]);
     }
     free(paths);
-    free(fx);
-    free(rx);
-    free(fp);
+    snf_rows_free(&fit);
+    snf_rows_free(&ref);
     free(lt);
     free(lp);
     snf_curr_oof_free(&oof);
-    snf_rowset_free(&sa_tr);
-    snf_rowset_free(&sa_te);
-    snf_rowset_free(&hydro);
+    snf_rows_free(&sa_tr);
+    snf_rows_free(&sa_te);
+    snf_rows_free(&hydro);
     return rc;
 }
 

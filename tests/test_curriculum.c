@@ -92,7 +92,8 @@ static void test_freeze(double wd, const snf_recipe *rp)
     const char *a = "tc_start.h5", *b = "tc_frozen.h5";
     unlink(a);
     unlink(b);
-    snf_rows rows = {g_x, g_y, 32}, val = {g_x + 32 * CIN * T, g_y + 32 * SNF_DATA_NP, 8};
+    snf_rows rows = snf_rows_view(g_x, g_y, 32, CIN * T),
+             val = snf_rows_view(g_x + 32 * CIN * T, g_y + 32 * SNF_DATA_NP, 8, CIN * T);
     snf_train_options o = snf_train_options_default();
     snf_transfer_summary s;
     snf_transfer_config c = base_cfg(a, "start");
@@ -109,7 +110,9 @@ static void test_freeze(double wd, const snf_recipe *rp)
     if (rp) {
         f.recipe = *rp;
     }
-    snf_rows mix = {g_x, g_y, 16};
+    snf_rows mix = snf_rows_view(g_x, g_y, 16, CIN * T), narrow = snf_rows_view(g_x, g_y, 16, CIN * T - 1);
+    CHECK_INT(snf_transfer_run(&f, &rows, &narrow, &val, &o, &s), SNF_EINVAL, "mixed-in rows narrower than the "
+              "network's input are refused: %s", snf_error_last_message());
     CHECK_INT(snf_transfer_run(&f, &rows, &mix, &val, &o, &s), SNF_OK, "the fine-tune runs (weight decay %g)", wd);
     CHECK_INT(s.frozen_tensors, 4 * SNF_NET_TENSORS_PER_MODULE + SNF_NET_TENSORS_PER_RES,
               "frozen tensors: 4 modules x 7 + the first shortcut's 3");
@@ -211,14 +214,15 @@ static void test_resume_and_selection(void)
     const char *a = "tc_full.h5", *b = "tc_killed.h5";
     unlink(a);
     unlink(b);
-    snf_rows rows = {g_x, g_y, 32}, val = {g_x + 32 * CIN * T, g_y + 32 * SNF_DATA_NP, 8};
+    snf_rows rows = snf_rows_view(g_x, g_y, 32, CIN * T),
+             val = snf_rows_view(g_x + 32 * CIN * T, g_y + 32 * SNF_DATA_NP, 8, CIN * T);
     snf_train_options o = snf_train_options_default();
     snf_transfer_summary s1, s2;
     snf_transfer_config c = base_cfg(a, "resume");
     c.epochs = 6;
     c.mix_share = 0.25;
     c.aug.noise = 0.1f;
-    snf_rows mix = {g_x, g_y, 16};
+    snf_rows mix = snf_rows_view(g_x, g_y, 16, CIN * T);
     CHECK_INT(snf_transfer_run(&c, &rows, &mix, &val, &o, &s1), SNF_OK, "uninterrupted run");
     snf_transfer_config k = c;
     k.out_path = b;
@@ -285,10 +289,10 @@ static void test_run_folds(void)
             yb[i * SNF_DATA_NP + q] = g_y[((i * 3 + q) % 5 + 30) * SNF_DATA_NP + q] * (q % 2 ? -1.5f : 2.0f);
         }
     }
-    snf_rows train = {g_x, g_y, 24};
-    snf_rows val[K] = {{g_x + 24 * CIN * T, g_y + 24 * SNF_DATA_NP, 6},
-                       {g_x + 30 * CIN * T, yb, 5},
-                       {g_x + 35 * CIN * T, g_y + 35 * SNF_DATA_NP, 5}};
+    snf_rows train = snf_rows_view(g_x, g_y, 24, CIN * T);
+    snf_rows val[K] = {snf_rows_view(g_x + 24 * CIN * T, g_y + 24 * SNF_DATA_NP, 6, CIN * T),
+                       snf_rows_view(g_x + 30 * CIN * T, yb, 5, CIN * T),
+                       snf_rows_view(g_x + 35 * CIN * T, g_y + 35 * SNF_DATA_NP, 5, CIN * T)};
     const char *text[K] = {"fold 1", "fold 2", "fold 3"};
     const char *outa[K] = {"tcf_a1.h5", "tcf_a2.h5", "tcf_a3.h5"}, *outb[K] = {"tcf_b1.h5", "tcf_b2.h5", "tcf_b3.h5"};
     const char *sep[K] = {"tcf_s1.h5", "tcf_s2.h5", "tcf_s3.h5"};

@@ -41,6 +41,87 @@ static void make_data(const char *path)
     write_test_dataset(path, NR, NT, g_t, g_p, g_l, g_v, g_s);
 }
 
+/* Resident rows (data.h snf_rows) read from d: the same batches as the file's resident batcher b1 (rows
+ * reported by position), picked and joined by file row, and mixed with a cycling part. */
+static void test_rows_batches(snf_data *d, snf_batcher *b1, const snf_norm *nm, const long *rows, long n)
+{
+    enum { B = 6, CL = 4 * NT };
+    snf_rows all, pick, join;
+    int rc = snf_rows_read(&all, d, nm, rows, n);
+    CHECK_INT(rc, SNF_OK, "read the rows resident");
+    CHECK_TRUE(all.n == n && all.CL == CL && all.owned && !memcmp(all.ids, rows, (size_t)n * sizeof *rows),
+               "%ld owned rows of %d floats with their file rows", all.n, CL);
+    snf_batcher *b3 = NULL;
+    rc = snf_batcher_rows(&b3, &all, B, 1, 42, 0);
+    CHECK_INT(rc, SNF_OK, "batcher over resident rows");
+    int same = 1;
+    for (long e = 0; e < 2; e++) {
+        snf_batcher_start(b1, e);
+        snf_batcher_start(b3, e);
+        float xa[B * CL], xb[B * CL], ya[B * 4], yb[B * 4];
+        long ra[B], rb[B];
+        int na, nb;
+        while (snf_batcher_next(b1, xa, ya, ra, &na) > 0) {
+            same &= snf_batcher_next(b3, xb, yb, rb, &nb) == 1 && na == nb && snf_batcher_first_rows(b3) == nb &&
+                    !memcmp(xa, xb, sizeof(float) * na * CL) && !memcmp(ya, yb, sizeof(float) * na * 4);
+            for (int k = 0; k < na && same; k++) {
+                same &= rb[k] >= 0 && rb[k] < n && rows[rb[k]] == ra[k];
+            }
+        }
+        same &= snf_batcher_next(b3, xb, yb, rb, &nb) == 0;
+    }
+    CHECK_TRUE(same, "resident rows batch as the file's resident batcher (rows reported by position)");
+    snf_batcher_free(b3);
+
+    long want[2] = {rows[n - 1], rows[0]}, bad = -5;
+    rc = snf_rows_subset(&pick, &all, want, 2);
+    CHECK_INT(rc, SNF_OK, "pick two rows by file row");
+    CHECK_TRUE(pick.n == 2 && pick.ids[0] == rows[n - 1] && !memcmp(pick.x, all.x + (size_t)(n - 1) * CL,
+               CL * sizeof(float)) && pick.params[4] == all.params[0], "picked in the order asked, params kept");
+    rc = snf_rows_subset(&join, &all, &bad, 1);
+    CHECK_INT(rc, SNF_EINVAL, "a row not in the set: %s", snf_error_last_message());
+    rc = snf_rows_join(&join, &all, 3, &pick);
+    CHECK_TRUE(rc == SNF_OK && join.n == 5 && !join.ids && !memcmp(join.x + 3 * CL, pick.x, 2 * CL * sizeof(float)) &&
+               join.params[3 * 4 + 1] == pick.params[1], "join: 3 rows then the 2 picked");
+
+    /* Mixed: 4 rows of `all` a batch, then 2 of `pick` read round and round. */
+    snf_batcher *first = NULL, *extra = NULL, *mix = NULL;
+    rc = snf_batcher_rows(&first, &all, 4, 0, 0, 0);
+    rc = rc < 0 ? rc : snf_batcher_rows(&extra, &pick, 2, 0, 0, 1);
+    rc = rc < 0 ? rc : snf_batcher_mix(&mix, first, extra);
+    CHECK_INT(rc, SNF_OK, "mixed batcher");
+    CHECK_INT(snf_batcher_nbatches(mix), (n + 3) / 4, "its batches: the first part's");
+    float xm[6 * CL], ym[6 * 4];
+    long rm[6];
+    int nbm, ok = 1;
+    long got = 0, k = 0;
+    snf_batcher_start(mix, 0);
+    while (snf_batcher_next(mix, xm, ym, rm, &nbm) > 0) {
+        int bt = snf_batcher_first_rows(mix);
+        ok &= bt == (n - got < 4 ? n - got : 4) && nbm == bt + 2;
+        for (int i = 0; i < bt && ok; i++) {
+            ok &= rm[i] == got + i && !memcmp(xm + (size_t)i * CL, all.x + (size_t)(got + i) * CL, CL * sizeof(float));
+        }
+        for (int i = 0; i < 2 && ok; i++, k++) { /* the cycling part continues across batches */
+            ok &= rm[bt + i] == k % 2 && !memcmp(xm + (size_t)(bt + i) * CL, pick.x + (size_t)(k % 2) * CL,
+                                                 CL * sizeof(float));
+        }
+        got += bt;
+    }
+    CHECK_TRUE(ok && got == n, "mixed batches: the rows in order, then the cycling part round and round");
+    snf_batcher_free(mix);
+    first = NULL;
+    rc = snf_batcher_rows(&first, &all, 4, 0, 0, 0);
+    snf_rows other = snf_rows_view(all.x, all.y, all.n, CL - 1);
+    rc = rc < 0 ? rc : snf_batcher_rows(&extra, &other, 2, 0, 0, 1);
+    rc = rc < 0 ? rc : snf_batcher_mix(&mix, first, extra);
+    CHECK_INT(rc, SNF_EINVAL, "mixing rows of two widths: %s", snf_error_last_message());
+    snf_rows_free(&join);
+    snf_rows_free(&pick);
+    snf_rows_free(&all);
+    CHECK_TRUE(all.x == NULL && all.n == 0, "freed and emptied");
+}
+
 static void test_data(const char *path)
 {
     snf_data_spec s = {.channels = SNF_CH_BOTH, .mask = 1, .L = NT, .t_start_d = 0, .t_end_d = 98};
@@ -183,6 +264,7 @@ static void test_data(const char *path)
     }
     CHECK_TRUE(same, "streamed batches equal resident ones over 3 epochs (%d batches)", nbat);
     CHECK_TRUE(differs_between_epochs, "each epoch has its own shuffle");
+    test_rows_batches(d1, b1, &nm, rows, n);
     snf_batcher_free(b1);
     snf_batcher_free(b2);
     snf_data_close(d1);

@@ -1,4 +1,4 @@
-/* curriculum.c: the curriculum experiment of curriculum.h: resident row sets, the k-fold deal of the
+/* curriculum.c: the curriculum experiment of curriculum.h: its resident rows (data.h snf_rows), the k-fold deal of the
  * hydro models, and the three stages per variant and fold, each stage a resumable model file and each
  * fold's scores a file written atomically once the fold is done. The table is curriculum_report.c's. */
 #define _POSIX_C_SOURCE 200809L /* fsync, mkdir */
@@ -43,12 +43,6 @@ int snf_curr_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-snf_rows snf_curr_view(const snf_rowset *r)
-{
-    snf_rows v = {r->x, r->y, r->n};
-    return v;
-}
-
 void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, const snf_curr_variant *v,
                             const snf_norm *norm, uint64_t seed)
 {
@@ -84,7 +78,7 @@ uint64_t snf_curr_observe_seed(const snf_curr_config *c)
     return c->seed * 0x9E3779B97F4A7C15ULL ^ 0x0B5E7FED0B5E7FEDULL;
 }
 
-int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rowset *r)
+int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rows *r)
 {
     if (!snf_obs_aug_active(&v->obs)) {
         return SNF_OK;
@@ -202,57 +196,11 @@ static int snf_curr_mkdir_fn(void *ctx) { return snf_mkdir((const char *)ctx); }
 /* snf_mkdir on rank 0 (an snf_dist_once section). */
 static int snf_curr_mkdir(const char *dir) { return snf_dist_once(snf_curr_mkdir_fn, (void *)(uintptr_t)dir); }
 
-/* ---- public API: rows and folds ---- */
+/* ---- public API: hydro rows and folds ---- */
 
-int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
-                    const long *rows, long n)
+int snf_curr_hydro_check(const char *path, const snf_rows *hydro, const snf_rows *sa, const char *sa_path)
 {
-    memset(r, 0, sizeof *r);
-    snf_data *d = NULL;
-    long *all = NULL, nall = 0, skipped = 0;
-    int rc = snf_data_open(&d, path, spec, 1024);
-    if (rc < 0) {
-        return rc;
-    }
-    if (!rows) {
-        rc = snf_data_usable_rows(d, &all, &nall, &skipped);
-        if (rc < 0) {
-            goto cleanup;
-        }
-        rows = all;
-        n = nall;
-    }
-    const size_t CL = (size_t)snf_data_spec_cin(spec) * (size_t)spec->L;
-    r->n = n;
-    r->x = malloc((n ? (size_t)n : 1) * CL * sizeof *r->x);
-    r->y = malloc((n ? (size_t)n : 1) * SNF_DATA_NP * sizeof *r->y);
-    r->params = malloc((n ? (size_t)n : 1) * SNF_DATA_NP * sizeof *r->params);
-    r->ids = malloc((n ? (size_t)n : 1) * sizeof *r->ids);
-    if (!r->x || !r->y || !r->params || !r->ids) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows of %s", n, path);
-    }
-    memcpy(r->ids, rows, (size_t)n * sizeof *r->ids);
-    if (n > 0) {
-        rc = snf_data_load(d, norm, rows, n, r->x, r->y);
-        if (rc < 0) {
-            goto cleanup;
-        }
-    }
-    for (long i = 0; i < n; i++) {
-        snf_data_decode_targets(r->params + i * SNF_DATA_NP, r->y + i * SNF_DATA_NP, norm);
-    }
-cleanup:
-    free(all);
-    snf_data_close(d);
-    if (rc < 0) {
-        snf_rowset_free(r);
-    }
-    return rc;
-}
-
-int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
-                         size_t CL)
-{
+    const size_t CL = hydro->CL;
     snf_dataset *d = NULL;
     char source[256] = "";
     int rc = snf_dataset_open(&d, path, 0);
@@ -267,6 +215,9 @@ int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_ro
         SNF_ERROR(SNF_EINVAL, "%s: source is '%s': expected hydro runs (source \"hydro:<code>\", made by snforge "
                   "import), not a semi-analytic campaign", path, source);
     }
+    if (sa && sa->n > 0 && hydro->n > 0 && sa->CL != CL) {
+        SNF_ERROR(SNF_EINVAL, "%s: rows of %zu floats compared with semi-analytic rows of %zu", path, CL, sa->CL);
+    }
     for (long i = 0; sa != NULL && i < hydro->n; i++) {
         for (long j = 0; j < sa->n; j++) {
             if (memcmp(hydro->x + (size_t)i * CL, sa->x + (size_t)j * CL, CL * sizeof *hydro->x) == 0) {
@@ -277,17 +228,6 @@ int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_ro
         }
     }
     return SNF_OK;
-}
-
-void snf_rowset_free(snf_rowset *r)
-{
-    if (r) {
-        free(r->x);
-        free(r->y);
-        free(r->params);
-        free(r->ids);
-        memset(r, 0, sizeof *r);
-    }
 }
 
 int snf_fold_make(snf_fold *f, const long *ids, long n, int k, uint64_t seed, int fold)
@@ -359,8 +299,8 @@ void snf_fold_free(snf_fold *f)
 
 /* The semi-analytic rows of a variant: the usable rows after a seeded shuffle, the first sa_max_rows,
  * of which the last sa_test fraction is held out (sa_sa row); the normalisation fitted on the rest. */
-int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
-                     snf_rowset *te)
+int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rows *tr,
+                     snf_rows *te)
 {
     memset(tr, 0, sizeof *tr);
     memset(te, 0, sizeof *te);
@@ -384,15 +324,11 @@ int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_no
     }
     qsort(rows, (size_t)ntr, sizeof *rows, snf_cmp_long);
     qsort(rows + ntr, (size_t)nte, sizeof *rows, snf_cmp_long);
-    rc = snf_data_fit_norm(d, rows, ntr, norm);
-    if (rc < 0) {
+    if ((rc = snf_data_fit_norm(d, rows, ntr, norm)) < 0 || (rc = snf_rows_read(tr, d, norm, rows, ntr)) < 0) {
         goto cleanup;
     }
-    snf_data_close(d);
-    d = NULL;
-    rc = snf_rowset_load(tr, v->sa_file, &v->spec, norm, rows, ntr);
-    if (rc >= 0) {
-        rc = snf_rowset_load(te, v->sa_file, &v->spec, norm, rows + ntr, nte);
+    if ((rc = snf_rows_read(te, d, norm, rows + ntr, nte)) < 0) {
+        snf_rows_free(tr);
     }
 cleanup:
     snf_data_close(d);
@@ -400,43 +336,13 @@ cleanup:
     return rc;
 }
 
-int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n)
-{
-    memset(out, 0, sizeof *out);
-    size_t m = n ? (size_t)n : 1;
-    out->n = n;
-    out->x = malloc(m * CL * sizeof *out->x);
-    out->y = malloc(m * SNF_DATA_NP * sizeof *out->y);
-    out->params = malloc(m * SNF_DATA_NP * sizeof *out->params);
-    out->ids = malloc(m * sizeof *out->ids);
-    if (!out->x || !out->y || !out->params || !out->ids) {
-        snf_rowset_free(out);
-        SNF_ERROR(SNF_ENOMEM, "out of memory picking %ld rows", n);
-    }
-    for (long i = 0; i < n; i++) {
-        long j = 0;
-        while (j < r->n && r->ids[j] != ids[i]) {
-            j++;
-        }
-        if (j == r->n) {
-            snf_rowset_free(out);
-            SNF_ERROR(SNF_EINVAL, "row %ld is not in the row set", ids[i]);
-        }
-        memcpy(out->x + (size_t)i * CL, r->x + (size_t)j * CL, CL * sizeof *out->x);
-        memcpy(out->y + i * SNF_DATA_NP, r->y + j * SNF_DATA_NP, SNF_DATA_NP * sizeof *out->y);
-        memcpy(out->params + i * SNF_DATA_NP, r->params + j * SNF_DATA_NP, SNF_DATA_NP * sizeof *out->params);
-        out->ids[i] = ids[i];
-    }
-    return SNF_OK;
-}
-
 /* One fold of one variant after its stage 1 (snf_curr_stage1): stage 2 and stage 3 into fdir (scores.csv last). */
 static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, const snf_curr_options *opt,
-                         const snf_norm *norm, const snf_rowset *sa_tr, const snf_rowset *sa_te,
-                         const snf_rowset *hydro, const snf_rowset *hydro_obs, int fold, const char *fdir)
+                         const snf_norm *norm, const snf_rows *sa_tr, const snf_rows *sa_te,
+                         const snf_rows *hydro, const snf_rows *hydro_obs, int fold, const char *fdir)
 {
     snf_fold f;
-    snf_rowset hv, ht, hs;
+    snf_rows hv, ht, hs;
     memset(&hv, 0, sizeof hv);
     memset(&ht, 0, sizeof ht);
     memset(&hs, 0, sizeof hs);
@@ -453,10 +359,9 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     if (rc < 0) {
         goto cleanup;
     }
-    const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
-    if ((rc = snf_rowset_subset(&hv, hydro_obs, CL, f.val, f.n_val)) < 0 ||
-        (rc = snf_rowset_subset(&ht, hydro, CL, f.train, f.n_train)) < 0 ||
-        (rc = snf_rowset_subset(&hs, hydro_obs, CL, f.test, f.n_test)) < 0) {
+    if ((rc = snf_rows_subset(&hv, hydro_obs, f.val, f.n_val)) < 0 ||
+        (rc = snf_rows_subset(&ht, hydro, f.train, f.n_train)) < 0 ||
+        (rc = snf_rows_subset(&hs, hydro_obs, f.test, f.n_test)) < 0) {
         goto cleanup;
     }
     t1 = snf_curr_stage_text(c, v, &f, fold, 1);
@@ -477,7 +382,6 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     /* Stage 1: trained once for every fold (snf_curr_stage1), selected on this fold's validation models. */
     snf_transfer_config tc;
     snf_curr_transfer_base(&tc, c, v, norm, c->seed + 1000003ULL * (uint64_t)fold);
-    snf_rows rtr = snf_curr_view(sa_tr), rval = snf_curr_view(&hv), rht = snf_curr_view(&ht);
     rc = snf_ckpt_read(&s1, p1);
     if (rc < 0) {
         goto cleanup;
@@ -501,7 +405,7 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     tc.text = t2;
     tc.data_file = c->hydro_file;
     tc.out_path = p2;
-    rc = snf_transfer_run(&tc, &rht, v->s2.mix_share > 0 ? &rtr : NULL, &rval, &to, &sum);
+    rc = snf_transfer_run(&tc, &ht, v->s2.mix_share > 0 ? sa_tr : NULL, &hv, &to, &sum);
     if (rc < 0) {
         goto cleanup;
     }
@@ -516,15 +420,14 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     }
     /* Stage 3: the fold's test models, first read here. */
     snf_metrics msa, mh1, mh2;
-    snf_rows rte = snf_curr_view(sa_te), rhs = snf_curr_view(&hs);
     pred1 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred1);
     pred2 = malloc((hs.n ? (size_t)hs.n : 1) * SNF_DATA_NP * sizeof *pred2);
     out = malloc(4096 + 256 * (size_t)hs.n);
     if (!pred1 || !pred2 || !out) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
-    if ((rc = snf_transfer_score(&s1, &rte, &msa, NULL)) < 0 || (rc = snf_transfer_score(&s1, &rhs, &mh1, pred1)) < 0 ||
-        (rc = snf_transfer_score(&s2, &rhs, &mh2, pred2)) < 0) {
+    if ((rc = snf_transfer_score(&s1, sa_te, &msa, NULL)) < 0 || (rc = snf_transfer_score(&s1, &hs, &mh1, pred1)) < 0 ||
+        (rc = snf_transfer_score(&s2, &hs, &mh2, pred2)) < 0) {
         goto cleanup;
     }
     size_t k = (size_t)sprintf(out, "row,hydro_row,energy,mass,radius,nickel,sa_hydro_energy,sa_hydro_mass,"
@@ -554,9 +457,9 @@ static int snf_curr_fold(const snf_curr_config *c, const snf_curr_variant *v, co
     }
 cleanup:
     snf_fold_free(&f);
-    snf_rowset_free(&hv);
-    snf_rowset_free(&ht);
-    snf_rowset_free(&hs);
+    snf_rows_free(&hv);
+    snf_rows_free(&ht);
+    snf_rows_free(&hs);
     snf_ckpt_free(&s1);
     snf_ckpt_free(&s2);
     free(t1);
@@ -661,24 +564,22 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
             continue; /* every fold of this variant is done: nothing is recomputed */
         }
         snf_norm norm;
-        snf_rowset sa_tr, sa_te, hydro, hobs;
+        snf_rows sa_tr, sa_te, hydro, hobs;
         memset(&hydro, 0, sizeof hydro);
         memset(&hobs, 0, sizeof hobs);
-        const snf_rowset *hydro_obs = &hydro; /* the scored hydro rows: as they are, or drawn once ([observe]) */
+        const snf_rows *hydro_obs = &hydro; /* the scored hydro rows: as they are, or drawn once ([observe]) */
         rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
         if (rc >= 0) {
-            rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
+            rc = snf_rows_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
         }
         if (rc >= 0) {
-            const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
-            rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_tr, v->sa_file, CL);
+            rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_tr, v->sa_file);
             if (rc >= 0) {
-                rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_te, v->sa_file, CL);
+                rc = snf_curr_hydro_check(c->hydro_file, &hydro, &sa_te, v->sa_file);
             }
         }
         if (rc >= 0 && snf_obs_aug_active(&v->obs)) {
-            const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
-            rc = snf_rowset_subset(&hobs, &hydro, CL, hydro.ids, hydro.n);
+            rc = snf_rows_subset(&hobs, &hydro, hydro.ids, hydro.n);
             if (rc >= 0 && (rc = snf_curr_observe_rows(c, v, &norm, &hobs)) >= 0) {
                 rc = snf_curr_observe_rows(c, v, &norm, &sa_te);
             }
@@ -707,10 +608,10 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
                 break;
             }
         }
-        snf_rowset_free(&sa_tr);
-        snf_rowset_free(&sa_te);
-        snf_rowset_free(&hydro);
-        snf_rowset_free(&hobs);
+        snf_rows_free(&sa_tr);
+        snf_rows_free(&sa_te);
+        snf_rows_free(&hydro);
+        snf_rows_free(&hobs);
         if (rc < 0 || *stopped) {
             return rc;
         }

@@ -184,7 +184,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     SNF_CHECK(snf_final_length(c, vdir, 2, &info->epochs2));
     SNF_CHECK(snf_dist_once(snf_final_mkdir, (void *)(uintptr_t)dir));
     snf_norm norm;
-    snf_rowset sa_tr, sa_te, hydro;
+    snf_rows sa_tr, sa_te, hydro;
     memset(&hydro, 0, sizeof hydro);
     snf_fold all;
     memset(&all, 0, sizeof all);
@@ -193,7 +193,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     char *base = NULL, *text = NULL;
     int rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te);
     if (rc >= 0) {
-        rc = snf_rowset_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
+        rc = snf_rows_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0);
     }
     if (rc < 0) {
         goto cleanup;
@@ -208,7 +208,6 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     snf_train_options to = snf_train_options_default();
     to.threads = opt->threads;
     to.quiet = 1;
-    snf_rows rsa = snf_curr_view(&sa_tr), rh = snf_curr_view(&hydro);
     for (int k = 0; k < members && rc >= 0; k++) {
         char p1[1400], p2[1400];
         snprintf(p1, sizeof p1, "%s/member%d_stage1.h5", dir, k + 1);
@@ -235,7 +234,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.text = text;
         tc.data_file = v->sa_file;
         tc.out_path = p1;
-        if ((rc = snf_transfer_run(&tc, &rsa, NULL, NULL, &to, &sum)) < 0 || (rc = snf_ckpt_read(&s1, p1)) < 0) {
+        if ((rc = snf_transfer_run(&tc, &sa_tr, NULL, NULL, &to, &sum)) < 0 || (rc = snf_ckpt_read(&s1, p1)) < 0) {
             break;
         }
         /* stage 2: every hydro model, the semi-analytic share mixed in, the folds' median kept epoch count */
@@ -255,7 +254,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
         tc.text = text;
         tc.data_file = c->hydro_file;
         tc.out_path = p2;
-        rc = snf_transfer_run(&tc, &rh, v->s2.mix_share > 0 ? &rsa : NULL, NULL, &to, &sum);
+        rc = snf_transfer_run(&tc, &hydro, v->s2.mix_share > 0 ? &sa_tr : NULL, NULL, &to, &sum);
         snf_ckpt_free(&s1);
         if (rc >= 0 && opt->log && !sum.already_finished) {
             fprintf(opt->log, "  final member %d/%d: stage 1 %d epochs, stage 2 %d epochs on %ld hydro models\n", k + 1,
@@ -264,9 +263,9 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     }
 cleanup:
     snf_ckpt_free(&s1);
-    snf_rowset_free(&sa_tr);
-    snf_rowset_free(&sa_te);
-    snf_rowset_free(&hydro);
+    snf_rows_free(&sa_tr);
+    snf_rows_free(&sa_te);
+    snf_rows_free(&hydro);
     free(base);
     free(text);
     return rc;

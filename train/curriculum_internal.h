@@ -4,8 +4,6 @@
 
 #include "snforge/train.h"
 
-/* A view of a row set for transfer.h. */
-snf_rows snf_curr_view(const snf_rowset *r);
 /* *tc zeroed, then the network of c for variant v's input (C_in, T, four outputs), v's data spec, the
  * normalisation norm, the seed and Adam's defaults: the part of a transfer config both stages share. */
 void snf_curr_transfer_base(snf_transfer_config *tc, const snf_curr_config *c, const snf_curr_variant *v,
@@ -20,14 +18,14 @@ char *snf_curr_stage_text(const snf_curr_config *c, const snf_curr_variant *v, c
  * draws for snf_transfer_config.obs (NULL: off). */
 int snf_curr_observe_text(const snf_curr_config *c, const snf_curr_variant *v, int stage, char *buf, size_t n);
 uint64_t snf_curr_observe_seed(const snf_curr_config *c);
-int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rowset *r);
+int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm, snf_rows *r);
 const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage);
 /* Stage 1 of variant vi for every fold: one training run on the semi-analytic rows sa_tr, selected per
  * fold on its hydro validation models (snf_transfer_run_folds; hydro: the scored rows, drawn once under
  * [observe]), into vdir/stage1/ and vdir/fold<k>/stage1.h5;
  * copied from an earlier variant with the same stage-1 input (its fold texts equal). */
 int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *opt, const snf_norm *norm,
-                    const snf_rowset *sa_tr, const snf_rowset *hydro, const char *vdir);
+                    const snf_rows *sa_tr, const snf_rows *hydro, const char *vdir);
 /* The same, sealed (fileio.h snf_atomic_write_sealed): for the fold files a later run reads back. */
 int snf_curr_write_sealed(const char *path, const char *text);
 /* Reads every fold's scores, scores the external test set (opt->test_file) with each variant's fold

@@ -67,7 +67,7 @@ static int snf_external(const snf_curr_config *c, const snf_curr_variant *v, con
 {
     snf_ckpt ck;
     memset(&ck, 0, sizeof ck);
-    snf_rowset ext, hyd;
+    snf_rows ext, hyd;
     memset(&ext, 0, sizeof ext);
     memset(&hyd, 0, sizeof hyd);
     double *acc[2] = {NULL, NULL}, *pred = NULL;
@@ -79,8 +79,8 @@ static int snf_external(const snf_curr_config *c, const snf_curr_variant *v, con
     }
     snf_norm norm = ck.norm;
     snf_ckpt_free(&ck);
-    if ((rc = snf_rowset_load(&ext, test, &v->spec, &norm, NULL, 0)) < 0 ||
-        (rc = snf_rowset_load(&hyd, c->hydro_file, &v->spec, &norm, NULL, 0)) < 0) {
+    if ((rc = snf_rows_load(&ext, test, &v->spec, &norm, NULL, 0)) < 0 ||
+        (rc = snf_rows_load(&hyd, c->hydro_file, &v->spec, &norm, NULL, 0)) < 0) {
         goto cleanup;
     }
     if (ext.n < 1) {
@@ -110,12 +110,11 @@ static int snf_external(const snf_curr_config *c, const snf_curr_variant *v, con
     if (!acc[0] || !acc[1] || !pred) {
         SNF_FAIL(SNF_ENOMEM, "out of memory");
     }
-    snf_rows rx = {ext.x, ext.y, ext.n};
     for (int f = 0; f < c->folds; f++) {
         for (int st = 0; st < 2; st++) {
             snprintf(p, sizeof p, "%s/fold%d/stage%d.h5", vdir, f + 1, st + 1);
             snf_metrics mm;
-            if ((rc = snf_ckpt_read(&ck, p)) < 0 || (rc = snf_transfer_score(&ck, &rx, &mm, pred)) < 0) {
+            if ((rc = snf_ckpt_read(&ck, p)) < 0 || (rc = snf_transfer_score(&ck, &ext, &mm, pred)) < 0) {
                 goto cleanup;
             }
             snf_ckpt_free(&ck);
@@ -138,8 +137,8 @@ static int snf_external(const snf_curr_config *c, const snf_curr_variant *v, con
     s->n_ext = ext.n;
 cleanup:
     snf_ckpt_free(&ck);
-    snf_rowset_free(&ext);
-    snf_rowset_free(&hyd);
+    snf_rows_free(&ext);
+    snf_rows_free(&hyd);
     free(acc[0]);
     free(acc[1]);
     free(pred);

@@ -49,29 +49,26 @@ static int snf_stage1_mkdir(void *ctx)
 /* ---- internal API ---- */
 
 int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *opt, const snf_norm *norm,
-                    const snf_rowset *sa_tr, const snf_rowset *hydro, const char *vdir)
+                    const snf_rows *sa_tr, const snf_rows *hydro, const char *vdir)
 {
     const snf_curr_variant *v = &c->variants[vi];
     const int k = c->folds;
-    const size_t CL = (size_t)snf_data_spec_cin(&v->spec) * (size_t)v->spec.L;
     snf_fold *fo = calloc((size_t)k, sizeof *fo);
-    snf_rowset *hv = calloc((size_t)k, sizeof *hv);
-    snf_rows *val = calloc((size_t)k, sizeof *val);
+    snf_rows *hv = calloc((size_t)k, sizeof *hv); /* fold f's validation models */
     char **texts = calloc((size_t)k, sizeof *texts), **outs = calloc((size_t)k, sizeof *outs);
     snf_transfer_summary *sums = calloc((size_t)k, sizeof *sums);
     char *shared = NULL;
     int rc = SNF_OK;
-    if (!fo || !hv || !val || !texts || !outs || !sums) {
+    if (!fo || !hv || !texts || !outs || !sums) {
         SNF_FAIL(SNF_ENOMEM, "out of memory for %d folds", k);
     }
     size_t cap = 256;
     for (int f = 0; f < k; f++) {
         if ((rc = snf_fold_make(&fo[f], hydro->ids, hydro->n, k, c->split_seed, f)) < 0 ||
             (rc = snf_fold_check_disjoint(&fo[f])) < 0 ||
-            (rc = snf_rowset_subset(&hv[f], hydro, CL, fo[f].val, fo[f].n_val)) < 0) {
+            (rc = snf_rows_subset(&hv[f], hydro, fo[f].val, fo[f].n_val)) < 0) {
             goto cleanup;
         }
-        val[f] = snf_curr_view(&hv[f]);
         texts[f] = snf_curr_stage_text(c, v, &fo[f], f, 1);
         outs[f] = malloc(1400);
         if (!texts[f] || !outs[f]) {
@@ -134,9 +131,8 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
     to.quiet = 1;
     char sdir[1300];
     snprintf(sdir, sizeof sdir, "%s/stage1", vdir);
-    snf_rows rtr = snf_curr_view(sa_tr);
     int stopped = 0;
-    rc = snf_transfer_run_folds(&tc, &rtr, k, val, (const char *const *)texts, (const char *const *)outs, sdir, &to,
+    rc = snf_transfer_run_folds(&tc, sa_tr, k, hv, (const char *const *)texts, (const char *const *)outs, sdir, &to,
                                 sums, &stopped);
     for (int f = 0; f < k && rc >= 0 && opt->log && !sums[f].already_finished; f++) {
         fprintf(opt->log, "  %s fold %d stage 1: %ld epochs, best %ld (hydro validation loss %.4f, %ld models)\n",
@@ -145,7 +141,7 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
 cleanup:
     for (int f = 0; f < k && fo && hv; f++) {
         snf_fold_free(&fo[f]);
-        snf_rowset_free(&hv[f]);
+        snf_rows_free(&hv[f]);
         if (texts) {
             free(texts[f]);
         }
@@ -155,7 +151,6 @@ cleanup:
     }
     free(fo);
     free(hv);
-    free(val);
     free(texts);
     free(outs);
     free(sums);

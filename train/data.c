@@ -1,6 +1,6 @@
-/* data.c: dataset files -> encoded tensors, read through h5.h in row blocks, and the batcher that serves
- * training batches either from a resident copy of the row set or by streaming chunks of it from the
- * file (same batches both ways). Resampling onto the model grid is a plan computed once per file:
+/* data.c: dataset files -> encoded tensors, read through h5.h in row blocks; the resident rows (snf_rows)
+ * read from them; and the batcher that serves training batches from resident rows (read from the file once,
+ * or the caller's), by streaming chunks of a file (the same batches as resident), or as a mix of two. Resampling onto the model grid is a plan computed once per file:
  * sample j interpolates linearly between file times i0[j] and i0[j]+1 with weight w[j]; a grid time
  * outside the file's time range, or next to a NaN, gives NaN (no extrapolation, no bridging of gaps). */
 #include <errno.h>
@@ -35,20 +35,23 @@ struct snf_data {
     long row0;      /* file row of the current block's first row */
 };
 
+enum { SNF_BATCH_FILE = 0, SNF_BATCH_ROWS = 1, SNF_BATCH_MIX = 2 };
+
 struct snf_batcher {
-    snf_data *d;
-    snf_norm norm;
-    long *rows, n;
-    int B, CL, shuffle, resident;
+    int kind;         /* SNF_BATCH_*: a dataset file (resident or streamed), resident rows, a mix of two */
+    snf_data *d;      /* file: the open dataset and ... */
+    snf_norm norm;    /* ... the encoding */
+    long *rows, n;    /* file, streamed: the file rows; n: the rows of an epoch (mix: first's) */
+    int B, shuffle, resident, cycle, last_nb, last_first;
+    size_t CL;
     long cap;         /* rows encoded at a time */
     uint64_t seed;
-    float *cx, *cy;   /* [cap][CL], [cap][4] */
-    long *crows;      /* [cap] file rows of the chunk */
-    long *order;      /* [n] positions into rows for this epoch */
+    snf_rows buf;     /* resident: every row (read from the file, owned; or the caller's, a view); streamed: the
+                       * chunk (owned, cap rows; buf.n = the rows held, buf.ids their file rows) */
+    long *order;      /* [n] positions into the rows for this epoch */
     long pos;         /* next position of order */
-    long chunk0, chunk_n; /* positions of order held in cx (streaming) */
-    int view;         /* cx, cy are the caller's resident rows (snf_batcher_view): not freed */
-    int cycle;        /* every batch has B rows, wrapping round the epoch's order (mixed-in rows) */
+    long chunk0;      /* streamed: the position of order of buf's first row */
+    snf_batcher *first, *extra; /* mix: its two batchers (owned) */
 };
 
 typedef struct snf_rowpos {
@@ -452,7 +455,162 @@ void snf_data_close(snf_data *d)
     free(d);
 }
 
+/* ---- resident rows ---- */
+
+/* An owned set of n rows of CL floats: x always; y, params, ids when asked for. SNF_ENOMEM (r empty). */
+static int snf_rows_alloc(snf_rows *r, long n, size_t CL, int y, int params, int ids)
+{
+    memset(r, 0, sizeof *r);
+    const size_t m = n > 0 ? (size_t)n : 1;
+    r->n = n;
+    r->CL = CL;
+    r->owned = 1;
+    r->x = malloc(m * CL * sizeof *r->x);
+    r->y = y ? malloc(m * SNF_DATA_NP * sizeof *r->y) : NULL;
+    r->params = params ? malloc(m * SNF_DATA_NP * sizeof *r->params) : NULL;
+    r->ids = ids ? malloc(m * sizeof *r->ids) : NULL;
+    if (!r->x || (y && !r->y) || (params && !r->params) || (ids && !r->ids)) {
+        snf_rows_free(r);
+        SNF_ERROR(SNF_ENOMEM, "out of memory for %ld rows", n);
+    }
+    return SNF_OK;
+}
+
+/* Row j of r into row i of out (the arrays out has; r has them too). */
+static void snf_rows_copy_row(snf_rows *out, long i, const snf_rows *r, long j)
+{
+    memcpy(out->x + (size_t)i * out->CL, r->x + (size_t)j * r->CL, out->CL * sizeof *out->x);
+    if (out->y) {
+        memcpy(out->y + (size_t)i * SNF_DATA_NP, r->y + (size_t)j * SNF_DATA_NP, SNF_DATA_NP * sizeof *out->y);
+    }
+    if (out->params) {
+        memcpy(out->params + (size_t)i * SNF_DATA_NP, r->params + (size_t)j * SNF_DATA_NP,
+               SNF_DATA_NP * sizeof *out->params);
+    }
+}
+
+snf_rows snf_rows_view(const float *x, const float *y, long n, size_t CL)
+{
+    snf_rows r;
+    memset(&r, 0, sizeof r);
+    r.x = (float *)(uintptr_t)x; /* the library never writes through a view */
+    r.y = (float *)(uintptr_t)y;
+    r.n = n;
+    r.CL = CL;
+    return r;
+}
+
+int snf_rows_read(snf_rows *r, snf_data *d, const snf_norm *norm, const long *rows, long n)
+{
+    memset(r, 0, sizeof *r);
+    long *all = NULL, nall = 0, skipped = 0;
+    if (!rows) {
+        SNF_CHECK(snf_data_usable_rows(d, &all, &nall, &skipped));
+        rows = all;
+        n = nall;
+    }
+    int rc = snf_rows_alloc(r, n, (size_t)snf_data_spec_cin(&d->spec) * (size_t)d->spec.L, 1, 1, 1);
+    if (rc >= 0 && n > 0) {
+        memcpy(r->ids, rows, (size_t)n * sizeof *r->ids);
+        rc = snf_data_load(d, norm, rows, n, r->x, r->y);
+    }
+    for (long i = 0; rc >= 0 && i < n; i++) {
+        snf_data_decode_targets(r->params + i * SNF_DATA_NP, r->y + i * SNF_DATA_NP, norm);
+    }
+    if (rc < 0) {
+        snf_rows_free(r);
+    }
+    free(all);
+    return rc;
+}
+
+int snf_rows_load(snf_rows *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
+                  const long *rows, long n)
+{
+    memset(r, 0, sizeof *r);
+    snf_data *d = NULL;
+    SNF_CHECK(snf_data_open(&d, path, spec, 1024));
+    int rc = snf_rows_read(r, d, norm, rows, n);
+    snf_data_close(d);
+    return rc;
+}
+
+int snf_rows_subset(snf_rows *out, const snf_rows *r, const long *ids, long n)
+{
+    memset(out, 0, sizeof *out);
+    if (n > 0 && !r->ids) {
+        SNF_ERROR(SNF_EINVAL, "picking rows by file row from a row set without file rows");
+    }
+    SNF_CHECK(snf_rows_alloc(out, n, r->CL, r->y != NULL, r->params != NULL, 1));
+    for (long i = 0; i < n; i++) {
+        long j = 0;
+        while (j < r->n && r->ids[j] != ids[i]) {
+            j++;
+        }
+        if (j == r->n) {
+            snf_rows_free(out);
+            SNF_ERROR(SNF_EINVAL, "row %ld is not in the row set", ids[i]);
+        }
+        snf_rows_copy_row(out, i, r, j);
+        out->ids[i] = ids[i];
+    }
+    return SNF_OK;
+}
+
+int snf_rows_join(snf_rows *out, const snf_rows *a, long na, const snf_rows *b)
+{
+    memset(out, 0, sizeof *out);
+    const long nb = b ? b->n : 0;
+    if (na < 0 || na > a->n || (nb > 0 && b->CL != a->CL)) {
+        SNF_ERROR(SNF_EINVAL, "joining %ld of %ld rows of %zu floats with rows of %zu floats", na, a->n, a->CL,
+                  b ? b->CL : a->CL);
+    }
+    const int y = a->y && (nb == 0 || b->y), p = a->params && (nb == 0 || b->params);
+    SNF_CHECK(snf_rows_alloc(out, na + nb, a->CL, y, p, 0));
+    for (long i = 0; i < na; i++) {
+        snf_rows_copy_row(out, i, a, i);
+    }
+    for (long i = 0; i < nb; i++) {
+        snf_rows_copy_row(out, na + i, b, i);
+    }
+    return SNF_OK;
+}
+
+void snf_rows_free(snf_rows *r)
+{
+    if (!r) {
+        return;
+    }
+    if (r->owned) {
+        free(r->x);
+        free(r->y);
+        free(r->params);
+        free(r->ids);
+    }
+    memset(r, 0, sizeof *r);
+}
+
 /* ---- batches ---- */
+
+static snf_batcher *snf_batcher_new(int kind, long n, int B, size_t CL, int shuffle, uint64_t seed)
+{
+    snf_batcher *b = calloc(1, sizeof *b);
+    if (!b) {
+        return NULL;
+    }
+    b->kind = kind;
+    b->n = n;
+    b->B = B;
+    b->CL = CL;
+    b->shuffle = shuffle;
+    b->seed = seed;
+    b->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->order);
+    if (!b->order) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
 
 int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, const long *rows, long n,
                       int B, long max_rows, int shuffle, uint64_t seed)
@@ -462,43 +620,35 @@ int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, cons
     if (B < 1 || n < 0 || max_rows < 0) {
         SNF_ERROR(SNF_EINVAL, "bad batcher shape (B %d, n %ld, max_rows %ld)", B, n, max_rows);
     }
-    snf_batcher *b = calloc(1, sizeof *b);
+    const size_t CL = (size_t)snf_data_spec_cin(&d->spec) * (size_t)d->spec.L;
+    snf_batcher *b = snf_batcher_new(SNF_BATCH_FILE, n, B, CL, shuffle, seed);
     if (!b) {
         SNF_ERROR(SNF_ENOMEM, "out of memory");
     }
     b->d = d;
     b->norm = *norm;
-    b->n = n;
-    b->B = B;
-    b->CL = snf_data_spec_cin(&d->spec) * d->spec.L;
-    b->shuffle = shuffle;
-    b->seed = seed;
     long cap = max_rows == 0 || max_rows >= n ? n : (max_rows / B) * B;
     if (cap < B && cap < n) {
         cap = B;
     }
     b->cap = cap;
     b->resident = cap >= n;
-    size_t c1 = (size_t)(cap > 0 ? cap : 1);
-    b->rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->rows);
-    b->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->order);
-    b->cx = malloc(c1 * (size_t)b->CL * sizeof *b->cx);
-    b->cy = malloc(c1 * SNF_DATA_NP * sizeof *b->cy);
-    b->crows = malloc(c1 * sizeof *b->crows);
-    if (!b->rows || !b->order || !b->cx || !b->cy || !b->crows) {
-        SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows of %d x %d", cap, snf_data_spec_cin(&d->spec), d->spec.L);
-    }
-    if (n > 0) {
-        memcpy(b->rows, rows, (size_t)n * sizeof *rows);
-    }
-    if (b->resident) {
-        rc = snf_data_load(d, norm, b->rows, n, b->cx, b->cy);
-        if (rc < 0) {
+    if (b->resident) { /* the whole set, read once */
+        if (n > 0 && (rc = snf_rows_read(&b->buf, d, norm, rows, n)) < 0) {
             goto cleanup;
         }
-        if (n > 0) {
-            memcpy(b->crows, b->rows, (size_t)n * sizeof *b->rows);
+    } else { /* a chunk buffer; the epoch's rows are read into it in turn */
+        b->rows = malloc((size_t)n * sizeof *b->rows);
+        b->buf.x = malloc((size_t)cap * CL * sizeof *b->buf.x);
+        b->buf.y = malloc((size_t)cap * SNF_DATA_NP * sizeof *b->buf.y);
+        b->buf.ids = malloc((size_t)cap * sizeof *b->buf.ids);
+        b->buf.CL = CL;
+        b->buf.owned = 1;
+        if (!b->rows || !b->buf.x || !b->buf.y || !b->buf.ids) {
+            SNF_FAIL(SNF_ENOMEM, "out of memory for %ld rows of %d x %d", cap, snf_data_spec_cin(&d->spec),
+                     d->spec.L);
         }
+        memcpy(b->rows, rows, (size_t)n * sizeof *rows);
     }
     rc = snf_batcher_start(b, 0);
     if (rc < 0) {
@@ -511,8 +661,56 @@ cleanup:
     return rc;
 }
 
+int snf_batcher_rows(snf_batcher **out, const snf_rows *r, int B, int shuffle, uint64_t seed, int cycle)
+{
+    *out = NULL;
+    if (B < 1 || r->n < 0 || r->CL < 1 || (r->n > 0 && !r->y) || (cycle && r->n < 1)) {
+        SNF_ERROR(SNF_EINVAL, "bad batcher shape (B %d, n %ld, %zu floats a row%s)", B, r->n, r->CL,
+                  r->n > 0 && !r->y ? ", no targets" : "");
+    }
+    snf_batcher *b = snf_batcher_new(SNF_BATCH_ROWS, r->n, B, r->CL, shuffle, seed);
+    if (!b) {
+        SNF_ERROR(SNF_ENOMEM, "out of memory for %ld rows", r->n);
+    }
+    b->cap = r->n;
+    b->resident = 1;
+    b->cycle = cycle;
+    b->buf = snf_rows_view(r->x, r->y, r->n, r->CL);
+    snf_batcher_start(b, 0);
+    *out = b;
+    return SNF_OK;
+}
+
+int snf_batcher_mix(snf_batcher **out, snf_batcher *first, snf_batcher *extra)
+{
+    *out = NULL;
+    if (first->CL != extra->CL || extra->kind == SNF_BATCH_MIX) {
+        size_t c1 = first->CL, c2 = extra->CL;
+        snf_batcher_free(first);
+        snf_batcher_free(extra);
+        SNF_ERROR(SNF_EINVAL, "mixed batches: rows of %zu and %zu floats (or a mix inside a mix)", c1, c2);
+    }
+    snf_batcher *b = snf_batcher_new(SNF_BATCH_MIX, 0, first->B + extra->B, first->CL, 0, 0);
+    if (!b) {
+        snf_batcher_free(first);
+        snf_batcher_free(extra);
+        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    }
+    b->first = first;
+    b->extra = extra;
+    b->n = first->n;
+    b->resident = first->resident && extra->resident;
+    *out = b;
+    return SNF_OK;
+}
+
 int snf_batcher_start(snf_batcher *b, long epoch)
 {
+    b->last_nb = b->last_first = 0;
+    if (b->kind == SNF_BATCH_MIX) {
+        SNF_CHECK(snf_batcher_start(b->first, epoch));
+        return snf_batcher_start(b->extra, epoch);
+    }
     for (long i = 0; i < b->n; i++) {
         b->order[i] = i;
     }
@@ -522,50 +720,47 @@ int snf_batcher_start(snf_batcher *b, long epoch)
     }
     b->pos = 0;
     b->chunk0 = 0;
-    b->chunk_n = 0;
+    if (!b->resident) {
+        b->buf.n = 0;
+    }
     return SNF_OK;
 }
 
-int snf_batcher_view(snf_batcher **out, const float *x, const float *y, long n, size_t CL, int B, int shuffle,
-                     uint64_t seed, int cycle)
+/* Row src of buf into row k of x, y (y may be NULL) and, if rows is not NULL, its reported row. */
+static void snf_batcher_put(const snf_batcher *b, long src, int k, float *x, float *y, long *rows)
 {
-    *out = NULL;
-    if (B < 1 || n < 0 || CL < 1 || (cycle && n < 1)) {
-        SNF_ERROR(SNF_EINVAL, "bad batcher shape (B %d, n %ld)", B, n);
+    memcpy(x + (size_t)k * b->CL, b->buf.x + (size_t)src * b->CL, b->CL * sizeof *x);
+    if (y) {
+        memcpy(y + (size_t)k * SNF_DATA_NP, b->buf.y + (size_t)src * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
     }
-    snf_batcher *b = calloc(1, sizeof *b);
-    if (!b) {
-        SNF_ERROR(SNF_ENOMEM, "out of memory");
+    if (rows) {
+        rows[k] = b->kind == SNF_BATCH_ROWS ? src : b->buf.ids[src];
     }
-    b->n = n;
-    b->B = B;
-    b->CL = (int)CL;
-    b->shuffle = shuffle;
-    b->seed = seed;
-    b->cap = n;
-    b->resident = 1;
-    b->view = 1;
-    b->cycle = cycle;
-    b->cx = (float *)(uintptr_t)x;
-    b->cy = (float *)(uintptr_t)y;
-    b->rows = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->rows);
-    b->order = malloc((size_t)(n > 0 ? n : 1) * sizeof *b->order);
-    b->crows = b->rows;
-    if (!b->rows || !b->order) {
-        snf_batcher_free(b);
-        SNF_ERROR(SNF_ENOMEM, "out of memory for %ld rows", n);
+}
+
+static int snf_batcher_next_mix(snf_batcher *b, float *x, float *y, long *rows, int *nb)
+{
+    int bt = 0, nm = 0;
+    int rc = snf_batcher_next(b->first, x, y, rows, &bt);
+    if (rc <= 0) {
+        return rc;
     }
-    for (long i = 0; i < n; i++) {
-        b->rows[i] = i;
+    rc = snf_batcher_next(b->extra, x + (size_t)bt * b->CL, y + (size_t)bt * SNF_DATA_NP, rows ? rows + bt : NULL,
+                          &nm);
+    if (rc < 0) {
+        return rc;
     }
-    snf_batcher_start(b, 0);
-    *out = b;
-    return SNF_OK;
+    b->last_first = bt;
+    b->last_nb = *nb = bt + nm;
+    return 1;
 }
 
 int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb)
 {
     *nb = 0;
+    if (b->kind == SNF_BATCH_MIX) {
+        return snf_batcher_next_mix(b, x, y, rows, nb);
+    }
     if (b->cycle) { /* B rows, the order read round and round (resident) */
         if (b->n < 1) {
             return 0;
@@ -574,47 +769,40 @@ int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb)
             if (b->pos >= b->n) {
                 b->pos = 0;
             }
-            long src = b->order[b->pos++];
-            memcpy(x + (size_t)k * b->CL, b->cx + (size_t)src * b->CL, (size_t)b->CL * sizeof *x);
-            memcpy(y + (size_t)k * SNF_DATA_NP, b->cy + (size_t)src * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
-            if (rows) {
-                rows[k] = src;
-            }
+            snf_batcher_put(b, b->order[b->pos++], k, x, y, rows);
         }
-        *nb = b->B;
+        b->last_nb = b->last_first = *nb = b->B;
         return 1;
     }
     if (b->pos >= b->n) {
         return 0;
     }
     int m = b->n - b->pos < b->B ? (int)(b->n - b->pos) : b->B;
-    if (!b->resident && b->pos >= b->chunk0 + b->chunk_n) { /* stream the next chunk in epoch order */
+    if (!b->resident && b->pos >= b->chunk0 + b->buf.n) { /* stream the next chunk in epoch order */
         b->chunk0 = b->pos;
-        b->chunk_n = b->n - b->pos < b->cap ? b->n - b->pos : b->cap;
-        for (long i = 0; i < b->chunk_n; i++) {
-            b->crows[i] = b->rows[b->order[b->chunk0 + i]];
+        b->buf.n = b->n - b->pos < b->cap ? b->n - b->pos : b->cap;
+        for (long i = 0; i < b->buf.n; i++) {
+            b->buf.ids[i] = b->rows[b->order[b->chunk0 + i]];
         }
-        int rc = snf_data_load(b->d, &b->norm, b->crows, b->chunk_n, b->cx, b->cy);
+        int rc = snf_data_load(b->d, &b->norm, b->buf.ids, b->buf.n, b->buf.x, b->buf.y);
         if (rc < 0) {
             return rc;
         }
     }
     for (int k = 0; k < m; k++) {
-        long src = b->resident ? b->order[b->pos + k] : b->pos + k - b->chunk0;
-        memcpy(x + (size_t)k * b->CL, b->cx + (size_t)src * b->CL, (size_t)b->CL * sizeof *x);
-        if (y) {
-            memcpy(y + (size_t)k * SNF_DATA_NP, b->cy + (size_t)src * SNF_DATA_NP, SNF_DATA_NP * sizeof *y);
-        }
-        if (rows) {
-            rows[k] = b->crows[src];
-        }
+        snf_batcher_put(b, b->resident ? b->order[b->pos + k] : b->pos + k - b->chunk0, k, x, y, rows);
     }
     b->pos += m;
-    *nb = m;
+    b->last_nb = b->last_first = *nb = m;
     return 1;
 }
 
-long snf_batcher_nbatches(const snf_batcher *b) { return (b->n + b->B - 1) / b->B; }
+int snf_batcher_first_rows(const snf_batcher *b) { return b->last_first; }
+
+long snf_batcher_nbatches(const snf_batcher *b)
+{
+    return b->kind == SNF_BATCH_MIX ? snf_batcher_nbatches(b->first) : (b->n + b->B - 1) / b->B;
+}
 
 int snf_batcher_resident(const snf_batcher *b) { return b->resident; }
 
@@ -623,12 +811,10 @@ void snf_batcher_free(snf_batcher *b)
     if (!b) {
         return;
     }
+    snf_batcher_free(b->first);
+    snf_batcher_free(b->extra);
     free(b->rows);
     free(b->order);
-    if (!b->view) {
-        free(b->cx);
-        free(b->cy);
-        free(b->crows);
-    }
+    snf_rows_free(&b->buf);
     free(b);
 }

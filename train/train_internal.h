@@ -116,8 +116,9 @@ typedef struct snf_loop_config {
     const snf_augment *aug_mix; /* on its mixed-in rows (NULL: none) */
     int aug_stream;            /* SNF_LOOP_AUG_* */
     const snf_obs_aug *obs;    /* [observe] on the training rows (NULL: off) */
-    snf_batcher *train;        /* the training rows: B = the training rows of a step, shuffled by (seed, epoch) */
-    snf_batcher *mix;          /* NULL, or rows mixed into every step (a cycling snf_batcher_view) */
+    snf_batcher *train;        /* the training rows of a step, shuffled by (seed, epoch); a mixed batcher (data.h
+                                * snf_batcher_mix) when rows are mixed into every step: aug and obs apply to
+                                * its first part, aug_mix to the rest */
     snf_batcher *val;          /* validation rows (n_val of them; may be NULL when n_val = 0) */
     long n_train, n_val, n_test; /* recorded in the checkpoint */
     const char *text, *data_file, *data_source, *data_created, *fingerprint; /* recorded (NULL: "") */
@@ -146,12 +147,6 @@ typedef struct snf_loop_result {
 /* Trains lc into lc->out_path, from old (the same run's unfinished checkpoint, read and checked by the
  * caller) or from the start (old = NULL). SNF_OK when finished or when opt->stop_after was reached. */
 int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train_options *opt, snf_loop_result *res);
-
-/* A batcher over the caller's resident encoded rows x[n][CL], y[n][4] (kept, not copied; file rows 0..n-1),
- * shuffled per epoch as snf_batcher_alloc's (seed ^ G (epoch + 1), Fisher-Yates). cycle = 1: every batch
- * has B rows, read round and round the epoch's order (rows mixed into each step). Source: data.c. */
-int snf_batcher_view(snf_batcher **out, const float *x, const float *y, long n, size_t CL, int B, int shuffle,
-                     uint64_t seed, int cycle);
 
 /* A standard normal deviate from r's stream (normalize.c): the augmentations' noise. */
 double snf_train_gauss(snf_rng *r);

@@ -1,7 +1,7 @@
 /* train_loop.c: the one training loop (train_internal.h snf_loop_run), used by `snforge train` (train.c),
  * `snforge finetune` and every curriculum stage (transfer.c). Per epoch: the training rows' seeded shuffle
  * (snf_batcher_start: a function of (seed, epoch)), batches of B rows of which a fixed number may come from a
- * second row source cycled through its own shuffle (rows mixed in against forgetting), the rows drawn as
+ * second row source cycled through its own shuffle (a mixed batcher, data.h: rows mixed in against forgetting), the rows drawn as
  * observations ([observe]) and augmented, then per batch: forward and backward (under MPI this rank's share
  * with synchronised BatchNorm and the gradient sum over the ranks), frozen BatchNorm layers' running
  * statistics put back, optional gradient-norm clipping, Adam(W) with per-tensor rate multipliers (0 freezes
@@ -321,20 +321,13 @@ static int snf_loop_epoch(snf_loop *r, double *train_loss, float *lr_step, int *
     const snf_loop_config *lc = r->lc;
     const long epoch = r->epoch;
     SNF_CHECK(snf_batcher_start(lc->train, epoch));
-    if (lc->mix) {
-        SNF_CHECK(snf_batcher_start(lc->mix, epoch));
-    }
     double se = 0;
     long seen = 0, bi = 0;
-    int bt, rc;
+    int nb, rc;
     *lr_step = r->lr;
     const int observe = lc->obs && snf_obs_aug_active(lc->obs);
-    while ((rc = snf_batcher_next(lc->train, r->x, r->y, r->brows, &bt)) > 0) {
-        int nm = 0;
-        if (lc->mix && (rc = snf_batcher_next(lc->mix, r->x + (size_t)bt * r->CL, r->y + (size_t)bt * SNF_DATA_NP,
-                                              NULL, &nm)) < 0) {
-            return rc;
-        }
+    while ((rc = snf_batcher_next(lc->train, r->x, r->y, r->brows, &nb)) > 0) {
+        const int bt = snf_batcher_first_rows(lc->train), nm = nb - bt; /* training rows, then mixed-in rows */
         if (observe) { /* each row as a real observation would give it, keyed by (seed, epoch, file row) */
             SNF_CHECK(snf_data_observe(r->x, bt, r->brows, lc->spec, lc->norm, lc->obs, lc->seed, epoch));
             r->res->rows_observed += bt;
@@ -346,7 +339,6 @@ static int snf_loop_epoch(snf_loop *r, double *train_loss, float *lr_step, int *
         if (lc->aug_mix) {
             snf_data_augment(r->x + (size_t)bt * r->CL, nm, lc->spec, lc->aug_mix, &ar);
         }
-        const int nb = bt + nm;
         float l = 0;
         SNF_CHECK(snf_loop_step(r, nb, bi, &l, lr_step));
         se += (double)l * nb;

@@ -1,6 +1,6 @@
 /* transfer.c: transfer.h's runs (fine-tuning and the curriculum's stages) on resident encoded rows, as an
- * adapter of the one training loop (train_loop.c, snf_loop_run): the rows become batchers (the training
- * rows, the mixed-in rows cycling through their own shuffle, the validation rows), the recipe becomes the
+ * adapter of the one training loop (train_loop.c, snf_loop_run): the rows become batchers (data.h: the training
+ * rows, mixed with the mixed-in rows cycling through their own shuffle; the validation rows), the recipe becomes the
  * loop's rate rules; and the freezing of the first Inception modules (rate multipliers 0 and the BatchNorm
  * statistics ranges the loop keeps), the recipe keys' parser and the scorer of resident rows. */
 #include <limits.h>
@@ -40,11 +40,14 @@ static int snf_tr_metrics(snf_net *net, const snf_norm *norm, const snf_rows *ro
     const int B = net->cfg.max_B;
     snf_batcher *b = NULL;
     int rc = SNF_OK;
+    if (rows->CL != CL) {
+        SNF_ERROR(SNF_EINVAL, "rows of %zu floats scored by a network of %zu inputs", rows->CL, CL);
+    }
     float *x = malloc((size_t)B * CL * sizeof *x), *y = malloc((size_t)B * SNF_DATA_NP * sizeof *y);
     if (!x || !y) {
         SNF_FAIL(SNF_ENOMEM, "out of memory scoring %ld rows", rows->n);
     }
-    if ((rc = snf_batcher_view(&b, rows->x, rows->y, rows->n, CL, B, 0, 0, 0)) >= 0) {
+    if ((rc = snf_batcher_rows(&b, rows, B, 0, 0, 0)) >= 0) {
         rc = snf_train_score_pred(net, b, rows->n, norm, x, y, loss, m, NULL, pred_out);
     }
 cleanup:
@@ -56,12 +59,23 @@ cleanup:
 
 /* ---- the adapter's sections ---- */
 
-/* The settings a run needs: training rows, a mix share in 0..0.9 with rows to mix in, batch and epochs >= 1, and
- * at least one training row in a batch. *nm, *nt: mixed-in and training rows of a batch. */
-static int snf_tr_check(const snf_transfer_config *cfg, const snf_rows *train, long n_mix, int *nm, int *nt)
+/* The settings a run needs: training rows, a mix share in 0..0.9 with rows to mix in, batch and epochs >= 1,
+ * at least one training row in a batch, and rows as wide as the network's input. *nm, *nt: mixed-in and training
+ * rows of a batch. */
+static int snf_tr_check(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
+                        const snf_rows *val, int *nm, int *nt)
 {
+    const long n_mix = mix ? mix->n : 0;
     if (!train || train->n < 1) {
         SNF_ERROR(SNF_EINVAL, "%s: no training rows", cfg->out_path);
+    }
+    const size_t CL = (size_t)cfg->net.C_in * (size_t)cfg->net.T;
+    const snf_rows *sets[3] = {train, mix, val};
+    for (int k = 0; k < 3; k++) {
+        if (sets[k] && sets[k]->n > 0 && sets[k]->CL != CL) {
+            SNF_ERROR(SNF_EINVAL, "%s: rows of %zu floats for a network of %d x %d inputs", cfg->out_path,
+                      sets[k]->CL, cfg->net.C_in, cfg->net.T);
+        }
     }
     if (cfg->mix_share < 0 || cfg->mix_share > 0.9 || (cfg->mix_share > 0 && n_mix < 1)) {
         SNF_ERROR(SNF_EINVAL, "mix share %g: expected 0..0.9, and rows to mix in when > 0", cfg->mix_share);
@@ -272,9 +286,8 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     snf_ckpt old;
     memset(&old, 0, sizeof old);
     snf_batcher *btr = NULL, *bmix = NULL, *bva = NULL;
-    const long n_mix = mix ? mix->n : 0;
     int nm = 0, nt = 0;
-    SNF_CHECK(snf_tr_check(cfg, train, n_mix, &nm, &nt));
+    SNF_CHECK(snf_tr_check(cfg, train, mix, val, &nm, &nt));
     snf_loop_config lc;
     memset(&lc, 0, sizeof lc);
     SNF_CHECK(snf_tr_recipe(&lc, &cfg->recipe));
@@ -295,17 +308,17 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
         goto cleanup;
     }
 
-    /* The rows: the training rows nt a step in the (seed, epoch) shuffle, nm mixed-in rows cycling through
-     * their own shuffle (seed ^ M, epoch), the validation rows in batches of the network's max_B. */
+    /* The rows: the training rows nt a step in the (seed, epoch) shuffle, reported by their position in train
+     * ([observe] keys its draws by it); nm mixed-in rows cycling through their own shuffle (seed ^ M, epoch)
+     * after them; the validation rows in batches of the network's max_B. */
     lc.net = cfg->net;
     lc.net.max_B = cfg->batch > 64 ? cfg->batch : 64;
-    const size_t CL = (size_t)lc.net.C_in * lc.net.T;
     const long n_val = val ? val->n : 0;
-    if ((rc = snf_batcher_view(&btr, train->x, train->y, train->n, CL, nt, 1, cfg->seed, 0)) < 0 ||
-        (nm > 0 && (rc = snf_batcher_view(&bmix, mix->x, mix->y, n_mix, CL, nm, 1,
-                                          cfg->seed ^ 0xD6E8FEB86659FD93ULL, 1)) < 0) ||
-        (n_val > 0 && (rc = snf_batcher_view(&bva, val->x, val->y, n_val, CL, lc.net.max_B, 0, 0, 0)) < 0)) {
-        goto cleanup;
+    if ((rc = snf_batcher_rows(&btr, train, nt, 1, cfg->seed, 0)) < 0 ||
+        (nm > 0 && (rc = snf_batcher_rows(&bmix, mix, nm, 1, cfg->seed ^ 0xD6E8FEB86659FD93ULL, 1)) < 0) ||
+        (nm > 0 && (rc = snf_batcher_mix(&btr, btr, bmix)) < 0) ||
+        (n_val > 0 && (rc = snf_batcher_rows(&bva, val, lc.net.max_B, 0, 0, 0)) < 0)) {
+        goto cleanup; /* snf_batcher_mix took bmix (freeing both when it failed) */
     }
     lc.name = "transfer";
     lc.out_path = cfg->out_path;
@@ -324,7 +337,6 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     lc.obs = cfg->obs;
     lc.aug_stream = SNF_LOOP_AUG_SHUFFLE;
     lc.train = btr;
-    lc.mix = bmix;
     lc.val = bva;
     lc.n_train = train->n;
     lc.n_val = n_val;
@@ -353,7 +365,6 @@ int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, cons
     rc = SNF_OK;
 cleanup:
     snf_batcher_free(btr);
-    snf_batcher_free(bmix);
     snf_batcher_free(bva);
     snf_ckpt_free(&old);
     return rc;

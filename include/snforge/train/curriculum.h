@@ -69,14 +69,6 @@ typedef struct snf_curr_config {
     snf_curr_variant variants[SNF_CURR_MAX_VARIANTS];
 } snf_curr_config;
 
-/* Resident encoded rows of a dataset file, with their file row indices and physical parameters. */
-typedef struct snf_rowset {
-    float *x, *y;
-    double *params;         /* [n][4] foe, Msun, cm, Msun */
-    long *ids;              /* file rows */
-    long n;
-} snf_rowset;
-
 /* The hydro models of fold f: test, validation and training positions (file rows). */
 typedef struct snf_fold {
     long *test, *val, *train;
@@ -90,23 +82,13 @@ SNF_API int snf_curr_config_load(snf_curr_config *c, const char *path);
 SNF_API int snf_curr_config_parse(snf_curr_config *c, const char *text, const char *name);
 SNF_API void snf_curr_config_free(snf_curr_config *c);
 
-/* ---- rows and folds ---- */
+/* ---- hydro rows and folds (the rows themselves: data.h snf_rows) ---- */
 
-/* Loads rows[n] of a dataset file (rows = NULL: every usable row, n ignored) encoded with spec and norm.
- * SNF_EFORMAT / SNF_EIO from the file; SNF_ENOMEM. */
-SNF_API int snf_rowset_load(snf_rowset *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
-                    const long *rows, long n);
-/* Copies the rows of r whose file rows are ids[n] (in that order; CL floats per input row) into out.
- * SNF_EINVAL if one is not in r. */
-SNF_API int snf_rowset_subset(snf_rowset *out, const snf_rowset *r, size_t CL, const long *ids, long n);
-SNF_API void snf_rowset_free(snf_rowset *r);
-
-/* SNF_EINVAL unless hydro (the rows loaded from path) are hydro runs: the file's source attribute is
- * "hydro:<code>" (written by snforge import), and no row's encoded input equals one of sa's (CL floats a
- * row; sa may be NULL: only the attribute is checked) -- a semi-analytic campaign relabelled is refused by
- * its content too. The message names the file, the row and what was expected. */
-SNF_API int snf_curr_hydro_check(const char *path, const snf_rowset *hydro, const snf_rowset *sa, const char *sa_path,
-                         size_t CL);
+/* SNF_EINVAL unless hydro (the rows loaded from path, with their file rows: data.h snf_rows_load) are hydro
+ * runs: the file's source attribute is "hydro:<code>" (written by snforge import), and no row's encoded input
+ * equals one of sa's (sa may be NULL: only the attribute is checked) -- a semi-analytic campaign relabelled is
+ * refused by its content too. The message names the file, the row and what was expected. */
+SNF_API int snf_curr_hydro_check(const char *path, const snf_rows *hydro, const snf_rows *sa, const char *sa_path);
 
 /* Deals the n usable hydro rows ids[n] to k folds (seeded shuffle, position i -> fold i mod k) and
  * fills fold f's test / val / train lists (file rows, ascending). SNF_EINVAL for k < 3 or n < k. */
@@ -171,7 +153,7 @@ SNF_API int snf_curr_exists(const char *path);
 /* Writes text to path.tmp, fsyncs it and renames it over path (SNF_EIO). */
 SNF_API int snf_curr_write_atomic(const char *path, const char *text);
 /* A variant's semi-analytic training and held-out rows, and the normalisation fitted on the former. */
-SNF_API int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rowset *tr,
-                             snf_rowset *te);
+SNF_API int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v, snf_norm *norm, snf_rows *tr,
+                             snf_rows *te);
 
 #endif

@@ -4,7 +4,9 @@
  * fitted on the training rows, NaN (no value there) replaced by 0 = the series mean, and optionally one
  * mask channel per series (1 where a value exists, 0 where it was missing). Targets are log10 of
  * energy, mass, radius and nickel, standardised. Rows are read in blocks, so a training set larger than
- * memory streams through a bounded buffer. It does not train, checkpoint or parse configuration. */
+ * memory streams through a bounded buffer. Encoded rows held in memory are one type (snf_rows: owning or a
+ * view), and the batcher (snf_batcher: over a file, resident rows, or a mix of two) is the one way training
+ * and scoring iterate rows. It does not train, checkpoint or parse configuration. */
 #ifndef SNFORGE_DATA_H
 #define SNFORGE_DATA_H
 
@@ -59,7 +61,7 @@ typedef struct snf_obs_aug {
 } snf_obs_aug;
 
 typedef struct snf_data snf_data;       /* an open dataset file + its resampling plan (opaque) */
-typedef struct snf_batcher snf_batcher; /* batches over a row set, resident or streamed (opaque) */
+typedef struct snf_batcher snf_batcher; /* batches over a file, resident rows, or a mix (opaque) */
 
 /* ---- spec ---- */
 
@@ -116,20 +118,74 @@ SNF_API int snf_data_load(snf_data *d, const snf_norm *norm, const long *rows, l
 
 SNF_API void snf_data_close(snf_data *d);
 
+/* ---- resident rows ---- */
+
+/* Encoded rows in memory: the one in-memory row type (fine-tuning, the curriculum, the deployable model's
+ * refit, and the batches served from memory). Row i is x[i*CL .. (i+1)*CL) (the network's C_in x L input),
+ * y[i*4 ..] its standardised targets, params[i*4 ..] its physical parameters (foe, Msun, cm, Msun) and
+ * ids[i] its row in the dataset file it came from. y, params and ids may be NULL (not known). An owning set
+ * (owned = 1: made by snf_rows_load / _read / _subset / _join) holds its arrays, which snf_rows_free frees;
+ * lowering n shortens it (the first n rows stay; free still frees everything). A view (snf_rows_view,
+ * owned = 0) points at the caller's arrays, which stay the caller's. */
+typedef struct snf_rows {
+    float *x, *y;
+    double *params;
+    long *ids;
+    long n;
+    size_t CL; /* floats per input row */
+    int owned;
+} snf_rows;
+
+/* A view of the caller's arrays x[n][CL] and y[n][4] (y may be NULL); no params, no ids. */
+SNF_API snf_rows snf_rows_view(const float *x, const float *y, long n, size_t CL);
+/* Encodes rows[n] of the open file d (any order, duplicates allowed; rows = NULL: every usable row, n
+ * ignored) with norm into r: x, y, params (decoded from y) and ids (the file rows), owned. snf_data_load's
+ * failures; SNF_ENOMEM. On failure r is empty. */
+SNF_API int snf_rows_read(snf_rows *r, snf_data *d, const snf_norm *norm, const long *rows, long n);
+/* The same from the dataset file at path (opened with spec, read in blocks of 1024 rows, closed). */
+SNF_API int snf_rows_load(snf_rows *r, const char *path, const snf_data_spec *spec, const snf_norm *norm,
+                          const long *rows, long n);
+/* Copies the rows of r whose file rows are ids[n] (in that order) into out (owned; y and params when r has
+ * them). SNF_EINVAL if r has no ids or one is not in r; SNF_ENOMEM. On failure out is empty. */
+SNF_API int snf_rows_subset(snf_rows *out, const snf_rows *r, const long *ids, long n);
+/* The first na rows of a followed by every row of b (NULL: none) into out (owned; y and params when both
+ * have them; no ids: the rows may come from two files). SNF_EINVAL if the row widths differ; SNF_ENOMEM. */
+SNF_API int snf_rows_join(snf_rows *out, const snf_rows *a, long na, const snf_rows *b);
+/* Frees an owning set's arrays (a view's are left alone) and empties r. */
+SNF_API void snf_rows_free(snf_rows *r);
+
 /* ---- batches ---- */
 
-/* Batches of B rows over rows[n] (copied). At most max_rows rows are encoded in memory at a time
- * (rounded down to a multiple of B, at least B; 0 = all): when n fits, the set is loaded once and
- * stays resident; otherwise each epoch streams through the file in chunks. Either way the batches are
- * the same: epoch e visits the rows in a permutation drawn from (seed, e) when shuffle = 1 (file
- * order otherwise), B at a time, the last batch partial. */
+/* The one way training and scoring iterate rows: a batcher serves an epoch's rows B at a time into the
+ * caller's x[B][CL], y[B][4]. Epoch e visits its n rows in a permutation drawn from (seed, e) (Fisher-Yates
+ * from seed ^ G (e + 1)) when shuffle = 1, in order otherwise; the last batch is partial. Three sources: */
+
+/* (1) A dataset file: rows[n] of d (copied) encoded with norm. At most max_rows rows are encoded in memory
+ * at a time (rounded down to a multiple of B, at least B; 0 = all): when n fits, the set is read once
+ * (snf_rows_read) and stays resident; otherwise each epoch streams through the file in chunks. Either way
+ * the batches are the same. The rows a batch reports are file rows. d must outlive the batcher. */
 SNF_API int snf_batcher_alloc(snf_batcher **out, snf_data *d, const snf_norm *norm, const long *rows, long n,
                       int B, long max_rows, int shuffle, uint64_t seed);
+/* (2) Resident rows r (kept, not copied: r's arrays must outlive the batcher; y must not be NULL): the same
+ * batches as (1) over the same rows, the rows a batch reports being positions in r (0..n-1). cycle = 1:
+ * every batch has exactly B rows, read round and round the epoch's order, and the batches never end (the
+ * part mixed into each step of (3)); SNF_EINVAL then for an empty r. */
+SNF_API int snf_batcher_rows(snf_batcher **out, const snf_rows *r, int B, int shuffle, uint64_t seed, int cycle);
+/* (3) Mixed: each batch of `first` followed by one batch of `extra` (normally cycling), both started at the
+ * same epoch; the epoch ends with `first`'s. The batcher takes both (freed with it, also when this fails).
+ * snf_batcher_first_rows tells how many rows of the last batch are first's. SNF_EINVAL if the row widths
+ * differ or extra is a mixed batcher itself. */
+SNF_API int snf_batcher_mix(snf_batcher **out, snf_batcher *first, snf_batcher *extra);
+
 /* Starts epoch e (rewinds). */
 SNF_API int snf_batcher_start(snf_batcher *b, long epoch);
-/* Next batch into x[B][C_in*L], y[B][4] (y may be NULL) and, if rows is not NULL, the file rows of
- * the batch; *nb = its size. Returns 1 for a batch, 0 after the last one, < 0 on failure. */
+/* Next batch into x[B][C_in*L], y[B][4] (y may be NULL, but not for a cycling or mixed batcher) and, if rows
+ * is not NULL, the rows of the batch (as reported by its source); *nb = its size. Returns 1 for a batch, 0
+ * after the last one, < 0 on failure. */
 SNF_API int snf_batcher_next(snf_batcher *b, float *x, float *y, long *rows, int *nb);
+/* Rows of the last batch that came from a mixed batcher's `first` (the whole batch for the others). */
+SNF_API int snf_batcher_first_rows(const snf_batcher *b);
+/* Batches per epoch (a mixed batcher: first's). */
 SNF_API long snf_batcher_nbatches(const snf_batcher *b);
 SNF_API int snf_batcher_resident(const snf_batcher *b);
 SNF_API void snf_batcher_free(snf_batcher *b);

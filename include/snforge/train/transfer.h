@@ -1,7 +1,8 @@
 /* transfer.h: training on one set of encoded rows while selecting on another, for transfer learning:
  * fine-tuning a model file on another dataset (`snforge finetune`) and the two training stages of the
- * curriculum (curriculum.h). The rows are already encoded with the model's normalisation and resident
- * in memory (hydro sets are tens of models; the semi-analytic share is bounded by the caller). The run is
+ * curriculum (curriculum.h). The rows (data.h snf_rows: x and y are read; their row width must be the
+ * network's C_in x T) are already encoded with the model's normalisation and resident in memory (hydro sets
+ * are tens of models; the semi-analytic share is bounded by the caller), served by data.h's batcher. The run is
  * the one training loop of `snforge train` (train/train_loop.c): per epoch a seeded shuffle of the training
  * rows (a function of (seed, epoch)), batches of B rows of which round(mix_share B) are drawn from a second
  * row set (semi-analytic rows against forgetting, Li & Hoiem 2017's rehearsal variant), Adam(W) steps with a
@@ -28,12 +29,6 @@
 #include "snforge/train/train.h"
 
 /* ---- types ---- */
-
-/* Encoded rows: x[n][C_in*L], y[n][4] (standardised targets), both owned by the caller. */
-typedef struct snf_rows {
-    const float *x, *y;
-    long n;
-} snf_rows;
 
 /* The training recipe of fine-tuning and curriculum stages: [train]'s recipe keys (train_small.ini) under the
  * same names and ranges. A zeroed struct is today's fine-tuning: the rate fixed, no clipping, no EMA. */
@@ -76,8 +71,9 @@ typedef struct snf_transfer_config {
     double mix_share;       /* share of each batch drawn from `mix` (0: none), in [0, 0.9] */
     snf_augment aug;        /* applied to the training rows' batch part */
     snf_augment aug_mix;    /* applied to the mixed rows' batch part */
-    const snf_obs_aug *obs; /* [observe] on the training rows' batch part, keyed by (seed, epoch, row within
-                             * `train`) (data.h snf_data_observe; NULL or all off: rows as they are) */
+    const snf_obs_aug *obs; /* [observe] on the training rows' batch part, keyed by (seed, epoch, position of the
+                             * row within `train`, not its file row) (data.h snf_data_observe; NULL or all off: rows
+                             * as they are) */
     const char *text;       /* the run's identity, stored as config_text; a resume checks it is equal */
     const char *data_file;  /* provenance written to the model file (may be "") */
     const char *out_path;   /* the model file (checkpoint) */
@@ -113,7 +109,8 @@ SNF_API int snf_transfer_freeze(snf_net *net, int k, size_t *stats_lo, size_t *s
 /* Trains cfg on `train` (+ `mix`), selecting on `val` (n = 0: on the training loss), into
  * cfg->out_path, resuming it when it holds an unfinished run of the same cfg->text (SNF_EINVAL if it
  * holds another text; already_finished if done). opt->stop_after, log and quiet as in train.h.
- * SNF_EINVAL for bad settings (empty training rows, mix_share out of range or without mix rows). */
+ * SNF_EINVAL for bad settings (empty training rows, mix_share out of range or without mix rows, rows whose
+ * width is not the network's input). */
 SNF_API int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
                      const snf_rows *val, const snf_train_options *opt, snf_transfer_summary *sum);
 
