@@ -1,7 +1,7 @@
 /* dist.c: data-parallel training over MPI ranks (built with -DSNF_ENABLE_MPI=ON; a serial build, or one
  * process, is one rank and every call is a no-op). Sums are made identical on every rank and
  * independent of the MPI library's reduction order: each rank's vector is gathered to all (Allgather)
- * and added in rank order, in double. The caller (train.c) keeps MPI_Init/Finalize to the program.
+ * and added in rank order, in double. MPI_Init/Finalize are the program's (cli/cli_mpi.c).
  * Files: every rank holds the same state, so rank 0 alone writes; snf_dist_once runs a write there when every
  * rank has come to it (so no rank's earlier read or decision sees it) and gives every rank its status (and
  * message), which orders each rank's later reads after it. */
