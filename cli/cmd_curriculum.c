@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
@@ -54,6 +55,8 @@ static void snf_curr_usage(FILE *f)
             "      --final-members M its ensemble members, 1-64                     [3]\n"
             "      --stop-after-folds K  return after K newly finished folds, as if interrupted (for tests)\n"
             "  -h, --help            this text\n\n"
+            "With an MPI build (-DSNF_ENABLE_MPI=ON), `mpirun -np K snforge curriculum ...` trains every stage\n"
+            "data-parallel as train does: every rank reads the same files, rank 0 logs and writes DIR.\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line, data files,\n"
             "too few hydro models for the folds, an external model that is also in the hydro set).\n");
 }
@@ -139,14 +142,21 @@ int snf_cmd_curriculum(int argc, char **argv)
         fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    snf_output owner; /* DIR.lock for the whole run: a second curriculum into DIR refuses at once */
-    if ((rc = snf_output_begin(&owner, out, 1)) < 0) {
+    snf_cli_mpi mpi; /* under mpirun: every stage data-parallel, rank 0 locks, writes and reports (cli_mpi.h) */
+    snf_cli_mpi_begin(&mpi, "curriculum", &argc, &argv);
+    const int say = snf_cli_mpi_says(&mpi);
+    /* DIR.lock for the whole run: a second curriculum into DIR refuses at once */
+    if ((rc = snf_cli_mpi_lock(&mpi, out, 1)) < 0) {
         snf_curr_config_free(&c);
-        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        if (say) {
+            fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        }
+        return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
     }
+    snf_cli_mpi_note(&mpi, out);
     int nt = snf_threads_setup((int)threads);
-    snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop, .log = stderr};
+    snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop,
+                          .log = say ? stderr : NULL};
     int stopped = 0;
     rc = snf_curr_run(&c, &o, &stopped);
     snf_uq_final_info fi;
@@ -155,14 +165,22 @@ int snf_cmd_curriculum(int argc, char **argv)
     }
     snf_curr_config_free(&c);
     if (rc < 0) {
-        snf_output_end(&owner);
-        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        if (say) {
+            fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        }
+        return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
     }
-    snf_output_end(&owner);
+    if (!say) { /* the plot and the summary are rank 0's */
+        return snf_cli_mpi_end(&mpi, 0);
+    }
     if (stopped) {
+        int code = snf_cli_mpi_end(&mpi, 0);
         fprintf(stderr, "snforge curriculum: stopped after %ld folds (run again to go on)\n", stop);
-        return 0;
+        return code;
+    }
+    int code = snf_cli_mpi_end(&mpi, 0); /* MPI is done before the plot's child process starts */
+    if (code != 0) {
+        return code;
     }
     const char *note = plot ? snf_curr_plot(python, script, out) : "no plot (--no-plot)";
     fprintf(stderr, "snforge curriculum: %s/results.csv, results.md; %s\n", out, note);

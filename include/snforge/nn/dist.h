@@ -23,6 +23,11 @@ SNF_API int snf_dist_sum_floats(float *v, size_t n, float *scratch);
 SNF_API void snf_dist_bcast_doubles(double *v, int n);
 /* snf_bn_reduce_fn for synchronised BatchNorm (nn.h): snf_dist_sum_doubles. */
 SNF_API void snf_dist_bn_reduce(double *v, int n, void *ctx);
+/* fn(ctx) on rank 0 alone (the ranks hold the same state: one writes the files) once every rank has called it,
+ * its status given to every rank, a failure with rank 0's message; a collective call (every rank at the same
+ * point): no rank sees fn's changes before it, every rank sees them after. One rank, or a section nested in
+ * another: fn(ctx) at once. */
+SNF_API int snf_dist_once(int (*fn)(void *ctx), void *ctx);
 
 #ifdef __cplusplus
 }
