@@ -85,6 +85,26 @@ static const char *snf_curr_plot(const char *python, const char *script, const c
 
 /* ---- the subcommand ---- */
 
+/* The arguments' checks after the options (1: fine; 0: said why, exit 2). */
+static int snf_curr_args_ok(int argc, const char *out, const char *test, int final, int members_given)
+{
+    if (optind != argc - 1 || !out) {
+        fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
+                        "--help)\n");
+        return 0;
+    }
+    if (members_given && !final) {
+        fprintf(stderr, "snforge curriculum: --final-members needs --final\n");
+        return 0;
+    }
+    if (test && access(test, R_OK) != 0) {
+        fprintf(stderr, "snforge curriculum: --test %s: cannot read the file (expected a dataset from snforge "
+                        "import)\n", test);
+        return 0;
+    }
+    return 1;
+}
+
 int snf_cmd_curriculum(int argc, char **argv)
 {
     enum { O_TEST = 1000, O_NOPLOT, O_PY, O_SCRIPT, O_STOP, O_FINAL, O_MEMBERS };
@@ -122,18 +142,7 @@ int snf_cmd_curriculum(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 1 || !out) {
-        fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
-                        "--help)\n");
-        return 2;
-    }
-    if (members_given && !final) {
-        fprintf(stderr, "snforge curriculum: --final-members needs --final\n");
-        return 2;
-    }
-    if (test && access(test, R_OK) != 0) {
-        fprintf(stderr, "snforge curriculum: --test %s: cannot read the file (expected a dataset from snforge "
-                        "import)\n", test);
+    if (!snf_curr_args_ok(argc, out, test, final, members_given)) {
         return 2;
     }
     snf_curr_config c;

@@ -416,6 +416,32 @@ static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, 
     return SNF_OK;
 }
 
+/* The run's transfer config: the starting model's network, grid and normalisation, the options' settings. */
+static snf_transfer_config snf_ft_transfer_config(const snf_ft_cli *c, const snf_ckpt *init, const char *text,
+                                                  const char *data_path)
+{
+    snf_transfer_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.net = init->net;
+    tc.spec = init->spec;
+    tc.norm = init->norm;
+    tc.init = init;
+    tc.freeze = (int)c->freeze;
+    tc.seed = (uint64_t)c->seed;
+    tc.epochs = (int)c->epochs;
+    tc.batch = (int)c->batch;
+    tc.adam = snf_adam_config_default();
+    tc.adam.lr = (float)c->lr;
+    tc.adam.weight_decay = (float)c->wd;
+    tc.recipe = c->recipe;
+    tc.es_patience = (int)c->patience;
+    tc.mix_share = c->share;
+    tc.text = text;
+    tc.data_file = data_path;
+    tc.out_path = c->out;
+    return tc;
+}
+
 int snf_cmd_finetune(int argc, char **argv)
 {
     snf_ft_cli c;
@@ -473,25 +499,7 @@ int snf_cmd_finetune(int argc, char **argv)
              "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n%s", model_path,
              data_path, lr, freeze, epochs, batch, val, patience, seed, wd, mix_path ? mix_path : "", share, maxr,
              dg_model, dg_data, dg_mix, SNF_VERSION_STRING, rtext);
-    snf_transfer_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.net = init.net;
-    tc.spec = init.spec;
-    tc.norm = init.norm;
-    tc.init = &init;
-    tc.freeze = (int)freeze;
-    tc.seed = (uint64_t)seed;
-    tc.epochs = (int)epochs;
-    tc.batch = (int)batch;
-    tc.adam = snf_adam_config_default();
-    tc.adam.lr = (float)lr;
-    tc.adam.weight_decay = (float)wd;
-    tc.recipe = c.recipe;
-    tc.es_patience = (int)patience;
-    tc.mix_share = share;
-    tc.text = text;
-    tc.data_file = data_path;
-    tc.out_path = out;
+    snf_transfer_config tc = snf_ft_transfer_config(&c, &init, text, data_path);
     snf_train_options o = snf_train_options_default();
     o.threads = nt;
     o.stop_after = stop;
