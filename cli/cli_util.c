@@ -53,7 +53,21 @@ int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long 
 
 int snf_cli_parse_threads(const char *cmd, const char *text, long *out)
 {
-    return snf_cli_parse_long(cmd, "--threads", text, 1, 4096, out);
+    return snf_cli_parse_long(cmd, "--threads", text, 1, SNF_CLI_MAX_THREADS, out);
+}
+
+const char *snf_cli_outcome(const char *reason)
+{
+    if (strcmp(reason, "epochs") == 0) {
+        return "finished all epochs";
+    }
+    if (strcmp(reason, "time budget") == 0) {
+        return "stopped at the time budget";
+    }
+    if (strcmp(reason, "schedule") == 0) {
+        return "finished the learning-rate schedule";
+    }
+    return "stopped early (validation loss)";
 }
 
 void snf_cli_getopt_start(void)
@@ -67,8 +81,8 @@ int snf_cli_expect_operands(const char *cmd, int argc, int n, const char *what)
     if (argc - optind == n) {
         return 0;
     }
-    fprintf(stderr, "snforge %s: expected %s, got %d arguments (see snforge %s --help)\n", cmd, what, argc - optind,
-            cmd);
+    fprintf(stderr, "snforge %s: expected %s, got %d argument%s (see snforge %s --help)\n", cmd, what, argc - optind,
+            argc - optind == 1 ? "" : "s", cmd);
     return 2;
 }
 
