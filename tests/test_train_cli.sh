@@ -54,6 +54,13 @@ expect 2 "expected one CONFIG" -- "$snforge" train
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads 2x
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
+# a model grid mostly outside the dataset's days (camp.h5: days 1-299): refused naming file:line, key and range
+sed 's/^t_end = 299/t_end = 900/' tiny.ini > far.ini
+expect 2 "far.ini:7: \[data\] t_end = 900: .* outside camp.h5's /time (days 1 to 299)" -- "$snforge" train far.ini -o far.h5
+sed 's/^t_start = 1/t_start = -700/' tiny.ini > early.ini
+expect 2 "early.ini:6: \[data\] t_start = -700: .* outside camp.h5's /time (days 1 to 299)" -- "$snforge" train early.ini \
+  -o early.h5
+[ ! -e far.h5 ] && [ ! -e early.h5 ] || fail "a refused grid left a model file"
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
 expect 2 "--budget-clock expects wall or cpu, got 'sundial'" -- "$snforge" train tiny.ini --time-budget 5 \
