@@ -50,6 +50,10 @@ int snf_cli_unknown_option(char **argv, const char *cmd);
 
 int snf_cli_has_suffix(const char *s, const char *suffix);
 
+/* -o PATH of subcommand CMD checked before any work: the folder PATH goes into must exist and be a folder.
+ * 0, or "snforge CMD: -o PATH: ..." on stderr and exit status 2. */
+int snf_cli_check_output(const char *cmd, const char *path);
+
 /* Writes PATH.tmp with write(ctx, f, arg), then renames it to PATH: never a half-written PATH. */
 int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FILE *f, int arg),
                               const void *ctx, int arg);

@@ -253,6 +253,9 @@ int snf_cmd_keypoints(int argc, char **argv)
     const char *in = argv[optind];
     FILE *out = stdout;
     snf_output owner = {.lock = -1}; /* -o FILE: locked for the run, written as FILE.tmp, renamed when complete */
+    if (outp && snf_cli_check_output("keypoints", outp) != 0) {
+        return 2;
+    }
     if (outp) {
         int orc = snf_output_begin(&owner, outp, 0);
         out = orc < 0 ? NULL : snf_output_open_file(&owner, "keypoints");

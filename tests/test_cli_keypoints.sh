@@ -108,6 +108,7 @@ expect 1 "SN2018hna.csv: no identifiable end of the dome: the steepest fall afte
 # too few tail points: SN 1987A cut after day 160 (4 tail points over 17 days)
 awk -F, '/^#/ || NR == 1 || $1 + 0 < 160' "$obs" > "$tmp/short.csv"
 expect 1 "short.csv: too few tail points: 4 over days 144.1-158.1" keypoints "$tmp/short.csv"
+expect 2 "keypoints: -o $tmp/nodir/x.csv: its folder $tmp/nodir does not exist" keypoints "$obs" -o "$tmp/nodir/x.csv"
 "$snf" keypoints --help | grep -q "nickel_from_tail" && ok "keypoints --help" || bad "keypoints --help"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
