@@ -219,6 +219,12 @@ expect 2 "bad_obs2.csv:3: L_erg_s 'bright' is not a number" -- "$snforge" predic
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,4000,\n5,1e41,,,\n3,1e41,,,\n' > bad_obs3.csv
 expect 2 "bad_obs3.csv:4: t_d 3 is before 5 (line 3)" -- "$snforge" predict tiny.h5 bad_obs3.csv
 expect 2 "cannot read observation file" -- "$snforge" predict tiny.h5 none.csv
+# one row (day 10): too few points, and how many are needed (not "does not overlap the grid"); a negative
+# uncertainty names its column and value
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n10,1e42,,4000,\n' > one_obs.csv
+expect 2 "one_obs.csv has 1 L_erg_s point: too few, at least 2 are needed" -- "$snforge" predict lum.h5 one_obs.csv
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,4000,\n2,1e42,,4000,-50\n' > neg_obs.csv
+expect 2 "neg_obs.csv:3: vph_err -50: uncertainties must be >= 0" -- "$snforge" predict tiny.h5 neg_obs.csv
 expect 2 "expected MODEL.h5 OBS.csv" -- "$snforge" predict tiny.h5
 if [ -n "$skipped" ]; then
   echo "SKIPPED:$skipped (every other check passed)"
