@@ -108,7 +108,11 @@ sed 's/^seed = 3/seed = 4/' tiny.ini > other.ini
 expect 2 "different config" -- "$snforge" train other.ini -o tiny.h5
 
 # ---- evaluate ----
-expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv" -- "$snforge" evaluate tiny.h5 camp.h5 -o eval --threads 2
+expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv, eval/reliability.csv" -- "$snforge" evaluate tiny.h5 camp.h5 \
+  -o eval --threads 2
+# tiny.h5 was trained on camp.h5 (its stored data fingerprint): the scores include training rows, said on stderr
+echo "$expect_out" | grep -q "note: camp.h5 is the dataset tiny.h5 was trained on" ||
+  fail "evaluate on the training campaign gave no note: $expect_out"
 [ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,coverage95_pct,nll,keypoints_mape_pct,keypoints_n" ] \
   || fail "metrics.csv header"
 [ "$(wc -l < eval/parity.csv)" -eq 1025 ] || fail "parity.csv should hold 1024 rows"
