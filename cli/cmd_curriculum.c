@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
@@ -54,6 +55,8 @@ static void snf_curr_usage(FILE *f)
             "      --final-members M its ensemble members, 1-64                     [3]\n"
             "      --stop-after-folds K  return after K newly finished folds, as if interrupted (for tests)\n"
             "  -h, --help            this text\n\n"
+            "With an MPI build (-DSNF_ENABLE_MPI=ON), `mpirun -np K snforge curriculum ...` trains every stage\n"
+            "data-parallel as train does: every rank reads the same files, rank 0 logs and writes DIR.\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line, data files,\n"
             "too few hydro models for the folds, an external model that is also in the hydro set).\n");
 }
@@ -81,6 +84,26 @@ static const char *snf_curr_plot(const char *python, const char *script, const c
 }
 
 /* ---- the subcommand ---- */
+
+/* The arguments' checks after the options (1: fine; 0: said why, exit 2). */
+static int snf_curr_args_ok(int argc, const char *out, const char *test, int final, int members_given)
+{
+    if (optind != argc - 1 || !out) {
+        fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
+                        "--help)\n");
+        return 0;
+    }
+    if (members_given && !final) {
+        fprintf(stderr, "snforge curriculum: --final-members needs --final\n");
+        return 0;
+    }
+    if (test && access(test, R_OK) != 0) {
+        fprintf(stderr, "snforge curriculum: --test %s: cannot read the file (expected a dataset from snforge "
+                        "import)\n", test);
+        return 0;
+    }
+    return 1;
+}
 
 int snf_cmd_curriculum(int argc, char **argv)
 {
@@ -119,18 +142,7 @@ int snf_cmd_curriculum(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 1 || !out) {
-        fprintf(stderr, "snforge curriculum: expected one EXPERIMENT.ini and -o DIR (see snforge curriculum "
-                        "--help)\n");
-        return 2;
-    }
-    if (members_given && !final) {
-        fprintf(stderr, "snforge curriculum: --final-members needs --final\n");
-        return 2;
-    }
-    if (test && access(test, R_OK) != 0) {
-        fprintf(stderr, "snforge curriculum: --test %s: cannot read the file (expected a dataset from snforge "
-                        "import)\n", test);
+    if (!snf_curr_args_ok(argc, out, test, final, members_given)) {
         return 2;
     }
     snf_curr_config c;
@@ -139,14 +151,21 @@ int snf_cmd_curriculum(int argc, char **argv)
         fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
         return snf_status_exit_code(rc);
     }
-    snf_output owner; /* DIR.lock for the whole run: a second curriculum into DIR refuses at once */
-    if ((rc = snf_output_begin(&owner, out, 1)) < 0) {
+    snf_cli_mpi mpi; /* under mpirun: every stage data-parallel, rank 0 locks, writes and reports (cli_mpi.h) */
+    snf_cli_mpi_begin(&mpi, "curriculum", &argc, &argv);
+    const int say = snf_cli_mpi_says(&mpi);
+    /* DIR.lock for the whole run: a second curriculum into DIR refuses at once */
+    if ((rc = snf_cli_mpi_lock(&mpi, out, 1)) < 0) {
         snf_curr_config_free(&c);
-        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        if (say) {
+            fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        }
+        return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
     }
+    snf_cli_mpi_note(&mpi, out);
     int nt = snf_threads_setup((int)threads);
-    snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop, .log = stderr};
+    snf_curr_options o = {.out_dir = out, .test_file = test, .threads = nt, .stop_after_folds = stop,
+                          .log = say ? stderr : NULL};
     int stopped = 0;
     rc = snf_curr_run(&c, &o, &stopped);
     snf_uq_final_info fi;
@@ -155,14 +174,22 @@ int snf_cmd_curriculum(int argc, char **argv)
     }
     snf_curr_config_free(&c);
     if (rc < 0) {
-        snf_output_end(&owner);
-        fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        if (say) {
+            fprintf(stderr, "snforge curriculum: %s\n", snf_error_last_message());
+        }
+        return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
     }
-    snf_output_end(&owner);
+    if (!say) { /* the plot and the summary are rank 0's */
+        return snf_cli_mpi_end(&mpi, 0);
+    }
     if (stopped) {
+        int code = snf_cli_mpi_end(&mpi, 0);
         fprintf(stderr, "snforge curriculum: stopped after %ld folds (run again to go on)\n", stop);
-        return 0;
+        return code;
+    }
+    int code = snf_cli_mpi_end(&mpi, 0); /* MPI is done before the plot's child process starts */
+    if (code != 0) {
+        return code;
     }
     const char *note = plot ? snf_curr_plot(python, script, out) : "no plot (--no-plot)";
     fprintf(stderr, "snforge curriculum: %s/results.csv, results.md; %s\n", out, note);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/train.h"
@@ -58,6 +59,9 @@ static void snf_finetune_usage(FILE *f)
             "  -q, --quiet           no per-epoch lines\n"
             "      --stop-after-epochs K  stop after K epochs of this run, as if interrupted (for tests)\n"
             "  -h, --help            this text\n\n"
+            "With an MPI build (-DSNF_ENABLE_MPI=ON), `mpirun -np K snforge finetune ...` trains data-parallel as\n"
+            "train does: every rank reads the same files and computes its share of every batch; rank 0 logs and\n"
+            "writes OUT.h5 (see README.md).\n\n"
             "Exit status: 0 done (or already finished), 1 the work failed, 2 bad input (option, file, OUT.h5\n"
             "holding another run).\n");
 }
@@ -188,10 +192,11 @@ cleanup:
 
 /* The starting model into init, DATA.h5's usable rows
  * into all, split by the seed into the validation share val (va) and training (tr), and the first maxr rows of
- * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here. */
+ * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here; messages only when
+ * say (rank 0 under MPI: every rank loads the same rows). */
 static int snf_ft_load(const char *model_path, const char *data_path, const char *mix_path,
                        long maxr, double val, long seed, snf_ckpt *init, snf_rows *all, snf_rows *tr,
-                       snf_rows *va, snf_rows *mix)
+                       snf_rows *va, snf_rows *mix, int say)
 {
     long *ids = NULL;
     int rc;
@@ -207,7 +212,9 @@ static int snf_ft_load(const char *model_path, const char *data_path, const char
         goto fail_ids;
     }
     if (all->n < 2) {
-        fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all->n);
+        if (say) {
+            fprintf(stderr, "snforge finetune: %s has %ld usable rows: too few\n", data_path, all->n);
+        }
         return SNF_EINVAL;
     }
     /* seeded split of DATA.h5's rows into validation (first nv of a shuffle) and training */
@@ -240,7 +247,9 @@ static int snf_ft_load(const char *model_path, const char *data_path, const char
 fail_ids:
     free(ids);
 fail:
-    fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+    if (say) {
+        fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+    }
     return rc;
 }
 
@@ -455,6 +464,32 @@ static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, 
     return SNF_OK;
 }
 
+/* The run's transfer config: the starting model's network, grid and normalisation, the options' settings. */
+static snf_transfer_config snf_ft_transfer_config(const snf_ft_cli *c, const snf_ckpt *init, const char *text,
+                                                  const char *data_path)
+{
+    snf_transfer_config tc;
+    memset(&tc, 0, sizeof tc);
+    tc.net = init->net;
+    tc.spec = init->spec;
+    tc.norm = init->norm;
+    tc.init = init;
+    tc.freeze = (int)c->freeze;
+    tc.seed = (uint64_t)c->seed;
+    tc.epochs = (int)c->epochs;
+    tc.batch = (int)c->batch;
+    tc.adam = snf_adam_config_default();
+    tc.adam.lr = (float)c->lr;
+    tc.adam.weight_decay = (float)c->wd;
+    tc.recipe = c->recipe;
+    tc.es_patience = (int)c->patience;
+    tc.mix_share = c->share;
+    tc.text = text;
+    tc.data_file = data_path;
+    tc.out_path = c->out;
+    return tc;
+}
+
 int snf_cmd_finetune(int argc, char **argv)
 {
     snf_ft_cli c;
@@ -467,20 +502,30 @@ int snf_cmd_finetune(int argc, char **argv)
     const double lr = c.lr, val = c.val, share = c.share, wd = c.wd;
     const long freeze = c.freeze, epochs = c.epochs, batch = c.batch, patience = c.patience, seed = c.seed,
                maxr = c.maxr, stop = c.stop;
-    const int quiet = c.quiet;
+    int quiet = c.quiet;
     const char *model_path = argv[optind], *data_path = argv[optind + 1];
     int nt = snf_threads_setup((int)c.threads);
     snf_ckpt init;
     memset(&init, 0, sizeof init);
     snf_rows all = {0}, tr = {0}, va = {0}, mix = {0};
     char *text = NULL;
-    snf_output owner; /* OUT.lock for the whole run: a second finetune into OUT refuses at once */
-    int rc = snf_output_begin(&owner, out, 0);
+    snf_cli_mpi mpi; /* under mpirun: data-parallel, rank 0 locks, writes and reports (cli_mpi.h) */
+    snf_cli_mpi_begin(&mpi, "finetune", &argc, &argv);
+    const int say = snf_cli_mpi_says(&mpi);
+    quiet |= !say;
+    /* OUT.lock for the whole run: a second finetune into OUT refuses at once */
+    int rc = snf_cli_mpi_lock(&mpi, out, 0);
     if (rc < 0) {
-        fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
-        return snf_status_exit_code(rc);
+        if (say) {
+            fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+        }
+        return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
     }
-    if ((rc = snf_ft_load(model_path, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix)) < 0) {
+    if (!quiet) {
+        snf_cli_mpi_note(&mpi, out);
+    }
+    if ((rc = snf_ft_load(model_path, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix, say)) <
+        0) {
         goto done; /* its message is out */
     }
     char rtext[256]; /* the recipe, when not the default (today's texts, and so their files, stay as they were) */
@@ -502,25 +547,7 @@ int snf_cmd_finetune(int argc, char **argv)
              "mix_max_rows = %ld\nmodel_digest = %s\ndata_digest = %s\nmix_sa_digest = %s\nversion = %s\n%s", model_path,
              data_path, lr, freeze, epochs, batch, val, patience, seed, wd, mix_path ? mix_path : "", share, maxr,
              dg_model, dg_data, dg_mix, SNF_VERSION_STRING, rtext);
-    snf_transfer_config tc;
-    memset(&tc, 0, sizeof tc);
-    tc.net = init.net;
-    tc.spec = init.spec;
-    tc.norm = init.norm;
-    tc.init = &init;
-    tc.freeze = (int)freeze;
-    tc.seed = (uint64_t)seed;
-    tc.epochs = (int)epochs;
-    tc.batch = (int)batch;
-    tc.adam = snf_adam_config_default();
-    tc.adam.lr = (float)lr;
-    tc.adam.weight_decay = (float)wd;
-    tc.recipe = c.recipe;
-    tc.es_patience = (int)patience;
-    tc.mix_share = share;
-    tc.text = text;
-    tc.data_file = data_path;
-    tc.out_path = out;
+    snf_transfer_config tc = snf_ft_transfer_config(&c, &init, text, data_path);
     snf_train_options o = snf_train_options_default();
     o.threads = nt;
     o.stop_after = stop;
@@ -531,9 +558,11 @@ int snf_cmd_finetune(int argc, char **argv)
     if ((rc = snf_transfer_check(&tc, &tr, mix_path ? &mix : NULL, &va)) < 0) {
         goto fail; /* a setting refused before any note or work */
     }
-    snf_ft_notes(model_path, out, &init);
+    if (say) {
+        snf_ft_notes(model_path, out, &init);
+    }
     rc = snf_transfer_run(&tc, &tr, mix_path ? &mix : NULL, &va, &o, &s);
-    if (rc >= 0) {
+    if (rc >= 0 && say) { /* the closing line and the /uq group: rank 0's (the others hold the same weights) */
         rc = snf_ft_finish(&s, model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL, share);
     }
     if (rc < 0) {
@@ -541,14 +570,15 @@ int snf_cmd_finetune(int argc, char **argv)
     }
     goto done;
 fail:
-    fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+    if (say) {
+        fprintf(stderr, "snforge finetune: %s\n", snf_error_last_message());
+    }
 done:
-    snf_output_end(&owner);
     snf_ckpt_free(&init);
     snf_rows_free(&all);
     snf_rows_free(&tr);
     snf_rows_free(&va);
     snf_rows_free(&mix);
     free(text);
-    return snf_status_exit_code(rc);
+    return snf_cli_mpi_end(&mpi, snf_status_exit_code(rc));
 }

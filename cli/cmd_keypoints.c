@@ -107,7 +107,7 @@ static void snf_kp_print(FILE *f, const char *curve, const snf_keypoints *k, int
 static void snf_kp_header(FILE *f, int json)
 {
     if (json) return;
-    fputs("# snforge keypoints: sources in include/snforge/keypoints.h (peak: parabola in log L; dome end: steepest\n"
+    fputs("# snforge keypoints: sources in include/snforge/models/keypoints.h (peak: parabola in log L; dome end: steepest\n"
           "# fall; tail M_Ni with gamma leakage: Nadyozhin 1994 rates, Clocchiatti & Wheeler 1997 trapping; Arnett 1982\n"
           "# rule, nickel-powered peaks only; E, M, R0: Popov 1993 inverted, coefficients as recalled, plateaus only;\n"
           "# outside its domain an estimate is empty and popov_outside / arnett_outside say why)\n"

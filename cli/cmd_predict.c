@@ -233,7 +233,7 @@ int snf_cmd_predict(int argc, char **argv)
         case 'c': list = optarg; break;
         case 'o': out_path = optarg; break;
         case 'T':
-            if (snf_cli_parse_double("--t0-err", optarg, &t0_err) < 0 || !(t0_err >= 0 && t0_err <= 100)) {
+            if (snf_cli_parse_double("--t0-err", optarg, &t0_err) < 0 || !(t0_err >= 0 && t0_err <= SNF_OBS_T0_ERR_MAX_D)) {
                 fprintf(stderr, "snforge predict: --t0-err %s: expected the explosion epoch's uncertainty in days, 0 to "
                                 "100\n", optarg);
                 return 2;

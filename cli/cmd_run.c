@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "resource.h"
@@ -292,6 +293,10 @@ int snf_cmd_run(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "snforge run: unexpected argument '%s' (see snforge run --help)\n", argv[optind]);
+        return 2;
+    }
+    if (snf_cli_mpi_refuse("run", "its stages are whole runs in one process, one after another; run "
+                                  "`mpirun -np K snforge grid`, `train` or `curriculum` on their own") != 0) {
         return 2;
     }
     /* the folder's lock first (DIR.lock, held for the whole run): a second run into DIR is refused at once, before

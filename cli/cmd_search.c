@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/core.h"
@@ -35,6 +36,8 @@ static void snf_search_usage(FILE *f)
             "  -t, --threads N    OpenMP threads (all of them together)\n"
             "  -j, --jobs J       trials side by side (default: N; 1: one after another with all N threads)\n"
             "  -h, --help         this text\n\n"
+            "Under mpirun with more than one rank (an MPI build) it refuses (exit 2): its trials are processes\n"
+            "already; `mpirun -np K snforge curriculum` trains one trial's config data-parallel.\n\n"
             "Exit status: 0 done, 1 the work failed, 2 bad input (option, config file:line).\n");
 }
 
@@ -67,6 +70,11 @@ int snf_cmd_search(int argc, char **argv)
     }
     if (optind != argc - 1 || !out) {
         fprintf(stderr, "snforge search: expected one SEARCH.ini and -o DIR (see snforge search --help)\n");
+        return 2;
+    }
+    /* a trial is a whole curriculum, several side by side in forked children: the processes are the trials' */
+    if (snf_cli_mpi_refuse("search", "its trials run side by side in forked children (--jobs J); run it as one "
+                                     "process, or `mpirun -np K snforge curriculum` on one trial's config") != 0) {
         return 2;
     }
     snf_search_config c;

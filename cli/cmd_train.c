@@ -9,10 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef SNF_HAVE_MPI
-#include <mpi.h>
-#endif
-
+#include "cli_mpi.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "snforge/core.h"
@@ -170,31 +167,22 @@ int snf_cmd_train(int argc, char **argv)
         snprintf(cfg.model_path, sizeof cfg.model_path, "%s", out);
     }
     int nt = snf_threads_setup((int)o.threads);
-    int rank = 0, nranks = 1;
-    (void)rank; /* used by the MPI build */
-#ifdef SNF_HAVE_MPI
-    MPI_Init(&argc, &argv);
-    snf_dist_info(&rank, &nranks);
-    if (rank != 0) {
+    snf_cli_mpi mpi; /* under mpirun: data-parallel, rank 0 locks, writes and reports (cli_mpi.h) */
+    snf_cli_mpi_begin(&mpi, "train", &argc, &argv);
+    if (!snf_cli_mpi_says(&mpi)) {
         quiet = 1;
     }
-#endif
-    /* One run per model file, for the whole run (its checkpoints are rewritten every epoch); under MPI
-     * rank 0 alone writes, so it alone locks, and every rank stops if it could not. */
-    snf_output owner = {.lock = -1}; /* the output owner; the model file itself is rewritten atomically each epoch */
-    int lock_failed = rank == 0 && snf_output_begin(&owner, cfg.model_path, 0) < 0;
-#ifdef SNF_HAVE_MPI
-    MPI_Bcast(&lock_failed, 1, MPI_INT, 0, MPI_COMM_WORLD);
-#endif
-    if (lock_failed) {
-        if (rank == 0) {
+    /* One run per model file, for the whole run (its checkpoints are rewritten every epoch; the model file
+     * itself is rewritten atomically each epoch); every rank stops if rank 0 could not take it. */
+    if (snf_cli_mpi_lock(&mpi, cfg.model_path, 0) < 0) {
+        if (snf_cli_mpi_says(&mpi)) {
             fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
         }
-#ifdef SNF_HAVE_MPI
-        MPI_Finalize();
-#endif
         snf_train_config_free(&cfg);
-        return 1;
+        return snf_cli_mpi_end(&mpi, 1);
+    }
+    if (!quiet) {
+        snf_cli_mpi_note(&mpi, cfg.model_path);
     }
     snf_train_options opt = snf_train_options_default();
     opt.threads = nt;
@@ -206,33 +194,17 @@ int snf_cmd_train(int argc, char **argv)
     opt.progress = (!quiet && isatty(fileno(stderr))) ? stderr : NULL;
     snf_train_summary s;
     /* one process: snf_train_run per ensemble member, then the /uq group (uq.h); under MPI with several
-     * ranks the data-parallel run alone (no ensemble, no /uq group: every rank would write it) */
-    rc = nranks > 1 ? snf_train_run(&cfg, &opt, &s) : snf_uq_train(&cfg, &opt, &s);
-    snf_output_end(&owner);
-#ifdef SNF_HAVE_MPI
-    code = rc < 0 ? snf_status_exit_code(rc) : 0;
-    int worst = code;
-    MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    MPI_Finalize();
-    if (rank == 0 && rc >= 0 && worst != 0) {
-        fprintf(stderr, "snforge train: another rank failed (its message is above)\n");
-        snf_train_config_free(&cfg);
-        return worst;
-    }
-    if (rank != 0) {
-        if (rc < 0 && code != 0) {
-            fprintf(stderr, "snforge train (rank %d): %s\n", rank, snf_error_last_message());
-        }
-        snf_train_config_free(&cfg);
-        return worst;
-    }
-#endif
-    if (rc < 0) {
+     * ranks the data-parallel run alone (no ensemble, no /uq group: its members train in forked children) */
+    rc = mpi.nranks > 1 ? snf_train_run(&cfg, &opt, &s) : snf_uq_train(&cfg, &opt, &s);
+    if (rc < 0 && snf_cli_mpi_says(&mpi)) {
         fprintf(stderr, "snforge train: %s\n", snf_error_last_message());
-        snf_train_config_free(&cfg);
-        return snf_status_exit_code(rc);
     }
-    snf_train_report(&s, cfg.model_path, nt, nranks);
+    code = snf_cli_mpi_end(&mpi, rc < 0 ? snf_status_exit_code(rc) : 0);
+    if (rc < 0 || code != 0 || !snf_cli_mpi_says(&mpi)) {
+        snf_train_config_free(&cfg);
+        return code;
+    }
+    snf_train_report(&s, cfg.model_path, nt, mpi.nranks);
     snf_train_config_free(&cfg);
     return 0;
 }

@@ -39,7 +39,7 @@ int snf_text_slurp(const char *path, const char *what, char **out, size_t *len)
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         int e = errno;
-        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s %s:0: %s", role, path, strerror(e));
+        SNF_ERROR(e == ENOENT ? SNF_EINVAL : SNF_EIO, "cannot read %s %s: %s", role, path, strerror(e));
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen takes a folder; the user meant a file in it */

@@ -145,7 +145,15 @@ int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err
     }
     float *vg = lg + s->L;
     int cl = 0, cv = 0;
-    int rc = snf_obs_read(&obs, obs_path);
+    int rc = SNF_OK;
+    if (obs_path == NULL) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "no observation file given (obs_path NULL)");
+    } else if (t0_err_d > SNF_OBS_T0_ERR_MAX_D) {
+        rc = snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__, "t0_err_d %g days for %s: expected 0 to %g (or "
+                              "< 0: the file's own '# t0_err_d' line)", t0_err_d, obs_path, SNF_OBS_T0_ERR_MAX_D);
+    } else {
+        rc = snf_obs_read(&obs, obs_path);
+    }
     if (rc >= 0) {
         rc = snf_infer_check_series(m, &obs, obs_path);
     }

@@ -199,7 +199,7 @@ int snf_catalogue_read(snf_catalogue *c, const char *list_path)
             why = "an empty name or path";
         } else if (nf == 3 && snf_csv_number(fs[2], strlen(fs[2]), &t0) != 0) {
             why = "t0_err_d is not a number (days; leave it empty for the file's own line)";
-        } else if (isfinite(t0) && !(t0 >= 0 && t0 <= 100)) {
+        } else if (isfinite(t0) && !(t0 >= 0 && t0 <= SNF_OBS_T0_ERR_MAX_D)) {
             why = "t0_err_d must be 0 to 100 days";
         }
         if (why) {

@@ -24,9 +24,18 @@ static int snf_final_fp_write(void *ctx, FILE *f)
     return SNF_OK;
 }
 
-/* final/fingerprint.txt: written on the first run, compared on every later one. */
-static int snf_final_check(const char *dir, int members)
+/* final/fingerprint.txt: written on the first run, compared on every later one (an snf_dist_once section: rank 0
+ * makes the folder and the file; every rank gets its verdict). */
+typedef struct snf_final_fp {
+    const char *dir;
+    int members;
+} snf_final_fp;
+
+static int snf_final_check_fn(void *ctx)
 {
+    const snf_final_fp *q = ctx;
+    const char *dir = q->dir;
+    const int members = q->members;
     char fp[64], path[1300];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
@@ -45,6 +54,12 @@ static int snf_final_check(const char *dir, int members)
     int rc = snf_fingerprint_check(dir, stored, fp, "remove the final folder or use the same --final-members");
     free(stored);
     return rc;
+}
+
+static int snf_final_check(const char *dir, int members)
+{
+    snf_final_fp q = {dir, members};
+    return snf_dist_once(snf_final_check_fn, &q);
 }
 
 /* final/oof.csv: the predictions the calibration is fitted on, for the reader. */
@@ -66,21 +81,27 @@ static int snf_final_write_oof(const char *path, const snf_curr_oof *o)
     return rc;
 }
 
-/* ---- public API ---- */
+/* After the members are trained: oof.csv, then model.h5 with its /uq group (an snf_dist_once section: under
+ * MPI rank 0 alone scores and writes). */
+typedef struct snf_final_job {
+    const snf_curr_config *c;
+    const snf_curr_options *opt;
+    int members;
+    const snf_uq_final_info *fi;
+    const char *dir, *vdir, *model, *oofp;
+} snf_final_job;
 
-int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int members, snf_uq_final_info *info)
+static int snf_final_build(void *ctx)
 {
+    const snf_final_job *job = ctx;
+    const snf_curr_config *c = job->c;
+    const snf_curr_options *opt = job->opt;
+    const int members = job->members;
+    const snf_uq_final_info fi = *job->fi;
+    const char *dir = job->dir, *vdir = job->vdir, *model = job->model, *oofp = job->oofp;
     const snf_curr_variant *v = &c->variants[0];
     const int NP = SNF_DATA_NP;
-    char dir[1200], vdir[1200], model[1300], oofp[1300];
-    snprintf(dir, sizeof dir, "%s/final", opt->out_dir);
-    snprintf(vdir, sizeof vdir, "%s/%s", opt->out_dir, v->name);
-    snprintf(model, sizeof model, "%s/model.h5", dir);
-    snprintf(oofp, sizeof oofp, "%s/oof.csv", dir);
-    if (members < 1 || members > SNF_UQ_MAX_MEMBERS) {
-        SNF_ERROR(SNF_EINVAL, "--final-members %d: expected 1-%d", members, SNF_UQ_MAX_MEMBERS);
-    }
-    snf_uq_final_info fi;
+    int rc;
     snf_curr_oof oof;
     memset(&oof, 0, sizeof oof);
     snf_rows sa_tr, sa_te, hydro, fit, ref; /* fit: the OOD fit's rows; ref: its reference rows */
@@ -92,20 +113,6 @@ int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int memb
     double *lt = NULL, *lp = NULL;
     char **paths = NULL;
     snf_norm norm;
-    memset(&fi, 0, sizeof fi);
-    int rc = snf_final_check(dir, members); /* before any training: another member count is refused at once */
-    if (rc >= 0) {
-        rc = snf_curr_final_train(c, opt, members, dir, &fi); /* refuses an unfinished experiment */
-    }
-    if (rc < 0 || snf_curr_exists(model)) {
-        if (info) {
-            *info = fi;
-        }
-        return rc;
-    }
-    if (info) {
-        *info = fi;
-    }
     if ((rc = snf_curr_sa_rows(c, v, &norm, &sa_tr, &sa_te)) < 0 ||
         (rc = snf_rows_load(&hydro, c->hydro_file, &v->spec, &norm, NULL, 0)) < 0 ||
         (rc = snf_curr_oof_collect(&oof, c, vdir, hydro.ids, hydro.n)) < 0 || (rc = snf_final_write_oof(oofp, &oof)) < 0) {
@@ -189,4 +196,36 @@ cleanup:
     snf_rows_free(&sa_te);
     snf_rows_free(&hydro);
     return rc;
+}
+
+/* ---- public API ---- */
+
+int snf_uq_final(const snf_curr_config *c, const snf_curr_options *opt, int members, snf_uq_final_info *info)
+{
+    const snf_curr_variant *v = &c->variants[0];
+    char dir[1200], vdir[1200], model[1300], oofp[1300];
+    snprintf(dir, sizeof dir, "%s/final", opt->out_dir);
+    snprintf(vdir, sizeof vdir, "%s/%s", opt->out_dir, v->name);
+    snprintf(model, sizeof model, "%s/model.h5", dir);
+    snprintf(oofp, sizeof oofp, "%s/oof.csv", dir);
+    if (members < 1 || members > SNF_UQ_MAX_MEMBERS) {
+        SNF_ERROR(SNF_EINVAL, "--final-members %d: expected 1-%d", members, SNF_UQ_MAX_MEMBERS);
+    }
+    snf_uq_final_info fi;
+    memset(&fi, 0, sizeof fi);
+    int rc = snf_final_check(dir, members); /* before any training: another member count is refused at once */
+    if (rc >= 0) {
+        rc = snf_curr_final_train(c, opt, members, dir, &fi); /* refuses an unfinished experiment */
+    }
+    if (rc < 0 || snf_curr_exists(model)) {
+        if (info) {
+            *info = fi;
+        }
+        return rc;
+    }
+    if (info) {
+        *info = fi;
+    }
+    snf_final_job job = {c, opt, members, &fi, dir, vdir, model, oofp};
+    return snf_dist_once(snf_final_build, &job); /* rank 0 writes oof.csv and model.h5 */
 }

@@ -1,7 +1,11 @@
 /* dist.c: data-parallel training over MPI ranks (built with -DSNF_ENABLE_MPI=ON; a serial build, or one
  * process, is one rank and every call is a no-op). Sums are made identical on every rank and
  * independent of the MPI library's reduction order: each rank's vector is gathered to all (Allgather)
- * and added in rank order, in double. The caller (train.c) keeps MPI_Init/Finalize to the program. */
+ * and added in rank order, in double. MPI_Init/Finalize are the program's (cli/cli_mpi.c).
+ * Files: every rank holds the same state, so rank 0 alone writes; snf_dist_once runs a write there when every
+ * rank has come to it (so no rank's earlier read or decision sees it) and gives every rank its status (and
+ * message), which orders each rank's later reads after it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +94,43 @@ void snf_dist_bcast_doubles(double *v, int n)
 #else
     (void)v;
     (void)n;
+#endif
+}
+
+/* Set on rank 0 while it runs an snf_dist_once section: a nested section runs at once (the other ranks are
+ * not in it). */
+static int snf_dist_in_once;
+
+int snf_dist_once(int (*fn)(void *ctx), void *ctx)
+{
+    int rank, size;
+    snf_dist_info(&rank, &size);
+    if (size == 1 || snf_dist_in_once) {
+        return fn(ctx);
+    }
+#ifdef SNF_HAVE_MPI
+    /* every rank is here, so whatever it read or decided from the files before is done when rank 0 changes them */
+    MPI_Barrier(MPI_COMM_WORLD);
+    int rc = SNF_OK;
+    if (rank == 0) {
+        snf_dist_in_once = 1;
+        rc = fn(ctx);
+        snf_dist_in_once = 0;
+    }
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc < 0) { /* rank 0's reason, so that every rank fails with it */
+        char msg[1024] = "";
+        if (rank == 0) {
+            snprintf(msg, sizeof msg, "%s", snf_error_last_message());
+        }
+        MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, 0, MPI_COMM_WORLD);
+        if (rank != 0) {
+            return snf_error_report(rc, __FILE__, __LINE__, __func__, "%s", msg);
+        }
+    }
+    return rc;
+#else
+    return fn(ctx);
 #endif
 }
 

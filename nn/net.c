@@ -34,6 +34,16 @@ static int snf_net_valid(const snf_net_config *c)
     return ops != NULL && ops->valid(c);
 }
 
+/* SNF_EINVAL naming every field of an invalid configuration (the caller said what it was opening). */
+static int snf_net_invalid(const snf_net_config *c)
+{
+    static const char *arch[] = {"InceptionTime", "LITE", "H-InceptionTime"};
+    SNF_ERROR(SNF_EINVAL, "invalid %s network configuration: C_in %d, n_out %d, T %d, max_B %d, filters %d, "
+              "depth %d (at most %d), kernel %d, bottleneck %d, head %d (every count >= 1; a Gaussian head needs an "
+              "even n_out)", c->arch >= 0 && c->arch < 3 ? arch[c->arch] : "unknown-architecture", c->C_in, c->n_out,
+              c->T, c->max_B, c->filters, c->depth, SNF_NET_MAX_DEPTH, c->kernel, c->bottleneck, c->head);
+}
+
 /* ---- public API: sizes and layout ---- */
 
 snf_net_config snf_net_config_default(void)
@@ -45,7 +55,7 @@ snf_net_config snf_net_config_default(void)
 int snf_net_sizes(const snf_net_config *cfg, size_t *sizes)
 {
     if (!snf_net_valid(cfg)) {
-        SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
+        return snf_net_invalid(cfg);
     }
     snf_net_tdesc d[SNF_NET_MAX_TENSORS];
     int n = snf_net_ops_of(cfg)->describe(cfg, d);
@@ -168,7 +178,7 @@ int snf_net_alloc(snf_net **out, const snf_net_config *cfg)
 {
     *out = NULL;
     if (!snf_net_valid(cfg)) {
-        SNF_ERROR(SNF_EINVAL, "invalid InceptionTime configuration");
+        return snf_net_invalid(cfg);
     }
     snf_net *net = calloc(1, sizeof *net);
     if (!net) {

@@ -92,8 +92,8 @@ mkrun dup '0 0\n86400 1e42\n86400 1e42\n'
 mkrun cols '0 0\n86400 1e42 7\n172800 1e42\n'
 mkrun vbad '0 0\n86400 1e42\n172800 1e42\n' '0 0\n86400 x\n'
 printf 'path,energy,mass,radius,nickel\nmissing,1.5,15,3e12,0.07\n' > "$W/bad/missing.csv"
-expect2 "missing run folder" "missing/lum_observed.dat:0" "$SNF" import --format snec --index "$W/bad/missing.csv" -o "$W/x.h5"
-expect2 "missing index" "nothere.csv:0" "$SNF" import --format snec --index "$W/nothere.csv" -o "$W/x.h5"
+expect2 "missing run folder" "missing/lum_observed.dat: No such file" "$SNF" import --format snec --index "$W/bad/missing.csv" -o "$W/x.h5"
+expect2 "missing index" "nothere.csv: No such file" "$SNF" import --format snec --index "$W/nothere.csv" -o "$W/x.h5"
 expect2 "index given as a folder" "it is a folder, expected a file" "$SNF" import --format snec --index "$W/bad" -o "$W/x.h5"
 expect2 "empty file" "empty/Data/lum_observed.dat:1" "$SNF" import --format snec --index "$W/bad/empty.csv" -o "$W/x.h5"
 expect2 "text where a number belongs" "text/Data/lum_observed.dat:2" "$SNF" import --format snec --index "$W/bad/text.csv" -o "$W/x.h5"

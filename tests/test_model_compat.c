@@ -269,6 +269,13 @@ int main(void)
     snf_uq_pred p_old, p_re;
     rc = snf_infer_answer_file(&old, OBS, -1, &p_old, NULL);
     CHECK_INT(rc, SNF_OK, "SN 1987A answered on the old file");
+    /* the library's own checks, as the command line's: an epoch uncertainty over the one limit, no file */
+    rc = snf_infer_answer_file(&old, OBS, SNF_OBS_T0_ERR_MAX_D * 10, &p_re, NULL);
+    CHECK_TRUE(rc == SNF_EINVAL && strstr(snf_error_last_message(), "t0_err_d 1000 days") != NULL,
+               "t0_err_d 1000 refused by the library: %s", snf_error_last_message());
+    rc = snf_infer_answer_file(&old, NULL, -1, &p_re, NULL);
+    CHECK_TRUE(rc == SNF_EINVAL && strstr(snf_error_last_message(), "no observation file") != NULL,
+               "a NULL path refused by name: %s", snf_error_last_message());
 
     remove(REWRITTEN);
     rc = snf_uq_model_write(&old, REWRITTEN);

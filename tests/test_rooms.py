@@ -67,10 +67,27 @@ def main():
         for key in ('Owns:', 'Never:', 'Prefixes:'):
             if key not in head:
                 fail('%s.h: its opening comment lacks "%s"' % (room, key))
+        m = re.search(r'Stands on (.*?)\.(\s|$)', re.sub(r'\s*\n\s*\*\s*', ' ', head), re.S)
+        if m and 'every room' not in m.group(1):
+            said = set(re.findall(r'\b(' + '|'.join(ROOMS) + r')\b', re.sub(r'\([^)]*\)', '', m.group(1))))
+            if said != BELOW[room]:
+                fail('%s.h says it stands on %s; its includes may reach %s' % (
+                    room, ' '.join(sorted(said)) or 'nothing', ' '.join(sorted(BELOW[room])) or 'nothing'))
+        elif not m and BELOW[room]:
+            fail('%s.h does not say which rooms it stands on ("Stands on ...")' % room)
         m = re.search(r'Prefixes:(.*)', head, re.S)
         owned[room] = set(re.findall(r'snf_[a-z0-9]+_', m.group(1))) if m else set()
         subs = sorted(f for f in os.listdir(os.path.join(inc, room)) if f.endswith('.h')) \
             if os.path.isdir(os.path.join(inc, room)) else []
+        for f in subs:
+            sub = open(os.path.join(inc, room, f)).read()
+            if not sub.startswith('/* %s/%s: ' % (room, f)):
+                fail('%s/%s: its opening comment does not name it ("/* %s/%s: ...")' % (room, f, room, f))
+            guard = 'SNFORGE_%s_%s_H' % (room.upper(), f[:-2].upper())
+            if '#ifndef %s\n#define %s\n' % (guard, guard) not in sub:
+                fail('%s/%s: its include guard is not %s' % (room, f, guard))
+            if 'extern "C"' not in sub:
+                fail('%s/%s: no extern "C" block for C++ callers' % (room, f))
         included = INC.findall(text)
         for f in subs:
             if 'snforge/%s/%s' % (room, f) not in included:

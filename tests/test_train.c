@@ -444,7 +444,7 @@ static void test_checkpoint_and_resume(const char *data)
             x[i] = (float)sin(i);
         }
         double p[4 * 4];
-        rc = snf_predict(net, &a.norm, x, 4, p);
+        rc = snf_train_predict(net, &a.norm, x, 4, p);
         int finite = rc == SNF_OK;
         for (int i = 0; i < 16; i++) {
             finite &= isfinite(p[i]) && p[i] > 0;

@@ -487,7 +487,7 @@ int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_net **net)
     return SNF_OK;
 }
 
-int snf_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred)
+int snf_train_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred)
 {
     const int B = net->cfg.max_B;
     const size_t CL = (size_t)net->cfg.C_in * net->cfg.T;

@@ -161,18 +161,40 @@ static int snf_curr_same_text(const char *path, const char *text)
     return same;
 }
 
-int snf_curr_write_atomic(const char *path, const char *text)
+/* A text file's path and text, and whether it is sealed (snf_curr_text_write: an snf_dist_once section). */
+typedef struct snf_curr_text_job {
+    const char *path, *text;
+    int sealed;
+} snf_curr_text_job;
+
+static int snf_curr_text_write(void *ctx)
 {
-    if (snf_curr_same_text(path, text)) {
+    const snf_curr_text_job *j = ctx;
+    if (j->sealed) {
+        return snf_atomic_write_sealed(j->path, snf_curr_put_text, (void *)(uintptr_t)j->text);
+    }
+    if (snf_curr_same_text(j->path, j->text)) {
         return SNF_OK;
     }
-    return snf_atomic_write_text(path, snf_curr_put_text, (void *)(uintptr_t)text);
+    return snf_atomic_write_text(j->path, snf_curr_put_text, (void *)(uintptr_t)j->text);
+}
+
+int snf_curr_write_atomic(const char *path, const char *text)
+{
+    snf_curr_text_job j = {path, text, 0};
+    return snf_dist_once(snf_curr_text_write, &j);
 }
 
 int snf_curr_write_sealed(const char *path, const char *text)
 {
-    return snf_atomic_write_sealed(path, snf_curr_put_text, (void *)(uintptr_t)text);
+    snf_curr_text_job j = {path, text, 1};
+    return snf_dist_once(snf_curr_text_write, &j);
 }
+
+static int snf_curr_mkdir_fn(void *ctx) { return snf_mkdir((const char *)ctx); }
+
+/* snf_mkdir on rank 0 (an snf_dist_once section). */
+static int snf_curr_mkdir(const char *dir) { return snf_dist_once(snf_curr_mkdir_fn, (void *)(uintptr_t)dir); }
 
 /* ---- public API: hydro rows and folds ---- */
 
@@ -478,6 +500,13 @@ static int snf_curr_fp_write(void *ctx, FILE *f)
     return SNF_OK;
 }
 
+/* fingerprint.txt (job[0]) holding job[1] (an snf_dist_once section). */
+static int snf_curr_fp_file(void *ctx)
+{
+    const char *const *job = ctx;
+    return snf_atomic_write_text(job[0], snf_curr_fp_write, (void *)(uintptr_t)job[1]);
+}
+
 /* A folder with earlier results is continued only if they were made by this experiment (fingerprint.txt). */
 static int snf_curr_check_folder(const snf_curr_config *c, const char *dir)
 {
@@ -503,13 +532,14 @@ static int snf_curr_check_folder(const snf_curr_config *c, const char *dir)
             return snf_fingerprint_check(dir, NULL, fp, "remove the folder or use another -o");
         }
     }
-    return snf_atomic_write_text(path, snf_curr_fp_write, fp);
+    const char *job[2] = {path, fp};
+    return snf_dist_once(snf_curr_fp_file, job);
 }
 
 int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *stopped)
 {
     *stopped = 0;
-    int rc = snf_mkdir(opt->out_dir);
+    int rc = snf_curr_mkdir(opt->out_dir);
     if (rc < 0) {
         return rc;
     }
@@ -521,7 +551,7 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
         const snf_curr_variant *v = &c->variants[vi];
         char vdir[1200];
         snprintf(vdir, sizeof vdir, "%s/%s", opt->out_dir, v->name);
-        if ((rc = snf_mkdir(vdir)) < 0) {
+        if ((rc = snf_curr_mkdir(vdir)) < 0) {
             return rc;
         }
         int missing = 0;
@@ -569,7 +599,7 @@ int snf_curr_run(const snf_curr_config *c, const snf_curr_options *opt, int *sto
             if (snf_curr_exists(p)) {
                 continue;
             }
-            rc = snf_mkdir(fdir);
+            rc = snf_curr_mkdir(fdir);
             if (rc >= 0) {
                 rc = snf_curr_fold(c, v, opt, &norm, &sa_tr, &sa_te, &hydro, hydro_obs, f, fdir);
             }

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkdir */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -161,6 +162,16 @@ int snf_curr_oof_collect(snf_curr_oof *o, const snf_curr_config *c, const char *
     return rc;
 }
 
+/* The final folder (an snf_dist_once section: rank 0 makes it). */
+static int snf_final_mkdir(void *ctx)
+{
+    const char *dir = ctx;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
+    }
+    return SNF_OK;
+}
+
 int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, int members, const char *dir,
                          snf_uq_final_info *info)
 {
@@ -171,9 +182,7 @@ int snf_curr_final_train(const snf_curr_config *c, const snf_curr_options *opt, 
     info->members = members;
     SNF_CHECK(snf_final_length(c, vdir, 1, &info->epochs1));
     SNF_CHECK(snf_final_length(c, vdir, 2, &info->epochs2));
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
-    }
+    SNF_CHECK(snf_dist_once(snf_final_mkdir, (void *)(uintptr_t)dir));
     snf_norm norm;
     snf_rows sa_tr, sa_te, hydro;
     memset(&hydro, 0, sizeof hydro);

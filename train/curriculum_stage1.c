@@ -18,9 +18,12 @@
 
 /* ---- static helpers ---- */
 
-/* Copies src's model file to dst (through the model-file writer, atomically) unless dst exists. */
-static int snf_copy_model(const char *src, const char *dst)
+/* Copies the model file pair[0] to pair[1] (through the model-file writer, atomically) unless pair[1] exists
+ * (an snf_dist_once section). */
+static int snf_copy_model(void *ctx)
 {
+    const char *const *pair = ctx;
+    const char *src = pair[0], *dst = pair[1];
     if (snf_curr_exists(dst)) {
         return SNF_OK;
     }
@@ -31,6 +34,16 @@ static int snf_copy_model(const char *src, const char *dst)
         snf_ckpt_free(&ck);
     }
     return rc;
+}
+
+/* A fold's folder (an snf_dist_once section: rank 0 makes it). */
+static int snf_stage1_mkdir(void *ctx)
+{
+    const char *dir = ctx;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
+    }
+    return SNF_OK;
 }
 
 /* ---- internal API ---- */
@@ -62,8 +75,8 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
             SNF_FAIL(SNF_ENOMEM, "out of memory");
         }
         snprintf(outs[f], 1400, "%s/fold%d", vdir, f + 1);
-        if (mkdir(outs[f], 0777) != 0 && errno != EEXIST) {
-            SNF_FAIL(SNF_EIO, "cannot create the folder %s: %s", outs[f], strerror(errno));
+        if ((rc = snf_dist_once(snf_stage1_mkdir, outs[f])) < 0) {
+            goto cleanup;
         }
         snprintf(outs[f], 1400, "%s/fold%d/stage1.h5", vdir, f + 1);
         cap += strlen(texts[f]) + 1;
@@ -85,7 +98,8 @@ int snf_curr_stage1(const snf_curr_config *c, int vi, const snf_curr_options *op
         for (int f = 0; f < k && rc >= 0; f++) {
             char src[1400];
             snprintf(src, sizeof src, "%s/%s/fold%d/stage1.h5", opt->out_dir, c->variants[u].name, f + 1);
-            rc = snf_copy_model(src, outs[f]);
+            const char *pair[2] = {src, outs[f]};
+            rc = snf_dist_once(snf_copy_model, pair);
         }
         if (rc >= 0 && opt->log) {
             fprintf(opt->log, "  %s stage 1: the same as %s's (copied)\n", v->name, c->variants[u].name);

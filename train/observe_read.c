@@ -218,11 +218,11 @@ static int snf_obs_t0_line(const char *name, const char *buf, size_t len, double
                         a++;
                     }
                     double v;
-                    if (snf_csv_number(buf + a, z - a, &v) != 0 || !(v >= 0) || v > 100) {
+                    if (snf_csv_number(buf + a, z - a, &v) != 0 || !(v >= 0) || v > SNF_OBS_T0_ERR_MAX_D) {
                         char ex[40];
                         snf_text_excerpt(ex, sizeof ex, buf + a, z - a);
                         SNF_ERROR(SNF_EFORMAT, "%s:%d: t0_err_d '%s' is not an explosion-epoch uncertainty in days "
-                                  "(expected a number from 0 to 100)", name, line, ex);
+                                  "(expected a number from 0 to %g)", name, line, ex, SNF_OBS_T0_ERR_MAX_D);
                     }
                     *out = v;
                 }

@@ -489,6 +489,16 @@ static int snf_loop_done(snf_loop *r, int stop, int hook_stop, int sched_done, c
     return why != NULL;
 }
 
+/* The checkpoint of r->ck into the model file: rank 0 writes it, every rank gets its status (nn/dist.c
+ * snf_dist_once), so a failed write ends every rank and a rank reading the file afterwards finds it whole. */
+static int snf_loop_write_fn(void *ctx)
+{
+    const snf_loop *r = ctx;
+    return snf_ckpt_write(r->lc->out_path, &r->ck);
+}
+
+static int snf_loop_write(snf_loop *r) { return snf_dist_once(snf_loop_write_fn, r); }
+
 /* Best weights restored; the caller's finish hook (test rows) and the validation rows scored with them; the
  * final write marks the model finished. The state written is the best one's (current = best). */
 static int snf_loop_finish(snf_loop *r)
@@ -507,7 +517,7 @@ static int snf_loop_finish(snf_loop *r)
     r->ck.finished = 1;
     snprintf(r->ck.stop_reason, sizeof r->ck.stop_reason, "%s", res->stop_reason);
     snf_train_ckpt_capture(&r->ck, r->net, r->epoch, r->lr, &r->plateau, &r->es, r->n_hist);
-    SNF_CHECK(r->rank == 0 ? snf_ckpt_write(lc->out_path, &r->ck) : SNF_OK);
+    SNF_CHECK(snf_loop_write(r));
     res->finished = 1;
     return SNF_OK;
 }
@@ -534,7 +544,7 @@ static int snf_loop_epochs(snf_loop *r)
         if (!done) {
             double tw0 = snf_train_budget_now(opt);
             snf_train_ckpt_capture(&r->ck, r->net, r->epoch, r->lr, &r->plateau, &r->es, r->n_hist);
-            SNF_CHECK(r->rank == 0 ? snf_ckpt_write(r->lc->out_path, &r->ck) : SNF_OK); /* all ranks: same state */
+            SNF_CHECK(snf_loop_write(r)); /* all ranks: same state */
             if (opt->max_wall_s > 0) {
                 r->t_write = snf_train_budget_now(opt) - tw0;
                 snf_dist_bcast_doubles(&r->t_write, 1); /* rank 0 writes; its time counts for all */

@@ -134,22 +134,63 @@ static int snf_write_losses(void *ctx, FILE *fp)
     return SNF_OK;
 }
 
-/* The epoch hook: score the folds still going, keep the epoch's weights if some fold is best there. */
-static int snf_folds_hook(void *ctx, snf_net *net, const snf_ckpt *state, long e)
+/* The epoch hook's files (one snf_dist_once section each: rank 0 writes, every rank gets the status). */
+typedef struct snf_folds_io {
+    snf_folds_state *s;
+    const snf_ckpt *state;
+    long e;
+} snf_folds_io;
+
+/* run.h5 holds epoch e: epochs no fold selects now are never selected, their files go. */
+static int snf_folds_prune(void *ctx)
 {
-    snf_folds_state *s = ctx;
-    int rc;
-    if (!s->replayed && (rc = snf_replay(s, e)) < 0) {
-        return rc;
-    }
+    const snf_folds_io *io = ctx;
     char p[1200];
-    for (long j = 0; j < e; j++) { /* run.h5 holds epoch e: epochs no fold selects now are never selected */
-        if (!snf_is_best(s, j)) {
-            snf_epoch_path(p, sizeof p, s->dir, j);
+    for (long j = 0; j < io->e; j++) {
+        if (!snf_is_best(io->s, j)) {
+            snf_epoch_path(p, sizeof p, io->s->dir, j);
             if (remove(p) != 0 && errno != ENOENT) {
                 SNF_ERROR(SNF_EIO, "cannot remove %s: %s", p, strerror(errno));
             }
         }
+    }
+    return SNF_OK;
+}
+
+/* The epoch's weights when some fold is best there, then losses.csv. */
+static int snf_folds_keep(void *ctx)
+{
+    const snf_folds_io *io = ctx;
+    const snf_folds_state *s = io->s;
+    char p[1200];
+    int rc;
+    if (snf_is_best(s, io->e)) {
+        snf_ckpt c = *io->state;
+        c.best_params = c.params;
+        c.best_stats = c.bn_stats;
+        c.epoch = io->e + 1;
+        c.finished = 0;
+        c.config_text = (char *)(uintptr_t)s->text;
+        snf_epoch_path(p, sizeof p, s->dir, io->e);
+        if ((rc = snf_ckpt_write(p, &c)) < 0) {
+            return rc;
+        }
+    }
+    snprintf(p, sizeof p, "%s/losses.csv", s->dir);
+    return snf_atomic_write_sealed(p, snf_write_losses, io->s);
+}
+
+/* The epoch hook: score the folds still going, keep the epoch's weights if some fold is best there. */
+static int snf_folds_hook(void *ctx, snf_net *net, const snf_ckpt *state, long e)
+{
+    snf_folds_state *s = ctx;
+    snf_folds_io io = {s, state, e};
+    int rc;
+    if (!s->replayed && (rc = snf_replay(s, e)) < 0) {
+        return rc;
+    }
+    if ((rc = snf_dist_once(snf_folds_prune, &io)) < 0) {
+        return rc;
     }
     int going = 0;
     for (int f = 0; f < s->k; f++) {
@@ -167,20 +208,7 @@ static int snf_folds_hook(void *ctx, snf_net *net, const snf_ckpt *state, long e
         snf_fold_update(s, f, e, loss);
         going += !s->stopped[f];
     }
-    if (snf_is_best(s, e)) {
-        snf_ckpt c = *state;
-        c.best_params = c.params;
-        c.best_stats = c.bn_stats;
-        c.epoch = e + 1;
-        c.finished = 0;
-        c.config_text = (char *)(uintptr_t)s->text;
-        snf_epoch_path(p, sizeof p, s->dir, e);
-        if ((rc = snf_ckpt_write(p, &c)) < 0) {
-            return rc;
-        }
-    }
-    snprintf(p, sizeof p, "%s/losses.csv", s->dir);
-    if ((rc = snf_atomic_write_sealed(p, snf_write_losses, s)) < 0) {
+    if ((rc = snf_dist_once(snf_folds_keep, &io)) < 0) {
         return rc;
     }
     return going == 0;
@@ -259,6 +287,53 @@ static int snf_write_fold(const snf_folds_state *s, const snf_ckpt *run, int f, 
     return rc;
 }
 
+/* The folder of the epoch files (an snf_dist_once section). */
+static int snf_folds_mkdir(void *ctx)
+{
+    const char *dir = ctx;
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
+    }
+    return SNF_OK;
+}
+
+/* After the shared run: every fold's model file not yet there, then the epoch files go (an snf_dist_once
+ * section: under MPI the summaries are rank 0's, the one that reports). */
+typedef struct snf_folds_out {
+    const snf_folds_state *s;
+    const snf_ckpt *run;
+    int k;
+    const char *const *text, *const *out;
+    snf_transfer_summary *sums;
+    const char *dir;
+    long epochs;
+} snf_folds_out;
+
+static int snf_folds_write_all(void *ctx)
+{
+    const snf_folds_out *o = ctx;
+    int rc = SNF_OK;
+    for (int f = 0; f < o->k && rc >= 0; f++) {
+        rc = snf_have_fold(o->out[f], o->text[f]);
+        if (rc == 0) {
+            rc = snf_write_fold(o->s, o->run, f, o->text[f], o->out[f], &o->sums[f]);
+        } else if (rc > 0) {
+            o->sums[f].already_finished = o->sums[f].finished = 1;
+            o->sums[f].epoch = o->s->last[f];
+            o->sums[f].best_epoch = o->s->es[f].best_epoch;
+            o->sums[f].best_val_loss = o->s->es[f].best;
+        }
+    }
+    for (long e = 0; e < o->epochs && rc >= 0; e++) { /* every fold's file is written: the epoch files go */
+        char p[1200];
+        snf_epoch_path(p, sizeof p, o->dir, e);
+        if (remove(p) != 0 && errno != ENOENT) {
+            SNF_ERROR(SNF_EIO, "cannot remove %s: %s", p, strerror(errno));
+        }
+    }
+    return rc;
+}
+
 /* ---- public API ---- */
 
 int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train, int k, const snf_rows *val,
@@ -292,8 +367,8 @@ int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train
         }
         return SNF_OK;
     }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        SNF_ERROR(SNF_EIO, "cannot create the folder %s: %s", dir, strerror(errno));
+    if ((rc = snf_dist_once(snf_folds_mkdir, (void *)(uintptr_t)dir)) < 0) {
+        return rc;
     }
     snf_folds_state s;
     memset(&s, 0, sizeof s);
@@ -340,24 +415,8 @@ int snf_transfer_run_folds(const snf_transfer_config *cfg, const snf_rows *train
     if ((rc = snf_ckpt_read(&run, runp)) < 0) {
         goto cleanup;
     }
-    for (int f = 0; f < k && rc >= 0; f++) {
-        rc = snf_have_fold(out[f], text[f]);
-        if (rc == 0) {
-            rc = snf_write_fold(&s, &run, f, text[f], out[f], &sums[f]);
-        } else if (rc > 0) {
-            sums[f].already_finished = sums[f].finished = 1;
-            sums[f].epoch = s.last[f];
-            sums[f].best_epoch = s.es[f].best_epoch;
-            sums[f].best_val_loss = s.es[f].best;
-        }
-    }
-    for (long e = 0; e < rs.epoch && rc >= 0; e++) { /* every fold's file is written: the epoch files go */
-        char p[1200];
-        snf_epoch_path(p, sizeof p, dir, e);
-        if (remove(p) != 0 && errno != ENOENT) {
-            SNF_FAIL(SNF_EIO, "cannot remove %s: %s", p, strerror(errno));
-        }
-    }
+    snf_folds_out fo = {&s, &run, k, text, out, sums, dir, rs.epoch};
+    rc = snf_dist_once(snf_folds_write_all, &fo);
     if (rc > 0) {
         rc = SNF_OK;
     }

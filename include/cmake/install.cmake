@@ -4,7 +4,8 @@
 #   include/snforge/*.h                  the public headers (with the generated version.h)
 #   lib/cmake/snforge/                   the CMake package: find_package(snforge) -> snforge::snforge (shared)
 #                                        and snforge::snforge_static
-#   lib/pkgconfig/snforge.pc             pkg-config --cflags --libs snforge
+#   lib/pkgconfig/snforge.pc             pkg-config --cflags --libs snforge (the shared library)
+#   lib/pkgconfig/snforge-static.pc      pkg-config --static --cflags --libs snforge-static (libsnforge.a)
 #   share/snforge/                       the data folder: plot scripts, example configs, bundled data and
 #                                        the Python package (python/snforge), in the source tree's layout
 # The program finds its scripts and data through cli/resource.c: $SNFORGE_DATA_DIR, then this data folder
@@ -47,7 +48,10 @@ if(SNF_ENABLE_OPENMP)
   string(APPEND SNF_PC_LIBS_PRIVATE " -fopenmp")
 endif()
 configure_file(include/cmake/snforge.pc.in ${PROJECT_BINARY_DIR}/snforge.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/snforge.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# snforge-static.pc: libsnforge.a by its path (-lsnforge would pick the shared library wherever both are installed)
+configure_file(include/cmake/snforge-static.pc.in ${PROJECT_BINARY_DIR}/snforge-static.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/snforge.pc ${PROJECT_BINARY_DIR}/snforge-static.pc
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # The data folder keeps the source tree's relative paths, so one relative name finds a file in both.
 # Every script the program runs is installed (.ci/test-install checks every PNG the commands promise).

@@ -6,7 +6,7 @@
  * Never: physics (the four parameters are numbers with names and units) nor answering an observed
  * supernova (infer.h). Stands on core, models (the parameters' names and units), grids (the dataset
  * file) and nn.
- * Prefixes: snf_batcher_ snf_ckpt_ snf_curr_ snf_data_ snf_fold_ snf_metrics_ snf_obs_ snf_predict_
+ * Prefixes: snf_batcher_ snf_ckpt_ snf_curr_ snf_data_ snf_fold_ snf_metrics_ snf_obs_
  *           snf_recipe_ snf_rows_ snf_search_ snf_train_ snf_transfer_ */
 #ifndef SNFORGE_DOOR_TRAIN_H
 #define SNFORGE_DOOR_TRAIN_H

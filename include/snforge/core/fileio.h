@@ -1,4 +1,4 @@
-/* fileio.h: the one place snforge reads text tables and writes files.
+/* core/fileio.h: the one place snforge reads text tables and writes files.
  *
  * Text tables (observation CSVs, hydro index files, column files, SNEC .dat files, INI files read whole):
  *   - snf_text_slurp reads a whole file, skips a UTF-8 byte-order mark (EF BB BF, what spreadsheets put in
@@ -25,14 +25,18 @@
  * is kept on failure), a folder of many files whole (snf_output_stage_dir).
  * Errors: SNF_EINVAL for a missing input file (the user's input), SNF_EIO with strerror(errno) for every
  * failing system call, SNF_EFORMAT "file:line: ..." for a malformed table. No function prints. */
-#ifndef SNFORGE_FILEIO_H
-#define SNFORGE_FILEIO_H
+#ifndef SNFORGE_CORE_FILEIO_H
+#define SNFORGE_CORE_FILEIO_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 #include <sys/types.h>
 #include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- reading text ---- */
 
@@ -205,5 +209,9 @@ SNF_API void snf_output_end(snf_output *o);
 /* In a child just forked by process `parent`: SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG), and exit
  * at once if it has died already (ensemble members, search trials). */
 SNF_API void snf_child_tie_to_parent(pid_t parent);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* h5io.h: the HDF5 calls every snforge file (datasets, models, checkpoints) goes through, so that a
+/* core/h5io.h: the HDF5 calls every snforge file (datasets, models, checkpoints) goes through, so that a
  * damaged file is an error and never a crash.
  *
  * Writing: snf_h5_create_file makes files with library version bounds 1.8 .. 1.10 (superblock v2, object
@@ -16,14 +16,18 @@
  * snf_h5_open_read opens a file read-only after telling a missing file (SNF_EINVAL), a file locked by
  * another program through HDF5's own file locking (SNF_EIO: never taken for corruption) and a file
  * that is not HDF5 or is damaged (SNF_EFORMAT) apart. */
-#ifndef SNFORGE_H5IO_H
-#define SNFORGE_H5IO_H
+#ifndef SNFORGE_CORE_H5IO_H
+#define SNFORGE_CORE_H5IO_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 
 #include <hdf5.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Stops HDF5 printing its error stack on stderr: the library reports through snf_error_report. */
 SNF_API void snf_h5_quiet(void);
@@ -136,5 +140,9 @@ SNF_API int snf_h5_read_rows(hid_t dset, hid_t memtype, hsize_t row0, hsize_t n,
 
 /* Copies every attribute of src onto dst (same names, types, values). */
 SNF_API int snf_h5_attr_copy_all(hid_t dst, hid_t src, const char *file);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,15 +1,19 @@
-/* ini.h: INI texts parsed with Debian's libinih, with line numbers. The text goes to ini_parse_stream one
+/* core/ini.h: INI texts parsed with Debian's libinih, with line numbers. The text goes to ini_parse_stream one
  * line per call through a reader that counts lines and notes the line of each section header, so a
  * handler can say where a value stands; the first failure is kept as "NAME:LINE: [section] key: what".
  * It knows no sections or keys (the caller's handler does). A recorded failure becomes an error only
  * when the caller says so (snf_ini_report); snf_ini_file_read reports its own.
  * Used by campaign files (config.h), the columns format (hydro.h) and training configs (train.h). */
-#ifndef SNFORGE_INI_H
-#define SNFORGE_INI_H
+#ifndef SNFORGE_CORE_INI_H
+#define SNFORGE_CORE_INI_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -116,5 +120,9 @@ SNF_API int snf_ini_config_read(char **text, const char *path, const char *what)
 /* A path rel given in the config file name, into out[n]: taken from name's folder unless rel is absolute or
  * name has none; a result longer than n - 1 characters keeps rel alone (cut to n - 1; the open names it). */
 SNF_API void snf_ini_resolve(char *out, size_t n, const char *name, const char *rel);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,14 +1,18 @@
-/* status.h: status codes, error reporting and library versions shared by every snforge module.
+/* core/status.h: status codes, error reporting and library versions shared by every snforge module.
  * Codes follow CVODE's sign rule: 0 success, < 0 failure, > 0 information (a result with a warning).
  * The library never prints and never aborts: a failing call records "file:line func: message" in a
  * per-thread buffer (snf_error_last) and returns its code; the command line decides what to show.
  * It does not decide exit codes: snf_status_exit_code maps a status onto the CLI's 0/1/2 rule. */
-#ifndef SNFORGE_STATUS_H
-#define SNFORGE_STATUS_H
+#ifndef SNFORGE_CORE_STATUS_H
+#define SNFORGE_CORE_STATUS_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* X-macro list: name, value, description. One list makes the enum and snf_strerror. */
 #define SNF_STATUS_LIST(X)                                                         \
@@ -90,5 +94,9 @@ SNF_API double snf_clock_s(void);
             return snf_check_rc_;         \
         }                                 \
     } while (0)
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,10 +1,14 @@
-/* api.h: stable entry points for callers in other languages (the Python package's ctypes calls into
+/* grids/api.h: stable entry points for callers in other languages (the Python package's ctypes calls into
  * libsnforge.so; python/snforge/simulate.py). Plain C types only: no structs whose layout may change
  * between versions, physics settings by name in the campaign file's [physics] syntax (config.h). */
-#ifndef SNFORGE_API_H
-#define SNFORGE_API_H
+#ifndef SNFORGE_GRIDS_API_H
+#define SNFORGE_GRIDS_API_H
 
 #include "snforge/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* One semi-analytic model (model.h) at energy (foe), mass (Msun), radius (cm) and nickel (Msun), on the
  * T >= 1 strictly increasing times t_days (days since explosion, >= 0). physics is the text of a campaign's
@@ -18,5 +22,9 @@
  * workspace per call (about 0.1 ms beside the model's own 0.2-0.4 ms). */
 SNF_API int snf_api_simulate(const char *physics, double energy_foe, double mass_msun, double radius_cm,
                      double nickel_msun, const double *t_days, int T, double *L_erg_s, double *vph_km_s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* config.h: dataset campaign files (INI, parsed with Debian's libinih). A campaign names the model and
+/* grids/config.h: dataset campaign files (INI, parsed with Debian's libinih). A campaign names the model and
  * its physics settings, the parameter axes (range, linear or log), the sampler, the number of models
  * and the seed, the time grid and the output options. Errors name file:line and the key. It computes
  * nothing and writes nothing: grid.h runs a campaign, h5.h stores it. The format, by example:
@@ -15,8 +15,8 @@
  *   [param.NAME]            energy, mass (ejecta), radius (R0), nickel; and ni_mix, bomb_mass, bomb_duration,
  *                           n_env, he_fraction, hhe_width, x_env, z_env (the progenitor builder's knobs)
  */
-#ifndef SNFORGE_CONFIG_H
-#define SNFORGE_CONFIG_H
+#ifndef SNFORGE_GRIDS_CONFIG_H
+#define SNFORGE_GRIDS_CONFIG_H
 
 #include "snforge/export.h"
 
@@ -25,6 +25,10 @@
 #include "snforge/models.h"
 #include "snforge/rhd.h"
 #include "snforge/grids/sampler.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -141,5 +145,9 @@ SNF_API void snf_config_free(snf_campaign *c);
  * ...). "?" for a value outside the enum. */
 SNF_API const char *snf_axis_name(snf_axis_target t);
 SNF_API const char *snf_axis_units(snf_axis_target t);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

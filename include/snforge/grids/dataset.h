@@ -1,11 +1,11 @@
-/* h5.h: the dataset file (interfaces.md): /params, /time, /log_lbol, /vph, /status, /status_msg,
+/* grids/dataset.h: the dataset file (interfaces.md): /params, /time, /log_lbol, /vph, /status, /status_msg,
  * /derived/..., and the provenance attributes at the root. One layer for every writer (grid campaigns,
  * `snforge simulate -o x.h5`, the hydro importer) and every reader (the trainer, tools). Datasets are
  * chunked along N (chunk clamped to N), shuffle + deflate + fletcher32; every HDF5 call is checked and
  * a failure returns SNF_EHDF5 naming the file and dataset. HDF5 is not thread-safe: one thread at a
  * time may call into an snf_dataset. It does not compute models nor decide which rows to compute. */
-#ifndef SNFORGE_H5_H
-#define SNFORGE_H5_H
+#ifndef SNFORGE_GRIDS_DATASET_H
+#define SNFORGE_GRIDS_DATASET_H
 
 #include "snforge/export.h"
 
@@ -13,6 +13,10 @@
 #include <stdint.h>
 
 #include "snforge/models.h" /* snf_lc_derived */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -148,5 +152,9 @@ SNF_API int snf_dataset_is_complete(snf_dataset *d);
 
 /* Closes and frees (NULL is a no-op). SNF_EHDF5 if the final flush fails. */
 SNF_API int snf_dataset_close(snf_dataset *d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,17 +1,21 @@
-/* grid.h: runs a dataset campaign (config.h) into a dataset file (h5.h). OpenMP over the models of a
+/* grids/grid.h: runs a dataset campaign (config.h) into a dataset file (h5.h). OpenMP over the models of a
  * block with one snf_model workspace per thread; the calling thread alone writes, block after block,
  * so memory stays flat however many models there are. Resumable: the campaign lives in FILE.tmp with
  * pending rows marked, a rerun skips finished blocks, and FILE is renamed into place only when complete.
  * Sharding (--shard I/N, MPI ranks) computes a block-aligned contiguous part into its own file; join
  * builds one virtual-dataset file over the shards. It prints nothing except the optional progress line. */
-#ifndef SNFORGE_GRID_H
-#define SNFORGE_GRID_H
+#ifndef SNFORGE_GRIDS_GRID_H
+#define SNFORGE_GRIDS_GRID_H
 
 #include "snforge/export.h"
 
 #include <stdio.h>
 
 #include "snforge/grids/config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -93,5 +97,9 @@ SNF_API int snf_grid_mpi_combine(const snf_campaign *c, const char *path, int ra
                          const snf_grid_summary *sum, snf_grid_summary *tot, int *worst, int *joined);
 /* Rank 0's value on every rank (MPI_Bcast). Collective. */
 SNF_API int snf_grid_mpi_share(int value);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

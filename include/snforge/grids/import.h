@@ -1,11 +1,11 @@
-/* hydro.h: light curves of hydrodynamical codes (SNEC, STELLA / MESA+STELLA, any text table) read into
+/* grids/import.h: light curves of hydrodynamical codes (SNEC, STELLA / MESA+STELLA, any text table) read into
  * time series in the framework's units (days since explosion, L in erg/s, v_ph in km/s), resampled onto a
  * campaign's time grid (GSL interpolation in log L; NaN outside each run's coverage, never extrapolated),
  * and written as a dataset file with source "hydro:<code>". Every malformed input is reported as
  * SNF_EFORMAT with "file:line: what was expected". It does not run the semi-analytic model: comparisons
  * live in valid.h. Formats: ../shared/hydro/FORMATS.md; choices: validation/README.md. */
-#ifndef SNFORGE_HYDRO_H
-#define SNFORGE_HYDRO_H
+#ifndef SNFORGE_GRIDS_IMPORT_H
+#define SNFORGE_GRIDS_IMPORT_H
 
 #include "snforge/export.h"
 
@@ -13,6 +13,10 @@
 
 #include "snforge/models.h" /* snf_lc_derived */
 #include "snforge/rhd.h"    /* snf_rhd_profile */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -209,5 +213,9 @@ SNF_API int snf_profile_write_snec(const char *prefix, const snf_rhd_profile *p)
  * Rows in either order (sorted by mass). A missing column: SNF_EFORMAT "file:line: no column for <quantity>
  * (names tried: ...)" at the header line; a bad value "file:line: column K: ..."; a row of another length. */
 SNF_API int snf_profile_read_columns(const char *path, snf_rhd_profile *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

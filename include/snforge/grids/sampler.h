@@ -1,14 +1,18 @@
-/* sampler.h: points of a campaign in the unit cube [0,1]^D. Full factorial grid, uniform random,
+/* grids/sampler.h: points of a campaign in the unit cube [0,1]^D. Full factorial grid, uniform random,
  * Latin hypercube and Sobol (GSL's gsl_qrng). Point i depends only on (kind, D, N, seed, i) and the
  * grid sizes, never on which thread, shard or block asks for it, so a campaign is reproducible under
  * any split. Mapping the unit cube onto parameter ranges (linear or log) is the caller's job
  * (config.h: snf_config_point); this module knows nothing of physics or files. */
-#ifndef SNFORGE_SAMPLER_H
-#define SNFORGE_SAMPLER_H
+#ifndef SNFORGE_GRIDS_SAMPLER_H
+#define SNFORGE_GRIDS_SAMPLER_H
 
 #include "snforge/export.h"
 
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -52,5 +56,9 @@ SNF_API int snf_sampler_points(snf_sampler *s, long i0, long n, double *u);
 SNF_API double snf_sampler_l2_star_discrepancy(const double *u, long n, int D);
 
 SNF_API void snf_sampler_free(snf_sampler *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* infer.h: the one inference path. "Answer one observed supernova" as a library call: read the
+/* infer/answer.h: the one inference path. "Answer one observed supernova" as a library call: read the
  * observation file, check that it carries the series the model was trained on and that they overlap
  * the model's grid, resample and encode it as the network's input, then predict with intervals, the
  * OOD test and the training-range flags (uq.h), marginalised over the explosion epoch's uncertainty when
@@ -7,8 +7,8 @@
  * dataset (`snforge evaluate`).
  * It does not train (train.h) and prints nothing: failures come back as status codes with a message
  * (snf_error_last_message) naming the file and what was expected. */
-#ifndef SNFORGE_INFER_H
-#define SNFORGE_INFER_H
+#ifndef SNFORGE_INFER_ANSWER_H
+#define SNFORGE_INFER_ANSWER_H
 
 #include "snforge/export.h"
 
@@ -16,6 +16,10 @@
 
 #include "snforge/train.h"
 #include "snforge/infer/uq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Explosion-epoch nodes of the marginalisation: the answer for an epoch uncertain by sigma days is the
  * equally weighted mixture of the answers with every observed time shifted by delta_i = sigma
@@ -123,5 +127,9 @@ SNF_API int snf_catalogue_answer(snf_uq_model *m, const snf_catalogue *c, snf_ca
  * and ood_p_value empty when the model has no OOD fit, ood_flag then 'unavailable'). */
 SNF_API int snf_catalogue_write_csv(FILE *f, const snf_uq_model *m, const snf_catalogue *c,
                                     const snf_catalogue_result *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* explain.h: which days of which series the network's answer rests on. Integrated gradients
+/* infer/explain.h: which days of which series the network's answer rests on. Integrated gradients
  * (Sundararajan, Taly & Yan 2017, "Axiomatic attribution for deep networks", ICML) from the baseline
  * x' = 0, which in the encoded input is every series at its training mean with its mask channel at 0:
  * the all-missing input; the path integral by the midpoint rule over `steps` points, the gradient at
@@ -15,12 +15,16 @@
  * comparison (valid.h's defaults) on the object's own grid luminosity: early t < 30 d, peak within
  * 10 d of the brightest sample, rise between, fall until 15 d after the steepest decline of log L,
  * tail after. It trains nothing and reads no files. */
-#ifndef SNFORGE_EXPLAIN_H
-#define SNFORGE_EXPLAIN_H
+#ifndef SNFORGE_INFER_EXPLAIN_H
+#define SNFORGE_INFER_EXPLAIN_H
 
 #include "snforge/export.h"
 
 #include "snforge/infer/uq.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum { SNF_EXPLAIN_EARLY, SNF_EXPLAIN_RISE, SNF_EXPLAIN_PEAK, SNF_EXPLAIN_FALL, SNF_EXPLAIN_TAIL, SNF_EXPLAIN_NPHASE };
 
@@ -98,5 +102,9 @@ typedef struct snf_plan_result {
 } snf_plan_result;
 SNF_API int snf_plan_observations(snf_uq_model *m, const char *obs_path, const char *dpath, int K, snf_plan_result *r);
 SNF_API void snf_plan_result_free(snf_plan_result *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

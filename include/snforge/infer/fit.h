@@ -1,4 +1,4 @@
-/* fit.h: Bayesian fit of the semi-analytic model to one observed light curve with the affine-invariant
+/* infer/fit.h: Bayesian fit of the semi-analytic model to one observed light curve with the affine-invariant
  * ensemble sampler (mcmc.h). The posterior (Hogg, Bovy & Lang 2010, arXiv:1008.4686, for the fitted
  * fractional error floor):
  *   ln p = sum_series sum_i [ -(y_i - m_i)^2 / (2 s_i^2) - ln s_i ],  s_i^2 = e_i^2 + (f m_i)^2
@@ -7,13 +7,17 @@
  * (the model's own error); priors uniform over the campaign's ranges (uniform in ln x on its log axes),
  * the floors log-uniform on [1e-3, 1]. Sampled coordinates: x on linear axes, ln x on log axes, ln f.
  * A model that fails has p = 0. One model workspace per OpenMP thread. */
-#ifndef SNFORGE_FIT_H
-#define SNFORGE_FIT_H
+#ifndef SNFORGE_INFER_FIT_H
+#define SNFORGE_INFER_FIT_H
 
 #include "snforge/export.h"
 
 #include "snforge/grids.h"
 #include "snforge/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define SNF_FIT_MAX_DIM (SNF_CONFIG_MAX_AXES + 2)
 #define SNF_FIT_FLOOR_LO 1e-3
@@ -68,5 +72,9 @@ SNF_API int snf_fit_run(const snf_campaign *c, const snf_obs *obs, const snf_fit
 
 /* ln p at physical parameters x[D] (the order of res->par; for tests and the best-fit curve). */
 SNF_API double snf_fit_lnprob_at(const snf_campaign *c, const snf_obs *obs, const double *x_phys, int D);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,12 +1,12 @@
-/* uq.h: uncertainty for the regressor of net.h / train.h. A Gaussian output head and its negative
+/* infer/uq.h: uncertainty for the regressor of net.h / train.h. A Gaussian output head and its negative
  * log-likelihood loss; Gaussian mixtures (deep ensembles x Monte Carlo dropout) summarised by mean,
  * standard deviation and quantile intervals; coverage and NLL scoring; a variance scale fitted on
  * validation rows; the out-of-distribution score (Mahalanobis distance of the pooled features) and the
  * training ranges; all stored in the model file's /uq group and used by predict, evaluate and explain.
  * Everything here works on standardised log10 targets (the network's space) unless a name says
  * otherwise. It does not train networks (train.h) nor read observations (data.h). */
-#ifndef SNFORGE_UQ_H
-#define SNFORGE_UQ_H
+#ifndef SNFORGE_INFER_UQ_H
+#define SNFORGE_INFER_UQ_H
 
 #include "snforge/export.h"
 
@@ -14,6 +14,10 @@
 #include <stdint.h>
 
 #include "snforge/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- Gaussian mixtures (mixture.c) ---- */
 
@@ -240,5 +244,9 @@ SNF_API void snf_uq_model_free(snf_uq_model *m);
  * (features of up to 20,000 training rows, reference d2 of the validation rows) and, with calibrate,
  * the per-parameter variance scale fitted on the validation rows. Resumes like snf_train_run. */
 SNF_API int snf_uq_train(const snf_train_config *cfg, const snf_train_options *opt, snf_train_summary *sum);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

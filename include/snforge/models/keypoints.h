@@ -1,4 +1,4 @@
-/* keypoints.h: what a light curve says by itself -- key points of any bolometric light curve (observed,
+/* models/keypoints.h: what a light curve says by itself -- key points of any bolometric light curve (observed,
  * semi-analytic or hydro) and the classical estimates they give. No files, no solver.
  *
  * Key points (times in days since explosion, L in erg/s):
@@ -39,10 +39,14 @@
  *  plateau), and when the tail gives M_Ni, that nickel powers at least a third of the peak (nickel_from_peak
  *  <= 3 nickel_from_tail).
  * Every value is NaN when the curve does not show it (no fall after the peak, < 3 tail points, ...). */
-#ifndef SNFORGE_KEYPOINTS_H
-#define SNFORGE_KEYPOINTS_H
+#ifndef SNFORGE_MODELS_KEYPOINTS_H
+#define SNFORGE_MODELS_KEYPOINTS_H
 
 #include "snforge/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define SNF_KP_NV 4 /* days of v_ph: 15, 30, 50, 100 */
 
@@ -75,5 +79,9 @@ SNF_API int snf_keypoints_compute(snf_keypoints *k, const double *t, const doubl
 /* Deposited 56Ni/56Co decay power per solar mass of 56Ni at t days with trapping time T0 (days; <= 0 for
  * full trapping), Nadyozhin (1994) rates: erg/s/Msun. */
 SNF_API double snf_keypoints_decay_power(double t_d, double t0_d);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,15 +1,19 @@
-/* model.h: the semi-analytic 87A-like light-curve model (Arnett & Fu 1989 / Zampieri et al. 2003 family).
+/* models/model.h: the semi-analytic 87A-like light-curve model (Arnett & Fu 1989 / Zampieri et al. 2003 family).
  * Given explosion energy, ejected mass, progenitor radius and nickel mass, it returns the bolometric
  * luminosity L(t) and the photospheric velocity v_ph(t) on any time grid, plus derived summaries.
  * Three closures of the recombination front: temperature (AF89 / LC2), flux (Arnett 1996) and none.
  * Equations and constants: ../shared/physics/semi-analytic-model.md; choices and sources in README.md.
  * It knows no files, grids or campaigns; one snf_model workspace serves one thread, model after model. */
-#ifndef SNFORGE_MODEL_H
-#define SNFORGE_MODEL_H
+#ifndef SNFORGE_MODELS_MODEL_H
+#define SNFORGE_MODELS_MODEL_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -189,5 +193,9 @@ SNF_API int snf_model_run(snf_model *m, const snf_sn_params *p, const snf_physic
 SNF_API double snf_model_tail_lum(const snf_sn_params *p, const snf_physics *ph, double t_days);
 
 SNF_API void snf_model_free(snf_model *m);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* nn.h: the layer kernels of the nn/ room, as forward/backward pairs on flat float tensors.
+/* nn/layers.h: the layer kernels of the nn/ room, as forward/backward pairs on flat float tensors.
  * Layout is (B, C, T) row-major. Each _forward writes its outputs (and whatever its _backward needs,
  * e.g. BatchNorm mean/rstd or max-pool argmax) into caller-owned buffers; each _backward ACCUMULATES
  * (+=) into dinp, dw, db, so shared inputs and residual shortcuts need no special code.
@@ -7,13 +7,17 @@
  * Threading: the kernels parallelise their outermost batch/channel loop with OpenMP when built with
  * it; BLAS runs single-threaded inside (snf_threads_setup). Results are deterministic for a given
  * thread count and even across thread counts (batch reductions sum fixed chunks in a fixed order). */
-#ifndef SNFORGE_NN_H
-#define SNFORGE_NN_H
+#ifndef SNFORGE_NN_LAYERS_H
+#define SNFORGE_NN_LAYERS_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- threads ---- */
 
@@ -253,5 +257,9 @@ SNF_API void snf_gnll_backward(float *dpred, const float *pred, const float *tar
  * the NLL above with NP = n_out / 2) and its gradient (accumulated). */
 SNF_API float snf_head_loss(int head, const float *pred, const float *target, int B, int n_out);
 SNF_API void snf_head_loss_backward(int head, float *dpred, const float *pred, const float *target, int B, int n_out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

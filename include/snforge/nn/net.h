@@ -1,4 +1,4 @@
-/* net.h: the network (snf_net: any architecture, run through its operations table): the InceptionTime regressor
+/* nn/net.h: the network (snf_net: any architecture, run through its operations table): the InceptionTime regressor
  * (Fawaz et al. 2020, Keras semantics; ../shared/bench/inceptiontime.md) and its lighter relatives H-InceptionTime
  * (Ismail-Fawaz et al. 2022: InceptionTime with the fixed hand-crafted filters of nn.h beside the first module's
  * branches) and LITE (Ismail-Fawaz et al. 2023, "LITE: Light Inception with boosTing tEchniques for Time Series
@@ -7,13 +7,17 @@
  * largest batch, and forward / backward as straight lists of nn.h kernel calls. Also Adam over the flat slab with
  * a per-tensor learning-rate multiplier, and the reduce-LR-on-plateau and early-stopping rules (Keras). It does
  * not read data, write checkpoints or parse configuration files. */
-#ifndef SNFORGE_NET_H
-#define SNFORGE_NET_H
+#ifndef SNFORGE_NN_NET_H
+#define SNFORGE_NN_NET_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -316,5 +320,9 @@ SNF_API float snf_plateau_update(snf_plateau *s, float loss, float lr);
 SNF_API snf_earlystop snf_earlystop_default(int patience, float min_delta);
 /* Feeds epoch `epoch`'s loss; returns 1 when training should stop, else 0. */
 SNF_API int snf_earlystop_update(snf_earlystop *s, float loss, long epoch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* rhd.h: a 1D Lagrangian radiation-hydrodynamics light-curve code with SNEC 1.01's physics (Morozova et
+/* rhd/hydro.h: a 1D Lagrangian radiation-hydrodynamics light-curve code with SNEC 1.01's physics (Morozova et
  * al. 2015): staggered Lagrangian hydrodynamics with gravity and Richtmyer-von Neumann viscosity, equilibrium
  * flux-limited radiation diffusion solved implicitly (Crank-Nicolson in time, Newton iterations on the cell
  * temperatures with one tridiagonal solve each), an EOS of ions + electrons + radiation with Saha ionisation
@@ -7,12 +7,16 @@
  * mass. The physics takes arrays and structs; the readers (snf_rhd_read_*) are the only functions that open
  * files. Units are cgs throughout. Nothing prints; failures are statuses with snf_error_last() naming the
  * day, the zone and the cause. */
-#ifndef SNFORGE_RHD_H
-#define SNFORGE_RHD_H
+#ifndef SNFORGE_RHD_HYDRO_H
+#define SNFORGE_RHD_HYDRO_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- constants (cgs; the values SNEC 1.01 uses where it names one) ---- */
 #define SNF_RHD_MSUN 1.98892e33
@@ -220,5 +224,9 @@ SNF_API int snf_rhd_read_opal(const char *dir, snf_rhd_opal *op);
 
 /* A grid pattern (increasing numbers 0 ... 1, one a line) into a malloc'd array (*pattern, *n). */
 SNF_API int snf_rhd_read_pattern(const char *path, double **pattern, int *n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

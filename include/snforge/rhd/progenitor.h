@@ -1,4 +1,4 @@
-/* progenitor.h: toy blue-supergiant progenitors for the radiation-hydrodynamics code (profiles as files:
+/* rhd/progenitor.h: toy blue-supergiant progenitors for the radiation-hydrodynamics code (profiles as files:
  * grids/import.h, snf_profile_*).
  *
  * The builder (rhd/progenitor*.c, no files) makes the composite polytrope of ../shared/hydro/snec: a
@@ -21,13 +21,17 @@
  *
  * The result is the in-memory profile the hydro code consumes (snf_rhd_profile: 15 species of SNEC's
  * network, velocity zero), so a campaign can go builder -> snf_rhd_run without files. */
-#ifndef SNFORGE_PROGENITOR_H
-#define SNFORGE_PROGENITOR_H
+#ifndef SNFORGE_RHD_PROGENITOR_H
+#define SNFORGE_RHD_PROGENITOR_H
 
 #include "snforge/export.h"
 #include "snforge/rhd/hydro.h"
 
 #include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct snf_prog_params {
     double M_tot;      /* total mass [Msun] */
@@ -89,5 +93,9 @@ SNF_API double snf_prog_temperature(double P, double rho, const double x[15]);
  * with P from the builder's EOS, over the zones with mass coordinate in [m_lo, m_hi] (g); the median in
  * *median, the 0-based zone where the largest starts in *where (either may be NULL). For tests. */
 SNF_API double snf_prog_hse_residual(const snf_rhd_profile *p, double m_lo, double m_hi, double *median, int *where);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* mcmc.h: generic Markov chain Monte Carlo numerics (no physics): the affine-invariant ensemble
+/* solvers/mcmc.h: generic Markov chain Monte Carlo numerics (no physics): the affine-invariant ensemble
  * sampler with the stretch move and the integrated autocorrelation time of its chains.
  *
  * Ensemble sampler: Goodman & Weare (2010), Comm. App. Math. Comp. Sci. 5, 65, "Ensemble samplers
@@ -14,12 +14,16 @@
  * tau = 1 + 2 sum_{t=1}^{M} rho(t) with Sokal's automatic window: the smallest M >= c tau(M), c = 5
  * (Sokal 1997, "Monte Carlo methods in statistical mechanics", section 3; as in emcee's documentation,
  * "Autocorrelation analysis & convergence"). Effective sample size = W S / tau. */
-#ifndef SNFORGE_MCMC_H
-#define SNFORGE_MCMC_H
+#ifndef SNFORGE_SOLVERS_MCMC_H
+#define SNFORGE_SOLVERS_MCMC_H
 
 #include "snforge/export.h"
 
 #include <gsl/gsl_rng.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* log p(x) up to a constant for x[D]; -INFINITY (or NaN) outside the support, which is never
  * accepted. thread is the calling OpenMP thread's index in [0, threads): one workspace per thread. */
@@ -79,5 +83,9 @@ enum { SNF_EDGE_NONE = 0, SNF_EDGE_LOW = 1, SNF_EDGE_HIGH = 2 }; /* bits: both e
 /* Shares of x[n] within the outer band at each edge (share[0] low, share[1] high) and the edges where the
  * samples pile up (SNF_EDGE_* bits); SNF_EDGE_NONE when n < 1 or hi <= lo. */
 SNF_API int snf_edge_pileup(const double *x, long n, double lo, double hi, double share[2]);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

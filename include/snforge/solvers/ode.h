@@ -1,12 +1,16 @@
-/* ode.h: a thin wrapper over SUNDIALS CVODE for small dense systems with root functions.
+/* solvers/ode.h: a thin wrapper over SUNDIALS CVODE for small dense systems with root functions.
  * It owns one SUNContext, the CVODE memory, vectors and a dense linear solver, all created once
  * by snf_ode_alloc and reused across solves with snf_ode_reinit (CVodeReInit): nothing is
  * allocated per solve. It knows nothing of the physics; right-hand sides see plain arrays.
  * One snf_ode serves one thread. */
-#ifndef SNFORGE_ODE_H
-#define SNFORGE_ODE_H
+#ifndef SNFORGE_SOLVERS_ODE_H
+#define SNFORGE_SOLVERS_ODE_H
 
 #include "snforge/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Right-hand side: ydot = f(t, y). Return 0 on success, > 0 for a recoverable failure (CVODE
  * retries with a smaller step), < 0 for an unrecoverable one. */
@@ -63,5 +67,9 @@ typedef struct snf_ode_stats {
 SNF_API void snf_ode_get_stats(const snf_ode *o, snf_ode_stats *st);
 
 SNF_API void snf_ode_free(snf_ode *o);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

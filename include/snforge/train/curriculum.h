@@ -1,4 +1,4 @@
-/* curriculum.h: curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia, Mangioni,
+/* train/curriculum.h: curriculum transfer from semi-analytic to hydrodynamical light curves (Grassia, Mangioni,
  * Cosentino & Pumo 2024, iterations 2 and 3), k-fold cross-validated over the hydro models.
  * Stage 1 trains on semi-analytic rows and selects the epoch by the loss on the fold's hydro validation
  * models: as it reads no hydro rows, it is one training run per variant for all folds (seed = the config's),
@@ -12,8 +12,8 @@
  * again with some settings changed. Every stage is a resumable model file; a fold's scores, once written,
  * are not recomputed. An external test file is read only after every fold of every variant is done.
  * Config format: validation/curriculum.ini (every key documented). */
-#ifndef SNFORGE_CURRICULUM_H
-#define SNFORGE_CURRICULUM_H
+#ifndef SNFORGE_TRAIN_CURRICULUM_H
+#define SNFORGE_TRAIN_CURRICULUM_H
 
 #include "snforge/export.h"
 
@@ -22,6 +22,10 @@
 #include "snforge/train/data.h"
 #include "snforge/nn.h"
 #include "snforge/train/transfer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -162,5 +166,9 @@ SNF_API int snf_curr_sa_rows(const snf_curr_config *c, const snf_curr_variant *v
 SNF_API int snf_curr_observe_rows(const snf_curr_config *c, const snf_curr_variant *v, const snf_norm *norm,
                                   snf_rows *r);
 SNF_API const snf_obs_aug *snf_curr_stage_obs(const snf_curr_variant *v, int stage);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

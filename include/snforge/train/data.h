@@ -1,4 +1,4 @@
-/* data.h: dataset files (h5.h) and observation files turned into network tensors for the trainer.
+/* train/data.h: dataset files (h5.h) and observation files turned into network tensors for the trainer.
  * A light curve becomes C_in x L floats: the chosen series (log10 L, v_ph in km/s) interpolated linearly
  * onto L points evenly spaced over [t_start, t_end] days, standardised per series with a mean and std
  * fitted on the training rows, NaN (no value there) replaced by 0 = the series mean, and optionally one
@@ -7,13 +7,17 @@
  * memory streams through a bounded buffer. Encoded rows held in memory are one type (snf_rows: owning or a
  * view), and the batcher (snf_batcher: over a file, resident rows, or a mix of two) is the one way training
  * and scoring iterate rows. It does not train, checkpoint or parse configuration. */
-#ifndef SNFORGE_DATA_H
-#define SNFORGE_DATA_H
+#ifndef SNFORGE_TRAIN_DATA_H
+#define SNFORGE_TRAIN_DATA_H
 
 #include "snforge/export.h"
 
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -195,6 +199,10 @@ SNF_API void snf_batcher_free(snf_batcher *b);
 
 /* ---- observation files (interfaces.md: t_d,L_erg_s,L_err,vph_km_s,vph_err) ---- */
 
+/* The largest explosion-epoch uncertainty (1 sigma, days) an observation file, a catalogue row or a caller may
+ * state: the one limit of the reader, the catalogue, `predict --t0-err` and snf_infer_answer_file. */
+#define SNF_OBS_T0_ERR_MAX_D 100.0
+
 typedef struct snf_obs {
     long n;           /* rows, sorted by time (non-decreasing: an L row and a v_ph row may share a day) */
     double *t_d;      /* [n] days since the explosion */
@@ -266,5 +274,9 @@ SNF_API int snf_obs_draw(snf_obs *o, const float *lbol, const float *vph, const 
  * threads or the MPI ranks. SNF_ENOMEM. */
 SNF_API int snf_data_observe(float *x, int nb, const long *rows, const snf_data_spec *s, const snf_norm *norm,
                              const snf_obs_aug *a, uint64_t seed, long epoch);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,4 +1,4 @@
-/* search.h: hyper-parameter search over curriculum experiments (curriculum.h). A search config names a base
+/* train/search.h: hyper-parameter search over curriculum experiments (curriculum.h). A search config names a base
  * curriculum config and lists values per key; trials are the grid of every combination or a seeded random
  * draw of some of them. Each trial is the base experiment (its ablations dropped) with those keys set, run
  * into DIR/trialNNN (so it resumes like any curriculum, and a finished trial is not recomputed); the
@@ -7,12 +7,16 @@
  * its k-fold curriculum test MAPE. Trials run `jobs` at a time side by side (forked processes, the threads
  * split between them, each logging to its DIR/trialNNN/search.log), or one after another with all threads
  * (jobs = 1). */
-#ifndef SNFORGE_SEARCH_H
-#define SNFORGE_SEARCH_H
+#ifndef SNFORGE_TRAIN_SEARCH_H
+#define SNFORGE_TRAIN_SEARCH_H
 
 #include "snforge/export.h"
 
 #include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -51,5 +55,9 @@ SNF_API char *snf_search_set_keys(const char *text, int n, char (*section)[64], 
  * is checked before any runs: SNF_EFORMAT for one that does not parse (naming the trial and key).
  * SNF_EINVAL / SNF_EIO when a trial run side by side failed (its message on stderr and its search.log). */
 SNF_API int snf_search_run(const snf_search_config *c, const char *out_dir, int threads, int jobs, FILE *log);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,11 +1,11 @@
-/* train.h: training an InceptionTime regressor (net.h) on a dataset file (data.h), and using it.
+/* train/train.h: training an InceptionTime regressor (net.h) on a dataset file (data.h), and using it.
  * A training config (INI, parsed with libinih; errors name file:line and [section] key), the training
  * loop (Adam, reduce-LR-on-plateau on the epoch training loss, early stopping on the validation loss with
  * best-weights restore, a per-epoch history), checkpoints in HDF5 written atomically every epoch from
  * which a killed run resumes bitwise, the per-parameter metrics (MAPE, median APE, R^2) and inference.
  * The model file IS the last checkpoint. It does not compute light curves or define the network. */
-#ifndef SNFORGE_TRAIN_H
-#define SNFORGE_TRAIN_H
+#ifndef SNFORGE_TRAIN_TRAIN_H
+#define SNFORGE_TRAIN_TRAIN_H
 
 #include "snforge/export.h"
 
@@ -14,6 +14,10 @@
 
 #include "snforge/train/data.h"
 #include "snforge/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -214,7 +218,7 @@ SNF_API int snf_ckpt_net(const snf_ckpt *c, int max_B, snf_net **net);
 
 /* Predicts physical parameters pred[n][4] for encoded inputs x[n][C_in*L] (eval mode, batches of
  * net->cfg.max_B). */
-SNF_API int snf_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred);
+SNF_API int snf_train_predict(snf_net *net, const snf_norm *norm, const float *x, long n, double *pred);
 
 /* ---- training ---- */
 
@@ -235,5 +239,9 @@ SNF_API int snf_train_fingerprint(const char *data_file, char *fp, size_t n);
 SNF_API int snf_train_check_fingerprint(const char *path, const snf_ckpt *old, const char *now);
 /* The summary of a finished model file, as snf_train_run reports it (the other fields untouched). */
 SNF_API void snf_train_summary_finished(snf_train_summary *sum, const snf_ckpt *ck);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

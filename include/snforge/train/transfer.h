@@ -1,4 +1,4 @@
-/* transfer.h: training on one set of encoded rows while selecting on another, for transfer learning:
+/* train/transfer.h: training on one set of encoded rows while selecting on another, for transfer learning:
  * fine-tuning a model file on another dataset (`snforge finetune`) and the two training stages of the
  * curriculum (curriculum.h). The rows (data.h snf_rows: x and y are read; their row width must be the
  * network's C_in x T) are already encoded with the model's normalisation and resident in memory (hydro sets
@@ -16,8 +16,8 @@
  * their BatchNorm layers still normalise training batches with the batch statistics (PyTorch's
  * train-mode semantics with requires_grad = False), so only their stored state is frozen.
  * It does not open dataset files, split hydro sets or parse configuration files. */
-#ifndef SNFORGE_TRANSFER_H
-#define SNFORGE_TRANSFER_H
+#ifndef SNFORGE_TRAIN_TRANSFER_H
+#define SNFORGE_TRAIN_TRANSFER_H
 
 #include "snforge/export.h"
 
@@ -27,6 +27,10 @@
 #include "snforge/train/data.h"
 #include "snforge/nn.h"
 #include "snforge/train/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -146,5 +150,9 @@ SNF_API int snf_transfer_eval(snf_net *net, const snf_norm *norm, const snf_rows
 /* Metrics (train.h) of the best weights of a model file's checkpoint on encoded rows; pred[n][4] (may be
  * NULL) receives the physical predictions. */
 SNF_API int snf_transfer_score(const snf_ckpt *ck, const snf_rows *rows, snf_metrics *m, double *pred);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -1,15 +1,19 @@
-/* valid.h: the semi-analytic model against hydrodynamical light curves. For each hydro model of a dataset
+/* validation/valid.h: the semi-analytic model against hydrodynamical light curves. For each hydro model of a dataset
  * file (hydro.h writes them) it runs the model at the same parameters, with each closure, and measures
  * residuals of log L and v_ph by phase (first days, rise, peak, fall from the dome, tail), the peak day
  * and luminosity differences, and optionally the best-fit semi-analytic parameters (GSL nonlinear least
  * squares), which show how biased parameters inferred with the model would be. It writes tables (CSV,
  * Markdown) and per-model curve files for plotting; it draws nothing itself. */
-#ifndef SNFORGE_VALID_H
-#define SNFORGE_VALID_H
+#ifndef SNFORGE_VALIDATION_VALID_H
+#define SNFORGE_VALIDATION_VALID_H
 
 #include "snforge/export.h"
 
 #include "snforge/models.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* ---- types ---- */
 
@@ -101,5 +105,9 @@ typedef struct snf_valid_run_opts {
  * and listed in report.md; *o->n_left_out counts them. Returns SNF_OK, SNF_EFORMAT (not a hydro dataset,
  * or every row failed), SNF_EIO, SNF_ENOMEM. */
 SNF_API int snf_valid_compare_file(const snf_valid_run_opts *o, int *n_models);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
