@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "snforge/core.h"
 #include "snforge/models.h"
@@ -53,7 +54,21 @@ int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long 
 
 int snf_cli_parse_threads(const char *cmd, const char *text, long *out)
 {
-    return snf_cli_parse_long(cmd, "--threads", text, 1, 4096, out);
+    return snf_cli_parse_long(cmd, "--threads", text, 1, SNF_CLI_MAX_THREADS, out);
+}
+
+const char *snf_cli_outcome(const char *reason)
+{
+    if (strcmp(reason, "epochs") == 0) {
+        return "finished all epochs";
+    }
+    if (strcmp(reason, "time budget") == 0) {
+        return "stopped at the time budget";
+    }
+    if (strcmp(reason, "schedule") == 0) {
+        return "finished the learning-rate schedule";
+    }
+    return "stopped early (validation loss)";
 }
 
 void snf_cli_getopt_start(void)
@@ -67,8 +82,8 @@ int snf_cli_expect_operands(const char *cmd, int argc, int n, const char *what)
     if (argc - optind == n) {
         return 0;
     }
-    fprintf(stderr, "snforge %s: expected %s, got %d arguments (see snforge %s --help)\n", cmd, what, argc - optind,
-            cmd);
+    fprintf(stderr, "snforge %s: expected %s, got %d argument%s (see snforge %s --help)\n", cmd, what, argc - optind,
+            argc - optind == 1 ? "" : "s", cmd);
     return 2;
 }
 
@@ -98,6 +113,34 @@ int snf_cli_unknown_option(char **argv, const char *cmd)
     fprintf(stderr, "snforge %s: unknown option or missing value: '%s' (see snforge %s --help)\n", cmd,
             argv[optind - 1], cmd);
     return 2;
+}
+
+int snf_cli_check_output(const char *cmd, const char *path)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') {
+        n--;
+    }
+    if (n == 0 || n >= sizeof dir) {
+        fprintf(stderr, "snforge %s: -o '%s': expected a path\n", cmd, path);
+        return 2;
+    }
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    char *slash = strrchr(dir, '/');
+    if (!slash) {
+        return 0; /* the current folder */
+    }
+    slash[slash == dir] = '\0'; /* "/x": the root folder */
+    struct stat st;
+    const int found = stat(dir, &st) == 0;
+    if (!found || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "snforge %s: -o %s: its folder %s %s\n", cmd, path, dir,
+                !found ? "does not exist" : "is not a folder");
+        return 2;
+    }
+    return 0;
 }
 
 int snf_cli_has_suffix(const char *s, const char *suffix)

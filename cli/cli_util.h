@@ -26,8 +26,16 @@ int snf_cli_parse_long(const char *cmd, const char *opt, const char *text, long 
  * opterr = 0 (getopt prints nothing: snf_cli_unknown_option / snf_cli_bad_option word the message). */
 void snf_cli_getopt_start(void);
 
-/* --threads TEXT of subcommand CMD: snf_cli_parse_long over [1, 4096] (0, or its message and exit status 2). */
+/* The most OpenMP threads any subcommand's --threads accepts (one range everywhere). */
+#define SNF_CLI_MAX_THREADS 4096
+
+/* --threads TEXT of subcommand CMD: snf_cli_parse_long over [1, SNF_CLI_MAX_THREADS] (0, or its message and exit
+ * status 2). */
 int snf_cli_parse_threads(const char *cmd, const char *text, long *out);
+
+/* The words of a finished run's stop reason (train.h stop_reason: "epochs", "time budget", "schedule", "early
+ * stopping"), as train and finetune print them: "finished all epochs", ... */
+const char *snf_cli_outcome(const char *reason);
 
 /* 0 if argv holds exactly n operands after the options (argc - optind == n); otherwise prints "snforge CMD:
  * expected WHAT, got N arguments (see snforge CMD --help)" and returns exit status 2. */
@@ -41,6 +49,10 @@ int snf_cli_bad_option(char **argv, const char *cmd);
 int snf_cli_unknown_option(char **argv, const char *cmd);
 
 int snf_cli_has_suffix(const char *s, const char *suffix);
+
+/* -o PATH of subcommand CMD checked before any work: the folder PATH goes into must exist and be a folder.
+ * 0, or "snforge CMD: -o PATH: ..." on stderr and exit status 2. */
+int snf_cli_check_output(const char *cmd, const char *path);
 
 /* Writes PATH.tmp with write(ctx, f, arg), then renames it to PATH: never a half-written PATH. */
 int snf_cli_write_file_atomic(const char *path, int (*write)(const void *ctx, FILE *f, int arg),

@@ -182,6 +182,24 @@ static void snf_eval_print(const snf_eval_result *r, const snf_uq_model *um, int
     }
 }
 
+/* A note on stderr when dpath holds what mpath was trained on (the model's stored data fingerprint, train.h, equals
+ * dpath's): the scores then include training rows and are no held-out measure. */
+static void snf_eval_note_training(const snf_uq_model *um, const char *mpath, const char *dpath)
+{
+    char fp[256];
+    const char *stored = um->ck.fingerprint;
+    if (!stored[0] || snf_train_fingerprint(dpath, fp, sizeof fp) < 0) {
+        snf_error_clear();
+        return; /* no fingerprint stored (an older file) or none computed: nothing to say */
+    }
+    const size_t n = strcspn(fp, ";"); /* "data=<digest>" */
+    if (strncmp(stored, fp, n) == 0 && (stored[n] == ';' || stored[n] == '\0')) {
+        fprintf(stderr, "snforge evaluate: note: %s is the dataset %s was trained on (its data fingerprint matches): "
+                        "these scores include its training and validation rows, not only held-out ones (the model's "
+                        "test figures, on rows it never saw, are the ones train printed)\n", dpath, mpath);
+    }
+}
+
 /* metrics.csv, parity.csv and reliability.csv, staged in o and replaced together; the two plots; the summary
  * line on stderr. Returns the exit code. */
 static int snf_eval_write(snf_output *o, const snf_eval_result *r, const snf_uq_model *um, const char *mpath,
@@ -212,17 +230,16 @@ static int snf_eval_write(snf_output *o, const snf_eval_result *r, const snf_uq_
     char title[2200]; /* the model and the dataset it is scored on */
     snprintf(title, sizeof title, "model %s on dataset %s (%ld rows)", mpath, dpath, r->n);
     int have_png = plot ? snf_cli_plot("SNF_PLOT_PARITY", "plot_parity.py", pcsv, png, title) == 0 : 0;
-    if (plot) {
-        snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, title);
-    }
+    int have_rpng = plot ? snf_cli_plot("SNF_PLOT_RELIABILITY", "plot_reliability.py", rcsv, rpng, title) == 0 : 0;
     double mm = 0, mb = 0;
     for (int p = 0; p < SNF_DATA_NP; p++) {
         mm += r->m.mape[p] / SNF_DATA_NP;
         mb += r->base.mape[p] / SNF_DATA_NP;
     }
     fprintf(stderr, "snforge evaluate: %s on %s: %ld rows (%ld skipped), mean MAPE %.2f%% (baseline %.2f%%); wrote "
-                    "%s, %s%s%s\n", mpath, dpath, r->n, r->skipped, mm, mb, mcsv, pcsv, have_png ? ", " : "",
-            have_png ? png : "");
+                    "%s, %s, %s%s%s%s%s\n", mpath, dpath, r->n, r->skipped, mm, mb, mcsv, pcsv, rcsv,
+            have_png ? ", " : "", have_png ? png : "", have_rpng ? ", " : "", have_rpng ? rpng : "");
+    snf_eval_note_training(um, mpath, dpath);
     return 0;
 }
 

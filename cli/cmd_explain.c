@@ -175,13 +175,14 @@ static int snf_explain_write(snf_output *out, const snf_explain_avg *a, const sn
                 out->path);
         return 1;
     }
-    fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
-                    "worst); wrote %s, %s, %s\n", a->worst, csv, pcsv, md);
+    int have_png = 0; /* the plot first, so that the closing line lists every file written */
     if (plot) {
         char title[2200]; /* the model and the object or dataset explained */
         snprintf(title, sizeof title, "model %s on %s (%ld %s)", mpath, in, n, n == 1 ? "object" : "rows averaged");
-        snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title);
+        have_png = snf_cli_plot("SNF_PLOT_EXPLAIN", "plot_explain.py", csv, png, title) == 0;
     }
+    fprintf(stderr, "snforge explain: completeness: attributions sum to F(x) - F(baseline) within %.2g (relative, "
+                    "worst); wrote %s, %s, %s%s%s\n", a->worst, csv, pcsv, md, have_png ? ", " : "", have_png ? png : "");
     return 0;
 }
 

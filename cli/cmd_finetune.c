@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_mpi.h"
 #include "cli_util.h"
@@ -75,6 +76,29 @@ static int snf_ft_double(const char *opt, const char *text, double lo, double hi
     }
     *out = x;
     return 0;
+}
+
+/* --time-budget TEXT: seconds > 0, as train takes them (0, or 2 said on stderr). */
+static int snf_ft_budget(const char *text, double *out)
+{
+    char *end;
+    double x = strtod(text, &end);
+    if (end == text || *end != '\0' || !(x > 0) || !isfinite(x)) {
+        fprintf(stderr, "snforge finetune: --time-budget expects seconds > 0, got '%s'\n", text);
+        return 2;
+    }
+    *out = x;
+    return 0;
+}
+
+/* 1 when paths a and b name one file: the same text, or the same device and inode. */
+static int snf_ft_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0) {
+        return 1;
+    }
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* The fewest validation rows an OOD test is referred to: p = (1 + #{validation d2 >= d2}) / (n + 1) and a curve
@@ -166,11 +190,11 @@ cleanup:
 
 /* ---- the subcommand ---- */
 
-/* The starting model into init (notes on stderr for an ensemble file or an unfinished one), DATA.h5's usable rows
+/* The starting model into init, DATA.h5's usable rows
  * into all, split by the seed into the validation share val (va) and training (tr), and the first maxr rows of
- * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here; notes and
- * messages only when say (rank 0 under MPI: every rank loads the same rows). */
-static int snf_ft_load(const char *model_path, const char *out, const char *data_path, const char *mix_path,
+ * the semi-analytic file mix_path (NULL: none) into mix. A failure's message is printed here; messages only when
+ * say (rank 0 under MPI: every rank loads the same rows). */
+static int snf_ft_load(const char *model_path, const char *data_path, const char *mix_path,
                        long maxr, double val, long seed, snf_ckpt *init, snf_rows *all, snf_rows *tr,
                        snf_rows *va, snf_rows *mix, int say)
 {
@@ -182,19 +206,6 @@ static int snf_ft_load(const char *model_path, const char *out, const char *data
             rc = SNF_EINVAL; /* the starting model is the user's input; a lock or read failure is not */
         }
         goto fail_ids;
-    }
-    hid_t mf = -1;
-    if (say && snf_h5_open(&mf, model_path, 0, "model file") == SNF_OK) {
-        if (H5Lexists(mf, "uq", H5P_DEFAULT) > 0) {
-            fprintf(stderr, "snforge finetune: note: %s has an ensemble /uq group: %s starts from its first member "
-                            "alone; its /uq group is refit on the fine-tuning rows (the weights changed, so the old "
-                            "OOD statistics and calibration no longer apply)\n", model_path, out);
-        }
-        H5Fclose(mf);
-    }
-    if (!init->finished && say) {
-        fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
-                model_path);
     }
     if ((rc = snf_rows_load(all, data_path, &init->spec, &init->norm, NULL, 0)) < 0 ||
         (rc = snf_curr_hydro_check(data_path, all, NULL, NULL)) < 0) {
@@ -323,7 +334,7 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
     double lr = 1e-4, val = 0.2, share = -1, wd = 0, budget = 0;
     snf_recipe recipe = snf_recipe_default();
     long freeze = 0, epochs = 50, batch = 16, patience = 15, seed = 1, maxr = 4096, stop = 0, threads = 0;
-    int quiet = 0, e = 0;
+    int quiet = 0, e = 0, maxr_given = 0;
     unsigned given = 0; /* the schedule-bound recipe options given (snf_ft_sched_opts) */
     snf_cli_getopt_start();
     for (int ch, li = 0; (ch = getopt_long(argc, argv, "o:t:qh", opts, &li)) != -1;) {
@@ -341,10 +352,13 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
         case O_BATCH: e = snf_cli_parse_long("finetune", "--batch", optarg, 1, 4096, &batch); break;
         case O_PAT: e = snf_cli_parse_long("finetune", "--patience", optarg, 0, 1000000, &patience); break;
         case O_SEED: e = snf_cli_parse_long("finetune", "--seed", optarg, 0, 1L << 40, &seed); break;
-        case O_MAXR: e = snf_cli_parse_long("finetune", "--mix-max-rows", optarg, 1, 1L << 30, &maxr); break;
+        case O_MAXR:
+            e = snf_cli_parse_long("finetune", "--mix-max-rows", optarg, 1, 1L << 30, &maxr);
+            maxr_given = 1;
+            break;
         case O_STOP: e = snf_cli_parse_long("finetune", "--stop-after-epochs", optarg, 1, 1L << 30, &stop); break;
         case O_MIX: mix_path = optarg; break;
-        case O_BUDGET: e = snf_ft_double("--time-budget", optarg, 0, 1e9, &budget); break;
+        case O_BUDGET: e = snf_ft_budget(optarg, &budget); break;
         case O_RECIPE: e = snf_ft_recipe_opt(opts[li].name, optarg, &recipe, &given); break;
         default: return snf_cli_unknown_option(argv, "finetune");
         }
@@ -355,8 +369,13 @@ static int snf_ft_parse(int argc, char **argv, snf_ft_cli *c)
     if (snf_cli_expect_operands("finetune", argc, 2, "MODEL.h5 and DATA.h5") || snf_ft_recipe_check(given, &recipe)) {
         return 2;
     }
-    if (share >= 0 && !mix_path) {
-        fprintf(stderr, "snforge finetune: --mix-share needs --mix-sa SA.h5\n");
+    if ((share >= 0 || maxr_given) && !mix_path) {
+        fprintf(stderr, "snforge finetune: %s needs --mix-sa SA.h5\n", share >= 0 ? "--mix-share" : "--mix-max-rows");
+        return 2;
+    }
+    if (mix_path && snf_ft_same_file(mix_path, argv[optind + 1])) {
+        fprintf(stderr, "snforge finetune: --mix-sa %s is DATA.h5 (%s) itself: the rows mixed in against forgetting "
+                        "must come from another file (a semi-analytic campaign)\n", mix_path, argv[optind + 1]);
         return 2;
     }
     if (mix_path && share < 0) {
@@ -382,6 +401,29 @@ static int snf_ft_has_uq(const char *path)
     return has;
 }
 
+/* After every setting was checked (snf_ft_settings_check): notes on stderr for a starting model with a /uq group
+ * (an ensemble of several members: OUT starts from the first alone) and for an unfinished one. */
+static void snf_ft_notes(const char *model_path, const char *out, const snf_ckpt *init)
+{
+    snf_uq_model m;
+    if (snf_ft_has_uq(model_path) && snf_uq_model_open(&m, model_path, 1) >= 0) {
+        if (m.members > 1) {
+            fprintf(stderr, "snforge finetune: note: %s is an ensemble of %d members: %s starts from its first member "
+                            "alone; its /uq group is refit on the fine-tuning rows (the weights changed, so the old "
+                            "OOD statistics and calibration no longer apply)\n", model_path, m.members, out);
+        } else {
+            fprintf(stderr, "snforge finetune: note: %s's /uq group is refit for %s on the fine-tuning rows (the "
+                            "weights changed, so the old OOD statistics and calibration no longer apply)\n",
+                    model_path, out);
+        }
+        snf_uq_model_free(&m);
+    }
+    if (!init->finished) {
+        fprintf(stderr, "snforge finetune: note: %s is not finished; its best weights so far are the start\n",
+                model_path);
+    }
+}
+
 /* The run's closing line on stderr, then, once it is finished, the /uq group refit (snf_ft_refit_uq). */
 static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, const char *out, const char *data_path,
                          const snf_ckpt *init, const snf_rows *tr, const snf_rows *va, const snf_rows *mix,
@@ -389,18 +431,24 @@ static int snf_ft_finish(const snf_transfer_summary *s, const char *model_path, 
 {
     const long ntr = tr->n, nva = va->n, nmix = mix ? mix->n : 0;
     if (s->already_finished) {
-        fprintf(stderr, "snforge finetune: %s is finished (%ld epochs, %s); nothing to do\n", out, s->epoch,
-                s->stop_reason);
+        fprintf(stderr, "snforge finetune: %s is finished (%s at epoch %ld); nothing to do\n", out,
+                snf_cli_outcome(s->stop_reason), s->epoch);
     } else {
-        char mape[160] = "validation MAPE of the best weights: when the run finishes";
-        if (s->finished) { /* an interrupted run scores nothing: its figures would read as zero errors */
+        char mape[160] = "validation MAPE of the best weights: when the run finishes", best[96];
+        if (nva == 0) { /* selected on the training loss: there are no validation figures to give */
+            snprintf(mape, sizeof mape, "no validation rows: no validation figures");
+            snprintf(best, sizeof best, "training loss %.5f, no validation rows", s->best_val_loss);
+        } else {
+            snprintf(best, sizeof best, "val loss %.5f", s->best_val_loss);
+        }
+        if (s->finished && nva > 0) { /* an interrupted run scores nothing: its figures would read as zero errors */
             snprintf(mape, sizeof mape, "validation MAPE E %.1f%% M %.1f%% R %.1f%% Ni %.1f%%", s->val.mape[0],
                      s->val.mape[1], s->val.mape[2], s->val.mape[3]);
         }
-        fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f); "
+        fprintf(stderr, "snforge finetune: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (%s); "
                         "%ld training / %ld validation rows of %s, %ld mixed-in rows (share %.2f), %d frozen tensors; "
-                        "%s\n", out, s->finished ? s->stop_reason : "interrupted", s->epoch, s->epochs_run,
-                s->resumed ? ", resumed" : "", s->best_epoch + 1, s->best_val_loss, ntr, nva, data_path, nmix, share,
+                        "%s\n", out, s->finished ? snf_cli_outcome(s->stop_reason) : "interrupted", s->epoch,
+                s->epochs_run, s->resumed ? ", resumed" : "", s->best_epoch + 1, best, ntr, nva, data_path, nmix, share,
                 s->frozen_tensors, mape);
     }
     if (s->already_finished && snf_ft_has_uq(out)) {
@@ -476,7 +524,7 @@ int snf_cmd_finetune(int argc, char **argv)
     if (!quiet) {
         snf_cli_mpi_note(&mpi, out);
     }
-    if ((rc = snf_ft_load(model_path, out, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix, say)) <
+    if ((rc = snf_ft_load(model_path, data_path, mix_path, maxr, val, seed, &init, &all, &tr, &va, &mix, say)) <
         0) {
         goto done; /* its message is out */
     }
@@ -507,6 +555,12 @@ int snf_cmd_finetune(int argc, char **argv)
     o.quiet = quiet;
     o.log = stderr;
     snf_transfer_summary s;
+    if ((rc = snf_transfer_check(&tc, &tr, mix_path ? &mix : NULL, &va)) < 0) {
+        goto fail; /* a setting refused before any note or work */
+    }
+    if (say) {
+        snf_ft_notes(model_path, out, &init);
+    }
     rc = snf_transfer_run(&tc, &tr, mix_path ? &mix : NULL, &va, &o, &s);
     if (rc >= 0 && say) { /* the closing line and the /uq group: rank 0's (the others hold the same weights) */
         rc = snf_ft_finish(&s, model_path, out, data_path, &init, &tr, &va, mix_path ? &mix : NULL, share);

@@ -24,7 +24,8 @@ static void snf_kp_usage(FILE *f)
             "estimates they give:\n"
             "  t_peak_d, L_peak     parabola in log L around the maximum (rise time = peak day)\n"
             "  t_dome_end_d         steepest fall of log L after the peak (local +-5 d line fits)\n"
-            "  L_tail, decline      straight line in log L from 25 d after the dome's end (mag / 100 d)\n"
+            "  L_tail, decline      straight line in log L over the tail (mag / 100 d): from max(25 d, 2 x (dome end\n"
+            "                       - peak)) after the dome's end, or from 25 d after it when that leaves under 3 points\n"
             "  vph_15d ... vph_100d v_ph interpolated at days 15, 30, 50, 100 where measured within 10 d\n"
             "  nickel_from_tail     M_Ni from L = M_Ni S(t)(1 - exp(-T0^2/t^2)), S: Nadyozhin (1994), trapping\n"
             "                       time T0 fitted (Clocchiatti & Wheeler 1997); error from T0's profile\n"
@@ -38,7 +39,9 @@ static void snf_kp_usage(FILE *f)
             "An observation file of another shape than the SN 1987A-like dome these are tuned to is refused\n"
             "(exit 1 and why): no rise of 2x or more to the maximum (a plateau, SN II-P), L above half the\n"
             "maximum for under 20 days (a spike), the steepest fall after L fell below a quarter of the peak\n"
-            "(no identifiable dome end), a tail of fewer than 5 points or 20 days. Dataset rows are not refused.\n"
+            "(no identifiable dome end), a tail of 1-4 points or under 20 days. A curve with no point 25 d or more\n"
+            "after the dome's end has no tail: its nickel_from_tail is empty and a note says so. Dataset rows are not\n"
+            "refused.\n"
             "options:\n"
             "  --json           one JSON object per curve and line (nickel_from_tail, nickel_from_tail_err, ...)\n"
             "  -o FILE          output file (default stdout)\n"
@@ -196,9 +199,15 @@ static const char *snf_kp_shape(const snf_keypoints *k, const snf_obs *o, char *
                  "depend on it", k->t_dome_end_d, t_quarter);
         return why;
     }
-    if (isfinite(k->nickel_from_tail) && (k->n_tail < 5 || k->t_tail_to_d - k->t_tail_from_d < 20.0)) {
+    /* one rule for the tail: none at all is no nickel (said by snf_kp_note), 1-4 points or under 20 days refused */
+    if (k->n_tail >= 1 && isfinite(k->t_tail_from_d) && (k->n_tail < 5 || k->t_tail_to_d - k->t_tail_from_d < 20.0)) {
         snprintf(why, n, "too few tail points: %d over days %.1f-%.1f (the 56Co tail's nickel needs 5 or more over 20 "
                  "days or more)", k->n_tail, k->t_tail_from_d, k->t_tail_to_d);
+        return why;
+    }
+    if (k->n_tail >= 1 && !isfinite(k->t_tail_from_d)) {
+        snprintf(why, n, "too few tail points: %d at 25 d or more after the dome's end (day %.1f) (the 56Co tail's nickel "
+                 "needs 5 or more over 20 days or more)", k->n_tail, k->t_dome_end_d);
         return why;
     }
     return NULL;
@@ -253,6 +262,9 @@ int snf_cmd_keypoints(int argc, char **argv)
     const char *in = argv[optind];
     FILE *out = stdout;
     snf_output owner = {.lock = -1}; /* -o FILE: locked for the run, written as FILE.tmp, renamed when complete */
+    if (outp && snf_cli_check_output("keypoints", outp) != 0) {
+        return 2;
+    }
     if (outp) {
         int orc = snf_output_begin(&owner, outp, 0);
         out = orc < 0 ? NULL : snf_output_open_file(&owner, "keypoints");
@@ -277,6 +289,11 @@ int snf_cmd_keypoints(int argc, char **argv)
             } else if (snf_kp_shape(&kp, &o, shape, sizeof shape)) {
                 rc = snf_error_report(SNF_ENOTIMPL, __FILE__, __LINE__, __func__, "%s: %s", in, shape); /* exit 1 */
             } else {
+                if (isfinite(kp.t_dome_end_d) && kp.n_tail == 0) { /* no tail at all: no nickel, said */
+                    fprintf(stderr, "snforge keypoints: note: %s: no 56Co tail (no luminosity 25 d or more after the "
+                                    "dome's end, day %.1f): nickel_from_tail and the tail's key points are empty\n",
+                            in, kp.t_dome_end_d);
+                }
                 snf_kp_header(out, json);
                 const char *base = strrchr(in, '/');
                 snf_kp_print(out, base ? base + 1 : in, &kp, json);

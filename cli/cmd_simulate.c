@@ -240,6 +240,10 @@ int snf_cmd_simulate(int argc, char **argv)
         fprintf(stderr, "snforge simulate: unexpected argument '%s' (see snforge simulate --help)\n", argv[optind]);
         return 2;
     }
+    if (out && snf_cli_check_output("simulate", out) != 0) {
+        snf_sim_free(&s);
+        return 2; /* before the model is computed */
+    }
     rc = snf_sim_run(&s);
     if (rc < 0) {
         rc = snf_cli_fail("simulate", rc);

@@ -63,20 +63,6 @@ static void snf_train_print_metrics(const char *what, const snf_metrics *m, cons
             m->mape[3], b->mape[0], b->mape[1], b->mape[2], b->mape[3], m->r2[0], m->r2[1], m->r2[2], m->r2[3]);
 }
 
-static const char *snf_train_outcome(const char *reason)
-{
-    if (strcmp(reason, "epochs") == 0) {
-        return "finished all epochs";
-    }
-    if (strcmp(reason, "time budget") == 0) {
-        return "stopped at the time budget";
-    }
-    if (strcmp(reason, "schedule") == 0) {
-        return "finished the learning-rate schedule";
-    }
-    return "stopped early (validation loss)";
-}
-
 /* ---- the subcommand ---- */
 
 /* The command's options. */
@@ -146,7 +132,7 @@ static void snf_train_report(const snf_train_summary *s, const char *model_path,
 {
     if (s->already_finished) {
         fprintf(stderr, "snforge train: %s is finished (%s at epoch %ld); nothing to do\n", model_path,
-                snf_train_outcome(s->stop_reason), s->epoch);
+                snf_cli_outcome(s->stop_reason), s->epoch);
         snf_train_print_metrics("test", &s->test, &s->test_baseline);
     } else {
         snf_train_print_metrics("validation", &s->val, &s->val_baseline);
@@ -157,7 +143,7 @@ static void snf_train_report(const snf_train_summary *s, const char *model_path,
         }
         fprintf(stderr, "snforge train: %s: %s at epoch %ld (%ld this run%s), best epoch %ld (val loss %.5f), "
                         "%ld/%ld/%ld train/val/test rows (%ld skipped), %d threads x %d ranks, %.1f s\n", model_path,
-                s->finished ? snf_train_outcome(s->stop_reason) : "interrupted", s->epoch, s->epochs_run, s->resumed ? ", resumed" : "",
+                s->finished ? snf_cli_outcome(s->stop_reason) : "interrupted", s->epoch, s->epochs_run, s->resumed ? ", resumed" : "",
                 s->best_epoch + 1, s->best_val_loss, s->n_train, s->n_val, s->n_test, s->n_skipped, nt, nranks, s->wall_s);
     }
 }

@@ -110,8 +110,13 @@ hid_t snf_h5_create_file(const char *path)
         if (locked) {
             return -1;
         }
+        /* H5Fcreate may have made path (0 bytes, say, on a full disk) before it failed: path was unlinked above
+         * and created exclusively, so what is there now is this call's and goes */
+        unlink(path);
+        /* the system's reason once: HDF5's reason often quotes it already */
+        const int quoted = e && strstr(reason, strerror(e)) != NULL;
         snf_error_report(e ? SNF_EIO : SNF_EHDF5, __FILE__, __LINE__, __func__, "cannot create %s: %s%s%s", path,
-                         reason, e ? ": " : "", e ? strerror(e) : "");
+                         reason, e && !quoted ? ": " : "", e && !quoted ? strerror(e) : "");
         return -1;
     }
     H5Pclose(fapl);

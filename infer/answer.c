@@ -70,11 +70,20 @@ static void snf_infer_fill_info(snf_infer_obs *info, const snf_uq_model *m, cons
     info->t0_nodes = 1;
 }
 
-/* SNF_EINVAL when a series the model reads does not overlap its grid. */
-static int snf_infer_check_cover(const snf_uq_model *m, const char *obs_path, int cl, int cv)
+/* SNF_EINVAL when a series the model reads does not overlap its grid: too few points to interpolate (fewer than
+ * 2: said so, with how many are needed), or points all outside the grid's days. */
+static int snf_infer_check_cover(const snf_uq_model *m, const snf_obs *obs, const char *obs_path, int cl, int cv)
 {
     const snf_data_spec *s = &m->ck.spec;
-    if (((s->channels & SNF_CH_LBOL) && cl == 0) || ((s->channels & SNF_CH_VPH) && cv == 0)) {
+    const int missL = (s->channels & SNF_CH_LBOL) && cl == 0, missv = (s->channels & SNF_CH_VPH) && cv == 0;
+    const long have = missL ? obs->n_L : obs->n_v;
+    if ((missL || missv) && have < 2) {
+        return snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
+                                "%s has %ld %s point%s: too few, at least 2 are needed to place the curve on the "
+                                "model's grid (days %g-%g)", obs_path, have, missL ? "L_erg_s" : "vph_km_s",
+                                have == 1 ? "" : "s", s->t_start_d, s->t_end_d);
+    }
+    if (missL || missv) {
         return snf_error_report(SNF_EINVAL, __FILE__, __LINE__, __func__,
                                 "%s does not overlap the model's grid (days %g-%g) in %s", obs_path, s->t_start_d,
                                 s->t_end_d, ((s->channels & SNF_CH_LBOL) && cl == 0) ? "L_erg_s" : "vph_km_s");
@@ -161,7 +170,7 @@ int snf_infer_prepare(const snf_uq_model *m, const char *obs_path, double t0_err
         }
     }
     if (rc >= 0) {
-        rc = snf_infer_check_cover(m, obs_path, cl, cv);
+        rc = snf_infer_check_cover(m, &obs, obs_path, cl, cv);
     }
     if (rc >= 0) {
         snf_infer_fill_info(info, m, &obs, cl, cv);
@@ -206,7 +215,7 @@ int snf_infer_encode_file(const snf_uq_model *m, const char *obs_path, float *x,
         rc = snf_infer_encode_obs(m, &obs, 0.0, x, lg, lg + s->L, &cl, &cv);
     }
     if (rc >= 0) {
-        rc = snf_infer_check_cover(m, obs_path, cl, cv);
+        rc = snf_infer_check_cover(m, &obs, obs_path, cl, cv);
     }
     if (rc >= 0 && info) {
         snf_infer_fill_info(info, m, &obs, cl, cv);

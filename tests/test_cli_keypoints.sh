@@ -108,6 +108,13 @@ expect 1 "SN2018hna.csv: no identifiable end of the dome: the steepest fall afte
 # too few tail points: SN 1987A cut after day 160 (4 tail points over 17 days)
 awk -F, '/^#/ || NR == 1 || $1 + 0 < 160' "$obs" > "$tmp/short.csv"
 expect 1 "short.csv: too few tail points: 4 over days 144.1-158.1" keypoints "$tmp/short.csv"
+# one rule: a tail of 1-4 points is refused however short (cut below day 150: 2 points), no tail at all answers
+# with nickel empty and a note saying so (SN 2000cb)
+awk -F, '/^#/ || NR == 1 || $1 + 0 < 150' "$obs" > "$tmp/short2.csv"
+expect 1 "short2.csv: too few tail points: 2 at 25 d or more after the dome's end" keypoints "$tmp/short2.csv"
+expect 0 "SN2000cb.csv: no 56Co tail \(no luminosity 25 d or more after the dome's end, day [0-9.]+\): nickel_from_tail" \
+  keypoints "$real/SN2000cb/SN2000cb.csv"
+expect 2 "keypoints: -o $tmp/nodir/x.csv: its folder $tmp/nodir does not exist" keypoints "$obs" -o "$tmp/nodir/x.csv"
 "$snf" keypoints --help | grep -q "nickel_from_tail" && ok "keypoints --help" || bad "keypoints --help"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -108,7 +108,24 @@ else
   echo "SKIP the README's Python block: no $py with numpy, h5py and torch"
 fi
 "$snf" run --threads 0 > /dev/null 2> "$work/err"; rc=$?
-[ $rc -eq 2 ] && grep -q -- "--threads '0' is invalid" "$work/err" && ok "--threads 0 exits 2" || bad "--threads 0: $rc"
+[ $rc -eq 2 ] && grep -q -- "--threads expects an integer in \[1, 4096\], got '0'" "$work/err" && ok "--threads 0 exits 2" || bad "--threads 0: $rc $(cat "$work/err")"
+"$snf" predict --threads 0 > /dev/null 2> "$work/err2"; rc=$?
+[ $rc -eq 2 ] && [ "$(sed 's/predict/run/' "$work/err2")" = "$(cat "$work/err")" ] && ok "run and predict take one --threads range" \
+  || bad "--threads: run and predict differ: $(cat "$work/err" "$work/err2")"
+# the output folder: a regular file, a missing parent, a folder another run holds (DIR.lock): refused at once
+touch "$work/afile"
+"$snf" run -o "$work/afile" > "$work/o1" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "run: -o $work/afile: .*is not a folder" "$work/o1" && ! grep -q "^==" "$work/o1" \
+  && ok "-o a regular file: exit 2 before any stage" || bad "-o a regular file: $rc $(head -3 "$work/o1")"
+"$snf" run -o "$work/no/r" > "$work/o2" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "run: -o $work/no/r: its folder $work/no does not exist" "$work/o2" \
+  && ok "-o in a missing folder: exit 2" || bad "-o in a missing folder: $rc $(head -3 "$work/o2")"
+flock "$work/busy.lock" sleep 5 & holder=$!
+sleep 0.5
+"$snf" run -o "$work/busy" > "$work/o3" 2>&1; rc=$?
+kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+[ $rc -ne 0 ] && grep -q "being written by another snforge run" "$work/o3" && ! grep -q "^==" "$work/o3" \
+  && ok "a second run into a busy folder is refused before any stage" || bad "busy folder: $rc $(head -3 "$work/o3")"
 "$snf" run --bogus > /dev/null 2> "$work/err"; rc=$?
 [ $rc -eq 2 ] && ok "unknown option exits 2" || bad "unknown option: $rc"
 

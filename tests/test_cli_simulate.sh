@@ -96,6 +96,9 @@ out=$("$snf" simulate --model flux 2>&1 >/dev/null)
 case "$out" in *nan*) bad "nan in the summary: $out" ;; *) ok "no nan in the summary line" ;; esac
 expect 0 "front end day [0-9]" simulate --model temperature --kappa 0.2 --t-ion 4500 --x-floor 0.4
 
+# -o into a folder that does not exist: refused before the model is computed (exit 2 naming -o)
+expect 2 "simulate: -o $tmp/nofolder/x.csv: its folder $tmp/nofolder does not exist" simulate -o "$tmp/nofolder/x.csv"
+
 # Solver failure: exit 1 with CVODE's flag name.
 expect 1 "CV_TOO_MUCH_WORK" simulate --max-steps 3
 

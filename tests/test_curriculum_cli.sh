@@ -183,11 +183,30 @@ h5ls ood.h5/uq 2>/dev/null | grep -q ood_mean && fail "ood.h5 holds an OOD fit r
 # a finished rerun with the same settings: nothing to do, the file left as it is
 t1=$(stat -c %Y.%s ood.h5; sha1sum < ood.h5)
 sleep 1.1 # a rewrite within the same second would keep the time
-expect 0 "ood.h5 is finished (3 epochs, epochs); nothing to do" -- ftr -o ood.h5
+expect 0 "ood.h5 is finished (finished all epochs at epoch 3); nothing to do" -- ftr -o ood.h5
 [ "$t1" = "$(stat -c %Y.%s ood.h5; sha1sum < ood.h5)" ] || fail "a finished rerun rewrote ood.h5"
+# a single-member model with a /uq group (ood.h5): no talk of an ensemble; a bad setting is refused before any note
+ftu() { "$snforge" finetune ood.h5 hydro.h5 --epochs 1 --val 0.25 --batch 4 --threads 1 -q "$@"; }
+expect 0 "note: ood.h5's /uq group is refit for n8.h5" -- ftu -o n8.h5
+echo "$expect_out" | grep -q "ensemble" && fail "a single-member model called an ensemble: $expect_out"
+echo "$expect_out" | grep -q "n8.h5: finished all epochs at epoch 1 (1 this run)" || fail "finetune's outcome: $expect_out"
+expect 2 "freeze 7: expected 0\.\." -- ftu -o n8f.h5 --freeze 7
+echo "$expect_out" | grep -q "note:" && fail "a note came before the refusal of --freeze 7: $expect_out"
+# no validation rows: said, never validation figures of 0.0%
+expect 0 "no validation rows: no validation figures" -- ftr -o v0.h5 --val 0
+echo "$expect_out" | grep -q "0\.0%\|val loss" && fail "--val 0 printed validation figures: $expect_out"
+# options refused alike with train and with --mix-share; DATA.h5 given again as --mix-sa (by name or another path)
+expect 2 "\-\-time-budget expects seconds > 0, got '0'" -- ftr -o tb0.h5 --time-budget 0
+expect 2 "\-\-mix-max-rows needs --mix-sa" -- ftr -o mx.h5 --mix-max-rows 8
+expect 2 "\-\-mix-sa hydro.h5 is DATA.h5 (hydro.h5) itself" -- ftr -o same.h5 --mix-sa hydro.h5
+ln -sf hydro.h5 hydro_link.h5
+expect 2 "\-\-mix-sa ./hydro_link.h5 is DATA.h5 (hydro.h5) itself" -- ftr -o same.h5 --mix-sa ./hydro_link.h5
+[ ! -e tb0.h5 ] && [ ! -e mx.h5 ] && [ ! -e same.h5 ] || fail "a refused finetune left its output"
 # changed settings on resume: the key, its stored value and the new one (the recipe's long line is not cut short)
 expect 0 "interrupted" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 --stop-after-epochs 1
 expect 2 "'... ema = 0' -> '... ema = 0.5'" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 --ema 0.5
+# a number stored with every digit (val = 0.25000000000000000) is named in its shortest form
+expect 2 "line 8 of its settings: 'val = 0.25' -> 'val = 0.2')" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 --val 0.2
 expect 2 "'... lr_end = 9.99999997e-07' -> '... lr_end = 1.00000001e-07'" -- ftr -o chg.h5 --schedule cosine --lr 1e-3 \
   --lr-end 1e-7
 echo "ok: finetune: schedule-bound options, 1 validation row, finished rerun, changed settings named"

@@ -59,6 +59,8 @@ for w in $writers; do
   check_failed "$w" "$out" new.log $rc full
   grep -q "No space left on device" new.log || fail "$w on a full disk does not say why: $(tail -2 new.log)"
   grep -q "HDF5-DIAG" new.log && fail "$w printed HDF5's raw error stack"
+  grep -q "No space left on device.*No space left on device" new.log && fail "$w says the reason twice: $(tail -2 new.log)"
+  case $w in train|finetune) [ -e "$out.tmp" ] && fail "$w left its staged $out.tmp on a full disk";; esac
   ok "$w: a new output on a full disk: exit 1 with the reason, nothing left looking finished"
   [ "$w" = fit ] && rm -f "$old/posterior.csv"
   write_cmd "$w" "$old" > again.log 2>&1; rc=$?

@@ -28,8 +28,12 @@ snf_fixture campaign.h5 camp.h5
 snf_fixture model.h5 tiny.h5
 obs=$src/validation/data/sn1987a/sn1987a_obs.csv
 
-PLOT_NAME=camp.h5 "$snforge" evaluate tiny.h5 camp.h5 -o ev > /dev/null 2>&1 || fail "evaluate"
-PLOT_NAME=sn1987a_obs.csv "$snforge" explain tiny.h5 "$obs" -o xp --steps 4 > /dev/null 2>&1 || fail "explain"
+PLOT_NAME=camp.h5 "$snforge" evaluate tiny.h5 camp.h5 -o ev > /dev/null 2> ev.log || fail "evaluate"
+PLOT_NAME=sn1987a_obs.csv "$snforge" explain tiny.h5 "$obs" -o xp --steps 4 > /dev/null 2> xp.log || fail "explain"
+# the closing lines list every file written, the figures too
+grep -q "wrote ev/metrics.csv, ev/parity.csv, ev/reliability.csv, ev/parity.png, ev/reliability.png$" ev.log ||
+  fail "evaluate's wrote line: $(grep wrote ev.log)"
+grep -q "wrote xp/explain.csv, xp/phases.csv, xp/summary.md, xp/explain.png$" xp.log || fail "explain's wrote line: $(grep wrote xp.log)"
 PLOT_NAME=sn1987a_obs.csv "$snforge" fit "$obs" -o fit -w 16 -s 40 -t 2 --init-draws 32 -q > /dev/null 2>&1 || fail "fit"
 "$snforge" import --format snec --index "$src/validation/data/snec/index.csv" -o snec.h5 > /dev/null 2>&1 || fail "import"
 PLOT_NAME=snec.h5 "$snforge" compare snec.h5 -o cmp > /dev/null 2>&1 || fail "compare"

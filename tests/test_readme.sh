@@ -208,6 +208,26 @@ check(net is not None and "an example of one run" in net.group(1),
 check("The network row is an example of one run, not a result: `./build/snforge run`" in flat,
       "SN 1987A table: the network row's command is given")
 
+# the literature row and the prose quote the one table `snforge run` judges by (cli/cmd_run.c snf_run_published)
+crun = open(os.path.join(src, "cli", "cmd_run.c"), encoding="utf-8").read()
+pub = re.search(r"snf_run_published\[SNF_DATA_NP\]\[2\] = \{(.*?)\};", crun, re.S)
+nums = re.findall(r"\{([^{}]*)\}", pub.group(1)) if pub else []
+if len(nums) == 4:
+    (e0, e1), (m0, m1), (r0, r1), (n0, n1) = [[x.strip() for x in n.split(",")] for n in nums]
+    rs = [re.match(r"(\d+) \* SNF_RUN_RSUN_CM", x) for x in (r0, r1)]
+    g = lambda x: "%g" % float(x)
+    want = "| %s-%s | %s-%s | %.3g-%.3g (%s-%s Rsun) | %s-%s" % (
+        "%.1f" % float(e0), "%.1f" % float(e1), g(m0), g(m1), float(rs[0].group(1)) * 6.957e10,
+        float(rs[1].group(1)) * 6.957e10, rs[0].group(1), rs[1].group(1), g(n0), g(n1))
+    lit = re.search(r"^\| literature \(hydro[^|]*(\|.*)\| *\|$", readme, re.M)
+    check(lit is not None and lit.group(1).strip() == want.strip(),
+          f"SN 1987A literature row quotes cmd_run.c's table: want '{want}', README '{lit.group(1) if lit else None}'")
+    prose = "E %s-%s foe, M %s-%s Msun, M_Ni %s-%s Msun" % ("%.1f" % float(e0), "%.1f" % float(e1), g(m0), g(m1),
+                                                           g(n0), g(n1))
+    check(prose in flat, f"SN 1987A prose quotes cmd_run.c's table: '{prose}'")
+else:
+    check(False, "cli/cmd_run.c: snf_run_published's four ranges not found")
+
 # ---- the default outputs of the README's commands are ignored by git ----
 gi = os.path.join(src, ".gitignore")
 patterns = [l.strip() for l in open(gi)] if os.path.exists(gi) else []

@@ -54,6 +54,13 @@ expect 2 "expected one CONFIG" -- "$snforge" train
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads none
 expect 2 "--threads expects" -- "$snforge" train tiny.ini --threads 2x
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget 0
+# a model grid mostly outside the dataset's days (camp.h5: days 1-299): refused naming file:line, key and range
+sed 's/^t_end = 299/t_end = 900/' tiny.ini > far.ini
+expect 2 "far.ini:7: \[data\] t_end = 900: .* outside camp.h5's /time (days 1 to 299)" -- "$snforge" train far.ini -o far.h5
+sed 's/^t_start = 1/t_start = -700/' tiny.ini > early.ini
+expect 2 "early.ini:6: \[data\] t_start = -700: .* outside camp.h5's /time (days 1 to 299)" -- "$snforge" train early.ini \
+  -o early.h5
+[ ! -e far.h5 ] && [ ! -e early.h5 ] || fail "a refused grid left a model file"
 expect 2 "--time-budget expects seconds > 0" -- "$snforge" train tiny.ini --time-budget soon
 expect 2 "unknown option" -- "$snforge" train tiny.ini --colour
 expect 2 "--budget-clock expects wall or cpu, got 'sundial'" -- "$snforge" train tiny.ini --time-budget 5 \
@@ -101,7 +108,11 @@ sed 's/^seed = 3/seed = 4/' tiny.ini > other.ini
 expect 2 "different config" -- "$snforge" train other.ini -o tiny.h5
 
 # ---- evaluate ----
-expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv" -- "$snforge" evaluate tiny.h5 camp.h5 -o eval --threads 2
+expect 0 "mean MAPE .*wrote eval/metrics.csv, eval/parity.csv, eval/reliability.csv" -- "$snforge" evaluate tiny.h5 camp.h5 \
+  -o eval --threads 2
+# tiny.h5 was trained on camp.h5 (its stored data fingerprint): the scores include training rows, said on stderr
+echo "$expect_out" | grep -q "note: camp.h5 is the dataset tiny.h5 was trained on" ||
+  fail "evaluate on the training campaign gave no note: $expect_out"
 [ "$(head -n 1 eval/metrics.csv)" = "parameter,unit,n,mape_pct,mdape_pct,r2_log10,baseline_mape_pct,baseline_mdape_pct,coverage68_pct,coverage95_pct,nll,keypoints_mape_pct,keypoints_n" ] \
   || fail "metrics.csv header"
 [ "$(wc -l < eval/parity.csv)" -eq 1025 ] || fail "parity.csv should hold 1024 rows"
@@ -212,6 +223,12 @@ expect 2 "bad_obs2.csv:3: L_erg_s 'bright' is not a number" -- "$snforge" predic
 printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e41,,4000,\n5,1e41,,,\n3,1e41,,,\n' > bad_obs3.csv
 expect 2 "bad_obs3.csv:4: t_d 3 is before 5 (line 3)" -- "$snforge" predict tiny.h5 bad_obs3.csv
 expect 2 "cannot read observation file" -- "$snforge" predict tiny.h5 none.csv
+# one row (day 10): too few points, and how many are needed (not "does not overlap the grid"); a negative
+# uncertainty names its column and value
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n10,1e42,,4000,\n' > one_obs.csv
+expect 2 "one_obs.csv has 1 L_erg_s point: too few, at least 2 are needed" -- "$snforge" predict lum.h5 one_obs.csv
+printf 't_d,L_erg_s,L_err,vph_km_s,vph_err\n1,1e42,,4000,\n2,1e42,,4000,-50\n' > neg_obs.csv
+expect 2 "neg_obs.csv:3: vph_err -50: uncertainties must be >= 0" -- "$snforge" predict tiny.h5 neg_obs.csv
 expect 2 "expected MODEL.h5 OBS.csv" -- "$snforge" predict tiny.h5
 if [ -n "$skipped" ]; then
   echo "SKIPPED:$skipped (every other check passed)"

@@ -32,6 +32,7 @@ struct snf_data {
     float *lbuf, *vbuf; /* [block][T] */
     int *sbuf;  /* [block] */
     float *lg, *vg; /* [L] one row on the model grid */
+    double t_first, t_last; /* the file's /time range (days) */
     long row0;      /* file row of the current block's first row */
 };
 
@@ -214,6 +215,8 @@ int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long
         }
         inside++;
     }
+    d->t_first = t[0];
+    d->t_last = t[T - 1];
     if (inside == 0) {
         SNF_FAIL(SNF_EFORMAT, "%s: its time grid (days %g-%g) does not overlap the model grid (days %g-%g)", path,
                  t[0], t[T - 1], s->t_start_d, s->t_end_d);
@@ -228,6 +231,19 @@ cleanup:
 }
 
 long snf_data_nrows(const snf_data *d) { return d->N; }
+
+int snf_data_grid_outside(const snf_data *d, double *first, double *last, int *below)
+{
+    int out = 0, lo = 0;
+    for (int j = 0; j < d->spec.L; j++) {
+        out += d->i0[j] < 0;
+        lo += d->i0[j] < 0 && snf_data_spec_time(&d->spec, j) < d->t_first;
+    }
+    *first = d->t_first;
+    *last = d->t_last;
+    *below = lo;
+    return out;
+}
 const char *snf_data_path(const snf_data *d) { return d->path; }
 const char *snf_data_source(const snf_data *d) { return d->source; }
 const char *snf_data_created(const snf_data *d) { return d->created; }

@@ -125,7 +125,9 @@ static int snf_obs_row_check(const double *v, const char *name, int line)
                   name, line, v[3], SNF_OBS_V_MIN, SNF_OBS_V_MAX, snf_obs_v_hint(v[3]));
     }
     if ((isfinite(v[2]) && v[2] < 0) || (isfinite(v[4]) && v[4] < 0)) {
-        SNF_ERROR(SNF_EFORMAT, "%s:%d: uncertainties must be >= 0", name, line);
+        const int k = isfinite(v[2]) && v[2] < 0 ? 2 : 4;
+        SNF_ERROR(SNF_EFORMAT, "%s:%d: %s %g: uncertainties must be >= 0", name, line, snf_obs_cols[k],
+                  v[k]);
     }
     if ((isfinite(v[2]) && !isfinite(v[1])) || (isfinite(v[4]) && !isfinite(v[3]))) {
         SNF_ERROR(SNF_EFORMAT, "%s:%d: an uncertainty without its value (L_err needs L_erg_s, vph_err needs "

@@ -95,12 +95,34 @@ typedef struct snf_tdata {
     snf_batcher *btr, *bva, *bte;
 } snf_tdata;
 
+/* SNF_EINVAL naming CONFIG:LINE, the key and the file's /time range when more than half of the model grid
+ * ([data] t_start..t_end) lies outside the dataset's days. Less is legitimate: grid days past a shorter file's
+ * end are masked ([data] mask), as hydro models that end before the grid does are. */
+static int snf_train_grid_check(const snf_train_config *cfg, const snf_data *d)
+{
+    double first, last;
+    int below, out = snf_data_grid_outside(d, &first, &last, &below);
+    const int L = cfg->spec.L;
+    if (2 * out <= L) {
+        return SNF_OK;
+    }
+    const int end = out - below >= below; /* the side with more of the grid outside */
+    const int line = end ? cfg->t_end_line : cfg->t_start_line;
+    char at[1100];
+    snprintf(at, sizeof at, line > 0 ? "%s:%d: " : "%s: ", cfg->path, line);
+    SNF_ERROR(SNF_EINVAL, "%s[data] %s = %g%s: %d of the %d grid days (days %g to %g) lie outside %s's /time (days "
+              "%g to %g); choose t_start and t_end within it (at most half of the grid may lie outside)", at, end ? "t_end" : "t_start",
+              end ? cfg->spec.t_end_d : cfg->spec.t_start_d, line > 0 ? "" : " (the default)", out, L,
+              cfg->spec.t_start_d, cfg->spec.t_end_d, cfg->data_file, first, last);
+}
+
 /* Data, splits, normalisation (the checkpoint's when resuming). */
 static int snf_tdata_open(snf_tdata *t, const snf_ckpt *old, int have_old)
 {
     const snf_train_config *cfg = t->cfg;
     snf_train_summary *sum = t->sum;
     SNF_CHECK(snf_data_open(&t->d, cfg->data_file, &cfg->spec, cfg->block_rows));
+    SNF_CHECK(snf_train_grid_check(cfg, t->d));
     long n = 0;
     SNF_CHECK(snf_data_usable_rows(t->d, &t->rows, &n, &sum->n_skipped));
     if (n < 2) {

@@ -87,8 +87,10 @@ static int snf_tdata(snf_tparse *ps, const char *s, const char *k, const char *v
     } else if (!strcmp(k, "length")) {
         return snf_tint(ps, s, k, v, 8, 4096, &c->spec.L);
     } else if (!strcmp(k, "t_start")) {
+        c->t_start_line = ps->ini.line;
         return snf_tdouble(ps, s, k, v, -1e6, 1e6, &c->spec.t_start_d);
     } else if (!strcmp(k, "t_end")) {
+        c->t_end_line = ps->ini.line;
         return snf_tdouble(ps, s, k, v, -1e6, 1e6, &c->spec.t_end_d);
     } else if (!strcmp(k, "split")) {
         if (!strcmp(v, "random")) {

@@ -147,6 +147,9 @@ typedef struct snf_loop_result {
 /* Trains lc into lc->out_path, from old (the same run's unfinished checkpoint, read and checked by the
  * caller) or from the start (old = NULL). SNF_OK when finished or when opt->stop_after was reached. */
 int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train_options *opt, snf_loop_result *res);
+/* SNF_EINVAL (the message says why) when lc's step schedule (cosine, onecycle) has lr_end above the peak adam.lr;
+ * snf_loop_run checks it first, snf_transfer_check before a run begins. */
+int snf_loop_check_sched(const snf_loop_config *lc);
 
 /* A standard normal deviate from r's stream (normalize.c): the augmentations' noise. */
 double snf_train_gauss(snf_rng *r);

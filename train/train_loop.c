@@ -560,6 +560,17 @@ static int snf_loop_epochs(snf_loop *r)
 
 /* ---- internal API ---- */
 
+int snf_loop_check_sched(const snf_loop_config *lc)
+{
+    if ((lc->sched.kind == SNF_SCHED_COSINE || lc->sched.kind == SNF_SCHED_ONECYCLE) &&
+        lc->sched.lr_end > lc->adam.lr) {
+        /* for every caller (train, finetune, curriculum stages): a step schedule decays from lr to lr_end */
+        SNF_ERROR(SNF_EINVAL, "lr_end %g is above the peak learning rate lr %g: a step schedule decays from lr to "
+                  "lr_end (lower lr_end or raise lr)", (double)lc->sched.lr_end, (double)lc->adam.lr);
+    }
+    return SNF_OK;
+}
+
 int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train_options *opt, snf_loop_result *res)
 {
     snf_loop r;
@@ -570,12 +581,7 @@ int snf_loop_run(const snf_loop_config *lc, const snf_ckpt *old, const snf_train
     r.res = res;
     r.tb0 = lc->budget_t0 > 0 ? lc->budget_t0 : snf_train_budget_now(opt);
     res->resumed = old != NULL;
-    if ((lc->sched.kind == SNF_SCHED_COSINE || lc->sched.kind == SNF_SCHED_ONECYCLE) &&
-        lc->sched.lr_end > lc->adam.lr) {
-        /* for every caller (train, finetune, curriculum stages): a step schedule decays from lr to lr_end */
-        SNF_ERROR(SNF_EINVAL, "lr_end %g is above the peak learning rate lr %g: a step schedule decays from lr to "
-                  "lr_end (lower lr_end or raise lr)", (double)lc->sched.lr_end, (double)lc->adam.lr);
-    }
+    SNF_CHECK(snf_loop_check_sched(lc));
     int rc = snf_loop_network(&r);
     if (rc >= 0 && old) {
         rc = snf_loop_resume(&r, old);

@@ -2,7 +2,9 @@
  * (transfer.c) and snf_uq_train (uq_train.c), declared in train_internal.h: the probe of an existing model
  * file, the resumed state, the checkpoint's views, the best weights and history record of an epoch, and an eval
  * batch decoded into physical units. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snforge/core.h"
@@ -75,6 +77,36 @@ static void snf_train_diff_pair(const char *a, int na, const char *b, int nb, in
     *s = st;
 }
 
+/* A settings line l[0..n) (n <= 100) as a message shows it: "key = VALUE" where VALUE is a number the settings
+ * text holds in %.17g (every digit, so the text compares exactly) shows it in its shortest form that reads back as
+ * the same double (0.20000000000000001 as 0.2); any other line as it is. */
+static void snf_train_show_line(const char *l, int n, char *out, size_t size)
+{
+    snprintf(out, size, "%.*s", n, l);
+    const char *eq = strstr(out, " = ");
+    if (!eq) {
+        return;
+    }
+    const char *v = eq + 3;
+    char *end, full[40];
+    double x = strtod(v, &end);
+    if (end == v || *end != '\0' || !isfinite(x)) {
+        return;
+    }
+    snprintf(full, sizeof full, "%.17g", x);
+    if (strcmp(full, v) != 0) {
+        return; /* not a %.17g text: shown as written */
+    }
+    for (int p = 1; p <= 17; p++) {
+        char t[40];
+        snprintf(t, sizeof t, "%.*g", p, x);
+        if (strtod(t, NULL) == x) {
+            snprintf(out + (v - out), size - (size_t)(v - out), "%s", t);
+            return;
+        }
+    }
+}
+
 int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const char *text, const char *advice,
                         const char *other)
 {
@@ -104,8 +136,11 @@ int snf_train_probe_old(snf_ckpt *old, int *have_old, const char *path, const ch
         }
         int na = (int)strcspn(la, "\n"), nb = (int)strcspn(lb, "\n");
         if (na <= 100 && nb <= 100) {
-            SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%.*s' -> '%.*s')", path, other,
-                      line, na, la, nb, lb);
+            char sa[128], sb[128];
+            snf_train_show_line(la, na, sa, sizeof sa);
+            snf_train_show_line(lb, nb, sb, sizeof sb);
+            SNF_ERROR(SNF_EINVAL, "%s %s (first difference, line %d of its settings: '%s' -> '%s')", path, other,
+                      line, sa, sb);
         }
         /* a long line (a recipe's `key = value key = value ...`): the pair that differs, stored -> now */
         int s = 0, ea, eb;

@@ -125,6 +125,16 @@ static int snf_tr_recipe(snf_loop_config *lc, const snf_recipe *rp)
     lc->ema = rp->ema;
     return SNF_OK;
 }
+/* SNF_EINVAL unless k is 0, or 1..depth Inception modules of a network that has them (not LITE). */
+static int snf_tr_freeze_check(const snf_net_config *c, int k)
+{
+    if (k != 0 && (k < 0 || c->arch == SNF_ARCH_LITE || k > c->depth)) {
+        SNF_ERROR(SNF_EINVAL, "freeze %d: expected 0..%d Inception modules%s", k, c->depth,
+                  c->arch == SNF_ARCH_LITE ? " (LITE has no Inception modules to freeze: use 0)" : "");
+    }
+    return SNF_OK;
+}
+
 /* ---- public API ---- */
 
 int snf_transfer_eval(snf_net *net, const snf_norm *norm, const snf_rows *rows, double *loss, snf_metrics *m)
@@ -144,10 +154,7 @@ int snf_transfer_freeze(snf_net *net, int k, size_t *stats_lo, size_t *stats_hi,
     if (k == 0) {
         return 0;
     }
-    if (k < 0 || c->arch == SNF_ARCH_LITE || k > c->depth) {
-        SNF_ERROR(SNF_EINVAL, "freeze %d: expected 0..%d Inception modules%s", k, c->depth,
-                  c->arch == SNF_ARCH_LITE ? " (LITE has no Inception modules to freeze: use 0)" : "");
-    }
+    SNF_CHECK(snf_tr_freeze_check(c, k));
     int nf = 0;
     for (int i = 0; i < net->ntensors; i++) {
         char name[64];
@@ -277,6 +284,19 @@ int snf_recipe_text(const snf_recipe *r, char *buf, size_t n)
     return snprintf(buf, n, "schedule = %s warmup = %.9g lr_end = %.9g onecycle_div = %.9g clip_norm = %.9g "
                     "ema = %.9g\n", names[s], (double)r->warmup, (double)r->lr_end, (double)r->onecycle_div,
                     (double)r->clip_norm, (double)r->ema);
+}
+
+int snf_transfer_check(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
+                       const snf_rows *val)
+{
+    int nm, nt;
+    snf_loop_config lc;
+    memset(&lc, 0, sizeof lc);
+    SNF_CHECK(snf_tr_check(cfg, train, mix, val, &nm, &nt));
+    SNF_CHECK(snf_tr_recipe(&lc, &cfg->recipe));
+    SNF_CHECK(snf_tr_freeze_check(&cfg->net, cfg->freeze));
+    lc.adam = cfg->adam;
+    return snf_loop_check_sched(&lc);
 }
 
 int snf_transfer_run(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,

@@ -102,6 +102,9 @@ SNF_API void snf_data_augment(float *x, int nb, const snf_data_spec *s, const sn
  * dataset, lacks the four parameters, or its time grid does not overlap [t_start, t_end]. */
 SNF_API int snf_data_open(snf_data **out, const char *path, const snf_data_spec *s, long block_rows);
 SNF_API long snf_data_nrows(const snf_data *d);
+/* The model grid's days (spec) outside the file's /time range [*first, *last]: their count, *below of them before
+ * *first (the rest after *last). */
+SNF_API int snf_data_grid_outside(const snf_data *d, double *first, double *last, int *below);
 /* Provenance: the file's path, root attributes source and created ("" if absent). */
 SNF_API const char *snf_data_path(const snf_data *d);
 SNF_API const char *snf_data_source(const snf_data *d);

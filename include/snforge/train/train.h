@@ -52,6 +52,7 @@ typedef struct snf_train_config {
     /* [data] */
     char data_file[1024];   /* resolved against the config file's folder when relative */
     snf_data_spec spec;
+    int t_start_line, t_end_line; /* the config lines of [data] t_start and t_end (0: not given) */
     int split;              /* SNF_SPLIT_RANDOM (by split_seed) or SNF_SPLIT_ORDERED (file order) */
     double val_frac, test_frac;
     uint64_t split_seed;

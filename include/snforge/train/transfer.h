@@ -110,6 +110,12 @@ SNF_API int snf_transfer_freeze(snf_net *net, int k, size_t *stats_lo, size_t *s
 
 /* ---- run ---- */
 
+/* The settings of a run checked as snf_transfer_run checks them before it begins (rows, mix share, batch and
+ * epochs, the recipe, freeze k against cfg->net, lr_end against the peak rate), so a caller can refuse them before
+ * it says anything else: SNF_OK or SNF_EINVAL with the message. */
+SNF_API int snf_transfer_check(const snf_transfer_config *cfg, const snf_rows *train, const snf_rows *mix,
+                               const snf_rows *val);
+
 /* Trains cfg on `train` (+ `mix`), selecting on `val` (n = 0: on the training loss), into
  * cfg->out_path, resuming it when it holds an unfinished run of the same cfg->text (SNF_EINVAL if it
  * holds another text; already_finished if done). opt->stop_after, log and quiet as in train.h.
