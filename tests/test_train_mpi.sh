@@ -90,7 +90,7 @@ ft() { # ft one|mpi OUT [options]: the fine-tuning run under test
 }
 ft one "$work/ft-one.h5" || fail "finetune: one process"
 ft mpi "$work/ft-two.h5" 2> "$work/ft-two.log" || fail "finetune: mpirun -np 2: $(cat "$work/ft-two.log")"
-[ "$(grep -c 'ft-two.h5: epochs at epoch 3 (3 this run)' "$work/ft-two.log")" = 1 ] || fail "finetune: not one closing line: $(cat "$work/ft-two.log")"
+[ "$(grep -c 'ft-two.h5: finished all epochs at epoch 3 (3 this run)' "$work/ft-two.log")" = 1 ] || fail "finetune: not one closing line: $(cat "$work/ft-two.log")"
 ft mpi "$work/ft-res.h5" --stop-after-epochs 1 2> /dev/null || fail "finetune: mpirun, first epoch"
 ft mpi "$work/ft-res.h5" 2> /dev/null || fail "finetune: mpirun resume"
 /usr/bin/python3 - "$work/ft-one.h5" "$work/ft-two.h5" "$work/ft-res.h5" "$work/inception-one.h5" <<'PY' || fail "finetune: comparison"
