@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fuzz_stubs.h"
+#include "fuzz_error_sink.h"
 #include "snforge/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,7 +1,7 @@
-/* fuzz_stubs.h: the library's error sink for fuzz targets (core/status.c pulls in HDF5 and BLAS; the parsers
- * need only these). Included once by each target. */
-#ifndef SNFORGE_FUZZ_STUBS_H
-#define SNFORGE_FUZZ_STUBS_H
+/* fuzz_error_sink.h: the library's error reporting for fuzz targets, a working copy of core/status.c's four
+ * calls (status.c pulls in HDF5 and BLAS; the parsers need only these). Included once by each target. */
+#ifndef SNFORGE_FUZZ_ERROR_SINK_H
+#define SNFORGE_FUZZ_ERROR_SINK_H
 
 #include <stdarg.h>
 #include <stdio.h>
